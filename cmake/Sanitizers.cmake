@@ -1,0 +1,12 @@
+# ASan+UBSan (FH_SANITIZE) or TSan (FH_TSAN) for every target.
+if(FH_SANITIZE AND FH_TSAN)
+  message(FATAL_ERROR "FH_SANITIZE and FH_TSAN are exclusive")
+endif()
+if(FH_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined -fno-sanitize-recover=all)
+endif()
+if(FH_TSAN)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()

@@ -1,0 +1,97 @@
+/* analyze.h — the Arabic text analyzer shared by the indexer and the daemon.
+ *
+ * UTF-8 text in, tokens out. The same analyzer (same name, same version) must
+ * run at index time and at query time; the index records fh_analyzer_name()
+ * and fh_analyzer_version() and a reader refuses a mismatch (FH_EANALYZER).
+ *
+ * Pipeline (docs/ANALYSIS.md has the full rules, with examples):
+ *   1. decode UTF-8; an invalid sequence becomes U+FFFD (never an error);
+ *   2. normalize: NFKC for Arabic presentation forms and ligatures only,
+ *      drop tashkeel (064B-065F, 0670, Quranic marks 06D6-06ED) and tatweel,
+ *      alef forms -> ا, ى -> ي, ة -> ه, ک -> ك, ی -> ي, Arabic-Indic and
+ *      extended digits -> 0-9, Latin case folding;
+ *   3. split into words; Arabic punctuation separates words; mixed tokens
+ *      (DeepSeek-R1, H800, 5.6, 4%) yield the whole token AND its parts;
+ *   4. stem (light10 family by default, Snowball or none as options);
+ *   5. flag stop words (the caller decides whether to drop them).
+ *
+ * Ownership and threads: an fh_analyzer is immutable after fh_analyzer_new()
+ * and may be shared by any number of threads. Each thread analyzes through
+ * its own fh_analysis (scratch space, reused between calls, never shared).
+ */
+#ifndef FAHRAS_ANALYZE_H
+#define FAHRAS_ANALYZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct fh_analyzer fh_analyzer;  /* immutable, thread-safe */
+typedef struct fh_analysis fh_analysis;  /* per-thread scratch */
+
+typedef enum fh_stemmer_kind {
+    FH_STEM_LIGHT10 = 0,  /* the project's light stemmer (default) */
+    FH_STEM_SNOWBALL = 1, /* libstemmer's Snowball Arabic */
+    FH_STEM_NONE = 2      /* normalized form only */
+} fh_stemmer_kind;
+
+typedef struct fh_analyzer_opts {
+    fh_stemmer_kind stemmer;
+} fh_analyzer_opts;
+
+/* Token flags */
+#define FH_TOK_STOP 0x01u     /* the normalized form is a stop word */
+#define FH_TOK_WHOLE 0x02u    /* a whole mixed token (e.g. "deepseek-r1") emitted besides its parts */
+#define FH_TOK_PART 0x04u     /* one part of a mixed token (e.g. "deepseek", "r1") */
+#define FH_TOK_LATIN 0x08u    /* contains Latin letters */
+#define FH_TOK_NUMERIC 0x10u  /* contains digits only (after normalization), maybe with . , % */
+
+/* Longest normalized form or stem kept, in bytes; longer words are truncated
+ * at a character boundary (they are not dropped). */
+#define FH_TOKEN_MAX 128
+
+typedef struct fh_token {
+    uint32_t offset;   /* byte offset of the token in the ORIGINAL text */
+    uint32_t length;   /* byte length in the ORIGINAL text (diacritics, tatweel included) */
+    uint32_t position; /* word position, 0-based. A whole mixed token shares the
+                          position of its first part; parts take consecutive positions. */
+    uint32_t flags;    /* FH_TOK_* */
+    const char *norm;  /* normalized surface form, UTF-8, NUL-terminated */
+    const char *stem;  /* stem (the indexed term), UTF-8, NUL-terminated */
+    uint16_t norm_len; /* bytes, excluding NUL; <= FH_TOKEN_MAX */
+    uint16_t stem_len; /* bytes, excluding NUL; <= FH_TOKEN_MAX */
+} fh_token;
+
+/* Create an analyzer. opts may be NULL for the defaults. On success *out owns
+ * the analyzer; free it with fh_analyzer_free(). Returns 0 or FH_ENOMEM /
+ * FH_EINVAL. */
+int fh_analyzer_new(const fh_analyzer_opts *opts, fh_analyzer **out);
+void fh_analyzer_free(fh_analyzer *a);
+
+/* Name and version the index records, e.g. "fahras-ar-light10" and "1.0".
+ * Any change to normalization, splitting, stemming or the stop list that
+ * changes a token MUST bump the version. Static strings. */
+const char *fh_analyzer_name(const fh_analyzer *a);
+const char *fh_analyzer_version(const fh_analyzer *a);
+
+/* Per-thread scratch bound to analyzer `a` (which must outlive it). */
+int fh_analysis_new(const fh_analyzer *a, fh_analysis **out);
+void fh_analysis_free(fh_analysis *s);
+
+/* Analyze `len` bytes of `text` (any bytes: invalid UTF-8 and NUL are handled).
+ * On success *toks points to *ntoks tokens in text order. The tokens and their
+ * strings live inside `s` and stay valid only until the next fh_analyze() on
+ * `s` or fh_analysis_free(s); do not free them. Returns 0, FH_ENOMEM, or
+ * FH_ELIMIT if len exceeds UINT32_MAX. */
+int fh_analyze(fh_analysis *s, const char *text, size_t len, const fh_token **toks,
+               size_t *ntoks);
+
+/* Stem one already-normalized word (as found in fh_token.norm) into out
+ * (at least FH_TOKEN_MAX + 1 bytes). Returns the stem length. Thread-safe
+ * for light10 and none; Snowball needs the scratch, hence `s`. */
+size_t fh_analysis_stem(fh_analysis *s, const char *norm, size_t norm_len, char *out);
+
+/* True if the normalized word is in the stop list. Thread-safe. */
+bool fh_analyzer_is_stopword(const fh_analyzer *a, const char *norm, size_t norm_len);
+
+#endif /* FAHRAS_ANALYZE_H */

@@ -1,0 +1,179 @@
+/* index.h — the on-disk inverted index: writer (indexer) and reader (daemon).
+ *
+ * An index lives in a directory DIR. The live index is the single LMDB file
+ * DIR/index.mdb (opened with MDB_NOSUBDIR). It is immutable once published:
+ * a build writes DIR/.build-<pid>.mdb beside it and publishes with rename(2),
+ * which is atomic, so a crash at any moment leaves the previous index.mdb
+ * intact and no reader can ever open a half-written index. Readers open the
+ * file read-only without a lock file (MDB_RDONLY | MDB_NOLOCK), which is safe
+ * because nothing ever writes a published file. docs/FORMAT.md documents
+ * every database, key and value byte by byte.
+ *
+ * Threads: an fh_index is immutable after open and shared by all threads.
+ * An fh_reader (one LMDB read transaction plus cursors) belongs to one thread.
+ * An fh_postings iterator belongs to the reader it was opened from and must
+ * be freed before that reader is closed or reset.
+ *
+ * Corruption: every decoder checks its bounds; corrupt data is reported as
+ * FH_ECORRUPT, never read past, never assert()ed.
+ */
+#ifndef FAHRAS_INDEX_H
+#define FAHRAS_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fahras/buf.h"
+
+#define FH_FORMAT_VERSION 1u
+#define FH_MAX_FIELDS 8u        /* analyzed fields per document */
+#define FH_FIELD_NAME_MAX 31u   /* bytes, excluding NUL */
+#define FH_DOC_END UINT32_MAX   /* docid of an exhausted iterator */
+#define FH_INDEX_FILE "index.mdb"
+
+/* ------------------------------------------------------------------ meta */
+
+typedef struct fh_index_meta {
+    uint32_t format_version;
+    char analyzer_name[64];
+    char analyzer_version[16];
+    uint32_t n_docs;                      /* docids are 0 .. n_docs-1 */
+    uint32_t n_fields;                    /* analyzed fields, 1..FH_MAX_FIELDS */
+    char field_names[FH_MAX_FIELDS][FH_FIELD_NAME_MAX + 1];
+    float field_weights[FH_MAX_FIELDS];   /* default BM25F weights chosen at build */
+    double avg_field_len[FH_MAX_FIELDS];  /* mean tokens per field over all docs */
+    uint64_t n_terms;                     /* distinct terms */
+    uint64_t n_postings;                  /* (term, doc) pairs */
+    int64_t build_time;                   /* Unix seconds */
+} fh_index_meta;
+
+/* ---------------------------------------------------------------- writer */
+
+typedef struct fh_index_writer fh_index_writer;
+
+typedef struct fh_index_build_info {
+    const char *analyzer_name;
+    const char *analyzer_version;
+    uint32_t n_fields;
+    const char *field_names[FH_MAX_FIELDS];
+    float field_weights[FH_MAX_FIELDS];
+    size_t map_size_hint;                 /* bytes; 0 = let the writer choose */
+} fh_index_build_info;
+
+/* Start a new index beside the live one in DIR (created if missing):
+ * DIR/.build-<pid>.mdb. Stale .build-* files of dead builds are removed. */
+int fh_index_writer_open(const char *dir, const fh_index_build_info *info,
+                         fh_index_writer **out);
+
+/* Documents, in strictly increasing docid order starting at 0 with no gaps.
+ * ext_id: the external id (unique; the caller checks duplicates).
+ * field_lens: tokens per analyzed field (info->n_fields entries).
+ * stored: the document as a JSON object (UTF-8), returned verbatim by GET.
+ * All buffers are copied before return. */
+int fh_index_writer_add_doc(fh_index_writer *w, uint32_t docid, const char *ext_id,
+                            size_t ext_id_len, const uint32_t *field_lens,
+                            const char *stored, size_t stored_len);
+
+/* Postings, term by term in strictly increasing byte order (memcmp, shorter
+ * first), each term's documents in strictly increasing docid order.
+ * tfs: n_fields term frequencies (0 where the term is absent from a field).
+ * pos: the term's positions, field by field in field order, each field's list
+ * ascending; npos = sum of tfs. Buffers are copied before return. */
+int fh_index_writer_term_begin(fh_index_writer *w, const char *term, size_t len);
+int fh_index_writer_term_add(fh_index_writer *w, uint32_t docid, const uint32_t *tfs,
+                             const uint32_t *pos, size_t npos);
+int fh_index_writer_term_end(fh_index_writer *w);
+
+/* Write metadata, sync, and publish atomically as DIR/index.mdb. On success
+ * the writer is freed. On failure the build file is removed, the live index
+ * is untouched, and the writer is freed too. */
+int fh_index_writer_commit(fh_index_writer *w);
+/* Abandon the build: remove the build file, free the writer. */
+void fh_index_writer_abort(fh_index_writer *w);
+
+/* ---------------------------------------------------------------- reader */
+
+typedef struct fh_index fh_index;
+typedef struct fh_reader fh_reader;
+typedef struct fh_postings fh_postings;
+
+/* Open DIR/index.mdb read-only. FH_ENOTFOUND if there is none, FH_EVERSION
+ * for another format version, FH_ECORRUPT if the metadata does not decode.
+ * If expect_analyzer_name/version are non-NULL and differ from the index's,
+ * FH_EANALYZER. */
+int fh_index_open(const char *dir, const char *expect_analyzer_name,
+                  const char *expect_analyzer_version, fh_index **out);
+void fh_index_close(fh_index *ix);
+/* Valid until fh_index_close(). */
+const fh_index_meta *fh_index_get_meta(const fh_index *ix);
+/* Identity of the published file (device and inode of DIR/index.mdb): a
+ * daemon compares fh_index_file_id(dir) with fh_index_id(ix) to notice a
+ * re-publish. 0 if DIR has no index. */
+uint64_t fh_index_file_id(const char *dir);
+uint64_t fh_index_id(const fh_index *ix);
+
+int fh_reader_open(fh_index *ix, fh_reader **out);
+void fh_reader_close(fh_reader *r);
+
+typedef struct fh_term_info {
+    uint32_t df;                      /* documents containing the term (any field) */
+    uint32_t df_field[FH_MAX_FIELDS]; /* documents containing it in each field */
+    uint64_t cf;                      /* total occurrences */
+    uint32_t max_tf[FH_MAX_FIELDS];   /* largest tf per field over the whole list */
+    uint32_t min_len[FH_MAX_FIELDS];  /* smallest field length among docs with tf>0 there */
+} fh_term_info;
+
+/* Look up an exact term. FH_ENOTFOUND if absent. */
+int fh_term_get(fh_reader *r, const char *term, size_t len, fh_term_info *out);
+
+/* Visit terms starting with `prefix` in byte order, at most `max` of them.
+ * The callback returns 0 to continue, non-zero to stop (that value is
+ * returned). term/ti are valid only during the call. */
+typedef int (*fh_term_cb)(void *ctx, const char *term, size_t len, const fh_term_info *ti);
+int fh_term_prefix(fh_reader *r, const char *prefix, size_t len, size_t max, fh_term_cb cb,
+                   void *ctx);
+
+/* Postings iterator over one term. After open it is positioned on the first
+ * document; fh_postings_docid() is FH_DOC_END when exhausted. */
+int fh_postings_open(fh_reader *r, const char *term, size_t len, fh_postings **out);
+void fh_postings_free(fh_postings *p);
+uint32_t fh_postings_docid(const fh_postings *p);
+/* Advance to the next document. 0 or FH_ECORRUPT. */
+int fh_postings_next(fh_postings *p);
+/* Advance to the first document >= target (no-op if already there). */
+int fh_postings_seek(fh_postings *p, uint32_t target);
+/* Per-field term frequencies of the current document (n_fields entries),
+ * valid until the iterator moves. */
+const uint32_t *fh_postings_tfs(const fh_postings *p);
+
+/* Block-max bound for dynamic pruning: describes the block that holds the
+ * first document >= target, WITHOUT decoding it (shallow). max_tf[f] is the
+ * largest tf in field f in that block and min_len[f] the smallest length of
+ * field f among its documents, so for any k1 >= 0, b in [0,1] and weights
+ * >= 0 a BM25F score computed from (max_tf, min_len) bounds every document
+ * of the block. last_docid is the block's last document; FH_DOC_END if no
+ * block holds a document >= target. */
+typedef struct fh_block_bound {
+    uint32_t last_docid;
+    uint32_t max_tf[FH_MAX_FIELDS];
+    uint32_t min_len[FH_MAX_FIELDS];
+} fh_block_bound;
+int fh_postings_block_bound(fh_postings *p, uint32_t target, fh_block_bound *out);
+
+/* Positions of the current document in `field` (ascending), read from the
+ * separate positions store on first use. Valid until the iterator moves. */
+int fh_postings_positions(fh_postings *p, unsigned field, const uint32_t **pos, size_t *n);
+
+/* Field lengths: a pointer to n_docs uint32 values for `field`, valid until
+ * fh_index_close(). NULL if field >= n_fields. */
+const uint32_t *fh_index_field_lengths(const fh_index *ix, unsigned field);
+
+/* The stored document (JSON object, UTF-8) appended to `out`. */
+int fh_doc_get(fh_reader *r, uint32_t docid, fh_buf *out);
+/* External id of docid; *id valid until the reader is closed. */
+int fh_doc_ext_id(fh_reader *r, uint32_t docid, const char **id, size_t *len);
+/* Docid of an external id. FH_ENOTFOUND if absent. */
+int fh_doc_lookup(fh_reader *r, const char *ext_id, size_t len, uint32_t *docid);
+
+#endif /* FAHRAS_INDEX_H */

@@ -1,0 +1,200 @@
+/* buf.c — bounded growable byte buffer (see buf.h). */
+#include "fahras/buf.h"
+#include "fahras/err.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void fh_buf_init(fh_buf *b, size_t max)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->max = max;
+}
+
+void fh_buf_free(fh_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+}
+
+void fh_buf_reset(fh_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+int fh_buf_reserve(fh_buf *b, size_t extra)
+{
+    if (extra > b->max || b->len > b->max - extra)
+        return FH_ELIMIT;
+    size_t need = b->len + extra + 1; /* + NUL */
+    if (need <= b->cap)
+        return 0;
+    size_t ncap = b->cap ? b->cap : 64;
+    while (ncap < need)
+        ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
+    if (ncap > b->max + 1)
+        ncap = b->max + 1;
+    char *p = realloc(b->data, ncap);
+    if (!p)
+        return FH_ENOMEM;
+    b->data = p;
+    b->cap = ncap;
+    return 0;
+}
+
+int fh_buf_add(fh_buf *b, const void *p, size_t n)
+{
+    int rc = fh_buf_reserve(b, n);
+    if (rc)
+        return rc;
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int fh_buf_adds(fh_buf *b, const char *s)
+{
+    return fh_buf_add(b, s, strlen(s));
+}
+
+int fh_buf_addc(fh_buf *b, char c)
+{
+    return fh_buf_add(b, &c, 1);
+}
+
+int fh_buf_vaddf(fh_buf *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        return FH_EINVAL;
+    int rc = fh_buf_reserve(b, (size_t)n);
+    if (rc)
+        return rc;
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+    return 0;
+}
+
+int fh_buf_addf(fh_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = fh_buf_vaddf(b, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if invalid. */
+static size_t utf8_valid_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        cp = c & 0x1Fu;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        cp = c & 0x0Fu;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        cp = c & 0x07u;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3Fu);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+int fh_buf_add_json_str(fh_buf *b, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t start = b->len;
+    int rc = fh_buf_addc(b, '"');
+    size_t i = 0;
+    while (rc == 0 && i < n) {
+        /* copy the longest run that needs no escaping in one go */
+        size_t j = i;
+        while (j < n && p[j] >= 0x20 && p[j] < 0x80 && p[j] != '"' && p[j] != '\\')
+            j++;
+        if (j > i) {
+            rc = fh_buf_add(b, p + i, j - i);
+            i = j;
+            continue;
+        }
+        unsigned char c = p[i];
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            rc = fh_buf_add(b, esc, 2);
+            i++;
+        } else if (c < 0x20) {
+            switch (c) {
+            case '\n':
+                rc = fh_buf_add(b, "\\n", 2);
+                break;
+            case '\r':
+                rc = fh_buf_add(b, "\\r", 2);
+                break;
+            case '\t':
+                rc = fh_buf_add(b, "\\t", 2);
+                break;
+            default:
+                rc = fh_buf_addf(b, "\\u%04x", (unsigned)c);
+                break;
+            }
+            i++;
+        } else {
+            size_t l = utf8_valid_len(p + i, n - i);
+            if (l) {
+                rc = fh_buf_add(b, p + i, l);
+                i += l;
+            } else {
+                rc = fh_buf_add(b, "\xEF\xBF\xBD", 3); /* U+FFFD */
+                i++;
+            }
+        }
+    }
+    if (rc == 0)
+        rc = fh_buf_addc(b, '"');
+    if (rc) { /* all or nothing */
+        b->len = start;
+        if (b->data)
+            b->data[start] = '\0';
+    }
+    return rc;
+}
+
+char *fh_buf_take(fh_buf *b, size_t *len)
+{
+    char *p = b->data;
+    if (len)
+        *len = b->len;
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    return p;
+}
