@@ -1,0 +1,157 @@
+/* engine.h — the query engine of fahras-searchd: parse, retrieve, rank, snippet.
+ *
+ * The network server owns sockets and the protocol; this module owns everything
+ * between a query string and one JSON reply object. It never does I/O other
+ * than reading the index, never logs, and never keeps per-request state outside
+ * an fh_searcher.
+ *
+ * Objects and lifetimes:
+ *   fh_engine   one per open index: the fh_index, a reference to the analyzer,
+ *               the ranking parameters and precomputed tables. Immutable after
+ *               fh_engine_open(); shared by all threads. A re-published index is
+ *               served by opening a NEW engine beside the old one; the old one is
+ *               freed only when no searcher of it is alive (the caller counts).
+ *   fh_searcher per-thread scratch bound to one engine: an fh_analysis, an
+ *               fh_reader (one LMDB read transaction), iterator pools, heaps and
+ *               buffers, reused between queries so the hot path does not malloc.
+ *               Never shared between threads; freed before its engine.
+ *
+ * Output: every call that produces a reply APPENDS exactly one JSON object (no
+ * trailing newline) to `out`. On failure it returns a negative FH_E* code, leaves
+ * `out` exactly as it was (its len is restored), and appends a one-line human
+ * message (no newline, not JSON-escaped) to `errmsg` when errmsg is non-NULL.
+ * The server maps the code to the protocol's stable code with fh_errcode().
+ */
+#ifndef FAHRAS_ENGINE_H
+#define FAHRAS_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fahras/analyze.h"
+#include "fahras/buf.h"
+#include "fahras/err.h"
+#include "fahras/index.h"
+
+typedef struct fh_engine fh_engine;     /* immutable, thread-safe */
+typedef struct fh_searcher fh_searcher; /* per-thread scratch */
+
+/* ------------------------------------------------------------- limits */
+
+#define FH_ENGINE_MAX_LIMIT 1000u       /* hard cap on limit + offset */
+#define FH_ENGINE_MAX_TERMS 256u        /* hard cap on opts.max_terms */
+#define FH_ENGINE_MAX_EXPANSIONS 1024u  /* hard cap on opts.max_prefix_expansions */
+#define FH_ENGINE_MAX_SNIPPET_LEN 4096u /* chars */
+#define FH_ENGINE_MAX_SNIPPETS 8u
+#define FH_ENGINE_MAX_MARKER 64u        /* bytes of hl_open / hl_close */
+
+/* ------------------------------------------------------------- ranking */
+
+/* BM25F with a proximity bonus. Per field f, with tf_f the term frequency,
+ * len_f the field length and avg_f the mean field length:
+ *   ntf   = sum_f field_weight[f] * tf_f / (1 - b_f + b_f * len_f / avg_f)
+ *   score = sum_terms idf * ntf * (k1 + 1) / (k1 + ntf)
+ *   idf   = log(1 + (N - df + 0.5) / (df + 0.5))
+ * then the top `prox_depth` candidates are rescored with
+ *   + prox_weight * sum over adjacent query-term pairs of min(idf_a, idf_b) /
+ *     (1 + (gap-1)^2)       (gap: smallest position distance in one field)
+ * Defaults (fh_rank_params_default) were chosen on the dev sets; see
+ * bench/RESULTS.md "## Relevance (engine)". */
+typedef struct fh_rank_params {
+    float k1;
+    float b;                          /* default b for every field */
+    float field_b[FH_MAX_FIELDS];     /* per-field b; < 0 means "use b" */
+    float field_weight[FH_MAX_FIELDS];/* < 0 means "use the index meta's weight" */
+    float prox_weight;                /* 0 disables the proximity bonus */
+    uint32_t prox_depth;              /* candidates rescored with proximity */
+    uint32_t prox_window;             /* max position gap that earns a bonus */
+} fh_rank_params;
+
+/* Fill *p with the tuned defaults. */
+void fh_rank_params_default(fh_rank_params *p);
+
+/* ------------------------------------------------------------- per query */
+
+typedef struct fh_search_opts {
+    uint32_t limit;                  /* hits returned (default 10; limit+offset <= FH_ENGINE_MAX_LIMIT) */
+    uint32_t offset;                 /* hits skipped (default 0) */
+    bool snippets;                   /* default true */
+    uint32_t snippet_len;            /* characters per fragment (default 160) */
+    uint32_t snippet_count;          /* fragments per hit (default 1, <= FH_ENGINE_MAX_SNIPPETS) */
+    const char *hl_open, *hl_close;  /* highlight markers, NUL-terminated, inserted
+                                        verbatim inside JSON strings after escaping
+                                        (default "<b>", "</b>"); borrowed for the call */
+    uint32_t return_fields;          /* bitmask of STORED fields to add to each hit,
+                                        bit i = fields[i]; 0 = none (default) */
+    const char *const *fields;       /* names of stored JSON keys for return_fields,
+                                        n_fields entries; NULL = the index's
+                                        analyzed field names */
+    uint32_t n_fields;
+    uint32_t max_terms;              /* query terms kept (default 64) */
+    uint32_t max_prefix_expansions;  /* per prefix* clause (default 64) */
+    uint64_t time_budget_us;         /* 0 = unlimited (default 2000000) */
+} fh_search_opts;
+
+/* Fill *o with the defaults above. */
+void fh_search_opts_default(fh_search_opts *o);
+
+/* ------------------------------------------------------------- engine */
+
+/* Open the index in index_dir (DIR/index.mdb), checking that it was built with
+ * analyzer `a` (FH_EANALYZER otherwise). `a` is borrowed: it must outlive the
+ * engine. p may be NULL for fh_rank_params_default(). On success *out owns the
+ * index; free with fh_engine_free(). Errors: those of fh_index_open(),
+ * FH_ENOMEM, FH_EINVAL. */
+int fh_engine_open(const char *index_dir, const fh_analyzer *a, const fh_rank_params *p,
+                   fh_engine **out);
+
+/* Close the index and free the engine. The caller guarantees that no searcher
+ * of this engine is alive. NULL is a no-op. */
+void fh_engine_free(fh_engine *e);
+
+/* fh_index_id() of the open index: compare with fh_index_file_id(dir) to see a
+ * re-publish. */
+uint64_t fh_engine_index_id(const fh_engine *e);
+
+/* The index metadata; valid until fh_engine_free(). */
+const fh_index_meta *fh_engine_meta(const fh_engine *e);
+
+/* Index facts as one JSON object appended to out:
+ * {"docs":N,"terms":N,"postings":N,"fields":[{"name":..,"weight":..,"avg_len":..}],
+ *  "analyzer":{"name":..,"version":..},"format":N,"build_time":T,"file_bytes":N,
+ *  "index_id":N,"rank":{"k1":..,"b":..,...}}. Thread-safe. */
+int fh_engine_stats(const fh_engine *e, fh_buf *out);
+
+/* ------------------------------------------------------------- searcher */
+
+/* Create per-thread scratch for engine e (which must outlive it). Opens an
+ * fh_reader. Errors: FH_ENOMEM, FH_ELMDB. */
+int fh_searcher_new(fh_engine *e, fh_searcher **out);
+void fh_searcher_free(fh_searcher *s);
+
+/* Run query q (qlen bytes of UTF-8; invalid UTF-8 is FH_EINPUT) with options o
+ * (NULL = defaults) and append
+ *   {"total":N,"took_us":T,"hits":[{"id":..,"score":..,"title":..,"snippet":..,
+ *     <requested stored fields>}]}
+ * `total` is the exact number of documents matching the query (pruning skips
+ * scoring, not counting); "total_is_estimate":true is added only when the
+ * time budget cut counting short. "snippet" is present when o->snippets,
+ * "title" when the index has a stored "title". Errors: FH_ESYNTAX (empty
+ * query, nothing searchable), FH_EINPUT, FH_ELIMIT (an option over its hard
+ * cap), FH_ETIMEOUT (budget exhausted before any result could be returned),
+ * FH_ECORRUPT, FH_ELMDB, FH_ENOMEM (out's max reached). See the query language
+ * at the top of query.c. */
+int fh_search(fh_searcher *s, const fh_search_opts *o, const char *q, size_t qlen, fh_buf *out,
+              fh_buf *errmsg);
+
+/* Append {"id":..,"doc":{stored document}} for external id `id`, or return
+ * FH_ENOTFOUND. */
+int fh_get(fh_searcher *s, const char *id, size_t len, fh_buf *out, fh_buf *errmsg);
+
+/* Analyze text as a query would and append
+ * {"tokens":[{"token":orig,"normalized":..,"stem":..,"df":N,"stop":bool},..]}
+ * (df of the stem in the index, 0 if absent). */
+int fh_keywords(fh_searcher *s, const char *text, size_t len, fh_buf *out, fh_buf *errmsg);
+
+#endif /* FAHRAS_ENGINE_H */
