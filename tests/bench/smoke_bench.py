@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+"""Smoke test of the bench harness on the sample corpus (fast, no peers, no ../shared).
+
+  smoke_bench.py --indexer BIN --searchd BIN --loadgen BIN --source-dir DIR
+
+1. fahras-indexer builds an index of data/sample/news.jsonl in a temporary directory;
+2. fahras-searchd serves it on 127.0.0.1, port 0 (--port-file);
+3. fahras-loadgen runs ~1 s with 2 connections x pipelining depth 4: the JSON report must
+   show a non-zero throughput and zero errors;
+4. bench/eval.py runs tests/bench/data/queries.tsv against tests/bench/data/qrels.txt:
+   MRR@10 >= 0.5 and Recall@100 >= 0.75, every metric in [0, 1];
+5. bench/eval_metrics.py --selftest, when that file exists;
+6. the daemon is stopped by its pid (SIGTERM, then SIGKILL after 10 s) in every case.
+Every child has a timeout, so the test always ends.
+"""
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def run(cmd, timeout, **kw):
+    print("+ " + " ".join(cmd), flush=True)
+    p = subprocess.run(cmd, timeout=timeout, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, **kw)
+    if p.stdout:
+        sys.stdout.write(p.stdout)
+    if p.returncode != 0:
+        fail("exit status %d: %s" % (p.returncode, " ".join(cmd)))
+    return p.stdout
+
+
+def wait_port(port_file, proc, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            fail("fahras-searchd exited early with status %d" % proc.returncode)
+        try:
+            with open(port_file) as f:
+                txt = f.read().strip()
+            if txt and txt.split()[0].isdigit():
+                return int(txt.split()[0])
+        except OSError:
+            pass
+        time.sleep(0.05)
+    fail("fahras-searchd wrote no port to %s within %.0f s" % (port_file, timeout))
+
+
+def stop(proc):
+    """SIGTERM by pid; SIGKILL if it has not exited within 10 s. Returns the exit status."""
+    if proc.poll() is not None:
+        return proc.returncode
+    os.kill(proc.pid, signal.SIGTERM)
+    try:
+        return proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        fail("fahras-searchd did not exit within 10 s of SIGTERM")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--indexer", required=True)
+    ap.add_argument("--searchd", required=True)
+    ap.add_argument("--loadgen", required=True)
+    ap.add_argument("--source-dir", required=True)
+    a = ap.parse_args()
+    src = os.path.abspath(a.source_dir)
+    data = os.path.join(src, "tests", "bench", "data")
+    py = sys.executable or "/usr/bin/python3"
+
+    with tempfile.TemporaryDirectory(prefix="fahras-bench-smoke-") as tmp:
+        idx = os.path.join(tmp, "index")
+        run([a.indexer, "build", "--index", idx, "--quiet",
+             os.path.join(src, "data", "sample", "news.jsonl")], timeout=60)
+
+        port_file = os.path.join(tmp, "port")
+        log = open(os.path.join(tmp, "searchd.log"), "w")
+        cmd = [a.searchd, "--index", idx, "--listen", "127.0.0.1:0", "--port-file", port_file,
+               "--threads", "2"]
+        print("+ " + " ".join(cmd), flush=True)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        status = None
+        try:
+            port = wait_port(port_file, proc)
+            target = "127.0.0.1:%d" % port
+
+            # Load: 2 connections, pipelining depth 4, about one second.
+            lg_json = os.path.join(tmp, "loadgen.json")
+            run([a.loadgen, "--queries", os.path.join(data, "queries.tsv"),
+                 "--prefix", "SEARCH limit=10 snippets=1 {q}", "--conns", "2", "--depth", "4",
+                 "--warmup", "0.2", "--duration", "1", "--timeout", "5",
+                 "--watch-pid", str(proc.pid), "--json", lg_json, target], timeout=30)
+            with open(lg_json) as f:
+                lg = json.load(f)
+            if not lg["qps"] > 0 or lg["requests"] <= 0:
+                fail("loadgen measured no throughput: %s" % lg)
+            if lg["errors"] != 0:
+                fail("loadgen counted %d errors: %s" % (lg["errors"], lg))
+            if not 0 < lg["p50_ms"] <= lg["p99_ms"] <= lg["max_ms"]:
+                fail("latency percentiles out of order: %s" % lg)
+            if lg["rss"]["samples"] < 1 or lg["rss"]["max_kb"] <= 0:
+                fail("no RSS sample of the daemon: %s" % lg["rss"])
+            print("loadgen: %.0f req/s, p50 %.3f ms, p99 %.3f ms, 0 errors" % (
+                lg["qps"], lg["p50_ms"], lg["p99_ms"]), flush=True)
+
+            # Relevance: known-item queries over the sample corpus.
+            ev_json = os.path.join(tmp, "eval.json")
+            run([py, os.path.join(src, "bench", "eval.py"), target,
+                 "--queries", os.path.join(data, "queries.tsv"),
+                 "--qrels", os.path.join(data, "qrels.txt"),
+                 "--run", os.path.join(tmp, "run.trec"), "--chunk", "5", "--timeout", "10",
+                 "--json", ev_json], timeout=60)
+            with open(ev_json) as f:
+                ev = json.load(f)
+            for m in ("MRR@10", "nDCG@10", "Recall@10", "Recall@100"):
+                if not 0.0 <= ev[m] <= 1.0:
+                    fail("%s out of [0, 1]: %s" % (m, ev[m]))
+            if ev["errors"]:
+                fail("%d error replies during eval: %s" % (ev["errors"], ev["error_codes"]))
+            if ev["queries"] != 16 or ev["queries_in_run"] != 16:
+                fail("expected 16 evaluated queries: %s" % ev)
+            if ev["MRR@10"] < 0.5 or ev["Recall@100"] < 0.75:
+                fail("relevance too low on the sample queries: MRR@10 %.4f, Recall@100 %.4f"
+                     % (ev["MRR@10"], ev["Recall@100"]))
+        finally:
+            status = stop(proc)
+            log.close()
+            if status not in (0, None):
+                with open(os.path.join(tmp, "searchd.log")) as f:
+                    sys.stdout.write(f.read()[-4000:])
+        if status != 0:
+            fail("fahras-searchd exited with status %s after SIGTERM" % status)
+
+    selftest = os.path.join(src, "bench", "eval_metrics.py")
+    if os.path.exists(selftest):
+        run([py, selftest, "--selftest"], timeout=60)
+    print("bench smoke: ok", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
