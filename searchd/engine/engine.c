@@ -1,0 +1,518 @@
+/* engine.c — engine and searcher lifetimes, and the JSON replies of SEARCH,
+ * GET, KEYWORDS and STATS. Parsing is in query.c, retrieval and ranking in
+ * exec.c, fragments in snippet.c. Nothing here does network I/O or logs.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "engine_int.h"
+
+#define PROX_DEPTH_MAX 1024u
+
+void fh_rank_params_default(fh_rank_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->k1 = 1.2f;
+    p->b = 0.75f;
+    for (unsigned f = 0; f < FH_MAX_FIELDS; f++) {
+        p->field_b[f] = -1.0f;
+        p->field_weight[f] = -1.0f;
+    }
+    p->prox_weight = 0.0f;
+    p->prox_depth = 100;
+    p->prox_window = 8;
+}
+
+void fh_search_opts_default(fh_search_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->limit = 10;
+    o->offset = 0;
+    o->snippets = true;
+    o->snippet_len = 160;
+    o->snippet_count = 1;
+    o->hl_open = "<b>";
+    o->hl_close = "</b>";
+    o->return_fields = 0;
+    o->fields = NULL;
+    o->n_fields = 0;
+    o->max_terms = 64;
+    o->max_prefix_expansions = 64;
+    o->time_budget_us = 2000000;
+}
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* ------------------------------------------------------------- engine */
+
+int fh_engine_open(const char *index_dir, const fh_analyzer *a, const fh_rank_params *p,
+                   fh_engine **out)
+{
+    fh_engine *e = NULL;
+    int rc;
+    if (!index_dir || !a || !out)
+        return FH_EINVAL;
+    if (strlen(index_dir) >= sizeof e->dir)
+        return FH_EINVAL;
+    e = calloc(1, sizeof *e);
+    if (!e)
+        return FH_ENOMEM;
+    snprintf(e->dir, sizeof e->dir, "%s", index_dir);
+    e->an = a;
+    if (p)
+        e->rp = *p;
+    else
+        fh_rank_params_default(&e->rp);
+    if (!(e->rp.k1 >= 0.0f) || !(e->rp.b >= 0.0f && e->rp.b <= 1.0f) ||
+        e->rp.prox_depth > PROX_DEPTH_MAX) {
+        rc = FH_EINVAL;
+        goto out;
+    }
+    rc = fh_index_open(index_dir, fh_analyzer_name(a), fh_analyzer_version(a), &e->ix);
+    if (rc)
+        goto out;
+    e->meta = fh_index_get_meta(e->ix);
+    e->n_docs = e->meta->n_docs;
+    e->n_fields = e->meta->n_fields;
+    if (e->n_fields == 0 || e->n_fields > FH_MAX_FIELDS) {
+        rc = FH_ECORRUPT;
+        goto out;
+    }
+    e->title_field = -1;
+    e->body_field = -1;
+    for (unsigned f = 0; f < e->n_fields; f++) {
+        float w = e->rp.field_weight[f];
+        if (w < 0)
+            w = e->meta->field_weights[f] > 0 ? e->meta->field_weights[f] : 1.0f;
+        e->weight[f] = w;
+        float b = e->rp.field_b[f];
+        e->bf[f] = (b >= 0 && b <= 1) ? b : e->rp.b;
+        double avg = e->meta->avg_field_len[f];
+        e->avg[f] = avg >= 1.0 ? (float)avg : 1.0f;
+        const char *name = e->meta->field_names[f];
+        if (strcmp(name, "title") == 0)
+            e->title_field = (int)f;
+        else if (e->body_field < 0 || strcmp(name, "text") == 0)
+            e->body_field = (int)f;
+        const uint32_t *lens = fh_index_field_lengths(e->ix, f);
+        if (!lens) {
+            rc = FH_ECORRUPT;
+            goto out;
+        }
+        e->wnorm[f] = malloc(sizeof(float) * (e->n_docs ? e->n_docs : 1u));
+        if (!e->wnorm[f]) {
+            rc = FH_ENOMEM;
+            goto out;
+        }
+        for (uint32_t d = 0; d < e->n_docs; d++) {
+            float nm = 1.0f - e->bf[f] + e->bf[f] * (float)lens[d] / e->avg[f];
+            e->wnorm[f][d] = nm > 1e-6f ? w / nm : w / 1e-6f;
+        }
+    }
+    *out = e;
+    return 0;
+out:
+    fh_engine_free(e);
+    return rc;
+}
+
+void fh_engine_free(fh_engine *e)
+{
+    if (!e)
+        return;
+    for (unsigned f = 0; f < FH_MAX_FIELDS; f++)
+        free(e->wnorm[f]);
+    if (e->ix)
+        fh_index_close(e->ix);
+    free(e);
+}
+
+uint64_t fh_engine_index_id(const fh_engine *e)
+{
+    return fh_index_id(e->ix);
+}
+
+const fh_index_meta *fh_engine_meta(const fh_engine *e)
+{
+    return e->meta;
+}
+
+int fh_engine_stats(const fh_engine *e, fh_buf *out)
+{
+    const fh_index_meta *m = e->meta;
+    size_t mark = out->len;
+    char path[4200];
+    struct stat sb;
+    long long bytes = -1;
+    snprintf(path, sizeof path, "%s/%s", e->dir, FH_INDEX_FILE);
+    if (stat(path, &sb) == 0)
+        bytes = (long long)sb.st_size;
+    int rc = fh_buf_addf(out, "{\"docs\":%u,\"terms\":%llu,\"postings\":%llu,\"fields\":[",
+                         m->n_docs, (unsigned long long)m->n_terms,
+                         (unsigned long long)m->n_postings);
+    for (unsigned f = 0; f < e->n_fields && !rc; f++) {
+        rc = fh_buf_adds(out, f ? ",{\"name\":" : "{\"name\":");
+        if (!rc)
+            rc = fh_buf_add_json_str(out, m->field_names[f], strlen(m->field_names[f]));
+        if (!rc)
+            rc = fh_buf_addf(out, ",\"weight\":%g,\"b\":%g,\"avg_len\":%.2f}", (double)e->weight[f],
+                             (double)e->bf[f], m->avg_field_len[f]);
+    }
+    if (!rc)
+        rc = fh_buf_adds(out, "],\"analyzer\":{\"name\":");
+    if (!rc)
+        rc = fh_buf_add_json_str(out, m->analyzer_name, strlen(m->analyzer_name));
+    if (!rc)
+        rc = fh_buf_adds(out, ",\"version\":");
+    if (!rc)
+        rc = fh_buf_add_json_str(out, m->analyzer_version, strlen(m->analyzer_version));
+    if (!rc)
+        rc = fh_buf_addf(out,
+                         "},\"format\":%u,\"build_time\":%lld,\"file_bytes\":%lld,"
+                         "\"index_id\":%llu,\"rank\":{\"k1\":%g,\"b\":%g,\"prox_weight\":%g,"
+                         "\"prox_depth\":%u,\"prox_window\":%u}}",
+                         m->format_version, (long long)m->build_time, bytes,
+                         (unsigned long long)fh_index_id(e->ix), (double)e->rp.k1,
+                         (double)e->rp.b, (double)e->rp.prox_weight, e->rp.prox_depth,
+                         e->rp.prox_window);
+    if (rc) {
+        out->len = mark;
+        if (out->data)
+            out->data[mark] = '\0';
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------- searcher */
+
+int fh_searcher_new(fh_engine *e, fh_searcher **out)
+{
+    fh_searcher *s = calloc(1, sizeof *s);
+    int rc;
+    if (!s)
+        return FH_ENOMEM;
+    s->e = e;
+    fh_buf_init(&s->doc, (size_t)64 << 20);
+    fh_buf_init(&s->tmp, (size_t)64 << 20);
+    s->hits_cap = FH_ENGINE_MAX_LIMIT + PROX_DEPTH_MAX;
+    s->hits = malloc(sizeof *s->hits * s->hits_cap);
+    if (!s->hits) {
+        rc = FH_ENOMEM;
+        goto out;
+    }
+    if ((rc = fh_analysis_new(e->an, &s->an)) != 0)
+        goto out;
+    if ((rc = fh_reader_open(e->ix, &s->rd)) != 0)
+        goto out;
+    if ((rc = fh_exec_scratch_new(&s->xs)) != 0)
+        goto out;
+    *out = s;
+    return 0;
+out:
+    fh_searcher_free(s);
+    return rc;
+}
+
+void fh_searcher_free(fh_searcher *s)
+{
+    if (!s)
+        return;
+    fh_exec_scratch_free(s->xs);
+    if (s->rd)
+        fh_reader_close(s->rd);
+    if (s->an)
+        fh_analysis_free(s->an);
+    fh_buf_free(&s->doc);
+    fh_buf_free(&s->tmp);
+    free(s->hits);
+    free(s->snip);
+    free(s);
+}
+
+/* ------------------------------------------------------------- search */
+
+static void restore(fh_buf *b, size_t mark)
+{
+    b->len = mark;
+    if (b->data)
+        b->data[mark] = '\0';
+}
+
+static int fail(fh_buf *errmsg, int rc, const char *msg)
+{
+    if (errmsg && msg)
+        fh_buf_adds(errmsg, msg);
+    return rc;
+}
+
+/* Highlight terms of the clauses that can match in field f. */
+static size_t build_hl(fh_searcher *s, const fh_query *q, int field, fh_hlterm *hl, size_t cap)
+{
+    size_t n = 0;
+    uint32_t bit = field >= 0 ? 1u << (unsigned)field : UINT32_MAX;
+    for (uint32_t i = 0; i < q->n_cl && n < cap; i++) {
+        const fh_clause *c = &q->cl[i];
+        if (c->occur == FH_OCC_NOT || !(c->field_mask & bit))
+            continue;
+        if (c->kind == FH_CL_PHRASE) {
+            for (uint32_t k = 0; k < c->n_el && n < cap; k++) {
+                const fh_qelem *el = &q->el[c->first_el + k];
+                if (el->stop)
+                    continue;
+                hl[n++] = (fh_hlterm){el->term, el->len, false, q->el_idf[c->first_el + k]};
+            }
+            continue;
+        }
+        float w = q->idf[i] / (float)(c->qtf ? c->qtf : 1u);
+        hl[n++] = (fh_hlterm){c->term, c->len, c->kind == FH_CL_PREFIX, w > 0 ? w : 0.01f};
+    }
+    (void)s;
+    return n;
+}
+
+static bool want_field(const fh_search_opts *o, uint32_t i)
+{
+    return i < 32 && (o->return_fields & (1u << i));
+}
+
+/* One hit object. */
+static int emit_hit(fh_searcher *s, const fh_search_opts *o, const fh_hit *h, fh_buf *out)
+{
+    const fh_engine *e = s->e;
+    const char *id;
+    size_t idlen;
+    json_t *doc = NULL;
+    int rc = fh_doc_ext_id(s->rd, h->doc, &id, &idlen);
+    if (rc)
+        return rc;
+    if ((rc = fh_buf_adds(out, "{\"id\":")) || (rc = fh_buf_add_json_str(out, id, idlen)) ||
+        (rc = fh_buf_addf(out, ",\"score\":%.4f", (double)h->score)))
+        return rc;
+    bool need_doc = o->snippets || o->return_fields || e->title_field >= 0;
+    if (need_doc) {
+        fh_buf_reset(&s->doc);
+        if ((rc = fh_doc_get(s->rd, h->doc, &s->doc)) != 0)
+            return rc;
+        doc = json_loadb(s->doc.data ? s->doc.data : "", s->doc.len, 0, NULL);
+    }
+    if (json_is_object(doc)) {
+        json_t *title = json_object_get(doc, "title");
+        if (json_is_string(title)) {
+            size_t n = s->e->title_field >= 0 ? build_hl(s, &s->q, e->title_field, s->hl,
+                                                        sizeof s->hl / sizeof s->hl[0])
+                                              : 0;
+            if ((rc = fh_buf_adds(out, ",\"title\":")) != 0 ||
+                (rc = fh_snippet(s, json_string_value(title), json_string_length(title), s->hl,
+                                 n, o, 0, 1, out)) != 0)
+                goto out;
+        }
+        if (o->snippets) {
+            const char *bname = e->body_field >= 0 ? e->meta->field_names[e->body_field] : "text";
+            json_t *body = json_object_get(doc, bname);
+            if (!json_is_string(body))
+                body = json_object_get(doc, "text");
+            if ((rc = fh_buf_adds(out, ",\"snippet\":")) != 0)
+                goto out;
+            if (json_is_string(body)) {
+                size_t n = build_hl(s, &s->q, e->body_field, s->hl, sizeof s->hl / sizeof s->hl[0]);
+                rc = fh_snippet(s, json_string_value(body), json_string_length(body), s->hl, n, o,
+                                o->snippet_len, o->snippet_count, out);
+            } else {
+                rc = fh_buf_adds(out, "\"\"");
+            }
+            if (rc)
+                goto out;
+        }
+        uint32_t nf = o->fields ? o->n_fields : e->n_fields;
+        for (uint32_t i = 0; i < nf && o->return_fields; i++) {
+            if (!want_field(o, i))
+                continue;
+            const char *name = o->fields ? o->fields[i] : e->meta->field_names[i];
+            if (!name || strcmp(name, "id") == 0)
+                continue;
+            json_t *v = json_object_get(doc, name);
+            if (!v)
+                continue;
+            if ((rc = fh_buf_addc(out, ',')) || (rc = fh_buf_add_json_str(out, name, strlen(name))) ||
+                (rc = fh_buf_addc(out, ':')))
+                goto out;
+            if (json_is_string(v)) {
+                rc = fh_buf_add_json_str(out, json_string_value(v), json_string_length(v));
+            } else {
+                char *js = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+                rc = js ? fh_buf_adds(out, js) : FH_ENOMEM;
+                free(js);
+            }
+            if (rc)
+                goto out;
+        }
+    }
+    rc = fh_buf_addc(out, '}');
+out:
+    json_decref(doc);
+    return rc;
+}
+
+static int check_opts(const fh_search_opts *o, fh_buf *errmsg)
+{
+    if ((uint64_t)o->limit + o->offset > FH_ENGINE_MAX_LIMIT) {
+        if (errmsg)
+            fh_buf_addf(errmsg, "limit + offset must not exceed %u", FH_ENGINE_MAX_LIMIT);
+        return FH_ELIMIT;
+    }
+    if (o->snippet_len > FH_ENGINE_MAX_SNIPPET_LEN) {
+        if (errmsg)
+            fh_buf_addf(errmsg, "snippet length must not exceed %u", FH_ENGINE_MAX_SNIPPET_LEN);
+        return FH_ELIMIT;
+    }
+    if (o->snippet_count > FH_ENGINE_MAX_SNIPPETS) {
+        if (errmsg)
+            fh_buf_addf(errmsg, "snippet count must not exceed %u", FH_ENGINE_MAX_SNIPPETS);
+        return FH_ELIMIT;
+    }
+    if (o->max_terms > FH_ENGINE_MAX_TERMS || o->max_prefix_expansions > FH_ENGINE_MAX_EXPANSIONS) {
+        if (errmsg)
+            fh_buf_addf(errmsg, "max terms must not exceed %u and prefix expansions %u",
+                        FH_ENGINE_MAX_TERMS, FH_ENGINE_MAX_EXPANSIONS);
+        return FH_ELIMIT;
+    }
+    if ((o->hl_open && strlen(o->hl_open) > FH_ENGINE_MAX_MARKER) ||
+        (o->hl_close && strlen(o->hl_close) > FH_ENGINE_MAX_MARKER)) {
+        if (errmsg)
+            fh_buf_addf(errmsg, "highlight markers must not exceed %u bytes", FH_ENGINE_MAX_MARKER);
+        return FH_ELIMIT;
+    }
+    return 0;
+}
+
+int fh_search_run(fh_searcher *s, const fh_search_opts *o, const char *q, size_t qlen,
+                  bool proximity, fh_hit **hits, uint32_t *nhits, fh_exec_stats *st,
+                  fh_buf *errmsg)
+{
+    int rc = fh_query_parse(s, q, qlen, o->max_terms ? o->max_terms : 64u, &s->q, errmsg);
+    if (rc)
+        return rc;
+    return fh_exec_topk(s, &s->q, o, o->limit + o->offset, false, proximity, hits, nhits, st,
+                        errmsg);
+}
+
+int fh_search(fh_searcher *s, const fh_search_opts *o, const char *q, size_t qlen, fh_buf *out,
+              fh_buf *errmsg)
+{
+    fh_search_opts defo;
+    uint64_t t0 = now_us();
+    size_t mark = out->len;
+    fh_hit *hits;
+    uint32_t nhits;
+    fh_exec_stats st;
+    int rc;
+    if (!o) {
+        fh_search_opts_default(&defo);
+        o = &defo;
+    }
+    if (!q)
+        return fail(errmsg, FH_EINVAL, "no query");
+    if ((rc = check_opts(o, errmsg)) != 0)
+        return rc;
+    if ((rc = fh_search_run(s, o, q, qlen, true, &hits, &nhits, &st, errmsg)) != 0)
+        return rc;
+    fh_buf_reset(&s->tmp);
+    for (uint32_t i = o->offset; i < nhits; i++) {
+        if (i > o->offset && (rc = fh_buf_addc(&s->tmp, ',')) != 0)
+            goto out;
+        if ((rc = emit_hit(s, o, &hits[i], &s->tmp)) != 0)
+            goto out;
+    }
+    rc = fh_buf_addf(out, "{\"total\":%llu,\"took_us\":%llu,", (unsigned long long)st.total,
+                     (unsigned long long)(now_us() - t0));
+    if (!rc && st.total_estimate)
+        rc = fh_buf_adds(out, "\"total_is_estimate\":true,");
+    if (!rc && st.timed_out)
+        rc = fh_buf_adds(out, "\"timed_out\":true,");
+    if (!rc)
+        rc = fh_buf_adds(out, "\"hits\":[");
+    if (!rc && s->tmp.len)
+        rc = fh_buf_add(out, s->tmp.data, s->tmp.len);
+    if (!rc)
+        rc = fh_buf_adds(out, "]}");
+out:
+    if (rc) {
+        restore(out, mark);
+        if (errmsg && errmsg->len == 0)
+            fh_buf_adds(errmsg, rc == FH_ELIMIT ? "reply too large" : fh_strerror(rc));
+    }
+    return rc;
+}
+
+int fh_get(fh_searcher *s, const char *id, size_t len, fh_buf *out, fh_buf *errmsg)
+{
+    size_t mark = out->len;
+    uint32_t docid;
+    int rc = fh_doc_lookup(s->rd, id, len, &docid);
+    if (rc == FH_ENOTFOUND)
+        return fail(errmsg, rc, "no document with that id");
+    if (rc)
+        return fail(errmsg, rc, fh_strerror(rc));
+    if ((rc = fh_buf_adds(out, "{\"id\":")) || (rc = fh_buf_add_json_str(out, id, len)) ||
+        (rc = fh_buf_adds(out, ",\"doc\":")) || (rc = fh_doc_get(s->rd, docid, out)) ||
+        (rc = fh_buf_addc(out, '}'))) {
+        restore(out, mark);
+        return fail(errmsg, rc, rc == FH_ELIMIT ? "reply too large" : fh_strerror(rc));
+    }
+    return 0;
+}
+
+int fh_keywords(fh_searcher *s, const char *text, size_t len, fh_buf *out, fh_buf *errmsg)
+{
+    size_t mark = out->len;
+    const fh_token *t;
+    size_t nt;
+    int rc;
+    if (!fh_utf8_valid(text, len))
+        return fail(errmsg, FH_EINPUT, "text is not valid UTF-8");
+    if (len > 65536)
+        return fail(errmsg, FH_ELIMIT, "text longer than 64 KiB");
+    if ((rc = fh_analyze(s->an, text, len, &t, &nt)) != 0)
+        return fail(errmsg, rc, fh_strerror(rc));
+    rc = fh_buf_adds(out, "{\"tokens\":[");
+    for (size_t i = 0; i < nt && !rc; i++) {
+        fh_term_info ti;
+        uint32_t df = 0;
+        int r2 = fh_term_get(s->rd, t[i].stem, t[i].stem_len, &ti);
+        if (r2 == 0)
+            df = ti.df;
+        else if (r2 != FH_ENOTFOUND) {
+            rc = r2;
+            break;
+        }
+        const char *kind = (t[i].flags & FH_TOK_WHOLE)  ? "whole"
+                           : (t[i].flags & FH_TOK_PART) ? "part"
+                                                        : "word";
+        if ((rc = fh_buf_adds(out, i ? ",{\"token\":" : "{\"token\":")) ||
+            (rc = fh_buf_add_json_str(out, text + t[i].offset, t[i].length)) ||
+            (rc = fh_buf_adds(out, ",\"normalized\":")) ||
+            (rc = fh_buf_add_json_str(out, t[i].norm, t[i].norm_len)) ||
+            (rc = fh_buf_adds(out, ",\"stem\":")) ||
+            (rc = fh_buf_add_json_str(out, t[i].stem, t[i].stem_len)) ||
+            (rc = fh_buf_addf(out, ",\"df\":%u,\"stop\":%s,\"position\":%u,\"kind\":\"%s\"}", df,
+                              (t[i].flags & FH_TOK_STOP) ? "true" : "false", t[i].position,
+                              kind)))
+            break;
+    }
+    if (!rc)
+        rc = fh_buf_adds(out, "]}");
+    if (rc) {
+        restore(out, mark);
+        return fail(errmsg, rc, rc == FH_ELIMIT ? "reply too large" : fh_strerror(rc));
+    }
+    return 0;
+}

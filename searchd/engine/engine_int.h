@@ -1,0 +1,160 @@
+/* engine_int.h — private structures shared by the engine's translation units.
+ *
+ * Not part of the server contract (that is engine.h). The unit tests include it
+ * to reach the parser and the exhaustive scorer that pruning is checked against.
+ */
+#ifndef FAHRAS_ENGINE_INT_H
+#define FAHRAS_ENGINE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+
+#define FH_Q_MAX_CLAUSES FH_ENGINE_MAX_TERMS
+#define FH_Q_MAX_ELEMS (FH_ENGINE_MAX_TERMS * 2u)
+#define FH_Q_MAX_PHRASE 32u /* words in one "phrase" */
+
+/* ------------------------------------------------------------- engine */
+
+struct fh_engine {
+    fh_index *ix;
+    const fh_analyzer *an;
+    const fh_index_meta *meta;
+    fh_rank_params rp;
+    uint32_t n_docs;
+    uint32_t n_fields;
+    float weight[FH_MAX_FIELDS]; /* effective field weights */
+    float bf[FH_MAX_FIELDS];     /* effective per-field b */
+    float avg[FH_MAX_FIELDS];    /* avg field length, >= 1 */
+    /* wnorm[f][d] = weight[f] / (1 - bf + bf * len_f(d) / avg_f): one multiply
+     * per (term, field) when scoring; shared read-only by all threads. */
+    float *wnorm[FH_MAX_FIELDS];
+    int title_field;             /* analyzed field named "title", or -1 */
+    int body_field;              /* field snippets come from, or -1 */
+    char dir[4096];
+};
+
+/* ------------------------------------------------------------- query */
+
+typedef enum fh_clause_kind { FH_CL_TERM, FH_CL_PREFIX, FH_CL_PHRASE } fh_clause_kind;
+typedef enum fh_occur { FH_OCC_SHOULD, FH_OCC_MUST, FH_OCC_NOT } fh_occur;
+
+/* One word of a phrase: the indexed term and its position relative to the
+ * phrase's first word. */
+typedef struct fh_qelem {
+    char term[FH_TOKEN_MAX + 1];
+    uint16_t len;
+    bool stop;
+    uint32_t rel;
+} fh_qelem;
+
+typedef struct fh_clause {
+    fh_clause_kind kind;
+    fh_occur occur;
+    uint32_t field_mask; /* fields the clause may match in */
+    /* TERM: the stem; PREFIX: the prefix walked in the dictionary */
+    char term[FH_TOKEN_MAX + 1];
+    uint16_t len;
+    bool stop;           /* TERM whose word is a stop word */
+    uint32_t qtf;        /* times the clause occurs in the query */
+    uint32_t first_el;   /* PHRASE: elements [first_el, first_el + n_el) */
+    uint32_t n_el;
+} fh_clause;
+
+typedef struct fh_query {
+    fh_clause cl[FH_Q_MAX_CLAUSES];
+    uint32_t n_cl;
+    fh_qelem el[FH_Q_MAX_ELEMS];
+    uint32_t n_el;
+    uint32_t n_words;    /* terms counted against max_terms (before dedup) */
+    bool dropped_stop;   /* stop words were removed from the ranked part */
+    /* filled by fh_exec_topk: clause and phrase-word weights, for snippets */
+    float idf[FH_Q_MAX_CLAUSES];
+    float el_idf[FH_Q_MAX_ELEMS];
+} fh_query;
+
+/* Parse q into *out. Messages for FH_ESYNTAX / FH_ELIMIT / FH_EINPUT go to
+ * errmsg. See the query language at the top of query.c. */
+int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_terms,
+                   fh_query *out, fh_buf *errmsg);
+
+/* True if [p, p+n) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
+bool fh_utf8_valid(const char *p, size_t n);
+
+/* ------------------------------------------------------------- retrieval */
+
+typedef struct fh_hit {
+    uint32_t doc;
+    float score;
+} fh_hit;
+
+/* Expanded prefix: the terms OR-ed into one clause. */
+typedef struct fh_expansion {
+    char term[FH_TOKEN_MAX + 1];
+    uint16_t len;
+    uint32_t df;
+} fh_expansion;
+
+typedef struct fh_exec_stats {
+    uint64_t total;       /* matching documents counted */
+    bool total_estimate;  /* total is an estimate (pruning or timeout) */
+    bool timed_out;
+    uint64_t candidates;  /* documents fully or partly scored */
+} fh_exec_stats;
+
+/* Evaluate the parsed query: the top `k` hits (score desc, docid asc) into
+ * s->hits / *nhits. exhaustive = score every matching document (tests). */
+int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t k,
+                 bool exhaustive, bool proximity, fh_hit **hits, uint32_t *nhits,
+                 fh_exec_stats *st, fh_buf *errmsg);
+
+/* Parse and evaluate without producing JSON (the relevance driver and tests):
+ * the top limit+offset hits, best first. */
+int fh_search_run(fh_searcher *s, const fh_search_opts *o, const char *q, size_t qlen,
+                  bool proximity, fh_hit **hits, uint32_t *nhits, fh_exec_stats *st,
+                  fh_buf *errmsg);
+
+struct fh_exec_scratch;
+int fh_exec_scratch_new(struct fh_exec_scratch **out);
+void fh_exec_scratch_free(struct fh_exec_scratch *xs);
+
+/* ------------------------------------------------------------- snippets */
+
+/* Highlight terms: stems and prefixes that mark a word in a snippet. */
+typedef struct fh_hlterm {
+    const char *term;
+    uint16_t len;
+    bool prefix;
+    float weight;        /* idf */
+} fh_hlterm;
+
+/* Append a JSON string (quotes included): the best fragment(s) of `text` for
+ * the highlight terms. max_chars == 0 means the whole text. */
+int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl, size_t nhl,
+               const fh_search_opts *o, uint32_t max_chars, uint32_t count, fh_buf *out);
+
+/* ------------------------------------------------------------- searcher */
+
+struct fh_searcher {
+    fh_engine *e;
+    fh_analysis *an;
+    fh_reader *rd;
+    fh_query q;
+    fh_hit *hits;         /* heap / results, cap FH_ENGINE_MAX_LIMIT + prox depth */
+    uint32_t hits_cap;
+    fh_expansion *exp;    /* prefix expansions scratch */
+    uint32_t exp_cap;
+    struct fh_exec_scratch *xs; /* iterator state (exec.c) */
+    fh_hlterm hl[FH_Q_MAX_CLAUSES + FH_Q_MAX_ELEMS + FH_ENGINE_MAX_EXPANSIONS];
+    uint32_t n_hl;
+    char *hlstore;        /* prefix expansions' text for hl */
+    fh_buf doc;           /* stored document scratch */
+    fh_buf tmp;           /* scratch */
+    /* snippet scratch */
+    void *snip;
+    size_t tok_cap;       /* bytes at snip */
+};
+
+#endif /* FAHRAS_ENGINE_INT_H */

@@ -1,0 +1,964 @@
+/* exec.c — retrieval: clause iterators, BM25F scoring, top-k with MaxScore
+ * and block-max bounds, proximity re-ranking.
+ *
+ * Every clause of a parsed query becomes one iterator (term, prefix = OR of
+ * its expansions, phrase = AND of its words checked by position) that moves
+ * through docids in increasing order with next/seek and scores the current
+ * document. The query is then one of two shapes:
+ *   - no required clause: the SHOULD clauses are OR-ed under MaxScore. Sorted
+ *     by their score upper bound, the cheapest prefix whose bounds sum to no
+ *     more than the current k-th score (theta) is "non-essential": a document
+ *     that matches only those cannot enter the top k, so candidates come from
+ *     the essential lists only and the non-essential ones are probed with seek,
+ *     after a tighter check that uses the block-max bound of the block the
+ *     candidate falls in (fh_postings_block_bound, no decoding).
+ *   - required clauses: their conjunction (leapfrog) produces the candidates;
+ *     the SHOULD clauses only add score and are probed as non-essential.
+ * Excluded clauses are probed with seek for every candidate.
+ *
+ * `total`: with required clauses every match is visited, so it is exact.
+ * For a pure OR it is exact while nothing was pruned (and we do not prune when
+ * the lists are short: sum of df <= EXACT_COUNT_POSTINGS); once pruning skips
+ * documents it becomes max(seen, N * (1 - prod(1 - df_i / N))) and is flagged
+ * as an estimate.
+ *
+ * Time budget: checked every BUDGET_EVERY candidates; when exceeded the loop
+ * stops and the best hits found so far are returned, flagged timed_out (the
+ * server reports them with "timed_out":true rather than failing the query).
+ *
+ * Proximity: the best prox_depth documents by BM25F are re-ranked with a
+ * bonus for query-term pairs that occur close together (BM25TP style, see
+ * prox_bonus()). Pruning is exact for the BM25F part, so re-ranking a pool
+ * that is itself exact keeps the whole result independent of pruning.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine_int.h"
+
+#define POOL_MAX 4096u             /* postings iterators per query */
+#define EXACT_COUNT_POSTINGS 50000u
+#define BUDGET_EVERY 1024u
+#define PROX_MAX_TERMS 16u
+#define UB_SLACK 1.00001f          /* float sums in another order may exceed a bound by an ulp */
+
+typedef struct citer {
+    const fh_clause *cl;
+    fh_clause_kind kind;
+    uint32_t mask;
+    bool filter;          /* mask is not all fields: skip docs matching elsewhere only */
+    float idf;            /* clause weight (idf x query tf) */
+    float ub;             /* upper bound of the clause score */
+    uint32_t doc;
+    fh_postings *p;       /* TERM */
+    fh_postings **sub;    /* PREFIX expansions / PHRASE words (in the pool) */
+    uint32_t nsub;
+    uint32_t rel[FH_Q_MAX_PHRASE];
+    uint32_t tf[FH_MAX_FIELDS]; /* PREFIX / PHRASE: tfs of the current doc */
+    double df_est;
+    /* block-max cache (TERM) */
+    uint32_t bb_last;
+    float bb_ub;
+    bool bb_valid;
+} citer;
+
+struct fh_exec_scratch {
+    citer it[FH_Q_MAX_CLAUSES];
+    fh_postings *pool[POOL_MAX];
+    uint32_t npool;
+    uint32_t ord[FH_Q_MAX_CLAUSES];
+    float cum[FH_Q_MAX_CLAUSES];
+    float bub[FH_Q_MAX_CLAUSES];
+    fh_expansion *exp;
+    uint32_t exp_cap;
+};
+
+int fh_exec_scratch_new(struct fh_exec_scratch **out)
+{
+    struct fh_exec_scratch *xs = calloc(1, sizeof *xs);
+    if (!xs)
+        return FH_ENOMEM;
+    xs->exp_cap = FH_ENGINE_MAX_EXPANSIONS * 8u;
+    xs->exp = malloc(sizeof *xs->exp * xs->exp_cap);
+    if (!xs->exp) {
+        free(xs);
+        return FH_ENOMEM;
+    }
+    *out = xs;
+    return 0;
+}
+
+void fh_exec_scratch_free(struct fh_exec_scratch *xs)
+{
+    if (!xs)
+        return;
+    free(xs->exp);
+    free(xs);
+}
+
+/* ------------------------------------------------------------- scoring */
+
+static inline float sat(const fh_engine *e, float ntf)
+{
+    return ntf * (e->rp.k1 + 1.0f) / (e->rp.k1 + ntf);
+}
+
+static float idf_of(const fh_engine *e, double df)
+{
+    double n = (double)e->n_docs;
+    if (df > n)
+        df = n;
+    return (float)log(1.0 + (n - df + 0.5) / (df + 0.5));
+}
+
+/* Length normalisation of field f for a field length len. */
+static inline float fnorm(const fh_engine *e, unsigned f, double len)
+{
+    return (float)(1.0 - (double)e->bf[f] + (double)e->bf[f] * len / (double)e->avg[f]);
+}
+
+/* Upper bound of sum_f w_f tf_f / norm_f(len_f) given per-field max tf and
+ * min length. */
+static float ntf_bound(const fh_engine *e, uint32_t mask, const uint32_t *max_tf,
+                       const uint32_t *min_len)
+{
+    float ntf = 0;
+    for (unsigned f = 0; f < e->n_fields; f++) {
+        if (!(mask & (1u << f)) || max_tf[f] == 0)
+            continue;
+        float nm = fnorm(e, f, (double)(min_len[f] ? min_len[f] : 1u));
+        if (nm < 1e-6f)
+            nm = 1e-6f;
+        ntf += e->weight[f] * (float)max_tf[f] / nm;
+    }
+    return ntf;
+}
+
+static inline float score_tfs(const fh_engine *e, const citer *c, const uint32_t *tfs,
+                              uint32_t doc)
+{
+    float ntf = 0;
+    for (unsigned f = 0; f < e->n_fields; f++)
+        if (tfs[f] && (c->mask & (1u << f)))
+            ntf += e->wnorm[f][doc] * (float)tfs[f];
+    return c->idf * sat(e, ntf);
+}
+
+static inline float citer_score(const fh_engine *e, const citer *c)
+{
+    return score_tfs(e, c, c->kind == FH_CL_TERM ? fh_postings_tfs(c->p) : c->tf, c->doc);
+}
+
+/* ------------------------------------------------------------- iterators */
+
+static bool masked_hit(const fh_postings *p, uint32_t mask, unsigned nf)
+{
+    const uint32_t *t = fh_postings_tfs(p);
+    for (unsigned f = 0; f < nf; f++)
+        if (t[f] && (mask & (1u << f)))
+            return true;
+    return false;
+}
+
+/* Move p forward (from its current doc) to a doc with a tf in mask. */
+static int post_settle(fh_postings *p, uint32_t mask, bool filter, unsigned nf)
+{
+    if (!filter)
+        return 0;
+    while (fh_postings_docid(p) != FH_DOC_END && !masked_hit(p, mask, nf)) {
+        int rc = fh_postings_next(p);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int prefix_settle(const fh_engine *e, citer *c)
+{
+    uint32_t d = FH_DOC_END;
+    for (uint32_t i = 0; i < c->nsub; i++) {
+        uint32_t sd = fh_postings_docid(c->sub[i]);
+        if (sd < d)
+            d = sd;
+    }
+    c->doc = d;
+    if (d == FH_DOC_END)
+        return 0;
+    memset(c->tf, 0, sizeof c->tf);
+    for (uint32_t i = 0; i < c->nsub; i++) {
+        if (fh_postings_docid(c->sub[i]) != d)
+            continue;
+        const uint32_t *t = fh_postings_tfs(c->sub[i]);
+        for (unsigned f = 0; f < e->n_fields; f++)
+            if (c->mask & (1u << f))
+                c->tf[f] += t[f];
+    }
+    return 0;
+}
+
+/* Occurrences of the phrase in field f of the current doc (all subs on it). */
+static int phrase_count(citer *c, unsigned f, uint32_t *count)
+{
+    const uint32_t *pos[FH_Q_MAX_PHRASE];
+    size_t np[FH_Q_MAX_PHRASE], at[FH_Q_MAX_PHRASE];
+    *count = 0;
+    for (uint32_t i = 0; i < c->nsub; i++) {
+        int rc = fh_postings_positions(c->sub[i], f, &pos[i], &np[i]);
+        if (rc)
+            return rc;
+        if (np[i] == 0)
+            return 0;
+        at[i] = 0;
+    }
+    uint32_t n = 0;
+    for (size_t k = 0; k < np[0]; k++) {
+        uint32_t p0 = pos[0][k];
+        if (p0 < c->rel[0])
+            continue;
+        uint32_t base = p0 - c->rel[0];
+        bool ok = true;
+        for (uint32_t i = 1; i < c->nsub && ok; i++) {
+            uint32_t want = base + c->rel[i];
+            while (at[i] < np[i] && pos[i][at[i]] < want)
+                at[i]++;
+            if (at[i] >= np[i]) {
+                *count = n;
+                return 0;
+            }
+            ok = pos[i][at[i]] == want;
+        }
+        if (ok)
+            n++;
+    }
+    *count = n;
+    return 0;
+}
+
+/* Align all phrase words on one doc whose positions form the phrase, starting
+ * from the subs' current docs. */
+static int phrase_settle(const fh_engine *e, citer *c)
+{
+    int rc;
+    for (;;) {
+        uint32_t d = 0;
+        for (uint32_t i = 0; i < c->nsub; i++) {
+            uint32_t sd = fh_postings_docid(c->sub[i]);
+            if (sd > d)
+                d = sd;
+        }
+        if (d == FH_DOC_END) {
+            c->doc = FH_DOC_END;
+            return 0;
+        }
+        bool aligned = true;
+        for (uint32_t i = 0; i < c->nsub; i++) {
+            if (fh_postings_docid(c->sub[i]) < d) {
+                if ((rc = fh_postings_seek(c->sub[i], d)) != 0)
+                    return rc;
+            }
+            if (fh_postings_docid(c->sub[i]) != d)
+                aligned = false;
+        }
+        if (!aligned)
+            continue;
+        bool any = false;
+        for (unsigned f = 0; f < e->n_fields; f++) {
+            c->tf[f] = 0;
+            if (!(c->mask & (1u << f)))
+                continue;
+            if ((rc = phrase_count(c, f, &c->tf[f])) != 0)
+                return rc;
+            if (c->tf[f])
+                any = true;
+        }
+        if (any) {
+            c->doc = d;
+            return 0;
+        }
+        if ((rc = fh_postings_next(c->sub[0])) != 0)
+            return rc;
+    }
+}
+
+static int citer_next(const fh_engine *e, citer *c)
+{
+    int rc = 0;
+    if (c->doc == FH_DOC_END)
+        return 0;
+    switch (c->kind) {
+    case FH_CL_TERM:
+        if ((rc = fh_postings_next(c->p)) == 0)
+            rc = post_settle(c->p, c->mask, c->filter, e->n_fields);
+        c->doc = fh_postings_docid(c->p);
+        return rc;
+    case FH_CL_PREFIX:
+        for (uint32_t i = 0; i < c->nsub; i++) {
+            if (fh_postings_docid(c->sub[i]) == c->doc) {
+                if ((rc = fh_postings_next(c->sub[i])) != 0 ||
+                    (rc = post_settle(c->sub[i], c->mask, c->filter, e->n_fields)) != 0)
+                    return rc;
+            }
+        }
+        return prefix_settle(e, c);
+    case FH_CL_PHRASE:
+        if ((rc = fh_postings_next(c->sub[0])) != 0)
+            return rc;
+        return phrase_settle(e, c);
+    }
+    return FH_EINTERNAL;
+}
+
+static int citer_seek(const fh_engine *e, citer *c, uint32_t target)
+{
+    int rc = 0;
+    if (c->doc >= target)
+        return 0;
+    switch (c->kind) {
+    case FH_CL_TERM:
+        if ((rc = fh_postings_seek(c->p, target)) == 0)
+            rc = post_settle(c->p, c->mask, c->filter, e->n_fields);
+        c->doc = fh_postings_docid(c->p);
+        return rc;
+    case FH_CL_PREFIX:
+        for (uint32_t i = 0; i < c->nsub; i++) {
+            if (fh_postings_docid(c->sub[i]) < target) {
+                if ((rc = fh_postings_seek(c->sub[i], target)) != 0 ||
+                    (rc = post_settle(c->sub[i], c->mask, c->filter, e->n_fields)) != 0)
+                    return rc;
+            }
+        }
+        return prefix_settle(e, c);
+    case FH_CL_PHRASE:
+        if ((rc = fh_postings_seek(c->sub[0], target)) != 0)
+            return rc;
+        return phrase_settle(e, c);
+    }
+    return FH_EINTERNAL;
+}
+
+/* Bound of c's score for doc d, from the block that holds d (TERM), else the
+ * global bound. */
+static float citer_block_ub(const fh_engine *e, citer *c, uint32_t d)
+{
+    if (c->kind != FH_CL_TERM || c->filter)
+        return c->ub;
+    if (!c->bb_valid || d > c->bb_last) {
+        fh_block_bound bb;
+        if (fh_postings_block_bound(c->p, d, &bb) != 0)
+            return c->ub;
+        c->bb_valid = true;
+        c->bb_last = bb.last_docid;
+        if (bb.last_docid == FH_DOC_END) {
+            c->bb_ub = 0;
+        } else {
+            float b = c->idf * sat(e, ntf_bound(e, c->mask, bb.max_tf, bb.min_len)) * UB_SLACK;
+            c->bb_ub = b < c->ub ? b : c->ub;
+        }
+    }
+    return c->bb_ub;
+}
+
+/* ------------------------------------------------------------- setup */
+
+typedef struct xctx {
+    fh_searcher *s;
+    const fh_engine *e;
+    struct fh_exec_scratch *xs;
+    uint32_t n;           /* iterators */
+    uint32_t exp_max;
+    uint32_t exp_n;
+    uint32_t walk_max;
+} xctx;
+
+static int pool_open(xctx *x, const char *term, size_t len, fh_postings **out)
+{
+    if (x->xs->npool >= POOL_MAX)
+        return FH_ELIMIT;
+    int rc = fh_postings_open(x->s->rd, term, len, out);
+    if (rc)
+        return rc;
+    x->xs->pool[x->xs->npool++] = *out;
+    return 0;
+}
+
+static int exp_cb(void *ctx, const char *term, size_t len, const fh_term_info *ti)
+{
+    xctx *x = ctx;
+    if (x->exp_n >= x->xs->exp_cap || len > FH_TOKEN_MAX)
+        return 1;
+    fh_expansion *ex = &x->xs->exp[x->exp_n++];
+    memcpy(ex->term, term, len);
+    ex->term[len] = '\0';
+    ex->len = (uint16_t)len;
+    ex->df = ti->df;
+    return 0;
+}
+
+static int exp_cmp(const void *a, const void *b)
+{
+    const fh_expansion *x = a, *y = b;
+    if (x->df != y->df)
+        return x->df > y->df ? -1 : 1;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return memcmp(x->term, y->term, x->len);
+}
+
+static int setup_term(xctx *x, citer *c, const fh_clause *cl)
+{
+    const fh_engine *e = x->e;
+    fh_term_info ti;
+    int rc = fh_term_get(x->s->rd, cl->term, cl->len, &ti);
+    if (rc == FH_ENOTFOUND) {
+        c->doc = FH_DOC_END;
+        c->idf = idf_of(e, 0) * (float)cl->qtf;
+        return 0;
+    }
+    if (rc)
+        return rc;
+    if ((rc = pool_open(x, cl->term, cl->len, &c->p)) != 0)
+        return rc;
+    if ((rc = post_settle(c->p, c->mask, c->filter, e->n_fields)) != 0)
+        return rc;
+    c->doc = fh_postings_docid(c->p);
+    double df = ti.df;
+    if (c->filter) {
+        df = 0;
+        for (unsigned f = 0; f < e->n_fields; f++)
+            if (c->mask & (1u << f))
+                df += ti.df_field[f];
+    }
+    c->df_est = df;
+    c->idf = idf_of(e, df) * (float)cl->qtf;
+    c->ub = c->idf * sat(e, ntf_bound(e, c->mask, ti.max_tf, ti.min_len)) * UB_SLACK;
+    return 0;
+}
+
+/* Prefix: walk up to walk_max dictionary terms, keep the exp_max with the
+ * highest df (ties: shorter, then byte order) so the cap is deterministic and
+ * keeps the words most likely meant. */
+static int setup_prefix(xctx *x, citer *c, const fh_clause *cl)
+{
+    const fh_engine *e = x->e;
+    x->exp_n = 0;
+    int rc = fh_term_prefix(x->s->rd, cl->term, cl->len, x->walk_max, exp_cb, x);
+    if (rc < 0)
+        return rc;
+    uint32_t n = x->exp_n;
+    if (n > x->exp_max) {
+        qsort(x->xs->exp, n, sizeof *x->xs->exp, exp_cmp);
+        n = x->exp_max;
+    }
+    c->sub = &x->xs->pool[x->xs->npool];
+    c->nsub = 0;
+    uint32_t max_tf[FH_MAX_FIELDS] = {0}, min_len[FH_MAX_FIELDS];
+    for (unsigned f = 0; f < FH_MAX_FIELDS; f++)
+        min_len[f] = UINT32_MAX;
+    double dfsum = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        fh_term_info ti;
+        const fh_expansion *ex = &x->xs->exp[i];
+        if ((rc = fh_term_get(x->s->rd, ex->term, ex->len, &ti)) != 0)
+            return rc == FH_ENOTFOUND ? FH_ECORRUPT : rc;
+        fh_postings *p;
+        if (x->xs->npool >= POOL_MAX)
+            break; /* deterministic: the pool is per query */
+        if ((rc = pool_open(x, ex->term, ex->len, &p)) != 0)
+            return rc;
+        if ((rc = post_settle(p, c->mask, c->filter, e->n_fields)) != 0)
+            return rc;
+        c->nsub++;
+        dfsum += ti.df;
+        for (unsigned f = 0; f < e->n_fields; f++) {
+            max_tf[f] += ti.max_tf[f];
+            if (ti.max_tf[f] && ti.min_len[f] < min_len[f])
+                min_len[f] = ti.min_len[f];
+        }
+    }
+    for (unsigned f = 0; f < FH_MAX_FIELDS; f++)
+        if (min_len[f] == UINT32_MAX)
+            min_len[f] = 1;
+    c->df_est = dfsum < (double)e->n_docs ? dfsum : (double)e->n_docs;
+    c->idf = idf_of(e, c->df_est) * (float)cl->qtf;
+    c->ub = c->idf * sat(e, ntf_bound(e, c->mask, max_tf, min_len)) * UB_SLACK;
+    return prefix_settle(e, c);
+}
+
+static int setup_phrase(xctx *x, citer *c, const fh_clause *cl, fh_query *q)
+{
+    const fh_engine *e = x->e;
+    uint32_t max_tf[FH_MAX_FIELDS], min_len[FH_MAX_FIELDS] = {0};
+    for (unsigned f = 0; f < FH_MAX_FIELDS; f++)
+        max_tf[f] = UINT32_MAX;
+    c->sub = &x->xs->pool[x->xs->npool];
+    c->nsub = 0;
+    float idf = 0;
+    double dfmin = (double)e->n_docs;
+    bool missing = false;
+    for (uint32_t k = 0; k < cl->n_el; k++) {
+        const fh_qelem *el = &q->el[cl->first_el + k];
+        fh_term_info ti;
+        int rc = fh_term_get(x->s->rd, el->term, el->len, &ti);
+        if (rc == FH_ENOTFOUND) {
+            q->el_idf[cl->first_el + k] = idf_of(e, 0);
+            if (!el->stop)
+                missing = true; /* a stop word the index dropped is a wildcard */
+            continue;
+        }
+        if (rc)
+            return rc;
+        float wi = idf_of(e, ti.df);
+        q->el_idf[cl->first_el + k] = wi;
+        if (missing)
+            continue;
+        fh_postings *p;
+        if ((rc = pool_open(x, el->term, el->len, &p)) != 0)
+            return rc;
+        c->rel[c->nsub++] = el->rel;
+        idf += wi;
+        if ((double)ti.df < dfmin)
+            dfmin = ti.df;
+        for (unsigned f = 0; f < e->n_fields; f++) {
+            if (ti.max_tf[f] < max_tf[f])
+                max_tf[f] = ti.max_tf[f];
+            if (ti.min_len[f] > min_len[f])
+                min_len[f] = ti.min_len[f];
+        }
+    }
+    c->idf = idf * (float)cl->qtf;
+    if (missing || c->nsub == 0) {
+        c->doc = FH_DOC_END;
+        c->ub = 0;
+        return 0;
+    }
+    for (unsigned f = 0; f < FH_MAX_FIELDS; f++)
+        if (max_tf[f] == UINT32_MAX)
+            max_tf[f] = 0;
+    c->df_est = dfmin;
+    c->ub = c->idf * sat(e, ntf_bound(e, c->mask, max_tf, min_len)) * UB_SLACK;
+    return phrase_settle(e, c);
+}
+
+static void release(xctx *x)
+{
+    struct fh_exec_scratch *xs = x->xs;
+    for (uint32_t i = 0; i < xs->npool; i++)
+        fh_postings_free(xs->pool[i]);
+    xs->npool = 0;
+}
+
+/* ------------------------------------------------------------- top-k heap */
+
+typedef struct heap {
+    fh_hit *h;
+    uint32_t n, k;
+} heap;
+
+/* a is worse than b: lower score, or equal score and a later docid */
+static inline bool worse(const fh_hit *a, const fh_hit *b)
+{
+    return a->score < b->score || (a->score == b->score && a->doc > b->doc);
+}
+
+static void heap_down(heap *hp, uint32_t i)
+{
+    for (;;) {
+        uint32_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < hp->n && worse(&hp->h[l], &hp->h[m]))
+            m = l;
+        if (r < hp->n && worse(&hp->h[r], &hp->h[m]))
+            m = r;
+        if (m == i)
+            return;
+        fh_hit t = hp->h[i];
+        hp->h[i] = hp->h[m];
+        hp->h[m] = t;
+        i = m;
+    }
+}
+
+/* Offer a hit; returns true if theta (the k-th score) may have changed. */
+static bool heap_offer(heap *hp, uint32_t doc, float score)
+{
+    fh_hit x = {doc, score};
+    if (hp->n < hp->k) {
+        uint32_t i = hp->n++;
+        hp->h[i] = x;
+        while (i > 0) {
+            uint32_t p = (i - 1) / 2;
+            if (!worse(&hp->h[i], &hp->h[p]))
+                break;
+            fh_hit t = hp->h[i];
+            hp->h[i] = hp->h[p];
+            hp->h[p] = t;
+            i = p;
+        }
+        return hp->n == hp->k;
+    }
+    if (!worse(&hp->h[0], &x))
+        return false;
+    hp->h[0] = x;
+    heap_down(hp, 0);
+    return true;
+}
+
+static int hit_cmp(const void *a, const void *b)
+{
+    const fh_hit *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return x->doc < y->doc ? -1 : (x->doc > y->doc);
+}
+
+static int hit_doc_cmp(const void *a, const void *b)
+{
+    const fh_hit *x = a, *y = b;
+    return x->doc < y->doc ? -1 : (x->doc > y->doc);
+}
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* ------------------------------------------------------------- proximity */
+
+/* Sum over occurrences of a of 1/d^2, d the distance to the nearest b within
+ * the window. */
+static float pair_tp(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, uint32_t win)
+{
+    float tp = 0;
+    size_t j = 0;
+    for (size_t i = 0; i < na; i++) {
+        while (j + 1 < nb && b[j + 1] <= a[i])
+            j++;
+        uint32_t best = UINT32_MAX;
+        if (b[j] <= a[i])
+            best = a[i] - b[j];
+        else
+            best = b[j] - a[i];
+        if (j + 1 < nb && b[j + 1] > a[i] && b[j + 1] - a[i] < best)
+            best = b[j + 1] - a[i];
+        if (best > 0 && best <= win)
+            tp += 1.0f / (float)(best * best);
+    }
+    return tp;
+}
+
+/* Re-rank hits[0..n) (BM25F scores) with the proximity bonus
+ *   prox_weight * sum over term pairs (i<j) of
+ *     min(idf_i, idf_j) * tp * (k1 + 1) / (k1 + tp)
+ * where tp sums 1/d^2 over the occurrences of i whose nearest j, in the same
+ * field, is d <= prox_window positions away. */
+static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
+{
+    const fh_engine *e = x->e;
+    fh_postings *tp[PROX_MAX_TERMS];
+    float tidf[PROX_MAX_TERMS];
+    uint32_t nt = 0;
+    int rc = 0;
+    for (uint32_t i = 0; i < q->n_cl && nt < PROX_MAX_TERMS; i++) {
+        const fh_clause *cl = &q->cl[i];
+        if (cl->kind != FH_CL_TERM || cl->occur == FH_OCC_NOT || x->xs->it[i].p == NULL)
+            continue;
+        rc = pool_open(x, cl->term, cl->len, &tp[nt]);
+        if (rc == FH_ENOTFOUND)
+            continue;
+        if (rc)
+            return rc;
+        tidf[nt++] = x->xs->it[i].idf;
+    }
+    if (nt < 2)
+        return 0;
+    qsort(hits, n, sizeof *hits, hit_doc_cmp);
+    const uint32_t *pos[PROX_MAX_TERMS];
+    size_t np[PROX_MAX_TERMS];
+    for (uint32_t h = 0; h < n; h++) {
+        uint32_t d = hits[h].doc;
+        bool on[PROX_MAX_TERMS];
+        for (uint32_t t = 0; t < nt; t++) {
+            if ((rc = fh_postings_seek(tp[t], d)) != 0)
+                return rc;
+            on[t] = fh_postings_docid(tp[t]) == d;
+        }
+        float bonus = 0;
+        for (unsigned f = 0; f < e->n_fields; f++) {
+            for (uint32_t t = 0; t < nt; t++) {
+                np[t] = 0;
+                if (on[t] && fh_postings_tfs(tp[t])[f] &&
+                    (rc = fh_postings_positions(tp[t], f, &pos[t], &np[t])) != 0)
+                    return rc;
+            }
+            for (uint32_t a = 0; a < nt; a++) {
+                if (!np[a])
+                    continue;
+                for (uint32_t b = a + 1; b < nt; b++) {
+                    if (!np[b])
+                        continue;
+                    float t = pair_tp(pos[a], np[a], pos[b], np[b], e->rp.prox_window);
+                    if (t > 0) {
+                        float w = tidf[a] < tidf[b] ? tidf[a] : tidf[b];
+                        bonus += e->weight[f] * w * t * (e->rp.k1 + 1.0f) / (e->rp.k1 + t);
+                    }
+                }
+            }
+        }
+        hits[h].score += e->rp.prox_weight * bonus;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- top-k */
+
+typedef struct plan {
+    uint32_t should[FH_Q_MAX_CLAUSES], must[FH_Q_MAX_CLAUSES], nots[FH_Q_MAX_CLAUSES];
+    uint32_t nshould, nmust, nnot;
+} plan;
+
+/* The candidate loop (see the top of the file). Fills hp. */
+static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_t budget,
+                     uint64_t t0, fh_exec_stats *st)
+{
+    const fh_engine *e = x->e;
+    struct fh_exec_scratch *xs = x->xs;
+    const uint32_t nshould = pl->nshould, nmust = pl->nmust, nnot = pl->nnot;
+    const uint32_t *must = pl->must, *nots = pl->nots;
+    int rc;
+
+    /* order SHOULD clauses by upper bound, ascending; prefix sums */
+    for (uint32_t i = 0; i < nshould; i++) {
+        uint32_t v = pl->should[i], j = i;
+        while (j > 0 && xs->it[xs->ord[j - 1]].ub > xs->it[v].ub) {
+            xs->ord[j] = xs->ord[j - 1];
+            j--;
+        }
+        xs->ord[j] = v;
+    }
+    float acc = 0;
+    double sumdf = 0;
+    for (uint32_t i = 0; i < nshould; i++) {
+        acc += xs->it[xs->ord[i]].ub;
+        xs->cum[i] = acc * UB_SLACK;
+        sumdf += xs->it[xs->ord[i]].df_est;
+    }
+    bool prune = !exhaustive && (nmust > 0 || sumdf > EXACT_COUNT_POSTINGS);
+    float theta = -INFINITY;
+    uint32_t fe = 0; /* first essential (index into ord) */
+    bool pruned_any = false;
+    uint64_t ncand = 0;
+
+    for (;;) {
+        uint32_t d;
+        float sc = 0;
+        if (nmust == 0) {
+            d = FH_DOC_END;
+            for (uint32_t i = fe; i < nshould; i++) {
+                uint32_t cd = xs->it[xs->ord[i]].doc;
+                if (cd < d)
+                    d = cd;
+            }
+            if (d == FH_DOC_END)
+                break;
+            for (uint32_t i = fe; i < nshould; i++) {
+                citer *c = &xs->it[xs->ord[i]];
+                if (c->doc == d) {
+                    sc += citer_score(e, c);
+                    if ((rc = citer_next(e, c)) != 0)
+                        return rc;
+                }
+            }
+        } else {
+            /* leapfrog over the required clauses */
+            d = 0;
+            for (;;) {
+                bool same = true;
+                for (uint32_t i = 0; i < nmust; i++) {
+                    citer *c = &xs->it[must[i]];
+                    if (c->doc < d && (rc = citer_seek(e, c, d)) != 0)
+                        return rc;
+                    if (c->doc > d) {
+                        d = c->doc;
+                        same = false;
+                    }
+                }
+                if (same || d == FH_DOC_END)
+                    break;
+            }
+            if (d == FH_DOC_END)
+                break;
+            for (uint32_t i = 0; i < nmust; i++)
+                sc += citer_score(e, &xs->it[must[i]]);
+            if ((rc = citer_next(e, &xs->it[must[0]])) != 0)
+                return rc;
+        }
+        if (++ncand % BUDGET_EVERY == 0 && budget && now_us() - t0 > budget) {
+            st->timed_out = true;
+            break;
+        }
+        bool excluded = false;
+        for (uint32_t i = 0; i < nnot && !excluded; i++) {
+            citer *c = &xs->it[nots[i]];
+            if ((rc = citer_seek(e, c, d)) != 0)
+                return rc;
+            excluded = c->doc == d;
+        }
+        if (excluded)
+            continue;
+        st->total++;
+        /* the non-essential SHOULD clauses (all of them when some are required) */
+        uint32_t nne = nmust ? nshould : fe;
+        if (nne > 0) {
+            if (prune && hp->n == hp->k) {
+                if (sc + xs->cum[nne - 1] <= theta) {
+                    pruned_any = true;
+                    continue;
+                }
+                float rem = 0;
+                for (uint32_t i = 0; i < nne; i++) {
+                    xs->bub[i] = citer_block_ub(e, &xs->it[xs->ord[i]], d);
+                    rem += xs->bub[i];
+                }
+                if (sc + rem * UB_SLACK <= theta) {
+                    pruned_any = true;
+                    continue;
+                }
+                bool cut = false;
+                for (uint32_t i = nne; i-- > 0;) {
+                    citer *c = &xs->it[xs->ord[i]];
+                    rem -= xs->bub[i];
+                    if ((rc = citer_seek(e, c, d)) != 0)
+                        return rc;
+                    if (c->doc == d)
+                        sc += citer_score(e, c);
+                    if (i > 0 && sc + (rem > 0 ? rem * UB_SLACK : 0) <= theta) {
+                        cut = true;
+                        break;
+                    }
+                }
+                if (cut || sc <= theta) {
+                    pruned_any = true;
+                    continue;
+                }
+            } else {
+                for (uint32_t i = nne; i-- > 0;) {
+                    citer *c = &xs->it[xs->ord[i]];
+                    if ((rc = citer_seek(e, c, d)) != 0)
+                        return rc;
+                    if (c->doc == d)
+                        sc += citer_score(e, c);
+                }
+            }
+        }
+        if (heap_offer(hp, d, sc) && hp->n == hp->k) {
+            theta = hp->h[0].score;
+            if (prune && nmust == 0) {
+                while (fe < nshould && xs->cum[fe] <= theta)
+                    fe++;
+                if (fe > 0)
+                    pruned_any = true;
+            }
+        }
+    }
+    st->candidates = ncand;
+    if (nmust == 0 && (pruned_any || st->timed_out)) {
+        double n = (double)e->n_docs, miss = 1.0;
+        for (uint32_t i = 0; i < nshould; i++)
+            miss *= 1.0 - (xs->it[pl->should[i]].df_est / (n > 0 ? n : 1.0));
+        double est = n * (1.0 - miss);
+        if (est > (double)st->total)
+            st->total = (uint64_t)est;
+        st->total_estimate = true;
+    } else if (st->timed_out) {
+        st->total_estimate = true;
+    }
+    return 0;
+}
+
+int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t k,
+                 bool exhaustive, bool proximity, fh_hit **hits, uint32_t *nhits,
+                 fh_exec_stats *st, fh_buf *errmsg)
+{
+    const fh_engine *e = s->e;
+    struct fh_exec_scratch *xs = s->xs;
+    xctx x = {s, e, xs, 0, 0, 0, 0};
+    plan pl;
+    heap hp = {s->hits, 0, 0};
+    int rc = 0;
+    uint64_t t0 = now_us();
+    uint32_t all = e->n_fields >= 32 ? UINT32_MAX : ((1u << e->n_fields) - 1u);
+    memset(st, 0, sizeof *st);
+    *nhits = 0;
+    *hits = s->hits;
+    x.exp_max = o->max_prefix_expansions ? o->max_prefix_expansions : 1u;
+    if (x.exp_max > FH_ENGINE_MAX_EXPANSIONS)
+        x.exp_max = FH_ENGINE_MAX_EXPANSIONS;
+    x.walk_max = x.exp_max * 8u;
+    if (x.walk_max > xs->exp_cap)
+        x.walk_max = xs->exp_cap;
+    bool prox = proximity && e->rp.prox_weight > 0 && e->rp.prox_depth > 0;
+    uint32_t kk = k;
+    if (prox && e->rp.prox_depth > kk)
+        kk = e->rp.prox_depth;
+    if (kk > s->hits_cap)
+        kk = s->hits_cap;
+    if (k > kk)
+        k = kk;
+    hp.k = kk;
+    xs->npool = 0;
+    pl.nshould = pl.nmust = pl.nnot = 0;
+
+    for (uint32_t i = 0; i < q->n_cl; i++) {
+        const fh_clause *cl = &q->cl[i];
+        citer *c = &xs->it[i];
+        memset(c, 0, sizeof *c);
+        c->cl = cl;
+        c->kind = cl->kind;
+        c->mask = cl->field_mask & all;
+        c->filter = c->mask != all;
+        c->doc = FH_DOC_END;
+        switch (cl->kind) {
+        case FH_CL_TERM:
+            rc = setup_term(&x, c, cl);
+            break;
+        case FH_CL_PREFIX:
+            rc = setup_prefix(&x, c, cl);
+            break;
+        case FH_CL_PHRASE:
+            rc = setup_phrase(&x, c, cl, q);
+            break;
+        }
+        if (rc) {
+            if (rc == FH_ELIMIT && errmsg)
+                fh_buf_addf(errmsg, "query opens more than %u term lists", POOL_MAX);
+            goto out;
+        }
+        q->idf[i] = c->idf;
+        if (cl->occur == FH_OCC_SHOULD)
+            pl.should[pl.nshould++] = i;
+        else if (cl->occur == FH_OCC_MUST)
+            pl.must[pl.nmust++] = i;
+        else
+            pl.nots[pl.nnot++] = i;
+    }
+    x.n = q->n_cl;
+    if (kk == 0)
+        goto out;
+    if ((rc = topk_loop(&x, &pl, &hp, exhaustive, o->time_budget_us, t0, st)) != 0)
+        goto out;
+    qsort(hp.h, hp.n, sizeof *hp.h, hit_cmp);
+    if (prox && hp.n > 1) {
+        if ((rc = prox_rerank(&x, q, hp.h, hp.n)) != 0)
+            goto out;
+        qsort(hp.h, hp.n, sizeof *hp.h, hit_cmp);
+    }
+    *nhits = hp.n < k ? hp.n : k;
+out:
+    release(&x);
+    if (rc && errmsg && errmsg->len == 0)
+        fh_buf_adds(errmsg, fh_strerror(rc));
+    return rc;
+}

@@ -1,0 +1,347 @@
+/* query.c — the query language: one UTF-8 line in, a flat list of clauses out.
+ *
+ * Grammar (items are separated by white space; anything else is a word):
+ *   word          ranked, OR-ed with the other words (SHOULD)
+ *   +item         required (MUST)          -item    excluded (NOT)
+ *   "a b c"       exact phrase: the words at consecutive positions of one
+ *                 field; an unbalanced quote runs to the end of the query
+ *   field:item    the item must match in that analyzed field (names from the
+ *                 index metadata, ASCII case-insensitive); an unknown name
+ *                 leaves the item as plain text
+ *   word*         prefix: the dictionary terms starting with the word's stem,
+ *                 OR-ed as ONE clause (see exec.c for the expansion cap)
+ * Combinations nest in that order: +title:"a b", -text:foo*.
+ *
+ * Every word goes through the index's analyzer, so a query word is matched by
+ * its stem (والشركات finds الشركات). A mixed token (DeepSeek-R1) is matched
+ * whole; its parts, which the analyzer also emits, are not separate clauses.
+ * Stop words are dropped from the ranked OR part unless nothing but stop words
+ * is left; inside phrases, and when required or excluded, they are kept.
+ *
+ * Limits: at most max_terms words (phrase words and prefixes included) are
+ * accepted; a longer query is refused with FH_ELIMIT and a message naming the
+ * limit. Refusing is deterministic and visible, where silent truncation
+ * would rank on a query the user did not write. Invalid UTF-8 is FH_EINPUT;
+ * an empty query, or one with no searchable word, FH_ESYNTAX.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+bool fh_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t need;
+        unsigned cp;
+        if (c >= 0xC2 && c <= 0xDF) {
+            need = 1;
+            cp = c & 0x1Fu;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2;
+            cp = c & 0x0Fu;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3;
+            cp = c & 0x07u;
+        } else {
+            return false;
+        }
+        if (n - i <= need)
+            return false;
+        for (size_t k = 1; k <= need; k++) {
+            unsigned cc = p[i + k];
+            if ((cc & 0xC0u) != 0x80u)
+                return false;
+            cp = (cp << 6) | (cc & 0x3Fu);
+        }
+        if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += need + 1;
+    }
+    return true;
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* The parser's state: the query being built and the limits. */
+typedef struct pstate {
+    fh_searcher *s;
+    fh_query *q;
+    uint32_t max_terms;
+    uint32_t all_fields;
+    fh_buf *errmsg;
+} pstate;
+
+static int too_many(pstate *ps)
+{
+    if (ps->errmsg)
+        fh_buf_addf(ps->errmsg, "query has more than %u terms (the limit)", ps->max_terms);
+    return FH_ELIMIT;
+}
+
+static int add_clause(pstate *ps, const fh_clause *c)
+{
+    fh_query *q = ps->q;
+    if (c->kind != FH_CL_PHRASE) {
+        for (uint32_t i = 0; i < q->n_cl; i++) {
+            fh_clause *o = &q->cl[i];
+            if (o->kind == c->kind && o->occur == c->occur && o->field_mask == c->field_mask &&
+                o->len == c->len && memcmp(o->term, c->term, c->len) == 0) {
+                o->qtf++;
+                return 0;
+            }
+        }
+    }
+    if (q->n_cl >= FH_Q_MAX_CLAUSES)
+        return too_many(ps);
+    q->cl[q->n_cl++] = *c;
+    return 0;
+}
+
+static int count_word(pstate *ps)
+{
+    if (ps->q->n_words >= ps->max_terms)
+        return too_many(ps);
+    ps->q->n_words++;
+    return 0;
+}
+
+static void clause_init(fh_clause *c, fh_clause_kind kind, fh_occur occ, uint32_t mask)
+{
+    memset(c, 0, sizeof *c);
+    c->kind = kind;
+    c->occur = occ;
+    c->field_mask = mask;
+    c->qtf = 1;
+}
+
+/* A phrase: the non-part tokens of its text at their relative positions. */
+static int parse_phrase(pstate *ps, const char *p, size_t n, fh_occur occ, uint32_t mask)
+{
+    const fh_token *t;
+    size_t nt;
+    int rc = fh_analyze(ps->s->an, p, n, &t, &nt);
+    if (rc != 0)
+        return rc;
+    fh_query *q = ps->q;
+    uint32_t first = q->n_el, cnt = 0, pos0 = 0;
+    for (size_t i = 0; i < nt; i++) {
+        if (t[i].flags & FH_TOK_PART)
+            continue;
+        if (cnt == 0)
+            pos0 = t[i].position;
+        if (cnt >= FH_Q_MAX_PHRASE) {
+            if (ps->errmsg)
+                fh_buf_addf(ps->errmsg, "a phrase has more than %u words", FH_Q_MAX_PHRASE);
+            return FH_ELIMIT;
+        }
+        if ((rc = count_word(ps)) != 0)
+            return rc;
+        if (q->n_el >= FH_Q_MAX_ELEMS)
+            return too_many(ps);
+        fh_qelem *e = &q->el[q->n_el++];
+        memcpy(e->term, t[i].stem, t[i].stem_len);
+        e->term[t[i].stem_len] = '\0';
+        e->len = t[i].stem_len;
+        e->stop = (t[i].flags & FH_TOK_STOP) != 0;
+        e->rel = t[i].position - pos0;
+        cnt++;
+    }
+    if (cnt == 0)
+        return 0;
+    fh_clause c;
+    if (cnt == 1) {
+        /* a one-word phrase is that word, stop word or not */
+        clause_init(&c, FH_CL_TERM, occ, mask);
+        memcpy(c.term, q->el[first].term, q->el[first].len + 1u);
+        c.len = q->el[first].len;
+        q->n_el = first;
+        return add_clause(ps, &c);
+    }
+    clause_init(&c, FH_CL_PHRASE, occ, mask);
+    c.first_el = first;
+    c.n_el = cnt;
+    return add_clause(ps, &c);
+}
+
+/* A plain item: each non-part token becomes a TERM clause; with a trailing
+ * '*' the last one becomes a PREFIX clause. */
+static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32_t mask)
+{
+    bool prefix = false;
+    while (n > 0 && p[n - 1] == '*') {
+        prefix = true;
+        n--;
+    }
+    if (n == 0)
+        return 0;
+    const fh_token *t;
+    size_t nt;
+    int rc = fh_analyze(ps->s->an, p, n, &t, &nt);
+    if (rc != 0)
+        return rc;
+    size_t last = SIZE_MAX;
+    for (size_t i = 0; i < nt; i++)
+        if (!(t[i].flags & FH_TOK_PART))
+            last = i;
+    /* A prefix must end where the item ends, otherwise "foo-*" would expand
+     * a word the user completed. */
+    if (prefix && last != SIZE_MAX && (size_t)t[last].offset + t[last].length != n)
+        prefix = false;
+    for (size_t i = 0; i < nt; i++) {
+        if (t[i].flags & FH_TOK_PART)
+            continue;
+        if ((rc = count_word(ps)) != 0)
+            return rc;
+        fh_clause c;
+        bool pre = prefix && i == last;
+        clause_init(&c, pre ? FH_CL_PREFIX : FH_CL_TERM, occ, mask);
+        const char *w = t[i].stem;
+        uint16_t wl = t[i].stem_len;
+        if (pre && wl == 0) {
+            w = t[i].norm;
+            wl = t[i].norm_len;
+        }
+        if (wl == 0)
+            continue;
+        memcpy(c.term, w, wl);
+        c.term[wl] = '\0';
+        c.len = wl;
+        c.stop = !pre && (t[i].flags & FH_TOK_STOP) != 0;
+        if ((rc = add_clause(ps, &c)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int field_index(const fh_engine *e, const char *p, size_t n)
+{
+    for (uint32_t f = 0; f < e->n_fields; f++) {
+        const char *name = e->meta->field_names[f];
+        size_t nl = strlen(name);
+        if (nl != n)
+            continue;
+        size_t i = 0;
+        for (; i < n; i++) {
+            char a = p[i], b = name[i];
+            if (a >= 'A' && a <= 'Z')
+                a = (char)(a - 'A' + 'a');
+            if (b >= 'A' && b <= 'Z')
+                b = (char)(b - 'A' + 'a');
+            if (a != b)
+                break;
+        }
+        if (i == n)
+            return (int)f;
+    }
+    return -1;
+}
+
+int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_terms,
+                   fh_query *out, fh_buf *errmsg)
+{
+    pstate ps = {s, out, max_terms, 0, errmsg};
+    const fh_engine *e = s->e;
+    ps.all_fields = e->n_fields >= 32 ? UINT32_MAX : ((1u << e->n_fields) - 1u);
+    out->n_cl = 0;
+    out->n_el = 0;
+    out->n_words = 0;
+    out->dropped_stop = false;
+    if (max_terms == 0 || max_terms > FH_ENGINE_MAX_TERMS) {
+        if (errmsg)
+            fh_buf_addf(errmsg, "max_terms must be 1..%u", FH_ENGINE_MAX_TERMS);
+        return FH_ELIMIT;
+    }
+    if (!fh_utf8_valid(q, qlen)) {
+        if (errmsg)
+            fh_buf_adds(errmsg, "query is not valid UTF-8");
+        return FH_EINPUT;
+    }
+    size_t i = 0;
+    bool any_text = false;
+    while (i < qlen) {
+        while (i < qlen && is_space(q[i]))
+            i++;
+        if (i >= qlen)
+            break;
+        any_text = true;
+        fh_occur occ = FH_OCC_SHOULD;
+        if (q[i] == '+' || q[i] == '-') {
+            occ = q[i] == '+' ? FH_OCC_MUST : FH_OCC_NOT;
+            i++;
+        }
+        uint32_t mask = ps.all_fields;
+        /* field: — letters, digits, '_' up to ':' */
+        size_t j = i;
+        while (j < qlen && ((q[j] >= 'a' && q[j] <= 'z') || (q[j] >= 'A' && q[j] <= 'Z') ||
+                            (q[j] >= '0' && q[j] <= '9') || q[j] == '_'))
+            j++;
+        if (j > i && j < qlen && q[j] == ':' && j + 1 < qlen && !is_space(q[j + 1])) {
+            int f = field_index(e, q + i, j - i);
+            if (f >= 0) {
+                mask = 1u << (unsigned)f;
+                i = j + 1;
+            }
+        }
+        int rc;
+        if (i < qlen && q[i] == '"') {
+            size_t st = ++i;
+            while (i < qlen && q[i] != '"')
+                i++;
+            rc = parse_phrase(&ps, q + st, i - st, occ, mask);
+            if (i < qlen)
+                i++; /* closing quote */
+        } else {
+            size_t st = i;
+            while (i < qlen && !is_space(q[i]) && q[i] != '"')
+                i++;
+            rc = parse_words(&ps, q + st, i - st, occ, mask);
+        }
+        if (rc != 0)
+            return rc;
+    }
+    if (!any_text) {
+        if (errmsg)
+            fh_buf_adds(errmsg, "empty query");
+        return FH_ESYNTAX;
+    }
+    /* Drop stop words from the ranked part unless that leaves no positive clause. */
+    uint32_t n_pos = 0, n_pos_stop = 0;
+    for (uint32_t k = 0; k < out->n_cl; k++) {
+        const fh_clause *c = &out->cl[k];
+        if (c->occur == FH_OCC_NOT)
+            continue;
+        n_pos++;
+        if (c->kind == FH_CL_TERM && c->occur == FH_OCC_SHOULD && c->stop)
+            n_pos_stop++;
+    }
+    if (n_pos_stop > 0 && n_pos_stop < n_pos) {
+        uint32_t w = 0;
+        for (uint32_t k = 0; k < out->n_cl; k++) {
+            const fh_clause *c = &out->cl[k];
+            if (c->kind == FH_CL_TERM && c->occur == FH_OCC_SHOULD && c->stop)
+                continue;
+            out->cl[w++] = *c;
+        }
+        out->n_cl = w;
+        out->dropped_stop = true;
+    }
+    if (n_pos == 0) {
+        if (errmsg)
+            fh_buf_adds(errmsg, out->n_cl ? "query has only exclusions"
+                                          : "query has no searchable words");
+        return FH_ESYNTAX;
+    }
+    return 0;
+}

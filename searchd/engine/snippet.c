@@ -1,0 +1,348 @@
+/* snippet.c — highlighted fragments of a stored field.
+ *
+ * How a fragment is chosen. The stored text is run through the same analyzer
+ * as the index, which gives every word its stem and its byte span in the
+ * ORIGINAL text. A word "matches" when its stem equals a query term's stem
+ * (or starts with a prefix* term's prefix); for a mixed token such as
+ * DeepSeek-R1 a match of any of its parts counts for the whole token. The
+ * unit of a fragment is the whole word, so a fragment can never start or end
+ * inside a word or inside a UTF-8 sequence, and a highlight always covers the
+ * whole surface word, clitics included: والشركات is marked whole because its
+ * stem شرك matches, never a bare ال.
+ *
+ * Every run of consecutive words whose text fits in `max_chars` characters is
+ * a candidate window, found with two pointers in one pass. Its score is
+ *   sum over the DISTINCT query terms it contains of the term's idf
+ *   + 0.25 x idf for each further occurrence (capped at two per term)
+ *   + a small bonus (0.2 x the smallest idf) for starting at a clause start
+ *     and another for ending at a clause end,
+ * so covering more, and rarer, query words always beats repeating one word,
+ * and among windows of equal coverage one that is a readable clause wins.
+ * A clause edge is the text's start or end, or a boundary character between
+ * two words: ، ؛ . ؟ ! ? ; : and line breaks. Ties go to the earlier window.
+ * With several fragments requested, each next window is chosen among those
+ * that do not overlap the chosen ones, with already covered terms counting
+ * only a tenth, and the fragments are printed in text order.
+ *
+ * Output: one JSON string. Text between words is copied as it is; "…" marks
+ * text elided before, between and after fragments; the highlight markers wrap
+ * each matching word. When nothing matches (the hit matched in another field)
+ * the fragment is the text's beginning.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+#define MAX_UNITS 200000u
+
+typedef struct unit {
+    uint32_t off, end;    /* bytes in the original text */
+    uint32_t c0, c1;      /* characters: [c0, c1) */
+    int32_t term;         /* matching hl term, or -1 */
+    bool clause_before;   /* a clause boundary right before the word */
+    bool clause_after;
+} unit;
+
+static bool hl_match(const fh_hlterm *h, const char *stem, size_t len)
+{
+    if (h->prefix)
+        return len >= h->len && memcmp(stem, h->term, h->len) == 0;
+    return len == h->len && memcmp(stem, h->term, len) == 0;
+}
+
+static int32_t match_term(const fh_hlterm *hl, size_t nhl, const char *stem, size_t len)
+{
+    int32_t best = -1;
+    for (size_t j = 0; j < nhl; j++)
+        if (hl_match(&hl[j], stem, len) && (best < 0 || hl[j].weight > hl[best].weight))
+            best = (int32_t)j;
+    return best;
+}
+
+/* Is there a clause boundary in text[a, b)? */
+static bool has_boundary(const char *t, uint32_t a, uint32_t b)
+{
+    for (uint32_t i = a; i < b; i++) {
+        unsigned char c = (unsigned char)t[i];
+        if (c == '.' || c == '!' || c == '?' || c == ';' || c == ':' || c == '\n' || c == '\r')
+            return true;
+        /* ، U+060C = D8 8C; ؛ U+061B = D8 9B; ؟ U+061F = D8 9F; … U+2026 = E2 80 A6 */
+        if (c == 0xD8 && i + 1 < b) {
+            unsigned char d = (unsigned char)t[i + 1];
+            if (d == 0x8C || d == 0x9B || d == 0x9F)
+                return true;
+        }
+        if (c == 0xE2 && i + 2 < b && (unsigned char)t[i + 1] == 0x80 &&
+            (unsigned char)t[i + 2] == 0xA6)
+            return true;
+    }
+    return false;
+}
+
+static uint32_t count_chars(const char *t, uint32_t a, uint32_t b)
+{
+    uint32_t n = 0;
+    for (uint32_t i = a; i < b; i++)
+        if (((unsigned char)t[i] & 0xC0u) != 0x80u)
+            n++;
+    return n;
+}
+
+/* JSON-escape n bytes (valid UTF-8 assumed: stored text is validated JSON)
+ * without quotes. */
+static int esc(fh_buf *b, const char *p, size_t n)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        int rc = fh_buf_add(b, p + run, i - run);
+        if (rc)
+            return rc;
+        switch (c) {
+        case '"':
+            rc = fh_buf_adds(b, "\\\"");
+            break;
+        case '\\':
+            rc = fh_buf_adds(b, "\\\\");
+            break;
+        case '\n':
+            rc = fh_buf_adds(b, "\\n");
+            break;
+        case '\r':
+            rc = fh_buf_adds(b, "\\r");
+            break;
+        case '\t':
+            rc = fh_buf_adds(b, "\\t");
+            break;
+        default:
+            rc = fh_buf_addf(b, "\\u%04x", c);
+            break;
+        }
+        if (rc)
+            return rc;
+        run = i + 1;
+    }
+    return fh_buf_add(b, p + run, n - run);
+}
+
+typedef struct win {
+    uint32_t a, b; /* units [a, b) */
+    float score;
+} win;
+
+/* Best window of units whose characters fit max_chars, avoiding `taken`
+ * windows; `covered` lowers the weight of terms already shown. */
+static win best_window(const unit *u, uint32_t nu, const fh_hlterm *hl, size_t nhl,
+                       uint32_t max_chars, const win *taken, uint32_t ntaken,
+                       const bool *covered, uint8_t *cnt, float minw)
+{
+    win best = {0, 0, -1.0f};
+    memset(cnt, 0, nhl);
+    float cur = 0;
+    uint32_t b = 0;
+    for (uint32_t a = 0; a < nu; a++) {
+        if (b < a + 1) {
+            /* window empty: restart at a */
+            memset(cnt, 0, nhl);
+            cur = 0;
+            b = a;
+        }
+        while (b < nu && (b == a || u[b].c1 - u[a].c0 <= max_chars)) {
+            bool clash = false;
+            for (uint32_t t = 0; t < ntaken && !clash; t++)
+                clash = b >= taken[t].a && b < taken[t].b;
+            if (clash)
+                break;
+            if (u[b].term >= 0) {
+                uint32_t j = (uint32_t)u[b].term;
+                float w = hl[j].weight * (covered[j] ? 0.1f : 1.0f);
+                if (cnt[j] == 0)
+                    cur += w;
+                else if (cnt[j] <= 2)
+                    cur += 0.25f * w;
+                if (cnt[j] < 255)
+                    cnt[j]++;
+            }
+            b++;
+        }
+        if (b > a) {
+            float sc = cur;
+            if (u[a].clause_before)
+                sc += 0.2f * minw;
+            if (u[b - 1].clause_after)
+                sc += 0.2f * minw;
+            if (sc > best.score) {
+                best.a = a;
+                best.b = b;
+                best.score = sc;
+            }
+            /* drop unit a from the running sums */
+            if (u[a].term >= 0) {
+                uint32_t j = (uint32_t)u[a].term;
+                float w = hl[j].weight * (covered[j] ? 0.1f : 1.0f);
+                cnt[j]--;
+                if (cnt[j] == 0)
+                    cur -= w;
+                else if (cnt[j] <= 2)
+                    cur -= 0.25f * w;
+            }
+        } else {
+            b = a + 1; /* unit a is inside a taken window */
+            memset(cnt, 0, nhl);
+            cur = 0;
+        }
+    }
+    return best;
+}
+
+static int win_cmp(const void *x, const void *y)
+{
+    const win *a = x, *b = y;
+    return a->a < b->a ? -1 : (a->a > b->a);
+}
+
+int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl, size_t nhl,
+               const fh_search_opts *o, uint32_t max_chars, uint32_t count, fh_buf *out)
+{
+    const fh_token *t;
+    size_t nt;
+    int rc;
+    if (len > UINT32_MAX)
+        len = UINT32_MAX;
+    if ((rc = fh_analyze(s->an, text, len, &t, &nt)) != 0)
+        return rc;
+    /* units: the non-part tokens; a part's match counts for its whole */
+    size_t need = nt * sizeof(unit) + nhl + 1;
+    if (need > s->tok_cap) {
+        void *p = realloc(s->snip, need);
+        if (!p)
+            return FH_ENOMEM;
+        s->snip = p;
+        s->tok_cap = need;
+    }
+    unit *u = s->snip;
+    uint8_t *cnt = (uint8_t *)(u + nt);
+    uint32_t nu = 0, cpos = 0, cchars = 0;
+    for (size_t i = 0; i < nt && nu < MAX_UNITS; i++) {
+        int32_t m = nhl ? match_term(hl, nhl, t[i].stem, t[i].stem_len) : -1;
+        if (t[i].flags & FH_TOK_PART) {
+            if (nu > 0 && m >= 0 && u[nu - 1].term < 0 && t[i].offset >= u[nu - 1].off &&
+                t[i].offset < u[nu - 1].end)
+                u[nu - 1].term = m;
+            continue;
+        }
+        unit *x = &u[nu++];
+        x->off = t[i].offset;
+        x->end = t[i].offset + t[i].length;
+        if (x->off < cpos) { /* never expected: offsets are non-decreasing */
+            cpos = 0;
+            cchars = 0;
+        }
+        cchars += count_chars(text, cpos, x->off);
+        cpos = x->off;
+        x->c0 = cchars;
+        x->c1 = cchars + count_chars(text, x->off, x->end);
+        x->term = m;
+    }
+    for (uint32_t i = 0; i < nu; i++) {
+        u[i].clause_before = i == 0 || has_boundary(text, u[i - 1].end, u[i].off);
+        u[i].clause_after =
+            i + 1 == nu || has_boundary(text, u[i].end, i + 1 < nu ? u[i + 1].off : (uint32_t)len);
+    }
+    const char *ho = o->hl_open ? o->hl_open : "<b>";
+    const char *hc = o->hl_close ? o->hl_close : "</b>";
+    size_t hol = strlen(ho), hcl = strlen(hc);
+
+    win w[FH_ENGINE_MAX_SNIPPETS];
+    uint32_t nw = 0;
+    if (count == 0)
+        count = 1;
+    if (count > FH_ENGINE_MAX_SNIPPETS)
+        count = FH_ENGINE_MAX_SNIPPETS;
+    if (nu == 0) {
+        nw = 0;
+    } else if (max_chars == 0) {
+        w[0] = (win){0, nu, 0};
+        nw = 1;
+    } else {
+        bool covered[FH_Q_MAX_CLAUSES + FH_Q_MAX_ELEMS];
+        size_t nc = nhl < sizeof covered ? nhl : sizeof covered;
+        memset(covered, 0, sizeof covered);
+        float minw = 0;
+        for (size_t j = 0; j < nhl; j++)
+            if (j == 0 || hl[j].weight < minw)
+                minw = hl[j].weight;
+        if (minw <= 0)
+            minw = 1;
+        bool any = false;
+        for (uint32_t i = 0; i < nu && !any; i++)
+            any = u[i].term >= 0;
+        if (!any) {
+            /* nothing to show: the text's beginning */
+            uint32_t b = 1;
+            while (b < nu && u[b].c1 - u[0].c0 <= max_chars)
+                b++;
+            w[nw++] = (win){0, b, 0};
+        }
+        for (uint32_t k = 0; k < count && any; k++) {
+            win b = best_window(u, nu, hl, nc, max_chars, w, nw, covered, cnt, minw);
+            if (b.b <= b.a)
+                break;
+            /* a later fragment must show a query word */
+            if (k > 0 && b.score < 0.05f * minw)
+                break;
+            w[nw++] = b;
+            for (uint32_t i = b.a; i < b.b; i++)
+                if (u[i].term >= 0 && (size_t)u[i].term < nc)
+                    covered[u[i].term] = true;
+        }
+        qsort(w, nw, sizeof *w, win_cmp);
+    }
+
+    if ((rc = fh_buf_addc(out, '"')) != 0)
+        return rc;
+    static const char ell[] = "\xE2\x80\xA6"; /* … */
+    for (uint32_t k = 0; k < nw; k++) {
+        uint32_t a = w[k].a, b = w[k].b;
+        if (k == 0 && a > 0)
+            rc = fh_buf_adds(out, "\xE2\x80\xA6 ");
+        else if (k == 0)
+            rc = esc(out, text, u[0].off); /* leading quotes, brackets */
+        else if (a > w[k - 1].b)
+            rc = fh_buf_adds(out, " \xE2\x80\xA6 ");
+        else
+            rc = fh_buf_addc(out, ' ');
+        if (rc)
+            return rc;
+        for (uint32_t i = a; i < b; i++) {
+            if (i > a && (rc = esc(out, text + u[i - 1].end, u[i].off - u[i - 1].end)) != 0)
+                return rc;
+            if (u[i].term >= 0 && (rc = esc(out, ho, hol)) != 0)
+                return rc;
+            if ((rc = esc(out, text + u[i].off, u[i].end - u[i].off)) != 0)
+                return rc;
+            if (u[i].term >= 0 && (rc = esc(out, hc, hcl)) != 0)
+                return rc;
+        }
+        /* keep the punctuation that closes the fragment (up to the next space),
+         * or the text's own ending */
+        uint32_t e = u[b - 1].end, stop = b < nu ? u[b].off : (uint32_t)len;
+        uint32_t x = e;
+        if (b == nu)
+            x = stop;
+        else
+            while (x < stop && text[x] != ' ' && text[x] != '\n' && text[x] != '\t' &&
+                   text[x] != '\r')
+                x++;
+        if (x > e && (rc = esc(out, text + e, x - e)) != 0)
+            return rc;
+        if (k + 1 == nw && b < nu && (rc = fh_buf_adds(out, " ")) == 0)
+            rc = fh_buf_adds(out, ell);
+        if (rc)
+            return rc;
+    }
+    return fh_buf_addc(out, '"');
+}
