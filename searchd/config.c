@@ -1,0 +1,359 @@
+/* config.c — option table, flag and config-file parsing (see config.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum opt_type { T_STR, T_U32, T_DBL, T_LEVEL, T_FLAG };
+
+typedef struct opt {
+    const char *name; /* long flag without "--" */
+    enum opt_type type;
+    size_t off;       /* offset in fh_srv_config */
+    size_t size;      /* T_STR: buffer size */
+    double min, max;  /* T_U32 / T_DBL range */
+    const char *arg;  /* placeholder in --help */
+    const char *help;
+} opt;
+
+#define OFF(f) offsetof(fh_srv_config, f)
+#define STR(f) OFF(f), sizeof(((fh_srv_config *)0)->f)
+
+static const opt opts[] = {
+    {"index", T_STR, STR(index_dir), 0, 0, "DIR", "index directory (holds index.mdb); required"},
+    {"listen", T_STR, STR(listen), 0, 0, "HOST:PORT", "address to listen on; port 0 picks one"},
+    {"threads", T_U32, OFF(threads), 0, 0, 256, "N", "worker threads (0 = online cores)"},
+    {"config", T_STR, STR(config_file), 0, 0, "FILE", "read `name = value` settings from FILE"},
+    {"log-level", T_LEVEL, OFF(log_level), 0, 0, 0, "LEVEL", "error | warn | info | debug"},
+    {"port-file", T_STR, STR(port_file), 0, 0, "FILE", "write the bound port number to FILE"},
+    {"max-connections", T_U32, OFF(max_connections), 0, 1, 1000000, "N",
+     "open connections at most; more are refused with an error line"},
+    {"idle-timeout", T_U32, OFF(idle_timeout_s), 0, 0, 86400, "SEC",
+     "close a connection idle this long (0 = never)"},
+    {"max-line", T_U32, OFF(max_line), 0, 16, 16777216, "BYTES", "request line cap"},
+    {"max-reply", T_U32, OFF(max_reply_bytes), 0, 4096, 1073741824, "BYTES",
+     "largest single reply"},
+    {"max-output", T_U32, OFF(max_output_bytes), 0, 4096, 1073741824, "BYTES",
+     "unread replies buffered per connection before its input pauses"},
+    {"query-budget-ms", T_U32, OFF(query_budget_ms), 0, 0, 3600000, "N",
+     "time budget per query (0 = unlimited)"},
+    {"max-terms", T_U32, OFF(max_terms), 0, 1, 256, "N", "query terms kept"},
+    {"max-prefix-expansions", T_U32, OFF(max_prefix_expansions), 0, 1, 1024, "N",
+     "terms a prefix* expands to"},
+    {"reload-interval-ms", T_U32, OFF(reload_interval_ms), 0, 0, 3600000, "N",
+     "how often to look for a re-published index (0 = never)"},
+    {"drain-timeout", T_U32, OFF(drain_timeout_s), 0, 0, 3600, "SEC",
+     "on SIGTERM, longest wait for replies to flush"},
+    {"stemmer", T_STR, STR(stemmer), 0, 0, "NAME", "light10 | snowball | none (as indexed)"},
+    {"k1", T_DBL, OFF(k1), 0, 0, 100, "X", "BM25 k1 (default: the engine's)"},
+    {"b", T_DBL, OFF(b), 0, 0, 1, "X", "BM25 length normalization b (default: the engine's)"},
+    {"prox-weight", T_DBL, OFF(prox_weight), 0, 0, 1000, "X",
+     "term proximity bonus weight, 0 = off (default: the engine's)"},
+    {"help", T_FLAG, OFF(help), 0, 0, 0, NULL, "print this help and exit"},
+};
+
+#define N_OPTS (sizeof opts / sizeof opts[0])
+
+void fh_srv_config_default(fh_srv_config *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->listen, sizeof c->listen, "127.0.0.1:7700");
+    snprintf(c->stemmer, sizeof c->stemmer, "light10");
+    c->threads = 0;
+    c->log_level = FH_LOG_INFO;
+    c->max_connections = 1024;
+    c->idle_timeout_s = 300;
+    c->max_line = 65536;
+    c->max_reply_bytes = 64u << 20;
+    c->max_output_bytes = 4u << 20;
+    c->query_budget_ms = 2000;
+    c->max_terms = 64;
+    c->max_prefix_expansions = 64;
+    c->reload_interval_ms = 500;
+    c->drain_timeout_s = 10;
+    c->k1 = -1;
+    c->b = -1;
+    c->prox_weight = -1;
+}
+
+/* Option names compare with '_' == '-'. */
+static const opt *find_opt(const char *name, size_t n)
+{
+    for (size_t i = 0; i < N_OPTS; i++) {
+        const char *o = opts[i].name;
+        if (strlen(o) != n)
+            continue;
+        size_t k = 0;
+        while (k < n && (o[k] == name[k] || (o[k] == '-' && name[k] == '_')))
+            k++;
+        if (k == n)
+            return &opts[i];
+    }
+    return NULL;
+}
+
+static int set_opt(fh_srv_config *c, const opt *o, const char *v, char *err, size_t errlen)
+{
+    char *base = (char *)c;
+    switch (o->type) {
+    case T_STR: {
+        size_t n = strlen(v);
+        if (n == 0 || n >= o->size) {
+            snprintf(err, errlen, "%s: value must be 1..%zu bytes", o->name, o->size - 1);
+            return -1;
+        }
+        memcpy(base + o->off, v, n + 1);
+        return 0;
+    }
+    case T_U32: {
+        char *end = NULL;
+        unsigned long long x = 0;
+        errno = 0;
+        if (*v >= '0' && *v <= '9')
+            x = strtoull(v, &end, 10);
+        if (!end || errno || *end || (double)x < o->min || (double)x > o->max) {
+            snprintf(err, errlen, "%s: expected an integer in %.0f..%.0f, got '%s'", o->name,
+                     o->min, o->max, v);
+            return -1;
+        }
+        uint32_t u = (uint32_t)x;
+        memcpy(base + o->off, &u, sizeof u);
+        return 0;
+    }
+    case T_DBL: {
+        char *end;
+        errno = 0;
+        double x = strtod(v, &end);
+        if (errno || end == v || *end || !isfinite(x) || x < o->min || x > o->max) {
+            snprintf(err, errlen, "%s: expected a number in %g..%g, got '%s'", o->name, o->min,
+                     o->max, v);
+            return -1;
+        }
+        memcpy(base + o->off, &x, sizeof x);
+        return 0;
+    }
+    case T_LEVEL: {
+        int l = fh_log_parse_level(v);
+        if (l < 0) {
+            snprintf(err, errlen, "%s: expected error, warn, info or debug, got '%s'", o->name,
+                     v);
+            return -1;
+        }
+        fh_log_level lv = (fh_log_level)l;
+        memcpy(base + o->off, &lv, sizeof lv);
+        return 0;
+    }
+    case T_FLAG: {
+        bool t = true;
+        memcpy(base + o->off, &t, sizeof t);
+        return 0;
+    }
+    }
+    return -1;
+}
+
+static bool is_blank(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r';
+}
+
+int fh_srv_config_parse_text(fh_srv_config *c, const char *text, size_t len, const char *origin,
+                             char *err, size_t errlen)
+{
+    size_t lineno = 0, i = 0;
+    while (i < len) {
+        lineno++;
+        const char *ln = text + i;
+        const char *nl = memchr(ln, '\n', len - i);
+        size_t n = nl ? (size_t)(nl - ln) : len - i;
+        i += n + (nl ? 1 : 0);
+        const char *hash = memchr(ln, '#', n);
+        if (hash)
+            n = (size_t)(hash - ln);
+        while (n && is_blank(ln[0])) {
+            ln++;
+            n--;
+        }
+        while (n && is_blank(ln[n - 1]))
+            n--;
+        if (n == 0)
+            continue;
+        const char *eq = memchr(ln, '=', n);
+        if (!eq) {
+            snprintf(err, errlen, "%s:%zu: expected `name = value`", origin, lineno);
+            return -1;
+        }
+        size_t kn = (size_t)(eq - ln);
+        while (kn && is_blank(ln[kn - 1]))
+            kn--;
+        const char *v = eq + 1;
+        size_t vn = n - (size_t)(v - ln);
+        while (vn && is_blank(v[0])) {
+            v++;
+            vn--;
+        }
+        const opt *o = find_opt(ln, kn);
+        if (!o || o->type == T_FLAG || strcmp(o->name, "config") == 0) {
+            snprintf(err, errlen, "%s:%zu: unknown setting '%.*s'", origin, lineno, (int)kn, ln);
+            return -1;
+        }
+        char val[FH_SRV_PATH_MAX];
+        if (vn >= sizeof val) {
+            snprintf(err, errlen, "%s:%zu: value too long", origin, lineno);
+            return -1;
+        }
+        memcpy(val, v, vn);
+        val[vn] = '\0';
+        char sub[512];
+        if (set_opt(c, o, val, sub, sizeof sub) != 0) {
+            snprintf(err, errlen, "%s:%zu: %s", origin, lineno, sub);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int load_file(fh_srv_config *c, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "config %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    int rc = -1;
+    for (;;) {
+        if (cap - len < 4096) {
+            if (cap >= (1u << 20)) {
+                snprintf(err, errlen, "config %s: larger than 1 MiB", path);
+                goto out;
+            }
+            size_t ncap = cap ? cap * 2 : 8192;
+            char *p = realloc(text, ncap);
+            if (!p) {
+                snprintf(err, errlen, "config %s: out of memory", path);
+                goto out;
+            }
+            text = p;
+            cap = ncap;
+        }
+        size_t got = fread(text + len, 1, cap - len, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        snprintf(err, errlen, "config %s: read error", path);
+        goto out;
+    }
+    rc = fh_srv_config_parse_text(c, text ? text : "", len, path, err, errlen);
+out:
+    free(text);
+    fclose(f);
+    return rc;
+}
+
+/* Split "--name=value" / "--name value". Returns the option or NULL. */
+static const opt *flag_opt(const char *a, const char **inline_val)
+{
+    if (strncmp(a, "--", 2) != 0)
+        return NULL;
+    a += 2;
+    const char *eq = strchr(a, '=');
+    size_t n = eq ? (size_t)(eq - a) : strlen(a);
+    *inline_val = eq ? eq + 1 : NULL;
+    return find_opt(a, n);
+}
+
+int fh_srv_config_parse(fh_srv_config *c, int argc, char **argv, char *err, size_t errlen)
+{
+    /* pass 1: --help and --config, so flags can override the file */
+    for (int i = 1; i < argc; i++) {
+        const char *iv;
+        const opt *o = flag_opt(argv[i], &iv);
+        if (o && o->type == T_FLAG) {
+            c->help = true;
+            return 0;
+        }
+        if (o && strcmp(o->name, "config") == 0) {
+            const char *v = iv ? iv : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v) {
+                snprintf(err, errlen, "--config needs a value");
+                return -1;
+            }
+            if (set_opt(c, o, v, err, errlen) != 0 || load_file(c, v, err, errlen) != 0)
+                return -1;
+        }
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *iv;
+        const opt *o = flag_opt(argv[i], &iv);
+        if (!o) {
+            snprintf(err, errlen, "unknown argument '%s' (see --help)", argv[i]);
+            return -1;
+        }
+        const char *v = iv;
+        if (o->type != T_FLAG && !v) {
+            if (i + 1 >= argc) {
+                snprintf(err, errlen, "--%s needs a value", o->name);
+                return -1;
+            }
+            v = argv[++i];
+        }
+        if (strcmp(o->name, "config") == 0)
+            continue;
+        if (set_opt(c, o, v ? v : "", err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+void fh_srv_config_usage(void *out, const char *prog)
+{
+    FILE *f = out;
+    fh_srv_config d;
+    fh_srv_config_default(&d);
+    fprintf(f,
+            "usage: %s --index DIR [options]\n"
+            "\n"
+            "Serve an Arabic full-text index over the Fahras line protocol\n"
+            "(docs/PROTOCOL.md). Settings come from flags and from an optional\n"
+            "config file of `name = value` lines with the same names; flags win.\n"
+            "SIGTERM or SIGINT: stop accepting, answer requests already received, exit 0.\n"
+            "\n"
+            "options:\n",
+            prog);
+    for (size_t i = 0; i < N_OPTS; i++) {
+        const opt *o = &opts[i];
+        char left[64];
+        if (o->arg)
+            snprintf(left, sizeof left, "--%s %s", o->name, o->arg);
+        else
+            snprintf(left, sizeof left, "--%s", o->name);
+        char def[128] = "";
+        const char *base = (const char *)&d;
+        switch (o->type) {
+        case T_STR:
+            if (base[o->off])
+                snprintf(def, sizeof def, " [%s]", base + o->off);
+            break;
+        case T_U32: {
+            uint32_t u;
+            memcpy(&u, base + o->off, sizeof u);
+            snprintf(def, sizeof def, " [%u]", (unsigned)u);
+            break;
+        }
+        case T_LEVEL:
+            snprintf(def, sizeof def, " [%s]", fh_log_level_name(d.log_level));
+            break;
+        case T_DBL:
+        case T_FLAG:
+            break;
+        }
+        fprintf(f, "  %-34s %s%s\n", left, o->help, def);
+    }
+}

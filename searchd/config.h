@@ -1,0 +1,59 @@
+/* config.h — fahras-searchd settings: defaults, command-line flags, config file.
+ *
+ * One option table drives both sources: `--name VALUE` / `--name=VALUE` on the
+ * command line and `name = value` lines in the file given by --config (the
+ * same names; '_' and '-' are interchangeable; '#' starts a comment). Flags
+ * override the file. Values are range-checked here so the server never sees
+ * an out-of-range setting. No I/O besides reading the config file.
+ */
+#ifndef FAHRAS_SEARCHD_CONFIG_H
+#define FAHRAS_SEARCHD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+#define FH_SRV_PATH_MAX 4096
+
+typedef struct fh_srv_config {
+    char index_dir[FH_SRV_PATH_MAX];
+    char listen[256];           /* HOST:PORT, [IPv6]:PORT */
+    char port_file[FH_SRV_PATH_MAX];
+    char config_file[FH_SRV_PATH_MAX];
+    char stemmer[16];           /* light10 | snowball | none */
+    uint32_t threads;           /* 0 = online cores */
+    fh_log_level log_level;
+    uint32_t max_connections;
+    uint32_t idle_timeout_s;    /* 0 = never */
+    uint32_t max_line;          /* bytes */
+    uint32_t max_reply_bytes;   /* one reply */
+    uint32_t max_output_bytes;  /* unread replies per connection before reading pauses */
+    uint32_t query_budget_ms;   /* 0 = unlimited */
+    uint32_t max_terms;
+    uint32_t max_prefix_expansions;
+    uint32_t reload_interval_ms;/* 0 = no hot reload */
+    uint32_t drain_timeout_s;   /* SIGTERM: longest wait for replies to flush */
+    double k1, b;               /* < 0: the engine's default */
+    double prox_weight;         /* < 0: the engine's default */
+    bool help;
+} fh_srv_config;
+
+/* Fill *c with the defaults. */
+void fh_srv_config_default(fh_srv_config *c);
+
+/* Apply argv (argv[0] is skipped): first --config FILE is read, if given, then
+ * every flag. Returns 0, or -1 with a one-line message in err (errlen bytes).
+ * --help sets c->help and stops. */
+int fh_srv_config_parse(fh_srv_config *c, int argc, char **argv, char *err, size_t errlen);
+
+/* Apply one `name = value` text (the contents of a config file); `origin` names
+ * it in messages. Returns 0 or -1 with err filled. */
+int fh_srv_config_parse_text(fh_srv_config *c, const char *text, size_t len, const char *origin,
+                             char *err, size_t errlen);
+
+/* Print the usage text, every option with its default, to `out` (a FILE *). */
+void fh_srv_config_usage(void *out, const char *prog);
+
+#endif /* FAHRAS_SEARCHD_CONFIG_H */

@@ -1,0 +1,46 @@
+/* main.c — fahras-searchd: parse the settings, build the server, run it.
+ *
+ * Exit status: 0 after a clean SIGTERM/SIGINT shutdown or --help, 2 for a
+ * usage error, 1 when the server could not start.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/thread.h>
+
+#include "config.h"
+#include "log.h"
+#include "server.h"
+
+int main(int argc, char **argv)
+{
+    static fh_srv_config cfg; /* ~12 KiB of paths: not on the stack */
+    char err[1024];
+    fh_srv_config_default(&cfg);
+    if (fh_srv_config_parse(&cfg, argc, argv, err, sizeof err) != 0) {
+        fprintf(stderr, "fahras-searchd: %s\n", err);
+        return 2;
+    }
+    if (cfg.help) {
+        fh_srv_config_usage(stdout, "fahras-searchd");
+        return 0;
+    }
+    if (!cfg.index_dir[0]) {
+        fprintf(stderr, "fahras-searchd: --index DIR is required (see --help)\n");
+        return 2;
+    }
+    fh_log_set_level(cfg.log_level);
+    /* a client that hangs up must not kill the daemon */
+    signal(SIGPIPE, SIG_IGN);
+    if (evthread_use_pthreads() != 0) {
+        FH_LOG_ERR("libevent has no pthreads support");
+        return 1;
+    }
+    fh_server *s = NULL;
+    if (fh_server_new(&cfg, &s) != 0)
+        return 1;
+    int rc = fh_server_run(s);
+    fh_server_free(s);
+    return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,540 @@
+/* proto.c — line framing, request parsing and error replies (see proto.h).
+ *
+ * Everything here treats the request as untrusted bytes: lengths are explicit,
+ * scans are memchr/bounded loops, and nothing is NUL-terminated that did not
+ * come from us. No I/O, no engine, no global state.
+ */
+#include "proto.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fahras/err.h"
+
+/* ------------------------------------------------------------------ framer */
+
+void fh_framer_init(fh_framer *f, size_t max_line)
+{
+    /* + 1: the CR of a CRLF is held until the LF shows it was one */
+    fh_buf_init(&f->part, max_line + 1);
+    f->max_line = max_line;
+    f->discarding = false;
+    f->emitted = false;
+}
+
+void fh_framer_fini(fh_framer *f)
+{
+    fh_buf_free(&f->part);
+}
+
+bool fh_framer_pending(const fh_framer *f)
+{
+    return f->discarding || (!f->emitted && f->part.len > 0);
+}
+
+fh_frame_ev fh_framer_feed(fh_framer *f, const char *data, size_t n, size_t *consumed,
+                           const char **line, size_t *len)
+{
+    if (f->emitted) {
+        fh_buf_reset(&f->part);
+        f->emitted = false;
+    }
+    size_t off = 0;
+    for (;;) {
+        if (off == n) {
+            *consumed = n;
+            return FH_FRAME_MORE;
+        }
+        const char *p = data + off;
+        size_t rem = n - off;
+        const char *nl = memchr(p, '\n', rem);
+        if (f->discarding) {
+            if (!nl) {
+                *consumed = n;
+                return FH_FRAME_MORE;
+            }
+            off += (size_t)(nl - p) + 1;
+            f->discarding = false;
+            continue;
+        }
+        if (!nl) {
+            if (rem > f->max_line + 1 - f->part.len) {
+                fh_buf_reset(&f->part);
+                f->discarding = true;
+                *consumed = n;
+                return FH_FRAME_TOO_LONG;
+            }
+            if (fh_buf_add(&f->part, p, rem) != 0) {
+                *consumed = off;
+                return FH_FRAME_NOMEM;
+            }
+            *consumed = n;
+            return FH_FRAME_MORE;
+        }
+        size_t seg = (size_t)(nl - p);
+        size_t total = f->part.len + seg;
+        size_t content = total;
+        char last = seg ? p[seg - 1] : (f->part.len ? f->part.data[f->part.len - 1] : '\0');
+        if (total && last == '\r')
+            content--;
+        *consumed = off + seg + 1;
+        if (content > f->max_line) {
+            fh_buf_reset(&f->part);
+            return FH_FRAME_TOO_LONG;
+        }
+        if (f->part.len == 0) {
+            *line = p;
+            *len = content;
+            return FH_FRAME_LINE;
+        }
+        if (fh_buf_add(&f->part, p, seg) != 0) {
+            *consumed = off;
+            return FH_FRAME_NOMEM;
+        }
+        f->emitted = true;
+        *line = f->part.data;
+        *len = content;
+        return FH_FRAME_LINE;
+    }
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+bool fh_proto_utf8_valid(const char *s, size_t n, size_t *bad)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = u[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t need;
+        unsigned lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+        if (c >= 0xC2 && c <= 0xDF) {
+            need = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2;
+            if (c == 0xE0)
+                lo = 0xA0; /* overlong */
+            else if (c == 0xED)
+                hi = 0x9F; /* surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3;
+            if (c == 0xF0)
+                lo = 0x90; /* overlong */
+            else if (c == 0xF4)
+                hi = 0x8F; /* past U+10FFFF */
+        } else {
+            goto fail;
+        }
+        if (n - i - 1 < need)
+            goto fail;
+        if (u[i + 1] < lo || u[i + 1] > hi)
+            goto fail;
+        for (size_t k = 2; k <= need; k++)
+            if ((u[i + k] & 0xC0) != 0x80)
+                goto fail;
+        i += need + 1;
+    }
+    return true;
+fail:
+    if (bad)
+        *bad = i;
+    return false;
+}
+
+int fh_proto_error_json(fh_buf *out, const char *code, const char *message)
+{
+    size_t mark = out->len;
+    int rc = fh_buf_adds(out, "{\"error\":{\"code\":");
+    if (!rc)
+        rc = fh_buf_add_json_str(out, code, strlen(code));
+    if (!rc)
+        rc = fh_buf_adds(out, ",\"message\":");
+    if (!rc)
+        rc = fh_buf_add_json_str(out, message, strlen(message));
+    if (!rc)
+        rc = fh_buf_adds(out, "}}");
+    if (rc) {
+        out->len = mark;
+        if (out->data)
+            out->data[mark] = '\0';
+    }
+    return rc;
+}
+
+void fh_proto_seterr(fh_proto_error *err, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    err->code = code;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+}
+
+/* ------------------------------------------------------------------ parsing */
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* A span of the request line. */
+typedef struct span {
+    const char *p;
+    size_t n;
+} span;
+
+static span trim(span s)
+{
+    while (s.n && is_space(s.p[0])) {
+        s.p++;
+        s.n--;
+    }
+    while (s.n && is_space(s.p[s.n - 1]))
+        s.n--;
+    return s;
+}
+
+/* Split off the first whitespace-delimited token of s (s is trimmed on the
+ * left); *rest is what follows, trimmed on the left. */
+static span next_token(span s, span *rest)
+{
+    size_t i = 0;
+    while (i < s.n && !is_space(s.p[i]))
+        i++;
+    span tok = {s.p, i};
+    span r = {s.p + i, s.n - i};
+    while (r.n && is_space(r.p[0])) {
+        r.p++;
+        r.n--;
+    }
+    *rest = r;
+    return tok;
+}
+
+static bool span_ieq(span s, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (s.n != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char a = s.p[i];
+        if (a >= 'A' && a <= 'Z')
+            a = (char)(a - 'A' + 'a');
+        if (a != lit[i])
+            return false;
+    }
+    return true;
+}
+
+/* Bytes of s to quote in a message: at most max, cut at a character start. */
+static int quote_len(span s, size_t max)
+{
+    if (s.n <= max)
+        return (int)s.n;
+    size_t n = max;
+    while (n > 0 && ((unsigned char)s.p[n] & 0xC0) == 0x80)
+        n--;
+    return (int)n;
+}
+
+/* The command table. `args`: what follows the verb. */
+enum arg_kind { ARGS_NONE, ARGS_TEXT, ARGS_SEARCH };
+
+static const struct command {
+    const char *verb; /* lower case */
+    fh_cmd cmd;
+    enum arg_kind args;
+    const char *name; /* for STATS */
+} commands[] = {
+    {"search", FH_CMD_SEARCH, ARGS_SEARCH, "search"},
+    {"get", FH_CMD_GET, ARGS_TEXT, "get"},
+    {"keywords", FH_CMD_KEYWORDS, ARGS_TEXT, "keywords"},
+    {"stats", FH_CMD_STATS, ARGS_NONE, "stats"},
+    {"ping", FH_CMD_PING, ARGS_NONE, "ping"},
+    {"quit", FH_CMD_QUIT, ARGS_NONE, "quit"},
+};
+
+const char *fh_cmd_name(fh_cmd c)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (commands[i].cmd == c)
+            return commands[i].name;
+    return "unknown";
+}
+
+/* Parse a decimal uint32 option value. */
+static int parse_u32(span key, span v, uint32_t max, uint32_t *out, fh_proto_error *err)
+{
+    uint64_t x = 0;
+    if (v.n == 0)
+        goto bad;
+    for (size_t i = 0; i < v.n; i++) {
+        if (v.p[i] < '0' || v.p[i] > '9')
+            goto bad;
+        x = x * 10 + (uint64_t)(v.p[i] - '0');
+        if (x > UINT32_MAX)
+            goto big;
+    }
+    if (x > max)
+        goto big;
+    *out = (uint32_t)x;
+    return 0;
+bad:
+    fh_proto_seterr(err, fh_errcode(FH_EINVAL), "%.*s must be a non-negative integer",
+                    (int)key.n, key.p);
+    return -1;
+big:
+    fh_proto_seterr(err, fh_errcode(FH_ELIMIT), "%.*s must be at most %u", (int)key.n, key.p,
+                    (unsigned)max);
+    return -1;
+}
+
+static int parse_bool(span key, span v, bool *out, fh_proto_error *err)
+{
+    static const char *const yes[] = {"1", "true", "on", "yes"};
+    static const char *const no[] = {"0", "false", "off", "no"};
+    for (size_t i = 0; i < 4; i++) {
+        if (span_ieq(v, yes[i])) {
+            *out = true;
+            return 0;
+        }
+        if (span_ieq(v, no[i])) {
+            *out = false;
+            return 0;
+        }
+    }
+    fh_proto_seterr(err, fh_errcode(FH_EINVAL), "%.*s must be 0 or 1", (int)key.n, key.p);
+    return -1;
+}
+
+/* A highlight marker: copied verbatim into JSON strings, so no quote,
+ * backslash or control character; whitespace cannot reach here. */
+static int parse_marker(span key, span v, uint32_t max, char *out, fh_proto_error *err)
+{
+    if (max > FH_PROTO_MARKER_MAX)
+        max = FH_PROTO_MARKER_MAX;
+    if (v.n > max) {
+        fh_proto_seterr(err, fh_errcode(FH_ELIMIT), "%.*s: a marker is at most %u bytes",
+                        (int)key.n, key.p, (unsigned)max);
+        return -1;
+    }
+    for (size_t i = 0; i < v.n; i++) {
+        unsigned char c = (unsigned char)v.p[i];
+        if (c < 0x20 || c == 0x7F || c == '"' || c == '\\') {
+            fh_proto_seterr(err, fh_errcode(FH_EINVAL),
+                            "%.*s: a marker may not contain quotes, backslashes or control "
+                            "characters",
+                            (int)key.n, key.p);
+            return -1;
+        }
+    }
+    memcpy(out, v.p, v.n);
+    out[v.n] = '\0';
+    return 0;
+}
+
+static int parse_fields(span v, fh_request *req, fh_proto_error *err)
+{
+    req->n_fields = 0;
+    size_t i = 0;
+    while (i < v.n) {
+        size_t j = i;
+        while (j < v.n && v.p[j] != ',')
+            j++;
+        span name = {v.p + i, j - i};
+        if (name.n > 0) {
+            if (req->n_fields == FH_PROTO_MAX_FIELDS) {
+                fh_proto_seterr(err, fh_errcode(FH_ELIMIT), "fields: at most %u names",
+                                FH_PROTO_MAX_FIELDS);
+                return -1;
+            }
+            if (name.n > FH_PROTO_FIELD_MAX) {
+                fh_proto_seterr(err, fh_errcode(FH_ELIMIT),
+                                "fields: a name is at most %u bytes", FH_PROTO_FIELD_MAX);
+                return -1;
+            }
+            for (size_t k = 0; k < name.n; k++) {
+                unsigned char c = (unsigned char)name.p[k];
+                if (c < 0x20 || c == 0x7F || c == '"' || c == '\\') {
+                    fh_proto_seterr(err, fh_errcode(FH_EINVAL),
+                                    "fields: a name may not contain quotes, backslashes or "
+                                    "control characters");
+                    return -1;
+                }
+            }
+            memcpy(req->fields[req->n_fields], name.p, name.n);
+            req->fields[req->n_fields][name.n] = '\0';
+            req->n_fields++;
+        }
+        i = j + 1;
+    }
+    return 0;
+}
+
+/* A token that looks like an option: [A-Za-z_]+ '=' ... */
+static bool option_key(span tok, span *key, span *val)
+{
+    size_t i = 0;
+    while (i < tok.n && ((tok.p[i] >= 'a' && tok.p[i] <= 'z') ||
+                         (tok.p[i] >= 'A' && tok.p[i] <= 'Z') || tok.p[i] == '_'))
+        i++;
+    if (i == 0 || i == tok.n || tok.p[i] != '=')
+        return false;
+    key->p = tok.p;
+    key->n = i;
+    val->p = tok.p + i + 1;
+    val->n = tok.n - i - 1;
+    return true;
+}
+
+static int parse_search(span rest, const fh_proto_limits *lim, fh_request *req,
+                        fh_proto_error *err)
+{
+    while (rest.n) {
+        span after;
+        span tok = next_token(rest, &after);
+        if (tok.n == 2 && tok.p[0] == '-' && tok.p[1] == '-') {
+            rest = after;
+            break;
+        }
+        span key, v;
+        if (!option_key(tok, &key, &v))
+            break;
+        int rc;
+        if (span_ieq(key, "limit")) {
+            rc = parse_u32(key, v, lim->max_limit, &req->limit, err);
+            req->set |= FH_OPT_LIMIT;
+        } else if (span_ieq(key, "offset")) {
+            rc = parse_u32(key, v, lim->max_limit, &req->offset, err);
+            req->set |= FH_OPT_OFFSET;
+        } else if (span_ieq(key, "snippets")) {
+            rc = parse_bool(key, v, &req->snippets, err);
+            req->set |= FH_OPT_SNIPPETS;
+        } else if (span_ieq(key, "snippet_len")) {
+            rc = parse_u32(key, v, lim->max_snippet_len, &req->snippet_len, err);
+            if (!rc && req->snippet_len == 0) {
+                fh_proto_seterr(err, fh_errcode(FH_EINVAL), "snippet_len must be at least 1");
+                rc = -1;
+            }
+            req->set |= FH_OPT_SNIPPET_LEN;
+        } else if (span_ieq(key, "snippets_count") || span_ieq(key, "snippet_count")) {
+            rc = parse_u32(key, v, lim->max_snippet_count, &req->snippet_count, err);
+            if (!rc && req->snippet_count == 0) {
+                fh_proto_seterr(err, fh_errcode(FH_EINVAL), "%.*s must be at least 1",
+                                (int)key.n, key.p);
+                rc = -1;
+            }
+            req->set |= FH_OPT_SNIPPET_COUNT;
+        } else if (span_ieq(key, "hl")) {
+            const char *comma = memchr(v.p, ',', v.n);
+            if (!comma) {
+                fh_proto_seterr(err, fh_errcode(FH_EINVAL), "hl must be OPEN,CLOSE");
+                rc = -1;
+            } else {
+                span o = {v.p, (size_t)(comma - v.p)};
+                span c = {comma + 1, v.n - o.n - 1};
+                rc = parse_marker(key, o, lim->max_marker, req->hl_open, err);
+                if (!rc)
+                    rc = parse_marker(key, c, lim->max_marker, req->hl_close, err);
+            }
+            req->set |= FH_OPT_HL_OPEN | FH_OPT_HL_CLOSE;
+        } else if (span_ieq(key, "hl_open")) {
+            rc = parse_marker(key, v, lim->max_marker, req->hl_open, err);
+            req->set |= FH_OPT_HL_OPEN;
+        } else if (span_ieq(key, "hl_close")) {
+            rc = parse_marker(key, v, lim->max_marker, req->hl_close, err);
+            req->set |= FH_OPT_HL_CLOSE;
+        } else if (span_ieq(key, "fields")) {
+            rc = parse_fields(v, req, err);
+            req->set |= FH_OPT_FIELDS;
+        } else {
+            fh_proto_seterr(err, fh_errcode(FH_EINVAL),
+                            "unknown SEARCH option '%.*s' (put -- before a query that starts "
+                            "with name=)",
+                            quote_len(key, 32), key.p);
+            return -1;
+        }
+        if (rc)
+            return -1;
+        rest = after;
+    }
+    if ((req->set & FH_OPT_LIMIT) && (req->set & FH_OPT_OFFSET) &&
+        (uint64_t)req->limit + req->offset > lim->max_limit) {
+        fh_proto_seterr(err, fh_errcode(FH_ELIMIT), "limit + offset must be at most %u",
+                        (unsigned)lim->max_limit);
+        return -1;
+    }
+    rest = trim(rest);
+    if (rest.n == 0) {
+        fh_proto_seterr(err, FH_PCODE_EMPTY_QUERY, "SEARCH needs a query");
+        return -1;
+    }
+    req->arg = rest.p;
+    req->arg_len = rest.n;
+    return 0;
+}
+
+int fh_request_parse(const char *line, size_t len, const fh_proto_limits *lim, fh_request *req,
+                     fh_proto_error *err)
+{
+    memset(req, 0, sizeof *req);
+    req->arg = line;
+    size_t bad;
+    if (!fh_proto_utf8_valid(line, len, &bad)) {
+        fh_proto_seterr(err, FH_PCODE_BAD_UTF8, "request is not valid UTF-8 (byte %zu)", bad);
+        return -1;
+    }
+    if (memchr(line, '\0', len)) {
+        fh_proto_seterr(err, fh_errcode(FH_EINVAL), "request contains a NUL byte");
+        return -1;
+    }
+    span s = trim((span){line, len});
+    if (s.n == 0) {
+        fh_proto_seterr(err, fh_errcode(FH_EINVAL), "empty request line");
+        return -1;
+    }
+    span rest;
+    span verb = next_token(s, &rest);
+    const struct command *c = NULL;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (span_ieq(verb, commands[i].verb)) {
+            c = &commands[i];
+            break;
+        }
+    }
+    if (!c) {
+        fh_proto_seterr(err, FH_PCODE_UNKNOWN_COMMAND, "unknown command '%.*s'",
+                        quote_len(verb, 32), verb.p);
+        return -1;
+    }
+    req->cmd = c->cmd;
+    switch (c->args) {
+    case ARGS_NONE:
+        if (rest.n) {
+            fh_proto_seterr(err, fh_errcode(FH_EINVAL), "%s takes no arguments", c->verb);
+            return -1;
+        }
+        req->arg_len = 0;
+        return 0;
+    case ARGS_TEXT:
+        if (rest.n == 0) {
+            if (c->cmd == FH_CMD_GET)
+                fh_proto_seterr(err, fh_errcode(FH_EINVAL), "GET needs a document id");
+            else
+                fh_proto_seterr(err, FH_PCODE_EMPTY_QUERY, "KEYWORDS needs some text");
+            return -1;
+        }
+        req->arg = rest.p;
+        req->arg_len = rest.n;
+        return 0;
+    case ARGS_SEARCH:
+        return parse_search(rest, lim, req, err);
+    }
+    fh_proto_seterr(err, fh_errcode(FH_EINTERNAL), "unhandled command");
+    return -1;
+}

@@ -1,0 +1,930 @@
+/* server.c — listener, worker threads, connections, hot reload, shutdown.
+ *
+ * Threads and hand-off: the main thread runs one event base with the
+ * listener, the signal events and the reload timer. Accepted sockets are
+ * passed round-robin to N workers by writing the fd into the worker's pipe;
+ * each worker runs its own event base and owns its connections from then on.
+ * We chose one listener plus pipes over an evconnlistener per worker with
+ * SO_REUSEPORT because (1) the kernel's SO_REUSEPORT spreads by a hash of the
+ * peer address, not by load, so a few clients can pile up on one worker;
+ * (2) the connection cap is then checked in exactly one place, without a race
+ * between listeners; (3) stopping on SIGTERM is one evconnlistener_free(), and
+ * port 0 needs no second bind to the port the first listener drew. The pipe
+ * costs one 4-byte write per connection, not per request.
+ *
+ * Connections: a request is read, framed (proto.h), executed and answered
+ * within one read callback, so replies are in order and no request is ever
+ * half-done when a worker looks at its pipe. Memory per connection is bounded:
+ * the input by the read high-water mark plus the framer's one line, the
+ * output by max_output (reading pauses above it until the client catches up).
+ * A client that sends half a line and waits holds only its own buffers.
+ *
+ * Hot reload: see fh_worker_refresh() and reload_cb().
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+
+#include "fahras/err.h"
+#include "log.h"
+#include "server_int.h"
+
+#define READ_HIGH_WATER (64u * 1024u)
+#define NOTIFY_WAKE (-1) /* pipe message: look at want_refresh / want_drain */
+
+struct fh_conn {
+    fh_worker *w;
+    struct bufferevent *bev;
+    fh_framer fr;
+    fh_conn *prev, *next;
+    bool paused;  /* reading stopped until the output drains */
+    bool closing; /* QUIT, EOF or drain: free once the output is flushed */
+};
+
+uint64_t fh_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* ------------------------------------------------------------ generations */
+
+static void ref_release(fh_engine_ref *r)
+{
+    if (!r)
+        return;
+    if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1) {
+        FH_LOG_INFO("index generation %llu closed", (unsigned long long)r->generation);
+        fh_engine_free(r->engine);
+        free(r);
+    }
+}
+
+/* Pin the current generation. The lock makes "load current, take a
+ * reference" atomic with respect to reload_cb()'s "swap, drop the server's
+ * reference", so a generation is never freed between the two steps. It is
+ * taken only when the generation moved, not per request. */
+static fh_engine_ref *ref_acquire_current(fh_server *s)
+{
+    pthread_mutex_lock(&s->ref_lock);
+    fh_engine_ref *r = atomic_load_explicit(&s->current, memory_order_relaxed);
+    if (r)
+        atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&s->ref_lock);
+    return r;
+}
+
+void fh_worker_refresh(fh_worker *w)
+{
+    fh_server *s = w->srv;
+    if (atomic_load_explicit(&s->generation, memory_order_acquire) == w->gen && w->searcher)
+        return;
+    fh_engine_ref *r = ref_acquire_current(s);
+    if (!r)
+        return;
+    if (r == w->ref) {
+        w->gen = r->generation;
+        ref_release(r);
+        return;
+    }
+    fh_searcher *se = NULL;
+    int rc = fh_searcher_new(r->engine, &se);
+    if (rc) {
+        /* keep serving the previous generation; try again at the next one */
+        FH_LOG_ERR("worker %u: cannot open a searcher on generation %llu: %s", w->id,
+                   (unsigned long long)r->generation, fh_strerror(rc));
+        w->gen = r->generation;
+        ref_release(r);
+        return;
+    }
+    fh_searcher_free(w->searcher);
+    ref_release(w->ref);
+    w->searcher = se;
+    w->ref = r;
+    w->gen = r->generation;
+    FH_LOG_DEBUG("worker %u: now on generation %llu", w->id, (unsigned long long)w->gen);
+}
+
+static void worker_wake(fh_worker *w)
+{
+    int msg = NOTIFY_WAKE;
+    /* EAGAIN: the pipe is full, so the worker will wake up anyway */
+    ssize_t n = write(w->pipe_wr, &msg, sizeof msg);
+    (void)n;
+}
+
+/* Main thread, every reload_interval_ms: a new DIR/index.mdb (the indexer
+ * renamed a new file into place) becomes the next generation. Requests in
+ * flight finish on the generation they started on; each worker moves to the
+ * new one before its next request (or at once, when woken), and the old
+ * engine is closed by whoever drops the last reference. */
+static void reload_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    fh_server *s = arg;
+    uint64_t id = fh_index_file_id(s->cfg.index_dir);
+    fh_engine_ref *cur = atomic_load_explicit(&s->current, memory_order_relaxed);
+    if (id == 0 || (cur && id == cur->index_id) || id == s->failed_id)
+        return;
+    fh_engine *e = NULL;
+    uint64_t t0 = fh_now_us();
+    int rc = fh_engine_open(s->cfg.index_dir, s->analyzer, &s->rank, &e);
+    if (rc) {
+        FH_LOG_WARN("re-published index in %s not opened (%s); still serving generation %llu",
+                    s->cfg.index_dir, fh_strerror(rc),
+                    (unsigned long long)(cur ? cur->generation : 0));
+        atomic_fetch_add_explicit(&s->reload_failures, 1, memory_order_relaxed);
+        s->failed_id = id;
+        return;
+    }
+    fh_engine_ref *r = calloc(1, sizeof *r);
+    if (!r) {
+        fh_engine_free(e);
+        return;
+    }
+    r->engine = e;
+    atomic_init(&r->refs, 1);
+    r->index_id = fh_engine_index_id(e);
+    pthread_mutex_lock(&s->ref_lock);
+    r->generation = (cur ? cur->generation : 0) + 1;
+    atomic_store_explicit(&s->current, r, memory_order_relaxed);
+    atomic_store_explicit(&s->generation, r->generation, memory_order_release);
+    pthread_mutex_unlock(&s->ref_lock);
+    ref_release(cur);
+    atomic_fetch_add_explicit(&s->reloads, 1, memory_order_relaxed);
+    const fh_index_meta *m = fh_engine_meta(e);
+    FH_LOG_INFO("index re-published: generation %llu, %u documents, opened in %llu us",
+                (unsigned long long)r->generation, m ? m->n_docs : 0u,
+                (unsigned long long)(fh_now_us() - t0));
+    for (uint32_t i = 0; i < s->n_workers; i++) {
+        atomic_store_explicit(&s->workers[i]->want_refresh, true, memory_order_relaxed);
+        worker_wake(s->workers[i]);
+    }
+}
+
+/* ------------------------------------------------------------ connections */
+
+static void conn_free(fh_conn *c)
+{
+    fh_worker *w = c->w;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    bufferevent_free(c->bev); /* closes the socket */
+    fh_framer_fini(&c->fr);
+    free(c);
+    fh_stat_add(&w->stats->connections, (uint64_t)-1);
+    atomic_fetch_sub_explicit(&w->srv->conns, 1, memory_order_relaxed);
+    if (w->draining && !w->conns)
+        event_base_loopexit(w->base, NULL);
+}
+
+/* Append one reply line (w->reply + "\n") to the connection's output. */
+static void conn_reply(fh_conn *c, bool is_error, uint64_t t0, bool search)
+{
+    fh_worker *w = c->w;
+    if (fh_buf_addc(&w->reply, '\n') != 0) {
+        /* at max: the reply cannot be terminated, send an error instead */
+        fh_buf_reset(&w->reply);
+        fh_proto_error_json(&w->reply, fh_errcode(FH_ELIMIT), "reply too large");
+        fh_buf_addc(&w->reply, '\n');
+        is_error = true;
+    }
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    if (evbuffer_add(out, w->reply.data, w->reply.len) != 0)
+        FH_LOG_WARN("worker %u: cannot queue a reply (out of memory)", w->id);
+    fh_wstats *st = w->stats;
+    fh_stat_add(&st->bytes_out, w->reply.len);
+    fh_stat_add(&st->requests, 1);
+    if (is_error)
+        fh_stat_add(&st->errors, 1);
+    uint64_t dt = fh_now_us() - t0;
+    fh_hist_record(&st->lat_all, dt);
+    if (search)
+        fh_hist_record(&st->lat_search, dt);
+}
+
+static void conn_line(fh_conn *c, const char *line, size_t len)
+{
+    fh_worker *w = c->w;
+    uint64_t t0 = fh_now_us();
+    fh_request req;
+    fh_proto_error perr;
+    bool quit = false, is_error, search = false;
+    fh_buf_reset(&w->reply);
+    if (fh_request_parse(line, len, &w->srv->limits, &req, &perr) != 0) {
+        fh_proto_error_json(&w->reply, perr.code, perr.message);
+        is_error = true;
+    } else {
+        fh_stat_add(&w->stats->by_cmd[req.cmd], 1);
+        search = req.cmd == FH_CMD_SEARCH;
+        is_error = fh_cmd_execute(w, &req, &quit) != 0;
+    }
+    conn_reply(c, is_error, t0, search);
+    if (quit)
+        c->closing = true;
+}
+
+/* Stop reading and free the connection once its output is flushed. Returns
+ * true if it was freed now. */
+static bool conn_finish(fh_conn *c)
+{
+    c->closing = true;
+    bufferevent_disable(c->bev, EV_READ);
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    evbuffer_drain(in, evbuffer_get_length(in));
+    if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+        conn_free(c);
+        return true;
+    }
+    return false;
+}
+
+/* Answer every complete request in the input, in order, until the output
+ * holds max_output bytes (then pause reading until the client catches up).
+ * Returns true if c was freed. */
+static bool conn_process(fh_conn *c)
+{
+    fh_worker *w = c->w;
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    size_t max_out = w->srv->cfg.max_output_bytes;
+    while (!c->closing) {
+        if (evbuffer_get_length(out) >= max_out) {
+            if (w->draining)
+                break;
+            if (!c->paused) {
+                c->paused = true;
+                bufferevent_disable(c->bev, EV_READ);
+            }
+            return false;
+        }
+        struct evbuffer_iovec v;
+        if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 || v.iov_len == 0)
+            break;
+        size_t used = 0, len = 0;
+        const char *line = NULL;
+        fh_frame_ev ev = fh_framer_feed(&c->fr, v.iov_base, v.iov_len, &used, &line, &len);
+        switch (ev) {
+        case FH_FRAME_LINE:
+            conn_line(c, line, len);
+            break;
+        case FH_FRAME_TOO_LONG: {
+            uint64_t t0 = fh_now_us();
+            char msg[96];
+            snprintf(msg, sizeof msg, "request line longer than %zu bytes", c->fr.max_line);
+            fh_buf_reset(&w->reply);
+            fh_proto_error_json(&w->reply, FH_PCODE_LINE_TOO_LONG, msg);
+            fh_stat_add(&w->stats->line_too_long, 1);
+            conn_reply(c, true, t0, false);
+            break;
+        }
+        case FH_FRAME_NOMEM:
+            FH_LOG_WARN("worker %u: out of memory framing a request; closing", w->id);
+            conn_free(c);
+            return true;
+        case FH_FRAME_MORE:
+            break;
+        }
+        fh_stat_add(&w->stats->bytes_in, used);
+        evbuffer_drain(in, used);
+    }
+    if (c->closing || w->draining)
+        return conn_finish(c);
+    return false;
+}
+
+static void conn_read_cb(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    conn_process(arg);
+}
+
+/* Output drained to the low-water mark (or empty). */
+static void conn_write_cb(struct bufferevent *bev, void *arg)
+{
+    fh_conn *c = arg;
+    if (c->closing) {
+        if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+            conn_free(c);
+        return;
+    }
+    if (c->paused) {
+        c->paused = false;
+        bufferevent_enable(bev, EV_READ);
+        conn_process(c); /* lines may already be waiting in the input */
+    }
+}
+
+static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    fh_conn *c = arg;
+    if (what & BEV_EVENT_TIMEOUT) {
+        FH_LOG_DEBUG("worker %u: closing an idle connection", c->w->id);
+        fh_stat_add(&c->w->stats->idle_closed, 1);
+        conn_free(c);
+        return;
+    }
+    if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
+        /* the client closed its side: send what it asked for, then close */
+        conn_finish(c);
+        return;
+    }
+    conn_free(c);
+}
+
+static void conn_new(fh_worker *w, int fd)
+{
+    fh_server *s = w->srv;
+    fh_conn *c = calloc(1, sizeof *c);
+    struct bufferevent *bev =
+        c ? bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE) : NULL;
+    if (!bev) {
+        FH_LOG_WARN("worker %u: out of memory accepting a connection", w->id);
+        free(c);
+        close(fd);
+        atomic_fetch_sub_explicit(&s->conns, 1, memory_order_relaxed);
+        return;
+    }
+    c->w = w;
+    c->bev = bev;
+    fh_framer_init(&c->fr, s->cfg.max_line);
+    c->next = w->conns;
+    if (w->conns)
+        w->conns->prev = c;
+    w->conns = c;
+    fh_stat_add(&w->stats->connections, 1);
+    fh_stat_add(&w->stats->accepted, 1);
+    bufferevent_setcb(bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+    bufferevent_setwatermark(bev, EV_READ, 0, READ_HIGH_WATER);
+    bufferevent_setwatermark(bev, EV_WRITE, s->cfg.max_output_bytes / 2, 0);
+    if (s->cfg.idle_timeout_s) {
+        struct timeval tv = {(time_t)s->cfg.idle_timeout_s, 0};
+        bufferevent_set_timeouts(bev, &tv, &tv);
+    }
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+/* ------------------------------------------------------------ workers */
+
+static void drain_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    fh_worker *w = arg;
+    FH_LOG_WARN("worker %u: drain timeout; dropping the connections still open", w->id);
+    event_base_loopexit(w->base, NULL);
+}
+
+/* SIGTERM: answer what every client has already sent, flush, close. */
+static void worker_drain(fh_worker *w)
+{
+    if (w->draining)
+        return;
+    w->draining = true;
+    fh_conn *c = w->conns;
+    while (c) {
+        fh_conn *next = c->next;
+        if (!c->closing) {
+            /* take in what is already in the socket: those requests count
+             * as in flight and get their replies */
+            struct evbuffer *in = bufferevent_get_input(c->bev);
+            evutil_socket_t fd = bufferevent_getfd(c->bev);
+            while (evbuffer_get_length(in) < READ_HIGH_WATER &&
+                   evbuffer_read(in, fd, (int)READ_HIGH_WATER) > 0)
+                ;
+            c->paused = false;
+            conn_process(c);
+        } else {
+            conn_finish(c);
+        }
+        c = next;
+    }
+    if (!w->conns) {
+        event_base_loopexit(w->base, NULL);
+        return;
+    }
+    struct timeval tv = {(time_t)w->srv->cfg.drain_timeout_s, 0};
+    w->ev_drain_deadline = evtimer_new(w->base, drain_deadline_cb, w);
+    if (w->ev_drain_deadline)
+        evtimer_add(w->ev_drain_deadline, &tv);
+}
+
+static void worker_notify_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)what;
+    fh_worker *w = arg;
+    int msgs[64];
+    for (;;) {
+        ssize_t n = read(fd, msgs, sizeof msgs);
+        if (n <= 0)
+            break;
+        for (size_t i = 0; i < (size_t)n / sizeof msgs[0]; i++) {
+            if (msgs[i] < 0)
+                continue;
+            if (w->draining) {
+                close(msgs[i]);
+                atomic_fetch_sub_explicit(&w->srv->conns, 1, memory_order_relaxed);
+            } else {
+                conn_new(w, msgs[i]);
+            }
+        }
+        if ((size_t)n < sizeof msgs)
+            break;
+    }
+    if (atomic_exchange_explicit(&w->want_refresh, false, memory_order_relaxed))
+        fh_worker_refresh(w);
+    if (atomic_load_explicit(&w->want_drain, memory_order_relaxed))
+        worker_drain(w);
+}
+
+static void *worker_main(void *arg)
+{
+    fh_worker *w = arg;
+    fh_server *s = w->srv;
+    fh_worker_refresh(w); /* the searcher is made on the thread that uses it */
+    pthread_mutex_lock(&s->start_lock);
+    s->started++;
+    if (!w->searcher)
+        s->start_failed++;
+    pthread_cond_broadcast(&s->start_cond);
+    pthread_mutex_unlock(&s->start_lock);
+    if (w->searcher)
+        event_base_dispatch(w->base);
+    while (w->conns)
+        conn_free(w->conns);
+    fh_searcher_free(w->searcher);
+    w->searcher = NULL;
+    ref_release(w->ref);
+    w->ref = NULL;
+    return NULL;
+}
+
+static void worker_free(fh_worker *w)
+{
+    if (!w)
+        return;
+    if (w->ev_notify)
+        event_free(w->ev_notify);
+    if (w->ev_drain_deadline)
+        event_free(w->ev_drain_deadline);
+    if (w->base)
+        event_base_free(w->base);
+    if (w->pipe_rd >= 0)
+        close(w->pipe_rd);
+    if (w->pipe_wr >= 0)
+        close(w->pipe_wr);
+    fh_buf_free(&w->reply);
+    fh_buf_free(&w->errmsg);
+    free(w->stats);
+    free(w);
+}
+
+static int worker_new(fh_server *s, unsigned id, fh_worker **out)
+{
+    fh_worker *w = calloc(1, sizeof *w);
+    if (!w)
+        return FH_ENOMEM;
+    w->srv = s;
+    w->id = id;
+    w->pipe_rd = w->pipe_wr = -1;
+    fh_buf_init(&w->reply, s->cfg.max_reply_bytes);
+    fh_buf_init(&w->errmsg, 1024);
+    /* own cache lines: workers never write each other's counters */
+    size_t sz = (sizeof(fh_wstats) + 63u) & ~(size_t)63u;
+    w->stats = aligned_alloc(64, sz);
+    int fds[2];
+    if (!w->stats || pipe(fds) != 0)
+        goto fail;
+    memset(w->stats, 0, sz);
+    w->pipe_rd = fds[0];
+    w->pipe_wr = fds[1];
+    for (int i = 0; i < 2; i++) {
+        fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+        fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+    }
+    w->base = event_base_new();
+    if (!w->base)
+        goto fail;
+    w->ev_notify = event_new(w->base, w->pipe_rd, EV_READ | EV_PERSIST, worker_notify_cb, w);
+    if (!w->ev_notify || event_add(w->ev_notify, NULL) != 0)
+        goto fail;
+    *out = w;
+    return 0;
+fail:
+    worker_free(w);
+    return FH_ENOMEM;
+}
+
+/* ------------------------------------------------------------ listener */
+
+/* Refuse a connection over the cap with one error line, then close. The line
+ * is tiny and the socket buffer empty, so a non-blocking send suffices. */
+static void reject(fh_server *s, int fd)
+{
+    atomic_fetch_add_explicit(&s->rejected, 1, memory_order_relaxed);
+    char msg[160];
+    int n = snprintf(msg, sizeof msg,
+                     "{\"error\":{\"code\":\"%s\",\"message\":\"too many connections "
+                     "(max %u)\"}}\n",
+                     FH_PCODE_TOO_MANY_CONNECTIONS, (unsigned)s->cfg.max_connections);
+    if (n > 0) {
+        ssize_t k = send(fd, msg, (size_t)n, MSG_NOSIGNAL);
+        (void)k;
+    }
+    shutdown(fd, SHUT_WR);
+    close(fd);
+}
+
+static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+                      void *arg)
+{
+    (void)l;
+    (void)sa;
+    (void)salen;
+    fh_server *s = arg;
+    if (atomic_load_explicit(&s->conns, memory_order_relaxed) >= s->cfg.max_connections) {
+        FH_LOG_DEBUG("connection refused: %u open", (unsigned)s->cfg.max_connections);
+        reject(s, fd);
+        return;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* one small line per reply */
+    atomic_fetch_add_explicit(&s->conns, 1, memory_order_relaxed);
+    fh_worker *w = s->workers[s->next_worker++ % s->n_workers];
+    int msg = fd;
+    if (write(w->pipe_wr, &msg, sizeof msg) != (ssize_t)sizeof msg) {
+        FH_LOG_WARN("worker %u is not taking connections; closing one", w->id);
+        close(fd);
+        atomic_fetch_sub_explicit(&s->conns, 1, memory_order_relaxed);
+    }
+}
+
+static void relisten_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    fh_server *s = arg;
+    if (s->listener)
+        evconnlistener_enable(s->listener);
+}
+
+/* accept() failed (EMFILE and friends): pause accepting for 100 ms rather
+ * than spin on a listener that stays readable. */
+static void accept_error_cb(struct evconnlistener *l, void *arg)
+{
+    fh_server *s = arg;
+    int err = EVUTIL_SOCKET_ERROR();
+    FH_LOG_WARN("accept: %s; pausing for 100 ms", evutil_socket_error_to_string(err));
+    evconnlistener_disable(l);
+    struct timeval tv = {0, 100000};
+    evtimer_add(s->ev_relisten, &tv);
+}
+
+static int parse_listen(const char *spec, char *host, size_t hostlen, char *port, size_t portlen)
+{
+    const char *colon = strrchr(spec, ':');
+    if (!colon || colon[1] == '\0')
+        return -1;
+    const char *h = spec;
+    size_t hn = (size_t)(colon - spec);
+    if (hn >= 2 && h[0] == '[' && h[hn - 1] == ']') {
+        h++;
+        hn -= 2;
+    }
+    if (hn == 0 || hn >= hostlen || strlen(colon + 1) >= portlen)
+        return -1;
+    memcpy(host, h, hn);
+    host[hn] = '\0';
+    snprintf(port, portlen, "%s", colon + 1);
+    return 0;
+}
+
+static int write_port_file(const char *path, unsigned port)
+{
+    char tmp[FH_SRV_PATH_MAX + 16];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -1;
+    int ok = fprintf(f, "%u\n", port) > 0;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static int open_listener(fh_server *s)
+{
+    char host[256], port[32];
+    if (parse_listen(s->cfg.listen, host, sizeof host, port, sizeof port) != 0) {
+        FH_LOG_ERR("--listen %s: expected HOST:PORT", s->cfg.listen);
+        return FH_EINVAL;
+    }
+    struct addrinfo hints, *ai = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    int gai = getaddrinfo(host, port, &hints, &ai);
+    if (gai != 0) {
+        FH_LOG_ERR("--listen %s: %s", s->cfg.listen, gai_strerror(gai));
+        return FH_EINVAL;
+    }
+    s->listener = evconnlistener_new_bind(
+        s->base, accept_cb, s,
+        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 1024, ai->ai_addr,
+        (int)ai->ai_addrlen);
+    freeaddrinfo(ai);
+    if (!s->listener) {
+        FH_LOG_ERR("cannot listen on %s: %s", s->cfg.listen, strerror(errno));
+        return FH_EIO;
+    }
+    evconnlistener_set_error_cb(s->listener, accept_error_cb);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    unsigned bound_port = 0;
+    char addr[INET6_ADDRSTRLEN] = "?";
+    if (getsockname(evconnlistener_get_fd(s->listener), (struct sockaddr *)&ss, &sl) == 0) {
+        if (ss.ss_family == AF_INET) {
+            struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+            bound_port = ntohs(in->sin_port);
+            inet_ntop(AF_INET, &in->sin_addr, addr, sizeof addr);
+        } else if (ss.ss_family == AF_INET6) {
+            struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+            bound_port = ntohs(in6->sin6_port);
+            inet_ntop(AF_INET6, &in6->sin6_addr, addr, sizeof addr);
+        }
+    }
+    snprintf(s->bound, sizeof s->bound, ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr,
+             bound_port);
+    if (s->cfg.port_file[0] && write_port_file(s->cfg.port_file, bound_port) != 0) {
+        FH_LOG_ERR("cannot write --port-file %s: %s", s->cfg.port_file, strerror(errno));
+        return FH_EIO;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ signals */
+
+static void signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    fh_server *s = arg;
+    if (atomic_exchange_explicit(&s->stopping, true, memory_order_relaxed)) {
+        FH_LOG_WARN("second signal: exiting without waiting for clients");
+        for (uint32_t i = 0; i < s->n_workers; i++)
+            event_base_loopexit(s->workers[i]->base, NULL);
+        return;
+    }
+    FH_LOG_INFO("%s: no longer accepting; answering requests in flight",
+                sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    if (s->listener) {
+        evconnlistener_free(s->listener);
+        s->listener = NULL;
+    }
+    if (s->ev_reload)
+        event_del(s->ev_reload);
+    for (uint32_t i = 0; i < s->n_workers; i++) {
+        atomic_store_explicit(&s->workers[i]->want_drain, true, memory_order_relaxed);
+        worker_wake(s->workers[i]);
+    }
+    /* the main loop then only waits for a second signal; fh_server_run joins */
+    event_base_loopexit(s->base, NULL);
+}
+
+/* ------------------------------------------------------------ server */
+
+static int stemmer_kind(const char *name, fh_stemmer_kind *k)
+{
+    if (strcmp(name, "light10") == 0)
+        *k = FH_STEM_LIGHT10;
+    else if (strcmp(name, "snowball") == 0)
+        *k = FH_STEM_SNOWBALL;
+    else if (strcmp(name, "none") == 0)
+        *k = FH_STEM_NONE;
+    else
+        return -1;
+    return 0;
+}
+
+/* Open the index as generation 1. */
+static int open_first_generation(fh_server *s)
+{
+    fh_engine *e = NULL;
+    int rc = fh_engine_open(s->cfg.index_dir, s->analyzer, &s->rank, &e);
+    if (rc) {
+        FH_LOG_ERR("cannot open the index in %s: %s", s->cfg.index_dir, fh_strerror(rc));
+        return rc;
+    }
+    fh_engine_ref *r = calloc(1, sizeof *r);
+    if (!r) {
+        fh_engine_free(e);
+        return FH_ENOMEM;
+    }
+    r->engine = e;
+    atomic_init(&r->refs, 1);
+    r->generation = 1;
+    r->index_id = fh_engine_index_id(e);
+    atomic_store(&s->current, r);
+    atomic_store(&s->generation, 1);
+    const fh_index_meta *m = fh_engine_meta(e);
+    FH_LOG_INFO("index %s: %u documents, %llu terms, analyzer %s %s", s->cfg.index_dir,
+                m ? m->n_docs : 0u, (unsigned long long)(m ? m->n_terms : 0u),
+                m ? m->analyzer_name : "?", m ? m->analyzer_version : "?");
+    return 0;
+}
+
+static int start_workers_objects(fh_server *s)
+{
+    uint32_t n = s->cfg.threads;
+    if (n == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cores > 0 ? (uint32_t)cores : 1u;
+    }
+    s->workers = calloc(n, sizeof *s->workers);
+    if (!s->workers)
+        return FH_ENOMEM;
+    for (uint32_t i = 0; i < n; i++) {
+        int rc = worker_new(s, i, &s->workers[i]);
+        if (rc)
+            return rc;
+        s->n_workers++;
+    }
+    return 0;
+}
+
+static int main_events(fh_server *s)
+{
+    s->base = event_base_new();
+    if (!s->base)
+        return FH_ENOMEM;
+    s->ev_relisten = evtimer_new(s->base, relisten_cb, s);
+    s->ev_term = evsignal_new(s->base, SIGTERM, signal_cb, s);
+    s->ev_int = evsignal_new(s->base, SIGINT, signal_cb, s);
+    if (!s->ev_relisten || !s->ev_term || !s->ev_int || event_add(s->ev_term, NULL) != 0 ||
+        event_add(s->ev_int, NULL) != 0)
+        return FH_ENOMEM;
+    uint32_t ms = s->cfg.reload_interval_ms;
+    if (ms) {
+        s->ev_reload = event_new(s->base, -1, EV_PERSIST, reload_cb, s);
+        struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+        if (!s->ev_reload || event_add(s->ev_reload, &tv) != 0)
+            return FH_ENOMEM;
+    }
+    return 0;
+}
+
+int fh_server_new(const fh_srv_config *cfg, fh_server **out)
+{
+    fh_analyzer_opts ao = {FH_STEM_LIGHT10};
+    int rc;
+    fh_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return FH_ENOMEM;
+    s->cfg = *cfg;
+    pthread_mutex_init(&s->ref_lock, NULL);
+    pthread_mutex_init(&s->start_lock, NULL);
+    pthread_cond_init(&s->start_cond, NULL);
+    s->started_wall = (int64_t)time(NULL);
+    s->started_mono_us = fh_now_us();
+    s->limits.max_limit = FH_ENGINE_MAX_LIMIT;
+    s->limits.max_snippet_len = FH_ENGINE_MAX_SNIPPET_LEN;
+    s->limits.max_snippet_count = FH_ENGINE_MAX_SNIPPETS;
+    s->limits.max_marker = FH_ENGINE_MAX_MARKER;
+    fh_rank_params_default(&s->rank);
+    if (cfg->k1 >= 0)
+        s->rank.k1 = (float)cfg->k1;
+    if (cfg->b >= 0)
+        s->rank.b = (float)cfg->b;
+    if (cfg->prox_weight >= 0)
+        s->rank.prox_weight = (float)cfg->prox_weight;
+
+    if (stemmer_kind(cfg->stemmer, &ao.stemmer) != 0) {
+        FH_LOG_ERR("--stemmer %s: expected light10, snowball or none", cfg->stemmer);
+        rc = FH_EINVAL;
+        goto fail;
+    }
+    rc = fh_analyzer_new(&ao, &s->analyzer);
+    if (rc) {
+        FH_LOG_ERR("cannot create the analyzer: %s", fh_strerror(rc));
+        goto fail;
+    }
+    rc = open_first_generation(s);
+    if (!rc)
+        rc = start_workers_objects(s);
+    if (!rc)
+        rc = main_events(s);
+    if (!rc)
+        rc = open_listener(s);
+    if (rc)
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    fh_server_free(s);
+    return rc;
+}
+
+int fh_server_run(fh_server *s)
+{
+    /* workers take no signals: they go to the main thread's evsignal */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    int rc = 0;
+    for (uint32_t i = 0; i < s->n_workers; i++) {
+        if (pthread_create(&s->workers[i]->thread, NULL, worker_main, s->workers[i]) != 0) {
+            FH_LOG_ERR("cannot start worker thread %u", i);
+            rc = FH_ENOMEM;
+            break;
+        }
+        s->workers[i]->thread_started = true;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    uint32_t launched = 0;
+    for (uint32_t i = 0; i < s->n_workers; i++)
+        launched += s->workers[i]->thread_started;
+    pthread_mutex_lock(&s->start_lock);
+    while (s->started < launched)
+        pthread_cond_wait(&s->start_cond, &s->start_lock);
+    if (s->start_failed && !rc)
+        rc = FH_EINTERNAL;
+    pthread_mutex_unlock(&s->start_lock);
+
+    if (rc == 0) {
+        FH_LOG_INFO("listening on %s with %u worker threads (pid %ld)", s->bound,
+                    (unsigned)s->n_workers, (long)getpid());
+        event_base_dispatch(s->base);
+    } else {
+        FH_LOG_ERR("start-up failed: %s", fh_strerror(rc));
+        for (uint32_t i = 0; i < s->n_workers; i++)
+            if (s->workers[i]->thread_started)
+                event_base_loopexit(s->workers[i]->base, NULL);
+    }
+    for (uint32_t i = 0; i < s->n_workers; i++) {
+        if (s->workers[i]->thread_started) {
+            pthread_join(s->workers[i]->thread, NULL);
+            s->workers[i]->thread_started = false;
+        }
+    }
+    if (rc == 0)
+        FH_LOG_INFO("stopped: all workers drained");
+    return rc;
+}
+
+void fh_server_free(fh_server *s)
+{
+    if (!s)
+        return;
+    if (s->listener)
+        evconnlistener_free(s->listener);
+    if (s->ev_reload)
+        event_free(s->ev_reload);
+    if (s->ev_relisten)
+        event_free(s->ev_relisten);
+    if (s->ev_term)
+        event_free(s->ev_term);
+    if (s->ev_int)
+        event_free(s->ev_int);
+    for (uint32_t i = 0; i < s->n_workers; i++)
+        worker_free(s->workers[i]);
+    free(s->workers);
+    if (s->base)
+        event_base_free(s->base);
+    ref_release(atomic_load(&s->current));
+    fh_analyzer_free(s->analyzer);
+    pthread_mutex_destroy(&s->ref_lock);
+    pthread_mutex_destroy(&s->start_lock);
+    pthread_cond_destroy(&s->start_cond);
+    free(s);
+}

@@ -1,0 +1,30 @@
+/* server.h — the fahras-searchd network server.
+ *
+ * Owns the listening socket, the worker threads (one libevent base each), the
+ * connections, the open index generations and the signal handling. The
+ * protocol itself is in proto.h; command execution in commands.c.
+ *
+ * Life cycle: fh_server_new() opens the index and binds the listener (so a
+ * bad address or a missing index fails before anything runs),
+ * fh_server_run() starts the workers and blocks until SIGTERM/SIGINT has
+ * been handled and every worker has drained, fh_server_free() releases all.
+ */
+#ifndef FAHRAS_SEARCHD_SERVER_H
+#define FAHRAS_SEARCHD_SERVER_H
+
+#include "config.h"
+
+typedef struct fh_server fh_server;
+
+/* Build a server from a validated config. Returns 0, or a negative FH_E*
+ * code after logging why. */
+int fh_server_new(const fh_srv_config *cfg, fh_server **out);
+
+/* Serve until SIGTERM or SIGINT, then stop accepting, answer the requests
+ * already received, flush and return 0. A negative FH_E* code if the workers
+ * could not start. */
+int fh_server_run(fh_server *s);
+
+void fh_server_free(fh_server *s);
+
+#endif /* FAHRAS_SEARCHD_SERVER_H */
