@@ -29,6 +29,8 @@ import socket
 import sys
 import time
 
+sys.dont_write_bytecode = True   # keep the source tree free of __pycache__
+
 BENCH = os.path.dirname(os.path.abspath(__file__))
 if BENCH not in sys.path:
     sys.path.insert(0, BENCH)

@@ -1,0 +1,919 @@
+#!/usr/bin/python3
+"""The bench harness behind bench/run.sh: every measurement, then bench/RESULTS.md.
+
+  harness.py news|qa|books|all [...] [--quick] [--no-peers] [--only STEPS] [--reps N]
+             [--seconds S] [--mem-seconds S] [--build-dir DIR]
+
+Steps (--only index,relevance,speed,memory; default all):
+  index      Fahras (fahras-indexer build --fields text) and the peers (bench/peers scripts)
+             index each corpus; wall, CPU, peak RSS (/usr/bin/time -v), index size; median
+             and min-max of --index-reps builds.
+  relevance  news-dev, news-short (news) and qa-arcd (qa): Fahras through bench/eval.py
+             against fahras-searchd, Sphinx and Xapian through their scripts; MRR@10,
+             nDCG@10, Recall@10, Recall@100.
+  speed      top-10 with and without snippets, 1/4/16 connections, on books (two-word and
+             headline sets) or, when books is not selected, on news (news-short and news-dev);
+             Fahras through fahras-loadgen, Sphinx through its SphinxQL driver, Xapian
+             in-process. Each point is measured --reps times: median and min-max.
+  memory     a fresh fahras-searchd under a sustained 16-connection load with snippets;
+             VmRSS sampled from /proc/PID/status every second (start, max, end).
+
+Every fahras-searchd listens on 127.0.0.1, port 0 (--port-file), is recorded in
+$WORK/fahras/searchd.pids and stopped by pid (SIGTERM, SIGKILL after 15 s) when its step
+ends, on error and on SIGINT/SIGTERM. Results: $WORK/results/fahras-*.json, the whole run in
+$WORK/results/harness.json, and the "## Harness results" section of bench/RESULTS.md
+(between <!-- harness:begin --> and <!-- harness:end -->; nothing else in the file is touched).
+Exit status 2 when the shared data is absent.
+"""
+import argparse
+import datetime
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True   # keep the source tree free of __pycache__
+
+BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(BENCH)
+sys.path.insert(0, BENCH)
+from lib import corpus, paths, runutil, textutil  # noqa: E402
+
+
+def _load_eval():
+    spec = importlib.util.spec_from_file_location("fahras_eval", os.path.join(BENCH, "eval.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+fh_eval = _load_eval()
+
+RESULTS_MD = os.path.join(BENCH, "RESULTS.md")
+BEGIN, END = "<!-- harness:begin -->", "<!-- harness:end -->"
+SECTION = "## Harness results"
+SPHINX = os.path.join(BENCH, "peers", "sphinx", "run_sphinx.py")
+XAPIAN = os.path.join(BENCH, "peers", "xapian", "run_xapian.py")
+DEBIAN_PY = "/usr/bin/python3"
+
+REL_SETS = {"news": ["news-dev", "news-short"], "qa": ["qa-arcd"], "books": []}
+# speed corpus -> {label: (query file resolver arg, kind)}
+SPEED_SETS = {"books": ["two-word", "headline"], "news": ["news-short", "news-dev"]}
+SNIPPET_CHARS = 200     # Fahras snippet_len and Sphinx CALL SNIPPETS limit (characters)
+
+
+def log(msg):
+    print("harness: " + msg, file=sys.stderr, flush=True)
+
+
+class Harness:
+    def __init__(self, a):
+        self.a = a
+        self.work = paths.work_dir()
+        self.fdir = paths.work_dir("fahras")
+        self.rdir = paths.work_dir("results")
+        self.bin = {n: find_program(a.build_dir, n)
+                    for n in ("fahras-indexer", "fahras-searchd", "fahras-loadgen")}
+        self.pidfile = os.path.join(self.fdir, "searchd.pids")
+        self.daemons = {}
+        self.commands = []          # (kind, command line) of everything run
+        self.out = {"argv": sys.argv[1:], "corpora": a.corpora, "quick": a.quick,
+                    "settings": {}, "index": [], "relevance": [], "speed": [], "memory": None,
+                    "notes": [], "peers": {}}
+        self.sphinx_port = None
+
+    # ------------------------------------------------------------ utilities
+
+    def note(self, msg):
+        log("NOTE: " + msg)
+        self.out["notes"].append(msg)
+
+    def record(self, kind, cmd):
+        self.commands.append((kind, " ".join(str(c) for c in cmd)))
+
+    def call(self, kind, cmd, timeout, env=None, capture=False):
+        """Run a child with a timeout; returns (rc, stdout or None)."""
+        self.record(kind, cmd)
+        log("+ " + " ".join(str(c) for c in cmd))
+        try:
+            p = subprocess.run([str(c) for c in cmd], timeout=timeout, env=env,
+                               stdout=subprocess.PIPE if capture else None, text=True)
+        except subprocess.TimeoutExpired:
+            self.note("%s timed out after %d s: %s" % (kind, timeout, " ".join(map(str, cmd))))
+            return None, None
+        return p.returncode, p.stdout
+
+    # ------------------------------------------------------------ fahras-searchd
+
+    def _pids_write(self):
+        with open(self.pidfile + ".tmp", "w") as f:
+            for pid in self.daemons:
+                f.write("%d\n" % pid)
+        os.replace(self.pidfile + ".tmp", self.pidfile)
+
+    def start_daemon(self, index_dir, name):
+        port_file = os.path.join(self.fdir, "searchd-%s.port" % name)
+        if os.path.exists(port_file):
+            os.unlink(port_file)
+        logf = open(os.path.join(self.fdir, "searchd-%s.log" % name), "w")
+        cmd = [self.bin["fahras-searchd"], "--index", index_dir, "--listen", "127.0.0.1:0",
+               "--port-file", port_file, "--log-level", "warn"]
+        if self.a.searchd_threads:
+            cmd += ["--threads", str(self.a.searchd_threads)]
+        self.record("fahras-searchd", cmd)
+        log("+ " + " ".join(cmd))
+        proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT)
+        self.daemons[proc.pid] = (proc, logf)
+        self._pids_write()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                self.stop_daemon(proc.pid)
+                raise RuntimeError("fahras-searchd exited with %s; see %s" % (
+                    proc.returncode, logf.name))
+            try:
+                with open(port_file) as f:
+                    txt = f.read().split()
+                if txt and txt[0].isdigit():
+                    return proc.pid, int(txt[0])
+            except OSError:
+                pass
+            time.sleep(0.05)
+        self.stop_daemon(proc.pid)
+        raise RuntimeError("fahras-searchd wrote no port within 60 s")
+
+    def stop_daemon(self, pid):
+        proc, logf = self.daemons.pop(pid, (None, None))
+        if proc is None:
+            return
+        if proc.poll() is None:
+            os.kill(pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.note("fahras-searchd pid %d ignored SIGTERM for 15 s; killed" % pid)
+                os.kill(pid, signal.SIGKILL)
+                proc.wait(timeout=15)
+        if proc.returncode not in (0, -signal.SIGTERM):
+            self.note("fahras-searchd pid %d exited with status %s" % (pid, proc.returncode))
+        logf.close()
+        self._pids_write()
+
+    def stop_all(self):
+        for pid in list(self.daemons):
+            self.stop_daemon(pid)
+
+    # ------------------------------------------------------------ loadgen
+
+    def loadgen(self, port, qfile, template, conns, seconds, warmup, depth=1, watch_pid=None,
+                rss_log=None):
+        out = os.path.join(self.fdir, "loadgen.json")
+        cmd = [self.bin["fahras-loadgen"], "--queries", qfile, "--prefix", template,
+               "--conns", conns, "--depth", depth, "--duration", seconds, "--warmup", warmup,
+               "--json", out, "--quiet", "127.0.0.1:%d" % port]
+        if watch_pid:
+            cmd += ["--watch-pid", watch_pid]
+        if rss_log:
+            cmd += ["--rss-log", rss_log]
+        if os.path.exists(out):
+            os.unlink(out)
+        rc, _ = self.call("fahras-loadgen", cmd, timeout=seconds + warmup + 60)
+        if rc is None or not os.path.exists(out):
+            raise RuntimeError("fahras-loadgen failed (rc=%s)" % rc)
+        with open(out) as f:
+            return json.load(f)
+
+    # ------------------------------------------------------------ machine
+
+    def machine(self):
+        m = {"nproc": os.cpu_count(), "kernel": platform.release(),
+             "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")}
+        try:
+            with open("/proc/meminfo") as f:
+                for line in f:
+                    if line.startswith("MemTotal:"):
+                        m["mem_gib"] = round(int(line.split()[1]) / 1048576.0, 1)
+        except OSError:
+            pass
+        try:
+            with open("/proc/cpuinfo") as f:
+                for line in f:
+                    if line.startswith("model name"):
+                        m["cpu"] = line.split(":", 1)[1].strip()
+                        break
+        except OSError:
+            pass
+        try:
+            with open("/proc/loadavg") as f:
+                m["loadavg_start"] = " ".join(f.read().split()[:3])
+        except OSError:
+            pass
+        try:
+            head = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+                                  stdout=subprocess.PIPE, text=True, timeout=10).stdout.strip()
+            dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--",
+                                    "common", "indexer", "searchd"],
+                                   stdout=subprocess.PIPE, text=True, timeout=10).stdout.strip()
+            m["fahras_commit"] = head + (" (+ uncommitted changes in common/ indexer/ searchd/)"
+                                         if dirty else "")
+        except (OSError, subprocess.SubprocessError):
+            pass
+        return m
+
+    # ------------------------------------------------------------ index
+
+    def fahras_index_dir(self, corp):
+        return os.path.join(self.fdir, "idx", corp)
+
+    def fahras_input(self, corp):
+        return corpus.source_jsonl(corp)
+
+    def index_fahras(self, corp, reps):
+        src = self.fahras_input(corp)
+        _tsv, ids = corpus.prepare_tsv(corp)
+        with open(ids) as f:
+            docs = sum(1 for _ in f)
+        runs = []
+        final = self.fahras_index_dir(corp)
+        for rep in range(reps):
+            parent = os.path.join(self.fdir, "idx-build")
+            shutil.rmtree(parent, ignore_errors=True)
+            os.makedirs(parent)
+            d = os.path.join(parent, corp)
+            cmd = [self.bin["fahras-indexer"], "build", "--index", d, "--fields", "text", "--quiet"]
+            if self.a.indexer_threads:
+                cmd += ["--threads", str(self.a.indexer_threads)]
+            cmd.append(src)
+            self.record("fahras-indexer", ["/usr/bin/time", "-v"] + cmd)
+            log("+ /usr/bin/time -v " + " ".join(cmd))
+            t = runutil.timed_run(cmd, os.path.join(self.fdir, "indexer-%s-%d.log" % (corp, rep)))
+            t["index_bytes"] = runutil.path_size(d)
+            runs.append(t)
+            log("fahras %s build %d/%d: %.1f s wall, %.1f s CPU, %.0f MB RSS, %.1f MB index" % (
+                corp, rep + 1, reps, t["wall_s"], t["cpu_s"], t.get("max_rss_mb", 0),
+                t["index_bytes"] / 1e6))
+            if rep == reps - 1:
+                shutil.rmtree(final, ignore_errors=True)
+                os.makedirs(os.path.dirname(final), exist_ok=True)
+                os.replace(d, final)
+                # an index published with a symlink keeps its versions beside it
+                for extra in os.listdir(parent):
+                    os.replace(os.path.join(parent, extra),
+                               os.path.join(os.path.dirname(final), extra))
+        e = summarize_index("fahras", corp, docs, runs)
+        runutil.write_json(os.path.join(self.rdir, "fahras-index-%s.json" % corp), e)
+        return e
+
+    def index_sphinx(self, corp, reps):
+        runs = []
+        for rep in range(reps):
+            rc, _ = self.call("sphinx", [DEBIAN_PY, SPHINX, "index", corp], timeout=3600,
+                              env=self.sphinx_env())
+            path = os.path.join(self.rdir, "sphinx-index-%s.json" % corp)
+            if rc != 0 or not os.path.exists(path):
+                self.note("Sphinx indexing of %s failed (rc=%s)" % (corp, rc))
+                return None
+            with open(path) as f:
+                runs.append(json.load(f))
+        return summarize_index("sphinx", corp, runs[0]["docs"], runs,
+                               version=runs[0].get("version"))
+
+    def index_xapian(self, corp, reps):
+        runs = []
+        for rep in range(reps):
+            rc, _ = self.call("xapian", [DEBIAN_PY, XAPIAN, "index", corp], timeout=7200)
+            path = os.path.join(self.rdir, "xapian-index-%s.json" % corp)
+            if rc != 0 or not os.path.exists(path):
+                self.note("Xapian indexing of %s failed (rc=%s)" % (corp, rc))
+                return None
+            with open(path) as f:
+                runs.append(json.load(f))
+        return summarize_index("xapian", corp, runs[0]["docs"], runs,
+                               version=runs[0].get("version"))
+
+    def step_index(self):
+        for corp in self.a.corpora:
+            reps = self.a.index_reps
+            self.out["index"].append(self.index_fahras(corp, reps))
+            if self.peer_ok("sphinx"):
+                e = self.index_sphinx(corp, reps)
+                if e:
+                    self.out["index"].append(e)
+            if self.peer_ok("xapian"):
+                # Xapian takes ~10 min on books (PEERS.md): one build there unless asked.
+                xr = reps if corp != "books" or self.a.xapian_books_reps is None \
+                    else self.a.xapian_books_reps
+                e = self.index_xapian(corp, xr)
+                if e:
+                    self.out["index"].append(e)
+
+    # ------------------------------------------------------------ relevance
+
+    def step_relevance(self):
+        for corp in self.a.corpora:
+            sets = REL_SETS[corp]
+            if not sets:
+                continue
+            idx = self.fahras_index_dir(corp)
+            if not os.path.isdir(idx):
+                self.note("no Fahras index of %s (run the index step): relevance skipped" % corp)
+                continue
+            pid, port = self.start_daemon(idx, "rel-" + corp)
+            try:
+                for s in sets:
+                    _c, qpath, qrels = corpus.query_set(s)
+                    run = os.path.join(paths.work_dir("runs"), "fahras-%s.trec" % s)
+                    self.record("eval.py", [DEBIAN_PY, os.path.join(BENCH, "eval.py"),
+                                            "127.0.0.1:%d" % port, "--queries", qpath,
+                                            "--qrels", qrels, "--run", run])
+                    log("fahras relevance %s" % s)
+                    r = fh_eval.evaluate("127.0.0.1", port, qpath, qrels, run)
+                    r.update({"system": "fahras", "set": s})
+                    log("fahras %-10s MRR@10 %.4f nDCG@10 %.4f R@10 %.4f R@100 %.4f" % (
+                        s, r["MRR@10"], r["nDCG@10"], r["Recall@10"], r["Recall@100"]))
+                    self.out["relevance"].append(r)
+            finally:
+                self.stop_daemon(pid)
+            runutil.write_json(os.path.join(self.rdir, "fahras-relevance-%s.json" % corp),
+                               [r for r in self.out["relevance"] if r["set"] in sets])
+            if self.peer_ok("sphinx"):
+                rc, _ = self.call("sphinx", [DEBIAN_PY, SPHINX, "relevance"] + sets, timeout=3600,
+                                  env=self.sphinx_env())
+                p = os.path.join(self.rdir, "sphinx-relevance-stem_ar.json")
+                if rc == 0 and os.path.exists(p):
+                    with open(p) as f:
+                        for r in json.load(f)["results"]:
+                            if r["set"] in sets:
+                                r["system"] = "sphinx (%s)" % r.get("ranker", "?")
+                                self.out["relevance"].append(r)
+                else:
+                    self.note("Sphinx relevance on %s failed (rc=%s)" % (corp, rc))
+            if self.peer_ok("xapian"):
+                rc, _ = self.call("xapian", [DEBIAN_PY, XAPIAN, "relevance"] + sets, timeout=3600)
+                p = os.path.join(self.rdir, "xapian-relevance.json")
+                if rc == 0 and os.path.exists(p):
+                    with open(p) as f:
+                        for r in json.load(f)["results"]:
+                            if r["set"] in sets:
+                                r["system"] = "xapian"
+                                self.out["relevance"].append(r)
+                else:
+                    self.note("Xapian relevance on %s failed (rc=%s)" % (corp, rc))
+
+    # ------------------------------------------------------------ speed
+
+    def speed_corpus(self):
+        return "books" if "books" in self.a.corpora else "news"
+
+    def speed_query_file(self, set_name):
+        """Sanitized query file for the loadgen: the words textutil.sanitize_query keeps,
+        which is the string both peers receive."""
+        src = corpus.speed_queries(set_name) if set_name in corpus.SPEED_SETS \
+            else corpus.query_set(set_name)[1]
+        out = os.path.join(self.fdir, "load-%s.tsv" % set_name)
+        with open(out + ".tmp", "w", encoding="utf-8") as f:
+            for qid, text in corpus.read_queries(src):
+                w = textutil.sanitize_query(text)
+                if w:
+                    f.write("%s\t%s\n" % (qid, w))
+        os.replace(out + ".tmp", out)
+        return out
+
+    def step_speed(self):
+        corp = self.speed_corpus()
+        if corp not in self.a.corpora:
+            return
+        sets = SPEED_SETS[corp]
+        idx = self.fahras_index_dir(corp)
+        if not os.path.isdir(idx):
+            self.note("no Fahras index of %s: speed skipped" % corp)
+            return
+        a = self.a
+        conns = a.conns
+        entries = []
+        pid, port = self.start_daemon(idx, "speed-" + corp)
+        try:
+            for s in sets:
+                qfile = self.speed_query_file(s)
+                for snip in (False, True):
+                    tmpl = "SEARCH limit=10 snippets=%d %s{q}" % (
+                        int(snip), ("snippet_len=%d " % SNIPPET_CHARS) if snip else "")
+                    for c in conns:
+                        runs = []
+                        for rep in range(a.reps):
+                            r = self.loadgen(port, qfile, tmpl, c, a.seconds, a.warmup)
+                            runs.append(r)
+                            log("fahras %s %-10s snippets=%d conns=%-2d QPS %8.1f p50 %7.3f "
+                                "p99 %7.3f ms errors %d" % (corp, s, snip, c, r["qps"],
+                                                            r["p50_ms"], r["p99_ms"], r["errors"]))
+                        entries.append(speed_entry("fahras", s, snip, c, runs))
+        finally:
+            self.stop_daemon(pid)
+        res = {"system": "fahras", "corpus": corp, "results": entries, "template_snippets":
+               "SEARCH limit=10 snippets=1 snippet_len=%d {q}" % SNIPPET_CHARS,
+               "seconds": a.seconds, "warmup": a.warmup, "reps": a.reps}
+        runutil.write_json(os.path.join(self.rdir, "fahras-speed-%s.json" % corp), res)
+        self.out["speed"].extend(entries)
+
+        common = ["--corpus", corp, "--sets", ",".join(sets), "--seconds", str(a.seconds),
+                  "--warmup", str(a.warmup), "--repeat", str(a.reps), "--snippets", "off,on"]
+        if self.peer_ok("sphinx"):
+            rc, _ = self.call("sphinx", [DEBIAN_PY, SPHINX, "speed", "--conns",
+                                         ",".join(map(str, conns))] + common,
+                              timeout=7200, env=self.sphinx_env())
+            p = os.path.join(self.rdir, "sphinx-speed-%s-bm25.json" % corp)
+            if rc == 0 and os.path.exists(p):
+                with open(p) as f:
+                    for e in json.load(f)["results"]:
+                        self.out["speed"].append(peer_speed_entry("sphinx", e, e["conns"]))
+            else:
+                self.note("Sphinx speed run failed (rc=%s)" % rc)
+        if self.peer_ok("xapian"):
+            procs = sorted({1, os.cpu_count() or 1})
+            rc, _ = self.call("xapian", [DEBIAN_PY, XAPIAN, "speed", "--procs",
+                                         ",".join(map(str, procs))] + common, timeout=7200)
+            p = os.path.join(self.rdir, "xapian-speed-%s.json" % corp)
+            if rc == 0 and os.path.exists(p):
+                with open(p) as f:
+                    for e in json.load(f)["results"]:
+                        self.out["speed"].append(peer_speed_entry("xapian", e, e["procs"]))
+            else:
+                self.note("Xapian speed run failed (rc=%s)" % rc)
+
+    # ------------------------------------------------------------ memory
+
+    def step_memory(self):
+        corp = self.speed_corpus()
+        idx = self.fahras_index_dir(corp)
+        if corp not in self.a.corpora or not os.path.isdir(idx):
+            return
+        s = SPEED_SETS[corp][0]
+        qfile = self.speed_query_file(s)
+        pid, port = self.start_daemon(idx, "memory-" + corp)
+        rss_log = os.path.join(self.fdir, "memory-rss.txt")
+        try:
+            time.sleep(0.5)
+            start_kb = read_rss_kb(pid)
+            conns = max(self.a.conns)
+            r = self.loadgen(port, qfile, "SEARCH limit=10 snippets=1 snippet_len=%d {q}"
+                             % SNIPPET_CHARS, conns, self.a.mem_seconds, 0, watch_pid=pid,
+                             rss_log=rss_log)
+        finally:
+            self.stop_daemon(pid)
+        rss = r.get("rss", {})
+        series = []
+        with open(rss_log) as f:
+            for line in f:
+                t, kb = line.split()
+                series.append((float(t), int(kb)))
+        # drift: RSS over the last quarter of the run against the second quarter
+        q = len(series) // 4
+        drift = None
+        if q >= 1:
+            mid = statistics.median(kb for _t, kb in series[q:2 * q])
+            last = statistics.median(kb for _t, kb in series[-q:])
+            drift = round((last - mid) / 1024.0, 1)
+        self.out["memory"] = {"corpus": corp, "set": s, "conns": conns,
+                              "seconds": self.a.mem_seconds, "idle_kb": start_kb,
+                              "start_kb": rss.get("start_kb"), "max_kb": rss.get("max_kb"),
+                              "end_kb": rss.get("end_kb"), "hwm_kb": rss.get("hwm_end_kb"),
+                              "samples": rss.get("samples"), "drift_mb": drift,
+                              "qps": r["qps"], "errors": r["errors"], "rss_log": rss_log}
+        log("memory: RSS start %.1f MB, max %.1f MB, end %.1f MB over %d s (%.0f QPS)" % (
+            (rss.get("start_kb") or 0) / 1024.0, (rss.get("max_kb") or 0) / 1024.0,
+            (rss.get("end_kb") or 0) / 1024.0, self.a.mem_seconds, r["qps"]))
+
+    # ------------------------------------------------------------ peers
+
+    def peer_ok(self, name):
+        st = self.out["peers"].get(name)
+        return st is not None and st.get("ok")
+
+    def sphinx_env(self):
+        env = dict(os.environ)
+        env["FAHRAS_SPHINX_PORT"] = str(self.sphinx_port)
+        return env
+
+    def setup_peers(self):
+        if self.a.no_peers:
+            self.out["peers"] = {"sphinx": {"ok": False, "why": "--no-peers"},
+                                 "xapian": {"ok": False, "why": "--no-peers"}}
+            return
+        if os.path.exists(SPHINX):
+            self.sphinx_port = free_port()
+            rc, _ = self.call("sphinx", [DEBIAN_PY, SPHINX, "setup"], timeout=1800,
+                              env=self.sphinx_env())
+            self.out["peers"]["sphinx"] = {"ok": rc == 0, "why": "" if rc == 0 else
+                                           "run_sphinx.py setup failed (rc=%s)" % rc}
+        else:
+            self.out["peers"]["sphinx"] = {"ok": False, "why": "%s not found" % SPHINX}
+        if os.path.exists(XAPIAN):
+            rc = subprocess.call([DEBIAN_PY, "-c", "import xapian"], stderr=subprocess.DEVNULL)
+            if rc != 0:
+                runutil.apt_install(["python3-xapian"])
+                rc = subprocess.call([DEBIAN_PY, "-c", "import xapian"])
+            self.out["peers"]["xapian"] = {"ok": rc == 0, "why": "" if rc == 0 else
+                                           "python3-xapian not importable"}
+        else:
+            self.out["peers"]["xapian"] = {"ok": False, "why": "%s not found" % XAPIAN}
+        for name, st in self.out["peers"].items():
+            if not st["ok"]:
+                self.note("%s not measured: %s" % (name, st["why"]))
+
+    # ------------------------------------------------------------ main
+
+    def run(self):
+        a = self.a
+        self.out["machine"] = self.machine()
+        self.out["settings"] = {"index_reps": a.index_reps, "reps": a.reps, "seconds": a.seconds,
+                                "warmup": a.warmup, "conns": a.conns,
+                                "mem_seconds": a.mem_seconds, "steps": a.only,
+                                "snippet_chars": SNIPPET_CHARS}
+        for n, p in self.bin.items():
+            if not os.access(p, os.X_OK):
+                sys.exit("%s not found at %s (build first, or pass --build-dir)" % (n, p))
+        log("preparing corpora and query sets: %s" % " ".join(a.corpora))
+        self.record("corpus", [DEBIAN_PY, os.path.join(BENCH, "lib", "corpus.py"), "prepare"]
+                    + a.corpora)
+        for c in a.corpora:
+            corpus.prepare_tsv(c)
+        corpus.prepare_queries(a.corpora)
+        self.setup_peers()
+        steps = [("index", self.step_index), ("relevance", self.step_relevance),
+                 ("speed", self.step_speed), ("memory", self.step_memory)]
+        for name, fn in steps:
+            if name not in a.only:
+                continue
+            log("=== %s ===" % name)
+            t0 = time.monotonic()
+            try:
+                fn()
+            except (RuntimeError, OSError, ValueError, KeyError) as e:
+                self.note("step %s failed: %s" % (name, e))
+            finally:
+                self.stop_all()
+            log("=== %s done in %.0f s ===" % (name, time.monotonic() - t0))
+        self.out["commands"] = self.commands
+        runutil.write_json(os.path.join(self.rdir, "harness.json"), self.out)
+        md = render(self.out, self.commands, a)
+        write_section(md)
+        log("wrote %s (section %r) and %s" % (RESULTS_MD, SECTION,
+                                               os.path.join(self.rdir, "harness.json")))
+        return 0
+
+
+# ---------------------------------------------------------------- summaries
+
+
+def med_spread(vals):
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return None
+    return {"median": statistics.median(vals), "min": min(vals), "max": max(vals), "n": len(vals)}
+
+
+def summarize_index(system, corp, docs, runs, version=None):
+    e = {"system": system, "corpus": corp, "docs": docs, "reps": len(runs), "version": version}
+    for k in ("wall_s", "cpu_s", "max_rss_mb", "index_bytes"):
+        e[k] = med_spread([r.get(k) for r in runs])
+    e["docs_per_s"] = round(docs / e["wall_s"]["median"], 1) if e["wall_s"] else None
+    e["runs"] = runs
+    return e
+
+
+def speed_entry(system, set_name, snip, conns, runs):
+    e = {"system": system, "set": set_name, "snippets": bool(snip), "conns": conns,
+         "reps": len(runs), "errors": sum(r.get("errors", 0) for r in runs)}
+    for k in ("qps", "p50_ms", "p95_ms", "p99_ms", "max_ms"):
+        e[k] = med_spread([r.get(k) for r in runs])
+    e["runs"] = runs
+    return e
+
+
+def peer_speed_entry(system, e, conns):
+    runs = e.get("runs") or []
+    out = {"system": system, "set": e["set"], "snippets": bool(e["snippets"]), "conns": conns,
+           "reps": len(runs), "errors": sum(r.get("errors", 0) or 0 for r in runs)}
+    for k in ("qps", "p50_ms", "p95_ms", "p99_ms", "max_ms"):
+        out[k] = med_spread([r.get(k) for r in runs]) if runs else \
+            {"median": e["median"][k], "min": None, "max": None, "n": 1}
+    if system == "xapian":
+        out["procs"] = conns
+    return out
+
+
+def find_program(build_dir, name):
+    """The built program `name` under build_dir (its usual subdirectory first)."""
+    usual = {"fahras-indexer": "indexer", "fahras-searchd": "searchd",
+             "fahras-loadgen": os.path.join("bench", "loadgen")}
+    p = os.path.join(build_dir, usual[name], name)
+    if os.access(p, os.X_OK):
+        return p
+    for root, dirs, files in os.walk(build_dir):
+        dirs[:] = [d for d in dirs if d != "CMakeFiles"]
+        if name in files and os.access(os.path.join(root, name), os.X_OK):
+            return os.path.join(root, name)
+    return p
+
+
+def read_rss_kb(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------- report
+
+
+def fnum(v, nd=1):
+    if v is None:
+        return "–"
+    if isinstance(v, float) and nd == 0:
+        return "{:,.0f}".format(v)
+    return ("{:,.%df}" % nd).format(v)
+
+
+def fms(ms_, nd=1):
+    """median (min–max) of a med_spread dict."""
+    if not ms_:
+        return "–"
+    m = fnum(ms_["median"], nd)
+    if ms_.get("min") is None or ms_["n"] < 2:
+        return m
+    return "%s (%s–%s)" % (m, fnum(ms_["min"], nd), fnum(ms_["max"], nd))
+
+
+def ratio(a, b, nd=2):
+    if a is None or b in (None, 0):
+        return "–"
+    return ("%." + str(nd) + "f×") % (a / b)
+
+
+def spread_pct(ms_):
+    if not ms_ or ms_.get("min") is None or not ms_["median"]:
+        return None
+    return 100.0 * (ms_["max"] - ms_["min"]) / ms_["median"]
+
+
+def render(out, commands, a):
+    L = []
+    m = out["machine"]
+    L.append(SECTION)
+    L.append(BEGIN)
+    L.append("")
+    L.append("Written by `bench/run.sh %s%s` (bench/loadgen/harness.py) on %s. Medians of "
+             "repeated runs, with min–max in parentheses; ratios are Fahras ÷ peer (above 1 "
+             "means Fahras is ahead for throughput and quality, behind for time, memory and "
+             "size)." % (" ".join(a.corpora), " --quick" if a.quick else "", m.get("date", "?")))
+    L.append("")
+    L.append("Machine: %s CPUs (nproc), %s GiB RAM, %s, Linux %s; load average at start %s. "
+             "Fahras %s." % (m.get("nproc"), m.get("mem_gib"), m.get("cpu", "?"), m.get("kernel"),
+                             m.get("loadavg_start", "?"), m.get("fahras_commit", "?")))
+    st = out["settings"]
+    L.append("Settings: %d build(s) per index; speed points %d × %.0f s after %.1f s warmup; "
+             "connections %s; snippets %d characters; memory run %d s."
+             % (st["index_reps"], st["reps"], st["seconds"], st["warmup"],
+                "/".join(map(str, st["conns"])), st["snippet_chars"], st["mem_seconds"]))
+    peers = out.get("peers", {})
+    missing = ["%s (%s)" % (n, p["why"]) for n, p in peers.items() if not p.get("ok")]
+    if missing:
+        L.append("")
+        L.append("**Not measured in this run:** " + "; ".join(missing) + ".")
+    L.append("")
+
+    # indexing
+    if out["index"]:
+        L.append("### Indexing")
+        L.append("")
+        L.append("| corpus | system | docs | wall s | CPU s | peak RSS MB | index MB | docs/s "
+                 "| Fahras docs/s ÷ peer | Fahras index ÷ peer |")
+        L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        fah = {e["corpus"]: e for e in out["index"] if e["system"] == "fahras"}
+        for e in out["index"]:
+            f = fah.get(e["corpus"])
+            size = {k: (v / 1e6 if v is not None else None) for k, v in e["index_bytes"].items()} \
+                if e["index_bytes"] else None
+            r1 = r2 = ""
+            if e["system"] != "fahras" and f:
+                r1 = ratio(f["docs_per_s"], e["docs_per_s"])
+                r2 = ratio(f["index_bytes"]["median"] if f["index_bytes"] else None,
+                           e["index_bytes"]["median"] if e["index_bytes"] else None)
+            L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                e["corpus"], e["system"], "{:,}".format(e["docs"]), fms(e["wall_s"], 2),
+                fms(e["cpu_s"], 1), fms(e["max_rss_mb"], 0), fms(size, 1),
+                fnum(e["docs_per_s"], 0), r1, r2))
+        L.append("")
+
+    # relevance
+    if out["relevance"]:
+        L.append("### Relevance")
+        L.append("")
+        L.append("Every system gets the same query string: the words of the query "
+                 "(bench/lib/textutil.sanitize_query). Top 100 per query.")
+        L.append("")
+        L.append("| set | system | queries | MRR@10 | nDCG@10 | Recall@10 | Recall@100 "
+                 "| Fahras MRR@10 ÷ system |")
+        L.append("|---|---|---:|---:|---:|---:|---:|---:|")
+        fah = {r["set"]: r for r in out["relevance"] if r["system"] == "fahras"}
+        for r in out["relevance"]:
+            f = fah.get(r["set"])
+            L.append("| %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %s |" % (
+                r["set"], r["system"], r.get("queries"), r["MRR@10"], r["nDCG@10"],
+                r["Recall@10"], r["Recall@100"],
+                ratio(f["MRR@10"], r["MRR@10"]) if f and r["system"] != "fahras" else ""))
+        L.append("")
+
+    # speed
+    if out["speed"]:
+        corp = "books" if "books" in out["corpora"] else "news"
+        L.append("### Query speed (%s, top 10)" % corp)
+        L.append("")
+        L.append("Closed loop: each connection sends its next query when the previous reply "
+                 "arrives (Fahras: fahras-loadgen, depth 1; Sphinx: SphinxQL driver, one thread "
+                 "per connection, bm25 ranker, snippets = SELECT + CALL SNIPPETS; Xapian: "
+                 "in-process, 'conns' = worker processes). QPS and latency are medians of the "
+                 "repeats with min–max.")
+        L.append("")
+        L.append("| set | snippets | conns | system | QPS | p50 ms | p99 ms | errors "
+                 "| Fahras QPS ÷ system | system p99 ÷ Fahras p99 |")
+        L.append("|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
+        fah = {(e["set"], e["snippets"], e["conns"]): e for e in out["speed"]
+               if e["system"] == "fahras"}
+        fmax = {}
+        for e in out["speed"]:
+            if e["system"] == "fahras":
+                k = (e["set"], e["snippets"])
+                if k not in fmax or e["qps"]["median"] > fmax[k]["qps"]["median"]:
+                    fmax[k] = e
+        order = sorted(out["speed"], key=lambda e: (e["set"], e["snippets"], e["conns"],
+                                                    e["system"]))
+        for e in order:
+            f = fah.get((e["set"], e["snippets"], e["conns"]))
+            if e["system"] == "xapian":
+                # in-process workers: compare with Fahras at its best connection count
+                f = fmax.get((e["set"], e["snippets"]))
+            r1 = r2 = ""
+            if e["system"] != "fahras" and f:
+                r1 = ratio(f["qps"]["median"], e["qps"]["median"])
+                r2 = ratio(e["p99_ms"]["median"], f["p99_ms"]["median"])
+            L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                e["set"], "on" if e["snippets"] else "off",
+                e["conns"] if e["system"] != "xapian" else "%d proc" % e["conns"], e["system"],
+                fms(e["qps"], 0), fms(e["p50_ms"], 2), fms(e["p99_ms"], 2), e["errors"], r1, r2))
+        L.append("")
+        noisy = [(e, spread_pct(e["qps"])) for e in out["speed"]]
+        noisy = [(e, p) for e, p in noisy if p is not None]
+        if noisy:
+            worst = max(noisy, key=lambda x: x[1])
+            L.append("Noise: the QPS spread (max−min)/median over the repeats is %.0f %% at "
+                     "the median point and %.0f %% at worst (%s %s, snippets %s, %s conns)." % (
+                         statistics.median(p for _e, p in noisy), worst[1], worst[0]["system"],
+                         worst[0]["set"], "on" if worst[0]["snippets"] else "off",
+                         worst[0]["conns"]))
+            L.append("")
+
+    mem = out.get("memory")
+    if mem:
+        L.append("### Memory (fahras-searchd)")
+        L.append("")
+        kb = lambda v: "–" if v is None else "%.1f MB" % (v / 1024.0)
+        L.append("Fresh daemon on the %s index, %d connections with snippets (%s queries) for "
+                 "%d s at %.0f QPS (%d errors); VmRSS sampled every second (%s samples): "
+                 "idle %s, start %s, max %s, end %s, VmHWM %s; RSS drift from the second to the "
+                 "last quarter of the run: %s MB. The index is memory-mapped, so its pages count "
+                 "in RSS as they are touched." % (
+                     mem["corpus"], mem["conns"], mem["set"], mem["seconds"], mem["qps"],
+                     mem["errors"], mem["samples"], kb(mem["idle_kb"]), kb(mem["start_kb"]),
+                     kb(mem["max_kb"]), kb(mem["end_kb"]), kb(mem["hwm_kb"]),
+                     "–" if mem["drift_mb"] is None else "%+.1f" % mem["drift_mb"]))
+        L.append("")
+
+    if out["notes"]:
+        L.append("### Notes from this run")
+        L.append("")
+        for n in out["notes"]:
+            L.append("- " + n)
+        L.append("")
+
+    L.append("### Commands")
+    L.append("")
+    L.append("```")
+    L.append("bench/run.sh %s%s" % (" ".join(a.corpora), " --quick" if a.quick else ""))
+    seen = {}
+    for kind, cmd in commands:
+        seen.setdefault(kind, []).append(cmd)
+    for kind, cmds in seen.items():
+        L.append("# %s: %d command(s), e.g." % (kind, len(cmds)))
+        for c in dict.fromkeys(cmds[:2]):
+            L.append(c.replace(REPO + "/", ""))
+    L.append("```")
+    L.append("")
+    L.append("Raw figures: $FAHRAS_BENCH_WORK/results/harness.json (and the per-system "
+             "JSON files beside it).")
+    L.append("")
+    L.append(END)
+    return "\n".join(L) + "\n"
+
+
+def write_section(md):
+    """Replace the harness span of bench/RESULTS.md (or add the section at the end)."""
+    text = ""
+    if os.path.exists(RESULTS_MD):
+        with open(RESULTS_MD, encoding="utf-8") as f:
+            text = f.read()
+    if BEGIN in text and END in text and text.index(BEGIN) < text.index(END):
+        i = text.index(BEGIN)
+        j = text.index(END) + len(END)
+        # the heading just before the span belongs to us too
+        h = text.rfind(SECTION, 0, i)
+        if h != -1 and text[h:i].strip() == SECTION:
+            i = h
+        new = text[:i] + md.rstrip("\n") + text[j:]
+    else:
+        if not text:
+            text = "# Fahras benchmark results\n\nEach section is written by its own tool.\n"
+        new = text.rstrip("\n") + "\n\n" + md
+    with open(RESULTS_MD + ".tmp", "w", encoding="utf-8") as f:
+        f.write(new)
+    os.replace(RESULTS_MD + ".tmp", RESULTS_MD)
+
+
+# ---------------------------------------------------------------- main
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n\n", 1)[1])
+    ap.add_argument("corpora", nargs="+", help="news qa books all")
+    ap.add_argument("--quick", action="store_true",
+                    help="1 build per index, 3 × 2 s speed points, 20 s memory run")
+    ap.add_argument("--no-peers", action="store_true", help="Fahras only")
+    ap.add_argument("--only", default="index,relevance,speed,memory")
+    ap.add_argument("--index-reps", type=int)
+    ap.add_argument("--reps", type=int, help="repeats of each speed point (>= 3 advised)")
+    ap.add_argument("--seconds", type=float, help="measured seconds per speed point")
+    ap.add_argument("--warmup", type=float)
+    ap.add_argument("--conns", default="1,4,16")
+    ap.add_argument("--mem-seconds", type=int)
+    ap.add_argument("--xapian-books-reps", type=int, default=1,
+                    help="Xapian builds of books (about 10 min each; default 1)")
+    ap.add_argument("--searchd-threads", type=int, default=0, help="0: the daemon's default")
+    ap.add_argument("--indexer-threads", type=int, default=0, help="0: the indexer's default")
+    ap.add_argument("--build-dir", default=os.environ.get("FAHRAS_BUILD_DIR",
+                                                          os.path.join(REPO, "build", "release")))
+    a = ap.parse_args(argv)
+    corpora = []
+    for c in a.corpora:
+        for x in (["news", "qa", "books"] if c == "all" else [c]):
+            if x not in REL_SETS:
+                ap.error("unknown corpus %s (news, qa, books, all)" % x)
+            if x not in corpora:
+                corpora.append(x)
+    a.corpora = corpora
+    a.only = [s for s in a.only.split(",") if s]
+    a.conns = [int(c) for c in a.conns.split(",")]
+    a.build_dir = os.path.abspath(a.build_dir)
+    q = a.quick
+    a.index_reps = a.index_reps or (1 if q else 3)
+    a.reps = a.reps or 3
+    a.seconds = a.seconds or (2.0 if q else 10.0)
+    a.warmup = a.warmup if a.warmup is not None else (0.5 if q else 2.0)
+    a.mem_seconds = a.mem_seconds or (20 if q else 300)
+    paths.require_shared_data()
+
+    h = Harness(a)
+
+    def on_signal(signum, _frame):
+        raise KeyboardInterrupt("signal %d" % signum)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        return h.run()
+    except KeyboardInterrupt:
+        log("interrupted; stopping fahras-searchd")
+        return 130
+    finally:
+        h.stop_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
