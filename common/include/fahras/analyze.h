@@ -35,8 +35,12 @@ typedef enum fh_stemmer_kind {
     FH_STEM_NONE = 2      /* normalized form only */
 } fh_stemmer_kind;
 
+/* Options; a zeroed struct (or NULL) means the defaults. */
 typedef struct fh_analyzer_opts {
     fh_stemmer_kind stemmer;
+    /* light10 only: turn OFF the lexicon-guarded single-letter proclitic rule
+     * (لشركات -> شرك). Exists for the conflation bench; changes the name. */
+    bool no_proclitic_guard;
 } fh_analyzer_opts;
 
 /* Token flags */

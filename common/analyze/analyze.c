@@ -1,0 +1,979 @@
+/* analyze.c — decode, normalize, split and stem UTF-8 text in one pass.
+ *
+ * Owns the character tables (ASCII and U+0600-U+06FF: class + normalized
+ * UTF-8, built once per analyzer), the presentation-form expansions (NFKC,
+ * computed with ICU when the analyzer is created, never per character), and
+ * the per-thread scratch (tokens and their strings). The hot loop never calls
+ * ICU; only other scripts and non-ASCII Latin reach u_charType/u_foldCase.
+ * Rules and examples: docs/ANALYSIS.md. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libstemmer.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/uscript.h>
+
+#include "analyze_int.h"
+#include "fahras/analyze.h"
+#include "fahras/err.h"
+
+/* Bump on ANY change that alters a token (normalization, splitting, stemming,
+ * stop list, lexicon). The index refuses a mismatch. */
+#define FH_ANALYZER_VERSION "1.0"
+
+/* Character classes */
+enum {
+    C_SEP = 0, /* ends a word */
+    C_DROP,    /* ignorable: tashkeel, tatweel, format chars; part of the word's span */
+    C_ALNUM,   /* letter or digit; `kind` says which */
+    C_HAMZA,   /* U+0654 hamza above: composes ي/و into ئ/ؤ, else dropped */
+    C_MARK,    /* combining mark of another script: kept inside a word */
+    C_REPL,    /* U+FFFD from invalid input: stays inside the word it interrupts */
+    C_SINGLE,  /* Han/Kana ideograph: a word by itself */
+    C_HYPHEN,  /* - joins alnum runs into a mixed token */
+    C_UNDER,   /* _ same */
+    C_DOT,     /* . between Latin letters/digits */
+    C_COMMA,   /* , between digits */
+    C_DECSEP,  /* ٫ between digits, normalized to '.' */
+    C_THOUSEP, /* ٬ between digits, normalized to ',' */
+    C_PCT,     /* % ٪ after digits: kept in the whole token */
+};
+
+/* Part kinds: a change of kind inside a word starts a new part. */
+enum { K_NONE = 0, K_AR, K_LAT, K_OTHER, K_DIGIT };
+
+typedef struct cpent {
+    uint8_t cls;
+    uint8_t kind;
+    uint8_t nlen;   /* normalized UTF-8 length (0 for non-alnum) */
+    char u8[4];     /* normalized UTF-8 */
+} cpent;
+
+/* Presentation forms FB50-FDFF and FE70-FEFF */
+#define PRES_A_LO 0xFB50u
+#define PRES_A_HI 0xFDFFu
+#define PRES_B_LO 0xFE70u
+#define PRES_B_HI 0xFEFFu
+#define PRES_N ((PRES_A_HI - PRES_A_LO + 1) + (PRES_B_HI - PRES_B_LO + 1))
+#define PRES_MAXEXP 20 /* U+FDFA expands to 18 code points */
+
+#define MAX_PARTS 32 /* a longer chain of joined parts is cut into several tokens */
+
+struct fh_analyzer {
+    fh_stemmer_kind stemmer;
+    bool guard;
+    const char *name;
+    cpent ascii[128];
+    cpent arab[256];
+    uint16_t pres_off[PRES_N]; /* into pres_cp */
+    uint8_t pres_len[PRES_N];
+    uint32_t *pres_cp; /* owned */
+    fh_strset stop;
+    fh_strset protect;
+    fh_strset clitic;
+    fh_strset lex; /* light10 stems of lexicon words; empty unless guard */
+};
+
+typedef struct part {
+    uint32_t start, end;
+    uint8_t kind;
+    uint16_t len;
+    char norm[FH_TOKEN_MAX + 1];
+} part;
+
+typedef struct tokoff {
+    uint32_t norm, stem;
+} tokoff;
+
+struct fh_analysis {
+    const fh_analyzer *a;
+    struct sb_stemmer *sb; /* Snowball needs per-thread state */
+
+    fh_token *toks;
+    tokoff *offs;
+    size_t ntoks, tcap;
+    char *arena;
+    size_t alen, acap;
+    uint32_t pos;
+
+    /* current part */
+    bool in_part;
+    uint8_t pkind;
+    uint32_t pstart, pend;
+    size_t plen, plimit;
+    char pbuf[FH_TOKEN_MAX + 8];
+
+    /* current compound (word made of one or more parts) */
+    bool in_comp;
+    bool pct;
+    uint32_t cstart, cend;
+    size_t nparts;
+    part parts[MAX_PARTS];
+    size_t wlen;
+    bool wtrunc;
+    char wbuf[FH_TOKEN_MAX + 8];
+};
+
+/* ------------------------------------------------------------------ */
+/* UTF-8                                                               */
+
+static size_t put_utf8(uint32_t c, char *o)
+{
+    if (c < 0x80) {
+        o[0] = (char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        o[0] = (char)(0xC0 | (c >> 6));
+        o[1] = (char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        o[0] = (char)(0xE0 | (c >> 12));
+        o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (c >> 18));
+    o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* Decode one code point at p[0..n) (n >= 1). Invalid input yields U+FFFD and
+ * consumes the maximal valid prefix (at least one byte), as Unicode advises. */
+static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
+{
+    unsigned b = p[0];
+    uint32_t c;
+    size_t need;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (b < 0x80) {
+        *cp = b;
+        return 1;
+    }
+    if (b >= 0xC2 && b <= 0xDF) {
+        need = 1;
+        c = b & 0x1F;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+        need = 2;
+        c = b & 0x0F;
+        if (b == 0xE0)
+            lo = 0xA0;
+        else if (b == 0xED)
+            hi = 0x9F; /* no surrogates */
+    } else if (b >= 0xF0 && b <= 0xF4) {
+        need = 3;
+        c = b & 0x07;
+        if (b == 0xF0)
+            lo = 0x90;
+        else if (b == 0xF4)
+            hi = 0x8F;
+    } else {
+        *cp = 0xFFFD;
+        return 1;
+    }
+    for (size_t i = 1; i <= need; i++) {
+        if (i >= n || p[i] < lo || p[i] > hi) {
+            *cp = 0xFFFD;
+            return i;
+        }
+        c = (c << 6) | (p[i] & 0x3Fu);
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    *cp = c;
+    return need + 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Tables                                                              */
+
+static cpent mk(uint8_t cls, uint8_t kind, uint32_t norm)
+{
+    cpent e;
+    memset(&e, 0, sizeof e);
+    e.cls = cls;
+    e.kind = kind;
+    if (cls == C_ALNUM || cls == C_MARK || cls == C_REPL || cls == C_SINGLE)
+        e.nlen = (uint8_t)put_utf8(norm, e.u8);
+    return e;
+}
+
+static void build_ascii(fh_analyzer *a)
+{
+    for (uint32_t c = 0; c < 128; c++) {
+        cpent e = mk(C_SEP, K_NONE, 0);
+        if (c >= 'a' && c <= 'z')
+            e = mk(C_ALNUM, K_LAT, c);
+        else if (c >= 'A' && c <= 'Z')
+            e = mk(C_ALNUM, K_LAT, c + 32);
+        else if (c >= '0' && c <= '9')
+            e = mk(C_ALNUM, K_DIGIT, c);
+        else if (c == '-')
+            e = mk(C_HYPHEN, K_NONE, 0);
+        else if (c == '_')
+            e = mk(C_UNDER, K_NONE, 0);
+        else if (c == '.')
+            e = mk(C_DOT, K_NONE, 0);
+        else if (c == ',')
+            e = mk(C_COMMA, K_NONE, 0);
+        else if (c == '%')
+            e = mk(C_PCT, K_NONE, 0);
+        a->ascii[c] = e;
+    }
+}
+
+/* The normalization rules for U+0600-U+06FF live here, in one place. */
+static cpent arab_entry(uint32_t c)
+{
+    if (c >= 0x0660 && c <= 0x0669)
+        return mk(C_ALNUM, K_DIGIT, '0' + (c - 0x0660)); /* Arabic-Indic digits */
+    if (c >= 0x06F0 && c <= 0x06F9)
+        return mk(C_ALNUM, K_DIGIT, '0' + (c - 0x06F0)); /* extended digits */
+    if (c == 0x0654)
+        return mk(C_HAMZA, K_NONE, 0);
+    if ((c >= 0x064B && c <= 0x065F) || c == 0x0670 || (c >= 0x0610 && c <= 0x061A) ||
+        c == 0x0640 || c == 0x061C)
+        return mk(C_DROP, K_NONE, 0); /* tashkeel, superscript alef, tatweel, ALM */
+    if (c >= 0x06D6 && c <= 0x06ED) {
+        if (c == 0x06DD || c == 0x06DE || c == 0x06E9)
+            return mk(C_SEP, K_NONE, 0); /* end of ayah, rub el hizb, sajdah: symbols */
+        return mk(C_DROP, K_NONE, 0);     /* Quranic annotation marks */
+    }
+    if (c == 0x066B)
+        return mk(C_DECSEP, K_NONE, 0);
+    if (c == 0x066C)
+        return mk(C_THOUSEP, K_NONE, 0);
+    if (c == 0x066A)
+        return mk(C_PCT, K_NONE, 0);
+    switch (c) {
+    case 0x0622: /* آ */
+    case 0x0623: /* أ */
+    case 0x0625: /* إ */
+    case 0x0671: /* ٱ wasla */
+    case 0x0672:
+    case 0x0673:
+    case 0x0675:
+        return mk(C_ALNUM, K_AR, 0x0627);
+    case 0x0649: /* ى */
+    case 0x06CC: /* ی Persian yeh */
+        return mk(C_ALNUM, K_AR, 0x064A);
+    case 0x0629: /* ة */
+        return mk(C_ALNUM, K_AR, 0x0647);
+    case 0x06A9: /* ک Persian keheh */
+    case 0x06AA:
+        return mk(C_ALNUM, K_AR, 0x0643);
+    default:
+        break;
+    }
+    if ((c >= 0x0620 && c <= 0x063F) || (c >= 0x0641 && c <= 0x064A) || c == 0x066E ||
+        c == 0x066F || (c >= 0x0671 && c <= 0x06D3) || c == 0x06D5 || c == 0x06EE ||
+        c == 0x06EF || (c >= 0x06FA && c <= 0x06FC) || c == 0x06FF)
+        return mk(C_ALNUM, K_AR, c);
+    return mk(C_SEP, K_NONE, 0); /* punctuation ، ؛ ؟ ٭ ۔, number signs, symbols */
+}
+
+static void build_arab(fh_analyzer *a)
+{
+    for (uint32_t i = 0; i < 256; i++)
+        a->arab[i] = arab_entry(0x0600 + i);
+}
+
+static bool is_pres(uint32_t c)
+{
+    return (c >= PRES_A_LO && c <= PRES_A_HI) || (c >= PRES_B_LO && c <= PRES_B_HI);
+}
+
+static size_t pres_index(uint32_t c)
+{
+    return c <= PRES_A_HI ? c - PRES_A_LO : (PRES_A_HI - PRES_A_LO + 1) + (c - PRES_B_LO);
+}
+
+/* NFKC of every presentation form, once. A form that expands to a space and a
+ * mark (isolated harakat FE70-FE7F) keeps only the mark. */
+static int build_pres(fh_analyzer *a)
+{
+    UErrorCode err = U_ZERO_ERROR;
+    const UNormalizer2 *nfkc = unorm2_getNFKCInstance(&err);
+    if (U_FAILURE(err))
+        return FH_EINTERNAL;
+    a->pres_cp = malloc(PRES_N * PRES_MAXEXP * sizeof *a->pres_cp);
+    if (a->pres_cp == NULL)
+        return FH_ENOMEM;
+    size_t used = 0;
+    for (uint32_t c = PRES_A_LO; c <= PRES_B_HI; c++) {
+        if (!is_pres(c))
+            continue;
+        size_t idx = pres_index(c);
+        UChar src[2] = {(UChar)c, 0};
+        UChar dst[64];
+        err = U_ZERO_ERROR;
+        int32_t n = unorm2_normalize(nfkc, src, 1, dst, 64, &err);
+        if (U_FAILURE(err) || n <= 0)
+            n = 0;
+        uint32_t cps[PRES_MAXEXP];
+        size_t k = 0;
+        for (int32_t i = 0; i < n && k < PRES_MAXEXP;) {
+            uint32_t u = dst[i++];
+            if (u >= 0xD800 && u <= 0xDBFF && i < n && dst[i] >= 0xDC00 && dst[i] <= 0xDFFF)
+                u = 0x10000 + ((u - 0xD800) << 10) + (uint32_t)(dst[i++] - 0xDC00);
+            cps[k++] = u;
+        }
+        if (k == 2 && cps[0] == 0x20 && u_getCombiningClass((UChar32)cps[1]) != 0) {
+            cps[0] = cps[1];
+            k = 1;
+        }
+        if (k == 1 && cps[0] == c)
+            k = 0; /* maps to itself (BOM, unassigned, nonchar): handled by the slow path */
+        a->pres_off[idx] = (uint16_t)used;
+        a->pres_len[idx] = (uint8_t)k;
+        memcpy(a->pres_cp + used, cps, k * sizeof cps[0]);
+        used += k;
+    }
+    return 0;
+}
+
+/* Anything outside ASCII, U+0600-06FF and the presentation forms. */
+static cpent classify_slow(uint32_t c)
+{
+    if (c == 0xFFFD)
+        return mk(C_REPL, K_OTHER, c);
+    if (c == 0x2010 || c == 0x2011)
+        return mk(C_HYPHEN, K_NONE, 0);
+    if (c == 0x2030)
+        return mk(C_SEP, K_NONE, 0);
+    if (c < 0xA0)
+        return mk(C_SEP, K_NONE, 0); /* C1 controls */
+    int8_t t = u_charType((UChar32)c);
+    switch (t) {
+    case U_UPPERCASE_LETTER:
+    case U_LOWERCASE_LETTER:
+    case U_TITLECASE_LETTER:
+    case U_MODIFIER_LETTER:
+    case U_OTHER_LETTER: {
+        UErrorCode err = U_ZERO_ERROR;
+        UScriptCode sc = uscript_getScript((UChar32)c, &err);
+        if (sc == USCRIPT_HAN || sc == USCRIPT_HIRAGANA || sc == USCRIPT_KATAKANA)
+            return mk(C_SINGLE, K_OTHER, c);
+        if (sc == USCRIPT_ARABIC)
+            return mk(C_ALNUM, K_AR, c);
+        uint32_t f = (uint32_t)u_foldCase((UChar32)c, U_FOLD_CASE_DEFAULT);
+        return mk(C_ALNUM, sc == USCRIPT_LATIN ? K_LAT : K_OTHER, f);
+    }
+    case U_DECIMAL_DIGIT_NUMBER: {
+        int32_t v = u_charDigitValue((UChar32)c);
+        if (v >= 0 && v <= 9)
+            return mk(C_ALNUM, K_DIGIT, '0' + (uint32_t)v);
+        return mk(C_SEP, K_NONE, 0);
+    }
+    case U_NON_SPACING_MARK:
+    case U_ENCLOSING_MARK:
+    case U_COMBINING_SPACING_MARK:
+        return mk(C_MARK, K_NONE, c);
+    case U_FORMAT_CHAR:
+        return mk(C_DROP, K_NONE, 0); /* ZWJ, ZWNJ, bidi marks, soft hyphen */
+    default:
+        return mk(C_SEP, K_NONE, 0);
+    }
+}
+
+/* Class of any code point, presentation forms by their first expansion. */
+static cpent classify_any(const fh_analyzer *a, uint32_t c)
+{
+    if (c < 0x80)
+        return a->ascii[c];
+    if (c >= 0x0600 && c <= 0x06FF)
+        return a->arab[c - 0x0600];
+    if (is_pres(c)) {
+        size_t idx = pres_index(c);
+        if (a->pres_len[idx] > 0)
+            return classify_any(a, a->pres_cp[a->pres_off[idx]]);
+    }
+    return classify_slow(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Tokens                                                              */
+
+static int reserve_arena(fh_analysis *s, size_t extra)
+{
+    if (s->alen + extra <= s->acap)
+        return 0;
+    size_t cap = s->acap ? s->acap : 4096;
+    while (cap < s->alen + extra) {
+        if (cap > SIZE_MAX / 2)
+            return FH_ENOMEM;
+        cap *= 2;
+    }
+    char *na = realloc(s->arena, cap);
+    if (na == NULL)
+        return FH_ENOMEM;
+    s->arena = na;
+    s->acap = cap;
+    return 0;
+}
+
+static int reserve_toks(fh_analysis *s)
+{
+    if (s->ntoks < s->tcap)
+        return 0;
+    size_t cap = s->tcap ? s->tcap * 2 : 256;
+    if (cap > SIZE_MAX / sizeof(fh_token))
+        return FH_ENOMEM;
+    fh_token *nt = realloc(s->toks, cap * sizeof *nt);
+    if (nt == NULL)
+        return FH_ENOMEM;
+    s->toks = nt;
+    tokoff *no = realloc(s->offs, cap * sizeof *no);
+    if (no == NULL)
+        return FH_ENOMEM;
+    s->offs = no;
+    s->tcap = cap;
+    return 0;
+}
+
+static size_t stem_into(fh_analysis *s, const char *norm, size_t n, char *out)
+{
+    const fh_analyzer *a = s->a;
+    if (a->stemmer == FH_STEM_LIGHT10)
+        return fh_light10_stem(a->guard ? &a->lex : NULL, &a->protect, norm, n, out);
+    if (a->stemmer == FH_STEM_SNOWBALL && s->sb != NULL) {
+        const sb_symbol *r = sb_stemmer_stem(s->sb, (const sb_symbol *)norm, (int)n);
+        if (r != NULL) {
+            int rl = sb_stemmer_length(s->sb);
+            size_t m = rl > 0 ? (size_t)rl : 0;
+            if (m > FH_TOKEN_MAX) {
+                m = FH_TOKEN_MAX;
+                while (m > 0 && ((unsigned char)r[m] & 0xC0) == 0x80)
+                    m--;
+            }
+            memcpy(out, r, m);
+            out[m] = '\0';
+            return m;
+        }
+    }
+    memcpy(out, norm, n);
+    out[n] = '\0';
+    return n;
+}
+
+/* Append one token. `stem_it`: run the stemmer (Arabic words only). */
+static int emit(fh_analysis *s, uint32_t start, uint32_t end, const char *norm, size_t n,
+                bool stem_it, uint32_t flags, uint32_t position)
+{
+    int rc = reserve_toks(s);
+    if (rc != 0)
+        return rc;
+    rc = reserve_arena(s, n + FH_TOKEN_MAX + 2);
+    if (rc != 0)
+        return rc;
+    size_t noff = s->alen;
+    memcpy(s->arena + noff, norm, n);
+    s->arena[noff + n] = '\0';
+    s->alen += n + 1;
+    size_t soff = noff, sl = n;
+    if (stem_it && s->a->stemmer != FH_STEM_NONE) {
+        soff = s->alen;
+        sl = stem_into(s, norm, n, s->arena + soff);
+        s->alen += sl + 1;
+    }
+    if (fh_strset_has(&s->a->stop, norm, n))
+        flags |= FH_TOK_STOP;
+    fh_token *t = &s->toks[s->ntoks];
+    t->offset = start;
+    t->length = end - start;
+    t->position = position;
+    t->flags = flags;
+    t->norm = NULL;
+    t->stem = NULL;
+    t->norm_len = (uint16_t)n;
+    t->stem_len = (uint16_t)sl;
+    s->offs[s->ntoks].norm = (uint32_t)noff;
+    s->offs[s->ntoks].stem = (uint32_t)soff;
+    s->ntoks++;
+    return 0;
+}
+
+static uint32_t kind_flags(uint8_t kind)
+{
+    if (kind == K_LAT)
+        return FH_TOK_LATIN;
+    if (kind == K_DIGIT)
+        return FH_TOK_NUMERIC;
+    return 0;
+}
+
+/* Append to the whole-token buffer, cutting at a character boundary. */
+static void whole_add(fh_analysis *s, const char *p, size_t n)
+{
+    if (s->wtrunc)
+        return;
+    if (s->wlen + n > FH_TOKEN_MAX) {
+        size_t m = FH_TOKEN_MAX - s->wlen;
+        while (m > 0 && ((unsigned char)p[m] & 0xC0) == 0x80)
+            m--;
+        n = m;
+        s->wtrunc = true;
+    }
+    memcpy(s->wbuf + s->wlen, p, n);
+    s->wlen += n;
+}
+
+static void close_part(fh_analysis *s)
+{
+    part *pt = &s->parts[s->nparts++];
+    pt->start = s->pstart;
+    pt->end = s->pend;
+    pt->kind = s->pkind;
+    pt->len = (uint16_t)s->plen;
+    memcpy(pt->norm, s->pbuf, s->plen);
+    pt->norm[s->plen] = '\0';
+    whole_add(s, s->pbuf, s->plen);
+    s->cend = s->pend;
+    s->in_part = false;
+}
+
+static int close_comp(fh_analysis *s)
+{
+    int rc = 0;
+    if (s->in_part)
+        close_part(s);
+    s->in_comp = false;
+    if (s->nparts == 0)
+        return 0;
+    size_t first = 0, wskip = 0;
+    /* وOpenAI, الـ5G: the Arabic clitic is a word of its own */
+    if (s->nparts >= 2 && s->parts[0].kind == K_AR && s->parts[1].kind != K_AR &&
+        s->parts[1].start == s->parts[0].end &&
+        fh_strset_has(&s->a->clitic, s->parts[0].norm, s->parts[0].len)) {
+        part *pt = &s->parts[0];
+        rc = emit(s, pt->start, pt->end, pt->norm, pt->len, false, 0, s->pos++);
+        if (rc != 0)
+            return rc;
+        first = 1;
+        wskip = pt->len;
+    }
+    if (s->nparts - first == 1 && !s->pct) {
+        part *pt = &s->parts[first];
+        return emit(s, pt->start, pt->end, pt->norm, pt->len, pt->kind == K_AR,
+                    kind_flags(pt->kind), s->pos++);
+    }
+    uint32_t fl = FH_TOK_WHOLE, numeric = FH_TOK_NUMERIC;
+    for (size_t i = first; i < s->nparts; i++) {
+        fl |= s->parts[i].kind == K_LAT ? FH_TOK_LATIN : 0;
+        if (s->parts[i].kind != K_DIGIT)
+            numeric = 0;
+    }
+    if (wskip > s->wlen)
+        wskip = s->wlen; /* the whole was truncated inside the clitic: cannot happen */
+    rc = emit(s, s->parts[first].start, s->cend, s->wbuf + wskip, s->wlen - wskip, false,
+              fl | numeric, s->pos);
+    for (size_t i = first; rc == 0 && i < s->nparts; i++) {
+        part *pt = &s->parts[i];
+        rc = emit(s, pt->start, pt->end, pt->norm, pt->len, pt->kind == K_AR,
+                  FH_TOK_PART | kind_flags(pt->kind), s->pos++);
+    }
+    return rc;
+}
+
+static void start_part(fh_analysis *s, uint8_t kind, uint32_t cs)
+{
+    if (!s->in_comp) {
+        s->in_comp = true;
+        s->pct = false;
+        s->cstart = cs;
+        s->nparts = 0;
+        s->wlen = 0;
+        s->wtrunc = false;
+    }
+    s->in_part = true;
+    s->pkind = kind;
+    s->pstart = cs;
+    s->plen = 0;
+    s->plimit = FH_TOKEN_MAX;
+}
+
+static inline void part_add(fh_analysis *s, const char *u8, size_t n, uint32_t ce)
+{
+    if (s->plen + n <= s->plimit) {
+        memcpy(s->pbuf + s->plen, u8, n);
+        s->plen += n;
+    } else {
+        s->plimit = s->plen; /* truncated: nothing more fits */
+    }
+    s->pend = ce;
+}
+
+/* Does connector `cls` after a part of kind `prev` join with `next`? */
+static bool joins(int cls, uint8_t prev, cpent next)
+{
+    if (next.cls != C_ALNUM)
+        return false;
+    switch (cls) {
+    case C_HYPHEN:
+    case C_UNDER:
+        return true;
+    case C_DOT:
+        return (prev == K_LAT || prev == K_DIGIT) && (next.kind == K_LAT || next.kind == K_DIGIT);
+    case C_COMMA:
+    case C_DECSEP:
+    case C_THOUSEP:
+        return prev == K_DIGIT && next.kind == K_DIGIT;
+    default:
+        return false;
+    }
+}
+
+static cpent peek(const fh_analyzer *a, const char *text, size_t len, size_t at)
+{
+    if (at >= len)
+        return mk(C_SEP, K_NONE, 0);
+    uint32_t c;
+    utf8_decode((const unsigned char *)text + at, len - at, &c);
+    return classify_any(a, c);
+}
+
+/* Everything but the hot cases handled inline in fh_analyze. */
+static int step(fh_analysis *s, const cpent *e, uint32_t cs, uint32_t ce, const char *text,
+                size_t len)
+{
+    int rc = 0;
+    switch (e->cls) {
+    case C_ALNUM:
+        if (s->in_part && s->pkind == e->kind) {
+            part_add(s, e->u8, e->nlen, ce);
+            return 0;
+        }
+        if (s->in_part) {
+            close_part(s);
+            if (s->nparts >= MAX_PARTS)
+                rc = close_comp(s);
+        }
+        start_part(s, e->kind, cs);
+        part_add(s, e->u8, e->nlen, ce);
+        return rc;
+    case C_DROP:
+        if (s->in_part)
+            s->pend = ce;
+        return 0;
+    case C_HAMZA:
+        if (s->in_part && s->pkind == K_AR && s->plen >= 2 && s->plen <= s->plimit) {
+            char *l = s->pbuf + s->plen - 2;
+            if ((unsigned char)l[0] == 0xD9 && (unsigned char)l[1] == 0x8A)
+                l[0] = (char)0xD8, l[1] = (char)0xA6; /* ي + hamza -> ئ */
+            else if ((unsigned char)l[0] == 0xD9 && (unsigned char)l[1] == 0x88)
+                l[0] = (char)0xD8, l[1] = (char)0xA4; /* و + hamza -> ؤ */
+        }
+        if (s->in_part)
+            s->pend = ce;
+        return 0;
+    case C_MARK:
+        if (!s->in_part)
+            return 0;
+        if (s->pkind == K_AR)
+            s->pend = ce;
+        else
+            part_add(s, e->u8, e->nlen, ce);
+        return 0;
+    case C_REPL:
+        if (!s->in_part)
+            start_part(s, K_OTHER, cs);
+        part_add(s, e->u8, e->nlen, ce);
+        return 0;
+    case C_SINGLE:
+        if (s->in_comp)
+            rc = close_comp(s);
+        if (rc == 0) {
+            start_part(s, e->kind, cs);
+            part_add(s, e->u8, e->nlen, ce);
+            rc = close_comp(s);
+        }
+        return rc;
+    case C_HYPHEN:
+    case C_UNDER:
+    case C_DOT:
+    case C_COMMA:
+    case C_DECSEP:
+    case C_THOUSEP:
+        if (s->in_part && s->nparts + 1 < MAX_PARTS &&
+            joins(e->cls, s->pkind, peek(s->a, text, len, ce))) {
+            static const char conn[] = {'-', '_', '.', ',', '.', ','};
+            char c = conn[e->cls - C_HYPHEN];
+            close_part(s);
+            whole_add(s, &c, 1);
+            return 0;
+        }
+        return s->in_comp ? close_comp(s) : 0;
+    case C_PCT:
+        if (s->in_part && s->pkind == K_DIGIT) {
+            close_part(s);
+            whole_add(s, "%", 1);
+            s->pct = true;
+            s->cend = ce;
+        }
+        return s->in_comp ? close_comp(s) : 0;
+    default: /* C_SEP */
+        return s->in_comp ? close_comp(s) : 0;
+    }
+}
+
+int fh_analyze(fh_analysis *s, const char *text, size_t len, const fh_token **toks,
+               size_t *ntoks)
+{
+    const fh_analyzer *a = s->a;
+    const unsigned char *p = (const unsigned char *)text;
+    int rc = 0;
+
+    *toks = NULL;
+    *ntoks = 0;
+    if (len > UINT32_MAX)
+        return FH_ELIMIT;
+    s->ntoks = 0;
+    s->alen = 0;
+    s->pos = 0;
+    s->in_part = false;
+    s->in_comp = false;
+    s->nparts = 0;
+
+    size_t i = 0;
+    while (i < len) {
+        const cpent *e;
+        cpent tmp;
+        size_t n;
+        unsigned b = p[i];
+        if (b < 0x80) {
+            e = &a->ascii[b];
+            n = 1;
+        } else if (b >= 0xD8 && b <= 0xDB && i + 1 < len && (p[i + 1] & 0xC0) == 0x80) {
+            e = &a->arab[((b & 0x03u) << 6) | (p[i + 1] & 0x3Fu)];
+            n = 2;
+        } else {
+            uint32_t c;
+            n = utf8_decode(p + i, len - i, &c);
+            if (is_pres(c) && a->pres_len[pres_index(c)] > 0) {
+                size_t idx = pres_index(c);
+                for (size_t k = 0; k < a->pres_len[idx] && rc == 0; k++) {
+                    tmp = classify_any(a, a->pres_cp[a->pres_off[idx] + k]);
+                    rc = step(s, &tmp, (uint32_t)i, (uint32_t)(i + n), text, len);
+                }
+                if (rc != 0)
+                    goto out;
+                i += n;
+                continue;
+            }
+            tmp = classify_slow(c);
+            e = &tmp;
+        }
+        /* hot cases: a letter continuing the current part, a separator between words */
+        if (e->cls == C_ALNUM && s->in_part && s->pkind == e->kind) {
+            part_add(s, e->u8, e->nlen, (uint32_t)(i + n));
+        } else if (e->cls == C_SEP && !s->in_comp) {
+            /* nothing */
+        } else {
+            rc = step(s, e, (uint32_t)i, (uint32_t)(i + n), text, len);
+            if (rc != 0)
+                goto out;
+        }
+        i += n;
+    }
+    if (s->in_comp)
+        rc = close_comp(s);
+    if (rc != 0)
+        goto out;
+    for (size_t k = 0; k < s->ntoks; k++) {
+        s->toks[k].norm = s->arena + s->offs[k].norm;
+        s->toks[k].stem = s->arena + s->offs[k].stem;
+    }
+    *toks = s->toks;
+    *ntoks = s->ntoks;
+out:
+    if (rc != 0)
+        s->ntoks = 0;
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Analyzer, scratch                                                   */
+
+/* Normalize a dictionary word with the table rules (no splitting). */
+static size_t normalize_word(const fh_analyzer *a, const char *w, size_t n, char *out)
+{
+    size_t o = 0, i = 0;
+    while (i < n) {
+        uint32_t c;
+        size_t k = utf8_decode((const unsigned char *)w + i, n - i, &c);
+        i += k;
+        cpent e = classify_any(a, c);
+        if (e.cls == C_ALNUM && o + e.nlen <= FH_TOKEN_MAX) {
+            memcpy(out + o, e.u8, e.nlen);
+            o += e.nlen;
+        }
+    }
+    out[o] = '\0';
+    return o;
+}
+
+static int add_normalized(const fh_analyzer *a, fh_strset *set, const char *w, const char *prefix)
+{
+    char buf[FH_TOKEN_MAX + 1];
+    char tmp[FH_TOKEN_MAX + 8];
+    size_t pl = strlen(prefix), wl = strlen(w);
+    if (pl + wl > FH_TOKEN_MAX)
+        return FH_EINVAL;
+    memcpy(tmp, prefix, pl);
+    memcpy(tmp + pl, w, wl);
+    size_t n = normalize_word(a, tmp, pl + wl, buf);
+    return n > 0 ? fh_strset_add(set, buf, n) : 0;
+}
+
+static int build_lexicon(fh_analyzer *a)
+{
+    const char *d = (const char *)fh_lexicon_ar_data;
+    size_t n = fh_lexicon_ar_data_size, i = 0;
+    char norm[FH_TOKEN_MAX + 1], stem[FH_TOKEN_MAX + 1];
+    while (i < n) {
+        const char *nl = memchr(d + i, '\n', n - i);
+        size_t l = nl ? (size_t)(nl - (d + i)) : n - i;
+        if (l > 0 && l <= FH_TOKEN_MAX && d[i] != '#') {
+            size_t nn = normalize_word(a, d + i, l, norm);
+            if (nn > 0) {
+                size_t sl = fh_light10_stem(NULL, &a->protect, norm, nn, stem);
+                int rc = fh_strset_add(&a->lex, stem, sl);
+                if (rc != 0)
+                    return rc;
+            }
+        }
+        i += l + 1;
+    }
+    return 0;
+}
+
+int fh_analyzer_new(const fh_analyzer_opts *opts, fh_analyzer **out)
+{
+    fh_analyzer_opts o = {0};
+    int rc = 0;
+    *out = NULL;
+    if (opts != NULL)
+        o = *opts;
+    if (o.stemmer != FH_STEM_LIGHT10 && o.stemmer != FH_STEM_SNOWBALL &&
+        o.stemmer != FH_STEM_NONE)
+        return FH_EINVAL;
+    fh_analyzer *a = calloc(1, sizeof *a);
+    if (a == NULL)
+        return FH_ENOMEM;
+    fh_strset_init(&a->stop);
+    fh_strset_init(&a->protect);
+    fh_strset_init(&a->clitic);
+    fh_strset_init(&a->lex);
+    a->stemmer = o.stemmer;
+    a->guard = o.stemmer == FH_STEM_LIGHT10 && !o.no_proclitic_guard;
+    switch (o.stemmer) {
+    case FH_STEM_LIGHT10:
+        a->name = a->guard ? "fahras-ar-light10g" : "fahras-ar-light10";
+        break;
+    case FH_STEM_SNOWBALL:
+        a->name = "fahras-ar-snowball";
+        break;
+    default:
+        a->name = "fahras-ar-none";
+        break;
+    }
+    build_ascii(a);
+    build_arab(a);
+    rc = build_pres(a);
+    if (rc != 0)
+        goto out;
+    for (size_t i = 0; fh_stopwords_ar[i] != NULL && rc == 0; i++) {
+        rc = add_normalized(a, &a->stop, fh_stopwords_ar[i], "");
+        if (rc == 0)
+            rc = add_normalized(a, &a->stop, fh_stopwords_ar[i], "و");
+        if (rc == 0)
+            rc = add_normalized(a, &a->stop, fh_stopwords_ar[i], "ف");
+    }
+    for (size_t i = 0; fh_protected_ar[i] != NULL && rc == 0; i++)
+        rc = add_normalized(a, &a->protect, fh_protected_ar[i], "");
+    for (size_t i = 0; fh_clitics_ar[i] != NULL && rc == 0; i++)
+        rc = add_normalized(a, &a->clitic, fh_clitics_ar[i], "");
+    if (rc == 0 && a->guard)
+        rc = build_lexicon(a);
+out:
+    if (rc != 0) {
+        fh_analyzer_free(a);
+        return rc;
+    }
+    *out = a;
+    return 0;
+}
+
+void fh_analyzer_free(fh_analyzer *a)
+{
+    if (a == NULL)
+        return;
+    free(a->pres_cp);
+    fh_strset_fini(&a->stop);
+    fh_strset_fini(&a->protect);
+    fh_strset_fini(&a->clitic);
+    fh_strset_fini(&a->lex);
+    free(a);
+}
+
+const char *fh_analyzer_name(const fh_analyzer *a)
+{
+    return a->name;
+}
+
+const char *fh_analyzer_version(const fh_analyzer *a)
+{
+    (void)a;
+    return FH_ANALYZER_VERSION;
+}
+
+int fh_analysis_new(const fh_analyzer *a, fh_analysis **out)
+{
+    *out = NULL;
+    fh_analysis *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return FH_ENOMEM;
+    s->a = a;
+    if (a->stemmer == FH_STEM_SNOWBALL) {
+        s->sb = sb_stemmer_new("arabic", "UTF_8");
+        if (s->sb == NULL) {
+            free(s);
+            return FH_ENOMEM;
+        }
+    }
+    *out = s;
+    return 0;
+}
+
+void fh_analysis_free(fh_analysis *s)
+{
+    if (s == NULL)
+        return;
+    if (s->sb != NULL)
+        sb_stemmer_delete(s->sb);
+    free(s->toks);
+    free(s->offs);
+    free(s->arena);
+    free(s);
+}
+
+size_t fh_analysis_stem(fh_analysis *s, const char *norm, size_t norm_len, char *out)
+{
+    if (norm_len > FH_TOKEN_MAX)
+        norm_len = FH_TOKEN_MAX;
+    if (s->a->stemmer == FH_STEM_NONE) {
+        memcpy(out, norm, norm_len);
+        out[norm_len] = '\0';
+        return norm_len;
+    }
+    return stem_into(s, norm, norm_len, out);
+}
+
+bool fh_analyzer_is_stopword(const fh_analyzer *a, const char *norm, size_t norm_len)
+{
+    return fh_strset_has(&a->stop, norm, norm_len);
+}

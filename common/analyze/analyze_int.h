@@ -1,0 +1,60 @@
+/* analyze_int.h — private declarations shared by the analyzer's .c files.
+ *
+ * Not installed, not included outside common/analyze/. Holds the string set
+ * used for the stop list, the lexicon guard and the protected words, and the
+ * light10 stemmer entry point. Nothing here allocates behind the caller's back
+ * except fh_strset_add (documented below). */
+#ifndef FAHRAS_ANALYZE_INT_H
+#define FAHRAS_ANALYZE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fahras/analyze.h"
+
+/* ---- fh_strset: an immutable-after-build set of short byte strings ----
+ * Open addressing keyed by XXH3-64; the strings live in one pool owned by the
+ * set. Build with fh_strset_add (single thread), then fh_strset_has may be
+ * called from any number of threads. */
+typedef struct fh_strset_slot {
+    uint64_t hash;
+    uint32_t off; /* into pool */
+    uint32_t len; /* 0 = empty slot (the empty string is never stored) */
+} fh_strset_slot;
+
+typedef struct fh_strset {
+    fh_strset_slot *slots; /* owned; capacity is a power of two */
+    size_t mask;           /* capacity - 1 */
+    size_t count;
+    char *pool; /* owned */
+    size_t pool_len, pool_cap;
+} fh_strset;
+
+void fh_strset_init(fh_strset *set);
+void fh_strset_fini(fh_strset *set);
+/* Add a copy of s[0..n) (n > 0). Duplicates are ignored. 0 or FH_ENOMEM. */
+int fh_strset_add(fh_strset *set, const char *s, size_t n);
+bool fh_strset_has(const fh_strset *set, const char *s, size_t n);
+
+/* ---- light10 ----
+ * Stem the normalized word norm[0..n) into out (FH_TOKEN_MAX + 1 bytes,
+ * NUL-terminated); returns the stem length. `lex` is the guard lexicon (set of
+ * light10 stems of known words) or NULL to disable the guarded ب/ل/ك rule;
+ * `protect` holds words whose final ان/ين is not a suffix (may be NULL). */
+size_t fh_light10_stem(const fh_strset *lex, const fh_strset *protect, const char *norm, size_t n,
+                       char *out);
+
+/* ---- data ----
+ * The stop list in natural spelling (normalized at load), NULL-terminated. */
+extern const char *const fh_stopwords_ar[];
+/* Proclitics split off a following Latin/digit run, natural spelling. */
+extern const char *const fh_clitics_ar[];
+/* Proper nouns ending in ان/ين kept whole by light10, natural spelling. */
+extern const char *const fh_protected_ar[];
+/* The guard lexicon: newline-separated words in natural spelling, '#' lines
+ * are comments (data/lexicon_ar.txt, compiled in by embed.cmake). */
+extern const unsigned char fh_lexicon_ar_data[];
+extern const size_t fh_lexicon_ar_data_size;
+
+#endif /* FAHRAS_ANALYZE_INT_H */

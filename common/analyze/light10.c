@@ -1,0 +1,188 @@
+/* light10.c — the project's Arabic light stemmer (Larkey et al. light10 family).
+ *
+ * Works on an already-normalized word (ة is ه, ى is ي, no tashkeel), so the
+ * published suffix list collapses: ية = يه and ة = ه are tried once each.
+ * Owns no state; every table is static and read-only, so it is thread-safe.
+ * The rules and the minimum stem lengths are documented in docs/ANALYSIS.md. */
+#include <string.h>
+
+#include "analyze_int.h"
+
+enum {
+    AR_ALEF = 0x0627,
+    AR_BEH = 0x0628,
+    AR_TEH = 0x062A,
+    AR_FEH = 0x0641,
+    AR_KAF = 0x0643,
+    AR_LAM = 0x0644,
+    AR_NOON = 0x0646,
+    AR_HEH = 0x0647,
+    AR_WAW = 0x0648,
+    AR_YEH = 0x064A,
+};
+
+/* Longest word handled, in characters (FH_TOKEN_MAX bytes of 2-byte letters). */
+#define L10_MAXCH FH_TOKEN_MAX
+
+typedef struct affix {
+    uint8_t n;
+    uint16_t c[3];
+} affix;
+
+/* Definite articles, combined forms first (longest match wins). */
+static const affix k_articles[] = {
+    {3, {AR_WAW, AR_ALEF, AR_LAM}}, {3, {AR_BEH, AR_ALEF, AR_LAM}}, {3, {AR_KAF, AR_ALEF, AR_LAM}},
+    {3, {AR_FEH, AR_ALEF, AR_LAM}}, {2, {AR_LAM, AR_LAM, 0}},       {2, {AR_ALEF, AR_LAM, 0}},
+};
+
+/* Suffixes, tried once each in this order (light10: ها ان ات ون ين يه ية ه ة ي). */
+static const affix k_suffixes[] = {
+    {2, {AR_HEH, AR_ALEF, 0}}, {2, {AR_ALEF, AR_NOON, 0}}, {2, {AR_ALEF, AR_TEH, 0}},
+    {2, {AR_WAW, AR_NOON, 0}}, {2, {AR_YEH, AR_NOON, 0}},  {2, {AR_YEH, AR_HEH, 0}},
+    {1, {AR_HEH, 0, 0}},       {1, {AR_YEH, 0, 0}},
+};
+
+/* Minimum characters left after stripping: و needs 3 left, everything else 2. */
+#define L10_MIN_AFTER_WAW 3
+#define L10_MIN_STEM 2
+/* The guarded single-letter proclitic rule needs this many characters in the
+ * stem it would produce, so short words are never cut. */
+#define L10_MIN_GUARDED 3
+
+static size_t decode(const char *s, size_t n, uint32_t *cp)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, k = 0;
+    while (i < n && k < L10_MAXCH) {
+        unsigned b = p[i];
+        if (b < 0x80) {
+            cp[k++] = b;
+            i += 1;
+        } else if ((b & 0xE0) == 0xC0 && i + 1 < n) {
+            cp[k++] = ((b & 0x1Fu) << 6) | (p[i + 1] & 0x3Fu);
+            i += 2;
+        } else if ((b & 0xF0) == 0xE0 && i + 2 < n) {
+            cp[k++] = ((b & 0x0Fu) << 12) | ((p[i + 1] & 0x3Fu) << 6) | (p[i + 2] & 0x3Fu);
+            i += 3;
+        } else if ((b & 0xF8) == 0xF0 && i + 3 < n) {
+            cp[k++] = ((b & 0x07u) << 18) | ((p[i + 1] & 0x3Fu) << 12) |
+                      ((p[i + 2] & 0x3Fu) << 6) | (p[i + 3] & 0x3Fu);
+            i += 4;
+        } else {
+            cp[k++] = 0xFFFD; /* cannot happen on analyzer output; be safe */
+            i += 1;
+        }
+    }
+    return k;
+}
+
+static size_t encode(const uint32_t *cp, size_t b, size_t e, char *out)
+{
+    size_t o = 0;
+    for (size_t i = b; i < e; i++) {
+        uint32_t c = cp[i];
+        size_t need = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+        if (o + need > FH_TOKEN_MAX)
+            break;
+        if (need == 1) {
+            out[o++] = (char)c;
+        } else if (need == 2) {
+            out[o++] = (char)(0xC0 | (c >> 6));
+            out[o++] = (char)(0x80 | (c & 0x3F));
+        } else if (need == 3) {
+            out[o++] = (char)(0xE0 | (c >> 12));
+            out[o++] = (char)(0x80 | ((c >> 6) & 0x3F));
+            out[o++] = (char)(0x80 | (c & 0x3F));
+        } else {
+            out[o++] = (char)(0xF0 | (c >> 18));
+            out[o++] = (char)(0x80 | ((c >> 12) & 0x3F));
+            out[o++] = (char)(0x80 | ((c >> 6) & 0x3F));
+            out[o++] = (char)(0x80 | (c & 0x3F));
+        }
+    }
+    out[o] = '\0';
+    return o;
+}
+
+static bool has_prefix(const uint32_t *w, size_t b, size_t e, const affix *a)
+{
+    if (e - b < a->n)
+        return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (w[b + i] != a->c[i])
+            return false;
+    return true;
+}
+
+static bool has_suffix(const uint32_t *w, size_t b, size_t e, const affix *a)
+{
+    if (e - b < a->n)
+        return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (w[e - a->n + i] != a->c[i])
+            return false;
+    return true;
+}
+
+static bool in_set(const fh_strset *set, const uint32_t *w, size_t b, size_t e)
+{
+    char buf[FH_TOKEN_MAX + 1];
+    size_t n = encode(w, b, e, buf);
+    return n > 0 && fh_strset_has(set, buf, n);
+}
+
+/* A word ending in ان/ين that names a place (لبنان, فلسطين) keeps its ending. */
+static bool is_protected(const fh_strset *protect, const uint32_t *w, size_t b, size_t e)
+{
+    if (protect == NULL || e - b < 3 || w[e - 1] != AR_NOON)
+        return false;
+    if (w[e - 2] != AR_ALEF && w[e - 2] != AR_YEH)
+        return false;
+    return in_set(protect, w, b, e);
+}
+
+/* Strip the suffix list from w[b..e); returns the new end. */
+static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t b, size_t e)
+{
+    if (is_protected(protect, w, b, e))
+        return e;
+    for (size_t i = 0; i < sizeof k_suffixes / sizeof k_suffixes[0]; i++) {
+        const affix *s = &k_suffixes[i];
+        if (e - b >= (size_t)s->n + L10_MIN_STEM && has_suffix(w, b, e, s))
+            e -= s->n;
+    }
+    return e;
+}
+
+size_t fh_light10_stem(const fh_strset *lex, const fh_strset *protect, const char *norm, size_t n,
+                       char *out)
+{
+    uint32_t w[L10_MAXCH];
+    size_t len = decode(norm, n, w);
+    size_t b = 0, e = len;
+    bool article = false;
+
+    if (e - b >= 1 + L10_MIN_AFTER_WAW && w[b] == AR_WAW)
+        b++;
+    for (size_t i = 0; i < sizeof k_articles / sizeof k_articles[0]; i++) {
+        const affix *a = &k_articles[i];
+        if (e - b >= (size_t)a->n + L10_MIN_STEM && has_prefix(w, b, e, a)) {
+            b += a->n;
+            article = true;
+            break;
+        }
+    }
+    /* Guarded single-letter proclitic: لشركات -> شركات only when the word as
+     * written is unknown to the lexicon and the rest is a known stem. */
+    if (!article && lex != NULL && e - b >= 1 + L10_MIN_GUARDED &&
+        (w[b] == AR_BEH || w[b] == AR_LAM || w[b] == AR_KAF)) {
+        size_t e_full = strip_suffixes(protect, w, b, e);
+        size_t e_rest = strip_suffixes(protect, w, b + 1, e);
+        if (e_rest - (b + 1) >= L10_MIN_GUARDED && !in_set(lex, w, b, e_full) &&
+            in_set(lex, w, b + 1, e_rest))
+            return encode(w, b + 1, e_rest, out);
+        return encode(w, b, e_full, out);
+    }
+    e = strip_suffixes(protect, w, b, e);
+    return encode(w, b, e, out);
+}

@@ -1,0 +1,202 @@
+/* analyze_cmd.c — `fahras-indexer analyze [--stemmer S] [TEXT...]`.
+ *
+ * Prints one token per line: offset, length, surface, norm, stem, position,
+ * flags (tab-separated). Offsets count bytes from the start of TEXT, or of
+ * standard input. Standard input is read in bounded chunks, line by line, so
+ * an endless stream runs in constant memory; a line longer than the chunk is
+ * cut at a space (or a character boundary) and analyzed in pieces. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze_cmd.h"
+#include "fahras/analyze.h"
+#include "fahras/err.h"
+
+#define CHUNK_MAX (1u << 20) /* longest piece analyzed at once from stdin */
+
+static void usage(FILE *f)
+{
+    fputs("usage: fahras-indexer analyze [--stemmer light10|snowball|none] [--no-guard] [TEXT...]\n"
+          "Analyze TEXT (or standard input, line by line) and print one token per line:\n"
+          "  offset<TAB>length<TAB>surface<TAB>normalized<TAB>stem<TAB>position<TAB>flags\n"
+          "offset/length are bytes in the original input; flags: stop whole part latin num, or -.\n",
+          f);
+}
+
+static void print_flags(FILE *f, uint32_t fl)
+{
+    static const struct {
+        uint32_t bit;
+        const char *name;
+    } names[] = {{FH_TOK_STOP, "stop"},   {FH_TOK_WHOLE, "whole"},  {FH_TOK_PART, "part"},
+                 {FH_TOK_LATIN, "latin"}, {FH_TOK_NUMERIC, "num"}};
+    bool any = false;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (fl & names[i].bit) {
+            fprintf(f, "%s%s", any ? "," : "", names[i].name);
+            any = true;
+        }
+    }
+    if (!any)
+        fputc('-', f);
+}
+
+static int run(fh_analysis *s, const char *text, size_t len, uint64_t base, FILE *out)
+{
+    const fh_token *t;
+    size_t n;
+    int rc = fh_analyze(s, text, len, &t, &n);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        fprintf(out, "%llu\t%u\t", (unsigned long long)(base + t[i].offset), t[i].length);
+        fwrite(text + t[i].offset, 1, t[i].length, out);
+        fprintf(out, "\t%s\t%s\t%u\t", t[i].norm, t[i].stem, t[i].position);
+        print_flags(out, t[i].flags);
+        fputc('\n', out);
+    }
+    return 0;
+}
+
+/* Where to cut a piece of `len` bytes that has no newline: after the last
+ * ASCII space, else at the last UTF-8 character boundary. */
+static size_t cut_point(const char *buf, size_t len)
+{
+    for (size_t i = len; i > len / 2; i--)
+        if (buf[i - 1] == ' ' || buf[i - 1] == '\t')
+            return i;
+    size_t i = len;
+    while (i > 0 && ((unsigned char)buf[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i > 0 && (unsigned char)buf[i - 1] >= 0xC0)
+        i--; /* do not end on a lead byte either */
+    return i > 0 ? i : len;
+}
+
+static int run_stdin(fh_analysis *s, FILE *in, FILE *out)
+{
+    char *buf = malloc(CHUNK_MAX);
+    size_t have = 0;
+    uint64_t base = 0;
+    int rc = 0;
+    bool eof = false;
+    if (buf == NULL)
+        return FH_ENOMEM;
+    while (!eof || have > 0) {
+        if (!eof && have < CHUNK_MAX) {
+            size_t got = fread(buf + have, 1, CHUNK_MAX - have, in);
+            have += got;
+            if (got == 0) {
+                if (ferror(in)) {
+                    rc = FH_EIO;
+                    goto out;
+                }
+                eof = true;
+            }
+        }
+        size_t start = 0;
+        for (;;) {
+            char *nl = memchr(buf + start, '\n', have - start);
+            if (nl == NULL)
+                break;
+            size_t l = (size_t)(nl - (buf + start));
+            rc = run(s, buf + start, l, base + start, out);
+            if (rc != 0)
+                goto out;
+            start += l + 1;
+        }
+        if (start == 0 && (have == CHUNK_MAX || (eof && have > 0))) {
+            size_t cut = eof ? have : cut_point(buf, have);
+            rc = run(s, buf, cut, base, out);
+            if (rc != 0)
+                goto out;
+            start = cut;
+        }
+        memmove(buf, buf + start, have - start);
+        have -= start;
+        base += start;
+    }
+out:
+    free(buf);
+    return rc;
+}
+
+int fh_cmd_analyze(int argc, char **argv)
+{
+    fh_analyzer_opts opts = {.stemmer = FH_STEM_LIGHT10};
+    fh_analyzer *a = NULL;
+    fh_analysis *s = NULL;
+    char *text = NULL;
+    int i = 0, status = 1, rc;
+
+    for (; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(arg, "--stemmer") == 0 && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (strcmp(v, "light10") == 0)
+                opts.stemmer = FH_STEM_LIGHT10;
+            else if (strcmp(v, "snowball") == 0)
+                opts.stemmer = FH_STEM_SNOWBALL;
+            else if (strcmp(v, "none") == 0)
+                opts.stemmer = FH_STEM_NONE;
+            else {
+                fprintf(stderr, "analyze: unknown stemmer '%s'\n", v);
+                usage(stderr);
+                return 2;
+            }
+        } else if (strcmp(arg, "--no-guard") == 0) {
+            opts.no_proclitic_guard = true;
+        } else if (strcmp(arg, "--") == 0) {
+            i++;
+            break;
+        } else if (arg[0] == '-' && arg[1] == '-') {
+            fprintf(stderr, "analyze: unknown option '%s'\n", arg);
+            usage(stderr);
+            return 2;
+        } else {
+            break;
+        }
+    }
+    rc = fh_analyzer_new(&opts, &a);
+    if (rc == 0)
+        rc = fh_analysis_new(a, &s);
+    if (rc != 0)
+        goto out;
+    if (i < argc) {
+        size_t total = 0;
+        for (int k = i; k < argc; k++)
+            total += strlen(argv[k]) + 1;
+        text = malloc(total);
+        if (text == NULL) {
+            rc = FH_ENOMEM;
+            goto out;
+        }
+        size_t o = 0;
+        for (int k = i; k < argc; k++) {
+            size_t l = strlen(argv[k]);
+            if (k > i)
+                text[o++] = ' ';
+            memcpy(text + o, argv[k], l);
+            o += l;
+        }
+        rc = run(s, text, o, 0, stdout);
+    } else {
+        rc = run_stdin(s, stdin, stdout);
+    }
+    if (rc == 0 && fflush(stdout) != 0)
+        rc = FH_EIO;
+out:
+    if (rc == 0)
+        status = 0;
+    else
+        fprintf(stderr, "analyze: %s\n", rc == FH_EIO ? strerror(errno) : fh_strerror(rc));
+    free(text);
+    fh_analysis_free(s);
+    fh_analyzer_free(a);
+    return status;
+}

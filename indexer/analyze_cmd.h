@@ -1,0 +1,16 @@
+/* analyze_cmd.h — `fahras-indexer analyze`: print the analyzer's tokens.
+ *
+ * A debugging aid for "why did this document (not) match": one token per line,
+ * tab-separated offset, length, original surface, normalized form, stem, flags.
+ * Owned by the analyzer module; indexer/main.c only dispatches to it. */
+#ifndef FAHRAS_INDEXER_ANALYZE_CMD_H
+#define FAHRAS_INDEXER_ANALYZE_CMD_H
+
+/* argv holds the arguments after the word "analyze" (argv[0] is the first of
+ * them; argc may be 0). TEXT is the non-option arguments joined by spaces, or
+ * standard input read line by line when there are none. Options:
+ * --stemmer light10|snowball|none, --no-guard, --help. Returns a process exit
+ * status: 0 ok, 1 error, 2 usage. */
+int fh_cmd_analyze(int argc, char **argv);
+
+#endif /* FAHRAS_INDEXER_ANALYZE_CMD_H */

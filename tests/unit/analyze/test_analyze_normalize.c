@@ -1,0 +1,141 @@
+/* test_analyze_normalize.c — the normalization table: every rule of
+ * docs/ANALYSIS.md with real (often vowelled) words, checked on the normalized
+ * form with the stemmer off so only normalization is under test. */
+#include "an_helpers.h"
+
+typedef struct norm_case {
+    const char *rule;
+    const char *in;
+    const char *want;
+} norm_case;
+
+static const norm_case k_cases[] = {
+    /* tashkeel 064B-065F */
+    {"fatha damma kasra", "كَتَبَ", "كتب"},
+    {"shadda sukun tanween", "مُدَرِّسٌ", "مدرس"},
+    {"tanween fath", "كِتَابًا", "كتابا"},
+    {"sukun", "قُلْ", "قل"},
+    /* Quranic marks and superscript alef */
+    {"U+0670 superscript alef", "ٱلرَّحۡمَٰنِ", "الرحمن"},
+    {"U+0670 inside word", "مَٰلِكِ", "ملك"},
+    {"U+06E1 small high dotless khah", "ٱلۡحَمۡدُ", "الحمد"},
+    {"U+06E2 small high meem", "مِنۢ", "من"},
+    {"U+06DA small high jeem", "رَيۡبَۛ", "ريب"},
+    {"U+0657 inverted damma", "هُزُوٗا", "هزوا"},
+    /* tatweel */
+    {"tatweel", "جميـــل", "جميل"},
+    {"tatweel between letters", "الـعـربـيـة", "العربيه"},
+    /* alef forms */
+    {"hamza above", "أَحْمَد", "احمد"},
+    {"hamza below", "إِسْلَام", "اسلام"},
+    {"madda", "آمَنَ", "امن"},
+    {"wasla", "ٱسۡم", "اسم"},
+    /* alef maqsura, taa marbuta */
+    {"alef maqsura", "مُسْتَشْفَى", "مستشفي"},
+    {"taa marbuta", "مَدْرَسَةٌ", "مدرسه"},
+    /* Persian / Urdu letters */
+    {"keheh", "کتاب", "كتاب"},
+    {"farsi yeh", "ایران", "ايران"},
+    /* digits */
+    {"Arabic-Indic digits", "٢٠٢٦", "2026"},
+    {"extended digits", "۱۴۰۲", "1402"},
+    /* presentation forms via NFKC */
+    {"lam-alef ligature", "ﻻ", "لا"},
+    {"lam-alef hamza ligature", "ﻷ", "لا"},
+    {"allah ligature", "ﷲ", "الله"},
+    {"presentation forms B", "ﺍﻟﺴﻼﻡ", "السلام"},
+    {"presentation forms A", "ﭖﺎﮐ", "پاك"},
+    /* Latin and other scripts, case folding */
+    {"ASCII case", "DeepSeek", "deepseek"},
+    {"Latin-1 case", "ÉCOLE", "école"},
+    {"Greek case", "ΕΛΛΆΔΑ", "ελλάδα"},
+    {"Cyrillic case", "МОСКВА", "москва"},
+    /* composition of a decomposed hamza, format characters */
+    {"yeh + hamza above", "شي\xd9\x94", "شئ"},
+    {"waw + hamza above", "مو\xd9\x94من", "مؤمن"},
+    {"ZWNJ inside a word", "می\xe2\x80\x8cخواهم", "ميخواهم"},
+};
+
+static void test_normalization_table(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_NONE, false);
+    for (size_t i = 0; i < sizeof k_cases / sizeof k_cases[0]; i++) {
+        an_run(&c, k_cases[i].in);
+        if (c.n != 1 || strcmp(c.t[0].norm, k_cases[i].want) != 0) {
+            print_error("rule '%s': '%s' -> %zu tokens, first '%s', want '%s'\n",
+                        k_cases[i].rule, k_cases[i].in, c.n, c.n ? c.t[0].norm : "",
+                        k_cases[i].want);
+            fail();
+        }
+        assert_int_equal(c.t[0].norm_len, strlen(k_cases[i].want));
+        /* stemmer none: the stem is the normalized form */
+        assert_string_equal(c.t[0].stem, c.t[0].norm);
+    }
+    an_close(&c);
+}
+
+/* The same word written five ways normalizes to one form. */
+static void test_spellings_converge(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_NONE, false);
+    const char *forms[] = {"إِلَى", "إلى", "الى", "الي", "ٱلَىٰ"};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        assert_string_equal(an_norm1(&c, forms[i]), "الي");
+    an_close(&c);
+}
+
+static void test_arabic_punctuation_separates(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_NONE, false);
+    an_run(&c, "نعم،لا؛ربما؟أكيد«قال»الشركة٭غدا۔انتهى");
+    const char *want[] = {"نعم", "لا", "ربما", "اكيد", "قال", "الشركه", "غدا", "انتهي"};
+    assert_int_equal(c.n, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < c.n; i++) {
+        assert_string_equal(c.t[i].norm, want[i]);
+        assert_int_equal(c.t[i].position, i);
+    }
+    an_close(&c);
+}
+
+static void test_name_and_version(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    assert_string_equal(fh_analyzer_name(c.a), "fahras-ar-light10g");
+    assert_true(strlen(fh_analyzer_version(c.a)) > 0);
+    an_close(&c);
+    an_open(&c, FH_STEM_LIGHT10, true);
+    assert_string_equal(fh_analyzer_name(c.a), "fahras-ar-light10");
+    an_close(&c);
+    an_open(&c, FH_STEM_SNOWBALL, false);
+    assert_string_equal(fh_analyzer_name(c.a), "fahras-ar-snowball");
+    an_close(&c);
+    an_open(&c, FH_STEM_NONE, false);
+    assert_string_equal(fh_analyzer_name(c.a), "fahras-ar-none");
+    an_close(&c);
+    fh_analyzer *a = NULL;
+    fh_analyzer_opts bad = {.stemmer = (fh_stemmer_kind)42};
+    assert_int_equal(fh_analyzer_new(&bad, &a), -2 /* FH_EINVAL */);
+    assert_null(a);
+    assert_int_equal(fh_analyzer_new(NULL, &a), 0);
+    assert_string_equal(fh_analyzer_name(a), "fahras-ar-light10g");
+    fh_analyzer_free(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_normalization_table),
+        cmocka_unit_test(test_spellings_converge),
+        cmocka_unit_test(test_arabic_punctuation_separates),
+        cmocka_unit_test(test_name_and_version),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,144 @@
+/* test_analyze_stem.c — light10 word families that must conflate, pairs that
+ * must not, the guarded ب/ل/ك proclitic rule, minimum stem length, Snowball
+ * as the alternative, and fh_analysis_stem on a normalized word. */
+#include "an_helpers.h"
+
+static void check_family(an_ctx *c, const char *const *words, size_t n)
+{
+    char first[FH_TOKEN_MAX + 1];
+    for (size_t i = 0; i < n; i++) {
+        const char *st = an_stem1(c, words[i]);
+        if (i == 0) {
+            strcpy(first, st);
+        } else if (strcmp(st, first) != 0) {
+            print_error("'%s' -> '%s' but '%s' -> '%s'\n", words[i], st, words[0], first);
+            fail();
+        }
+    }
+}
+
+#define FAMILY(c, ...)                                                                     \
+    do {                                                                                   \
+        const char *const w_[] = {__VA_ARGS__};                                            \
+        check_family((c), w_, sizeof w_ / sizeof w_[0]);                                   \
+    } while (0)
+
+static void test_families_conflate(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    FAMILY(&c, "كتاب", "الكتاب", "والكتاب", "بالكتاب", "للكتاب", "كِتَابٌ", "فالكتاب", "كالكتاب");
+    assert_string_equal(an_stem1(&c, "الكتاب"), "كتاب");
+    FAMILY(&c, "شركة", "الشركة", "الشركات", "والشركات", "لشركات", "بالشركات", "كشركة",
+           "الشَّرِكَةُ", "شركات", "وبالشركات");
+    assert_string_equal(an_stem1(&c, "شركة"), "شرك");
+    FAMILY(&c, "الأمريكية", "الأمريكي", "أمريكية", "الامريكيه", "أَمْرِيكِيٌّ");
+    FAMILY(&c, "المعلمون", "المعلمين", "معلم", "والمعلمون");
+    FAMILY(&c, "لبنان", "اللبناني", "اللبنانية", "لبناني");
+    FAMILY(&c, "فلسطين", "الفلسطيني", "فلسطينية");
+    an_close(&c);
+}
+
+static void test_pairs_kept_apart(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    char a[FH_TOKEN_MAX + 1];
+    strcpy(a, an_stem1(&c, "كاتب"));
+    assert_string_not_equal(a, an_stem1(&c, "مكتبة"));
+    assert_string_not_equal(a, an_stem1(&c, "كتاب"));
+    strcpy(a, an_stem1(&c, "لبنان"));
+    assert_string_not_equal(a, an_stem1(&c, "لبن"));
+    an_close(&c);
+}
+
+/* بلد, لبنان, كتاب begin with ب/ل/ك but are words: kept whole. */
+static void test_proclitic_guard(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    assert_string_equal(an_stem1(&c, "بلد"), "بلد");
+    assert_string_equal(an_stem1(&c, "لبنان"), "لبنان");
+    assert_string_equal(an_stem1(&c, "كتاب"), "كتاب");
+    assert_string_equal(an_stem1(&c, "بِلَادٌ"), "بلاد");
+    assert_string_equal(an_stem1(&c, "لشركات"), "شرك");
+    assert_string_equal(an_stem1(&c, "بشركات"), "شرك");
+    assert_string_equal(an_stem1(&c, "كشركة"), "شرك");
+    assert_string_equal(an_stem1(&c, "لمدرسة"), "مدرس");
+    an_close(&c);
+    /* without the guard light10 stops short, as published */
+    an_open(&c, FH_STEM_LIGHT10, true);
+    assert_string_equal(an_stem1(&c, "لشركات"), "لشرك");
+    assert_string_equal(an_stem1(&c, "بلد"), "بلد");
+    an_close(&c);
+}
+
+static void test_minimum_stem_length(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    /* و needs 3 letters left; articles and suffixes 2 */
+    assert_string_equal(an_stem1(&c, "ولد"), "ولد");
+    assert_string_equal(an_stem1(&c, "وجد"), "وجد");
+    assert_string_equal(an_stem1(&c, "ال"), "ال");
+    assert_string_equal(an_stem1(&c, "الم"), "الم");
+    assert_string_equal(an_stem1(&c, "بها"), "بها");
+    assert_string_equal(an_stem1(&c, "فيه"), "في");
+    const char *words[] = {"كان", "بين", "هي", "لها", "الى", "منه", "اين", "ليت", "يوم", "اب"};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        an_run(&c, words[i]);
+        assert_int_equal(c.n, 1);
+        assert_true(c.t[0].stem_len >= 4); /* two Arabic letters */
+    }
+    an_close(&c);
+}
+
+static void test_snowball_selectable(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_SNOWBALL, false);
+    an_run(&c, "الكتاب DeepSeek");
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.t[0].norm, "الكتاب");
+    assert_string_equal(c.t[0].stem, "كتاب");
+    assert_string_equal(c.t[1].stem, "deepseek"); /* only Arabic words are stemmed */
+    char out[FH_TOKEN_MAX + 1];
+    size_t n = fh_analysis_stem(c.s, "الشركات", strlen("الشركات"), out);
+    assert_int_equal(n, strlen(out));
+    assert_true(n > 0 && n < strlen("الشركات"));
+    an_close(&c);
+}
+
+static void test_analysis_stem(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    char out[FH_TOKEN_MAX + 1];
+    size_t n = fh_analysis_stem(c.s, "والشركات", strlen("والشركات"), out);
+    assert_string_equal(out, "شرك");
+    assert_int_equal(n, strlen("شرك"));
+    an_close(&c);
+    an_open(&c, FH_STEM_NONE, false);
+    n = fh_analysis_stem(c.s, "والشركات", strlen("والشركات"), out);
+    assert_string_equal(out, "والشركات");
+    an_close(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_families_conflate),
+        cmocka_unit_test(test_pairs_kept_apart),
+        cmocka_unit_test(test_proclitic_guard),
+        cmocka_unit_test(test_minimum_stem_length),
+        cmocka_unit_test(test_snowball_selectable),
+        cmocka_unit_test(test_analysis_stem),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

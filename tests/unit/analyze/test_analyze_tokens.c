@@ -1,0 +1,305 @@
+/* test_analyze_tokens.c — word splitting: offsets that slice the ORIGINAL
+ * bytes, positions, mixed tokens (whole + parts), stop flags, invalid UTF-8,
+ * NUL bytes, truncation of very long words, other scripts. */
+#include "an_helpers.h"
+
+#include <stdlib.h>
+
+/* Every token's [offset, offset+length) must be exactly `surfaces[i]`. */
+static void check_surfaces(an_ctx *c, const char *text, const char *const *surfaces, size_t n)
+{
+    an_run(c, text);
+    assert_int_equal(c->n, n);
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(surfaces[i]);
+        if (c->t[i].length != l || memcmp(text + c->t[i].offset, surfaces[i], l) != 0) {
+            print_error("token %zu: got '%.*s' want '%s'\n", i, (int)c->t[i].length,
+                        text + c->t[i].offset, surfaces[i]);
+            fail();
+        }
+    }
+}
+
+static void test_offsets_with_diacritics(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    const char *text = "وَقَالَ الْمُدِيرُ: إِنَّ الشَّرِكَةَ ٱلۡكُبۡرَىٰ";
+    const char *want[] = {"وَقَالَ", "الْمُدِيرُ", "إِنَّ", "الشَّرِكَةَ", "ٱلۡكُبۡرَىٰ"};
+    check_surfaces(&c, text, want, 5);
+    assert_string_equal(c.t[3].norm, "الشركه");
+    assert_string_equal(c.t[4].norm, "الكبري");
+    /* a mark before any letter is not part of a word */
+    const char *text2 = " َكتب ـ ";
+    const char *want2[] = {"كتب"};
+    check_surfaces(&c, text2, want2, 1);
+    an_close(&c);
+}
+
+static void test_offsets_with_tatweel_and_presentation_forms(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    const char *text = "الـعـربـيـة ﻻ شيء ﷲ ﺍﻟﺴﻼﻡ، ﻷن";
+    const char *want[] = {"الـعـربـيـة", "ﻻ", "شيء", "ﷲ", "ﺍﻟﺴﻼﻡ", "ﻷن"};
+    check_surfaces(&c, text, want, 6);
+    assert_string_equal(c.t[1].norm, "لا");
+    assert_string_equal(c.t[3].norm, "الله");
+    assert_string_equal(c.t[4].norm, "السلام");
+    assert_string_equal(c.t[5].norm, "لان");
+    /* a ligature that expands to several words: each word spans the ligature */
+    an_run(&c, "ﷺ");
+    assert_int_equal(c.n, 4);
+    for (size_t i = 0; i < c.n; i++) {
+        assert_int_equal(c.t[i].offset, 0);
+        assert_int_equal(c.t[i].length, 3);
+        assert_int_equal(c.t[i].position, i);
+    }
+    an_close(&c);
+}
+
+typedef struct exp_tok {
+    const char *surface;
+    const char *norm;
+    uint32_t position;
+    uint32_t flags; /* checked bits: WHOLE PART LATIN NUMERIC */
+} exp_tok;
+
+static void check_tokens(an_ctx *c, const char *text, const exp_tok *want, size_t n)
+{
+    const uint32_t mask = FH_TOK_WHOLE | FH_TOK_PART | FH_TOK_LATIN | FH_TOK_NUMERIC;
+    an_run(c, text);
+    if (c->n != n) {
+        print_error("'%s': %zu tokens, want %zu\n", text, c->n, n);
+        fail();
+    }
+    for (size_t i = 0; i < n; i++) {
+        const fh_token *t = &c->t[i];
+        size_t l = strlen(want[i].surface);
+        if (t->length != l || memcmp(text + t->offset, want[i].surface, l) != 0 ||
+            strcmp(t->norm, want[i].norm) != 0 || t->position != want[i].position ||
+            (t->flags & mask) != want[i].flags) {
+            print_error("'%s' token %zu: '%.*s' '%s' pos %u flags %x; want '%s' '%s' %u %x\n",
+                        text, i, (int)t->length, text + t->offset, t->norm, t->position,
+                        t->flags & mask, want[i].surface, want[i].norm, want[i].position,
+                        want[i].flags);
+            fail();
+        }
+    }
+}
+
+#define W FH_TOK_WHOLE
+#define P FH_TOK_PART
+#define L FH_TOK_LATIN
+#define N FH_TOK_NUMERIC
+
+static void test_mixed_tokens(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    const exp_tok deepseek[] = {
+        {"أطلقت", "اطلقت", 0, 0},
+        {"DeepSeek-R1", "deepseek-r1", 1, W | L},
+        {"DeepSeek", "deepseek", 1, P | L},
+        {"R", "r", 2, P | L},
+        {"1", "1", 3, P | N},
+        {"اليوم", "اليوم", 4, 0},
+    };
+    check_tokens(&c, "أطلقت DeepSeek-R1 اليوم", deepseek, 6);
+    const exp_tok h800[] = {
+        {"H800", "h800", 0, W | L}, {"H", "h", 0, P | L}, {"800", "800", 1, P | N},
+    };
+    check_tokens(&c, "H800", h800, 3);
+    const exp_tok openai[] = {
+        {"OpenAI-o1-1217", "openai-o1-1217", 0, W | L},
+        {"OpenAI", "openai", 0, P | L},
+        {"o", "o", 1, P | L},
+        {"1", "1", 2, P | N},
+        {"1217", "1217", 3, P | N},
+    };
+    check_tokens(&c, "OpenAI-o1-1217", openai, 5);
+    const exp_tok gpt[] = {
+        {"GPT-4o", "gpt-4o", 0, W | L}, {"GPT", "gpt", 0, P | L},
+        {"4", "4", 1, P | N},           {"o", "o", 2, P | L},
+        {"COVID-19", "covid-19", 3, W | L}, {"COVID", "covid", 3, P | L},
+        {"19", "19", 4, P | N},
+    };
+    check_tokens(&c, "GPT-4o (COVID-19)", gpt, 7);
+    const exp_tok nums[] = {
+        {"5.6", "5.6", 0, W | N}, {"5", "5", 0, P | N}, {"6", "6", 1, P | N},
+        {"4%", "4%", 2, W | N},   {"4", "4", 2, P | N},
+        {"٣٫٥٪", "3.5%", 3, W | N}, {"٣", "3", 3, P | N}, {"٥", "5", 4, P | N},
+        {"2026", "2026", 5, N},
+    };
+    check_tokens(&c, "5.6 4% ٣٫٥٪ 2026.", nums, 9);
+    /* a clitic glued to a Latin word or a number is a word of its own */
+    const exp_tok clitic[] = {
+        {"و", "و", 0, 0},          {"OpenAI", "openai", 1, L}, {"الـ", "ال", 2, 0},
+        {"5G", "5g", 3, W | L},    {"5", "5", 3, P | N},       {"G", "g", 4, P | L},
+        {"بنسبة", "بنسبه", 5, 0},  {"17%", "17%", 6, W | N},   {"17", "17", 6, P | N},
+    };
+    check_tokens(&c, "وOpenAI الـ5G بنسبة 17%", clitic, 9);
+    /* a sentence-final period, a dash between spaces and a comma in Arabic
+     * text do not join */
+    const exp_tok sep[] = {
+        {"Nvidia", "nvidia", 0, L}, {"قال", "قال", 1, 0}, {"2025", "2025", 2, N},
+        {"وقال", "وقال", 3, 0},
+    };
+    check_tokens(&c, "Nvidia. قال - 2025.وقال", sep, 4);
+    an_close(&c);
+}
+
+static void test_stop_words_flagged(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    an_run(&c, "ذهب إلى الشركة في الصباح وفي المساء مع الذين عملوا هناك");
+    const char *stops[] = {"الي", "في", "وفي", "مع", "الذين", "هناك"};
+    size_t nstop = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        bool want = false;
+        for (size_t k = 0; k < sizeof stops / sizeof stops[0]; k++)
+            want = want || strcmp(c.t[i].norm, stops[k]) == 0;
+        assert_int_equal(!!(c.t[i].flags & FH_TOK_STOP), want);
+        nstop += want;
+    }
+    assert_int_equal(nstop, 6);
+    /* positions are kept for stop words: phrases still need them */
+    assert_int_equal(c.t[c.n - 1].position, c.n - 1);
+    assert_true(fh_analyzer_is_stopword(c.a, "الذي", strlen("الذي")));
+    assert_true(fh_analyzer_is_stopword(c.a, "علي", strlen("علي")));
+    assert_false(fh_analyzer_is_stopword(c.a, "الشركه", strlen("الشركه")));
+    assert_false(fh_analyzer_is_stopword(c.a, "", 0));
+    an_close(&c);
+}
+
+static void test_invalid_utf8(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    /* a stray byte inside a word stays in the word as U+FFFD */
+    const char t1[] = "كت\xff" "اب";
+    an_runn(&c, t1, sizeof t1 - 1);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.t[0].offset, 0);
+    assert_int_equal(c.t[0].length, sizeof t1 - 1);
+    assert_string_equal(c.t[0].norm, "كت\xef\xbf\xbd" "اب");
+    /* overlong, surrogate, truncated sequences, lone continuation bytes */
+    const char t2[] = "a\xc0\xaf" "b \xed\xa0\x80 \x80\x80 ok \xe2\x82";
+    an_runn(&c, t2, sizeof t2 - 1);
+    assert_true(c.n >= 3);
+    for (size_t i = 0; i < c.n; i++)
+        assert_true(c.t[i].offset + c.t[i].length <= sizeof t2 - 1);
+    assert_string_equal(c.t[c.n - 2].norm, "ok");
+    assert_string_equal(c.t[c.n - 1].norm, "\xef\xbf\xbd");
+    /* a truncated Arabic letter at the very end */
+    const char t3[] = "سلام \xd8";
+    an_runn(&c, t3, sizeof t3 - 1);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.t[0].norm, "سلام");
+    /* random bytes: never a crash, every span inside the input, norms bounded */
+    srand(12345);
+    char buf[512];
+    for (int round = 0; round < 2000; round++) {
+        size_t n = (size_t)(rand() % (int)sizeof buf);
+        for (size_t i = 0; i < n; i++)
+            buf[i] = (char)(rand() % 4 == 0 ? (0xD8 + rand() % 4) : rand());
+        an_runn(&c, buf, n);
+        uint32_t last = 0;
+        for (size_t i = 0; i < c.n; i++) {
+            assert_true((size_t)c.t[i].offset + c.t[i].length <= n);
+            assert_true(c.t[i].length > 0);
+            assert_true(c.t[i].norm_len > 0 && c.t[i].norm_len <= FH_TOKEN_MAX);
+            assert_true(c.t[i].stem_len <= FH_TOKEN_MAX);
+            assert_int_equal(strlen(c.t[i].norm), c.t[i].norm_len);
+            assert_int_equal(strlen(c.t[i].stem), c.t[i].stem_len);
+            assert_true(c.t[i].position >= last);
+            last = c.t[i].position;
+        }
+    }
+    an_close(&c);
+}
+
+static void test_nul_bytes(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    const char t[] = "abc\0def\0\0كتاب";
+    an_runn(&c, t, sizeof t - 1);
+    assert_int_equal(c.n, 3);
+    assert_string_equal(c.t[0].norm, "abc");
+    assert_int_equal(c.t[1].offset, 4);
+    assert_string_equal(c.t[1].norm, "def");
+    assert_int_equal(c.t[2].offset, 9);
+    assert_string_equal(c.t[2].norm, "كتاب");
+    an_runn(&c, "", 0);
+    assert_int_equal(c.n, 0);
+    an_runn(&c, "\0", 1);
+    assert_int_equal(c.n, 0);
+    an_close(&c);
+}
+
+static void test_long_word_truncated(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    char buf[1000];
+    size_t n = 0;
+    for (int i = 0; i < 300; i++) {
+        memcpy(buf + n, "ب", 2);
+        n += 2;
+    }
+    buf[n++] = 'x'; /* a different part kind at the end */
+    an_runn(&c, buf, n);
+    assert_true(c.n >= 1);
+    assert_int_equal(c.t[0].offset, 0);
+    assert_true(c.t[0].norm_len <= FH_TOKEN_MAX);
+    assert_int_equal(c.t[0].norm_len % 2, 0); /* cut on a character boundary */
+    /* long Latin chains of joined parts are cut into several tokens */
+    n = 0;
+    for (int i = 0; i < 200; i++) {
+        buf[n++] = 'a';
+        buf[n++] = '-';
+    }
+    buf[n++] = 'z';
+    an_runn(&c, buf, n);
+    assert_true(c.n > 200);
+    for (size_t i = 0; i < c.n; i++)
+        assert_true(c.t[i].offset + c.t[i].length <= n);
+    an_close(&c);
+}
+
+static void test_other_scripts(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    const exp_tok t[] = {
+        {"東", "東", 0, 0}, {"京", "京", 1, 0}, {"Москва", "москва", 2, 0},
+        {"café", "café", 3, L}, {"١٢", "12", 4, N},
+    };
+    check_tokens(&c, "東京 Москва, café! ١٢", t, 5);
+    an_close(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_offsets_with_diacritics),
+        cmocka_unit_test(test_offsets_with_tatweel_and_presentation_forms),
+        cmocka_unit_test(test_mixed_tokens),
+        cmocka_unit_test(test_stop_words_flagged),
+        cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_nul_bytes),
+        cmocka_unit_test(test_long_word_truncated),
+        cmocka_unit_test(test_other_scripts),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
