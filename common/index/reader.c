@@ -1,0 +1,827 @@
+/* reader.c — read side of the index: open and validate a published
+ * DIR/index.mdb, term lookups and prefix walks, block-max postings
+ * iterators, positions, field lengths, stored documents and id maps.
+ *
+ * The file is opened MDB_RDONLY | MDB_NOLOCK and never written by anyone,
+ * so pointers into the map stay valid for the life of the environment, not
+ * just of a transaction: field length arrays are handed out for the life of
+ * the fh_index, document ids for the life of the reader. Every value read
+ * from the map is bounds-checked; anything inconsistent is FH_ECORRUPT.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+#include "fahras/err.h"
+
+#define FH_DOC_MAX_RAW ((size_t)1 << 30) /* largest stored document we decompress */
+#define FH_POSTINGS_CACHE 16             /* freed iterators a reader keeps for reuse */
+
+struct fh_index {
+    MDB_env *env;
+    MDB_dbi dbi[FH_DB_COUNT];
+    fh_index_meta meta;
+    const uint32_t *lens[FH_MAX_FIELDS];
+    uint32_t *lens_owned[FH_MAX_FIELDS]; /* heap copies when the map is misaligned */
+    uint64_t id;
+};
+
+struct fh_reader {
+    fh_index *ix;
+    MDB_txn *txn;
+    MDB_cursor *terms_cur;
+    ZSTD_DCtx *zd;
+    fh_postings *cache; /* freed iterators, linked through next_free */
+    unsigned n_cache;
+};
+
+struct fh_postings {
+    fh_reader *r;
+    fh_postings *next_free;
+    unsigned nf;
+    uint32_t docid; /* current document, FH_DOC_END when exhausted */
+    uint32_t idx;   /* index of docid in docs[] */
+    uint32_t blk_n; /* documents decoded in docs[] */
+    uint32_t blk;   /* index of the decoded block */
+    uint32_t n_blocks;
+    uint32_t df;
+    uint32_t n_docs; /* of the index: every docid must be below it */
+    uint32_t term_id;
+    bool has_pos;
+    size_t skip_sz; /* bytes per skip entry */
+    const uint8_t *skip;
+    const uint8_t *data;
+    size_t data_len;
+    uint32_t term_max_tf[FH_MAX_FIELDS];
+
+    /* positions, fetched on first use */
+    const uint8_t *pos_val;
+    size_t pos_len;
+    uint32_t pos_blk;      /* block the cursor is in, UINT32_MAX for none */
+    uint32_t pos_idx;      /* document the cursor is at within pos_blk */
+    const uint8_t *pos_p, *pos_end;
+    uint32_t pos_have_blk; /* which document's positions posbuf holds */
+    uint32_t pos_have_idx;
+    uint32_t *posbuf;
+    size_t posbuf_cap;
+    size_t pos_off[FH_MAX_FIELDS + 1];
+
+    uint32_t docs[FH_BLOCK_DOCS];
+    uint32_t tfs[FH_BLOCK_DOCS * FH_MAX_FIELDS];
+};
+
+/* ------------------------------------------------------------------ open */
+
+static int get(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl, MDB_val *v)
+{
+    MDB_val key = {kl, (void *)(uintptr_t)k};
+    return fh_lmdb_err(mdb_get(txn, dbi, &key, v));
+}
+
+static int meta_get(MDB_txn *txn, MDB_dbi dbi, const char *k, MDB_val *v)
+{
+    int rc = get(txn, dbi, k, strlen(k), v);
+    return rc == FH_ENOTFOUND ? FH_ECORRUPT : rc;
+}
+
+static int meta_u32(MDB_txn *txn, MDB_dbi dbi, const char *k, uint32_t *out)
+{
+    MDB_val v;
+    int rc = meta_get(txn, dbi, k, &v);
+    if (rc)
+        return rc;
+    if (v.mv_size != 4)
+        return FH_ECORRUPT;
+    *out = fh_ld32le(v.mv_data);
+    return 0;
+}
+
+static int meta_u64(MDB_txn *txn, MDB_dbi dbi, const char *k, uint64_t *out)
+{
+    MDB_val v;
+    int rc = meta_get(txn, dbi, k, &v);
+    if (rc)
+        return rc;
+    if (v.mv_size != 8)
+        return FH_ECORRUPT;
+    *out = fh_ld64le(v.mv_data);
+    return 0;
+}
+
+static int meta_str(MDB_txn *txn, MDB_dbi dbi, const char *k, char *dst, size_t cap)
+{
+    MDB_val v;
+    int rc = meta_get(txn, dbi, k, &v);
+    if (rc)
+        return rc;
+    if (v.mv_size >= cap || memchr(v.mv_data, 0, v.mv_size))
+        return FH_ECORRUPT;
+    memcpy(dst, v.mv_data, v.mv_size);
+    dst[v.mv_size] = '\0';
+    return 0;
+}
+
+static int read_meta(fh_index *ix, MDB_txn *txn, const char *an, const char *av)
+{
+    MDB_dbi m = ix->dbi[FH_DB_META];
+    fh_index_meta *mt = &ix->meta;
+    int rc;
+    if ((rc = meta_u32(txn, m, "format_version", &mt->format_version)))
+        return rc;
+    if (mt->format_version != FH_FORMAT_VERSION)
+        return FH_EVERSION;
+    if ((rc = meta_str(txn, m, "analyzer_name", mt->analyzer_name, sizeof mt->analyzer_name)) ||
+        (rc = meta_str(txn, m, "analyzer_version", mt->analyzer_version,
+                       sizeof mt->analyzer_version)))
+        return rc;
+    if ((an && strcmp(an, mt->analyzer_name) != 0) || (av && strcmp(av, mt->analyzer_version) != 0))
+        return FH_EANALYZER;
+    uint32_t bd;
+    uint64_t bt;
+    if ((rc = meta_u32(txn, m, "n_docs", &mt->n_docs)) ||
+        (rc = meta_u32(txn, m, "block_docs", &bd)) ||
+        (rc = meta_u64(txn, m, "n_terms", &mt->n_terms)) ||
+        (rc = meta_u64(txn, m, "n_postings", &mt->n_postings)) ||
+        (rc = meta_u64(txn, m, "build_time", &bt)))
+        return rc;
+    if (bd != FH_BLOCK_DOCS || mt->n_docs == UINT32_MAX || mt->n_terms > UINT32_MAX)
+        return FH_ECORRUPT;
+    mt->build_time = (int64_t)bt;
+    MDB_val v;
+    if ((rc = meta_get(txn, m, "fields", &v)))
+        return rc;
+    const uint8_t *p = v.mv_data, *end = p + v.mv_size;
+    if (p >= end || *p == 0 || *p > FH_MAX_FIELDS)
+        return FH_ECORRUPT;
+    mt->n_fields = *p++;
+    for (unsigned f = 0; f < mt->n_fields; f++) {
+        if (p >= end)
+            return FH_ECORRUPT;
+        size_t nl = *p++;
+        if (nl == 0 || nl > FH_FIELD_NAME_MAX || (size_t)(end - p) < nl + 12 || memchr(p, 0, nl))
+            return FH_ECORRUPT;
+        memcpy(mt->field_names[f], p, nl);
+        mt->field_names[f][nl] = '\0';
+        p += nl;
+        uint32_t wb = fh_ld32le(p);
+        memcpy(&mt->field_weights[f], &wb, 4);
+        uint64_t ab = fh_ld64le(p + 4);
+        memcpy(&mt->avg_field_len[f], &ab, 8);
+        p += 12;
+        if (!isfinite(mt->field_weights[f]) || !isfinite(mt->avg_field_len[f]) ||
+            mt->field_weights[f] < 0 || mt->avg_field_len[f] < 0)
+            return FH_ECORRUPT;
+    }
+    if (p != end)
+        return FH_ECORRUPT;
+    return 0;
+}
+
+static int read_lengths(fh_index *ix, MDB_txn *txn)
+{
+    for (unsigned f = 0; f < ix->meta.n_fields; f++) {
+        uint8_t key[4];
+        fh_st32be(key, f);
+        MDB_val v;
+        int rc = get(txn, ix->dbi[FH_DB_LENGTHS], key, 4, &v);
+        if (rc)
+            return rc == FH_ENOTFOUND ? FH_ECORRUPT : rc;
+        if (v.mv_size != (size_t)ix->meta.n_docs * 4)
+            return FH_ECORRUPT;
+        if (((uintptr_t)v.mv_data & 3) == 0 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
+            ix->lens[f] = v.mv_data;
+            continue;
+        }
+        uint32_t *a = malloc(v.mv_size ? v.mv_size : 4);
+        if (!a)
+            return FH_ENOMEM;
+        for (size_t i = 0; i < ix->meta.n_docs; i++)
+            a[i] = fh_ld32le((const uint8_t *)v.mv_data + 4 * i);
+        ix->lens_owned[f] = a;
+        ix->lens[f] = a;
+    }
+    return 0;
+}
+
+static uint64_t stat_id(const struct stat *st)
+{
+    uint64_t k[4] = {(uint64_t)st->st_dev, (uint64_t)st->st_ino, (uint64_t)st->st_size,
+                     (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec};
+    uint64_t h = XXH3_64bits(k, sizeof k);
+    return h ? h : 1;
+}
+
+uint64_t fh_index_file_id(const char *dir)
+{
+    size_t dl = strlen(dir);
+    char *path = malloc(dl + sizeof FH_INDEX_FILE + 1);
+    if (!path)
+        return 0;
+    memcpy(path, dir, dl);
+    path[dl] = '/';
+    memcpy(path + dl + 1, FH_INDEX_FILE, sizeof FH_INDEX_FILE);
+    struct stat st;
+    int rc = stat(path, &st);
+    free(path);
+    return rc ? 0 : stat_id(&st);
+}
+
+uint64_t fh_index_id(const fh_index *ix)
+{
+    return ix->id;
+}
+
+void fh_index_close(fh_index *ix)
+{
+    if (!ix)
+        return;
+    if (ix->env)
+        mdb_env_close(ix->env);
+    for (unsigned f = 0; f < FH_MAX_FIELDS; f++)
+        free(ix->lens_owned[f]);
+    free(ix);
+}
+
+/* Open the environment at path and validate meta and lengths into ix. */
+static int index_setup(fh_index *ix, const char *path, const char *an, const char *av)
+{
+    struct stat st;
+    if (stat(path, &st))
+        return errno == ENOENT ? FH_ENOTFOUND : FH_EIO;
+    int lrc = mdb_env_create(&ix->env);
+    if (lrc) {
+        ix->env = NULL;
+        return fh_lmdb_err(lrc);
+    }
+    /* Map exactly the file: LMDB would otherwise map the writer's map size. */
+    size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+    size_t ms = ((size_t)st.st_size + ps - 1) / ps * ps;
+    if ((lrc = mdb_env_set_maxdbs(ix->env, FH_DB_COUNT)) ||
+        (lrc = mdb_env_set_mapsize(ix->env, ms ? ms : ps)) ||
+        (lrc = mdb_env_open(ix->env, path, MDB_RDONLY | MDB_NOLOCK | MDB_NOSUBDIR | MDB_NOTLS,
+                            0)))
+        return lrc == ENOENT ? FH_ENOTFOUND : lrc == MDB_INVALID ? FH_ECORRUPT : fh_lmdb_err(lrc);
+    int fd;
+    if (mdb_env_get_fd(ix->env, &fd) == 0 && fstat(fd, &st) == 0)
+        ix->id = stat_id(&st);
+    MDB_txn *txn;
+    if ((lrc = mdb_txn_begin(ix->env, NULL, MDB_RDONLY, &txn)))
+        return fh_lmdb_err(lrc);
+    int rc = 0;
+    for (int i = 0; i < FH_DB_COUNT && !rc; i++) {
+        lrc = mdb_dbi_open(txn, fh_db_names[i], 0, &ix->dbi[i]);
+        if (lrc)
+            rc = lrc == MDB_NOTFOUND ? FH_ECORRUPT : fh_lmdb_err(lrc);
+    }
+    if (rc || (rc = read_meta(ix, txn, an, av)) || (rc = read_lengths(ix, txn))) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    /* Commit (not abort) so the database handles outlive this transaction. */
+    lrc = mdb_txn_commit(txn);
+    return lrc ? fh_lmdb_err(lrc) : 0;
+}
+
+int fh_index_open(const char *dir, const char *expect_analyzer_name,
+                  const char *expect_analyzer_version, fh_index **out)
+{
+    *out = NULL;
+    if (!dir)
+        return FH_EINVAL;
+    size_t dl = strlen(dir);
+    char *path = malloc(dl + sizeof FH_INDEX_FILE + 1);
+    fh_index *ix = calloc(1, sizeof *ix);
+    int rc = FH_ENOMEM;
+    if (path && ix) {
+        memcpy(path, dir, dl);
+        path[dl] = '/';
+        memcpy(path + dl + 1, FH_INDEX_FILE, sizeof FH_INDEX_FILE);
+        rc = index_setup(ix, path, expect_analyzer_name, expect_analyzer_version);
+    }
+    free(path);
+    if (rc) {
+        fh_index_close(ix);
+        return rc;
+    }
+    *out = ix;
+    return 0;
+}
+
+const fh_index_meta *fh_index_get_meta(const fh_index *ix)
+{
+    return &ix->meta;
+}
+
+const uint32_t *fh_index_field_lengths(const fh_index *ix, unsigned field)
+{
+    return field < ix->meta.n_fields ? ix->lens[field] : NULL;
+}
+
+/* ---------------------------------------------------------------- reader */
+
+int fh_reader_open(fh_index *ix, fh_reader **out)
+{
+    *out = NULL;
+    fh_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return FH_ENOMEM;
+    r->ix = ix;
+    int lrc = mdb_txn_begin(ix->env, NULL, MDB_RDONLY, &r->txn);
+    if (lrc) {
+        free(r);
+        return fh_lmdb_err(lrc);
+    }
+    lrc = mdb_cursor_open(r->txn, ix->dbi[FH_DB_TERMS], &r->terms_cur);
+    if (lrc) {
+        mdb_txn_abort(r->txn);
+        free(r);
+        return fh_lmdb_err(lrc);
+    }
+    *out = r;
+    return 0;
+}
+
+static void postings_destroy(fh_postings *p)
+{
+    free(p->posbuf);
+    free(p);
+}
+
+void fh_reader_close(fh_reader *r)
+{
+    if (!r)
+        return;
+    while (r->cache) {
+        fh_postings *p = r->cache;
+        r->cache = p->next_free;
+        postings_destroy(p);
+    }
+    mdb_cursor_close(r->terms_cur);
+    mdb_txn_abort(r->txn);
+    ZSTD_freeDCtx(r->zd);
+    free(r);
+}
+
+/* ----------------------------------------------------------------- terms */
+
+static int term_lookup(fh_reader *r, const char *term, size_t len, fh_dict_entry *d)
+{
+    if (!term || len == 0 || len > FH_MAX_KEY)
+        return len > FH_MAX_KEY ? FH_ENOTFOUND : FH_EINVAL;
+    MDB_val v;
+    int rc = get(r->txn, r->ix->dbi[FH_DB_TERMS], term, len, &v);
+    if (rc)
+        return rc;
+    return fh_dict_decode(v.mv_data, v.mv_size, r->ix->meta.n_fields, r->ix->meta.n_terms, d);
+}
+
+int fh_term_get(fh_reader *r, const char *term, size_t len, fh_term_info *out)
+{
+    fh_dict_entry d;
+    int rc = term_lookup(r, term, len, &d);
+    if (rc)
+        return rc;
+    *out = d.ti;
+    return 0;
+}
+
+int fh_term_prefix(fh_reader *r, const char *prefix, size_t len, size_t max, fh_term_cb cb,
+                   void *ctx)
+{
+    if ((!prefix && len) || len > FH_MAX_KEY || !cb)
+        return FH_EINVAL;
+    MDB_val k = {len, (void *)(uintptr_t)prefix}, v;
+    int lrc = mdb_cursor_get(r->terms_cur, &k, &v, len ? MDB_SET_RANGE : MDB_FIRST);
+    for (size_t n = 0; n < max; n++) {
+        if (lrc == MDB_NOTFOUND)
+            return 0;
+        if (lrc)
+            return fh_lmdb_err(lrc);
+        if (k.mv_size < len || memcmp(k.mv_data, prefix, len) != 0)
+            return 0;
+        fh_dict_entry d;
+        int rc = fh_dict_decode(v.mv_data, v.mv_size, r->ix->meta.n_fields, r->ix->meta.n_terms,
+                                &d);
+        if (rc)
+            return rc;
+        rc = cb(ctx, k.mv_data, k.mv_size, &d.ti);
+        if (rc)
+            return rc;
+        lrc = mdb_cursor_get(r->terms_cur, &k, &v, MDB_NEXT);
+    }
+    return 0;
+}
+
+/* -------------------------------------------------------------- postings */
+
+static inline uint32_t skip_last(const fh_postings *p, uint32_t b)
+{
+    return fh_ld32le(p->skip + (size_t)b * p->skip_sz);
+}
+
+static inline uint32_t skip_end(const fh_postings *p, uint32_t b)
+{
+    return fh_ld32le(p->skip + (size_t)b * p->skip_sz + 4);
+}
+
+static int corrupt(fh_postings *p)
+{
+    p->docid = FH_DOC_END;
+    p->blk_n = 0;
+    return FH_ECORRUPT;
+}
+
+static int decode_block(fh_postings *p, uint32_t b)
+{
+    uint32_t start = b ? skip_end(p, b - 1) : 0, end = skip_end(p, b);
+    if (start > end || end > p->data_len)
+        return corrupt(p);
+    uint32_t n = (b + 1 == p->n_blocks) ? p->df - FH_BLOCK_DOCS * b : FH_BLOCK_DOCS;
+    uint32_t base = 0;
+    if (b) {
+        uint32_t pl = skip_last(p, b - 1);
+        if (pl >= p->n_docs)
+            return corrupt(p);
+        base = pl + 1;
+    }
+    if (fh_block_decode(p->data + start, end - start, p->data_len - end, base, n, p->nf, p->docs,
+                        p->tfs))
+        return corrupt(p);
+    if (p->docs[n - 1] != skip_last(p, b) || p->docs[n - 1] >= p->n_docs)
+        return corrupt(p);
+    p->blk = b;
+    p->blk_n = n;
+    p->idx = 0;
+    p->docid = p->docs[0];
+    return 0;
+}
+
+/* First block >= from whose last docid is >= target; n_blocks if none.
+ * Galloping, then binary search: O(log distance). */
+static uint32_t find_block(const fh_postings *p, uint32_t from, uint32_t target)
+{
+    uint32_t n = p->n_blocks, lo = from, hi = n, step = 1;
+    while (lo < n) {
+        uint32_t probe = lo + step - 1;
+        if (probe >= n || probe < lo)
+            break;
+        if (skip_last(p, probe) >= target) {
+            hi = probe;
+            break;
+        }
+        lo = probe + 1;
+        step = step < (1u << 30) ? step * 2 : step;
+    }
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (skip_last(p, mid) >= target)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static int postings_init(fh_postings *p, fh_reader *r, const char *term, size_t len)
+{
+    fh_dict_entry d;
+    int rc = term_lookup(r, term, len, &d);
+    if (rc)
+        return rc;
+    const fh_index *ix = r->ix;
+    p->r = r;
+    p->nf = ix->meta.n_fields;
+    p->n_docs = ix->meta.n_docs;
+    p->df = d.ti.df;
+    p->term_id = d.term_id;
+    p->has_pos = (d.flags & FH_TERM_HAS_POS) != 0;
+    p->n_blocks = (uint32_t)(((uint64_t)d.ti.df + FH_BLOCK_DOCS - 1) / FH_BLOCK_DOCS);
+    p->skip_sz = FH_SKIP_ENTRY(p->nf);
+    memcpy(p->term_max_tf, d.ti.max_tf, sizeof p->term_max_tf);
+    const uint8_t *blob = d.blob;
+    size_t blen = d.blob_len;
+    if (!(d.flags & FH_TERM_INLINE)) {
+        uint8_t key[4];
+        fh_st32be(key, d.term_id);
+        MDB_val v;
+        rc = get(r->txn, ix->dbi[FH_DB_POSTINGS], key, 4, &v);
+        if (rc)
+            return rc == FH_ENOTFOUND ? FH_ECORRUPT : rc;
+        blob = v.mv_data;
+        blen = v.mv_size;
+    }
+    size_t sk = (size_t)p->n_blocks * p->skip_sz;
+    if (blen < sk || blen - sk > UINT32_MAX)
+        return FH_ECORRUPT;
+    p->skip = blob;
+    p->data = blob + sk;
+    p->data_len = blen - sk;
+    p->pos_val = NULL;
+    p->pos_len = 0;
+    p->pos_blk = UINT32_MAX;
+    p->pos_have_blk = UINT32_MAX;
+    return decode_block(p, 0);
+}
+
+int fh_postings_open(fh_reader *r, const char *term, size_t len, fh_postings **out)
+{
+    *out = NULL;
+    fh_postings *p = r->cache;
+    if (p) {
+        r->cache = p->next_free;
+        r->n_cache--;
+    } else {
+        p = malloc(sizeof *p);
+        if (!p)
+            return FH_ENOMEM;
+        p->posbuf = NULL;
+        p->posbuf_cap = 0;
+    }
+    p->next_free = NULL;
+    int rc = postings_init(p, r, term, len);
+    if (rc) {
+        p->r = r;
+        fh_postings_free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+void fh_postings_free(fh_postings *p)
+{
+    if (!p)
+        return;
+    fh_reader *r = p->r;
+    if (r && r->n_cache < FH_POSTINGS_CACHE) {
+        p->next_free = r->cache;
+        r->cache = p;
+        r->n_cache++;
+        return;
+    }
+    postings_destroy(p);
+}
+
+uint32_t fh_postings_docid(const fh_postings *p)
+{
+    return p->docid;
+}
+
+int fh_postings_next(fh_postings *p)
+{
+    if (p->docid == FH_DOC_END)
+        return 0;
+    if (++p->idx < p->blk_n) {
+        p->docid = p->docs[p->idx];
+        return 0;
+    }
+    if (p->blk + 1 >= p->n_blocks) {
+        p->docid = FH_DOC_END;
+        return 0;
+    }
+    return decode_block(p, p->blk + 1);
+}
+
+int fh_postings_seek(fh_postings *p, uint32_t target)
+{
+    if (p->docid >= target)
+        return 0;
+    if (target > p->docs[p->blk_n - 1]) {
+        uint32_t b = find_block(p, p->blk + 1, target);
+        if (b >= p->n_blocks) {
+            p->docid = FH_DOC_END;
+            return 0;
+        }
+        int rc = decode_block(p, b);
+        if (rc)
+            return rc;
+        if (p->docid >= target)
+            return 0;
+    }
+    /* The block's last docid is >= target: binary search docs[idx+1 ..]. */
+    uint32_t lo = p->idx + 1, hi = p->blk_n - 1;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (p->docs[mid] >= target)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    p->idx = lo;
+    p->docid = p->docs[lo];
+    return 0;
+}
+
+const uint32_t *fh_postings_tfs(const fh_postings *p)
+{
+    return p->tfs + (size_t)p->idx * p->nf;
+}
+
+int fh_postings_block_bound(fh_postings *p, uint32_t target, fh_block_bound *out)
+{
+    uint32_t from = 0;
+    if (p->blk_n && p->blk > 0 && skip_last(p, p->blk - 1) < target)
+        from = p->blk;
+    uint32_t b = find_block(p, from, target);
+    memset(out, 0, sizeof *out);
+    if (b >= p->n_blocks) {
+        out->last_docid = FH_DOC_END;
+        return 0;
+    }
+    const uint8_t *e = p->skip + (size_t)b * p->skip_sz;
+    out->last_docid = fh_ld32le(e);
+    for (unsigned f = 0; f < p->nf; f++) {
+        uint32_t mt = fh_ld16le(e + 8 + 2 * f);
+        out->max_tf[f] = mt == 0xffff ? p->term_max_tf[f] : mt;
+        out->min_len[f] = fh_ld16le(e + 8 + 2 * p->nf + 2 * f);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- positions */
+
+static int pos_seek_block(fh_postings *p, uint32_t b)
+{
+    if (!p->pos_val) {
+        uint8_t key[4];
+        fh_st32be(key, p->term_id);
+        MDB_val v;
+        int rc = get(p->r->txn, p->r->ix->dbi[FH_DB_POSITIONS], key, 4, &v);
+        if (rc)
+            return rc == FH_ENOTFOUND ? FH_ECORRUPT : rc;
+        if (v.mv_size < (size_t)p->n_blocks * 4)
+            return FH_ECORRUPT;
+        p->pos_val = v.mv_data;
+        p->pos_len = v.mv_size;
+    }
+    size_t tab = (size_t)p->n_blocks * 4, dlen = p->pos_len - tab;
+    size_t s = fh_ld32le(p->pos_val + 4 * (size_t)b);
+    size_t e = b + 1 < p->n_blocks ? fh_ld32le(p->pos_val + 4 * ((size_t)b + 1)) : dlen;
+    if (s > e || e > dlen)
+        return FH_ECORRUPT;
+    p->pos_p = p->pos_val + tab + s;
+    p->pos_end = p->pos_val + tab + e;
+    p->pos_blk = b;
+    p->pos_idx = 0;
+    return 0;
+}
+
+static inline uint64_t doc_tf_sum(const fh_postings *p, uint32_t idx)
+{
+    uint64_t s = 0;
+    const uint32_t *t = p->tfs + (size_t)idx * p->nf;
+    for (unsigned f = 0; f < p->nf; f++)
+        s += t[f];
+    return s;
+}
+
+int fh_postings_positions(fh_postings *p, unsigned field, const uint32_t **pos, size_t *n)
+{
+    *pos = NULL;
+    *n = 0;
+    if (field >= p->nf || p->docid == FH_DOC_END)
+        return FH_EINVAL;
+    if (!p->has_pos)
+        return 0;
+    int rc;
+    if (p->pos_have_blk != p->blk || p->pos_have_idx != p->idx) {
+        if (p->pos_blk != p->blk || p->pos_idx > p->idx) {
+            p->pos_have_blk = UINT32_MAX;
+            if ((rc = pos_seek_block(p, p->blk)))
+                return rc;
+        }
+        while (p->pos_idx < p->idx) {
+            uint64_t s = doc_tf_sum(p, p->pos_idx);
+            if (s > (size_t)(p->pos_end - p->pos_p))
+                return FH_ECORRUPT;
+            if ((rc = fh_positions_skip(&p->pos_p, p->pos_end, (size_t)s)))
+                return rc;
+            p->pos_idx++;
+        }
+        uint64_t total = doc_tf_sum(p, p->idx);
+        if (total > (size_t)(p->pos_end - p->pos_p)) /* each position takes a byte at least */
+            return FH_ECORRUPT;
+        if (total > p->posbuf_cap) {
+            size_t nc = p->posbuf_cap ? p->posbuf_cap : 64;
+            while (nc < total)
+                nc *= 2;
+            uint32_t *nb = realloc(p->posbuf, nc * sizeof *nb);
+            if (!nb)
+                return FH_ENOMEM;
+            p->posbuf = nb;
+            p->posbuf_cap = nc;
+        }
+        const uint32_t *t = p->tfs + (size_t)p->idx * p->nf;
+        size_t k = 0;
+        for (unsigned f = 0; f < p->nf; f++) {
+            p->pos_off[f] = k;
+            if ((rc = fh_positions_decode(&p->pos_p, p->pos_end, p->posbuf + k, t[f])))
+                return rc;
+            k += t[f];
+        }
+        p->pos_off[p->nf] = k;
+        p->pos_idx = p->idx + 1;
+        p->pos_have_blk = p->blk;
+        p->pos_have_idx = p->idx;
+    }
+    *pos = p->posbuf + p->pos_off[field];
+    *n = p->pos_off[field + 1] - p->pos_off[field];
+    return 0;
+}
+
+/* ------------------------------------------------------------- documents */
+
+static int doc_value(fh_reader *r, uint32_t docid, const uint8_t **p, const uint8_t **end,
+                     unsigned *flags, const uint8_t **id, size_t *id_len)
+{
+    if (docid >= r->ix->meta.n_docs)
+        return FH_ENOTFOUND;
+    uint8_t key[4];
+    fh_st32be(key, docid);
+    MDB_val v;
+    int rc = get(r->txn, r->ix->dbi[FH_DB_DOCS], key, 4, &v);
+    if (rc)
+        return rc == FH_ENOTFOUND ? FH_ECORRUPT : rc;
+    const uint8_t *s = v.mv_data, *e = s + v.mv_size;
+    if (s >= e || (*s & ~FH_DOC_ZSTD))
+        return FH_ECORRUPT;
+    *flags = *s++;
+    uint32_t il;
+    if ((rc = fh_varint_get32(&s, e, &il)))
+        return rc;
+    if (il == 0 || il > (size_t)(e - s))
+        return FH_ECORRUPT;
+    *id = s;
+    *id_len = il;
+    *p = s + il;
+    *end = e;
+    return 0;
+}
+
+int fh_doc_get(fh_reader *r, uint32_t docid, fh_buf *out)
+{
+    const uint8_t *p, *end, *id;
+    unsigned flags;
+    size_t il;
+    int rc = doc_value(r, docid, &p, &end, &flags, &id, &il);
+    if (rc)
+        return rc;
+    if (!(flags & FH_DOC_ZSTD))
+        return fh_buf_add(out, p, (size_t)(end - p));
+    uint64_t raw;
+    if ((rc = fh_varint_get(&p, end, &raw)))
+        return rc;
+    if (raw > FH_DOC_MAX_RAW)
+        return FH_ECORRUPT;
+    if (!r->zd && !(r->zd = ZSTD_createDCtx()))
+        return FH_ENOMEM;
+    if ((rc = fh_buf_reserve(out, (size_t)raw)))
+        return rc;
+    size_t got = ZSTD_decompressDCtx(r->zd, out->data + out->len, (size_t)raw, p,
+                                     (size_t)(end - p));
+    if (ZSTD_isError(got) || got != raw) {
+        out->data[out->len] = '\0';
+        return FH_ECORRUPT;
+    }
+    out->len += got;
+    out->data[out->len] = '\0';
+    return 0;
+}
+
+int fh_doc_ext_id(fh_reader *r, uint32_t docid, const char **id, size_t *len)
+{
+    const uint8_t *p, *end, *s;
+    unsigned flags;
+    int rc = doc_value(r, docid, &p, &end, &flags, &s, len);
+    if (rc)
+        return rc;
+    *id = (const char *)s;
+    return 0;
+}
+
+int fh_doc_lookup(fh_reader *r, const char *ext_id, size_t len, uint32_t *docid)
+{
+    if (!ext_id || len == 0)
+        return FH_EINVAL;
+    if (len > FH_MAX_KEY)
+        return FH_ENOTFOUND;
+    MDB_val v;
+    int rc = get(r->txn, r->ix->dbi[FH_DB_IDS], ext_id, len, &v);
+    if (rc)
+        return rc;
+    if (v.mv_size != 4)
+        return FH_ECORRUPT;
+    uint32_t d = fh_ld32le(v.mv_data);
+    if (d >= r->ix->meta.n_docs)
+        return FH_ECORRUPT;
+    *docid = d;
+    return 0;
+}

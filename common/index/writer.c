@@ -1,0 +1,776 @@
+/* writer.c — builds an index in DIR/.build-<pid>-<seq>.mdb and publishes it
+ * atomically as DIR/index.mdb (index.h, docs/FORMAT.md).
+ *
+ * Everything is written with MDB_APPEND in key order, in transactions of at
+ * most FH_TXN_CHUNK bytes (committed without fsync: the file is private
+ * until the rename), growing the map between transactions so MDB_MAP_FULL
+ * never strikes. Publishing is: final commit, fsync of the file, rename(2)
+ * over index.mdb, fsync of the directory. Until the rename nothing a reader
+ * can open has changed; a crash leaves only a .build-* file that the next
+ * writer removes once its pid is dead.
+ */
+#include "internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <math.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "fahras/err.h"
+
+#define FH_TXN_CHUNK ((size_t)256 << 20)   /* bytes written per write transaction */
+#define FH_MAP_DEFAULT ((size_t)1 << 30)   /* initial map size; grown on demand */
+#define FH_ZSTD_MIN 96u                     /* shorter documents are stored raw */
+#define FH_ZSTD_LEVEL 3
+#define FH_BUF_MAX ((size_t)UINT32_MAX)     /* per-term buffers: offsets are u32 */
+
+struct id_ref {
+    size_t off; /* into id_arena */
+    uint32_t len;
+    uint32_t docid;
+    const char *p; /* set at commit, once the arena stops moving */
+};
+
+struct fh_index_writer {
+    char *build;     /* DIR/.build-<pid>-<seq>.mdb */
+    char *lock;      /* build + "-lock" */
+    char *final;     /* DIR/index.mdb */
+    char *dir;
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi[FH_DB_COUNT];
+    size_t mapsize, used, psize, txn_bytes;
+    int err; /* sticky: once set, every call fails with it */
+
+    unsigned nf;
+    char analyzer_name[64];
+    char analyzer_version[16];
+    char field_names[FH_MAX_FIELDS][FH_FIELD_NAME_MAX + 1];
+    float weights[FH_MAX_FIELDS];
+
+    uint32_t n_docs;
+    uint32_t *lens[FH_MAX_FIELDS];
+    size_t lens_cap;
+    uint64_t sum_len[FH_MAX_FIELDS];
+    fh_buf id_arena;
+    struct id_ref *ids;
+    size_t ids_cap;
+    ZSTD_CCtx *zc;
+    fh_buf scratch;
+
+    bool in_term, have_prev;
+    uint8_t term[FH_MAX_KEY];
+    size_t term_len;
+    uint8_t prev[FH_MAX_KEY];
+    size_t prev_len;
+    uint64_t n_terms, n_postings;
+    fh_term_info ti;
+    bool has_last;
+    uint32_t last_doc;
+    int pos_mode; /* -1 undecided, 0 no positions, 1 positions */
+    size_t blk_n;
+    uint32_t blk_base;
+    uint32_t blk_docs[FH_BLOCK_DOCS];
+    uint32_t blk_tfs[FH_BLOCK_DOCS * FH_MAX_FIELDS];
+    uint32_t blk_max[FH_MAX_FIELDS], blk_min[FH_MAX_FIELDS];
+    fh_buf skip, data, pos_offs, pos_data;
+};
+
+static atomic_uint build_seq;
+
+static char *path_join(const char *dir, const char *name)
+{
+    size_t a = strlen(dir), b = strlen(name);
+    char *p = malloc(a + b + 2);
+    if (!p)
+        return NULL;
+    memcpy(p, dir, a);
+    p[a] = '/';
+    memcpy(p + a + 1, name, b + 1);
+    return p;
+}
+
+static int fsync_path(const char *path, int flags)
+{
+    int fd = open(path, flags | O_CLOEXEC);
+    if (fd < 0)
+        return FH_EIO;
+    int rc = fsync(fd) ? FH_EIO : 0;
+    close(fd);
+    return rc;
+}
+
+/* Remove .build-<pid>* files whose process no longer exists. */
+static void remove_stale_builds(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, ".build-", 7) != 0)
+            continue;
+        char *endp;
+        errno = 0;
+        long pid = strtol(e->d_name + 7, &endp, 10);
+        if (errno || pid <= 0 || pid > INT32_MAX || endp == e->d_name + 7 || *endp != '-')
+            continue;
+        if ((pid_t)pid == getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
+static int set_err(fh_index_writer *w, int rc)
+{
+    if (rc && !w->err)
+        w->err = rc;
+    return rc;
+}
+
+static int txn_begin(fh_index_writer *w)
+{
+    int rc = mdb_txn_begin(w->env, NULL, 0, &w->txn);
+    if (rc) {
+        w->txn = NULL;
+        return fh_lmdb_err(rc);
+    }
+    w->txn_bytes = 0;
+    return 0;
+}
+
+static int txn_commit(fh_index_writer *w)
+{
+    int rc = mdb_txn_commit(w->txn);
+    w->txn = NULL;
+    if (rc)
+        return fh_lmdb_err(rc);
+    MDB_envinfo info;
+    mdb_env_info(w->env, &info);
+    w->used = ((size_t)info.me_last_pgno + 1) * w->psize;
+    return 0;
+}
+
+/* Make sure a value of vlen bytes can be written in the current transaction
+ * without MDB_MAP_FULL: commit the transaction when it is big, grow the map
+ * when the remaining room is less than twice what may still be written. */
+static int make_room(fh_index_writer *w, size_t vlen)
+{
+    size_t est = vlen + vlen / 16 + 4 * w->psize;
+    bool chunk_full = w->txn_bytes && w->txn_bytes + est > FH_TXN_CHUNK;
+    bool tight = w->used + 2 * (w->txn_bytes + est) + ((size_t)16 << 20) > w->mapsize;
+    if (!chunk_full && !tight) {
+        w->txn_bytes += est;
+        return 0;
+    }
+    int rc = txn_commit(w);
+    if (rc)
+        return rc;
+    if (w->used + 2 * est + ((size_t)64 << 20) > w->mapsize) {
+        size_t ns = w->mapsize * 2;
+        size_t min = w->used + 4 * est + ((size_t)256 << 20);
+        if (ns < min)
+            ns = min;
+        ns = (ns + w->psize - 1) / w->psize * w->psize;
+        rc = mdb_env_set_mapsize(w->env, ns);
+        if (rc)
+            return fh_lmdb_err(rc);
+        w->mapsize = ns;
+    }
+    rc = txn_begin(w);
+    if (rc)
+        return rc;
+    w->txn_bytes = est;
+    return 0;
+}
+
+/* mdb_put with MDB_RESERVE: *dst receives where to write vlen bytes. */
+static int put_reserve(fh_index_writer *w, enum fh_db db, const void *key, size_t klen,
+                       size_t vlen, unsigned flags, void **dst)
+{
+    int rc = make_room(w, vlen + klen);
+    if (rc)
+        return rc;
+    MDB_val k = {klen, (void *)(uintptr_t)key}, v = {vlen, NULL};
+    rc = mdb_put(w->txn, w->dbi[db], &k, &v, flags | MDB_RESERVE);
+    if (rc)
+        return fh_lmdb_err(rc);
+    *dst = v.mv_data;
+    return 0;
+}
+
+static int put(fh_index_writer *w, enum fh_db db, const void *key, size_t klen, const void *val,
+               size_t vlen, unsigned flags)
+{
+    void *dst;
+    int rc = put_reserve(w, db, key, klen, vlen, flags, &dst);
+    if (rc)
+        return rc;
+    if (vlen)
+        memcpy(dst, val, vlen);
+    return 0;
+}
+
+static int check_info(const fh_index_build_info *info)
+{
+    if (!info || !info->analyzer_name || !info->analyzer_version)
+        return FH_EINVAL;
+    size_t an = strlen(info->analyzer_name);
+    if (an == 0 || an > 63 || strlen(info->analyzer_version) > 15)
+        return FH_EINVAL;
+    if (info->n_fields == 0 || info->n_fields > FH_MAX_FIELDS)
+        return FH_EINVAL;
+    for (unsigned f = 0; f < info->n_fields; f++) {
+        if (!info->field_names[f])
+            return FH_EINVAL;
+        size_t n = strlen(info->field_names[f]);
+        if (n == 0 || n > FH_FIELD_NAME_MAX)
+            return FH_EINVAL;
+        if (!isfinite(info->field_weights[f]) || info->field_weights[f] < 0)
+            return FH_EINVAL;
+        for (unsigned g = 0; g < f; g++)
+            if (strcmp(info->field_names[f], info->field_names[g]) == 0)
+                return FH_EINVAL;
+    }
+    return 0;
+}
+
+static void writer_free(fh_index_writer *w, bool remove_build)
+{
+    if (w->txn)
+        mdb_txn_abort(w->txn);
+    if (w->env)
+        mdb_env_close(w->env);
+    if (remove_build) {
+        if (w->build)
+            unlink(w->build);
+        if (w->lock)
+            unlink(w->lock);
+    }
+    free(w->build);
+    free(w->lock);
+    free(w->final);
+    free(w->dir);
+    for (unsigned f = 0; f < FH_MAX_FIELDS; f++)
+        free(w->lens[f]);
+    fh_buf_free(&w->id_arena);
+    free(w->ids);
+    ZSTD_freeCCtx(w->zc);
+    fh_buf_free(&w->scratch);
+    fh_buf_free(&w->skip);
+    fh_buf_free(&w->data);
+    fh_buf_free(&w->pos_offs);
+    fh_buf_free(&w->pos_data);
+    free(w);
+}
+
+/* Create the build file and its LMDB environment with every database. */
+static int writer_setup(fh_index_writer *w, const char *dir, const fh_index_build_info *info)
+{
+    int rc = FH_ENOMEM;
+    w->dir = strdup(dir);
+    w->final = path_join(dir, FH_INDEX_FILE);
+    if (!w->dir || !w->final)
+        return rc;
+    for (int tries = 0;; tries++) {
+        char name[64];
+        snprintf(name, sizeof name, ".build-%ld-%u.mdb", (long)getpid(),
+                 atomic_fetch_add(&build_seq, 1u));
+        free(w->build);
+        w->build = path_join(dir, name);
+        if (!w->build)
+            return rc;
+        int fd = open(w->build, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            close(fd);
+            break;
+        }
+        if (errno != EEXIST || tries > 100) {
+            free(w->build);
+            w->build = NULL;
+            return FH_EIO;
+        }
+    }
+    size_t bl = strlen(w->build);
+    w->lock = malloc(bl + 6);
+    if (!w->lock)
+        return rc;
+    memcpy(w->lock, w->build, bl);
+    memcpy(w->lock + bl, "-lock", 6);
+
+    if ((rc = mdb_env_create(&w->env))) {
+        w->env = NULL;
+        return fh_lmdb_err(rc);
+    }
+    w->mapsize = info->map_size_hint ? info->map_size_hint : FH_MAP_DEFAULT;
+    if (w->mapsize < ((size_t)1 << 20))
+        w->mapsize = (size_t)1 << 20;
+    if ((rc = mdb_env_set_maxdbs(w->env, FH_DB_COUNT)) ||
+        (rc = mdb_env_set_mapsize(w->env, w->mapsize)) ||
+        (rc = mdb_env_open(w->env, w->build, MDB_NOSUBDIR | MDB_NOSYNC | MDB_NOMETASYNC, 0644))) {
+        return fh_lmdb_err(rc);
+    }
+    MDB_stat st;
+    mdb_env_stat(w->env, &st);
+    w->psize = st.ms_psize;
+    if ((rc = txn_begin(w)))
+        return rc;
+    for (int i = 0; i < FH_DB_COUNT; i++) {
+        int lrc = mdb_dbi_open(w->txn, fh_db_names[i], MDB_CREATE, &w->dbi[i]);
+        if (lrc) {
+            return fh_lmdb_err(lrc);
+        }
+    }
+    if ((rc = txn_commit(w)) || (rc = txn_begin(w)))
+        return rc;
+    w->zc = ZSTD_createCCtx();
+    if (!w->zc) {
+        return FH_ENOMEM;
+    }
+    return 0;
+}
+
+int fh_index_writer_open(const char *dir, const fh_index_build_info *info, fh_index_writer **out)
+{
+    *out = NULL;
+    if (!dir || !*dir)
+        return FH_EINVAL;
+    int rc = check_info(info);
+    if (rc)
+        return rc;
+    if (mkdir(dir, 0777) && errno != EEXIST)
+        return FH_EIO;
+    remove_stale_builds(dir);
+
+    fh_index_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return FH_ENOMEM;
+    fh_buf_init(&w->id_arena, SIZE_MAX / 2);
+    fh_buf_init(&w->scratch, SIZE_MAX / 2);
+    fh_buf_init(&w->skip, FH_BUF_MAX);
+    fh_buf_init(&w->data, FH_BUF_MAX);
+    fh_buf_init(&w->pos_offs, FH_BUF_MAX);
+    fh_buf_init(&w->pos_data, FH_BUF_MAX);
+    w->nf = info->n_fields;
+    memcpy(w->analyzer_name, info->analyzer_name, strlen(info->analyzer_name) + 1);
+    memcpy(w->analyzer_version, info->analyzer_version, strlen(info->analyzer_version) + 1);
+    for (unsigned f = 0; f < w->nf; f++) {
+        memcpy(w->field_names[f], info->field_names[f], strlen(info->field_names[f]) + 1);
+        w->weights[f] = info->field_weights[f];
+    }
+
+    if ((rc = writer_setup(w, dir, info))) {
+        writer_free(w, true);
+        return rc;
+    }
+    *out = w;
+    return 0;
+}
+
+int fh_index_writer_add_doc(fh_index_writer *w, uint32_t docid, const char *ext_id,
+                            size_t ext_id_len, const uint32_t *field_lens, const char *stored,
+                            size_t stored_len)
+{
+    if (w->err)
+        return w->err;
+    if (docid != w->n_docs || docid >= UINT32_MAX - 1 || !ext_id || ext_id_len == 0 ||
+        ext_id_len > FH_MAX_KEY || !field_lens || (!stored && stored_len))
+        return FH_EINVAL;
+    if (stored_len > UINT32_MAX)
+        return FH_ELIMIT;
+    int rc = 0;
+    if (w->n_docs == w->lens_cap) {
+        size_t nc = w->lens_cap ? w->lens_cap * 2 : 1024;
+        for (unsigned f = 0; f < w->nf; f++) {
+            uint32_t *p = realloc(w->lens[f], nc * sizeof *p);
+            if (!p)
+                return FH_ENOMEM;
+            w->lens[f] = p;
+        }
+        struct id_ref *ids = realloc(w->ids, nc * sizeof *ids);
+        if (!ids)
+            return FH_ENOMEM;
+        w->ids = ids;
+        w->lens_cap = nc;
+    }
+    size_t id_off = w->id_arena.len;
+    if ((rc = fh_buf_add(&w->id_arena, ext_id, ext_id_len)))
+        return rc;
+
+    /* Stored value: flags, varint id length, id, then the JSON raw or as
+     * varint raw length + zstd frame. */
+    uint8_t head[1 + 2 * FH_VARINT_MAX + FH_MAX_KEY];
+    size_t hl = 1;
+    head[0] = 0;
+    hl += fh_varint_put(head + hl, ext_id_len);
+    memcpy(head + hl, ext_id, ext_id_len);
+    hl += ext_id_len;
+    const void *body = stored;
+    size_t body_len = stored_len;
+    if (stored_len >= FH_ZSTD_MIN) {
+        size_t bound = ZSTD_compressBound(stored_len);
+        fh_buf_reset(&w->scratch);
+        if ((rc = fh_buf_reserve(&w->scratch, bound)))
+            goto out;
+        size_t cs = ZSTD_compressCCtx(w->zc, w->scratch.data, bound, stored, stored_len,
+                                      FH_ZSTD_LEVEL);
+        if (!ZSTD_isError(cs) && cs + 5 < stored_len) {
+            head[0] = FH_DOC_ZSTD;
+            hl += fh_varint_put(head + hl, stored_len);
+            body = w->scratch.data;
+            body_len = cs;
+        }
+    }
+    uint8_t key[4];
+    fh_st32be(key, docid);
+    void *dst;
+    if ((rc = put_reserve(w, FH_DB_DOCS, key, 4, hl + body_len, MDB_APPEND, &dst)))
+        goto out;
+    memcpy(dst, head, hl);
+    if (body_len)
+        memcpy((uint8_t *)dst + hl, body, body_len);
+
+    for (unsigned f = 0; f < w->nf; f++) {
+        w->lens[f][docid] = field_lens[f];
+        w->sum_len[f] += field_lens[f];
+    }
+    w->ids[docid] = (struct id_ref){.off = id_off, .len = (uint32_t)ext_id_len, .docid = docid};
+    w->n_docs++;
+out:
+    if (rc) {
+        w->id_arena.len = id_off;
+        if (rc != FH_EINVAL)
+            set_err(w, rc);
+    }
+    return rc;
+}
+
+/* memcmp order, a prefix sorting before its extensions (LMDB's default). */
+static int key_cmp(const void *a, size_t al, const void *b, size_t bl)
+{
+    int c = memcmp(a, b, al < bl ? al : bl);
+    if (c)
+        return c;
+    return al < bl ? -1 : al > bl;
+}
+
+int fh_index_writer_term_begin(fh_index_writer *w, const char *term, size_t len)
+{
+    if (w->err)
+        return w->err;
+    if (w->in_term || !term || len == 0 || len > FH_MAX_KEY)
+        return FH_EINVAL;
+    if (w->have_prev && key_cmp(w->prev, w->prev_len, term, len) >= 0)
+        return FH_EINVAL;
+    if (w->n_terms >= UINT32_MAX)
+        return FH_ELIMIT;
+    memcpy(w->term, term, len);
+    w->term_len = len;
+    w->in_term = true;
+    memset(&w->ti, 0, sizeof w->ti);
+    for (unsigned f = 0; f < w->nf; f++)
+        w->ti.min_len[f] = UINT32_MAX;
+    w->has_last = false;
+    w->pos_mode = -1;
+    w->blk_n = 0;
+    w->blk_base = 0;
+    fh_buf_reset(&w->skip);
+    fh_buf_reset(&w->data);
+    fh_buf_reset(&w->pos_offs);
+    fh_buf_reset(&w->pos_data);
+    return 0;
+}
+
+static int flush_block(fh_index_writer *w)
+{
+    unsigned nf = w->nf;
+    int rc = fh_block_encode(&w->data, w->blk_base, w->blk_docs, w->blk_tfs, w->blk_n, nf);
+    if (rc)
+        return rc;
+    uint8_t e[FH_SKIP_ENTRY(FH_MAX_FIELDS)];
+    uint32_t last = w->blk_docs[w->blk_n - 1];
+    fh_st32le(e, last);
+    fh_st32le(e + 4, (uint32_t)w->data.len); /* data.len <= FH_BUF_MAX */
+    for (unsigned f = 0; f < nf; f++) {
+        uint32_t mt = w->blk_max[f], ml = w->blk_max[f] ? w->blk_min[f] : 0;
+        fh_st16le(e + 8 + 2 * f, (uint16_t)(mt > 0xffff ? 0xffff : mt));
+        fh_st16le(e + 8 + 2 * nf + 2 * f, (uint16_t)(ml > 0xffff ? 0xffff : ml));
+    }
+    if ((rc = fh_buf_add(&w->skip, e, FH_SKIP_ENTRY(nf))))
+        return rc;
+    w->blk_base = last + 1;
+    w->blk_n = 0;
+    return 0;
+}
+
+int fh_index_writer_term_add(fh_index_writer *w, uint32_t docid, const uint32_t *tfs,
+                             const uint32_t *pos, size_t npos)
+{
+    if (w->err)
+        return w->err;
+    if (!w->in_term || !tfs || docid >= w->n_docs || (w->has_last && docid <= w->last_doc) ||
+        (npos && !pos))
+        return FH_EINVAL;
+    unsigned nf = w->nf;
+    uint64_t sum = 0;
+    for (unsigned f = 0; f < nf; f++)
+        sum += tfs[f];
+    if (sum == 0 || (npos && npos != sum))
+        return FH_EINVAL;
+    int mode = npos ? 1 : 0;
+    if (w->pos_mode >= 0 && w->pos_mode != mode)
+        return FH_EINVAL;
+    /* Validate positions before anything is appended. */
+    if (npos) {
+        size_t k = 0;
+        for (unsigned f = 0; f < nf; f++) {
+            for (uint32_t i = 1; i < tfs[f]; i++)
+                if (pos[k + i] < pos[k + i - 1])
+                    return FH_EINVAL;
+            k += tfs[f];
+        }
+    }
+    w->pos_mode = mode;
+    int rc;
+    if (mode && w->blk_n == 0) {
+        uint8_t o[4];
+        fh_st32le(o, (uint32_t)w->pos_data.len);
+        if ((rc = fh_buf_add(&w->pos_offs, o, 4)))
+            goto out;
+    }
+    if (mode) {
+        size_t k = 0;
+        for (unsigned f = 0; f < nf; f++) {
+            if ((rc = fh_positions_encode(&w->pos_data, pos + k, tfs[f])))
+                goto out;
+            k += tfs[f];
+        }
+    }
+    w->ti.df++;
+    w->ti.cf += sum;
+    if (w->blk_n == 0)
+        for (unsigned f = 0; f < nf; f++) {
+            w->blk_max[f] = 0;
+            w->blk_min[f] = UINT32_MAX;
+        }
+    for (unsigned f = 0; f < nf; f++) {
+        uint32_t tf = tfs[f];
+        w->blk_tfs[w->blk_n * nf + f] = tf;
+        if (!tf)
+            continue;
+        uint32_t len = w->lens[f][docid];
+        w->ti.df_field[f]++;
+        if (tf > w->ti.max_tf[f])
+            w->ti.max_tf[f] = tf;
+        if (len < w->ti.min_len[f])
+            w->ti.min_len[f] = len;
+        if (tf > w->blk_max[f])
+            w->blk_max[f] = tf;
+        if (len < w->blk_min[f])
+            w->blk_min[f] = len;
+    }
+    w->blk_docs[w->blk_n++] = docid;
+    w->last_doc = docid;
+    w->has_last = true;
+    w->n_postings++;
+    rc = 0;
+    if (w->blk_n == FH_BLOCK_DOCS)
+        rc = flush_block(w);
+out:
+    return set_err(w, rc);
+}
+
+/* Write the finished term: dictionary entry, postings unless inlined, positions. */
+static int write_term(fh_index_writer *w)
+{
+    int rc;
+    if (w->blk_n && (rc = flush_block(w)))
+        return rc;
+    for (unsigned f = 0; f < w->nf; f++)
+        if (!w->ti.df_field[f])
+            w->ti.min_len[f] = 0;
+    uint32_t term_id = (uint32_t)w->n_terms;
+    size_t blob = w->skip.len + w->data.len;
+    unsigned flags = (w->pos_mode == 1 ? FH_TERM_HAS_POS : 0u);
+    if (blob <= FH_INLINE_MAX)
+        flags |= FH_TERM_INLINE;
+    uint8_t head[FH_DICT_HEAD_MAX];
+    size_t hl = fh_dict_encode(head, flags, term_id, &w->ti, w->nf);
+    uint8_t *dst;
+    size_t vlen = hl + ((flags & FH_TERM_INLINE) ? blob : 0);
+    if ((rc = put_reserve(w, FH_DB_TERMS, w->term, w->term_len, vlen, MDB_APPEND, (void **)&dst)))
+        return rc;
+    memcpy(dst, head, hl);
+    uint8_t key[4];
+    fh_st32be(key, term_id);
+    if (!(flags & FH_TERM_INLINE)) {
+        /* the dictionary value is complete: the next put may commit */
+        if ((rc = put_reserve(w, FH_DB_POSTINGS, key, 4, blob, MDB_APPEND, (void **)&dst)))
+            return rc;
+        hl = 0;
+    }
+    memcpy(dst + hl, w->skip.data, w->skip.len);
+    memcpy(dst + hl + w->skip.len, w->data.data, w->data.len);
+    if (flags & FH_TERM_HAS_POS) {
+        if ((size_t)UINT32_MAX - w->pos_offs.len < w->pos_data.len)
+            return FH_ELIMIT;
+        if ((rc = put_reserve(w, FH_DB_POSITIONS, key, 4, w->pos_offs.len + w->pos_data.len,
+                              MDB_APPEND, (void **)&dst)))
+            return rc;
+        memcpy(dst, w->pos_offs.data, w->pos_offs.len);
+        if (w->pos_data.len)
+            memcpy(dst + w->pos_offs.len, w->pos_data.data, w->pos_data.len);
+    }
+    w->n_terms++;
+    return 0;
+}
+
+int fh_index_writer_term_end(fh_index_writer *w)
+{
+    if (w->err)
+        return w->err;
+    if (!w->in_term)
+        return FH_EINVAL;
+    w->in_term = false;
+    /* a term without documents is not recorded */
+    int rc = w->ti.df ? write_term(w) : 0;
+    if (rc)
+        return set_err(w, rc);
+    memcpy(w->prev, w->term, w->term_len);
+    w->prev_len = w->term_len;
+    w->have_prev = true;
+    return 0;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+    const struct id_ref *x = a, *y = b;
+    return key_cmp(x->p, x->len, y->p, y->len);
+}
+
+static int put_meta(fh_index_writer *w, const char *key, const void *v, size_t n)
+{
+    return put(w, FH_DB_META, key, strlen(key), v, n, 0);
+}
+
+static int write_tail(fh_index_writer *w)
+{
+    int rc;
+    /* ids: external id -> docid, sorted for MDB_APPEND. */
+    for (uint32_t i = 0; i < w->n_docs; i++)
+        w->ids[i].p = w->id_arena.data + w->ids[i].off;
+    if (w->n_docs)
+        qsort(w->ids, w->n_docs, sizeof *w->ids, id_cmp);
+    for (uint32_t i = 0; i < w->n_docs; i++) {
+        uint8_t v[4];
+        fh_st32le(v, w->ids[i].docid);
+        if ((rc = put(w, FH_DB_IDS, w->ids[i].p, w->ids[i].len, v, 4, MDB_APPEND)))
+            return rc;
+    }
+    /* lengths: one array of n_docs u32 LE per field. */
+    for (unsigned f = 0; f < w->nf; f++) {
+        uint8_t key[4];
+        fh_st32be(key, f);
+        uint8_t *dst;
+        if ((rc = put_reserve(w, FH_DB_LENGTHS, key, 4, (size_t)w->n_docs * 4, MDB_APPEND,
+                              (void **)&dst)))
+            return rc;
+        for (uint32_t i = 0; i < w->n_docs; i++)
+            fh_st32le(dst + 4 * (size_t)i, w->lens[f][i]);
+    }
+    /* meta */
+    uint8_t b[8];
+    fh_st32le(b, FH_FORMAT_VERSION);
+    if ((rc = put_meta(w, "format_version", b, 4)))
+        return rc;
+    if ((rc = put_meta(w, "analyzer_name", w->analyzer_name, strlen(w->analyzer_name))) ||
+        (rc = put_meta(w, "analyzer_version", w->analyzer_version, strlen(w->analyzer_version))))
+        return rc;
+    fh_st32le(b, w->n_docs);
+    if ((rc = put_meta(w, "n_docs", b, 4)))
+        return rc;
+    fh_st32le(b, FH_BLOCK_DOCS);
+    if ((rc = put_meta(w, "block_docs", b, 4)))
+        return rc;
+    uint8_t fields[1 + FH_MAX_FIELDS * (1 + FH_FIELD_NAME_MAX + 4 + 8)];
+    size_t k = 0;
+    fields[k++] = (uint8_t)w->nf;
+    for (unsigned f = 0; f < w->nf; f++) {
+        size_t nl = strlen(w->field_names[f]);
+        fields[k++] = (uint8_t)nl;
+        memcpy(fields + k, w->field_names[f], nl);
+        k += nl;
+        uint32_t wb;
+        memcpy(&wb, &w->weights[f], 4);
+        fh_st32le(fields + k, wb);
+        k += 4;
+        double avg = w->n_docs ? (double)w->sum_len[f] / w->n_docs : 0.0;
+        uint64_t ab;
+        memcpy(&ab, &avg, 8);
+        fh_st64le(fields + k, ab);
+        k += 8;
+    }
+    if ((rc = put_meta(w, "fields", fields, k)))
+        return rc;
+    fh_st64le(b, w->n_terms);
+    if ((rc = put_meta(w, "n_terms", b, 8)))
+        return rc;
+    fh_st64le(b, w->n_postings);
+    if ((rc = put_meta(w, "n_postings", b, 8)))
+        return rc;
+    fh_st64le(b, (uint64_t)(int64_t)time(NULL));
+    return put_meta(w, "build_time", b, 8);
+}
+
+int fh_index_writer_commit(fh_index_writer *w)
+{
+    int rc = w->err;
+    if (rc)
+        goto fail;
+    if (w->in_term) {
+        rc = FH_EINVAL;
+        goto fail;
+    }
+    if ((rc = write_tail(w)) || (rc = txn_commit(w)))
+        goto fail;
+    if (mdb_env_sync(w->env, 1)) {
+        rc = FH_EIO;
+        goto fail;
+    }
+    mdb_env_close(w->env);
+    w->env = NULL;
+    if ((rc = fsync_path(w->build, O_RDONLY)))
+        goto fail;
+    if (rename(w->build, w->final)) {
+        rc = FH_EIO;
+        goto fail;
+    }
+    /* Published. A failed directory fsync only weakens durability of the
+     * rename across a power loss; the index itself is complete. */
+    fsync_path(w->dir, O_RDONLY | O_DIRECTORY);
+    unlink(w->lock);
+    writer_free(w, false);
+    return 0;
+fail:
+    writer_free(w, true);
+    return rc;
+}
+
+void fh_index_writer_abort(fh_index_writer *w)
+{
+    if (w)
+        writer_free(w, true);
+}
