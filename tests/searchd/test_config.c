@@ -1,0 +1,175 @@
+/* test_config.c — searchd settings (flags, config file, precedence, range
+ * checks) and the latency histogram behind STATS. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "stats.h"
+
+static int parse_args(fh_srv_config *c, char *err, size_t errlen, ...)
+{
+    char *argv[32];
+    int argc = 0;
+    argv[argc++] = (char *)(uintptr_t) "fahras-searchd";
+    va_list ap;
+    va_start(ap, errlen);
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL && argc < 31)
+        argv[argc++] = (char *)(uintptr_t)a;
+    va_end(ap);
+    argv[argc] = NULL;
+    return fh_srv_config_parse(c, argc, argv, err, errlen);
+}
+
+static void test_defaults_and_flags(void **state)
+{
+    (void)state;
+    fh_srv_config c;
+    char err[256];
+    fh_srv_config_default(&c);
+    assert_string_equal(c.listen, "127.0.0.1:7700");
+    assert_int_equal(c.max_line, 65536);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--index", "/tmp/ix", "--listen=127.0.0.1:0",
+                                "--threads", "3", "--log-level", "debug", "--max-connections=7",
+                                "--idle-timeout", "2", "--k1", "1.5", "--b=0.6",
+                                "--query-budget-ms", "50", NULL),
+                     0);
+    assert_string_equal(c.index_dir, "/tmp/ix");
+    assert_string_equal(c.listen, "127.0.0.1:0");
+    assert_int_equal(c.threads, 3);
+    assert_int_equal(c.log_level, FH_LOG_DEBUG);
+    assert_int_equal(c.max_connections, 7);
+    assert_int_equal(c.idle_timeout_s, 2);
+    assert_int_equal(c.query_budget_ms, 50);
+    assert_true(c.k1 > 1.49 && c.k1 < 1.51);
+    assert_true(c.b > 0.59 && c.b < 0.61);
+    assert_false(c.help);
+}
+
+static void test_bad_flags(void **state)
+{
+    (void)state;
+    fh_srv_config c;
+    char err[256];
+    fh_srv_config_default(&c);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--nope", NULL), -1);
+    assert_non_null(strstr(err, "--nope"));
+    assert_int_equal(parse_args(&c, err, sizeof err, "--threads", "x", NULL), -1);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--threads", "-1", NULL), -1);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--b", "1.5", NULL), -1);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--k1", "nan", NULL), -1);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--max-line", "3", NULL), -1);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--log-level", "loud", NULL), -1);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--index", NULL), -1);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--max-connections", "0", NULL), -1);
+    fh_srv_config_default(&c);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--index", "x", "--help", NULL), 0);
+    assert_true(c.help);
+}
+
+static void test_config_file_and_precedence(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/fh_searchd_cfg_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char text[] = "# searchd settings\n"
+                        "index = /srv/ix\n"
+                        "listen=127.0.0.1:7800   # inline comment\n"
+                        "\n"
+                        "  max_connections = 9\r\n"
+                        "threads = 2\n"
+                        "idle-timeout = 30\n";
+    assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    close(fd);
+    fh_srv_config c;
+    char err[256];
+    fh_srv_config_default(&c);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--threads", "5", "--config", path, NULL), 0);
+    assert_string_equal(c.index_dir, "/srv/ix");
+    assert_string_equal(c.listen, "127.0.0.1:7800");
+    assert_int_equal(c.max_connections, 9);
+    assert_int_equal(c.idle_timeout_s, 30);
+    assert_int_equal(c.threads, 5); /* the flag wins, even given before --config */
+    unlink(path);
+
+    fh_srv_config_default(&c);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--config", "/nonexistent/x.conf", NULL), -1);
+    assert_non_null(strstr(err, "/nonexistent/x.conf"));
+
+    const char bad1[] = "threads 4\n";
+    assert_int_equal(fh_srv_config_parse_text(&c, bad1, sizeof bad1 - 1, "f", err, sizeof err), -1);
+    assert_non_null(strstr(err, "f:1"));
+    const char bad2[] = "\nfoo = 1\n";
+    assert_int_equal(fh_srv_config_parse_text(&c, bad2, sizeof bad2 - 1, "f", err, sizeof err), -1);
+    assert_non_null(strstr(err, "f:2"));
+    const char bad3[] = "threads = 99999\n";
+    assert_int_equal(fh_srv_config_parse_text(&c, bad3, sizeof bad3 - 1, "f", err, sizeof err), -1);
+    const char bad4[] = "help = 1\n";
+    assert_int_equal(fh_srv_config_parse_text(&c, bad4, sizeof bad4 - 1, "f", err, sizeof err), -1);
+}
+
+static void test_hist_buckets(void **state)
+{
+    (void)state;
+    /* every value lands in a bucket whose high end is >= it and within 1/16 */
+    for (uint64_t v = 0; v < 200000; v += (v < 100 ? 1 : v / 50)) {
+        unsigned b = fh_hist_bucket(v);
+        assert_true(b < FH_HIST_BUCKETS);
+        uint64_t hi = fh_hist_bucket_high(b);
+        assert_true(hi >= v);
+        assert_true(hi - v <= v / 16 + 1);
+        if (b > 0)
+            assert_true(fh_hist_bucket_high(b - 1) < v);
+    }
+    assert_int_equal(fh_hist_bucket(UINT64_MAX), FH_HIST_BUCKETS - 1);
+}
+
+static void test_hist_quantiles(void **state)
+{
+    (void)state;
+    fh_hist *h = calloc(1, sizeof *h);
+    fh_hist_snap *s = calloc(1, sizeof *s);
+    assert_non_null(h);
+    assert_non_null(s);
+    for (uint64_t v = 1; v <= 1000; v++)
+        fh_hist_record(h, v);
+    fh_hist_snap_add(s, h);
+    assert_int_equal(s->count, 1000);
+    assert_int_equal(s->max, 1000);
+    uint64_t p50 = fh_hist_snap_quantile(s, 0.5);
+    uint64_t p99 = fh_hist_snap_quantile(s, 0.99);
+    assert_true(p50 >= 500 && p50 <= 500 + 500 / 16 + 1);
+    assert_true(p99 >= 990 && p99 <= 1000);
+    assert_int_equal(fh_hist_snap_quantile(s, 1.0), 1000);
+    fh_buf b;
+    fh_buf_init(&b, 4096);
+    assert_int_equal(fh_hist_snap_json(&b, "all", s), 0);
+    assert_non_null(strstr(b.data, "\"all\":{\"count\":1000,\"mean\":500,"));
+    fh_buf_free(&b);
+    /* two workers sum */
+    fh_hist_snap_add(s, h);
+    assert_int_equal(s->count, 2000);
+    free(h);
+    free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults_and_flags),
+        cmocka_unit_test(test_bad_flags),
+        cmocka_unit_test(test_config_file_and_precedence),
+        cmocka_unit_test(test_hist_buckets),
+        cmocka_unit_test(test_hist_quantiles),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,352 @@
+/* test_proto.c — the searchd protocol layer on its own: line framing under a
+ * cap (split lines, CRLF, over-long lines discarded to the next newline),
+ * UTF-8 checking, the command table and every SEARCH option. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+
+static const fh_proto_limits LIM = {1000, 4096, 8, 64};
+
+/* Feed `data` to f in chunks of `chunk` bytes and collect the events as text:
+ * "L:<line>" per line, "T" per too-long. */
+static void frame_all(fh_framer *f, const char *data, size_t n, size_t chunk, char *out,
+                      size_t outlen)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t start = 0; start < n; start += chunk) {
+        size_t len = n - start < chunk ? n - start : chunk;
+        const char *p = data + start;
+        while (len) {
+            size_t used = 0, ll = 0;
+            const char *line = NULL;
+            fh_frame_ev ev = fh_framer_feed(f, p, len, &used, &line, &ll);
+            assert_true(used <= len);
+            if (ev == FH_FRAME_LINE)
+                o += (size_t)snprintf(out + o, outlen - o, "L:%.*s|", (int)ll, line);
+            else if (ev == FH_FRAME_TOO_LONG)
+                o += (size_t)snprintf(out + o, outlen - o, "T|");
+            else
+                assert_int_equal(ev, FH_FRAME_MORE);
+            p += used;
+            len -= used;
+            if (ev == FH_FRAME_MORE)
+                assert_int_equal(len, 0);
+        }
+    }
+}
+
+static void test_framer_lines_any_chunking(void **state)
+{
+    (void)state;
+    const char in[] = "PING\nSEARCH a b\r\n\r\nGET x\nhalf";
+    char out[512];
+    for (size_t chunk = 1; chunk <= sizeof in; chunk++) {
+        fh_framer f;
+        fh_framer_init(&f, 64);
+        frame_all(&f, in, sizeof in - 1, chunk, out, sizeof out);
+        assert_string_equal(out, "L:PING|L:SEARCH a b|L:|L:GET x|");
+        assert_true(fh_framer_pending(&f)); /* "half" waits for its newline */
+        fh_framer_fini(&f);
+    }
+}
+
+static void test_framer_cap_exact_and_over(void **state)
+{
+    (void)state;
+    char out[512];
+    /* 8 bytes is the cap: 8 passes (also with CRLF), 9 does not */
+    const char in[] = "12345678\n12345678\r\n123456789\nok\n";
+    for (size_t chunk = 1; chunk <= sizeof in; chunk++) {
+        fh_framer f;
+        fh_framer_init(&f, 8);
+        frame_all(&f, in, sizeof in - 1, chunk, out, sizeof out);
+        assert_string_equal(out, "L:12345678|L:12345678|T|L:ok|");
+        assert_false(fh_framer_pending(&f));
+        fh_framer_fini(&f);
+    }
+}
+
+static void test_framer_endless_line_bounded(void **state)
+{
+    (void)state;
+    fh_framer f;
+    fh_framer_init(&f, 16);
+    char junk[1000];
+    memset(junk, 'x', sizeof junk);
+    int too_long = 0;
+    for (int round = 0; round < 100; round++) {
+        size_t used = 0, ll = 0;
+        const char *line = NULL;
+        fh_frame_ev ev = fh_framer_feed(&f, junk, sizeof junk, &used, &line, &ll);
+        assert_int_equal(used, sizeof junk);
+        too_long += ev == FH_FRAME_TOO_LONG;
+        assert_true(f.part.len <= 17); /* never more than one capped line */
+    }
+    assert_int_equal(too_long, 1); /* reported once, then discarded */
+    char out[128];
+    frame_all(&f, "tail\nPING\n", 10, 3, out, sizeof out);
+    assert_string_equal(out, "L:PING|");
+    fh_framer_fini(&f);
+}
+
+static void test_framer_binary_and_nul(void **state)
+{
+    (void)state;
+    fh_framer f;
+    fh_framer_init(&f, 64);
+    const char in[] = "\x00\xff\xfe\x01\n";
+    size_t used = 0, ll = 0;
+    const char *line = NULL;
+    assert_int_equal(fh_framer_feed(&f, in, 5, &used, &line, &ll), FH_FRAME_LINE);
+    assert_int_equal(used, 5);
+    assert_int_equal(ll, 4);
+    fh_framer_fini(&f);
+}
+
+static void test_utf8(void **state)
+{
+    (void)state;
+    size_t bad = 99;
+    assert_true(fh_proto_utf8_valid("", 0, NULL));
+    assert_true(fh_proto_utf8_valid("\xd8\xa7\xd9\x84", 4, NULL)); /* ال */
+    assert_true(fh_proto_utf8_valid("\xf0\x9f\x98\x80", 4, NULL)); /* emoji */
+    assert_false(fh_proto_utf8_valid("a\xff", 2, &bad));
+    assert_int_equal(bad, 1);
+    assert_false(fh_proto_utf8_valid("\xc0\xaf", 2, NULL));         /* overlong */
+    assert_false(fh_proto_utf8_valid("\xe0\x80\xaf", 3, NULL));     /* overlong */
+    assert_false(fh_proto_utf8_valid("\xed\xa0\x80", 3, NULL));     /* surrogate */
+    assert_false(fh_proto_utf8_valid("\xf4\x90\x80\x80", 4, NULL)); /* > U+10FFFF */
+    assert_false(fh_proto_utf8_valid("\xd8", 1, &bad));             /* truncated */
+    assert_int_equal(bad, 0);
+    assert_false(fh_proto_utf8_valid("\xe2\x82", 2, NULL));
+    assert_false(fh_proto_utf8_valid("\x80", 1, NULL));
+}
+
+static int parse(const char *line, fh_request *req, fh_proto_error *err)
+{
+    return fh_request_parse(line, strlen(line), &LIM, req, err);
+}
+
+static void expect_error(const char *line, const char *code)
+{
+    fh_request req;
+    fh_proto_error err;
+    int rc = fh_request_parse(line, strlen(line), &LIM, &req, &err);
+    if (rc == 0)
+        fail_msg("'%s' parsed, expected %s", line, code);
+    if (strcmp(err.code, code) != 0)
+        fail_msg("'%s': got %s (%s), expected %s", line, err.code, err.message, code);
+    assert_true(strlen(err.message) > 0);
+}
+
+static void test_commands_case_insensitive(void **state)
+{
+    (void)state;
+    fh_request r;
+    fh_proto_error e;
+    assert_int_equal(parse("ping", &r, &e), 0);
+    assert_int_equal(r.cmd, FH_CMD_PING);
+    assert_int_equal(parse("  PiNg \r", &r, &e), 0);
+    assert_int_equal(r.cmd, FH_CMD_PING);
+    assert_int_equal(parse("QUIT", &r, &e), 0);
+    assert_int_equal(r.cmd, FH_CMD_QUIT);
+    assert_int_equal(parse("stats", &r, &e), 0);
+    assert_int_equal(r.cmd, FH_CMD_STATS);
+    assert_int_equal(parse("GET  sample-001 ", &r, &e), 0);
+    assert_int_equal(r.cmd, FH_CMD_GET);
+    assert_int_equal(r.arg_len, 10);
+    assert_memory_equal(r.arg, "sample-001", 10);
+    assert_int_equal(parse("keywords \xd9\x88\xd8\xa7\xd9\x84\xd8\xb4\xd8\xb1\xd9\x83\xd8\xa7\xd8\xaa", &r, &e), 0);
+    assert_int_equal(r.cmd, FH_CMD_KEYWORDS);
+    assert_int_equal(r.arg_len, 16);
+    assert_string_equal(fh_cmd_name(FH_CMD_SEARCH), "search");
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    expect_error("FROB x", FH_PCODE_UNKNOWN_COMMAND);
+    expect_error("SEARCHX a", FH_PCODE_UNKNOWN_COMMAND);
+    expect_error("", "bad_request");
+    expect_error(" \t ", "bad_request");
+    expect_error("SEARCH", FH_PCODE_EMPTY_QUERY);
+    expect_error("SEARCH   ", FH_PCODE_EMPTY_QUERY);
+    expect_error("SEARCH limit=5", FH_PCODE_EMPTY_QUERY);
+    expect_error("SEARCH limit=5 -- ", FH_PCODE_EMPTY_QUERY);
+    expect_error("KEYWORDS", FH_PCODE_EMPTY_QUERY);
+    expect_error("GET", "bad_request");
+    expect_error("PING extra", "bad_request");
+    expect_error("SEARCH \xff\xfe", FH_PCODE_BAD_UTF8);
+    expect_error("\xc3\x28", FH_PCODE_BAD_UTF8);
+    expect_error("SEARCH limit=abc x", "bad_request");
+    expect_error("SEARCH limit=-1 x", "bad_request");
+    expect_error("SEARCH limit= x", "bad_request");
+    expect_error("SEARCH limit=1001 x", "limit_exceeded");
+    expect_error("SEARCH limit=99999999999999999999 x", "limit_exceeded");
+    expect_error("SEARCH limit=600 offset=600 x", "limit_exceeded");
+    expect_error("SEARCH snippets=maybe x", "bad_request");
+    expect_error("SEARCH snippet_len=0 x", "bad_request");
+    expect_error("SEARCH snippet_len=5000 x", "limit_exceeded");
+    expect_error("SEARCH snippets_count=9 x", "limit_exceeded");
+    expect_error("SEARCH hl=<b> x", "bad_request");
+    expect_error("SEARCH hl_open=<b\"> x", "bad_request");
+    expect_error("SEARCH hl_close=\\ x", "bad_request");
+    expect_error("SEARCH bogus=1 x", "bad_request");
+    expect_error("SEARCH fields=a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q x", "limit_exceeded");
+    char big[200];
+    memset(big, 'm', sizeof big);
+    memcpy(big, "SEARCH hl_open=", 15);
+    big[15 + 65] = ' ';
+    big[15 + 66] = 'x';
+    big[15 + 67] = '\0';
+    expect_error(big, "limit_exceeded");
+    /* a NUL in the middle of the line */
+    fh_request r;
+    fh_proto_error e;
+    assert_int_equal(fh_request_parse("PING\0x", 6, &LIM, &r, &e), -1);
+    assert_string_equal(e.code, "bad_request");
+}
+
+static void test_search_options(void **state)
+{
+    (void)state;
+    fh_request r;
+    fh_proto_error e;
+    assert_int_equal(parse("SEARCH limit=5 offset=10 snippets=0 snippet_len=80 "
+                           "snippets_count=2 hl=[,] fields=title,date,source  "
+                           "\"exact phrase\" -noise +must title:x pre*",
+                           &r, &e),
+                     0);
+    assert_int_equal(r.cmd, FH_CMD_SEARCH);
+    assert_int_equal(r.limit, 5);
+    assert_int_equal(r.offset, 10);
+    assert_false(r.snippets);
+    assert_int_equal(r.snippet_len, 80);
+    assert_int_equal(r.snippet_count, 2);
+    assert_string_equal(r.hl_open, "[");
+    assert_string_equal(r.hl_close, "]");
+    assert_int_equal(r.n_fields, 3);
+    assert_string_equal(r.fields[0], "title");
+    assert_string_equal(r.fields[2], "source");
+    assert_int_equal(r.set, FH_OPT_LIMIT | FH_OPT_OFFSET | FH_OPT_SNIPPETS | FH_OPT_SNIPPET_LEN |
+                                FH_OPT_SNIPPET_COUNT | FH_OPT_HL_OPEN | FH_OPT_HL_CLOSE |
+                                FH_OPT_FIELDS);
+    const char *q = "\"exact phrase\" -noise +must title:x pre*";
+    assert_int_equal(r.arg_len, strlen(q));
+    assert_memory_equal(r.arg, q, r.arg_len);
+
+    assert_int_equal(parse("search LIMIT=3 Snippets=on hl_open=<em> hl_close=</em> q", &r, &e), 0);
+    assert_int_equal(r.limit, 3);
+    assert_true(r.snippets);
+    assert_string_equal(r.hl_open, "<em>");
+    assert_string_equal(r.hl_close, "</em>");
+    assert_int_equal(r.arg_len, 1);
+
+    /* no options at all: the whole rest is the query; options after the
+     * query starts are query text */
+    assert_int_equal(parse("SEARCH \xd8\xa7\xd9\x84\xd8\xb4\xd8\xb1\xd9\x83\xd8\xa7\xd8\xaa limit=5", &r, &e), 0);
+    assert_int_equal(r.set, 0);
+    assert_int_equal(r.arg_len, 14 + 8);
+
+    /* -- ends the options */
+    assert_int_equal(parse("SEARCH limit=2 -- a=b", &r, &e), 0);
+    assert_int_equal(r.limit, 2);
+    assert_int_equal(r.arg_len, 3);
+    assert_memory_equal(r.arg, "a=b", 3);
+
+    /* empty markers and an empty field list are allowed */
+    assert_int_equal(parse("SEARCH hl=, fields= q", &r, &e), 0);
+    assert_string_equal(r.hl_open, "");
+    assert_string_equal(r.hl_close, "");
+    assert_int_equal(r.n_fields, 0);
+    assert_true(r.set & FH_OPT_FIELDS);
+
+    /* Arabic markers */
+    assert_int_equal(parse("SEARCH hl=\xc2\xab,\xc2\xbb q", &r, &e), 0);
+    assert_string_equal(r.hl_open, "\xc2\xab");
+    /* the last value of a repeated option wins; limit+offset exactly at cap */
+    assert_int_equal(parse("SEARCH limit=1 limit=500 offset=500 q", &r, &e), 0);
+    assert_int_equal(r.limit, 500);
+    /* a query beginning with a minus is not an option */
+    assert_int_equal(parse("SEARCH -x y", &r, &e), 0);
+    assert_int_equal(r.arg_len, 4);
+}
+
+static void test_error_json(void **state)
+{
+    (void)state;
+    fh_buf b;
+    fh_buf_init(&b, 1024);
+    assert_int_equal(fh_proto_error_json(&b, "bad_request", "say \"hi\"\n"), 0);
+    assert_string_equal(b.data,
+                        "{\"error\":{\"code\":\"bad_request\",\"message\":\"say \\\"hi\\\"\\n\"}}");
+    fh_buf_free(&b);
+    fh_buf_init(&b, 10);
+    assert_int_not_equal(fh_proto_error_json(&b, "bad_request", "x"), 0);
+    assert_int_equal(b.len, 0);
+    fh_buf_free(&b);
+}
+
+/* Random bytes never crash the framer or the parser, and never read out of
+ * bounds (the sanitizer build checks the latter). */
+static void test_random_junk(void **state)
+{
+    (void)state;
+    srand(12345);
+    fh_framer f;
+    fh_framer_init(&f, 300);
+    for (int round = 0; round < 2000; round++) {
+        size_t n = (size_t)(rand() % 600);
+        char *buf = malloc(n ? n : 1);
+        assert_non_null(buf);
+        for (size_t i = 0; i < n; i++) {
+            int r = rand() % 10;
+            buf[i] = r == 0 ? '\n' : r == 1 ? ' ' : r == 2 ? '=' : (char)(rand() & 0xff);
+        }
+        if (n > 6 && rand() % 2)
+            memcpy(buf, "SEARCH", 6);
+        size_t off = 0;
+        while (off < n) {
+            size_t used = 0, ll = 0;
+            const char *line = NULL;
+            fh_frame_ev ev = fh_framer_feed(&f, buf + off, n - off, &used, &line, &ll);
+            if (ev == FH_FRAME_LINE) {
+                fh_request r;
+                fh_proto_error e;
+                if (fh_request_parse(line, ll, &LIM, &r, &e) != 0)
+                    assert_non_null(e.code);
+                else
+                    assert_true(r.arg_len <= ll);
+            }
+            off += used;
+        }
+        free(buf);
+    }
+    fh_framer_fini(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_framer_lines_any_chunking),
+        cmocka_unit_test(test_framer_cap_exact_and_over),
+        cmocka_unit_test(test_framer_endless_line_bounded),
+        cmocka_unit_test(test_framer_binary_and_nul),
+        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_commands_case_insensitive),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_search_options),
+        cmocka_unit_test(test_error_json),
+        cmocka_unit_test(test_random_junk),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
