@@ -513,9 +513,9 @@ static void whole_add(fh_analysis *s, const char *p, size_t n)
         return;
     if (s->wlen + n > FH_TOKEN_MAX) {
         size_t m = FH_TOKEN_MAX - s->wlen;
-        while (m > 0 && ((unsigned char)p[m] & 0xC0) == 0x80)
+        while (m > 0 && m < n && ((unsigned char)p[m] & 0xC0) == 0x80)
             m--;
-        n = m;
+        n = m < n ? m : n;
         s->wtrunc = true;
     }
     memcpy(s->wbuf + s->wlen, p, n);

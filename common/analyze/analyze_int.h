@@ -27,7 +27,8 @@ typedef struct fh_strset {
     fh_strset_slot *slots; /* owned; capacity is a power of two */
     size_t mask;           /* capacity - 1 */
     size_t count;
-    char *pool; /* owned */
+    size_t max_len; /* longest key: longer lookups fail without hashing */
+    char *pool;     /* owned */
     size_t pool_len, pool_cap;
 } fh_strset;
 

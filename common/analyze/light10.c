@@ -15,6 +15,7 @@ enum {
     AR_FEH = 0x0641,
     AR_KAF = 0x0643,
     AR_LAM = 0x0644,
+    AR_MEEM = 0x0645,
     AR_NOON = 0x0646,
     AR_HEH = 0x0647,
     AR_WAW = 0x0648,
@@ -25,24 +26,35 @@ enum {
 #define L10_MAXCH FH_TOKEN_MAX
 
 typedef struct affix {
-    uint8_t n;
-    uint16_t c[3];
+    uint8_t n;     /* letters */
+    uint16_t c[3]; /* the letters */
+    uint8_t min;   /* suffixes: letters that must remain after stripping */
 } affix;
 
 /* Definite articles, combined forms first (longest match wins). */
 static const affix k_articles[] = {
-    {3, {AR_WAW, AR_ALEF, AR_LAM}}, {3, {AR_BEH, AR_ALEF, AR_LAM}}, {3, {AR_KAF, AR_ALEF, AR_LAM}},
-    {3, {AR_FEH, AR_ALEF, AR_LAM}}, {2, {AR_LAM, AR_LAM, 0}},       {2, {AR_ALEF, AR_LAM, 0}},
+    {3, {AR_WAW, AR_ALEF, AR_LAM}, 2}, {3, {AR_BEH, AR_ALEF, AR_LAM}, 2},
+    {3, {AR_KAF, AR_ALEF, AR_LAM}, 2}, {3, {AR_FEH, AR_ALEF, AR_LAM}, 2},
+    {2, {AR_LAM, AR_LAM, 0}, 2},       {2, {AR_ALEF, AR_LAM, 0}, 2},
 };
 
-/* Suffixes, tried once each in this order (light10: ها ان ات ون ين يه ية ه ة ي). */
+/* Suffixes, tried once each in this order. First the attached pronouns
+ * هما كما هم هن كم كن نا (an addition to light10: they must leave 3 letters,
+ * so أسهم and تفهم stay whole), then light10's own list ها ان ات ون ين يه ية
+ * ه ة ي (2 letters must remain). */
 static const affix k_suffixes[] = {
-    {2, {AR_HEH, AR_ALEF, 0}}, {2, {AR_ALEF, AR_NOON, 0}}, {2, {AR_ALEF, AR_TEH, 0}},
-    {2, {AR_WAW, AR_NOON, 0}}, {2, {AR_YEH, AR_NOON, 0}},  {2, {AR_YEH, AR_HEH, 0}},
-    {1, {AR_HEH, 0, 0}},       {1, {AR_YEH, 0, 0}},
+    {3, {AR_HEH, AR_MEEM, AR_ALEF}, 3}, {3, {AR_KAF, AR_MEEM, AR_ALEF}, 3},
+    {2, {AR_HEH, AR_MEEM, 0}, 3},       {2, {AR_HEH, AR_NOON, 0}, 3},
+    {2, {AR_KAF, AR_MEEM, 0}, 3},       {2, {AR_KAF, AR_NOON, 0}, 3},
+    {2, {AR_NOON, AR_ALEF, 0}, 3},      {2, {AR_HEH, AR_ALEF, 0}, 2},
+    {2, {AR_ALEF, AR_NOON, 0}, 2},      {2, {AR_ALEF, AR_TEH, 0}, 2},
+    {2, {AR_WAW, AR_NOON, 0}, 2},       {2, {AR_YEH, AR_NOON, 0}, 2},
+    {2, {AR_YEH, AR_HEH, 0}, 2},        {1, {AR_HEH, 0, 0}, 2},
+    {1, {AR_YEH, 0, 0}, 2},
 };
 
-/* Minimum characters left after stripping: و needs 3 left, everything else 2. */
+/* Minimum characters left after stripping: و needs 3 left, articles 2,
+ * suffixes as listed in k_suffixes (2 or 3). */
 #define L10_MIN_AFTER_WAW 3
 #define L10_MIN_STEM 2
 /* The guarded single-letter proclitic rule needs this many characters in the
@@ -148,7 +160,7 @@ static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t
         return e;
     for (size_t i = 0; i < sizeof k_suffixes / sizeof k_suffixes[0]; i++) {
         const affix *s = &k_suffixes[i];
-        if (e - b >= (size_t)s->n + L10_MIN_STEM && has_suffix(w, b, e, s))
+        if (e - b >= (size_t)s->n + s->min && has_suffix(w, b, e, s))
             e -= s->n;
     }
     return e;

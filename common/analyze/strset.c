@@ -81,12 +81,14 @@ int fh_strset_add(fh_strset *set, const char *s, size_t n)
     set->slots[j].len = (uint32_t)n;
     set->pool_len += n;
     set->count++;
+    if (n > set->max_len)
+        set->max_len = n;
     return 0;
 }
 
 bool fh_strset_has(const fh_strset *set, const char *s, size_t n)
 {
-    if (set->slots == NULL || n == 0)
+    if (set->slots == NULL || n == 0 || n > set->max_len)
         return false;
     uint64_t h = XXH3_64bits(s, n);
     size_t j = (size_t)h & set->mask;
