@@ -1,0 +1,1322 @@
+/* ix_build.c — the build pipeline (see ix_build.h): reader thread, analyzer
+ * threads with their own term tables, the in-order committer on the calling
+ * thread (which owns the index writer: every writer call happens here), the
+ * spill directory, and the final merge. It must not publish anything unless
+ * the whole input went through (or was reported), and it never touches the
+ * live index file itself: the writer builds beside it and renames. */
+#include "ix_build.h"
+#include "ix_merge.h"
+#include "ix_table.h"
+
+#include "fahras/err.h"
+#include "fahras/index.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+volatile sig_atomic_t fh_build_interrupted;
+
+#define DEFAULT_BATCH (1u << 20)
+#define DIR_BATCH_FILES 1024u
+
+/* ------------------------------------------------------------------ batches */
+
+typedef struct brec {
+    uint8_t status;
+    bool repaired, empty, doc_in_out;
+    uint32_t id_len;
+    size_t id_off;  /* in out */
+    size_t doc_off; /* in data or out */
+    size_t doc_len;
+    size_t msg_off; /* in out, NUL-terminated, for skipped records */
+    uint32_t flen[FH_MAX_FIELDS];
+} brec;
+
+typedef struct batch {
+    uint64_t seq;
+    unsigned file;
+    fh_informat fmt;
+    const fh_tsv_header *hdr;
+    char *data;
+    size_t len;
+    uint32_t first_ord, n_ord;
+    uint64_t first_line;
+    bool oversized_line; /* one line longer than the cap; data holds nothing */
+    /* text-file batches: one record per file */
+    char **names;
+    size_t *doff, *dlen;
+    /* results */
+    brec *recs;
+    fh_buf out;
+    int err;
+    bool done;
+} batch;
+
+static void batch_free(batch *b)
+{
+    if (!b)
+        return;
+    free(b->data);
+    if (b->names) {
+        for (uint32_t i = 0; i < b->n_ord; i++)
+            free(b->names[i]);
+        free(b->names);
+    }
+    free(b->doff);
+    free(b->dlen);
+    free(b->recs);
+    fh_buf_free(&b->out);
+    free(b);
+}
+
+/* ------------------------------------------------------------- the pipeline */
+
+typedef struct worker {
+    struct pipeline *p;
+    unsigned idx;
+    pthread_t th;
+    bool started;
+    fh_ttab *tab;
+    fh_analysis *an;
+    fh_recparser *rp;
+    char **runs;
+    size_t nruns, runs_cap;
+    int err;
+} worker;
+
+typedef struct pipeline {
+    const fh_build_opts *o;
+    fh_analyzer *analyzer;
+    size_t batch_bytes;
+    size_t table_limit; /* per worker */
+    char *spill_dir;
+    bool spill_dir_made;
+    pthread_mutex_t spill_mu;
+
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv, done_cv, space_cv;
+    batch **ring;
+    size_t ring_cap;
+    uint64_t next_put, next_take, next_commit;
+    bool reader_done;
+    int reader_err;
+    bool abort;
+
+    fh_tsv_header **hdrs; /* per input, TSV only */
+    _Atomic uint64_t bytes_in, raw_done;
+    uint64_t raw_total;
+
+    worker *workers;
+    unsigned nworkers;
+    pthread_t reader;
+    bool reader_started;
+} pipeline;
+
+static const char *input_name(const pipeline *p, unsigned file)
+{
+    const char *n = p->o->inputs[file];
+    return strcmp(n, "-") == 0 ? "<stdin>" : n;
+}
+
+/* Hand a batch to the analyzers; waits while the ring is full. false = abort. */
+static bool put_batch(pipeline *p, batch *b)
+{
+    pthread_mutex_lock(&p->mu);
+    while (!p->abort && p->next_put - p->next_commit >= p->ring_cap)
+        pthread_cond_wait(&p->space_cv, &p->mu);
+    if (p->abort) {
+        pthread_mutex_unlock(&p->mu);
+        batch_free(b);
+        return false;
+    }
+    b->seq = p->next_put;
+    p->ring[p->next_put % p->ring_cap] = b;
+    p->next_put++;
+    pthread_cond_signal(&p->work_cv);
+    pthread_mutex_unlock(&p->mu);
+    return true;
+}
+
+static bool aborted(pipeline *p)
+{
+    pthread_mutex_lock(&p->mu);
+    bool a = p->abort;
+    pthread_mutex_unlock(&p->mu);
+    return a;
+}
+
+/* ------------------------------------------------------------ reader thread */
+
+typedef struct rstate {
+    uint32_t ord;       /* next ordinal */
+    uint64_t raw_base;  /* raw bytes of the inputs already finished */
+} rstate;
+
+static batch *new_batch(unsigned file, fh_informat fmt)
+{
+    batch *b = calloc(1, sizeof *b);
+    if (b) {
+        b->file = file;
+        b->fmt = fmt;
+        fh_buf_init(&b->out, SIZE_MAX / 2);
+    }
+    return b;
+}
+
+static int claim_ords(rstate *rs, uint32_t n, uint32_t *first)
+{
+    if (n > UINT32_MAX - 1u - rs->ord)
+        return FH_ELIMIT; /* more than 4 billion records */
+    *first = rs->ord;
+    rs->ord += n;
+    return 0;
+}
+
+static char *last_nl(char *s, size_t n)
+{
+    while (n) {
+        if (s[--n] == '\n')
+            return s + n;
+    }
+    return NULL;
+}
+
+static int grow_buf(char **buf, size_t *cap, size_t max)
+{
+    size_t nc = *cap * 2 < max ? *cap * 2 : max;
+    char *nb = realloc(*buf, nc);
+    if (!nb)
+        return FH_ENOMEM;
+    *buf = nb;
+    *cap = nc;
+    return 0;
+}
+
+static size_t count_lines(const char *s, size_t n)
+{
+    size_t k = 0;
+    const char *end = s + n;
+    while (s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        if (!nl)
+            return k + 1; /* a last line without newline */
+        k++;
+        s = nl + 1;
+    }
+    return k;
+}
+
+static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt)
+{
+    const fh_build_opts *o = p->o;
+    const char *path = o->inputs[fi];
+    fh_src *src = NULL;
+    int rc = fh_src_open(path, &src);
+    if (rc) {
+        fprintf(o->log, "fahras-indexer: %s: cannot open: %s\n", input_name(p, fi),
+                rc == FH_EIO ? strerror(errno) : fh_strerror(rc));
+        return FH_EINPUT;
+    }
+    const size_t line_cap = o->max_doc_bytes + 2; /* a max-size line and its newline fit */
+    size_t cap = p->batch_bytes, len = 0;
+    char *buf = malloc(cap);
+    uint64_t line_no = 1;
+    bool eof = false, header_done = (fmt != FH_IN_TSV);
+    if (!buf) {
+        rc = FH_ENOMEM;
+        goto out;
+    }
+    for (;;) {
+        while (!eof && len < cap) {
+            ssize_t n = fh_src_read(src, buf + len, cap - len);
+            if (n < 0) {
+                fprintf(o->log, "fahras-indexer: %s: %s\n", input_name(p, fi),
+                        n == FH_EINPUT ? "corrupt compressed data" : strerror(errno));
+                rc = FH_EINPUT;
+                goto out;
+            }
+            if (n == 0)
+                eof = true;
+            len += (size_t)n;
+            atomic_fetch_add(&p->bytes_in, (uint64_t)n);
+            atomic_store(&p->raw_done, rs->raw_base + fh_src_raw_pos(src));
+        }
+        if (aborted(p))
+            goto out;
+        if (!header_done) {
+            char *nl = memchr(buf, '\n', len);
+            if (!nl && !eof) {
+                if (cap >= line_cap) {
+                    fprintf(o->log, "%s:1: TSV header line too long\n", input_name(p, fi));
+                    rc = FH_EINPUT;
+                    goto out;
+                }
+                if ((rc = grow_buf(&buf, &cap, line_cap)) != 0)
+                    goto out;
+                continue;
+            }
+            size_t hl = nl ? (size_t)(nl - buf) : len;
+            char msg[200];
+            if (hl == 0 && !nl) {
+                fprintf(o->log, "%s: empty TSV input (no header line)\n", input_name(p, fi));
+                rc = FH_EINPUT;
+                goto out;
+            }
+            rc = fh_tsv_header_parse(buf, hl, &o->fields, &p->hdrs[fi], msg, sizeof msg);
+            if (rc) {
+                if (rc == FH_EINPUT)
+                    fprintf(o->log, "%s:1: %s\n", input_name(p, fi), msg);
+                goto out;
+            }
+            size_t used = nl ? hl + 1 : hl;
+            memmove(buf, buf + used, len - used);
+            len -= used;
+            line_no = 2;
+            header_done = true;
+            continue;
+        }
+        if (len == 0 && eof)
+            break;
+        char *nl = last_nl(buf, len);
+        size_t cut;
+        if (nl) {
+            cut = (size_t)(nl - buf) + 1;
+        } else if (eof) {
+            cut = len;
+        } else if (cap < line_cap) {
+            if ((rc = grow_buf(&buf, &cap, line_cap)) != 0)
+                goto out;
+            continue;
+        } else {
+            /* a line longer than --max-doc-mb: report it, skip to its end */
+            batch *b = new_batch(fi, fmt);
+            if (!b) {
+                rc = FH_ENOMEM;
+                goto out;
+            }
+            b->oversized_line = true;
+            b->first_line = line_no++;
+            b->n_ord = 1;
+            b->hdr = p->hdrs[fi];
+            if ((rc = claim_ords(rs, 1, &b->first_ord)) != 0) {
+                batch_free(b);
+                goto out;
+            }
+            if (!put_batch(p, b))
+                goto out;
+            for (;;) {
+                ssize_t n = fh_src_read(src, buf, cap);
+                if (n < 0) {
+                    rc = FH_EINPUT;
+                    goto out;
+                }
+                atomic_fetch_add(&p->bytes_in, (uint64_t)n);
+                if (n == 0) {
+                    eof = true;
+                    len = 0;
+                    break;
+                }
+                char *e = memchr(buf, '\n', (size_t)n);
+                if (e) {
+                    len = (size_t)n - (size_t)(e + 1 - buf);
+                    memmove(buf, e + 1, len);
+                    break;
+                }
+            }
+            continue;
+        }
+        /* hand buf[0, cut) over as a batch; the tail starts the next buffer */
+        size_t tail = len - cut;
+        size_t ncap = tail < p->batch_bytes / 2 ? p->batch_bytes : tail + p->batch_bytes;
+        char *nb = malloc(ncap);
+        batch *b = new_batch(fi, fmt);
+        if (!nb || !b) {
+            free(nb);
+            batch_free(b);
+            rc = FH_ENOMEM;
+            goto out;
+        }
+        memcpy(nb, buf + cut, tail);
+        b->data = buf;
+        b->len = cut;
+        b->hdr = p->hdrs[fi];
+        b->first_line = line_no;
+        size_t nlines = count_lines(buf, cut);
+        if (nlines > UINT32_MAX || (rc = claim_ords(rs, (uint32_t)nlines, &b->first_ord))) {
+            free(nb);
+            batch_free(b);
+            rc = rc ? rc : FH_ELIMIT;
+            goto out;
+        }
+        b->n_ord = (uint32_t)nlines;
+        line_no += nlines;
+        buf = nb;
+        cap = ncap;
+        len = tail;
+        if (!put_batch(p, b))
+            goto out;
+    }
+out:
+    if (src)
+        rs->raw_base += fh_src_raw_pos(src);
+    atomic_store(&p->raw_done, rs->raw_base);
+    free(buf);
+    fh_src_close(src);
+    return rc;
+}
+
+static int read_file_whole(const char *path, size_t size, char *dst)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return FH_EIO;
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = read(fd, dst + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    return got == size ? 0 : FH_EIO;
+}
+
+static int read_txt_dir(pipeline *p, rstate *rs, unsigned fi)
+{
+    const fh_build_opts *o = p->o;
+    const char *dir = o->inputs[fi];
+    char **names = NULL;
+    size_t n = 0;
+    int rc = fh_txtdir_list(dir, &names, &n);
+    if (rc) {
+        fprintf(o->log, "fahras-indexer: %s: cannot list: %s\n", dir, strerror(errno));
+        return FH_EINPUT;
+    }
+    size_t i = 0;
+    char *path = NULL;
+    while (i < n && !rc) {
+        batch *b = new_batch(fi, FH_IN_DIR);
+        size_t nb = n - i < DIR_BATCH_FILES ? n - i : DIR_BATCH_FILES;
+        if (!b || !(b->names = calloc(nb, sizeof *b->names)) ||
+            !(b->doff = calloc(nb, sizeof *b->doff)) || !(b->dlen = calloc(nb, sizeof *b->dlen))) {
+            batch_free(b);
+            rc = FH_ENOMEM;
+            break;
+        }
+        size_t cap = 0;
+        uint32_t k = 0;
+        while (i < n && k < nb && (k == 0 || b->len < p->batch_bytes)) {
+            size_t pl = strlen(dir) + strlen(names[i]) + 2;
+            free(path);
+            path = malloc(pl);
+            if (!path) {
+                rc = FH_ENOMEM;
+                break;
+            }
+            snprintf(path, pl, "%s/%s", dir, names[i]);
+            struct stat st;
+            b->names[k] = names[i];
+            names[i] = NULL;
+            b->doff[k] = b->len;
+            if (stat(path, &st) != 0) {
+                fprintf(o->log, "fahras-indexer: %s: cannot read: %s\n", path, strerror(errno));
+                rc = FH_EINPUT;
+                break;
+            }
+            size_t sz = (size_t)st.st_size;
+            if (sz > o->max_doc_bytes) {
+                b->dlen[k] = SIZE_MAX; /* oversized: not read */
+            } else {
+                if (b->len + sz + 1 > cap) {
+                    size_t nc = cap ? cap : p->batch_bytes;
+                    while (nc < b->len + sz + 1)
+                        nc *= 2;
+                    char *d = realloc(b->data, nc);
+                    if (!d) {
+                        rc = FH_ENOMEM;
+                        break;
+                    }
+                    b->data = d;
+                    cap = nc;
+                }
+                if (read_file_whole(path, sz, b->data + b->len) != 0) {
+                    fprintf(o->log, "fahras-indexer: %s: cannot read: %s\n", path,
+                            strerror(errno));
+                    rc = FH_EINPUT;
+                    break;
+                }
+                b->dlen[k] = sz;
+                b->len += sz;
+                atomic_fetch_add(&p->bytes_in, (uint64_t)sz);
+                atomic_fetch_add(&p->raw_done, (uint64_t)sz);
+            }
+            k++;
+            i++;
+        }
+        b->n_ord = k;
+        b->first_line = 1;
+        if (rc || (rc = claim_ords(rs, k, &b->first_ord)) != 0) {
+            batch_free(b);
+            break;
+        }
+        if (!put_batch(p, b))
+            break;
+    }
+    free(path);
+    fh_txtdir_free(names, n);
+    return rc;
+}
+
+static void *reader_main(void *arg)
+{
+    pipeline *p = arg;
+    const fh_build_opts *o = p->o;
+    rstate rs = {0};
+    int rc = 0;
+    for (unsigned fi = 0; fi < o->n_inputs && !rc && !aborted(p); fi++) {
+        fh_informat fmt = o->format;
+        if (fmt == FH_IN_AUTO || (fmt != FH_IN_DIR && strcmp(o->inputs[fi], "-") != 0)) {
+            fh_informat det;
+            if (fh_input_detect(o->inputs[fi], &det) != 0) {
+                fprintf(o->log, "fahras-indexer: %s: %s\n", input_name(p, fi), strerror(errno));
+                rc = FH_EINPUT;
+                break;
+            }
+            if (fmt == FH_IN_AUTO || det == FH_IN_DIR)
+                fmt = det;
+        }
+        rc = fmt == FH_IN_DIR ? read_txt_dir(p, &rs, fi) : read_lines_file(p, &rs, fi, fmt);
+    }
+    pthread_mutex_lock(&p->mu);
+    p->reader_done = true;
+    p->reader_err = rc;
+    pthread_cond_broadcast(&p->work_cv);
+    pthread_cond_broadcast(&p->done_cv);
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* ---------------------------------------------------------- analyzer thread */
+
+static int analyze_record(worker *w, uint32_t ord, const fh_record *r, brec *br)
+{
+    const fh_build_opts *o = w->p->o;
+    int rc = fh_ttab_doc_begin(w->tab, ord);
+    if (rc)
+        return rc;
+    bool any = false;
+    for (unsigned f = 0; f < o->fields.n; f++) {
+        br->flen[f] = 0;
+        if (!r->text_len[f])
+            continue;
+        const fh_token *toks;
+        size_t nt;
+        if ((rc = fh_analyze(w->an, r->text[f], r->text_len[f], &toks, &nt)) != 0)
+            return rc;
+        uint32_t added = 0;
+        for (size_t i = 0; i < nt; i++) {
+            if (!toks[i].stem_len)
+                continue;
+            rc = fh_ttab_add(w->tab, f, toks[i].stem, toks[i].stem_len, toks[i].position);
+            if (rc)
+                return rc;
+            added++;
+        }
+        br->flen[f] = added;
+        any |= added > 0;
+    }
+    br->empty = !any;
+    return fh_ttab_doc_end(w->tab);
+}
+
+static int process_batch(worker *w, batch *b)
+{
+    const fh_build_opts *o = w->p->o;
+    b->recs = calloc(b->n_ord ? b->n_ord : 1, sizeof *b->recs);
+    if (!b->recs)
+        return FH_ENOMEM;
+    if (b->oversized_line) {
+        b->recs[0].status = FH_REC_OVERSIZED;
+        b->recs[0].msg_off = 0;
+        return fh_buf_addf(&b->out, "line longer than --max-doc-mb (%zu bytes)",
+                           o->max_doc_bytes) ||
+                       fh_buf_addc(&b->out, '\0')
+                   ? FH_ENOMEM
+                   : 0;
+    }
+    const char *s = b->data, *end = b->data + b->len;
+    fh_record r;
+    int rc = 0;
+    for (uint32_t i = 0; i < b->n_ord; i++) {
+        brec *br = &b->recs[i];
+        if (b->fmt == FH_IN_DIR) {
+            if (b->dlen[i] == SIZE_MAX) {
+                memset(&r, 0, sizeof r);
+                r.status = FH_REC_OVERSIZED;
+                snprintf(r.msg, sizeof r.msg, "file larger than --max-doc-mb");
+            } else {
+                rc = fh_rec_txt(w->rp, b->names[i], b->data + b->doff[i], b->dlen[i], &r);
+            }
+        } else {
+            const char *nl = memchr(s, '\n', (size_t)(end - s));
+            const char *le = nl ? nl : end;
+            if (b->fmt == FH_IN_TSV)
+                rc = fh_rec_tsv(w->rp, b->hdr, s, (size_t)(le - s), &r);
+            else
+                rc = fh_rec_jsonl(w->rp, s, (size_t)(le - s), &r);
+            s = nl ? nl + 1 : end;
+        }
+        if (rc)
+            return rc;
+        br->status = (uint8_t)r.status;
+        br->repaired = r.repaired;
+        if (r.status != FH_REC_OK) {
+            if (r.status != FH_REC_BLANK) {
+                br->msg_off = b->out.len;
+                if (fh_buf_adds(&b->out, r.msg) || fh_buf_addc(&b->out, '\0'))
+                    return FH_ENOMEM;
+            }
+            continue;
+        }
+        if ((rc = analyze_record(w, b->first_ord + i, &r, br)) != 0)
+            return rc;
+        br->id_off = b->out.len;
+        br->id_len = (uint32_t)r.id_len;
+        if ((rc = fh_buf_add(&b->out, r.id, r.id_len)) != 0)
+            return rc;
+        br->doc_len = r.doc_len;
+        if (b->fmt != FH_IN_DIR && r.doc >= b->data && r.doc < b->data + b->len) {
+            br->doc_off = (size_t)(r.doc - b->data);
+        } else {
+            br->doc_in_out = true;
+            br->doc_off = b->out.len;
+            if ((rc = fh_buf_add(&b->out, r.doc, r.doc_len)) != 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static int make_spill_dir(pipeline *p)
+{
+    int rc = 0;
+    pthread_mutex_lock(&p->spill_mu);
+    if (!p->spill_dir_made) {
+        if (mkdir(p->spill_dir, 0700) != 0 && errno != EEXIST)
+            rc = FH_EIO;
+        else
+            p->spill_dir_made = true;
+    }
+    pthread_mutex_unlock(&p->spill_mu);
+    return rc;
+}
+
+static int spill(worker *w)
+{
+    pipeline *p = w->p;
+    int rc = make_spill_dir(p);
+    if (rc)
+        return rc;
+    if (w->nruns == w->runs_cap) {
+        size_t nc = w->runs_cap ? w->runs_cap * 2 : 8;
+        char **nr = realloc(w->runs, nc * sizeof *nr);
+        if (!nr)
+            return FH_ENOMEM;
+        w->runs = nr;
+        w->runs_cap = nc;
+    }
+    size_t pl = strlen(p->spill_dir) + 48;
+    char *path = malloc(pl);
+    if (!path)
+        return FH_ENOMEM;
+    snprintf(path, pl, "%s/run-%u-%zu", p->spill_dir, w->idx, w->nruns);
+    rc = fh_ttab_spill(w->tab, path);
+    if (rc) {
+        fprintf(p->o->log, "fahras-indexer: cannot write spill run %s: %s\n", path,
+                rc == FH_EIO ? strerror(errno) : fh_strerror(rc));
+        free(path);
+        return rc;
+    }
+    w->runs[w->nruns++] = path;
+    return 0;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    pipeline *p = w->p;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (!p->abort && p->next_take == p->next_put && !p->reader_done)
+            pthread_cond_wait(&p->work_cv, &p->mu);
+        if (p->abort || p->next_take == p->next_put) {
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+        batch *b = p->ring[p->next_take % p->ring_cap];
+        p->next_take++;
+        pthread_mutex_unlock(&p->mu);
+
+        int rc = process_batch(w, b);
+        if (!rc && fh_ttab_mem(w->tab) > p->table_limit)
+            rc = spill(w);
+
+        pthread_mutex_lock(&p->mu);
+        b->err = rc;
+        b->done = true;
+        pthread_cond_broadcast(&p->done_cv);
+        pthread_mutex_unlock(&p->mu);
+        if (rc) {
+            w->err = rc;
+            break;
+        }
+    }
+    if (!w->err && !aborted(p))
+        w->err = fh_ttab_sort(w->tab); /* in parallel, before the merge */
+    return NULL;
+}
+
+/* ------------------------------------------------------------- id set */
+
+typedef struct idset {
+    uint64_t *slots; /* hash-tag << 32 | (index + 1) */
+    size_t nslots, n;
+    uint64_t *ent_off; /* offset into bytes; length in ent_len */
+    uint32_t *ent_len;
+    uint64_t *ent_hash;
+    size_t ent_cap;
+    char *bytes;
+    size_t blen, bcap;
+} idset;
+
+static void idset_free(idset *s)
+{
+    free(s->slots);
+    free(s->ent_off);
+    free(s->ent_len);
+    free(s->ent_hash);
+    free(s->bytes);
+}
+
+static int idset_grow(idset *s)
+{
+    size_t ns = s->nslots ? s->nslots * 2 : 1u << 16;
+    uint64_t *sl = calloc(ns, sizeof *sl);
+    if (!sl)
+        return FH_ENOMEM;
+    for (size_t i = 0; i < s->n; i++) {
+        size_t j = (size_t)s->ent_hash[i] & (ns - 1);
+        while (sl[j])
+            j = (j + 1) & (ns - 1);
+        sl[j] = (s->ent_hash[i] & 0xFFFFFFFF00000000ull) | (uint64_t)(i + 1);
+    }
+    free(s->slots);
+    s->slots = sl;
+    s->nslots = ns;
+    return 0;
+}
+
+/* 1 if inserted, 0 if already present, <0 error. */
+static int idset_insert(idset *s, const char *id, size_t len)
+{
+    if (s->n * 2 >= s->nslots && idset_grow(s))
+        return FH_ENOMEM;
+    uint64_t h = XXH3_64bits(id, len);
+    uint64_t tag = h & 0xFFFFFFFF00000000ull;
+    size_t j = (size_t)h & (s->nslots - 1);
+    while (s->slots[j]) {
+        if ((s->slots[j] & 0xFFFFFFFF00000000ull) == tag) {
+            size_t i = (uint32_t)s->slots[j] - 1u;
+            if (s->ent_hash[i] == h && s->ent_len[i] == len &&
+                memcmp(s->bytes + s->ent_off[i], id, len) == 0)
+                return 0;
+        }
+        j = (j + 1) & (s->nslots - 1);
+    }
+    if (s->n == s->ent_cap) {
+        size_t nc = s->ent_cap ? s->ent_cap * 2 : 4096;
+        uint64_t *a = realloc(s->ent_off, nc * sizeof *a);
+        if (!a)
+            return FH_ENOMEM;
+        s->ent_off = a;
+        uint32_t *b = realloc(s->ent_len, nc * sizeof *b);
+        if (!b)
+            return FH_ENOMEM;
+        s->ent_len = b;
+        uint64_t *c = realloc(s->ent_hash, nc * sizeof *c);
+        if (!c)
+            return FH_ENOMEM;
+        s->ent_hash = c;
+        s->ent_cap = nc;
+    }
+    if (s->blen + len > s->bcap) {
+        size_t nc = s->bcap ? s->bcap : 1u << 20;
+        while (nc < s->blen + len)
+            nc *= 2;
+        char *nb = realloc(s->bytes, nc);
+        if (!nb)
+            return FH_ENOMEM;
+        s->bytes = nb;
+        s->bcap = nc;
+    }
+    memcpy(s->bytes + s->blen, id, len);
+    s->ent_off[s->n] = s->blen;
+    s->ent_len[s->n] = (uint32_t)len;
+    s->ent_hash[s->n] = h;
+    s->blen += len;
+    s->slots[j] = tag | (uint64_t)(s->n + 1);
+    s->n++;
+    return 1;
+}
+
+/* ------------------------------------------------------------- committer */
+
+typedef struct committer {
+    pipeline *p;
+    fh_index_writer *w;
+    fh_build_stats *st;
+    idset ids;
+    uint32_t *remap;
+    size_t nremap, remap_cap;
+    uint32_t n_docs;
+    double t0, last_progress;
+    bool progress_shown;
+} committer;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void report(committer *c, const batch *b, uint32_t i, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void report(committer *c, const batch *b, uint32_t i, const char *fmt, ...)
+{
+    FILE *f = c->p->o->log;
+    if (c->progress_shown) {
+        fputs("\r\033[K", f);
+        c->progress_shown = false;
+    }
+    if (b->fmt == FH_IN_DIR)
+        fprintf(f, "%s/%s: ", input_name(c->p, b->file), b->names[i]);
+    else
+        fprintf(f, "%s:%" PRIu64 ": ", input_name(c->p, b->file), b->first_line + i);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fputc('\n', f);
+}
+
+static void show_progress(committer *c, bool final)
+{
+    pipeline *p = c->p;
+    double t = now_s();
+    if (!final && t - c->last_progress < 0.25)
+        return;
+    c->last_progress = t;
+    double el = t - c->t0;
+    double mb = (double)atomic_load(&p->bytes_in) / 1e6;
+    uint64_t raw = atomic_load(&p->raw_done);
+    char eta[48] = "";
+    if (p->raw_total && raw > 0 && el > 0.5 && raw < p->raw_total) {
+        double rate = (double)raw / el;
+        snprintf(eta, sizeof eta, ", %3.0f%%, ETA %.0f s", 100.0 * (double)raw / (double)p->raw_total,
+                 (double)(p->raw_total - raw) / rate);
+    }
+    fprintf(p->o->log, "\r\033[K%" PRIu64 " documents, %.1f MB, %.1f MB/s%s", c->st->read, mb,
+            el > 0 ? mb / el : 0.0, eta);
+    fflush(p->o->log);
+    c->progress_shown = true;
+}
+
+static int remap_push(committer *c, uint32_t v)
+{
+    if (c->nremap == c->remap_cap) {
+        size_t nc = c->remap_cap ? c->remap_cap * 2 : 1u << 16;
+        uint32_t *r = realloc(c->remap, nc * sizeof *r);
+        if (!r)
+            return FH_ENOMEM;
+        c->remap = r;
+        c->remap_cap = nc;
+    }
+    c->remap[c->nremap++] = v;
+    return 0;
+}
+
+static int commit_batch(committer *c, const batch *b)
+{
+    const fh_build_opts *o = c->p->o;
+    fh_build_stats *st = c->st;
+    if (b->first_ord != c->nremap)
+        return FH_EINTERNAL;
+    for (uint32_t i = 0; i < b->n_ord; i++) {
+        const brec *br = &b->recs[i];
+        uint32_t docid = FH_REMAP_NONE;
+        bool problem = false;
+        if (br->status != FH_REC_BLANK)
+            st->read++;
+        if (br->status == FH_REC_OK) {
+            const char *id = b->out.data + br->id_off;
+            int ins = idset_insert(&c->ids, id, br->id_len);
+            if (ins < 0)
+                return ins;
+            if (ins == 0) {
+                report(c, b, i, "duplicate id \"%.*s\": skipped, the first one is kept",
+                       (int)br->id_len, id);
+                st->skipped[FH_REC_DUPLICATE]++;
+                st->skipped_total++;
+                problem = true;
+            } else {
+                const char *doc = (br->doc_in_out ? b->out.data : b->data) + br->doc_off;
+                docid = c->n_docs;
+                int rc = fh_index_writer_add_doc(c->w, docid, id, br->id_len, br->flen, doc,
+                                                 br->doc_len);
+                if (rc) {
+                    fprintf(o->log, "fahras-indexer: writing document \"%.*s\": %s\n",
+                            (int)br->id_len, id, fh_strerror(rc));
+                    return rc;
+                }
+                c->n_docs++;
+                st->indexed++;
+                if (br->repaired) {
+                    report(c, b, i, "invalid UTF-8 replaced by U+FFFD (document indexed)");
+                    st->warn_utf8++;
+                    problem = true;
+                }
+                if (br->empty) {
+                    report(c, b, i, "no text to analyze (document stored, found by id only)");
+                    st->warn_empty++;
+                    problem = true;
+                }
+            }
+        } else if (br->status != FH_REC_BLANK) {
+            report(c, b, i, "%s: skipped", b->out.data + br->msg_off);
+            st->skipped[br->status]++;
+            st->skipped_total++;
+            problem = true;
+        }
+        int rc = remap_push(c, docid);
+        if (rc)
+            return rc;
+        if (problem && o->strict) {
+            fprintf(o->log, "fahras-indexer: stopped by --strict; the live index is untouched\n");
+            return FH_EINPUT;
+        }
+    }
+    return 0;
+}
+
+/* Consume batches in sequence order until the input ends or fails. */
+static int commit_loop(committer *c)
+{
+    pipeline *p = c->p;
+    int rc = 0;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        batch *b = NULL;
+        for (;;) {
+            if (fh_build_interrupted) {
+                rc = FH_ETIMEOUT;
+                break;
+            }
+            if (p->next_commit < p->next_put) {
+                batch *x = p->ring[p->next_commit % p->ring_cap];
+                if (x->done) {
+                    b = x;
+                    break;
+                }
+            } else if (p->reader_done) {
+                rc = p->reader_err;
+                break;
+            }
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 100 * 1000 * 1000;
+            if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&p->done_cv, &p->mu, &ts);
+            if (p->o->progress) {
+                pthread_mutex_unlock(&p->mu);
+                show_progress(c, false);
+                pthread_mutex_lock(&p->mu);
+            }
+        }
+        pthread_mutex_unlock(&p->mu);
+        if (!b)
+            return rc;
+        rc = b->err ? b->err : commit_batch(c, b);
+        if (b->err)
+            fprintf(p->o->log, "fahras-indexer: analyzing %s: %s\n", input_name(p, b->file),
+                    fh_strerror(b->err));
+        pthread_mutex_lock(&p->mu);
+        p->ring[p->next_commit % p->ring_cap] = NULL;
+        p->next_commit++;
+        pthread_cond_signal(&p->space_cv);
+        pthread_mutex_unlock(&p->mu);
+        batch_free(b);
+        if (rc)
+            return rc;
+        if (p->o->progress)
+            show_progress(c, false);
+    }
+}
+
+/* ---------------------------------------------------------- writer sink */
+
+static int sink_begin(void *ctx, const char *t, size_t n)
+{
+    return fh_index_writer_term_begin(ctx, t, n);
+}
+static int sink_add(void *ctx, uint32_t d, const uint32_t *tfs, const uint32_t *pos, size_t n)
+{
+    return fh_index_writer_term_add(ctx, d, tfs, pos, n);
+}
+static int sink_end(void *ctx)
+{
+    if (fh_build_interrupted)
+        return FH_ETIMEOUT;
+    return fh_index_writer_term_end(ctx);
+}
+
+/* ---------------------------------------------------------- spill dirs */
+
+static void rm_spill_dir(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strncmp(e->d_name, "run-", 4) != 0)
+                continue;
+            size_t pl = strlen(path) + strlen(e->d_name) + 2;
+            char *f = malloc(pl);
+            if (f) {
+                snprintf(f, pl, "%s/%s", path, e->d_name);
+                unlink(f);
+                free(f);
+            }
+        }
+        closedir(d);
+    }
+    rmdir(path);
+}
+
+/* Remove DIR/.spill-<pid> left by builds whose process is gone. */
+static void clean_stale_spills(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, ".spill-", 7) != 0)
+            continue;
+        char *endp;
+        long pid = strtol(e->d_name + 7, &endp, 10);
+        if (*endp || pid <= 0 || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* alive (or not ours to judge) */
+        size_t pl = strlen(dir) + strlen(e->d_name) + 2;
+        char *path = malloc(pl);
+        if (path) {
+            snprintf(path, pl, "%s/%s", dir, e->d_name);
+            rm_spill_dir(path);
+            free(path);
+        }
+    }
+    closedir(d);
+}
+
+static int mkdir_p(const char *dir)
+{
+    size_t n = strlen(dir);
+    char *tmp = strdup(dir);
+    if (!tmp)
+        return FH_ENOMEM;
+    for (size_t i = 1; i <= n; i++) {
+        if (tmp[i] == '/' || tmp[i] == '\0') {
+            char c = tmp[i];
+            tmp[i] = '\0';
+            if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+                free(tmp);
+                return FH_EIO;
+            }
+            tmp[i] = c;
+        }
+    }
+    free(tmp);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ build */
+
+int fh_build(const fh_build_opts *o, fh_build_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    double t0 = now_s();
+    pipeline P;
+    memset(&P, 0, sizeof P);
+    pipeline *p = &P;
+    p->o = o;
+    committer C;
+    memset(&C, 0, sizeof C);
+    C.p = p;
+    C.st = st;
+    C.t0 = t0;
+    fh_index_writer *w = NULL;
+    fh_msrc **srcs = NULL;
+    size_t nsrcs = 0;
+    int rc = 0;
+    bool locks = false;
+    size_t sl;
+    fh_analyzer_opts aopts;
+    fh_index_build_info info;
+
+    unsigned nw = o->threads ? o->threads : 1;
+    p->batch_bytes = o->batch_bytes ? o->batch_bytes : DEFAULT_BATCH;
+    /* The tables get 60% of the budget; batches in flight, ids, the writer's
+     * transaction and the merge buffers live in the rest. */
+    size_t tables = o->mem_bytes / 10 * 6;
+    size_t fixed = (size_t)(nw * 3 + 2) * p->batch_bytes * 2;
+    tables = tables > fixed ? tables - fixed : 0;
+    p->table_limit = tables / nw;
+    if (p->table_limit < ((size_t)2 << 20))
+        p->table_limit = (size_t)2 << 20;
+    for (size_t i = 0; i < o->n_inputs; i++)
+        p->raw_total += fh_input_size(o->inputs[i]);
+
+    if ((rc = mkdir_p(o->index_dir)) != 0) {
+        fprintf(o->log, "fahras-indexer: cannot create %s: %s\n", o->index_dir, strerror(errno));
+        goto out;
+    }
+    clean_stale_spills(o->index_dir);
+    sl = strlen(o->index_dir) + 32;
+    if (!(p->spill_dir = malloc(sl))) {
+        rc = FH_ENOMEM;
+        goto out;
+    }
+    snprintf(p->spill_dir, sl, "%s/.spill-%ld", o->index_dir, (long)getpid());
+
+    memset(&aopts, 0, sizeof aopts);
+    aopts.stemmer = o->stemmer;
+    if ((rc = fh_analyzer_new(&aopts, &p->analyzer)) != 0) {
+        fprintf(o->log, "fahras-indexer: analyzer: %s\n", fh_strerror(rc));
+        goto out;
+    }
+    memset(&info, 0, sizeof info);
+    info.analyzer_name = fh_analyzer_name(p->analyzer);
+    info.analyzer_version = fh_analyzer_version(p->analyzer);
+    info.n_fields = o->fields.n;
+    for (unsigned f = 0; f < o->fields.n; f++) {
+        info.field_names[f] = o->fields.names[f];
+        info.field_weights[f] = o->weights[f];
+    }
+    if ((rc = fh_index_writer_open(o->index_dir, &info, &w)) != 0) {
+        fprintf(o->log, "fahras-indexer: cannot start the index in %s: %s\n", o->index_dir,
+                fh_strerror(rc));
+        goto out;
+    }
+    C.w = w;
+
+    p->ring_cap = (size_t)nw * 3 + 2;
+    p->ring = calloc(p->ring_cap, sizeof *p->ring);
+    p->hdrs = calloc(o->n_inputs ? o->n_inputs : 1, sizeof *p->hdrs);
+    p->workers = calloc(nw, sizeof *p->workers);
+    if (!p->ring || !p->hdrs || !p->workers) {
+        rc = FH_ENOMEM;
+        goto out;
+    }
+    p->nworkers = nw;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_mutex_init(&p->spill_mu, NULL);
+    pthread_cond_init(&p->work_cv, NULL);
+    pthread_cond_init(&p->done_cv, NULL);
+    pthread_cond_init(&p->space_cv, NULL);
+    locks = true;
+    for (unsigned i = 0; i < nw; i++) {
+        worker *wk = &p->workers[i];
+        wk->p = p;
+        wk->idx = i;
+        if ((rc = fh_ttab_new(o->fields.n, &wk->tab)) || (rc = fh_analysis_new(p->analyzer, &wk->an)) ||
+            (rc = fh_recparser_new(&o->fields, o->max_doc_bytes, &wk->rp)))
+            goto out;
+    }
+    if (pthread_create(&p->reader, NULL, reader_main, p) != 0) {
+        rc = FH_ENOMEM;
+        goto out;
+    }
+    p->reader_started = true;
+    for (unsigned i = 0; i < nw; i++) {
+        if (pthread_create(&p->workers[i].th, NULL, worker_main, &p->workers[i]) != 0) {
+            rc = FH_ENOMEM;
+            goto out;
+        }
+        p->workers[i].started = true;
+    }
+
+    rc = commit_loop(&C);
+
+out:
+    if (locks) {
+        pthread_mutex_lock(&p->mu);
+        if (rc)
+            p->abort = true;
+        pthread_cond_broadcast(&p->work_cv);
+        pthread_cond_broadcast(&p->space_cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+    if (p->reader_started)
+        pthread_join(p->reader, NULL);
+    for (unsigned i = 0; p->workers && i < p->nworkers; i++) {
+        if (p->workers[i].started)
+            pthread_join(p->workers[i].th, NULL);
+        if (!rc && p->workers[i].err)
+            rc = p->workers[i].err;
+    }
+    if (C.progress_shown) {
+        show_progress(&C, true);
+        fputc('\n', o->log);
+    }
+    /* batches left in the ring after an abort */
+    for (size_t i = 0; p->ring && i < p->ring_cap; i++)
+        batch_free(p->ring[i]);
+
+    if (!rc && st->indexed == 0) {
+        fprintf(o->log, "fahras-indexer: nothing indexed; the live index is untouched\n");
+        rc = FH_EINPUT;
+    }
+    if (!rc) {
+        double tm = now_s();
+        for (unsigned i = 0; i < p->nworkers; i++)
+            nsrcs += p->workers[i].nruns + 1;
+        srcs = calloc(nsrcs, sizeof *srcs);
+        size_t k = 0;
+        if (!srcs)
+            rc = FH_ENOMEM;
+        for (unsigned i = 0; !rc && i < p->nworkers; i++) {
+            worker *wk = &p->workers[i];
+            st->spills += wk->nruns;
+            for (size_t r = 0; !rc && r < wk->nruns; r++)
+                rc = fh_msrc_run(wk->runs[r], &srcs[k++]);
+            if (!rc)
+                rc = fh_msrc_table(wk->tab, &srcs[k++]);
+        }
+        if (rc)
+            fprintf(o->log, "fahras-indexer: cannot read spill runs: %s\n", fh_strerror(rc));
+        if (!rc) {
+            fh_post_sink sink = {w, sink_begin, sink_add, sink_end};
+            fh_merge_stats ms;
+            rc = fh_merge(srcs, nsrcs, o->fields.n, C.remap, C.nremap, &sink, &ms, NULL, NULL);
+            st->terms = ms.n_terms;
+            st->postings = ms.n_postings;
+            st->positions = ms.n_positions;
+            if (rc && rc != FH_ETIMEOUT)
+                fprintf(o->log, "fahras-indexer: merging postings: %s\n", fh_strerror(rc));
+        }
+        if (!rc) {
+            rc = fh_index_writer_commit(w);
+            w = NULL;
+            if (rc)
+                fprintf(o->log, "fahras-indexer: publishing the index: %s\n", fh_strerror(rc));
+            else
+                st->published = true;
+        }
+        st->merge_s = now_s() - tm;
+    }
+    if (rc == FH_ETIMEOUT)
+        fprintf(o->log, "fahras-indexer: interrupted; the live index is untouched\n");
+    if (w)
+        fh_index_writer_abort(w);
+    for (size_t i = 0; srcs && i < nsrcs; i++)
+        fh_msrc_free(srcs[i]);
+    free(srcs);
+    for (unsigned i = 0; p->workers && i < p->nworkers; i++) {
+        worker *wk = &p->workers[i];
+        for (size_t r = 0; r < wk->nruns; r++) {
+            unlink(wk->runs[r]);
+            free(wk->runs[r]);
+        }
+        free(wk->runs);
+        fh_ttab_free(wk->tab);
+        fh_analysis_free(wk->an);
+        fh_recparser_free(wk->rp);
+    }
+    if (p->spill_dir_made)
+        rm_spill_dir(p->spill_dir);
+    free(p->spill_dir);
+    for (size_t i = 0; p->hdrs && i < o->n_inputs; i++)
+        fh_tsv_header_free(p->hdrs[i]);
+    free(p->hdrs);
+    free(p->workers);
+    free(p->ring);
+    if (locks) {
+        pthread_mutex_destroy(&p->mu);
+        pthread_mutex_destroy(&p->spill_mu);
+        pthread_cond_destroy(&p->work_cv);
+        pthread_cond_destroy(&p->done_cv);
+        pthread_cond_destroy(&p->space_cv);
+    }
+    fh_analyzer_free(p->analyzer);
+    idset_free(&C.ids);
+    free(C.remap);
+
+    st->bytes_in = atomic_load(&p->bytes_in);
+    st->wall_s = now_s() - t0;
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        st->peak_rss_kb = ru.ru_maxrss;
+    if (st->published) {
+        size_t pl = strlen(o->index_dir) + sizeof FH_INDEX_FILE + 2;
+        char *ip = malloc(pl);
+        struct stat sb;
+        if (ip) {
+            snprintf(ip, pl, "%s/%s", o->index_dir, FH_INDEX_FILE);
+            if (stat(ip, &sb) == 0)
+                st->index_bytes = (uint64_t)sb.st_size;
+            free(ip);
+        }
+    }
+    return rc;
+}
+
+void fh_build_print_summary(FILE *f, const fh_build_opts *o, const fh_build_stats *st)
+{
+    (void)o;
+    fprintf(f,
+            "fahras-indexer: %" PRIu64 " documents read: %" PRIu64 " indexed, %" PRIu64
+            " skipped (malformed %" PRIu64 ", missing or bad id %" PRIu64 ", duplicate id %" PRIu64
+            ", oversized %" PRIu64 "); warnings: invalid UTF-8 repaired %" PRIu64
+            ", empty %" PRIu64 "\n",
+            st->read, st->indexed, st->skipped_total, st->skipped[FH_REC_MALFORMED],
+            st->skipped[FH_REC_NOID], st->skipped[FH_REC_DUPLICATE], st->skipped[FH_REC_OVERSIZED],
+            st->warn_utf8, st->warn_empty);
+    double w = st->wall_s > 0 ? st->wall_s : 1e-9;
+    fprintf(f,
+            "fahras-indexer: %" PRIu64 " distinct terms, %" PRIu64 " postings, %" PRIu64
+            " positions; index %.1f MB%s; input %.1f MB in %.2f s (%.0f docs/s, %.1f MB/s; merge "
+            "%.2f s); %" PRIu64 " spilled runs; peak RSS %.0f MB\n",
+            st->terms, st->postings, st->positions, (double)st->index_bytes / 1e6,
+            st->published ? "" : " (not published)", (double)st->bytes_in / 1e6, st->wall_s,
+            (double)st->indexed / w, (double)st->bytes_in / 1e6 / w, st->merge_s, st->spills,
+            (double)st->peak_rss_kb / 1024.0);
+}

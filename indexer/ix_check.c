@@ -1,0 +1,485 @@
+/* ix_check.c — `fahras-indexer check DIR` and `fahras-indexer dump-terms DIR`.
+ *
+ * check decodes the whole published index through the reader API (every
+ * term's postings and positions, every stored document, both id maps) and
+ * verifies the invariants the indexer promises; it also opens the LMDB file
+ * itself, read-only, for per-database size statistics. dump-terms prints a
+ * canonical text form (term, df, cf, hash of the decoded postings, then a
+ * hash of all documents) so two indexes can be compared with diff. Neither
+ * writes anything. */
+#include "ix_check.h"
+
+#include "fahras/err.h"
+#include "fahras/index.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <lmdb.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+/* ----------------------------------------------------------- term list */
+
+typedef struct termlist {
+    char *bytes;
+    size_t blen, bcap;
+    size_t *off, *len;
+    fh_term_info *info;
+    size_t n, cap;
+} termlist;
+
+static int collect(void *ctx, const char *term, size_t len, const fh_term_info *ti)
+{
+    termlist *l = ctx;
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 4096;
+        size_t *a = realloc(l->off, nc * sizeof *a);
+        if (!a)
+            return FH_ENOMEM;
+        l->off = a;
+        size_t *b = realloc(l->len, nc * sizeof *b);
+        if (!b)
+            return FH_ENOMEM;
+        l->len = b;
+        fh_term_info *c = realloc(l->info, nc * sizeof *c);
+        if (!c)
+            return FH_ENOMEM;
+        l->info = c;
+        l->cap = nc;
+    }
+    if (l->blen + len > l->bcap) {
+        size_t nc = l->bcap ? l->bcap : 1u << 16;
+        while (nc < l->blen + len)
+            nc *= 2;
+        char *nb = realloc(l->bytes, nc);
+        if (!nb)
+            return FH_ENOMEM;
+        l->bytes = nb;
+        l->bcap = nc;
+    }
+    memcpy(l->bytes + l->blen, term, len);
+    l->off[l->n] = l->blen;
+    l->len[l->n] = len;
+    l->info[l->n] = *ti;
+    l->blen += len;
+    l->n++;
+    return 0;
+}
+
+static void termlist_free(termlist *l)
+{
+    free(l->bytes);
+    free(l->off);
+    free(l->len);
+    free(l->info);
+}
+
+/* ----------------------------------------------------------- reporting */
+
+typedef struct checker {
+    FILE *out, *err;
+    uint64_t violations;
+} checker;
+
+static void violation(checker *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void violation(checker *c, const char *fmt, ...)
+{
+    c->violations++;
+    if (c->violations > 20)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("check: VIOLATION: ", c->err);
+    vfprintf(c->err, fmt, ap);
+    fputc('\n', c->err);
+    va_end(ap);
+}
+
+/* --------------------------------------------------------- LMDB stats */
+
+static void db_stats(const char *dir, FILE *out, uint64_t *ids_entries)
+{
+    size_t pl = strlen(dir) + sizeof FH_INDEX_FILE + 2;
+    char *path = malloc(pl);
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    uint64_t total = 0;
+    int r;
+    *ids_entries = UINT64_MAX;
+    if (!path)
+        return;
+    snprintf(path, pl, "%s/%s", dir, FH_INDEX_FILE);
+    if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 64) ||
+        mdb_env_open(env, path, MDB_NOSUBDIR | MDB_RDONLY | MDB_NOLOCK, 0) ||
+        mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) {
+        fprintf(out, "(database statistics unavailable)\n");
+        goto out;
+    }
+    MDB_dbi main_dbi;
+    MDB_stat ms;
+    if (mdb_dbi_open(txn, NULL, 0, &main_dbi) || mdb_cursor_open(txn, main_dbi, &cur))
+        goto out;
+    mdb_env_stat(env, &ms);
+    fprintf(out, "%-12s %12s %6s %10s %10s %10s %12s\n", "database", "entries", "depth",
+            "branch", "leaf", "overflow", "bytes");
+    r = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (r == 0) {
+        char name[128];
+        size_t n = k.mv_size < sizeof name - 1 ? k.mv_size : sizeof name - 1;
+        memcpy(name, k.mv_data, n);
+        name[n] = '\0';
+        MDB_dbi d;
+        MDB_stat s;
+        if (strlen(name) == n && mdb_dbi_open(txn, name, 0, &d) == 0 &&
+            mdb_stat(txn, d, &s) == 0) {
+            uint64_t bytes = (uint64_t)(s.ms_branch_pages + s.ms_leaf_pages +
+                                        s.ms_overflow_pages) * s.ms_psize;
+            total += bytes;
+            fprintf(out, "%-12s %12zu %6u %10zu %10zu %10zu %12" PRIu64 "\n", name, s.ms_entries,
+                    s.ms_depth, s.ms_branch_pages, s.ms_leaf_pages, s.ms_overflow_pages, bytes);
+            if (strcmp(name, "ids") == 0)
+                *ids_entries = s.ms_entries;
+        }
+        r = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    fprintf(out, "%-12s %12s %6s %10s %10s %10s %12" PRIu64 "\n", "(all)", "", "", "", "", "",
+            total);
+out:
+    if (cur)
+        mdb_cursor_close(cur);
+    if (txn)
+        mdb_txn_abort(txn);
+    if (env)
+        mdb_env_close(env);
+    free(path);
+}
+
+/* ------------------------------------------------------------- check */
+
+static bool id_matches(json_t *jid, const char *id, size_t len)
+{
+    char tmp[32];
+    if (json_is_string(jid))
+        return json_string_length(jid) == len && memcmp(json_string_value(jid), id, len) == 0;
+    if (json_is_integer(jid)) {
+        int k = snprintf(tmp, sizeof tmp, "%" JSON_INTEGER_FORMAT, json_integer_value(jid));
+        return (size_t)k == len && memcmp(tmp, id, len) == 0;
+    }
+    return false;
+}
+
+int fh_check_index(const char *dir, FILE *out, FILE *err)
+{
+    checker C = {out, err, 0};
+    checker *c = &C;
+    fh_index *ix = NULL;
+    fh_reader *r = NULL;
+    termlist tl;
+    memset(&tl, 0, sizeof tl);
+    uint32_t *sumtf = NULL;
+    fh_buf doc;
+    fh_buf_init(&doc, (size_t)1 << 31);
+    unsigned nf;
+    uint32_t N;
+    uint64_t npost = 0, npos = 0;
+    int rc = fh_index_open(dir, NULL, NULL, &ix);
+    if (rc) {
+        fprintf(err, "check: cannot open the index in %s: %s\n", dir, fh_strerror(rc));
+        return rc;
+    }
+    const fh_index_meta *m = fh_index_get_meta(ix);
+    fprintf(out, "index %s/%s: format %u, analyzer %s %s, %u documents, %u fields\n", dir,
+            FH_INDEX_FILE, m->format_version, m->analyzer_name, m->analyzer_version, m->n_docs,
+            m->n_fields);
+    for (unsigned f = 0; f < m->n_fields && f < FH_MAX_FIELDS; f++)
+        fprintf(out, "  field %u %-12s weight %.2f, mean length %.2f tokens\n", f,
+                m->field_names[f], (double)m->field_weights[f], m->avg_field_len[f]);
+    if (m->n_fields == 0 || m->n_fields > FH_MAX_FIELDS) {
+        violation(c, "n_fields = %u", m->n_fields);
+        rc = FH_ECORRUPT;
+        goto out;
+    }
+    nf = m->n_fields;
+    N = m->n_docs;
+    const uint32_t *flen[FH_MAX_FIELDS];
+    for (unsigned f = 0; f < nf; f++) {
+        flen[f] = fh_index_field_lengths(ix, f);
+        if (!flen[f] && N) {
+            violation(c, "field %u has no length array", f);
+            rc = FH_ECORRUPT;
+            goto out;
+        }
+        double sum = 0;
+        for (uint32_t d = 0; d < N; d++)
+            sum += flen[f][d];
+        double avg = N ? sum / N : 0;
+        double diff = avg - m->avg_field_len[f];
+        if (diff > 1e-6 * (avg + 1) || diff < -1e-6 * (avg + 1))
+            violation(c, "field %u: mean length %.6f, metadata says %.6f", f, avg,
+                      m->avg_field_len[f]);
+    }
+    if ((rc = fh_reader_open(ix, &r)) != 0) {
+        fprintf(err, "check: reader: %s\n", fh_strerror(rc));
+        goto out;
+    }
+    if ((rc = fh_term_prefix(r, "", 0, SIZE_MAX, collect, &tl)) != 0) {
+        fprintf(err, "check: walking the term dictionary: %s\n", fh_strerror(rc));
+        goto out;
+    }
+    if (tl.n != m->n_terms)
+        violation(c, "%zu terms in the dictionary, metadata says %" PRIu64, tl.n, m->n_terms);
+    sumtf = calloc((size_t)N * nf + 1, sizeof *sumtf);
+    if (!sumtf) {
+        rc = FH_ENOMEM;
+        goto out;
+    }
+    for (size_t t = 0; t < tl.n; t++) {
+        const char *term = tl.bytes + tl.off[t];
+        size_t len = tl.len[t];
+        const fh_term_info *ti = &tl.info[t];
+        if (t > 0) {
+            const char *pt = tl.bytes + tl.off[t - 1];
+            size_t pl = tl.len[t - 1], mn = pl < len ? pl : len;
+            int cmp = memcmp(pt, term, mn);
+            if (cmp > 0 || (cmp == 0 && pl >= len))
+                violation(c, "term %zu \"%.*s\" is not after \"%.*s\"", t, (int)len, term,
+                          (int)pl, pt);
+        }
+        if (len == 0)
+            violation(c, "empty term at %zu", t);
+        fh_postings *p = NULL;
+        if ((rc = fh_postings_open(r, term, len, &p)) != 0) {
+            violation(c, "term \"%.*s\": cannot open postings: %s", (int)len, term,
+                      fh_strerror(rc));
+            continue;
+        }
+        uint32_t df = 0, df_field[FH_MAX_FIELDS] = {0}, max_tf[FH_MAX_FIELDS] = {0};
+        uint32_t min_len[FH_MAX_FIELDS];
+        for (unsigned f = 0; f < nf; f++)
+            min_len[f] = UINT32_MAX;
+        uint64_t cf = 0;
+        uint32_t prev = 0;
+        bool first = true;
+        while (fh_postings_docid(p) != FH_DOC_END) {
+            uint32_t d = fh_postings_docid(p);
+            if (d >= N)
+                violation(c, "term \"%.*s\": docid %u >= %u documents", (int)len, term, d, N);
+            if (!first && d <= prev)
+                violation(c, "term \"%.*s\": docid %u after %u", (int)len, term, d, prev);
+            first = false;
+            prev = d;
+            df++;
+            const uint32_t *tfs = fh_postings_tfs(p);
+            uint32_t tsum = 0;
+            for (unsigned f = 0; f < nf; f++) {
+                uint32_t tf = tfs[f];
+                tsum += tf;
+                cf += tf;
+                if (tf == 0)
+                    continue;
+                df_field[f]++;
+                if (tf > max_tf[f])
+                    max_tf[f] = tf;
+                if (d < N) {
+                    if (flen[f][d] < min_len[f])
+                        min_len[f] = flen[f][d];
+                    sumtf[(size_t)d * nf + f] += tf;
+                }
+                const uint32_t *pos;
+                size_t np;
+                if ((rc = fh_postings_positions(p, f, &pos, &np)) != 0) {
+                    violation(c, "term \"%.*s\" doc %u field %u: positions: %s", (int)len, term,
+                              d, f, fh_strerror(rc));
+                    rc = 0;
+                    continue;
+                }
+                npos += np;
+                if (np != tf)
+                    violation(c, "term \"%.*s\" doc %u field %u: %zu positions, tf %u",
+                              (int)len, term, d, f, np, tf);
+                for (size_t q = 0; q < np; q++) {
+                    if (q && pos[q] < pos[q - 1])
+                        violation(c, "term \"%.*s\" doc %u field %u: positions not ascending",
+                                  (int)len, term, d, f);
+                    if (d < N && pos[q] >= flen[f][d])
+                        violation(c,
+                                  "term \"%.*s\" doc %u field %u: position %u >= field length %u",
+                                  (int)len, term, d, f, pos[q], flen[f][d]);
+                }
+            }
+            if (tsum == 0)
+                violation(c, "term \"%.*s\" doc %u: all tfs are 0", (int)len, term, d);
+            if ((rc = fh_postings_next(p)) != 0) {
+                violation(c, "term \"%.*s\": postings decode: %s", (int)len, term,
+                          fh_strerror(rc));
+                rc = 0;
+                break;
+            }
+        }
+        fh_postings_free(p);
+        npost += df;
+        if (df != ti->df)
+            violation(c, "term \"%.*s\": df %u, decoded %u postings", (int)len, term, ti->df, df);
+        if (cf != ti->cf)
+            violation(c, "term \"%.*s\": cf %" PRIu64 ", decoded %" PRIu64, (int)len, term,
+                      ti->cf, cf);
+        if (df == 0)
+            violation(c, "term \"%.*s\" has no postings", (int)len, term);
+        for (unsigned f = 0; f < nf; f++) {
+            if (df_field[f] != ti->df_field[f])
+                violation(c, "term \"%.*s\" field %u: df %u, decoded %u", (int)len, term, f,
+                          ti->df_field[f], df_field[f]);
+            if (max_tf[f] != ti->max_tf[f])
+                violation(c, "term \"%.*s\" field %u: max tf %u, decoded %u", (int)len, term, f,
+                          ti->max_tf[f], max_tf[f]);
+            if (df_field[f] && min_len[f] != ti->min_len[f])
+                violation(c, "term \"%.*s\" field %u: min length %u, decoded %u", (int)len, term,
+                          f, ti->min_len[f], min_len[f]);
+        }
+    }
+    if (npost != m->n_postings)
+        violation(c, "%" PRIu64 " postings decoded, metadata says %" PRIu64, npost,
+                  m->n_postings);
+    for (uint32_t d = 0; d < N; d++)
+        for (unsigned f = 0; f < nf; f++)
+            if (sumtf[(size_t)d * nf + f] != flen[f][d])
+                violation(c, "doc %u field %u: length %u but its terms' tfs sum to %u", d, f,
+                          flen[f][d], sumtf[(size_t)d * nf + f]);
+    /* documents and both id maps */
+    for (uint32_t d = 0; d < N; d++) {
+        const char *id;
+        size_t idlen;
+        if ((rc = fh_doc_ext_id(r, d, &id, &idlen)) != 0) {
+            violation(c, "doc %u: no external id: %s", d, fh_strerror(rc));
+            rc = 0;
+            continue;
+        }
+        uint32_t back;
+        if ((rc = fh_doc_lookup(r, id, idlen, &back)) != 0 || back != d)
+            violation(c, "doc %u: id \"%.*s\" maps back to %d (%s)", d, (int)idlen, id,
+                      rc ? -1 : (int)back, rc ? fh_strerror(rc) : "wrong docid");
+        rc = 0;
+        fh_buf_reset(&doc);
+        if ((rc = fh_doc_get(r, d, &doc)) != 0) {
+            violation(c, "doc %u: stored document: %s", d, fh_strerror(rc));
+            rc = 0;
+            continue;
+        }
+        json_error_t je;
+        json_t *root = json_loadb(doc.data ? doc.data : "", doc.len, JSON_ALLOW_NUL, &je);
+        if (!json_is_object(root))
+            violation(c, "doc %u: stored document is not a JSON object (%s)", d,
+                      root ? "other type" : je.text);
+        else if (!id_matches(json_object_get(root, "id"), id, idlen))
+            violation(c, "doc %u: stored \"id\" differs from the id map \"%.*s\"", d, (int)idlen,
+                      id);
+        json_decref(root);
+    }
+    fprintf(out, "%zu terms, %" PRIu64 " postings, %" PRIu64 " positions, %u documents\n", tl.n,
+            npost, npos, N);
+    uint64_t ids_entries;
+    db_stats(dir, out, &ids_entries);
+    if (ids_entries != UINT64_MAX && ids_entries != N)
+        violation(c, "the id map has %" PRIu64 " entries for %u documents", ids_entries, N);
+out:
+    fh_buf_free(&doc);
+    free(sumtf);
+    termlist_free(&tl);
+    if (r)
+        fh_reader_close(r);
+    fh_index_close(ix);
+    if (!rc && c->violations) {
+        fprintf(err, "check: %" PRIu64 " violation(s) in %s\n", c->violations, dir);
+        rc = FH_ECORRUPT;
+    } else if (!rc) {
+        fprintf(out, "check: OK\n");
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------- dump */
+
+int fh_dump_terms(const char *dir, FILE *out, FILE *err)
+{
+    fh_index *ix = NULL;
+    fh_reader *r = NULL;
+    termlist tl;
+    memset(&tl, 0, sizeof tl);
+    fh_buf doc;
+    fh_buf_init(&doc, (size_t)1 << 31);
+    XXH3_state_t *hs = XXH3_createState();
+    const fh_index_meta *m;
+    unsigned nf;
+    int rc = fh_index_open(dir, NULL, NULL, &ix);
+    if (rc) {
+        fprintf(err, "dump-terms: cannot open the index in %s: %s\n", dir, fh_strerror(rc));
+        goto out;
+    }
+    if (!hs) {
+        rc = FH_ENOMEM;
+        goto out;
+    }
+    m = fh_index_get_meta(ix);
+    nf = m->n_fields;
+    if ((rc = fh_reader_open(ix, &r)) || (rc = fh_term_prefix(r, "", 0, SIZE_MAX, collect, &tl)))
+        goto out;
+    for (size_t t = 0; t < tl.n; t++) {
+        const char *term = tl.bytes + tl.off[t];
+        size_t len = tl.len[t];
+        fh_postings *p;
+        if ((rc = fh_postings_open(r, term, len, &p)) != 0)
+            goto out;
+        XXH3_64bits_reset(hs);
+        while (fh_postings_docid(p) != FH_DOC_END) {
+            uint32_t d = fh_postings_docid(p);
+            XXH3_64bits_update(hs, &d, sizeof d);
+            XXH3_64bits_update(hs, fh_postings_tfs(p), nf * sizeof(uint32_t));
+            for (unsigned f = 0; f < nf; f++) {
+                const uint32_t *pos;
+                size_t np;
+                if ((rc = fh_postings_positions(p, f, &pos, &np)) != 0)
+                    break;
+                XXH3_64bits_update(hs, pos, np * sizeof *pos);
+            }
+            if (rc || (rc = fh_postings_next(p)) != 0)
+                break;
+        }
+        fh_postings_free(p);
+        if (rc)
+            goto out;
+        fprintf(out, "%.*s\t%u\t%" PRIu64 "\t%016" PRIx64 "\n", (int)len, term, tl.info[t].df,
+                tl.info[t].cf, (uint64_t)XXH3_64bits_digest(hs));
+    }
+    XXH3_64bits_reset(hs);
+    for (uint32_t d = 0; d < m->n_docs; d++) {
+        const char *id;
+        size_t idlen;
+        if ((rc = fh_doc_ext_id(r, d, &id, &idlen)) != 0)
+            goto out;
+        XXH3_64bits_update(hs, id, idlen + 0);
+        XXH3_64bits_update(hs, "", 1);
+        fh_buf_reset(&doc);
+        if ((rc = fh_doc_get(r, d, &doc)) != 0)
+            goto out;
+        XXH3_64bits_update(hs, doc.data ? doc.data : "", doc.len);
+        for (unsigned f = 0; f < nf; f++)
+            XXH3_64bits_update(hs, &fh_index_field_lengths(ix, f)[d], sizeof(uint32_t));
+    }
+    fprintf(out, "#docs\t%u\t%016" PRIx64 "\n", m->n_docs, (uint64_t)XXH3_64bits_digest(hs));
+out:
+    if (rc && ix)
+        fprintf(err, "dump-terms: %s\n", fh_strerror(rc));
+    XXH3_freeState(hs);
+    fh_buf_free(&doc);
+    termlist_free(&tl);
+    if (r)
+        fh_reader_close(r);
+    fh_index_close(ix);
+    return rc;
+}

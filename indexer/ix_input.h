@@ -1,0 +1,50 @@
+/* ix_input.h — byte sources for the indexer: a file or standard input, with
+ * gzip (zlib) and xz (liblzma) decompressed transparently, plus input-format
+ * detection and the listing of a folder of .txt files.
+ *
+ * Compression is recognized by its magic bytes, not by the file name, so a
+ * compressed standard input works too. A source belongs to one thread. */
+#ifndef FAHRAS_IX_INPUT_H
+#define FAHRAS_IX_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef enum fh_informat {
+    FH_IN_AUTO = 0,
+    FH_IN_JSONL,
+    FH_IN_TSV,
+    FH_IN_DIR
+} fh_informat;
+
+typedef struct fh_src fh_src;
+
+/* Open `path` ("-" is standard input, which is not closed). On failure
+ * returns FH_EIO with errno set and *out untouched. */
+int fh_src_open(const char *path, fh_src **out);
+/* Read up to n decompressed bytes. Returns the count, 0 at the end, or a
+ * negative FH_E* code (FH_EIO, FH_EINPUT for a corrupt compressed stream). */
+ssize_t fh_src_read(fh_src *s, void *buf, size_t n);
+/* Bytes consumed from the underlying file so far (compressed bytes). */
+uint64_t fh_src_raw_pos(const fh_src *s);
+/* "plain", "gzip" or "xz" (valid after the first read). */
+const char *fh_src_kind(const fh_src *s);
+void fh_src_close(fh_src *s);
+
+/* Format of an input path: FH_IN_DIR for a directory, FH_IN_TSV for names
+ * ending .tsv (before an optional .gz/.xz), FH_IN_JSONL otherwise (also for
+ * "-"). Returns FH_EIO if the path cannot be stat'ed. */
+int fh_input_detect(const char *path, fh_informat *out);
+const char *fh_informat_name(fh_informat f);
+
+/* Size on disk (0 for standard input or when unknown). */
+uint64_t fh_input_size(const char *path);
+
+/* Sorted names (not paths) of the regular *.txt files in `dir`. On success
+ * *names is a malloc'd array of malloc'd strings; free with
+ * fh_txtdir_free(). */
+int fh_txtdir_list(const char *dir, char ***names, size_t *n);
+void fh_txtdir_free(char **names, size_t n);
+
+#endif /* FAHRAS_IX_INPUT_H */

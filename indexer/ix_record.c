@@ -1,0 +1,450 @@
+/* ix_record.c — record parsing for JSON Lines, TSV and text files
+ * (see ix_record.h). Owns the per-thread scratch (repaired bytes, unescaped
+ * TSV values, the last jansson tree); never analyzes and never stores. */
+#include "ix_record.h"
+#include "ix_utf8.h"
+
+#include "fahras/err.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fh_recparser {
+    fh_fieldset fs;
+    size_t max_doc;
+    fh_buf fix;    /* repaired input bytes */
+    fh_buf vals;   /* unescaped TSV values */
+    char *dumped;  /* json_dumps output of the last TSV/text record */
+    json_t *root;  /* the last parsed/built object */
+    char idbuf[32];
+    size_t *voff;  /* TSV value offsets into vals */
+    size_t *vlen;
+    size_t vcap;
+};
+
+const char *fh_rec_status_name(fh_rec_status s)
+{
+    switch (s) {
+    case FH_REC_OK:
+        return "ok";
+    case FH_REC_BLANK:
+        return "blank";
+    case FH_REC_MALFORMED:
+        return "malformed";
+    case FH_REC_NOID:
+        return "missing or bad id";
+    case FH_REC_DUPLICATE:
+        return "duplicate id";
+    case FH_REC_OVERSIZED:
+        return "oversized";
+    default:
+        return "?";
+    }
+}
+
+int fh_recparser_new(const fh_fieldset *fs, size_t max_doc, fh_recparser **out)
+{
+    fh_recparser *p = calloc(1, sizeof *p);
+    if (!p)
+        return FH_ENOMEM;
+    p->fs = *fs;
+    p->max_doc = max_doc;
+    /* repairs at most triple the size (1 byte -> 3) */
+    fh_buf_init(&p->fix, max_doc * 3 + 16);
+    fh_buf_init(&p->vals, max_doc * 3 + 16);
+    *out = p;
+    return 0;
+}
+
+static void drop(fh_recparser *p)
+{
+    if (p->root) {
+        json_decref(p->root);
+        p->root = NULL;
+    }
+    free(p->dumped);
+    p->dumped = NULL;
+}
+
+void fh_recparser_free(fh_recparser *p)
+{
+    if (!p)
+        return;
+    drop(p);
+    fh_buf_free(&p->fix);
+    fh_buf_free(&p->vals);
+    free(p->voff);
+    free(p->vlen);
+    free(p);
+}
+
+static void rec_init(fh_record *r)
+{
+    memset(r, 0, sizeof *r);
+}
+
+static bool blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\f' && s[i] != '\v')
+            return false;
+    return true;
+}
+
+/* Repair invalid UTF-8 into p->fix if needed; updates the span (s, n). */
+static int repair(fh_recparser *p, const char **s, size_t *n, fh_record *r)
+{
+    if (fh_utf8_valid(*s, *n))
+        return 0;
+    fh_buf_reset(&p->fix);
+    long k = fh_utf8_repair(*s, *n, &p->fix);
+    if (k < 0)
+        return (int)k;
+    r->repaired = true;
+    *s = p->fix.data;
+    *n = p->fix.len;
+    return 0;
+}
+
+static int set_id_from_json(fh_recparser *p, json_t *id, fh_record *r)
+{
+    if (!id) {
+        snprintf(r->msg, sizeof r->msg, "no \"id\" field");
+        r->status = FH_REC_NOID;
+        return 0;
+    }
+    if (json_is_string(id)) {
+        r->id = json_string_value(id);
+        r->id_len = json_string_length(id);
+    } else if (json_is_integer(id)) {
+        int k = snprintf(p->idbuf, sizeof p->idbuf, "%" JSON_INTEGER_FORMAT,
+                         json_integer_value(id));
+        r->id = p->idbuf;
+        r->id_len = (size_t)k;
+    } else {
+        snprintf(r->msg, sizeof r->msg, "\"id\" must be a string or an integer");
+        r->status = FH_REC_NOID;
+        return 0;
+    }
+    if (r->id_len == 0) {
+        snprintf(r->msg, sizeof r->msg, "empty \"id\"");
+        r->status = FH_REC_NOID;
+    } else if (r->id_len > FH_ID_MAX) {
+        snprintf(r->msg, sizeof r->msg, "\"id\" longer than %d bytes", FH_ID_MAX);
+        r->status = FH_REC_NOID;
+    } else if (memchr(r->id, '\0', r->id_len)) {
+        snprintf(r->msg, sizeof r->msg, "\"id\" contains a NUL character");
+        r->status = FH_REC_NOID;
+    }
+    return 0;
+}
+
+int fh_rec_jsonl(fh_recparser *p, const char *line, size_t len, fh_record *r)
+{
+    rec_init(r);
+    drop(p);
+    while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+        len--;
+    while (len && (line[0] == ' ' || line[0] == '\t'))
+        line++, len--;
+    if (blank(line, len)) {
+        r->status = FH_REC_BLANK;
+        return 0;
+    }
+    if (len > p->max_doc) {
+        snprintf(r->msg, sizeof r->msg, "document of %zu bytes exceeds --max-doc-mb", len);
+        r->status = FH_REC_OVERSIZED;
+        return 0;
+    }
+    int rc = repair(p, &line, &len, r);
+    if (rc)
+        return rc;
+    json_error_t err;
+    p->root = json_loadb(line, len, JSON_ALLOW_NUL, &err);
+    if (!p->root) {
+        snprintf(r->msg, sizeof r->msg, "malformed JSON: %s (column %d)", err.text, err.column);
+        r->status = FH_REC_MALFORMED;
+        return 0;
+    }
+    if (!json_is_object(p->root)) {
+        snprintf(r->msg, sizeof r->msg, "malformed: the line is not a JSON object");
+        r->status = FH_REC_MALFORMED;
+        return 0;
+    }
+    set_id_from_json(p, json_object_get(p->root, "id"), r);
+    if (r->status != FH_REC_OK)
+        return 0;
+    for (unsigned f = 0; f < p->fs.n; f++) {
+        json_t *v = json_object_get(p->root, p->fs.names[f]);
+        if (json_is_string(v)) {
+            r->text[f] = json_string_value(v);
+            r->text_len[f] = json_string_length(v);
+        }
+    }
+    r->doc = line;
+    r->doc_len = len;
+    return 0;
+}
+
+/* -------------------------------------------------------------- TSV */
+
+static size_t split_tabs(const char *s, size_t n, size_t *off, size_t *lens, size_t max)
+{
+    size_t k = 0, start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || s[i] == '\t') {
+            if (k < max) {
+                off[k] = start;
+                lens[k] = i - start;
+            }
+            k++;
+            start = i + 1;
+        }
+    }
+    return k;
+}
+
+int fh_tsv_header_parse(const char *line, size_t len, const fh_fieldset *fs,
+                        fh_tsv_header **out, char *msg, size_t msg_cap)
+{
+    while (len && line[len - 1] == '\r')
+        len--;
+    if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) /* a BOM */
+        line += 3, len -= 3;
+    size_t n = split_tabs(line, len, NULL, NULL, 0);
+    fh_tsv_header *h = calloc(1, sizeof *h);
+    size_t *off = malloc(n * sizeof *off), *lens = malloc(n * sizeof *lens);
+    int rc = 0;
+    if (!h || !off || !lens || !(h->names = calloc(n, sizeof *h->names))) {
+        rc = FH_ENOMEM;
+        goto out;
+    }
+    split_tabs(line, len, off, lens, n);
+    h->ncols = n;
+    h->id_col = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        h->names[i] = strndup(line + off[i], lens[i]);
+        if (!h->names[i]) {
+            rc = FH_ENOMEM;
+            goto out;
+        }
+        if (!fh_utf8_valid(h->names[i], lens[i]) || lens[i] == 0) {
+            snprintf(msg, msg_cap, "TSV header column %zu is empty or not UTF-8", i + 1);
+            rc = FH_EINPUT;
+            goto out;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(h->names[j], h->names[i]) == 0) {
+                snprintf(msg, msg_cap, "TSV header repeats the column \"%s\"", h->names[i]);
+                rc = FH_EINPUT;
+                goto out;
+            }
+        if (strcmp(h->names[i], "id") == 0)
+            h->id_col = i;
+    }
+    if (h->id_col == SIZE_MAX) {
+        snprintf(msg, msg_cap, "TSV header has no \"id\" column");
+        rc = FH_EINPUT;
+        goto out;
+    }
+    for (unsigned f = 0; f < fs->n; f++) {
+        h->field_col[f] = -1;
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(h->names[i], fs->names[f]) == 0)
+                h->field_col[f] = (long)i;
+    }
+out:
+    free(off);
+    free(lens);
+    if (rc) {
+        fh_tsv_header_free(h);
+        return rc;
+    }
+    *out = h;
+    return 0;
+}
+
+void fh_tsv_header_free(fh_tsv_header *h)
+{
+    if (!h)
+        return;
+    for (size_t i = 0; h->names && i < h->ncols; i++)
+        free(h->names[i]);
+    free(h->names);
+    free(h);
+}
+
+static int unescape_into(fh_buf *b, const char *s, size_t n)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '\\' || i + 1 == n)
+            continue;
+        char c = s[i + 1], o;
+        switch (c) {
+        case 't':
+            o = '\t';
+            break;
+        case 'n':
+            o = '\n';
+            break;
+        case 'r':
+            o = '\r';
+            break;
+        case '\\':
+            o = '\\';
+            break;
+        default:
+            continue;
+        }
+        int rc = fh_buf_add(b, s + run, i - run);
+        if (rc || (rc = fh_buf_addc(b, o)) != 0)
+            return rc;
+        i++;
+        run = i + 1;
+    }
+    return fh_buf_add(b, s + run, n - run);
+}
+
+static int dump_root(fh_recparser *p, fh_record *r)
+{
+    p->dumped = json_dumps(p->root, JSON_COMPACT);
+    if (!p->dumped)
+        return FH_ENOMEM;
+    r->doc = p->dumped;
+    r->doc_len = strlen(p->dumped);
+    return 0;
+}
+
+int fh_rec_tsv(fh_recparser *p, const fh_tsv_header *h, const char *line, size_t len,
+               fh_record *r)
+{
+    rec_init(r);
+    drop(p);
+    while (len && line[len - 1] == '\r')
+        len--;
+    if (blank(line, len)) {
+        r->status = FH_REC_BLANK;
+        return 0;
+    }
+    if (len > p->max_doc) {
+        snprintf(r->msg, sizeof r->msg, "row of %zu bytes exceeds --max-doc-mb", len);
+        r->status = FH_REC_OVERSIZED;
+        return 0;
+    }
+    int rc = repair(p, &line, &len, r);
+    if (rc)
+        return rc;
+    if (p->vcap < h->ncols) {
+        size_t *a = realloc(p->voff, h->ncols * sizeof *a);
+        if (!a)
+            return FH_ENOMEM;
+        p->voff = a;
+        size_t *b = realloc(p->vlen, h->ncols * sizeof *b);
+        if (!b)
+            return FH_ENOMEM;
+        p->vlen = b;
+        p->vcap = h->ncols;
+    }
+    size_t n = split_tabs(line, len, p->voff, p->vlen, h->ncols);
+    if (n != h->ncols) {
+        snprintf(r->msg, sizeof r->msg, "malformed TSV row: %zu columns, the header has %zu", n,
+                 h->ncols);
+        r->status = FH_REC_MALFORMED;
+        return 0;
+    }
+    fh_buf_reset(&p->vals);
+    for (size_t i = 0; i < n; i++) {
+        size_t start = p->vals.len;
+        if ((rc = unescape_into(&p->vals, line + p->voff[i], p->vlen[i])) != 0)
+            return rc;
+        p->voff[i] = start;
+        p->vlen[i] = p->vals.len - start;
+    }
+    if (p->vals.len == 0 && (rc = fh_buf_addc(&p->vals, '\0')) != 0)
+        return rc; /* make vals.data non-NULL */
+    const char *v = p->vals.data;
+    r->id = v + p->voff[h->id_col];
+    r->id_len = p->vlen[h->id_col];
+    if (r->id_len == 0) {
+        snprintf(r->msg, sizeof r->msg, "empty id column");
+        r->status = FH_REC_NOID;
+        return 0;
+    }
+    if (r->id_len > FH_ID_MAX || memchr(r->id, '\0', r->id_len)) {
+        snprintf(r->msg, sizeof r->msg, "id longer than %d bytes or with a NUL", FH_ID_MAX);
+        r->status = FH_REC_NOID;
+        return 0;
+    }
+    p->root = json_object();
+    if (!p->root)
+        return FH_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = json_stringn_nocheck(v + p->voff[i], p->vlen[i]);
+        if (!s || json_object_set_new_nocheck(p->root, h->names[i], s))
+            return FH_ENOMEM;
+    }
+    for (unsigned f = 0; f < p->fs.n; f++) {
+        if (h->field_col[f] >= 0) {
+            r->text[f] = v + p->voff[h->field_col[f]];
+            r->text_len[f] = p->vlen[h->field_col[f]];
+        }
+    }
+    return dump_root(p, r);
+}
+
+/* ------------------------------------------------------------ text files */
+
+int fh_rec_txt(fh_recparser *p, const char *name, const char *data, size_t len, fh_record *r)
+{
+    rec_init(r);
+    drop(p);
+    size_t nl = strlen(name);
+    if (nl > 4 && strcmp(name + nl - 4, ".txt") == 0)
+        nl -= 4;
+    if (len > p->max_doc) {
+        snprintf(r->msg, sizeof r->msg, "file of %zu bytes exceeds --max-doc-mb", len);
+        r->status = FH_REC_OVERSIZED;
+        return 0;
+    }
+    if (nl == 0 || nl > FH_ID_MAX || !fh_utf8_valid(name, nl)) {
+        snprintf(r->msg, sizeof r->msg, "file name is not a valid id (empty, too long or not UTF-8)");
+        r->status = FH_REC_NOID;
+        return 0;
+    }
+    int rc = repair(p, &data, &len, r);
+    if (rc)
+        return rc;
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+        data += 3, len -= 3;
+    const char *eol = memchr(data, '\n', len);
+    size_t tlen = eol ? (size_t)(eol - data) : len;
+    const char *text = eol ? eol + 1 : data + len;
+    size_t xlen = eol ? len - tlen - 1 : 0;
+    size_t tl = tlen;
+    while (tl && data[tl - 1] == '\r')
+        tl--;
+    p->root = json_object();
+    json_t *jid = json_stringn_nocheck(name, nl);
+    json_t *jt = json_stringn_nocheck(data, tl);
+    json_t *jx = json_stringn_nocheck(text, xlen);
+    if (!p->root || !jid || !jt || !jx || json_object_set_new_nocheck(p->root, "id", jid) ||
+        json_object_set_new_nocheck(p->root, "title", jt) ||
+        json_object_set_new_nocheck(p->root, "text", jx))
+        return FH_ENOMEM;
+    r->id = name;
+    r->id_len = nl;
+    for (unsigned f = 0; f < p->fs.n; f++) {
+        if (strcmp(p->fs.names[f], "title") == 0) {
+            r->text[f] = data;
+            r->text_len[f] = tl;
+        } else if (strcmp(p->fs.names[f], "text") == 0) {
+            r->text[f] = text;
+            r->text_len[f] = xlen;
+        }
+    }
+    return dump_root(p, r);
+}

@@ -1,0 +1,78 @@
+/* ix_record.h — one input record (a JSON line, a TSV row, a text file) into
+ * what the index needs: external id, stored JSON document, and the text of
+ * each analyzed field.
+ *
+ * The parser repairs invalid UTF-8 before anything else (a warning, not a
+ * skip), and reports every reason to skip a record in `msg`. It does not
+ * check duplicate ids (that needs input order; the committer does it) and it
+ * does not analyze. One fh_recparser per thread; results point into the
+ * parser or into the caller's input and stay valid until the next call. */
+#ifndef FAHRAS_IX_RECORD_H
+#define FAHRAS_IX_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fahras/index.h"
+
+#define FH_ID_MAX 256 /* bytes; longer external ids are refused */
+
+typedef enum fh_rec_status {
+    FH_REC_OK = 0,
+    FH_REC_BLANK,     /* empty or whitespace-only line: not a record */
+    FH_REC_MALFORMED, /* not valid JSON / not an object / wrong TSV column count */
+    FH_REC_NOID,      /* id missing, empty, too long or of the wrong type */
+    FH_REC_DUPLICATE, /* (set by the committer) id seen before; the first wins */
+    FH_REC_OVERSIZED, /* larger than --max-doc-mb */
+    FH_REC_NSTATUS
+} fh_rec_status;
+
+const char *fh_rec_status_name(fh_rec_status s);
+
+/* Which fields are analyzed, by name, in index field order. */
+typedef struct fh_fieldset {
+    unsigned n;
+    const char *names[FH_MAX_FIELDS];
+} fh_fieldset;
+
+/* A parsed TSV header (immutable, shared by the threads reading its file). */
+typedef struct fh_tsv_header {
+    size_t ncols;
+    char **names;
+    size_t id_col;
+    long field_col[FH_MAX_FIELDS]; /* column of each analyzed field, -1 if absent */
+} fh_tsv_header;
+
+/* Parse the header line (without its newline). FH_EINPUT with a message in
+ * msg (msg_cap bytes) when it has no id column or a column is repeated. */
+int fh_tsv_header_parse(const char *line, size_t len, const fh_fieldset *fs,
+                        fh_tsv_header **out, char *msg, size_t msg_cap);
+void fh_tsv_header_free(fh_tsv_header *h);
+
+typedef struct fh_record {
+    fh_rec_status status;
+    char msg[200];    /* why it was skipped */
+    bool repaired;    /* invalid UTF-8 replaced by U+FFFD */
+    const char *id;
+    size_t id_len;
+    const char *doc;  /* the stored JSON object */
+    size_t doc_len;
+    const char *text[FH_MAX_FIELDS];
+    size_t text_len[FH_MAX_FIELDS];
+} fh_record;
+
+typedef struct fh_recparser fh_recparser;
+
+int fh_recparser_new(const fh_fieldset *fs, size_t max_doc, fh_recparser **out);
+void fh_recparser_free(fh_recparser *p);
+
+/* Parse one line (no newline; a trailing CR is dropped) of JSON Lines input.
+ * Returns 0 (look at r->status) or FH_ENOMEM. */
+int fh_rec_jsonl(fh_recparser *p, const char *line, size_t len, fh_record *r);
+/* One TSV row under header h. Values are unescaped: \t \n \r \\. */
+int fh_rec_tsv(fh_recparser *p, const fh_tsv_header *h, const char *line, size_t len,
+               fh_record *r);
+/* One text file: id = name without ".txt", first line = title, rest = text. */
+int fh_rec_txt(fh_recparser *p, const char *name, const char *data, size_t len, fh_record *r);
+
+#endif /* FAHRAS_IX_RECORD_H */

@@ -1,0 +1,515 @@
+/* ix_table.c — per-thread term -> postings hash table (see ix_table.h).
+ * Hot path: fh_ttab_add() hashes the term once and appends two integers to
+ * the document's token arrays; fh_ttab_doc_end() groups the document's tokens
+ * by term with a counting pass (no sort) and encodes one posting per term. */
+#include "ix_table.h"
+#include "ix_varint.h"
+
+#include "fahras/err.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#define PAGE_SIZE (1u << 20)
+#define NLEVELS 9u
+static const uint32_t slice_size[NLEVELS] = {32, 64, 128, 256, 512, 1024, 2048, 4096, 8192};
+#define LINK ((uint32_t)sizeof(uint8_t *)) /* bytes at the end of a slice: next pointer */
+
+typedef struct tterm {
+    uint64_t hash;
+    const char *term;
+    uint8_t *head, *wp, *wend; /* slice chain; wend = where the next pointer goes */
+    uint32_t nbytes;           /* posting bytes */
+    uint32_t last_ord;         /* ord + 1 of the last posting written, 0 if none */
+    uint32_t cur_ord;          /* ord + 1 of the document being accumulated */
+    uint32_t cur_cnt;          /* its tokens of this term, then the scatter fill */
+    uint32_t cur_off;          /* start of its tokens in the scatter array */
+    uint16_t len;
+    uint8_t level;
+} tterm;
+
+typedef struct sort_ent {
+    uint64_t key; /* first 8 term bytes, big-endian, zero padded */
+    uint32_t idx;
+} sort_ent;
+
+struct fh_ttab {
+    unsigned n_fields;
+    /* arena */
+    uint8_t **pages;
+    size_t npages, pages_cap, page_cur, page_off;
+    /* terms */
+    tterm *ents;
+    uint32_t nents, ents_cap;
+    uint64_t *slots; /* (hash >> 32) << 32 | (index + 1); 0 = empty */
+    size_t nslots;   /* power of two */
+    /* the document being accumulated */
+    uint32_t cur; /* ord + 1 */
+    uint32_t *tok_e, *tok_fp, *touched, *sc;
+    size_t ntok, tok_cap, ntouched, touched_cap, sc_cap;
+    uint8_t *enc;
+    size_t enc_cap;
+    /* sorted order */
+    sort_ent *sorted;
+};
+
+static void *arena_alloc(fh_ttab *t, size_t n)
+{
+    if (t->npages && t->page_off + n <= PAGE_SIZE) {
+        void *p = t->pages[t->page_cur] + t->page_off;
+        t->page_off += n;
+        return p;
+    }
+    if (t->npages && t->page_cur + 1 < t->npages) { /* reuse a page kept by a reset */
+        t->page_cur++;
+        t->page_off = n;
+        return t->pages[t->page_cur];
+    }
+    if (t->npages == t->pages_cap) {
+        size_t nc = t->pages_cap ? t->pages_cap * 2 : 16;
+        uint8_t **np = realloc(t->pages, nc * sizeof *np);
+        if (!np)
+            return NULL;
+        t->pages = np;
+        t->pages_cap = nc;
+    }
+    uint8_t *pg = malloc(PAGE_SIZE);
+    if (!pg)
+        return NULL;
+    t->pages[t->npages] = pg;
+    t->page_cur = t->npages++;
+    t->page_off = n;
+    return pg;
+}
+
+int fh_ttab_new(unsigned n_fields, fh_ttab **out)
+{
+    if (n_fields == 0 || n_fields > 8)
+        return FH_EINVAL;
+    fh_ttab *t = calloc(1, sizeof *t);
+    if (!t)
+        return FH_ENOMEM;
+    t->n_fields = n_fields;
+    t->nslots = 1u << 16;
+    t->slots = calloc(t->nslots, sizeof *t->slots);
+    if (!t->slots) {
+        free(t);
+        return FH_ENOMEM;
+    }
+    *out = t;
+    return 0;
+}
+
+void fh_ttab_free(fh_ttab *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->npages; i++)
+        free(t->pages[i]);
+    free(t->pages);
+    free(t->ents);
+    free(t->slots);
+    free(t->tok_e);
+    free(t->tok_fp);
+    free(t->touched);
+    free(t->sc);
+    free(t->enc);
+    free(t->sorted);
+    free(t);
+}
+
+size_t fh_ttab_mem(const fh_ttab *t)
+{
+    return t->npages * (size_t)PAGE_SIZE + (size_t)t->ents_cap * sizeof(tterm) +
+           t->nslots * sizeof(uint64_t) + t->tok_cap * 8u + t->touched_cap * 4u +
+           t->sc_cap * 4u + t->enc_cap;
+}
+
+size_t fh_ttab_nterms(const fh_ttab *t)
+{
+    return t->nents;
+}
+
+static int grow_u32(uint32_t **a, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 1024;
+    while (nc < need)
+        nc *= 2;
+    uint32_t *p = realloc(*a, nc * sizeof *p);
+    if (!p)
+        return FH_ENOMEM;
+    *a = p;
+    *cap = nc;
+    return 0;
+}
+
+int fh_ttab_doc_begin(fh_ttab *t, uint32_t ord)
+{
+    if (ord == UINT32_MAX || ord + 1u <= t->cur)
+        return FH_EINVAL; /* ordinals must increase */
+    t->cur = ord + 1u;
+    t->ntok = 0;
+    t->ntouched = 0;
+    return 0;
+}
+
+static int rehash(fh_ttab *t)
+{
+    size_t ns = t->nslots * 2;
+    uint64_t *s = calloc(ns, sizeof *s);
+    if (!s)
+        return FH_ENOMEM;
+    size_t mask = ns - 1;
+    for (uint32_t i = 0; i < t->nents; i++) {
+        uint64_t h = t->ents[i].hash;
+        size_t j = (size_t)h & mask;
+        while (s[j])
+            j = (j + 1) & mask;
+        s[j] = (h & 0xFFFFFFFF00000000ull) | (uint64_t)(i + 1u);
+    }
+    free(t->slots);
+    t->slots = s;
+    t->nslots = ns;
+    return 0;
+}
+
+/* Index of `term`, inserted if new; UINT32_MAX on allocation failure. */
+static uint32_t lookup(fh_ttab *t, const char *term, size_t len)
+{
+    uint64_t h = XXH3_64bits(term, len);
+    uint64_t tag = h & 0xFFFFFFFF00000000ull;
+    size_t mask = t->nslots - 1;
+    size_t j = (size_t)h & mask;
+    for (;;) {
+        uint64_t s = t->slots[j];
+        if (!s)
+            break;
+        if ((s & 0xFFFFFFFF00000000ull) == tag) {
+            uint32_t i = (uint32_t)s - 1u;
+            const tterm *e = &t->ents[i];
+            if (e->hash == h && e->len == len && memcmp(e->term, term, len) == 0)
+                return i;
+        }
+        j = (j + 1) & mask;
+    }
+    /* insert */
+    if (t->nents == t->ents_cap) {
+        uint32_t nc = t->ents_cap ? t->ents_cap * 2 : 4096;
+        tterm *ne = realloc(t->ents, (size_t)nc * sizeof *ne);
+        if (!ne)
+            return UINT32_MAX;
+        t->ents = ne;
+        t->ents_cap = nc;
+    }
+    char *copy = arena_alloc(t, len);
+    if (!copy)
+        return UINT32_MAX;
+    memcpy(copy, term, len);
+    uint32_t i = t->nents++;
+    tterm *e = &t->ents[i];
+    memset(e, 0, sizeof *e);
+    e->hash = h;
+    e->term = copy;
+    e->len = (uint16_t)len;
+    t->slots[j] = tag | (uint64_t)(i + 1u);
+    if ((size_t)t->nents * 2 > t->nslots && rehash(t) != 0)
+        return UINT32_MAX;
+    return i;
+}
+
+int fh_ttab_add(fh_ttab *t, unsigned field, const char *term, size_t len, uint32_t pos)
+{
+    if (len == 0 || len > UINT16_MAX || field >= t->n_fields)
+        return FH_EINVAL;
+    if (pos > FH_POS_MAX)
+        return FH_ELIMIT;
+    if (t->ntok == t->tok_cap) {
+        size_t c = t->tok_cap;
+        if (grow_u32(&t->tok_e, &c, t->ntok + 1) || grow_u32(&t->tok_fp, &t->tok_cap, t->ntok + 1))
+            return FH_ENOMEM;
+    }
+    uint32_t i = lookup(t, term, len);
+    if (i == UINT32_MAX)
+        return FH_ENOMEM;
+    tterm *e = &t->ents[i];
+    if (e->cur_ord != t->cur) {
+        if (t->ntouched == t->touched_cap &&
+            grow_u32(&t->touched, &t->touched_cap, t->ntouched + 1))
+            return FH_ENOMEM;
+        e->cur_ord = t->cur;
+        e->cur_cnt = 0;
+        t->touched[t->ntouched++] = i;
+    }
+    e->cur_cnt++;
+    t->tok_e[t->ntok] = i;
+    t->tok_fp[t->ntok] = (uint32_t)field << FH_POS_BITS | pos;
+    t->ntok++;
+    return 0;
+}
+
+static int append(fh_ttab *t, tterm *e, const uint8_t *b, size_t n)
+{
+    if (n > UINT32_MAX - e->nbytes)
+        return FH_ELIMIT;
+    e->nbytes += (uint32_t)n;
+    while (n) {
+        size_t room = (size_t)(e->wend - e->wp);
+        if (!room) {
+            unsigned lvl = e->head ? (e->level + 1u < NLEVELS ? e->level + 1u : e->level) : 0u;
+            uint8_t *s = arena_alloc(t, slice_size[lvl]);
+            if (!s)
+                return FH_ENOMEM;
+            if (e->head)
+                memcpy(e->wend, &s, sizeof s);
+            else
+                e->head = s;
+            e->wp = s;
+            e->wend = s + slice_size[lvl] - LINK;
+            e->level = (uint8_t)lvl;
+            continue;
+        }
+        size_t k = room < n ? room : n;
+        memcpy(e->wp, b, k);
+        e->wp += k;
+        b += k;
+        n -= k;
+    }
+    return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+int fh_ttab_doc_end(fh_ttab *t)
+{
+    if (t->ntok == 0)
+        return 0;
+    if (grow_u32(&t->sc, &t->sc_cap, t->ntok))
+        return FH_ENOMEM;
+    uint32_t off = 0;
+    for (size_t k = 0; k < t->ntouched; k++) {
+        tterm *e = &t->ents[t->touched[k]];
+        e->cur_off = off;
+        off += e->cur_cnt;
+        e->cur_cnt = 0;
+    }
+    for (size_t k = 0; k < t->ntok; k++) {
+        tterm *e = &t->ents[t->tok_e[k]];
+        t->sc[e->cur_off + e->cur_cnt++] = t->tok_fp[k];
+    }
+    const unsigned nf = t->n_fields;
+    for (size_t k = 0; k < t->ntouched; k++) {
+        tterm *e = &t->ents[t->touched[k]];
+        uint32_t *v = t->sc + e->cur_off;
+        uint32_t n = e->cur_cnt;
+        size_t need = FH_VARINT_MAX * (1u + nf + (size_t)n);
+        if (need > t->enc_cap) {
+            size_t nc = t->enc_cap ? t->enc_cap : 4096;
+            while (nc < need)
+                nc *= 2;
+            uint8_t *p = realloc(t->enc, nc);
+            if (!p)
+                return FH_ENOMEM;
+            t->enc = p;
+            t->enc_cap = nc;
+        }
+        bool sorted = true;
+        for (uint32_t q = 1; q < n && sorted; q++)
+            sorted = v[q - 1] <= v[q];
+        if (!sorted) /* (field, position) order; only odd tokenizations get here */
+            qsort(v, n, sizeof *v, cmp_u32);
+        uint32_t tf[8] = {0};
+        for (uint32_t q = 0; q < n; q++)
+            tf[v[q] >> FH_POS_BITS]++;
+        uint8_t *p = t->enc;
+        p = fh_varint_put(p, t->cur - e->last_ord);
+        e->last_ord = t->cur;
+        for (unsigned f = 0; f < nf; f++)
+            p = fh_varint_put(p, tf[f]);
+        uint32_t prevf = UINT32_MAX, prev = 0;
+        for (uint32_t q = 0; q < n; q++) {
+            uint32_t f = v[q] >> FH_POS_BITS, pos = v[q] & FH_POS_MAX;
+            p = fh_varint_put(p, f != prevf ? pos : pos - prev);
+            prevf = f;
+            prev = pos;
+        }
+        int rc = append(t, e, t->enc, (size_t)(p - t->enc));
+        if (rc)
+            return rc;
+    }
+    t->ntok = 0;
+    t->ntouched = 0;
+    return 0;
+}
+
+static int cmp_sort(const void *a, const void *b, const tterm *ents)
+{
+    const sort_ent *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    const tterm *ex = &ents[x->idx], *ey = &ents[y->idx];
+    size_t m = ex->len < ey->len ? ex->len : ey->len;
+    int c = memcmp(ex->term, ey->term, m);
+    if (c)
+        return c;
+    return (ex->len > ey->len) - (ex->len < ey->len);
+}
+
+/* qsort has no context argument in C11; the sort runs on one thread per
+ * table, so a thread-local pointer carries the entry array. */
+static _Thread_local const tterm *sort_ents;
+static int cmp_sort_tl(const void *a, const void *b)
+{
+    return cmp_sort(a, b, sort_ents);
+}
+
+int fh_ttab_sort(fh_ttab *t)
+{
+    free(t->sorted);
+    t->sorted = NULL;
+    if (t->nents == 0)
+        return 0;
+    t->sorted = malloc((size_t)t->nents * sizeof *t->sorted);
+    if (!t->sorted)
+        return FH_ENOMEM;
+    for (uint32_t i = 0; i < t->nents; i++) {
+        const tterm *e = &t->ents[i];
+        uint64_t k = 0;
+        for (unsigned b = 0; b < 8; b++)
+            k = k << 8 | (b < e->len ? (uint8_t)e->term[b] : 0u);
+        t->sorted[i].key = k;
+        t->sorted[i].idx = i;
+    }
+    sort_ents = t->ents;
+    qsort(t->sorted, t->nents, sizeof *t->sorted, cmp_sort_tl);
+    sort_ents = NULL;
+    return 0;
+}
+
+/* Visit the posting bytes of e slice by slice. */
+typedef int (*chunk_fn)(void *ctx, const uint8_t *p, size_t n);
+static int walk(const tterm *e, chunk_fn fn, void *ctx)
+{
+    const uint8_t *s = e->head;
+    size_t left = e->nbytes;
+    unsigned lvl = 0;
+    while (left) {
+        size_t pay = slice_size[lvl] - LINK;
+        size_t k = left < pay ? left : pay;
+        int rc = fn(ctx, s, k);
+        if (rc)
+            return rc;
+        left -= k;
+        if (left) {
+            memcpy(&s, s + pay, sizeof s);
+            if (lvl + 1u < NLEVELS)
+                lvl++;
+        }
+    }
+    return 0;
+}
+
+int fh_ttab_sorted_term(fh_ttab *t, size_t i, const char **term, size_t *len,
+                        const uint8_t **post, size_t *nbytes, uint8_t **scratch,
+                        size_t *scratch_cap)
+{
+    if (!t->sorted || i >= t->nents)
+        return FH_EINVAL;
+    const tterm *e = &t->ents[t->sorted[i].idx];
+    *term = e->term;
+    *len = e->len;
+    *nbytes = e->nbytes;
+    if (e->nbytes <= slice_size[0] - LINK) {
+        *post = e->head;
+        return 0;
+    }
+    if (*scratch_cap < e->nbytes) {
+        size_t nc = *scratch_cap ? *scratch_cap : 4096;
+        while (nc < e->nbytes)
+            nc *= 2;
+        uint8_t *p = realloc(*scratch, nc);
+        if (!p)
+            return FH_ENOMEM;
+        *scratch = p;
+        *scratch_cap = nc;
+    }
+    const uint8_t *s = e->head;
+    size_t left = e->nbytes, done = 0;
+    unsigned lvl = 0;
+    while (left) {
+        size_t pay = slice_size[lvl] - LINK;
+        size_t k = left < pay ? left : pay;
+        memcpy(*scratch + done, s, k);
+        done += k;
+        left -= k;
+        if (left) {
+            memcpy(&s, s + pay, sizeof s);
+            if (lvl + 1u < NLEVELS)
+                lvl++;
+        }
+    }
+    *post = *scratch;
+    return 0;
+}
+
+static int put_chunk(void *ctx, const uint8_t *p, size_t n)
+{
+    return fwrite(p, 1, n, (FILE *)ctx) == n ? 0 : FH_EIO;
+}
+
+static void reset(fh_ttab *t)
+{
+    t->nents = 0;
+    t->page_cur = 0;
+    t->page_off = 0;
+    memset(t->slots, 0, t->nslots * sizeof *t->slots);
+    free(t->sorted);
+    t->sorted = NULL;
+}
+
+int fh_ttab_spill(fh_ttab *t, const char *path)
+{
+    int rc = fh_ttab_sort(t);
+    if (rc)
+        return rc;
+    FILE *f = fopen(path, "wbx");
+    if (!f)
+        return FH_EIO;
+    static const size_t vbuf = 1u << 20;
+    setvbuf(f, NULL, _IOFBF, vbuf);
+    rc = fwrite(FH_RUN_MAGIC, 1, 8, f) == 8 ? 0 : FH_EIO;
+    for (uint32_t i = 0; i < t->nents && !rc; i++) {
+        const tterm *e = &t->ents[t->sorted[i].idx];
+        uint8_t hdr[2 * FH_VARINT_MAX];
+        uint8_t *p = fh_varint_put(hdr, e->len);
+        if (fwrite(hdr, 1, (size_t)(p - hdr), f) != (size_t)(p - hdr) ||
+            fwrite(e->term, 1, e->len, f) != e->len) {
+            rc = FH_EIO;
+            break;
+        }
+        p = fh_varint_put(hdr, e->nbytes);
+        if (fwrite(hdr, 1, (size_t)(p - hdr), f) != (size_t)(p - hdr)) {
+            rc = FH_EIO;
+            break;
+        }
+        rc = walk(e, put_chunk, f);
+    }
+    if (!rc && fputc(0, f) == EOF)
+        rc = FH_EIO;
+    if (fclose(f) != 0 && !rc)
+        rc = FH_EIO;
+    if (rc) {
+        remove(path);
+        return rc;
+    }
+    reset(t);
+    return 0;
+}

@@ -1,0 +1,95 @@
+/* ix_utf8.c — strict UTF-8 validation and U+FFFD repair (see ix_utf8.h). */
+#include "ix_utf8.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* Length of the well-formed sequence at p (1..4), or 0 if the byte at p does
+ * not start one within [p, end). */
+static size_t seq_len(const unsigned char *p, const unsigned char *end)
+{
+    unsigned char c = p[0];
+    size_t avail = (size_t)(end - p);
+    if (c < 0x80)
+        return 1;
+    if (c < 0xC2)
+        return 0; /* continuation byte or overlong 2-byte lead */
+    if (c < 0xE0) {
+        if (avail < 2 || (p[1] & 0xC0) != 0x80)
+            return 0;
+        return 2;
+    }
+    if (c < 0xF0) {
+        if (avail < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xE0 && p[1] < 0xA0)
+            return 0; /* overlong */
+        if (c == 0xED && p[1] > 0x9F)
+            return 0; /* surrogate */
+        return 3;
+    }
+    if (c < 0xF5) {
+        if (avail < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 ||
+            (p[3] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xF0 && p[1] < 0x90)
+            return 0; /* overlong */
+        if (c == 0xF4 && p[1] > 0x8F)
+            return 0; /* past U+10FFFF */
+        return 4;
+    }
+    return 0;
+}
+
+bool fh_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *end = p + n;
+    while (p < end) {
+        /* ASCII runs 8 bytes at a time */
+        while (end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            if (w & 0x8080808080808080ull)
+                break;
+            p += 8;
+        }
+        if (p >= end)
+            break;
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        size_t l = seq_len(p, end);
+        if (!l)
+            return false;
+        p += l;
+    }
+    return true;
+}
+
+long fh_utf8_repair(const char *s, size_t n, fh_buf *out)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *end = p + n;
+    const unsigned char *run = p; /* start of the pending well-formed run */
+    long fixed = 0;
+    int rc;
+    while (p < end) {
+        size_t l = seq_len(p, end);
+        if (l) {
+            p += l;
+            continue;
+        }
+        if ((rc = fh_buf_add(out, run, (size_t)(p - run))) != 0)
+            return rc;
+        if ((rc = fh_buf_add(out, "\xEF\xBF\xBD", 3)) != 0)
+            return rc;
+        fixed++;
+        p++;
+        run = p;
+    }
+    if ((rc = fh_buf_add(out, run, (size_t)(p - run))) != 0)
+        return rc;
+    return fixed;
+}

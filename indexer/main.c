@@ -1,0 +1,374 @@
+/* main.c — the fahras-indexer command line: option parsing, help texts and
+ * exit codes; dispatches to build (ix_build.c), check and dump-terms
+ * (ix_check.c) and analyze (analyze_cmd.c, owned by the analyzer module).
+ * Nothing here touches an index directly. */
+#include "analyze_cmd.h"
+#include "ix_build.h"
+#include "ix_check.h"
+
+#include "fahras/err.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Exit codes (documented in every --help). */
+enum {
+    EXIT_OK = 0,
+    EXIT_USAGE = 1,
+    EXIT_INPUT = 2,
+    EXIT_INDEX = 3,
+};
+
+static const char usage_main[] =
+    "usage: fahras-indexer COMMAND [OPTIONS] ...\n"
+    "\n"
+    "Commands:\n"
+    "  build       build (or rebuild) an index from JSON Lines, TSV or a folder of .txt files\n"
+    "  check       decode a whole index, verify its invariants, print size statistics\n"
+    "  dump-terms  print every term with df, cf and a hash of its postings (for diffs)\n"
+    "  analyze     show how the analyzer tokenizes and stems text\n"
+    "\n"
+    "`fahras-indexer COMMAND --help` describes each command.\n"
+    "Exit codes: 0 ok, 1 usage error, 2 input error, 3 index or I/O error.\n";
+
+static const char usage_build[] =
+    "usage: fahras-indexer build --index DIR [OPTIONS] INPUT...\n"
+    "\n"
+    "Builds an index of the INPUTs beside the live index DIR/index.mdb and publishes it\n"
+    "atomically (rename); a failed or killed build leaves the live index untouched.\n"
+    "\n"
+    "INPUT is a file, a directory of .txt files, or - for standard input. Format by name:\n"
+    "  *.jsonl (anything else)  JSON Lines: one object per line with an \"id\" (string or\n"
+    "                           integer); the analyzed fields must be strings; the whole\n"
+    "                           object is stored and returned by GET\n"
+    "  *.tsv                    TSV with a header line naming the columns, one of them \"id\";\n"
+    "                           values may escape \\t \\n \\r \\\\; stored as a JSON object\n"
+    "  a directory              every *.txt file: id = file name without .txt, first line =\n"
+    "                           title, the rest = text\n"
+    "  gzip and xz compression is recognized by content and decompressed on the fly.\n"
+    "\n"
+    "Options:\n"
+    "  --index DIR          index directory (created if missing)             [required]\n"
+    "  --fields A,B,...     fields to analyze, in index order (max 8)        [title,text]\n"
+    "  --weights A=W,...    BM25F field weights recorded in the index  [title=2, others 1]\n"
+    "  --format F           jsonl, tsv or dir: override detection for all inputs\n"
+    "  --threads N          analyzer threads                          [online CPUs]\n"
+    "  --mem MB             memory budget; term tables past their share are spilled as\n"
+    "                       sorted runs to DIR/.spill-PID and merged            [1024]\n"
+    "  --max-doc-mb MB      larger records are skipped and reported        [16, max 256]\n"
+    "  --strict             stop at the first reported record (skip or warning), exit 2\n"
+    "  --quiet              no progress line and no summary (reports still print)\n"
+    "  --progress           force the progress line even when stderr is not a terminal\n"
+    "  --stemmer S          light10 (default), snowball or none\n"
+    "  --help\n"
+    "\n"
+    "Bad records never vanish silently: each is reported on stderr as FILE:LINE: reason and\n"
+    "counted in the summary (read = indexed + skipped). Skipped: malformed JSON/TSV row,\n"
+    "missing or bad id, duplicate id (the first is kept), oversized. Indexed with a warning:\n"
+    "invalid UTF-8 (replaced by U+FFFD), no text to analyze (stored, found by id only).\n"
+    "Blank lines are ignored. Every token is indexed, stop words included.\n"
+    "\n"
+    "Exit codes: 0 index published; 1 usage error; 2 input error (an input cannot be read,\n"
+    "a TSV header without id, a reported record under --strict, nothing indexed); 3 index\n"
+    "or I/O error (cannot write DIR, storage error, out of memory, interrupted).\n";
+
+static const char usage_check[] =
+    "usage: fahras-indexer check DIR\n"
+    "\n"
+    "Opens DIR/index.mdb read-only, decodes every term's postings and positions, every\n"
+    "stored document and both id maps, and verifies: term order, df/cf/max tf/min length\n"
+    "per term against the decoded postings, docids strictly increasing and below N,\n"
+    "positions count = tf and ascending, each document's field length = the sum of its\n"
+    "terms' tfs, mean field lengths, the id map both ways, stored documents are JSON\n"
+    "objects with the same id. Prints size statistics per LMDB database.\n"
+    "\n"
+    "Exit codes: 0 sound; 1 usage error; 3 cannot open, or a violation (listed on stderr).\n";
+
+static const char usage_dump[] =
+    "usage: fahras-indexer dump-terms DIR\n"
+    "\n"
+    "Prints TERM<TAB>df<TAB>cf<TAB>hash-of-postings-and-positions for every term in byte\n"
+    "order, then #docs<TAB>N<TAB>hash-of-ids-documents-and-lengths: two indexes with the\n"
+    "same content print the same text.\n"
+    "\n"
+    "Exit codes: 0 ok; 1 usage error; 3 cannot open or decode the index.\n";
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    fh_build_interrupted = 1;
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    if (!s || !*s || *s == '-')
+        return -1;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || *end || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Split "a,b,c" into fs (names point into the strdup'd copy kept in *keep). */
+static int parse_fields(const char *s, fh_fieldset *fs, char **keep)
+{
+    char *copy = strdup(s);
+    if (!copy)
+        return -1;
+    *keep = copy;
+    fs->n = 0;
+    for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
+        if (fs->n == FH_MAX_FIELDS || strlen(tok) > FH_FIELD_NAME_MAX || !*tok)
+            return -1;
+        for (unsigned i = 0; i < fs->n; i++)
+            if (strcmp(fs->names[i], tok) == 0)
+                return -1;
+        fs->names[fs->n++] = tok;
+    }
+    return fs->n ? 0 : -1;
+}
+
+static int parse_weights(const char *s, const fh_fieldset *fs, float *w)
+{
+    char *copy = strdup(s);
+    int rc = 0;
+    if (!copy)
+        return -1;
+    for (char *tok = strtok(copy, ","); tok && !rc; tok = strtok(NULL, ",")) {
+        char *eq = strchr(tok, '=');
+        if (!eq) {
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        char *end;
+        float v = strtof(eq + 1, &end);
+        if (*end || !(v >= 0.0f) || v > 1000.0f) {
+            rc = -1;
+            break;
+        }
+        unsigned f = 0;
+        while (f < fs->n && strcmp(fs->names[f], tok) != 0)
+            f++;
+        if (f == fs->n) {
+            fprintf(stderr, "fahras-indexer: --weights names \"%s\", not in --fields\n", tok);
+            rc = -1;
+            break;
+        }
+        w[f] = v;
+    }
+    free(copy);
+    return rc;
+}
+
+static int cmd_build(int argc, char **argv)
+{
+    enum { O_INDEX = 256, O_FIELDS, O_WEIGHTS, O_FORMAT, O_THREADS, O_MEM, O_MAXDOC, O_STRICT,
+           O_QUIET, O_PROGRESS, O_STEMMER, O_BATCHKB, O_HELP };
+    static const struct option lo[] = {
+        {"index", required_argument, NULL, O_INDEX},
+        {"fields", required_argument, NULL, O_FIELDS},
+        {"weights", required_argument, NULL, O_WEIGHTS},
+        {"format", required_argument, NULL, O_FORMAT},
+        {"threads", required_argument, NULL, O_THREADS},
+        {"mem", required_argument, NULL, O_MEM},
+        {"max-doc-mb", required_argument, NULL, O_MAXDOC},
+        {"strict", no_argument, NULL, O_STRICT},
+        {"quiet", no_argument, NULL, O_QUIET},
+        {"progress", no_argument, NULL, O_PROGRESS},
+        {"stemmer", required_argument, NULL, O_STEMMER},
+        {"batch-kb", required_argument, NULL, O_BATCHKB}, /* undocumented: tests, tuning */
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    fh_build_opts o;
+    memset(&o, 0, sizeof o);
+    o.log = stderr;
+    o.mem_bytes = (size_t)1024 << 20;
+    o.max_doc_bytes = (size_t)16 << 20;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    o.threads = ncpu > 0 ? (unsigned)(ncpu > 64 ? 64 : ncpu) : 1;
+    o.stemmer = FH_STEM_LIGHT10;
+    char *fields_keep = NULL;
+    const char *weights = NULL;
+    bool quiet = false, force_progress = false;
+    int rc = EXIT_USAGE, brc;
+    unsigned long v;
+    unsigned nstdin = 0;
+    struct sigaction sa;
+    fh_build_stats st;
+
+    fh_fieldset def = {2, {"title", "text"}};
+    o.fields = def;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (c) {
+        case O_INDEX:
+            o.index_dir = optarg;
+            break;
+        case O_FIELDS:
+            free(fields_keep);
+            fields_keep = NULL;
+            if (parse_fields(optarg, &o.fields, &fields_keep)) {
+                fprintf(stderr, "fahras-indexer: --fields: 1 to %u distinct names of at most %u "
+                                "bytes, comma-separated\n", FH_MAX_FIELDS, FH_FIELD_NAME_MAX);
+                goto out;
+            }
+            break;
+        case O_WEIGHTS:
+            weights = optarg;
+            break;
+        case O_FORMAT:
+            if (strcmp(optarg, "jsonl") == 0)
+                o.format = FH_IN_JSONL;
+            else if (strcmp(optarg, "tsv") == 0)
+                o.format = FH_IN_TSV;
+            else if (strcmp(optarg, "dir") == 0)
+                o.format = FH_IN_DIR;
+            else {
+                fprintf(stderr, "fahras-indexer: --format jsonl|tsv|dir\n");
+                goto out;
+            }
+            break;
+        case O_THREADS:
+            if (parse_uint(optarg, 256, &v) || v == 0) {
+                fprintf(stderr, "fahras-indexer: --threads: 1..256\n");
+                goto out;
+            }
+            o.threads = (unsigned)v;
+            break;
+        case O_MEM:
+            if (parse_uint(optarg, 1u << 20, &v) || v == 0) {
+                fprintf(stderr, "fahras-indexer: --mem: megabytes, at least 1\n");
+                goto out;
+            }
+            o.mem_bytes = (size_t)v << 20;
+            break;
+        case O_MAXDOC:
+            if (parse_uint(optarg, 256, &v) || v == 0) {
+                fprintf(stderr, "fahras-indexer: --max-doc-mb: 1..256\n");
+                goto out;
+            }
+            o.max_doc_bytes = (size_t)v << 20;
+            break;
+        case O_BATCHKB:
+            if (parse_uint(optarg, 1u << 16, &v) || v == 0) {
+                fprintf(stderr, "fahras-indexer: --batch-kb: 1..65536\n");
+                goto out;
+            }
+            o.batch_bytes = (size_t)v << 10;
+            break;
+        case O_STRICT:
+            o.strict = true;
+            break;
+        case O_QUIET:
+            quiet = true;
+            break;
+        case O_PROGRESS:
+            force_progress = true;
+            break;
+        case O_STEMMER:
+            if (strcmp(optarg, "light10") == 0)
+                o.stemmer = FH_STEM_LIGHT10;
+            else if (strcmp(optarg, "snowball") == 0)
+                o.stemmer = FH_STEM_SNOWBALL;
+            else if (strcmp(optarg, "none") == 0)
+                o.stemmer = FH_STEM_NONE;
+            else {
+                fprintf(stderr, "fahras-indexer: --stemmer light10|snowball|none\n");
+                goto out;
+            }
+            break;
+        case O_HELP:
+            fputs(usage_build, stdout);
+            rc = EXIT_OK;
+            goto out;
+        default:
+            fputs("fahras-indexer build --help for usage\n", stderr);
+            goto out;
+        }
+    }
+    if (!o.index_dir || optind >= argc) {
+        fputs(!o.index_dir ? "fahras-indexer: build needs --index DIR\n"
+                           : "fahras-indexer: build needs at least one INPUT (- for stdin)\n",
+              stderr);
+        fputs("fahras-indexer build --help for usage\n", stderr);
+        goto out;
+    }
+    for (unsigned f = 0; f < o.fields.n; f++)
+        o.weights[f] = strcmp(o.fields.names[f], "title") == 0 ? 2.0f : 1.0f;
+    if (weights && parse_weights(weights, &o.fields, o.weights)) {
+        fprintf(stderr, "fahras-indexer: --weights FIELD=W,... with 0 <= W <= 1000\n");
+        goto out;
+    }
+    for (int i = optind; i < argc; i++)
+        nstdin += strcmp(argv[i], "-") == 0;
+    if (nstdin > 1) {
+        fprintf(stderr, "fahras-indexer: standard input (-) may be named only once\n");
+        goto out;
+    }
+    o.inputs = (const char *const *)(argv + optind);
+    o.n_inputs = (size_t)(argc - optind);
+    o.progress = !quiet && (force_progress || isatty(STDERR_FILENO));
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    brc = fh_build(&o, &st);
+    if (!quiet)
+        fh_build_print_summary(stderr, &o, &st);
+    rc = brc == 0 ? EXIT_OK : brc == FH_EINPUT ? EXIT_INPUT : EXIT_INDEX;
+out:
+    free(fields_keep);
+    return rc;
+}
+
+static int cmd_dir_only(int argc, char **argv, const char *usage,
+                        int (*fn)(const char *, FILE *, FILE *))
+{
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (argc != 2 || argv[1][0] == '-') {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    return fn(argv[1], stdout, stderr) ? EXIT_INDEX : EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage_main, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "build") == 0)
+        return cmd_build(argc - 1, argv + 1);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_dir_only(argc - 1, argv + 1, usage_check, fh_check_index);
+    if (strcmp(cmd, "dump-terms") == 0)
+        return cmd_dir_only(argc - 1, argv + 1, usage_dump, fh_dump_terms);
+    if (strcmp(cmd, "analyze") == 0)
+        return fh_cmd_analyze(argc - 2, argv + 2);
+    fprintf(stderr, "fahras-indexer: unknown command \"%s\"\n\n%s", cmd, usage_main);
+    return EXIT_USAGE;
+}
