@@ -1,0 +1,257 @@
+"""fhtest — helpers for the fahras-searchd integration tests (stdlib only).
+
+Builds indexes with the real fahras-indexer, starts the real fahras-searchd on
+127.0.0.1 with port 0 (the port comes back through --port-file), talks the line
+protocol, and always stops every daemon it started, by pid, even when a test
+fails. Every wait is bounded.
+
+A test script calls fhtest.main(), which takes the binaries' paths from the
+command line (CMake passes them) and runs the script's unittest cases:
+    test_x.py --searchd PATH --indexer PATH --sample data/sample/news.jsonl
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+SEARCHD = None
+INDEXER = None
+SAMPLE = None
+
+START_TIMEOUT = 20.0  # seconds for the daemon to write its port file
+IO_TIMEOUT = 15.0     # seconds for any single socket read
+
+
+def main():
+    global SEARCHD, INDEXER, SAMPLE
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--searchd", required=True)
+    ap.add_argument("--indexer", required=True)
+    ap.add_argument("--sample", required=True)
+    args, rest = ap.parse_known_args()
+    SEARCHD, INDEXER, SAMPLE = args.searchd, args.indexer, args.sample
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+
+
+# --------------------------------------------------------------- indexes
+
+def write_jsonl(path, docs):
+    with open(path, "w", encoding="utf-8") as f:
+        for d in docs:
+            f.write(json.dumps(d, ensure_ascii=False) + "\n")
+
+
+def build_index(index_dir, input_path, timeout=120):
+    """Run `fahras-indexer build --index DIR INPUT`; raise with its output on failure."""
+    r = subprocess.run([INDEXER, "build", "--index", index_dir, input_path],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError("indexer failed (%d): %s" % (r.returncode,
+                                                        r.stdout.decode("utf-8", "replace")))
+    return r
+
+
+def build_docs(index_dir, docs, workdir):
+    """Write docs (a list of dicts) as JSONL in workdir and index them into index_dir."""
+    os.makedirs(workdir, exist_ok=True)
+    path = os.path.join(workdir, "docs-%d.jsonl" % time.monotonic_ns())
+    write_jsonl(path, docs)
+    return build_index(index_dir, path)
+
+
+class TempDir:
+    def __enter__(self):
+        self.path = tempfile.mkdtemp(prefix="fh-searchd-test-")
+        return self.path
+
+    def __exit__(self, *exc):
+        shutil.rmtree(self.path, ignore_errors=True)
+        return False
+
+
+# --------------------------------------------------------------- the daemon
+
+class Daemon:
+    """A fahras-searchd process on 127.0.0.1:<port 0>. Use as a context
+    manager; stop() sends SIGTERM and returns the exit status, and the context
+    exit kills the process (by pid) if it is still running."""
+
+    def __init__(self, index_dir, *extra, workdir=None, threads=2):
+        self.index_dir = index_dir
+        self.extra = list(extra)
+        self.threads = threads
+        self.own_dir = workdir is None
+        self.workdir = workdir or tempfile.mkdtemp(prefix="fh-searchd-run-")
+        self.port_file = os.path.join(self.workdir, "port-%d" % time.monotonic_ns())
+        self.log_path = self.port_file + ".log"
+        self.proc = None
+        self.port = None
+
+    def start(self):
+        cmd = [SEARCHD, "--index", self.index_dir, "--listen", "127.0.0.1:0",
+               "--port-file", self.port_file, "--threads", str(self.threads),
+               "--log-level", "debug"] + self.extra
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("searchd exited with %d at start:\n%s"
+                                   % (self.proc.returncode, self.logtext()))
+            try:
+                with open(self.port_file) as f:
+                    text = f.read().strip()
+                if text:
+                    self.port = int(text)
+                    break
+            except (FileNotFoundError, ValueError):
+                pass
+            time.sleep(0.02)
+        if self.port is None:
+            self.kill()
+            raise RuntimeError("searchd did not start:\n" + self.logtext())
+        # the port file is written before the workers start: wait for a PING
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                with self.client() as c:
+                    if c.request("PING").get("pong"):
+                        return self
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def logtext(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def client(self, timeout=IO_TIMEOUT):
+        return Client(self.port, timeout)
+
+    def signal(self, sig):
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, sig)
+
+    def stop(self, timeout=20.0):
+        """SIGTERM, wait; returns the exit status (kills on timeout and fails)."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError("searchd did not exit within %.0f s of SIGTERM:\n%s"
+                                 % (timeout, self.logtext()))
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def __enter__(self):
+        try:
+            return self.start()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, *exc):
+        self.kill()
+        if getattr(self, "log", None):
+            self.log.close()
+        if self.own_dir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        return False
+
+
+# --------------------------------------------------------------- the client
+
+class Client:
+    """One TCP connection speaking the line protocol."""
+
+    def __init__(self, port, timeout=IO_TIMEOUT):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def send_raw(self, data):
+        self.sock.sendall(data)
+
+    def send(self, line):
+        self.sock.sendall(line.encode("utf-8") + b"\n")
+
+    def read_line(self):
+        """One reply line (bytes, without the newline); b"" at EOF."""
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                rest, self.buf = self.buf, b""
+                return rest
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line
+
+    def read_json(self):
+        line = self.read_line()
+        if not line:
+            raise EOFError("connection closed by the server")
+        return json.loads(line.decode("utf-8"))
+
+    def request(self, line):
+        self.send(line)
+        return self.read_json()
+
+    def at_eof(self, timeout):
+        """True if the server closes the connection within `timeout` seconds."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return True
+                self.buf += chunk
+        except socket.timeout:
+            return False
+        except ConnectionResetError:
+            return True
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def error_code(reply):
+    """The error code of a reply, or None for a normal reply."""
+    if isinstance(reply, dict) and "error" in reply:
+        return reply["error"]["code"]
+    return None
+
+
+def hit_ids(reply):
+    return [h["id"] for h in reply["hits"]]

@@ -1,0 +1,117 @@
+"""Connection-level limits: a client holding half a line does not stall the
+others, the idle timeout closes silent connections, the connection cap
+refuses extra clients with an error line, and a client that never reads its
+replies does not make the server buffer without bound."""
+
+import os
+import time
+import unittest
+
+import fhtest
+from fhtest import Client, Daemon, TempDir, build_index, error_code
+
+
+class LimitsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = TempDir()
+        cls.root = cls.tmp.__enter__()
+        cls.index = os.path.join(cls.root, "sample")
+        build_index(cls.index, fhtest.SAMPLE)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.__exit__(None, None, None)
+
+    def run_daemon(self, *extra, threads=1):
+        return Daemon(self.index, *extra, workdir=self.root, threads=threads)
+
+    def test_half_line_does_not_block_others(self):
+        # one worker thread: both clients are served by the same event loop
+        with self.run_daemon(threads=1) as d:
+            with d.client() as slow, d.client() as fast:
+                slow.send_raw("SEARCH limit=3 النف".encode())  # no newline: waits
+                for _ in range(20):
+                    t0 = time.monotonic()
+                    r = fast.request("SEARCH limit=3 snippets=0 النفط")
+                    self.assertIsNone(error_code(r), r)
+                    self.assertLess(time.monotonic() - t0, 1.0)
+                # a slow client that sends a byte now and then
+                for ch in "ط\n".encode():
+                    slow.send_raw(bytes([ch]))
+                    self.assertEqual(fast.request("PING"), {"ok": True, "pong": True})
+                r = slow.read_json()
+                self.assertIsNone(error_code(r), r)
+                self.assertGreater(r["total"], 0)
+            self.assertEqual(d.stop(), 0)
+
+    def test_idle_timeout_closes(self):
+        with self.run_daemon("--idle-timeout", "1") as d:
+            with d.client() as idle, d.client() as half, d.client() as busy:
+                self.assertEqual(idle.request("PING"), {"ok": True, "pong": True})
+                half.send_raw(b"SEARCH half a li")
+                t0 = time.monotonic()
+                # the busy client keeps talking and stays open
+                while time.monotonic() - t0 < 2.5:
+                    self.assertEqual(busy.request("PING"), {"ok": True, "pong": True})
+                    time.sleep(0.2)
+                self.assertTrue(idle.at_eof(3.0))
+                self.assertTrue(half.at_eof(3.0))
+                self.assertEqual(idle.buf, b"")  # closed without a reply line
+                self.assertEqual(busy.request("PING"), {"ok": True, "pong": True})
+                s = busy.request("STATS")
+                self.assertGreaterEqual(s["connections"]["idle_closed"], 2)
+            self.assertEqual(d.stop(), 0)
+
+    def test_connection_cap(self):
+        with self.run_daemon("--max-connections", "3", threads=2) as d:
+            clients = [d.client() for _ in range(3)]
+            try:
+                for c in clients:
+                    self.assertEqual(c.request("PING"), {"ok": True, "pong": True})
+                with d.client() as extra:
+                    r = extra.read_json()
+                    self.assertEqual(error_code(r), "too_many_connections", r)
+                    self.assertTrue(extra.at_eof(5))
+                # the admitted clients are unaffected
+                for c in clients:
+                    self.assertEqual(c.request("PING"), {"ok": True, "pong": True})
+                # a slot frees up when a client leaves
+                clients.pop().close()
+                deadline = time.monotonic() + 5
+                while True:
+                    with d.client() as again:
+                        line = again.request("PING")
+                        if line == {"ok": True, "pong": True}:
+                            break
+                        self.assertEqual(error_code(line), "too_many_connections")
+                    self.assertLess(time.monotonic(), deadline)
+                    time.sleep(0.05)
+                s = clients[0].request("STATS")
+                self.assertGreaterEqual(s["connections"]["rejected"], 1)
+            finally:
+                for c in clients:
+                    c.close()
+            self.assertEqual(d.stop(), 0)
+
+    def test_client_that_never_reads(self):
+        # 20k pipelined requests, replies never read: the server pauses this
+        # client (bounded output) and keeps serving another one promptly
+        with self.run_daemon("--max-output", "65536", threads=1) as d:
+            with d.client(timeout=2) as hog, d.client() as other:
+                req = "SEARCH limit=20 snippet_len=300 النفط\n".encode() * 500
+                sent = 0
+                try:
+                    for _ in range(40):
+                        hog.send_raw(req)
+                        sent += 500
+                except OSError:
+                    pass  # the send side filled up: flow control works
+                t0 = time.monotonic()
+                self.assertEqual(other.request("PING"), {"ok": True, "pong": True})
+                self.assertLess(time.monotonic() - t0, 1.0)
+            self.assertEqual(d.stop(), 0)
+
+
+if __name__ == "__main__":
+    fhtest.main()

@@ -1,0 +1,210 @@
+"""The line protocol over TCP: one JSON line per request line, in order,
+pipelining, CRLF, every protocol error (and the connection staying usable
+after it), binary junk, QUIT and STATS."""
+
+import json
+import os
+import random
+import unittest
+
+import fhtest
+from fhtest import Daemon, TempDir, build_index, error_code
+
+
+class ProtocolTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = TempDir()
+        root = cls.tmp.__enter__()
+        cls.index = os.path.join(root, "sample")
+        build_index(cls.index, fhtest.SAMPLE)
+        cls.d = Daemon(cls.index, workdir=root)
+        cls.d.__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.d.stop()
+        cls.d.__exit__(None, None, None)
+        cls.tmp.__exit__(None, None, None)
+        assert code == 0, "searchd exit status %r" % code
+
+    def setUp(self):
+        self.c = self.d.client()
+
+    def tearDown(self):
+        self.c.close()
+
+    def assertError(self, reply, code):
+        self.assertEqual(error_code(reply), code, reply)
+        self.assertEqual(set(reply), {"error"})
+        self.assertEqual(set(reply["error"]), {"code", "message"})
+        self.assertTrue(reply["error"]["message"])
+
+    def assertUsable(self):
+        self.assertEqual(self.c.request("PING"), {"ok": True, "pong": True})
+
+    def test_ping_case_insensitive_and_crlf(self):
+        self.assertEqual(self.c.request("PING"), {"ok": True, "pong": True})
+        self.assertEqual(self.c.request("ping"), {"ok": True, "pong": True})
+        self.c.send_raw(b"PiNg\r\n")
+        self.assertEqual(self.c.read_json(), {"ok": True, "pong": True})
+        self.c.send_raw(b"search limit=1 snippets=0 \xd8\xa7\xd9\x84\xd9\x86\xd9\x81\xd8\xb7\r\n")
+        r = self.c.read_json()
+        self.assertIsNone(error_code(r), r)
+        self.assertGreater(r["total"], 0)
+
+    def test_unknown_command(self):
+        self.assertError(self.c.request("FROBNICATE now"), "unknown_command")
+        self.assertUsable()
+
+    def test_empty_query_and_empty_line(self):
+        self.assertError(self.c.request("SEARCH"), "empty_query")
+        self.assertError(self.c.request("SEARCH limit=3   "), "empty_query")
+        self.assertError(self.c.request("KEYWORDS"), "empty_query")
+        self.assertError(self.c.request(""), "bad_request")
+        self.assertError(self.c.request("GET"), "bad_request")
+        self.assertError(self.c.request("PING now"), "bad_request")
+        self.assertUsable()
+
+    def test_bad_options(self):
+        self.assertError(self.c.request("SEARCH limit=x النفط"), "bad_request")
+        self.assertError(self.c.request("SEARCH limit=100000 النفط"), "limit_exceeded")
+        self.assertError(self.c.request("SEARCH limit=900 offset=900 النفط"), "limit_exceeded")
+        self.assertError(self.c.request("SEARCH colour=red النفط"), "bad_request")
+        self.assertError(self.c.request("SEARCH snippets=2 النفط"), "bad_request")
+        self.assertError(self.c.request("SEARCH snippets_count=99 النفط"), "limit_exceeded")
+        self.assertError(self.c.request('SEARCH hl_open=<b"> النفط'), "bad_request")
+        self.assertUsable()
+
+    def test_query_errors_from_engine(self):
+        self.assertError(self.c.request("SEARCH ، ؛ ؟ ..."), "syntax_error")
+        many = " ".join("كلمة%d" % i for i in range(300))
+        self.assertError(self.c.request("SEARCH " + many), "limit_exceeded")
+        self.assertUsable()
+
+    def test_over_long_line_then_normal_request(self):
+        line = b"SEARCH " + b"a" * (65536 + 1 - 7)
+        self.assertEqual(len(line), 65537)
+        self.c.send_raw(line + b"\n")
+        self.assertError(self.c.read_json(), "line_too_long")
+        # the same connection still works, and in order
+        self.c.send_raw(b"PING\nSEARCH limit=1 snippets=0 \xd8\xa7\xd9\x84\xd9\x86\xd9\x81\xd8\xb7\n")
+        self.assertEqual(self.c.read_json(), {"ok": True, "pong": True})
+        r = self.c.read_json()
+        self.assertIsNone(error_code(r), r)
+
+    def test_line_exactly_at_cap_is_accepted(self):
+        pad = 65536 - len("SEARCH snippets=0 النفط ".encode())
+        line = "SEARCH snippets=0 النفط " + "x" * pad
+        self.assertEqual(len(line.encode()), 65536)
+        r = self.c.request(line)
+        self.assertNotEqual(error_code(r), "line_too_long", r)
+
+    def test_huge_line_in_pieces(self):
+        # 1 MiB without a newline, sent in pieces: one error, nothing buffered
+        for _ in range(16):
+            self.c.send_raw(b"x" * 65536)
+        self.c.send_raw(b"\nPING\n")
+        self.assertError(self.c.read_json(), "line_too_long")
+        self.assertEqual(self.c.read_json(), {"ok": True, "pong": True})
+
+    def test_invalid_utf8(self):
+        for bad in (b"SEARCH \xff\xfe\n", b"SEARCH \xc0\xaf\n", b"SEARCH \xed\xa0\x80\n",
+                    b"GET \xd8\n", b"\xe2\x82\n"):
+            self.c.send_raw(bad)
+            self.assertError(self.c.read_json(), "bad_utf8")
+        self.assertUsable()
+
+    def test_nul_and_binary_junk(self):
+        self.c.send_raw(b"PING\x00\n")
+        self.assertError(self.c.read_json(), "bad_request")
+        rnd = random.Random(7)
+        junk = bytes(rnd.randrange(256) for _ in range(20000)).replace(b"\n", b"")
+        chunks = [junk[i:i + 997] for i in range(0, len(junk), 997)]
+        self.c.send_raw(b"\n".join(chunks) + b"\n")
+        for _ in chunks:
+            r = self.c.read_json()
+            self.assertIn(error_code(r), {"bad_utf8", "bad_request", "unknown_command"}, r)
+        self.assertUsable()
+
+    def test_pipelined_100_in_one_write(self):
+        ids = ["sample-%03d" % (i % 45 + 1) for i in range(100)]
+        lines = []
+        for i, doc in enumerate(ids):
+            if i % 10 == 3:
+                lines.append("PING")
+            elif i % 10 == 7:
+                lines.append("NOPE%d" % i)
+            else:
+                lines.append("GET " + doc)
+        self.c.send_raw(("\n".join(lines) + "\n").encode("utf-8"))
+        for i, doc in enumerate(ids):
+            r = self.c.read_json()
+            if i % 10 == 3:
+                self.assertEqual(r, {"ok": True, "pong": True})
+            elif i % 10 == 7:
+                self.assertError(r, "unknown_command")
+                self.assertIn(str(i), r["error"]["message"])
+            else:
+                self.assertEqual(r.get("id"), doc, r)
+
+    def test_pipelined_searches_match_single_answers(self):
+        queries = ["النفط", "الذكاء الاصطناعي", "كرة القدم", "الشركات", "DeepSeek"]
+        single = {}
+        for q in queries:
+            single[q] = self.c.request("SEARCH limit=5 snippets=0 " + q)
+        batch = "".join("SEARCH limit=5 snippets=0 %s\n" % q for q in queries * 20)
+        self.c.send_raw(batch.encode("utf-8"))
+        for q in queries * 20:
+            r = self.c.read_json()
+            self.assertEqual([h["id"] for h in r["hits"]],
+                             [h["id"] for h in single[q]["hits"]], q)
+            self.assertEqual(r["total"], single[q]["total"])
+
+    def test_reply_is_one_line_of_json(self):
+        self.c.send_raw("SEARCH limit=50 snippets_count=3 النفط\n".encode())
+        line = self.c.read_line()
+        self.assertNotIn(b"\r", line)
+        json.loads(line.decode("utf-8"))
+
+    def test_quit_flushes_then_closes(self):
+        self.c.send_raw(b"PING\nQUIT\nPING\n")
+        self.assertEqual(self.c.read_json(), {"ok": True, "pong": True})
+        self.assertEqual(self.c.read_json(), {"ok": True, "bye": True})
+        self.assertTrue(self.c.at_eof(5))
+        self.assertEqual(self.c.buf, b"")  # nothing after QUIT
+
+    def test_client_half_close_still_answered(self):
+        import socket
+        self.c.send_raw(b"PING\nGET sample-002\n")
+        self.c.sock.shutdown(socket.SHUT_WR)
+        self.assertEqual(self.c.read_json(), {"ok": True, "pong": True})
+        self.assertEqual(self.c.read_json()["id"], "sample-002")
+        self.assertTrue(self.c.at_eof(5))
+
+    def test_stats(self):
+        self.c.request("PING")
+        self.c.request("SEARCH snippets=0 النفط")
+        self.c.request("BOGUS")
+        s = self.c.request("STATS")
+        self.assertIsNone(error_code(s), s)
+        for key in ("uptime_s", "requests", "errors", "commands", "connections", "latency_us",
+                    "index"):
+            self.assertIn(key, s)
+        self.assertGreaterEqual(s["requests"], 3)
+        self.assertGreaterEqual(s["errors"], 1)
+        self.assertGreaterEqual(s["commands"]["search"], 1)
+        self.assertGreaterEqual(s["connections"]["current"], 1)
+        for h in ("all", "search"):
+            lat = s["latency_us"][h]
+            self.assertGreaterEqual(lat["count"], 1)
+            self.assertLessEqual(lat["p50"], lat["p90"])
+            self.assertLessEqual(lat["p90"], lat["p99"])
+            self.assertLessEqual(lat["p99"], lat["max"])
+        self.assertEqual(s["index"]["generation"], 1)
+        self.assertEqual(s["index"]["facts"]["docs"], 45)
+        self.assertError(self.c.request("STATS please"), "bad_request")
+
+
+if __name__ == "__main__":
+    fhtest.main()

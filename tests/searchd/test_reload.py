@@ -1,0 +1,101 @@
+"""Hot reload: fahras-indexer re-publishes into the directory the daemon
+serves while clients query without pause. Every reply stays valid and comes
+from one index version (never a mix, never an error), and the new data is
+visible within about two seconds."""
+
+import os
+import threading
+import time
+import unittest
+
+import fhtest
+from fhtest import Daemon, TempDir, build_docs, error_code, hit_ids
+
+
+def version_docs(version, n=40):
+    """n documents that all contain the word 'تقرير'; `version` is written
+    into every id and into one marker word, so a reply tells its version."""
+    marker = {1: "قديم", 2: "جديد", 3: "ثالث"}[version]
+    docs = []
+    for i in range(n * version):  # versions differ in size too
+        docs.append({"id": "v%d-%03d" % (version, i),
+                     "title": "تقرير رقم %d" % i,
+                     "text": "تقرير %s عن الطقس والزراعة في المنطقة %d" % (marker, i)})
+    return docs
+
+
+class ReloadTest(unittest.TestCase):
+    def test_republish_while_querying(self):
+        with TempDir() as root:
+            index = os.path.join(root, "ix")
+            inputs = os.path.join(root, "in")
+            build_docs(index, version_docs(1), inputs)
+            with Daemon(index, "--reload-interval-ms", "100", workdir=root, threads=2) as d:
+                stop = threading.Event()
+                seen = []
+                problems = []
+
+                def loop(k):
+                    try:
+                        with d.client() as c:
+                            while not stop.is_set():
+                                c.send("SEARCH limit=5 snippets=0 تقرير")
+                                c.send("PING")
+                                r = c.read_json()
+                                p = c.read_json()
+                                if error_code(r) or p != {"ok": True, "pong": True}:
+                                    problems.append((k, r, p))
+                                    continue
+                                ids = hit_ids(r)
+                                versions = {i.split("-")[0] for i in ids}
+                                # one reply, one version; total matches that version
+                                if len(versions) != 1:
+                                    problems.append((k, "mixed", ids))
+                                    continue
+                                v = int(versions.pop()[1:])
+                                if r["total"] != 40 * v:
+                                    problems.append((k, "total", v, r["total"]))
+                                seen.append(v)
+                    except Exception as e:  # noqa: BLE001 - reported below
+                        problems.append((k, repr(e)))
+
+                threads = [threading.Thread(target=loop, args=(k,)) for k in range(3)]
+                for t in threads:
+                    t.start()
+                try:
+                    time.sleep(0.5)
+                    for version in (2, 3):
+                        build_docs(index, version_docs(version), inputs)
+                        published = time.monotonic()
+                        marker = {2: "جديد", 3: "ثالث"}[version]
+                        with d.client() as c:
+                            while True:
+                                r = c.request("SEARCH snippets=0 " + marker)
+                                self.assertIsNone(error_code(r), r)
+                                if r["total"] == 40 * version:
+                                    break
+                                self.assertLess(time.monotonic() - published, 2.5,
+                                                "re-published index not visible")
+                                time.sleep(0.05)
+                        time.sleep(0.3)
+                finally:
+                    stop.set()
+                    for t in threads:
+                        t.join(timeout=30)
+                self.assertEqual(problems, [])
+                self.assertIn(1, seen)
+                self.assertIn(3, seen)
+                with d.client() as c:
+                    s = c.request("STATS")
+                    self.assertEqual(s["index"]["generation"], 3)
+                    self.assertEqual(s["index"]["reloads"], 2)
+                    self.assertEqual(s["index"]["facts"]["docs"], 120)
+                    r = c.request("GET v1-000")
+                    self.assertEqual(error_code(r), "not_found")
+                    self.assertEqual(c.request("GET v3-000")["id"], "v3-000")
+                self.assertEqual(d.stop(), 0)
+                self.assertIn("generation 3", d.logtext())
+
+
+if __name__ == "__main__":
+    fhtest.main()

@@ -1,0 +1,203 @@
+"""SEARCH, GET and KEYWORDS through the real daemon: ranking order on crafted
+documents, highlight of clitic-carrying words, phrase, exclusion, required,
+field and prefix queries, and the SEARCH options (limit, offset, snippets,
+markers, fields)."""
+
+import os
+import unittest
+
+import fhtest
+from fhtest import Daemon, TempDir, build_docs, build_index, error_code, hit_ids
+
+# Crafted collection: each group isolates one feature of the query language.
+DOCS = [
+    # ranking: tf and length normalization (same field, same term)
+    {"id": "rank-3", "title": "تقرير زراعي",
+     "text": "الزيتون والزيتون وزيتون الجبل في الحقول"},
+    {"id": "rank-1", "title": "تقرير موسمي",
+     "text": "بدأ موسم الحصاد في السهول الواسعة وجمع المزارعون المحاصيل من الحقول "
+             "البعيدة ثم نقلوها إلى الأسواق المحلية حيث بيع الزيتون بأسعار مرتفعة "
+             "هذا العام بعد موسم ممطر طويل أسعد القرى كلها"},
+    {"id": "rank-0", "title": "تقرير عن القمح", "text": "القمح والشعير في الحقول"},
+    # title weighs more than body
+    {"id": "title-hit", "title": "البرتقال", "text": "ثمار الموسم في المزارع الساحلية"},
+    {"id": "body-hit", "title": "ثمار الموسم", "text": "البرتقال في المزارع الساحلية"},
+    # phrase
+    {"id": "phrase-yes", "title": "تقنية",
+     "text": "تطور الذكاء الاصطناعي بسرعة كبيرة هذا العام"},
+    {"id": "phrase-no", "title": "تقنية",
+     "text": "الاصطناعي من المواد وليس الذكاء وحده ما يهم"},
+    # exclusion / required
+    {"id": "ex-1", "title": "طاقة", "text": "إنتاج النفط الخام في الحقول البحرية"},
+    {"id": "ex-2", "title": "طاقة", "text": "أسعار النفط ترتفع في الأسواق"},
+    # field
+    {"id": "field-title", "title": "الكمبيوتر المحمول", "text": "جهاز جديد للطلاب"},
+    {"id": "field-text", "title": "جهاز جديد", "text": "الكمبيوتر المحمول للطلاب"},
+    # prefix (Latin words: stems are the words themselves)
+    {"id": "px-1", "title": "Kubernetes", "text": "Kubernetes cluster upgrade"},
+    {"id": "px-2", "title": "Kubeflow", "text": "Kubeflow pipelines release"},
+    {"id": "px-3", "title": "Docker", "text": "Docker images and registries"},
+    # clitics and highlight
+    {"id": "hl-1", "title": "الشركات الناشئة",
+     "text": "قال المستثمرون والشركات الكبرى إن للشركات دورا في الاقتصاد",
+     "date": "2026-02-01", "source": "Test Wire"},
+]
+
+
+class SearchTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = TempDir()
+        root = cls.tmp.__enter__()
+        cls.crafted = os.path.join(root, "crafted")
+        cls.sample = os.path.join(root, "sample")
+        build_docs(cls.crafted, DOCS, os.path.join(root, "in"))
+        build_index(cls.sample, fhtest.SAMPLE)
+        cls.d = Daemon(cls.crafted, workdir=root)
+        cls.d.__enter__()
+        cls.ds = Daemon(cls.sample, workdir=root)
+        cls.ds.__enter__()
+        cls.c = cls.d.client()
+        cls.cs = cls.ds.client()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.close()
+        cls.cs.close()
+        for d in (cls.d, cls.ds):
+            code = d.stop()
+            d.__exit__(None, None, None)
+            assert code == 0, "searchd exit status %r" % code
+        cls.tmp.__exit__(None, None, None)
+
+    def search(self, line, client=None):
+        r = (client or self.c).request(line)
+        self.assertIsNone(error_code(r), "%s -> %r" % (line, r))
+        self.assertIn("total", r)
+        self.assertIn("took_us", r)
+        self.assertIsInstance(r["hits"], list)
+        return r
+
+    # ---------------------------------------------------------- ranking
+
+    def test_ranking_order_tf_and_length(self):
+        r = self.search("SEARCH snippets=0 زيتون")
+        self.assertEqual(hit_ids(r), ["rank-3", "rank-1"])
+        self.assertEqual(r["total"], 2)
+        s = [h["score"] for h in r["hits"]]
+        self.assertGreater(s[0], s[1])
+
+    def test_title_above_body(self):
+        r = self.search("SEARCH snippets=0 البرتقال")
+        self.assertEqual(hit_ids(r), ["title-hit", "body-hit"])
+
+    # ---------------------------------------------------------- highlight
+
+    def test_highlight_whole_clitic_word(self):
+        r = self.search("SEARCH الشركات")
+        self.assertEqual(hit_ids(r), ["hl-1"])
+        snip = r["hits"][0]["snippet"]
+        self.assertIn("<b>والشركات</b>", snip)
+        self.assertIn("<b>للشركات</b>", snip)
+        self.assertNotIn("<b>ال</b>", snip)
+        self.assertNotIn("و<b>", snip)
+
+    def test_highlight_on_sample_corpus(self):
+        r = self.search("SEARCH limit=20 snippet_len=400 الشركات", self.cs)
+        self.assertGreater(r["total"], 0)
+        snippets = " ".join(h.get("snippet", "") for h in r["hits"])
+        self.assertIn("<b>والشركات</b>", snippets)
+
+    def test_custom_markers(self):
+        r = self.search("SEARCH hl=[[,]] الشركات")
+        self.assertIn("[[والشركات]]", r["hits"][0]["snippet"])
+        self.assertNotIn("<b>", r["hits"][0]["snippet"])
+        r = self.search("SEARCH hl_open=« hl_close=» الشركات")
+        self.assertIn("«والشركات»", r["hits"][0]["snippet"])
+
+    # ---------------------------------------------------------- query language
+
+    def test_phrase(self):
+        r = self.search('SEARCH snippets=0 "الذكاء الاصطناعي"')
+        self.assertEqual(hit_ids(r), ["phrase-yes"])
+        r = self.search("SEARCH snippets=0 الذكاء الاصطناعي")
+        self.assertEqual(sorted(hit_ids(r)), ["phrase-no", "phrase-yes"])
+
+    def test_exclusion_and_required(self):
+        r = self.search("SEARCH snippets=0 النفط -أسعار")
+        self.assertEqual(hit_ids(r), ["ex-1"])
+        r = self.search("SEARCH snippets=0 +النفط +أسعار")
+        self.assertEqual(hit_ids(r), ["ex-2"])
+
+    def test_field(self):
+        r = self.search("SEARCH snippets=0 title:الكمبيوتر")
+        self.assertEqual(hit_ids(r), ["field-title"])
+        r = self.search("SEARCH snippets=0 text:الكمبيوتر")
+        self.assertEqual(hit_ids(r), ["field-text"])
+        r = self.search("SEARCH snippets=0 الكمبيوتر")
+        self.assertEqual(sorted(hit_ids(r)), ["field-text", "field-title"])
+
+    def test_prefix(self):
+        r = self.search("SEARCH snippets=0 kube*")
+        self.assertEqual(sorted(hit_ids(r)), ["px-1", "px-2"])
+        r = self.search("SEARCH snippets=0 kubernetes")
+        self.assertEqual(hit_ids(r), ["px-1"])
+
+    def test_no_match_is_not_an_error(self):
+        r = self.search("SEARCH كلمةغيرموجودةابدا")
+        self.assertEqual(r["total"], 0)
+        self.assertEqual(r["hits"], [])
+
+    # ---------------------------------------------------------- options
+
+    def test_limit_offset(self):
+        full = self.search("SEARCH limit=20 snippets=0 الحقول")
+        ids = hit_ids(full)
+        self.assertGreaterEqual(len(ids), 4)
+        self.assertEqual(full["total"], len(ids))
+        r = self.search("SEARCH limit=2 snippets=0 الحقول")
+        self.assertEqual(hit_ids(r), ids[:2])
+        self.assertEqual(r["total"], full["total"])
+        r = self.search("SEARCH limit=2 offset=2 snippets=0 الحقول")
+        self.assertEqual(hit_ids(r), ids[2:4])
+        r = self.search("SEARCH limit=0 الحقول")
+        self.assertEqual(r["hits"], [])
+
+    def test_snippets_off_and_fields(self):
+        r = self.search("SEARCH snippets=0 الشركات")
+        self.assertNotIn("snippet", r["hits"][0])
+        r = self.search("SEARCH fields=date,source الشركات")
+        h = r["hits"][0]
+        self.assertEqual(h.get("date"), "2026-02-01")
+        self.assertEqual(h.get("source"), "Test Wire")
+        self.assertIn("snippet", h)
+
+    def test_snippet_len(self):
+        r = self.search("SEARCH limit=5 snippet_len=40 الاقتصاد", self.cs)
+        for h in r["hits"]:
+            text = h["snippet"].replace("<b>", "").replace("</b>", "")
+            self.assertLessEqual(len(text), 40 + 10, text)
+
+    # ---------------------------------------------------------- GET, KEYWORDS
+
+    def test_get(self):
+        r = self.c.request("GET hl-1")
+        self.assertIsNone(error_code(r), r)
+        self.assertEqual(r["id"], "hl-1")
+        self.assertEqual(r["doc"]["source"], "Test Wire")
+        self.assertEqual(error_code(self.c.request("GET no-such-doc")), "not_found")
+
+    def test_keywords(self):
+        r = self.c.request("KEYWORDS والشركات")
+        self.assertIsNone(error_code(r), r)
+        toks = r["tokens"]
+        self.assertEqual(len(toks), 1)
+        t = toks[0]
+        self.assertEqual(t["token"], "والشركات")
+        for key in ("normalized", "stem", "df"):
+            self.assertIn(key, t)
+        self.assertGreaterEqual(t["df"], 1)
+
+
+if __name__ == "__main__":
+    fhtest.main()

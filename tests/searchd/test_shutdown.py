@@ -1,0 +1,82 @@
+"""SIGTERM / SIGINT: stop accepting, answer the requests already received,
+flush, exit 0."""
+
+import os
+import signal
+import socket
+import time
+import unittest
+
+import fhtest
+from fhtest import Client, Daemon, TempDir, build_index, error_code
+
+
+class ShutdownTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = TempDir()
+        cls.root = cls.tmp.__enter__()
+        cls.index = os.path.join(cls.root, "sample")
+        build_index(cls.index, fhtest.SAMPLE)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.__exit__(None, None, None)
+
+    def test_sigterm_finishes_in_flight_requests(self):
+        with Daemon(self.index, workdir=self.root, threads=2) as d:
+            with d.client() as a, d.client() as b:
+                self.assertEqual(a.request("PING"), {"ok": True, "pong": True})
+                self.assertEqual(b.request("PING"), {"ok": True, "pong": True})
+                a.send("SEARCH limit=50 snippets_count=4 النفط")
+                batch = "".join("SEARCH limit=10 %s\n" % q
+                                for q in ["الشركات", "النفط", "الطقس"] * 30)
+                b.send_raw(batch.encode("utf-8"))
+                time.sleep(0.05)  # let the requests reach the server
+                d.signal(signal.SIGTERM)
+                r = a.read_json()
+                self.assertIsNone(error_code(r), r)
+                self.assertGreater(r["total"], 0)
+                for _ in range(90):
+                    r = b.read_json()
+                    self.assertIsNone(error_code(r), r)
+                # then the server closes both
+                self.assertTrue(a.at_eof(10))
+                self.assertTrue(b.at_eof(10))
+            code = d.proc.wait(timeout=20)
+            self.assertEqual(code, 0, d.logtext())
+            port = d.port
+        # no longer accepting
+        with self.assertRaises(OSError):
+            Client(port, timeout=2).request("PING")
+
+    def test_sigint_idle_server_exits_zero(self):
+        with Daemon(self.index, workdir=self.root) as d:
+            with d.client() as c:
+                self.assertEqual(c.request("PING"), {"ok": True, "pong": True})
+                c.send_raw(b"SEARCH half a li")  # a partial line is not in flight
+                d.signal(signal.SIGINT)
+                self.assertTrue(c.at_eof(10))
+            self.assertEqual(d.proc.wait(timeout=20), 0, d.logtext())
+
+    def test_sigterm_with_unread_replies_respects_drain_timeout(self):
+        with Daemon(self.index, "--drain-timeout", "1", "--max-output", "65536",
+                    workdir=self.root, threads=1) as d:
+            hog = d.client(timeout=2)
+            try:
+                hog.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                try:
+                    for _ in range(20):
+                        hog.send_raw("SEARCH limit=50 snippet_len=500 النفط\n".encode() * 200)
+                except OSError:
+                    pass
+                t0 = time.monotonic()
+                d.signal(signal.SIGTERM)
+                self.assertEqual(d.proc.wait(timeout=20), 0, d.logtext())
+                self.assertLess(time.monotonic() - t0, 8)
+            finally:
+                hog.close()
+
+
+if __name__ == "__main__":
+    fhtest.main()
