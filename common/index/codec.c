@@ -100,18 +100,74 @@ static inline uint64_t ld64le(const uint8_t *p)
     return le64toh(v);
 }
 
-/* Requires 8 readable bytes past the packed data. */
+/* Unpackers specialised per width: 8 values are exactly W bytes, so each
+ * group of 8 reads at constant offsets and shifts. All require 8 readable
+ * bytes past the packed data. */
+#define FH_U1(W, j)                                                                                \
+    out[(i + (j)) * stride] = (uint32_t)((ld64le(src + ((j) * (W)) / 8) >> (((j) * (W)) % 8)) & mask)
+#define FH_UNPACK(W)                                                                               \
+    static void unpack_##W(const uint8_t *src, size_t n, uint32_t *out, size_t stride)             \
+    {                                                                                              \
+        const uint64_t mask = (UINT64_C(1) << (W)) - 1;                                            \
+        size_t i = 0;                                                                              \
+        for (; i + 8 <= n; i += 8, src += (W)) {                                                   \
+            FH_U1(W, 0);                                                                           \
+            FH_U1(W, 1);                                                                           \
+            FH_U1(W, 2);                                                                           \
+            FH_U1(W, 3);                                                                           \
+            FH_U1(W, 4);                                                                           \
+            FH_U1(W, 5);                                                                           \
+            FH_U1(W, 6);                                                                           \
+            FH_U1(W, 7);                                                                           \
+        }                                                                                          \
+        for (size_t bit = 0; i < n; i++, bit += (W))                                               \
+            out[i * stride] = (uint32_t)((ld64le(src + bit / 8) >> (bit % 8)) & mask);            \
+    }
+FH_UNPACK(1)
+FH_UNPACK(2)
+FH_UNPACK(3)
+FH_UNPACK(4)
+FH_UNPACK(5)
+FH_UNPACK(6)
+FH_UNPACK(7)
+FH_UNPACK(8)
+FH_UNPACK(9)
+FH_UNPACK(10)
+FH_UNPACK(11)
+FH_UNPACK(12)
+FH_UNPACK(13)
+FH_UNPACK(14)
+FH_UNPACK(15)
+FH_UNPACK(16)
+FH_UNPACK(17)
+FH_UNPACK(18)
+FH_UNPACK(19)
+FH_UNPACK(20)
+FH_UNPACK(21)
+FH_UNPACK(22)
+FH_UNPACK(23)
+FH_UNPACK(24)
+FH_UNPACK(25)
+FH_UNPACK(26)
+FH_UNPACK(27)
+FH_UNPACK(28)
+FH_UNPACK(29)
+FH_UNPACK(30)
+FH_UNPACK(31)
+FH_UNPACK(32)
+
+typedef void (*unpack_fn)(const uint8_t *, size_t, uint32_t *, size_t);
+static const unpack_fn unpackers[33] = {
+    NULL,      unpack_1,  unpack_2,  unpack_3,  unpack_4,  unpack_5,  unpack_6,
+    unpack_7,  unpack_8,  unpack_9,  unpack_10, unpack_11, unpack_12, unpack_13,
+    unpack_14, unpack_15, unpack_16, unpack_17, unpack_18, unpack_19, unpack_20,
+    unpack_21, unpack_22, unpack_23, unpack_24, unpack_25, unpack_26, unpack_27,
+    unpack_28, unpack_29, unpack_30, unpack_31, unpack_32,
+};
+
 static void unpack_fast(const uint8_t *src, size_t n, unsigned width, uint32_t *out, size_t stride)
 {
-    const uint64_t mask = (width == 32) ? 0xffffffffu : ((UINT64_C(1) << width) - 1);
-    size_t bit = 0;
-    if (stride == 1) {
-        for (size_t i = 0; i < n; i++, bit += width)
-            out[i] = (uint32_t)((ld64le(src + (bit >> 3)) >> (bit & 7)) & mask);
-    } else {
-        for (size_t i = 0; i < n; i++, bit += width)
-            out[i * stride] = (uint32_t)((ld64le(src + (bit >> 3)) >> (bit & 7)) & mask);
-    }
+    unpackers[width](src, n, out, stride);
 }
 
 int fh_bitpack_unpack(const uint8_t *src, size_t avail, size_t n, unsigned width, uint32_t *out,
@@ -190,6 +246,22 @@ int fh_block_encode(fh_buf *out, uint32_t base, const uint32_t *docs, const uint
     return 0;
 }
 
+/* In place: gap_i -> doc_i = base_i + gap_i, base_{i+1} = doc_i + 1. Kept
+ * apart from the decoder so the running sum stays in a register. */
+static void gaps_to_docids(uint32_t *restrict d, size_t n, uint32_t base)
+{
+    /* doc_i = (base - 1) + sum_{j<=i} (gap_j + 1), modulo 2^32: the caller
+     * has checked the true sum stays below 2^32. One add per element on the
+     * serial chain; the +1 pass vectorises. */
+    for (size_t i = 0; i < n; i++)
+        d[i] += 1;
+    uint32_t acc = base - 1;
+    for (size_t i = 0; i < n; i++) {
+        acc += d[i];
+        d[i] = acc;
+    }
+}
+
 int fh_block_decode(const uint8_t *src, size_t len, size_t slack, uint32_t base, size_t n,
                     unsigned nf, uint32_t *docs, uint32_t *tfs)
 {
@@ -223,15 +295,15 @@ int fh_block_decode(const uint8_t *src, size_t len, size_t slack, uint32_t base,
         p += adv;
         avail -= adv;
     }
-    /* Gaps to docids. 64-bit sum: 128 gaps below 2^32 cannot overflow it. */
-    uint64_t b = base;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t d = b + docs[i];
-        docs[i] = (uint32_t)d;
-        b = d + 1;
-    }
-    if (b - 1 >= UINT32_MAX)
+    /* The last docid is base + sum(gaps) + n - 1, computed in 64 bits (128
+     * gaps below 2^32 cannot overflow it) so the 32-bit prefix sum below is
+     * known not to wrap. A separate reduction keeps the serial chain short. */
+    uint64_t last = (uint64_t)base + n - 1;
+    for (size_t i = 0; i < n; i++)
+        last += docs[i];
+    if (last >= UINT32_MAX)
         return FH_ECORRUPT; /* wrapped, or reached the FH_DOC_END sentinel */
+    gaps_to_docids(docs, n, base);
     return 0;
 }
 

@@ -625,6 +625,18 @@ const uint32_t *fh_postings_tfs(const fh_postings *p)
     return p->tfs + (size_t)p->idx * p->nf;
 }
 
+size_t fh_postings_batch(const fh_postings *p, const uint32_t **docs, const uint32_t **tfs)
+{
+    if (p->docid == FH_DOC_END) {
+        *docs = NULL;
+        *tfs = NULL;
+        return 0;
+    }
+    *docs = p->docs + p->idx;
+    *tfs = p->tfs + (size_t)p->idx * p->nf;
+    return p->blk_n - p->idx;
+}
+
 int fh_postings_block_bound(fh_postings *p, uint32_t target, fh_block_bound *out)
 {
     uint32_t from = 0;

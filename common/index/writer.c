@@ -215,7 +215,7 @@ static int put_reserve(fh_index_writer *w, enum fh_db db, const void *key, size_
 static int put(fh_index_writer *w, enum fh_db db, const void *key, size_t klen, const void *val,
                size_t vlen, unsigned flags)
 {
-    void *dst;
+    void *dst = NULL;
     int rc = put_reserve(w, db, key, klen, vlen, flags, &dst);
     if (rc)
         return rc;
@@ -380,6 +380,48 @@ int fh_index_writer_open(const char *dir, const fh_index_build_info *info, fh_in
     return 0;
 }
 
+/* Write docs[docid]. */
+static int put_doc(fh_index_writer *w, uint32_t docid, const char *ext_id, size_t ext_id_len,
+                   const char *stored, size_t stored_len)
+{
+    /* Stored value: flags, varint id length, id, then the JSON raw or as
+     * varint raw length + zstd frame. */
+    uint8_t head[1 + 2 * FH_VARINT_MAX + FH_MAX_KEY];
+    size_t hl = 1;
+    head[0] = 0;
+    hl += fh_varint_put(head + hl, ext_id_len);
+    memcpy(head + hl, ext_id, ext_id_len);
+    hl += ext_id_len;
+    const void *body = stored;
+    size_t body_len = stored_len;
+    if (stored_len >= FH_ZSTD_MIN) {
+        size_t bound = ZSTD_compressBound(stored_len);
+        fh_buf_reset(&w->scratch);
+        int rc = fh_buf_reserve(&w->scratch, bound);
+        if (rc)
+            return rc;
+        size_t cs = ZSTD_compressCCtx(w->zc, w->scratch.data, bound, stored, stored_len,
+                                      FH_ZSTD_LEVEL);
+        if (!ZSTD_isError(cs) && cs + 5 < stored_len) {
+            head[0] = FH_DOC_ZSTD;
+            hl += fh_varint_put(head + hl, stored_len);
+            body = w->scratch.data;
+            body_len = cs;
+        }
+    }
+    uint8_t key[4];
+    fh_st32be(key, docid);
+    void *dst = NULL;
+    int rc;
+    if ((rc = put_reserve(w, FH_DB_DOCS, key, 4, hl + body_len, MDB_APPEND, &dst)))
+        return rc;
+    memcpy(dst, head, hl);
+    if (body_len)
+        memcpy((uint8_t *)dst + hl, body, body_len);
+
+    return 0;
+}
+
 int fh_index_writer_add_doc(fh_index_writer *w, uint32_t docid, const char *ext_id,
                             size_t ext_id_len, const uint32_t *field_lens, const char *stored,
                             size_t stored_len)
@@ -410,39 +452,8 @@ int fh_index_writer_add_doc(fh_index_writer *w, uint32_t docid, const char *ext_
     if ((rc = fh_buf_add(&w->id_arena, ext_id, ext_id_len)))
         return rc;
 
-    /* Stored value: flags, varint id length, id, then the JSON raw or as
-     * varint raw length + zstd frame. */
-    uint8_t head[1 + 2 * FH_VARINT_MAX + FH_MAX_KEY];
-    size_t hl = 1;
-    head[0] = 0;
-    hl += fh_varint_put(head + hl, ext_id_len);
-    memcpy(head + hl, ext_id, ext_id_len);
-    hl += ext_id_len;
-    const void *body = stored;
-    size_t body_len = stored_len;
-    if (stored_len >= FH_ZSTD_MIN) {
-        size_t bound = ZSTD_compressBound(stored_len);
-        fh_buf_reset(&w->scratch);
-        if ((rc = fh_buf_reserve(&w->scratch, bound)))
-            goto out;
-        size_t cs = ZSTD_compressCCtx(w->zc, w->scratch.data, bound, stored, stored_len,
-                                      FH_ZSTD_LEVEL);
-        if (!ZSTD_isError(cs) && cs + 5 < stored_len) {
-            head[0] = FH_DOC_ZSTD;
-            hl += fh_varint_put(head + hl, stored_len);
-            body = w->scratch.data;
-            body_len = cs;
-        }
-    }
-    uint8_t key[4];
-    fh_st32be(key, docid);
-    void *dst;
-    if ((rc = put_reserve(w, FH_DB_DOCS, key, 4, hl + body_len, MDB_APPEND, &dst)))
+    if ((rc = put_doc(w, docid, ext_id, ext_id_len, stored, stored_len)))
         goto out;
-    memcpy(dst, head, hl);
-    if (body_len)
-        memcpy((uint8_t *)dst + hl, body, body_len);
-
     for (unsigned f = 0; f < w->nf; f++) {
         w->lens[f][docid] = field_lens[f];
         w->sum_len[f] += field_lens[f];
@@ -609,7 +620,7 @@ static int write_term(fh_index_writer *w)
         flags |= FH_TERM_INLINE;
     uint8_t head[FH_DICT_HEAD_MAX];
     size_t hl = fh_dict_encode(head, flags, term_id, &w->ti, w->nf);
-    uint8_t *dst;
+    uint8_t *dst = NULL;
     size_t vlen = hl + ((flags & FH_TERM_INLINE) ? blob : 0);
     if ((rc = put_reserve(w, FH_DB_TERMS, w->term, w->term_len, vlen, MDB_APPEND, (void **)&dst)))
         return rc;
@@ -684,7 +695,7 @@ static int write_tail(fh_index_writer *w)
     for (unsigned f = 0; f < w->nf; f++) {
         uint8_t key[4];
         fh_st32be(key, f);
-        uint8_t *dst;
+        uint8_t *dst = NULL;
         if ((rc = put_reserve(w, FH_DB_LENGTHS, key, 4, (size_t)w->n_docs * 4, MDB_APPEND,
                               (void **)&dst)))
             return rc;

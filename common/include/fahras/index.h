@@ -67,7 +67,11 @@ int fh_index_writer_open(const char *dir, const fh_index_build_info *info,
                          fh_index_writer **out);
 
 /* Documents, in strictly increasing docid order starting at 0 with no gaps.
- * ext_id: the external id (unique; the caller checks duplicates).
+ * A document must be added before any term_add() names it (its field lengths
+ * feed the per-block min_len bounds); adding all documents first is simplest.
+ * ext_id: the external id (unique; the caller checks duplicates), 1..511 bytes
+ * (LMDB's key limit); FH_EINVAL otherwise. A duplicate makes commit fail
+ * with FH_EEXIST.
  * field_lens: tokens per analyzed field (info->n_fields entries).
  * stored: the document as a JSON object (UTF-8), returned verbatim by GET.
  * All buffers are copied before return. */
@@ -77,9 +81,17 @@ int fh_index_writer_add_doc(fh_index_writer *w, uint32_t docid, const char *ext_
 
 /* Postings, term by term in strictly increasing byte order (memcmp, shorter
  * first), each term's documents in strictly increasing docid order.
- * tfs: n_fields term frequencies (0 where the term is absent from a field).
+ * Terms are 1..511 bytes (LMDB's key limit): longer ones are FH_EINVAL, so
+ * the caller caps token length. A term_begin/term_end pair with no
+ * term_add in between records nothing.
+ * tfs: n_fields term frequencies (0 where the term is absent from a field;
+ * not all zero).
  * pos: the term's positions, field by field in field order, each field's list
- * ascending; npos = sum of tfs. Buffers are copied before return. */
+ * ascending; npos = sum of tfs. npos = 0 (pos may be NULL) stores no
+ * positions, and must then hold for every document of that term.
+ * Buffers are copied before return.
+ * FH_EINVAL for a call out of order or bad arguments leaves the writer
+ * usable; any other error is sticky and commit will fail with it. */
 int fh_index_writer_term_begin(fh_index_writer *w, const char *term, size_t len);
 int fh_index_writer_term_add(fh_index_writer *w, uint32_t docid, const uint32_t *tfs,
                              const uint32_t *pos, size_t npos);
@@ -135,17 +147,29 @@ int fh_term_prefix(fh_reader *r, const char *prefix, size_t len, size_t max, fh_
                    void *ctx);
 
 /* Postings iterator over one term. After open it is positioned on the first
- * document; fh_postings_docid() is FH_DOC_END when exhausted. */
+ * document; fh_postings_docid() is FH_DOC_END when exhausted. FH_ENOTFOUND
+ * (and *out = NULL) for a term that is not in the index. Open allocates
+ * nothing in the steady state: freed iterators are kept by their reader
+ * (up to 16) and reused by the next open. */
 int fh_postings_open(fh_reader *r, const char *term, size_t len, fh_postings **out);
 void fh_postings_free(fh_postings *p);
 uint32_t fh_postings_docid(const fh_postings *p);
 /* Advance to the next document. 0 or FH_ECORRUPT. */
 int fh_postings_next(fh_postings *p);
-/* Advance to the first document >= target (no-op if already there). */
+/* Advance to the first document >= target (no-op if already there). Skips
+ * whole blocks through the skip table (galloping search) without decoding
+ * them. 0 or FH_ECORRUPT. */
 int fh_postings_seek(fh_postings *p, uint32_t target);
 /* Per-field term frequencies of the current document (n_fields entries),
  * valid until the iterator moves. */
 const uint32_t *fh_postings_tfs(const fh_postings *p);
+/* Batch access (an addition to the per-document calls): the rest of the
+ * current decoded block, starting at the current document. Returns n (0 when
+ * exhausted); (*docs)[0..n) are the docids and (*tfs)[i * n_fields + f] the
+ * frequencies, valid until the iterator moves. A scorer can run over them
+ * without a call per document, then continue with
+ * fh_postings_seek(p, (*docs)[n - 1] + 1). */
+size_t fh_postings_batch(const fh_postings *p, const uint32_t **docs, const uint32_t **tfs);
 
 /* Block-max bound for dynamic pruning: describes the block that holds the
  * first document >= target, WITHOUT decoding it (shallow). max_tf[f] is the
@@ -153,7 +177,10 @@ const uint32_t *fh_postings_tfs(const fh_postings *p);
  * field f among its documents, so for any k1 >= 0, b in [0,1] and weights
  * >= 0 a BM25F score computed from (max_tf, min_len) bounds every document
  * of the block. last_docid is the block's last document; FH_DOC_END if no
- * block holds a document >= target. */
+ * block holds a document >= target. The stored per-block values are 16-bit:
+ * a block max_tf >= 65535 is reported as the term's max_tf, a min_len above
+ * 65535 as 65535, so both stay valid bounds. Fields without the term in the
+ * block report max_tf 0 and min_len 0. */
 typedef struct fh_block_bound {
     uint32_t last_docid;
     uint32_t max_tf[FH_MAX_FIELDS];
@@ -162,7 +189,9 @@ typedef struct fh_block_bound {
 int fh_postings_block_bound(fh_postings *p, uint32_t target, fh_block_bound *out);
 
 /* Positions of the current document in `field` (ascending), read from the
- * separate positions store on first use. Valid until the iterator moves. */
+ * separate positions store on first use. Valid until the iterator moves.
+ * *n = 0 for a term indexed without positions. FH_EINVAL if field >=
+ * n_fields or the iterator is exhausted. */
 int fh_postings_positions(fh_postings *p, unsigned field, const uint32_t **pos, size_t *n);
 
 /* Field lengths: a pointer to n_docs uint32 values for `field`, valid until

@@ -354,6 +354,21 @@ static void check_term(fh_reader *r, const term *t)
     assert_true(fh_postings_docid(p) == FH_DOC_END);
     fh_postings_free(p);
 
+    /* batch walk */
+    assert_int_equal(fh_postings_open(r, t->name, t->len, &p), 0);
+    uint32_t seen = 0;
+    const uint32_t *bd, *bt;
+    size_t bn;
+    while ((bn = fh_postings_batch(p, &bd, &bt)) > 0) {
+        for (size_t i = 0; i < bn; i++, seen++) {
+            assert_int_equal(bd[i], t->p[seen].doc);
+            assert_memory_equal(bt + i * NF, t->p[seen].tf, sizeof t->p[seen].tf);
+        }
+        assert_int_equal(fh_postings_seek(p, bd[bn - 1] + 1), 0);
+    }
+    assert_int_equal(seen, t->n);
+    fh_postings_free(p);
+
     /* increasing random seeks, with block bounds before each */
     for (int round = 0; round < 5; round++) {
         assert_int_equal(fh_postings_open(r, t->name, t->len, &p), 0);
