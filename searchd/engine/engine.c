@@ -178,7 +178,7 @@ int fh_engine_stats(const fh_engine *e, fh_buf *out)
     if (!rc)
         rc = fh_buf_addf(out,
                          "},\"format\":%u,\"build_time\":%lld,\"file_bytes\":%lld,"
-                         "\"index_id\":%llu,\"rank\":{\"k1\":%g,\"b\":%g,\"prox_weight\":%g,"
+                         "\"index_id\":\"%016llx\",\"rank\":{\"k1\":%g,\"b\":%g,\"prox_weight\":%g,"
                          "\"prox_depth\":%u,\"prox_window\":%u}}",
                          m->format_version, (long long)m->build_time, bytes,
                          (unsigned long long)fh_index_id(e->ix), (double)e->rp.k1,

@@ -79,9 +79,9 @@ typedef struct fh_search_opts {
     bool snippets;                   /* default true */
     uint32_t snippet_len;            /* characters per fragment (default 160) */
     uint32_t snippet_count;          /* fragments per hit (default 1, <= FH_ENGINE_MAX_SNIPPETS) */
-    const char *hl_open, *hl_close;  /* highlight markers, NUL-terminated, inserted
-                                        verbatim inside JSON strings after escaping
-                                        (default "<b>", "</b>"); borrowed for the call */
+    const char *hl_open, *hl_close;  /* highlight markers, NUL-terminated, <= 64 bytes,
+                                        JSON-escaped into the strings (default "<b>",
+                                        "</b>"); borrowed for the call */
     uint32_t return_fields;          /* bitmask of STORED fields to add to each hit,
                                         bit i = fields[i]; 0 = none (default) */
     const char *const *fields;       /* names of stored JSON keys for return_fields,
@@ -90,7 +90,8 @@ typedef struct fh_search_opts {
     uint32_t n_fields;
     uint32_t max_terms;              /* query terms kept (default 64) */
     uint32_t max_prefix_expansions;  /* per prefix* clause (default 64) */
-    uint64_t time_budget_us;         /* 0 = unlimited (default 2000000) */
+    uint64_t time_budget_us;         /* 0 = unlimited (default 2000000); when exceeded
+                                        the partial top-k is returned, "timed_out":true */
 } fh_search_opts;
 
 /* Fill *o with the defaults above. */
@@ -120,7 +121,7 @@ const fh_index_meta *fh_engine_meta(const fh_engine *e);
 /* Index facts as one JSON object appended to out:
  * {"docs":N,"terms":N,"postings":N,"fields":[{"name":..,"weight":..,"avg_len":..}],
  *  "analyzer":{"name":..,"version":..},"format":N,"build_time":T,"file_bytes":N,
- *  "index_id":N,"rank":{"k1":..,"b":..,...}}. Thread-safe. */
+ *  "index_id":"hex","rank":{"k1":..,"b":..,...}}. Thread-safe. */
 int fh_engine_stats(const fh_engine *e, fh_buf *out);
 
 /* ------------------------------------------------------------- searcher */
@@ -134,14 +135,21 @@ void fh_searcher_free(fh_searcher *s);
  * (NULL = defaults) and append
  *   {"total":N,"took_us":T,"hits":[{"id":..,"score":..,"title":..,"snippet":..,
  *     <requested stored fields>}]}
- * `total` is the exact number of documents matching the query (pruning skips
- * scoring, not counting); "total_is_estimate":true is added only when the
- * time budget cut counting short. "snippet" is present when o->snippets,
- * "title" when the index has a stored "title". Errors: FH_ESYNTAX (empty
- * query, nothing searchable), FH_EINPUT, FH_ELIMIT (an option over its hard
- * cap), FH_ETIMEOUT (budget exhausted before any result could be returned),
- * FH_ECORRUPT, FH_ELMDB, FH_ENOMEM (out's max reached). See the query language
- * at the top of query.c. */
+ * `total` counts the matching documents. It is exact when every match was
+ * visited: queries with a +required clause, and OR queries whose lists are
+ * short (sum of df <= 50,000, evaluated without pruning). When pruning skipped
+ * documents it is max(seen, N * (1 - prod(1 - df_i/N))) and the reply carries
+ * "total_is_estimate":true. Time budget: when o->time_budget_us runs out the
+ * best hits found so far are returned with "timed_out":true and an estimated
+ * total — a partial answer, not an error (FH_ETIMEOUT is not returned).
+ * "snippet" is present when o->snippets, "title" when the stored document has
+ * a "title" string (highlighted whole). Markers are JSON-escaped like the text.
+ * Errors: FH_ESYNTAX (empty query, no searchable word, only exclusions),
+ * FH_EINPUT (invalid UTF-8), FH_ELIMIT (more than max_terms words, an option
+ * over its hard cap, or the reply over out's max), FH_ECORRUPT, FH_ELMDB,
+ * FH_ENOMEM. The query language is described at the top of query.c; in short:
+ * words OR-ed, +required, -excluded, "phrase", field:word, prefix*. Queries
+ * with more than max_terms words are refused (never silently truncated). */
 int fh_search(fh_searcher *s, const fh_search_opts *o, const char *q, size_t qlen, fh_buf *out,
               fh_buf *errmsg);
 

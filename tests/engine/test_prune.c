@@ -1,0 +1,285 @@
+/* test_prune.c — dynamic pruning (MaxScore + block-max bounds) returns the
+ * same top-k as scoring every matching document, on many random queries over
+ * a synthetic two-field index large enough for many postings blocks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "fahras/index.h"
+#include "tutil.h"
+
+#define NDOCS 20000u
+#define VOCAB 400u
+
+typedef struct post {
+    uint32_t doc;
+    uint32_t tf[2];
+    uint32_t pos_n;
+    uint32_t pos[64];
+} post;
+
+typedef struct plist {
+    post *p;
+    size_t n, cap;
+} plist;
+
+static uint64_t rng = 88172645463325252ull;
+static uint32_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng >> 11);
+}
+
+/* Zipf-ish: term r with weight 1/(r+1) */
+static double zcum[VOCAB];
+static uint32_t zipf(void)
+{
+    double u = (double)(rnd() % 1000000u) / 1e6 * zcum[VOCAB - 1];
+    uint32_t lo = 0, hi = VOCAB - 1;
+    while (lo < hi) {
+        uint32_t m = (lo + hi) / 2;
+        if (zcum[m] < u)
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    return lo;
+}
+
+typedef struct fx {
+    char dir[512];
+    fh_analyzer *a;
+    fh_engine *e;
+    fh_searcher *s;
+    fh_query *q;
+} fx;
+
+static void term_name(uint32_t t, char *out)
+{
+    sprintf(out, "t%03u", t);
+}
+
+static int build(const char *dir, const fh_analyzer *a)
+{
+    plist *pl = calloc(VOCAB, sizeof *pl);
+    fh_index_build_info info;
+    fh_index_writer *w;
+    int rc;
+    memset(&info, 0, sizeof info);
+    info.analyzer_name = fh_analyzer_name(a);
+    info.analyzer_version = fh_analyzer_version(a);
+    info.n_fields = 2;
+    info.field_names[0] = "title";
+    info.field_names[1] = "text";
+    info.field_weights[0] = 2.5f;
+    info.field_weights[1] = 1.0f;
+    double c = 0;
+    for (uint32_t r = 0; r < VOCAB; r++)
+        zcum[r] = (c += 1.0 / (r + 1.0));
+    if ((rc = fh_index_writer_open(dir, &info, &w)) != 0)
+        return rc;
+    for (uint32_t d = 0; d < NDOCS; d++) {
+        uint32_t lens[2] = {1 + rnd() % 8, 5 + rnd() % (d % 7 == 0 ? 400 : 80)};
+        char stored[64];
+        char id[32];
+        int idn = snprintf(id, sizeof id, "doc%05u", d);
+        int sn = snprintf(stored, sizeof stored, "{\"id\":\"%s\"}", id);
+        if ((rc = fh_index_writer_add_doc(w, d, id, (size_t)idn, lens, stored, (size_t)sn)) != 0)
+            return rc;
+        uint32_t pos = 0;
+        for (uint32_t f = 0; f < 2; f++) {
+            for (uint32_t i = 0; i < lens[f]; i++, pos++) {
+                uint32_t t = zipf();
+                plist *l = &pl[t];
+                if (l->n == 0 || l->p[l->n - 1].doc != d) {
+                    if (l->n == l->cap) {
+                        l->cap = l->cap ? l->cap * 2 : 64;
+                        l->p = realloc(l->p, l->cap * sizeof *l->p);
+                    }
+                    memset(&l->p[l->n], 0, sizeof l->p[0]);
+                    l->p[l->n++].doc = d;
+                }
+                post *p = &l->p[l->n - 1];
+                if (p->pos_n < 64) {
+                    p->tf[f]++;
+                    p->pos[p->pos_n++] = i;
+                }
+            }
+        }
+    }
+    for (uint32_t t = 0; t < VOCAB; t++) {
+        char name[16];
+        term_name(t, name);
+        if (pl[t].n == 0)
+            continue;
+        if ((rc = fh_index_writer_term_begin(w, name, strlen(name))) != 0)
+            return rc;
+        for (size_t i = 0; i < pl[t].n; i++) {
+            const post *p = &pl[t].p[i];
+            if ((rc = fh_index_writer_term_add(w, p->doc, p->tf, p->pos, p->pos_n)) != 0)
+                return rc;
+        }
+        if ((rc = fh_index_writer_term_end(w)) != 0)
+            return rc;
+        free(pl[t].p);
+    }
+    free(pl);
+    return fh_index_writer_commit(w);
+}
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    if (!f || fh_analyzer_new(NULL, &f->a))
+        return -1;
+    strcpy(f->dir, tu_tmpdir());
+    int rc = build(f->dir, f->a);
+    if (rc) {
+        fprintf(stderr, "build: %d\n", rc);
+        return -1;
+    }
+    fh_rank_params rp;
+    fh_rank_params_default(&rp);
+    if (fh_engine_open(f->dir, f->a, &rp, &f->e) || fh_searcher_new(f->e, &f->s))
+        return -1;
+    f->q = calloc(1, sizeof *f->q);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    fh_searcher_free(f->s);
+    fh_engine_free(f->e);
+    fh_analyzer_free(f->a);
+    tu_rmrf(f->dir);
+    free(f->q);
+    free(f);
+    return 0;
+}
+
+static void add_term(fh_query *q, uint32_t t, fh_occur occ, uint32_t mask, fh_clause_kind kind)
+{
+    fh_clause *c = &q->cl[q->n_cl++];
+    memset(c, 0, sizeof *c);
+    c->kind = kind;
+    c->occur = occ;
+    c->field_mask = mask;
+    c->qtf = 1;
+    term_name(t, c->term);
+    if (kind == FH_CL_PREFIX)
+        c->term[3] = '\0'; /* "t01" -> t010..t019 */
+    c->len = (uint16_t)strlen(c->term);
+}
+
+static void add_phrase(fh_query *q, uint32_t a, uint32_t b)
+{
+    fh_clause *c = &q->cl[q->n_cl++];
+    memset(c, 0, sizeof *c);
+    c->kind = FH_CL_PHRASE;
+    c->occur = FH_OCC_SHOULD;
+    c->field_mask = 3;
+    c->qtf = 1;
+    c->first_el = q->n_el;
+    c->n_el = 2;
+    fh_qelem *e = &q->el[q->n_el++];
+    term_name(a, e->term);
+    e->len = 4;
+    e->rel = 0;
+    e = &q->el[q->n_el++];
+    term_name(b, e->term);
+    e->len = 4;
+    e->rel = 1;
+}
+
+static void random_query(fh_query *q, uint32_t n)
+{
+    q->n_cl = 0;
+    q->n_el = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        /* mix very common, mid and rare terms */
+        uint32_t band = rnd() % 3;
+        uint32_t t = band == 0 ? rnd() % 10 : band == 1 ? 10 + rnd() % 90 : 100 + rnd() % 300;
+        uint32_t r = rnd() % 100;
+        if (r < 5 && i > 0)
+            add_term(q, t, FH_OCC_MUST, 3, FH_CL_TERM);
+        else if (r < 10 && i > 0)
+            add_term(q, t, FH_OCC_NOT, 3, FH_CL_TERM);
+        else if (r < 15)
+            add_term(q, t, FH_OCC_SHOULD, 1u + rnd() % 2, FH_CL_TERM);
+        else if (r < 18)
+            add_term(q, 10 + rnd() % 30, FH_OCC_SHOULD, 3, FH_CL_PREFIX);
+        else if (r < 21)
+            add_phrase(q, rnd() % 20, rnd() % 20);
+        else
+            add_term(q, t, FH_OCC_SHOULD, 3, FH_CL_TERM);
+    }
+    /* a query of exclusions only is refused by the parser; keep one positive */
+    bool pos = false;
+    for (uint32_t i = 0; i < q->n_cl; i++)
+        pos |= q->cl[i].occur != FH_OCC_NOT;
+    if (!pos)
+        q->cl[0].occur = FH_OCC_SHOULD;
+}
+
+static void test_pruning_equals_exhaustive(void **state)
+{
+    fx *f = *state;
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    o.time_budget_us = 0;
+    static fh_hit ex[FH_ENGINE_MAX_LIMIT];
+    uint64_t cand_pruned = 0, cand_full = 0;
+    for (int it = 0; it < 400; it++) {
+        random_query(f->q, 1 + rnd() % 9);
+        uint32_t ks[] = {1, 10, 10, 50};
+        uint32_t k = ks[rnd() % 4];
+        fh_hit *h;
+        uint32_t n1, n2;
+        fh_exec_stats st1, st2;
+        assert_int_equal(fh_exec_topk(f->s, f->q, &o, k, true, false, &h, &n1, &st1, NULL), 0);
+        memcpy(ex, h, n1 * sizeof *h);
+        assert_int_equal(fh_exec_topk(f->s, f->q, &o, k, false, false, &h, &n2, &st2, NULL), 0);
+        cand_full += st1.candidates;
+        cand_pruned += st2.candidates;
+        assert_int_equal(n1, n2);
+        assert_false(st1.total_estimate);
+        if (!st2.total_estimate)
+            assert_int_equal(st1.total, st2.total);
+        for (uint32_t i = 0; i < n1; i++) {
+            if (fabsf(ex[i].score - h[i].score) > 1e-4f || (ex[i].doc != h[i].doc &&
+                                                            fabsf(ex[i].score - h[i].score) > 1e-4f))
+                fail_msg("query %d rank %u: exhaustive doc %u %.6f, pruned doc %u %.6f", it, i,
+                         ex[i].doc, (double)ex[i].score, h[i].doc, (double)h[i].score);
+        }
+        /* and with the proximity re-rank the pools are the same, hence the results */
+        assert_int_equal(fh_exec_topk(f->s, f->q, &o, k, true, true, &h, &n1, &st1, NULL), 0);
+        memcpy(ex, h, n1 * sizeof *h);
+        assert_int_equal(fh_exec_topk(f->s, f->q, &o, k, false, true, &h, &n2, &st2, NULL), 0);
+        assert_int_equal(n1, n2);
+        for (uint32_t i = 0; i < n1; i++)
+            assert_true(fabsf(ex[i].score - h[i].score) <= 1e-4f);
+    }
+    print_message("candidates: exhaustive %llu, pruned %llu\n", (unsigned long long)cand_full,
+                  (unsigned long long)cand_pruned);
+    assert_true(cand_pruned < cand_full);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pruning_equals_exhaustive),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,200 @@
+/* test_query.c — the query language: phrases, +, -, field:, prefix*,
+ * unbalanced quotes, empty input, stop words, term caps, invalid UTF-8. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "tutil.h"
+
+typedef struct fx {
+    char dir[512];
+    fh_analyzer *a;
+    fh_engine *e;
+    fh_searcher *s;
+    fh_query *q;
+    fh_buf err;
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    static const char *const fn[2] = {"title", "text"};
+    static const tu_doc docs[] = {
+        {"d0", {"الشركات الصينية", "أعلنت الشركات الصينية عن نموذج جديد"}},
+        {"d1", {"الرياضة", "فاز الفريق في المباراة"}},
+    };
+    if (!f || fh_analyzer_new(NULL, &f->a))
+        return -1;
+    strcpy(f->dir, tu_tmpdir());
+    if (tu_build(f->dir, f->a, 2, fn, NULL, docs, 2) || fh_engine_open(f->dir, f->a, NULL, &f->e) ||
+        fh_searcher_new(f->e, &f->s))
+        return -1;
+    f->q = calloc(1, sizeof *f->q);
+    fh_buf_init(&f->err, 4096);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    fh_searcher_free(f->s);
+    fh_engine_free(f->e);
+    fh_analyzer_free(f->a);
+    tu_rmrf(f->dir);
+    fh_buf_free(&f->err);
+    free(f->q);
+    free(f);
+    return 0;
+}
+
+static int parse(fx *f, const char *q, uint32_t max_terms)
+{
+    fh_buf_reset(&f->err);
+    return fh_query_parse(f->s, q, strlen(q), max_terms, f->q, &f->err);
+}
+
+static void test_terms_and_operators(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(parse(f, "الشركات +الصينية -الرياضة", 64), 0);
+    assert_int_equal(f->q->n_cl, 3);
+    assert_int_equal(f->q->cl[0].kind, FH_CL_TERM);
+    assert_int_equal(f->q->cl[0].occur, FH_OCC_SHOULD);
+    assert_string_equal(f->q->cl[0].term, "شرك");
+    assert_int_equal(f->q->cl[1].occur, FH_OCC_MUST);
+    assert_int_equal(f->q->cl[2].occur, FH_OCC_NOT);
+    /* the same stem twice is one clause weighted twice */
+    assert_int_equal(parse(f, "الشركات والشركات", 64), 0);
+    assert_int_equal(f->q->n_cl, 1);
+    assert_int_equal(f->q->cl[0].qtf, 2);
+    /* a mixed token is one clause, matched whole */
+    assert_int_equal(parse(f, "DeepSeek-R1", 64), 0);
+    assert_int_equal(f->q->n_cl, 1);
+    assert_string_equal(f->q->cl[0].term, "deepseek-r1");
+}
+
+static void test_phrase(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(parse(f, "\"الشركات الصينية\" نموذج", 64), 0);
+    assert_int_equal(f->q->n_cl, 2);
+    const fh_clause *c = &f->q->cl[0];
+    assert_int_equal(c->kind, FH_CL_PHRASE);
+    assert_int_equal(c->n_el, 2);
+    assert_int_equal(f->q->el[c->first_el].rel, 0);
+    assert_int_equal(f->q->el[c->first_el + 1].rel, 1);
+    /* stop words stay inside a phrase */
+    assert_int_equal(parse(f, "\"فاز في المباراة\"", 64), 0);
+    assert_int_equal(f->q->n_cl, 1);
+    assert_int_equal(f->q->cl[0].n_el, 3);
+    assert_true(f->q->el[f->q->cl[0].first_el + 1].stop);
+    /* unbalanced quote: the phrase runs to the end */
+    assert_int_equal(parse(f, "نموذج \"الشركات الصينية", 64), 0);
+    assert_int_equal(f->q->n_cl, 2);
+    assert_int_equal(f->q->cl[1].kind, FH_CL_PHRASE);
+    /* a one-word phrase is a term; an empty phrase nothing */
+    assert_int_equal(parse(f, "\"الشركات\"", 64), 0);
+    assert_int_equal(f->q->cl[0].kind, FH_CL_TERM);
+    assert_int_equal(parse(f, "\"\"", 64), FH_ESYNTAX);
+    assert_int_equal(parse(f, "\"", 64), FH_ESYNTAX);
+}
+
+static void test_field_and_prefix(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(parse(f, "title:الشركات TEXT:نموذج", 64), 0);
+    assert_int_equal(f->q->n_cl, 2);
+    assert_int_equal(f->q->cl[0].field_mask, 1u);
+    assert_int_equal(f->q->cl[1].field_mask, 2u);
+    /* an unknown field name is text */
+    assert_int_equal(parse(f, "color:الشركات", 64), 0);
+    for (uint32_t i = 0; i < f->q->n_cl; i++)
+        assert_int_equal(f->q->cl[i].field_mask, 3u);
+    assert_int_equal(parse(f, "+title:\"الشركات الصينية\"", 64), 0);
+    assert_int_equal(f->q->cl[0].kind, FH_CL_PHRASE);
+    assert_int_equal(f->q->cl[0].occur, FH_OCC_MUST);
+    assert_int_equal(f->q->cl[0].field_mask, 1u);
+    assert_int_equal(parse(f, "نموذ* -text:فاز*", 64), 0);
+    assert_int_equal(f->q->n_cl, 2);
+    assert_int_equal(f->q->cl[0].kind, FH_CL_PREFIX);
+    assert_string_equal(f->q->cl[0].term, "نموذ");
+    assert_int_equal(f->q->cl[1].kind, FH_CL_PREFIX);
+    assert_int_equal(f->q->cl[1].occur, FH_OCC_NOT);
+    assert_int_equal(f->q->cl[1].field_mask, 2u);
+}
+
+static void test_empty_and_junk(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(parse(f, "", 64), FH_ESYNTAX);
+    assert_int_equal(parse(f, "   \t ", 64), FH_ESYNTAX);
+    assert_int_equal(parse(f, "+ - * \"\" ،؛.", 64), FH_ESYNTAX);
+    assert_int_equal(parse(f, "-الشركات", 64), FH_ESYNTAX);
+    assert_non_null(strstr(f->err.data, "exclusion"));
+    assert_int_equal(parse(f, "\xff\xfe", 64), FH_EINPUT);
+    assert_int_equal(parse(f, "الشركات \xd8", 64), FH_EINPUT);      /* truncated sequence */
+    assert_int_equal(parse(f, "\xc0\xaf", 64), FH_EINPUT);          /* overlong */
+    assert_int_equal(parse(f, "\xed\xa0\x80", 64), FH_EINPUT);      /* surrogate */
+}
+
+static void test_stop_words(void **state)
+{
+    fx *f = *state;
+    /* dropped from the ranked part... */
+    assert_int_equal(parse(f, "في الشركات من", 64), 0);
+    assert_int_equal(f->q->n_cl, 1);
+    assert_true(f->q->dropped_stop);
+    /* ...unless the query is only stop words */
+    assert_int_equal(parse(f, "في من", 64), 0);
+    assert_int_equal(f->q->n_cl, 2);
+    assert_false(f->q->dropped_stop);
+    /* required stop words are kept */
+    assert_int_equal(parse(f, "+في الشركات", 64), 0);
+    assert_int_equal(f->q->n_cl, 2);
+}
+
+static void test_term_cap(void **state)
+{
+    fx *f = *state;
+    char q[8192];
+    size_t n = 0;
+    for (int i = 0; i < 300; i++)
+        n += (size_t)snprintf(q + n, sizeof q - n, "w%c%c ", 'a' + i % 26, 'a' + (i / 26) % 26);
+    assert_int_equal(parse(f, q, 64), FH_ELIMIT);
+    assert_non_null(strstr(f->err.data, "64"));
+    assert_int_equal(parse(f, q, 256), FH_ELIMIT);
+    /* exactly at the cap is fine; phrase words count too */
+    assert_int_equal(parse(f, "a b c d", 4), 0);
+    assert_int_equal(parse(f, "a b \"c d\" e", 4), FH_ELIMIT);
+    assert_int_equal(parse(f, "a", 0), FH_ELIMIT);
+    /* fh_search reports the error and leaves out untouched */
+    fh_buf out;
+    fh_buf_init(&out, 1 << 20);
+    fh_buf_adds(&out, "keep");
+    fh_buf_reset(&f->err);
+    assert_int_equal(fh_search(f->s, NULL, q, strlen(q), &out, &f->err), FH_ELIMIT);
+    assert_string_equal(out.data, "keep");
+    assert_true(f->err.len > 0);
+    fh_buf_reset(&f->err);
+    assert_int_equal(fh_search(f->s, NULL, "\xff", 1, &out, &f->err), FH_EINPUT);
+    assert_string_equal(out.data, "keep");
+    fh_buf_free(&out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_terms_and_operators), cmocka_unit_test(test_phrase),
+        cmocka_unit_test(test_field_and_prefix),    cmocka_unit_test(test_empty_and_junk),
+        cmocka_unit_test(test_stop_words),          cmocka_unit_test(test_term_cap),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,278 @@
+/* test_search.c — ranking order on crafted documents and the correctness of
+ * phrase, exclusion, required, field and prefix clauses, through fh_search's
+ * JSON replies; GET, KEYWORDS and STATS replies. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "tutil.h"
+
+typedef struct fx {
+    char dir[512];
+    fh_analyzer *a;
+    fh_engine *e;
+    fh_searcher *s;
+    fh_buf out, err;
+} fx;
+
+/* Crafted so that each ranking rule decides one pair. */
+static const tu_doc docs[] = {
+    /* 0: query word in the title */
+    {"title-hit", {"الطاقة الشمسية", "تقرير عن مشروعات جديدة في المنطقة"}},
+    /* 1: the same word in the body only */
+    {"body-hit", {"تقرير اقتصادي", "تقرير عن الطاقة الشمسية في المنطقة"}},
+    /* 2/3: same tf, short vs long body */
+    {"short", {"خبر", "البركان ثار"}},
+    {"long", {"خبر", "البركان ثار اليوم بعد سنوات طويلة من الهدوء وتسبب في إجلاء سكان القرى "
+                     "المجاورة وإغلاق الطرق والمطارات في المنطقة كلها"}},
+    /* 4/5: rare vs common term */
+    {"rare", {"خبر", "رأى السكان الزرافة في الحديقة"}},
+    {"common", {"خبر", "رأى السكان المنطقة في الحديقة"}},
+    /* 6/7: phrase order */
+    {"phrase-yes", {"نموذج", "أطلقت الشركة نموذج مفتوح المصدر"}},
+    {"phrase-no", {"نموذج", "المصدر مفتوح أمام نموذج الشركة"}},
+    /* 8: clitics and mixed tokens */
+    {"clitic", {"الشركات الصينية", "أعلنت والشركات الصينية نموذج DeepSeek-R1 للعالم"}},
+    /* 9: more distinct query words */
+    {"both", {"خبر", "الزرافة والبركان في الحديقة"}},
+};
+#define NDOCS (sizeof docs / sizeof docs[0])
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    static const char *const fn[2] = {"title", "text"};
+    static const float fw[2] = {2.0f, 1.0f};
+    if (!f || fh_analyzer_new(NULL, &f->a))
+        return -1;
+    strcpy(f->dir, tu_tmpdir());
+    if (tu_build(f->dir, f->a, 2, fn, fw, docs, NDOCS))
+        return -1;
+    fh_rank_params rp;
+    fh_rank_params_default(&rp);
+    rp.prox_weight = 0; /* the rules below are about BM25F */
+    if (fh_engine_open(f->dir, f->a, &rp, &f->e) || fh_searcher_new(f->e, &f->s))
+        return -1;
+    fh_buf_init(&f->out, 1 << 22);
+    fh_buf_init(&f->err, 4096);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    fh_searcher_free(f->s);
+    fh_engine_free(f->e);
+    fh_analyzer_free(f->a);
+    tu_rmrf(f->dir);
+    fh_buf_free(&f->out);
+    fh_buf_free(&f->err);
+    free(f);
+    return 0;
+}
+
+/* Run q; return the reply parsed (caller decrefs). */
+static json_t *search(fx *f, const char *q, const fh_search_opts *o)
+{
+    fh_buf_reset(&f->out);
+    fh_buf_reset(&f->err);
+    int rc = fh_search(f->s, o, q, strlen(q), &f->out, &f->err);
+    if (rc)
+        print_error("query %s: %d %s\n", q, rc, f->err.data ? f->err.data : "");
+    assert_int_equal(rc, 0);
+    json_error_t je;
+    json_t *j = json_loadb(f->out.data, f->out.len, 0, &je);
+    assert_non_null(j);
+    return j;
+}
+
+static const char *hit_id(json_t *j, size_t i)
+{
+    json_t *h = json_array_get(json_object_get(j, "hits"), i);
+    return h ? json_string_value(json_object_get(h, "id")) : NULL;
+}
+
+static size_t nhits(json_t *j)
+{
+    return json_array_size(json_object_get(j, "hits"));
+}
+
+static long long total(json_t *j)
+{
+    return json_integer_value(json_object_get(j, "total"));
+}
+
+/* index of id in the hits, or -1 */
+static int rank_of(json_t *j, const char *id)
+{
+    for (size_t i = 0; i < nhits(j); i++)
+        if (strcmp(hit_id(j, i), id) == 0)
+            return (int)i;
+    return -1;
+}
+
+static bool has(json_t *j, const char *id)
+{
+    return rank_of(j, id) >= 0;
+}
+
+static void test_ranking_rules(void **state)
+{
+    fx *f = *state;
+    json_t *j = search(f, "الطاقة", NULL);
+    assert_string_equal(hit_id(j, 0), "title-hit"); /* title weight 2 */
+    assert_string_equal(hit_id(j, 1), "body-hit");
+    json_decref(j);
+    j = search(f, "البركان", NULL);
+    assert_true(rank_of(j, "short") >= 0 && rank_of(j, "short") < rank_of(j, "long"));
+    json_decref(j);
+    j = search(f, "الزرافة المنطقة", NULL);
+    assert_true(rank_of(j, "rare") < rank_of(j, "common")); /* idf */
+    json_decref(j);
+    j = search(f, "الزرافة البركان", NULL);
+    assert_string_equal(hit_id(j, 0), "both"); /* two distinct words beat one */
+    json_decref(j);
+    /* scores strictly ordered, total counts every match */
+    j = search(f, "المنطقة", NULL);
+    assert_int_equal(total(j), 4);
+    double prev = 1e9;
+    for (size_t i = 0; i < nhits(j); i++) {
+        double sc = json_real_value(
+            json_object_get(json_array_get(json_object_get(j, "hits"), i), "score"));
+        assert_true(sc <= prev);
+        prev = sc;
+    }
+    json_decref(j);
+}
+
+static void test_operators(void **state)
+{
+    fx *f = *state;
+    json_t *j = search(f, "\"نموذج مفتوح\"", NULL);
+    assert_int_equal(total(j), 1);
+    assert_string_equal(hit_id(j, 0), "phrase-yes");
+    json_decref(j);
+    j = search(f, "\"مفتوح نموذج\"", NULL);
+    assert_int_equal(total(j), 0);
+    json_decref(j);
+    /* exclusion */
+    j = search(f, "المنطقة -الشمسية", NULL);
+    assert_false(has(j, "title-hit"));
+    assert_false(has(j, "body-hit"));
+    assert_true(has(j, "common"));
+    assert_int_equal(total(j), 2);
+    json_decref(j);
+    /* required */
+    j = search(f, "الحديقة +الزرافة", NULL);
+    assert_int_equal(total(j), 2);
+    assert_true(has(j, "rare") && has(j, "both") && !has(j, "common"));
+    json_decref(j);
+    j = search(f, "+الحديقة +الزرافة +البركان", NULL);
+    assert_int_equal(total(j), 1);
+    assert_string_equal(hit_id(j, 0), "both");
+    json_decref(j);
+    /* field */
+    j = search(f, "title:الطاقة", NULL);
+    assert_int_equal(total(j), 1);
+    assert_string_equal(hit_id(j, 0), "title-hit");
+    json_decref(j);
+    j = search(f, "text:الشمسية", NULL);
+    assert_int_equal(total(j), 1);
+    assert_string_equal(hit_id(j, 0), "body-hit");
+    json_decref(j);
+    /* prefix: الطاق* expands to the stem طاق... */
+    j = search(f, "الطاق*", NULL);
+    assert_int_equal(total(j), 2);
+    json_decref(j);
+    j = search(f, "زراف*", NULL);
+    assert_int_equal(total(j), 2);
+    json_decref(j);
+    /* clitics: a query word with clitics finds the stem, a mixed token whole */
+    j = search(f, "والشركات", NULL);
+    assert_true(has(j, "clitic"));
+    json_decref(j);
+    j = search(f, "deepseek-r1", NULL);
+    assert_int_equal(total(j), 1);
+    assert_string_equal(hit_id(j, 0), "clitic");
+    json_decref(j);
+    /* nothing matches */
+    j = search(f, "كلمةغيرموجودة", NULL);
+    assert_int_equal(total(j), 0);
+    assert_int_equal(nhits(j), 0);
+    json_decref(j);
+}
+
+static void test_limit_offset_fields(void **state)
+{
+    fx *f = *state;
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    json_t *all = search(f, "المنطقة", &o);
+    o.limit = 2;
+    o.offset = 1;
+    o.snippets = false;
+    o.return_fields = 2; /* "text" */
+    json_t *j = search(f, "المنطقة", &o);
+    assert_int_equal(nhits(j), 2);
+    assert_string_equal(hit_id(j, 0), hit_id(all, 1));
+    assert_string_equal(hit_id(j, 1), hit_id(all, 2));
+    json_t *h = json_array_get(json_object_get(j, "hits"), 0);
+    assert_null(json_object_get(h, "snippet"));
+    assert_non_null(json_object_get(h, "text"));
+    assert_non_null(json_object_get(h, "title"));
+    json_decref(j);
+    json_decref(all);
+    o.limit = 2000;
+    fh_buf_reset(&f->err);
+    assert_int_equal(fh_search(f->s, &o, "x", 1, &f->out, &f->err), FH_ELIMIT);
+}
+
+static void test_get_keywords_stats(void **state)
+{
+    fx *f = *state;
+    fh_buf_reset(&f->out);
+    assert_int_equal(fh_get(f->s, "rare", 4, &f->out, &f->err), 0);
+    json_t *j = json_loads(f->out.data, 0, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "doc"), "id")),
+                        "rare");
+    json_decref(j);
+    assert_int_equal(fh_get(f->s, "nope", 4, &f->out, &f->err), FH_ENOTFOUND);
+    fh_buf_reset(&f->out);
+    const char *kw = "والشركات في";
+    assert_int_equal(fh_keywords(f->s, kw, strlen(kw), &f->out, &f->err), 0);
+    j = json_loads(f->out.data, 0, NULL);
+    assert_non_null(j);
+    json_t *t0 = json_array_get(json_object_get(j, "tokens"), 0);
+    assert_string_equal(json_string_value(json_object_get(t0, "token")), "والشركات");
+    assert_string_equal(json_string_value(json_object_get(t0, "stem")), "شرك");
+    assert_int_equal(json_integer_value(json_object_get(t0, "df")), 3); /* clitic, phrase-yes, phrase-no */
+    json_t *t1 = json_array_get(json_object_get(j, "tokens"), 1);
+    assert_true(json_is_true(json_object_get(t1, "stop")));
+    json_decref(j);
+    fh_buf_reset(&f->out);
+    assert_int_equal(fh_engine_stats(f->e, &f->out), 0);
+    j = json_loads(f->out.data, 0, NULL);
+    assert_non_null(j);
+    assert_int_equal(json_integer_value(json_object_get(j, "docs")), NDOCS);
+    json_decref(j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ranking_rules),
+        cmocka_unit_test(test_operators),
+        cmocka_unit_test(test_limit_offset_fields),
+        cmocka_unit_test(test_get_keywords_stats),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

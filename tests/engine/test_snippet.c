@@ -1,0 +1,263 @@
+/* test_snippet.c — fragments: whole-word highlight of clitic-carrying words,
+ * no cut inside a word or a UTF-8 sequence, ellipses, clause boundaries,
+ * configurable (and escaped) markers, titles. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "tutil.h"
+
+typedef struct fx {
+    char dir[512];
+    fh_analyzer *a;
+    fh_engine *e;
+    fh_searcher *s;
+    fh_buf out;
+} fx;
+
+static const char *const LONG =
+    "بدأ الاجتماع في الصباح الباكر وناقش الحضور قضايا كثيرة لا صلة لها بالموضوع، "
+    "والشركات الصينية تعلن نموذجا جديدا للذكاء الاصطناعي. "
+    "ثم انتقل الحديث إلى الطقس والرياضة والسفر وأمور أخرى كثيرة جدا لا تهم القارئ، "
+    "وفي النهاية عاد المتحدث إلى الشركات مرة أخرى قبل أن ينتهي اللقاء.";
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    static const char *const fn[2] = {"title", "text"};
+    tu_doc docs[] = {{"d0", {"والشركات الصينية في السوق", LONG}}};
+    if (!f || fh_analyzer_new(NULL, &f->a))
+        return -1;
+    strcpy(f->dir, tu_tmpdir());
+    if (tu_build(f->dir, f->a, 2, fn, NULL, docs, 1) || fh_engine_open(f->dir, f->a, NULL, &f->e) ||
+        fh_searcher_new(f->e, &f->s))
+        return -1;
+    fh_buf_init(&f->out, 1 << 20);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    fh_searcher_free(f->s);
+    fh_engine_free(f->e);
+    fh_analyzer_free(f->a);
+    tu_rmrf(f->dir);
+    fh_buf_free(&f->out);
+    free(f);
+    return 0;
+}
+
+/* Snippet of text for the stems, decoded from its JSON string; static. */
+static const char *snip(fx *f, const char *text, const fh_hlterm *hl, size_t nhl,
+                        uint32_t max_chars, uint32_t count, const char *ho, const char *hc)
+{
+    static char res[8192];
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    if (ho) {
+        o.hl_open = ho;
+        o.hl_close = hc;
+    }
+    fh_buf_reset(&f->out);
+    assert_int_equal(fh_snippet(f->s, text, strlen(text), hl, nhl, &o, max_chars, count, &f->out),
+                     0);
+    json_t *j = json_loadb(f->out.data, f->out.len, JSON_DECODE_ANY, NULL);
+    assert_non_null(j);
+    assert_true(json_is_string(j));
+    snprintf(res, sizeof res, "%s", json_string_value(j));
+    json_decref(j);
+    return res;
+}
+
+static size_t chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+/* Remove markers and ellipses; every remaining piece must be a substring of
+ * text that starts and ends on word boundaries. */
+static void check_pieces(const char *snippet, const char *text, const char *ho, const char *hc)
+{
+    char buf[8192], *w = buf;
+    const char *p = snippet;
+    size_t hol = strlen(ho), hcl = strlen(hc);
+    while (*p) {
+        if (strncmp(p, ho, hol) == 0)
+            p += hol;
+        else if (strncmp(p, hc, hcl) == 0)
+            p += hcl;
+        else
+            *w++ = *p++;
+    }
+    *w = '\0';
+    char *piece = buf;
+    while (piece) {
+        char *next = strstr(piece, "\xE2\x80\xA6");
+        if (next) {
+            *next = '\0';
+            next += 3;
+        }
+        while (*piece == ' ')
+            piece++;
+        size_t n = strlen(piece);
+        while (n && piece[n - 1] == ' ')
+            piece[--n] = '\0';
+        if (!n) {
+            piece = next;
+            continue;
+        }
+        const char *at = strstr(text, piece);
+        assert_non_null(at);
+        if (at > text)
+            assert_true(at[-1] == ' ' || at[-1] == '\n');
+        char after = at[n];
+        if (!(after == '\0' || after == ' ' || after == '\n'))
+            fail_msg("piece [%s] of [%s] ends inside a word", piece, snippet);
+        piece = next;
+    }
+}
+
+static void test_whole_word_highlight(void **state)
+{
+    fx *f = *state;
+    fh_hlterm hl[] = {{"شرك", 6, false, 2.0f}};
+    const char *s = snip(f, "قالت والشركات الكبرى إن الشركة لشركاتها خطط", hl, 1, 0, 1, NULL, NULL);
+    assert_non_null(strstr(s, "<b>والشركات</b>"));
+    assert_non_null(strstr(s, "<b>الشركة</b>"));
+    assert_null(strstr(s, "<b>ال</b>"));
+    assert_null(strstr(s, "و<b>"));
+    assert_null(strstr(s, "ال<b>"));
+    /* a prefix term marks whole words too */
+    fh_hlterm pre[] = {{"كبر", 6, true, 1.0f}};
+    s = snip(f, "قالت والشركات الكبرى إن", pre, 1, 0, 1, NULL, NULL);
+    assert_non_null(strstr(s, "<b>الكبرى</b>"));
+    /* mixed token: matching a part marks the whole token */
+    fh_hlterm mx[] = {{"deepseek", 8, false, 1.0f}};
+    s = snip(f, "أطلقت نموذج DeepSeek-R1 أمس", mx, 1, 0, 1, NULL, NULL);
+    assert_non_null(strstr(s, "<b>DeepSeek-R1</b>"));
+    /* diacritics stay inside the highlighted surface word */
+    s = snip(f, "قالت الشَّرِكَاتُ شيئا", hl, 1, 0, 1, NULL, NULL);
+    assert_non_null(strstr(s, "<b>الشَّرِكَاتُ</b>"));
+}
+
+static void test_window_bounds_and_ellipses(void **state)
+{
+    fx *f = *state;
+    fh_hlterm hl[] = {{"صين", 6, false, 3.0f}, {"شرك", 6, false, 2.0f}};
+    for (uint32_t len = 10; len <= 200; len += 7) {
+        const char *s = snip(f, LONG, hl, 2, len, 1, NULL, NULL);
+        check_pieces(s, LONG, "<b>", "</b>");
+        /* the text part respects the length unless one word is longer */
+        char tmp[8192];
+        snprintf(tmp, sizeof tmp, "%s", s);
+        assert_non_null(strstr(s, "<b>"));
+        (void)tmp;
+    }
+    const char *s = snip(f, LONG, hl, 2, 60, 1, NULL, NULL);
+    /* elided on both sides */
+    assert_memory_equal(s, "\xE2\x80\xA6 ", 4);
+    assert_non_null(strstr(s, " \xE2\x80\xA6"));
+    /* a short text fits whole: no ellipsis */
+    s = snip(f, "الشركات الصينية", hl, 2, 60, 1, NULL, NULL);
+    assert_null(strstr(s, "\xE2\x80\xA6"));
+    assert_string_equal(s, "<b>الشركات</b> <b>الصينية</b>");
+    /* no match: the beginning, elided after */
+    fh_hlterm none[] = {{"غيرموجود", 16, false, 1.0f}};
+    s = snip(f, LONG, none, 1, 40, 1, NULL, NULL);
+    assert_memory_equal(s, "بدأ الاجتماع", strlen("بدأ الاجتماع"));
+    assert_true(chars(s) <= 40 + 2);
+    /* several fragments, in text order, separated by an ellipsis */
+    s = snip(f, LONG, hl, 2, 40, 2, NULL, NULL);
+    check_pieces(s, LONG, "<b>", "</b>");
+    const char *first = strstr(s, "<b>والشركات</b>");
+    const char *second = strstr(s, "<b>الشركات</b> مرة");
+    assert_non_null(first);
+    assert_non_null(second);
+    assert_true(first < second);
+}
+
+static void test_utf8_never_cut(void **state)
+{
+    fx *f = *state;
+    /* one very long word: the window is that word, never a part of it */
+    char text[4096];
+    strcpy(text, "كلمة ");
+    for (int i = 0; i < 100; i++)
+        strcat(text, "ب");
+    strcat(text, " الشركات نهاية");
+    fh_hlterm hl[] = {{"شرك", 6, false, 1.0f}};
+    for (uint32_t len = 1; len < 30; len += 3) {
+        const char *s = snip(f, text, hl, 1, len, 1, NULL, NULL);
+        check_pieces(s, text, "<b>", "</b>");
+        json_t *j = json_string(s); /* jansson rejects invalid UTF-8 */
+        assert_non_null(j);
+        json_decref(j);
+    }
+}
+
+static void test_clause_boundaries(void **state)
+{
+    fx *f = *state;
+    fh_hlterm hl[] = {{"صين", 6, false, 1.0f}};
+    const char *clause = "والشركات الصينية تعلن نموذجا جديدا للذكاء الاصطناعي.";
+    const char *s = snip(f, LONG, hl, 1, (uint32_t)chars(clause), 1, NULL, NULL);
+    /* the window is exactly the clause between "،" and "." */
+    assert_non_null(strstr(s, "والشركات <b>الصينية</b> تعلن نموذجا جديدا للذكاء الاصطناعي."));
+    assert_memory_equal(s, "\xE2\x80\xA6 والشركات", strlen("\xE2\x80\xA6 والشركات"));
+}
+
+static void test_markers_and_title(void **state)
+{
+    fx *f = *state;
+    fh_hlterm hl[] = {{"شرك", 6, false, 1.0f}};
+    const char *s = snip(f, "الشركات \"الكبرى\"\n", hl, 1, 0, 1, "[[", "]]");
+    assert_string_equal(s, "[[الشركات]] \"الكبرى\"\n");
+    /* markers with JSON specials are escaped: the output parses */
+    s = snip(f, "الشركات", hl, 1, 0, 1, "<em class=\"q\">", "</em>");
+    assert_string_equal(s, "<em class=\"q\">الشركات</em>");
+    /* through fh_search: the title is highlighted too */
+    fh_buf out, err;
+    fh_buf_init(&out, 1 << 20);
+    fh_buf_init(&err, 1024);
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    o.hl_open = "{";
+    o.hl_close = "}";
+    assert_int_equal(fh_search(f->s, &o, "الشركات", strlen("الشركات"), &out, &err), 0);
+    json_t *j = json_loadb(out.data, out.len, 0, NULL);
+    assert_non_null(j);
+    json_t *h = json_array_get(json_object_get(j, "hits"), 0);
+    assert_string_equal(json_string_value(json_object_get(h, "title")),
+                        "{والشركات} الصينية في السوق");
+    const char *sn = json_string_value(json_object_get(h, "snippet"));
+    if (!strstr(sn, "{والشركات}") && !strstr(sn, "{الشركات}"))
+        fail_msg("snippet without highlight: %s", sn);
+    json_decref(j);
+    fh_buf_free(&out);
+    fh_buf_free(&err);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_whole_word_highlight),
+        cmocka_unit_test(test_window_bounds_and_ellipses),
+        cmocka_unit_test(test_utf8_never_cut),
+        cmocka_unit_test(test_clause_boundaries),
+        cmocka_unit_test(test_markers_and_title),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
