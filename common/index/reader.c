@@ -695,6 +695,8 @@ static inline uint64_t doc_tf_sum(const fh_postings *p, uint32_t idx)
     return s;
 }
 
+static int positions_load(fh_postings *p);
+
 int fh_postings_positions(fh_postings *p, unsigned field, const uint32_t **pos, size_t *n)
 {
     *pos = NULL;
@@ -703,49 +705,79 @@ int fh_postings_positions(fh_postings *p, unsigned field, const uint32_t **pos, 
         return FH_EINVAL;
     if (!p->has_pos)
         return 0;
-    int rc;
     if (p->pos_have_blk != p->blk || p->pos_have_idx != p->idx) {
-        if (p->pos_blk != p->blk || p->pos_idx > p->idx) {
+        int rc = positions_load(p);
+        if (rc) {
+            p->pos_blk = UINT32_MAX; /* start over from the block next time */
             p->pos_have_blk = UINT32_MAX;
-            if ((rc = pos_seek_block(p, p->blk)))
-                return rc;
+            return rc;
         }
-        while (p->pos_idx < p->idx) {
-            uint64_t s = doc_tf_sum(p, p->pos_idx);
-            if (s > (size_t)(p->pos_end - p->pos_p))
-                return FH_ECORRUPT;
-            if ((rc = fh_positions_skip(&p->pos_p, p->pos_end, (size_t)s)))
-                return rc;
-            p->pos_idx++;
-        }
-        uint64_t total = doc_tf_sum(p, p->idx);
-        if (total > (size_t)(p->pos_end - p->pos_p)) /* each position takes a byte at least */
-            return FH_ECORRUPT;
-        if (total > p->posbuf_cap) {
-            size_t nc = p->posbuf_cap ? p->posbuf_cap : 64;
-            while (nc < total)
-                nc *= 2;
-            uint32_t *nb = realloc(p->posbuf, nc * sizeof *nb);
-            if (!nb)
-                return FH_ENOMEM;
-            p->posbuf = nb;
-            p->posbuf_cap = nc;
-        }
-        const uint32_t *t = p->tfs + (size_t)p->idx * p->nf;
-        size_t k = 0;
-        for (unsigned f = 0; f < p->nf; f++) {
-            p->pos_off[f] = k;
-            if ((rc = fh_positions_decode(&p->pos_p, p->pos_end, p->posbuf + k, t[f])))
-                return rc;
-            k += t[f];
-        }
-        p->pos_off[p->nf] = k;
-        p->pos_idx = p->idx + 1;
-        p->pos_have_blk = p->blk;
-        p->pos_have_idx = p->idx;
     }
     *pos = p->posbuf + p->pos_off[field];
     *n = p->pos_off[field + 1] - p->pos_off[field];
+    return 0;
+}
+
+/* Decode the current document's positions, all fields, into posbuf. */
+static int positions_load(fh_postings *p)
+{
+    int rc;
+    if (p->pos_blk != p->blk || p->pos_idx > p->idx) {
+        p->pos_have_blk = UINT32_MAX;
+        if ((rc = pos_seek_block(p, p->blk)))
+            return rc;
+    }
+    while (p->pos_idx < p->idx) {
+        uint64_t s = doc_tf_sum(p, p->pos_idx);
+        if (s > (size_t)(p->pos_end - p->pos_p))
+            return FH_ECORRUPT;
+        if ((rc = fh_positions_skip(&p->pos_p, p->pos_end, (size_t)s)))
+            return rc;
+        p->pos_idx++;
+    }
+    uint64_t total = doc_tf_sum(p, p->idx);
+    if (total > (size_t)(p->pos_end - p->pos_p)) /* each position takes a byte at least */
+        return FH_ECORRUPT;
+    if (total > p->posbuf_cap) {
+        size_t nc = p->posbuf_cap ? p->posbuf_cap : 64;
+        while (nc < total)
+            nc *= 2;
+        uint32_t *nb = realloc(p->posbuf, nc * sizeof *nb);
+        if (!nb)
+            return FH_ENOMEM;
+        p->posbuf = nb;
+        p->posbuf_cap = nc;
+    }
+    const uint32_t *t = p->tfs + (size_t)p->idx * p->nf;
+    size_t k = 0;
+    for (unsigned f = 0; f < p->nf; f++) {
+        p->pos_off[f] = k;
+        if ((rc = fh_positions_decode(&p->pos_p, p->pos_end, p->posbuf + k, t[f])))
+            return rc;
+        k += t[f];
+    }
+    p->pos_off[p->nf] = k;
+    p->pos_idx = p->idx + 1;
+    p->pos_have_blk = p->blk;
+    p->pos_have_idx = p->idx;
+    return 0;
+}
+
+/* ------------------------------------------------------------- statistics */
+
+int fh_index_db_stats(fh_reader *r, fh_index_db_stat out[FH_INDEX_N_DBS])
+{
+    _Static_assert(FH_INDEX_N_DBS == FH_DB_COUNT, "database list");
+    for (unsigned i = 0; i < FH_DB_COUNT; i++) {
+        MDB_stat st;
+        int lrc = mdb_stat(r->txn, r->ix->dbi[i], &st);
+        if (lrc)
+            return fh_lmdb_err(lrc);
+        out[i].name = fh_db_names[i];
+        out[i].entries = st.ms_entries;
+        out[i].pages = (uint64_t)st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages;
+        out[i].bytes = out[i].pages * st.ms_psize;
+    }
     return 0;
 }
 

@@ -28,7 +28,7 @@
 
 #include "fahras/err.h"
 
-#define FH_TXN_CHUNK ((size_t)256 << 20)   /* bytes written per write transaction */
+#define FH_TXN_CHUNK ((size_t)64 << 20)    /* bytes written per write transaction */
 #define FH_MAP_DEFAULT ((size_t)1 << 30)   /* initial map size; grown on demand */
 #define FH_ZSTD_MIN 96u                     /* shorter documents are stored raw */
 #define FH_ZSTD_LEVEL 3

@@ -198,6 +198,19 @@ int fh_postings_positions(fh_postings *p, unsigned field, const uint32_t **pos, 
  * fh_index_close(). NULL if field >= n_fields. */
 const uint32_t *fh_index_field_lengths(const fh_index *ix, unsigned field);
 
+/* Size statistics of one named database (an addition for `fahras-indexer
+ * check` and STATS). name is static; bytes = pages * page size. */
+typedef struct fh_index_db_stat {
+    const char *name;
+    uint64_t entries;
+    uint64_t pages; /* branch + leaf + overflow */
+    uint64_t bytes;
+} fh_index_db_stat;
+#define FH_INDEX_N_DBS 7u
+/* Fill out[0 .. FH_INDEX_N_DBS) with meta, terms, postings, positions,
+ * lengths, docs, ids in that order. */
+int fh_index_db_stats(fh_reader *r, fh_index_db_stat out[FH_INDEX_N_DBS]);
+
 /* The stored document (JSON object, UTF-8) appended to `out`. */
 int fh_doc_get(fh_reader *r, uint32_t docid, fh_buf *out);
 /* External id of docid; *id valid until the reader is closed. */

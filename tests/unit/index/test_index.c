@@ -509,6 +509,12 @@ static void test_roundtrip(void **state)
         assert_int_equal(got, d);
     }
     fh_buf_free(&b);
+    fh_index_db_stat ds[FH_INDEX_N_DBS];
+    assert_int_equal(fh_index_db_stats(r, ds), 0);
+    assert_string_equal(ds[1].name, "terms");
+    assert_true(ds[1].entries == C.n_terms);
+    assert_true(ds[5].entries == NDOCS && ds[6].entries == NDOCS);
+    assert_true(ds[5].bytes > 0);
     uint32_t got;
     assert_int_equal(fh_doc_lookup(r, "doc-x", 5, &got), FH_ENOTFOUND);
     assert_int_equal(fh_doc_get(r, NDOCS, &b), FH_ENOTFOUND);
