@@ -452,10 +452,14 @@ static int decode_block(fh_postings *p, uint32_t b)
             return corrupt(p);
         base = pl + 1;
     }
+    /* The iterator only moves forward, even over a corrupt skip table. */
+    uint32_t floor = p->blk_n ? p->docs[p->blk_n - 1] : 0;
+    bool have_floor = p->blk_n != 0;
     if (fh_block_decode(p->data + start, end - start, p->data_len - end, base, n, p->nf, p->docs,
                         p->tfs))
         return corrupt(p);
-    if (p->docs[n - 1] != skip_last(p, b) || p->docs[n - 1] >= p->n_docs)
+    if (p->docs[n - 1] != skip_last(p, b) || p->docs[n - 1] >= p->n_docs ||
+        (have_floor && p->docs[0] <= floor))
         return corrupt(p);
     p->blk = b;
     p->blk_n = n;
@@ -528,6 +532,7 @@ static int postings_init(fh_postings *p, fh_reader *r, const char *term, size_t 
     p->pos_len = 0;
     p->pos_blk = UINT32_MAX;
     p->pos_have_blk = UINT32_MAX;
+    p->blk_n = 0;
     return decode_block(p, 0);
 }
 
