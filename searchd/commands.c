@@ -117,8 +117,9 @@ static int do_stats(fh_worker *w)
     rc = rc ? rc : fh_buf_adds(b, "},\"connections\":{");
     rc = rc ? rc : add_u64(b, "current", open, false);
     rc = rc ? rc : add_u64(b, "accepted", accepted, true);
-    rc = rc ? rc : add_u64(b, "rejected", atomic_load_explicit(&s->rejected, memory_order_relaxed),
-                           true);
+    rc =
+        rc ? rc
+           : add_u64(b, "rejected", atomic_load_explicit(&s->rejected, memory_order_relaxed), true);
     rc = rc ? rc : add_u64(b, "idle_closed", idle, true);
     rc = rc ? rc : add_u64(b, "max", s->cfg.max_connections, true);
     rc = rc ? rc : fh_buf_adds(b, "},\"bytes\":{");
@@ -134,8 +135,8 @@ static int do_stats(fh_worker *w)
             : add_u64(b, "generation", atomic_load_explicit(&s->generation, memory_order_relaxed),
                       true);
     rc = rc ? rc : add_u64(b, "worker_generation", w->gen, true);
-    rc = rc ? rc : add_u64(b, "reloads", atomic_load_explicit(&s->reloads, memory_order_relaxed),
-                           true);
+    rc = rc ? rc
+            : add_u64(b, "reloads", atomic_load_explicit(&s->reloads, memory_order_relaxed), true);
     rc = rc ? rc
             : add_u64(b, "reload_failures",
                       atomic_load_explicit(&s->reload_failures, memory_order_relaxed), true);

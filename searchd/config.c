@@ -12,10 +12,10 @@ enum opt_type { T_STR, T_U32, T_DBL, T_LEVEL, T_FLAG };
 typedef struct opt {
     const char *name; /* long flag without "--" */
     enum opt_type type;
-    size_t off;       /* offset in fh_srv_config */
-    size_t size;      /* T_STR: buffer size */
-    double min, max;  /* T_U32 / T_DBL range */
-    const char *arg;  /* placeholder in --help */
+    size_t off;      /* offset in fh_srv_config */
+    size_t size;     /* T_STR: buffer size */
+    double min, max; /* T_U32 / T_DBL range */
+    const char *arg; /* placeholder in --help */
     const char *help;
 } opt;
 
@@ -47,7 +47,8 @@ static const opt opts[] = {
      "how often to look for a re-published index (0 = never)"},
     {"drain-timeout", T_U32, OFF(drain_timeout_s), 0, 0, 3600, "SEC",
      "on SIGTERM, longest wait for replies to flush"},
-    {"stemmer", T_STR, STR(stemmer), 0, 0, "NAME", "light10 | snowball | none (as indexed)"},
+    {"stemmer", T_STR, STR(stemmer), 0, 0, "NAME",
+     "query analyzer: auto (the index's) | light10 | light10-noguard | snowball | none"},
     {"k1", T_DBL, OFF(k1), 0, 0, 100, "X", "BM25 k1 (default: the engine's)"},
     {"b", T_DBL, OFF(b), 0, 0, 1, "X", "BM25 length normalization b (default: the engine's)"},
     {"prox-weight", T_DBL, OFF(prox_weight), 0, 0, 1000, "X",
@@ -61,7 +62,7 @@ void fh_srv_config_default(fh_srv_config *c)
 {
     memset(c, 0, sizeof *c);
     snprintf(c->listen, sizeof c->listen, "127.0.0.1:7700");
-    snprintf(c->stemmer, sizeof c->stemmer, "light10");
+    snprintf(c->stemmer, sizeof c->stemmer, "auto");
     c->threads = 0;
     c->log_level = FH_LOG_INFO;
     c->max_connections = 1024;
@@ -138,8 +139,7 @@ static int set_opt(fh_srv_config *c, const opt *o, const char *v, char *err, siz
     case T_LEVEL: {
         int l = fh_log_parse_level(v);
         if (l < 0) {
-            snprintf(err, errlen, "%s: expected error, warn, info or debug, got '%s'", o->name,
-                     v);
+            snprintf(err, errlen, "%s: expected error, warn, info or debug, got '%s'", o->name, v);
             return -1;
         }
         fh_log_level lv = (fh_log_level)l;

@@ -19,24 +19,24 @@
 
 typedef struct fh_srv_config {
     char index_dir[FH_SRV_PATH_MAX];
-    char listen[256];           /* HOST:PORT, [IPv6]:PORT */
+    char listen[256]; /* HOST:PORT, [IPv6]:PORT */
     char port_file[FH_SRV_PATH_MAX];
     char config_file[FH_SRV_PATH_MAX];
-    char stemmer[16];           /* light10 | snowball | none */
-    uint32_t threads;           /* 0 = online cores */
+    char stemmer[32]; /* auto | light10 | light10-noguard | snowball | none */
+    uint32_t threads; /* 0 = online cores */
     fh_log_level log_level;
     uint32_t max_connections;
-    uint32_t idle_timeout_s;    /* 0 = never */
-    uint32_t max_line;          /* bytes */
-    uint32_t max_reply_bytes;   /* one reply */
-    uint32_t max_output_bytes;  /* unread replies per connection before reading pauses */
-    uint32_t query_budget_ms;   /* 0 = unlimited */
+    uint32_t idle_timeout_s;   /* 0 = never */
+    uint32_t max_line;         /* bytes */
+    uint32_t max_reply_bytes;  /* one reply */
+    uint32_t max_output_bytes; /* unread replies per connection before reading pauses */
+    uint32_t query_budget_ms;  /* 0 = unlimited */
     uint32_t max_terms;
     uint32_t max_prefix_expansions;
-    uint32_t reload_interval_ms;/* 0 = no hot reload */
-    uint32_t drain_timeout_s;   /* SIGTERM: longest wait for replies to flush */
-    double k1, b;               /* < 0: the engine's default */
-    double prox_weight;         /* < 0: the engine's default */
+    uint32_t reload_interval_ms; /* 0 = no hot reload */
+    uint32_t drain_timeout_s;    /* SIGTERM: longest wait for replies to flush */
+    double k1, b;                /* < 0: the engine's default */
+    double prox_weight;          /* < 0: the engine's default */
     bool help;
 } fh_srv_config;
 

@@ -26,10 +26,10 @@ void fh_log(fh_log_level l, const char *fmt, ...) __attribute__((format(printf, 
 #define FH_LOG_ERR(...) fh_log(FH_LOG_ERROR, __VA_ARGS__)
 #define FH_LOG_WARN(...) fh_log(FH_LOG_WARN, __VA_ARGS__)
 #define FH_LOG_INFO(...) fh_log(FH_LOG_INFO, __VA_ARGS__)
-#define FH_LOG_DEBUG(...)                                                                       \
-    do {                                                                                        \
-        if (fh_log_get_level() >= FH_LOG_DEBUG)                                                 \
-            fh_log(FH_LOG_DEBUG, __VA_ARGS__);                                                  \
+#define FH_LOG_DEBUG(...)                                                                          \
+    do {                                                                                           \
+        if (fh_log_get_level() >= FH_LOG_DEBUG)                                                    \
+            fh_log(FH_LOG_DEBUG, __VA_ARGS__);                                                     \
     } while (0)
 
 #endif /* FAHRAS_SEARCHD_LOG_H */

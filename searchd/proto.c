@@ -285,8 +285,8 @@ static int parse_u32(span key, span v, uint32_t max, uint32_t *out, fh_proto_err
     *out = (uint32_t)x;
     return 0;
 bad:
-    fh_proto_seterr(err, fh_errcode(FH_EINVAL), "%.*s must be a non-negative integer",
-                    (int)key.n, key.p);
+    fh_proto_seterr(err, fh_errcode(FH_EINVAL), "%.*s must be a non-negative integer", (int)key.n,
+                    key.p);
     return -1;
 big:
     fh_proto_seterr(err, fh_errcode(FH_ELIMIT), "%.*s must be at most %u", (int)key.n, key.p,
@@ -354,8 +354,8 @@ static int parse_fields(span v, fh_request *req, fh_proto_error *err)
                 return -1;
             }
             if (name.n > FH_PROTO_FIELD_MAX) {
-                fh_proto_seterr(err, fh_errcode(FH_ELIMIT),
-                                "fields: a name is at most %u bytes", FH_PROTO_FIELD_MAX);
+                fh_proto_seterr(err, fh_errcode(FH_ELIMIT), "fields: a name is at most %u bytes",
+                                FH_PROTO_FIELD_MAX);
                 return -1;
             }
             for (size_t k = 0; k < name.n; k++) {
@@ -392,8 +392,7 @@ static bool option_key(span tok, span *key, span *val)
     return true;
 }
 
-static int parse_search(span rest, const fh_proto_limits *lim, fh_request *req,
-                        fh_proto_error *err)
+static int parse_search(span rest, const fh_proto_limits *lim, fh_request *req, fh_proto_error *err)
 {
     while (rest.n) {
         span after;
@@ -425,8 +424,8 @@ static int parse_search(span rest, const fh_proto_limits *lim, fh_request *req,
         } else if (span_ieq(key, "snippets_count") || span_ieq(key, "snippet_count")) {
             rc = parse_u32(key, v, lim->max_snippet_count, &req->snippet_count, err);
             if (!rc && req->snippet_count == 0) {
-                fh_proto_seterr(err, fh_errcode(FH_EINVAL), "%.*s must be at least 1",
-                                (int)key.n, key.p);
+                fh_proto_seterr(err, fh_errcode(FH_EINVAL), "%.*s must be at least 1", (int)key.n,
+                                key.p);
                 rc = -1;
             }
             req->set |= FH_OPT_SNIPPET_COUNT;

@@ -16,11 +16,11 @@
 
 #include "fahras/buf.h"
 
-#define FH_PROTO_MAX_LINE 65536u   /* default request line cap, bytes */
-#define FH_PROTO_MARKER_MAX 64u    /* bytes of a highlight marker */
-#define FH_PROTO_MAX_FIELDS 16u    /* names in fields=... */
-#define FH_PROTO_FIELD_MAX 63u     /* bytes of one field name */
-#define FH_PROTO_MSG_MAX 256u      /* bytes of an error message */
+#define FH_PROTO_MAX_LINE 65536u /* default request line cap, bytes */
+#define FH_PROTO_MARKER_MAX 64u  /* bytes of a highlight marker */
+#define FH_PROTO_MAX_FIELDS 16u  /* names in fields=... */
+#define FH_PROTO_FIELD_MAX 63u   /* bytes of one field name */
+#define FH_PROTO_MSG_MAX 256u    /* bytes of an error message */
 
 /* Protocol error codes that are not fh_errcode() names (see err.h for those). */
 #define FH_PCODE_UNKNOWN_COMMAND "unknown_command"
@@ -38,7 +38,7 @@
  * remaining bytes are dropped up to and including the next newline, so an
  * endless line costs no memory beyond max_line + 1 bytes. */
 typedef struct fh_framer {
-    fh_buf part;     /* start of a line split across chunks */
+    fh_buf part; /* start of a line split across chunks */
     size_t max_line;
     bool discarding; /* inside an over-long line */
     bool emitted;    /* `part` holds the line returned last: reset on next feed */

@@ -144,7 +144,10 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
     fh_server *s = arg;
     uint64_t id = fh_index_file_id(s->cfg.index_dir);
     fh_engine_ref *cur = atomic_load_explicit(&s->current, memory_order_relaxed);
-    if (id == 0 || (cur && id == cur->index_id) || id == s->failed_id)
+    if (id == 0 || (cur && id == cur->index_id))
+        return;
+    /* a file that failed to open is retried every 5 s, not every tick */
+    if (id == s->failed_id && fh_now_us() - s->failed_at_us < 5000000u)
         return;
     fh_engine *e = NULL;
     uint64_t t0 = fh_now_us();
@@ -155,6 +158,7 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
                     (unsigned long long)(cur ? cur->generation : 0));
         atomic_fetch_add_explicit(&s->reload_failures, 1, memory_order_relaxed);
         s->failed_id = id;
+        s->failed_at_us = fh_now_us();
         return;
     }
     fh_engine_ref *r = calloc(1, sizeof *r);
@@ -361,8 +365,7 @@ static void conn_new(fh_worker *w, int fd)
 {
     fh_server *s = w->srv;
     fh_conn *c = calloc(1, sizeof *c);
-    struct bufferevent *bev =
-        c ? bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE) : NULL;
+    struct bufferevent *bev = c ? bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE) : NULL;
     if (!bev) {
         FH_LOG_WARN("worker %u: out of memory accepting a connection", w->id);
         free(c);
@@ -658,9 +661,8 @@ static int open_listener(fh_server *s)
         return FH_EINVAL;
     }
     s->listener = evconnlistener_new_bind(
-        s->base, accept_cb, s,
-        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 1024, ai->ai_addr,
-        (int)ai->ai_addrlen);
+        s->base, accept_cb, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+        1024, ai->ai_addr, (int)ai->ai_addrlen);
     freeaddrinfo(ai);
     if (!s->listener) {
         FH_LOG_ERR("cannot listen on %s: %s", s->cfg.listen, strerror(errno));
@@ -721,17 +723,69 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 
 /* ------------------------------------------------------------ server */
 
-static int stemmer_kind(const char *name, fh_stemmer_kind *k)
+/* The analyzer variants this build has, in the order `--stemmer auto` tries
+ * them against the name and version the index recorded. */
+static const struct stemmer_choice {
+    const char *name;
+    fh_stemmer_kind kind;
+    bool no_guard;
+} stemmers[] = {
+    {"light10", FH_STEM_LIGHT10, false},
+    {"light10-noguard", FH_STEM_LIGHT10, true},
+    {"snowball", FH_STEM_SNOWBALL, false},
+    {"none", FH_STEM_NONE, false},
+};
+
+static int make_analyzer(const struct stemmer_choice *c, fh_analyzer **out)
 {
-    if (strcmp(name, "light10") == 0)
-        *k = FH_STEM_LIGHT10;
-    else if (strcmp(name, "snowball") == 0)
-        *k = FH_STEM_SNOWBALL;
-    else if (strcmp(name, "none") == 0)
-        *k = FH_STEM_NONE;
-    else
-        return -1;
-    return 0;
+    fh_analyzer_opts ao;
+    memset(&ao, 0, sizeof ao);
+    ao.stemmer = c->kind;
+    ao.no_proclitic_guard = c->no_guard;
+    return fh_analyzer_new(&ao, out);
+}
+
+/* Create s->analyzer: the one named by --stemmer, or with "auto" the one the
+ * index in DIR was built with, so the query side always matches it. */
+static int choose_analyzer(fh_server *s)
+{
+    const size_t n = sizeof stemmers / sizeof stemmers[0];
+    int rc;
+    if (strcmp(s->cfg.stemmer, "auto") != 0) {
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(s->cfg.stemmer, stemmers[i].name) == 0) {
+                rc = make_analyzer(&stemmers[i], &s->analyzer);
+                if (rc)
+                    FH_LOG_ERR("cannot create the analyzer: %s", fh_strerror(rc));
+                return rc;
+            }
+        }
+        FH_LOG_ERR("--stemmer %s: expected auto, light10, light10-noguard, snowball or none",
+                   s->cfg.stemmer);
+        return FH_EINVAL;
+    }
+    fh_index *ix = NULL;
+    rc = fh_index_open(s->cfg.index_dir, NULL, NULL, &ix);
+    if (rc) {
+        FH_LOG_ERR("cannot open the index in %s: %s", s->cfg.index_dir, fh_strerror(rc));
+        return rc;
+    }
+    const fh_index_meta *m = fh_index_get_meta(ix);
+    for (size_t i = 0; i < n && !s->analyzer; i++) {
+        fh_analyzer *a = NULL;
+        if (make_analyzer(&stemmers[i], &a) != 0)
+            continue;
+        if (strcmp(fh_analyzer_name(a), m->analyzer_name) == 0 &&
+            strcmp(fh_analyzer_version(a), m->analyzer_version) == 0)
+            s->analyzer = a;
+        else
+            fh_analyzer_free(a);
+    }
+    if (!s->analyzer)
+        FH_LOG_ERR("the index in %s was built with analyzer %s %s, which this build lacks",
+                   s->cfg.index_dir, m->analyzer_name, m->analyzer_version);
+    fh_index_close(ix);
+    return s->analyzer ? 0 : FH_EANALYZER;
 }
 
 /* Open the index as generation 1. */
@@ -803,7 +857,6 @@ static int main_events(fh_server *s)
 
 int fh_server_new(const fh_srv_config *cfg, fh_server **out)
 {
-    fh_analyzer_opts ao = {FH_STEM_LIGHT10};
     int rc;
     fh_server *s = calloc(1, sizeof *s);
     if (!s)
@@ -826,17 +879,9 @@ int fh_server_new(const fh_srv_config *cfg, fh_server **out)
     if (cfg->prox_weight >= 0)
         s->rank.prox_weight = (float)cfg->prox_weight;
 
-    if (stemmer_kind(cfg->stemmer, &ao.stemmer) != 0) {
-        FH_LOG_ERR("--stemmer %s: expected light10, snowball or none", cfg->stemmer);
-        rc = FH_EINVAL;
-        goto fail;
-    }
-    rc = fh_analyzer_new(&ao, &s->analyzer);
-    if (rc) {
-        FH_LOG_ERR("cannot create the analyzer: %s", fh_strerror(rc));
-        goto fail;
-    }
-    rc = open_first_generation(s);
+    rc = choose_analyzer(s);
+    if (!rc)
+        rc = open_first_generation(s);
     if (!rc)
         rc = start_workers_objects(s);
     if (!rc)

@@ -54,8 +54,8 @@ typedef struct fh_server {
     fh_worker **workers;
     uint32_t next_worker;
 
-    _Atomic uint64_t conns;   /* open connections over all workers */
-    _Atomic uint64_t rejected;/* refused by the connection cap */
+    _Atomic uint64_t conns;    /* open connections over all workers */
+    _Atomic uint64_t rejected; /* refused by the connection cap */
 
     /* Generations: `current` and `generation` change together under
      * ref_lock; workers read `generation` lock-free between requests and take
@@ -64,7 +64,8 @@ typedef struct fh_server {
     fh_engine_ref *_Atomic current;
     _Atomic uint64_t generation;
     _Atomic uint64_t reloads, reload_failures;
-    uint64_t failed_id; /* index id whose open failed (main thread only) */
+    uint64_t failed_id;    /* index id whose open failed (main thread only) */
+    uint64_t failed_at_us; /* when */
 
     int64_t started_wall;     /* Unix seconds */
     uint64_t started_mono_us; /* monotonic */
@@ -87,13 +88,13 @@ struct fh_worker {
     _Atomic bool want_refresh, want_drain;
     bool draining;
 
-    fh_engine_ref *ref;    /* generation of `searcher` */
+    fh_engine_ref *ref; /* generation of `searcher` */
     fh_searcher *searcher;
     uint64_t gen;
 
-    fh_buf reply;  /* one reply, reused */
-    fh_buf errmsg; /* engine error message, reused */
-    fh_conn *conns;/* doubly linked list of open connections */
+    fh_buf reply;   /* one reply, reused */
+    fh_buf errmsg;  /* engine error message, reused */
+    fh_conn *conns; /* doubly linked list of open connections */
     fh_wstats *stats;
 };
 

@@ -50,17 +50,17 @@ uint64_t fh_hist_snap_quantile(const fh_hist_snap *s, double q);
 
 /* Per-worker counters. */
 typedef struct fh_wstats {
-    _Atomic uint64_t requests;             /* request lines answered */
-    _Atomic uint64_t errors;               /* of which error replies */
-    _Atomic uint64_t by_cmd[FH_CMD_COUNT_];/* parsed requests per command */
-    _Atomic uint64_t timeouts;             /* SEARCH over its time budget */
+    _Atomic uint64_t requests;              /* request lines answered */
+    _Atomic uint64_t errors;                /* of which error replies */
+    _Atomic uint64_t by_cmd[FH_CMD_COUNT_]; /* parsed requests per command */
+    _Atomic uint64_t timeouts;              /* SEARCH over its time budget */
     _Atomic uint64_t line_too_long;
     _Atomic uint64_t bytes_in, bytes_out;
-    _Atomic uint64_t connections;          /* open on this worker now */
-    _Atomic uint64_t accepted;             /* handed to this worker, ever */
-    _Atomic uint64_t idle_closed;          /* closed by the idle timeout */
-    fh_hist lat_all;                       /* every request, us */
-    fh_hist lat_search;                    /* SEARCH only, us */
+    _Atomic uint64_t connections; /* open on this worker now */
+    _Atomic uint64_t accepted;    /* handed to this worker, ever */
+    _Atomic uint64_t idle_closed; /* closed by the idle timeout */
+    fh_hist lat_all;              /* every request, us */
+    fh_hist lat_search;           /* SEARCH only, us */
 } fh_wstats;
 
 /* Single-writer increments (relaxed load + store). */

@@ -151,7 +151,11 @@ class Daemon:
         if self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGTERM)
         try:
-            return self.proc.wait(timeout=timeout)
+            code = self.proc.wait(timeout=timeout)
+            if code != 0:  # show why (sanitizer report, error log) in ctest output
+                sys.stderr.write("searchd exited with %d; its log:\n%s\n"
+                                 % (code, self.logtext()))
+            return code
         except subprocess.TimeoutExpired:
             self.kill()
             raise AssertionError("searchd did not exit within %.0f s of SIGTERM:\n%s"

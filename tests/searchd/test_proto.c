@@ -165,7 +165,9 @@ static void test_commands_case_insensitive(void **state)
     assert_int_equal(r.cmd, FH_CMD_GET);
     assert_int_equal(r.arg_len, 10);
     assert_memory_equal(r.arg, "sample-001", 10);
-    assert_int_equal(parse("keywords \xd9\x88\xd8\xa7\xd9\x84\xd8\xb4\xd8\xb1\xd9\x83\xd8\xa7\xd8\xaa", &r, &e), 0);
+    assert_int_equal(
+        parse("keywords \xd9\x88\xd8\xa7\xd9\x84\xd8\xb4\xd8\xb1\xd9\x83\xd8\xa7\xd8\xaa", &r, &e),
+        0);
     assert_int_equal(r.cmd, FH_CMD_KEYWORDS);
     assert_int_equal(r.arg_len, 16);
     assert_string_equal(fh_cmd_name(FH_CMD_SEARCH), "search");
@@ -253,7 +255,9 @@ static void test_search_options(void **state)
 
     /* no options at all: the whole rest is the query; options after the
      * query starts are query text */
-    assert_int_equal(parse("SEARCH \xd8\xa7\xd9\x84\xd8\xb4\xd8\xb1\xd9\x83\xd8\xa7\xd8\xaa limit=5", &r, &e), 0);
+    assert_int_equal(
+        parse("SEARCH \xd8\xa7\xd9\x84\xd8\xb4\xd8\xb1\xd9\x83\xd8\xa7\xd8\xaa limit=5", &r, &e),
+        0);
     assert_int_equal(r.set, 0);
     assert_int_equal(r.arg_len, 14 + 8);
 
