@@ -1,0 +1,31 @@
+#!/bin/sh
+# run.sh — the analyzer benches (not CI). Builds a Release tree in build/bench-an,
+# unpacks the news corpus into bench/work/ (git-ignored) and prints:
+#   (a) stemmer conflation on ../shared/data/stem/word_stem_root.tsv,
+#   (b) the Quran check (every verse analyzes, no U+FFFD),
+#   (c) single-thread throughput, median of 7 runs, per stemmer.
+# Usage: bench/analyze/run.sh [SHARED_DATA_DIR]   (default /work/shared/data)
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+data=${1:-/work/shared/data}
+build=$root/build/bench-an
+work=$root/bench/work
+mkdir -p "$work"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DFH_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" --target fh_bench_analyze fahras-analyze -j"$(nproc)" >/dev/null
+bin=$build/bench/analyze/fh_bench_analyze
+news=$work/news.jsonl
+[ -s "$news" ] || xz -dc "$data/news/saudinewsnet-docs.jsonl.xz" > "$news"
+
+echo "## (a) stemmer conflation"
+"$bin" stems "$data/stem/word_stem_root.tsv"
+echo
+echo "## (b) Quran"
+"$bin" quran "$data/quran/quran-verses.jsonl"
+echo
+echo "## (c) throughput, one thread"
+for s in "--stemmer light10" "--stemmer light10 --no-guard" "--stemmer snowball" "--stemmer none"; do
+    echo "\$ $bin speed $s --runs 7 $news"
+    # shellcheck disable=SC2086
+    "$bin" speed $s --runs 7 "$news" | tail -1
+done
