@@ -37,7 +37,8 @@ extern const char *const fh_db_names[FH_DB_COUNT];
 #define FH_TERM_HAS_POS 0x02u /* the positions database holds this term */
 
 /* Stored document flags. */
-#define FH_DOC_ZSTD 0x01u
+#define FH_DOC_ZSTD 0x01u  /* a zstd frame follows the raw length */
+#define FH_DOC_ZDICT 0x02u /* ... compressed with meta "zstd_dict" */
 
 /* Bytes of one skip entry for nf fields. */
 #define FH_SKIP_ENTRY(nf) (8u + 4u * (nf))

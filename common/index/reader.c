@@ -32,6 +32,7 @@ struct fh_index {
     const uint32_t *lens[FH_MAX_FIELDS];
     uint32_t *lens_owned[FH_MAX_FIELDS]; /* heap copies when the map is misaligned */
     uint64_t id;
+    ZSTD_DDict *ddict; /* meta "zstd_dict", if the build trained one */
 };
 
 struct fh_reader {
@@ -182,7 +183,15 @@ static int read_meta(fh_index *ix, MDB_txn *txn, const char *an, const char *av)
     }
     if (p != end)
         return FH_ECORRUPT;
-    return 0;
+    rc = get(txn, m, "zstd_dict", 9, &v);
+    if (rc == FH_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    if (v.mv_size == 0)
+        return FH_ECORRUPT;
+    ix->ddict = ZSTD_createDDict(v.mv_data, v.mv_size);
+    return ix->ddict ? 0 : FH_ECORRUPT;
 }
 
 static int read_lengths(fh_index *ix, MDB_txn *txn)
@@ -247,6 +256,7 @@ void fh_index_close(fh_index *ix)
         mdb_env_close(ix->env);
     for (unsigned f = 0; f < FH_MAX_FIELDS; f++)
         free(ix->lens_owned[f]);
+    ZSTD_freeDDict(ix->ddict);
     free(ix);
 }
 
@@ -800,7 +810,7 @@ static int doc_value(fh_reader *r, uint32_t docid, const uint8_t **p, const uint
     if (rc)
         return rc == FH_ENOTFOUND ? FH_ECORRUPT : rc;
     const uint8_t *s = v.mv_data, *e = s + v.mv_size;
-    if (s >= e || (*s & ~FH_DOC_ZSTD))
+    if (s >= e || (*s & ~(FH_DOC_ZSTD | FH_DOC_ZDICT)) || *s == FH_DOC_ZDICT)
         return FH_ECORRUPT;
     *flags = *s++;
     uint32_t il;
@@ -834,8 +844,15 @@ int fh_doc_get(fh_reader *r, uint32_t docid, fh_buf *out)
         return FH_ENOMEM;
     if ((rc = fh_buf_reserve(out, (size_t)raw)))
         return rc;
-    size_t got = ZSTD_decompressDCtx(r->zd, out->data + out->len, (size_t)raw, p,
-                                     (size_t)(end - p));
+    size_t got;
+    if (flags & FH_DOC_ZDICT) {
+        if (!r->ix->ddict)
+            return FH_ECORRUPT;
+        got = ZSTD_decompress_usingDDict(r->zd, out->data + out->len, (size_t)raw, p,
+                                         (size_t)(end - p), r->ix->ddict);
+    } else {
+        got = ZSTD_decompressDCtx(r->zd, out->data + out->len, (size_t)raw, p, (size_t)(end - p));
+    }
     if (ZSTD_isError(got) || got != raw) {
         out->data[out->len] = '\0';
         return FH_ECORRUPT;

@@ -24,13 +24,17 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zdict.h>
 #include <zstd.h>
 
 #include "fahras/err.h"
 
 #define FH_TXN_CHUNK ((size_t)64 << 20)    /* bytes written per write transaction */
 #define FH_MAP_DEFAULT ((size_t)1 << 30)   /* initial map size; grown on demand */
-#define FH_ZSTD_MIN 96u                     /* shorter documents are stored raw */
+#define FH_ZSTD_MIN 32u                     /* shorter documents are stored raw */
+#define FH_DICT_SAMPLE ((size_t)8 << 20)    /* bytes of documents to train on */
+#define FH_DICT_MIN_DOCS 256u               /* fewer documents: no dictionary */
+#define FH_DICT_CAP ((size_t)112640)        /* zstd's default dictionary size */
 #define FH_ZSTD_LEVEL 3
 #define FH_BUF_MAX ((size_t)UINT32_MAX)     /* per-term buffers: offsets are u32 */
 
@@ -67,6 +71,16 @@ struct fh_index_writer {
     size_t ids_cap;
     ZSTD_CCtx *zc;
     fh_buf scratch;
+    /* Stored documents wait here until the zstd dictionary is trained on
+     * them (the first FH_DICT_SAMPLE bytes), then go out in docid order. */
+    bool dict_done;
+    fh_buf pend;
+    size_t *pend_len; /* per pending document, docids first_pend .. n_docs-1 */
+    size_t pend_cap;
+    uint32_t first_pend;
+    void *dict;
+    size_t dict_len;
+    ZSTD_CDict *cdict;
 
     bool in_term, have_prev;
     uint8_t term[FH_MAX_KEY];
@@ -269,6 +283,10 @@ static void writer_free(fh_index_writer *w, bool remove_build)
     fh_buf_free(&w->id_arena);
     free(w->ids);
     ZSTD_freeCCtx(w->zc);
+    ZSTD_freeCDict(w->cdict);
+    free(w->dict);
+    fh_buf_free(&w->pend);
+    free(w->pend_len);
     fh_buf_free(&w->scratch);
     fh_buf_free(&w->skip);
     fh_buf_free(&w->data);
@@ -360,6 +378,7 @@ int fh_index_writer_open(const char *dir, const fh_index_build_info *info, fh_in
         return FH_ENOMEM;
     fh_buf_init(&w->id_arena, SIZE_MAX / 2);
     fh_buf_init(&w->scratch, SIZE_MAX / 2);
+    fh_buf_init(&w->pend, SIZE_MAX / 2);
     fh_buf_init(&w->skip, FH_BUF_MAX);
     fh_buf_init(&w->data, FH_BUF_MAX);
     fh_buf_init(&w->pos_offs, FH_BUF_MAX);
@@ -377,6 +396,59 @@ int fh_index_writer_open(const char *dir, const fh_index_build_info *info, fh_in
         return rc;
     }
     *out = w;
+    return 0;
+}
+
+/* Train the documents' zstd dictionary on the pending documents (when there
+ * are enough of them), set up the compressor, and write them out. */
+static int put_doc(fh_index_writer *w, uint32_t docid, const char *ext_id, size_t ext_id_len,
+                   const char *stored, size_t stored_len);
+
+static int train_and_flush(fh_index_writer *w)
+{
+    w->dict_done = true;
+    size_t n = w->n_docs - w->first_pend;
+    if (n >= FH_DICT_MIN_DOCS && n <= UINT32_MAX && w->pend.len >= n * 8) {
+        w->dict = malloc(FH_DICT_CAP);
+        if (!w->dict)
+            return FH_ENOMEM;
+        size_t dl = ZDICT_trainFromBuffer(w->dict, FH_DICT_CAP, w->pend.data, w->pend_len,
+                                          (unsigned)n);
+        if (!ZDICT_isError(dl)) {
+            w->dict_len = dl;
+            w->cdict = ZSTD_createCDict(w->dict, dl, FH_ZSTD_LEVEL);
+            if (!w->cdict)
+                return FH_ENOMEM;
+        } else {
+            free(w->dict); /* too little or too uniform text: plain zstd */
+            w->dict = NULL;
+        }
+    }
+    size_t zr;
+    if (w->cdict)
+        zr = ZSTD_CCtx_refCDict(w->zc, w->cdict);
+    else
+        zr = ZSTD_CCtx_setParameter(w->zc, ZSTD_c_compressionLevel, FH_ZSTD_LEVEL);
+    /* Our own header records the raw length; the dictionary is implied. */
+    if (ZSTD_isError(zr) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(w->zc, ZSTD_c_contentSizeFlag, 0)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(w->zc, ZSTD_c_dictIDFlag, 0)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(w->zc, ZSTD_c_checksumFlag, 0)))
+        return FH_EINTERNAL;
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t d = w->first_pend + (uint32_t)i;
+        const struct id_ref *id = &w->ids[d];
+        const char *src = w->pend_len[i] ? w->pend.data + off : NULL;
+        int rc = put_doc(w, d, w->id_arena.data + id->off, id->len, src, w->pend_len[i]);
+        if (rc)
+            return rc;
+        off += w->pend_len[i];
+    }
+    fh_buf_free(&w->pend);
+    free(w->pend_len);
+    w->pend_len = NULL;
+    w->pend_cap = 0;
     return 0;
 }
 
@@ -400,10 +472,9 @@ static int put_doc(fh_index_writer *w, uint32_t docid, const char *ext_id, size_
         int rc = fh_buf_reserve(&w->scratch, bound);
         if (rc)
             return rc;
-        size_t cs = ZSTD_compressCCtx(w->zc, w->scratch.data, bound, stored, stored_len,
-                                      FH_ZSTD_LEVEL);
+        size_t cs = ZSTD_compress2(w->zc, w->scratch.data, bound, stored, stored_len);
         if (!ZSTD_isError(cs) && cs + 5 < stored_len) {
-            head[0] = FH_DOC_ZSTD;
+            head[0] = (uint8_t)(FH_DOC_ZSTD | (w->cdict ? FH_DOC_ZDICT : 0u));
             hl += fh_varint_put(head + hl, stored_len);
             body = w->scratch.data;
             body_len = cs;
@@ -452,14 +523,31 @@ int fh_index_writer_add_doc(fh_index_writer *w, uint32_t docid, const char *ext_
     if ((rc = fh_buf_add(&w->id_arena, ext_id, ext_id_len)))
         return rc;
 
-    if ((rc = put_doc(w, docid, ext_id, ext_id_len, stored, stored_len)))
+    if (!w->dict_done) {
+        if (docid - w->first_pend == w->pend_cap) {
+            size_t nc = w->pend_cap ? w->pend_cap * 2 : 1024;
+            size_t *pl = realloc(w->pend_len, nc * sizeof *pl);
+            if (!pl) {
+                rc = FH_ENOMEM;
+                goto out;
+            }
+            w->pend_len = pl;
+            w->pend_cap = nc;
+        }
+        if ((rc = fh_buf_add(&w->pend, stored, stored_len)))
+            goto out;
+        w->pend_len[docid - w->first_pend] = stored_len;
+    } else if ((rc = put_doc(w, docid, ext_id, ext_id_len, stored, stored_len))) {
         goto out;
+    }
     for (unsigned f = 0; f < w->nf; f++) {
         w->lens[f][docid] = field_lens[f];
         w->sum_len[f] += field_lens[f];
     }
     w->ids[docid] = (struct id_ref){.off = id_off, .len = (uint32_t)ext_id_len, .docid = docid};
     w->n_docs++;
+    if (!w->dict_done && w->pend.len >= FH_DICT_SAMPLE)
+        rc = train_and_flush(w);
 out:
     if (rc) {
         w->id_arena.len = id_off;
@@ -680,6 +768,10 @@ static int put_meta(fh_index_writer *w, const char *key, const void *v, size_t n
 static int write_tail(fh_index_writer *w)
 {
     int rc;
+    if (!w->dict_done && (rc = train_and_flush(w)))
+        return rc;
+    if (w->dict && (rc = put(w, FH_DB_META, "zstd_dict", 9, w->dict, w->dict_len, 0)))
+        return rc;
     /* ids: external id -> docid, sorted for MDB_APPEND. */
     for (uint32_t i = 0; i < w->n_docs; i++)
         w->ids[i].p = w->id_arena.data + w->ids[i].off;

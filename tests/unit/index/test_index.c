@@ -245,6 +245,8 @@ static int count_files(const char *dir, const char *prefix)
     return n;
 }
 
+static int has_zstd_dict(const char *dir);
+
 /* ------------------------------------------------------------ round trip */
 
 static int setup_corpus(void **state)
@@ -530,6 +532,7 @@ static void test_roundtrip(void **state)
         raw += C.stored_len[d];
     assert_true((size_t)st.st_size < raw * 2);
 
+    assert_true(has_zstd_dict(dir)); /* 1000 documents: trained at commit */
     fh_index_close(ix);
     rm_rf(dir);
     free(dir);
@@ -719,6 +722,73 @@ static void test_atomic_publish(void **state)
     free(dir);
 }
 
+/* --------------------------------------------------- stored documents */
+
+/* Enough text to cross the writer's dictionary sample (8 MiB): documents
+ * before it are compressed after training, documents after it directly. */
+static void test_stored_docs(void **state)
+{
+    (void)state;
+    static const char *words[] = {"\xd8\xa7\xd9\x84\xd9\x83\xd8\xaa\xd8\xa7\xd8\xa8", "search", "\xd9\x81\xd9\x8a",
+                                  "index", "\xd9\x85\xd9\x86", "engine", "\xd8\xb9\xd9\x84\xd9\x89", "lmdb"};
+    enum { N = 3200 };
+    char *dir = make_tmpdir();
+    fh_index_build_info bi = build_info();
+    bi.n_fields = 1;
+    fh_index_writer *w;
+    assert_int_equal(fh_index_writer_open(dir, &bi, &w), 0);
+    rng_state = 3;
+    fh_buf doc;
+    fh_buf_init(&doc, 1 << 20);
+    size_t raw = 0;
+    uint64_t h[N];
+    for (uint32_t d = 0; d < N; d++) {
+        fh_buf_reset(&doc);
+        fh_buf_addf(&doc, "{\"id\":\"%u\",\"text\":\"", (unsigned)d);
+        size_t len = d % 97 == 0 ? 0 : 2000 + (size_t)(rnd() % 2000);
+        while (doc.len < len)
+            fh_buf_addf(&doc, "%s %u ", words[rnd() % 8], (unsigned)(rnd() % 1000));
+        fh_buf_adds(&doc, "\"}");
+        h[d] = doc.len;
+        raw += doc.len;
+        char id[16];
+        int il = snprintf(id, sizeof id, "k%u", (unsigned)d);
+        uint32_t fl[1] = {1};
+        assert_int_equal(fh_index_writer_add_doc(w, d, id, (size_t)il, fl, doc.data, doc.len), 0);
+    }
+    assert_int_equal(fh_index_writer_commit(w), 0);
+    assert_true(raw > ((size_t)8 << 20));
+    assert_true(has_zstd_dict(dir));
+    fh_index *ix;
+    fh_reader *r;
+    assert_int_equal(fh_index_open(dir, NULL, NULL, &ix), 0);
+    assert_int_equal(fh_reader_open(ix, &r), 0);
+    rng_state = 3;
+    fh_buf got;
+    fh_buf_init(&got, 1 << 20);
+    for (uint32_t d = 0; d < N; d++) {
+        fh_buf_reset(&doc);
+        fh_buf_addf(&doc, "{\"id\":\"%u\",\"text\":\"", (unsigned)d);
+        size_t len = d % 97 == 0 ? 0 : 2000 + (size_t)(rnd() % 2000);
+        while (doc.len < len)
+            fh_buf_addf(&doc, "%s %u ", words[rnd() % 8], (unsigned)(rnd() % 1000));
+        fh_buf_adds(&doc, "\"}");
+        fh_buf_reset(&got);
+        assert_int_equal(fh_doc_get(r, d, &got), 0);
+        assert_int_equal(got.len, h[d]);
+        assert_memory_equal(got.data, doc.data, doc.len);
+    }
+    fh_index_db_stat ds[FH_INDEX_N_DBS];
+    assert_int_equal(fh_index_db_stats(r, ds), 0);
+    assert_true(ds[5].bytes * 3 < raw); /* the dictionary pays off on repetitive text */
+    fh_buf_free(&got);
+    fh_buf_free(&doc);
+    fh_reader_close(r);
+    fh_index_close(ix);
+    rm_rf(dir);
+    free(dir);
+}
+
 /* ---------------------------------------- refusal and corrupted values */
 
 /* Open the published file for writing behind the reader's back. */
@@ -754,6 +824,25 @@ static int raw_get(MDB_txn *txn, const char *db, const void *k, size_t kl, uint8
     memcpy(*v, val.mv_data, val.mv_size);
     *vl = val.mv_size;
     return 0;
+}
+
+static int has_zstd_dict(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/index.mdb", dir);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+    assert_int_equal(mdb_env_open(env, path, MDB_NOSUBDIR | MDB_RDONLY | MDB_NOLOCK, 0644), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+    MDB_val k = {9, (void *)(uintptr_t) "zstd_dict"}, v;
+    int found = mdb_get(txn, dbi, &k, &v) == 0 && v.mv_size > 0;
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    return found;
 }
 
 static void raw_close(const char *dir, MDB_env *env, MDB_txn *txn)
@@ -936,7 +1025,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip),      cmocka_unit_test(test_empty_and_misuse),
-        cmocka_unit_test(test_atomic_publish), cmocka_unit_test(test_refusal),
+        cmocka_unit_test(test_atomic_publish), cmocka_unit_test(test_stored_docs),
+        cmocka_unit_test(test_refusal),
         cmocka_unit_test(test_corrupt_values),
     };
     return cmocka_run_group_tests(tests, setup_corpus, teardown_corpus);
