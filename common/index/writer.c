@@ -183,7 +183,9 @@ static int txn_commit(fh_index_writer *w)
  * when the remaining room is less than twice what may still be written. */
 static int make_room(fh_index_writer *w, size_t vlen)
 {
-    size_t est = vlen + vlen / 16 + 4 * w->psize;
+    /* bytes this put dirties: the value, node overhead, and for values on
+     * overflow pages a page of rounding plus branch/leaf churn */
+    size_t est = vlen + 64 + (vlen > w->psize / 4 ? w->psize + vlen / 16 : 0);
     bool chunk_full = w->txn_bytes && w->txn_bytes + est > FH_TXN_CHUNK;
     bool tight = w->used + 2 * (w->txn_bytes + est) + ((size_t)16 << 20) > w->mapsize;
     if (!chunk_full && !tight) {
