@@ -1100,8 +1100,8 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
     size_t fixed = (size_t)(nw * 3 + 2) * p->batch_bytes * 2;
     tables = tables > fixed ? tables - fixed : 0;
     p->table_limit = tables / nw;
-    if (p->table_limit < ((size_t)2 << 20))
-        p->table_limit = (size_t)2 << 20;
+    if (p->table_limit < ((size_t)256 << 10))
+        p->table_limit = (size_t)256 << 10;
     for (size_t i = 0; i < o->n_inputs; i++)
         p->raw_total += fh_input_size(o->inputs[i]);
 

@@ -483,3 +483,41 @@ out:
     fh_index_close(ix);
     return rc;
 }
+
+int fh_dump_docs(const char *dir, FILE *out, FILE *err)
+{
+    fh_index *ix = NULL;
+    fh_reader *r = NULL;
+    fh_buf doc;
+    fh_buf_init(&doc, (size_t)1 << 31);
+    const fh_index_meta *m;
+    int rc = fh_index_open(dir, NULL, NULL, &ix);
+    if (rc) {
+        fprintf(err, "dump-docs: cannot open the index in %s: %s\n", dir, fh_strerror(rc));
+        goto out;
+    }
+    m = fh_index_get_meta(ix);
+    if ((rc = fh_reader_open(ix, &r)) != 0)
+        goto out;
+    for (uint32_t d = 0; d < m->n_docs; d++) {
+        const char *id;
+        size_t idlen;
+        if ((rc = fh_doc_ext_id(r, d, &id, &idlen)) != 0)
+            goto out;
+        fh_buf_reset(&doc);
+        if ((rc = fh_doc_get(r, d, &doc)) != 0)
+            goto out;
+        fprintf(out, "%u\t%.*s", d, (int)idlen, id);
+        for (unsigned f = 0; f < m->n_fields; f++)
+            fprintf(out, "\t%u", fh_index_field_lengths(ix, f)[d]);
+        fprintf(out, "\t%.*s\n", (int)doc.len, doc.data ? doc.data : "");
+    }
+out:
+    if (rc && ix)
+        fprintf(err, "dump-docs: %s\n", fh_strerror(rc));
+    fh_buf_free(&doc);
+    if (r)
+        fh_reader_close(r);
+    fh_index_close(ix);
+    return rc;
+}

@@ -13,4 +13,8 @@ int fh_check_index(const char *dir, FILE *out, FILE *err);
  * positions), then "#docs" TAB N TAB hash(ids, stored documents, lengths). */
 int fh_dump_terms(const char *dir, FILE *out, FILE *err);
 
+/* One line per document in docid order: docid TAB id TAB field lengths
+ * (TAB-separated) TAB stored JSON. */
+int fh_dump_docs(const char *dir, FILE *out, FILE *err);
+
 #endif /* FAHRAS_IX_CHECK_H */

@@ -2,6 +2,7 @@
  * (see ix_record.h). Owns the per-thread scratch (repaired bytes, unescaped
  * TSV values, the last jansson tree); never analyzes and never stores. */
 #include "ix_record.h"
+#include "ix_json.h"
 #include "ix_utf8.h"
 
 #include "fahras/err.h"
@@ -16,7 +17,8 @@ struct fh_recparser {
     fh_fieldset fs;
     size_t max_doc;
     fh_buf fix;    /* repaired input bytes */
-    fh_buf vals;   /* unescaped TSV values */
+    fh_buf vals;   /* unescaped TSV values; unescaped JSON strings (fast path) */
+    fh_json_fields jf;
     char *dumped;  /* json_dumps output of the last TSV/text record */
     json_t *root;  /* the last parsed/built object */
     char idbuf[32];
@@ -162,6 +164,29 @@ int fh_rec_jsonl(fh_recparser *p, const char *line, size_t len, fh_record *r)
     int rc = repair(p, &line, &len, r);
     if (rc)
         return rc;
+    if (fh_json_fast(line, len, &p->fs, &p->vals, &p->jf) == 1) {
+        r->id = p->jf.id;
+        r->id_len = p->jf.id_len;
+        if (r->id_len == 0) {
+            snprintf(r->msg, sizeof r->msg, "empty \"id\"");
+            r->status = FH_REC_NOID;
+        } else if (r->id_len > FH_ID_MAX) {
+            snprintf(r->msg, sizeof r->msg, "\"id\" longer than %d bytes", FH_ID_MAX);
+            r->status = FH_REC_NOID;
+        } else if (memchr(r->id, '\0', r->id_len)) {
+            snprintf(r->msg, sizeof r->msg, "\"id\" contains a NUL character");
+            r->status = FH_REC_NOID;
+        }
+        if (r->status != FH_REC_OK)
+            return 0;
+        for (unsigned f = 0; f < p->fs.n; f++) {
+            r->text[f] = p->jf.text[f];
+            r->text_len[f] = p->jf.text_len[f];
+        }
+        r->doc = line;
+        r->doc_len = len;
+        return 0;
+    }
     json_error_t err;
     p->root = json_loadb(line, len, JSON_ALLOW_NUL, &err);
     if (!p->root) {

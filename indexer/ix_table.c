@@ -93,7 +93,7 @@ int fh_ttab_new(unsigned n_fields, fh_ttab **out)
     if (!t)
         return FH_ENOMEM;
     t->n_fields = n_fields;
-    t->nslots = 1u << 16;
+    t->nslots = 1u << 12;
     t->slots = calloc(t->nslots, sizeof *t->slots);
     if (!t->slots) {
         free(t);
@@ -123,7 +123,8 @@ void fh_ttab_free(fh_ttab *t)
 
 size_t fh_ttab_mem(const fh_ttab *t)
 {
-    return t->npages * (size_t)PAGE_SIZE + (size_t)t->ents_cap * sizeof(tterm) +
+    size_t arena = t->npages ? t->page_cur * (size_t)PAGE_SIZE + t->page_off : 0;
+    return arena + (size_t)t->nents * sizeof(tterm) +
            t->nslots * sizeof(uint64_t) + t->tok_cap * 8u + t->touched_cap * 4u +
            t->sc_cap * 4u + t->enc_cap;
 }

@@ -36,7 +36,8 @@ int fh_ttab_doc_begin(fh_ttab *t, uint32_t ord);
 int fh_ttab_add(fh_ttab *t, unsigned field, const char *term, size_t len, uint32_t pos);
 int fh_ttab_doc_end(fh_ttab *t);
 
-/* Bytes held (arena pages, entry and slot arrays, scratch). */
+/* Bytes in use (arena, entries, slots, scratch); memory kept for reuse
+ * after a spill is not counted. */
 size_t fh_ttab_mem(const fh_ttab *t);
 size_t fh_ttab_nterms(const fh_ttab *t);
 

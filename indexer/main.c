@@ -32,6 +32,7 @@ static const char usage_main[] =
     "  build       build (or rebuild) an index from JSON Lines, TSV or a folder of .txt files\n"
     "  check       decode a whole index, verify its invariants, print size statistics\n"
     "  dump-terms  print every term with df, cf and a hash of its postings (for diffs)\n"
+    "  dump-docs   print every document: docid, id, field lengths, stored JSON\n"
     "  analyze     show how the analyzer tokenizes and stems text\n"
     "\n"
     "`fahras-indexer COMMAND --help` describes each command.\n"
@@ -96,6 +97,14 @@ static const char usage_dump[] =
     "Prints TERM<TAB>df<TAB>cf<TAB>hash-of-postings-and-positions for every term in byte\n"
     "order, then #docs<TAB>N<TAB>hash-of-ids-documents-and-lengths: two indexes with the\n"
     "same content print the same text.\n"
+    "\n"
+    "Exit codes: 0 ok; 1 usage error; 3 cannot open or decode the index.\n";
+
+static const char usage_dump_docs[] =
+    "usage: fahras-indexer dump-docs DIR\n"
+    "\n"
+    "Prints docid<TAB>id<TAB>length of each field (TAB-separated)<TAB>stored JSON, one\n"
+    "document per line in docid order.\n"
     "\n"
     "Exit codes: 0 ok; 1 usage error; 3 cannot open or decode the index.\n";
 
@@ -367,6 +376,8 @@ int main(int argc, char **argv)
         return cmd_dir_only(argc - 1, argv + 1, usage_check, fh_check_index);
     if (strcmp(cmd, "dump-terms") == 0)
         return cmd_dir_only(argc - 1, argv + 1, usage_dump, fh_dump_terms);
+    if (strcmp(cmd, "dump-docs") == 0)
+        return cmd_dir_only(argc - 1, argv + 1, usage_dump_docs, fh_dump_docs);
     if (strcmp(cmd, "analyze") == 0)
         return fh_cmd_analyze(argc - 2, argv + 2);
     fprintf(stderr, "fahras-indexer: unknown command \"%s\"\n\n%s", cmd, usage_main);

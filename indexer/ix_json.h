@@ -1,0 +1,31 @@
+/* ix_json.h — fast extraction of "id" and the analyzed fields from one JSON
+ * Lines record, without building a jansson tree.
+ *
+ * It validates the complete JSON grammar of the line but declines (returns 0)
+ * anything it does not handle exactly like jansson; the caller then falls
+ * back to jansson, so results and error messages never depend on which path
+ * ran. The line must already be valid UTF-8 (see ix_utf8.h). */
+#ifndef FAHRAS_IX_JSON_H
+#define FAHRAS_IX_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fahras/buf.h"
+#include "ix_record.h"
+
+typedef struct fh_json_fields {
+    const char *id; /* string contents, or the decimal form of an integer id */
+    size_t id_len;
+    char idbuf[24];
+    const char *text[FH_MAX_FIELDS]; /* NULL when absent or not a string */
+    size_t text_len[FH_MAX_FIELDS];
+} fh_json_fields;
+
+/* 1: parsed; pointers go into `line` or into `esc` (unescaped strings) and
+ * stay valid while both are unchanged. 0: declined — use jansson. A missing
+ * id is declined too (jansson words the report). */
+int fh_json_fast(const char *line, size_t len, const fh_fieldset *fs, fh_buf *esc,
+                 fh_json_fields *out);
+
+#endif /* FAHRAS_IX_JSON_H */

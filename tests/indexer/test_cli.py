@@ -1,0 +1,351 @@
+#!/usr/bin/env python3
+"""CLI tests of fahras-indexer: inputs, bad-input reports and counts, --strict,
+atomic publish under kill -9, determinism across threads and spills.
+
+  test_cli.py --indexer BIN --source-dir DIR --case NAME   (or --case all)
+
+Each case builds indexes in its own temporary directory and compares them
+through `dump-terms` / `dump-docs` (canonical text forms) and `check`.
+Standard library only.
+"""
+import argparse
+import gzip
+import json
+import lzma
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+A = None  # parsed arguments
+SUMMARY = re.compile(
+    r"(\d+) documents read: (\d+) indexed, (\d+) skipped \(malformed (\d+), missing or bad id "
+    r"(\d+), duplicate id (\d+), oversized (\d+)\); warnings: invalid UTF-8 repaired (\d+), "
+    r"empty (\d+)")
+KEYS = ["read", "indexed", "skipped", "malformed", "noid", "duplicate", "oversized", "utf8",
+        "empty"]
+
+
+class Fail(Exception):
+    pass
+
+
+def expect(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def run(args, stdin=None, input_bytes=None, ok=(0,)):
+    p = subprocess.run([A.indexer] + args, stdin=stdin, input=input_bytes,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+    out, err = p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+    if ok is not None and p.returncode not in ok:
+        raise Fail("%s -> exit %d\nstdout: %s\nstderr: %s" % (args, p.returncode, out[-2000:],
+                                                              err[-4000:]))
+    return p.returncode, out, err
+
+
+def summary(err):
+    m = SUMMARY.search(err)
+    expect(m, "no summary line in: " + err[-1500:])
+    return dict(zip(KEYS, (int(x) for x in m.groups())))
+
+
+def build(idx, inputs, extra=(), ok=(0,), stdin=None, input_bytes=None):
+    return run(["build", "--index", idx] + list(extra) + list(inputs), stdin=stdin,
+               input_bytes=input_bytes, ok=ok)
+
+
+def dump(idx):
+    _, terms, _ = run(["dump-terms", idx])
+    _, docs, _ = run(["dump-docs", idx])
+    return terms, docs
+
+
+def check(idx):
+    rc, out, err = run(["check", idx], ok=None)
+    expect(rc == 0, "check failed (%d): %s %s" % (rc, out, err))
+    expect("check: OK" in out, "check did not say OK: " + out)
+    return out
+
+
+def data(*p):
+    return os.path.join(A.source_dir, "tests", "indexer", "data", *p)
+
+
+def sample():
+    return os.path.join(A.source_dir, "data", "sample", "news.jsonl")
+
+
+def big_input(path, copies):
+    """The sample corpus repeated with fresh ids (deterministic)."""
+    with open(sample(), encoding="utf-8") as f:
+        docs = [json.loads(l) for l in f if l.strip()]
+    with open(path, "w", encoding="utf-8") as f:
+        for c in range(copies):
+            for d in docs:
+                e = dict(d)
+                e["id"] = "%s-c%04d" % (d["id"], c)
+                f.write(json.dumps(e, ensure_ascii=False) + "\n")
+    return path
+
+
+# ---------------------------------------------------------------- cases
+
+def case_sample(tmp):
+    idx = os.path.join(tmp, "ix")
+    _, _, err = build(idx, [sample()])
+    s = summary(err)
+    expect(s["read"] == 45 and s["indexed"] == 45 and s["skipped"] == 0, s)
+    out = check(idx)
+    expect("45 documents" in out, out)
+    terms, docs = dump(idx)
+    expect(len(docs.splitlines()) == 45, "45 docs expected")
+    # stored documents are the input lines, verbatim
+    with open(sample(), encoding="utf-8") as f:
+        lines = [l.rstrip("\n") for l in f if l.strip()]
+    stored = [d.split("\t", 4)[4] for d in docs.splitlines()]
+    expect(stored == lines, "stored documents differ from the input lines")
+    expect(os.listdir(idx) == ["index.mdb"], os.listdir(idx))
+
+
+def case_bad_input(tmp):
+    idx = os.path.join(tmp, "ix")
+    rc, _, err = build(idx, [data("bad.jsonl")])
+    expect(rc == 0, rc)
+    s = summary(err)
+    want = dict(read=10, indexed=5, skipped=5, malformed=2, noid=2, duplicate=1, oversized=0,
+                utf8=1, empty=1)
+    expect(s == want, "summary %s != %s" % (s, want))
+    expect(s["read"] == s["indexed"] + s["skipped"], "read != indexed + skipped")
+    bad = data("bad.jsonl")
+    for line, what in [(2, "malformed JSON"), (3, 'no "id"'), (4, "duplicate id"),
+                       (5, "invalid UTF-8"), (6, "no text"), (7, "not a JSON object"),
+                       (9, '"id" must be a string or an integer')]:
+        expect("%s:%d: " % (bad, line) in err and what in err,
+               "missing report %s:%d: %s in\n%s" % (bad, line, what, err))
+    expect("%s:8:" % bad not in err, "blank line reported")
+    check(idx)
+    _, docs = dump(idx)
+    ids = [l.split("\t")[1] for l in docs.splitlines()]
+    expect(ids == ["b1", "b5", "b6", "42", "b11"], ids)
+    rows = {l.split("\t")[1]: l.split("\t") for l in docs.splitlines()}
+    expect("\ufffd" in rows["b5"][4], "U+FFFD missing in the repaired document")
+    expect(json.loads(rows["b5"][4])["id"] == "b5", "repaired document is not JSON")
+    expect(rows["b6"][2:4] == ["0", "0"], "empty document has non-zero lengths")
+    expect(json.loads(rows["b1"][4])["year"] == 2020, "other fields not stored as-is")
+    # the first b1 is kept
+    expect(json.loads(rows["b1"][4])["title"] != "duplicate", "duplicate replaced the first")
+    # escaped strings are analyzed unescaped
+    terms, _ = dump(idx)
+    expect(any(t.startswith("quoted\t") for t in terms.splitlines()), "escaped text not indexed")
+    # oversized line, with a small cap
+    big = os.path.join(tmp, "big.jsonl")
+    with open(big, "w", encoding="utf-8") as f:
+        f.write('{"id": "small", "text": "قبل"}\n')
+        f.write('{"id": "huge", "text": "%s"}\n' % ("كلمة " * 300000))
+        f.write('{"id": "after", "text": "بعد"}\n')
+    _, _, err = build(os.path.join(tmp, "ix2"), [big], ["--max-doc-mb", "1"])
+    s = summary(err)
+    expect(s["read"] == 3 and s["indexed"] == 2 and s["oversized"] == 1, s)
+    expect("%s:2: " % big in err and "max-doc-mb" in err, err)
+    # nothing indexable: exit 2, no index published
+    only_bad = os.path.join(tmp, "onlybad.jsonl")
+    with open(only_bad, "w") as f:
+        f.write('{"title": "x"}\nnot json\n')
+    rc, _, err = build(os.path.join(tmp, "ix3"), [only_bad], ok=(2,))
+    expect(not os.path.exists(os.path.join(tmp, "ix3", "index.mdb")), "published nothing?")
+
+
+def case_strict(tmp):
+    idx = os.path.join(tmp, "ix")
+    build(idx, [sample()])
+    before = dump(idx)
+    rc, _, err = build(idx, [data("bad.jsonl")], ["--strict"], ok=(2,))
+    expect("%s:2: " % data("bad.jsonl") in err, err)
+    expect("%s:3: " % data("bad.jsonl") not in err, "did not stop at the first problem")
+    expect("untouched" in err, err)
+    expect(dump(idx) == before, "--strict changed the live index")
+    check(idx)
+    expect(sorted(os.listdir(idx)) == ["index.mdb"], os.listdir(idx))
+    # a clean input under --strict publishes
+    build(idx, [data("txt")], ["--strict", "--quiet"])
+    expect(dump(idx) != before, "a clean --strict build did not publish")
+
+
+def case_tsv(tmp):
+    idx = os.path.join(tmp, "ix")
+    _, _, err = build(idx, [data("docs.tsv")])
+    s = summary(err)
+    want = dict(read=4, indexed=3, skipped=1, malformed=1, noid=0, duplicate=0, oversized=0,
+                utf8=0, empty=1)
+    expect(s == want, "summary %s != %s" % (s, want))
+    expect("%s:4: " % data("docs.tsv") in err, err)
+    check(idx)
+    _, docs = dump(idx)
+    rows = [l.split("\t", 4) for l in docs.splitlines()]
+    expect([r[1] for r in rows] == ["t1", "t2", "t4"], rows)
+    d1 = json.loads(rows[0][4])
+    expect(d1 == {"id": "t1", "title": "عنوان أول", "text": "نص الوثيقة الأولى\nسطر ثان",
+                  "source": "site-a"}, d1)
+    expect(json.loads(rows[1][4])["text"] == "نص بعلامة \t تبويب", rows[1])
+    # a header without id is an input error
+    noid = os.path.join(tmp, "noid.tsv")
+    with open(noid, "w") as f:
+        f.write("title\ttext\nx\ty\n")
+    rc, _, err = build(os.path.join(tmp, "ix2"), [noid], ok=(2,))
+    expect('no "id" column' in err, err)
+
+
+def case_dir(tmp):
+    idx = os.path.join(tmp, "ix")
+    _, _, err = build(idx, [data("txt")])
+    s = summary(err)
+    expect(s["read"] == 3 and s["indexed"] == 3 and s["empty"] == 0, s)
+    check(idx)
+    _, docs = dump(idx)
+    rows = [l.split("\t", 4) for l in docs.splitlines()]
+    expect([r[1] for r in rows] == ["lib-001", "title-only", "weather-002"], rows)
+    d = json.loads(rows[0][4])
+    expect(d["title"] == "المكتبة العامة" and d["text"].startswith("تضم"), d)
+    expect(rows[1][3] == "0" and rows[1][2] != "0", "title-only: title tokens, no text")
+
+
+def case_stdin_gz(tmp):
+    ref = os.path.join(tmp, "ref")
+    build(ref, [sample()])
+    want = dump(ref)
+    with open(sample(), "rb") as f:
+        raw = f.read()
+    build(os.path.join(tmp, "stdin"), ["-"], input_bytes=raw)
+    expect(dump(os.path.join(tmp, "stdin")) == want, "stdin index differs")
+    gz = os.path.join(tmp, "news.jsonl.gz")
+    with gzip.open(gz, "wb") as f:
+        f.write(raw)
+    build(os.path.join(tmp, "gz"), [gz])
+    expect(dump(os.path.join(tmp, "gz")) == want, ".gz index differs")
+    xz = os.path.join(tmp, "news.jsonl.xz")
+    with lzma.open(xz, "wb") as f:
+        f.write(raw)
+    build(os.path.join(tmp, "xz"), [xz])
+    expect(dump(os.path.join(tmp, "xz")) == want, ".xz index differs")
+    build(os.path.join(tmp, "gzstdin"), ["-"], input_bytes=gzip.compress(raw))
+    expect(dump(os.path.join(tmp, "gzstdin")) == want, "gzip on stdin differs")
+    # a truncated compressed file is an input error, not a silent short index
+    with open(gz, "rb") as f:
+        cut = f.read()[: len(raw) // 8]
+    bad = os.path.join(tmp, "cut.jsonl.gz")
+    with open(bad, "wb") as f:
+        f.write(cut)
+    rc, _, err = build(os.path.join(tmp, "cut"), [bad], ok=(2,))
+    expect("corrupt compressed data" in err, err)
+
+
+def case_threads_spill(tmp):
+    big = big_input(os.path.join(tmp, "big.jsonl"), 60)
+    dumps = {}
+    for name, extra in [("t1", ["--threads", "1"]), ("t2", ["--threads", "2"]),
+                        ("t3", ["--threads", "3", "--batch-kb", "16"]),
+                        ("spill", ["--threads", "2", "--mem", "1", "--batch-kb", "32"])]:
+        idx = os.path.join(tmp, name)
+        _, _, err = build(idx, [big], extra)
+        s = summary(err)
+        expect(s["indexed"] == 45 * 60, s)
+        m = re.search(r"(\d+) spilled runs", err)
+        expect(m, err)
+        if name == "spill":
+            expect(int(m.group(1)) >= 2, "tiny --mem did not spill: " + err)
+        else:
+            expect(int(m.group(1)) == 0, "spilled without need: " + err)
+        dumps[name] = dump(idx)
+        expect(not [n for n in os.listdir(idx) if n.startswith(".spill")], "spill dir left")
+    check(os.path.join(tmp, "spill"))
+    for name in ("t2", "t3", "spill"):
+        expect(dumps[name] == dumps["t1"], "%s index differs from --threads 1" % name)
+
+
+def case_crash(tmp):
+    idx = os.path.join(tmp, "ix")
+    build(idx, [sample()])
+    before = dump(idx)
+    big = big_input(os.path.join(tmp, "big.jsonl"), 150)
+    killed = 0
+    for delay in (0.0, 0.15, 0.4, 0.8):
+        p = subprocess.Popen([A.indexer, "build", "--index", idx, "--mem", "1", "--batch-kb",
+                              "64", "--quiet", big], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        t0 = time.time()
+        while time.time() - t0 < 20 and not any(n.startswith(".build") for n in os.listdir(idx)):
+            if p.poll() is not None:
+                break
+            time.sleep(0.005)
+        time.sleep(delay)
+        finished = p.poll() is not None
+        if not finished:
+            os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+        if finished:
+            # the build completed before the kill: it published; restore and go on
+            build(idx, [sample()], ["--quiet"])
+            continue
+        killed += 1
+        check(idx)
+        expect(dump(idx) == before, "index changed by a killed build (delay %.2f)" % delay)
+    expect(killed >= 2, "only %d of 4 builds were killed mid-build" % killed)
+    # the next build removes the leftovers of dead builds
+    build(idx, [sample()], ["--quiet"])
+    left = [n for n in os.listdir(idx) if n != "index.mdb"]
+    expect(not left, "stale files left: %s" % left)
+    expect(dump(idx) == before, "rebuild differs")
+
+
+def case_usage(tmp):
+    rc, out, _ = run(["build", "--help"])
+    expect("Exit codes" in out and "--strict" in out, out)
+    for cmd in (["check", "--help"], ["dump-terms", "--help"], ["--help"]):
+        rc, out, _ = run(cmd)
+        expect("Exit codes" in out, out)
+    run([], ok=(1,))
+    run(["build", os.path.join(tmp, "x")], ok=(1,))
+    run(["build", "--index", os.path.join(tmp, "x")], ok=(1,))
+    run(["build", "--index", os.path.join(tmp, "x"), "--threads", "0", sample()], ok=(1,))
+    run(["build", "--index", os.path.join(tmp, "x"), "--weights", "nope=2", sample()], ok=(1,))
+    run(["nosuch"], ok=(1,))
+    run(["check", os.path.join(tmp, "nothing")], ok=(3,))
+    rc, _, err = build(os.path.join(tmp, "y"), [os.path.join(tmp, "missing.jsonl")], ok=(2,))
+    expect("cannot" in err or "No such file" in err, err)
+    rc, out, _ = run(["analyze", "الكتاب"], ok=None)
+    expect(rc == 0 and out.strip(), "analyze dispatch failed")
+
+
+CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
+
+
+def main():
+    global A
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--indexer", required=True)
+    ap.add_argument("--source-dir", required=True)
+    ap.add_argument("--case", default="all")
+    A = ap.parse_args()
+    names = sorted(CASES) if A.case == "all" else A.case.split(",")
+    failed = 0
+    for n in names:
+        tmp = tempfile.mkdtemp(prefix="fh-ix-%s-" % n)
+        try:
+            CASES[n](tmp)
+            print("ok   %s" % n)
+        except Fail as e:
+            failed += 1
+            print("FAIL %s: %s" % (n, e))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
