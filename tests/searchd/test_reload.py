@@ -30,7 +30,8 @@ class ReloadTest(unittest.TestCase):
             index = os.path.join(root, "ix")
             inputs = os.path.join(root, "in")
             build_docs(index, version_docs(1), inputs)
-            with Daemon(index, "--reload-interval-ms", "100", workdir=root, threads=2) as d:
+            # the default reload interval (500 ms): new data within ~2 s
+            with Daemon(index, workdir=root, threads=2) as d:
                 stop = threading.Event()
                 seen = []
                 problems = []
