@@ -14,6 +14,8 @@
 
 /* ------------------------------------------------------------------ framer */
 
+#define FH_FRAMER_KEEP 4096u /* bytes of line buffer kept between lines */
+
 void fh_framer_init(fh_framer *f, size_t max_line)
 {
     /* + 1: the CR of a CRLF is held until the LF shows it was one */
@@ -37,7 +39,11 @@ fh_frame_ev fh_framer_feed(fh_framer *f, const char *data, size_t n, size_t *con
                            const char **line, size_t *len)
 {
     if (f->emitted) {
-        fh_buf_reset(&f->part);
+        /* an idle connection keeps at most a small buffer, not its longest line */
+        if (f->part.cap > FH_FRAMER_KEEP)
+            fh_buf_free(&f->part);
+        else
+            fh_buf_reset(&f->part);
         f->emitted = false;
     }
     size_t off = 0;
@@ -60,7 +66,7 @@ fh_frame_ev fh_framer_feed(fh_framer *f, const char *data, size_t n, size_t *con
         }
         if (!nl) {
             if (rem > f->max_line + 1 - f->part.len) {
-                fh_buf_reset(&f->part);
+                fh_buf_free(&f->part);
                 f->discarding = true;
                 *consumed = n;
                 return FH_FRAME_TOO_LONG;
@@ -80,7 +86,7 @@ fh_frame_ev fh_framer_feed(fh_framer *f, const char *data, size_t n, size_t *con
             content--;
         *consumed = off + seg + 1;
         if (content > f->max_line) {
-            fh_buf_reset(&f->part);
+            fh_buf_free(&f->part);
             return FH_FRAME_TOO_LONG;
         }
         if (f->part.len == 0) {

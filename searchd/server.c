@@ -48,6 +48,7 @@
 #include "server_int.h"
 
 #define READ_HIGH_WATER (64u * 1024u)
+#define REPLY_KEEP (1u << 20) /* bytes of reply buffer a worker keeps between requests */
 #define NOTIFY_WAKE (-1) /* pipe message: look at want_refresh / want_drain */
 
 struct fh_conn {
@@ -248,6 +249,8 @@ static void conn_line(fh_conn *c, const char *line, size_t len)
         is_error = fh_cmd_execute(w, &req, &quit) != 0;
     }
     conn_reply(c, is_error, t0, search);
+    if (w->reply.cap > REPLY_KEEP)
+        fh_buf_free(&w->reply); /* one huge reply does not pin its memory */
     if (quit)
         c->closing = true;
 }
