@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config
       libicu-dev liblmdb-dev lmdb-utils libxxhash-dev libevent-dev libjansson-dev
       libcmocka-dev libstemmer-dev libzstd-dev zlib1g-dev liblzma-dev
-      python3 xz-utils)
+      python3 xz-utils netcat-openbsd)
 if [[ "${1:-}" == "--bench" ]]; then
     pkgs+=(sphinxsearch python3-xapian python3-pymysql libmariadb-dev time hyperfine)
 fi

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Build Fahras (Release) and run it on the sample corpus that ships in data/sample.
+# Build Fahras (Release), index the sample corpus that ships in data/sample,
+# and serve it with fahras-searchd on 127.0.0.1 (port 7700 unless FAHRAS_PORT
+# says otherwise) in the foreground until Ctrl-C / SIGTERM.
 # Installs missing Debian packages first (scripts/deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,9 +9,22 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$jobs"
+cmake --build --preset release -j "$jobs" --target fahras-indexer fahras-searchd
 
 bin=build/release
-echo "== fahras-indexer analyze: how the analyzer sees the first sample headline" >&2
-head -n 1 data/sample/news.jsonl | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["title"])' \
-  | "$bin/indexer/fahras-indexer" analyze
+index=run/sample-index
+port=${FAHRAS_PORT:-7700}
+mkdir -p run
+"$bin/indexer/fahras-indexer" build --index "$index" data/sample/news.jsonl
+"$bin/indexer/fahras-indexer" check "$index" >/dev/null
+
+cat >&2 <<EOM
+
+Serving the sample index on 127.0.0.1:$port. In another terminal, try:
+  printf 'SEARCH limit=3 الشركات الصينية\n' | nc -q1 127.0.0.1 $port
+  printf 'KEYWORDS والشركات DeepSeek-R1\n'     | nc -q1 127.0.0.1 $port
+  printf 'GET sample-001\n'                    | nc -q1 127.0.0.1 $port
+(or: python3 -c "import socket;s=socket.create_connection(('127.0.0.1',$port));s.sendall('SEARCH الشركات\n'.encode());print(s.makefile(encoding='utf-8').readline())")
+Ctrl-C stops the daemon.
+EOM
+exec "$bin/searchd/fahras-searchd" --index "$index" --listen "127.0.0.1:$port"
