@@ -84,7 +84,7 @@ static int do_stats(fh_worker *w)
     uint64_t requests = 0, errors = 0, timeouts = 0, too_long = 0, in = 0, out = 0;
     uint64_t open = 0, accepted = 0, idle = 0;
     uint64_t by_cmd[FH_CMD_COUNT_] = {0};
-    static _Thread_local fh_hist_snap all, search; /* ~10 KiB each: keep off the stack */
+    static _Thread_local fh_lathist_snap all, search; /* ~10 KiB each: keep off the stack */
     memset(&all, 0, sizeof all);
     memset(&search, 0, sizeof search);
     for (uint32_t i = 0; i < s->n_workers; i++) {
@@ -100,8 +100,8 @@ static int do_stats(fh_worker *w)
         idle += fh_stat_get(&st->idle_closed);
         for (unsigned c = 0; c < FH_CMD_COUNT_; c++)
             by_cmd[c] += fh_stat_get(&st->by_cmd[c]);
-        fh_hist_snap_add(&all, &st->lat_all);
-        fh_hist_snap_add(&search, &st->lat_search);
+        fh_lathist_snap_add(&all, &st->lat_all);
+        fh_lathist_snap_add(&search, &st->lat_search);
     }
     uint64_t now = fh_now_us();
     int rc = fh_buf_addf(b, "{\"version\":\"%s\",\"uptime_s\":%.3f,\"started\":%lld,\"threads\":%u",
@@ -126,9 +126,9 @@ static int do_stats(fh_worker *w)
     rc = rc ? rc : add_u64(b, "in", in, false);
     rc = rc ? rc : add_u64(b, "out", out, true);
     rc = rc ? rc : fh_buf_adds(b, "},\"latency_us\":{");
-    rc = rc ? rc : fh_hist_snap_json(b, "all", &all);
+    rc = rc ? rc : fh_lathist_snap_json(b, "all", &all);
     rc = rc ? rc : fh_buf_addc(b, ',');
-    rc = rc ? rc : fh_hist_snap_json(b, "search", &search);
+    rc = rc ? rc : fh_lathist_snap_json(b, "search", &search);
     rc = rc ? rc : fh_buf_adds(b, "},\"index\":{\"dir\":");
     rc = rc ? rc : fh_buf_add_json_str(b, s->cfg.index_dir, strlen(s->cfg.index_dir));
     rc = rc ? rc

@@ -49,7 +49,7 @@
 
 #define READ_HIGH_WATER (64u * 1024u)
 #define REPLY_KEEP (1u << 20) /* bytes of reply buffer a worker keeps between requests */
-#define NOTIFY_WAKE (-1) /* pipe message: look at want_refresh / want_drain */
+#define NOTIFY_WAKE (-1)      /* pipe message: look at want_refresh / want_drain */
 
 struct fh_conn {
     fh_worker *w;
@@ -227,9 +227,9 @@ static void conn_reply(fh_conn *c, bool is_error, uint64_t t0, bool search)
     if (is_error)
         fh_stat_add(&st->errors, 1);
     uint64_t dt = fh_now_us() - t0;
-    fh_hist_record(&st->lat_all, dt);
+    fh_lathist_record(&st->lat_all, dt);
     if (search)
-        fh_hist_record(&st->lat_search, dt);
+        fh_lathist_record(&st->lat_search, dt);
 }
 
 static void conn_line(fh_conn *c, const char *line, size_t len)

@@ -19,34 +19,35 @@
 #include "fahras/buf.h"
 #include "proto.h"
 
-#define FH_HIST_SUB_BITS 4u
-#define FH_HIST_SUB (1u << FH_HIST_SUB_BITS)
-#define FH_HIST_MAX_EXP 40u
-#define FH_HIST_BUCKETS (FH_HIST_SUB + (FH_HIST_MAX_EXP - FH_HIST_SUB_BITS + 1u) * FH_HIST_SUB)
+#define FH_LATHIST_SUB_BITS 4u
+#define FH_LATHIST_SUB (1u << FH_LATHIST_SUB_BITS)
+#define FH_LATHIST_MAX_EXP 40u
+#define FH_LATHIST_BUCKETS                                                                         \
+    (FH_LATHIST_SUB + (FH_LATHIST_MAX_EXP - FH_LATHIST_SUB_BITS + 1u) * FH_LATHIST_SUB)
 
-typedef struct fh_hist {
+typedef struct fh_lathist {
     _Atomic uint64_t count;
     _Atomic uint64_t sum;
     _Atomic uint64_t max;
-    _Atomic uint64_t b[FH_HIST_BUCKETS];
-} fh_hist;
+    _Atomic uint64_t b[FH_LATHIST_BUCKETS];
+} fh_lathist;
 
 /* Bucket of a value, and the largest value a bucket holds. */
-unsigned fh_hist_bucket(uint64_t v);
-uint64_t fh_hist_bucket_high(unsigned bucket);
+unsigned fh_lathist_bucket(uint64_t v);
+uint64_t fh_lathist_bucket_high(unsigned bucket);
 
 /* Single-writer update. */
-void fh_hist_record(fh_hist *h, uint64_t v);
+void fh_lathist_record(fh_lathist *h, uint64_t v);
 
 /* A plain snapshot, for summing workers and computing percentiles. */
-typedef struct fh_hist_snap {
+typedef struct fh_lathist_snap {
     uint64_t count, sum, max;
-    uint64_t b[FH_HIST_BUCKETS];
-} fh_hist_snap;
+    uint64_t b[FH_LATHIST_BUCKETS];
+} fh_lathist_snap;
 
-void fh_hist_snap_add(fh_hist_snap *dst, const fh_hist *h);
+void fh_lathist_snap_add(fh_lathist_snap *dst, const fh_lathist *h);
 /* The value at quantile q (0..1): the high end of its bucket, capped at max. */
-uint64_t fh_hist_snap_quantile(const fh_hist_snap *s, double q);
+uint64_t fh_lathist_snap_quantile(const fh_lathist_snap *s, double q);
 
 /* Per-worker counters. */
 typedef struct fh_wstats {
@@ -59,8 +60,8 @@ typedef struct fh_wstats {
     _Atomic uint64_t connections; /* open on this worker now */
     _Atomic uint64_t accepted;    /* handed to this worker, ever */
     _Atomic uint64_t idle_closed; /* closed by the idle timeout */
-    fh_hist lat_all;              /* every request, us */
-    fh_hist lat_search;           /* SEARCH only, us */
+    fh_lathist lat_all;           /* every request, us */
+    fh_lathist lat_search;        /* SEARCH only, us */
 } fh_wstats;
 
 /* Single-writer increments (relaxed load + store). */
@@ -76,6 +77,6 @@ static inline uint64_t fh_stat_get(_Atomic uint64_t *c)
 }
 
 /* Append "name":{"count":..,"mean":..,"p50":..,"p90":..,"p99":..,"max":..}. */
-int fh_hist_snap_json(fh_buf *out, const char *name, const fh_hist_snap *s);
+int fh_lathist_snap_json(fh_buf *out, const char *name, const fh_lathist_snap *s);
 
 #endif /* FAHRAS_SEARCHD_STATS_H */

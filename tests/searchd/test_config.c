@@ -122,41 +122,41 @@ static void test_hist_buckets(void **state)
     (void)state;
     /* every value lands in a bucket whose high end is >= it and within 1/16 */
     for (uint64_t v = 0; v < 200000; v += (v < 100 ? 1 : v / 50)) {
-        unsigned b = fh_hist_bucket(v);
-        assert_true(b < FH_HIST_BUCKETS);
-        uint64_t hi = fh_hist_bucket_high(b);
+        unsigned b = fh_lathist_bucket(v);
+        assert_true(b < FH_LATHIST_BUCKETS);
+        uint64_t hi = fh_lathist_bucket_high(b);
         assert_true(hi >= v);
         assert_true(hi - v <= v / 16 + 1);
         if (b > 0)
-            assert_true(fh_hist_bucket_high(b - 1) < v);
+            assert_true(fh_lathist_bucket_high(b - 1) < v);
     }
-    assert_int_equal(fh_hist_bucket(UINT64_MAX), FH_HIST_BUCKETS - 1);
+    assert_int_equal(fh_lathist_bucket(UINT64_MAX), FH_LATHIST_BUCKETS - 1);
 }
 
 static void test_hist_quantiles(void **state)
 {
     (void)state;
-    fh_hist *h = calloc(1, sizeof *h);
-    fh_hist_snap *s = calloc(1, sizeof *s);
+    fh_lathist *h = calloc(1, sizeof *h);
+    fh_lathist_snap *s = calloc(1, sizeof *s);
     assert_non_null(h);
     assert_non_null(s);
     for (uint64_t v = 1; v <= 1000; v++)
-        fh_hist_record(h, v);
-    fh_hist_snap_add(s, h);
+        fh_lathist_record(h, v);
+    fh_lathist_snap_add(s, h);
     assert_int_equal(s->count, 1000);
     assert_int_equal(s->max, 1000);
-    uint64_t p50 = fh_hist_snap_quantile(s, 0.5);
-    uint64_t p99 = fh_hist_snap_quantile(s, 0.99);
+    uint64_t p50 = fh_lathist_snap_quantile(s, 0.5);
+    uint64_t p99 = fh_lathist_snap_quantile(s, 0.99);
     assert_true(p50 >= 500 && p50 <= 500 + 500 / 16 + 1);
     assert_true(p99 >= 990 && p99 <= 1000);
-    assert_int_equal(fh_hist_snap_quantile(s, 1.0), 1000);
+    assert_int_equal(fh_lathist_snap_quantile(s, 1.0), 1000);
     fh_buf b;
     fh_buf_init(&b, 4096);
-    assert_int_equal(fh_hist_snap_json(&b, "all", s), 0);
+    assert_int_equal(fh_lathist_snap_json(&b, "all", s), 0);
     assert_non_null(strstr(b.data, "\"all\":{\"count\":1000,\"mean\":500,"));
     fh_buf_free(&b);
     /* two workers sum */
-    fh_hist_snap_add(s, h);
+    fh_lathist_snap_add(s, h);
     assert_int_equal(s->count, 2000);
     free(h);
     free(s);
