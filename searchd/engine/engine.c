@@ -22,9 +22,12 @@ void fh_rank_params_default(fh_rank_params *p)
         p->field_b[f] = -1.0f;
         p->field_weight[f] = -1.0f;
     }
-    p->prox_weight = 0.0f;
+    p->prox_weight = 0.25f;
     p->prox_depth = 100;
     p->prox_window = 8;
+    p->lead_weight = 1.5f;
+    p->lead_len = 50;
+    p->cover_weight = 0.0f;
 }
 
 void fh_search_opts_default(fh_search_opts *o)

@@ -53,9 +53,13 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
  *   ntf   = sum_f field_weight[f] * tf_f / (1 - b_f + b_f * len_f / avg_f)
  *   score = sum_terms idf * ntf * (k1 + 1) / (k1 + ntf)
  *   idf   = log(1 + (N - df + 0.5) / (df + 0.5))
- * then the top `prox_depth` candidates are rescored with
- *   + prox_weight * sum over adjacent query-term pairs of min(idf_a, idf_b) /
- *     (1 + (gap-1)^2)       (gap: smallest position distance in one field)
+ * then the top `prox_depth` candidates are re-ranked (exec.c, prox_rerank):
+ *   + prox_weight  * sum over query-term pairs of min(idf_a, idf_b) * sat(tp),
+ *                    tp = sum over occurrences of a of 1/d^2, d the distance to
+ *                    the nearest b in the same field, d <= prox_window
+ *   + lead_weight  * sum over terms of idf * lead_len / (lead_len + first position)
+ *   + cover_weight * (sum idf of the query terms present / sum idf of all)^2 *
+ *                    sum idf of all
  * Defaults (fh_rank_params_default) were chosen on the dev sets; see
  * bench/RESULTS.md "## Relevance (engine)". */
 typedef struct fh_rank_params {
@@ -66,6 +70,9 @@ typedef struct fh_rank_params {
     float prox_weight;                /* 0 disables the proximity bonus */
     uint32_t prox_depth;              /* candidates rescored with proximity */
     uint32_t prox_window;             /* max position gap that earns a bonus */
+    float lead_weight;                /* bonus for query terms early in a field; 0 = off */
+    uint32_t lead_len;                /* positions: the bonus halves at this position */
+    float cover_weight;               /* bonus for the idf share of query terms present */
 } fh_rank_params;
 
 /* Fill *p with the tuned defaults. */

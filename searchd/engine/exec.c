@@ -672,8 +672,11 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
             return rc;
         tidf[nt++] = x->xs->it[i].idf;
     }
-    if (nt < 2)
+    if (nt < 1 || (nt < 2 && e->rp.lead_weight <= 0 && e->rp.cover_weight <= 0))
         return 0;
+    float idf_all = 0;
+    for (uint32_t t = 0; t < nt; t++)
+        idf_all += tidf[t];
     qsort(hits, n, sizeof *hits, hit_doc_cmp);
     const uint32_t *pos[PROX_MAX_TERMS];
     size_t np[PROX_MAX_TERMS];
@@ -685,13 +688,19 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
                 return rc;
             on[t] = fh_postings_docid(tp[t]) == d;
         }
-        float bonus = 0;
+        float bonus = 0, lead = 0, idf_on = 0;
+        for (uint32_t t = 0; t < nt; t++)
+            if (on[t])
+                idf_on += tidf[t];
         for (unsigned f = 0; f < e->n_fields; f++) {
             for (uint32_t t = 0; t < nt; t++) {
                 np[t] = 0;
                 if (on[t] && fh_postings_tfs(tp[t])[f] &&
                     (rc = fh_postings_positions(tp[t], f, &pos[t], &np[t])) != 0)
                     return rc;
+                if (np[t] && e->rp.lead_weight > 0)
+                    lead += e->weight[f] * tidf[t] * (float)e->rp.lead_len /
+                            (float)(e->rp.lead_len + pos[t][0]);
             }
             for (uint32_t a = 0; a < nt; a++) {
                 if (!np[a])
@@ -707,7 +716,9 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
                 }
             }
         }
-        hits[h].score += e->rp.prox_weight * bonus;
+        float cov = idf_all > 0 ? idf_on / idf_all : 0;
+        hits[h].score += e->rp.prox_weight * bonus + e->rp.lead_weight * lead +
+                         e->rp.cover_weight * cov * cov * idf_all;
     }
     return 0;
 }
@@ -899,7 +910,8 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
     x.walk_max = x.exp_max * 8u;
     if (x.walk_max > xs->exp_cap)
         x.walk_max = xs->exp_cap;
-    bool prox = proximity && e->rp.prox_weight > 0 && e->rp.prox_depth > 0;
+    bool prox = proximity && e->rp.prox_depth > 0 &&
+                (e->rp.prox_weight > 0 || e->rp.lead_weight > 0 || e->rp.cover_weight > 0);
     uint32_t kk = k;
     if (prox && e->rp.prox_depth > kk)
         kk = e->rp.prox_depth;

@@ -1,0 +1,184 @@
+/* relevance.c — run a query set through the engine in-process and write a TREC
+ * run file; the ranking parameters come from the command line so tune.py can
+ * sweep them without a daemon.
+ *
+ *   fh-relevance --index DIR --queries Q.tsv --run OUT [--depth 100]
+ *                [--k1 X] [--b X] [--weight FIELD=W]... [--fb FIELD=B]...
+ *                [--prox W] [--prox-depth N] [--prox-window N] [--time]
+ * Q.tsv: "qid\tquery" lines. OUT: "qid Q0 docid rank score fahras" lines.
+ * Exit status: 0 ok, 1 usage, 2 I/O, 3 engine error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine_int.h"
+
+static int usage(void)
+{
+    fputs("usage: fh-relevance --index DIR --queries Q.tsv --run OUT [--depth N] [--k1 X] [--b X]\n"
+          "       [--weight FIELD=W]... [--fb FIELD=B]... [--prox W] [--prox-depth N]\n"
+          "       [--prox-window N] [--lead W] [--lead-len N] [--cover W] [--stemmer light10|snowball|none] [--time]\n",
+          stderr);
+    return 1;
+}
+
+static int field_of(const fh_engine *e, const char *name, size_t n)
+{
+    const fh_index_meta *m = fh_engine_meta(e);
+    for (unsigned f = 0; f < m->n_fields; f++)
+        if (strlen(m->field_names[f]) == n && memcmp(m->field_names[f], name, n) == 0)
+            return (int)f;
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *index = NULL, *queries = NULL, *run = NULL, *stem = "light10";
+    const char *fw[16], *fb[16];
+    int nfw = 0, nfb = 0;
+    uint32_t depth = 100;
+    bool timing = false;
+    fh_rank_params rp;
+    fh_rank_params_default(&rp);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--time") == 0) {
+            timing = true;
+            continue;
+        }
+        if (!v)
+            return usage();
+        i++;
+        if (strcmp(a, "--index") == 0)
+            index = v;
+        else if (strcmp(a, "--queries") == 0)
+            queries = v;
+        else if (strcmp(a, "--run") == 0)
+            run = v;
+        else if (strcmp(a, "--depth") == 0)
+            depth = (uint32_t)atoi(v);
+        else if (strcmp(a, "--k1") == 0)
+            rp.k1 = strtof(v, NULL);
+        else if (strcmp(a, "--b") == 0)
+            rp.b = strtof(v, NULL);
+        else if (strcmp(a, "--prox") == 0)
+            rp.prox_weight = strtof(v, NULL);
+        else if (strcmp(a, "--prox-depth") == 0)
+            rp.prox_depth = (uint32_t)atoi(v);
+        else if (strcmp(a, "--prox-window") == 0)
+            rp.prox_window = (uint32_t)atoi(v);
+        else if (strcmp(a, "--lead") == 0)
+            rp.lead_weight = strtof(v, NULL);
+        else if (strcmp(a, "--lead-len") == 0)
+            rp.lead_len = (uint32_t)atoi(v);
+        else if (strcmp(a, "--cover") == 0)
+            rp.cover_weight = strtof(v, NULL);
+        else if (strcmp(a, "--stemmer") == 0)
+            stem = v;
+        else if (strcmp(a, "--weight") == 0 && nfw < 16)
+            fw[nfw++] = v;
+        else if (strcmp(a, "--fb") == 0 && nfb < 16)
+            fb[nfb++] = v;
+        else
+            return usage();
+    }
+    if (!index || !queries || !run || depth == 0 || depth > FH_ENGINE_MAX_LIMIT)
+        return usage();
+    fh_analyzer_opts ao;
+    memset(&ao, 0, sizeof ao);
+    ao.stemmer = strcmp(stem, "snowball") == 0 ? FH_STEM_SNOWBALL
+                 : strcmp(stem, "none") == 0   ? FH_STEM_NONE
+                                               : FH_STEM_LIGHT10;
+    fh_analyzer *an = NULL;
+    fh_engine *e = NULL;
+    fh_searcher *s = NULL;
+    int rc = fh_analyzer_new(&ao, &an);
+    if (rc == 0)
+        rc = fh_engine_open(index, an, &rp, &e);
+    /* field weights / b by name need the field list: reopen with them */
+    if (rc == 0 && (nfw || nfb)) {
+        for (int i = 0; i < nfw; i++) {
+            const char *eq = strchr(fw[i], '=');
+            int f = eq ? field_of(e, fw[i], (size_t)(eq - fw[i])) : -1;
+            if (f < 0)
+                return usage();
+            rp.field_weight[f] = strtof(eq + 1, NULL);
+        }
+        for (int i = 0; i < nfb; i++) {
+            const char *eq = strchr(fb[i], '=');
+            int f = eq ? field_of(e, fb[i], (size_t)(eq - fb[i])) : -1;
+            if (f < 0)
+                return usage();
+            rp.field_b[f] = strtof(eq + 1, NULL);
+        }
+        fh_engine_free(e);
+        e = NULL;
+        rc = fh_engine_open(index, an, &rp, &e);
+    }
+    if (rc == 0)
+        rc = fh_searcher_new(e, &s);
+    if (rc) {
+        fprintf(stderr, "fh-relevance: %s: %s\n", index, fh_strerror(rc));
+        return 3;
+    }
+    FILE *in = fopen(queries, "r"), *out = fopen(run, "w");
+    if (!in || !out) {
+        perror("fh-relevance");
+        return 2;
+    }
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    o.limit = depth;
+    o.snippets = false;
+    o.time_budget_us = 0;
+    fh_buf err;
+    fh_buf_init(&err, 4096);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    unsigned nq = 0, nerr = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while ((n = getline(&line, &cap, in)) > 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        char *tab = strchr(line, '\t');
+        if (!tab)
+            continue;
+        *tab = '\0';
+        const char *q = tab + 1;
+        fh_hit *hits;
+        uint32_t nh;
+        fh_exec_stats st;
+        fh_buf_reset(&err);
+        nq++;
+        rc = fh_search_run(s, &o, q, strlen(q), true, &hits, &nh, &st, &err);
+        if (rc) {
+            nerr++;
+            continue;
+        }
+        for (uint32_t i = 0; i < nh; i++) {
+            const char *id;
+            size_t idl;
+            if (fh_doc_ext_id(s->rd, hits[i].doc, &id, &idl) != 0)
+                continue;
+            fprintf(out, "%s Q0 %.*s %u %.6f fahras\n", line, (int)idl, id, i + 1,
+                    (double)hits[i].score);
+        }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (timing)
+        fprintf(stderr, "fh-relevance: %u queries (%u refused) in %.3f s\n", nq, nerr,
+                (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    free(line);
+    fclose(in);
+    fclose(out);
+    fh_buf_free(&err);
+    fh_searcher_free(s);
+    fh_engine_free(e);
+    fh_analyzer_free(an);
+    return 0;
+}

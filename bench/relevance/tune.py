@@ -1,0 +1,134 @@
+#!/usr/bin/python3
+"""Relevance tuning of the engine's ranking, in-process (no daemon).
+
+  tune.py [--build BUILD_DIR] [--work DIR] [--quick] [--only news|qa] [--no-index]
+
+Builds the news (text field only, per the data README) and qa (ARCD paragraphs,
+text field only, as bench/lib/corpus.py does) indexes under bench/work/eng/ with
+`fahras-indexer build`, runs the dev queries through fh-relevance
+(bench/relevance/relevance.c, linked with fahras_engine) for each parameter set,
+writes TREC run files under bench/work/eng/runs/ and prints MRR@10 and
+Recall@100 (one relevant document per query; a query whose relevant document is
+not in the top 100 scores 0 on both). bench/eval_metrics.py gives the same
+figures from the run files, plus nDCG.
+
+The sweep: plain BM25 (k1 1.2, b 0.75, no proximity) as the baseline, then a
+grid over k1 and b, then the proximity weight/window and the lead-of-field
+bonus (lead weight / length) at the best k1, b. Exit status 2 when the shared
+data is absent.
+"""
+import argparse
+import itertools
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SHARED = os.path.join(os.path.dirname(ROOT), "shared", "data")
+
+SETS = {
+    # name: (corpus input, fields, queries, qrels)
+    "news": (os.path.join(SHARED, "news", "saudinewsnet-docs.jsonl.xz"), "text",
+             os.path.join(SHARED, "news", "dev-queries.tsv"),
+             os.path.join(SHARED, "news", "dev-qrels.txt")),
+    "qa": (os.path.join(SHARED, "qa", "docs.jsonl"), "text",
+           os.path.join(SHARED, "qa", "arcd-queries.tsv"),
+           os.path.join(SHARED, "qa", "arcd-qrels.txt")),
+}
+
+
+def read_qrels(path):
+    rel = {}
+    with open(path) as f:
+        for line in f:
+            p = line.split()
+            if len(p) == 4 and int(p[3]) > 0:
+                rel.setdefault(p[0], set()).add(p[2])
+    return rel
+
+
+def metrics(run_path, rel):
+    ranked = {}
+    with open(run_path) as f:
+        for line in f:
+            p = line.split()
+            ranked.setdefault(p[0], []).append((int(p[3]), p[2]))
+    mrr = rec = 0.0
+    for qid, docs in rel.items():
+        hits = [d for _, d in sorted(ranked.get(qid, []))]
+        for i, d in enumerate(hits[:10]):
+            if d in docs:
+                mrr += 1.0 / (i + 1)
+                break
+        rec += len(docs & set(hits[:100])) / len(docs)
+    n = len(rel) or 1
+    return mrr / n, rec / n
+
+
+def build_index(indexer, name, work):
+    src, fields, _, _ = SETS[name]
+    out = os.path.join(work, name)
+    subprocess.run([indexer, "build", "--index", out, "--fields", fields, "--quiet", src],
+                   check=True)
+    return out
+
+
+def run(driver, index, name, work, params, rel):
+    _, _, queries, _ = SETS[name]
+    tag = "_".join("%s%s" % (k.strip("-").replace("-", ""), v) for k, v in params)
+    runf = os.path.join(work, "runs", "%s_%s.run" % (name, tag or "default"))
+    cmd = [driver, "--index", index, "--queries", queries, "--run", runf]
+    for k, v in params:
+        cmd += [k, str(v)]
+    subprocess.run(cmd, check=True)
+    m, r = metrics(runf, rel)
+    print("%-5s %-60s MRR@10 %.4f  R@100 %.4f" % (name, tag or "default", m, r), flush=True)
+    return m, r
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(ROOT, "build", "release"))
+    ap.add_argument("--work", default=os.path.join(ROOT, "bench", "work", "eng"))
+    ap.add_argument("--quick", action="store_true", help="baseline and defaults only")
+    ap.add_argument("--only", choices=sorted(SETS))
+    ap.add_argument("--no-index", action="store_true", help="reuse the indexes in --work")
+    a = ap.parse_args()
+    if not os.path.isdir(SHARED):
+        print("shared data not found at %s" % SHARED, file=sys.stderr)
+        return 2
+    indexer = os.path.join(a.build, "indexer", "fahras-indexer")
+    driver = os.path.join(a.build, "bench", "relevance", "fh-relevance")
+    if not os.path.exists(driver):
+        driver = os.path.join(a.build, "relevance", "fh-relevance")
+    os.makedirs(os.path.join(a.work, "runs"), exist_ok=True)
+    names = [a.only] if a.only else ["news", "qa"]
+    for name in names:
+        rel = read_qrels(SETS[name][3])
+        index = os.path.join(a.work, name) if a.no_index else build_index(indexer, name, a.work)
+        base = [("--k1", 1.2), ("--b", 0.75), ("--prox", 0), ("--lead", 0)]
+        run(driver, index, name, a.work, base, rel)
+        run(driver, index, name, a.work, [], rel)  # the engine's defaults
+        if a.quick:
+            continue
+        best = None
+        for k1, b in itertools.product([0.9, 1.2, 1.5, 2.0], [0.4, 0.6, 0.75, 0.9]):
+            m, r = run(driver, index, name, a.work,
+                       [("--k1", k1), ("--b", b), ("--prox", 0), ("--lead", 0)], rel)
+            if best is None or m > best[0]:
+                best = (m, k1, b)
+        _, k1, b = best
+        for w, win in itertools.product([0.25, 0.5, 1.0], [4, 8, 16]):
+            run(driver, index, name, a.work,
+                [("--k1", k1), ("--b", b), ("--prox", w), ("--prox-window", win), ("--lead", 0)],
+                rel)
+        for lw, ll in itertools.product([0.5, 1.0, 1.5, 2.0], [25, 50, 100]):
+            run(driver, index, name, a.work,
+                [("--k1", k1), ("--b", b), ("--prox", 0.25), ("--lead", lw), ("--lead-len", ll)],
+                rel)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
