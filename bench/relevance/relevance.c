@@ -4,7 +4,9 @@
  *
  *   fh-relevance --index DIR --queries Q.tsv --run OUT [--depth 100]
  *                [--k1 X] [--b X] [--weight FIELD=W]... [--fb FIELD=B]...
- *                [--prox W] [--prox-depth N] [--prox-window N] [--time]
+ *                [--prox W] [--prox-depth N] [--prox-window N] [--time] [--latency]
+ * --latency: also run every query as the server would (fh_search, top 10 with
+ * snippets, JSON reply) and print p50/p99 latency and single-thread QPS.
  * Q.tsv: "qid\tquery" lines. OUT: "qid Q0 docid rank score fahras" lines.
  * Exit status: 0 ok, 1 usage, 2 I/O, 3 engine error.
  */
@@ -39,7 +41,7 @@ int main(int argc, char **argv)
     const char *fw[16], *fb[16];
     int nfw = 0, nfb = 0;
     uint32_t depth = 100;
-    bool timing = false;
+    bool timing = false, latency = false;
     fh_rank_params rp;
     fh_rank_params_default(&rp);
     for (int i = 1; i < argc; i++) {
@@ -47,6 +49,10 @@ int main(int argc, char **argv)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--time") == 0) {
             timing = true;
+            continue;
+        }
+        if (strcmp(a, "--latency") == 0) {
+            latency = true;
             continue;
         }
         if (!v)
@@ -170,6 +176,48 @@ int main(int argc, char **argv)
         }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (latency) {
+        rewind(in);
+        fh_search_opts so;
+        fh_search_opts_default(&so);
+        fh_buf reply;
+        fh_buf_init(&reply, (size_t)16 << 20);
+        double *lat = malloc(sizeof(double) * (nq ? nq : 1));
+        unsigned k = 0;
+        struct timespec a, b;
+        while ((n = getline(&line, &cap, in)) > 0 && k < nq) {
+            while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+                line[--n] = '\0';
+            char *tab = strchr(line, '\t');
+            if (!tab)
+                continue;
+            fh_buf_reset(&reply);
+            fh_buf_reset(&err);
+            clock_gettime(CLOCK_MONOTONIC, &a);
+            fh_search(s, &so, tab + 1, strlen(tab + 1), &reply, &err);
+            clock_gettime(CLOCK_MONOTONIC, &b);
+            lat[k++] = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+        }
+        double sum = 0;
+        for (unsigned i = 0; i < k; i++)
+            sum += lat[i];
+        for (unsigned i = 1; i < k; i++) { /* insertion sort: k is small */
+            double v = lat[i];
+            unsigned j = i;
+            while (j > 0 && lat[j - 1] > v) {
+                lat[j] = lat[j - 1];
+                j--;
+            }
+            lat[j] = v;
+        }
+        if (k)
+            fprintf(stderr,
+                    "fh-relevance: top-10 + snippets, 1 thread: p50 %.3f ms, p99 %.3f ms, "
+                    "max %.3f ms, %.0f QPS\n",
+                    lat[k / 2], lat[(size_t)((double)k * 0.99)], lat[k - 1], (double)k / (sum / 1e3));
+        free(lat);
+        fh_buf_free(&reply);
+    }
     if (timing)
         fprintf(stderr, "fh-relevance: %u queries (%u refused) in %.3f s\n", nq, nerr,
                 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);

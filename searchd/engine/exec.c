@@ -342,8 +342,8 @@ static int citer_seek(const fh_engine *e, citer *c, uint32_t target)
  * global bound. */
 static float citer_block_ub(const fh_engine *e, citer *c, uint32_t d)
 {
-    if (c->kind != FH_CL_TERM || c->filter)
-        return c->ub;
+    if (c->kind != FH_CL_TERM || c->filter || !c->p)
+        return c->ub; /* (a term absent from the index has p == NULL and ub 0) */
     if (!c->bb_valid || d > c->bb_last) {
         fh_block_bound bb;
         if (fh_postings_block_bound(c->p, d, &bb) != 0)

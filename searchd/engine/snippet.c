@@ -234,9 +234,23 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
                 u[nu - 1].term = m;
             continue;
         }
+        uint32_t toff = t[i].offset, tend = t[i].offset + t[i].length;
+        if (tend > len || toff > tend)
+            continue; /* never expected from the analyzer; never trusted */
+        if (nu > 0 && toff < u[nu - 1].end) {
+            /* overlaps the previous word: one unit, so gaps never run backwards */
+            unit *pv = &u[nu - 1];
+            if (tend > pv->end) {
+                pv->c1 += count_chars(text, pv->end, tend);
+                pv->end = tend;
+            }
+            if (m >= 0 && pv->term < 0)
+                pv->term = m;
+            continue;
+        }
         unit *x = &u[nu++];
-        x->off = t[i].offset;
-        x->end = t[i].offset + t[i].length;
+        x->off = toff;
+        x->end = tend;
         if (x->off < cpos) { /* never expected: offsets are non-decreasing */
             cpos = 0;
             cchars = 0;

@@ -211,6 +211,8 @@ static void random_query(fh_query *q, uint32_t n)
         /* mix very common, mid and rare terms */
         uint32_t band = rnd() % 3;
         uint32_t t = band == 0 ? rnd() % 10 : band == 1 ? 10 + rnd() % 90 : 100 + rnd() % 300;
+        if (rnd() % 20 == 0)
+            t = 900 + rnd() % 99; /* not in the index */
         uint32_t r = rnd() % 100;
         if (r < 5 && i > 0)
             add_term(q, t, FH_OCC_MUST, 3, FH_CL_TERM);
