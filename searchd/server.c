@@ -48,6 +48,7 @@
 #include "server_int.h"
 
 #define READ_HIGH_WATER (64u * 1024u)
+#define LINES_PER_TURN 16u    /* requests of one connection per read callback */
 #define REPLY_KEEP (1u << 20) /* bytes of reply buffer a worker keeps between requests */
 #define NOTIFY_WAKE (-1)      /* pipe message: look at want_refresh / want_drain */
 
@@ -279,7 +280,14 @@ static bool conn_process(fh_conn *c)
     struct evbuffer *in = bufferevent_get_input(c->bev);
     struct evbuffer *out = bufferevent_get_output(c->bev);
     size_t max_out = w->srv->cfg.max_output_bytes;
+    unsigned lines = 0;
     while (!c->closing) {
+        if (lines == LINES_PER_TURN && !w->draining) {
+            /* fairness: a deep pipeline yields to the worker's other
+             * connections and continues on a later loop iteration */
+            bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+            return false;
+        }
         if (evbuffer_get_length(out) >= max_out) {
             if (w->draining)
                 break;
@@ -298,6 +306,7 @@ static bool conn_process(fh_conn *c)
         switch (ev) {
         case FH_FRAME_LINE:
             conn_line(c, line, len);
+            lines++;
             break;
         case FH_FRAME_TOO_LONG: {
             uint64_t t0 = fh_now_us();
