@@ -31,6 +31,7 @@ import importlib.util
 import json
 import os
 import platform
+import shlex
 import shutil
 import signal
 import socket
@@ -96,7 +97,7 @@ class Harness:
         self.out["notes"].append(msg)
 
     def record(self, kind, cmd):
-        self.commands.append((kind, " ".join(str(c) for c in cmd)))
+        self.commands.append((kind, shlex.join(str(c) for c in cmd)))
 
     def call(self, kind, cmd, timeout, env=None, capture=False):
         """Run a child with a timeout; returns (rc, stdout or None)."""
@@ -161,8 +162,11 @@ class Harness:
                 self.note("fahras-searchd pid %d ignored SIGTERM for 15 s; killed" % pid)
                 os.kill(pid, signal.SIGKILL)
                 proc.wait(timeout=15)
-        if proc.returncode not in (0, -signal.SIGTERM):
-            self.note("fahras-searchd pid %d exited with status %s" % (pid, proc.returncode))
+        rc = proc.returncode
+        if rc not in (0, -signal.SIGTERM):
+            self.note("fahras-searchd pid %d %s (log: %s)" % (
+                pid, ("was killed by signal %d (%s)" % (-rc, signal.Signals(-rc).name))
+                if rc < 0 else "exited with status %d" % rc, logf.name))
         logf.close()
         self._pids_write()
 
@@ -172,8 +176,17 @@ class Harness:
 
     # ------------------------------------------------------------ loadgen
 
+    def check_alive(self, pid, what):
+        proc, _logf = self.daemons.get(pid, (None, None))
+        if proc is not None and proc.poll() is not None:
+            rc = proc.returncode
+            how = ("killed by signal %d (%s)" % (-rc, signal.Signals(-rc).name)) if rc < 0 \
+                else "exited with status %d" % rc
+            raise RuntimeError("fahras-searchd pid %d %s during %s; see %s" % (
+                pid, how, what, _logf.name))
+
     def loadgen(self, port, qfile, template, conns, seconds, warmup, depth=1, watch_pid=None,
-                rss_log=None):
+                rss_log=None, daemon_pid=None):
         out = os.path.join(self.fdir, "loadgen.json")
         cmd = [self.bin["fahras-loadgen"], "--queries", qfile, "--prefix", template,
                "--conns", conns, "--depth", depth, "--duration", seconds, "--warmup", warmup,
@@ -185,6 +198,9 @@ class Harness:
         if os.path.exists(out):
             os.unlink(out)
         rc, _ = self.call("fahras-loadgen", cmd, timeout=seconds + warmup + 60)
+        if daemon_pid:
+            self.check_alive(daemon_pid, "fahras-loadgen %s, %d conns, %s" % (
+                os.path.basename(qfile), conns, template))
         if rc is None or not os.path.exists(out):
             raise RuntimeError("fahras-loadgen failed (rc=%s)" % rc)
         with open(out) as f:
@@ -398,6 +414,20 @@ class Harness:
         a = self.a
         conns = a.conns
         entries = []
+        try:
+            self.speed_fahras(corp, sets, idx, entries)
+        except RuntimeError as e:
+            self.note("Fahras speed run stopped: %s" % e)
+        res = {"system": "fahras", "corpus": corp, "results": entries, "template_snippets":
+               "SEARCH limit=10 snippets=1 snippet_len=%d {q}" % SNIPPET_CHARS,
+               "seconds": a.seconds, "warmup": a.warmup, "reps": a.reps}
+        runutil.write_json(os.path.join(self.rdir, "fahras-speed-%s.json" % corp), res)
+        self.out["speed"].extend(entries)
+        self.speed_peers(corp, sets, conns)
+
+    def speed_fahras(self, corp, sets, idx, entries):
+        a = self.a
+        conns = a.conns
         pid, port = self.start_daemon(idx, "speed-" + corp)
         try:
             for s in sets:
@@ -408,7 +438,8 @@ class Harness:
                     for c in conns:
                         runs = []
                         for rep in range(a.reps):
-                            r = self.loadgen(port, qfile, tmpl, c, a.seconds, a.warmup)
+                            r = self.loadgen(port, qfile, tmpl, c, a.seconds, a.warmup,
+                                             daemon_pid=pid)
                             runs.append(r)
                             log("fahras %s %-10s snippets=%d conns=%-2d QPS %8.1f p50 %7.3f "
                                 "p99 %7.3f ms errors %d" % (corp, s, snip, c, r["qps"],
@@ -416,12 +447,9 @@ class Harness:
                         entries.append(speed_entry("fahras", s, snip, c, runs))
         finally:
             self.stop_daemon(pid)
-        res = {"system": "fahras", "corpus": corp, "results": entries, "template_snippets":
-               "SEARCH limit=10 snippets=1 snippet_len=%d {q}" % SNIPPET_CHARS,
-               "seconds": a.seconds, "warmup": a.warmup, "reps": a.reps}
-        runutil.write_json(os.path.join(self.rdir, "fahras-speed-%s.json" % corp), res)
-        self.out["speed"].extend(entries)
 
+    def speed_peers(self, corp, sets, conns):
+        a = self.a
         common = ["--corpus", corp, "--sets", ",".join(sets), "--seconds", str(a.seconds),
                   "--warmup", str(a.warmup), "--repeat", str(a.reps), "--snippets", "off,on"]
         if self.peer_ok("sphinx"):
@@ -464,7 +492,7 @@ class Harness:
             conns = max(self.a.conns)
             r = self.loadgen(port, qfile, "SEARCH limit=10 snippets=1 snippet_len=%d {q}"
                              % SNIPPET_CHARS, conns, self.a.mem_seconds, 0, watch_pid=pid,
-                             rss_log=rss_log)
+                             rss_log=rss_log, daemon_pid=pid)
         finally:
             self.stop_daemon(pid)
         rss = r.get("rss", {})
@@ -563,8 +591,8 @@ class Harness:
         self.out["commands"] = self.commands
         runutil.write_json(os.path.join(self.rdir, "harness.json"), self.out)
         md = render(self.out, self.commands, a)
-        write_section(md)
-        log("wrote %s (section %r) and %s" % (RESULTS_MD, SECTION,
+        write_section(md, a.results_md)
+        log("wrote %s (section %r) and %s" % (a.results_md, SECTION,
                                                os.path.join(self.rdir, "harness.json")))
         return 0
 
@@ -794,7 +822,7 @@ def render(out, commands, a):
     if mem:
         L.append("### Memory (fahras-searchd)")
         L.append("")
-        kb = lambda v: "–" if v is None else "%.1f MB" % (v / 1024.0)
+        kb = lambda v: "–" if v is None or v < 0 else "%.1f MB" % (v / 1024.0)
         L.append("Fresh daemon on the %s index, %d connections with snippets (%s queries) for "
                  "%d s at %.0f QPS (%d errors); VmRSS sampled every second (%s samples): "
                  "idle %s, start %s, max %s, end %s, VmHWM %s; RSS drift from the second to the "
@@ -833,11 +861,11 @@ def render(out, commands, a):
     return "\n".join(L) + "\n"
 
 
-def write_section(md):
+def write_section(md, results_md=RESULTS_MD):
     """Replace the harness span of bench/RESULTS.md (or add the section at the end)."""
     text = ""
-    if os.path.exists(RESULTS_MD):
-        with open(RESULTS_MD, encoding="utf-8") as f:
+    if os.path.exists(results_md):
+        with open(results_md, encoding="utf-8") as f:
             text = f.read()
     if BEGIN in text and END in text and text.index(BEGIN) < text.index(END):
         i = text.index(BEGIN)
@@ -851,9 +879,9 @@ def write_section(md):
         if not text:
             text = "# Fahras benchmark results\n\nEach section is written by its own tool.\n"
         new = text.rstrip("\n") + "\n\n" + md
-    with open(RESULTS_MD + ".tmp", "w", encoding="utf-8") as f:
+    with open(results_md + ".tmp", "w", encoding="utf-8") as f:
         f.write(new)
-    os.replace(RESULTS_MD + ".tmp", RESULTS_MD)
+    os.replace(results_md + ".tmp", results_md)
 
 
 # ---------------------------------------------------------------- main
@@ -880,6 +908,8 @@ def main(argv):
     ap.add_argument("--indexer-threads", type=int, default=0, help="0: the indexer's default")
     ap.add_argument("--build-dir", default=os.environ.get("FAHRAS_BUILD_DIR",
                                                           os.path.join(REPO, "build", "release")))
+    ap.add_argument("--results-md", default=RESULTS_MD,
+                    help="file whose harness section is (re)written (default bench/RESULTS.md)")
     a = ap.parse_args(argv)
     corpora = []
     for c in a.corpora:

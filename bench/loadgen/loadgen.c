@@ -118,9 +118,11 @@ typedef struct lg {
     lg_counts c;
     fh_hist hist;
 
-    struct event *ev_warmup, *ev_end, *ev_deadline, *ev_rss, *ev_sigint, *ev_sigterm;
+    struct event *ev_warmup, *ev_end, *ev_deadline, *ev_rss, *ev_sigint, *ev_sigterm, *ev_tick;
     bool interrupted;
     bool deadline_hit;
+    bool unreachable;          /* no connection and no reply for --timeout: gave up */
+    uint64_t last_progress_ns; /* last connect or reply */
 
     /* memory sampling of another process (fahras-searchd) */
     FILE *rss_fp;
@@ -406,6 +408,7 @@ static void on_read(struct bufferevent *bev, void *arg)
             g->c.unexpected++;
             continue;
         }
+        g->last_progress_ns = t;
         uint64_t sent = c->sent_ns[c->head];
         c->head = (c->head + 1) % g->cfg.depth;
         c->inflight--;
@@ -432,6 +435,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     lg *g = c->lg;
     if (what & BEV_EVENT_CONNECTED) {
         c->connected = true;
+        g->last_progress_ns = now_ns();
         int one = 1;
         evutil_socket_t fd = bufferevent_getfd(bev);
         (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -517,6 +521,27 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
     fprintf(stderr, "fahras-loadgen: hard deadline of %.1f s reached; stopping\n",
             g->cfg.max_time_s);
     finish(g);
+}
+
+/* Give up when the target has been unreachable for --timeout: no connection is up and
+ * nothing was connected or answered in that time (a dead daemon must not keep a
+ * --count run reconnecting until the hard deadline). */
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    lg *g = arg;
+    if (g->phase == PH_DONE)
+        return;
+    for (unsigned i = 0; i < g->cfg.conns; i++)
+        if (g->conns[i].connected)
+            return;
+    if ((double)(now_ns() - g->last_progress_ns) / 1e9 > g->cfg.timeout_s) {
+        g->unreachable = true;
+        fprintf(stderr, "fahras-loadgen: %s unreachable for %.1f s; stopping\n", g->addr_text,
+                g->cfg.timeout_s);
+        finish(g);
+    }
 }
 
 static void on_signal(evutil_socket_t fd, short what, void *arg)
@@ -617,7 +642,7 @@ static void report_json(const lg *g, FILE *f, double secs)
             "\"p999_ms\":%.4f,\"max_ms\":%.4f,\"min_ms\":%.4f,\"mean_ms\":%.4f,"
             "\"errors\":%llu,\"error_replies\":%llu,\"connect_failures\":%llu,"
             "\"disconnects\":%llu,\"timeouts\":%llu,\"lost\":%llu,\"unexpected\":%llu,"
-            "\"overlong\":%llu,\"interrupted\":%s,\"deadline_hit\":%s",
+            "\"overlong\":%llu,\"interrupted\":%s,\"deadline_hit\":%s,\"unreachable\":%s",
             g->nq, g->cfg.conns, g->cfg.depth, g->cfg.warmup_s, g->cfg.duration_s,
             (unsigned long long)g->cfg.count, g->cfg.timeout_s, secs,
             (unsigned long long)c->replies, (unsigned long long)c->ok,
@@ -631,7 +656,8 @@ static void report_json(const lg *g, FILE *f, double secs)
             (unsigned long long)c->connect_failures, (unsigned long long)c->disconnects,
             (unsigned long long)c->timeouts, (unsigned long long)c->lost,
             (unsigned long long)c->unexpected, (unsigned long long)c->overlong,
-            g->interrupted ? "true" : "false", g->deadline_hit ? "true" : "false");
+            g->interrupted ? "true" : "false", g->deadline_hit ? "true" : "false",
+            g->unreachable ? "true" : "false");
     if (g->cfg.watch_pid > 0)
         fprintf(f,
                 ",\"rss\":{\"pid\":%ld,\"samples\":%llu,\"start_kb\":%ld,\"min_kb\":%ld,"
@@ -647,8 +673,9 @@ static void report_text(const lg *g, FILE *f, double secs)
     const lg_counts *c = &g->c;
     fprintf(f, "target      %s, %u conns x depth %u, %zu queries from %s\n", g->addr_text,
             g->cfg.conns, g->cfg.depth, g->nq, g->cfg.queries_path);
-    fprintf(f, "window      %.3f s after %.1f s warmup%s%s\n", secs, g->cfg.warmup_s,
-            g->interrupted ? " (interrupted)" : "", g->deadline_hit ? " (deadline hit)" : "");
+    fprintf(f, "window      %.3f s after %.1f s warmup%s%s%s\n", secs, g->cfg.warmup_s,
+            g->interrupted ? " (interrupted)" : "", g->deadline_hit ? " (deadline hit)" : "",
+            g->unreachable ? " (target unreachable)" : "");
     fprintf(f, "replies     %llu (%llu ok), %.1f req/s, %.2f MB/s in\n",
             (unsigned long long)c->replies, (unsigned long long)c->ok,
             secs > 0 ? (double)c->replies / secs : 0.0,
@@ -689,7 +716,8 @@ static void usage(FILE *f)
             "  -w, --warmup S         unmeasured warmup before it (default 1)\n"
             "  -n, --count N          measure N replies instead of a duration\n"
             "  -t, --timeout S        a connection with no reply for S seconds is dropped and\n"
-            "                         counted as a timeout (default 10)\n"
+            "                         counted as a timeout; the run stops when no connection\n"
+            "                         could be made for S seconds (default 10)\n"
             "      --max-time S       hard deadline of the whole run (default: warmup + duration\n"
             "                         + timeout + 5, or 600 with --count)\n"
             "      --max-reply BYTES  longest reply line accepted (default 16 MiB)\n"
@@ -815,7 +843,9 @@ int main(int argc, char **argv)
     g.ev_deadline = evtimer_new(g.base, on_deadline, &g);
     g.ev_sigint = evsignal_new(g.base, SIGINT, on_signal, &g);
     g.ev_sigterm = evsignal_new(g.base, SIGTERM, on_signal, &g);
-    if (!g.ev_warmup || !g.ev_end || !g.ev_deadline || !g.ev_sigint || !g.ev_sigterm)
+    g.ev_tick = event_new(g.base, -1, EV_PERSIST, on_tick, &g);
+    if (!g.ev_warmup || !g.ev_end || !g.ev_deadline || !g.ev_sigint || !g.ev_sigterm ||
+        !g.ev_tick)
         goto out;
     evsignal_add(g.ev_sigint, NULL);
     evsignal_add(g.ev_sigterm, NULL);
@@ -837,6 +867,10 @@ int main(int argc, char **argv)
     }
 
     g.t0_ns = now_ns();
+    g.last_progress_ns = g.t0_ns;
+    tv.tv_sec = 0;
+    tv.tv_usec = 250000;
+    event_add(g.ev_tick, &tv);
     if (cfg->watch_pid > 0)
         sample_rss(&g);
     g.phase = PH_WARMUP;
@@ -887,7 +921,7 @@ out:
         free(g.conns);
     }
     struct event *evs[] = {g.ev_warmup, g.ev_end, g.ev_deadline, g.ev_rss, g.ev_sigint,
-                           g.ev_sigterm};
+                           g.ev_sigterm, g.ev_tick};
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
         if (evs[i])
             event_free(evs[i]);
