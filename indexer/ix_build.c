@@ -528,14 +528,8 @@ static int analyze_record(worker *w, uint32_t ord, const fh_record *r, brec *br)
         if ((rc = fh_analyze(w->an, r->text[f], r->text_len[f], &toks, &nt)) != 0)
             return rc;
         uint32_t added = 0;
-        for (size_t i = 0; i < nt; i++) {
-            if (!toks[i].stem_len)
-                continue;
-            rc = fh_ttab_add(w->tab, f, toks[i].stem, toks[i].stem_len, toks[i].position);
-            if (rc)
-                return rc;
-            added++;
-        }
+        if ((rc = fh_ttab_add_tokens(w->tab, f, toks, nt, &added)) != 0)
+            return rc;
         br->flen[f] = added;
         any |= added > 0;
     }
@@ -980,21 +974,218 @@ static int commit_loop(committer *c)
     }
 }
 
-/* ---------------------------------------------------------- writer sink */
 
-static int sink_begin(void *ctx, const char *t, size_t n)
+/* ------------------------------------------------------------ merge pipe */
+
+/* The merge (decoding runs and tables, remapping ordinals) runs on its own
+ * thread and hands the posting stream to the calling thread, which owns the
+ * writer, in chunks of 32-bit words:
+ *   BEGIN len term-bytes (padded to words) | ADD docid tfs[nf] npos pos[npos] | END
+ * so decoding and the writer's encoding use both cores. */
+#define PIPE_CHUNK_WORDS (1u << 20)
+#define PIPE_DEPTH 4
+enum { EV_BEGIN = 1, EV_ADD = 2, EV_END = 3 };
+
+typedef struct chunk {
+    uint32_t *w;
+    size_t n, cap;
+} chunk;
+
+typedef struct mpipe {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    chunk q[PIPE_DEPTH];
+    size_t head, count;
+    bool done;      /* producer finished (rc in prod_rc) */
+    int prod_rc;
+    bool stop;      /* consumer failed: producer must stop */
+    chunk cur;      /* being filled by the producer */
+    unsigned nf;
+    /* producer arguments */
+    fh_msrc **srcs;
+    size_t nsrcs;
+    const uint32_t *remap;
+    size_t nremap;
+    fh_merge_stats ms;
+} mpipe;
+
+static int pipe_flush(mpipe *m)
 {
-    return fh_index_writer_term_begin(ctx, t, n);
+    pthread_mutex_lock(&m->mu);
+    while (m->count == PIPE_DEPTH && !m->stop)
+        pthread_cond_wait(&m->cv, &m->mu);
+    if (m->stop) {
+        pthread_mutex_unlock(&m->mu);
+        return FH_EINTERNAL;
+    }
+    m->q[(m->head + m->count) % PIPE_DEPTH] = m->cur;
+    m->count++;
+    pthread_cond_broadcast(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+    memset(&m->cur, 0, sizeof m->cur);
+    return 0;
 }
-static int sink_add(void *ctx, uint32_t d, const uint32_t *tfs, const uint32_t *pos, size_t n)
+
+static int pipe_put(mpipe *m, const uint32_t *w, size_t n, const uint32_t *w2, size_t n2)
 {
-    return fh_index_writer_term_add(ctx, d, tfs, pos, n);
+    chunk *c = &m->cur;
+    if (c->n + n + n2 > c->cap) {
+        size_t nc = c->cap ? c->cap : PIPE_CHUNK_WORDS;
+        while (nc < c->n + n + n2)
+            nc *= 2;
+        uint32_t *p = realloc(c->w, nc * sizeof *p);
+        if (!p)
+            return FH_ENOMEM;
+        c->w = p;
+        c->cap = nc;
+    }
+    memcpy(c->w + c->n, w, n * sizeof *w);
+    c->n += n;
+    if (n2) {
+        memcpy(c->w + c->n, w2, n2 * sizeof *w2);
+        c->n += n2;
+    }
+    return 0;
 }
-static int sink_end(void *ctx)
+
+static int pipe_begin(void *ctx, const char *t, size_t len)
 {
-    if (fh_build_interrupted)
-        return FH_ETIMEOUT;
-    return fh_index_writer_term_end(ctx);
+    mpipe *m = ctx;
+    uint32_t hdr[2 + 128];
+    size_t words = (len + 3) / 4;
+    if (len > 512)
+        return FH_EINVAL;
+    hdr[0] = EV_BEGIN;
+    hdr[1] = (uint32_t)len;
+    hdr[2 + words - 1] = 0;
+    memcpy(hdr + 2, t, len);
+    return pipe_put(m, hdr, 2 + words, NULL, 0);
+}
+
+static int pipe_add(void *ctx, uint32_t d, const uint32_t *tfs, const uint32_t *pos, size_t n)
+{
+    mpipe *m = ctx;
+    uint32_t hdr[2 + FH_MAX_FIELDS + 1];
+    hdr[0] = EV_ADD;
+    hdr[1] = d;
+    memcpy(hdr + 2, tfs, m->nf * sizeof *tfs);
+    hdr[2 + m->nf] = (uint32_t)n;
+    return pipe_put(m, hdr, 3 + m->nf, pos, n);
+}
+
+static int pipe_end(void *ctx)
+{
+    mpipe *m = ctx;
+    uint32_t ev = EV_END;
+    int rc = pipe_put(m, &ev, 1, NULL, 0);
+    if (!rc && m->cur.n >= PIPE_CHUNK_WORDS)
+        rc = pipe_flush(m);
+    if (!rc && fh_build_interrupted)
+        rc = FH_ETIMEOUT;
+    return rc;
+}
+
+static void *merge_main(void *arg)
+{
+    mpipe *m = arg;
+    fh_post_sink sink = {m, pipe_begin, pipe_add, pipe_end};
+    int rc = fh_merge(m->srcs, m->nsrcs, m->nf, m->remap, m->nremap, &sink, &m->ms, NULL, NULL);
+    if (!rc && m->cur.n)
+        rc = pipe_flush(m);
+    free(m->cur.w);
+    memset(&m->cur, 0, sizeof m->cur);
+    pthread_mutex_lock(&m->mu);
+    m->done = true;
+    m->prod_rc = rc;
+    pthread_cond_broadcast(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+    return NULL;
+}
+
+/* Replay one chunk into the writer. */
+static int replay(fh_index_writer *w, const chunk *c, unsigned nf)
+{
+    const uint32_t *p = c->w, *end = c->w + c->n;
+    int rc = 0;
+    while (p < end && !rc) {
+        switch (p[0]) {
+        case EV_BEGIN:
+            rc = fh_index_writer_term_begin(w, (const char *)(p + 2), p[1]);
+            p += 2 + (p[1] + 3) / 4;
+            break;
+        case EV_ADD: {
+            uint32_t n = p[2 + nf];
+            rc = fh_index_writer_term_add(w, p[1], p + 2, p + 3 + nf, n);
+            p += 3 + nf + n;
+            break;
+        }
+        case EV_END:
+            rc = fh_index_writer_term_end(w);
+            p++;
+            break;
+        default:
+            return FH_EINTERNAL;
+        }
+    }
+    return rc;
+}
+
+/* Merge srcs into the writer with the merge on a second thread. */
+static int merge_into_writer(fh_msrc **srcs, size_t n, unsigned nf, const uint32_t *remap,
+                             size_t nremap, fh_index_writer *w, fh_merge_stats *ms)
+{
+    mpipe M;
+    memset(&M, 0, sizeof M);
+    mpipe *m = &M;
+    m->srcs = srcs;
+    m->nsrcs = n;
+    m->nf = nf;
+    m->remap = remap;
+    m->nremap = nremap;
+    pthread_mutex_init(&m->mu, NULL);
+    pthread_cond_init(&m->cv, NULL);
+    pthread_t th;
+    int rc = 0;
+    if (pthread_create(&th, NULL, merge_main, m) != 0) {
+        pthread_mutex_destroy(&m->mu);
+        pthread_cond_destroy(&m->cv);
+        return FH_ENOMEM;
+    }
+    for (;;) {
+        pthread_mutex_lock(&m->mu);
+        while (m->count == 0 && !m->done)
+            pthread_cond_wait(&m->cv, &m->mu);
+        if (m->count == 0) {
+            pthread_mutex_unlock(&m->mu);
+            break;
+        }
+        chunk c = m->q[m->head];
+        m->head = (m->head + 1) % PIPE_DEPTH;
+        m->count--;
+        pthread_cond_broadcast(&m->cv);
+        pthread_mutex_unlock(&m->mu);
+        rc = replay(w, &c, nf);
+        free(c.w);
+        if (rc) {
+            pthread_mutex_lock(&m->mu);
+            m->stop = true;
+            pthread_cond_broadcast(&m->cv);
+            pthread_mutex_unlock(&m->mu);
+            break;
+        }
+    }
+    pthread_join(th, NULL);
+    while (m->count) { /* left after a consumer error */
+        free(m->q[m->head].w);
+        m->head = (m->head + 1) % PIPE_DEPTH;
+        m->count--;
+    }
+    if (!rc)
+        rc = m->prod_rc;
+    *ms = m->ms;
+    pthread_mutex_destroy(&m->mu);
+    pthread_cond_destroy(&m->cv);
+    return rc;
 }
 
 /* ---------------------------------------------------------- spill dirs */
@@ -1224,9 +1415,8 @@ out:
         if (rc)
             fprintf(o->log, "fahras-indexer: cannot read spill runs: %s\n", fh_strerror(rc));
         if (!rc) {
-            fh_post_sink sink = {w, sink_begin, sink_add, sink_end};
-            fh_merge_stats ms;
-            rc = fh_merge(srcs, nsrcs, o->fields.n, C.remap, C.nremap, &sink, &ms, NULL, NULL);
+            fh_merge_stats ms = {0, 0, 0};
+            rc = merge_into_writer(srcs, nsrcs, o->fields.n, C.remap, C.nremap, w, &ms);
             st->terms = ms.n_terms;
             st->postings = ms.n_postings;
             st->positions = ms.n_positions;

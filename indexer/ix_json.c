@@ -170,8 +170,9 @@ static int string(scan *s, bool want, size_t *off, size_t *len, bool *in_esc)
     return 0;
 }
 
-/* A number; sets *is_int. Declines numbers longer than 18 characters so that
- * jansson's range errors stay jansson's to report. */
+/* A number; sets *is_int. Declines numbers longer than 18 characters and
+ * exponents of 3 digits, so that jansson's range errors stay jansson's to
+ * report. */
 static int number(scan *s, bool *is_int)
 {
     const unsigned char *p = s->p, *b = p;
@@ -201,10 +202,13 @@ static int number(scan *s, bool *is_int)
         p++;
         if (p < s->end && (*p == '+' || *p == '-'))
             p++;
+        const unsigned char *e = p;
         if (p >= s->end || *p < '0' || *p > '9')
             return -1;
         while (p < s->end && *p >= '0' && *p <= '9')
             p++;
+        if (p - e > 2)
+            return -1; /* |exponent| >= 100: jansson may call it an overflow */
     }
     if (p - b > 18)
         return -1;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#define XXH_INLINE_ALL /* short keys: let the compiler inline XXH3 */
 #include <xxhash.h>
 
 #define PAGE_SIZE (1u << 20)
@@ -20,16 +21,20 @@ static const uint32_t slice_size[NLEVELS] = {32, 64, 128, 256, 512, 1024, 2048, 
 
 typedef struct tterm {
     uint64_t hash;
-    const char *term;
-    uint8_t *head, *wp, *wend; /* slice chain; wend = where the next pointer goes */
-    uint32_t nbytes;           /* posting bytes */
-    uint32_t last_ord;         /* ord + 1 of the last posting written, 0 if none */
-    uint32_t cur_ord;          /* ord + 1 of the document being accumulated */
-    uint32_t cur_cnt;          /* its tokens of this term, then the scatter fill */
-    uint32_t cur_off;          /* start of its tokens in the scatter array */
+    uint8_t *head;     /* first slice; the term bytes sit just before it */
+    uint8_t *wp;       /* write position in the last slice */
+    uint32_t nbytes;   /* posting bytes */
+    uint32_t last_ord; /* ord + 1 of the last posting written, 0 if none */
+    uint32_t cur_ord;  /* ord + 1 of the document being accumulated */
+    uint32_t cur_cnt;  /* its tokens of this term, then the scatter fill */
+    uint32_t cur_off;  /* start of its tokens in the scatter array */
     uint16_t len;
-    uint8_t level;
-} tterm;
+    uint16_t room;     /* bytes left in the last slice (before its link) */
+    char pre[16];      /* first 16 term bytes, zero padded: most terms compare here */
+} tterm;               /* 64 bytes, one cache line */
+
+_Static_assert(sizeof(tterm) == 64, "a term entry is one cache line");
+#define TERM(e) ((const char *)(e)->head - (e)->len)
 
 typedef struct sort_ent {
     uint64_t key; /* first 8 term bytes, big-endian, zero padded */
@@ -179,10 +184,9 @@ static int rehash(fh_ttab *t)
     return 0;
 }
 
-/* Index of `term`, inserted if new; UINT32_MAX on allocation failure. */
-static uint32_t lookup(fh_ttab *t, const char *term, size_t len)
+/* Index of `term` (hash h), inserted if new; UINT32_MAX on allocation failure. */
+static uint32_t lookup(fh_ttab *t, const char *term, size_t len, uint64_t h)
 {
-    uint64_t h = XXH3_64bits(term, len);
     uint64_t tag = h & 0xFFFFFFFF00000000ull;
     size_t mask = t->nslots - 1;
     size_t j = (size_t)h & mask;
@@ -193,7 +197,8 @@ static uint32_t lookup(fh_ttab *t, const char *term, size_t len)
         if ((s & 0xFFFFFFFF00000000ull) == tag) {
             uint32_t i = (uint32_t)s - 1u;
             const tterm *e = &t->ents[i];
-            if (e->hash == h && e->len == len && memcmp(e->term, term, len) == 0)
+            if (e->hash == h && e->len == len && memcmp(e->pre, term, len < 16 ? len : 16) == 0 &&
+                (len <= 16 || memcmp(TERM(e) + 16, term + 16, len - 16) == 0))
                 return i;
         }
         j = (j + 1) & mask;
@@ -207,7 +212,8 @@ static uint32_t lookup(fh_ttab *t, const char *term, size_t len)
         t->ents = ne;
         t->ents_cap = nc;
     }
-    char *copy = arena_alloc(t, len);
+    /* the term bytes, then the first posting slice, in one allocation */
+    uint8_t *copy = arena_alloc(t, len + slice_size[0]);
     if (!copy)
         return UINT32_MAX;
     memcpy(copy, term, len);
@@ -215,13 +221,17 @@ static uint32_t lookup(fh_ttab *t, const char *term, size_t len)
     tterm *e = &t->ents[i];
     memset(e, 0, sizeof *e);
     e->hash = h;
-    e->term = copy;
     e->len = (uint16_t)len;
+    e->head = e->wp = copy + len;
+    e->room = (uint16_t)(slice_size[0] - LINK);
+    memcpy(e->pre, term, len < 16 ? len : 16);
     t->slots[j] = tag | (uint64_t)(i + 1u);
     if ((size_t)t->nents * 2 > t->nslots && rehash(t) != 0)
         return UINT32_MAX;
     return i;
 }
+
+static int add_found(fh_ttab *t, uint32_t i, unsigned field, uint32_t pos);
 
 int fh_ttab_add(fh_ttab *t, unsigned field, const char *term, size_t len, uint32_t pos)
 {
@@ -229,14 +239,20 @@ int fh_ttab_add(fh_ttab *t, unsigned field, const char *term, size_t len, uint32
         return FH_EINVAL;
     if (pos > FH_POS_MAX)
         return FH_ELIMIT;
+    uint32_t i = lookup(t, term, len, XXH3_64bits(term, len));
+    if (i == UINT32_MAX)
+        return FH_ENOMEM;
+    return add_found(t, i, field, pos);
+}
+
+/* Record one token of the current document whose term is entry i. */
+static int add_found(fh_ttab *t, uint32_t i, unsigned field, uint32_t pos)
+{
     if (t->ntok == t->tok_cap) {
         size_t c = t->tok_cap;
         if (grow_u32(&t->tok_e, &c, t->ntok + 1) || grow_u32(&t->tok_fp, &t->tok_cap, t->ntok + 1))
             return FH_ENOMEM;
     }
-    uint32_t i = lookup(t, term, len);
-    if (i == UINT32_MAX)
-        return FH_ENOMEM;
     tterm *e = &t->ents[i];
     if (e->cur_ord != t->cur) {
         if (t->ntouched == t->touched_cap &&
@@ -253,30 +269,85 @@ int fh_ttab_add(fh_ttab *t, unsigned field, const char *term, size_t len, uint32
     return 0;
 }
 
+#define AHEAD 8 /* tokens hashed and prefetched ahead of the lookup */
+
+int fh_ttab_add_tokens(fh_ttab *t, unsigned field, const fh_token *toks, size_t n,
+                       uint32_t *added)
+{
+    uint64_t hs[AHEAD + 1];
+    uint32_t cnt = 0;
+    if (field >= t->n_fields)
+        return FH_EINVAL;
+    /* software pipeline: hash token i + AHEAD and prefetch its slot while
+     * token i is looked up, so the table's cache misses overlap */
+    for (size_t i = 0; i < n + AHEAD; i++) {
+        if (i < n) {
+            const fh_token *k = &toks[i];
+            uint64_t h = XXH3_64bits(k->stem, k->stem_len);
+            hs[i % (AHEAD + 1)] = h;
+            __builtin_prefetch(&t->slots[(size_t)h & (t->nslots - 1)]);
+        }
+        if (i < AHEAD)
+            continue;
+        const fh_token *k = &toks[i - AHEAD];
+        uint64_t h = hs[(i - AHEAD) % (AHEAD + 1)];
+        if (k->stem_len == 0)
+            continue;
+        if (k->position > FH_POS_MAX)
+            return FH_ELIMIT;
+        uint32_t e = lookup(t, k->stem, k->stem_len, h);
+        if (e == UINT32_MAX)
+            return FH_ENOMEM;
+        int rc = add_found(t, e, field, k->position);
+        if (rc)
+            return rc;
+        cnt++;
+    }
+    *added = cnt;
+    return 0;
+}
+
+/* Level of the next slice of a list that has filled `written` bytes. */
+static unsigned next_level(uint32_t written)
+{
+    unsigned lvl = 0;
+    uint64_t sum = 0;
+    for (;;) {
+        sum += slice_size[lvl] - LINK;
+        if (sum >= written)
+            return lvl + 1u < NLEVELS ? lvl + 1u : NLEVELS - 1u;
+        if (lvl + 1u < NLEVELS)
+            lvl++;
+    }
+}
+
 static int append(fh_ttab *t, tterm *e, const uint8_t *b, size_t n)
 {
     if (n > UINT32_MAX - e->nbytes)
         return FH_ELIMIT;
-    e->nbytes += (uint32_t)n;
+    if (n <= e->room) { /* the common case: room in the last slice */
+        memcpy(e->wp, b, n);
+        e->wp += n;
+        e->room = (uint16_t)(e->room - n);
+        e->nbytes += (uint32_t)n;
+        return 0;
+    }
     while (n) {
-        size_t room = (size_t)(e->wend - e->wp);
-        if (!room) {
-            unsigned lvl = e->head ? (e->level + 1u < NLEVELS ? e->level + 1u : e->level) : 0u;
+        if (!e->room) {
+            unsigned lvl = next_level(e->nbytes);
             uint8_t *s = arena_alloc(t, slice_size[lvl]);
             if (!s)
                 return FH_ENOMEM;
-            if (e->head)
-                memcpy(e->wend, &s, sizeof s);
-            else
-                e->head = s;
+            memcpy(e->wp, &s, sizeof s); /* link from the full slice */
             e->wp = s;
-            e->wend = s + slice_size[lvl] - LINK;
-            e->level = (uint8_t)lvl;
+            e->room = (uint16_t)(slice_size[lvl] - LINK);
             continue;
         }
-        size_t k = room < n ? room : n;
+        size_t k = e->room < n ? e->room : n;
         memcpy(e->wp, b, k);
         e->wp += k;
+        e->room = (uint16_t)(e->room - k);
+        e->nbytes += (uint32_t)k;
         b += k;
         n -= k;
     }
@@ -301,6 +372,7 @@ int fh_ttab_doc_end(fh_ttab *t)
         e->cur_off = off;
         off += e->cur_cnt;
         e->cur_cnt = 0;
+        __builtin_prefetch(e->wp, 1);
     }
     for (size_t k = 0; k < t->ntok; k++) {
         tterm *e = &t->ents[t->tok_e[k]];
@@ -358,7 +430,7 @@ static int cmp_sort(const void *a, const void *b, const tterm *ents)
         return x->key < y->key ? -1 : 1;
     const tterm *ex = &ents[x->idx], *ey = &ents[y->idx];
     size_t m = ex->len < ey->len ? ex->len : ey->len;
-    int c = memcmp(ex->term, ey->term, m);
+    int c = memcmp(TERM(ex), TERM(ey), m);
     if (c)
         return c;
     return (ex->len > ey->len) - (ex->len < ey->len);
@@ -385,7 +457,7 @@ int fh_ttab_sort(fh_ttab *t)
         const tterm *e = &t->ents[i];
         uint64_t k = 0;
         for (unsigned b = 0; b < 8; b++)
-            k = k << 8 | (b < e->len ? (uint8_t)e->term[b] : 0u);
+            k = k << 8 | (uint8_t)e->pre[b];
         t->sorted[i].key = k;
         t->sorted[i].idx = i;
     }
@@ -425,7 +497,7 @@ int fh_ttab_sorted_term(fh_ttab *t, size_t i, const char **term, size_t *len,
     if (!t->sorted || i >= t->nents)
         return FH_EINVAL;
     const tterm *e = &t->ents[t->sorted[i].idx];
-    *term = e->term;
+    *term = TERM(e);
     *len = e->len;
     *nbytes = e->nbytes;
     if (e->nbytes <= slice_size[0] - LINK) {
@@ -492,7 +564,7 @@ int fh_ttab_spill(fh_ttab *t, const char *path)
         uint8_t hdr[2 * FH_VARINT_MAX];
         uint8_t *p = fh_varint_put(hdr, e->len);
         if (fwrite(hdr, 1, (size_t)(p - hdr), f) != (size_t)(p - hdr) ||
-            fwrite(e->term, 1, e->len, f) != e->len) {
+            fwrite(TERM(e), 1, e->len, f) != e->len) {
             rc = FH_EIO;
             break;
         }

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fahras/analyze.h"
+
 #define FH_RUN_MAGIC "FHRUN01\n"
 #define FH_POS_BITS 28u                       /* position bits in a packed token */
 #define FH_POS_MAX ((1u << FH_POS_BITS) - 1u) /* largest position a field may hold */
@@ -35,6 +37,10 @@ void fh_ttab_free(fh_ttab *t);
 int fh_ttab_doc_begin(fh_ttab *t, uint32_t ord);
 int fh_ttab_add(fh_ttab *t, unsigned field, const char *term, size_t len, uint32_t pos);
 int fh_ttab_doc_end(fh_ttab *t);
+/* Add a field's tokens at once (the hot path: table misses are prefetched).
+ * Tokens with an empty stem are skipped; *added counts the others. */
+int fh_ttab_add_tokens(fh_ttab *t, unsigned field, const fh_token *toks, size_t n,
+                       uint32_t *added);
 
 /* Bytes in use (arena, entries, slots, scratch); memory kept for reuse
  * after a spill is not counted. */

@@ -1,0 +1,462 @@
+/* test_ix_units.c — the indexer's modules on their own: UTF-8 repair, the
+ * fast JSON path against jansson (crafted and mutated lines), term tables +
+ * spill runs + merge against a naive inverted index, and gzip/xz sources. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <lzma.h>
+#include <zlib.h>
+
+#include "fahras/err.h"
+#include "ix_input.h"
+#include "ix_json.h"
+#include "ix_merge.h"
+#include "ix_record.h"
+#include "ix_table.h"
+#include "ix_utf8.h"
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static uint32_t rnd(uint32_t n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng % n);
+}
+
+/* ------------------------------------------------------------- UTF-8 */
+
+static void test_utf8(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        size_t n;
+        int bad; /* replacements expected */
+    } cases[] = {
+        {"plain ascii", 11, 0},
+        {"\xd9\x83\xd8\xaa\xd8\xa7\xd8\xa8", 8, 0},
+        {"\xf0\x9f\x98\x80", 4, 0},
+        {"caf\xe9", 4, 1},
+        {"\xc0\xaf", 2, 2},             /* overlong */
+        {"\xed\xa0\x80", 3, 3},         /* surrogate */
+        {"\xf4\x90\x80\x80", 4, 4},     /* past U+10FFFF */
+        {"\xd9", 1, 1},                 /* truncated */
+        {"a\xff" "b\xfe", 4, 2},
+        {"\xe2\x82", 2, 2},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fh_buf b;
+        fh_buf_init(&b, 1024);
+        assert_int_equal(fh_utf8_valid(cases[i].s, cases[i].n), cases[i].bad == 0);
+        assert_int_equal(fh_utf8_repair(cases[i].s, cases[i].n, &b), cases[i].bad);
+        assert_true(fh_utf8_valid(b.data ? b.data : "", b.len));
+        fh_buf_free(&b);
+    }
+}
+
+/* ------------------------------------------------------------- JSON */
+
+static const fh_fieldset fs2 = {2, {"title", "text"}};
+
+/* Whatever the fast path accepts, jansson accepts with the same values. */
+static void same_as_jansson(const char *line, size_t len)
+{
+    fh_buf esc;
+    fh_buf_init(&esc, 1 << 20);
+    fh_json_fields jf;
+    if (!fh_utf8_valid(line, len))
+        return;
+    int ok = fh_json_fast(line, len, &fs2, &esc, &jf);
+    json_error_t je;
+    json_t *j = json_loadb(line, len, JSON_ALLOW_NUL, &je);
+    if (ok && !j)
+        fprintf(stderr, "fast path accepted what jansson refuses (%s): [%.*s]\n", je.text,
+                (int)len, line);
+    if (ok) {
+        assert_non_null(j);
+        assert_true(json_is_object(j));
+        json_t *id = json_object_get(j, "id");
+        if (json_is_string(id)) {
+            assert_int_equal(json_string_length(id), jf.id_len);
+            assert_memory_equal(json_string_value(id), jf.id, jf.id_len);
+        } else {
+            assert_true(json_is_integer(id));
+            char tmp[32];
+            snprintf(tmp, sizeof tmp, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
+            assert_int_equal(strlen(tmp), jf.id_len);
+            assert_memory_equal(tmp, jf.id, jf.id_len);
+        }
+        for (unsigned f = 0; f < 2; f++) {
+            json_t *v = json_object_get(j, fs2.names[f]);
+            if (json_is_string(v)) {
+                assert_non_null(jf.text[f]);
+                assert_int_equal(json_string_length(v), jf.text_len[f]);
+                assert_memory_equal(json_string_value(v), jf.text[f], jf.text_len[f]);
+            } else {
+                assert_null(jf.text[f]);
+            }
+        }
+    }
+    json_decref(j);
+    fh_buf_free(&esc);
+}
+
+static void test_json_fast(void **state)
+{
+    (void)state;
+    static const char *good[] = {
+        "{\"id\":\"a\",\"title\":\"t\",\"text\":\"x\"}",
+        "  {\"id\" : 42 , \"text\" : \"\\u0627\\u0644\\ud83d\\ude00 \\\"q\\\" \\n\"}  ",
+        "{\"id\":-7,\"title\":null,\"text\":[1,2,{\"a\":[true,false,null]}]}",
+        "{\"x\":{\"id\":\"inner\"},\"id\":\"outer\",\"n\":1.5e10,\"m\":-0.25}",
+        "{\"id\":\"\\/slash\\\\\",\"title\":\"\\b\\f\\r\\t\"}",
+        "{\"id\":\"\xd9\x83\xd8\xaa\xd8\xa7\xd8\xa8\",\"text\":\"\xd9\x85\xd9\x83\xd8\xaa\xd8\xa8\xd8\xa9\"}",
+        "{\"id\":\"nul\\u0000inside\"}",
+        "{\"id\":0}",
+    };
+    static const char *declined[] = {
+        "{\"id\":\"a\"", "{\"id\":\"a\",}", "[1]", "{\"id\":1.5}", "{\"title\":\"no id\"}",
+        "{\"id\":\"a\",\"id\":\"b\"}", "{\"id\":\"\\ud800\"}", "{\"id\":\"a\"} x",
+        "{\"id\":\"tab\there\"}", "{\"id\":01}", "{\"id\":12345678901234567890}",
+        "{\"i\\u0064\":\"escaped key\"}", "{\"id\":\"a\",\"v\":tru}", "{\"id\":\"a\" \"t\":1}",
+        "", "{}",
+    };
+    fh_buf esc;
+    fh_buf_init(&esc, 1 << 20);
+    fh_json_fields jf;
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        assert_int_equal(fh_json_fast(good[i], strlen(good[i]), &fs2, &esc, &jf), 1);
+        same_as_jansson(good[i], strlen(good[i]));
+    }
+    for (size_t i = 0; i < sizeof declined / sizeof declined[0]; i++)
+        assert_int_equal(fh_json_fast(declined[i], strlen(declined[i]), &fs2, &esc, &jf), 0);
+    assert_int_equal(fh_json_fast(good[1], strlen(good[1]), &fs2, &esc, &jf), 1);
+    assert_string_equal(jf.id, "42");
+    assert_int_equal(jf.text_len[1], strlen("\xd8\xa7\xd9\x84\xf0\x9f\x98\x80 \"q\" \n"));
+    fh_buf_free(&esc);
+    /* mutations: random byte edits of the good lines */
+    static const char alphabet[] = "{}[]\":,\\ u0123456789abcdefnrtl.-+eE\x01";
+    char buf[256];
+    for (int it = 0; it < 20000; it++) {
+        const char *g = good[rnd(sizeof good / sizeof good[0])];
+        size_t n = strlen(g);
+        memcpy(buf, g, n);
+        int edits = 1 + (int)rnd(3);
+        for (int e = 0; e < edits; e++) {
+            uint32_t k = rnd(3), at = rnd((uint32_t)n);
+            char c = alphabet[rnd(sizeof alphabet - 1)];
+            if (k == 0) {
+                buf[at] = c;
+            } else if (k == 1 && n > 1) {
+                memmove(buf + at, buf + at + 1, n - at - 1);
+                n--;
+            } else if (n < sizeof buf - 1) {
+                memmove(buf + at + 1, buf + at, n - at);
+                buf[at] = c;
+                n++;
+            }
+        }
+        same_as_jansson(buf, n);
+    }
+}
+
+/* ------------------------------------------------------ table + merge */
+
+#define NDOC 400
+#define VOCAB 300
+
+typedef struct rec {
+    char term[16];
+    uint32_t ord, docid;
+    uint32_t tfs[3];
+    uint32_t pos[64];
+    uint32_t npos;
+} rec;
+
+typedef struct collect {
+    rec *v;
+    size_t n, cap;
+    char cur[16];
+    int begun;
+} collect;
+
+static int c_begin(void *ctx, const char *t, size_t n)
+{
+    collect *c = ctx;
+    assert_true(n < sizeof c->cur);
+    assert_false(c->begun);
+    memcpy(c->cur, t, n);
+    c->cur[n] = '\0';
+    c->begun = 1;
+    return 0;
+}
+static int c_add(void *ctx, uint32_t d, const uint32_t *tfs, const uint32_t *pos, size_t n)
+{
+    collect *c = ctx;
+    assert_true(c->begun);
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 1024;
+        c->v = realloc(c->v, c->cap * sizeof *c->v);
+        assert_non_null(c->v);
+    }
+    rec *r = &c->v[c->n++];
+    memset(r, 0, sizeof *r);
+    strcpy(r->term, c->cur);
+    r->docid = d;
+    memcpy(r->tfs, tfs, 3 * sizeof *tfs);
+    assert_true(n <= 64);
+    memcpy(r->pos, pos, n * sizeof *pos);
+    r->npos = (uint32_t)n;
+    return 0;
+}
+static int c_end(void *ctx)
+{
+    collect *c = ctx;
+    assert_true(c->begun);
+    c->begun = 0;
+    return 0;
+}
+
+static int cmp_rec(const void *a, const void *b)
+{
+    const rec *x = a, *y = b;
+    size_t lx = strlen(x->term), ly = strlen(y->term), m = lx < ly ? lx : ly;
+    int c = memcmp(x->term, y->term, m);
+    if (c)
+        return c;
+    if (lx != ly)
+        return lx < ly ? -1 : 1;
+    return (x->docid > y->docid) - (x->docid < y->docid);
+}
+
+/* Documents of 3 fields with random words; tables take alternate docs
+ * (like two analyzer threads); some tables spill; every 7th record is
+ * dropped by the remap (a duplicate id, say). */
+static void run_merge(int spill_every, int ntables)
+{
+    char dir[] = "/tmp/fh-ix-runs-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    fh_ttab *tab[4];
+    for (int i = 0; i < ntables; i++)
+        assert_int_equal(fh_ttab_new(3, &tab[i]), 0);
+    collect want = {0};
+    uint32_t remap[NDOC];
+    uint32_t next = 0;
+    char *runs[128];
+    int nruns = 0;
+    for (uint32_t d = 0; d < NDOC; d++)
+        remap[d] = d % 7 == 3 ? FH_REMAP_NONE : next++;
+    for (uint32_t d = 0; d < NDOC; d++) {
+        fh_ttab *t = tab[d % (uint32_t)ntables];
+        assert_int_equal(fh_ttab_doc_begin(t, d), 0);
+        /* expected: per term, per field positions */
+        struct {
+            char term[16];
+            uint32_t tfs[3];
+            uint32_t pos[64];
+            uint32_t npos;
+        } loc[64];
+        int nloc = 0;
+        for (unsigned f = 0; f < 3; f++) {
+            uint32_t nw = rnd(12);
+            for (uint32_t p = 0; p < nw; p++) {
+                char w[16];
+                /* skewed vocabulary, multi-byte and 1..12 byte terms */
+                uint32_t id = rnd(VOCAB) % (1 + rnd(VOCAB));
+                int k = snprintf(w, sizeof w, "%s%u", id % 3 ? "\xd9\x83" : "w", id);
+                assert_int_equal(fh_ttab_add(t, f, w, (size_t)k, p * 2), 0);
+                int j = 0;
+                while (j < nloc && strcmp(loc[j].term, w) != 0)
+                    j++;
+                if (j == nloc) {
+                    memset(&loc[j], 0, sizeof loc[j]);
+                    strcpy(loc[j].term, w);
+                    nloc++;
+                }
+                loc[j].tfs[f]++;
+                loc[j].pos[loc[j].npos++] = p * 2;
+            }
+        }
+        assert_int_equal(fh_ttab_doc_end(t), 0);
+        if (remap[d] != FH_REMAP_NONE)
+            for (int j = 0; j < nloc; j++) {
+                c_begin(&want, loc[j].term, strlen(loc[j].term));
+                c_add(&want, remap[d], loc[j].tfs, loc[j].pos, loc[j].npos);
+                c_end(&want);
+            }
+        if (spill_every && d % (uint32_t)spill_every == (uint32_t)spill_every - 1) {
+            char path[64];
+            snprintf(path, sizeof path, "%s/run-%d", dir, nruns);
+            assert_int_equal(fh_ttab_spill(t, path), 0);
+            runs[nruns++] = strdup(path);
+            assert_int_equal(fh_ttab_nterms(t), 0);
+        }
+    }
+    fh_msrc *srcs[140];
+    size_t ns = 0;
+    for (int i = 0; i < nruns; i++)
+        assert_int_equal(fh_msrc_run(runs[i], &srcs[ns++]), 0);
+    for (int i = 0; i < ntables; i++) {
+        assert_int_equal(fh_ttab_sort(tab[i]), 0);
+        assert_int_equal(fh_msrc_table(tab[i], &srcs[ns++]), 0);
+    }
+    collect got = {0};
+    fh_post_sink sink = {&got, c_begin, c_add, c_end};
+    fh_merge_stats st;
+    assert_int_equal(fh_merge(srcs, ns, 3, remap, NDOC, &sink, &st, NULL, NULL), 0);
+    qsort(want.v, want.n, sizeof *want.v, cmp_rec);
+    assert_int_equal(got.n, want.n);
+    assert_int_equal(st.n_postings, want.n);
+    for (size_t i = 0; i < got.n; i++) {
+        /* got is already in (term, docid) order: the merge's contract */
+        if (i)
+            assert_true(cmp_rec(&got.v[i - 1], &got.v[i]) < 0);
+        assert_string_equal(got.v[i].term, want.v[i].term);
+        assert_int_equal(got.v[i].docid, want.v[i].docid);
+        assert_memory_equal(got.v[i].tfs, want.v[i].tfs, sizeof got.v[i].tfs);
+        assert_int_equal(got.v[i].npos, want.v[i].npos);
+        assert_memory_equal(got.v[i].pos, want.v[i].pos, got.v[i].npos * sizeof(uint32_t));
+    }
+    for (size_t i = 0; i < ns; i++)
+        fh_msrc_free(srcs[i]);
+    for (int i = 0; i < ntables; i++)
+        fh_ttab_free(tab[i]);
+    for (int i = 0; i < nruns; i++) {
+        unlink(runs[i]);
+        free(runs[i]);
+    }
+    rmdir(dir);
+    free(want.v);
+    free(got.v);
+}
+
+static void test_merge_tables(void **state)
+{
+    (void)state;
+    run_merge(0, 1);
+    run_merge(0, 3);
+}
+
+static void test_merge_spills(void **state)
+{
+    (void)state;
+    run_merge(37, 2);
+    run_merge(5, 1);
+}
+
+static void test_run_corrupt(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/fh-ix-bad-run-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    /* magic, a term, then a posting list that claims more bytes than exist */
+    static const unsigned char bytes[] = "FHRUN01\n\x02" "ab\x7f\x01\x01";
+    assert_int_equal(write(fd, bytes, sizeof bytes - 1), (ssize_t)(sizeof bytes - 1));
+    close(fd);
+    fh_msrc *s;
+    assert_int_equal(fh_msrc_run(path, &s), 0);
+    collect got = {0};
+    fh_post_sink sink = {&got, c_begin, c_add, c_end};
+    uint32_t remap[4] = {0, 1, 2, 3};
+    assert_int_equal(fh_merge(&s, 1, 1, remap, 4, &sink, NULL, NULL, NULL), FH_ECORRUPT);
+    fh_msrc_free(s);
+    unlink(path);
+    free(got.v);
+}
+
+/* ------------------------------------------------------------ sources */
+
+static void read_all(const char *path, fh_buf *out)
+{
+    fh_src *s;
+    assert_int_equal(fh_src_open(path, &s), 0);
+    char buf[777]; /* odd size: exercise partial reads */
+    ssize_t n;
+    while ((n = fh_src_read(s, buf, sizeof buf)) > 0)
+        assert_int_equal(fh_buf_add(out, buf, (size_t)n), 0);
+    assert_int_equal(n, 0);
+    fh_src_close(s);
+}
+
+static void test_sources(void **state)
+{
+    (void)state;
+    size_t n = 300000;
+    char *data = malloc(n);
+    assert_non_null(data);
+    for (size_t i = 0; i < n; i++)
+        data[i] = (char)("abc \n\xd9\x83"[rnd(7)]);
+    char plain[] = "/tmp/fh-ix-src-XXXXXX";
+    int fd = mkstemp(plain);
+    assert_int_equal(write(fd, data, n), (ssize_t)n);
+    close(fd);
+    /* gzip, two concatenated members */
+    char gzp[64];
+    snprintf(gzp, sizeof gzp, "%s.gz", plain);
+    for (int m = 0; m < 2; m++) {
+        gzFile g = gzopen(gzp, m ? "ab" : "wb");
+        assert_non_null(g);
+        size_t half = n / 2;
+        assert_int_equal(gzwrite(g, data + (m ? half : 0), (unsigned)(m ? n - half : half)),
+                         (int)(m ? n - half : half));
+        gzclose(g);
+    }
+    /* xz */
+    char xzp[64];
+    snprintf(xzp, sizeof xzp, "%s.xz", plain);
+    size_t cap = n + 4096, outn = 0;
+    uint8_t *xz = malloc(cap);
+    assert_int_equal(lzma_easy_buffer_encode(1, LZMA_CHECK_CRC64, NULL, (const uint8_t *)data,
+                                             n, xz, &outn, cap),
+                     LZMA_OK);
+    fd = open(xzp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_int_equal(write(fd, xz, outn), (ssize_t)outn);
+    close(fd);
+    const char *paths[3] = {plain, gzp, xzp};
+    for (int i = 0; i < 3; i++) {
+        fh_buf b;
+        fh_buf_init(&b, n + 1);
+        read_all(paths[i], &b);
+        assert_int_equal(b.len, n);
+        assert_memory_equal(b.data, data, n);
+        fh_buf_free(&b);
+    }
+    /* a truncated xz stream is an error, never a short success */
+    fd = open(xzp, O_WRONLY | O_TRUNC);
+    assert_int_equal(write(fd, xz, outn / 2), (ssize_t)(outn / 2));
+    close(fd);
+    fh_src *s;
+    assert_int_equal(fh_src_open(xzp, &s), 0);
+    char buf[4096];
+    ssize_t r;
+    while ((r = fh_src_read(s, buf, sizeof buf)) > 0)
+        ;
+    assert_int_equal(r, FH_EINPUT);
+    fh_src_close(s);
+    unlink(plain);
+    unlink(gzp);
+    unlink(xzp);
+    free(xz);
+    free(data);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_utf8),        cmocka_unit_test(test_json_fast),
+        cmocka_unit_test(test_merge_tables), cmocka_unit_test(test_merge_spills),
+        cmocka_unit_test(test_run_corrupt),  cmocka_unit_test(test_sources),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
