@@ -48,13 +48,17 @@
 #include "server_int.h"
 
 #define READ_HIGH_WATER (64u * 1024u)
-#define LINES_PER_TURN 16u    /* requests of one connection per read callback */
+/* One connection's turn on its worker: at most this many requests or this
+ * much time (at least one request), then the others get theirs. */
+#define TURN_MAX_LINES 64u
+#define TURN_MAX_US 2000u
 #define REPLY_KEEP (1u << 20) /* bytes of reply buffer a worker keeps between requests */
 #define NOTIFY_WAKE (-1)      /* pipe message: look at want_refresh / want_drain */
 
 struct fh_conn {
     fh_worker *w;
     struct bufferevent *bev;
+    struct event *ev_resume; /* continues a deep pipeline after other clients */
     fh_framer fr;
     fh_conn *prev, *next;
     bool paused;  /* reading stopped until the output drains */
@@ -199,6 +203,8 @@ static void conn_free(fh_conn *c)
         w->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    if (c->ev_resume)
+        event_free(c->ev_resume);
     bufferevent_free(c->bev); /* closes the socket */
     fh_framer_fini(&c->fr);
     free(c);
@@ -274,6 +280,8 @@ static bool conn_finish(fh_conn *c)
 /* Answer every complete request in the input, in order, until the output
  * holds max_output bytes (then pause reading until the client catches up).
  * Returns true if c was freed. */
+static void conn_resume_cb(evutil_socket_t fd, short what, void *arg);
+
 static bool conn_process(fh_conn *c)
 {
     fh_worker *w = c->w;
@@ -281,12 +289,20 @@ static bool conn_process(fh_conn *c)
     struct evbuffer *out = bufferevent_get_output(c->bev);
     size_t max_out = w->srv->cfg.max_output_bytes;
     unsigned lines = 0;
+    uint64_t turn_start = fh_now_us();
     while (!c->closing) {
-        if (lines == LINES_PER_TURN && !w->draining) {
+        if (lines && !w->draining &&
+            (lines >= TURN_MAX_LINES || fh_now_us() - turn_start >= TURN_MAX_US)) {
             /* fairness: a deep pipeline yields to the worker's other
-             * connections and continues on a later loop iteration */
-            bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
-            return false;
+             * connections. A zero timeout runs after the next poll, so
+             * sockets that became readable meanwhile go first (an
+             * event_active() or deferred callback would run in this same
+             * pass, before any poll). */
+            static const struct timeval now = {0, 0};
+            if (!c->ev_resume)
+                c->ev_resume = evtimer_new(w->base, conn_resume_cb, c);
+            if (c->ev_resume && evtimer_add(c->ev_resume, &now) == 0)
+                return false;
         }
         if (evbuffer_get_length(out) >= max_out) {
             if (w->draining)
@@ -331,6 +347,15 @@ static bool conn_process(fh_conn *c)
     if (c->closing || w->draining)
         return conn_finish(c);
     return false;
+}
+
+static void conn_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    fh_conn *c = arg;
+    if (!c->paused)
+        conn_process(c);
 }
 
 static void conn_read_cb(struct bufferevent *bev, void *arg)

@@ -5,6 +5,7 @@ replies does not make the server buffer without bound."""
 
 import os
 import subprocess
+import threading
 import time
 import unittest
 
@@ -122,6 +123,37 @@ class LimitsTest(unittest.TestCase):
                 t0 = time.monotonic()
                 self.assertEqual(other.request("PING"), {"ok": True, "pong": True})
                 self.assertLess(time.monotonic() - t0, 1.0)
+            self.assertEqual(d.stop(), 0)
+
+    def test_deep_pipeline_does_not_starve_others(self):
+        # one worker; a client pipelines many heavy searches in one write;
+        # another client's PINGs must be answered between them, not after
+        with self.run_daemon(threads=1) as d:
+            with d.client(timeout=60) as hog, d.client() as other:
+                n = 1500
+                line = "SEARCH limit=100 snippets_count=8 snippet_len=1000 الشركات النفط\n"
+                done = threading.Event()
+
+                def drain():
+                    got = 0
+                    while got < n:
+                        got += hog.sock.recv(1 << 20).count(b"\n")
+                    done.set()
+
+                t = threading.Thread(target=drain)
+                t.start()
+                t0 = time.monotonic()
+                hog.send_raw(line.encode() * n)
+                waits = []
+                while not done.is_set():
+                    t1 = time.monotonic()
+                    self.assertEqual(other.request("PING"), {"ok": True, "pong": True})
+                    waits.append(time.monotonic() - t1)
+                t.join(timeout=60)
+                busy = time.monotonic() - t0
+                if busy > 0.3:  # the hog kept the worker busy long enough to tell
+                    self.assertGreater(len(waits), 3)
+                    self.assertLess(max(waits), busy / 2, (busy, max(waits), len(waits)))
             self.assertEqual(d.stop(), 0)
 
     def test_config_file_and_flags(self):
