@@ -53,6 +53,10 @@ static const opt opts[] = {
     {"b", T_DBL, OFF(b), 0, 0, 1, "X", "BM25 length normalization b (default: the engine's)"},
     {"prox-weight", T_DBL, OFF(prox_weight), 0, 0, 1000, "X",
      "term proximity bonus weight, 0 = off (default: the engine's)"},
+    {"lead-weight", T_DBL, OFF(lead_weight), 0, 0, 1000, "X",
+     "bonus for query terms early in a field, 0 = off (default: the engine's)"},
+    {"cover-weight", T_DBL, OFF(cover_weight), 0, 0, 1000, "X",
+     "bonus for the share of query terms present, 0 = off (default: the engine's)"},
     {"help", T_FLAG, OFF(help), 0, 0, 0, NULL, "print this help and exit"},
 };
 
@@ -78,6 +82,8 @@ void fh_srv_config_default(fh_srv_config *c)
     c->k1 = -1;
     c->b = -1;
     c->prox_weight = -1;
+    c->lead_weight = -1;
+    c->cover_weight = -1;
 }
 
 /* Option names compare with '_' == '-'. */

@@ -37,6 +37,8 @@ typedef struct fh_srv_config {
     uint32_t drain_timeout_s;    /* SIGTERM: longest wait for replies to flush */
     double k1, b;                /* < 0: the engine's default */
     double prox_weight;          /* < 0: the engine's default */
+    double lead_weight;          /* < 0: the engine's default */
+    double cover_weight;         /* < 0: the engine's default */
     bool help;
 } fh_srv_config;
 

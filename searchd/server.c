@@ -915,6 +915,10 @@ int fh_server_new(const fh_srv_config *cfg, fh_server **out)
         s->rank.b = (float)cfg->b;
     if (cfg->prox_weight >= 0)
         s->rank.prox_weight = (float)cfg->prox_weight;
+    if (cfg->lead_weight >= 0)
+        s->rank.lead_weight = (float)cfg->lead_weight;
+    if (cfg->cover_weight >= 0)
+        s->rank.cover_weight = (float)cfg->cover_weight;
 
     rc = choose_analyzer(s);
     if (!rc)
