@@ -315,9 +315,11 @@ int fh_merge(fh_msrc **srcs, size_t n, unsigned n_fields, const uint32_t *remap,
         size_t tlen = act[0]->len;
         while (live) {
             size_t m = 0;
-            for (size_t i = 1; i < live; i++)
-                if (act[i]->ord < act[m]->ord)
-                    m = i;
+            if (live > 1) {
+                for (size_t i = 1; i < live; i++)
+                    if (act[i]->ord < act[m]->ord)
+                        m = i;
+            }
             fh_msrc *s = act[m];
             if (s->ord >= n_remap) {
                 rc = FH_ECORRUPT;

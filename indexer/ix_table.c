@@ -184,6 +184,16 @@ static int rehash(fh_ttab *t)
     return 0;
 }
 
+/* The first min(len, 16) bytes equal? (inline: no call for short terms) */
+static inline bool same_prefix(const char *pre, const char *term, size_t len)
+{
+    size_t n = len < 16 ? len : 16;
+    unsigned diff = 0;
+    for (size_t i = 0; i < n; i++)
+        diff |= (unsigned)(pre[i] ^ term[i]);
+    return diff == 0;
+}
+
 /* Index of `term` (hash h), inserted if new; UINT32_MAX on allocation failure. */
 static uint32_t lookup(fh_ttab *t, const char *term, size_t len, uint64_t h)
 {
@@ -197,7 +207,7 @@ static uint32_t lookup(fh_ttab *t, const char *term, size_t len, uint64_t h)
         if ((s & 0xFFFFFFFF00000000ull) == tag) {
             uint32_t i = (uint32_t)s - 1u;
             const tterm *e = &t->ents[i];
-            if (e->hash == h && e->len == len && memcmp(e->pre, term, len < 16 ? len : 16) == 0 &&
+            if (e->hash == h && e->len == len && same_prefix(e->pre, term, len) &&
                 (len <= 16 || memcmp(TERM(e) + 16, term + 16, len - 16) == 0))
                 return i;
         }
@@ -286,6 +296,13 @@ int fh_ttab_add_tokens(fh_ttab *t, unsigned field, const fh_token *toks, size_t 
             uint64_t h = XXH3_64bits(k->stem, k->stem_len);
             hs[i % (AHEAD + 1)] = h;
             __builtin_prefetch(&t->slots[(size_t)h & (t->nslots - 1)]);
+        }
+        if (i >= AHEAD / 2 && i - AHEAD / 2 < n) {
+            /* second stage: the slot is cached by now; prefetch its entry */
+            uint64_t h = hs[(i - AHEAD / 2) % (AHEAD + 1)];
+            uint64_t sl = t->slots[(size_t)h & (t->nslots - 1)];
+            if (sl)
+                __builtin_prefetch(&t->ents[(uint32_t)sl - 1u]);
         }
         if (i < AHEAD)
             continue;

@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 /* Exit codes (documented in every --help). */
 enum {
@@ -336,6 +339,13 @@ static int cmd_build(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
+#ifdef __GLIBC__
+    /* Batches, chunks and table pages are large and recycled all the time:
+     * keep them on the heap instead of mmap/munmap (and fresh zeroed pages)
+     * for every one. */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
     brc = fh_build(&o, &st);
     if (!quiet)
         fh_build_print_summary(stderr, &o, &st);
