@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Indexing benchmark: builds fahras-indexer (Release) and runs
+# bench/indexer/bench_indexer.py — median of 3 runs of wall, CPU, peak RSS and
+# index size on the news and books corpora, with Sphinx's indexer in the same
+# session when bench/peers/sphinx is set up. Prints a markdown table.
+#
+#   bench/indexer/run.sh [--runs N] [--corpora news,books] [--no-sphinx] [--mem MB]
+#
+# FAHRAS_INDEXER=path skips the build. Not part of CI.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+sphinx=--sphinx
+args=()
+for a in "$@"; do
+  if [[ $a == --no-sphinx ]]; then sphinx=; else args+=("$a"); fi
+done
+if [[ -z ${FAHRAS_INDEXER:-} ]]; then
+  bdir=$repo/build/bench-indexer
+  cmake -S "$repo" -B "$bdir" -DCMAKE_BUILD_TYPE=Release -DFH_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$bdir" --target fahras-indexer -j"$(nproc)" >/dev/null
+  export FAHRAS_INDEXER=$bdir/indexer/fahras-indexer
+fi
+exec python3 "$here/bench_indexer.py" --indexer "$FAHRAS_INDEXER" $sphinx "${args[@]}"
