@@ -28,7 +28,7 @@ static const opt opts[] = {
     {"threads", T_U32, OFF(threads), 0, 0, 256, "N", "worker threads (0 = online cores)"},
     {"config", T_STR, STR(config_file), 0, 0, "FILE", "read `name = value` settings from FILE"},
     {"log-level", T_LEVEL, OFF(log_level), 0, 0, 0, "LEVEL", "error | warn | info | debug"},
-    {"port-file", T_STR, STR(port_file), 0, 0, "FILE", "write the bound port number to FILE"},
+    {"port-file", T_STR, STR(port_file), 0, 0, "FILE", "write the bound port to FILE once serving"},
     {"max-connections", T_U32, OFF(max_connections), 0, 1, 1000000, "N",
      "open connections at most; more are refused with an error line"},
     {"idle-timeout", T_U32, OFF(idle_timeout_s), 0, 0, 86400, "SEC",

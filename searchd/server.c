@@ -723,10 +723,7 @@ static int open_listener(fh_server *s)
     }
     snprintf(s->bound, sizeof s->bound, ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr,
              bound_port);
-    if (s->cfg.port_file[0] && write_port_file(s->cfg.port_file, bound_port) != 0) {
-        FH_LOG_ERR("cannot write --port-file %s: %s", s->cfg.port_file, strerror(errno));
-        return FH_EIO;
-    }
+    s->bound_port = bound_port;
     return 0;
 }
 
@@ -967,6 +964,11 @@ int fh_server_run(fh_server *s)
         rc = FH_EINTERNAL;
     pthread_mutex_unlock(&s->start_lock);
 
+    /* the port file appears only once every worker is ready to serve */
+    if (rc == 0 && s->cfg.port_file[0] && write_port_file(s->cfg.port_file, s->bound_port) != 0) {
+        FH_LOG_ERR("cannot write --port-file %s: %s", s->cfg.port_file, strerror(errno));
+        rc = FH_EIO;
+    }
     if (rc == 0) {
         FH_LOG_INFO("listening on %s with %u worker threads (pid %ld)", s->bound,
                     (unsigned)s->n_workers, (long)getpid());

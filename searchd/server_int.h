@@ -48,7 +48,8 @@ typedef struct fh_server {
     struct event_base *base; /* main thread */
     struct evconnlistener *listener;
     struct event *ev_term, *ev_int, *ev_reload, *ev_relisten;
-    char bound[128]; /* "127.0.0.1:7700" as actually bound */
+    char bound[128];     /* "127.0.0.1:7700" as actually bound */
+    unsigned bound_port; /* the port drawn for port 0 */
 
     uint32_t n_workers;
     fh_worker **workers;
