@@ -63,6 +63,7 @@ struct fh_conn {
     fh_conn *prev, *next;
     bool paused;  /* reading stopped until the output drains */
     bool closing; /* QUIT, EOF or drain: free once the output is flushed */
+    bool eof;     /* the client closed its side: answer what is buffered, then close */
 };
 
 uint64_t fh_now_us(void)
@@ -277,11 +278,11 @@ static bool conn_finish(fh_conn *c)
     return false;
 }
 
-/* Answer every complete request in the input, in order, until the output
- * holds max_output bytes (then pause reading until the client catches up).
- * Returns true if c was freed. */
 static void conn_resume_cb(evutil_socket_t fd, short what, void *arg);
 
+/* Answer the complete requests in the input, in order, until the output
+ * holds max_output bytes (then pause reading until the client catches up) or
+ * this connection's turn is over. Returns true if c was freed. */
 static bool conn_process(fh_conn *c)
 {
     fh_worker *w = c->w;
@@ -344,7 +345,8 @@ static bool conn_process(fh_conn *c)
         fh_stat_add(&w->stats->bytes_in, used);
         evbuffer_drain(in, used);
     }
-    if (c->closing || w->draining)
+    /* here the input holds no complete line */
+    if (c->closing || w->draining || c->eof)
         return conn_finish(c);
     return false;
 }
@@ -375,7 +377,8 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
     }
     if (c->paused) {
         c->paused = false;
-        bufferevent_enable(bev, EV_READ);
+        if (!c->eof)
+            bufferevent_enable(bev, EV_READ);
         conn_process(c); /* lines may already be waiting in the input */
     }
 }
@@ -391,8 +394,12 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
         return;
     }
     if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
-        /* the client closed its side: send what it asked for, then close */
-        conn_finish(c);
+        /* the client closed its side: answer the complete requests still
+         * buffered (possibly over several turns), flush, then close */
+        c->eof = true;
+        bufferevent_disable(c->bev, EV_READ);
+        if (!c->paused)
+            conn_process(c);
         return;
     }
     conn_free(c);

@@ -182,6 +182,17 @@ class ProtocolTest(unittest.TestCase):
         self.assertEqual(self.c.read_json()["id"], "sample-002")
         self.assertTrue(self.c.at_eof(5))
 
+    def test_many_requests_then_half_close(self):
+        # like `cat requests | nc`: every request is answered before the close
+        import socket
+        n = 3000
+        ids = ["sample-%03d" % (i % 45 + 1) for i in range(n)]
+        self.c.send_raw("".join("GET %s\n" % i for i in ids).encode())
+        self.c.sock.shutdown(socket.SHUT_WR)
+        for i in ids:
+            self.assertEqual(self.c.read_json()["id"], i)
+        self.assertTrue(self.c.at_eof(5))
+
     def test_stats(self):
         self.c.request("PING")
         self.c.request("SEARCH snippets=0 النفط")
