@@ -30,6 +30,7 @@ volatile sig_atomic_t fh_build_interrupted;
 
 #define DEFAULT_BATCH (1u << 20)
 #define DIR_BATCH_FILES 1024u
+#define RSS_SPILL_MIN ((size_t)4 << 20)
 
 /* ------------------------------------------------------------------ batches */
 
@@ -94,6 +95,8 @@ typedef struct worker {
     char **runs;
     size_t nruns, runs_cap;
     int err;
+    double cpu_s, wait_s; /* thread CPU time; time spent waiting for batches */
+    uint32_t spill_gen;   /* last pipeline spill_gen acted on */
 } worker;
 
 typedef struct pipeline {
@@ -116,6 +119,10 @@ typedef struct pipeline {
 
     fh_tsv_header **hdrs; /* per input, TSV only */
     _Atomic uint64_t bytes_in, raw_done;
+    /* Bumped by the committer when the process RSS nears the budget: every
+     * worker whose table holds more than RSS_SPILL_MIN spills once per bump. */
+    _Atomic uint32_t spill_gen;
+    uint64_t rss_spills;
     uint64_t raw_total;
 
     worker *workers;
@@ -649,14 +656,30 @@ static int spill(worker *w)
     return 0;
 }
 
+static double thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
     pipeline *p = w->p;
     for (;;) {
+        double tw = mono_now();
         pthread_mutex_lock(&p->mu);
         while (!p->abort && p->next_take == p->next_put && !p->reader_done)
             pthread_cond_wait(&p->work_cv, &p->mu);
+        w->wait_s += mono_now() - tw;
         if (p->abort || p->next_take == p->next_put) {
             pthread_mutex_unlock(&p->mu);
             break;
@@ -666,8 +689,11 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&p->mu);
 
         int rc = process_batch(w, b);
-        if (!rc && fh_ttab_mem(w->tab) > p->table_limit)
+        uint32_t gen = atomic_load(&p->spill_gen);
+        size_t used = fh_ttab_mem(w->tab);
+        if (!rc && (used > p->table_limit || (gen != w->spill_gen && used > RSS_SPILL_MIN)))
             rc = spill(w);
+        w->spill_gen = gen;
 
         pthread_mutex_lock(&p->mu);
         b->err = rc;
@@ -681,6 +707,7 @@ static void *worker_main(void *arg)
     }
     if (!w->err && !aborted(p))
         w->err = fh_ttab_sort(w->tab); /* in parallel, before the merge */
+    w->cpu_s = thread_cpu();
     return NULL;
 }
 
@@ -788,6 +815,8 @@ typedef struct committer {
     size_t nremap, remap_cap;
     uint32_t n_docs;
     double t0, last_progress;
+    double busy; /* seconds spent committing (ids, stored documents) */
+    size_t rss_at_spill;
     bool progress_shown;
 } committer;
 
@@ -852,6 +881,35 @@ static int remap_push(committer *c, uint32_t v)
     }
     c->remap[c->nremap++] = v;
     return 0;
+}
+
+/* Resident set size in bytes (0 if unknown). */
+static size_t rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long size, res;
+    size_t r = 0;
+    if (!f)
+        return 0;
+    if (fscanf(f, "%lu %lu", &size, &res) == 2)
+        r = (size_t)res * (size_t)sysconf(_SC_PAGESIZE);
+    fclose(f);
+    return r;
+}
+
+/* The budget is measured, not only estimated: past 90% of --mem, ask the
+ * workers to spill their tables (at most once per 1/16 of the budget). */
+static void watch_rss(committer *c)
+{
+    pipeline *p = c->p;
+    size_t rss = rss_bytes();
+    if (rss > p->o->mem_bytes / 10 * 9 && rss > c->rss_at_spill + p->o->mem_bytes / 16) {
+        atomic_fetch_add(&p->spill_gen, 1u);
+        p->rss_spills++;
+        c->rss_at_spill = rss;
+    } else if (rss < c->rss_at_spill) {
+        c->rss_at_spill = rss;
+    }
 }
 
 static int commit_batch(committer *c, const batch *b)
@@ -957,7 +1015,11 @@ static int commit_loop(committer *c)
         pthread_mutex_unlock(&p->mu);
         if (!b)
             return rc;
+        struct timespec c0, c1;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
         rc = b->err ? b->err : commit_batch(c, b);
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+        c->busy += (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
         if (b->err)
             fprintf(p->o->log, "fahras-indexer: analyzing %s: %s\n", input_name(p, b->file),
                     fh_strerror(b->err));
@@ -969,6 +1031,8 @@ static int commit_loop(committer *c)
         batch_free(b);
         if (rc)
             return rc;
+        if ((p->next_commit & 7u) == 0)
+            watch_rss(c);
         if (p->o->progress)
             show_progress(c, false);
     }
@@ -1007,6 +1071,7 @@ typedef struct mpipe {
     const uint32_t *remap;
     size_t nremap;
     fh_merge_stats ms;
+    double prod_cpu; /* merge thread CPU seconds */
 } mpipe;
 
 static int pipe_flush(mpipe *m)
@@ -1094,7 +1159,10 @@ static void *merge_main(void *arg)
         rc = pipe_flush(m);
     free(m->cur.w);
     memset(&m->cur, 0, sizeof m->cur);
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     pthread_mutex_lock(&m->mu);
+    m->prod_cpu = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     m->done = true;
     m->prod_rc = rc;
     pthread_cond_broadcast(&m->cv);
@@ -1175,6 +1243,8 @@ static int merge_into_writer(fh_msrc **srcs, size_t n, unsigned nf, const uint32
         }
     }
     pthread_join(th, NULL);
+    if (getenv("FAHRAS_INDEXER_TIMING"))
+        fprintf(stderr, "fahras-indexer: timing: merge thread CPU %.2f s\n", m->prod_cpu);
     while (m->count) { /* left after a consumer error */
         free(m->q[m->head].w);
         m->head = (m->head + 1) % PIPE_DEPTH;
@@ -1285,10 +1355,11 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
 
     unsigned nw = o->threads ? o->threads : 1;
     p->batch_bytes = o->batch_bytes ? o->batch_bytes : DEFAULT_BATCH;
-    /* The tables get 60% of the budget; batches in flight, ids, the writer's
-     * transaction and the merge buffers live in the rest. */
+    /* The tables get 60% of the budget less what does not shrink with it:
+     * the writer's write transaction (up to 64 MiB of dirty pages) and its
+     * zstd training buffer, the merge pipe, the batches in flight. */
     size_t tables = o->mem_bytes / 10 * 6;
-    size_t fixed = (size_t)(nw * 3 + 2) * p->batch_bytes * 2;
+    size_t fixed = ((size_t)128 << 20) + (size_t)(nw * 3 + 2) * p->batch_bytes * 2;
     tables = tables > fixed ? tables - fixed : 0;
     p->table_limit = tables / nw;
     if (p->table_limit < ((size_t)256 << 10))
@@ -1366,6 +1437,8 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
     }
 
     rc = commit_loop(&C);
+    st->analyze_s = now_s() - t0;
+    st->commit_busy_s = C.busy;
 
 out:
     if (locks) {
@@ -1384,6 +1457,10 @@ out:
         if (!rc && p->workers[i].err)
             rc = p->workers[i].err;
     }
+    if (getenv("FAHRAS_INDEXER_TIMING"))
+        for (unsigned i = 0; p->workers && i < p->nworkers; i++)
+            fprintf(o->log, "fahras-indexer: timing: worker %u CPU %.2f s, waited %.2f s\n", i,
+                    p->workers[i].cpu_s, p->workers[i].wait_s);
     if (C.progress_shown) {
         show_progress(&C, true);
         fputc('\n', o->log);
@@ -1397,7 +1474,7 @@ out:
         rc = FH_EINPUT;
     }
     if (!rc) {
-        double tm = now_s();
+        double tm = now_s(), cm = thread_cpu();
         for (unsigned i = 0; i < p->nworkers; i++)
             nsrcs += p->workers[i].nruns + 1;
         srcs = calloc(nsrcs, sizeof *srcs);
@@ -1432,6 +1509,9 @@ out:
                 st->published = true;
         }
         st->merge_s = now_s() - tm;
+        if (getenv("FAHRAS_INDEXER_TIMING"))
+            fprintf(o->log, "fahras-indexer: timing: writer thread CPU in merge+commit %.2f s\n",
+                    thread_cpu() - cm);
     }
     if (rc == FH_ETIMEOUT)
         fprintf(o->log, "fahras-indexer: interrupted; the live index is untouched\n");
@@ -1491,7 +1571,6 @@ out:
 
 void fh_build_print_summary(FILE *f, const fh_build_opts *o, const fh_build_stats *st)
 {
-    (void)o;
     fprintf(f,
             "fahras-indexer: %" PRIu64 " documents read: %" PRIu64 " indexed, %" PRIu64
             " skipped (malformed %" PRIu64 ", missing or bad id %" PRIu64 ", duplicate id %" PRIu64
@@ -1504,9 +1583,12 @@ void fh_build_print_summary(FILE *f, const fh_build_opts *o, const fh_build_stat
     fprintf(f,
             "fahras-indexer: %" PRIu64 " distinct terms, %" PRIu64 " postings, %" PRIu64
             " positions; index %.1f MB%s; input %.1f MB in %.2f s (%.0f docs/s, %.1f MB/s; merge "
-            "%.2f s); %" PRIu64 " spilled runs; peak RSS %.0f MB\n",
+            "%.2f s); %" PRIu64 " spilled runs; peak RSS %.0f MB of a %.0f MB budget\n",
             st->terms, st->postings, st->positions, (double)st->index_bytes / 1e6,
             st->published ? "" : " (not published)", (double)st->bytes_in / 1e6, st->wall_s,
             (double)st->indexed / w, (double)st->bytes_in / 1e6 / w, st->merge_s, st->spills,
-            (double)st->peak_rss_kb / 1024.0);
+            (double)st->peak_rss_kb / 1024.0, (double)o->mem_bytes / 1048576.0);
+    if (getenv("FAHRAS_INDEXER_TIMING"))
+        fprintf(f, "fahras-indexer: timing: analysis %.2f s (committer CPU %.2f s), merge+write %.2f s\n",
+                st->analyze_s, st->commit_busy_s, st->merge_s);
 }

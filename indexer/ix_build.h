@@ -51,6 +51,8 @@ typedef struct fh_build_stats {
     uint64_t spills;
     uint64_t index_bytes;
     double wall_s, merge_s;
+    double analyze_s;     /* until the last batch was committed */
+    double commit_busy_s; /* CPU time of the committer (ids, stored docs) */
     long peak_rss_kb;
     bool published;
 } fh_build_stats;
