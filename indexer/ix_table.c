@@ -419,7 +419,10 @@ int fh_ttab_doc_end(fh_ttab *t)
         uint32_t tf[8] = {0};
         for (uint32_t q = 0; q < n; q++)
             tf[v[q] >> FH_POS_BITS]++;
-        uint8_t *p = t->enc;
+        /* encode in place when the last slice surely has room, else via enc */
+        bool direct = need <= e->room && need <= UINT32_MAX - e->nbytes;
+        uint8_t *start = direct ? e->wp : t->enc;
+        uint8_t *p = start;
         p = fh_varint_put(p, t->cur - e->last_ord);
         e->last_ord = t->cur;
         for (unsigned f = 0; f < nf; f++)
@@ -431,9 +434,16 @@ int fh_ttab_doc_end(fh_ttab *t)
             prevf = f;
             prev = pos;
         }
-        int rc = append(t, e, t->enc, (size_t)(p - t->enc));
-        if (rc)
-            return rc;
+        size_t len = (size_t)(p - start);
+        if (direct) {
+            e->wp = p;
+            e->room = (uint16_t)(e->room - len);
+            e->nbytes += (uint32_t)len;
+        } else {
+            int rc = append(t, e, t->enc, len);
+            if (rc)
+                return rc;
+        }
     }
     t->ntok = 0;
     t->ntouched = 0;

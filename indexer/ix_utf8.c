@@ -46,18 +46,23 @@ bool fh_utf8_valid(const char *s, size_t n)
     const unsigned char *p = (const unsigned char *)s;
     const unsigned char *end = p + n;
     while (p < end) {
-        /* ASCII runs 8 bytes at a time */
-        while (end - p >= 8) {
-            uint64_t w;
-            memcpy(&w, p, 8);
-            if (w & 0x8080808080808080ull)
-                break;
-            p += 8;
-        }
-        if (p >= end)
-            break;
-        if (*p < 0x80) {
+        unsigned c = *p;
+        if (c < 0x80) {
+            /* ASCII: skip runs 8 bytes at a time */
             p++;
+            while (end - p >= 8) {
+                uint64_t w;
+                memcpy(&w, p, 8);
+                if (w & 0x8080808080808080ull)
+                    break;
+                p += 8;
+            }
+            continue;
+        }
+        if (c - 0xC2u < 0x1Eu && end - p >= 2) { /* 2-byte form: Arabic, most Latin */
+            if ((p[1] & 0xC0) != 0x80)
+                return false;
+            p += 2;
             continue;
         }
         size_t l = seq_len(p, end);
