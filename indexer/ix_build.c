@@ -1359,7 +1359,7 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
      * the writer's write transaction (up to 64 MiB of dirty pages) and its
      * zstd training buffer, the merge pipe, the batches in flight. */
     size_t tables = o->mem_bytes / 10 * 6;
-    size_t fixed = ((size_t)128 << 20) + (size_t)(nw * 3 + 2) * p->batch_bytes * 2;
+    size_t fixed = ((size_t)128 << 20) + o->mem_bytes / 16 + (size_t)(nw * 3 + 2) * p->batch_bytes * 2;
     tables = tables > fixed ? tables - fixed : 0;
     p->table_limit = tables / nw;
     if (p->table_limit < ((size_t)256 << 10))
@@ -1400,7 +1400,11 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
     }
     C.w = w;
 
+    /* Deep enough that the analyzers keep going while the writer trains its
+     * zstd dictionary at the start (~0.5 s), within 1/16 of the budget. */
     p->ring_cap = (size_t)nw * 3 + 2;
+    while (p->ring_cap < 48 && (p->ring_cap + 1) * p->batch_bytes * 2 <= o->mem_bytes / 16)
+        p->ring_cap++;
     p->ring = calloc(p->ring_cap, sizeof *p->ring);
     p->hdrs = calloc(o->n_inputs ? o->n_inputs : 1, sizeof *p->hdrs);
     p->workers = calloc(nw, sizeof *p->workers);
