@@ -1495,6 +1495,10 @@ out:
         }
         if (rc)
             fprintf(o->log, "fahras-indexer: cannot read spill runs: %s\n", fh_strerror(rc));
+        if (!rc && o->progress) {
+            fprintf(o->log, "merging %zu sorted tables and runs into the index...", nsrcs);
+            fflush(o->log);
+        }
         if (!rc) {
             fh_merge_stats ms = {0, 0, 0};
             rc = merge_into_writer(srcs, nsrcs, o->fields.n, C.remap, C.nremap, w, &ms);
@@ -1513,6 +1517,8 @@ out:
                 st->published = true;
         }
         st->merge_s = now_s() - tm;
+        if (o->progress)
+            fprintf(o->log, "\r\033[K");
         if (getenv("FAHRAS_INDEXER_TIMING"))
             fprintf(o->log, "fahras-indexer: timing: writer thread CPU in merge+commit %.2f s\n",
                     thread_cpu() - cm);

@@ -150,6 +150,8 @@ int fh_rec_jsonl(fh_recparser *p, const char *line, size_t len, fh_record *r)
     drop(p);
     while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
         len--;
+    if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) /* a BOM (first line) */
+        line += 3, len -= 3;
     while (len && (line[0] == ' ' || line[0] == '\t'))
         line++, len--;
     if (blank(line, len)) {

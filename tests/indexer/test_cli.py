@@ -153,6 +153,13 @@ def case_bad_input(tmp):
     s = summary(err)
     expect(s["read"] == 3 and s["indexed"] == 2 and s["oversized"] == 1, s)
     expect("%s:2: " % big in err and "max-doc-mb" in err, err)
+    # a UTF-8 BOM on the first line and CRLF line ends are not errors
+    crlf = os.path.join(tmp, "crlf.jsonl")
+    with open(crlf, "wb") as f:
+        f.write(b'\xef\xbb\xbf{"id": "c1", "text": "\xd9\x86\xd8\xb5"}\r\n{"id": "c2"}\r\n')
+    _, _, err = build(os.path.join(tmp, "ix4"), [crlf])
+    s = summary(err)
+    expect(s["indexed"] == 2 and s["skipped"] == 0 and s["empty"] == 1, s)
     # nothing indexable: exit 2, no index published
     only_bad = os.path.join(tmp, "onlybad.jsonl")
     with open(only_bad, "w") as f:
