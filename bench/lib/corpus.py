@@ -10,6 +10,8 @@ Only the `text` field is indexed, for every corpus: news per the data README (kn
 headline queries must not match the title), qa for parity with news (the paragraph titles
 are Wikipedia article names that many questions repeat, which would make qa a title
 lookup), books because the title is the book/chapter name shared by hundreds of passages.
+The corpus qa_tt (relevance set qa-arcd-tt, on request only) indexes title + " " + text as one
+field: that is what PEERS.md's ARCD figures (Sphinx 0.628, Xapian 0.742) correspond to.
 
 Query sets, one query per line as "id\ttext", under $FAHRAS_BENCH_WORK/queries/:
   news-dev.tsv        the 2,134 dev headlines (= shared news/dev-queries.tsv)
@@ -45,10 +47,11 @@ if __package__ in (None, ""):
 from lib import paths, textutil  # noqa: E402
 
 CORPORA = {
-    # name: (source path relative to shared data, compressed?)
-    "news": ("news/saudinewsnet-docs.jsonl.xz", True),
-    "qa": ("qa/docs.jsonl", False),
-    "books": ("books/hindawi-passages.jsonl.xz", True),
+    # name: (source path relative to shared data, compressed?, JSON fields joined into the text)
+    "news": ("news/saudinewsnet-docs.jsonl.xz", True, ("text",)),
+    "qa": ("qa/docs.jsonl", False, ("text",)),
+    "qa_tt": ("qa/docs.jsonl", False, ("title", "text")),   # variant: title + " " + text
+    "books": ("books/hindawi-passages.jsonl.xz", True, ("text",)),
 }
 
 # Relevance sets: name -> (corpus, queries file, qrels file). Paths resolved by query_set().
@@ -56,7 +59,9 @@ REL_SETS = {
     "news-dev": ("news", "news-dev.tsv", "news/dev-qrels.txt"),
     "news-short": ("news", "news-short.tsv", "@news-short-qrels.txt"),
     "qa-arcd": ("qa", "qa-arcd.tsv", "qa/arcd-qrels.txt"),
+    "qa-arcd-tt": ("qa_tt", "qa-arcd.tsv", "qa/arcd-qrels.txt"),   # not in DEFAULT_REL_SETS
 }
+DEFAULT_REL_SETS = ("news-dev", "news-short", "qa-arcd")
 SPEED_SETS = {"two-word": "books-two-word.tsv", "headline": "books-headline.tsv"}
 
 TWO_WORD_SEED = 20261123
@@ -74,7 +79,7 @@ def corpus_dir(name):
 
 def source_jsonl(name):
     """Path of the plain JSON-lines file of a corpus, unpacking it first if needed."""
-    rel, compressed = CORPORA[name]
+    rel, compressed, _fields = CORPORA[name]
     src = os.path.join(paths.require_shared_data(), rel)
     if not os.path.exists(src):
         sys.stderr.write("shared data not found at %s\n" % src)
@@ -109,6 +114,7 @@ def prepare_tsv(name):
     if os.path.exists(tsv) and os.path.exists(ids) and not need_titles:
         return tsv, ids
     src = source_jsonl(name)
+    fields = CORPORA[name][2]
     _log("writing %s and %s" % (tsv, ids))
     titles = set()
     with open(src, encoding="utf-8") as fin, \
@@ -120,7 +126,8 @@ def prepare_tsv(name):
                 continue
             d = json.loads(line)
             n += 1
-            ft.write("%d\t%s\n" % (n, (d.get("text") or "").translate(_TSV_BAD)))
+            text = " ".join(d.get(f) or "" for f in fields)
+            ft.write("%d\t%s\n" % (n, text.translate(_TSV_BAD)))
             fi.write("%d\t%s\n" % (n, d["id"]))
             if need_titles and d.get("title"):
                 titles.add(d["title"].translate(_TSV_BAD))
@@ -250,7 +257,7 @@ def prepare_queries(corpora):
             os.replace(qrels + ".tmp", qrels)
             _write_queries(short, qs)
             _log("news-short: %d of %d headlines" % (len(qs), len(heads)))
-    if "qa" in corpora:
+    if "qa" in corpora or "qa_tt" in corpora:
         _copy_queries("qa/arcd-queries.tsv", os.path.join(qd, "qa-arcd.tsv"))
     if "books" in corpora:
         _copy_queries("news/dev-queries.tsv", os.path.join(qd, "books-headline.tsv"))
