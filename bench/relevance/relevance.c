@@ -7,6 +7,10 @@
  *                [--prox W] [--prox-depth N] [--prox-window N] [--time] [--latency]
  * --latency: also run every query as the server would (fh_search, top 10 with
  * snippets, JSON reply) and print p50/p99 latency and single-thread QPS.
+ * --replies FILE: with --latency, write each JSON reply (one line per query,
+ * "took_us" zeroed) to FILE, so two builds can be compared byte for byte.
+ * --stats FILE: per query of the run pass, "qid<TAB>candidates<TAB>total<TAB>estimate".
+ * --repeat N: with --latency, run the latency pass N times (profiling).
  * Q.tsv: "qid\tquery" lines. OUT: "qid Q0 docid rank score fahras" lines.
  * Exit status: 0 ok, 1 usage, 2 I/O, 3 engine error.
  */
@@ -21,7 +25,9 @@ static int usage(void)
 {
     fputs("usage: fh-relevance --index DIR --queries Q.tsv --run OUT [--depth N] [--k1 X] [--b X]\n"
           "       [--weight FIELD=W]... [--fb FIELD=B]... [--prox W] [--prox-depth N]\n"
-          "       [--prox-window N] [--lead W] [--lead-len N] [--cover W] [--stemmer light10|snowball|none] [--time]\n",
+          "       [--prox-window N] [--lead W] [--lead-len N] [--cover W]\n"
+          "       [--stemmer light10|snowball|none] [--time] [--stats FILE]\n"
+          "       [--latency [--replies FILE] [--repeat N]]\n",
           stderr);
     return 1;
 }
@@ -35,9 +41,17 @@ static int field_of(const fh_engine *e, const char *name, size_t n)
     return -1;
 }
 
+static int dbl_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : (x > y);
+}
+
 int main(int argc, char **argv)
 {
     const char *index = NULL, *queries = NULL, *run = NULL, *stem = "light10";
+    const char *replies = NULL, *stats = NULL;
+    unsigned repeat = 1;
     const char *fw[16], *fb[16];
     int nfw = 0, nfb = 0;
     uint32_t depth = 100;
@@ -84,6 +98,12 @@ int main(int argc, char **argv)
             rp.cover_weight = strtof(v, NULL);
         else if (strcmp(a, "--stemmer") == 0)
             stem = v;
+        else if (strcmp(a, "--replies") == 0)
+            replies = v;
+        else if (strcmp(a, "--stats") == 0)
+            stats = v;
+        else if (strcmp(a, "--repeat") == 0)
+            repeat = (unsigned)atoi(v);
         else if (strcmp(a, "--weight") == 0 && nfw < 16)
             fw[nfw++] = v;
         else if (strcmp(a, "--fb") == 0 && nfb < 16)
@@ -131,7 +151,8 @@ int main(int argc, char **argv)
         return 3;
     }
     FILE *in = fopen(queries, "r"), *out = fopen(run, "w");
-    if (!in || !out) {
+    FILE *sf = stats ? fopen(stats, "w") : NULL;
+    if (!in || !out || (stats && !sf)) {
         perror("fh-relevance");
         return 2;
     }
@@ -146,6 +167,7 @@ int main(int argc, char **argv)
     size_t cap = 0;
     ssize_t n;
     unsigned nq = 0, nerr = 0;
+    uint64_t ncand = 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     while ((n = getline(&line, &cap, in)) > 0) {
@@ -166,6 +188,10 @@ int main(int argc, char **argv)
             nerr++;
             continue;
         }
+        ncand += st.candidates;
+        if (sf)
+            fprintf(sf, "%s\t%llu\t%llu\t%d\n", line, (unsigned long long)st.candidates,
+                    (unsigned long long)st.total, st.total_estimate);
         for (uint32_t i = 0; i < nh; i++) {
             const char *id;
             size_t idl;
@@ -177,51 +203,77 @@ int main(int argc, char **argv)
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (latency) {
-        rewind(in);
         fh_search_opts so;
         fh_search_opts_default(&so);
         fh_buf reply;
         fh_buf_init(&reply, (size_t)16 << 20);
-        double *lat = malloc(sizeof(double) * (nq ? nq : 1));
-        unsigned k = 0;
-        struct timespec a, b;
-        while ((n = getline(&line, &cap, in)) > 0 && k < nq) {
-            while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-                line[--n] = '\0';
-            char *tab = strchr(line, '\t');
-            if (!tab)
-                continue;
-            fh_buf_reset(&reply);
-            fh_buf_reset(&err);
-            clock_gettime(CLOCK_MONOTONIC, &a);
-            fh_search(s, &so, tab + 1, strlen(tab + 1), &reply, &err);
-            clock_gettime(CLOCK_MONOTONIC, &b);
-            lat[k++] = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+        FILE *rf = replies ? fopen(replies, "w") : NULL;
+        if (replies && !rf) {
+            perror(replies);
+            return 2;
         }
+        if (repeat == 0)
+            repeat = 1;
+        double *lat = malloc(sizeof(double) * (nq ? nq : 1) * repeat);
+        unsigned k = 0;
+        struct timespec a, b, c0, c1;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+        for (unsigned r = 0; r < repeat; r++) {
+            rewind(in);
+            unsigned kq = 0;
+            while ((n = getline(&line, &cap, in)) > 0 && kq < nq) {
+                while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+                    line[--n] = '\0';
+                char *tab = strchr(line, '\t');
+                if (!tab)
+                    continue;
+                kq++;
+                fh_buf_reset(&reply);
+                fh_buf_reset(&err);
+                clock_gettime(CLOCK_MONOTONIC, &a);
+                int qrc = fh_search(s, &so, tab + 1, strlen(tab + 1), &reply, &err);
+                clock_gettime(CLOCK_MONOTONIC, &b);
+                lat[k++] =
+                    (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+                if (rf && r == 0) {
+                    /* zero took_us so replies of two builds compare equal */
+                    char *t = reply.data ? strstr(reply.data, "\"took_us\":") : NULL;
+                    if (t) {
+                        char *v = t + 10, *e2 = v;
+                        while (*e2 >= '0' && *e2 <= '9')
+                            e2++;
+                        fprintf(rf, "%s\t%.*s0%s\n", line, (int)(v - reply.data), reply.data,
+                                e2);
+                    } else {
+                        fprintf(rf, "%s\terror %d %s\n", line, qrc, err.data ? err.data : "");
+                    }
+                }
+            }
+        }
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+        double cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+        if (rf)
+            fclose(rf);
         double sum = 0;
         for (unsigned i = 0; i < k; i++)
             sum += lat[i];
-        for (unsigned i = 1; i < k; i++) { /* insertion sort: k is small */
-            double v = lat[i];
-            unsigned j = i;
-            while (j > 0 && lat[j - 1] > v) {
-                lat[j] = lat[j - 1];
-                j--;
-            }
-            lat[j] = v;
-        }
+        qsort(lat, k, sizeof *lat, dbl_cmp);
         if (k)
             fprintf(stderr,
                     "fh-relevance: top-10 + snippets, 1 thread: p50 %.3f ms, p99 %.3f ms, "
-                    "max %.3f ms, %.0f QPS\n",
-                    lat[k / 2], lat[(size_t)((double)k * 0.99)], lat[k - 1], (double)k / (sum / 1e3));
+                    "max %.3f ms, %.0f QPS (%.0f per CPU second)\n",
+                    lat[k / 2], lat[(size_t)((double)k * 0.99)], lat[k - 1], (double)k / (sum / 1e3),
+                    cpu > 0 ? (double)k / cpu : 0.0);
         free(lat);
         fh_buf_free(&reply);
     }
     if (timing)
-        fprintf(stderr, "fh-relevance: %u queries (%u refused) in %.3f s\n", nq, nerr,
-                (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+        fprintf(stderr, "fh-relevance: %u queries (%u refused) in %.3f s, %.0f candidates/query\n",
+                nq, nerr, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+                nq ? (double)ncand / nq : 0.0);
     free(line);
+    if (sf)
+        fclose(sf);
     fclose(in);
     fclose(out);
     fh_buf_free(&err);

@@ -42,7 +42,8 @@
 #define EXACT_COUNT_POSTINGS 50000u
 #define BUDGET_EVERY 1024u
 #define PROX_MAX_TERMS 16u
-#define UB_SLACK 1.00001f          /* float sums in another order may exceed a bound by an ulp */
+#define UB_SLACK 1.00001f
+#define PF_AHEAD 32u               /* documents whose length norms are prefetched at once */          /* float sums in another order may exceed a bound by an ulp */
 
 typedef struct citer {
     const fh_clause *cl;
@@ -58,6 +59,7 @@ typedef struct citer {
     uint32_t rel[FH_Q_MAX_PHRASE];
     uint32_t tf[FH_MAX_FIELDS]; /* PREFIX / PHRASE: tfs of the current doc */
     double df_est;
+    uint32_t pf_end;      /* TERM: length norms prefetched for docs < pf_end */
     /* block-max cache (TERM) */
     uint32_t bb_last;
     float bb_ub;
@@ -149,6 +151,30 @@ static inline float score_tfs(const fh_engine *e, const citer *c, const uint32_t
 static inline float citer_score(const fh_engine *e, const citer *c)
 {
     return score_tfs(e, c, c->kind == FH_CL_TERM ? fh_postings_tfs(c->p) : c->tf, c->doc);
+}
+
+/* Scoring a document reads wnorm[f][doc], a random access into an array of
+ * n_docs floats per field: on a large index nearly every candidate is a cache
+ * miss. An essential TERM list knows its next documents (the decoded block),
+ * so their norms are requested PF_AHEAD documents at a time, ahead of use. */
+static void prefetch_norms(const fh_engine *e, citer *c)
+{
+    const uint32_t *docs, *tfs;
+    size_t n = fh_postings_batch(c->p, &docs, &tfs);
+    if (n == 0) {
+        c->pf_end = FH_DOC_END;
+        return;
+    }
+    if (n > PF_AHEAD)
+        n = PF_AHEAD;
+    for (unsigned f = 0; f < e->n_fields; f++) {
+        if (!(c->mask & (1u << f)))
+            continue;
+        const float *w = e->wnorm[f];
+        for (size_t j = 0; j < n; j++)
+            __builtin_prefetch(&w[docs[j]]);
+    }
+    c->pf_end = docs[n - 1] + 1u;
 }
 
 /* ------------------------------------------------------------- iterators */
@@ -338,16 +364,23 @@ static int citer_seek(const fh_engine *e, citer *c, uint32_t target)
     return FH_EINTERNAL;
 }
 
-/* Bound of c's score for doc d, from the block that holds d (TERM), else the
- * global bound. */
-static float citer_block_ub(const fh_engine *e, citer *c, uint32_t d)
+/* Bound of c's score for every document of c in [d, *last], from the block
+ * that holds c's first document >= d (TERM), else the global bound with
+ * *last = FH_DOC_END - 1. Targets must not decrease between calls (the
+ * block is cached): the block that holds the first document >= d' also holds
+ * the first document >= d for any d' <= d <= its last docid. */
+static inline __attribute__((always_inline)) float citer_block_ub_last(const fh_engine *e, citer *c, uint32_t d, uint32_t *last)
 {
-    if (c->kind != FH_CL_TERM || c->filter || !c->p)
+    if (c->kind != FH_CL_TERM || c->filter || !c->p) {
+        *last = FH_DOC_END - 1u;
         return c->ub; /* (a term absent from the index has p == NULL and ub 0) */
+    }
     if (!c->bb_valid || d > c->bb_last) {
         fh_block_bound bb;
-        if (fh_postings_block_bound(c->p, d, &bb) != 0)
+        if (fh_postings_block_bound(c->p, d, &bb) != 0) {
+            *last = FH_DOC_END - 1u;
             return c->ub;
+        }
         c->bb_valid = true;
         c->bb_last = bb.last_docid;
         if (bb.last_docid == FH_DOC_END) {
@@ -357,7 +390,14 @@ static float citer_block_ub(const fh_engine *e, citer *c, uint32_t d)
             c->bb_ub = b < c->ub ? b : c->ub;
         }
     }
+    *last = c->bb_last == FH_DOC_END ? FH_DOC_END - 1u : c->bb_last;
     return c->bb_ub;
+}
+
+static float citer_block_ub(const fh_engine *e, citer *c, uint32_t d)
+{
+    uint32_t last;
+    return citer_block_ub_last(e, c, d, &last);
 }
 
 /* ------------------------------------------------------------- setup */
@@ -730,6 +770,26 @@ typedef struct plan {
     uint32_t nshould, nmust, nnot;
 } plan;
 
+/* Exact total of a pure OR query with one list (plus terms absent from the
+ * index): the list's length, so the total need not be estimated however much
+ * pruning skips. Only for a plain TERM clause over all fields. */
+static bool single_list_total(const struct fh_exec_scratch *xs, const plan *pl, uint64_t *out)
+{
+    uint32_t live = 0;
+    *out = 0;
+    for (uint32_t i = 0; i < pl->nshould; i++) {
+        const citer *c = &xs->it[pl->should[i]];
+        if (c->kind != FH_CL_TERM)
+            return false;
+        if (!c->p)
+            continue; /* absent from the index */
+        if (c->filter || ++live > 1)
+            return false;
+        *out = (uint64_t)c->df_est; /* df, an exact integer */
+    }
+    return true;
+}
+
 /* The candidate loop (see the top of the file). Fills hp. */
 static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_t budget,
                      uint64_t t0, fh_exec_stats *st)
@@ -757,6 +817,16 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_
         sumdf += xs->it[xs->ord[i]].df_est;
     }
     bool prune = !exhaustive && (nmust > 0 || sumdf > EXACT_COUNT_POSTINGS);
+    /* One list: the total is its df, exact, so it can be pruned even when
+     * short. (Several short lists are scored exhaustively for their exact
+     * total: a merge that only counts them costs about as much.) */
+    uint64_t exact_total = 0;
+    bool counted = !exhaustive && nmust == 0 && nnot == 0 && nshould > 0 &&
+                   single_list_total(xs, pl, &exact_total);
+    if (counted)
+        prune = true;
+    uint32_t bmw_r = 0;
+    float bmw_theta = -INFINITY;
     float theta = -INFINITY;
     uint32_t fe = 0; /* first essential (index into ord) */
     bool pruned_any = false;
@@ -768,12 +838,44 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_
         if (nmust == 0) {
             d = FH_DOC_END;
             for (uint32_t i = fe; i < nshould; i++) {
-                uint32_t cd = xs->it[xs->ord[i]].doc;
+                citer *c = &xs->it[xs->ord[i]];
+                uint32_t cd = c->doc;
+                if (cd >= c->pf_end && cd != FH_DOC_END && c->kind == FH_CL_TERM)
+                    prefetch_norms(e, c);
                 if (cd < d)
                     d = cd;
             }
             if (d == FH_DOC_END)
                 break;
+            if (prune && hp->n == hp->k && (d > bmw_r || theta != bmw_theta)) {
+                /* block-max skip: when the blocks of all lists at d cannot
+                 * beat theta, no document up to the nearest block end can.
+                 * A failed check is not repeated while d stays within the
+                 * same blocks and theta has not moved: it would fail again. */
+                float bsum = 0;
+                uint32_t r = FH_DOC_END, last;
+                for (uint32_t i = fe; i < nshould; i++) {
+                    citer *c = &xs->it[xs->ord[i]];
+                    if (c->doc == FH_DOC_END)
+                        continue;
+                    bsum += citer_block_ub_last(e, c, d, &last);
+                    if (last < r)
+                        r = last;
+                }
+                if (bsum * UB_SLACK + (fe ? xs->cum[fe - 1] : 0.0f) <= theta) {
+                    pruned_any = true;
+                    if (r == FH_DOC_END)
+                        break;
+                    for (uint32_t i = fe; i < nshould; i++) {
+                        citer *c = &xs->it[xs->ord[i]];
+                        if (c->doc <= r && (rc = citer_seek(e, c, r + 1)) != 0)
+                            return rc;
+                    }
+                    continue;
+                }
+                bmw_r = r;
+                bmw_theta = theta;
+            }
             for (uint32_t i = fe; i < nshould; i++) {
                 citer *c = &xs->it[xs->ord[i]];
                 if (c->doc == d) {
@@ -875,7 +977,10 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_
         }
     }
     st->candidates = ncand;
-    if (nmust == 0 && (pruned_any || st->timed_out)) {
+    if (counted) {
+        st->total = exact_total;
+        st->total_estimate = st->timed_out;
+    } else if (nmust == 0 && (pruned_any || st->timed_out)) {
         double n = (double)e->n_docs, miss = 1.0;
         for (uint32_t i = 0; i < nshould; i++)
             miss *= 1.0 - (xs->it[pl->should[i]].df_est / (n > 0 ? n : 1.0));
