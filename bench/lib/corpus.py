@@ -43,6 +43,7 @@ import subprocess
 import sys
 
 if __package__ in (None, ""):
+    sys.dont_write_bytecode = True
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from lib import paths, textutil  # noqa: E402
 

@@ -2,7 +2,6 @@
 index sizes, latency percentiles, TREC run files, JSON results."""
 import json
 import os
-import re
 import subprocess
 import sys
 import time

@@ -15,6 +15,7 @@ Everything is written under $FAHRAS_BENCH_WORK/sphinx (config, indexes, logs, pi
 load driver), runs/ (TREC files) and results/ (JSON). See ../README.md.
 """
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
 BENCH = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, BENCH)
 from lib import corpus, paths, runutil, textutil  # noqa: E402
@@ -90,9 +92,7 @@ def setup():
     need = []
     if not shutil.which("indexer") or not shutil.which("searchd"):
         need.append("sphinxsearch")
-    try:
-        import pymysql  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("pymysql") is None:
         need.append("python3-pymysql")
     if not shutil.which("pkg-config") or subprocess.call(
             ["pkg-config", "--exists", "libmariadb"], stderr=subprocess.DEVNULL) != 0:

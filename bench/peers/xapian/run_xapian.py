@@ -25,6 +25,7 @@ import statistics
 import sys
 import time
 
+sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
 BENCH = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, BENCH)
 from lib import corpus, paths, runutil, textutil  # noqa: E402
