@@ -206,6 +206,7 @@ int fh_searcher_new(fh_engine *e, fh_searcher **out)
     s->e = e;
     fh_buf_init(&s->doc, (size_t)64 << 20);
     fh_buf_init(&s->tmp, (size_t)64 << 20);
+    fh_buf_init(&s->jstr, (size_t)64 << 20);
     s->hits_cap = FH_ENGINE_MAX_LIMIT + PROX_DEPTH_MAX;
     s->hits = malloc(sizeof *s->hits * s->hits_cap);
     if (!s->hits) {
@@ -236,6 +237,7 @@ void fh_searcher_free(fh_searcher *s)
         fh_analysis_free(s->an);
     fh_buf_free(&s->doc);
     fh_buf_free(&s->tmp);
+    fh_buf_free(&s->jstr);
     free(s->hits);
     free(s->snip);
     free(s);
@@ -287,6 +289,38 @@ static bool want_field(const fh_search_opts *o, uint32_t i)
     return i < 32 && (o->return_fields & (1u << i));
 }
 
+/* The rest of a hit object from the strings the strict reader found:
+ * v[0] title, v[1] the body field, v[2] "text" — the same output as the
+ * jansson path of emit_hit. */
+static int emit_fast(fh_searcher *s, const fh_search_opts *o, const fh_jstr *v, fh_buf *out)
+{
+    const fh_engine *e = s->e;
+    int rc;
+    if (v[0].found) {
+        size_t n = e->title_field >= 0
+                       ? build_hl(s, &s->q, e->title_field, s->hl, sizeof s->hl / sizeof s->hl[0])
+                       : 0;
+        if ((rc = fh_buf_adds(out, ",\"title\":")) != 0 ||
+            (rc = fh_snippet(s, v[0].p ? v[0].p : "", v[0].len, s->hl, n, o, 0, 1, out)) != 0)
+            return rc;
+    }
+    if (o->snippets) {
+        const fh_jstr *body = v[1].found ? &v[1] : &v[2];
+        if ((rc = fh_buf_adds(out, ",\"snippet\":")) != 0)
+            return rc;
+        if (body->found) {
+            size_t n = build_hl(s, &s->q, e->body_field, s->hl, sizeof s->hl / sizeof s->hl[0]);
+            rc = fh_snippet(s, body->p ? body->p : "", body->len, s->hl, n, o, o->snippet_len,
+                            o->snippet_count, out);
+        } else {
+            rc = fh_buf_adds(out, "\"\"");
+        }
+        if (rc)
+            return rc;
+    }
+    return fh_buf_addc(out, '}');
+}
+
 /* One hit object. */
 static int emit_hit(fh_searcher *s, const fh_search_opts *o, const fh_hit *h, fh_buf *out)
 {
@@ -305,6 +339,14 @@ static int emit_hit(fh_searcher *s, const fh_search_opts *o, const fh_hit *h, fh
         fh_buf_reset(&s->doc);
         if ((rc = fh_doc_get(s->rd, h->doc, &s->doc)) != 0)
             return rc;
+        if (!o->return_fields) {
+            /* title and body only: the strict reader, jansson if it declines */
+            const char *bname = e->body_field >= 0 ? e->meta->field_names[e->body_field] : "text";
+            const char *keys[3] = {"title", bname, "text"};
+            fh_jstr v[3];
+            if (fh_docjson_strings(s->doc.data, s->doc.len, keys, 3, v, &s->jstr) == 1)
+                return emit_fast(s, o, v, out);
+        }
         doc = json_loadb(s->doc.data ? s->doc.data : "", s->doc.len, 0, NULL);
     }
     if (json_is_object(doc)) {

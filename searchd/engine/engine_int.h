@@ -135,6 +135,25 @@ typedef struct fh_hlterm {
 int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl, size_t nhl,
                const fh_search_opts *o, uint32_t max_chars, uint32_t count, fh_buf *out);
 
+/* ------------------------------------------------------------- stored JSON */
+
+#define FH_DOCJSON_MAX_KEYS 8u
+
+typedef struct fh_jstr {
+    const char *p; /* the decoded value (not NUL-terminated), NULL if absent */
+    size_t len;
+    bool found;    /* the key's last occurrence holds a string */
+} fh_jstr;
+
+/* Find the string values of top-level keys keys[0..nkeys) of the stored
+ * document without building a tree (docjson.c). Returns 1 with vals filled
+ * (values point into doc, or into scratch when they had escapes; valid until
+ * either changes), or 0 when the document is outside the strict subset the
+ * fast path reads and must be parsed with jansson instead — never a
+ * different answer from jansson. */
+int fh_docjson_strings(const char *doc, size_t len, const char *const *keys, size_t nkeys,
+                       fh_jstr *vals, fh_buf *scratch);
+
 /* ------------------------------------------------------------- searcher */
 
 struct fh_searcher {
@@ -152,6 +171,7 @@ struct fh_searcher {
     char *hlstore;        /* prefix expansions' text for hl */
     fh_buf doc;           /* stored document scratch */
     fh_buf tmp;           /* scratch */
+    fh_buf jstr;          /* decoded stored strings (docjson.c) */
     /* snippet scratch */
     void *snip;
     size_t tok_cap;       /* bytes at snip */

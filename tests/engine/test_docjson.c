@@ -1,0 +1,129 @@
+/* test_docjson.c — the strict stored-document reader (docjson.c) never
+ * disagrees with jansson: on crafted documents (escapes, surrogates, NUL,
+ * duplicates, nesting, numbers, trailing bytes, invalid UTF-8) and on 20,000
+ * random mutations of them, whenever it accepts a document its string values
+ * for the asked keys are exactly jansson's, and json_loadb() accepts it too. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+static const char *const KEYS[3] = {"title", "text", "body"};
+
+/* Compare with jansson; returns whether the fast path accepted. */
+static bool check(const char *doc, size_t len)
+{
+    fh_buf scratch;
+    fh_jstr v[3];
+    fh_buf_init(&scratch, 1u << 20);
+    int ok = fh_docjson_strings(doc, len, KEYS, 3, v, &scratch);
+    if (ok == 1) {
+        json_t *j = json_loadb(doc, len, 0, NULL);
+        assert_non_null(j);
+        assert_true(json_is_object(j));
+        for (int k = 0; k < 3; k++) {
+            json_t *s = json_object_get(j, KEYS[k]);
+            assert_int_equal(v[k].found, json_is_string(s));
+            if (v[k].found) {
+                assert_int_equal(v[k].len, json_string_length(s));
+                assert_memory_equal(v[k].len ? v[k].p : "", json_string_value(s), v[k].len);
+            }
+        }
+        json_decref(j);
+    }
+    fh_buf_free(&scratch);
+    return ok == 1;
+}
+
+static const char *const DOCS[] = {
+    "{\"id\":\"a\",\"title\":\"عنوان\",\"text\":\"نص \\\"مقتبس\\\"\\n\\tسطر\"}",
+    "{\"title\":\"x\\u00e9\\u0645\\ud83d\\ude00\\/y\",\"text\":\"\"}",
+    "{\"title\":\"a\",\"title\":\"b\",\"text\":1,\"text\":\"last\"}",
+    "{\"text\":\"s\",\"text\":[1,2,{\"a\":null}]}",
+    "{\"n\":-0.5,\"m\":12345,\"t\":true,\"f\":false,\"z\":null,\"text\":\"ok\"}",
+    "  {\"text\" : \"spaced\" ,\r\n \"body\":\"b\"}  ",
+    "{}",
+    "[]",
+    "{\"text\":\"nul\\u0000\"}",
+    "{\"text\":\"lone \\ud800 \"}",
+    "{\"text\":\"lone \\udc00 \"}",
+    "{\"text\":\"bad \\x\"}",
+    "{\"text\":\"raw\ttab\"}",
+    "{\"text\":\"ok\"} x",
+    "{\"text\":\"ok\",}",
+    "{\"t\\u0065xt\":\"escaped key\"}",
+    "{\"n\":1e999,\"text\":\"exp\"}",
+    "{\"n\":12345678901234567890123,\"text\":\"big\"}",
+    "{\"n\":01,\"text\":\"lead zero\"}",
+    "{\"text\":\"\xff\xfe\"}",
+    "{\"text\":\"\xed\xa0\x80\"}",
+    "{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],\"text\":\"deep\"}",
+    "{\"text\":\"unterminated",
+    "{\"text\"",
+    "",
+};
+
+static void test_crafted(void **state)
+{
+    (void)state;
+    size_t n = sizeof DOCS / sizeof DOCS[0];
+    for (size_t i = 0; i < n; i++)
+        check(DOCS[i], strlen(DOCS[i]));
+    /* the ordinary ones are taken by the fast path */
+    assert_true(check(DOCS[0], strlen(DOCS[0])));
+    assert_true(check(DOCS[1], strlen(DOCS[1])));
+    assert_true(check(DOCS[2], strlen(DOCS[2])));
+    assert_true(check(DOCS[5], strlen(DOCS[5])));
+    assert_false(check(DOCS[8], strlen(DOCS[8])));
+    assert_false(check(DOCS[13], strlen(DOCS[13])));
+}
+
+static void test_mutations(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "{}[]\":,\\u0dD8eE.-+ \nabtn\x80\xd9\x85";
+    unsigned seed = 12345, accepted = 0;
+    char buf[512];
+    size_t n = sizeof DOCS / sizeof DOCS[0];
+    for (int r = 0; r < 20000; r++) {
+        const char *d = DOCS[(size_t)r % 6];
+        size_t len = strlen(d);
+        memcpy(buf, d, len);
+        int muts = 1 + (int)(rand_r(&seed) % 3);
+        for (int m = 0; m < muts && len > 0; m++) {
+            size_t at = (size_t)rand_r(&seed) % len;
+            unsigned op = (unsigned)rand_r(&seed) % 3;
+            char c = alphabet[(size_t)rand_r(&seed) % (sizeof alphabet - 1)];
+            if (op == 0) {
+                buf[at] = c;
+            } else if (op == 1 && len + 1 < sizeof buf) {
+                memmove(buf + at + 1, buf + at, len - at);
+                buf[at] = c;
+                len++;
+            } else {
+                memmove(buf + at, buf + at + 1, len - at - 1);
+                len--;
+            }
+        }
+        if (check(buf, len))
+            accepted++;
+    }
+    assert_true(accepted > 100); /* the comparison did happen */
+    (void)n;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_crafted),
+        cmocka_unit_test(test_mutations),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
