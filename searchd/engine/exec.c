@@ -790,6 +790,101 @@ static bool single_list_total(const struct fh_exec_scratch *xs, const plan *pl, 
     return true;
 }
 
+/* One list of the batch OR loop: the iterator's decoded block, walked by
+ * index. */
+typedef struct blist {
+    fh_postings *p;
+    const uint32_t *docs, *tfs;
+    size_t n, at;
+    uint32_t cur;
+    float idf;
+} blist;
+
+/* A pure OR of plain TERM clauses evaluated without pruning (its lists are
+ * short and the exact total is promised): the same candidates, scores (same
+ * float operations in the same order: clauses by ascending bound, fields in
+ * order) and heap offers as the generic loop, but over the decoded blocks
+ * (fh_postings_batch) without a call per document. */
+static bool or_batch_ok(const struct fh_exec_scratch *xs, const plan *pl)
+{
+    if (pl->nmust || pl->nnot)
+        return false;
+    for (uint32_t i = 0; i < pl->nshould; i++) {
+        const citer *c = &xs->it[pl->should[i]];
+        if (c->kind != FH_CL_TERM || c->filter)
+            return false;
+    }
+    return true;
+}
+
+static int or_batch(xctx *x, const plan *pl, heap *hp, uint64_t budget, uint64_t t0,
+                    fh_exec_stats *st, uint64_t *ncandp)
+{
+    const fh_engine *e = x->e;
+    struct fh_exec_scratch *xs = x->xs;
+    const unsigned nf = e->n_fields;
+    const float k1 = e->rp.k1;
+    blist L[FH_Q_MAX_CLAUSES];
+    uint32_t m = 0;
+    uint64_t ncand = 0;
+    int rc;
+    for (uint32_t i = 0; i < pl->nshould; i++) {
+        const citer *c = &xs->it[xs->ord[i]];
+        if (c->doc == FH_DOC_END || !c->p)
+            continue;
+        blist *b = &L[m];
+        b->p = c->p;
+        b->n = fh_postings_batch(c->p, &b->docs, &b->tfs);
+        b->at = 0;
+        b->cur = b->n ? b->docs[0] : FH_DOC_END;
+        b->idf = c->idf;
+        m++;
+    }
+    for (;;) {
+        uint32_t d = FH_DOC_END;
+        for (uint32_t j = 0; j < m; j++)
+            if (L[j].cur < d)
+                d = L[j].cur;
+        if (d == FH_DOC_END)
+            break;
+        float sc = 0;
+        for (uint32_t j = 0; j < m; j++) {
+            blist *b = &L[j];
+            if (b->cur != d)
+                continue;
+            const uint32_t *t = b->tfs + b->at * nf;
+            float ntf = 0;
+            for (unsigned f = 0; f < nf; f++)
+                if (t[f])
+                    ntf += e->wnorm[f][d] * (float)t[f];
+            sc += b->idf * (ntf * (k1 + 1.0f) / (k1 + ntf));
+            if (++b->at < b->n) {
+                b->cur = b->docs[b->at];
+                if (b->at + PF_AHEAD / 2 < b->n)
+                    for (unsigned f = 0; f < nf; f++)
+                        __builtin_prefetch(&e->wnorm[f][b->docs[b->at + PF_AHEAD / 2]]);
+                continue;
+            }
+            if ((rc = fh_postings_seek(b->p, d + 1)) != 0)
+                return rc;
+            b->n = fh_postings_batch(b->p, &b->docs, &b->tfs);
+            b->at = 0;
+            b->cur = b->n ? b->docs[0] : FH_DOC_END;
+            for (size_t k = 0; k < b->n && k < PF_AHEAD / 2; k++)
+                for (unsigned f = 0; f < nf; f++)
+                    __builtin_prefetch(&e->wnorm[f][b->docs[k]]);
+        }
+        if (++ncand % BUDGET_EVERY == 0 && budget && now_us() - t0 > budget) {
+            st->timed_out = true;
+            break;
+        }
+        st->total++;
+        heap_offer(hp, d, sc);
+    }
+    *ncandp = ncand;
+    return 0;
+}
+
 /* The candidate loop (see the top of the file). Fills hp. */
 static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_t budget,
                      uint64_t t0, fh_exec_stats *st)
@@ -831,6 +926,11 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_
     uint32_t fe = 0; /* first essential (index into ord) */
     bool pruned_any = false;
     uint64_t ncand = 0;
+    if (!exhaustive && !prune && or_batch_ok(xs, pl)) {
+        if ((rc = or_batch(x, pl, hp, budget, t0, st, &ncand)) != 0)
+            return rc;
+        goto done;
+    }
 
     for (;;) {
         uint32_t d;
@@ -976,6 +1076,7 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_
             }
         }
     }
+done:
     st->candidates = ncand;
     if (counted) {
         st->total = exact_total;
