@@ -37,6 +37,7 @@ volatile sig_atomic_t fh_build_interrupted;
 typedef struct brec {
     uint8_t status;
     bool repaired, empty, doc_in_out;
+    bool enc;       /* the stored document is encoded (fh_doc_encode) in out */
     uint32_t id_len;
     size_t id_off;  /* in out */
     size_t doc_off; /* in data or out */
@@ -92,6 +93,7 @@ typedef struct worker {
     fh_ttab *tab;
     fh_analysis *an;
     fh_recparser *rp;
+    fh_doc_encoder *enc; /* once the writer's codec is published */
     char **runs;
     size_t nruns, runs_cap;
     int err;
@@ -122,6 +124,9 @@ typedef struct pipeline {
     /* Bumped by the committer when the process RSS nears the budget: every
      * worker whose table holds more than RSS_SPILL_MIN spills once per bump. */
     _Atomic uint32_t spill_gen;
+    /* The writer's document codec, published by the committer once trained:
+     * from then on the workers compress stored documents themselves. */
+    _Atomic(const fh_doc_codec *) codec;
     uint64_t rss_spills;
     uint64_t raw_total;
 
@@ -562,6 +567,11 @@ static int process_batch(worker *w, batch *b)
     const char *s = b->data, *end = b->data + b->len;
     fh_record r;
     int rc = 0;
+    if (!w->enc) {
+        const fh_doc_codec *c = atomic_load_explicit(&w->p->codec, memory_order_acquire);
+        if (c && (rc = fh_doc_encoder_new(c, &w->enc)) != 0)
+            return rc;
+    }
     for (uint32_t i = 0; i < b->n_ord; i++) {
         brec *br = &b->recs[i];
         if (b->fmt == FH_IN_DIR) {
@@ -600,7 +610,13 @@ static int process_batch(worker *w, batch *b)
         if ((rc = fh_buf_add(&b->out, r.id, r.id_len)) != 0)
             return rc;
         br->doc_len = r.doc_len;
-        if (b->fmt != FH_IN_DIR && r.doc >= b->data && r.doc < b->data + b->len) {
+        if (w->enc) {
+            br->enc = true;
+            br->doc_off = b->out.len;
+            if ((rc = fh_doc_encode(w->enc, r.doc, r.doc_len, &b->out)) != 0)
+                return rc;
+            br->doc_len = b->out.len - br->doc_off;
+        } else if (b->fmt != FH_IN_DIR && r.doc >= b->data && r.doc < b->data + b->len) {
             br->doc_off = (size_t)(r.doc - b->data);
         } else {
             br->doc_in_out = true;
@@ -705,6 +721,8 @@ static void *worker_main(void *arg)
             break;
         }
     }
+    fh_doc_encoder_free(w->enc); /* before the writer (and its codec) goes */
+    w->enc = NULL;
     if (!w->err && !aborted(p))
         w->err = fh_ttab_sort(w->tab); /* in parallel, before the merge */
     w->cpu_s = thread_cpu();
@@ -936,10 +954,16 @@ static int commit_batch(committer *c, const batch *b)
                 st->skipped_total++;
                 problem = true;
             } else {
-                const char *doc = (br->doc_in_out ? b->out.data : b->data) + br->doc_off;
                 docid = c->n_docs;
-                int rc = fh_index_writer_add_doc(c->w, docid, id, br->id_len, br->flen, doc,
+                int rc;
+                if (br->enc) {
+                    rc = fh_index_writer_add_doc_encoded(c->w, docid, id, br->id_len, br->flen,
+                                                         b->out.data + br->doc_off, br->doc_len);
+                } else {
+                    const char *doc = (br->doc_in_out ? b->out.data : b->data) + br->doc_off;
+                    rc = fh_index_writer_add_doc(c->w, docid, id, br->id_len, br->flen, doc,
                                                  br->doc_len);
+                }
                 if (rc) {
                     fprintf(o->log, "fahras-indexer: writing document \"%.*s\": %s\n",
                             (int)br->id_len, id, fh_strerror(rc));
@@ -1018,6 +1042,11 @@ static int commit_loop(committer *c)
         struct timespec c0, c1;
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
         rc = b->err ? b->err : commit_batch(c, b);
+        if (!rc && !atomic_load_explicit(&p->codec, memory_order_relaxed)) {
+            const fh_doc_codec *dc = fh_index_writer_doc_codec(c->w);
+            if (dc)
+                atomic_store_explicit(&p->codec, dc, memory_order_release);
+        }
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
         c->busy += (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
         if (b->err)

@@ -69,7 +69,7 @@ struct fh_index_writer {
     fh_buf id_arena;
     struct id_ref *ids;
     size_t ids_cap;
-    ZSTD_CCtx *zc;
+    fh_doc_encoder *enc; /* the writer's own, for add_doc() once the codec exists */
     fh_buf scratch;
     /* Stored documents wait here until the zstd dictionary is trained on
      * them (the first FH_DICT_SAMPLE bytes), then go out in docid order. */
@@ -78,9 +78,7 @@ struct fh_index_writer {
     size_t *pend_len; /* per pending document, docids first_pend .. n_docs-1 */
     size_t pend_cap;
     uint32_t first_pend;
-    void *dict;
-    size_t dict_len;
-    ZSTD_CDict *cdict;
+    fh_doc_codec *codec; /* trained (or plain) codec once dict_done */
 
     bool in_term, have_prev;
     uint8_t term[FH_MAX_KEY];
@@ -284,9 +282,8 @@ static void writer_free(fh_index_writer *w, bool remove_build)
         free(w->lens[f]);
     fh_buf_free(&w->id_arena);
     free(w->ids);
-    ZSTD_freeCCtx(w->zc);
-    ZSTD_freeCDict(w->cdict);
-    free(w->dict);
+    fh_doc_encoder_free(w->enc);
+    fh_doc_codec_free(w->codec);
     fh_buf_free(&w->pend);
     free(w->pend_len);
     fh_buf_free(&w->scratch);
@@ -354,13 +351,9 @@ static int writer_setup(fh_index_writer *w, const char *dir, const fh_index_buil
             return fh_lmdb_err(lrc);
         }
     }
-    if ((rc = txn_commit(w)) || (rc = txn_begin(w)))
+    if ((rc = txn_commit(w)))
         return rc;
-    w->zc = ZSTD_createCCtx();
-    if (!w->zc) {
-        return FH_ENOMEM;
-    }
-    return 0;
+    return txn_begin(w);
 }
 
 int fh_index_writer_open(const char *dir, const fh_index_build_info *info, fh_index_writer **out)
@@ -401,48 +394,191 @@ int fh_index_writer_open(const char *dir, const fh_index_build_info *info, fh_in
     return 0;
 }
 
-/* Train the documents' zstd dictionary on the pending documents (when there
- * are enough of them), set up the compressor, and write them out. */
-static int put_doc(fh_index_writer *w, uint32_t docid, const char *ext_id, size_t ext_id_len,
-                   const char *stored, size_t stored_len);
+/* ------------------------------------------------------ stored documents */
 
+struct fh_doc_codec {
+    void *dict; /* NULL: plain zstd */
+    size_t dict_len;
+    ZSTD_CDict *cdict;
+};
+
+struct fh_doc_encoder {
+    const fh_doc_codec *c;
+    ZSTD_CCtx *zc;
+};
+
+void fh_doc_codec_free(fh_doc_codec *c)
+{
+    if (!c)
+        return;
+    ZSTD_freeCDict(c->cdict);
+    free(c->dict);
+    free(c);
+}
+
+int fh_doc_codec_train(const void *samples, const size_t *sizes, size_t n, fh_doc_codec **out)
+{
+    *out = NULL;
+    if (n && (!samples || !sizes))
+        return FH_EINVAL;
+    fh_doc_codec *c = calloc(1, sizeof *c);
+    if (!c)
+        return FH_ENOMEM;
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += sizes[i];
+    if (n >= FH_DICT_MIN_DOCS && n <= UINT32_MAX && total >= n * 8) {
+        c->dict = malloc(FH_DICT_CAP);
+        if (!c->dict) {
+            free(c);
+            return FH_ENOMEM;
+        }
+        size_t dl = ZDICT_trainFromBuffer(c->dict, FH_DICT_CAP, samples, sizes, (unsigned)n);
+        if (!ZDICT_isError(dl)) {
+            c->dict_len = dl;
+            c->cdict = ZSTD_createCDict(c->dict, dl, FH_ZSTD_LEVEL);
+            if (!c->cdict) {
+                fh_doc_codec_free(c);
+                return FH_ENOMEM;
+            }
+        } else {
+            free(c->dict); /* too little or too uniform text: plain zstd */
+            c->dict = NULL;
+        }
+    }
+    *out = c;
+    return 0;
+}
+
+int fh_doc_encoder_new(const fh_doc_codec *c, fh_doc_encoder **out)
+{
+    *out = NULL;
+    if (!c)
+        return FH_EINVAL;
+    fh_doc_encoder *e = calloc(1, sizeof *e);
+    if (!e)
+        return FH_ENOMEM;
+    e->c = c;
+    e->zc = ZSTD_createCCtx();
+    if (!e->zc) {
+        free(e);
+        return FH_ENOMEM;
+    }
+    size_t zr;
+    if (c->cdict)
+        zr = ZSTD_CCtx_refCDict(e->zc, c->cdict);
+    else
+        zr = ZSTD_CCtx_setParameter(e->zc, ZSTD_c_compressionLevel, FH_ZSTD_LEVEL);
+    /* Our own header records the raw length; the dictionary is implied. */
+    if (ZSTD_isError(zr) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(e->zc, ZSTD_c_contentSizeFlag, 0)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(e->zc, ZSTD_c_dictIDFlag, 0)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(e->zc, ZSTD_c_checksumFlag, 0))) {
+        fh_doc_encoder_free(e);
+        return FH_EINTERNAL;
+    }
+    *out = e;
+    return 0;
+}
+
+void fh_doc_encoder_free(fh_doc_encoder *e)
+{
+    if (!e)
+        return;
+    ZSTD_freeCCtx(e->zc);
+    free(e);
+}
+
+int fh_doc_encode(fh_doc_encoder *e, const char *stored, size_t stored_len, fh_buf *out)
+{
+    if (!stored && stored_len)
+        return FH_EINVAL;
+    if (stored_len > UINT32_MAX)
+        return FH_ELIMIT;
+    size_t start = out->len;
+    int rc;
+    if (stored_len >= FH_ZSTD_MIN) {
+        size_t bound = ZSTD_compressBound(stored_len);
+        if ((rc = fh_buf_reserve(out, 1 + FH_VARINT_MAX + bound)))
+            return rc;
+        uint8_t *d = (uint8_t *)out->data + start;
+        size_t hl = 1 + fh_varint_put(d + 1, stored_len);
+        size_t cs = ZSTD_compress2(e->zc, d + hl, bound, stored, stored_len);
+        if (!ZSTD_isError(cs) && cs + 5 < stored_len) {
+            d[0] = (uint8_t)(FH_DOC_ZSTD | (e->c->cdict ? FH_DOC_ZDICT : 0u));
+            out->len = start + hl + cs;
+            return 0;
+        }
+    }
+    if ((rc = fh_buf_reserve(out, 1 + stored_len)))
+        return rc;
+    out->data[start] = 0;
+    if (stored_len)
+        memcpy(out->data + start + 1, stored, stored_len);
+    out->len = start + 1 + stored_len;
+    return 0;
+}
+
+/* Check an encoded body (fh_doc_encode) against the writer's codec. */
+static bool enc_ok(const fh_index_writer *w, const uint8_t *enc, size_t len)
+{
+    if (len == 0)
+        return false;
+    if (enc[0] == 0)
+        return true;
+    unsigned want = FH_DOC_ZSTD | (w->codec->cdict ? FH_DOC_ZDICT : 0u);
+    return enc[0] == want && len >= 2;
+}
+
+/* Write docs[docid]: flags, varint id length, id, then the rest of the
+ * encoded body (raw JSON, or varint raw length + zstd frame). */
+static int put_doc_encoded(fh_index_writer *w, uint32_t docid, const char *ext_id,
+                           size_t ext_id_len, const uint8_t *enc, size_t enc_len)
+{
+    uint8_t head[1 + FH_VARINT_MAX + FH_MAX_KEY];
+    size_t hl = 1;
+    head[0] = enc[0];
+    hl += fh_varint_put(head + hl, ext_id_len);
+    memcpy(head + hl, ext_id, ext_id_len);
+    hl += ext_id_len;
+    uint8_t key[4];
+    fh_st32be(key, docid);
+    void *dst = NULL;
+    int rc;
+    if ((rc = put_reserve(w, FH_DB_DOCS, key, 4, hl + enc_len - 1, MDB_APPEND, &dst)))
+        return rc;
+    memcpy(dst, head, hl);
+    if (enc_len > 1)
+        memcpy((uint8_t *)dst + hl, enc + 1, enc_len - 1);
+    return 0;
+}
+
+static int put_doc(fh_index_writer *w, uint32_t docid, const char *ext_id, size_t ext_id_len,
+                   const char *stored, size_t stored_len)
+{
+    fh_buf_reset(&w->scratch);
+    int rc = fh_doc_encode(w->enc, stored, stored_len, &w->scratch);
+    if (rc)
+        return rc;
+    return put_doc_encoded(w, docid, ext_id, ext_id_len, (const uint8_t *)w->scratch.data,
+                           w->scratch.len);
+}
+
+/* Train the documents' codec on the pending documents (a dictionary when
+ * there are enough of them), and write them out. */
 static int train_and_flush(fh_index_writer *w)
 {
     w->dict_done = true;
     size_t n = w->n_docs - w->first_pend;
-    if (n >= FH_DICT_MIN_DOCS && n <= UINT32_MAX && w->pend.len >= n * 8) {
-        w->dict = malloc(FH_DICT_CAP);
-        if (!w->dict)
-            return FH_ENOMEM;
-        size_t dl = ZDICT_trainFromBuffer(w->dict, FH_DICT_CAP, w->pend.data, w->pend_len,
-                                          (unsigned)n);
-        if (!ZDICT_isError(dl)) {
-            w->dict_len = dl;
-            w->cdict = ZSTD_createCDict(w->dict, dl, FH_ZSTD_LEVEL);
-            if (!w->cdict)
-                return FH_ENOMEM;
-        } else {
-            free(w->dict); /* too little or too uniform text: plain zstd */
-            w->dict = NULL;
-        }
-    }
-    size_t zr;
-    if (w->cdict)
-        zr = ZSTD_CCtx_refCDict(w->zc, w->cdict);
-    else
-        zr = ZSTD_CCtx_setParameter(w->zc, ZSTD_c_compressionLevel, FH_ZSTD_LEVEL);
-    /* Our own header records the raw length; the dictionary is implied. */
-    if (ZSTD_isError(zr) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(w->zc, ZSTD_c_contentSizeFlag, 0)) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(w->zc, ZSTD_c_dictIDFlag, 0)) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(w->zc, ZSTD_c_checksumFlag, 0)))
-        return FH_EINTERNAL;
+    int rc = fh_doc_codec_train(w->pend.data, w->pend_len, n, &w->codec);
+    if (rc || (rc = fh_doc_encoder_new(w->codec, &w->enc)))
+        return rc;
     size_t off = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t d = w->first_pend + (uint32_t)i;
         const struct id_ref *id = &w->ids[d];
         const char *src = w->pend_len[i] ? w->pend.data + off : NULL;
-        int rc = put_doc(w, d, w->id_arena.data + id->off, id->len, src, w->pend_len[i]);
+        rc = put_doc(w, d, w->id_arena.data + id->off, id->len, src, w->pend_len[i]);
         if (rc)
             return rc;
         off += w->pend_len[i];
@@ -454,55 +590,21 @@ static int train_and_flush(fh_index_writer *w)
     return 0;
 }
 
-/* Write docs[docid]. */
-static int put_doc(fh_index_writer *w, uint32_t docid, const char *ext_id, size_t ext_id_len,
-                   const char *stored, size_t stored_len)
+const fh_doc_codec *fh_index_writer_doc_codec(const fh_index_writer *w)
 {
-    /* Stored value: flags, varint id length, id, then the JSON raw or as
-     * varint raw length + zstd frame. */
-    uint8_t head[1 + 2 * FH_VARINT_MAX + FH_MAX_KEY];
-    size_t hl = 1;
-    head[0] = 0;
-    hl += fh_varint_put(head + hl, ext_id_len);
-    memcpy(head + hl, ext_id, ext_id_len);
-    hl += ext_id_len;
-    const void *body = stored;
-    size_t body_len = stored_len;
-    if (stored_len >= FH_ZSTD_MIN) {
-        size_t bound = ZSTD_compressBound(stored_len);
-        fh_buf_reset(&w->scratch);
-        int rc = fh_buf_reserve(&w->scratch, bound);
-        if (rc)
-            return rc;
-        size_t cs = ZSTD_compress2(w->zc, w->scratch.data, bound, stored, stored_len);
-        if (!ZSTD_isError(cs) && cs + 5 < stored_len) {
-            head[0] = (uint8_t)(FH_DOC_ZSTD | (w->cdict ? FH_DOC_ZDICT : 0u));
-            hl += fh_varint_put(head + hl, stored_len);
-            body = w->scratch.data;
-            body_len = cs;
-        }
-    }
-    uint8_t key[4];
-    fh_st32be(key, docid);
-    void *dst = NULL;
-    int rc;
-    if ((rc = put_reserve(w, FH_DB_DOCS, key, 4, hl + body_len, MDB_APPEND, &dst)))
-        return rc;
-    memcpy(dst, head, hl);
-    if (body_len)
-        memcpy((uint8_t *)dst + hl, body, body_len);
-
-    return 0;
+    return w->dict_done ? w->codec : NULL;
 }
 
-int fh_index_writer_add_doc(fh_index_writer *w, uint32_t docid, const char *ext_id,
-                            size_t ext_id_len, const uint32_t *field_lens, const char *stored,
-                            size_t stored_len)
+static int add_doc(fh_index_writer *w, uint32_t docid, const char *ext_id, size_t ext_id_len,
+                   const uint32_t *field_lens, const char *stored, size_t stored_len,
+                   const uint8_t *enc, size_t enc_len)
 {
     if (w->err)
         return w->err;
     if (docid != w->n_docs || docid >= UINT32_MAX - 1 || !ext_id || ext_id_len == 0 ||
         ext_id_len > FH_MAX_KEY || !field_lens || (!stored && stored_len))
+        return FH_EINVAL;
+    if (enc && (!w->dict_done || !enc_ok(w, enc, enc_len)))
         return FH_EINVAL;
     if (stored_len > UINT32_MAX)
         return FH_ELIMIT;
@@ -539,6 +641,9 @@ int fh_index_writer_add_doc(fh_index_writer *w, uint32_t docid, const char *ext_
         if ((rc = fh_buf_add(&w->pend, stored, stored_len)))
             goto out;
         w->pend_len[docid - w->first_pend] = stored_len;
+    } else if (enc) {
+        if ((rc = put_doc_encoded(w, docid, ext_id, ext_id_len, enc, enc_len)))
+            goto out;
     } else if ((rc = put_doc(w, docid, ext_id, ext_id_len, stored, stored_len))) {
         goto out;
     }
@@ -557,6 +662,22 @@ out:
             set_err(w, rc);
     }
     return rc;
+}
+
+int fh_index_writer_add_doc(fh_index_writer *w, uint32_t docid, const char *ext_id,
+                            size_t ext_id_len, const uint32_t *field_lens, const char *stored,
+                            size_t stored_len)
+{
+    return add_doc(w, docid, ext_id, ext_id_len, field_lens, stored, stored_len, NULL, 0);
+}
+
+int fh_index_writer_add_doc_encoded(fh_index_writer *w, uint32_t docid, const char *ext_id,
+                                    size_t ext_id_len, const uint32_t *field_lens,
+                                    const void *enc, size_t enc_len)
+{
+    if (!enc)
+        return FH_EINVAL;
+    return add_doc(w, docid, ext_id, ext_id_len, field_lens, NULL, 0, enc, enc_len);
 }
 
 /* memcmp order, a prefix sorting before its extensions (LMDB's default). */
@@ -772,7 +893,8 @@ static int write_tail(fh_index_writer *w)
     int rc;
     if (!w->dict_done && (rc = train_and_flush(w)))
         return rc;
-    if (w->dict && (rc = put(w, FH_DB_META, "zstd_dict", 9, w->dict, w->dict_len, 0)))
+    if (w->codec && w->codec->dict &&
+        (rc = put(w, FH_DB_META, "zstd_dict", 9, w->codec->dict, w->codec->dict_len, 0)))
         return rc;
     /* ids: external id -> docid, sorted for MDB_APPEND. */
     for (uint32_t i = 0; i < w->n_docs; i++)

@@ -79,6 +79,59 @@ int fh_index_writer_add_doc(fh_index_writer *w, uint32_t docid, const char *ext_
                             size_t ext_id_len, const uint32_t *field_lens,
                             const char *stored, size_t stored_len);
 
+/* Stored documents encoded off the writer's thread.
+ *
+ * The writer compresses stored documents with zstd (level 3) and a
+ * dictionary it trains on the first 8 MiB of documents (docs/FORMAT.md,
+ * "docs"). To take compression off the thread that calls the writer, an
+ * indexer can encode documents on its own threads once the writer has its
+ * codec:
+ *
+ *   const fh_doc_codec *c = fh_index_writer_doc_codec(w); // NULL until trained
+ *   fh_doc_encoder *e; fh_doc_encoder_new(c, &e);         // one per thread
+ *   fh_doc_encode(e, json, len, &buf);                    // any thread
+ *   fh_index_writer_add_doc_encoded(w, docid, id, idlen, lens, buf.data, buf.len);
+ *
+ * Documents added with fh_index_writer_add_doc() before the codec exists
+ * wait in the writer; the add_doc() call that completes the training sample
+ * (or commit, for a small collection) trains the codec and writes them.
+ * After that, both add calls may be mixed freely, and the stored values are
+ * byte for byte what add_doc() alone would have written.
+ *
+ * Threads: an fh_doc_codec is immutable and may be shared by any number of
+ * threads; an fh_doc_encoder belongs to one thread at a time. The writer's
+ * codec stays valid until the writer is committed or aborted: free every
+ * encoder made from it before that. */
+typedef struct fh_doc_codec fh_doc_codec;
+typedef struct fh_doc_encoder fh_doc_encoder;
+
+/* The writer's codec, or NULL while documents still wait for the training.
+ * Owned by the writer. Calling this races with add_doc() on another thread:
+ * call it on the writer's thread and hand the pointer over. */
+const fh_doc_codec *fh_index_writer_doc_codec(const fh_index_writer *w);
+
+/* A standalone codec trained on n sample documents (concatenated in
+ * `samples`, sizes[i] bytes each): with a zstd dictionary when there are at
+ * least 256 samples averaging 8 bytes or more and training succeeds, plain
+ * zstd otherwise. (The writer uses the same function on its sample.) */
+int fh_doc_codec_train(const void *samples, const size_t *sizes, size_t n, fh_doc_codec **out);
+void fh_doc_codec_free(fh_doc_codec *c);
+
+int fh_doc_encoder_new(const fh_doc_codec *c, fh_doc_encoder **out);
+void fh_doc_encoder_free(fh_doc_encoder *e);
+
+/* Append the encoded body of one stored document (a JSON object) to `out`:
+ * a flags byte, then varint raw length + zstd frame, or the raw bytes
+ * (docs/FORMAT.md, "docs", without the id). FH_ELIMIT above 4 GiB. */
+int fh_doc_encode(fh_doc_encoder *e, const char *stored, size_t stored_len, fh_buf *out);
+
+/* fh_index_writer_add_doc() with the stored document already encoded by an
+ * encoder of fh_index_writer_doc_codec(w). FH_EINVAL before the writer has
+ * its codec, or for a body whose flags do not match that codec. */
+int fh_index_writer_add_doc_encoded(fh_index_writer *w, uint32_t docid, const char *ext_id,
+                                    size_t ext_id_len, const uint32_t *field_lens,
+                                    const void *enc, size_t enc_len);
+
 /* Postings, term by term in strictly increasing byte order (memcmp, shorter
  * first), each term's documents in strictly increasing docid order.
  * Terms are 1..511 bytes (LMDB's key limit): longer ones are FH_EINVAL, so

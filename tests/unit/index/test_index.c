@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@
 
 #include "fahras/err.h"
 #include "fahras/index.h"
+
+#define FH_DOC_ZSTD_TEST 1u /* docs value flag bit 0 (docs/FORMAT.md) */
 
 #define NDOCS 1000u
 #define NF 2u
@@ -1021,6 +1024,227 @@ static void test_corrupt_values(void **state)
     free(dir);
 }
 
+/* ------------------------------------- documents encoded off the writer */
+
+enum { ENC_N = 6000 };
+
+static void enc_doc(fh_buf *doc, uint32_t d)
+{
+    static const char *words[] = {"\xd8\xa7\xd9\x84\xd9\x83\xd8\xaa\xd8\xa7\xd8\xa8", "search",
+                                  "\xd9\x81\xd9\x8a", "index", "engine", "lmdb"};
+    uint64_t x = 0x9E3779B97F4A7C15ull * (d + 1);
+    fh_buf_reset(doc);
+    fh_buf_addf(doc, "{\"id\":\"%u\",\"text\":\"", (unsigned)d);
+    size_t len = d % 89 == 0 ? 0 : d % 53 == 0 ? 20 : 1500 + (size_t)(x % 3000);
+    while (doc->len < len) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        fh_buf_addf(doc, "%s %u ", words[x % 6], (unsigned)(x % 700));
+    }
+    fh_buf_adds(doc, "\"}");
+}
+
+typedef struct enc_job {
+    const fh_doc_codec *c;
+    uint32_t from, to;
+    fh_buf *out; /* per document */
+    int rc;
+} enc_job;
+
+static void *enc_thread(void *arg)
+{
+    enc_job *j = arg;
+    fh_doc_encoder *e;
+    j->rc = fh_doc_encoder_new(j->c, &e);
+    if (j->rc)
+        return NULL;
+    fh_buf doc;
+    fh_buf_init(&doc, 1 << 20);
+    for (uint32_t d = j->from; d < j->to && !j->rc; d++) {
+        enc_doc(&doc, d);
+        j->rc = fh_doc_encode(e, doc.data, doc.len, &j->out[d]);
+    }
+    fh_buf_free(&doc);
+    fh_doc_encoder_free(e);
+    return NULL;
+}
+
+/* The docs database's value of docid d, raw. */
+static void docs_value(const char *dir, uint32_t d, uint8_t **v, size_t *vl)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/index.mdb", dir);
+    MDB_env *env;
+    MDB_txn *txn;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+    assert_int_equal(mdb_env_open(env, path, MDB_NOSUBDIR | MDB_RDONLY | MDB_NOLOCK, 0644), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+    uint8_t key[4] = {(uint8_t)(d >> 24), (uint8_t)(d >> 16), (uint8_t)(d >> 8), (uint8_t)d};
+    assert_int_equal(raw_get(txn, "docs", key, 4, v, vl), 0);
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+}
+
+/* add_doc() alone and add_doc() until the codec exists, then documents
+ * encoded on two threads and added with add_doc_encoded() (mixed with
+ * add_doc()), store byte-identical values. */
+static void test_doc_encoded(void **state)
+{
+    (void)state;
+    char *dir_a = make_tmpdir(), *dir_b = make_tmpdir();
+    fh_index_build_info bi = build_info();
+    bi.n_fields = 1;
+    fh_buf doc;
+    fh_buf_init(&doc, 1 << 20);
+    uint32_t fl[1] = {1};
+    char id[16];
+
+    fh_index_writer *w;
+    assert_int_equal(fh_index_writer_open(dir_a, &bi, &w), 0);
+    for (uint32_t d = 0; d < ENC_N; d++) {
+        enc_doc(&doc, d);
+        int il = snprintf(id, sizeof id, "k%u", (unsigned)d);
+        assert_int_equal(fh_index_writer_add_doc(w, d, id, (size_t)il, fl, doc.data, doc.len), 0);
+    }
+    assert_int_equal(fh_index_writer_commit(w), 0);
+
+    assert_int_equal(fh_index_writer_open(dir_b, &bi, &w), 0);
+    uint8_t junk[3] = {FH_DOC_ZSTD_TEST, 1, 2};
+    uint32_t d = 0;
+    /* before the codec: encoded documents are refused, the writer stays usable */
+    assert_null(fh_index_writer_doc_codec(w));
+    assert_int_equal(fh_index_writer_add_doc_encoded(w, 0, "k0", 2, fl, junk, 3), FH_EINVAL);
+    while (!fh_index_writer_doc_codec(w)) {
+        enc_doc(&doc, d);
+        int il = snprintf(id, sizeof id, "k%u", (unsigned)d);
+        assert_int_equal(fh_index_writer_add_doc(w, d, id, (size_t)il, fl, doc.data, doc.len), 0);
+        d++;
+        assert_true(d < ENC_N);
+    }
+    const fh_doc_codec *c = fh_index_writer_doc_codec(w);
+    fh_buf *enc = calloc(ENC_N, sizeof *enc);
+    assert_non_null(enc);
+    for (uint32_t i = 0; i < ENC_N; i++)
+        fh_buf_init(&enc[i], 1 << 20);
+    uint32_t mid = d + (ENC_N - d) / 2;
+    enc_job jobs[2] = {{c, d, mid, enc, 0}, {c, mid, ENC_N, enc, 0}};
+    pthread_t th[2];
+    for (int t = 0; t < 2; t++)
+        assert_int_equal(pthread_create(&th[t], NULL, enc_thread, &jobs[t]), 0);
+    for (int t = 0; t < 2; t++) {
+        pthread_join(th[t], NULL);
+        assert_int_equal(jobs[t].rc, 0);
+    }
+    /* flags that do not match the codec (a dictionary was trained) */
+    assert_int_equal(fh_index_writer_add_doc_encoded(w, d, "x", 1, fl, junk, 3), FH_EINVAL);
+    assert_int_equal(fh_index_writer_add_doc_encoded(w, d, "x", 1, fl, junk, 0), FH_EINVAL);
+    for (; d < ENC_N; d++) {
+        int il = snprintf(id, sizeof id, "k%u", (unsigned)d);
+        if (d % 7 == 0) {
+            enc_doc(&doc, d);
+            assert_int_equal(
+                fh_index_writer_add_doc(w, d, id, (size_t)il, fl, doc.data, doc.len), 0);
+        } else {
+            assert_int_equal(fh_index_writer_add_doc_encoded(w, d, id, (size_t)il, fl,
+                                                             enc[d].data, enc[d].len),
+                             0);
+        }
+    }
+    assert_int_equal(fh_index_writer_commit(w), 0);
+    assert_true(has_zstd_dict(dir_b));
+
+    fh_index *ix;
+    fh_reader *r;
+    assert_int_equal(fh_index_open(dir_b, NULL, NULL, &ix), 0);
+    assert_int_equal(fh_reader_open(ix, &r), 0);
+    fh_buf got;
+    fh_buf_init(&got, 1 << 20);
+    for (d = 0; d < ENC_N; d++) {
+        enc_doc(&doc, d);
+        fh_buf_reset(&got);
+        assert_int_equal(fh_doc_get(r, d, &got), 0);
+        assert_int_equal(got.len, doc.len);
+        assert_memory_equal(got.data, doc.data, doc.len);
+        if (d % 11 == 0 || d < 3) {
+            uint8_t *va, *vb;
+            size_t la, lb;
+            docs_value(dir_a, d, &va, &la);
+            docs_value(dir_b, d, &vb, &lb);
+            assert_int_equal(la, lb);
+            assert_memory_equal(va, vb, la);
+            free(va);
+            free(vb);
+        }
+    }
+    fh_reader_close(r);
+    fh_index_close(ix);
+    for (uint32_t i = 0; i < ENC_N; i++)
+        fh_buf_free(&enc[i]);
+    free(enc);
+    fh_buf_free(&got);
+    fh_buf_free(&doc);
+    rm_rf(dir_a);
+    rm_rf(dir_b);
+    free(dir_a);
+    free(dir_b);
+}
+
+/* A standalone codec: a dictionary only with enough samples; short
+ * documents stay raw; encoding is deterministic. */
+static void test_doc_codec(void **state)
+{
+    (void)state;
+    fh_doc_codec *c;
+    fh_doc_encoder *e;
+    fh_buf doc, out, samples;
+    fh_buf_init(&doc, 1 << 20);
+    fh_buf_init(&out, 1 << 20);
+    fh_buf_init(&samples, (size_t)64 << 20);
+    size_t sizes[1000];
+    for (uint32_t d = 0; d < 1000; d++) {
+        enc_doc(&doc, d);
+        sizes[d] = doc.len;
+        fh_buf_add(&samples, doc.data, doc.len);
+    }
+    /* too few samples: plain zstd */
+    assert_int_equal(fh_doc_codec_train(samples.data, sizes, 10, &c), 0);
+    assert_int_equal(fh_doc_encoder_new(c, &e), 0);
+    enc_doc(&doc, 1);
+    assert_int_equal(fh_doc_encode(e, doc.data, doc.len, &out), 0);
+    assert_int_equal((uint8_t)out.data[0], FH_DOC_ZSTD_TEST);
+    fh_buf_reset(&out);
+    assert_int_equal(fh_doc_encode(e, "{}", 2, &out), 0);
+    assert_int_equal(out.len, 3);
+    assert_int_equal(out.data[0], 0);
+    assert_memory_equal(out.data + 1, "{}", 2);
+    fh_buf_reset(&out);
+    assert_int_equal(fh_doc_encode(e, NULL, 0, &out), 0);
+    assert_int_equal(out.len, 1);
+    assert_int_equal(fh_doc_encode(e, NULL, 5, &out), FH_EINVAL);
+    fh_doc_encoder_free(e);
+    fh_doc_codec_free(c);
+    /* enough: a dictionary, and the same input encodes the same way twice */
+    assert_int_equal(fh_doc_codec_train(samples.data, sizes, 1000, &c), 0);
+    assert_int_equal(fh_doc_encoder_new(c, &e), 0);
+    enc_doc(&doc, 1);
+    fh_buf_reset(&out);
+    assert_int_equal(fh_doc_encode(e, doc.data, doc.len, &out), 0);
+    assert_int_equal((uint8_t)out.data[0], FH_DOC_ZSTD_TEST | 2u);
+    size_t l1 = out.len;
+    assert_int_equal(fh_doc_encode(e, doc.data, doc.len, &out), 0);
+    assert_int_equal(out.len, 2 * l1);
+    assert_memory_equal(out.data, out.data + l1, l1);
+    assert_true(l1 * 2 < doc.len);
+    fh_doc_encoder_free(e);
+    fh_doc_codec_free(c);
+    fh_doc_codec_free(NULL);
+    fh_doc_encoder_free(NULL);
+    assert_int_equal(fh_doc_encoder_new(NULL, &e), FH_EINVAL);
+    fh_buf_free(&doc);
+    fh_buf_free(&out);
+    fh_buf_free(&samples);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1028,6 +1252,7 @@ int main(void)
         cmocka_unit_test(test_atomic_publish), cmocka_unit_test(test_stored_docs),
         cmocka_unit_test(test_refusal),
         cmocka_unit_test(test_corrupt_values),
+        cmocka_unit_test(test_doc_encoded), cmocka_unit_test(test_doc_codec),
     };
     return cmocka_run_group_tests(tests, setup_corpus, teardown_corpus);
 }
