@@ -5,7 +5,7 @@
  *
  * It must never disagree with jansson, which stays the reference: it accepts
  * only a subset of what json_loadb(..., 0) accepts — a top-level object,
- * valid UTF-8, no raw control characters in strings, valid escapes whose
+ * valid UTF-8 (checked inside strings; elsewhere only ASCII parses), no raw control characters in strings, valid escapes whose
  * \u code points are not NUL and pair their surrogates, keys without escapes,
  * plain numbers of at most 15 characters without an exponent, nesting of at
  * most 64 — and returns "use jansson" for anything else. Among duplicate keys
@@ -27,6 +27,38 @@ static void ws(dj *j)
 {
     while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
         j->p++;
+}
+
+/* Length of the valid UTF-8 sequence at p (lead byte >= 0x80), 0 if invalid:
+ * no overlongs, no surrogates, nothing above U+10FFFF — what jansson checks.
+ * Bytes >= 0x80 outside strings fail the grammar anyway, so validating the
+ * strings validates the document. */
+static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
+{
+    unsigned c = p[0], cp;
+    size_t need;
+    if (c >= 0xC2 && c <= 0xDF) {
+        return end - p >= 2 && (p[1] & 0xC0u) == 0x80u ? 2 : 0;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        cp = c & 0x0Fu;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        cp = c & 0x07u;
+    } else {
+        return 0;
+    }
+    if ((size_t)(end - p) <= need)
+        return 0;
+    for (size_t k = 1; k <= need; k++) {
+        if ((p[k] & 0xC0u) != 0x80u)
+            return 0;
+        cp = (cp << 6) | (p[k] & 0x3Fu);
+    }
+    if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return need + 1;
 }
 
 static int hex4(const char *p, uint32_t *v)
@@ -87,6 +119,13 @@ static int str(dj *j, const char **s, size_t *n, bool *has_esc, bool decode, siz
         unsigned char c = (unsigned char)*p;
         if (c < 0x20)
             return -1;
+        if (c >= 0x80) {
+            size_t k = utf8_seq((const unsigned char *)p, (const unsigned char *)j->end);
+            if (k == 0)
+                return -1;
+            p += k;
+            continue;
+        }
         if (c == '\\') {
             *has_esc = true;
             if (p + 1 >= j->end)
@@ -254,7 +293,7 @@ int fh_docjson_strings(const char *doc, size_t len, const char *const *keys, siz
     dj j = {doc, doc + len, scratch};
     size_t offs[FH_DOCJSON_MAX_KEYS];
     bool inbuf[FH_DOCJSON_MAX_KEYS];
-    if (nkeys > FH_DOCJSON_MAX_KEYS || !doc || !fh_utf8_valid(doc, len))
+    if (nkeys > FH_DOCJSON_MAX_KEYS || !doc)
         return 0;
     fh_buf_reset(scratch);
     for (size_t k = 0; k < nkeys; k++) {

@@ -879,7 +879,9 @@ static int or_batch(xctx *x, const plan *pl, heap *hp, uint64_t budget, uint64_t
             break;
         }
         st->total++;
-        heap_offer(hp, d, sc);
+        /* heap_offer's own first test, inline: most candidates lose */
+        if (hp->n < hp->k || sc > hp->h[0].score || (sc == hp->h[0].score && d < hp->h[0].doc))
+            heap_offer(hp, d, sc);
     }
     *ncandp = ncand;
     return 0;

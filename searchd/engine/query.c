@@ -39,6 +39,13 @@ bool fh_utf8_valid(const char *s, size_t n)
             i++;
             continue;
         }
+        if (c >= 0xC2 && c <= 0xDF) {
+            /* two bytes (all of Arabic): never overlong, never a surrogate */
+            if (i + 1 >= n || (p[i + 1] & 0xC0u) != 0x80u)
+                return false;
+            i += 2;
+            continue;
+        }
         size_t need;
         unsigned cp;
         if (c >= 0xC2 && c <= 0xDF) {
