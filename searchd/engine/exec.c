@@ -887,6 +887,202 @@ static int or_batch(xctx *x, const plan *pl, heap *hp, uint64_t budget, uint64_t
     return 0;
 }
 
+static inline float bl_score(const fh_engine *e, const blist *b, uint32_t d)
+{
+    const uint32_t *t = b->tfs + b->at * e->n_fields;
+    float ntf = 0;
+    for (unsigned f = 0; f < e->n_fields; f++)
+        if (t[f])
+            ntf += e->wnorm[f][d] * (float)t[f];
+    return b->idf * sat(e, ntf);
+}
+
+static inline int bl_refill(blist *b)
+{
+    b->n = fh_postings_batch(b->p, &b->docs, &b->tfs);
+    b->at = 0;
+    b->cur = b->n ? b->docs[0] : FH_DOC_END;
+    return 0;
+}
+
+/* Next document (an essential list), prefetching norms ahead. */
+static inline int bl_next(const fh_engine *e, blist *b)
+{
+    if (++b->at < b->n) {
+        b->cur = b->docs[b->at];
+        if (b->at + PF_AHEAD / 2 < b->n)
+            for (unsigned f = 0; f < e->n_fields; f++)
+                __builtin_prefetch(&e->wnorm[f][b->docs[b->at + PF_AHEAD / 2]]);
+        return 0;
+    }
+    uint32_t nx = b->docs[b->n - 1] + 1u;
+    int rc = fh_postings_seek(b->p, nx);
+    if (rc)
+        return rc;
+    bl_refill(b);
+    for (size_t k = 0; k < b->n && k < PF_AHEAD / 2; k++)
+        for (unsigned f = 0; f < e->n_fields; f++)
+            __builtin_prefetch(&e->wnorm[f][b->docs[k]]);
+    return 0;
+}
+
+/* First document >= target. */
+static inline int bl_seek(blist *b, uint32_t target)
+{
+    if (b->cur >= target)
+        return 0; /* FH_DOC_END included */
+    if (target <= b->docs[b->n - 1]) {
+        size_t lo = b->at + 1, hi = b->n - 1;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (b->docs[mid] >= target)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        b->at = lo;
+        b->cur = b->docs[lo];
+        return 0;
+    }
+    int rc = fh_postings_seek(b->p, target);
+    if (rc)
+        return rc;
+    return bl_refill(b);
+}
+
+typedef struct ms_out {
+    uint64_t ncand;
+    bool pruned_any;
+} ms_out;
+
+/* MaxScore with block-max skipping for a pure OR of plain TERM clauses, over
+ * the decoded blocks: the generic loop of topk_loop step for step — the same
+ * candidates, bounds, tests, float operations in the same order and heap
+ * offers — without a call per document or per probe within a block. */
+static int ms_batch(xctx *x, heap *hp, uint32_t nshould, uint64_t budget, uint64_t t0,
+                    fh_exec_stats *st, ms_out *mo)
+{
+    const fh_engine *e = x->e;
+    struct fh_exec_scratch *xs = x->xs;
+    blist L[FH_Q_MAX_CLAUSES];
+    int rc;
+    for (uint32_t i = 0; i < nshould; i++) {
+        const citer *c = &xs->it[xs->ord[i]];
+        blist *b = &L[i];
+        b->p = c->p;
+        b->idf = c->idf;
+        if (!c->p || c->doc == FH_DOC_END) {
+            b->n = 0;
+            b->at = 0;
+            b->cur = FH_DOC_END;
+            b->docs = b->tfs = NULL;
+            continue;
+        }
+        bl_refill(b);
+    }
+    float theta = -INFINITY, bmw_theta = -INFINITY;
+    uint32_t fe = 0, bmw_r = 0;
+    bool pruned_any = false;
+    uint64_t ncand = 0;
+    for (;;) {
+        uint32_t d = FH_DOC_END;
+        for (uint32_t i = fe; i < nshould; i++)
+            if (L[i].cur < d)
+                d = L[i].cur;
+        if (d == FH_DOC_END)
+            break;
+        if (hp->n == hp->k && (d > bmw_r || theta != bmw_theta)) {
+            float bsum = 0;
+            uint32_t r = FH_DOC_END, last;
+            for (uint32_t i = fe; i < nshould; i++) {
+                if (L[i].cur == FH_DOC_END)
+                    continue;
+                bsum += citer_block_ub_last(e, &xs->it[xs->ord[i]], d, &last);
+                if (last < r)
+                    r = last;
+            }
+            if (bsum * UB_SLACK + (fe ? xs->cum[fe - 1] : 0.0f) <= theta) {
+                pruned_any = true;
+                if (r == FH_DOC_END)
+                    break;
+                for (uint32_t i = fe; i < nshould; i++)
+                    if (L[i].cur <= r && (rc = bl_seek(&L[i], r + 1)) != 0)
+                        return rc;
+                continue;
+            }
+            bmw_r = r;
+            bmw_theta = theta;
+        }
+        float sc = 0;
+        for (uint32_t i = fe; i < nshould; i++) {
+            blist *b = &L[i];
+            if (b->cur != d)
+                continue;
+            sc += bl_score(e, b, d);
+            if ((rc = bl_next(e, b)) != 0)
+                return rc;
+        }
+        if (++ncand % BUDGET_EVERY == 0 && budget && now_us() - t0 > budget) {
+            st->timed_out = true;
+            break;
+        }
+        st->total++;
+        uint32_t nne = fe;
+        if (nne > 0) {
+            if (hp->n == hp->k) {
+                if (sc + xs->cum[nne - 1] <= theta) {
+                    pruned_any = true;
+                    continue;
+                }
+                float rem = 0;
+                for (uint32_t i = 0; i < nne; i++) {
+                    xs->bub[i] = citer_block_ub(e, &xs->it[xs->ord[i]], d);
+                    rem += xs->bub[i];
+                }
+                if (sc + rem * UB_SLACK <= theta) {
+                    pruned_any = true;
+                    continue;
+                }
+                bool cut = false;
+                for (uint32_t i = nne; i-- > 0;) {
+                    blist *b = &L[i];
+                    rem -= xs->bub[i];
+                    if ((rc = bl_seek(b, d)) != 0)
+                        return rc;
+                    if (b->cur == d)
+                        sc += bl_score(e, b, d);
+                    if (i > 0 && sc + (rem > 0 ? rem * UB_SLACK : 0) <= theta) {
+                        cut = true;
+                        break;
+                    }
+                }
+                if (cut || sc <= theta) {
+                    pruned_any = true;
+                    continue;
+                }
+            } else {
+                for (uint32_t i = nne; i-- > 0;) {
+                    blist *b = &L[i];
+                    if ((rc = bl_seek(b, d)) != 0)
+                        return rc;
+                    if (b->cur == d)
+                        sc += bl_score(e, b, d);
+                }
+            }
+        }
+        if (heap_offer(hp, d, sc) && hp->n == hp->k) {
+            theta = hp->h[0].score;
+            while (fe < nshould && xs->cum[fe] <= theta)
+                fe++;
+            if (fe > 0)
+                pruned_any = true;
+        }
+    }
+    mo->ncand = ncand;
+    mo->pruned_any = pruned_any;
+    return 0;
+}
+
 /* The candidate loop (see the top of the file). Fills hp. */
 static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_t budget,
                      uint64_t t0, fh_exec_stats *st)
@@ -931,6 +1127,14 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_
     if (!exhaustive && !prune && or_batch_ok(xs, pl)) {
         if ((rc = or_batch(x, pl, hp, budget, t0, st, &ncand)) != 0)
             return rc;
+        goto done;
+    }
+    if (!exhaustive && prune && or_batch_ok(xs, pl)) {
+        ms_out mo;
+        if ((rc = ms_batch(x, hp, nshould, budget, t0, st, &mo)) != 0)
+            return rc;
+        ncand = mo.ncand;
+        pruned_any = mo.pruned_any;
         goto done;
     }
 
