@@ -278,10 +278,66 @@ static void test_pruning_equals_exhaustive(void **state)
     assert_true(cand_pruned < cand_full);
 }
 
+/* Pure OR queries of plain terms take the batch loops (or_batch without
+ * pruning, ms_batch with): the same top-k as the generic exhaustive loop, and
+ * bit for bit the same scores whenever nothing was pruned (the float sums
+ * then run in the same order). */
+static void test_batch_or_equals_exhaustive(void **state)
+{
+    fx *f = *state;
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    o.time_budget_us = 0;
+    static fh_hit ex[FH_ENGINE_MAX_LIMIT];
+    unsigned pruned = 0, exact = 0;
+    for (int it = 0; it < 300; it++) {
+        fh_query *q = f->q;
+        uint32_t n = 1 + rnd() % 9;
+        q->n_cl = 0;
+        q->n_el = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t band = rnd() % 3;
+            uint32_t t = band == 0 ? rnd() % 10 : band == 1 ? 10 + rnd() % 90 : 100 + rnd() % 300;
+            if (rnd() % 20 == 0)
+                t = 900 + rnd() % 99; /* not in the index */
+            add_term(q, t, FH_OCC_SHOULD, 3, FH_CL_TERM);
+        }
+        uint32_t ks[] = {1, 10, 100, 300};
+        uint32_t k = ks[rnd() % 4];
+        fh_hit *h;
+        uint32_t n1, n2;
+        fh_exec_stats st1, st2;
+        for (int prox = 0; prox < 2; prox++) {
+            assert_int_equal(fh_exec_topk(f->s, q, &o, k, true, prox, &h, &n1, &st1, NULL), 0);
+            memcpy(ex, h, n1 * sizeof *h);
+            assert_int_equal(fh_exec_topk(f->s, q, &o, k, false, prox, &h, &n2, &st2, NULL), 0);
+            assert_int_equal(n1, n2);
+            if (!st2.total_estimate) {
+                exact++;
+                assert_int_equal(st1.total, st2.total);
+                for (uint32_t i = 0; i < n1; i++) {
+                    assert_int_equal(ex[i].doc, h[i].doc);
+                    assert_memory_equal(&ex[i].score, &h[i].score, sizeof(float));
+                }
+                continue;
+            }
+            pruned++;
+            for (uint32_t i = 0; i < n1; i++)
+                if (fabsf(ex[i].score - h[i].score) > 1e-4f)
+                    fail_msg("query %d rank %u: exhaustive doc %u %.6f, pruned doc %u %.6f", it, i,
+                             ex[i].doc, (double)ex[i].score, h[i].doc, (double)h[i].score);
+        }
+    }
+    print_message("pure OR: %u pruned, %u exact\n", pruned, exact);
+    assert_true(pruned > 50);
+    assert_true(exact > 50);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pruning_equals_exhaustive),
+        cmocka_unit_test(test_batch_or_equals_exhaustive),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
