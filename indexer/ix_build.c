@@ -1538,8 +1538,12 @@ out:
                 fprintf(o->log, "fahras-indexer: merging postings: %s\n", fh_strerror(rc));
         }
         if (!rc) {
+            double tc = now_s();
             rc = fh_index_writer_commit(w);
             w = NULL;
+            if (getenv("FAHRAS_INDEXER_TIMING"))
+                fprintf(o->log, "fahras-indexer: timing: commit (tail, sync, publish) %.2f s\n",
+                        now_s() - tc);
             if (rc)
                 fprintf(o->log, "fahras-indexer: publishing the index: %s\n", fh_strerror(rc));
             else

@@ -41,34 +41,82 @@ static size_t seq_len(const unsigned char *p, const unsigned char *end)
     return 0;
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* Validate 16-byte chunks of ASCII and 2-byte sequences (Arabic text) with
+ * SSE2, from a sequence boundary. Stops before a chunk holding any other
+ * byte (3/4-byte leads, C0/C1, F5+), and backs up to a 2-byte lead left
+ * open at the end of the last chunk, so the scalar loop resumes on a
+ * boundary. false if an ill-formed 1/2-byte sequence was seen. */
+static bool valid_simd(const unsigned char **pp, const unsigned char *end)
+{
+    const unsigned char *p = *pp;
+    unsigned carry = 0; /* the previous chunk ended with a 2-byte lead */
+    const __m128i m64 = _mm_set1_epi8(-64), m63 = _mm_set1_epi8(-63), m32 = _mm_set1_epi8(-32);
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned hi = (unsigned)_mm_movemask_epi8(v); /* non-ASCII bytes */
+        if (hi == 0) {
+            if (carry)
+                return false; /* a lead followed by ASCII */
+            p += 16;
+            continue;
+        }
+        /* as signed bytes: continuation 80..BF = -128..-65, lead C2..DF = -62..-33 */
+        unsigned c = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, m64));
+        unsigned l = (unsigned)_mm_movemask_epi8(
+            _mm_and_si128(_mm_cmpgt_epi8(v, m63), _mm_cmplt_epi8(v, m32)));
+        if (hi & ~(c | l))
+            break; /* another kind of byte: the scalar loop decides */
+        if (c != (((l << 1) | carry) & 0xFFFFu))
+            return false;
+        carry = l >> 15;
+        p += 16;
+    }
+    *pp = p - carry;
+    return true;
+}
+#endif
+
 bool fh_utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     const unsigned char *end = p + n;
     while (p < end) {
-        unsigned c = *p;
-        if (c < 0x80) {
-            /* ASCII: skip runs 8 bytes at a time */
-            p++;
-            while (end - p >= 8) {
-                uint64_t w;
-                memcpy(&w, p, 8);
-                if (w & 0x8080808080808080ull)
-                    break;
-                p += 8;
-            }
-            continue;
-        }
-        if (c - 0xC2u < 0x1Eu && end - p >= 2) { /* 2-byte form: Arabic, most Latin */
-            if ((p[1] & 0xC0) != 0x80)
-                return false;
-            p += 2;
-            continue;
-        }
-        size_t l = seq_len(p, end);
-        if (!l)
+#ifdef __SSE2__
+        if (!valid_simd(&p, end))
             return false;
-        p += l;
+        /* a stretch of scalar checking, then back to the vector loop */
+        const unsigned char *stop = end - p > 64 ? p + 64 : end;
+#else
+        const unsigned char *stop = end;
+#endif
+        while (p < stop) {
+            unsigned c = *p;
+            if (c < 0x80) {
+                /* ASCII: skip runs 8 bytes at a time */
+                p++;
+                while (end - p >= 8) {
+                    uint64_t w;
+                    memcpy(&w, p, 8);
+                    if (w & 0x8080808080808080ull)
+                        break;
+                    p += 8;
+                }
+                continue;
+            }
+            if (c - 0xC2u < 0x1Eu && end - p >= 2) { /* 2-byte form: Arabic, most Latin */
+                if ((p[1] & 0xC0) != 0x80)
+                    return false;
+                p += 2;
+                continue;
+            }
+            size_t l = seq_len(p, end);
+            if (!l)
+                return false;
+            p += l;
+        }
     }
     return true;
 }

@@ -62,6 +62,50 @@ static void test_utf8(void **state)
         assert_true(fh_utf8_valid(b.data ? b.data : "", b.len));
         fh_buf_free(&b);
     }
+    /* the vector path (16-byte chunks of ASCII and 2-byte forms) against the
+     * scalar repair: random mixes, with a lead or continuation byte dropped,
+     * inserted or replaced at every offset around the chunk edges */
+    static const char *pieces[] = {"\xd9\x83", "\xd8\xa7", " ", "ab", "\xc2\xab", "\xe2\x80\x9d",
+                                   "\xf0\x9f\x98\x80", "\xdb\x8c", "."};
+    static const unsigned char junk[] = {0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xf4, 0xff};
+    char buf[256];
+    fh_buf b;
+    fh_buf_init(&b, 4096);
+    for (int iter = 0; iter < 30000; iter++) {
+        size_t n = 0;
+        size_t want = 1 + rnd(120);
+        bool rich = rnd(4) == 0; /* else only ASCII and 2-byte pieces */
+        while (n < want) {
+            const char *pc = pieces[rnd(rich ? 9 : 6)];
+            if (!rich && (pc[0] == '\xe2' || pc[0] == '\xf0'))
+                pc = "\xd9\x84";
+            size_t pl = strlen(pc);
+            if (n + pl > sizeof buf - 2)
+                break;
+            memcpy(buf + n, pc, pl);
+            n += pl;
+        }
+        int edit = (int)rnd(4);
+        if (edit && n) {
+            uint32_t at = rnd((uint32_t)n);
+            unsigned char j = junk[rnd(sizeof junk)];
+            if (edit == 1) { /* replace */
+                buf[at] = (char)j;
+            } else if (edit == 2) { /* delete */
+                memmove(buf + at, buf + at + 1, n - at - 1);
+                n--;
+            } else { /* insert */
+                memmove(buf + at + 1, buf + at, n - at);
+                buf[at] = (char)j;
+                n++;
+            }
+        }
+        fh_buf_reset(&b);
+        bool ok = fh_utf8_repair(buf, n, &b) == 0;
+        assert_int_equal(fh_utf8_valid(buf, n), ok);
+        assert_true(fh_utf8_valid(b.data ? b.data : "", b.len));
+    }
+    fh_buf_free(&b);
 }
 
 /* ------------------------------------------------------------- JSON */
