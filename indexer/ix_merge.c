@@ -35,6 +35,8 @@ struct fh_msrc {
     uint32_t tfs[8];
     uint32_t *pv;
     size_t npv, pv_cap;
+    const uint32_t *remap; /* set by fh_merge: for prefetching */
+    size_t n_remap;
 };
 
 int fh_msrc_table(fh_ttab *t, fh_msrc **out)
@@ -254,6 +256,15 @@ static int dec_next(fh_msrc *s, unsigned nf)
         }
     }
     s->npv = k;
+    /* Peek at the next posting's ordinal and prefetch its remap entry: the
+     * lookup is a cache miss for rare terms, hidden behind this posting's
+     * trip to the sink. */
+    if (s->dp < s->dend) {
+        const uint8_t *q = s->dp;
+        uint32_t nd;
+        if (!fh_varint_get(&q, s->dend, &nd) && nd && (size_t)s->prev + nd - 1u < s->n_remap)
+            __builtin_prefetch(&s->remap[s->prev + nd - 1u]);
+    }
     return 1;
 }
 
@@ -278,6 +289,8 @@ int fh_merge(fh_msrc **srcs, size_t n, unsigned n_fields, const uint32_t *remap,
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
+        srcs[i]->remap = remap;
+        srcs[i]->n_remap = n_remap;
         if ((rc = src_next(srcs[i])) != 0)
             goto out;
         if (!srcs[i]->done) {

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <lmdb.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -34,6 +35,7 @@
 #define FH_MAP_DEFAULT ((size_t)1 << 30)   /* initial map size; grown on demand */
 #define FH_ZSTD_MIN 32u                     /* shorter documents are stored raw */
 #define FH_DICT_SAMPLE ((size_t)8 << 20)    /* bytes of documents to train on */
+#define FH_PEND_MAX ((size_t)32 << 20)      /* documents waiting beyond the sample */
 #define FH_DICT_MIN_DOCS 256u               /* fewer documents: no dictionary */
 #define FH_DICT_CAP ((size_t)112640)        /* zstd's default dictionary size */
 #define FH_ZSTD_LEVEL 3
@@ -81,6 +83,17 @@ struct fh_index_writer {
     size_t *pend_len; /* per pending document, docids first_pend .. n_docs-1 */
     size_t pend_cap;
     uint32_t first_pend;
+    /* The dictionary is trained on a second thread (add_doc() keeps
+     * accepting documents meanwhile): it owns the sample, documents
+     * t_first .. t_first+t_n-1 (t_buf, t_len), until joined. */
+    bool training;
+    pthread_t train_th;
+    atomic_bool train_finished;
+    int train_rc;
+    fh_buf t_buf;
+    size_t *t_len, t_n;
+    uint32_t t_first;
+    fh_doc_codec *t_codec;
     fh_doc_codec *codec; /* trained (or plain) codec once dict_done */
 
     bool in_term, have_prev;
@@ -274,8 +287,14 @@ static int check_info(const fh_index_build_info *info)
     return 0;
 }
 
+static void train_join(fh_index_writer *w);
+
 static void writer_free(fh_index_writer *w, bool remove_build)
 {
+    train_join(w);
+    fh_doc_codec_free(w->t_codec);
+    fh_buf_free(&w->t_buf);
+    free(w->t_len);
     if (w->txn)
         mdb_txn_abort(w->txn);
     if (w->env)
@@ -386,6 +405,7 @@ int fh_index_writer_open(const char *dir, const fh_index_build_info *info, fh_in
     fh_buf_init(&w->id_arena, SIZE_MAX / 2);
     fh_buf_init(&w->scratch, SIZE_MAX / 2);
     fh_buf_init(&w->pend, SIZE_MAX / 2);
+    fh_buf_init(&w->t_buf, SIZE_MAX / 2);
     fh_buf_init(&w->skip, FH_BUF_MAX);
     fh_buf_init(&w->data, FH_BUF_MAX);
     fh_buf_init(&w->pos_offs, FH_BUF_MAX);
@@ -576,35 +596,116 @@ static int put_doc(fh_index_writer *w, uint32_t docid, const char *ext_id, size_
                            w->scratch.len);
 }
 
-/* Train the documents' codec on the pending documents (a dictionary when
- * there are enough of them), and write them out. */
-static int train_and_flush(fh_index_writer *w)
+/* Write pending documents first .. first+n-1 (raw in buf, lengths in len). */
+static int flush_docs(fh_index_writer *w, uint32_t first, size_t n, const fh_buf *buf,
+                      const size_t *len)
 {
-    w->dict_done = true;
-    size_t n = w->n_docs - w->first_pend;
-    int rc = fh_doc_codec_train(w->pend.data, w->pend_len, n, &w->codec);
-    if (rc || (rc = fh_doc_encoder_new(w->codec, &w->enc)))
-        return rc;
     size_t off = 0;
     for (size_t i = 0; i < n; i++) {
-        uint32_t d = w->first_pend + (uint32_t)i;
+        uint32_t d = first + (uint32_t)i;
         const struct id_ref *id = &w->ids[d];
-        const char *src = w->pend_len[i] ? w->pend.data + off : NULL;
-        rc = put_doc(w, d, w->id_arena.data + id->off, id->len, src, w->pend_len[i]);
+        const char *src = len[i] ? buf->data + off : NULL;
+        int rc = put_doc(w, d, w->id_arena.data + id->off, id->len, src, len[i]);
         if (rc)
             return rc;
-        off += w->pend_len[i];
+        off += len[i];
     }
+    return 0;
+}
+
+/* The codec is ready: set up the writer's encoder and write every pending
+ * document (the training sample first if there was one). */
+static int codec_ready(fh_index_writer *w)
+{
+    w->dict_done = true;
+    int rc = fh_doc_encoder_new(w->codec, &w->enc);
+    if (!rc && w->t_n)
+        rc = flush_docs(w, w->t_first, w->t_n, &w->t_buf, w->t_len);
+    if (!rc)
+        rc = flush_docs(w, w->first_pend, w->n_docs - w->first_pend, &w->pend, w->pend_len);
+    fh_buf_free(&w->t_buf);
+    free(w->t_len);
+    w->t_len = NULL;
+    w->t_n = 0;
     fh_buf_free(&w->pend);
     free(w->pend_len);
     w->pend_len = NULL;
     w->pend_cap = 0;
+    return rc;
+}
+
+/* Train the codec on all pending documents here and now, and write them. */
+static int train_and_flush(fh_index_writer *w)
+{
+    size_t n = w->n_docs - w->first_pend;
+    int rc = fh_doc_codec_train(w->pend.data, w->pend_len, n, &w->codec);
+    if (rc) {
+        w->dict_done = true;
+        return rc;
+    }
+    return codec_ready(w);
+}
+
+static void *train_main(void *arg)
+{
+    fh_index_writer *w = arg;
+    w->train_rc = fh_doc_codec_train(w->t_buf.data, w->t_len, w->t_n, &w->t_codec);
+    atomic_store_explicit(&w->train_finished, true, memory_order_release);
+    return NULL;
+}
+
+/* Hand the pending documents (the sample) to a training thread; later
+ * documents pend in fresh buffers until train_finish(). */
+static int train_start(fh_index_writer *w)
+{
+    w->t_buf = w->pend;
+    w->t_len = w->pend_len;
+    w->t_n = w->n_docs - w->first_pend;
+    w->t_first = w->first_pend;
+    fh_buf_init(&w->pend, SIZE_MAX / 2);
+    w->pend_len = NULL;
+    w->pend_cap = 0;
+    w->first_pend = w->n_docs;
+    atomic_store(&w->train_finished, false);
+    if (pthread_create(&w->train_th, NULL, train_main, w) != 0) {
+        train_main(w); /* no thread: train here */
+        w->training = false;
+        w->dict_done = true;
+        if (w->train_rc)
+            return w->train_rc;
+        w->codec = w->t_codec;
+        w->t_codec = NULL;
+        return codec_ready(w);
+    }
+    w->training = true;
     return 0;
 }
 
-const fh_doc_codec *fh_index_writer_doc_codec(const fh_index_writer *w)
+static void train_join(fh_index_writer *w)
 {
-    return w->dict_done ? w->codec : NULL;
+    if (w->training) {
+        pthread_join(w->train_th, NULL);
+        w->training = false;
+    }
+}
+
+static int train_finish(fh_index_writer *w)
+{
+    train_join(w);
+    w->dict_done = true;
+    if (w->train_rc)
+        return w->train_rc;
+    w->codec = w->t_codec;
+    w->t_codec = NULL;
+    return codec_ready(w);
+}
+
+const fh_doc_codec *fh_index_writer_doc_codec(fh_index_writer *w)
+{
+    if (!w->dict_done && !w->err && w->training &&
+        atomic_load_explicit(&w->train_finished, memory_order_acquire))
+        set_err(w, train_finish(w));
+    return w->dict_done && !w->err ? w->codec : NULL;
 }
 
 static int add_doc(fh_index_writer *w, uint32_t docid, const char *ext_id, size_t ext_id_len,
@@ -665,8 +766,14 @@ static int add_doc(fh_index_writer *w, uint32_t docid, const char *ext_id, size_
     }
     w->ids[docid] = (struct id_ref){.off = id_off, .len = (uint32_t)ext_id_len, .docid = docid};
     w->n_docs++;
-    if (!w->dict_done && w->pend.len >= FH_DICT_SAMPLE)
-        rc = train_and_flush(w);
+    if (!w->dict_done) {
+        if (!w->training && w->pend.len >= FH_DICT_SAMPLE)
+            rc = train_start(w);
+        else if (w->training &&
+                 (atomic_load_explicit(&w->train_finished, memory_order_acquire) ||
+                  w->pend.len >= FH_PEND_MAX))
+            rc = train_finish(w); /* done, or too much waits: wait for it */
+    }
 out:
     if (rc) {
         w->id_arena.len = id_off;
@@ -731,6 +838,21 @@ int fh_index_writer_term_begin(fh_index_writer *w, const char *term, size_t len)
 static int flush_block(fh_index_writer *w)
 {
     unsigned nf = w->nf;
+    /* Block minimum field lengths: a tight loop of independent loads from
+     * the lengths arrays (random access for rare terms) overlaps the cache
+     * misses that one load per term_add() call would serialize. */
+    for (unsigned f = 0; f < nf; f++) {
+        const uint32_t *lens = w->lens[f];
+        uint32_t mn = UINT32_MAX;
+        for (size_t i = 0; i < w->blk_n; i++) {
+            uint32_t l = lens[w->blk_docs[i]];
+            l = w->blk_tfs[i * nf + f] ? l : UINT32_MAX;
+            mn = l < mn ? l : mn;
+        }
+        w->blk_min[f] = mn;
+        if (mn < w->ti.min_len[f])
+            w->ti.min_len[f] = mn;
+    }
     int rc = fh_block_encode(&w->data, w->blk_base, w->blk_docs, w->blk_tfs, w->blk_n, nf);
     if (rc)
         return rc;
@@ -796,25 +918,19 @@ int fh_index_writer_term_add(fh_index_writer *w, uint32_t docid, const uint32_t 
     w->ti.df++;
     w->ti.cf += sum;
     if (w->blk_n == 0)
-        for (unsigned f = 0; f < nf; f++) {
+        for (unsigned f = 0; f < nf; f++)
             w->blk_max[f] = 0;
-            w->blk_min[f] = UINT32_MAX;
-        }
+    /* field lengths (min_len) are looked up per block in flush_block() */
     for (unsigned f = 0; f < nf; f++) {
         uint32_t tf = tfs[f];
         w->blk_tfs[w->blk_n * nf + f] = tf;
         if (!tf)
             continue;
-        uint32_t len = w->lens[f][docid];
         w->ti.df_field[f]++;
         if (tf > w->ti.max_tf[f])
             w->ti.max_tf[f] = tf;
-        if (len < w->ti.min_len[f])
-            w->ti.min_len[f] = len;
         if (tf > w->blk_max[f])
             w->blk_max[f] = tf;
-        if (len < w->blk_min[f])
-            w->blk_min[f] = len;
     }
     w->blk_docs[w->blk_n++] = docid;
     w->last_doc = docid;
@@ -903,7 +1019,7 @@ static int put_meta(fh_index_writer *w, const char *key, const void *v, size_t n
 static int write_tail(fh_index_writer *w)
 {
     int rc;
-    if (!w->dict_done && (rc = train_and_flush(w)))
+    if (!w->dict_done && (rc = w->training ? train_finish(w) : train_and_flush(w)))
         return rc;
     if (w->codec && w->codec->dict &&
         (rc = put(w, FH_DB_META, "zstd_dict", 9, w->codec->dict, w->codec->dict_len, 0)))

@@ -93,10 +93,13 @@ int fh_index_writer_add_doc(fh_index_writer *w, uint32_t docid, const char *ext_
  *   fh_index_writer_add_doc_encoded(w, docid, id, idlen, lens, buf.data, buf.len);
  *
  * Documents added with fh_index_writer_add_doc() before the codec exists
- * wait in the writer; the add_doc() call that completes the training sample
- * (or commit, for a small collection) trains the codec and writes them.
- * After that, both add calls may be mixed freely, and the stored values are
- * byte for byte what add_doc() alone would have written.
+ * wait in the writer. The add_doc() call that completes the training sample
+ * starts the training on a thread of the writer's own and returns at once;
+ * a later add_doc() or fh_index_writer_doc_codec() that finds it finished
+ * writes the waiting documents (commit waits for it; for a small collection
+ * commit trains on everything). After that both add calls may be mixed
+ * freely, and the stored values are byte for byte what add_doc() alone
+ * would have written.
  *
  * Threads: an fh_doc_codec is immutable and may be shared by any number of
  * threads; an fh_doc_encoder belongs to one thread at a time. The writer's
@@ -105,10 +108,12 @@ int fh_index_writer_add_doc(fh_index_writer *w, uint32_t docid, const char *ext_
 typedef struct fh_doc_codec fh_doc_codec;
 typedef struct fh_doc_encoder fh_doc_encoder;
 
-/* The writer's codec, or NULL while documents still wait for the training.
- * Owned by the writer. Calling this races with add_doc() on another thread:
- * call it on the writer's thread and hand the pointer over. */
-const fh_doc_codec *fh_index_writer_doc_codec(const fh_index_writer *w);
+/* The writer's codec, or NULL while documents still wait for the training
+ * (or after an error, which is sticky: the next call reports it). Polls the
+ * training: once it has finished, writes the waiting documents first. Owned
+ * by the writer; call this on the writer's thread and hand the pointer to
+ * the other threads. */
+const fh_doc_codec *fh_index_writer_doc_codec(fh_index_writer *w);
 
 /* A standalone codec trained on n sample documents (concatenated in
  * `samples`, sizes[i] bytes each): with a zstd dictionary when there are at

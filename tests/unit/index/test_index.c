@@ -1114,14 +1114,24 @@ static void test_doc_encoded(void **state)
     /* before the codec: encoded documents are refused, the writer stays usable */
     assert_null(fh_index_writer_doc_codec(w));
     assert_int_equal(fh_index_writer_add_doc_encoded(w, 0, "k0", 2, fl, junk, 3), FH_EINVAL);
-    while (!fh_index_writer_doc_codec(w)) {
-        enc_doc(&doc, d);
-        int il = snprintf(id, sizeof id, "k%u", (unsigned)d);
-        assert_int_equal(fh_index_writer_add_doc(w, d, id, (size_t)il, fl, doc.data, doc.len), 0);
-        d++;
-        assert_true(d < ENC_N);
+    /* add documents until the training sample (8 MiB) is complete, then
+     * wait for the training thread (polling, as the indexer does) */
+    const fh_doc_codec *c;
+    size_t added = 0;
+    while (!(c = fh_index_writer_doc_codec(w))) {
+        if (added < ((size_t)9 << 20)) {
+            enc_doc(&doc, d);
+            int il = snprintf(id, sizeof id, "k%u", (unsigned)d);
+            assert_int_equal(
+                fh_index_writer_add_doc(w, d, id, (size_t)il, fl, doc.data, doc.len), 0);
+            added += doc.len;
+            d++;
+            assert_true(d < ENC_N - 1000);
+        } else {
+            usleep(1000);
+        }
     }
-    const fh_doc_codec *c = fh_index_writer_doc_codec(w);
+    assert_ptr_equal(fh_index_writer_doc_codec(w), c);
     fh_buf *enc = calloc(ENC_N, sizeof *enc);
     assert_non_null(enc);
     for (uint32_t i = 0; i < ENC_N; i++)
