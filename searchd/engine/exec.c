@@ -12,13 +12,27 @@
  *     the essential lists only and the non-essential ones are probed with seek,
  *     after a tighter check that uses the block-max bound of the block the
  *     candidate falls in (fh_postings_block_bound, no decoding).
+ *     Before scoring a candidate, the block-max bounds of the essential lists
+ *     (plus the global bounds of the non-essential ones) are summed: when
+ *     they cannot beat theta, every essential list jumps past the nearest
+ *     block end at once (block-max MaxScore).
  *   - required clauses: their conjunction (leapfrog) produces the candidates;
  *     the SHOULD clauses only add score and are probed as non-essential.
  * Excluded clauses are probed with seek for every candidate.
  *
+ * Fast paths. A pure OR of plain TERM clauses (no +, -, phrase, prefix or
+ * field filter: most real queries) runs the same algorithm over the decoded
+ * blocks (fh_postings_batch) instead of through citer_next/citer_seek:
+ * or_batch() when nothing is pruned, ms_batch() with MaxScore. They visit the
+ * same candidates and add the same floats in the same order, so their hits
+ * and scores are bit for bit those of the generic loop (test_engine_prune).
+ * Length norms are prefetched ahead of scoring: wnorm[f][doc] is a random
+ * access into n_docs floats and was the hottest load of the engine.
+ *
  * `total`: with required clauses every match is visited, so it is exact.
  * For a pure OR it is exact while nothing was pruned (and we do not prune when
- * the lists are short: sum of df <= EXACT_COUNT_POSTINGS); once pruning skips
+ * the lists are short: sum of df <= EXACT_COUNT_POSTINGS; a single list's
+ * total is its df, so it is pruned however short); once pruning skips
  * documents it becomes max(seen, N * (1 - prod(1 - df_i / N))) and is flagged
  * as an estimate.
  *
