@@ -143,8 +143,9 @@ void fh_searcher_free(fh_searcher *s);
  *   {"total":N,"took_us":T,"hits":[{"id":..,"score":..,"title":..,"snippet":..,
  *     <requested stored fields>}]}
  * `total` counts the matching documents. It is exact when every match was
- * visited: queries with a +required clause, and OR queries whose lists are
- * short (sum of df <= 50,000, evaluated without pruning). When pruning skipped
+ * visited: queries with a +required clause, OR queries whose lists are
+ * short (sum of df <= 50,000, evaluated without pruning), and an OR over a
+ * single indexed word (its df). When pruning skipped
  * documents it is max(seen, N * (1 - prod(1 - df_i/N))) and the reply carries
  * "total_is_estimate":true. Time budget: when o->time_budget_us runs out the
  * best hits found so far are returned with "timed_out":true and an estimated
