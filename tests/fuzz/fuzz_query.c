@@ -1,0 +1,200 @@
+/* fuzz_query.c — the engine's query path on arbitrary bytes, against a real
+ * index of data/sample/news.jsonl (built once, in a temporary directory,
+ * with the default analyzer).
+ *
+ * Each input is a query: fh_query_parse() must return 0, FH_ESYNTAX,
+ * FH_ELIMIT or FH_EINPUT (with a message) and, on success, a well-formed
+ * clause list; fh_search() with options derived from a hash of the input
+ * must append exactly one valid JSON object or fail leaving the reply
+ * untouched; fh_keywords() likewise. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "fahras/err.h"
+#include "fuzz_util.h"
+#include "tutil.h"
+
+#ifndef FH_FUZZ_SAMPLE
+#error "FH_FUZZ_SAMPLE must name data/sample/news.jsonl"
+#endif
+
+#define MAX_DOCS 64
+
+static char dir[512];
+static fh_analyzer *an;
+static fh_engine *eng;
+static fh_searcher *srch;
+static fh_query q;
+
+static void cleanup(void)
+{
+    fh_searcher_free(srch);
+    fh_engine_free(eng);
+    fh_analyzer_free(an);
+    if (dir[0])
+        tu_rmrf(dir);
+}
+
+static int build_index(void)
+{
+    static tu_doc docs[MAX_DOCS];
+    static char *keep[MAX_DOCS * 3];
+    size_t nd = 0, nk = 0;
+    FILE *f = fopen(FH_FUZZ_SAMPLE, "r");
+    if (!f)
+        return -1;
+    char *line = NULL;
+    size_t cap = 0;
+    while (nd < MAX_DOCS - 2 && getline(&line, &cap, f) > 0) {
+        json_t *js = json_loads(line, 0, NULL);
+        if (!js)
+            continue;
+        const char *id = json_string_value(json_object_get(js, "id"));
+        const char *ti = json_string_value(json_object_get(js, "title"));
+        const char *tx = json_string_value(json_object_get(js, "text"));
+        if (id && ti && tx) {
+            docs[nd].id = keep[nk++] = strdup(id);
+            docs[nd].field[0] = keep[nk++] = strdup(ti);
+            docs[nd].field[1] = keep[nk++] = strdup(tx);
+            nd++;
+        }
+        json_decref(js);
+    }
+    free(line);
+    fclose(f);
+    /* Latin, digits, mixed tokens and stop words beside the Arabic news */
+    docs[nd++] = (tu_doc){"mixed-1", {"DeepSeek-R1 و H800", "5.6% of GPT-4o, e-mail من في على"}};
+    docs[nd++] = (tu_doc){"mixed-2", {"", "والشركات الصينية لشركات بالشركة ٣٫١٤ ١٬٠٠٠ ﻻ ﷲ"}};
+    static const char *const fn[2] = {"title", "text"};
+    static const float fw[2] = {2.0f, 1.0f};
+    int rc = tu_build(dir, an, 2, fn, fw, docs, nd);
+    for (size_t i = 0; i < nk; i++)
+        free(keep[i]);
+    return rc;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    char *d = tu_tmpdir();
+    if (!d || fh_analyzer_new(NULL, &an) != 0)
+        abort();
+    snprintf(dir, sizeof dir, "%s", d);
+    atexit(cleanup);
+    if (build_index() != 0 || fh_engine_open(dir, an, NULL, &eng) != 0 ||
+        fh_searcher_new(eng, &srch) != 0) {
+        fprintf(stderr, "fuzz_query: cannot build the sample index in %s\n", dir);
+        abort();
+    }
+    return 0;
+}
+
+static void check_parse(const char *s, size_t n, uint32_t max_terms)
+{
+    fh_buf err;
+    fh_buf_init(&err, 4096);
+    int rc = fh_query_parse(srch, s, n, max_terms, &q, &err);
+    FZ_CHECK(rc == 0 || rc == FH_ESYNTAX || rc == FH_ELIMIT || rc == FH_EINPUT);
+    if (rc != 0) {
+        FZ_CHECK(err.len > 0);
+        fh_buf_free(&err);
+        return;
+    }
+    uint32_t all = (1u << eng->n_fields) - 1u;
+    FZ_CHECK(q.n_cl >= 1 && q.n_cl <= FH_Q_MAX_CLAUSES && q.n_el <= FH_Q_MAX_ELEMS);
+    FZ_CHECK(q.n_words <= max_terms);
+    bool positive = false;
+    for (uint32_t i = 0; i < q.n_cl; i++) {
+        const fh_clause *c = &q.cl[i];
+        FZ_CHECK(c->field_mask != 0 && (c->field_mask & ~all) == 0);
+        FZ_CHECK(c->qtf >= 1);
+        if (c->occur != FH_OCC_NOT)
+            positive = true;
+        if (c->kind == FH_CL_PHRASE) {
+            FZ_CHECK(c->n_el >= 2 && c->n_el <= FH_Q_MAX_PHRASE);
+            FZ_CHECK((uint64_t)c->first_el + c->n_el <= q.n_el);
+            for (uint32_t k = 0; k < c->n_el; k++) {
+                const fh_qelem *e = &q.el[c->first_el + k];
+                FZ_CHECK(e->len <= FH_TOKEN_MAX && e->term[e->len] == '\0');
+                FZ_CHECK(k == 0 ? e->rel == 0 : e->rel >= q.el[c->first_el + k - 1].rel);
+            }
+        } else {
+            FZ_CHECK(c->len >= 1 && c->len <= FH_TOKEN_MAX && c->term[c->len] == '\0');
+            FZ_CHECK(fz_utf8_ok(c->term, c->len));
+        }
+    }
+    FZ_CHECK(positive);
+    fh_buf_free(&err);
+}
+
+static uint32_t hash(const uint8_t *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+/* A reply is appended whole or not at all. */
+static void check_reply(int rc, fh_buf *out, size_t mark, fh_buf *err)
+{
+    if (rc == 0) {
+        FZ_CHECK(out->len > mark);
+        FZ_CHECK(fz_json_ok(out->data + mark, out->len - mark));
+    } else {
+        FZ_CHECK(rc < 0 && out->len == mark);
+        FZ_CHECK(err->len > 0);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > 1u << 16)
+        return 0;
+    const char *s = (const char *)data;
+    uint32_t h = hash(data, size);
+    check_parse(s, size, 1 + h % FH_ENGINE_MAX_TERMS);
+    check_parse(s, size, 64);
+
+    static const char *const marks[] = {"<b>", "", "\xe2\x9f\xa8", "<em class=x>", "[[", "]]"};
+    static const char *const names[] = {"title", "text", "date", "source", "id", "nope"};
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    o.time_budget_us = 0;
+    o.limit = h % 3 == 0 ? 1 + (h >> 3) % 50 : 10;
+    o.offset = (h >> 9) % 4 == 0 ? (h >> 11) % 40 : 0;
+    o.snippets = (h >> 13) % 4 != 0;
+    o.snippet_len = 1 + (h >> 15) % 300;
+    o.snippet_count = 1 + (h >> 17) % FH_ENGINE_MAX_SNIPPETS;
+    o.hl_open = marks[(h >> 20) % 6];
+    o.hl_close = marks[(h >> 23) % 6];
+    if ((h >> 26) % 2) {
+        o.fields = names;
+        o.n_fields = 6;
+        o.return_fields = (h >> 27) & 0x3Fu;
+    }
+    o.max_prefix_expansions = 1 + (h >> 5) % 100;
+
+    fh_buf out, err;
+    fh_buf_init(&out, 1u << 24);
+    fh_buf_init(&err, 4096);
+    fh_buf_adds(&out, "x");
+    size_t mark = out.len;
+    int rc = fh_search(srch, &o, s, size, &out, &err);
+    FZ_CHECK(rc == 0 || rc == FH_ESYNTAX || rc == FH_ELIMIT || rc == FH_EINPUT);
+    check_reply(rc, &out, mark, &err);
+
+    fh_buf_reset(&out);
+    fh_buf_reset(&err);
+    rc = fh_keywords(srch, s, size, &out, &err);
+    check_reply(rc, &out, 0, &err);
+    if (fz_utf8_ok(s, size))
+        FZ_CHECK(rc == 0);
+    fh_buf_free(&out);
+    fh_buf_free(&err);
+    return 0;
+}
