@@ -751,7 +751,9 @@ static int positions_load(fh_postings *p)
         p->pos_idx++;
     }
     uint64_t total = doc_tf_sum(p, p->idx);
-    if (total > (size_t)(p->pos_end - p->pos_p)) /* each position takes a byte at least */
+    /* The writer refuses a document whose tfs are all zero, so total == 0 is
+     * corrupt data (and posbuf may still be NULL: no arithmetic on it). */
+    if (total == 0 || total > (size_t)(p->pos_end - p->pos_p)) /* a byte per position at least */
         return FH_ECORRUPT;
     if (total > p->posbuf_cap) {
         size_t nc = p->posbuf_cap ? p->posbuf_cap : 64;
