@@ -333,9 +333,53 @@ static void test_batch_or_equals_exhaustive(void **state)
     assert_true(exact > 50);
 }
 
+/* A 1 us budget stops every loop (batch OR without and with pruning, the
+ * generic one) at its first check: a partial, sorted answer flagged
+ * timed_out with an estimated total, never an error. */
+static void test_time_budget(void **state)
+{
+    fx *f = *state;
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    o.time_budget_us = 1;
+    for (int shape = 0; shape < 3; shape++) {
+        unsigned timed = 0;
+        for (int it = 0; it < 20; it++) {
+            fh_query *q = f->q;
+            q->n_cl = 0;
+            q->n_el = 0;
+            if (shape == 0) { /* common terms: pruned batch loop */
+                add_term(q, rnd() % 5, FH_OCC_SHOULD, 3, FH_CL_TERM);
+                add_term(q, 5 + rnd() % 5, FH_OCC_SHOULD, 3, FH_CL_TERM);
+            } else if (shape == 1) { /* mid terms: unpruned batch loop */
+                add_term(q, 30 + rnd() % 30, FH_OCC_SHOULD, 3, FH_CL_TERM);
+                add_term(q, 60 + rnd() % 30, FH_OCC_SHOULD, 3, FH_CL_TERM);
+            } else { /* generic loop */
+                add_term(q, rnd() % 5, FH_OCC_SHOULD, 3, FH_CL_TERM);
+                add_term(q, 5 + rnd() % 5, FH_OCC_SHOULD, 1, FH_CL_TERM);
+            }
+            fh_hit *h;
+            uint32_t n;
+            fh_exec_stats st;
+            assert_int_equal(fh_exec_topk(f->s, q, &o, 10, false, true, &h, &n, &st, NULL), 0);
+            assert_true(n <= 10);
+            for (uint32_t i = 1; i < n; i++)
+                assert_true(h[i - 1].score > h[i].score ||
+                            (h[i - 1].score == h[i].score && h[i - 1].doc < h[i].doc));
+            if (st.timed_out) {
+                timed++;
+                assert_true(st.total_estimate);
+            }
+        }
+        print_message("shape %d: %u of 20 timed out\n", shape, timed);
+        assert_true(timed > 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_time_budget),
         cmocka_unit_test(test_pruning_equals_exhaustive),
         cmocka_unit_test(test_batch_or_equals_exhaustive),
     };
