@@ -5,11 +5,12 @@
  *
  * It must never disagree with jansson, which stays the reference: it accepts
  * only a subset of what json_loadb(..., 0) accepts — a top-level object,
- * valid UTF-8 (checked inside strings; elsewhere only ASCII parses), no raw control characters in strings, valid escapes whose
- * \u code points are not NUL and pair their surrogates, keys without escapes,
- * plain numbers of at most 15 characters without an exponent, nesting of at
- * most 64 — and returns "use jansson" for anything else. Among duplicate keys
- * the last one wins, as in jansson.
+ * valid UTF-8 (checked inside strings; elsewhere only ASCII parses), no raw
+ * control characters in strings, valid escapes whose \u code points are not
+ * NUL and pair their surrogates, keys without escapes, plain numbers of at
+ * most 15 characters without an exponent, nesting of at most 64 — and
+ * returns "use jansson" for anything else. Among duplicate keys the last one
+ * wins, as in jansson.
  */
 #include <string.h>
 
@@ -181,8 +182,12 @@ static int str(dj *j, const char **s, size_t *n, bool *has_esc, bool decode, siz
             }
             rc = put_utf8(j->out, v);
         } else {
-            char d = c == 'b' ? '\b' : c == 'f' ? '\f' : c == 'n' ? '\n' : c == 'r' ? '\r'
-                     : c == 't' ? '\t' : c;
+            char d = c == 'b'   ? '\b'
+                     : c == 'f' ? '\f'
+                     : c == 'n' ? '\n'
+                     : c == 'r' ? '\r'
+                     : c == 't' ? '\t'
+                                : c;
             rc = fh_buf_addc(j->out, d);
             q += 2;
         }

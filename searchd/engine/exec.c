@@ -56,8 +56,8 @@
 #define EXACT_COUNT_POSTINGS 50000u
 #define BUDGET_EVERY 1024u
 #define PROX_MAX_TERMS 16u
-#define UB_SLACK 1.00001f
-#define PF_AHEAD 32u               /* documents whose length norms are prefetched at once */          /* float sums in another order may exceed a bound by an ulp */
+#define UB_SLACK 1.00001f          /* float sums in another order may exceed a bound by an ulp */
+#define PF_AHEAD 32u               /* documents whose length norms are prefetched at once */
 
 typedef struct citer {
     const fh_clause *cl;
@@ -383,7 +383,8 @@ static int citer_seek(const fh_engine *e, citer *c, uint32_t target)
  * *last = FH_DOC_END - 1. Targets must not decrease between calls (the
  * block is cached): the block that holds the first document >= d' also holds
  * the first document >= d for any d' <= d <= its last docid. */
-static inline __attribute__((always_inline)) float citer_block_ub_last(const fh_engine *e, citer *c, uint32_t d, uint32_t *last)
+static inline __attribute__((always_inline)) float
+citer_block_ub_last(const fh_engine *e, citer *c, uint32_t d, uint32_t *last)
 {
     if (c->kind != FH_CL_TERM || c->filter || !c->p) {
         *last = FH_DOC_END - 1u;
