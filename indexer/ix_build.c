@@ -1073,11 +1073,13 @@ static int commit_loop(committer *c)
 /* The merge (decoding runs and tables, remapping ordinals) runs on its own
  * thread and hands the posting stream to the calling thread, which owns the
  * writer, in chunks of 32-bit words:
- *   BEGIN len term-bytes (padded to words) | ADD docid tfs[nf] npos pos[npos] | END
+ *   BEGIN len term-bytes (padded to words) | END
+ *   ADDV docid tfs[nf] vlen vpos-bytes (padded to words): positions still
+ *   encoded as in the tables and the index (fh_index_writer_term_add_vpos)
  * so decoding and the writer's encoding use both cores. */
 #define PIPE_CHUNK_WORDS (1u << 20)
 #define PIPE_DEPTH 4
-enum { EV_BEGIN = 1, EV_ADD = 2, EV_END = 3 };
+enum { EV_BEGIN = 1, EV_ADD = 2, EV_END = 3, EV_ADDV = 4 };
 
 typedef struct chunk {
     uint32_t *w;
@@ -1167,6 +1169,36 @@ static int pipe_add(void *ctx, uint32_t d, const uint32_t *tfs, const uint32_t *
     return pipe_put(m, hdr, 3 + m->nf, pos, n);
 }
 
+static int pipe_addv(void *ctx, uint32_t d, const uint32_t *tfs, const uint8_t *vpos,
+                     size_t vlen, size_t npos)
+{
+    mpipe *m = ctx;
+    (void)npos;
+    if (vlen > UINT32_MAX / 2)
+        return FH_ELIMIT;
+    chunk *c = &m->cur;
+    size_t words = 3 + m->nf + (vlen + 3) / 4;
+    if (c->n + words > c->cap) {
+        size_t nc = c->cap ? c->cap : PIPE_CHUNK_WORDS;
+        while (nc < c->n + words)
+            nc *= 2;
+        uint32_t *p = realloc(c->w, nc * sizeof *p);
+        if (!p)
+            return FH_ENOMEM;
+        c->w = p;
+        c->cap = nc;
+    }
+    uint32_t *h = c->w + c->n;
+    h[0] = EV_ADDV;
+    h[1] = d;
+    memcpy(h + 2, tfs, m->nf * sizeof *tfs);
+    h[2 + m->nf] = (uint32_t)vlen;
+    h[2 + m->nf + (vlen + 3) / 4] = 0; /* padding of the last word */
+    memcpy(h + 3 + m->nf, vpos, vlen);
+    c->n += words;
+    return 0;
+}
+
 static int pipe_end(void *ctx)
 {
     mpipe *m = ctx;
@@ -1182,7 +1214,7 @@ static int pipe_end(void *ctx)
 static void *merge_main(void *arg)
 {
     mpipe *m = arg;
-    fh_post_sink sink = {m, pipe_begin, pipe_add, pipe_end};
+    fh_post_sink sink = {m, pipe_begin, pipe_add, pipe_end, pipe_addv};
     int rc = fh_merge(m->srcs, m->nsrcs, m->nf, m->remap, m->nremap, &sink, &m->ms, NULL, NULL);
     if (!rc && m->cur.n)
         rc = pipe_flush(m);
@@ -1214,6 +1246,12 @@ static int replay(fh_index_writer *w, const chunk *c, unsigned nf)
             uint32_t n = p[2 + nf];
             rc = fh_index_writer_term_add(w, p[1], p + 2, p + 3 + nf, n);
             p += 3 + nf + n;
+            break;
+        }
+        case EV_ADDV: {
+            uint32_t n = p[2 + nf];
+            rc = fh_index_writer_term_add_vpos(w, p[1], p + 2, p + 3 + nf, n);
+            p += 3 + nf + (n + 3) / 4;
             break;
         }
         case EV_END:

@@ -37,6 +37,9 @@ struct fh_msrc {
     size_t npv, pv_cap;
     const uint32_t *remap; /* set by fh_merge: for prefetching */
     size_t n_remap;
+    bool raw_pos;          /* positions left encoded: vp, vlen (npv varints) */
+    const uint8_t *vp;
+    size_t vlen;
 };
 
 int fh_msrc_table(fh_ttab *t, fh_msrc **out)
@@ -211,6 +214,19 @@ static void heap_up(fh_msrc **h, size_t i)
     }
 }
 
+/* Peek at the next posting's ordinal and prefetch its remap entry: the
+ * lookup is a cache miss for rare terms, hidden behind this posting's trip to
+ * the sink. */
+static inline void peek_next(const fh_msrc *s)
+{
+    if (s->dp < s->dend) {
+        const uint8_t *q = s->dp;
+        uint32_t nd;
+        if (!fh_varint_get(&q, s->dend, &nd) && nd && (size_t)s->prev + nd - 1u < s->n_remap)
+            __builtin_prefetch(&s->remap[s->prev + nd - 1u]);
+    }
+}
+
 /* Decode the next posting of s; 1 = decoded, 0 = list exhausted, <0 error. */
 static int dec_next(fh_msrc *s, unsigned nf)
 {
@@ -230,6 +246,25 @@ static int dec_next(fh_msrc *s, unsigned nf)
     }
     if (total == 0)
         return FH_ECORRUPT;
+    if (s->raw_pos) {
+        /* count `total` varint terminators without decoding; each varint at
+         * most 5 bytes, the 5th at most 0x0F (32 bits) */
+        const uint8_t *p = s->dp, *e = s->dend;
+        for (uint32_t q = 0; q < total; q++) {
+            const uint8_t *v0 = p;
+            while (p < e && *p >= 0x80u)
+                p++;
+            if (p >= e || p - v0 > 4 || (p - v0 == 4 && *p > 0x0Fu))
+                return FH_ECORRUPT;
+            p++;
+        }
+        s->vp = s->dp;
+        s->vlen = (size_t)(p - s->dp);
+        s->dp = p;
+        s->npv = total;
+        peek_next(s);
+        return 1;
+    }
     if (total > s->pv_cap) {
         size_t nc = s->pv_cap ? s->pv_cap : 256;
         while (nc < total)
@@ -256,15 +291,7 @@ static int dec_next(fh_msrc *s, unsigned nf)
         }
     }
     s->npv = k;
-    /* Peek at the next posting's ordinal and prefetch its remap entry: the
-     * lookup is a cache miss for rare terms, hidden behind this posting's
-     * trip to the sink. */
-    if (s->dp < s->dend) {
-        const uint8_t *q = s->dp;
-        uint32_t nd;
-        if (!fh_varint_get(&q, s->dend, &nd) && nd && (size_t)s->prev + nd - 1u < s->n_remap)
-            __builtin_prefetch(&s->remap[s->prev + nd - 1u]);
-    }
+    peek_next(s);
     return 1;
 }
 
@@ -291,6 +318,7 @@ int fh_merge(fh_msrc **srcs, size_t n, unsigned n_fields, const uint32_t *remap,
     for (size_t i = 0; i < n; i++) {
         srcs[i]->remap = remap;
         srcs[i]->n_remap = n_remap;
+        srcs[i]->raw_pos = sink->term_add_vpos != NULL;
         if ((rc = src_next(srcs[i])) != 0)
             goto out;
         if (!srcs[i]->done) {
@@ -345,7 +373,11 @@ int fh_merge(fh_msrc **srcs, size_t n, unsigned n_fields, const uint32_t *remap,
                         goto out;
                     begun = true;
                 }
-                if ((rc = sink->term_add(sink->ctx, docid, s->tfs, s->pv, s->npv)) != 0)
+                if (s->raw_pos)
+                    rc = sink->term_add_vpos(sink->ctx, docid, s->tfs, s->vp, s->vlen, s->npv);
+                else
+                    rc = sink->term_add(sink->ctx, docid, s->tfs, s->pv, s->npv);
+                if (rc != 0)
                     goto out;
                 st->n_postings++;
                 st->n_positions += s->npv;

@@ -31,6 +31,13 @@ typedef struct fh_post_sink {
     int (*term_add)(void *ctx, uint32_t docid, const uint32_t *tfs, const uint32_t *pos,
                     size_t npos);
     int (*term_end)(void *ctx);
+    /* Optional: when set, it replaces term_add and receives the positions
+     * still encoded as the tables hold them, which is the index's own
+     * positions encoding (docs/FORMAT.md "positions": per field with tf > 0,
+     * LEB128 varints, the first position as is, then differences): vpos
+     * holds npos varints in vlen bytes, counted but not decoded. */
+    int (*term_add_vpos)(void *ctx, uint32_t docid, const uint32_t *tfs, const uint8_t *vpos,
+                         size_t vlen, size_t npos);
 } fh_post_sink;
 
 typedef struct fh_merge_stats {

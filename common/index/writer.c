@@ -872,8 +872,38 @@ static int flush_block(fh_index_writer *w)
     return 0;
 }
 
-int fh_index_writer_term_add(fh_index_writer *w, uint32_t docid, const uint32_t *tfs,
-                             const uint32_t *pos, size_t npos)
+/* Check positions in the stored encoding: for each field with tf > 0, tf
+ * LEB128 varints of at most 32 bits whose running sum (first value as is,
+ * then differences) stays within 32 bits; exactly vlen bytes. */
+static bool vpos_ok(const uint8_t *p, size_t vlen, const uint32_t *tfs, unsigned nf)
+{
+    const uint8_t *e = p + vlen;
+    for (unsigned f = 0; f < nf; f++) {
+        uint64_t sum = 0;
+        for (uint32_t i = 0; i < tfs[f]; i++) {
+            uint32_t v = 0;
+            unsigned shift = 0;
+            for (;;) {
+                if (p >= e || shift > 28)
+                    return false;
+                uint8_t c = *p++;
+                if (shift == 28 && c > 0x0Fu)
+                    return false;
+                v |= (uint32_t)(c & 0x7Fu) << shift;
+                if (c < 0x80u)
+                    break;
+                shift += 7;
+            }
+            sum += v;
+            if (sum > UINT32_MAX)
+                return false;
+        }
+    }
+    return p == e;
+}
+
+static int term_add(fh_index_writer *w, uint32_t docid, const uint32_t *tfs, const uint32_t *pos,
+                    size_t npos, const uint8_t *vpos, size_t vlen)
 {
     if (w->err)
         return w->err;
@@ -886,11 +916,14 @@ int fh_index_writer_term_add(fh_index_writer *w, uint32_t docid, const uint32_t 
         sum += tfs[f];
     if (sum == 0 || (npos && npos != sum))
         return FH_EINVAL;
-    int mode = npos ? 1 : 0;
+    int mode = npos || vpos ? 1 : 0;
     if (w->pos_mode >= 0 && w->pos_mode != mode)
         return FH_EINVAL;
     /* Validate positions before anything is appended. */
-    if (npos) {
+    if (vpos) {
+        if (!vpos_ok(vpos, vlen, tfs, nf))
+            return FH_EINVAL;
+    } else if (npos) {
         size_t k = 0;
         for (unsigned f = 0; f < nf; f++) {
             for (uint32_t i = 1; i < tfs[f]; i++)
@@ -907,7 +940,10 @@ int fh_index_writer_term_add(fh_index_writer *w, uint32_t docid, const uint32_t 
         if ((rc = fh_buf_add(&w->pos_offs, o, 4)))
             goto out;
     }
-    if (mode) {
+    if (vpos) {
+        if ((rc = fh_buf_add(&w->pos_data, vpos, vlen)))
+            goto out;
+    } else if (mode) {
         size_t k = 0;
         for (unsigned f = 0; f < nf; f++) {
             if ((rc = fh_positions_encode(&w->pos_data, pos + k, tfs[f])))
@@ -941,6 +977,21 @@ int fh_index_writer_term_add(fh_index_writer *w, uint32_t docid, const uint32_t 
         rc = flush_block(w);
 out:
     return set_err(w, rc);
+}
+
+
+int fh_index_writer_term_add(fh_index_writer *w, uint32_t docid, const uint32_t *tfs,
+                             const uint32_t *pos, size_t npos)
+{
+    return term_add(w, docid, tfs, pos, npos, NULL, 0);
+}
+
+int fh_index_writer_term_add_vpos(fh_index_writer *w, uint32_t docid, const uint32_t *tfs,
+                                  const void *vpos, size_t vlen)
+{
+    if (!vpos || !vlen)
+        return FH_EINVAL;
+    return term_add(w, docid, tfs, NULL, 0, vpos, vlen);
 }
 
 /* Write the finished term: dictionary entry, postings unless inlined, positions. */

@@ -286,7 +286,36 @@ static int cmp_rec(const void *a, const void *b)
 /* Documents of 3 fields with random words; tables take alternate docs
  * (like two analyzer threads); some tables spill; every 7th record is
  * dropped by the remap (a duplicate id, say). */
-static void run_merge(int spill_every, int ntables)
+/* The vpos sink: decode the still-encoded positions (per field with tf > 0:
+ * LEB128, first as is, then differences) and record them like c_add. */
+static int c_addv(void *ctx, uint32_t d, const uint32_t *tfs, const uint8_t *vp, size_t vlen,
+                  size_t npos)
+{
+    uint32_t pos[256];
+    size_t k = 0;
+    const uint8_t *p = vp, *e = vp + vlen;
+    for (unsigned f = 0; f < 3; f++) {
+        uint32_t prev = 0;
+        for (uint32_t i = 0; i < tfs[f]; i++) {
+            uint32_t v = 0;
+            unsigned sh = 0;
+            while (p < e && *p >= 0x80) {
+                v |= (uint32_t)(*p++ & 0x7f) << sh;
+                sh += 7;
+            }
+            assert_true(p < e);
+            v |= (uint32_t)*p++ << sh;
+            prev = i ? prev + v : v;
+            assert_true(k < 256);
+            pos[k++] = prev;
+        }
+    }
+    assert_true(p == e);
+    assert_int_equal(k, npos);
+    return c_add(ctx, d, tfs, pos, k);
+}
+
+static void run_merge(int spill_every, int ntables, bool vpos)
 {
     char dir[] = "/tmp/fh-ix-runs-XXXXXX";
     assert_non_null(mkdtemp(dir));
@@ -355,7 +384,7 @@ static void run_merge(int spill_every, int ntables)
         assert_int_equal(fh_msrc_table(tab[i], &srcs[ns++]), 0);
     }
     collect got = {0};
-    fh_post_sink sink = {&got, c_begin, c_add, c_end};
+    fh_post_sink sink = {&got, c_begin, c_add, c_end, vpos ? c_addv : NULL};
     fh_merge_stats st;
     assert_int_equal(fh_merge(srcs, ns, 3, remap, NDOC, &sink, &st, NULL, NULL), 0);
     qsort(want.v, want.n, sizeof *want.v, cmp_rec);
@@ -387,15 +416,18 @@ static void run_merge(int spill_every, int ntables)
 static void test_merge_tables(void **state)
 {
     (void)state;
-    run_merge(0, 1);
-    run_merge(0, 3);
+    run_merge(0, 1, false);
+    run_merge(0, 3, false);
+    run_merge(0, 3, true);
 }
 
 static void test_merge_spills(void **state)
 {
     (void)state;
-    run_merge(37, 2);
-    run_merge(5, 1);
+    run_merge(37, 2, false);
+    run_merge(5, 1, false);
+    run_merge(37, 2, true);
+    run_merge(5, 1, true);
 }
 
 static void test_run_corrupt(void **state)
@@ -411,7 +443,7 @@ static void test_run_corrupt(void **state)
     fh_msrc *s;
     assert_int_equal(fh_msrc_run(path, &s), 0);
     collect got = {0};
-    fh_post_sink sink = {&got, c_begin, c_add, c_end};
+    fh_post_sink sink = {&got, c_begin, c_add, c_end, NULL};
     uint32_t remap[4] = {0, 1, 2, 3};
     assert_int_equal(fh_merge(&s, 1, 1, remap, 4, &sink, NULL, NULL, NULL), FH_ECORRUPT);
     fh_msrc_free(s);

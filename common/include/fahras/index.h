@@ -154,6 +154,15 @@ int fh_index_writer_term_begin(fh_index_writer *w, const char *term, size_t len)
 int fh_index_writer_term_add(fh_index_writer *w, uint32_t docid, const uint32_t *tfs,
                              const uint32_t *pos, size_t npos);
 int fh_index_writer_term_end(fh_index_writer *w);
+/* term_add() with the positions already in the stored encoding
+ * (docs/FORMAT.md "positions"): for each field with tf > 0, tfs[f] LEB128
+ * varints, the first position as is, then the differences; exactly vlen > 0
+ * bytes, each value and each field's running sum within 32 bits (else
+ * FH_EINVAL). The bytes are copied as they are, so an indexer whose tables
+ * hold that encoding skips decoding and re-encoding. May be mixed with
+ * term_add() calls that carry positions. */
+int fh_index_writer_term_add_vpos(fh_index_writer *w, uint32_t docid, const uint32_t *tfs,
+                                  const void *vpos, size_t vlen);
 
 /* Write metadata, sync, and publish atomically as DIR/index.mdb. On success
  * the writer is freed. On failure the build file is removed, the live index

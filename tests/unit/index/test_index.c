@@ -184,6 +184,23 @@ static fh_index_build_info build_info(void)
     return bi;
 }
 
+/* Positions in the stored encoding (per field with tf > 0: LEB128, first
+ * as is, then differences), for fh_index_writer_term_add_vpos(). */
+static size_t vpos_encode(uint8_t *out, const uint32_t *tf, const uint32_t *pos)
+{
+    size_t k = 0, o = 0;
+    for (unsigned f = 0; f < NF; f++)
+        for (uint32_t i = 0; i < tf[f]; i++, k++) {
+            uint32_t v = i ? pos[k] - pos[k - 1] : pos[k];
+            while (v >= 0x80) {
+                out[o++] = (uint8_t)(v | 0x80);
+                v >>= 7;
+            }
+            out[o++] = (uint8_t)v;
+        }
+    return o;
+}
+
 /* Write the corpus (optionally only the first ndocs documents and no terms). */
 static int write_corpus(const char *dir, uint32_t ndocs, int with_terms)
 {
@@ -208,6 +225,54 @@ static int write_corpus(const char *dir, uint32_t ndocs, int with_terms)
         }
         assert_int_equal(fh_index_writer_term_end(w), 0);
     }
+    return fh_index_writer_commit(w);
+}
+
+/* The whole corpus with positions given encoded (vpos) for every other
+ * posting, or decoded throughout (vpos = 0). */
+static int write_corpus_vpos(const char *dir, int vpos)
+{
+    fh_index_build_info bi = build_info();
+    fh_index_writer *w;
+    int rc = fh_index_writer_open(dir, &bi, &w);
+    if (rc)
+        return rc;
+    for (uint32_t d = 0; d < NDOCS; d++) {
+        uint32_t fl[NF] = {C.lens[0][d], C.lens[1][d]};
+        assert_int_equal(fh_index_writer_add_doc(w, d, C.ext[d], strlen(C.ext[d]), fl,
+                                                 C.stored[d], C.stored_len[d]),
+                         0);
+    }
+    uint8_t *buf = NULL;
+    size_t cap = 0;
+    for (size_t i = 0; i < C.n_terms; i++) {
+        term *t = &C.terms[i];
+        assert_int_equal(fh_index_writer_term_begin(w, t->name, t->len), 0);
+        for (uint32_t j = 0; j < t->n; j++) {
+            posting *p = &t->p[j];
+            size_t np = t->with_pos ? p->tf[0] + p->tf[1] : 0;
+            if (vpos && np && j % 2 == 0) {
+                if (np * 5 > cap) {
+                    cap = np * 5;
+                    buf = realloc(buf, cap);
+                    assert_non_null(buf);
+                }
+                size_t vl = vpos_encode(buf, p->tf, p->pos);
+                if (vl >= 2) { /* refused: one byte short, one too many */
+                    assert_int_equal(fh_index_writer_term_add_vpos(w, p->doc, p->tf, buf, vl - 1),
+                                     FH_EINVAL);
+                    uint32_t tf2[NF] = {p->tf[0] + 1, p->tf[1]};
+                    assert_int_equal(fh_index_writer_term_add_vpos(w, p->doc, tf2, buf, vl),
+                                     FH_EINVAL);
+                }
+                assert_int_equal(fh_index_writer_term_add_vpos(w, p->doc, p->tf, buf, vl), 0);
+            } else {
+                assert_int_equal(fh_index_writer_term_add(w, p->doc, p->tf, p->pos, np), 0);
+            }
+        }
+        assert_int_equal(fh_index_writer_term_end(w), 0);
+    }
+    free(buf);
     return fh_index_writer_commit(w);
 }
 
@@ -1199,6 +1264,115 @@ static void test_doc_encoded(void **state)
     free(dir_b);
 }
 
+/* Positions handed over encoded (term_add_vpos) store the same bytes as
+ * positions handed over decoded; malformed encodings are refused. */
+static void test_term_add_vpos(void **state)
+{
+    (void)state; /* the corpus comes from the group setup */
+    char *da = make_tmpdir(), *db = make_tmpdir();
+    assert_int_equal(write_corpus_vpos(da, 0), 0);
+    assert_int_equal(write_corpus_vpos(db, 1), 0);
+    char pa[512], pb[512];
+    snprintf(pa, sizeof pa, "%s/index.mdb", da);
+    snprintf(pb, sizeof pb, "%s/index.mdb", db);
+    MDB_env *ea, *eb;
+    MDB_txn *ta, *tb;
+    assert_int_equal(mdb_env_create(&ea), 0);
+    assert_int_equal(mdb_env_set_maxdbs(ea, 16), 0);
+    assert_int_equal(mdb_env_open(ea, pa, MDB_NOSUBDIR | MDB_RDONLY | MDB_NOLOCK, 0644), 0);
+    assert_int_equal(mdb_txn_begin(ea, NULL, MDB_RDONLY, &ta), 0);
+    assert_int_equal(mdb_env_create(&eb), 0);
+    assert_int_equal(mdb_env_set_maxdbs(eb, 16), 0);
+    assert_int_equal(mdb_env_open(eb, pb, MDB_NOSUBDIR | MDB_RDONLY | MDB_NOLOCK, 0644), 0);
+    assert_int_equal(mdb_txn_begin(eb, NULL, MDB_RDONLY, &tb), 0);
+    size_t with_pos = 0;
+    for (uint32_t id = 0; id < C.n_terms; id++) {
+        uint8_t key[4] = {(uint8_t)(id >> 24), (uint8_t)(id >> 16), (uint8_t)(id >> 8), (uint8_t)id};
+        const char *dbs[2] = {"positions", "postings"};
+        for (int k = 0; k < 2; k++) {
+            uint8_t *va = NULL, *vb = NULL;
+            size_t la = 0, lb = 0;
+            int ra = raw_get(ta, dbs[k], key, 4, &va, &la);
+            int rb = raw_get(tb, dbs[k], key, 4, &vb, &lb);
+            assert_int_equal(ra, rb);
+            if (ra == 0) {
+                assert_int_equal(la, lb);
+                assert_memory_equal(va, vb, la);
+                with_pos += k == 0;
+            }
+            free(va);
+            free(vb);
+        }
+    }
+    assert_true(with_pos > 10);
+    mdb_txn_abort(ta);
+    mdb_txn_abort(tb);
+    mdb_env_close(ea);
+    mdb_env_close(eb);
+    /* the index with encoded positions reads back like the corpus */
+    fh_index *ix;
+    fh_reader *r;
+    assert_int_equal(fh_index_open(db, NULL, NULL, &ix), 0);
+    assert_int_equal(fh_reader_open(ix, &r), 0);
+    for (size_t i = 0; i < C.n_terms; i++)
+        check_term(r, &C.terms[i]);
+    fh_reader_close(r);
+    fh_index_close(ix);
+
+    /* malformed encodings, on a small index */
+    fh_index_build_info bi = build_info();
+    fh_index_writer *w;
+    char *dc = make_tmpdir();
+    assert_int_equal(fh_index_writer_open(dc, &bi, &w), 0);
+    uint32_t fl[NF] = {10, 10};
+    assert_int_equal(fh_index_writer_add_doc(w, 0, "a", 1, fl, "{}", 2), 0);
+    assert_int_equal(fh_index_writer_add_doc(w, 1, "b", 1, fl, "{}", 2), 0);
+    assert_int_equal(fh_index_writer_term_begin(w, "t", 1), 0);
+    uint32_t tf[NF] = {2, 1};
+    static const uint8_t six[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 1, 1};
+    static const uint8_t big5[] = {0xff, 0xff, 0xff, 0xff, 0x1f, 1, 1};
+    static const uint8_t ovf[] = {0xff, 0xff, 0xff, 0xff, 0x0f, 0x01, 1};
+    static const uint8_t open_end[] = {1, 2, 0x83};
+    static const uint8_t good[] = {1, 0x82, 0x01, 3};
+    assert_int_equal(fh_index_writer_term_add_vpos(w, 0, tf, six, sizeof six), FH_EINVAL);
+    assert_int_equal(fh_index_writer_term_add_vpos(w, 0, tf, big5, sizeof big5), FH_EINVAL);
+    assert_int_equal(fh_index_writer_term_add_vpos(w, 0, tf, ovf, sizeof ovf), FH_EINVAL);
+    assert_int_equal(fh_index_writer_term_add_vpos(w, 0, tf, open_end, sizeof open_end), FH_EINVAL);
+    assert_int_equal(fh_index_writer_term_add_vpos(w, 0, tf, NULL, 0), FH_EINVAL);
+    assert_int_equal(fh_index_writer_term_add_vpos(w, 0, tf, good, sizeof good), 0);
+    /* mixed with decoded positions in one term */
+    uint32_t pos[3] = {4, 9, 2};
+    assert_int_equal(fh_index_writer_term_add(w, 1, tf, pos, 3), 0);
+    assert_int_equal(fh_index_writer_term_end(w), 0);
+    assert_int_equal(fh_index_writer_commit(w), 0);
+    assert_int_equal(fh_index_open(dc, NULL, NULL, &ix), 0);
+    assert_int_equal(fh_reader_open(ix, &r), 0);
+    fh_postings *p;
+    assert_int_equal(fh_postings_open(r, "t", 1, &p), 0);
+    const uint32_t *pp;
+    size_t n;
+    assert_int_equal(fh_postings_positions(p, 0, &pp, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(pp[0], 1);
+    assert_int_equal(pp[1], 131); /* 1 + 0x82 0x01 = 1 + 130 */
+    assert_int_equal(fh_postings_positions(p, 1, &pp, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(pp[0], 3);
+    assert_int_equal(fh_postings_next(p), 0);
+    assert_int_equal(fh_postings_positions(p, 0, &pp, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(pp[1], 9);
+    fh_postings_free(p);
+    fh_reader_close(r);
+    fh_index_close(ix);
+    rm_rf(da);
+    rm_rf(db);
+    rm_rf(dc);
+    free(da);
+    free(db);
+    free(dc);
+}
+
 /* A standalone codec: a dictionary only with enough samples; short
  * documents stay raw; encoding is deterministic. */
 static void test_doc_codec(void **state)
@@ -1263,6 +1437,7 @@ int main(void)
         cmocka_unit_test(test_refusal),
         cmocka_unit_test(test_corrupt_values),
         cmocka_unit_test(test_doc_encoded), cmocka_unit_test(test_doc_codec),
+        cmocka_unit_test(test_term_add_vpos),
     };
     return cmocka_run_group_tests(tests, setup_corpus, teardown_corpus);
 }
