@@ -1410,6 +1410,7 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
 
     memset(&aopts, 0, sizeof aopts);
     aopts.stemmer = o->stemmer;
+    aopts.no_proclitic_guard = o->no_guard;
     if ((rc = fh_analyzer_new(&aopts, &p->analyzer)) != 0) {
         fprintf(o->log, "fahras-indexer: analyzer: %s\n", fh_strerror(rc));
         goto out;

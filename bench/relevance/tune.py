@@ -2,6 +2,7 @@
 """Relevance tuning of the engine's ranking, in-process (no daemon).
 
   tune.py [--build BUILD_DIR] [--work DIR] [--quick] [--only news|qa] [--no-index]
+          [--stemmer S] [--qa-fields title,text] [--param '--opt value']...
 
 Builds the news (text field only, per the data README) and qa (ARCD paragraphs,
 text field only, as bench/lib/corpus.py does) indexes under bench/work/eng/ with
@@ -66,19 +67,22 @@ def metrics(run_path, rel):
     return mrr / n, rec / n
 
 
-def build_index(indexer, name, work):
-    src, fields, _, _ = SETS[name]
+def build_index(indexer, name, work, stemmer, fields=None):
+    src, dflt, _, _ = SETS[name]
     out = os.path.join(work, name)
-    subprocess.run([indexer, "build", "--index", out, "--fields", fields, "--quiet", src],
-                   check=True)
+    subprocess.run([indexer, "build", "--index", out, "--fields", fields or dflt,
+                    "--stemmer", stemmer, "--quiet", src], check=True)
     return out
+
+
+STEMMER = "light10"
 
 
 def run(driver, index, name, work, params, rel):
     _, _, queries, _ = SETS[name]
     tag = "_".join("%s%s" % (k.strip("-").replace("-", ""), v) for k, v in params)
-    runf = os.path.join(work, "runs", "%s_%s.run" % (name, tag or "default"))
-    cmd = [driver, "--index", index, "--queries", queries, "--run", runf]
+    runf = os.path.join(work, "runs", "%s_%s.run" % (name, (tag or "default").replace("/", "")))
+    cmd = [driver, "--index", index, "--queries", queries, "--run", runf, "--stemmer", STEMMER]
     for k, v in params:
         cmd += [k, str(v)]
     subprocess.run(cmd, check=True)
@@ -94,7 +98,18 @@ def main():
     ap.add_argument("--quick", action="store_true", help="baseline and defaults only")
     ap.add_argument("--only", choices=sorted(SETS))
     ap.add_argument("--no-index", action="store_true", help="reuse the indexes in --work")
+    ap.add_argument("--stemmer", default="light10",
+                    help="light10, light10-noguard, snowball or none (index and queries)")
+    ap.add_argument("--qa-fields", default=None, help="fields indexed for qa, e.g. title,text")
+    ap.add_argument("--param", action="append", default=[],
+                    help="'--opt value' passed to fh-relevance for every run (repeatable)")
     a = ap.parse_args()
+    global STEMMER
+    STEMMER = a.stemmer
+    extra = []
+    for p in a.param:
+        k, _, v = p.partition(" ")
+        extra.append((k, v))
     if not os.path.isdir(SHARED):
         print("shared data not found at %s" % SHARED, file=sys.stderr)
         return 2
@@ -106,10 +121,12 @@ def main():
     names = [a.only] if a.only else ["news", "qa"]
     for name in names:
         rel = read_qrels(SETS[name][3])
-        index = os.path.join(a.work, name) if a.no_index else build_index(indexer, name, a.work)
+        index = (os.path.join(a.work, name) if a.no_index else
+                 build_index(indexer, name, a.work, a.stemmer,
+                             a.qa_fields if name == "qa" else None))
         base = [("--k1", 1.2), ("--b", 0.75), ("--prox", 0), ("--lead", 0)]
-        run(driver, index, name, a.work, base, rel)
-        run(driver, index, name, a.work, [], rel)  # the engine's defaults
+        run(driver, index, name, a.work, base + extra, rel)
+        run(driver, index, name, a.work, extra, rel)  # the engine's defaults
         if a.quick:
             continue
         best = None

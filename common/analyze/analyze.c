@@ -20,7 +20,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.0"
+#define FH_ANALYZER_VERSION "1.1"
 
 /* Character classes */
 enum {
@@ -73,6 +73,7 @@ struct fh_analyzer {
     fh_strset protect;
     fh_strset clitic;
     fh_strset lex; /* light10 stems of lexicon words; empty unless guard */
+    fh_strset wawlex; /* suffix stems of lexicon words starting with و; idem */
 };
 
 typedef struct part {
@@ -438,8 +439,24 @@ static int reserve_toks(fh_analysis *s)
 static size_t stem_into(fh_analysis *s, const char *norm, size_t n, char *out)
 {
     const fh_analyzer *a = s->a;
-    if (a->stemmer == FH_STEM_LIGHT10)
-        return fh_light10_stem(a->guard ? &a->lex : NULL, &a->protect, norm, n, out);
+    if (a->stemmer == FH_STEM_LIGHT10 && !a->guard)
+        return fh_light10_stem(NULL, NULL, &a->protect, norm, n, out);
+    if (a->stemmer == FH_STEM_LIGHT10) {
+        size_t sl = fh_light10_stem(&a->lex, &a->wawlex, &a->protect, norm, n, out);
+        /* A word that is not a stop word never takes a stop word's form as
+         * its stem (الله -> له, كليه -> كل, امين -> ام): such a stem would
+         * share the stop word's huge document frequency. Back off to the
+         * proclitic rules only, then to the normalized word. */
+        if (fh_strset_has(&a->stop, out, sl) && !fh_strset_has(&a->stop, norm, n)) {
+            sl = fh_light10_prefix_stem(&a->lex, &a->wawlex, &a->protect, norm, n, out);
+            if (fh_strset_has(&a->stop, out, sl)) {
+                memcpy(out, norm, n);
+                out[n] = '\0';
+                sl = n;
+            }
+        }
+        return sl;
+    }
     if (a->stemmer == FH_STEM_SNOWBALL && s->sb != NULL) {
         const sb_symbol *r = sb_stemmer_stem(s->sb, (const sb_symbol *)norm, (int)n);
         if (r != NULL) {
@@ -829,24 +846,36 @@ static int add_normalized(const fh_analyzer *a, fh_strset *set, const char *w, c
     return n > 0 ? fh_strset_add(set, buf, n) : 0;
 }
 
+/* Two passes over the lexicon: first the known words that begin with و (at
+ * least 4 letters: light10 only removes و when 3 remain), by their suffix
+ * stem, into wawlex; then every word's light10 stem, computed with that و
+ * guard, into lex. */
 static int build_lexicon(fh_analyzer *a)
 {
     const char *d = (const char *)fh_lexicon_ar_data;
-    size_t n = fh_lexicon_ar_data_size, i = 0;
+    size_t n = fh_lexicon_ar_data_size;
     char norm[FH_TOKEN_MAX + 1], stem[FH_TOKEN_MAX + 1];
-    while (i < n) {
-        const char *nl = memchr(d + i, '\n', n - i);
-        size_t l = nl ? (size_t)(nl - (d + i)) : n - i;
-        if (l > 0 && l <= FH_TOKEN_MAX && d[i] != '#') {
-            size_t nn = normalize_word(a, d + i, l, norm);
-            if (nn > 0) {
-                size_t sl = fh_light10_stem(NULL, &a->protect, norm, nn, stem);
-                int rc = fh_strset_add(&a->lex, stem, sl);
+    static const char waw[] = "\xD9\x88"; /* U+0648 */
+    for (int pass = 0; pass < 2; pass++) {
+        size_t i = 0;
+        while (i < n) {
+            const char *nl = memchr(d + i, '\n', n - i);
+            size_t l = nl ? (size_t)(nl - (d + i)) : n - i;
+            if (l > 0 && l <= FH_TOKEN_MAX && d[i] != '#') {
+                size_t nn = normalize_word(a, d + i, l, norm);
+                int rc = 0;
+                if (pass == 0 && nn >= 8 && memcmp(norm, waw, 2) == 0) {
+                    size_t sl = fh_light10_suffix_stem(&a->protect, norm, nn, stem);
+                    rc = fh_strset_add(&a->wawlex, stem, sl);
+                } else if (pass == 1 && nn > 0) {
+                    size_t sl = fh_light10_stem(NULL, &a->wawlex, &a->protect, norm, nn, stem);
+                    rc = fh_strset_add(&a->lex, stem, sl);
+                }
                 if (rc != 0)
                     return rc;
             }
+            i += l + 1;
         }
-        i += l + 1;
     }
     return 0;
 }
@@ -868,6 +897,7 @@ int fh_analyzer_new(const fh_analyzer_opts *opts, fh_analyzer **out)
     fh_strset_init(&a->protect);
     fh_strset_init(&a->clitic);
     fh_strset_init(&a->lex);
+    fh_strset_init(&a->wawlex);
     a->stemmer = o.stemmer;
     a->guard = o.stemmer == FH_STEM_LIGHT10 && !o.no_proclitic_guard;
     switch (o.stemmer) {
@@ -917,6 +947,7 @@ void fh_analyzer_free(fh_analyzer *a)
     fh_strset_fini(&a->protect);
     fh_strset_fini(&a->clitic);
     fh_strset_fini(&a->lex);
+    fh_strset_fini(&a->wawlex);
     free(a);
 }
 

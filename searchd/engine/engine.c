@@ -28,6 +28,13 @@ void fh_rank_params_default(fh_rank_params *p)
     p->lead_weight = 1.5f;
     p->lead_len = 50;
     p->cover_weight = 0.0f;
+    p->sdm_o_weight = 0.0f;
+    p->sdm_o_window = 2;
+    p->sdm_u_weight = 0.0f;
+    p->sdm_u_window = 8;
+    p->pass_weight = 0.0f;
+    p->pass_window = 24;
+    p->len_weight = 0.0f;
 }
 
 void fh_search_opts_default(fh_search_opts *o)
@@ -111,6 +118,7 @@ int fh_engine_open(const char *index_dir, const fh_analyzer *a, const fh_rank_pa
             rc = FH_ECORRUPT;
             goto out;
         }
+        e->lens[f] = lens;
         e->wnorm[f] = malloc(sizeof(float) * (e->n_docs ? e->n_docs : 1u));
         if (!e->wnorm[f]) {
             rc = FH_ENOMEM;

@@ -60,6 +60,9 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
  *   + lead_weight  * sum over terms of idf * lead_len / (lead_len + first position)
  *   + cover_weight * (sum idf of the query terms present / sum idf of all)^2 *
  *                    sum idf of all
+ *   + sum over query-adjacent term pairs (a, b) of min(idf_a, idf_b) *
+ *       (sdm_o_weight * sat(#a followed by b within sdm_o_window) +
+ *        sdm_u_weight * sat(#a with a b within sdm_u_window either side))
  * Defaults (fh_rank_params_default) were chosen on the dev sets; see
  * bench/RESULTS.md "## Relevance (engine)". */
 typedef struct fh_rank_params {
@@ -73,6 +76,19 @@ typedef struct fh_rank_params {
     float lead_weight;                /* bonus for query terms early in a field; 0 = off */
     uint32_t lead_len;                /* positions: the bonus halves at this position */
     float cover_weight;               /* bonus for the idf share of query terms present */
+    /* Sequential dependence (re-rank): pairs of query terms ADJACENT in the
+     * query (after stop-word removal) that occur in order within sdm_o_window
+     * positions (b after a), or in either order within sdm_u_window. */
+    float sdm_o_weight;               /* 0 = off */
+    uint32_t sdm_o_window;
+    float sdm_u_weight;               /* 0 = off */
+    uint32_t sdm_u_window;
+    /* Best passage: the largest idf sum of DISTINCT query terms inside any
+     * window of pass_window positions of one field. */
+    float pass_weight;                /* 0 = off */
+    uint32_t pass_window;
+    /* Document length prior: len_weight * log(1 + len / avg) of the body field. */
+    float len_weight;                 /* 0 = off */
 } fh_rank_params;
 
 /* Fill *p with the tuned defaults. */

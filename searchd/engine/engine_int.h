@@ -31,6 +31,7 @@ struct fh_engine {
     /* wnorm[f][d] = weight[f] / (1 - bf + bf * len_f(d) / avg_f): one multiply
      * per (term, field) when scoring; shared read-only by all threads. */
     float *wnorm[FH_MAX_FIELDS];
+    const uint32_t *lens[FH_MAX_FIELDS]; /* field lengths (the index's mapping) */
     int title_field;             /* analyzed field named "title", or -1 */
     int body_field;              /* field snippets come from, or -1 */
     char dir[4096];

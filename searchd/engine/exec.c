@@ -703,6 +703,65 @@ static float pair_tp(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
     return tp;
 }
 
+/* Sequential-dependence counts for one pair of position lists: *ord = the
+ * occurrences of a followed by b within ow positions, *unord = those of a with
+ * a b within uw positions on either side. */
+static void pair_sdm(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, uint32_t ow,
+                     uint32_t uw, uint32_t *ord, uint32_t *unord)
+{
+    uint32_t o = 0, u = 0;
+    size_t j = 0; /* first b > a[i] */
+    for (size_t i = 0; i < na; i++) {
+        while (j < nb && b[j] <= a[i])
+            j++;
+        uint32_t after = j < nb ? b[j] - a[i] : UINT32_MAX;
+        uint32_t before = j > 0 ? a[i] - b[j - 1] : UINT32_MAX;
+        if (after <= ow)
+            o++;
+        if (after <= uw || before <= uw)
+            u++;
+    }
+    *ord = o;
+    *unord = u;
+}
+
+/* The best window of `win` positions: the largest sum of w[t] over the
+ * distinct terms t with an occurrence inside it. pos[t][0..np[t]) sorted. */
+static float best_passage(const uint32_t *const *pos, const size_t *np, const float *w,
+                          uint32_t nt, uint32_t win)
+{
+    size_t at[PROX_MAX_TERMS] = {0};
+    uint32_t q[512], qt[512]; /* merged occurrences, capped */
+    uint32_t n = 0;
+    while (n < 512) { /* k-way merge */
+        uint32_t bt = UINT32_MAX, bp = UINT32_MAX;
+        for (uint32_t t = 0; t < nt; t++)
+            if (at[t] < np[t] && pos[t][at[t]] < bp) {
+                bp = pos[t][at[t]];
+                bt = t;
+            }
+        if (bt == UINT32_MAX)
+            break;
+        q[n] = bp;
+        qt[n++] = bt;
+        at[bt]++;
+    }
+    uint32_t cnt[PROX_MAX_TERMS] = {0};
+    float cur = 0, best = 0;
+    for (uint32_t i = 0, j = 0; i < n; i++) {
+        if (cnt[qt[i]]++ == 0)
+            cur += w[qt[i]];
+        while (q[i] - q[j] >= win) {
+            if (--cnt[qt[j]] == 0)
+                cur -= w[qt[j]];
+            j++;
+        }
+        if (cur > best)
+            best = cur;
+    }
+    return best;
+}
+
 /* Re-rank hits[0..n) (BM25F scores) with the proximity bonus
  *   prox_weight * sum over term pairs (i<j) of
  *     min(idf_i, idf_j) * tp * (k1 + 1) / (k1 + tp)
@@ -726,8 +785,10 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
             return rc;
         tidf[nt++] = x->xs->it[i].idf;
     }
-    if (nt < 1 || (nt < 2 && e->rp.lead_weight <= 0 && e->rp.cover_weight <= 0))
+    if (nt < 1 || (nt < 2 && e->rp.lead_weight <= 0 && e->rp.cover_weight <= 0 &&
+                    e->rp.pass_weight <= 0 && e->rp.len_weight == 0))
         return 0;
+    const bool sdm = e->rp.sdm_o_weight > 0 || e->rp.sdm_u_weight > 0;
     float idf_all = 0;
     for (uint32_t t = 0; t < nt; t++)
         idf_all += tidf[t];
@@ -742,7 +803,7 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
                 return rc;
             on[t] = fh_postings_docid(tp[t]) == d;
         }
-        float bonus = 0, lead = 0, idf_on = 0;
+        float bonus = 0, lead = 0, idf_on = 0, dep = 0, pass = 0;
         for (uint32_t t = 0; t < nt; t++)
             if (on[t])
                 idf_on += tidf[t];
@@ -756,7 +817,22 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
                     lead += e->weight[f] * tidf[t] * (float)e->rp.lead_len /
                             (float)(e->rp.lead_len + pos[t][0]);
             }
-            for (uint32_t a = 0; a < nt; a++) {
+            if (e->rp.pass_weight > 0) {
+                float bp = e->weight[f] * best_passage(pos, np, tidf, nt, e->rp.pass_window);
+                if (bp > pass)
+                    pass = bp;
+            }
+            for (uint32_t a = 0; sdm && a + 1 < nt; a++) {
+                if (!np[a] || !np[a + 1])
+                    continue;
+                uint32_t co, cu;
+                pair_sdm(pos[a], np[a], pos[a + 1], np[a + 1], e->rp.sdm_o_window,
+                         e->rp.sdm_u_window, &co, &cu);
+                float w = tidf[a] < tidf[a + 1] ? tidf[a] : tidf[a + 1];
+                dep += e->weight[f] * w * (e->rp.sdm_o_weight * sat(e, (float)co) +
+                                           e->rp.sdm_u_weight * sat(e, (float)cu));
+            }
+            for (uint32_t a = 0; e->rp.prox_weight > 0 && a < nt; a++) {
                 if (!np[a])
                     continue;
                 for (uint32_t b = a + 1; b < nt; b++) {
@@ -771,7 +847,11 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
             }
         }
         float cov = idf_all > 0 ? idf_on / idf_all : 0;
-        hits[h].score += e->rp.prox_weight * bonus + e->rp.lead_weight * lead +
+        if (e->rp.len_weight != 0 && e->body_field >= 0)
+            hits[h].score += e->rp.len_weight *
+                             logf(1.0f + (float)e->lens[e->body_field][d] / e->avg[e->body_field]);
+        hits[h].score += e->rp.prox_weight * bonus + e->rp.lead_weight * lead + dep +
+                         e->rp.pass_weight * pass +
                          e->rp.cover_weight * cov * cov * idf_all;
     }
     return 0;
@@ -1337,7 +1417,9 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
     if (x.walk_max > xs->exp_cap)
         x.walk_max = xs->exp_cap;
     bool prox = proximity && e->rp.prox_depth > 0 &&
-                (e->rp.prox_weight > 0 || e->rp.lead_weight > 0 || e->rp.cover_weight > 0);
+                (e->rp.prox_weight > 0 || e->rp.lead_weight > 0 || e->rp.cover_weight > 0 ||
+                 e->rp.sdm_o_weight > 0 || e->rp.sdm_u_weight > 0 || e->rp.pass_weight > 0 ||
+                 e->rp.len_weight != 0);
     uint32_t kk = k;
     if (prox && e->rp.prox_depth > kk)
         kk = e->rp.prox_depth;

@@ -76,6 +76,48 @@ static void test_proclitic_guard(void **state)
     an_close(&c);
 }
 
+/* Known words that begin with و keep it (the stem of الوزير was always وزير),
+ * while the conjunction still goes (وقال, وكتاب); without the guard light10's
+ * plain rule applies. */
+static void test_waw_guard(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    FAMILY(&c, "وزير", "الوزير", "والوزير", "ووزير", "للوزير");
+    assert_string_equal(an_stem1(&c, "وزير"), "وزير");
+    FAMILY(&c, "وزارة", "الوزارة", "والوزارة", "بالوزارة");
+    FAMILY(&c, "وكالة", "الوكالة", "ووكالة");
+    FAMILY(&c, "وصول", "الوصول");
+    assert_string_equal(an_stem1(&c, "وقال"), "قال");
+    assert_string_equal(an_stem1(&c, "وكتاب"), "كتاب");
+    assert_string_equal(an_stem1(&c, "والكتاب"), "كتاب");
+    an_close(&c);
+    an_open(&c, FH_STEM_LIGHT10, true);
+    assert_string_equal(an_stem1(&c, "وزير"), "زير");
+    an_close(&c);
+}
+
+/* A word that is not a stop word never gets a stop word as its stem. */
+static void test_stem_never_a_stopword(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    assert_string_equal(an_stem1(&c, "الله"), "الله"); /* not له */
+    FAMILY(&c, "كلية", "الكلية", "والكلية");      /* not كل */
+    assert_string_equal(an_stem1(&c, "كلية"), "كليه");
+    FAMILY(&c, "أمين", "الأمين");                   /* not ام */
+    assert_string_equal(an_stem1(&c, "أمين"), "امين");
+    char out[FH_TOKEN_MAX + 1];
+    fh_analysis_stem(c.s, "الله", strlen("الله"), out); /* the same on this path */
+    assert_string_equal(out, "الله");
+    /* stop words themselves are stemmed as before */
+    an_run(&c, "لها");
+    assert_true(c.t[0].flags & FH_TOK_STOP);
+    an_close(&c);
+}
+
 static void test_minimum_stem_length(void **state)
 {
     (void)state;
@@ -136,6 +178,8 @@ int main(void)
         cmocka_unit_test(test_families_conflate),
         cmocka_unit_test(test_pairs_kept_apart),
         cmocka_unit_test(test_proclitic_guard),
+        cmocka_unit_test(test_waw_guard),
+        cmocka_unit_test(test_stem_never_a_stopword),
         cmocka_unit_test(test_minimum_stem_length),
         cmocka_unit_test(test_snowball_selectable),
         cmocka_unit_test(test_analysis_stem),
