@@ -27,8 +27,8 @@ static int usage(void)
           "       [--weight FIELD=W]... [--fb FIELD=B]... [--prox W] [--prox-depth N]\n"
           "       [--prox-window N] [--lead W] [--lead-len N] [--cover W]\n"
           "       [--sdm-o W] [--sdm-ow N] [--sdm-u W] [--sdm-uw N]\n"
-          "       [--pass W] [--pass-window N] [--len-prior W]\n"
-          "       [--stemmer light10|light10-noguard|snowball|none] [--time] [--stats FILE]\n"
+          "       [--pass W] [--pass-window N] [--len-prior W] [--alt W] [--alt-rerank 0|1] [--idf-pow P]\n"
+          "       [--stemmer light10|light10+sb|light10-noguard|snowball|none] [--time] [--stats FILE]\n"
           "       [--latency [--replies FILE] [--repeat N]]\n",
           stderr);
     return 1;
@@ -112,6 +112,12 @@ int main(int argc, char **argv)
             rp.pass_window = (uint32_t)atoi(v);
         else if (strcmp(a, "--len-prior") == 0)
             rp.len_weight = strtof(v, NULL);
+        else if (strcmp(a, "--idf-pow") == 0)
+            rp.idf_pow = strtof(v, NULL);
+        else if (strcmp(a, "--alt") == 0)
+            rp.alt_weight = strtof(v, NULL);
+        else if (strcmp(a, "--alt-rerank") == 0)
+            rp.alt_rerank = atoi(v) != 0;
         else if (strcmp(a, "--stemmer") == 0)
             stem = v;
         else if (strcmp(a, "--replies") == 0)
@@ -135,6 +141,7 @@ int main(int argc, char **argv)
                  : strcmp(stem, "none") == 0   ? FH_STEM_NONE
                                                : FH_STEM_LIGHT10;
     ao.no_proclitic_guard = strcmp(stem, "light10-noguard") == 0;
+    ao.alt_stems = strcmp(stem, "light10+sb") == 0;
     fh_analyzer *an = NULL;
     fh_engine *e = NULL;
     fh_searcher *s = NULL;

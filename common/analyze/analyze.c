@@ -63,6 +63,7 @@ typedef struct cpent {
 struct fh_analyzer {
     fh_stemmer_kind stemmer;
     bool guard;
+    bool alt;       /* alt_stems */
     const char *name;
     cpent ascii[128];
     cpent arab[256];
@@ -84,12 +85,13 @@ typedef struct part {
 } part;
 
 typedef struct tokoff {
-    uint32_t norm, stem;
+    uint32_t norm, stem, alt;
 } tokoff;
 
 struct fh_analysis {
     const fh_analyzer *a;
     struct sb_stemmer *sb; /* Snowball needs per-thread state */
+    bool alt_on;           /* fill token.alt (alt_stems analyzers) */
 
     fh_token *toks;
     tokoff *offs;
@@ -436,6 +438,28 @@ static int reserve_toks(fh_analysis *s)
     return 0;
 }
 
+/* Snowball's stem of w[0..n) into out (FH_TOKEN_MAX + 1 bytes); w itself when
+ * the stemmer fails. */
+static size_t sb_stem(fh_analysis *s, const char *w, size_t n, char *out)
+{
+    const sb_symbol *r = sb_stemmer_stem(s->sb, (const sb_symbol *)w, (int)n);
+    size_t m = n;
+    if (r != NULL) {
+        int rl = sb_stemmer_length(s->sb);
+        m = rl > 0 ? (size_t)rl : 0;
+        if (m > FH_TOKEN_MAX) {
+            m = FH_TOKEN_MAX;
+            while (m > 0 && ((unsigned char)r[m] & 0xC0) == 0x80)
+                m--;
+        }
+    } else {
+        r = (const sb_symbol *)w;
+    }
+    memmove(out, r, m);
+    out[m] = '\0';
+    return m;
+}
+
 static size_t stem_into(fh_analysis *s, const char *norm, size_t n, char *out)
 {
     const fh_analyzer *a = s->a;
@@ -457,21 +481,8 @@ static size_t stem_into(fh_analysis *s, const char *norm, size_t n, char *out)
         }
         return sl;
     }
-    if (a->stemmer == FH_STEM_SNOWBALL && s->sb != NULL) {
-        const sb_symbol *r = sb_stemmer_stem(s->sb, (const sb_symbol *)norm, (int)n);
-        if (r != NULL) {
-            int rl = sb_stemmer_length(s->sb);
-            size_t m = rl > 0 ? (size_t)rl : 0;
-            if (m > FH_TOKEN_MAX) {
-                m = FH_TOKEN_MAX;
-                while (m > 0 && ((unsigned char)r[m] & 0xC0) == 0x80)
-                    m--;
-            }
-            memcpy(out, r, m);
-            out[m] = '\0';
-            return m;
-        }
-    }
+    if (a->stemmer == FH_STEM_SNOWBALL && s->sb != NULL)
+        return sb_stem(s, norm, n, out);
     memcpy(out, norm, n);
     out[n] = '\0';
     return n;
@@ -491,11 +502,19 @@ static int emit(fh_analysis *s, uint32_t start, uint32_t end, const char *norm, 
     memcpy(s->arena + noff, norm, n);
     s->arena[noff + n] = '\0';
     s->alen += n + 1;
-    size_t soff = noff, sl = n;
+    size_t soff = noff, sl = n, aoff = noff + n, al = 0; /* "" unless alt */
     if (stem_it && s->a->stemmer != FH_STEM_NONE) {
         soff = s->alen;
         sl = stem_into(s, norm, n, s->arena + soff);
         s->alen += sl + 1;
+        if (s->a->alt && s->alt_on) {
+            if ((rc = reserve_arena(s, FH_TOKEN_MAX + 2)) != 0)
+                return rc;
+            aoff = s->alen;
+            s->arena[aoff] = FH_ALT_PREFIX;
+            al = 1 + sb_stem(s, norm, n, s->arena + aoff + 1);
+            s->alen += al + 1;
+        }
     }
     if (fh_strset_has(&s->a->stop, norm, n))
         flags |= FH_TOK_STOP;
@@ -510,6 +529,8 @@ static int emit(fh_analysis *s, uint32_t start, uint32_t end, const char *norm, 
     t->stem_len = (uint16_t)sl;
     s->offs[s->ntoks].norm = (uint32_t)noff;
     s->offs[s->ntoks].stem = (uint32_t)soff;
+    s->offs[s->ntoks].alt = (uint32_t)aoff;
+    t->alt_len = (uint16_t)al;
     s->ntoks++;
     return 0;
 }
@@ -803,6 +824,7 @@ int fh_analyze(fh_analysis *s, const char *text, size_t len, const fh_token **to
     for (size_t k = 0; k < s->ntoks; k++) {
         s->toks[k].norm = s->arena + s->offs[k].norm;
         s->toks[k].stem = s->arena + s->offs[k].stem;
+        s->toks[k].alt = s->arena + s->offs[k].alt;
     }
     *toks = s->toks;
     *ntoks = s->ntoks;
@@ -902,7 +924,11 @@ int fh_analyzer_new(const fh_analyzer_opts *opts, fh_analyzer **out)
     a->guard = o.stemmer == FH_STEM_LIGHT10 && !o.no_proclitic_guard;
     switch (o.stemmer) {
     case FH_STEM_LIGHT10:
-        a->name = a->guard ? "fahras-ar-light10g" : "fahras-ar-light10";
+        a->alt = o.alt_stems;
+        if (a->alt)
+            a->name = a->guard ? "fahras-ar-light10g+sb" : "fahras-ar-light10+sb";
+        else
+            a->name = a->guard ? "fahras-ar-light10g" : "fahras-ar-light10";
         break;
     case FH_STEM_SNOWBALL:
         a->name = "fahras-ar-snowball";
@@ -969,7 +995,8 @@ int fh_analysis_new(const fh_analyzer *a, fh_analysis **out)
     if (s == NULL)
         return FH_ENOMEM;
     s->a = a;
-    if (a->stemmer == FH_STEM_SNOWBALL) {
+    s->alt_on = true;
+    if (a->stemmer == FH_STEM_SNOWBALL || a->alt) {
         s->sb = sb_stemmer_new("arabic", "UTF_8");
         if (s->sb == NULL) {
             free(s);
@@ -1002,6 +1029,11 @@ size_t fh_analysis_stem(fh_analysis *s, const char *norm, size_t norm_len, char 
         return norm_len;
     }
     return stem_into(s, norm, norm_len, out);
+}
+
+void fh_analysis_set_alt(fh_analysis *s, bool on)
+{
+    s->alt_on = on;
 }
 
 bool fh_analyzer_is_stopword(const fh_analyzer *a, const char *norm, size_t norm_len)

@@ -202,8 +202,7 @@ static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_s
         size_t e_rest = strip_suffixes(protect, w, b + 1, e);
         if (e_rest - (b + 1) >= L10_MIN_GUARDED && !in_set(lex, w, b, e_full) &&
             in_set(lex, w, b + 1, e_rest))
-            return encode(w, b + 1, suffixes ? e_rest : e, out);
-        return encode(w, b, suffixes ? e_full : e, out);
+            b++;
     }
     if (suffixes)
         e = strip_suffixes(protect, w, b, e);

@@ -63,6 +63,13 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
  *   + sum over query-adjacent term pairs (a, b) of min(idf_a, idf_b) *
  *       (sdm_o_weight * sat(#a followed by b within sdm_o_window) +
  *        sdm_u_weight * sat(#a with a b within sdm_u_window either side))
+ *   + pass_weight  * max over fields and windows of pass_window positions of
+ *                    field_weight * sum idf of the distinct query terms inside
+ *   + len_weight   * log(1 + body length / average)
+ *   + alt_weight   * BM25F of each word's alternative (Snowball) stem, when
+ *                    the index was built with an alt_stems analyzer
+ * idf may be raised to idf_pow. Off by default: sdm, len, idf_pow (they did
+ * not help on both dev sets); on: prox, lead, pass, alt.
  * Defaults (fh_rank_params_default) were chosen on the dev sets; see
  * bench/RESULTS.md "## Relevance (engine)". */
 typedef struct fh_rank_params {
@@ -89,6 +96,13 @@ typedef struct fh_rank_params {
     uint32_t pass_window;
     /* Document length prior: len_weight * log(1 + len / avg) of the body field. */
     float len_weight;                 /* 0 = off */
+    /* Alternative stems (indexes built with an alt_stems analyzer, e.g.
+     * fahras-ar-light10g+sb): each query word also scores by its aggressive
+     * stem, idf x alt_weight. alt_rerank: only over the prox_depth candidates
+     * (retrieval and pruning see the light stems only); else as OR clauses. */
+    float idf_pow;                    /* idf^idf_pow (1 = BM25's idf) */
+    float alt_weight;                 /* 0 = off */
+    bool alt_rerank;
 } fh_rank_params;
 
 /* Fill *p with the tuned defaults. */

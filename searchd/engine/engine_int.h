@@ -60,6 +60,10 @@ typedef struct fh_clause {
     uint16_t len;
     bool stop;           /* TERM whose word is a stop word */
     uint32_t qtf;        /* times the clause occurs in the query */
+    bool is_alt;         /* TERM in the alternative-stem namespace (fh_token.alt):
+                            weighted by rp.alt_weight, no proximity, no snippet */
+    uint16_t alt_len;    /* TERM/PREFIX word: its alt term (0 = none) */
+    char alt[FH_TOKEN_MAX + 2];
     uint32_t first_el;   /* PHRASE: elements [first_el, first_el + n_el) */
     uint32_t n_el;
 } fh_clause;

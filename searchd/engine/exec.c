@@ -126,7 +126,8 @@ static float idf_of(const fh_engine *e, double df)
     double n = (double)e->n_docs;
     if (df > n)
         df = n;
-    return (float)log(1.0 + (n - df + 0.5) / (df + 0.5));
+    double w = log(1.0 + (n - df + 0.5) / (df + 0.5));
+    return (float)(e->rp.idf_pow == 1.0f ? w : pow(w, (double)e->rp.idf_pow));
 }
 
 /* Length normalisation of field f for a field length len. */
@@ -485,7 +486,7 @@ static int setup_term(xctx *x, citer *c, const fh_clause *cl)
                 df += ti.df_field[f];
     }
     c->df_est = df;
-    c->idf = idf_of(e, df) * (float)cl->qtf;
+    c->idf = idf_of(e, df) * (float)cl->qtf * (cl->is_alt ? e->rp.alt_weight : 1.0f);
     c->ub = c->idf * sat(e, ntf_bound(e, c->mask, ti.max_tf, ti.min_len)) * UB_SLACK;
     return 0;
 }
@@ -776,7 +777,8 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
     int rc = 0;
     for (uint32_t i = 0; i < q->n_cl && nt < PROX_MAX_TERMS; i++) {
         const fh_clause *cl = &q->cl[i];
-        if (cl->kind != FH_CL_TERM || cl->occur == FH_OCC_NOT || x->xs->it[i].p == NULL)
+        if (cl->kind != FH_CL_TERM || cl->occur == FH_OCC_NOT || cl->is_alt ||
+            x->xs->it[i].p == NULL)
             continue;
         rc = pool_open(x, cl->term, cl->len, &tp[nt]);
         if (rc == FH_ENOTFOUND)
@@ -853,6 +855,24 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
         hits[h].score += e->rp.prox_weight * bonus + e->rp.lead_weight * lead + dep +
                          e->rp.pass_weight * pass +
                          e->rp.cover_weight * cov * cov * idf_all;
+    }
+    return 0;
+}
+
+/* Add the deferred alternative-stem clauses' scores to hits[0..n) (any
+ * order; left sorted by docid). */
+static int alt_rerank(xctx *x, const uint32_t *alt, uint32_t nalt, fh_hit *hits, uint32_t n)
+{
+    int rc;
+    qsort(hits, n, sizeof *hits, hit_doc_cmp);
+    for (uint32_t h = 0; h < n; h++) {
+        for (uint32_t i = 0; i < nalt; i++) {
+            citer *c = &x->xs->it[alt[i]];
+            if ((rc = citer_seek(x->e, c, hits[h].doc)) != 0)
+                return rc;
+            if (c->doc == hits[h].doc)
+                hits[h].score += citer_score(x->e, c);
+        }
     }
     return 0;
 }
@@ -1416,10 +1436,14 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
     x.walk_max = x.exp_max * 8u;
     if (x.walk_max > xs->exp_cap)
         x.walk_max = xs->exp_cap;
+    bool defer_alt = false;
+    for (uint32_t i = 0; i < q->n_cl && e->rp.alt_rerank; i++)
+        defer_alt |= q->cl[i].is_alt;
     bool prox = proximity && e->rp.prox_depth > 0 &&
                 (e->rp.prox_weight > 0 || e->rp.lead_weight > 0 || e->rp.cover_weight > 0 ||
                  e->rp.sdm_o_weight > 0 || e->rp.sdm_u_weight > 0 || e->rp.pass_weight > 0 ||
-                 e->rp.len_weight != 0);
+                 e->rp.len_weight != 0 || defer_alt);
+    uint32_t alt_def[FH_Q_MAX_CLAUSES], nalt = 0;
     uint32_t kk = k;
     if (prox && e->rp.prox_depth > kk)
         kk = e->rp.prox_depth;
@@ -1457,7 +1481,10 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
             goto out;
         }
         q->idf[i] = c->idf;
-        if (cl->occur == FH_OCC_SHOULD)
+        if (cl->is_alt && defer_alt) {
+            if (prox)
+                alt_def[nalt++] = i;
+        } else if (cl->occur == FH_OCC_SHOULD)
             pl.should[pl.nshould++] = i;
         else if (cl->occur == FH_OCC_MUST)
             pl.must[pl.nmust++] = i;
@@ -1470,6 +1497,11 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
     if ((rc = topk_loop(&x, &pl, &hp, exhaustive, o->time_budget_us, t0, st)) != 0)
         goto out;
     qsort(hp.h, hp.n, sizeof *hp.h, hit_cmp);
+    if (nalt && hp.n > 1) {
+        if ((rc = alt_rerank(&x, alt_def, nalt, hp.h, hp.n)) != 0)
+            goto out;
+        qsort(hp.h, hp.n, sizeof *hp.h, hit_cmp);
+    }
     if (prox && hp.n > 1) {
         if ((rc = prox_rerank(&x, q, hp.h, hp.n)) != 0)
             goto out;

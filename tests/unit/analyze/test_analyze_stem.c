@@ -156,6 +156,33 @@ static void test_snowball_selectable(void **state)
     an_close(&c);
 }
 
+/* alt_stems: every stemmed Arabic word also carries FH_ALT_PREFIX + its
+ * Snowball stem; Latin words and the default analyzer carry none. */
+static void test_alt_stems(void **state)
+{
+    (void)state;
+    fh_analyzer_opts o = {.stemmer = FH_STEM_LIGHT10, .alt_stems = true};
+    an_ctx c;
+    assert_int_equal(fh_analyzer_new(&o, &c.a), 0);
+    assert_int_equal(fh_analysis_new(c.a, &c.s), 0);
+    assert_string_equal(fh_analyzer_name(c.a), "fahras-ar-light10g+sb");
+    an_run(&c, "يستقبل استقبلت DeepSeek");
+    assert_int_equal(c.n, 3);
+    assert_string_equal(c.t[0].stem, "يستقبل"); /* light10 is unchanged */
+    assert_true(c.t[0].alt_len > 1 && c.t[0].alt[0] == FH_ALT_PREFIX);
+    assert_int_equal(c.t[0].alt_len, strlen(c.t[0].alt));
+    assert_string_equal(c.t[0].alt + 1, "استقبل");
+    assert_string_equal(c.t[1].alt, c.t[0].alt);
+    assert_int_equal(c.t[2].alt_len, 0);
+    an_close(&c);
+    an_open(&c, FH_STEM_LIGHT10, false);
+    an_run(&c, "يستقبل");
+    assert_int_equal(c.t[0].alt_len, 0);
+    assert_string_equal(c.t[0].alt, "");
+    assert_string_equal(fh_analyzer_name(c.a), "fahras-ar-light10g");
+    an_close(&c);
+}
+
 static void test_analysis_stem(void **state)
 {
     (void)state;
@@ -182,6 +209,7 @@ int main(void)
         cmocka_unit_test(test_stem_never_a_stopword),
         cmocka_unit_test(test_minimum_stem_length),
         cmocka_unit_test(test_snowball_selectable),
+        cmocka_unit_test(test_alt_stems),
         cmocka_unit_test(test_analysis_stem),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
