@@ -194,6 +194,11 @@ static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_s
             break;
         }
     }
+    /* A word whose own letters begin with ال (التزام, إلكتروني, ألبوم: hamza
+     * is normalized away) loses them when it stands alone, so it must lose
+     * them under an article too: الالتزام = التزام, الألبوم = ألبوم. */
+    if (article && e - b >= 2 + L10_MIN_STEM && w[b] == AR_ALEF && w[b + 1] == AR_LAM)
+        b += 2;
     /* Guarded single-letter proclitic: لشركات -> شركات only when the word as
      * written is unknown to the lexicon and the rest is a known stem. */
     if (!article && lex != NULL && e - b >= 1 + L10_MIN_GUARDED &&
