@@ -27,7 +27,8 @@ static int usage(void)
           "       [--weight FIELD=W]... [--fb FIELD=B]... [--prox W] [--prox-depth N]\n"
           "       [--prox-window N] [--lead W] [--lead-len N] [--cover W]\n"
           "       [--sdm-o W] [--sdm-ow N] [--sdm-u W] [--sdm-uw N]\n"
-          "       [--pass W] [--pass-window N] [--len-prior W] [--alt W] [--alt-rerank 0|1] [--idf-pow P]\n"
+          "       [--pass W] [--pass-window N] [--len-prior W] [--alt W] [--alt-rerank 0|1]\n"
+          "       [--alt-pos 0|1] [--idf-pow P]\n"
           "       [--stemmer light10|light10+sb|light10-noguard|snowball|none] [--time] [--stats FILE]\n"
           "       [--latency [--replies FILE] [--repeat N]]\n",
           stderr);
@@ -116,6 +117,8 @@ int main(int argc, char **argv)
             rp.idf_pow = strtof(v, NULL);
         else if (strcmp(a, "--alt") == 0)
             rp.alt_weight = strtof(v, NULL);
+        else if (strcmp(a, "--alt-pos") == 0)
+            rp.alt_pos = atoi(v) != 0;
         else if (strcmp(a, "--alt-rerank") == 0)
             rp.alt_rerank = atoi(v) != 0;
         else if (strcmp(a, "--stemmer") == 0)

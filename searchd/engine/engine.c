@@ -38,6 +38,7 @@ void fh_rank_params_default(fh_rank_params *p)
     p->idf_pow = 1.0f;
     p->alt_weight = 0.5f;
     p->alt_rerank = true;
+    p->alt_pos = true;
 }
 
 void fh_search_opts_default(fh_search_opts *o)

@@ -103,6 +103,9 @@ typedef struct fh_rank_params {
     float idf_pow;                    /* idf^idf_pow (1 = BM25's idf) */
     float alt_weight;                 /* 0 = off */
     bool alt_rerank;
+    /* the re-rank features (prox, lead, pass, sdm) also see a word through its
+     * alt stem in a document that lacks its light stem, at the alt weight */
+    bool alt_pos;
 } fh_rank_params;
 
 /* Fill *p with the tuned defaults. */

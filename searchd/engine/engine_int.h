@@ -63,6 +63,7 @@ typedef struct fh_clause {
     bool is_alt;         /* TERM in the alternative-stem namespace (fh_token.alt):
                             weighted by rp.alt_weight, no proximity, no snippet */
     uint16_t alt_len;    /* TERM/PREFIX word: its alt term (0 = none) */
+    int16_t alt_ix;      /* index of the word's alt clause, -1 if none */
     char alt[FH_TOKEN_MAX + 2];
     uint32_t first_el;   /* PHRASE: elements [first_el, first_el + n_el) */
     uint32_t n_el;

@@ -771,21 +771,32 @@ static float best_passage(const uint32_t *const *pos, const size_t *np, const fl
 static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
 {
     const fh_engine *e = x->e;
-    fh_postings *tp[PROX_MAX_TERMS];
-    float tidf[PROX_MAX_TERMS];
+    /* per query word: its light-stem list tp and, when the word has an alt
+     * clause (alt_pos), the alt list ta: a document without the light stem
+     * takes the word's positions from the alt stem, at the alt weight */
+    fh_postings *tp[PROX_MAX_TERMS], *ta[PROX_MAX_TERMS];
+    float tidf[PROX_MAX_TERMS], aidf[PROX_MAX_TERMS];
     uint32_t nt = 0;
     int rc = 0;
     for (uint32_t i = 0; i < q->n_cl && nt < PROX_MAX_TERMS; i++) {
         const fh_clause *cl = &q->cl[i];
-        if (cl->kind != FH_CL_TERM || cl->occur == FH_OCC_NOT || cl->is_alt ||
-            x->xs->it[i].p == NULL)
+        if (cl->kind != FH_CL_TERM || cl->occur == FH_OCC_NOT || cl->is_alt)
             continue;
-        rc = pool_open(x, cl->term, cl->len, &tp[nt]);
-        if (rc == FH_ENOTFOUND)
+        int ax = e->rp.alt_pos && cl->alt_ix >= 0 && x->xs->it[cl->alt_ix].p != NULL
+                     ? cl->alt_ix
+                     : -1;
+        if (x->xs->it[i].p == NULL && ax < 0)
             continue;
-        if (rc)
+        tp[nt] = ta[nt] = NULL;
+        if (x->xs->it[i].p != NULL && (rc = pool_open(x, cl->term, cl->len, &tp[nt])) != 0)
             return rc;
-        tidf[nt++] = x->xs->it[i].idf;
+        if (ax >= 0 && (rc = pool_open(x, q->cl[ax].term, q->cl[ax].len, &ta[nt])) != 0)
+            return rc;
+        aidf[nt] = ax >= 0 ? x->xs->it[ax].idf / (float)(q->cl[ax].qtf ? q->cl[ax].qtf : 1u) *
+                                 (float)cl->qtf
+                           : 0;
+        tidf[nt] = tp[nt] ? x->xs->it[i].idf : aidf[nt];
+        nt++;
     }
     if (nt < 1 || (nt < 2 && e->rp.lead_weight <= 0 && e->rp.cover_weight <= 0 &&
                     e->rp.pass_weight <= 0 && e->rp.len_weight == 0))
@@ -800,27 +811,47 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
     for (uint32_t h = 0; h < n; h++) {
         uint32_t d = hits[h].doc;
         bool on[PROX_MAX_TERMS];
+        fh_postings *src[PROX_MAX_TERMS];
+        float wt[PROX_MAX_TERMS];
         for (uint32_t t = 0; t < nt; t++) {
-            if ((rc = fh_postings_seek(tp[t], d)) != 0)
-                return rc;
-            on[t] = fh_postings_docid(tp[t]) == d;
+            on[t] = false;
+            src[t] = NULL;
+            wt[t] = 0;
+            if (tp[t]) {
+                if ((rc = fh_postings_seek(tp[t], d)) != 0)
+                    return rc;
+                if (fh_postings_docid(tp[t]) == d) {
+                    on[t] = true;
+                    src[t] = tp[t];
+                    wt[t] = tidf[t];
+                }
+            }
+            if (!on[t] && ta[t]) {
+                if ((rc = fh_postings_seek(ta[t], d)) != 0)
+                    return rc;
+                if (fh_postings_docid(ta[t]) == d) {
+                    on[t] = true;
+                    src[t] = ta[t];
+                    wt[t] = aidf[t];
+                }
+            }
         }
         float bonus = 0, lead = 0, idf_on = 0, dep = 0, pass = 0;
         for (uint32_t t = 0; t < nt; t++)
             if (on[t])
-                idf_on += tidf[t];
+                idf_on += wt[t];
         for (unsigned f = 0; f < e->n_fields; f++) {
             for (uint32_t t = 0; t < nt; t++) {
                 np[t] = 0;
-                if (on[t] && fh_postings_tfs(tp[t])[f] &&
-                    (rc = fh_postings_positions(tp[t], f, &pos[t], &np[t])) != 0)
+                if (on[t] && fh_postings_tfs(src[t])[f] &&
+                    (rc = fh_postings_positions(src[t], f, &pos[t], &np[t])) != 0)
                     return rc;
                 if (np[t] && e->rp.lead_weight > 0)
-                    lead += e->weight[f] * tidf[t] * (float)e->rp.lead_len /
+                    lead += e->weight[f] * wt[t] * (float)e->rp.lead_len /
                             (float)(e->rp.lead_len + pos[t][0]);
             }
             if (e->rp.pass_weight > 0) {
-                float bp = e->weight[f] * best_passage(pos, np, tidf, nt, e->rp.pass_window);
+                float bp = e->weight[f] * best_passage(pos, np, wt, nt, e->rp.pass_window);
                 if (bp > pass)
                     pass = bp;
             }
@@ -830,7 +861,7 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
                 uint32_t co, cu;
                 pair_sdm(pos[a], np[a], pos[a + 1], np[a + 1], e->rp.sdm_o_window,
                          e->rp.sdm_u_window, &co, &cu);
-                float w = tidf[a] < tidf[a + 1] ? tidf[a] : tidf[a + 1];
+                float w = wt[a] < wt[a + 1] ? wt[a] : wt[a + 1];
                 dep += e->weight[f] * w * (e->rp.sdm_o_weight * sat(e, (float)co) +
                                            e->rp.sdm_u_weight * sat(e, (float)cu));
             }
@@ -842,7 +873,7 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
                         continue;
                     float t = pair_tp(pos[a], np[a], pos[b], np[b], e->rp.prox_window);
                     if (t > 0) {
-                        float w = tidf[a] < tidf[b] ? tidf[a] : tidf[b];
+                        float w = wt[a] < wt[b] ? wt[a] : wt[b];
                         bonus += e->weight[f] * w * t * (e->rp.k1 + 1.0f) / (e->rp.k1 + t);
                     }
                 }

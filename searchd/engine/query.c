@@ -131,6 +131,7 @@ static void clause_init(fh_clause *c, fh_clause_kind kind, fh_occur occ, uint32_
     c->occur = occ;
     c->field_mask = mask;
     c->qtf = 1;
+    c->alt_ix = -1;
 }
 
 /* A phrase: the non-part tokens of its text at their relative positions. */
@@ -384,6 +385,7 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
                 out->cl[j].qtf += a.qtf;
             else
                 out->cl[out->n_cl++] = a;
+            out->cl[k].alt_ix = (int16_t)j;
         }
     }
     return 0;
