@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "fahras/utf8.h"
 
 #define FH_Q_MAX_CLAUSES FH_ENGINE_MAX_TERMS
 #define FH_Q_MAX_ELEMS (FH_ENGINE_MAX_TERMS * 2u)
@@ -85,9 +86,6 @@ typedef struct fh_query {
  * errmsg. See the query language at the top of query.c. */
 int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_terms,
                    fh_query *out, fh_buf *errmsg);
-
-/* True if [p, p+n) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
-bool fh_utf8_valid(const char *p, size_t n);
 
 /* ------------------------------------------------------------- retrieval */
 
