@@ -94,6 +94,8 @@ typedef struct worker {
     fh_analysis *an;
     fh_recparser *rp;
     fh_doc_encoder *enc; /* once the writer's codec is published */
+    fh_token *alt;        /* alternative-stem tokens of one field (alt_stems analyzers) */
+    size_t alt_cap;
     char **runs;
     size_t nruns, runs_cap;
     int err;
@@ -543,6 +545,29 @@ static int analyze_record(worker *w, uint32_t ord, const fh_record *r, brec *br)
         if ((rc = fh_ttab_add_tokens(w->tab, f, toks, nt, &added)) != 0)
             return rc;
         br->flen[f] = added;
+        if (o->alt_stems) {
+            /* the second namespace: each word again under its alt term, at the
+             * same position; the field length counts words once */
+            if (nt > w->alt_cap) {
+                fh_token *na = realloc(w->alt, nt * sizeof *na);
+                if (!na)
+                    return FH_ENOMEM;
+                w->alt = na;
+                w->alt_cap = nt;
+            }
+            size_t m = 0;
+            for (size_t i = 0; i < nt; i++) {
+                if (!toks[i].alt_len)
+                    continue;
+                w->alt[m] = toks[i];
+                w->alt[m].stem = toks[i].alt;
+                w->alt[m].stem_len = toks[i].alt_len;
+                m++;
+            }
+            uint32_t ignored;
+            if (m && (rc = fh_ttab_add_tokens(w->tab, f, w->alt, m, &ignored)) != 0)
+                return rc;
+        }
         any |= added > 0;
     }
     br->empty = !any;
@@ -1448,6 +1473,8 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
 
     memset(&aopts, 0, sizeof aopts);
     aopts.stemmer = o->stemmer;
+    aopts.no_proclitic_guard = o->no_guard;
+    aopts.alt_stems = o->alt_stems;
     if ((rc = fh_analyzer_new(&aopts, &p->analyzer)) != 0) {
         fprintf(o->log, "fahras-indexer: analyzer: %s\n", fh_strerror(rc));
         goto out;
@@ -1610,6 +1637,7 @@ out:
         free(wk->runs);
         fh_ttab_free(wk->tab);
         fh_analysis_free(wk->an);
+        free(wk->alt);
         fh_recparser_free(wk->rp);
     }
     if (p->spill_dir_made)

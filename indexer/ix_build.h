@@ -37,6 +37,8 @@ typedef struct fh_build_opts {
     bool strict;          /* stop at the first reported problem */
     bool progress;        /* progress line on stderr */
     fh_stemmer_kind stemmer;
+    bool no_guard;        /* light10 without the guarded proclitic rule */
+    bool alt_stems;       /* light10 + a Snowball term per word (analyzer "+sb") */
     FILE *log; /* reports and progress; stderr */
 } fh_build_opts;
 

@@ -4,7 +4,7 @@
  * It validates the complete JSON grammar of the line but declines (returns 0)
  * anything it does not handle exactly like jansson; the caller then falls
  * back to jansson, so results and error messages never depend on which path
- * ran. The line must already be valid UTF-8 (see ix_utf8.h). */
+ * ran. The line must already be valid UTF-8 (see fahras/utf8.h). */
 #ifndef FAHRAS_IX_JSON_H
 #define FAHRAS_IX_JSON_H
 

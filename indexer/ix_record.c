@@ -3,7 +3,7 @@
  * TSV values, the last jansson tree); never analyzes and never stores. */
 #include "ix_record.h"
 #include "ix_json.h"
-#include "ix_utf8.h"
+#include "fahras/utf8.h"
 
 #include "fahras/err.h"
 

@@ -69,7 +69,7 @@ static const char usage_build[] =
     "  --strict             stop at the first reported record (skip or warning), exit 2\n"
     "  --quiet              no progress line and no summary (reports still print)\n"
     "  --progress           force the progress line even when stderr is not a terminal\n"
-    "  --stemmer S          light10 (default), snowball or none\n"
+    "  --stemmer S          light10 (default), light10+sb, light10-noguard, snowball or none\n"
     "  --help\n"
     "\n"
     "Bad records never vanish silently: each is reported on stderr as FILE:LINE: reason and\n"
@@ -292,12 +292,18 @@ static int cmd_build(int argc, char **argv)
         case O_STEMMER:
             if (strcmp(optarg, "light10") == 0)
                 o.stemmer = FH_STEM_LIGHT10;
-            else if (strcmp(optarg, "snowball") == 0)
+            else if (strcmp(optarg, "light10-noguard") == 0) {
+                o.stemmer = FH_STEM_LIGHT10;
+                o.no_guard = true;
+            } else if (strcmp(optarg, "light10+sb") == 0) {
+                o.stemmer = FH_STEM_LIGHT10;
+                o.alt_stems = true;
+            } else if (strcmp(optarg, "snowball") == 0)
                 o.stemmer = FH_STEM_SNOWBALL;
             else if (strcmp(optarg, "none") == 0)
                 o.stemmer = FH_STEM_NONE;
             else {
-                fprintf(stderr, "fahras-indexer: --stemmer light10|snowball|none\n");
+                fprintf(stderr, "fahras-indexer: --stemmer light10|light10+sb|light10-noguard|snowball|none\n");
                 goto out;
             }
             break;

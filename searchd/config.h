@@ -22,7 +22,7 @@ typedef struct fh_srv_config {
     char listen[256]; /* HOST:PORT, [IPv6]:PORT */
     char port_file[FH_SRV_PATH_MAX];
     char config_file[FH_SRV_PATH_MAX];
-    char stemmer[32]; /* auto | light10 | light10-noguard | snowball | none */
+    char stemmer[32]; /* auto | light10 | light10+sb | light10-noguard | snowball | none */
     uint32_t threads; /* 0 = online cores */
     fh_log_level log_level;
     uint32_t max_connections;

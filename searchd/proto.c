@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fahras/err.h"
+#include "fahras/utf8.h"
 
 /* ------------------------------------------------------------------ framer */
 
@@ -106,51 +107,6 @@ fh_frame_ev fh_framer_feed(fh_framer *f, const char *data, size_t n, size_t *con
 }
 
 /* ------------------------------------------------------------------ helpers */
-
-bool fh_proto_utf8_valid(const char *s, size_t n, size_t *bad)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = u[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t need;
-        unsigned lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-        if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            if (c == 0xE0)
-                lo = 0xA0; /* overlong */
-            else if (c == 0xED)
-                hi = 0x9F; /* surrogates */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            if (c == 0xF0)
-                lo = 0x90; /* overlong */
-            else if (c == 0xF4)
-                hi = 0x8F; /* past U+10FFFF */
-        } else {
-            goto fail;
-        }
-        if (n - i - 1 < need)
-            goto fail;
-        if (u[i + 1] < lo || u[i + 1] > hi)
-            goto fail;
-        for (size_t k = 2; k <= need; k++)
-            if ((u[i + k] & 0xC0) != 0x80)
-                goto fail;
-        i += need + 1;
-    }
-    return true;
-fail:
-    if (bad)
-        *bad = i;
-    return false;
-}
 
 int fh_proto_error_json(fh_buf *out, const char *code, const char *message)
 {
@@ -489,8 +445,8 @@ int fh_request_parse(const char *line, size_t len, const fh_proto_limits *lim, f
 {
     memset(req, 0, sizeof *req);
     req->arg = line;
-    size_t bad;
-    if (!fh_proto_utf8_valid(line, len, &bad)) {
+    size_t bad = fh_utf8_check(line, len);
+    if (bad < len) {
         fh_proto_seterr(err, FH_PCODE_BAD_UTF8, "request is not valid UTF-8 (byte %zu)", bad);
         return -1;
     }

@@ -127,11 +127,6 @@ const char *fh_cmd_name(fh_cmd c);
 
 /* ------------------------------------------------------------------ helpers */
 
-/* True if s[0..n) is well-formed UTF-8 (no overlongs, surrogates or code
- * points past U+10FFFF). On false, *bad (if non-NULL) is the offset of the
- * first bad byte. */
-bool fh_proto_utf8_valid(const char *s, size_t n, size_t *bad);
-
 /* Append {"error":{"code":code,"message":message}} (no newline). */
 int fh_proto_error_json(fh_buf *out, const char *code, const char *message);
 

@@ -770,11 +770,13 @@ static const struct stemmer_choice {
     const char *name;
     fh_stemmer_kind kind;
     bool no_guard;
+    bool alt_stems;
 } stemmers[] = {
-    {"light10", FH_STEM_LIGHT10, false},
-    {"light10-noguard", FH_STEM_LIGHT10, true},
-    {"snowball", FH_STEM_SNOWBALL, false},
-    {"none", FH_STEM_NONE, false},
+    {"light10", FH_STEM_LIGHT10, false, false},
+    {"light10+sb", FH_STEM_LIGHT10, false, true},
+    {"light10-noguard", FH_STEM_LIGHT10, true, false},
+    {"snowball", FH_STEM_SNOWBALL, false, false},
+    {"none", FH_STEM_NONE, false, false},
 };
 
 static int make_analyzer(const struct stemmer_choice *c, fh_analyzer **out)
@@ -783,6 +785,7 @@ static int make_analyzer(const struct stemmer_choice *c, fh_analyzer **out)
     memset(&ao, 0, sizeof ao);
     ao.stemmer = c->kind;
     ao.no_proclitic_guard = c->no_guard;
+    ao.alt_stems = c->alt_stems;
     return fh_analyzer_new(&ao, out);
 }
 
@@ -801,7 +804,7 @@ static int choose_analyzer(fh_server *s)
                 return rc;
             }
         }
-        FH_LOG_ERR("--stemmer %s: expected auto, light10, light10-noguard, snowball or none",
+        FH_LOG_ERR("--stemmer %s: expected auto, light10, light10+sb, light10-noguard, snowball or none",
                    s->cfg.stemmer);
         return FH_EINVAL;
     }

@@ -266,6 +266,8 @@ class Harness:
             cmd = [self.bin["fahras-indexer"], "build", "--index", d, "--fields", "text", "--quiet"]
             if self.a.indexer_threads:
                 cmd += ["--threads", str(self.a.indexer_threads)]
+            if self.a.fahras_stemmer:
+                cmd += ["--stemmer", self.a.fahras_stemmer]
             cmd.append(src)
             self.record("fahras-indexer", ["/usr/bin/time", "-v"] + cmd)
             log("+ /usr/bin/time -v " + " ".join(cmd))
@@ -926,6 +928,8 @@ def main(argv):
                     help="Xapian builds of books (about 10 min each; default 1)")
     ap.add_argument("--searchd-threads", type=int, default=0, help="0: the daemon's default")
     ap.add_argument("--indexer-threads", type=int, default=0, help="0: the indexer's default")
+    ap.add_argument("--fahras-stemmer", default="",
+                    help="fahras-indexer --stemmer (e.g. light10+sb); empty: the indexer's default")
     ap.add_argument("--build-dir", default=os.environ.get("FAHRAS_BUILD_DIR",
                                                           os.path.join(REPO, "build", "release")))
     ap.add_argument("--render-only", action="store_true",

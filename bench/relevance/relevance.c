@@ -26,7 +26,10 @@ static int usage(void)
     fputs("usage: fh-relevance --index DIR --queries Q.tsv --run OUT [--depth N] [--k1 X] [--b X]\n"
           "       [--weight FIELD=W]... [--fb FIELD=B]... [--prox W] [--prox-depth N]\n"
           "       [--prox-window N] [--lead W] [--lead-len N] [--cover W]\n"
-          "       [--stemmer light10|snowball|none] [--time] [--stats FILE]\n"
+          "       [--sdm-o W] [--sdm-ow N] [--sdm-u W] [--sdm-uw N]\n"
+          "       [--pass W] [--pass-window N] [--len-prior W] [--alt W] [--alt-rerank 0|1]\n"
+          "       [--alt-pos 0|1] [--idf-pow P]\n"
+          "       [--stemmer light10|light10+sb|light10-noguard|snowball|none] [--time] [--stats FILE]\n"
           "       [--latency [--replies FILE] [--repeat N]]\n",
           stderr);
     return 1;
@@ -96,6 +99,28 @@ int main(int argc, char **argv)
             rp.lead_len = (uint32_t)atoi(v);
         else if (strcmp(a, "--cover") == 0)
             rp.cover_weight = strtof(v, NULL);
+        else if (strcmp(a, "--sdm-o") == 0)
+            rp.sdm_o_weight = strtof(v, NULL);
+        else if (strcmp(a, "--sdm-ow") == 0)
+            rp.sdm_o_window = (uint32_t)atoi(v);
+        else if (strcmp(a, "--sdm-u") == 0)
+            rp.sdm_u_weight = strtof(v, NULL);
+        else if (strcmp(a, "--sdm-uw") == 0)
+            rp.sdm_u_window = (uint32_t)atoi(v);
+        else if (strcmp(a, "--pass") == 0)
+            rp.pass_weight = strtof(v, NULL);
+        else if (strcmp(a, "--pass-window") == 0)
+            rp.pass_window = (uint32_t)atoi(v);
+        else if (strcmp(a, "--len-prior") == 0)
+            rp.len_weight = strtof(v, NULL);
+        else if (strcmp(a, "--idf-pow") == 0)
+            rp.idf_pow = strtof(v, NULL);
+        else if (strcmp(a, "--alt") == 0)
+            rp.alt_weight = strtof(v, NULL);
+        else if (strcmp(a, "--alt-pos") == 0)
+            rp.alt_pos = atoi(v) != 0;
+        else if (strcmp(a, "--alt-rerank") == 0)
+            rp.alt_rerank = atoi(v) != 0;
         else if (strcmp(a, "--stemmer") == 0)
             stem = v;
         else if (strcmp(a, "--replies") == 0)
@@ -118,6 +143,8 @@ int main(int argc, char **argv)
     ao.stemmer = strcmp(stem, "snowball") == 0 ? FH_STEM_SNOWBALL
                  : strcmp(stem, "none") == 0   ? FH_STEM_NONE
                                                : FH_STEM_LIGHT10;
+    ao.no_proclitic_guard = strcmp(stem, "light10-noguard") == 0;
+    ao.alt_stems = strcmp(stem, "light10+sb") == 0;
     fh_analyzer *an = NULL;
     fh_engine *e = NULL;
     fh_searcher *s = NULL;

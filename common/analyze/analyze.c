@@ -20,7 +20,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.0"
+#define FH_ANALYZER_VERSION "1.1"
 
 /* Character classes */
 enum {
@@ -63,6 +63,7 @@ typedef struct cpent {
 struct fh_analyzer {
     fh_stemmer_kind stemmer;
     bool guard;
+    bool alt;       /* alt_stems */
     const char *name;
     cpent ascii[128];
     cpent arab[256];
@@ -73,6 +74,7 @@ struct fh_analyzer {
     fh_strset protect;
     fh_strset clitic;
     fh_strset lex; /* light10 stems of lexicon words; empty unless guard */
+    fh_strset wawlex; /* suffix stems of lexicon words starting with و; idem */
 };
 
 typedef struct part {
@@ -83,12 +85,24 @@ typedef struct part {
 } part;
 
 typedef struct tokoff {
-    uint32_t norm, stem;
+    uint32_t norm, stem, alt;
 } tokoff;
+
+/* alt stems are Snowball's, three times slower than light10: a direct-mapped
+ * cache of recent words (Arabic text is Zipfian) makes them nearly free. */
+#define ALTC_N 8192u /* entries, a power of two */
+#define ALTC_W 46u   /* bytes of a cached word or stem (23 letters) */
+typedef struct altc {
+    uint8_t nlen, slen; /* nlen 0: empty */
+    char norm[ALTC_W];
+    char stem[ALTC_W];
+} altc;
 
 struct fh_analysis {
     const fh_analyzer *a;
     struct sb_stemmer *sb; /* Snowball needs per-thread state */
+    bool alt_on;           /* fill token.alt (alt_stems analyzers) */
+    altc *altc;            /* alt-stem cache, allocated on first use */
 
     fh_token *toks;
     tokoff *offs;
@@ -435,26 +449,80 @@ static int reserve_toks(fh_analysis *s)
     return 0;
 }
 
+/* Snowball's stem of w[0..n) into out (FH_TOKEN_MAX + 1 bytes); w itself when
+ * the stemmer fails. */
+static size_t sb_stem(fh_analysis *s, const char *w, size_t n, char *out)
+{
+    const sb_symbol *r = sb_stemmer_stem(s->sb, (const sb_symbol *)w, (int)n);
+    size_t m = n;
+    if (r != NULL) {
+        int rl = sb_stemmer_length(s->sb);
+        m = rl > 0 ? (size_t)rl : 0;
+        if (m > FH_TOKEN_MAX) {
+            m = FH_TOKEN_MAX;
+            while (m > 0 && ((unsigned char)r[m] & 0xC0) == 0x80)
+                m--;
+        }
+    } else {
+        r = (const sb_symbol *)w;
+    }
+    memmove(out, r, m);
+    out[m] = '\0';
+    return m;
+}
+
+/* Snowball's stem of w through the cache (same result as sb_stem). */
+static size_t alt_stem(fh_analysis *s, const char *w, size_t n, char *out)
+{
+    if (n > ALTC_W)
+        return sb_stem(s, w, n, out);
+    if (s->altc == NULL && (s->altc = calloc(ALTC_N, sizeof *s->altc)) == NULL)
+        return sb_stem(s, w, n, out);
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)w[i];
+        h *= 1099511628211ull;
+    }
+    altc *c = &s->altc[(h ^ (h >> 29)) & (ALTC_N - 1u)];
+    if (c->nlen == n && memcmp(c->norm, w, n) == 0) {
+        memcpy(out, c->stem, c->slen);
+        out[c->slen] = '\0';
+        return c->slen;
+    }
+    size_t m = sb_stem(s, w, n, out);
+    c->nlen = 0;
+    if (m <= ALTC_W) {
+        memcpy(c->norm, w, n);
+        memcpy(c->stem, out, m);
+        c->nlen = (uint8_t)n;
+        c->slen = (uint8_t)m;
+    }
+    return m;
+}
+
 static size_t stem_into(fh_analysis *s, const char *norm, size_t n, char *out)
 {
     const fh_analyzer *a = s->a;
-    if (a->stemmer == FH_STEM_LIGHT10)
-        return fh_light10_stem(a->guard ? &a->lex : NULL, &a->protect, norm, n, out);
-    if (a->stemmer == FH_STEM_SNOWBALL && s->sb != NULL) {
-        const sb_symbol *r = sb_stemmer_stem(s->sb, (const sb_symbol *)norm, (int)n);
-        if (r != NULL) {
-            int rl = sb_stemmer_length(s->sb);
-            size_t m = rl > 0 ? (size_t)rl : 0;
-            if (m > FH_TOKEN_MAX) {
-                m = FH_TOKEN_MAX;
-                while (m > 0 && ((unsigned char)r[m] & 0xC0) == 0x80)
-                    m--;
+    if (a->stemmer == FH_STEM_LIGHT10 && !a->guard)
+        return fh_light10_stem(NULL, NULL, &a->protect, norm, n, out);
+    if (a->stemmer == FH_STEM_LIGHT10) {
+        size_t sl = fh_light10_stem(&a->lex, &a->wawlex, &a->protect, norm, n, out);
+        /* A word that is not a stop word never takes a stop word's form as
+         * its stem (الله -> له, كليه -> كل, امين -> ام): such a stem would
+         * share the stop word's huge document frequency. Back off to the
+         * proclitic rules only, then to the normalized word. */
+        if (fh_strset_has(&a->stop, out, sl) && !fh_strset_has(&a->stop, norm, n)) {
+            sl = fh_light10_prefix_stem(&a->lex, &a->wawlex, &a->protect, norm, n, out);
+            if (fh_strset_has(&a->stop, out, sl)) {
+                memcpy(out, norm, n);
+                out[n] = '\0';
+                sl = n;
             }
-            memcpy(out, r, m);
-            out[m] = '\0';
-            return m;
         }
+        return sl;
     }
+    if (a->stemmer == FH_STEM_SNOWBALL && s->sb != NULL)
+        return sb_stem(s, norm, n, out);
     memcpy(out, norm, n);
     out[n] = '\0';
     return n;
@@ -474,11 +542,19 @@ static int emit(fh_analysis *s, uint32_t start, uint32_t end, const char *norm, 
     memcpy(s->arena + noff, norm, n);
     s->arena[noff + n] = '\0';
     s->alen += n + 1;
-    size_t soff = noff, sl = n;
+    size_t soff = noff, sl = n, aoff = noff + n, al = 0; /* "" unless alt */
     if (stem_it && s->a->stemmer != FH_STEM_NONE) {
         soff = s->alen;
         sl = stem_into(s, norm, n, s->arena + soff);
         s->alen += sl + 1;
+        if (s->a->alt && s->alt_on) {
+            if ((rc = reserve_arena(s, FH_TOKEN_MAX + 2)) != 0)
+                return rc;
+            aoff = s->alen;
+            s->arena[aoff] = FH_ALT_PREFIX;
+            al = 1 + alt_stem(s, norm, n, s->arena + aoff + 1);
+            s->alen += al + 1;
+        }
     }
     if (fh_strset_has(&s->a->stop, norm, n))
         flags |= FH_TOK_STOP;
@@ -493,6 +569,8 @@ static int emit(fh_analysis *s, uint32_t start, uint32_t end, const char *norm, 
     t->stem_len = (uint16_t)sl;
     s->offs[s->ntoks].norm = (uint32_t)noff;
     s->offs[s->ntoks].stem = (uint32_t)soff;
+    s->offs[s->ntoks].alt = (uint32_t)aoff;
+    t->alt_len = (uint16_t)al;
     s->ntoks++;
     return 0;
 }
@@ -786,6 +864,7 @@ int fh_analyze(fh_analysis *s, const char *text, size_t len, const fh_token **to
     for (size_t k = 0; k < s->ntoks; k++) {
         s->toks[k].norm = s->arena + s->offs[k].norm;
         s->toks[k].stem = s->arena + s->offs[k].stem;
+        s->toks[k].alt = s->arena + s->offs[k].alt;
     }
     *toks = s->toks;
     *ntoks = s->ntoks;
@@ -829,24 +908,36 @@ static int add_normalized(const fh_analyzer *a, fh_strset *set, const char *w, c
     return n > 0 ? fh_strset_add(set, buf, n) : 0;
 }
 
+/* Two passes over the lexicon: first the known words that begin with و (at
+ * least 4 letters: light10 only removes و when 3 remain), by their suffix
+ * stem, into wawlex; then every word's light10 stem, computed with that و
+ * guard, into lex. */
 static int build_lexicon(fh_analyzer *a)
 {
     const char *d = (const char *)fh_lexicon_ar_data;
-    size_t n = fh_lexicon_ar_data_size, i = 0;
+    size_t n = fh_lexicon_ar_data_size;
     char norm[FH_TOKEN_MAX + 1], stem[FH_TOKEN_MAX + 1];
-    while (i < n) {
-        const char *nl = memchr(d + i, '\n', n - i);
-        size_t l = nl ? (size_t)(nl - (d + i)) : n - i;
-        if (l > 0 && l <= FH_TOKEN_MAX && d[i] != '#') {
-            size_t nn = normalize_word(a, d + i, l, norm);
-            if (nn > 0) {
-                size_t sl = fh_light10_stem(NULL, &a->protect, norm, nn, stem);
-                int rc = fh_strset_add(&a->lex, stem, sl);
+    static const char waw[] = "\xD9\x88"; /* U+0648 */
+    for (int pass = 0; pass < 2; pass++) {
+        size_t i = 0;
+        while (i < n) {
+            const char *nl = memchr(d + i, '\n', n - i);
+            size_t l = nl ? (size_t)(nl - (d + i)) : n - i;
+            if (l > 0 && l <= FH_TOKEN_MAX && d[i] != '#') {
+                size_t nn = normalize_word(a, d + i, l, norm);
+                int rc = 0;
+                if (pass == 0 && nn >= 8 && memcmp(norm, waw, 2) == 0) {
+                    size_t sl = fh_light10_suffix_stem(&a->protect, norm, nn, stem);
+                    rc = fh_strset_add(&a->wawlex, stem, sl);
+                } else if (pass == 1 && nn > 0) {
+                    size_t sl = fh_light10_stem(NULL, &a->wawlex, &a->protect, norm, nn, stem);
+                    rc = fh_strset_add(&a->lex, stem, sl);
+                }
                 if (rc != 0)
                     return rc;
             }
+            i += l + 1;
         }
-        i += l + 1;
     }
     return 0;
 }
@@ -868,11 +959,16 @@ int fh_analyzer_new(const fh_analyzer_opts *opts, fh_analyzer **out)
     fh_strset_init(&a->protect);
     fh_strset_init(&a->clitic);
     fh_strset_init(&a->lex);
+    fh_strset_init(&a->wawlex);
     a->stemmer = o.stemmer;
     a->guard = o.stemmer == FH_STEM_LIGHT10 && !o.no_proclitic_guard;
     switch (o.stemmer) {
     case FH_STEM_LIGHT10:
-        a->name = a->guard ? "fahras-ar-light10g" : "fahras-ar-light10";
+        a->alt = o.alt_stems;
+        if (a->alt)
+            a->name = a->guard ? "fahras-ar-light10g+sb" : "fahras-ar-light10+sb";
+        else
+            a->name = a->guard ? "fahras-ar-light10g" : "fahras-ar-light10";
         break;
     case FH_STEM_SNOWBALL:
         a->name = "fahras-ar-snowball";
@@ -917,6 +1013,7 @@ void fh_analyzer_free(fh_analyzer *a)
     fh_strset_fini(&a->protect);
     fh_strset_fini(&a->clitic);
     fh_strset_fini(&a->lex);
+    fh_strset_fini(&a->wawlex);
     free(a);
 }
 
@@ -938,7 +1035,8 @@ int fh_analysis_new(const fh_analyzer *a, fh_analysis **out)
     if (s == NULL)
         return FH_ENOMEM;
     s->a = a;
-    if (a->stemmer == FH_STEM_SNOWBALL) {
+    s->alt_on = true;
+    if (a->stemmer == FH_STEM_SNOWBALL || a->alt) {
         s->sb = sb_stemmer_new("arabic", "UTF_8");
         if (s->sb == NULL) {
             free(s);
@@ -955,6 +1053,7 @@ void fh_analysis_free(fh_analysis *s)
         return;
     if (s->sb != NULL)
         sb_stemmer_delete(s->sb);
+    free(s->altc);
     free(s->toks);
     free(s->offs);
     free(s->arena);
@@ -971,6 +1070,11 @@ size_t fh_analysis_stem(fh_analysis *s, const char *norm, size_t norm_len, char 
         return norm_len;
     }
     return stem_into(s, norm, norm_len, out);
+}
+
+void fh_analysis_set_alt(fh_analysis *s, bool on)
+{
+    s->alt_on = on;
 }
 
 bool fh_analyzer_is_stopword(const fh_analyzer *a, const char *norm, size_t norm_len)

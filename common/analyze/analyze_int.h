@@ -42,9 +42,16 @@ bool fh_strset_has(const fh_strset *set, const char *s, size_t n);
  * Stem the normalized word norm[0..n) into out (FH_TOKEN_MAX + 1 bytes,
  * NUL-terminated); returns the stem length. `lex` is the guard lexicon (set of
  * light10 stems of known words) or NULL to disable the guarded ب/ل/ك rule;
+ * `wawlex` holds the suffix-stripped forms of known words that begin with و
+ * (وزير, وزاره, وكاله): such a word keeps its و (NULL: light10's plain و rule);
  * `protect` holds words whose final ان/ين is not a suffix (may be NULL). */
-size_t fh_light10_stem(const fh_strset *lex, const fh_strset *protect, const char *norm, size_t n,
-                       char *out);
+size_t fh_light10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_strset *protect,
+                       const char *norm, size_t n, char *out);
+/* The same with the proclitic rules only (no suffix removed). */
+size_t fh_light10_prefix_stem(const fh_strset *lex, const fh_strset *wawlex,
+                              const fh_strset *protect, const char *norm, size_t n, char *out);
+/* Only the suffix rules of light10 (no proclitic removed): the key of wawlex. */
+size_t fh_light10_suffix_stem(const fh_strset *protect, const char *norm, size_t n, char *out);
 
 /* ---- data ----
  * The stop list in natural spelling (normalized at load), NULL-terminated. */

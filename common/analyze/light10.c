@@ -166,15 +166,25 @@ static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t
     return e;
 }
 
-size_t fh_light10_stem(const fh_strset *lex, const fh_strset *protect, const char *norm, size_t n,
-                       char *out)
+size_t fh_light10_suffix_stem(const fh_strset *protect, const char *norm, size_t n, char *out)
+{
+    uint32_t w[L10_MAXCH];
+    size_t len = decode(norm, n, w);
+    return encode(w, 0, strip_suffixes(protect, w, 0, len), out);
+}
+
+static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_strset *protect,
+                       const char *norm, size_t n, char *out, bool suffixes)
 {
     uint32_t w[L10_MAXCH];
     size_t len = decode(norm, n, w);
     size_t b = 0, e = len;
     bool article = false;
 
-    if (e - b >= 1 + L10_MIN_AFTER_WAW && w[b] == AR_WAW)
+    /* و: removed (light10), except from a known word that begins with it
+     * (وزير, وزاره, وكاله stay whole, as الوزير -> وزير already does). */
+    if (e - b >= 1 + L10_MIN_AFTER_WAW && w[b] == AR_WAW &&
+        (wawlex == NULL || !in_set(wawlex, w, b, strip_suffixes(protect, w, b, e))))
         b++;
     for (size_t i = 0; i < sizeof k_articles / sizeof k_articles[0]; i++) {
         const affix *a = &k_articles[i];
@@ -184,6 +194,11 @@ size_t fh_light10_stem(const fh_strset *lex, const fh_strset *protect, const cha
             break;
         }
     }
+    /* A word whose own letters begin with ال (التزام, إلكتروني, ألبوم: hamza
+     * is normalized away) loses them when it stands alone, so it must lose
+     * them under an article too: الالتزام = التزام, الألبوم = ألبوم. */
+    if (article && e - b >= 2 + L10_MIN_STEM && w[b] == AR_ALEF && w[b + 1] == AR_LAM)
+        b += 2;
     /* Guarded single-letter proclitic: لشركات -> شركات only when the word as
      * written is unknown to the lexicon and the rest is a known stem. */
     if (!article && lex != NULL && e - b >= 1 + L10_MIN_GUARDED &&
@@ -192,9 +207,21 @@ size_t fh_light10_stem(const fh_strset *lex, const fh_strset *protect, const cha
         size_t e_rest = strip_suffixes(protect, w, b + 1, e);
         if (e_rest - (b + 1) >= L10_MIN_GUARDED && !in_set(lex, w, b, e_full) &&
             in_set(lex, w, b + 1, e_rest))
-            return encode(w, b + 1, e_rest, out);
-        return encode(w, b, e_full, out);
+            b++;
     }
-    e = strip_suffixes(protect, w, b, e);
+    if (suffixes)
+        e = strip_suffixes(protect, w, b, e);
     return encode(w, b, e, out);
+}
+
+size_t fh_light10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_strset *protect,
+                       const char *norm, size_t n, char *out)
+{
+    return l10_stem(lex, wawlex, protect, norm, n, out, true);
+}
+
+size_t fh_light10_prefix_stem(const fh_strset *lex, const fh_strset *wawlex,
+                              const fh_strset *protect, const char *norm, size_t n, char *out)
+{
+    return l10_stem(lex, wawlex, protect, norm, n, out, false);
 }

@@ -1,6 +1,7 @@
 /* buf.c — bounded growable byte buffer (see buf.h). */
 #include "fahras/buf.h"
 #include "fahras/err.h"
+#include "fahras/utf8.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -97,39 +98,6 @@ int fh_buf_addf(fh_buf *b, const char *fmt, ...)
     return rc;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if invalid. */
-static size_t utf8_valid_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        cp = c & 0x1Fu;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        cp = c & 0x0Fu;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        cp = c & 0x07u;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 int fh_buf_add_json_str(fh_buf *b, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -168,7 +136,7 @@ int fh_buf_add_json_str(fh_buf *b, const char *s, size_t n)
             }
             i++;
         } else {
-            size_t l = utf8_valid_len(p + i, n - i);
+            size_t l = fh_utf8_seq_len(p + i, n - i);
             if (l) {
                 rc = fh_buf_add(b, p + i, l);
                 i += l;

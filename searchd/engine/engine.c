@@ -28,6 +28,17 @@ void fh_rank_params_default(fh_rank_params *p)
     p->lead_weight = 1.5f;
     p->lead_len = 50;
     p->cover_weight = 0.0f;
+    p->sdm_o_weight = 0.0f;
+    p->sdm_o_window = 2;
+    p->sdm_u_weight = 0.0f;
+    p->sdm_u_window = 8;
+    p->pass_weight = 0.5f;
+    p->pass_window = 24;
+    p->len_weight = 0.0f;
+    p->idf_pow = 1.0f;
+    p->alt_weight = 0.5f;
+    p->alt_rerank = true;
+    p->alt_pos = true;
 }
 
 void fh_search_opts_default(fh_search_opts *o)
@@ -111,6 +122,7 @@ int fh_engine_open(const char *index_dir, const fh_analyzer *a, const fh_rank_pa
             rc = FH_ECORRUPT;
             goto out;
         }
+        e->lens[f] = lens;
         e->wnorm[f] = malloc(sizeof(float) * (e->n_docs ? e->n_docs : 1u));
         if (!e->wnorm[f]) {
             rc = FH_ENOMEM;
@@ -215,6 +227,7 @@ int fh_searcher_new(fh_engine *e, fh_searcher **out)
     }
     if ((rc = fh_analysis_new(e->an, &s->an)) != 0)
         goto out;
+    fh_analysis_set_alt(s->an, false); /* on only while a query is parsed */
     if ((rc = fh_reader_open(e->ix, &s->rd)) != 0)
         goto out;
     if ((rc = fh_exec_scratch_new(&s->xs)) != 0)
@@ -266,7 +279,7 @@ static size_t build_hl(fh_searcher *s, const fh_query *q, int field, fh_hlterm *
     uint32_t bit = field >= 0 ? 1u << (unsigned)field : UINT32_MAX;
     for (uint32_t i = 0; i < q->n_cl && n < cap; i++) {
         const fh_clause *c = &q->cl[i];
-        if (c->occur == FH_OCC_NOT || !(c->field_mask & bit))
+        if (c->occur == FH_OCC_NOT || !(c->field_mask & bit) || c->is_alt)
             continue;
         if (c->kind == FH_CL_PHRASE) {
             for (uint32_t k = 0; k < c->n_el && n < cap; k++) {

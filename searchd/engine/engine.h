@@ -60,6 +60,16 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
  *   + lead_weight  * sum over terms of idf * lead_len / (lead_len + first position)
  *   + cover_weight * (sum idf of the query terms present / sum idf of all)^2 *
  *                    sum idf of all
+ *   + sum over query-adjacent term pairs (a, b) of min(idf_a, idf_b) *
+ *       (sdm_o_weight * sat(#a followed by b within sdm_o_window) +
+ *        sdm_u_weight * sat(#a with a b within sdm_u_window either side))
+ *   + pass_weight  * max over fields and windows of pass_window positions of
+ *                    field_weight * sum idf of the distinct query terms inside
+ *   + len_weight   * log(1 + body length / average)
+ *   + alt_weight   * BM25F of each word's alternative (Snowball) stem, when
+ *                    the index was built with an alt_stems analyzer
+ * idf may be raised to idf_pow. Off by default: sdm, len, idf_pow (they did
+ * not help on both dev sets); on: prox, lead, pass, alt.
  * Defaults (fh_rank_params_default) were chosen on the dev sets; see
  * bench/RESULTS.md "## Relevance (engine)". */
 typedef struct fh_rank_params {
@@ -73,6 +83,29 @@ typedef struct fh_rank_params {
     float lead_weight;                /* bonus for query terms early in a field; 0 = off */
     uint32_t lead_len;                /* positions: the bonus halves at this position */
     float cover_weight;               /* bonus for the idf share of query terms present */
+    /* Sequential dependence (re-rank): pairs of query terms ADJACENT in the
+     * query (after stop-word removal) that occur in order within sdm_o_window
+     * positions (b after a), or in either order within sdm_u_window. */
+    float sdm_o_weight;               /* 0 = off */
+    uint32_t sdm_o_window;
+    float sdm_u_weight;               /* 0 = off */
+    uint32_t sdm_u_window;
+    /* Best passage: the largest idf sum of DISTINCT query terms inside any
+     * window of pass_window positions of one field. */
+    float pass_weight;                /* 0 = off */
+    uint32_t pass_window;
+    /* Document length prior: len_weight * log(1 + len / avg) of the body field. */
+    float len_weight;                 /* 0 = off */
+    /* Alternative stems (indexes built with an alt_stems analyzer, e.g.
+     * fahras-ar-light10g+sb): each query word also scores by its aggressive
+     * stem, idf x alt_weight. alt_rerank: only over the prox_depth candidates
+     * (retrieval and pruning see the light stems only); else as OR clauses. */
+    float idf_pow;                    /* idf^idf_pow (1 = BM25's idf) */
+    float alt_weight;                 /* 0 = off */
+    bool alt_rerank;
+    /* the re-rank features (prox, lead, pass, sdm) also see a word through its
+     * alt stem in a document that lacks its light stem, at the alt weight */
+    bool alt_pos;
 } fh_rank_params;
 
 /* Fill *p with the tuned defaults. */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "fahras/utf8.h"
 
 #define FH_Q_MAX_CLAUSES FH_ENGINE_MAX_TERMS
 #define FH_Q_MAX_ELEMS (FH_ENGINE_MAX_TERMS * 2u)
@@ -31,6 +32,7 @@ struct fh_engine {
     /* wnorm[f][d] = weight[f] / (1 - bf + bf * len_f(d) / avg_f): one multiply
      * per (term, field) when scoring; shared read-only by all threads. */
     float *wnorm[FH_MAX_FIELDS];
+    const uint32_t *lens[FH_MAX_FIELDS]; /* field lengths (the index's mapping) */
     int title_field;             /* analyzed field named "title", or -1 */
     int body_field;              /* field snippets come from, or -1 */
     char dir[4096];
@@ -59,6 +61,11 @@ typedef struct fh_clause {
     uint16_t len;
     bool stop;           /* TERM whose word is a stop word */
     uint32_t qtf;        /* times the clause occurs in the query */
+    bool is_alt;         /* TERM in the alternative-stem namespace (fh_token.alt):
+                            weighted by rp.alt_weight, no proximity, no snippet */
+    uint16_t alt_len;    /* TERM/PREFIX word: its alt term (0 = none) */
+    int16_t alt_ix;      /* index of the word's alt clause, -1 if none */
+    char alt[FH_TOKEN_MAX + 2];
     uint32_t first_el;   /* PHRASE: elements [first_el, first_el + n_el) */
     uint32_t n_el;
 } fh_clause;
@@ -79,9 +86,6 @@ typedef struct fh_query {
  * errmsg. See the query language at the top of query.c. */
 int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_terms,
                    fh_query *out, fh_buf *errmsg);
-
-/* True if [p, p+n) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
-bool fh_utf8_valid(const char *p, size_t n);
 
 /* ------------------------------------------------------------- retrieval */
 

@@ -126,7 +126,8 @@ static float idf_of(const fh_engine *e, double df)
     double n = (double)e->n_docs;
     if (df > n)
         df = n;
-    return (float)log(1.0 + (n - df + 0.5) / (df + 0.5));
+    double w = log(1.0 + (n - df + 0.5) / (df + 0.5));
+    return (float)(e->rp.idf_pow == 1.0f ? w : pow(w, (double)e->rp.idf_pow));
 }
 
 /* Length normalisation of field f for a field length len. */
@@ -486,7 +487,7 @@ static int setup_term(xctx *x, citer *c, const fh_clause *cl)
                 df += ti.df_field[f];
     }
     c->df_est = df;
-    c->idf = idf_of(e, df) * (float)cl->qtf;
+    c->idf = idf_of(e, df) * (float)cl->qtf * (cl->is_alt ? e->rp.alt_weight : 1.0f);
     c->ub = c->idf * sat(e, ntf_bound(e, c->mask, ti.max_tf, ti.min_len)) * UB_SLACK;
     return 0;
 }
@@ -704,6 +705,65 @@ static float pair_tp(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
     return tp;
 }
 
+/* Sequential-dependence counts for one pair of position lists: *ord = the
+ * occurrences of a followed by b within ow positions, *unord = those of a with
+ * a b within uw positions on either side. */
+static void pair_sdm(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, uint32_t ow,
+                     uint32_t uw, uint32_t *ord, uint32_t *unord)
+{
+    uint32_t o = 0, u = 0;
+    size_t j = 0; /* first b > a[i] */
+    for (size_t i = 0; i < na; i++) {
+        while (j < nb && b[j] <= a[i])
+            j++;
+        uint32_t after = j < nb ? b[j] - a[i] : UINT32_MAX;
+        uint32_t before = j > 0 ? a[i] - b[j - 1] : UINT32_MAX;
+        if (after <= ow)
+            o++;
+        if (after <= uw || before <= uw)
+            u++;
+    }
+    *ord = o;
+    *unord = u;
+}
+
+/* The best window of `win` positions: the largest sum of w[t] over the
+ * distinct terms t with an occurrence inside it. pos[t][0..np[t]) sorted. */
+static float best_passage(const uint32_t *const *pos, const size_t *np, const float *w,
+                          uint32_t nt, uint32_t win)
+{
+    size_t at[PROX_MAX_TERMS] = {0};
+    uint32_t q[512], qt[512]; /* merged occurrences, capped */
+    uint32_t n = 0;
+    while (n < 512) { /* k-way merge */
+        uint32_t bt = UINT32_MAX, bp = UINT32_MAX;
+        for (uint32_t t = 0; t < nt; t++)
+            if (at[t] < np[t] && pos[t][at[t]] < bp) {
+                bp = pos[t][at[t]];
+                bt = t;
+            }
+        if (bt == UINT32_MAX)
+            break;
+        q[n] = bp;
+        qt[n++] = bt;
+        at[bt]++;
+    }
+    uint32_t cnt[PROX_MAX_TERMS] = {0};
+    float cur = 0, best = 0;
+    for (uint32_t i = 0, j = 0; i < n; i++) {
+        if (cnt[qt[i]]++ == 0)
+            cur += w[qt[i]];
+        while (q[i] - q[j] >= win) {
+            if (--cnt[qt[j]] == 0)
+                cur -= w[qt[j]];
+            j++;
+        }
+        if (cur > best)
+            best = cur;
+    }
+    return best;
+}
+
 /* Re-rank hits[0..n) (BM25F scores) with the proximity bonus
  *   prox_weight * sum over term pairs (i<j) of
  *     min(idf_i, idf_j) * tp * (k1 + 1) / (k1 + tp)
@@ -712,23 +772,37 @@ static float pair_tp(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
 static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
 {
     const fh_engine *e = x->e;
-    fh_postings *tp[PROX_MAX_TERMS];
-    float tidf[PROX_MAX_TERMS];
+    /* per query word: its light-stem list tp and, when the word has an alt
+     * clause (alt_pos), the alt list ta: a document without the light stem
+     * takes the word's positions from the alt stem, at the alt weight */
+    fh_postings *tp[PROX_MAX_TERMS], *ta[PROX_MAX_TERMS];
+    float tidf[PROX_MAX_TERMS], aidf[PROX_MAX_TERMS];
     uint32_t nt = 0;
     int rc = 0;
     for (uint32_t i = 0; i < q->n_cl && nt < PROX_MAX_TERMS; i++) {
         const fh_clause *cl = &q->cl[i];
-        if (cl->kind != FH_CL_TERM || cl->occur == FH_OCC_NOT || x->xs->it[i].p == NULL)
+        if (cl->kind != FH_CL_TERM || cl->occur == FH_OCC_NOT || cl->is_alt)
             continue;
-        rc = pool_open(x, cl->term, cl->len, &tp[nt]);
-        if (rc == FH_ENOTFOUND)
+        int ax = e->rp.alt_pos && cl->alt_ix >= 0 && x->xs->it[cl->alt_ix].p != NULL
+                     ? cl->alt_ix
+                     : -1;
+        if (x->xs->it[i].p == NULL && ax < 0)
             continue;
-        if (rc)
+        tp[nt] = ta[nt] = NULL;
+        if (x->xs->it[i].p != NULL && (rc = pool_open(x, cl->term, cl->len, &tp[nt])) != 0)
             return rc;
-        tidf[nt++] = x->xs->it[i].idf;
+        if (ax >= 0 && (rc = pool_open(x, q->cl[ax].term, q->cl[ax].len, &ta[nt])) != 0)
+            return rc;
+        aidf[nt] = ax >= 0 ? x->xs->it[ax].idf / (float)(q->cl[ax].qtf ? q->cl[ax].qtf : 1u) *
+                                 (float)cl->qtf
+                           : 0;
+        tidf[nt] = tp[nt] ? x->xs->it[i].idf : aidf[nt];
+        nt++;
     }
-    if (nt < 1 || (nt < 2 && e->rp.lead_weight <= 0 && e->rp.cover_weight <= 0))
+    if (nt < 1 || (nt < 2 && e->rp.lead_weight <= 0 && e->rp.cover_weight <= 0 &&
+                    e->rp.pass_weight <= 0 && e->rp.len_weight == 0))
         return 0;
+    const bool sdm = e->rp.sdm_o_weight > 0 || e->rp.sdm_u_weight > 0;
     float idf_all = 0;
     for (uint32_t t = 0; t < nt; t++)
         idf_all += tidf[t];
@@ -738,26 +812,61 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
     for (uint32_t h = 0; h < n; h++) {
         uint32_t d = hits[h].doc;
         bool on[PROX_MAX_TERMS];
+        fh_postings *src[PROX_MAX_TERMS];
+        float wt[PROX_MAX_TERMS];
         for (uint32_t t = 0; t < nt; t++) {
-            if ((rc = fh_postings_seek(tp[t], d)) != 0)
-                return rc;
-            on[t] = fh_postings_docid(tp[t]) == d;
+            on[t] = false;
+            src[t] = NULL;
+            wt[t] = 0;
+            if (tp[t]) {
+                if ((rc = fh_postings_seek(tp[t], d)) != 0)
+                    return rc;
+                if (fh_postings_docid(tp[t]) == d) {
+                    on[t] = true;
+                    src[t] = tp[t];
+                    wt[t] = tidf[t];
+                }
+            }
+            if (!on[t] && ta[t]) {
+                if ((rc = fh_postings_seek(ta[t], d)) != 0)
+                    return rc;
+                if (fh_postings_docid(ta[t]) == d) {
+                    on[t] = true;
+                    src[t] = ta[t];
+                    wt[t] = aidf[t];
+                }
+            }
         }
-        float bonus = 0, lead = 0, idf_on = 0;
+        float bonus = 0, lead = 0, idf_on = 0, dep = 0, pass = 0;
         for (uint32_t t = 0; t < nt; t++)
             if (on[t])
-                idf_on += tidf[t];
+                idf_on += wt[t];
         for (unsigned f = 0; f < e->n_fields; f++) {
             for (uint32_t t = 0; t < nt; t++) {
                 np[t] = 0;
-                if (on[t] && fh_postings_tfs(tp[t])[f] &&
-                    (rc = fh_postings_positions(tp[t], f, &pos[t], &np[t])) != 0)
+                if (on[t] && fh_postings_tfs(src[t])[f] &&
+                    (rc = fh_postings_positions(src[t], f, &pos[t], &np[t])) != 0)
                     return rc;
                 if (np[t] && e->rp.lead_weight > 0)
-                    lead += e->weight[f] * tidf[t] * (float)e->rp.lead_len /
+                    lead += e->weight[f] * wt[t] * (float)e->rp.lead_len /
                             (float)(e->rp.lead_len + pos[t][0]);
             }
-            for (uint32_t a = 0; a < nt; a++) {
+            if (e->rp.pass_weight > 0) {
+                float bp = e->weight[f] * best_passage(pos, np, wt, nt, e->rp.pass_window);
+                if (bp > pass)
+                    pass = bp;
+            }
+            for (uint32_t a = 0; sdm && a + 1 < nt; a++) {
+                if (!np[a] || !np[a + 1])
+                    continue;
+                uint32_t co, cu;
+                pair_sdm(pos[a], np[a], pos[a + 1], np[a + 1], e->rp.sdm_o_window,
+                         e->rp.sdm_u_window, &co, &cu);
+                float w = wt[a] < wt[a + 1] ? wt[a] : wt[a + 1];
+                dep += e->weight[f] * w * (e->rp.sdm_o_weight * sat(e, (float)co) +
+                                           e->rp.sdm_u_weight * sat(e, (float)cu));
+            }
+            for (uint32_t a = 0; e->rp.prox_weight > 0 && a < nt; a++) {
                 if (!np[a])
                     continue;
                 for (uint32_t b = a + 1; b < nt; b++) {
@@ -765,15 +874,37 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
                         continue;
                     float t = pair_tp(pos[a], np[a], pos[b], np[b], e->rp.prox_window);
                     if (t > 0) {
-                        float w = tidf[a] < tidf[b] ? tidf[a] : tidf[b];
+                        float w = wt[a] < wt[b] ? wt[a] : wt[b];
                         bonus += e->weight[f] * w * t * (e->rp.k1 + 1.0f) / (e->rp.k1 + t);
                     }
                 }
             }
         }
         float cov = idf_all > 0 ? idf_on / idf_all : 0;
-        hits[h].score += e->rp.prox_weight * bonus + e->rp.lead_weight * lead +
+        if (e->rp.len_weight != 0 && e->body_field >= 0)
+            hits[h].score += e->rp.len_weight *
+                             logf(1.0f + (float)e->lens[e->body_field][d] / e->avg[e->body_field]);
+        hits[h].score += e->rp.prox_weight * bonus + e->rp.lead_weight * lead + dep +
+                         e->rp.pass_weight * pass +
                          e->rp.cover_weight * cov * cov * idf_all;
+    }
+    return 0;
+}
+
+/* Add the deferred alternative-stem clauses' scores to hits[0..n) (any
+ * order; left sorted by docid). */
+static int alt_rerank(xctx *x, const uint32_t *alt, uint32_t nalt, fh_hit *hits, uint32_t n)
+{
+    int rc;
+    qsort(hits, n, sizeof *hits, hit_doc_cmp);
+    for (uint32_t h = 0; h < n; h++) {
+        for (uint32_t i = 0; i < nalt; i++) {
+            citer *c = &x->xs->it[alt[i]];
+            if ((rc = citer_seek(x->e, c, hits[h].doc)) != 0)
+                return rc;
+            if (c->doc == hits[h].doc)
+                hits[h].score += citer_score(x->e, c);
+        }
     }
     return 0;
 }
@@ -1337,8 +1468,14 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
     x.walk_max = x.exp_max * 8u;
     if (x.walk_max > xs->exp_cap)
         x.walk_max = xs->exp_cap;
+    bool defer_alt = false;
+    for (uint32_t i = 0; i < q->n_cl && e->rp.alt_rerank; i++)
+        defer_alt |= q->cl[i].is_alt;
     bool prox = proximity && e->rp.prox_depth > 0 &&
-                (e->rp.prox_weight > 0 || e->rp.lead_weight > 0 || e->rp.cover_weight > 0);
+                (e->rp.prox_weight > 0 || e->rp.lead_weight > 0 || e->rp.cover_weight > 0 ||
+                 e->rp.sdm_o_weight > 0 || e->rp.sdm_u_weight > 0 || e->rp.pass_weight > 0 ||
+                 e->rp.len_weight != 0 || defer_alt);
+    uint32_t alt_def[FH_Q_MAX_CLAUSES], nalt = 0;
     uint32_t kk = k;
     if (prox && e->rp.prox_depth > kk)
         kk = e->rp.prox_depth;
@@ -1376,7 +1513,10 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
             goto out;
         }
         q->idf[i] = c->idf;
-        if (cl->occur == FH_OCC_SHOULD)
+        if (cl->is_alt && defer_alt) {
+            if (prox)
+                alt_def[nalt++] = i;
+        } else if (cl->occur == FH_OCC_SHOULD)
             pl.should[pl.nshould++] = i;
         else if (cl->occur == FH_OCC_MUST)
             pl.must[pl.nmust++] = i;
@@ -1389,6 +1529,11 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
     if ((rc = topk_loop(&x, &pl, &hp, exhaustive, o->time_budget_us, t0, st)) != 0)
         goto out;
     qsort(hp.h, hp.n, sizeof *hp.h, hit_cmp);
+    if (nalt && hp.n > 1) {
+        if ((rc = alt_rerank(&x, alt_def, nalt, hp.h, hp.n)) != 0)
+            goto out;
+        qsort(hp.h, hp.n, sizeof *hp.h, hit_cmp);
+    }
     if (prox && hp.n > 1) {
         if ((rc = prox_rerank(&x, q, hp.h, hp.n)) != 0)
             goto out;

@@ -29,53 +29,6 @@
 
 #include "engine_int.h"
 
-bool fh_utf8_valid(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = p[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            /* two bytes (all of Arabic): never overlong, never a surrogate */
-            if (i + 1 >= n || (p[i + 1] & 0xC0u) != 0x80u)
-                return false;
-            i += 2;
-            continue;
-        }
-        size_t need;
-        unsigned cp;
-        if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-            cp = c & 0x1Fu;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            cp = c & 0x0Fu;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            cp = c & 0x07u;
-        } else {
-            return false;
-        }
-        if (n - i <= need)
-            return false;
-        for (size_t k = 1; k <= need; k++) {
-            unsigned cc = p[i + k];
-            if ((cc & 0xC0u) != 0x80u)
-                return false;
-            cp = (cp << 6) | (cc & 0x3Fu);
-        }
-        if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += need + 1;
-    }
-    return true;
-}
-
 static bool is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -131,6 +84,7 @@ static void clause_init(fh_clause *c, fh_clause_kind kind, fh_occur occ, uint32_
     c->occur = occ;
     c->field_mask = mask;
     c->qtf = 1;
+    c->alt_ix = -1;
 }
 
 /* A phrase: the non-part tokens of its text at their relative positions. */
@@ -195,7 +149,10 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
         return 0;
     const fh_token *t;
     size_t nt;
+    /* the alt stems (if the analyzer has them) are wanted for ranked words only */
+    fh_analysis_set_alt(ps->s->an, ps->s->e->rp.alt_weight > 0);
     int rc = fh_analyze(ps->s->an, p, n, &t, &nt);
+    fh_analysis_set_alt(ps->s->an, false);
     if (rc != 0)
         return rc;
     size_t last = SIZE_MAX;
@@ -226,6 +183,11 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
         c.term[wl] = '\0';
         c.len = wl;
         c.stop = !pre && (t[i].flags & FH_TOK_STOP) != 0;
+        if (!pre && t[i].alt_len > 0 && t[i].alt_len <= FH_TOKEN_MAX + 1) {
+            memcpy(c.alt, t[i].alt, t[i].alt_len);
+            c.alt[t[i].alt_len] = '\0';
+            c.alt_len = t[i].alt_len;
+        }
         if ((rc = add_clause(ps, &c)) != 0)
             return rc;
     }
@@ -349,6 +311,35 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
             fh_buf_adds(errmsg, out->n_cl ? "query has only exclusions"
                                           : "query has no searchable words");
         return FH_ESYNTAX;
+    }
+    /* Alternative stems (an index built with an alt_stems analyzer): each
+     * ranked or required word also scores, with a lower weight, by its
+     * aggressive stem (see fh_rank_params.alt_weight). Only added while there
+     * is room: they are a ranking feature, never a reason to refuse a query. */
+    if (e->rp.alt_weight > 0) {
+        uint32_t n = out->n_cl;
+        for (uint32_t k = 0; k < n && out->n_cl < FH_Q_MAX_CLAUSES; k++) {
+            const fh_clause *c = &out->cl[k];
+            if (c->kind != FH_CL_TERM || c->occur == FH_OCC_NOT || c->alt_len == 0 ||
+                (c->stop && c->occur == FH_OCC_SHOULD))
+                continue;
+            fh_clause a;
+            clause_init(&a, FH_CL_TERM, FH_OCC_SHOULD, c->field_mask);
+            memcpy(a.term, c->alt, c->alt_len + 1u);
+            a.len = c->alt_len;
+            a.qtf = c->qtf;
+            a.is_alt = true;
+            uint32_t j = n;
+            for (; j < out->n_cl; j++)
+                if (out->cl[j].len == a.len && memcmp(out->cl[j].term, a.term, a.len) == 0 &&
+                    out->cl[j].field_mask == a.field_mask)
+                    break;
+            if (j < out->n_cl)
+                out->cl[j].qtf += a.qtf;
+            else
+                out->cl[out->n_cl++] = a;
+            out->cl[k].alt_ix = (int16_t)j;
+        }
     }
     return 0;
 }

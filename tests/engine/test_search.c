@@ -266,6 +266,56 @@ static void test_get_keywords_stats(void **state)
     json_decref(j);
 }
 
+/* An index built with the alternative-stem analyzer (light10g+sb): a query
+ * word also scores by its Snowball stem. يستقبل and استقبلت have different
+ * light10 stems but one Snowball stem, so "receives" lifts the document that
+ * says يستقبل above an otherwise identical one; with alt_weight 0 the tie goes
+ * to the lower docid. Both rerank-only and as OR clauses. */
+static void test_alt_stems(void **state)
+{
+    (void)state;
+    static const tu_doc adocs[] = {
+        {"other", {"المستشفى الكبير يعالج"}},
+        {"alt", {"المستشفى الكبير يستقبل"}},
+        {"filler", {"مدرسة جديدة في المدينة"}},
+    };
+    static const char *const fn[1] = {"text"};
+    fh_analyzer_opts ao = {.stemmer = FH_STEM_LIGHT10, .alt_stems = true};
+    fx f;
+    memset(&f, 0, sizeof f);
+    assert_int_equal(fh_analyzer_new(&ao, &f.a), 0);
+    assert_string_equal(fh_analyzer_name(f.a), "fahras-ar-light10g+sb");
+    strcpy(f.dir, tu_tmpdir());
+    assert_int_equal(tu_build(f.dir, f.a, 1, fn, NULL, adocs, 3), 0);
+    fh_buf_init(&f.out, 1 << 20);
+    fh_buf_init(&f.err, 4096);
+    for (int mode = 0; mode < 3; mode++) {
+        fh_rank_params rp;
+        fh_rank_params_default(&rp);
+        rp.alt_weight = mode == 0 ? 0.0f : 0.5f;
+        rp.alt_rerank = mode == 1;
+        assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
+        assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+        json_t *j = search(&f, "المستشفى استقبلت", NULL);
+        assert_int_equal(nhits(j), 2);
+        assert_string_equal(hit_id(j, 0), mode == 0 ? "other" : "alt");
+        json_decref(j);
+        /* the alt clauses never reach snippets or a refusal */
+        fh_search_opts o;
+        fh_search_opts_default(&o);
+        o.max_terms = 2;
+        j = search(&f, "المستشفى استقبلت", &o);
+        assert_int_equal(nhits(j), 2);
+        json_decref(j);
+        fh_searcher_free(f.s);
+        fh_engine_free(f.e);
+    }
+    fh_analyzer_free(f.a);
+    tu_rmrf(f.dir);
+    fh_buf_free(&f.out);
+    fh_buf_free(&f.err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_operators),
         cmocka_unit_test(test_limit_offset_fields),
         cmocka_unit_test(test_get_keywords_stats),
+        cmocka_unit_test(test_alt_stems),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -95,6 +95,19 @@ int tu_build(const char *dir, const fh_analyzer *a, unsigned nf, const char *con
                 o[no].field = f;
                 o[no].pos = tk[i].position;
                 no++;
+                if (tk[i].alt_len) { /* the alternative-stem namespace, as the indexer */
+                    if (no == co) {
+                        co *= 2;
+                        o = realloc(o, co * sizeof *o);
+                    }
+                    o[no].term = malloc((size_t)tk[i].alt_len + 1u);
+                    memcpy(o[no].term, tk[i].alt, tk[i].alt_len);
+                    o[no].term[tk[i].alt_len] = '\0';
+                    o[no].doc = (uint32_t)d;
+                    o[no].field = f;
+                    o[no].pos = tk[i].position;
+                    no++;
+                }
             }
         }
         char *s = json_dumps(js, JSON_COMPACT);

@@ -19,7 +19,7 @@ char *tu_tmpdir(void);
 void tu_rmrf(const char *dir);
 /* Build dir/index.mdb from docs, fields named fnames with weights fw (NULL =
  * 1.0), analyzing with a. Every token (stop words included) is indexed at its
- * position; field length = tokens that are not parts of a mixed token.
+ * position (and, with an alt_stems analyzer, again under its alt term); field length = tokens that are not parts of a mixed token.
  * Stored document: {"id":..,<fname>:<text>,...}. Returns 0 or an FH_E* code. */
 int tu_build(const char *dir, const fh_analyzer *a, unsigned nf, const char *const *fnames,
              const float *fw, const tu_doc *docs, size_t n);

@@ -12,7 +12,7 @@
 #include "fahras/err.h"
 #include "fuzz_util.h"
 
-#define N_AN 4
+#define N_AN 5
 
 static fh_analyzer *an[N_AN];
 static fh_analysis *sc[N_AN];
@@ -23,10 +23,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     static const fh_analyzer_opts opts[N_AN] = {
-        {FH_STEM_LIGHT10, false},
-        {FH_STEM_LIGHT10, true},
-        {FH_STEM_SNOWBALL, false},
-        {FH_STEM_NONE, false},
+        {.stemmer = FH_STEM_LIGHT10},
+        {.stemmer = FH_STEM_LIGHT10, .no_proclitic_guard = true},
+        {.stemmer = FH_STEM_LIGHT10, .alt_stems = true},
+        {.stemmer = FH_STEM_SNOWBALL},
+        {.stemmer = FH_STEM_NONE},
     };
     for (int i = 0; i < N_AN; i++) {
         if (fh_analyzer_new(&opts[i], &an[i]) != 0 || fh_analysis_new(an[i], &sc[i]) != 0 ||

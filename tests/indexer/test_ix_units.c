@@ -22,7 +22,7 @@
 #include "ix_merge.h"
 #include "ix_record.h"
 #include "ix_table.h"
-#include "ix_utf8.h"
+#include "fahras/utf8.h"
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 static uint32_t rnd(uint32_t n)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fahras/utf8.h"
 #include "proto.h"
 
 static const fh_proto_limits LIM = {1000, 4096, 8, 64};
@@ -115,20 +116,20 @@ static void test_framer_binary_and_nul(void **state)
 static void test_utf8(void **state)
 {
     (void)state;
-    size_t bad = 99;
-    assert_true(fh_proto_utf8_valid("", 0, NULL));
-    assert_true(fh_proto_utf8_valid("\xd8\xa7\xd9\x84", 4, NULL)); /* ال */
-    assert_true(fh_proto_utf8_valid("\xf0\x9f\x98\x80", 4, NULL)); /* emoji */
-    assert_false(fh_proto_utf8_valid("a\xff", 2, &bad));
+    size_t bad;
+    assert_int_equal(fh_utf8_check("", 0), 0);
+    assert_int_equal(fh_utf8_check("\xd8\xa7\xd9\x84", 4), 4); /* ال */
+    assert_int_equal(fh_utf8_check("\xf0\x9f\x98\x80", 4), 4); /* emoji */
+    bad = fh_utf8_check("a\xff", 2);
     assert_int_equal(bad, 1);
-    assert_false(fh_proto_utf8_valid("\xc0\xaf", 2, NULL));         /* overlong */
-    assert_false(fh_proto_utf8_valid("\xe0\x80\xaf", 3, NULL));     /* overlong */
-    assert_false(fh_proto_utf8_valid("\xed\xa0\x80", 3, NULL));     /* surrogate */
-    assert_false(fh_proto_utf8_valid("\xf4\x90\x80\x80", 4, NULL)); /* > U+10FFFF */
-    assert_false(fh_proto_utf8_valid("\xd8", 1, &bad));             /* truncated */
+    assert_true(fh_utf8_check("\xc0\xaf", 2) < 2);         /* overlong */
+    assert_true(fh_utf8_check("\xe0\x80\xaf", 3) < 3);     /* overlong */
+    assert_true(fh_utf8_check("\xed\xa0\x80", 3) < 3);     /* surrogate */
+    assert_true(fh_utf8_check("\xf4\x90\x80\x80", 4) < 4); /* > U+10FFFF */
+    bad = fh_utf8_check("\xd8", 1);             /* truncated */
     assert_int_equal(bad, 0);
-    assert_false(fh_proto_utf8_valid("\xe2\x82", 2, NULL));
-    assert_false(fh_proto_utf8_valid("\x80", 1, NULL));
+    assert_true(fh_utf8_check("\xe2\x82", 2) < 2);
+    assert_true(fh_utf8_check("\x80", 1) < 1);
 }
 
 static int parse(const char *line, fh_request *req, fh_proto_error *err)

@@ -41,7 +41,18 @@ typedef struct fh_analyzer_opts {
     /* light10 only: turn OFF the lexicon-guarded single-letter proclitic rule
      * (لشركات -> شرك). Exists for the conflation bench; changes the name. */
     bool no_proclitic_guard;
+    /* light10 only: also give every stemmed (Arabic) word a second, more
+     * aggressive stem, fh_token.alt: FH_ALT_PREFIX + Snowball's stem of the
+     * normalized word (Snowball's errors differ from light10's, so the two
+     * complement each other; see bench/RESULTS.md "Relevance experiments"). The indexer indexes it as a term of its own (a separate
+     * namespace: the prefix byte never occurs in text) and the engine scores it
+     * with a lower weight. Changes the analyzer name (suffix "+sb"). */
+    bool alt_stems;
 } fh_analyzer_opts;
+
+/* First byte of every alternative-stem term: a control character, which the
+ * analyzer never puts in a stem, so the namespaces cannot collide. */
+#define FH_ALT_PREFIX '\x01'
 
 /* Token flags */
 #define FH_TOK_STOP 0x01u     /* the normalized form is a stop word */
@@ -64,6 +75,9 @@ typedef struct fh_token {
     const char *stem;  /* stem (the indexed term), UTF-8, NUL-terminated */
     uint16_t norm_len; /* bytes, excluding NUL; <= FH_TOKEN_MAX */
     uint16_t stem_len; /* bytes, excluding NUL; <= FH_TOKEN_MAX */
+    uint16_t alt_len;  /* bytes of alt, 0 when there is none */
+    const char *alt;   /* alt_stems analyzers: FH_ALT_PREFIX + the aggressive stem of
+                          a stemmed Arabic word (<= FH_TOKEN_MAX + 1 bytes), else "" */
 } fh_token;
 
 /* Create an analyzer. opts may be NULL for the defaults. On success *out owns
@@ -81,6 +95,11 @@ const char *fh_analyzer_version(const fh_analyzer *a);
 /* Per-thread scratch bound to analyzer `a` (which must outlive it). */
 int fh_analysis_new(const fh_analyzer *a, fh_analysis **out);
 void fh_analysis_free(fh_analysis *s);
+
+/* alt_stems analyzers: whether fh_analyze() on this scratch fills
+ * fh_token.alt (on by default; other analyzers ignore it). A searcher turns it
+ * off for snippets, which never need the Snowball stem. */
+void fh_analysis_set_alt(fh_analysis *s, bool on);
 
 /* Analyze `len` bytes of `text` (any bytes: invalid UTF-8 and NUL are handled).
  * On success *toks points to *ntoks tokens in text order. The tokens and their

@@ -76,6 +76,63 @@ static void test_proclitic_guard(void **state)
     an_close(&c);
 }
 
+/* Known words that begin with و keep it (the stem of الوزير was always وزير),
+ * while the conjunction still goes (وقال, وكتاب); without the guard light10's
+ * plain rule applies. */
+static void test_waw_guard(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    FAMILY(&c, "وزير", "الوزير", "والوزير", "ووزير", "للوزير");
+    assert_string_equal(an_stem1(&c, "وزير"), "وزير");
+    FAMILY(&c, "وزارة", "الوزارة", "والوزارة", "بالوزارة");
+    FAMILY(&c, "وكالة", "الوكالة", "ووكالة");
+    FAMILY(&c, "وصول", "الوصول");
+    assert_string_equal(an_stem1(&c, "وقال"), "قال");
+    assert_string_equal(an_stem1(&c, "وكتاب"), "كتاب");
+    assert_string_equal(an_stem1(&c, "والكتاب"), "كتاب");
+    an_close(&c);
+    an_open(&c, FH_STEM_LIGHT10, true);
+    assert_string_equal(an_stem1(&c, "وزير"), "زير");
+    an_close(&c);
+}
+
+/* Words whose own letters begin with ال conflate with their definite forms. */
+static void test_double_article(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    FAMILY(&c, "التزام", "الالتزام", "والالتزام", "بالالتزام");
+    FAMILY(&c, "إلكتروني", "الإلكترونية", "الالكتروني");
+    FAMILY(&c, "التهاب", "الالتهاب");
+    FAMILY(&c, "ألم", "الألم"); /* too short for a second strip: both stay الم */
+    assert_string_equal(an_stem1(&c, "الألم"), "الم");
+    assert_string_equal(an_stem1(&c, "الكتاب"), "كتاب");
+    an_close(&c);
+}
+
+/* A word that is not a stop word never gets a stop word as its stem. */
+static void test_stem_never_a_stopword(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    assert_string_equal(an_stem1(&c, "الله"), "الله"); /* not له */
+    FAMILY(&c, "كلية", "الكلية", "والكلية");      /* not كل */
+    assert_string_equal(an_stem1(&c, "كلية"), "كليه");
+    FAMILY(&c, "أمين", "الأمين");                   /* not ام */
+    assert_string_equal(an_stem1(&c, "أمين"), "امين");
+    char out[FH_TOKEN_MAX + 1];
+    fh_analysis_stem(c.s, "الله", strlen("الله"), out); /* the same on this path */
+    assert_string_equal(out, "الله");
+    /* stop words themselves are stemmed as before */
+    an_run(&c, "لها");
+    assert_true(c.t[0].flags & FH_TOK_STOP);
+    an_close(&c);
+}
+
 static void test_minimum_stem_length(void **state)
 {
     (void)state;
@@ -114,6 +171,42 @@ static void test_snowball_selectable(void **state)
     an_close(&c);
 }
 
+/* alt_stems: every stemmed Arabic word also carries FH_ALT_PREFIX + its
+ * Snowball stem; Latin words and the default analyzer carry none. */
+static void test_alt_stems(void **state)
+{
+    (void)state;
+    fh_analyzer_opts o = {.stemmer = FH_STEM_LIGHT10, .alt_stems = true};
+    an_ctx c;
+    assert_int_equal(fh_analyzer_new(&o, &c.a), 0);
+    assert_int_equal(fh_analysis_new(c.a, &c.s), 0);
+    assert_string_equal(fh_analyzer_name(c.a), "fahras-ar-light10g+sb");
+    an_run(&c, "يستقبل استقبلت DeepSeek");
+    assert_int_equal(c.n, 3);
+    assert_string_equal(c.t[0].stem, "يستقبل"); /* light10 is unchanged */
+    assert_true(c.t[0].alt_len > 1 && c.t[0].alt[0] == FH_ALT_PREFIX);
+    assert_int_equal(c.t[0].alt_len, strlen(c.t[0].alt));
+    assert_string_equal(c.t[0].alt + 1, "استقبل");
+    assert_string_equal(c.t[1].alt, c.t[0].alt);
+    assert_int_equal(c.t[2].alt_len, 0);
+    /* the second time through comes from the per-analysis cache: same stems */
+    an_run(&c, "استقبلت يستقبل والشركات");
+    assert_string_equal(c.t[0].alt + 1, "استقبل");
+    assert_string_equal(c.t[1].alt + 1, "استقبل");
+    char sb[FH_TOKEN_MAX + 2];
+    strcpy(sb, c.t[2].alt);
+    an_run(&c, "والشركات");
+    assert_string_equal(c.t[0].alt, sb);
+    assert_true(strlen(sb) > 1);
+    an_close(&c);
+    an_open(&c, FH_STEM_LIGHT10, false);
+    an_run(&c, "يستقبل");
+    assert_int_equal(c.t[0].alt_len, 0);
+    assert_string_equal(c.t[0].alt, "");
+    assert_string_equal(fh_analyzer_name(c.a), "fahras-ar-light10g");
+    an_close(&c);
+}
+
 static void test_analysis_stem(void **state)
 {
     (void)state;
@@ -136,8 +229,12 @@ int main(void)
         cmocka_unit_test(test_families_conflate),
         cmocka_unit_test(test_pairs_kept_apart),
         cmocka_unit_test(test_proclitic_guard),
+        cmocka_unit_test(test_waw_guard),
+        cmocka_unit_test(test_stem_never_a_stopword),
+        cmocka_unit_test(test_double_article),
         cmocka_unit_test(test_minimum_stem_length),
         cmocka_unit_test(test_snowball_selectable),
+        cmocka_unit_test(test_alt_stems),
         cmocka_unit_test(test_analysis_stem),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

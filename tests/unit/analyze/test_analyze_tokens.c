@@ -173,6 +173,10 @@ static void test_stop_words_flagged(void **state)
     assert_true(fh_analyzer_is_stopword(c.a, "الذي", strlen("الذي")));
     assert_true(fh_analyzer_is_stopword(c.a, "علي", strlen("علي")));
     assert_false(fh_analyzer_is_stopword(c.a, "الشركه", strlen("الشركه")));
+    /* interrogatives, with the joined spellings questions use (ARCD) */
+    const char *q[] = {"كم", "ماهي", "ماهو", "بماذا", "متي", "لماذا"};
+    for (size_t k = 0; k < sizeof q / sizeof q[0]; k++)
+        assert_true(fh_analyzer_is_stopword(c.a, q[k], strlen(q[k])));
     assert_false(fh_analyzer_is_stopword(c.a, "", 0));
     an_close(&c);
 }

@@ -1,24 +1,22 @@
-/* ix_utf8.c — strict UTF-8 validation and U+FFFD repair (see ix_utf8.h). */
-#include "ix_utf8.h"
+/* utf8.c — strict UTF-8 validation and U+FFFD repair (see utf8.h).
+ * The hot case is Arabic text: fh_utf8_valid() checks 16-byte chunks of
+ * ASCII and two-byte sequences with SSE2 where available; the scalar loop
+ * (fh_utf8_check) skips ASCII runs 8 bytes at a time and takes a short path
+ * for two-byte sequences (all of U+0080..U+07FF). */
+#include "fahras/utf8.h"
 
 #include <stdint.h>
 #include <string.h>
 
-/* Length of the well-formed sequence at p (1..4), or 0 if the byte at p does
- * not start one within [p, end). */
-static size_t seq_len(const unsigned char *p, const unsigned char *end)
+size_t fh_utf8_seq_len(const unsigned char *p, size_t avail)
 {
     unsigned char c = p[0];
-    size_t avail = (size_t)(end - p);
     if (c < 0x80)
         return 1;
     if (c < 0xC2)
         return 0; /* continuation byte or overlong 2-byte lead */
-    if (c < 0xE0) {
-        if (avail < 2 || (p[1] & 0xC0) != 0x80)
-            return 0;
-        return 2;
-    }
+    if (c < 0xE0)
+        return avail >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
     if (c < 0xF0) {
         if (avail < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
             return 0;
@@ -39,6 +37,36 @@ static size_t seq_len(const unsigned char *p, const unsigned char *end)
         return 4;
     }
     return 0;
+}
+
+size_t fh_utf8_check(const char *s, size_t n)
+{
+    const unsigned char *start = (const unsigned char *)s;
+    const unsigned char *p = start;
+    const unsigned char *end = p + n;
+    while (p < end) {
+        unsigned c = *p;
+        if (c < 0x80) {
+            p++;
+            while (end - p >= 8) { /* ASCII runs, 8 bytes at a time */
+                uint64_t w;
+                memcpy(&w, p, 8);
+                if (w & 0x8080808080808080ull)
+                    break;
+                p += 8;
+            }
+            continue;
+        }
+        if (c - 0xC2u < 0x1Eu && end - p >= 2 && (p[1] & 0xC0) == 0x80) {
+            p += 2; /* two-byte form: Arabic, most Latin */
+            continue;
+        }
+        size_t l = fh_utf8_seq_len(p, (size_t)(end - p));
+        if (!l)
+            return (size_t)(p - start);
+        p += l;
+    }
+    return n;
 }
 
 #ifdef __SSE2__
@@ -81,68 +109,45 @@ static bool valid_simd(const unsigned char **pp, const unsigned char *end)
 
 bool fh_utf8_valid(const char *s, size_t n)
 {
+#ifdef __SSE2__
     const unsigned char *p = (const unsigned char *)s;
     const unsigned char *end = p + n;
     while (p < end) {
-#ifdef __SSE2__
         if (!valid_simd(&p, end))
             return false;
-        /* a stretch of scalar checking, then back to the vector loop */
-        const unsigned char *stop = end - p > 64 ? p + 64 : end;
-#else
-        const unsigned char *stop = end;
-#endif
-        while (p < stop) {
-            unsigned c = *p;
-            if (c < 0x80) {
-                /* ASCII: skip runs 8 bytes at a time */
-                p++;
-                while (end - p >= 8) {
-                    uint64_t w;
-                    memcpy(&w, p, 8);
-                    if (w & 0x8080808080808080ull)
-                        break;
-                    p += 8;
-                }
-                continue;
-            }
-            if (c - 0xC2u < 0x1Eu && end - p >= 2) { /* 2-byte form: Arabic, most Latin */
-                if ((p[1] & 0xC0) != 0x80)
-                    return false;
-                p += 2;
-                continue;
-            }
-            size_t l = seq_len(p, end);
+        /* a stretch of scalar checking (3/4-byte forms), then back to vectors */
+        size_t stretch = end - p > 64 ? 64 : (size_t)(end - p);
+        size_t ok = fh_utf8_check((const char *)p, stretch);
+        if (ok < stretch) {
+            /* a sequence may straddle the stretch's end: judge it whole */
+            size_t l = fh_utf8_seq_len(p + ok, (size_t)(end - p - (ptrdiff_t)ok));
             if (!l)
                 return false;
-            p += l;
+            ok += l;
         }
+        p += ok;
     }
     return true;
+#else
+    return fh_utf8_check(s, n) == n;
+#endif
 }
 
 long fh_utf8_repair(const char *s, size_t n, fh_buf *out)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    const unsigned char *end = p + n;
-    const unsigned char *run = p; /* start of the pending well-formed run */
     long fixed = 0;
     int rc;
-    while (p < end) {
-        size_t l = seq_len(p, end);
-        if (l) {
-            p += l;
-            continue;
-        }
-        if ((rc = fh_buf_add(out, run, (size_t)(p - run))) != 0)
+    while (n > 0) {
+        size_t ok = fh_utf8_check(s, n);
+        if ((rc = fh_buf_add(out, s, ok)) != 0)
             return rc;
+        if (ok == n)
+            break;
         if ((rc = fh_buf_add(out, "\xEF\xBF\xBD", 3)) != 0)
             return rc;
         fixed++;
-        p++;
-        run = p;
+        s += ok + 1;
+        n -= ok + 1;
     }
-    if ((rc = fh_buf_add(out, run, (size_t)(p - run))) != 0)
-        return rc;
     return fixed;
 }

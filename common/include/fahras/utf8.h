@@ -1,0 +1,33 @@
+/* utf8.h — strict UTF-8 validation and U+FFFD repair, shared by every module.
+ *
+ * Well-formed means RFC 3629: no overlong forms, no surrogates (D800-DFFF),
+ * nothing past U+10FFFF, no truncated sequence. The indexer repairs input
+ * records with it, the daemon rejects bad request lines with it, the engine
+ * checks query text, and fh_buf_add_json_str() uses it so that every JSON
+ * string Fahras emits is valid. The analyzer has its own decoder (it needs
+ * code points and offsets in one pass) but applies the same rules. */
+#ifndef FAHRAS_UTF8_H
+#define FAHRAS_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fahras/buf.h"
+
+/* Length (1..4) of the well-formed sequence at p, which has `avail` >= 1
+ * readable bytes, or 0 if the byte at p does not start one. */
+size_t fh_utf8_seq_len(const unsigned char *p, size_t avail);
+
+/* Offset of the first byte of [s, s+n) that does not start a well-formed
+ * sequence, or n if the whole span is well-formed. */
+size_t fh_utf8_check(const char *s, size_t n);
+
+/* True if [s, s+n) is well-formed UTF-8. */
+bool fh_utf8_valid(const char *s, size_t n);
+
+/* Append [s, s+n) to out with each ill-formed byte replaced by U+FFFD
+ * (EF BF BD). Returns the number of replacements, or a negative FH_E* code
+ * (FH_ELIMIT / FH_ENOMEM from the buffer; what was appended stays). */
+long fh_utf8_repair(const char *s, size_t n, fh_buf *out);
+
+#endif /* FAHRAS_UTF8_H */
