@@ -310,11 +310,6 @@ static int parse_fields(span v, fh_request *req, fh_proto_error *err)
             j++;
         span name = {v.p + i, j - i};
         if (name.n > 0) {
-            if (req->n_fields == FH_PROTO_MAX_FIELDS) {
-                fh_proto_seterr(err, fh_errcode(FH_ELIMIT), "fields: at most %u names",
-                                FH_PROTO_MAX_FIELDS);
-                return -1;
-            }
             if (name.n > FH_PROTO_FIELD_MAX) {
                 fh_proto_seterr(err, fh_errcode(FH_ELIMIT), "fields: a name is at most %u bytes",
                                 FH_PROTO_FIELD_MAX);
@@ -329,9 +324,23 @@ static int parse_fields(span v, fh_request *req, fh_proto_error *err)
                     return -1;
                 }
             }
-            memcpy(req->fields[req->n_fields], name.p, name.n);
-            req->fields[req->n_fields][name.n] = '\0';
-            req->n_fields++;
+            /* a repeated name is kept once: each would add the same key to
+             * every hit again (duplicate JSON keys, and a reply that grows
+             * with the repeats, not with the data asked for) */
+            bool dup = false;
+            for (uint32_t k = 0; k < req->n_fields && !dup; k++)
+                dup = strlen(req->fields[k]) == name.n &&
+                      memcmp(req->fields[k], name.p, name.n) == 0;
+            if (!dup && req->n_fields == FH_PROTO_MAX_FIELDS) {
+                fh_proto_seterr(err, fh_errcode(FH_ELIMIT), "fields: at most %u names",
+                                FH_PROTO_MAX_FIELDS);
+                return -1;
+            }
+            if (!dup) {
+                memcpy(req->fields[req->n_fields], name.p, name.n);
+                req->fields[req->n_fields][name.n] = '\0';
+                req->n_fields++;
+            }
         }
         i = j + 1;
     }

@@ -109,6 +109,8 @@ static void check_request(const char *line, size_t len, const fh_proto_limits *l
         for (uint32_t f = 0; f < req.n_fields; f++) {
             FZ_CHECK(memchr(req.fields[f], '\0', sizeof req.fields[f]) != NULL);
             FZ_CHECK(strlen(req.fields[f]) >= 1 && json_plain(req.fields[f]));
+            for (uint32_t g = 0; g < f; g++) /* a repeated name is kept once */
+                FZ_CHECK(strcmp(req.fields[g], req.fields[f]) != 0);
         }
     } else {
         FZ_CHECK(err.code != NULL);

@@ -285,6 +285,9 @@ def scenario_valid(st, port, g, heavy=False):
                     st.fail("connection closed with replies missing (after %r)" % req[:100])
                     return
                 st.add("replies")
+                if ln.startswith(b'{"error":{"code":"too_many_connections"'):
+                    st.add("rejected")  # refused at accept: one line, then close
+                    return
                 check_reply(st, ln, verb, req)
             t.join()
             st.add("requests", n)
@@ -312,6 +315,9 @@ def scenario_junk(st, port, g):
             ln = rd.line()
             if ln is None:
                 st.fail("junk: connection closed early")
+                return
+            if ln.startswith(b'{"error":{"code":"too_many_connections"'):
+                st.add("rejected")
                 return
             st.add("replies")
             check_reply(st, ln, None, b"<junk>")
