@@ -279,18 +279,19 @@ def case_crash(tmp):
     idx = os.path.join(tmp, "ix")
     build(idx, [sample()])
     before = dump(idx)
-    big = big_input(os.path.join(tmp, "big.jsonl"), 150)
+    big = big_input(os.path.join(tmp, "big.jsonl"), 400)
+    cmd = [A.indexer, "build", "--mem", "1", "--batch-kb", "64", "--quiet", big]
+    # How long a whole build of `big` takes on this machine, so that the kills
+    # below land inside a build however fast or loaded the machine is.
+    t0 = time.time()
+    subprocess.run(cmd[:2] + ["--index", os.path.join(tmp, "timing")] + cmd[2:], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    full = time.time() - t0
     killed = 0
-    for delay in (0.0, 0.15, 0.4, 0.8):
-        p = subprocess.Popen([A.indexer, "build", "--index", idx, "--mem", "1", "--batch-kb",
-                              "64", "--quiet", big], stdout=subprocess.DEVNULL,
+    for frac in (0.1, 0.35, 0.6, 0.85):
+        p = subprocess.Popen(cmd[:2] + ["--index", idx] + cmd[2:], stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
-        t0 = time.time()
-        while time.time() - t0 < 20 and not any(n.startswith(".build") for n in os.listdir(idx)):
-            if p.poll() is not None:
-                break
-            time.sleep(0.005)
-        time.sleep(delay)
+        time.sleep(frac * full)
         finished = p.poll() is not None
         if not finished:
             os.kill(p.pid, signal.SIGKILL)
@@ -301,7 +302,8 @@ def case_crash(tmp):
             continue
         killed += 1
         check(idx)
-        expect(dump(idx) == before, "index changed by a killed build (delay %.2f)" % delay)
+        expect(dump(idx) == before, "index changed by a build killed at %.0f%% of its run"
+               % (100 * frac))
     expect(killed >= 2, "only %d of 4 builds were killed mid-build" % killed)
     # the next build removes the leftovers of dead builds
     build(idx, [sample()], ["--quiet"])
