@@ -30,38 +30,6 @@ static void ws(dj *j)
         j->p++;
 }
 
-/* Length of the valid UTF-8 sequence at p (lead byte >= 0x80), 0 if invalid:
- * no overlongs, no surrogates, nothing above U+10FFFF — what jansson checks.
- * Bytes >= 0x80 outside strings fail the grammar anyway, so validating the
- * strings validates the document. */
-static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
-{
-    unsigned c = p[0], cp;
-    size_t need;
-    if (c >= 0xC2 && c <= 0xDF) {
-        return end - p >= 2 && (p[1] & 0xC0u) == 0x80u ? 2 : 0;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2;
-        cp = c & 0x0Fu;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3;
-        cp = c & 0x07u;
-    } else {
-        return 0;
-    }
-    if ((size_t)(end - p) <= need)
-        return 0;
-    for (size_t k = 1; k <= need; k++) {
-        if ((p[k] & 0xC0u) != 0x80u)
-            return 0;
-        cp = (cp << 6) | (p[k] & 0x3Fu);
-    }
-    if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return need + 1;
-}
-
 static int hex4(const char *p, uint32_t *v)
 {
     uint32_t x = 0;
@@ -121,7 +89,13 @@ static int str(dj *j, const char **s, size_t *n, bool *has_esc, bool decode, siz
         if (c < 0x20)
             return -1;
         if (c >= 0x80) {
-            size_t k = utf8_seq((const unsigned char *)p, (const unsigned char *)j->end);
+            /* jansson's UTF-8 rules are fh_utf8_seq_len's; bytes >= 0x80
+             * outside strings fail the grammar anyway, so validating the
+             * strings validates the document. Two-byte forms (Arabic) inline. */
+            size_t k =
+                c - 0xC2u < 0x1Eu && j->end - p >= 2 && ((unsigned char)p[1] & 0xC0u) == 0x80u
+                    ? 2
+                    : fh_utf8_seq_len((const unsigned char *)p, (size_t)(j->end - p));
             if (k == 0)
                 return -1;
             p += k;
