@@ -59,7 +59,7 @@ void fh_search_opts_default(fh_search_opts *o)
     o->time_budget_us = 2000000;
 }
 
-static uint64_t now_us(void)
+uint64_t fh_engine_now_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -467,7 +467,7 @@ int fh_search(fh_searcher *s, const fh_search_opts *o, const char *q, size_t qle
               fh_buf *errmsg)
 {
     fh_search_opts defo;
-    uint64_t t0 = now_us();
+    uint64_t t0 = fh_engine_now_us();
     size_t mark = out->len;
     fh_hit *hits;
     uint32_t nhits;
@@ -491,7 +491,7 @@ int fh_search(fh_searcher *s, const fh_search_opts *o, const char *q, size_t qle
             goto out;
     }
     rc = fh_buf_addf(out, "{\"total\":%llu,\"took_us\":%llu,", (unsigned long long)st.total,
-                     (unsigned long long)(now_us() - t0));
+                     (unsigned long long)(fh_engine_now_us() - t0));
     if (!rc && st.total_estimate)
         rc = fh_buf_adds(out, "\"total_is_estimate\":true,");
     if (!rc && st.timed_out)

@@ -124,6 +124,9 @@ struct fh_exec_scratch;
 int fh_exec_scratch_new(struct fh_exec_scratch **out);
 void fh_exec_scratch_free(struct fh_exec_scratch *xs);
 
+/* CLOCK_MONOTONIC in microseconds (the query time budget, took_us). */
+uint64_t fh_engine_now_us(void);
+
 /* ------------------------------------------------------------- snippets */
 
 /* Highlight terms: stems and prefixes that mark a word in a snippet. */

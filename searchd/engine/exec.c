@@ -48,7 +48,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "engine_int.h"
 
@@ -674,13 +673,6 @@ static int hit_doc_cmp(const void *a, const void *b)
     return x->doc < y->doc ? -1 : (x->doc > y->doc);
 }
 
-static uint64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* ------------------------------------------------------------- proximity */
 
 /* Sum over occurrences of a of 1/d^2, d the distance to the nearest b within
@@ -1020,7 +1012,7 @@ static int or_batch(xctx *x, const plan *pl, heap *hp, uint64_t budget, uint64_t
                 for (unsigned f = 0; f < nf; f++)
                     __builtin_prefetch(&e->wnorm[f][b->docs[k]]);
         }
-        if (++ncand % BUDGET_EVERY == 0 && budget && now_us() - t0 > budget) {
+        if (++ncand % BUDGET_EVERY == 0 && budget && fh_engine_now_us() - t0 > budget) {
             st->timed_out = true;
             break;
         }
@@ -1168,7 +1160,7 @@ static int ms_batch(xctx *x, heap *hp, uint32_t nshould, uint64_t budget, uint64
             if ((rc = bl_next(e, b)) != 0)
                 return rc;
         }
-        if (++ncand % BUDGET_EVERY == 0 && budget && now_us() - t0 > budget) {
+        if (++ncand % BUDGET_EVERY == 0 && budget && fh_engine_now_us() - t0 > budget) {
             st->timed_out = true;
             break;
         }
@@ -1360,7 +1352,7 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_
             if ((rc = citer_next(e, &xs->it[must[0]])) != 0)
                 return rc;
         }
-        if (++ncand % BUDGET_EVERY == 0 && budget && now_us() - t0 > budget) {
+        if (++ncand % BUDGET_EVERY == 0 && budget && fh_engine_now_us() - t0 > budget) {
             st->timed_out = true;
             break;
         }
@@ -1457,7 +1449,7 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
     plan pl;
     heap hp = {s->hits, 0, 0};
     int rc = 0;
-    uint64_t t0 = now_us();
+    uint64_t t0 = fh_engine_now_us();
     uint32_t all = e->n_fields >= 32 ? UINT32_MAX : ((1u << e->n_fields) - 1u);
     memset(st, 0, sizeof *st);
     *nhits = 0;
