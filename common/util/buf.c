@@ -105,10 +105,22 @@ int fh_buf_add_json_str(fh_buf *b, const char *s, size_t n)
     int rc = fh_buf_addc(b, '"');
     size_t i = 0;
     while (rc == 0 && i < n) {
-        /* copy the longest run that needs no escaping in one go */
+        /* copy the longest run that needs no escaping in one go: printable
+         * ASCII other than '"' and '\\', and well-formed multi-byte sequences
+         * (Arabic text is all two-byte ones) */
         size_t j = i;
-        while (j < n && p[j] >= 0x20 && p[j] < 0x80 && p[j] != '"' && p[j] != '\\')
-            j++;
+        while (j < n) {
+            if (p[j] >= 0x80) {
+                size_t l = fh_utf8_seq_len(p + j, n - j);
+                if (!l)
+                    break;
+                j += l;
+            } else if (p[j] >= 0x20 && p[j] != '"' && p[j] != '\\') {
+                j++;
+            } else {
+                break;
+            }
+        }
         if (j > i) {
             rc = fh_buf_add(b, p + i, j - i);
             i = j;
@@ -135,15 +147,9 @@ int fh_buf_add_json_str(fh_buf *b, const char *s, size_t n)
                 break;
             }
             i++;
-        } else {
-            size_t l = fh_utf8_seq_len(p + i, n - i);
-            if (l) {
-                rc = fh_buf_add(b, p + i, l);
-                i += l;
-            } else {
-                rc = fh_buf_add(b, "\xEF\xBF\xBD", 3); /* U+FFFD */
-                i++;
-            }
+        } else { /* a byte that does not start a well-formed sequence */
+            rc = fh_buf_add(b, "\xEF\xBF\xBD", 3); /* U+FFFD */
+            i++;
         }
     }
     if (rc == 0)
