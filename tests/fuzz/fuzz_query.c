@@ -1,6 +1,9 @@
 /* fuzz_query.c — the engine's query path on arbitrary bytes, against a real
  * index of data/sample/news.jsonl (built once, in a temporary directory,
- * with the default analyzer).
+ * with the default analyzer). FH_FUZZ_QUERY_DOCS=FILE.jsonl [FH_FUZZ_QUERY_N=N]
+ * builds it from the first N (default 2000, at most 20000) lines of another
+ * corpus instead, so long lists reach the block-max pruning and multi-block
+ * paths; the saved corpus is replayed against the sample.
  *
  * Each input is a query: fh_query_parse() must return 0, FH_ESYNTAX,
  * FH_ELIMIT or FH_EINPUT (with a message) and, on success, a well-formed
@@ -21,7 +24,7 @@
 #error "FH_FUZZ_SAMPLE must name data/sample/news.jsonl"
 #endif
 
-#define MAX_DOCS 64
+#define MAX_DOCS 20002
 
 static char dir[512];
 static fh_analyzer *an;
@@ -42,13 +45,22 @@ static int build_index(void)
 {
     static tu_doc docs[MAX_DOCS];
     static char *keep[MAX_DOCS * 3];
-    size_t nd = 0, nk = 0;
-    FILE *f = fopen(FH_FUZZ_SAMPLE, "r");
+    size_t nd = 0, nk = 0, want = MAX_DOCS - 2;
+    const char *src = getenv("FH_FUZZ_QUERY_DOCS");
+    if (src && *src) {
+        const char *n = getenv("FH_FUZZ_QUERY_N");
+        want = n && *n ? strtoul(n, NULL, 10) : 2000;
+        if (want == 0 || want > MAX_DOCS - 2)
+            want = MAX_DOCS - 2;
+    } else {
+        src = FH_FUZZ_SAMPLE;
+    }
+    FILE *f = fopen(src, "r");
     if (!f)
         return -1;
     char *line = NULL;
     size_t cap = 0;
-    while (nd < MAX_DOCS - 2 && getline(&line, &cap, f) > 0) {
+    while (nd < want && getline(&line, &cap, f) > 0) {
         json_t *js = json_loads(line, 0, NULL);
         if (!js)
             continue;
