@@ -28,7 +28,6 @@
 #define FH_PCODE_BAD_UTF8 "bad_utf8"
 #define FH_PCODE_EMPTY_QUERY "empty_query"
 #define FH_PCODE_TOO_MANY_CONNECTIONS "too_many_connections"
-#define FH_PCODE_SHUTTING_DOWN "shutting_down"
 
 /* ------------------------------------------------------------------ framer */
 
