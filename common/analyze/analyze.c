@@ -17,6 +17,7 @@
 #include "analyze_int.h"
 #include "fahras/analyze.h"
 #include "fahras/err.h"
+#include "fahras/utf8.h"
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
@@ -132,30 +133,6 @@ struct fh_analysis {
 /* ------------------------------------------------------------------ */
 /* UTF-8                                                               */
 
-static size_t put_utf8(uint32_t c, char *o)
-{
-    if (c < 0x80) {
-        o[0] = (char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        o[0] = (char)(0xC0 | (c >> 6));
-        o[1] = (char)(0x80 | (c & 0x3F));
-        return 2;
-    }
-    if (c < 0x10000) {
-        o[0] = (char)(0xE0 | (c >> 12));
-        o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (c >> 18));
-    o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (c & 0x3F));
-    return 4;
-}
-
 /* Decode one code point at p[0..n) (n >= 1). Invalid input yields U+FFFD and
  * consumes the maximal valid prefix (at least one byte), as Unicode advises. */
 static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
@@ -212,7 +189,7 @@ static cpent mk(uint8_t cls, uint8_t kind, uint32_t norm)
     e.cls = cls;
     e.kind = kind;
     if (cls == C_ALNUM || cls == C_MARK || cls == C_REPL || cls == C_SINGLE)
-        e.nlen = (uint8_t)put_utf8(norm, e.u8);
+        e.nlen = (uint8_t)fh_utf8_encode(norm, e.u8);
     return e;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analyze_int.h"
+#include "fahras/utf8.h"
 
 enum {
     AR_ALEF = 0x0627,
@@ -92,25 +93,12 @@ static size_t encode(const uint32_t *cp, size_t b, size_t e, char *out)
 {
     size_t o = 0;
     for (size_t i = b; i < e; i++) {
-        uint32_t c = cp[i];
-        size_t need = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+        char u[4];
+        size_t need = fh_utf8_encode(cp[i], u);
         if (o + need > FH_TOKEN_MAX)
             break;
-        if (need == 1) {
-            out[o++] = (char)c;
-        } else if (need == 2) {
-            out[o++] = (char)(0xC0 | (c >> 6));
-            out[o++] = (char)(0x80 | (c & 0x3F));
-        } else if (need == 3) {
-            out[o++] = (char)(0xE0 | (c >> 12));
-            out[o++] = (char)(0x80 | ((c >> 6) & 0x3F));
-            out[o++] = (char)(0x80 | (c & 0x3F));
-        } else {
-            out[o++] = (char)(0xF0 | (c >> 18));
-            out[o++] = (char)(0x80 | ((c >> 12) & 0x3F));
-            out[o++] = (char)(0x80 | ((c >> 6) & 0x3F));
-            out[o++] = (char)(0x80 | (c & 0x3F));
-        }
+        memcpy(out + o, u, need);
+        o += need;
     }
     out[o] = '\0';
     return o;

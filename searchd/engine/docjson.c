@@ -49,32 +49,6 @@ static int hex4(const char *p, uint32_t *v)
     return 0;
 }
 
-static int put_utf8(fh_buf *b, uint32_t cp)
-{
-    char u[4];
-    size_t n;
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    return fh_buf_add(b, u, n);
-}
-
 /* A string at j->p (the opening quote). On success (*s, *n) is the raw content
  * (between the quotes) and *esc tells whether it holds escapes. decode: when
  * it does, append the decoded value to j->out and set *off to where it
@@ -154,7 +128,8 @@ static int str(dj *j, const char **s, size_t *n, bool *has_esc, bool decode, siz
                 q += 6;
                 v = 0x10000 + ((v - 0xD800) << 10) + (w - 0xDC00);
             }
-            rc = put_utf8(j->out, v);
+            char u[4];
+            rc = fh_buf_add(j->out, u, fh_utf8_encode(v, u));
         } else {
             char d = c == 'b'   ? '\b'
                      : c == 'f' ? '\f'

@@ -1,4 +1,4 @@
-/* utf8.h — strict UTF-8 validation and U+FFFD repair, shared by every module.
+/* utf8.h — strict UTF-8 validation, U+FFFD repair and encoding, shared by every module.
  *
  * Well-formed means RFC 3629: no overlong forms, no surrogates (D800-DFFF),
  * nothing past U+10FFFF, no truncated sequence. The indexer repairs input
@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fahras/buf.h"
 
@@ -29,5 +30,31 @@ bool fh_utf8_valid(const char *s, size_t n);
  * (EF BF BD). Returns the number of replacements, or a negative FH_E* code
  * (FH_ELIMIT / FH_ENOMEM from the buffer; what was appended stays). */
 long fh_utf8_repair(const char *s, size_t n, fh_buf *out);
+
+/* Encode code point cp (at most U+10FFFF, not checked) into out[0..4).
+ * Returns the number of bytes written, 1..4. */
+static inline size_t fh_utf8_encode(uint32_t cp, char out[4])
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
 
 #endif /* FAHRAS_UTF8_H */
