@@ -274,6 +274,19 @@ static int parse_bool(span key, span v, bool *out, fh_proto_error *err)
     return -1;
 }
 
+/* True if s could be copied verbatim into a JSON string: no quote, backslash
+ * or control character (C0 or DEL). Highlight markers are copied so; field
+ * names are held to the same rule. */
+static bool json_verbatim(span s)
+{
+    for (size_t i = 0; i < s.n; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        if (c < 0x20 || c == 0x7F || c == '"' || c == '\\')
+            return false;
+    }
+    return true;
+}
+
 /* A highlight marker: copied verbatim into JSON strings, so no quote,
  * backslash or control character; whitespace cannot reach here. */
 static int parse_marker(span key, span v, uint32_t max, char *out, fh_proto_error *err)
@@ -285,15 +298,12 @@ static int parse_marker(span key, span v, uint32_t max, char *out, fh_proto_erro
                         (int)key.n, key.p, (unsigned)max);
         return -1;
     }
-    for (size_t i = 0; i < v.n; i++) {
-        unsigned char c = (unsigned char)v.p[i];
-        if (c < 0x20 || c == 0x7F || c == '"' || c == '\\') {
-            fh_proto_seterr(err, fh_errcode(FH_EINVAL),
-                            "%.*s: a marker may not contain quotes, backslashes or control "
-                            "characters",
-                            (int)key.n, key.p);
-            return -1;
-        }
+    if (!json_verbatim(v)) {
+        fh_proto_seterr(err, fh_errcode(FH_EINVAL),
+                        "%.*s: a marker may not contain quotes, backslashes or control "
+                        "characters",
+                        (int)key.n, key.p);
+        return -1;
     }
     memcpy(out, v.p, v.n);
     out[v.n] = '\0';
@@ -315,14 +325,11 @@ static int parse_fields(span v, fh_request *req, fh_proto_error *err)
                                 FH_PROTO_FIELD_MAX);
                 return -1;
             }
-            for (size_t k = 0; k < name.n; k++) {
-                unsigned char c = (unsigned char)name.p[k];
-                if (c < 0x20 || c == 0x7F || c == '"' || c == '\\') {
-                    fh_proto_seterr(err, fh_errcode(FH_EINVAL),
-                                    "fields: a name may not contain quotes, backslashes or "
-                                    "control characters");
-                    return -1;
-                }
+            if (!json_verbatim(name)) {
+                fh_proto_seterr(err, fh_errcode(FH_EINVAL),
+                                "fields: a name may not contain quotes, backslashes or "
+                                "control characters");
+                return -1;
             }
             /* a repeated name is kept once: each would add the same key to
              * every hit again (duplicate JSON keys, and a reply that grows
