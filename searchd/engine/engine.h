@@ -128,7 +128,7 @@ typedef struct fh_search_opts {
                                         n_fields entries; NULL = the index's
                                         analyzed field names */
     uint32_t n_fields;
-    uint32_t max_terms;              /* query terms kept (default 64) */
+    uint32_t max_terms;              /* query words accepted, more is FH_ELIMIT (default 64) */
     uint32_t max_prefix_expansions;  /* per prefix* clause (default 64) */
     uint64_t time_budget_us;         /* 0 = unlimited (default 2000000); when exceeded
                                         the partial top-k is returned, "timed_out":true */
