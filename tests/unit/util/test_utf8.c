@@ -1,5 +1,6 @@
-/* test_utf8.c — the shared UTF-8 validator and repairer: every ill-formed
- * class of RFC 3629, boundaries of the fast paths, and repair output. */
+/* test_utf8.c — the shared UTF-8 validator, repairer and encoder: every
+ * ill-formed class of RFC 3629, boundaries of the fast paths, repair output,
+ * and the encoder at each length boundary. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,6 +79,35 @@ static void test_repair_respects_cap(void **state)
     fh_buf_free(&b);
 }
 
+/* fh_utf8_encode at every length boundary; the bytes are well-formed. */
+static void test_encode(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t cp;
+        const char *utf8;
+        size_t n;
+    } cases[] = {
+        {0x00, "\0", 1},
+        {0x7F, "\x7f", 1},
+        {0x80, "\xc2\x80", 2},
+        {0x627, "\xd8\xa7", 2}, /* alef */
+        {0x7FF, "\xdf\xbf", 2},
+        {0x800, "\xe0\xa0\x80", 3},
+        {0xFFFD, "\xef\xbf\xbd", 3},
+        {0xFFFF, "\xef\xbf\xbf", 3},
+        {0x10000, "\xf0\x90\x80\x80", 4},
+        {0x10FFFF, "\xf4\x8f\xbf\xbf", 4},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[4];
+        size_t n = fh_utf8_encode(cases[i].cp, out);
+        assert_int_equal(n, cases[i].n);
+        assert_memory_equal(out, cases[i].utf8, n);
+        assert_int_equal(fh_utf8_seq_len((const unsigned char *)out, n), n);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -86,6 +116,7 @@ int main(void)
         cmocka_unit_test(test_seq_len),
         cmocka_unit_test(test_repair),
         cmocka_unit_test(test_repair_respects_cap),
+        cmocka_unit_test(test_encode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
