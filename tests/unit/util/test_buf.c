@@ -42,6 +42,11 @@ static void test_json_escaping(void **state)
     const char bad[] = "x\x80y\xd8z\xc0\xaf\x00";
     assert_int_equal(fh_buf_add_json_str(&b, bad, sizeof bad - 1), 0);
     assert_string_equal(b.data, "\"x\xef\xbf\xbdy\xef\xbf\xbdz\xef\xbf\xbd\xef\xbf\xbd\\u0000\"");
+    fh_buf_reset(&b);
+    /* a bad byte inside a run of Arabic letters, and a lead byte cut off at the end */
+    const char mid[] = "\xd8\xb4\xff\xd8\xb1\xd9";
+    assert_int_equal(fh_buf_add_json_str(&b, mid, sizeof mid - 1), 0);
+    assert_string_equal(b.data, "\"\xd8\xb4\xef\xbf\xbd\xd8\xb1\xef\xbf\xbd\"");
     fh_buf_free(&b);
 }
 
