@@ -122,6 +122,8 @@ static int do_stats(fh_worker *w)
            : add_u64(b, "rejected", atomic_load_explicit(&s->rejected, memory_order_relaxed), true);
     rc = rc ? rc : add_u64(b, "idle_closed", idle, true);
     rc = rc ? rc : add_u64(b, "max", s->cfg.max_connections, true);
+    int64_t queued = atomic_load_explicit(&s->out_queued, memory_order_relaxed);
+    rc = rc ? rc : add_u64(b, "output_queued", queued > 0 ? (uint64_t)queued : 0, true);
     rc = rc ? rc : fh_buf_adds(b, "},\"bytes\":{");
     rc = rc ? rc : add_u64(b, "in", in, false);
     rc = rc ? rc : add_u64(b, "out", out, true);

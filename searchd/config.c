@@ -38,6 +38,8 @@ static const opt opts[] = {
      "largest single reply"},
     {"max-output", T_U32, OFF(max_output_bytes), 0, 4096, 1073741824, "BYTES",
      "unread replies buffered per connection before its input pauses"},
+    {"max-total-output", T_U32, OFF(max_total_output_bytes), 0, 65536, 4294967295.0, "BYTES",
+     "unread replies buffered over all connections; above it, clients that are not reading pause"},
     {"query-budget-ms", T_U32, OFF(query_budget_ms), 0, 0, 3600000, "N",
      "time budget per query (0 = unlimited)"},
     {"max-terms", T_U32, OFF(max_terms), 0, 1, 256, "N",
@@ -73,8 +75,9 @@ void fh_srv_config_default(fh_srv_config *c)
     c->max_connections = 1024;
     c->idle_timeout_s = 300;
     c->max_line = 65536;
-    c->max_reply_bytes = 64u << 20;
+    c->max_reply_bytes = 24u << 20; /* a GET of the largest document the indexer takes (16 MiB) fits */
     c->max_output_bytes = 4u << 20;
+    c->max_total_output_bytes = 256u << 20;
     c->query_budget_ms = 2000;
     c->max_terms = 64;
     c->max_prefix_expansions = 64;

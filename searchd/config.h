@@ -30,6 +30,7 @@ typedef struct fh_srv_config {
     uint32_t max_line;         /* bytes */
     uint32_t max_reply_bytes;  /* one reply */
     uint32_t max_output_bytes; /* unread replies per connection before reading pauses */
+    uint32_t max_total_output_bytes; /* unread replies over all connections, see server.c */
     uint32_t query_budget_ms;  /* 0 = unlimited */
     uint32_t max_terms;
     uint32_t max_prefix_expansions;

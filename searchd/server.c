@@ -17,6 +17,9 @@
  * half-done when a worker looks at its pipe. Memory per connection is bounded:
  * the input by the read high-water mark plus the framer's one line, the
  * output by max_output (reading pauses above it until the client catches up).
+ * Over all connections, unread replies are bounded by max_total_output
+ * (out_account_cb, conn_over_budget): many clients that stop reading cannot
+ * add up to more memory than the budget plus one reply each.
  * A client that sends half a line and waits holds only its own buffers.
  *
  * Hot reload: see fh_worker_refresh() and reload_cb().
@@ -64,6 +67,8 @@ struct fh_conn {
     bool paused;  /* reading stopped until the output drains */
     bool closing; /* QUIT, EOF or drain: free once the output is flushed */
     bool eof;     /* the client closed its side: answer what is buffered, then close */
+    struct evbuffer_cb_entry *out_cb; /* keeps out_queued in step with the output buffer */
+    int64_t out_accounted;            /* this connection's share of srv->out_queued */
 };
 
 uint64_t fh_now_us(void)
@@ -206,6 +211,9 @@ static void conn_free(fh_conn *c)
         c->next->prev = c->prev;
     if (c->ev_resume)
         event_free(c->ev_resume);
+    if (c->out_cb)
+        evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cb);
+    atomic_fetch_sub_explicit(&w->srv->out_queued, c->out_accounted, memory_order_relaxed);
     bufferevent_free(c->bev); /* closes the socket */
     fh_framer_fini(&c->fr);
     free(c);
@@ -213,6 +221,33 @@ static void conn_free(fh_conn *c)
     atomic_fetch_sub_explicit(&w->srv->conns, 1, memory_order_relaxed);
     if (w->draining && !w->conns)
         event_base_loopexit(w->base, NULL);
+}
+
+/* Output buffer callback: every byte added to or written out of a connection's
+ * output moves srv->out_queued, the server-wide total of unread replies. */
+static void out_account_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    (void)buf;
+    fh_conn *c = arg;
+    int64_t d = (int64_t)info->n_added - (int64_t)info->n_deleted;
+    if (d) {
+        c->out_accounted += d;
+        atomic_fetch_add_explicit(&c->w->srv->out_queued, d, memory_order_relaxed);
+    }
+}
+
+/* Whether c must stop answering until its client reads: its own unread
+ * replies reached max_output, or it has unread replies while the server as a
+ * whole holds max_total_output of them. A client that keeps reading (empty
+ * output) is never held back by the others, and one that stopped reading
+ * adds at most one more reply once the total is over its budget. */
+static bool conn_over_budget(const fh_conn *c, size_t olen)
+{
+    const fh_srv_config *cfg = &c->w->srv->cfg;
+    if (olen >= cfg->max_output_bytes)
+        return true;
+    return olen > 0 && atomic_load_explicit(&c->w->srv->out_queued, memory_order_relaxed) >=
+                           (int64_t)cfg->max_total_output_bytes;
 }
 
 /* Append one reply line (w->reply + "\n") to the connection's output. */
@@ -288,7 +323,6 @@ static bool conn_process(fh_conn *c)
     fh_worker *w = c->w;
     struct evbuffer *in = bufferevent_get_input(c->bev);
     struct evbuffer *out = bufferevent_get_output(c->bev);
-    size_t max_out = w->srv->cfg.max_output_bytes;
     unsigned lines = 0;
     uint64_t turn_start = fh_now_us();
     while (!c->closing) {
@@ -305,7 +339,7 @@ static bool conn_process(fh_conn *c)
             if (c->ev_resume && evtimer_add(c->ev_resume, &now) == 0)
                 return false;
         }
-        if (evbuffer_get_length(out) >= max_out) {
+        if (conn_over_budget(c, evbuffer_get_length(out))) {
             if (w->draining)
                 break;
             if (!c->paused) {
@@ -426,6 +460,7 @@ static void conn_new(fh_worker *w, int fd)
     w->conns = c;
     fh_stat_add(&w->stats->connections, 1);
     fh_stat_add(&w->stats->accepted, 1);
+    c->out_cb = evbuffer_add_cb(bufferevent_get_output(bev), out_account_cb, c);
     bufferevent_setcb(bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
     bufferevent_setwatermark(bev, EV_READ, 0, READ_HIGH_WATER);
     bufferevent_setwatermark(bev, EV_WRITE, s->cfg.max_output_bytes / 2, 0);

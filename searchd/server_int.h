@@ -57,6 +57,7 @@ typedef struct fh_server {
 
     _Atomic uint64_t conns;    /* open connections over all workers */
     _Atomic uint64_t rejected; /* refused by the connection cap */
+    _Atomic int64_t out_queued; /* reply bytes in output buffers over all connections */
 
     /* Generations: `current` and `generation` change together under
      * ref_lock; workers read `generation` lock-free between requests and take

@@ -125,6 +125,43 @@ class LimitsTest(unittest.TestCase):
                 self.assertLess(time.monotonic() - t0, 1.0)
             self.assertEqual(d.stop(), 0)
 
+    def test_total_output_budget(self):
+        # Six clients pipeline big replies and do not read. Each could hold
+        # 16 MiB (--max-output), but together they may hold only about the
+        # server-wide budget (plus one reply each): the daemon's memory stays
+        # bounded however many such clients there are. A reading client is
+        # still served, and the hogs get every reply once they read.
+        n, hogs_n = 300, 6
+        line = "SEARCH limit=50 fields=title,text snippets_count=4 snippet_len=400 في\n"
+        with self.run_daemon("--max-output", str(16 << 20), "--max-total-output", str(1 << 20),
+                             threads=2) as d:
+            hogs = [d.client(timeout=30) for _ in range(hogs_n)]
+            try:
+                for h in hogs:
+                    h.send_raw(line.encode() * n)
+                time.sleep(2.0)  # let the workers answer what they may
+                with d.client() as other:
+                    t0 = time.monotonic()
+                    self.assertEqual(other.request("PING"), {"ok": True, "pong": True})
+                    self.assertLess(time.monotonic() - t0, 1.0)
+                    st = other.request("STATS")
+                    one = other.request(line.strip())
+                reply_len = len(str(one).encode())
+                self.assertGreater(reply_len, 20000)  # the replies really are big
+                queued = st["connections"]["output_queued"]
+                self.assertLessEqual(queued, (1 << 20) + hogs_n * 2 * reply_len, st)
+                for h in hogs:  # liveness: every hog gets all its replies
+                    got = 0
+                    while got < n:
+                        chunk = h.sock.recv(1 << 20)
+                        self.assertTrue(chunk, "connection closed after %d replies" % got)
+                        got += chunk.count(b"\n")
+                    self.assertEqual(got, n)
+            finally:
+                for h in hogs:
+                    h.close()
+            self.assertEqual(d.stop(), 0)
+
     def test_deep_pipeline_does_not_starve_others(self):
         # one worker; a client pipelines many heavy searches in one write;
         # another client's PINGs must be answered between them, not after
