@@ -395,7 +395,10 @@ static int emit_hit(fh_searcher *s, const fh_search_opts *o, const fh_hit *h, fh
             if (!want_field(o, i))
                 continue;
             const char *name = o->fields ? o->fields[i] : e->meta->field_names[i];
-            if (!name || strcmp(name, "id") == 0)
+            /* the hit's own keys are never repeated: JSON objects must not
+             * hold a key twice (title is already there, highlighted) */
+            if (!name || strcmp(name, "id") == 0 || strcmp(name, "score") == 0 ||
+                strcmp(name, "title") == 0 || strcmp(name, "snippet") == 0)
                 continue;
             json_t *v = json_object_get(doc, name);
             if (!v)

@@ -3,6 +3,7 @@ documents, highlight of clitic-carrying words, phrase, exclusion, required,
 field and prefix queries, and the SEARCH options (limit, offset, snippets,
 markers, fields)."""
 
+import json
 import os
 import unittest
 
@@ -171,6 +172,19 @@ class SearchTest(unittest.TestCase):
         self.assertEqual(h.get("date"), "2026-02-01")
         self.assertEqual(h.get("source"), "Test Wire")
         self.assertIn("snippet", h)
+
+    def test_fields_never_repeat_hit_keys(self):
+        # asking for the hit's own keys must not put a key twice in one object
+        def no_dup(pairs):
+            keys = [k for k, _ in pairs]
+            self.assertEqual(len(keys), len(set(keys)), keys)
+            return dict(pairs)
+        self.c.send_raw("SEARCH limit=3 fields=title,id,score,snippet,date الشركات\n".encode())
+        r = json.loads(self.c.read_line().decode("utf-8"), object_pairs_hook=no_dup)
+        self.assertTrue(r["hits"])
+        for h in r["hits"]:
+            self.assertIn("<b>", h["title"] + h["snippet"])  # still the highlighted versions
+            self.assertEqual(h.get("date"), "2026-02-01")
 
     def test_snippet_len(self):
         r = self.search("SEARCH limit=5 snippet_len=40 الاقتصاد", self.cs)
