@@ -622,16 +622,8 @@ int fh_postings_seek(fh_postings *p, uint32_t target)
             return 0;
     }
     /* The block's last docid is >= target: binary search docs[idx+1 ..]. */
-    uint32_t lo = p->idx + 1, hi = p->blk_n - 1;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (p->docs[mid] >= target)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    p->idx = lo;
-    p->docid = p->docs[lo];
+    p->idx = (uint32_t)fh_docs_lower_bound(p->docs, p->idx + 1u, p->blk_n - 1u, target);
+    p->docid = p->docs[p->idx];
     return 0;
 }
 

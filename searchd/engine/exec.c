@@ -50,6 +50,7 @@
 #include <string.h>
 
 #include "engine_int.h"
+#include "fahras/codec.h"
 
 #define POOL_MAX 4096u             /* postings iterators per query */
 #define EXACT_COUNT_POSTINGS 50000u
@@ -1070,16 +1071,8 @@ static inline int bl_seek(blist *b, uint32_t target)
     if (b->cur >= target)
         return 0; /* FH_DOC_END included */
     if (target <= b->docs[b->n - 1]) {
-        size_t lo = b->at + 1, hi = b->n - 1;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (b->docs[mid] >= target)
-                hi = mid;
-            else
-                lo = mid + 1;
-        }
-        b->at = lo;
-        b->cur = b->docs[lo];
+        b->at = fh_docs_lower_bound(b->docs, b->at + 1, b->n - 1, target);
+        b->cur = b->docs[b->at];
         return 0;
     }
     int rc = fh_postings_seek(b->p, target);

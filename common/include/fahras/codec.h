@@ -64,6 +64,22 @@ int fh_block_encode(fh_buf *out, uint32_t base, const uint32_t *docs, const uint
 int fh_block_decode(const uint8_t *src, size_t len, size_t slack, uint32_t base, size_t n,
                     unsigned nf, uint32_t *docs, uint32_t *tfs);
 
+/* First index i in [lo, hi] with docs[i] >= target, for a decoded block's
+ * ascending docids; the caller guarantees docs[hi] >= target. Used by the
+ * reader's seek and by the engine's batch lists over fh_postings_batch(). */
+static inline size_t fh_docs_lower_bound(const uint32_t *docs, size_t lo, size_t hi,
+                                         uint32_t target)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (docs[mid] >= target)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
 /* -------------------------------------------------------------- positions */
 
 /* Append n non-decreasing positions as varints: the first as is, then the
