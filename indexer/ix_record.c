@@ -111,6 +111,25 @@ static int repair(fh_recparser *p, const char **s, size_t *n, fh_record *r)
     return 0;
 }
 
+/* What every record goes through once its line ends are trimmed: a blank
+ * line is no record, one over max_doc is skipped (`what` names it in the
+ * message), invalid UTF-8 is repaired. Returns 1 to go on parsing, 0 when
+ * r->status already says what became of the line, or a negative FH_E*. */
+static int admit(fh_recparser *p, const char **line, size_t *len, fh_record *r, const char *what)
+{
+    if (blank(*line, *len)) {
+        r->status = FH_REC_BLANK;
+        return 0;
+    }
+    if (*len > p->max_doc) {
+        snprintf(r->msg, sizeof r->msg, "%s of %zu bytes exceeds --max-doc-mb", what, *len);
+        r->status = FH_REC_OVERSIZED;
+        return 0;
+    }
+    int rc = repair(p, line, len, r);
+    return rc ? rc : 1;
+}
+
 static int set_id_from_json(fh_recparser *p, json_t *id, fh_record *r)
 {
     if (!id) {
@@ -154,17 +173,8 @@ int fh_rec_jsonl(fh_recparser *p, const char *line, size_t len, fh_record *r)
         line += 3, len -= 3;
     while (len && (line[0] == ' ' || line[0] == '\t'))
         line++, len--;
-    if (blank(line, len)) {
-        r->status = FH_REC_BLANK;
-        return 0;
-    }
-    if (len > p->max_doc) {
-        snprintf(r->msg, sizeof r->msg, "document of %zu bytes exceeds --max-doc-mb", len);
-        r->status = FH_REC_OVERSIZED;
-        return 0;
-    }
-    int rc = repair(p, &line, &len, r);
-    if (rc)
+    int rc = admit(p, &line, &len, r, "document");
+    if (rc <= 0)
         return rc;
     if (fh_json_fast(line, len, &p->fs, &p->vals, &p->jf) == 1) {
         r->id = p->jf.id;
@@ -353,17 +363,8 @@ int fh_rec_tsv(fh_recparser *p, const fh_tsv_header *h, const char *line, size_t
     drop(p);
     while (len && line[len - 1] == '\r')
         len--;
-    if (blank(line, len)) {
-        r->status = FH_REC_BLANK;
-        return 0;
-    }
-    if (len > p->max_doc) {
-        snprintf(r->msg, sizeof r->msg, "row of %zu bytes exceeds --max-doc-mb", len);
-        r->status = FH_REC_OVERSIZED;
-        return 0;
-    }
-    int rc = repair(p, &line, &len, r);
-    if (rc)
+    int rc = admit(p, &line, &len, r, "row");
+    if (rc <= 0)
         return rc;
     if (p->vcap < h->ncols) {
         size_t *a = realloc(p->voff, h->ncols * sizeof *a);
