@@ -287,6 +287,8 @@ def case_crash(tmp):
     subprocess.run(cmd[:2] + ["--index", os.path.join(tmp, "timing")] + cmd[2:], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     full = time.time() - t0
+    after = dump(os.path.join(tmp, "timing"))  # what a completed build publishes
+    expect(after != before, "the big build should differ from the sample index")
     killed = 0
     for frac in (0.1, 0.35, 0.6, 0.85):
         # Kill at this fraction of a full build; if the build won the race
@@ -301,15 +303,19 @@ def case_crash(tmp):
             if not finished:
                 os.kill(p.pid, signal.SIGKILL)
             p.wait()
-            if finished:
-                # the build completed before the kill: it published; restore, retry sooner
+            check(idx)
+            now = dump(idx)
+            # atomic publish: the live index is the old one or the whole new one
+            expect(now in (before, after),
+                   "a build killed after %.3f s left a mixed index" % delay)
+            if finished or now == after:
+                # the build got to its publish (rename) before the kill: it won
+                # the race; restore the old index and try again sooner
                 build(idx, [sample()], ["--quiet"])
                 expect(dump(idx) == before, "restoring the index failed")
                 delay /= 2
                 continue
             killed += 1
-            check(idx)
-            expect(dump(idx) == before, "index changed by a build killed after %.3f s" % delay)
             break
     expect(killed == 4, "only %d of 4 builds were killed mid-build" % killed)
     # the next build removes the leftovers of dead builds
