@@ -14,6 +14,9 @@
 #include <unicode/unorm2.h>
 #include <unicode/uscript.h>
 
+#define XXH_INLINE_ALL /* short keys: let the compiler inline XXH3 */
+#include <xxhash.h>
+
 #include "analyze_int.h"
 #include "fahras/analyze.h"
 #include "fahras/err.h"
@@ -87,6 +90,8 @@ typedef struct part {
 
 typedef struct tokoff {
     uint32_t norm, stem, alt;
+    uint32_t stem_slot; /* 0: stemmed already; else pending for stem_pass():
+                         * its stem-cache slot + 1, or STEM_NOSLOT */
 } tokoff;
 
 /* alt stems are Snowball's, three times slower than light10: a direct-mapped
@@ -99,11 +104,30 @@ typedef struct altc {
     char stem[ALTC_W];
 } altc;
 
+/* The primary stem and the stop flag of recent words, the same idea for every
+ * token: most tokens of a text are words seen a moment ago, and a hit skips
+ * the stemmer's decode, affix rules and lexicon lookups and the stop-set
+ * probe. Direct-mapped, keyed by the normalized word; one cache line each. */
+#define STEMC_N 32768u /* entries, a power of two: 2 MB */
+#define STEMC_W 30u   /* bytes of a cached word or stem (15 Arabic letters) */
+typedef struct stemc {
+    uint8_t nlen, slen; /* nlen 0: empty */
+    uint8_t stop;       /* the word is a stop word */
+    char norm[STEMC_W];
+    char stem[STEMC_W];
+    char pad_;
+} stemc;
+_Static_assert(sizeof(stemc) == 64, "a stem cache entry is one cache line");
+#define STEM_NOSLOT (STEMC_N + 1u) /* pending, but not cacheable */
+#define STEM_AHEAD 8u              /* tokens whose cache line is prefetched ahead */
+
 struct fh_analysis {
     const fh_analyzer *a;
     struct sb_stemmer *sb; /* Snowball needs per-thread state */
     bool alt_on;           /* fill token.alt (alt_stems analyzers) */
     altc *altc;            /* alt-stem cache, allocated on first use */
+    stemc *stemc;          /* stem + stop cache, allocated on first use */
+    bool pending;          /* some tokens wait for stem_pass() */
 
     fh_token *toks;
     tokoff *offs;
@@ -448,6 +472,13 @@ static size_t sb_stem(fh_analysis *s, const char *w, size_t n, char *out)
     return m;
 }
 
+/* Slot hash of a short word for the caches below. */
+static inline uint64_t word_hash(const char *w, size_t n)
+{
+    uint64_t h = XXH3_64bits(w, n);
+    return h ^ (h >> 29);
+}
+
 /* Snowball's stem of w through the cache (same result as sb_stem). */
 static size_t alt_stem(fh_analysis *s, const char *w, size_t n, char *out)
 {
@@ -455,12 +486,7 @@ static size_t alt_stem(fh_analysis *s, const char *w, size_t n, char *out)
         return sb_stem(s, w, n, out);
     if (s->altc == NULL && (s->altc = calloc(ALTC_N, sizeof *s->altc)) == NULL)
         return sb_stem(s, w, n, out);
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)w[i];
-        h *= 1099511628211ull;
-    }
-    altc *c = &s->altc[(h ^ (h >> 29)) & (ALTC_N - 1u)];
+    altc *c = &s->altc[word_hash(w, n) & (ALTC_N - 1u)];
     if (c->nlen == n && memcmp(c->norm, w, n) == 0) {
         memcpy(out, c->stem, c->slen);
         out[c->slen] = '\0';
@@ -505,36 +531,67 @@ static size_t stem_into(fh_analysis *s, const char *norm, size_t n, char *out)
     return n;
 }
 
-/* Append one token. `stem_it`: run the stemmer (Arabic words only). */
+/* The stem-cache slot of a word (+ 1), or STEM_NOSLOT. */
+static uint32_t stem_slot_of(const fh_analysis *s, const char *norm, size_t n)
+{
+    if (s->stemc == NULL || n > STEMC_W)
+        return STEM_NOSLOT;
+    return (uint32_t)(word_hash(norm, n) & (STEMC_N - 1u)) + 1u;
+}
+
+/* stem_into() and the stop flag of norm[0..n) through the stem cache entry
+ * `slot` (from stem_slot_of): the same results, since both depend only on the
+ * word and the analyzer. */
+static size_t stem_stop(fh_analysis *s, uint32_t slot, const char *norm, size_t n, char *out,
+                        bool *stop)
+{
+    stemc *c = slot != STEM_NOSLOT ? &s->stemc[slot - 1u] : NULL;
+    if (c != NULL && c->nlen == n && memcmp(c->norm, norm, n) == 0) {
+        memcpy(out, c->stem, c->slen);
+        out[c->slen] = '\0';
+        *stop = c->stop != 0;
+        return c->slen;
+    }
+    size_t m = stem_into(s, norm, n, out);
+    *stop = fh_strset_has(&s->a->stop, norm, n);
+    if (c != NULL) {
+        c->nlen = 0;
+        if (m <= STEMC_W) {
+            memcpy(c->norm, norm, n);
+            memcpy(c->stem, out, m);
+            c->nlen = (uint8_t)n;
+            c->slen = (uint8_t)m;
+            c->stop = *stop;
+        }
+    }
+    return m;
+}
+
+/* Append one token. `stem_it`: the token is an Arabic word for the stemmer;
+ * its stem, alt stem and stop flag are then left to stem_pass(). */
 static int emit(fh_analysis *s, uint32_t start, uint32_t end, const char *norm, size_t n,
                 bool stem_it, uint32_t flags, uint32_t position)
 {
     int rc = reserve_toks(s);
     if (rc != 0)
         return rc;
-    rc = reserve_arena(s, n + FH_TOKEN_MAX + 2);
+    rc = reserve_arena(s, n + 1);
     if (rc != 0)
         return rc;
     size_t noff = s->alen;
     memcpy(s->arena + noff, norm, n);
     s->arena[noff + n] = '\0';
     s->alen += n + 1;
-    size_t soff = noff, sl = n, aoff = noff + n, al = 0; /* "" unless alt */
+    tokoff *o = &s->offs[s->ntoks];
+    o->norm = o->stem = (uint32_t)noff;
+    o->alt = (uint32_t)(noff + n); /* "" */
+    o->stem_slot = 0;
     if (stem_it && s->a->stemmer != FH_STEM_NONE) {
-        soff = s->alen;
-        sl = stem_into(s, norm, n, s->arena + soff);
-        s->alen += sl + 1;
-        if (s->a->alt && s->alt_on) {
-            if ((rc = reserve_arena(s, FH_TOKEN_MAX + 2)) != 0)
-                return rc;
-            aoff = s->alen;
-            s->arena[aoff] = FH_ALT_PREFIX;
-            al = 1 + alt_stem(s, norm, n, s->arena + aoff + 1);
-            s->alen += al + 1;
-        }
-    }
-    if (fh_strset_has(&s->a->stop, norm, n))
+        o->stem_slot = stem_slot_of(s, norm, n);
+        s->pending = true;
+    } else if (fh_strset_has(&s->a->stop, norm, n)) {
         flags |= FH_TOK_STOP;
+    }
     fh_token *t = &s->toks[s->ntoks];
     t->offset = start;
     t->length = end - start;
@@ -543,12 +600,53 @@ static int emit(fh_analysis *s, uint32_t start, uint32_t end, const char *norm, 
     t->norm = NULL;
     t->stem = NULL;
     t->norm_len = (uint16_t)n;
-    t->stem_len = (uint16_t)sl;
-    s->offs[s->ntoks].norm = (uint32_t)noff;
-    s->offs[s->ntoks].stem = (uint32_t)soff;
-    s->offs[s->ntoks].alt = (uint32_t)aoff;
-    t->alt_len = (uint16_t)al;
+    t->stem_len = (uint16_t)n;
+    t->alt_len = 0;
     s->ntoks++;
+    return 0;
+}
+
+/* Stem the tokens emit() left pending, in order, through the stem cache. The
+ * cache is far larger than L1 and shares the caches with the caller's term
+ * table, so most probes would miss: they are prefetched STEM_AHEAD tokens
+ * ahead, and the misses of consecutive words overlap instead of queueing. */
+static int stem_pass(fh_analysis *s)
+{
+    if (!s->pending)
+        return 0;
+    s->pending = false;
+    size_t ahead = 0;
+    for (size_t k = 0; k < s->ntoks; k++) {
+        for (; ahead < s->ntoks && ahead < k + STEM_AHEAD; ahead++) {
+            uint32_t sl = s->offs[ahead].stem_slot;
+            if (sl != 0 && sl != STEM_NOSLOT)
+                __builtin_prefetch(&s->stemc[sl - 1u]);
+        }
+        tokoff *o = &s->offs[k];
+        if (o->stem_slot == 0)
+            continue;
+        int rc = reserve_arena(s, 2 * (FH_TOKEN_MAX + 2));
+        if (rc != 0)
+            return rc;
+        fh_token *t = &s->toks[k];
+        const char *norm = s->arena + o->norm;
+        size_t n = t->norm_len;
+        bool stop;
+        o->stem = (uint32_t)s->alen;
+        size_t sl = stem_stop(s, o->stem_slot, norm, n, s->arena + o->stem, &stop);
+        s->alen += sl + 1;
+        t->stem_len = (uint16_t)sl;
+        if (stop)
+            t->flags |= FH_TOK_STOP;
+        if (s->a->alt && s->alt_on) {
+            o->alt = (uint32_t)s->alen;
+            s->arena[o->alt] = FH_ALT_PREFIX;
+            size_t al = 1 + alt_stem(s, norm, n, s->arena + o->alt + 1);
+            s->alen += al + 1;
+            t->alt_len = (uint16_t)al;
+        }
+        o->stem_slot = 0;
+    }
     return 0;
 }
 
@@ -792,6 +890,9 @@ int fh_analyze(fh_analysis *s, const char *text, size_t len, const fh_token **to
     s->in_part = false;
     s->in_comp = false;
     s->nparts = 0;
+    s->pending = false;
+    if (s->stemc == NULL && a->stemmer != FH_STEM_NONE)
+        s->stemc = calloc(STEMC_N, sizeof *s->stemc); /* NULL: stem without it */
 
     size_t i = 0;
     while (i < len) {
@@ -836,6 +937,8 @@ int fh_analyze(fh_analysis *s, const char *text, size_t len, const fh_token **to
     }
     if (s->in_comp)
         rc = close_comp(s);
+    if (rc == 0)
+        rc = stem_pass(s);
     if (rc != 0)
         goto out;
     for (size_t k = 0; k < s->ntoks; k++) {
@@ -1031,6 +1134,7 @@ void fh_analysis_free(fh_analysis *s)
     if (s->sb != NULL)
         sb_stemmer_delete(s->sb);
     free(s->altc);
+    free(s->stemc);
     free(s->toks);
     free(s->offs);
     free(s->arena);
