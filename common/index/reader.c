@@ -18,6 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
+/* ZSTD_decompressBound: in the library since zstd 1.4.0, declared in the
+ * "static linking only" part of zstd.h */
+#define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 
 #include "fahras/err.h"
@@ -833,6 +836,11 @@ int fh_doc_get(fh_reader *r, uint32_t docid, fh_buf *out)
     if ((rc = fh_varint_get(&p, end, &raw)))
         return rc;
     if (raw > FH_DOC_MAX_RAW)
+        return FH_ECORRUPT;
+    /* a length the frame cannot produce is corruption, not a reason to
+     * reserve it (nor FH_ELIMIT from a capped buffer) */
+    unsigned long long bound = ZSTD_decompressBound(p, (size_t)(end - p));
+    if (bound == ZSTD_CONTENTSIZE_ERROR || raw > bound)
         return FH_ECORRUPT;
     if (!r->zd && !(r->zd = ZSTD_createDCtx()))
         return FH_ENOMEM;
