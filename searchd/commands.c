@@ -67,7 +67,11 @@ static int do_search(fh_worker *w, const fh_request *req)
         o.return_fields = req->n_fields ? (uint32_t)((1u << req->n_fields) - 1u) : 0u;
     }
     int rc = fh_search(w->searcher, &o, req->arg, req->arg_len, &w->reply, &w->errmsg);
-    return rc ? engine_error(w, rc) : 0;
+    if (rc)
+        return engine_error(w, rc);
+    if (fh_searcher_timed_out(w->searcher))
+        fh_stat_add(&w->stats->timeouts, 1); /* a partial answer, not an error */
+    return 0;
 }
 
 static int add_u64(fh_buf *b, const char *name, uint64_t v, bool comma)

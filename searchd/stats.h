@@ -54,7 +54,7 @@ typedef struct fh_wstats {
     _Atomic uint64_t requests;              /* request lines answered */
     _Atomic uint64_t errors;                /* of which error replies */
     _Atomic uint64_t by_cmd[FH_CMD_COUNT_]; /* parsed requests per command */
-    _Atomic uint64_t timeouts;              /* SEARCH over its time budget */
+    _Atomic uint64_t timeouts;              /* SEARCH answered partially: over its time budget */
     _Atomic uint64_t line_too_long;
     _Atomic uint64_t bytes_in, bytes_out;
     _Atomic uint64_t connections; /* open on this worker now */

@@ -484,6 +484,7 @@ int fh_search(fh_searcher *s, const fh_search_opts *o, const char *q, size_t qle
         return fail(errmsg, FH_EINVAL, "no query");
     if ((rc = check_opts(o, errmsg)) != 0)
         return rc;
+    s->timed_out = false;
     if ((rc = fh_search_run(s, o, q, qlen, true, &hits, &nhits, &st, errmsg)) != 0)
         return rc;
     fh_buf_reset(&s->tmp);
@@ -505,6 +506,8 @@ int fh_search(fh_searcher *s, const fh_search_opts *o, const char *q, size_t qle
         rc = fh_buf_add(out, s->tmp.data, s->tmp.len);
     if (!rc)
         rc = fh_buf_adds(out, "]}");
+    if (!rc)
+        s->timed_out = st.timed_out;
 out:
     if (rc) {
         restore(out, mark);
@@ -512,6 +515,11 @@ out:
             fh_buf_adds(errmsg, rc == FH_ELIMIT ? "reply too large" : fh_strerror(rc));
     }
     return rc;
+}
+
+bool fh_searcher_timed_out(const fh_searcher *s)
+{
+    return s->timed_out;
 }
 
 int fh_get(fh_searcher *s, const char *id, size_t len, fh_buf *out, fh_buf *errmsg)

@@ -194,6 +194,10 @@ void fh_searcher_free(fh_searcher *s);
 int fh_search(fh_searcher *s, const fh_search_opts *o, const char *q, size_t qlen, fh_buf *out,
               fh_buf *errmsg);
 
+/* Whether the last fh_search() on s that returned 0 was cut short by its time
+ * budget (its reply carries "timed_out":true). For the daemon's counters. */
+bool fh_searcher_timed_out(const fh_searcher *s);
+
 /* Append {"id":..,"doc":{stored document}} for external id `id`, or return
  * FH_ENOTFOUND. */
 int fh_get(fh_searcher *s, const char *id, size_t len, fh_buf *out, fh_buf *errmsg);

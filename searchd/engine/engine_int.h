@@ -182,6 +182,7 @@ struct fh_searcher {
     /* snippet scratch */
     void *snip;
     size_t tok_cap;       /* bytes at snip */
+    bool timed_out;       /* the last successful fh_search ran out of its budget */
 };
 
 #endif /* FAHRAS_ENGINE_INT_H */

@@ -374,6 +374,31 @@ static void test_time_budget(void **state)
         print_message("shape %d: %u of 20 timed out\n", shape, timed);
         assert_true(timed > 0);
     }
+    /* through fh_search: the reply says so and so does fh_searcher_timed_out,
+     * until the next search that finishes within its budget */
+    fh_buf out, err;
+    fh_buf_init(&out, 1 << 22);
+    fh_buf_init(&err, 4096);
+    char q[64];
+    term_name(0, q);
+    strcat(q, " ");
+    term_name(5, q + strlen(q));
+    unsigned timed = 0;
+    for (int it = 0; it < 5; it++) {
+        fh_buf_reset(&out);
+        assert_int_equal(fh_search(f->s, &o, q, strlen(q), &out, &err), 0);
+        bool flagged = strstr(out.data, "\"timed_out\":true") != NULL;
+        assert_int_equal(flagged, fh_searcher_timed_out(f->s));
+        timed += flagged;
+    }
+    assert_true(timed > 0);
+    o.time_budget_us = 0;
+    fh_buf_reset(&out);
+    assert_int_equal(fh_search(f->s, &o, q, strlen(q), &out, &err), 0);
+    assert_null(strstr(out.data, "timed_out"));
+    assert_false(fh_searcher_timed_out(f->s));
+    fh_buf_free(&out);
+    fh_buf_free(&err);
 }
 
 int main(void)

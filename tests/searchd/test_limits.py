@@ -193,6 +193,28 @@ class LimitsTest(unittest.TestCase):
                     self.assertLess(max(waits), busy / 2, (busy, max(waits), len(waits)))
             self.assertEqual(d.stop(), 0)
 
+    def test_query_budget_partial_answers_are_counted(self):
+        # 120,000 documents that all hold the phrase: checking its positions
+        # in every one takes tens of milliseconds, so a 1 ms budget cuts it
+        docs = ({"id": "b%d" % i, "text": "النفط والغاز في السوق %d" % (i % 97)}
+                for i in range(120000))
+        idx = os.path.join(self.root, "budget")
+        fhtest.build_docs(idx, docs, os.path.join(self.root, "budget-src"))
+        with Daemon(idx, "--query-budget-ms", "1", workdir=self.root, threads=1) as d:
+            with d.client() as c:
+                partial = 0
+                for _ in range(5):
+                    r = c.request('SEARCH limit=5 snippets=0 "النفط والغاز"')
+                    self.assertIsNone(error_code(r), r)
+                    self.assertLessEqual(len(r["hits"]), 5)
+                    if r.get("timed_out"):
+                        partial += 1
+                        self.assertTrue(r.get("total_is_estimate"), r)
+                self.assertGreater(partial, 0)
+                s = c.request("STATS")
+                self.assertEqual(s["timeouts"], partial)
+                self.assertEqual(s["errors"], 0)
+
     def test_config_file_and_flags(self):
         conf = os.path.join(self.root, "searchd.conf")
         with open(conf, "w") as f:
