@@ -141,7 +141,7 @@ struct fh_analysis {
     uint8_t pkind;
     uint32_t pstart, pend;
     size_t plen, plimit;
-    char pbuf[FH_TOKEN_MAX + 8];
+    char pbuf[FH_TOKEN_MAX + 8]; /* the slack: part_add copies 4 bytes at a time */
 
     /* current compound (word made of one or more parts) */
     bool in_comp;
@@ -692,6 +692,15 @@ static void close_part(fh_analysis *s)
 static int close_comp(fh_analysis *s)
 {
     int rc = 0;
+    if (s->in_part && s->nparts == 0 && !s->pct) {
+        /* the common case, a word of one part: emitted from pbuf, without
+         * the copies into parts[] and the whole-token buffer */
+        s->in_part = false;
+        s->in_comp = false;
+        s->cend = s->pend;
+        return emit(s, s->pstart, s->pend, s->pbuf, s->plen, s->pkind == K_AR,
+                    kind_flags(s->pkind), s->pos++);
+    }
     if (s->in_part)
         close_part(s);
     s->in_comp = false;
@@ -749,10 +758,13 @@ static void start_part(fh_analysis *s, uint8_t kind, uint32_t cs)
     s->plimit = FH_TOKEN_MAX;
 }
 
-static inline void part_add(fh_analysis *s, const char *u8, size_t n, uint32_t ce)
+static inline void part_add(fh_analysis *s, const cpent *e, uint32_t ce)
 {
+    size_t n = e->nlen;
     if (s->plen + n <= s->plimit) {
-        memcpy(s->pbuf + s->plen, u8, n);
+        /* all four bytes of u8, a fixed-size copy (no memcpy call per
+         * character): pbuf has 8 bytes of slack past FH_TOKEN_MAX */
+        memcpy(s->pbuf + s->plen, e->u8, sizeof e->u8);
         s->plen += n;
     } else {
         s->plimit = s->plen; /* truncated: nothing more fits */
@@ -797,7 +809,7 @@ static int step(fh_analysis *s, const cpent *e, uint32_t cs, uint32_t ce, const 
     switch (e->cls) {
     case C_ALNUM:
         if (s->in_part && s->pkind == e->kind) {
-            part_add(s, e->u8, e->nlen, ce);
+            part_add(s, e, ce);
             return 0;
         }
         if (s->in_part) {
@@ -806,7 +818,7 @@ static int step(fh_analysis *s, const cpent *e, uint32_t cs, uint32_t ce, const 
                 rc = close_comp(s);
         }
         start_part(s, e->kind, cs);
-        part_add(s, e->u8, e->nlen, ce);
+        part_add(s, e, ce);
         return rc;
     case C_DROP:
         if (s->in_part)
@@ -829,19 +841,19 @@ static int step(fh_analysis *s, const cpent *e, uint32_t cs, uint32_t ce, const 
         if (s->pkind == K_AR)
             s->pend = ce;
         else
-            part_add(s, e->u8, e->nlen, ce);
+            part_add(s, e, ce);
         return 0;
     case C_REPL:
         if (!s->in_part)
             start_part(s, K_OTHER, cs);
-        part_add(s, e->u8, e->nlen, ce);
+        part_add(s, e, ce);
         return 0;
     case C_SINGLE:
         if (s->in_comp)
             rc = close_comp(s);
         if (rc == 0) {
             start_part(s, e->kind, cs);
-            part_add(s, e->u8, e->nlen, ce);
+            part_add(s, e, ce);
             rc = close_comp(s);
         }
         return rc;
@@ -925,7 +937,7 @@ int fh_analyze(fh_analysis *s, const char *text, size_t len, const fh_token **to
         }
         /* hot cases: a letter continuing the current part, a separator between words */
         if (e->cls == C_ALNUM && s->in_part && s->pkind == e->kind) {
-            part_add(s, e->u8, e->nlen, (uint32_t)(i + n));
+            part_add(s, e, (uint32_t)(i + n));
         } else if (e->cls == C_SEP && !s->in_comp) {
             /* nothing */
         } else {
