@@ -895,21 +895,25 @@ static bool vpos_ok(const uint8_t *p, size_t vlen, const uint32_t *tfs, unsigned
     const uint8_t *e = p + vlen;
     for (unsigned f = 0; f < nf; f++) {
         uint64_t sum = 0;
-        for (uint32_t i = 0; i < tfs[f]; i++) {
-            uint32_t v = 0;
-            unsigned shift = 0;
-            for (;;) {
-                if (p >= e || shift > 28)
-                    return false;
-                uint8_t c = *p++;
-                if (shift == 28 && c > 0x0Fu)
-                    return false;
-                v |= (uint32_t)(c & 0x7Fu) << shift;
-                if (c < 0x80u)
-                    break;
-                shift += 7;
+        for (uint32_t i = tfs[f]; i > 0; i--) {
+            if (p >= e)
+                return false;
+            uint32_t c = *p++;
+            if (c >= 0x80u) { /* a multi-byte varint; most position gaps take one */
+                uint32_t v = c & 0x7Fu;
+                for (unsigned shift = 7;; shift += 7) {
+                    if (p >= e || shift > 28)
+                        return false;
+                    c = *p++;
+                    if (shift == 28 && c > 0x0Fu)
+                        return false;
+                    v |= (c & 0x7Fu) << shift;
+                    if (c < 0x80u)
+                        break;
+                }
+                c = v;
             }
-            sum += v;
+            sum += c;
             if (sum > UINT32_MAX)
                 return false;
         }
