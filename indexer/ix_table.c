@@ -184,14 +184,34 @@ static int rehash(fh_ttab *t)
     return 0;
 }
 
-/* The first min(len, 16) bytes equal? (inline: no call for short terms) */
+static inline uint64_t ld64(const void *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline uint32_t ld32(const void *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* The first n = min(len, 16) bytes equal? Two overlapping word compares (the
+ * first and last 8 or 4 bytes of the n) instead of a byte loop; only bytes
+ * below n are read on either side. */
 static inline bool same_prefix(const char *pre, const char *term, size_t len)
 {
     size_t n = len < 16 ? len : 16;
-    unsigned diff = 0;
+    if (n >= 8)
+        return ld64(pre) == ld64(term) && ld64(pre + n - 8) == ld64(term + n - 8);
+    if (n >= 4)
+        return ld32(pre) == ld32(term) && ld32(pre + n - 4) == ld32(term + n - 4);
     for (size_t i = 0; i < n; i++)
-        diff |= (unsigned)(pre[i] ^ term[i]);
-    return diff == 0;
+        if (pre[i] != term[i])
+            return false;
+    return true;
 }
 
 /* Index of `term` (hash h), inserted if new; UINT32_MAX on allocation failure. */

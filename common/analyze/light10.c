@@ -93,6 +93,10 @@ static size_t encode(const uint32_t *cp, size_t b, size_t e, char *out)
 {
     size_t o = 0;
     for (size_t i = b; i < e; i++) {
+        if (o + 4 <= FH_TOKEN_MAX) { /* room for any code point: encode in place */
+            o += fh_utf8_encode(cp[i], out + o);
+            continue;
+        }
         char u[4];
         size_t need = fh_utf8_encode(cp[i], u);
         if (o + need > FH_TOKEN_MAX)
