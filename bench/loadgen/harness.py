@@ -289,19 +289,21 @@ class Harness:
         runutil.write_json(os.path.join(self.rdir, "fahras-index-%s.json" % corp), e)
         return e
 
-    def index_sphinx(self, corp, reps):
+    def index_peer(self, peer, script, corp, reps, timeout, env=None):
+        """reps builds of corp by a peer's script (which writes results/PEER-index-CORP.json)."""
         runs = []
         for rep in range(reps):
-            rc, _ = self.call("sphinx", [DEBIAN_PY, SPHINX, "index", corp], timeout=3600,
-                              env=self.sphinx_env())
-            path = os.path.join(self.rdir, "sphinx-index-%s.json" % corp)
+            rc, _ = self.call(peer, [DEBIAN_PY, script, "index", corp], timeout=timeout, env=env)
+            path = os.path.join(self.rdir, "%s-index-%s.json" % (peer, corp))
             if rc != 0 or not os.path.exists(path):
-                self.note("Sphinx indexing of %s failed (rc=%s)" % (corp, rc))
+                self.note("%s indexing of %s failed (rc=%s)" % (peer.capitalize(), corp, rc))
                 return None
             with open(path) as f:
                 runs.append(json.load(f))
-        return summarize_index("sphinx", corp, runs[0]["docs"], runs,
-                               version=runs[0].get("version"))
+        return summarize_index(peer, corp, runs[0]["docs"], runs, version=runs[0].get("version"))
+
+    def index_sphinx(self, corp, reps):
+        return self.index_peer("sphinx", SPHINX, corp, reps, 3600, env=self.sphinx_env())
 
     def index_xapian(self, corp, reps):
         if reps <= 0:
@@ -309,17 +311,7 @@ class Harness:
             # (its speed is still measured); no indexing figure for it in this run.
             self.note("Xapian %s index reused from an earlier run, not re-measured" % corp)
             return None
-        runs = []
-        for rep in range(reps):
-            rc, _ = self.call("xapian", [DEBIAN_PY, XAPIAN, "index", corp], timeout=7200)
-            path = os.path.join(self.rdir, "xapian-index-%s.json" % corp)
-            if rc != 0 or not os.path.exists(path):
-                self.note("Xapian indexing of %s failed (rc=%s)" % (corp, rc))
-                return None
-            with open(path) as f:
-                runs.append(json.load(f))
-        return summarize_index("xapian", corp, runs[0]["docs"], runs,
-                               version=runs[0].get("version"))
+        return self.index_peer("xapian", XAPIAN, corp, reps, 7200)
 
     def step_index(self):
         for corp in self.a.corpora:
