@@ -58,6 +58,8 @@ static const opt opts[] = {
      "term proximity bonus weight, 0 = off (default: the engine's)"},
     {"lead-weight", T_DBL, OFF(lead_weight), 0, 0, 1000, "X",
      "bonus for query terms early in a field, 0 = off (default: the engine's)"},
+    {"lead-title", T_DBL, OFF(lead_title), 0, 0, 1000, "X",
+     "lead bonus of a match in the title field, times its usual size (default: the engine's)"},
     {"cover-weight", T_DBL, OFF(cover_weight), 0, 0, 1000, "X",
      "bonus for the share of query terms present, 0 = off (default: the engine's)"},
     {"help", T_FLAG, OFF(help), 0, 0, 0, NULL, "print this help and exit"},
@@ -87,6 +89,7 @@ void fh_srv_config_default(fh_srv_config *c)
     c->b = -1;
     c->prox_weight = -1;
     c->lead_weight = -1;
+    c->lead_title = -1;
     c->cover_weight = -1;
 }
 

@@ -39,6 +39,7 @@ typedef struct fh_srv_config {
     double k1, b;                /* < 0: the engine's default */
     double prox_weight;          /* < 0: the engine's default */
     double lead_weight;          /* < 0: the engine's default */
+    double lead_title;           /* < 0: the engine's default */
     double cover_weight;         /* < 0: the engine's default */
     bool help;
 } fh_srv_config;

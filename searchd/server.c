@@ -959,6 +959,8 @@ int fh_server_new(const fh_srv_config *cfg, fh_server **out)
         s->rank.prox_weight = (float)cfg->prox_weight;
     if (cfg->lead_weight >= 0)
         s->rank.lead_weight = (float)cfg->lead_weight;
+    if (cfg->lead_title >= 0)
+        s->rank.lead_title = (float)cfg->lead_title;
     if (cfg->cover_weight >= 0)
         s->rank.cover_weight = (float)cfg->cover_weight;
 

@@ -25,7 +25,8 @@ static int usage(void)
 {
     fputs("usage: fh-relevance --index DIR --queries Q.tsv --run OUT [--depth N] [--k1 X] [--b X]\n"
           "       [--weight FIELD=W]... [--fb FIELD=B]... [--prox W] [--prox-depth N]\n"
-          "       [--prox-window N] [--lead W] [--lead-len N] [--cover W]\n"
+          "       [--prox-window N] [--lead W] [--lead-len N] [--lead-title X]\n"
+          "       [--cover W]\n"
           "       [--sdm-o W] [--sdm-ow N] [--sdm-u W] [--sdm-uw N]\n"
           "       [--pass W] [--pass-window N] [--len-prior W] [--alt W] [--alt-rerank 0|1]\n"
           "       [--alt-pos 0|1] [--idf-pow P]\n"
@@ -97,6 +98,8 @@ int main(int argc, char **argv)
             rp.lead_weight = strtof(v, NULL);
         else if (strcmp(a, "--lead-len") == 0)
             rp.lead_len = (uint32_t)atoi(v);
+        else if (strcmp(a, "--lead-title") == 0)
+            rp.lead_title = strtof(v, NULL);
         else if (strcmp(a, "--cover") == 0)
             rp.cover_weight = strtof(v, NULL);
         else if (strcmp(a, "--sdm-o") == 0)

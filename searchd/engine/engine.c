@@ -27,6 +27,7 @@ void fh_rank_params_default(fh_rank_params *p)
     p->prox_window = 8;
     p->lead_weight = 1.5f;
     p->lead_len = 50;
+    p->lead_title = 0.25f;
     p->cover_weight = 0.0f;
     p->sdm_o_weight = 0.0f;
     p->sdm_o_window = 2;
@@ -194,11 +195,12 @@ int fh_engine_stats(const fh_engine *e, fh_buf *out)
         rc = fh_buf_addf(out,
                          "},\"format\":%u,\"build_time\":%lld,\"file_bytes\":%lld,"
                          "\"index_id\":\"%016llx\",\"rank\":{\"k1\":%g,\"b\":%g,\"prox_weight\":%g,"
-                         "\"prox_depth\":%u,\"prox_window\":%u}}",
+                         "\"prox_depth\":%u,\"prox_window\":%u,\"lead_weight\":%g,"
+                         "\"lead_title\":%g}}",
                          m->format_version, (long long)m->build_time, bytes,
                          (unsigned long long)fh_index_id(e->ix), (double)e->rp.k1,
                          (double)e->rp.b, (double)e->rp.prox_weight, e->rp.prox_depth,
-                         e->rp.prox_window);
+                         e->rp.prox_window, (double)e->rp.lead_weight, (double)e->rp.lead_title);
     if (rc) {
         out->len = mark;
         if (out->data)

@@ -57,7 +57,9 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
  *   + prox_weight  * sum over query-term pairs of min(idf_a, idf_b) * sat(tp),
  *                    tp = sum over occurrences of a of 1/d^2, d the distance to
  *                    the nearest b in the same field, d <= prox_window
- *   + lead_weight  * sum over terms of idf * lead_len / (lead_len + first position)
+ *   + lead_weight  * sum over terms and fields of field_weight * idf *
+ *                    lead_len / (lead_len + first position), a match in the
+ *                    field named "title" scaled by lead_title
  *   + cover_weight * (sum idf of the query terms present / sum idf of all)^2 *
  *                    sum idf of all
  *   + sum over query-adjacent term pairs (a, b) of min(idf_a, idf_b) *
@@ -82,6 +84,12 @@ typedef struct fh_rank_params {
     uint32_t prox_window;             /* max position gap that earns a bonus */
     float lead_weight;                /* bonus for query terms early in a field; 0 = off */
     uint32_t lead_len;                /* positions: the bonus halves at this position */
+    /* The lead bonus of a match in the "title" field is multiplied by this. A
+     * title is short, so all of it is "lead": at 1 every title word earns the
+     * full bonus on top of its BM25F weight, which over-rewards a document
+     * whose title (often shared by many, e.g. an article name) repeats the
+     * query. 0 = the lead bonus counts the other fields only. */
+    float lead_title;
     float cover_weight;               /* bonus for the idf share of query terms present */
     /* Sequential dependence (re-rank): pairs of query terms ADJACENT in the
      * query (after stop-word removal) that occur in order within sdm_o_window
@@ -161,7 +169,8 @@ const fh_index_meta *fh_engine_meta(const fh_engine *e);
 /* Index facts as one JSON object appended to out:
  * {"docs":N,"terms":N,"postings":N,"fields":[{"name":..,"weight":..,"avg_len":..}],
  *  "analyzer":{"name":..,"version":..},"format":N,"build_time":T,"file_bytes":N,
- *  "index_id":"hex","rank":{"k1":..,"b":..,...}}. Thread-safe. */
+ *  "index_id":"hex","rank":{"k1":..,"b":..,"prox_weight":..,"prox_depth":..,
+ *  "prox_window":..,"lead_weight":..,"lead_title":..}}. Thread-safe. */
 int fh_engine_stats(const fh_engine *e, fh_buf *out);
 
 /* ------------------------------------------------------------- searcher */

@@ -835,13 +835,15 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
             if (on[t])
                 idf_on += wt[t];
         for (unsigned f = 0; f < e->n_fields; f++) {
+            const float lw = (int)f == e->title_field ? e->rp.lead_title * e->weight[f]
+                                                      : e->weight[f];
             for (uint32_t t = 0; t < nt; t++) {
                 np[t] = 0;
                 if (on[t] && fh_postings_tfs(src[t])[f] &&
                     (rc = fh_postings_positions(src[t], f, &pos[t], &np[t])) != 0)
                     return rc;
                 if (np[t] && e->rp.lead_weight > 0)
-                    lead += e->weight[f] * wt[t] * (float)e->rp.lead_len /
+                    lead += lw * wt[t] * (float)e->rp.lead_len /
                             (float)(e->rp.lead_len + pos[t][0]);
             }
             if (e->rp.pass_weight > 0) {

@@ -57,7 +57,11 @@ static int setup(void **state)
         return -1;
     fh_rank_params rp;
     fh_rank_params_default(&rp);
-    rp.prox_weight = 0; /* the rules below are about BM25F */
+    /* the rules below are about BM25F: no re-rank bonus (test_lead_title has
+     * title against body with the bonuses on) */
+    rp.prox_weight = 0;
+    rp.lead_weight = 0;
+    rp.pass_weight = 0;
     if (fh_engine_open(f->dir, f->a, &rp, &f->e) || fh_searcher_new(f->e, &f->s))
         return -1;
     fh_buf_init(&f->out, 1 << 22);
@@ -316,6 +320,68 @@ static void test_alt_stems(void **state)
     fh_buf_free(&f.err);
 }
 
+/* lead_title: the lead bonus of a title match is scaled down (default 0.25).
+ * "title-q" is an article whose title is the query's subject and whose body
+ * mentions the third query word late; "body-q" opens its body with all three
+ * query words. At lead_title 1 every title word earns the full lead bonus on
+ * top of its (doubled) BM25F weight and title-q wins; at the default the
+ * document that answers the query in its first words wins. A single-word title
+ * match still outranks the same word opening a body (title weight 2), which it
+ * no longer does when the title earns no lead at all (lead_title 0). */
+static void test_lead_title(void **state)
+{
+    (void)state;
+    static const tu_doc ldocs[] = {
+        {"title-q", {"مهرجان الرياض",
+                     "تبدأ الفعاليات مساء الخميس بعروض متنوعة للعائلات في الحدائق العامة "
+                     "وتستمر أسبوعين ثم تختتم بحفل موسيقي كبير"}},
+        {"body-q", {"أخبار المدينة", "مهرجان الرياض الموسيقي يبدأ الخميس بعروض للعائلات"}},
+        {"t-one", {"البرتقال", "ثمار الموسم في المزارع الساحلية"}},
+        {"b-one", {"ثمار الموسم", "البرتقال في المزارع الساحلية"}},
+        {"filler", {"تقرير", "مدرسة جديدة في الحي الشمالي"}},
+    };
+    static const char *const fn[2] = {"title", "text"};
+    static const float fw[2] = {2.0f, 1.0f};
+    static const struct {
+        float lead_title; /* < 0: the default */
+        const char *first3, *first1;
+    } cases[] = {
+        {1.0f, "title-q", "t-one"},
+        {-1.0f, "body-q", "t-one"},
+        {0.0f, "body-q", "b-one"},
+    };
+    fx f;
+    memset(&f, 0, sizeof f);
+    assert_int_equal(fh_analyzer_new(NULL, &f.a), 0);
+    strcpy(f.dir, tu_tmpdir());
+    assert_int_equal(tu_build(f.dir, f.a, 2, fn, fw, ldocs, sizeof ldocs / sizeof ldocs[0]), 0);
+    fh_buf_init(&f.out, 1 << 20);
+    fh_buf_init(&f.err, 4096);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        fh_rank_params rp;
+        fh_rank_params_default(&rp);
+        assert_true(rp.lead_title > 0.2f && rp.lead_title < 0.3f);
+        if (cases[c].lead_title >= 0)
+            rp.lead_title = cases[c].lead_title;
+        assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
+        assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+        json_t *j = search(&f, "مهرجان الرياض الموسيقي", NULL);
+        assert_true(nhits(j) >= 2);
+        assert_string_equal(hit_id(j, 0), cases[c].first3);
+        json_decref(j);
+        j = search(&f, "البرتقال", NULL);
+        assert_int_equal(nhits(j), 2);
+        assert_string_equal(hit_id(j, 0), cases[c].first1);
+        json_decref(j);
+        fh_searcher_free(f.s);
+        fh_engine_free(f.e);
+    }
+    fh_analyzer_free(f.a);
+    tu_rmrf(f.dir);
+    fh_buf_free(&f.out);
+    fh_buf_free(&f.err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_limit_offset_fields),
         cmocka_unit_test(test_get_keywords_stats),
         cmocka_unit_test(test_alt_stems),
+        cmocka_unit_test(test_lead_title),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
