@@ -29,7 +29,8 @@ static int usage(void)
           "       [--cover W]\n"
           "       [--sdm-o W] [--sdm-ow N] [--sdm-u W] [--sdm-uw N]\n"
           "       [--pass W] [--pass-window N] [--len-prior W] [--alt W] [--alt-rerank 0|1]\n"
-          "       [--alt-pos 0|1] [--idf-pow P]\n"
+          "       [--alt-pos 0|1] [--idf-pow P] [--prf W] [--prf-docs N] [--prf-terms N]\n"
+          "       [--prf-len N] [--prf-depth N]\n"
           "       [--stemmer light10|light10+sb|light10-noguard|snowball|none] [--time] [--stats FILE]\n"
           "       [--latency [--replies FILE] [--repeat N]]\n",
           stderr);
@@ -98,6 +99,16 @@ int main(int argc, char **argv)
             rp.lead_weight = strtof(v, NULL);
         else if (strcmp(a, "--lead-len") == 0)
             rp.lead_len = (uint32_t)atoi(v);
+        else if (strcmp(a, "--prf") == 0)
+            rp.prf_weight = strtof(v, NULL);
+        else if (strcmp(a, "--prf-docs") == 0)
+            rp.prf_docs = (uint32_t)atoi(v);
+        else if (strcmp(a, "--prf-terms") == 0)
+            rp.prf_terms = (uint32_t)atoi(v);
+        else if (strcmp(a, "--prf-depth") == 0)
+            rp.prf_depth = (uint32_t)atoi(v);
+        else if (strcmp(a, "--prf-len") == 0)
+            rp.prf_len = (uint32_t)atoi(v);
         else if (strcmp(a, "--lead-title") == 0)
             rp.lead_title = strtof(v, NULL);
         else if (strcmp(a, "--cover") == 0)

@@ -45,6 +45,9 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
 #define FH_ENGINE_MAX_SNIPPET_LEN 4096u /* chars */
 #define FH_ENGINE_MAX_SNIPPETS 8u
 #define FH_ENGINE_MAX_MARKER 64u        /* bytes of hl_open / hl_close */
+#define FH_PRF_MAX_DOCS 50u             /* caps of the feedback parameters */
+#define FH_PRF_MAX_TERMS 100u
+#define FH_PRF_MAX_LEN 2000u
 
 /* ------------------------------------------------------------- ranking */
 
@@ -70,6 +73,8 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
  *   + len_weight   * log(1 + body length / average)
  *   + alt_weight   * BM25F of each word's alternative (Snowball) stem, when
  *                    the index was built with an alt_stems analyzer
+ * and last, when prf_weight > 0, pseudo-relevance feedback (below) adds
+ *   + prf_weight   * sum over expansion terms of their weight * BM25F
  * idf may be raised to idf_pow. Off by default: sdm, len, idf_pow (they did
  * not help on both dev sets); on: prox, lead, pass, alt.
  * Defaults (fh_rank_params_default) were chosen on the dev sets; see
@@ -114,6 +119,17 @@ typedef struct fh_rank_params {
     /* the re-rank features (prox, lead, pass, sdm) also see a word through its
      * alt stem in a document that lacks its light stem, at the alt weight */
     bool alt_pos;
+    /* Pseudo-relevance feedback (feedback.c), after the re-rank: the first
+     * prf_len words of the bodies of the best prf_docs hits give prf_terms
+     * expansion terms (relevance-model weight x idf), and every hit of the
+     * pool gains prf_weight x sum of weight x BM25F of each expansion term.
+     * Only the best prf_depth hits are re-scored. Reads and analyzes prf_docs
+ * stored documents per query. */
+    float prf_weight;                 /* 0 = off */
+    uint32_t prf_docs;                /* <= FH_PRF_MAX_DOCS */
+    uint32_t prf_terms;               /* <= FH_PRF_MAX_TERMS */
+    uint32_t prf_len;                 /* words, <= FH_PRF_MAX_LEN */
+    uint32_t prf_depth;               /* best hits re-scored (<= prox_depth matters) */
 } fh_rank_params;
 
 /* Fill *p with the tuned defaults. */
@@ -170,7 +186,8 @@ const fh_index_meta *fh_engine_meta(const fh_engine *e);
  * {"docs":N,"terms":N,"postings":N,"fields":[{"name":..,"weight":..,"avg_len":..}],
  *  "analyzer":{"name":..,"version":..},"format":N,"build_time":T,"file_bytes":N,
  *  "index_id":"hex","rank":{"k1":..,"b":..,"prox_weight":..,"prox_depth":..,
- *  "prox_window":..,"lead_weight":..,"lead_title":..}}. Thread-safe. */
+ *  "prox_window":..,"lead_weight":..,"lead_title":..,"prf_weight":..,"prf_docs":..,
+ *  "prf_terms":..}}. Thread-safe. */
 int fh_engine_stats(const fh_engine *e, fh_buf *out);
 
 /* ------------------------------------------------------------- searcher */

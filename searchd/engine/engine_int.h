@@ -120,6 +120,13 @@ int fh_search_run(fh_searcher *s, const fh_search_opts *o, const char *q, size_t
                   bool proximity, fh_hit **hits, uint32_t *nhits, fh_exec_stats *st,
                   fh_buf *errmsg);
 
+/* Pseudo-relevance feedback (feedback.c): re-score hits[0..n), sorted best
+ * first, with the expansion terms of the best rp.prf_docs (the order is left
+ * by docid; the caller sorts). Errors: FH_ENOMEM, FH_ECORRUPT, FH_ELMDB. */
+int fh_prf_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n);
+struct fh_prf_scratch;
+void fh_prf_scratch_free(struct fh_prf_scratch *p);
+
 struct fh_exec_scratch;
 int fh_exec_scratch_new(struct fh_exec_scratch **out);
 void fh_exec_scratch_free(struct fh_exec_scratch *xs);
@@ -173,6 +180,7 @@ struct fh_searcher {
     fh_expansion *exp;    /* prefix expansions scratch */
     uint32_t exp_cap;
     struct fh_exec_scratch *xs; /* iterator state (exec.c) */
+    struct fh_prf_scratch *prf; /* feedback term table (feedback.c), made on first use */
     fh_hlterm hl[FH_Q_MAX_CLAUSES + FH_Q_MAX_ELEMS + FH_ENGINE_MAX_EXPANSIONS];
     uint32_t n_hl;
     char *hlstore;        /* prefix expansions' text for hl */

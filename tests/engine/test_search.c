@@ -382,6 +382,57 @@ static void test_lead_title(void **state)
     fh_buf_free(&f.err);
 }
 
+/* Pseudo-relevance feedback. "fb" is the best hit for the query word; "plain"
+ * and "topical" hold the query word at the same place in bodies of the same
+ * length, so without feedback they tie (the lower docid, "plain", first). With
+ * prf_docs 1 the words of "fb" become expansion terms and "topical", which
+ * shares them, moves above "plain". The hits are the same either way: only
+ * the pool is re-scored. An engine with more feedback documents than
+ * FH_PRF_MAX_DOCS is refused. */
+static void test_prf(void **state)
+{
+    (void)state;
+    static const tu_doc pdocs[] = {
+        {"fb", {"البركان الجزيرة الرماد الطيران"}},
+        {"plain", {"ذكرت البركان المدرسة الحديقة السوق المكتبة"}},
+        {"topical", {"ذكرت البركان الجزيرة الرماد الطيران المكتبة"}},
+        {"filler1", {"مدرسة جديدة في الحي الشمالي"}},
+        {"filler2", {"السوق المركزي يفتح أبوابه"}},
+    };
+    static const char *const fn[1] = {"text"};
+    fx f;
+    memset(&f, 0, sizeof f);
+    assert_int_equal(fh_analyzer_new(NULL, &f.a), 0);
+    strcpy(f.dir, tu_tmpdir());
+    assert_int_equal(tu_build(f.dir, f.a, 1, fn, NULL, pdocs, sizeof pdocs / sizeof pdocs[0]), 0);
+    fh_buf_init(&f.out, 1 << 20);
+    fh_buf_init(&f.err, 4096);
+    fh_rank_params rp;
+    fh_rank_params_default(&rp);
+    assert_true(rp.prf_weight == 0.0f); /* off by default */
+    for (int on = 0; on < 2; on++) {
+        rp.prf_weight = on ? 1.0f : 0.0f;
+        rp.prf_docs = 1;
+        assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
+        assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+        json_t *j = search(&f, "البركان", NULL);
+        assert_int_equal(nhits(j), 3);
+        assert_int_equal(total(j), 3);
+        assert_string_equal(hit_id(j, 0), "fb");
+        assert_string_equal(hit_id(j, 1), on ? "topical" : "plain");
+        assert_string_equal(hit_id(j, 2), on ? "plain" : "topical");
+        json_decref(j);
+        fh_searcher_free(f.s);
+        fh_engine_free(f.e);
+    }
+    rp.prf_docs = FH_PRF_MAX_DOCS + 1;
+    assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), FH_EINVAL);
+    fh_analyzer_free(f.a);
+    tu_rmrf(f.dir);
+    fh_buf_free(&f.out);
+    fh_buf_free(&f.err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_get_keywords_stats),
         cmocka_unit_test(test_alt_stems),
         cmocka_unit_test(test_lead_title),
+        cmocka_unit_test(test_prf),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
