@@ -58,6 +58,9 @@ static const opt opts[] = {
      "term proximity bonus weight, 0 = off (default: the engine's)"},
     {"lead-weight", T_DBL, OFF(lead_weight), 0, 0, 1000, "X",
      "bonus for query terms early in a field, 0 = off (default: the engine's)"},
+    {"order-weight", T_DBL, OFF(order_weight), 0, 0, 1000, "X",
+     "bonus for query terms whose first occurrences keep the query's order, 0 = off "
+     "(default: the engine's)"},
     {"lead-title", T_DBL, OFF(lead_title), 0, 0, 1000, "X",
      "lead bonus of a match in the title field, times its usual size (default: the engine's)"},
     {"prf-weight", T_DBL, OFF(prf_weight), 0, 0, 1000, "X",
@@ -96,6 +99,7 @@ void fh_srv_config_default(fh_srv_config *c)
     c->prox_weight = -1;
     c->lead_weight = -1;
     c->lead_title = -1;
+    c->order_weight = -1;
     c->prf_weight = -1;
     c->cover_weight = -1;
 }

@@ -961,6 +961,8 @@ int fh_server_new(const fh_srv_config *cfg, fh_server **out)
         s->rank.lead_weight = (float)cfg->lead_weight;
     if (cfg->lead_title >= 0)
         s->rank.lead_title = (float)cfg->lead_title;
+    if (cfg->order_weight >= 0)
+        s->rank.order_weight = (float)cfg->order_weight;
     if (cfg->prf_weight >= 0)
         s->rank.prf_weight = (float)cfg->prf_weight;
     if (cfg->prf_docs > 0)

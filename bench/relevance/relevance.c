@@ -99,6 +99,8 @@ int main(int argc, char **argv)
             rp.lead_weight = strtof(v, NULL);
         else if (strcmp(a, "--lead-len") == 0)
             rp.lead_len = (uint32_t)atoi(v);
+        else if (strcmp(a, "--order") == 0)
+            rp.order_weight = strtof(v, NULL);
         else if (strcmp(a, "--prf") == 0)
             rp.prf_weight = strtof(v, NULL);
         else if (strcmp(a, "--prf-docs") == 0)

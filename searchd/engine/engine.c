@@ -36,6 +36,7 @@ void fh_rank_params_default(fh_rank_params *p)
     p->pass_weight = 0.5f;
     p->pass_window = 24;
     p->len_weight = 0.0f;
+    p->order_weight = 0.3f;
     p->idf_pow = 1.0f;
     p->alt_weight = 0.5f;
     p->alt_rerank = true;
@@ -203,13 +204,13 @@ int fh_engine_stats(const fh_engine *e, fh_buf *out)
                          "},\"format\":%u,\"build_time\":%lld,\"file_bytes\":%lld,"
                          "\"index_id\":\"%016llx\",\"rank\":{\"k1\":%g,\"b\":%g,\"prox_weight\":%g,"
                          "\"prox_depth\":%u,\"prox_window\":%u,\"lead_weight\":%g,"
-                         "\"lead_title\":%g,\"prf_weight\":%g,\"prf_docs\":%u,"
+                         "\"lead_title\":%g,\"order_weight\":%g,\"prf_weight\":%g,\"prf_docs\":%u,"
                          "\"prf_terms\":%u}}",
                          m->format_version, (long long)m->build_time, bytes,
                          (unsigned long long)fh_index_id(e->ix), (double)e->rp.k1,
                          (double)e->rp.b, (double)e->rp.prox_weight, e->rp.prox_depth,
                          e->rp.prox_window, (double)e->rp.lead_weight, (double)e->rp.lead_title,
-                         (double)e->rp.prf_weight, e->rp.prf_docs, e->rp.prf_terms);
+                         (double)e->rp.order_weight, (double)e->rp.prf_weight, e->rp.prf_docs, e->rp.prf_terms);
     if (rc) {
         out->len = mark;
         if (out->data)

@@ -71,12 +71,15 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
  *   + pass_weight  * max over fields and windows of pass_window positions of
  *                    field_weight * sum idf of the distinct query terms inside
  *   + len_weight   * log(1 + body length / average)
+ *   + order_weight * sum over fields and query-term pairs (a before b in the
+ *                    query) whose first occurrences in the field come in the
+ *                    query's order of field_weight * min(idf_a, idf_b)
  *   + alt_weight   * BM25F of each word's alternative (Snowball) stem, when
  *                    the index was built with an alt_stems analyzer
  * and last, when prf_weight > 0, pseudo-relevance feedback (below) adds
  *   + prf_weight   * sum over expansion terms of their weight * BM25F
  * idf may be raised to idf_pow. Off by default: sdm, len, idf_pow (they did
- * not help on both dev sets); on: prox, lead, pass, alt.
+ * not help on both dev sets); on: prox, lead, pass, order, alt.
  * Defaults (fh_rank_params_default) were chosen on the dev sets; see
  * bench/RESULTS.md "## Relevance (engine)". */
 typedef struct fh_rank_params {
@@ -109,6 +112,10 @@ typedef struct fh_rank_params {
     uint32_t pass_window;
     /* Document length prior: len_weight * log(1 + len / avg) of the body field. */
     float len_weight;                 /* 0 = off */
+    /* Query order: sum over query-term pairs (a before b in the query) whose
+     * first occurrences in a field are in the same order, of field_weight *
+     * min(idf_a, idf_b). */
+    float order_weight;               /* 0 = off */
     /* Alternative stems (indexes built with an alt_stems analyzer, e.g.
      * fahras-ar-light10g+sb): each query word also scores by its aggressive
      * stem, idf x alt_weight. alt_rerank: only over the prox_depth candidates
@@ -186,7 +193,8 @@ const fh_index_meta *fh_engine_meta(const fh_engine *e);
  * {"docs":N,"terms":N,"postings":N,"fields":[{"name":..,"weight":..,"avg_len":..}],
  *  "analyzer":{"name":..,"version":..},"format":N,"build_time":T,"file_bytes":N,
  *  "index_id":"hex","rank":{"k1":..,"b":..,"prox_weight":..,"prox_depth":..,
- *  "prox_window":..,"lead_weight":..,"lead_title":..,"prf_weight":..,"prf_docs":..,
+ *  "prox_window":..,"lead_weight":..,"lead_title":..,"order_weight":..,
+ *  "prf_weight":..,"prf_docs":..,
  *  "prf_terms":..}}. Thread-safe. */
 int fh_engine_stats(const fh_engine *e, fh_buf *out);
 

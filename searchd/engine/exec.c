@@ -793,7 +793,7 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
         nt++;
     }
     if (nt < 1 || (nt < 2 && e->rp.lead_weight <= 0 && e->rp.cover_weight <= 0 &&
-                    e->rp.pass_weight <= 0 && e->rp.len_weight == 0))
+                    e->rp.pass_weight <= 0 && e->rp.len_weight == 0 && e->rp.order_weight <= 0))
         return 0;
     const bool sdm = e->rp.sdm_o_weight > 0 || e->rp.sdm_u_weight > 0;
     float idf_all = 0;
@@ -830,7 +830,7 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
                 }
             }
         }
-        float bonus = 0, lead = 0, idf_on = 0, dep = 0, pass = 0;
+        float bonus = 0, lead = 0, idf_on = 0, dep = 0, pass = 0, order = 0;
         for (uint32_t t = 0; t < nt; t++)
             if (on[t])
                 idf_on += wt[t];
@@ -861,6 +861,13 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
                 dep += e->weight[f] * w * (e->rp.sdm_o_weight * sat(e, (float)co) +
                                            e->rp.sdm_u_weight * sat(e, (float)cu));
             }
+            for (uint32_t a = 0; e->rp.order_weight > 0 && a < nt; a++) {
+                if (!np[a])
+                    continue;
+                for (uint32_t b = a + 1; b < nt; b++)
+                    if (np[b] && pos[a][0] < pos[b][0])
+                        order += e->weight[f] * (wt[a] < wt[b] ? wt[a] : wt[b]);
+            }
             for (uint32_t a = 0; e->rp.prox_weight > 0 && a < nt; a++) {
                 if (!np[a])
                     continue;
@@ -880,7 +887,7 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
             hits[h].score += e->rp.len_weight *
                              logf(1.0f + (float)e->lens[e->body_field][d] / e->avg[e->body_field]);
         hits[h].score += e->rp.prox_weight * bonus + e->rp.lead_weight * lead + dep +
-                         e->rp.pass_weight * pass +
+                         e->rp.pass_weight * pass + e->rp.order_weight * order +
                          e->rp.cover_weight * cov * cov * idf_all;
     }
     return 0;
@@ -1461,7 +1468,8 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
     bool prox = proximity && e->rp.prox_depth > 0 &&
                 (e->rp.prox_weight > 0 || e->rp.lead_weight > 0 || e->rp.cover_weight > 0 ||
                  e->rp.sdm_o_weight > 0 || e->rp.sdm_u_weight > 0 || e->rp.pass_weight > 0 ||
-                 e->rp.len_weight != 0 || defer_alt || e->rp.prf_weight > 0);
+                 e->rp.len_weight != 0 || e->rp.order_weight > 0 || defer_alt ||
+                 e->rp.prf_weight > 0);
     uint32_t alt_def[FH_Q_MAX_CLAUSES], nalt = 0;
     uint32_t kk = k;
     if (prox && e->rp.prox_depth > kk)

@@ -62,6 +62,7 @@ static int setup(void **state)
     rp.prox_weight = 0;
     rp.lead_weight = 0;
     rp.pass_weight = 0;
+    rp.order_weight = 0;
     if (fh_engine_open(f->dir, f->a, &rp, &f->e) || fh_searcher_new(f->e, &f->s))
         return -1;
     fh_buf_init(&f->out, 1 << 22);
@@ -433,6 +434,51 @@ static void test_prf(void **state)
     fh_buf_free(&f.err);
 }
 
+/* order_weight: "reversed" and "ordered" hold the same two query words (each
+ * in both documents only: equal idf) at mirrored positions, so every other
+ * feature ties them and the lower docid, "reversed", comes first; the order
+ * bonus puts "ordered", whose words come in the query's order, first. */
+static void test_query_order(void **state)
+{
+    (void)state;
+    static const tu_doc odocs[] = {
+        {"reversed", {"المطر غزير في الجبال ثم الثلج"}},
+        {"ordered", {"الثلج غزير في الجبال ثم المطر"}},
+        {"filler", {"مدرسة جديدة في الحي الشمالي"}},
+    };
+    static const char *const fn[1] = {"text"};
+    fx f;
+    memset(&f, 0, sizeof f);
+    assert_int_equal(fh_analyzer_new(NULL, &f.a), 0);
+    strcpy(f.dir, tu_tmpdir());
+    assert_int_equal(tu_build(f.dir, f.a, 1, fn, NULL, odocs, 3), 0);
+    fh_buf_init(&f.out, 1 << 20);
+    fh_buf_init(&f.err, 4096);
+    for (int on = 0; on < 2; on++) {
+        fh_rank_params rp;
+        fh_rank_params_default(&rp);
+        assert_true(rp.order_weight > 0.0f);
+        if (!on)
+            rp.order_weight = 0;
+        assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
+        assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+        json_t *j = search(&f, "الثلج المطر", NULL);
+        assert_int_equal(nhits(j), 2);
+        assert_string_equal(hit_id(j, 0), on ? "ordered" : "reversed");
+        json_decref(j);
+        /* the other query order prefers the other document */
+        j = search(&f, "المطر الثلج", NULL);
+        assert_string_equal(hit_id(j, 0), "reversed");
+        json_decref(j);
+        fh_searcher_free(f.s);
+        fh_engine_free(f.e);
+    }
+    fh_analyzer_free(f.a);
+    tu_rmrf(f.dir);
+    fh_buf_free(&f.out);
+    fh_buf_free(&f.err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -443,6 +489,7 @@ int main(void)
         cmocka_unit_test(test_alt_stems),
         cmocka_unit_test(test_lead_title),
         cmocka_unit_test(test_prf),
+        cmocka_unit_test(test_query_order),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
