@@ -73,7 +73,9 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
  *   + len_weight   * log(1 + body length / average)
  *   + order_weight * sum over fields and query-term pairs (a before b in the
  *                    query) whose first occurrences in the field come in the
- *                    query's order of field_weight * min(idf_a, idf_b)
+ *                    query's order of field_weight * min(idf_a, idf_b); not
+ *                    for a question (an interrogative among the first two
+ *                    words, query.c)
  *   + alt_weight   * BM25F of each word's alternative (Snowball) stem, when
  *                    the index was built with an alt_stems analyzer
  * and last, when prf_weight > 0, pseudo-relevance feedback (below) adds
@@ -114,7 +116,7 @@ typedef struct fh_rank_params {
     float len_weight;                 /* 0 = off */
     /* Query order: sum over query-term pairs (a before b in the query) whose
      * first occurrences in a field are in the same order, of field_weight *
-     * min(idf_a, idf_b). */
+     * min(idf_a, idf_b). Off for questions (fh_query.question). */
     float order_weight;               /* 0 = off */
     /* Alternative stems (indexes built with an alt_stems analyzer, e.g.
      * fahras-ar-light10g+sb): each query word also scores by its aggressive

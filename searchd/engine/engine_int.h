@@ -77,6 +77,8 @@ typedef struct fh_query {
     uint32_t n_el;
     uint32_t n_words;    /* terms counted against max_terms (before dedup) */
     bool dropped_stop;   /* stop words were removed from the ranked part */
+    bool question;       /* one of the first two words is an interrogative (query.c):
+                            the query-order bonus is off */
     /* filled by fh_exec_topk: clause and phrase-word weights, for snippets */
     float idf[FH_Q_MAX_CLAUSES];
     float el_idf[FH_Q_MAX_ELEMS];

@@ -861,7 +861,7 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
                 dep += e->weight[f] * w * (e->rp.sdm_o_weight * sat(e, (float)co) +
                                            e->rp.sdm_u_weight * sat(e, (float)cu));
             }
-            for (uint32_t a = 0; e->rp.order_weight > 0 && a < nt; a++) {
+            for (uint32_t a = 0; e->rp.order_weight > 0 && !q->question && a < nt; a++) {
                 if (!np[a])
                     continue;
                 for (uint32_t b = a + 1; b < nt; b++)

@@ -437,7 +437,8 @@ static void test_prf(void **state)
 /* order_weight: "reversed" and "ordered" hold the same two query words (each
  * in both documents only: equal idf) at mirrored positions, so every other
  * feature ties them and the lower docid, "reversed", comes first; the order
- * bonus puts "ordered", whose words come in the query's order, first. */
+ * bonus puts "ordered", whose words come in the query's order, first — but
+ * not for a question. */
 static void test_query_order(void **state)
 {
     (void)state;
@@ -468,6 +469,14 @@ static void test_query_order(void **state)
         json_decref(j);
         /* the other query order prefers the other document */
         j = search(&f, "المطر الثلج", NULL);
+        assert_string_equal(hit_id(j, 0), "reversed");
+        json_decref(j);
+        /* a question (interrogative among the first two words) gets no order
+         * bonus: the tie stands, lower docid first */
+        j = search(&f, "متى الثلج المطر", NULL);
+        assert_string_equal(hit_id(j, 0), "reversed");
+        json_decref(j);
+        j = search(&f, "الثلج متى المطر", NULL);
         assert_string_equal(hit_id(j, 0), "reversed");
         json_decref(j);
         fh_searcher_free(f.s);
