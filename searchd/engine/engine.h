@@ -130,10 +130,10 @@ typedef struct fh_rank_params {
     bool alt_pos;
     /* Pseudo-relevance feedback (feedback.c), after the re-rank: the first
      * prf_len words of the bodies of the best prf_docs hits give prf_terms
-     * expansion terms (relevance-model weight x idf), and every hit of the
-     * pool gains prf_weight x sum of weight x BM25F of each expansion term.
-     * Only the best prf_depth hits are re-scored. Reads and analyzes prf_docs
- * stored documents per query. */
+     * expansion terms (relevance-model weight x idf), and each of the best
+     * prf_depth hits gains prf_weight x sum of weight x BM25F of each
+     * expansion term. Reads and analyzes prf_docs stored documents per query;
+     * off by default (about +0.2 ms per news headline, bench/RESULTS.md). */
     float prf_weight;                 /* 0 = off */
     uint32_t prf_docs;                /* <= FH_PRF_MAX_DOCS */
     uint32_t prf_terms;               /* <= FH_PRF_MAX_TERMS */

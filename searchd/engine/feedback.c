@@ -8,10 +8,12 @@
  *   P(d)  = exp((score_d - score_1) / PRF_TEMP), normalized over the docs,
  * with |d| the non-stop words read. The PRF_PRESELECT * prf_terms heaviest are
  * looked up in the dictionary and weighted by idf, the prf_terms heaviest of
- * those are kept (weights normalized to sum 1), and every hit of the pool gains
+ * those are kept (weights normalized to sum 1), and each of the best
+ * prf_depth hits gains
  *   prf_weight * sum over expansion terms t of w(t) * BM25F(t, hit).
  * Only the pool is re-scored: retrieval and its pruning never see the
- * expansion, so the hits stay those of the query, in another order.
+ * expansion, so the hits stay those of the query, in another order (a hit
+ * below prf_depth gains nothing and cannot pass one above it).
  * Owns nothing but its scratch (fh_searcher.prf); never does I/O other than
  * reading the index.
  */
