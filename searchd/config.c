@@ -64,7 +64,11 @@ static const opt opts[] = {
     {"lead-title", T_DBL, OFF(lead_title), 0, 0, 1000, "X",
      "lead bonus of a match in the title field, times its usual size (default: the engine's)"},
     {"prf-weight", T_DBL, OFF(prf_weight), 0, 0, 1000, "X",
-     "pseudo-relevance feedback: weight of the expansion terms, 0 = off (default: the engine's)"},
+     "pseudo-relevance feedback for queries that are not questions, 0 = off (default: the "
+     "engine's)"},
+    {"prf-question-weight", T_DBL, OFF(prf_question_weight), 0, 0, 1000, "X",
+     "feedback weight for questions (an interrogative among the first two words), 0 = off "
+     "(default: the engine's)"},
     {"prf-docs", T_U32, OFF(prf_docs), 0, 0, 50, "N",
      "feedback: best hits whose text gives expansion terms (0 = the engine's default)"},
     {"prf-terms", T_U32, OFF(prf_terms), 0, 0, 100, "N",
@@ -101,6 +105,7 @@ void fh_srv_config_default(fh_srv_config *c)
     c->lead_title = -1;
     c->order_weight = -1;
     c->prf_weight = -1;
+    c->prf_question_weight = -1;
     c->cover_weight = -1;
 }
 

@@ -965,6 +965,8 @@ int fh_server_new(const fh_srv_config *cfg, fh_server **out)
         s->rank.order_weight = (float)cfg->order_weight;
     if (cfg->prf_weight >= 0)
         s->rank.prf_weight = (float)cfg->prf_weight;
+    if (cfg->prf_question_weight >= 0)
+        s->rank.prf_question_weight = (float)cfg->prf_question_weight;
     if (cfg->prf_docs > 0)
         s->rank.prf_docs = cfg->prf_docs;
     if (cfg->prf_terms > 0)

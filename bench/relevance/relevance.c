@@ -29,7 +29,7 @@ static int usage(void)
           "       [--cover W]\n"
           "       [--sdm-o W] [--sdm-ow N] [--sdm-u W] [--sdm-uw N]\n"
           "       [--pass W] [--pass-window N] [--len-prior W] [--alt W] [--alt-rerank 0|1]\n"
-          "       [--alt-pos 0|1] [--idf-pow P] [--prf W] [--prf-docs N] [--prf-terms N]\n"
+          "       [--alt-pos 0|1] [--idf-pow P] [--prf W] [--prf-q W] [--prf-docs N] [--prf-terms N]\n"
           "       [--prf-len N] [--prf-depth N]\n"
           "       [--stemmer light10|light10+sb|light10-noguard|snowball|none] [--time] [--stats FILE]\n"
           "       [--latency [--replies FILE] [--repeat N]]\n",
@@ -103,6 +103,8 @@ int main(int argc, char **argv)
             rp.order_weight = strtof(v, NULL);
         else if (strcmp(a, "--prf") == 0)
             rp.prf_weight = strtof(v, NULL);
+        else if (strcmp(a, "--prf-q") == 0)
+            rp.prf_question_weight = strtof(v, NULL);
         else if (strcmp(a, "--prf-docs") == 0)
             rp.prf_docs = (uint32_t)atoi(v);
         else if (strcmp(a, "--prf-terms") == 0)

@@ -78,10 +78,11 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
  *                    words, query.c)
  *   + alt_weight   * BM25F of each word's alternative (Snowball) stem, when
  *                    the index was built with an alt_stems analyzer
- * and last, when prf_weight > 0, pseudo-relevance feedback (below) adds
- *   + prf_weight   * sum over expansion terms of their weight * BM25F
+ * and last, pseudo-relevance feedback (below; by default for questions only)
+ *   + prf_(question_)weight * sum over expansion terms of weight * BM25F
  * idf may be raised to idf_pow. Off by default: sdm, len, idf_pow (they did
- * not help on both dev sets); on: prox, lead, pass, order, alt.
+ * not help on both dev sets); on: prox, lead, pass, order, alt, feedback for
+ * questions.
  * Defaults (fh_rank_params_default) were chosen on the dev sets; see
  * bench/RESULTS.md "## Relevance (engine)". */
 typedef struct fh_rank_params {
@@ -131,10 +132,14 @@ typedef struct fh_rank_params {
     /* Pseudo-relevance feedback (feedback.c), after the re-rank: the first
      * prf_len words of the bodies of the best prf_docs hits give prf_terms
      * expansion terms (relevance-model weight x idf), and each of the best
-     * prf_depth hits gains prf_weight x sum of weight x BM25F of each
-     * expansion term. Reads and analyzes prf_docs stored documents per query;
-     * off by default (about +0.2 ms per news headline, bench/RESULTS.md). */
-    float prf_weight;                 /* 0 = off */
+     * prf_depth hits gains W x sum of weight x BM25F of each expansion term,
+     * W = prf_question_weight for a question (fh_query.question: an
+     * interrogative among the first two words), else prf_weight. Reads and
+     * analyzes prf_docs stored documents per query. By default on for
+     * questions only: they are worded unlike their answers, headlines and
+     * keyword queries share their documents' words (bench/RESULTS.md). */
+    float prf_weight;                 /* queries that are not questions; 0 = off */
+    float prf_question_weight;        /* questions (fh_query.question); 0 = off */
     uint32_t prf_docs;                /* <= FH_PRF_MAX_DOCS */
     uint32_t prf_terms;               /* <= FH_PRF_MAX_TERMS */
     uint32_t prf_len;                 /* words, <= FH_PRF_MAX_LEN */
@@ -196,7 +201,7 @@ const fh_index_meta *fh_engine_meta(const fh_engine *e);
  *  "analyzer":{"name":..,"version":..},"format":N,"build_time":T,"file_bytes":N,
  *  "index_id":"hex","rank":{"k1":..,"b":..,"prox_weight":..,"prox_depth":..,
  *  "prox_window":..,"lead_weight":..,"lead_title":..,"order_weight":..,
- *  "prf_weight":..,"prf_docs":..,
+ *  "prf_weight":..,"prf_question_weight":..,"prf_docs":..,
  *  "prf_terms":..}}. Thread-safe. */
 int fh_engine_stats(const fh_engine *e, fh_buf *out);
 

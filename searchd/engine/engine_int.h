@@ -123,9 +123,10 @@ int fh_search_run(fh_searcher *s, const fh_search_opts *o, const char *q, size_t
                   fh_buf *errmsg);
 
 /* Pseudo-relevance feedback (feedback.c): re-score hits[0..n), sorted best
- * first, with the expansion terms of the best rp.prf_docs (the order is left
- * by docid; the caller sorts). Errors: FH_ENOMEM, FH_ECORRUPT, FH_ELMDB. */
-int fh_prf_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n);
+ * first, with the expansion terms of the best rp.prf_docs at weight w (the
+ * order is left by docid; the caller sorts). Errors: FH_ENOMEM, FH_ECORRUPT,
+ * FH_ELMDB. */
+int fh_prf_rerank(fh_searcher *s, const fh_query *q, float w, fh_hit *hits, uint32_t n);
 struct fh_prf_scratch;
 void fh_prf_scratch_free(struct fh_prf_scratch *p);
 

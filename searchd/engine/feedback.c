@@ -246,12 +246,12 @@ static float prf_idf(const fh_engine *e, double df)
     return (float)log(1.0 + (n - df + 0.5) / (df + 0.5));
 }
 
-int fh_prf_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n)
+int fh_prf_rerank(fh_searcher *s, const fh_query *q, float w, fh_hit *hits, uint32_t n)
 {
     const fh_engine *e = s->e;
     const fh_rank_params *rp = &e->rp;
     uint32_t k = rp->prf_docs < n ? rp->prf_docs : n;
-    if (k == 0 || rp->prf_terms == 0 || rp->prf_len == 0 || rp->prf_weight <= 0)
+    if (k == 0 || rp->prf_terms == 0 || rp->prf_len == 0 || !(w > 0))
         return 0;
     int rc = prf_reserve(s, k * rp->prf_len);
     if (rc)
@@ -302,7 +302,7 @@ int fh_prf_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n)
         fh_postings *po = NULL;
         if ((rc = fh_postings_open(s->rd, p->arena + p->ent[i].off, p->ent[i].len, &po)) != 0)
             return rc;
-        float wt = rp->prf_weight * p->ent[i].w / wsum * prf_idf(e, p->ent[i].df);
+        float wt = w * p->ent[i].w / wsum * prf_idf(e, p->ent[i].df);
         for (uint32_t h = 0; h < n; h++) {
             if ((rc = fh_postings_seek(po, hits[h].doc)) != 0)
                 break;

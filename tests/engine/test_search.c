@@ -388,8 +388,8 @@ static void test_lead_title(void **state)
  * length, so without feedback they tie (the lower docid, "plain", first). With
  * prf_docs 1 the words of "fb" become expansion terms and "topical", which
  * shares them, moves above "plain". The hits are the same either way: only
- * the pool is re-scored. An engine with more feedback documents than
- * FH_PRF_MAX_DOCS is refused. */
+ * the pool is re-scored. By default feedback is on for questions only. An
+ * engine with more feedback documents than FH_PRF_MAX_DOCS is refused. */
 static void test_prf(void **state)
 {
     (void)state;
@@ -410,10 +410,26 @@ static void test_prf(void **state)
     fh_buf_init(&f.err, 4096);
     fh_rank_params rp;
     fh_rank_params_default(&rp);
-    assert_true(rp.prf_weight == 0.0f); /* off by default */
+    assert_true(rp.prf_weight == 0.0f); /* off by default, on for questions */
+    assert_true(rp.prf_question_weight > 0.0f);
+    rp.prf_docs = 1;
+    assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
+    assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+    static const struct {
+        const char *q, *second;
+    } dq[] = {{"البركان", "plain"}, {"ما البركان", "topical"}, {"أين البركان", "topical"}};
+    for (size_t i = 0; i < sizeof dq / sizeof dq[0]; i++) {
+        json_t *j = search(&f, dq[i].q, NULL);
+        assert_int_equal(nhits(j), 3);
+        assert_string_equal(hit_id(j, 0), "fb");
+        assert_string_equal(hit_id(j, 1), dq[i].second);
+        json_decref(j);
+    }
+    fh_searcher_free(f.s);
+    fh_engine_free(f.e);
+    rp.prf_question_weight = 0;
     for (int on = 0; on < 2; on++) {
         rp.prf_weight = on ? 1.0f : 0.0f;
-        rp.prf_docs = 1;
         assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
         assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
         json_t *j = search(&f, "البركان", NULL);

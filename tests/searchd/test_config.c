@@ -41,7 +41,8 @@ static void test_defaults_and_flags(void **state)
                                 "--threads", "3", "--log-level", "debug", "--max-connections=7",
                                 "--idle-timeout", "2", "--k1", "1.5", "--b=0.6",
                                 "--query-budget-ms", "50", "--lead-title", "0.5", "--prf-weight", "1",
-                                "--prf-docs=4", "--order-weight", "0", NULL),
+                                "--prf-docs=4", "--order-weight", "0",
+                                "--prf-question-weight", "0", NULL),
                      0);
     assert_string_equal(c.index_dir, "/tmp/ix");
     assert_string_equal(c.listen, "127.0.0.1:0");
@@ -57,6 +58,7 @@ static void test_defaults_and_flags(void **state)
     assert_int_equal(c.prf_docs, 4);
     assert_int_equal(c.prf_terms, 0);
     assert_true(c.order_weight == 0.0);
+    assert_true(c.prf_question_weight == 0.0);
     assert_false(c.help);
 }
 
