@@ -25,12 +25,11 @@ static int usage(void)
 {
     fputs("usage: fh-relevance --index DIR --queries Q.tsv --run OUT [--depth N] [--k1 X] [--b X]\n"
           "       [--weight FIELD=W]... [--fb FIELD=B]... [--prox W] [--prox-depth N]\n"
-          "       [--prox-window N] [--lead W] [--lead-len N] [--lead-title X]\n"
-          "       [--cover W]\n"
+          "       [--prox-window N] [--lead W] [--lead-len N] [--lead-title X] [--cover W]\n"
           "       [--sdm-o W] [--sdm-ow N] [--sdm-u W] [--sdm-uw N]\n"
           "       [--pass W] [--pass-window N] [--len-prior W] [--alt W] [--alt-rerank 0|1]\n"
-          "       [--alt-pos 0|1] [--idf-pow P] [--prf W] [--prf-q W] [--prf-docs N] [--prf-terms N]\n"
-          "       [--prf-len N] [--prf-depth N]\n"
+          "       [--alt-pos 0|1] [--idf-pow P] [--order W]\n"
+          "       [--prf W] [--prf-q W] [--prf-docs N] [--prf-terms N] [--prf-len N] [--prf-depth N]\n"
           "       [--stemmer light10|light10+sb|light10-noguard|snowball|none] [--time] [--stats FILE]\n"
           "       [--latency [--replies FILE] [--repeat N]]\n",
           stderr);

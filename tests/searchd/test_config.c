@@ -40,8 +40,8 @@ static void test_defaults_and_flags(void **state)
     assert_int_equal(parse_args(&c, err, sizeof err, "--index", "/tmp/ix", "--listen=127.0.0.1:0",
                                 "--threads", "3", "--log-level", "debug", "--max-connections=7",
                                 "--idle-timeout", "2", "--k1", "1.5", "--b=0.6",
-                                "--query-budget-ms", "50", "--lead-title", "0.5", "--prf-weight", "1",
-                                "--prf-docs=4", "--order-weight", "0",
+                                "--query-budget-ms", "50", "--lead-title", "0.5",
+                                "--prf-weight", "1", "--prf-docs=4", "--order-weight", "0",
                                 "--prf-question-weight", "0", NULL),
                      0);
     assert_string_equal(c.index_dir, "/tmp/ix");
