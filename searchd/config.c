@@ -58,6 +58,21 @@ static const opt opts[] = {
      "term proximity bonus weight, 0 = off (default: the engine's)"},
     {"lead-weight", T_DBL, OFF(lead_weight), 0, 0, 1000, "X",
      "bonus for query terms early in a field, 0 = off (default: the engine's)"},
+    {"order-weight", T_DBL, OFF(order_weight), 0, 0, 1000, "X",
+     "bonus for query terms whose first occurrences keep the query's order, 0 = off "
+     "(default: the engine's)"},
+    {"lead-title", T_DBL, OFF(lead_title), 0, 0, 1000, "X",
+     "lead bonus of a match in the title field, times its usual size (default: the engine's)"},
+    {"prf-weight", T_DBL, OFF(prf_weight), 0, 0, 1000, "X",
+     "pseudo-relevance feedback for queries that are not questions, 0 = off (default: the "
+     "engine's)"},
+    {"prf-question-weight", T_DBL, OFF(prf_question_weight), 0, 0, 1000, "X",
+     "feedback weight for questions (an interrogative among the first two words), 0 = off "
+     "(default: the engine's)"},
+    {"prf-docs", T_U32, OFF(prf_docs), 0, 0, 50, "N",
+     "feedback: best hits whose text gives expansion terms (0 = the engine's default)"},
+    {"prf-terms", T_U32, OFF(prf_terms), 0, 0, 100, "N",
+     "feedback: expansion terms (0 = the engine's default)"},
     {"cover-weight", T_DBL, OFF(cover_weight), 0, 0, 1000, "X",
      "bonus for the share of query terms present, 0 = off (default: the engine's)"},
     {"help", T_FLAG, OFF(help), 0, 0, 0, NULL, "print this help and exit"},
@@ -87,6 +102,10 @@ void fh_srv_config_default(fh_srv_config *c)
     c->b = -1;
     c->prox_weight = -1;
     c->lead_weight = -1;
+    c->lead_title = -1;
+    c->order_weight = -1;
+    c->prf_weight = -1;
+    c->prf_question_weight = -1;
     c->cover_weight = -1;
 }
 

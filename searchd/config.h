@@ -39,6 +39,11 @@ typedef struct fh_srv_config {
     double k1, b;                /* < 0: the engine's default */
     double prox_weight;          /* < 0: the engine's default */
     double lead_weight;          /* < 0: the engine's default */
+    double lead_title;           /* < 0: the engine's default */
+    double order_weight;         /* < 0: the engine's default */
+    double prf_weight;           /* < 0: the engine's default */
+    double prf_question_weight;  /* < 0: the engine's default */
+    uint32_t prf_docs, prf_terms; /* 0: the engine's default */
     double cover_weight;         /* < 0: the engine's default */
     bool help;
 } fh_srv_config;

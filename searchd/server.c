@@ -959,6 +959,18 @@ int fh_server_new(const fh_srv_config *cfg, fh_server **out)
         s->rank.prox_weight = (float)cfg->prox_weight;
     if (cfg->lead_weight >= 0)
         s->rank.lead_weight = (float)cfg->lead_weight;
+    if (cfg->lead_title >= 0)
+        s->rank.lead_title = (float)cfg->lead_title;
+    if (cfg->order_weight >= 0)
+        s->rank.order_weight = (float)cfg->order_weight;
+    if (cfg->prf_weight >= 0)
+        s->rank.prf_weight = (float)cfg->prf_weight;
+    if (cfg->prf_question_weight >= 0)
+        s->rank.prf_question_weight = (float)cfg->prf_question_weight;
+    if (cfg->prf_docs > 0)
+        s->rank.prf_docs = cfg->prf_docs;
+    if (cfg->prf_terms > 0)
+        s->rank.prf_terms = cfg->prf_terms;
     if (cfg->cover_weight >= 0)
         s->rank.cover_weight = (float)cfg->cover_weight;
 

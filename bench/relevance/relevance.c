@@ -25,10 +25,11 @@ static int usage(void)
 {
     fputs("usage: fh-relevance --index DIR --queries Q.tsv --run OUT [--depth N] [--k1 X] [--b X]\n"
           "       [--weight FIELD=W]... [--fb FIELD=B]... [--prox W] [--prox-depth N]\n"
-          "       [--prox-window N] [--lead W] [--lead-len N] [--cover W]\n"
+          "       [--prox-window N] [--lead W] [--lead-len N] [--lead-title X] [--cover W]\n"
           "       [--sdm-o W] [--sdm-ow N] [--sdm-u W] [--sdm-uw N]\n"
           "       [--pass W] [--pass-window N] [--len-prior W] [--alt W] [--alt-rerank 0|1]\n"
-          "       [--alt-pos 0|1] [--idf-pow P]\n"
+          "       [--alt-pos 0|1] [--idf-pow P] [--order W]\n"
+          "       [--prf W] [--prf-q W] [--prf-docs N] [--prf-terms N] [--prf-len N] [--prf-depth N]\n"
           "       [--stemmer light10|light10+sb|light10-noguard|snowball|none] [--time] [--stats FILE]\n"
           "       [--latency [--replies FILE] [--repeat N]]\n",
           stderr);
@@ -97,6 +98,22 @@ int main(int argc, char **argv)
             rp.lead_weight = strtof(v, NULL);
         else if (strcmp(a, "--lead-len") == 0)
             rp.lead_len = (uint32_t)atoi(v);
+        else if (strcmp(a, "--order") == 0)
+            rp.order_weight = strtof(v, NULL);
+        else if (strcmp(a, "--prf") == 0)
+            rp.prf_weight = strtof(v, NULL);
+        else if (strcmp(a, "--prf-q") == 0)
+            rp.prf_question_weight = strtof(v, NULL);
+        else if (strcmp(a, "--prf-docs") == 0)
+            rp.prf_docs = (uint32_t)atoi(v);
+        else if (strcmp(a, "--prf-terms") == 0)
+            rp.prf_terms = (uint32_t)atoi(v);
+        else if (strcmp(a, "--prf-depth") == 0)
+            rp.prf_depth = (uint32_t)atoi(v);
+        else if (strcmp(a, "--prf-len") == 0)
+            rp.prf_len = (uint32_t)atoi(v);
+        else if (strcmp(a, "--lead-title") == 0)
+            rp.lead_title = strtof(v, NULL);
         else if (strcmp(a, "--cover") == 0)
             rp.cover_weight = strtof(v, NULL);
         else if (strcmp(a, "--sdm-o") == 0)

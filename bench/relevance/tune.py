@@ -13,7 +13,7 @@ Recall@100 (one relevant document per query; a query whose relevant document is
 not in the top 100 scores 0 on both). bench/eval_metrics.py gives the same
 figures from the run files, plus nDCG.
 
-The sweep: plain BM25 (k1 1.2, b 0.75, no proximity) as the baseline, then a
+The sweep: plain BM25 (k1 1.2, b 0.75, no re-rank feature, no feedback) as the baseline, then a
 grid over k1 and b, then the proximity weight/window and the lead-of-field
 bonus (lead weight / length) at the best k1, b. Exit status 2 when the shared
 data is absent.
@@ -99,11 +99,11 @@ ASCENT_GRID = [
     ("--lead-len", [15, 30, 50, 100]), ("--prox", [0, 0.25, 0.5]),
     ("--sdm-o", [0, 0.25, 0.5, 1]), ("--sdm-ow", [1, 2, 3]), ("--sdm-u", [0, 0.25, 0.5]),
     ("--pass", [0, 0.25, 0.5, 1]), ("--pass-window", [12, 24, 48]), ("--k1", [0.9, 1.2, 1.6]),
-    ("--b", [0.6, 0.75, 0.9]),
+    ("--b", [0.6, 0.75, 0.9]), ("--order", [0, 0.15, 0.3, 0.5]),
 ]
 ASCENT_START = {"--alt": 0.5, "--lead": 1.5, "--lead-len": 50, "--prox": 0.25, "--sdm-o": 0,
                 "--sdm-ow": 2, "--sdm-u": 0, "--pass": 0.5, "--pass-window": 24, "--k1": 1.2,
-                "--b": 0.75}
+                "--b": 0.75, "--order": 0.3}
 
 
 def ascent(driver, work):
@@ -173,7 +173,7 @@ def main():
                  build_index(indexer, name, a.work, a.stemmer,
                              a.qa_fields if name == "qa" else None))
         base = [("--k1", 1.2), ("--b", 0.75), ("--prox", 0), ("--lead", 0), ("--pass", 0),
-                ("--alt", 0)]
+                ("--alt", 0), ("--order", 0), ("--prf-q", 0)]
         run(driver, index, name, a.work, base + extra, rel)
         run(driver, index, name, a.work, extra, rel)  # the engine's defaults
         if a.quick:
@@ -182,7 +182,7 @@ def main():
         for k1, b in itertools.product([0.9, 1.2, 1.5, 2.0], [0.4, 0.6, 0.75, 0.9]):
             m, r = run(driver, index, name, a.work,
                        [("--k1", k1), ("--b", b), ("--prox", 0), ("--lead", 0), ("--pass", 0),
-                 ("--alt", 0)], rel)
+                        ("--alt", 0), ("--order", 0), ("--prf-q", 0)], rel)
             if best is None or m > best[0]:
                 best = (m, k1, b)
         _, k1, b = best

@@ -27,6 +27,7 @@ void fh_rank_params_default(fh_rank_params *p)
     p->prox_window = 8;
     p->lead_weight = 1.5f;
     p->lead_len = 50;
+    p->lead_title = 0.25f;
     p->cover_weight = 0.0f;
     p->sdm_o_weight = 0.0f;
     p->sdm_o_window = 2;
@@ -35,10 +36,17 @@ void fh_rank_params_default(fh_rank_params *p)
     p->pass_weight = 0.5f;
     p->pass_window = 24;
     p->len_weight = 0.0f;
+    p->order_weight = 0.3f;
     p->idf_pow = 1.0f;
     p->alt_weight = 0.5f;
     p->alt_rerank = true;
     p->alt_pos = true;
+    p->prf_weight = 0.0f;
+    p->prf_question_weight = 1.0f;
+    p->prf_docs = 3;
+    p->prf_terms = 20;
+    p->prf_len = 50;
+    p->prf_depth = 30;
 }
 
 void fh_search_opts_default(fh_search_opts *o)
@@ -87,7 +95,10 @@ int fh_engine_open(const char *index_dir, const fh_analyzer *a, const fh_rank_pa
     else
         fh_rank_params_default(&e->rp);
     if (!(e->rp.k1 >= 0.0f) || !(e->rp.b >= 0.0f && e->rp.b <= 1.0f) ||
-        e->rp.prox_depth > PROX_DEPTH_MAX) {
+        e->rp.prox_depth > PROX_DEPTH_MAX || !(e->rp.prf_weight >= 0.0f) ||
+        !(e->rp.prf_question_weight >= 0.0f) ||
+        e->rp.prf_docs > FH_PRF_MAX_DOCS || e->rp.prf_terms > FH_PRF_MAX_TERMS ||
+        e->rp.prf_len > FH_PRF_MAX_LEN) {
         rc = FH_EINVAL;
         goto out;
     }
@@ -194,11 +205,16 @@ int fh_engine_stats(const fh_engine *e, fh_buf *out)
         rc = fh_buf_addf(out,
                          "},\"format\":%u,\"build_time\":%lld,\"file_bytes\":%lld,"
                          "\"index_id\":\"%016llx\",\"rank\":{\"k1\":%g,\"b\":%g,\"prox_weight\":%g,"
-                         "\"prox_depth\":%u,\"prox_window\":%u}}",
+                         "\"prox_depth\":%u,\"prox_window\":%u,\"lead_weight\":%g,"
+                         "\"lead_title\":%g,\"order_weight\":%g,\"prf_weight\":%g,"
+                         "\"prf_question_weight\":%g,\"prf_docs\":%u,"
+                         "\"prf_terms\":%u}}",
                          m->format_version, (long long)m->build_time, bytes,
                          (unsigned long long)fh_index_id(e->ix), (double)e->rp.k1,
                          (double)e->rp.b, (double)e->rp.prox_weight, e->rp.prox_depth,
-                         e->rp.prox_window);
+                         e->rp.prox_window, (double)e->rp.lead_weight, (double)e->rp.lead_title,
+                         (double)e->rp.order_weight, (double)e->rp.prf_weight,
+                         (double)e->rp.prf_question_weight, e->rp.prf_docs, e->rp.prf_terms);
     if (rc) {
         out->len = mark;
         if (out->data)
@@ -244,6 +260,7 @@ void fh_searcher_free(fh_searcher *s)
     if (!s)
         return;
     fh_exec_scratch_free(s->xs);
+    fh_prf_scratch_free(s->prf);
     if (s->rd)
         fh_reader_close(s->rd);
     if (s->an)

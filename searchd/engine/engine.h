@@ -45,6 +45,9 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
 #define FH_ENGINE_MAX_SNIPPET_LEN 4096u /* chars */
 #define FH_ENGINE_MAX_SNIPPETS 8u
 #define FH_ENGINE_MAX_MARKER 64u        /* bytes of hl_open / hl_close */
+#define FH_PRF_MAX_DOCS 50u             /* caps of the feedback parameters */
+#define FH_PRF_MAX_TERMS 100u
+#define FH_PRF_MAX_LEN 2000u
 
 /* ------------------------------------------------------------- ranking */
 
@@ -57,7 +60,9 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
  *   + prox_weight  * sum over query-term pairs of min(idf_a, idf_b) * sat(tp),
  *                    tp = sum over occurrences of a of 1/d^2, d the distance to
  *                    the nearest b in the same field, d <= prox_window
- *   + lead_weight  * sum over terms of idf * lead_len / (lead_len + first position)
+ *   + lead_weight  * sum over terms and fields of field_weight * idf *
+ *                    lead_len / (lead_len + first position), a match in the
+ *                    field named "title" scaled by lead_title
  *   + cover_weight * (sum idf of the query terms present / sum idf of all)^2 *
  *                    sum idf of all
  *   + sum over query-adjacent term pairs (a, b) of min(idf_a, idf_b) *
@@ -66,10 +71,18 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
  *   + pass_weight  * max over fields and windows of pass_window positions of
  *                    field_weight * sum idf of the distinct query terms inside
  *   + len_weight   * log(1 + body length / average)
+ *   + order_weight * sum over fields and query-term pairs (a before b in the
+ *                    query) whose first occurrences in the field come in the
+ *                    query's order of field_weight * min(idf_a, idf_b); not
+ *                    for a question (an interrogative among the first two
+ *                    words, query.c)
  *   + alt_weight   * BM25F of each word's alternative (Snowball) stem, when
  *                    the index was built with an alt_stems analyzer
+ * and last, pseudo-relevance feedback (below; by default for questions only)
+ *   + prf_(question_)weight * sum over expansion terms of weight * BM25F
  * idf may be raised to idf_pow. Off by default: sdm, len, idf_pow (they did
- * not help on both dev sets); on: prox, lead, pass, alt.
+ * not help on both dev sets); on: prox, lead, pass, order, alt, feedback for
+ * questions.
  * Defaults (fh_rank_params_default) were chosen on the dev sets; see
  * bench/RESULTS.md "## Relevance (engine)". */
 typedef struct fh_rank_params {
@@ -82,6 +95,12 @@ typedef struct fh_rank_params {
     uint32_t prox_window;             /* max position gap that earns a bonus */
     float lead_weight;                /* bonus for query terms early in a field; 0 = off */
     uint32_t lead_len;                /* positions: the bonus halves at this position */
+    /* The lead bonus of a match in the "title" field is multiplied by this. A
+     * title is short, so all of it is "lead": at 1 every title word earns the
+     * full bonus on top of its BM25F weight, which over-rewards a document
+     * whose title (often shared by many, e.g. an article name) repeats the
+     * query. 0 = the lead bonus counts the other fields only. */
+    float lead_title;
     float cover_weight;               /* bonus for the idf share of query terms present */
     /* Sequential dependence (re-rank): pairs of query terms ADJACENT in the
      * query (after stop-word removal) that occur in order within sdm_o_window
@@ -96,6 +115,10 @@ typedef struct fh_rank_params {
     uint32_t pass_window;
     /* Document length prior: len_weight * log(1 + len / avg) of the body field. */
     float len_weight;                 /* 0 = off */
+    /* Query order: sum over query-term pairs (a before b in the query) whose
+     * first occurrences in a field are in the same order, of field_weight *
+     * min(idf_a, idf_b). Off for questions (fh_query.question). */
+    float order_weight;               /* 0 = off */
     /* Alternative stems (indexes built with an alt_stems analyzer, e.g.
      * fahras-ar-light10g+sb): each query word also scores by its aggressive
      * stem, idf x alt_weight. alt_rerank: only over the prox_depth candidates
@@ -106,6 +129,21 @@ typedef struct fh_rank_params {
     /* the re-rank features (prox, lead, pass, sdm) also see a word through its
      * alt stem in a document that lacks its light stem, at the alt weight */
     bool alt_pos;
+    /* Pseudo-relevance feedback (feedback.c), after the re-rank: the first
+     * prf_len words of the bodies of the best prf_docs hits give prf_terms
+     * expansion terms (relevance-model weight x idf), and each of the best
+     * prf_depth hits gains W x sum of weight x BM25F of each expansion term,
+     * W = prf_question_weight for a question (fh_query.question: an
+     * interrogative among the first two words), else prf_weight. Reads and
+     * analyzes prf_docs stored documents per query. By default on for
+     * questions only: they are worded unlike their answers, headlines and
+     * keyword queries share their documents' words (bench/RESULTS.md). */
+    float prf_weight;                 /* queries that are not questions; 0 = off */
+    float prf_question_weight;        /* questions (fh_query.question); 0 = off */
+    uint32_t prf_docs;                /* <= FH_PRF_MAX_DOCS */
+    uint32_t prf_terms;               /* <= FH_PRF_MAX_TERMS */
+    uint32_t prf_len;                 /* words, <= FH_PRF_MAX_LEN */
+    uint32_t prf_depth;               /* best hits re-scored (<= prox_depth matters) */
 } fh_rank_params;
 
 /* Fill *p with the tuned defaults. */
@@ -161,7 +199,10 @@ const fh_index_meta *fh_engine_meta(const fh_engine *e);
 /* Index facts as one JSON object appended to out:
  * {"docs":N,"terms":N,"postings":N,"fields":[{"name":..,"weight":..,"avg_len":..}],
  *  "analyzer":{"name":..,"version":..},"format":N,"build_time":T,"file_bytes":N,
- *  "index_id":"hex","rank":{"k1":..,"b":..,...}}. Thread-safe. */
+ *  "index_id":"hex","rank":{"k1":..,"b":..,"prox_weight":..,"prox_depth":..,
+ *  "prox_window":..,"lead_weight":..,"lead_title":..,"order_weight":..,
+ *  "prf_weight":..,"prf_question_weight":..,"prf_docs":..,
+ *  "prf_terms":..}}. Thread-safe. */
 int fh_engine_stats(const fh_engine *e, fh_buf *out);
 
 /* ------------------------------------------------------------- searcher */

@@ -77,6 +77,8 @@ typedef struct fh_query {
     uint32_t n_el;
     uint32_t n_words;    /* terms counted against max_terms (before dedup) */
     bool dropped_stop;   /* stop words were removed from the ranked part */
+    bool question;       /* one of the first two words is an interrogative (query.c):
+                            the query-order bonus is off */
     /* filled by fh_exec_topk: clause and phrase-word weights, for snippets */
     float idf[FH_Q_MAX_CLAUSES];
     float el_idf[FH_Q_MAX_ELEMS];
@@ -119,6 +121,14 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
 int fh_search_run(fh_searcher *s, const fh_search_opts *o, const char *q, size_t qlen,
                   bool proximity, fh_hit **hits, uint32_t *nhits, fh_exec_stats *st,
                   fh_buf *errmsg);
+
+/* Pseudo-relevance feedback (feedback.c): re-score hits[0..n), sorted best
+ * first, with the expansion terms of the best rp.prf_docs at weight w (the
+ * order is left by docid; the caller sorts). Errors: FH_ENOMEM, FH_ECORRUPT,
+ * FH_ELMDB. */
+int fh_prf_rerank(fh_searcher *s, const fh_query *q, float w, fh_hit *hits, uint32_t n);
+struct fh_prf_scratch;
+void fh_prf_scratch_free(struct fh_prf_scratch *p);
 
 struct fh_exec_scratch;
 int fh_exec_scratch_new(struct fh_exec_scratch **out);
@@ -173,6 +183,7 @@ struct fh_searcher {
     fh_expansion *exp;    /* prefix expansions scratch */
     uint32_t exp_cap;
     struct fh_exec_scratch *xs; /* iterator state (exec.c) */
+    struct fh_prf_scratch *prf; /* feedback term table (feedback.c), made on first use */
     fh_hlterm hl[FH_Q_MAX_CLAUSES + FH_Q_MAX_ELEMS + FH_ENGINE_MAX_EXPANSIONS];
     uint32_t n_hl;
     char *hlstore;        /* prefix expansions' text for hl */

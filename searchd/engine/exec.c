@@ -793,7 +793,7 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
         nt++;
     }
     if (nt < 1 || (nt < 2 && e->rp.lead_weight <= 0 && e->rp.cover_weight <= 0 &&
-                    e->rp.pass_weight <= 0 && e->rp.len_weight == 0))
+                    e->rp.pass_weight <= 0 && e->rp.len_weight == 0 && e->rp.order_weight <= 0))
         return 0;
     const bool sdm = e->rp.sdm_o_weight > 0 || e->rp.sdm_u_weight > 0;
     float idf_all = 0;
@@ -830,18 +830,20 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
                 }
             }
         }
-        float bonus = 0, lead = 0, idf_on = 0, dep = 0, pass = 0;
+        float bonus = 0, lead = 0, idf_on = 0, dep = 0, pass = 0, order = 0;
         for (uint32_t t = 0; t < nt; t++)
             if (on[t])
                 idf_on += wt[t];
         for (unsigned f = 0; f < e->n_fields; f++) {
+            const float lw = (int)f == e->title_field ? e->rp.lead_title * e->weight[f]
+                                                      : e->weight[f];
             for (uint32_t t = 0; t < nt; t++) {
                 np[t] = 0;
                 if (on[t] && fh_postings_tfs(src[t])[f] &&
                     (rc = fh_postings_positions(src[t], f, &pos[t], &np[t])) != 0)
                     return rc;
                 if (np[t] && e->rp.lead_weight > 0)
-                    lead += e->weight[f] * wt[t] * (float)e->rp.lead_len /
+                    lead += lw * wt[t] * (float)e->rp.lead_len /
                             (float)(e->rp.lead_len + pos[t][0]);
             }
             if (e->rp.pass_weight > 0) {
@@ -858,6 +860,13 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
                 float w = wt[a] < wt[a + 1] ? wt[a] : wt[a + 1];
                 dep += e->weight[f] * w * (e->rp.sdm_o_weight * sat(e, (float)co) +
                                            e->rp.sdm_u_weight * sat(e, (float)cu));
+            }
+            for (uint32_t a = 0; e->rp.order_weight > 0 && !q->question && a < nt; a++) {
+                if (!np[a])
+                    continue;
+                for (uint32_t b = a + 1; b < nt; b++)
+                    if (np[b] && pos[a][0] < pos[b][0])
+                        order += e->weight[f] * (wt[a] < wt[b] ? wt[a] : wt[b]);
             }
             for (uint32_t a = 0; e->rp.prox_weight > 0 && a < nt; a++) {
                 if (!np[a])
@@ -878,7 +887,7 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
             hits[h].score += e->rp.len_weight *
                              logf(1.0f + (float)e->lens[e->body_field][d] / e->avg[e->body_field]);
         hits[h].score += e->rp.prox_weight * bonus + e->rp.lead_weight * lead + dep +
-                         e->rp.pass_weight * pass +
+                         e->rp.pass_weight * pass + e->rp.order_weight * order +
                          e->rp.cover_weight * cov * cov * idf_all;
     }
     return 0;
@@ -1459,7 +1468,8 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
     bool prox = proximity && e->rp.prox_depth > 0 &&
                 (e->rp.prox_weight > 0 || e->rp.lead_weight > 0 || e->rp.cover_weight > 0 ||
                  e->rp.sdm_o_weight > 0 || e->rp.sdm_u_weight > 0 || e->rp.pass_weight > 0 ||
-                 e->rp.len_weight != 0 || defer_alt);
+                 e->rp.len_weight != 0 || e->rp.order_weight > 0 || defer_alt ||
+                 e->rp.prf_weight > 0 || e->rp.prf_question_weight > 0);
     uint32_t alt_def[FH_Q_MAX_CLAUSES], nalt = 0;
     uint32_t kk = k;
     if (prox && e->rp.prox_depth > kk)
@@ -1523,6 +1533,12 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
         if ((rc = prox_rerank(&x, q, hp.h, hp.n)) != 0)
             goto out;
         qsort(hp.h, hp.n, sizeof *hp.h, hit_cmp);
+        float fw = q->question ? e->rp.prf_question_weight : e->rp.prf_weight;
+        if (fw > 0) {
+            if ((rc = fh_prf_rerank(s, q, fw, hp.h, hp.n)) != 0)
+                goto out;
+            qsort(hp.h, hp.n, sizeof *hp.h, hit_cmp);
+        }
     }
     *nhits = hp.n < k ? hp.n : k;
 out:

@@ -18,6 +18,10 @@
  * Stop words are dropped from the ranked OR part unless nothing but stop words
  * is left; inside phrases, and when required or excluded, they are kept.
  *
+ * A query whose first or second word is an interrogative (ما، من، متى، كم،
+ * ...; QUESTION_WORDS) is flagged as a question: a question does not follow
+ * its answer's word order, so the re-rank's query-order bonus is off for it.
+ *
  * Limits: at most max_terms words (phrase words and prefixes included) are
  * accepted; a longer query is refused with FH_ELIMIT and a message naming the
  * limit. Refusing is deterministic and visible, where silent truncation
@@ -67,6 +71,21 @@ static int add_clause(pstate *ps, const fh_clause *c)
         return too_many(ps);
     q->cl[q->n_cl++] = *c;
     return 0;
+}
+
+/* Interrogatives, normalized as the analyzer normalizes (ى -> ي, أ -> ا),
+ * including the joined forms that are stop words (ماهو, بماذا). */
+static const char *const QUESTION_WORDS[] = {
+    "ما",   "ماذا", "من",   "متي",  "كم",  "كيف", "اين", "لماذا", "هل",
+    "اي",   "ماهو", "ماهي", "ماهم", "بماذا", "لمن", "ممن", "بكم",
+};
+
+static bool is_question_word(const char *norm, size_t len)
+{
+    for (size_t i = 0; i < sizeof QUESTION_WORDS / sizeof QUESTION_WORDS[0]; i++)
+        if (strlen(QUESTION_WORDS[i]) == len && memcmp(QUESTION_WORDS[i], norm, len) == 0)
+            return true;
+    return false;
 }
 
 static int count_word(pstate *ps)
@@ -166,6 +185,8 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
     for (size_t i = 0; i < nt; i++) {
         if (t[i].flags & FH_TOK_PART)
             continue;
+        if (ps->q->n_words < 2 && is_question_word(t[i].norm, t[i].norm_len))
+            ps->q->question = true;
         if ((rc = count_word(ps)) != 0)
             return rc;
         fh_clause c;
@@ -227,6 +248,7 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
     out->n_el = 0;
     out->n_words = 0;
     out->dropped_stop = false;
+    out->question = false;
     if (max_terms == 0 || max_terms > FH_ENGINE_MAX_TERMS) {
         if (errmsg)
             fh_buf_addf(errmsg, "max_terms must be 1..%u", FH_ENGINE_MAX_TERMS);

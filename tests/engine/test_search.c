@@ -57,7 +57,12 @@ static int setup(void **state)
         return -1;
     fh_rank_params rp;
     fh_rank_params_default(&rp);
-    rp.prox_weight = 0; /* the rules below are about BM25F */
+    /* the rules below are about BM25F: no re-rank bonus (test_lead_title has
+     * title against body with the bonuses on) */
+    rp.prox_weight = 0;
+    rp.lead_weight = 0;
+    rp.pass_weight = 0;
+    rp.order_weight = 0;
     if (fh_engine_open(f->dir, f->a, &rp, &f->e) || fh_searcher_new(f->e, &f->s))
         return -1;
     fh_buf_init(&f->out, 1 << 22);
@@ -316,6 +321,189 @@ static void test_alt_stems(void **state)
     fh_buf_free(&f.err);
 }
 
+/* lead_title: the lead bonus of a title match is scaled down (default 0.25).
+ * "title-q" is an article whose title is the query's subject and whose body
+ * mentions the third query word late; "body-q" opens its body with all three
+ * query words. At lead_title 1 every title word earns the full lead bonus on
+ * top of its (doubled) BM25F weight and title-q wins; at the default the
+ * document that answers the query in its first words wins. A single-word title
+ * match still outranks the same word opening a body (title weight 2), which it
+ * no longer does when the title earns no lead at all (lead_title 0). */
+static void test_lead_title(void **state)
+{
+    (void)state;
+    static const tu_doc ldocs[] = {
+        {"title-q", {"مهرجان الرياض",
+                     "تبدأ الفعاليات مساء الخميس بعروض متنوعة للعائلات في الحدائق العامة "
+                     "وتستمر أسبوعين ثم تختتم بحفل موسيقي كبير"}},
+        {"body-q", {"أخبار المدينة", "مهرجان الرياض الموسيقي يبدأ الخميس بعروض للعائلات"}},
+        {"t-one", {"البرتقال", "ثمار الموسم في المزارع الساحلية"}},
+        {"b-one", {"ثمار الموسم", "البرتقال في المزارع الساحلية"}},
+        {"filler", {"تقرير", "مدرسة جديدة في الحي الشمالي"}},
+    };
+    static const char *const fn[2] = {"title", "text"};
+    static const float fw[2] = {2.0f, 1.0f};
+    static const struct {
+        float lead_title; /* < 0: the default */
+        const char *first3, *first1;
+    } cases[] = {
+        {1.0f, "title-q", "t-one"},
+        {-1.0f, "body-q", "t-one"},
+        {0.0f, "body-q", "b-one"},
+    };
+    fx f;
+    memset(&f, 0, sizeof f);
+    assert_int_equal(fh_analyzer_new(NULL, &f.a), 0);
+    strcpy(f.dir, tu_tmpdir());
+    assert_int_equal(tu_build(f.dir, f.a, 2, fn, fw, ldocs, sizeof ldocs / sizeof ldocs[0]), 0);
+    fh_buf_init(&f.out, 1 << 20);
+    fh_buf_init(&f.err, 4096);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        fh_rank_params rp;
+        fh_rank_params_default(&rp);
+        assert_true(rp.lead_title > 0.2f && rp.lead_title < 0.3f);
+        if (cases[c].lead_title >= 0)
+            rp.lead_title = cases[c].lead_title;
+        assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
+        assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+        json_t *j = search(&f, "مهرجان الرياض الموسيقي", NULL);
+        assert_true(nhits(j) >= 2);
+        assert_string_equal(hit_id(j, 0), cases[c].first3);
+        json_decref(j);
+        j = search(&f, "البرتقال", NULL);
+        assert_int_equal(nhits(j), 2);
+        assert_string_equal(hit_id(j, 0), cases[c].first1);
+        json_decref(j);
+        fh_searcher_free(f.s);
+        fh_engine_free(f.e);
+    }
+    fh_analyzer_free(f.a);
+    tu_rmrf(f.dir);
+    fh_buf_free(&f.out);
+    fh_buf_free(&f.err);
+}
+
+/* Pseudo-relevance feedback. "fb" is the best hit for the query word; "plain"
+ * and "topical" hold the query word at the same place in bodies of the same
+ * length, so without feedback they tie (the lower docid, "plain", first). With
+ * prf_docs 1 the words of "fb" become expansion terms and "topical", which
+ * shares them, moves above "plain". The hits are the same either way: only
+ * the pool is re-scored. By default feedback is on for questions only. An
+ * engine with more feedback documents than FH_PRF_MAX_DOCS is refused. */
+static void test_prf(void **state)
+{
+    (void)state;
+    static const tu_doc pdocs[] = {
+        {"fb", {"البركان الجزيرة الرماد الطيران"}},
+        {"plain", {"ذكرت البركان المدرسة الحديقة السوق المكتبة"}},
+        {"topical", {"ذكرت البركان الجزيرة الرماد الطيران المكتبة"}},
+        {"filler1", {"مدرسة جديدة في الحي الشمالي"}},
+        {"filler2", {"السوق المركزي يفتح أبوابه"}},
+    };
+    static const char *const fn[1] = {"text"};
+    fx f;
+    memset(&f, 0, sizeof f);
+    assert_int_equal(fh_analyzer_new(NULL, &f.a), 0);
+    strcpy(f.dir, tu_tmpdir());
+    assert_int_equal(tu_build(f.dir, f.a, 1, fn, NULL, pdocs, sizeof pdocs / sizeof pdocs[0]), 0);
+    fh_buf_init(&f.out, 1 << 20);
+    fh_buf_init(&f.err, 4096);
+    fh_rank_params rp;
+    fh_rank_params_default(&rp);
+    assert_true(rp.prf_weight == 0.0f); /* off by default, on for questions */
+    assert_true(rp.prf_question_weight > 0.0f);
+    rp.prf_docs = 1;
+    assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
+    assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+    static const struct {
+        const char *q, *second;
+    } dq[] = {{"البركان", "plain"}, {"ما البركان", "topical"}, {"أين البركان", "topical"}};
+    for (size_t i = 0; i < sizeof dq / sizeof dq[0]; i++) {
+        json_t *j = search(&f, dq[i].q, NULL);
+        assert_int_equal(nhits(j), 3);
+        assert_string_equal(hit_id(j, 0), "fb");
+        assert_string_equal(hit_id(j, 1), dq[i].second);
+        json_decref(j);
+    }
+    fh_searcher_free(f.s);
+    fh_engine_free(f.e);
+    rp.prf_question_weight = 0;
+    for (int on = 0; on < 2; on++) {
+        rp.prf_weight = on ? 1.0f : 0.0f;
+        assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
+        assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+        json_t *j = search(&f, "البركان", NULL);
+        assert_int_equal(nhits(j), 3);
+        assert_int_equal(total(j), 3);
+        assert_string_equal(hit_id(j, 0), "fb");
+        assert_string_equal(hit_id(j, 1), on ? "topical" : "plain");
+        assert_string_equal(hit_id(j, 2), on ? "plain" : "topical");
+        json_decref(j);
+        fh_searcher_free(f.s);
+        fh_engine_free(f.e);
+    }
+    rp.prf_docs = FH_PRF_MAX_DOCS + 1;
+    assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), FH_EINVAL);
+    fh_analyzer_free(f.a);
+    tu_rmrf(f.dir);
+    fh_buf_free(&f.out);
+    fh_buf_free(&f.err);
+}
+
+/* order_weight: "reversed" and "ordered" hold the same two query words (each
+ * in both documents only: equal idf) at mirrored positions, so every other
+ * feature ties them and the lower docid, "reversed", comes first; the order
+ * bonus puts "ordered", whose words come in the query's order, first — but
+ * not for a question. */
+static void test_query_order(void **state)
+{
+    (void)state;
+    static const tu_doc odocs[] = {
+        {"reversed", {"المطر غزير في الجبال ثم الثلج"}},
+        {"ordered", {"الثلج غزير في الجبال ثم المطر"}},
+        {"filler", {"مدرسة جديدة في الحي الشمالي"}},
+    };
+    static const char *const fn[1] = {"text"};
+    fx f;
+    memset(&f, 0, sizeof f);
+    assert_int_equal(fh_analyzer_new(NULL, &f.a), 0);
+    strcpy(f.dir, tu_tmpdir());
+    assert_int_equal(tu_build(f.dir, f.a, 1, fn, NULL, odocs, 3), 0);
+    fh_buf_init(&f.out, 1 << 20);
+    fh_buf_init(&f.err, 4096);
+    for (int on = 0; on < 2; on++) {
+        fh_rank_params rp;
+        fh_rank_params_default(&rp);
+        assert_true(rp.order_weight > 0.0f);
+        if (!on)
+            rp.order_weight = 0;
+        assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
+        assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+        json_t *j = search(&f, "الثلج المطر", NULL);
+        assert_int_equal(nhits(j), 2);
+        assert_string_equal(hit_id(j, 0), on ? "ordered" : "reversed");
+        json_decref(j);
+        /* the other query order prefers the other document */
+        j = search(&f, "المطر الثلج", NULL);
+        assert_string_equal(hit_id(j, 0), "reversed");
+        json_decref(j);
+        /* a question (interrogative among the first two words) gets no order
+         * bonus: the tie stands, lower docid first */
+        j = search(&f, "متى الثلج المطر", NULL);
+        assert_string_equal(hit_id(j, 0), "reversed");
+        json_decref(j);
+        j = search(&f, "الثلج متى المطر", NULL);
+        assert_string_equal(hit_id(j, 0), "reversed");
+        json_decref(j);
+        fh_searcher_free(f.s);
+        fh_engine_free(f.e);
+    }
+    fh_analyzer_free(f.a);
+    tu_rmrf(f.dir);
+    fh_buf_free(&f.out);
+    fh_buf_free(&f.err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +512,9 @@ int main(void)
         cmocka_unit_test(test_limit_offset_fields),
         cmocka_unit_test(test_get_keywords_stats),
         cmocka_unit_test(test_alt_stems),
+        cmocka_unit_test(test_lead_title),
+        cmocka_unit_test(test_prf),
+        cmocka_unit_test(test_query_order),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

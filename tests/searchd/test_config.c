@@ -40,7 +40,9 @@ static void test_defaults_and_flags(void **state)
     assert_int_equal(parse_args(&c, err, sizeof err, "--index", "/tmp/ix", "--listen=127.0.0.1:0",
                                 "--threads", "3", "--log-level", "debug", "--max-connections=7",
                                 "--idle-timeout", "2", "--k1", "1.5", "--b=0.6",
-                                "--query-budget-ms", "50", NULL),
+                                "--query-budget-ms", "50", "--lead-title", "0.5",
+                                "--prf-weight", "1", "--prf-docs=4", "--order-weight", "0",
+                                "--prf-question-weight", "0", NULL),
                      0);
     assert_string_equal(c.index_dir, "/tmp/ix");
     assert_string_equal(c.listen, "127.0.0.1:0");
@@ -51,6 +53,12 @@ static void test_defaults_and_flags(void **state)
     assert_int_equal(c.query_budget_ms, 50);
     assert_true(c.k1 > 1.49 && c.k1 < 1.51);
     assert_true(c.b > 0.59 && c.b < 0.61);
+    assert_true(c.lead_title > 0.49 && c.lead_title < 0.51);
+    assert_true(c.prf_weight > 0.99 && c.prf_weight < 1.01);
+    assert_int_equal(c.prf_docs, 4);
+    assert_int_equal(c.prf_terms, 0);
+    assert_true(c.order_weight == 0.0);
+    assert_true(c.prf_question_weight == 0.0);
     assert_false(c.help);
 }
 
@@ -66,6 +74,8 @@ static void test_bad_flags(void **state)
     assert_int_equal(parse_args(&c, err, sizeof err, "--threads", "-1", NULL), -1);
     assert_int_equal(parse_args(&c, err, sizeof err, "--b", "1.5", NULL), -1);
     assert_int_equal(parse_args(&c, err, sizeof err, "--k1", "nan", NULL), -1);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--lead-title", "-1", NULL), -1);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--prf-docs", "51", NULL), -1);
     assert_int_equal(parse_args(&c, err, sizeof err, "--max-line", "3", NULL), -1);
     assert_int_equal(parse_args(&c, err, sizeof err, "--log-level", "loud", NULL), -1);
     assert_int_equal(parse_args(&c, err, sizeof err, "--index", NULL), -1);

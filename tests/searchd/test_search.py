@@ -213,5 +213,62 @@ class SearchTest(unittest.TestCase):
         self.assertGreaterEqual(t["df"], 1)
 
 
+# Ranking knobs through the daemon: the same index served with the defaults and
+# with --order-weight 0 --lead-title 1 --prf-question-weight 0. "reversed" and
+# "ordered" hold the query's two words (equal idf) at mirrored places, so only
+# the query-order bonus separates them; without it the lower docid wins.
+ORDER_DOCS = [
+    {"id": "reversed", "title": "تقرير", "text": "المطر غزير في الجبال ثم الثلج"},
+    {"id": "ordered", "title": "تقرير", "text": "الثلج غزير في الجبال ثم المطر"},
+    {"id": "filler", "title": "مدرسة", "text": "مدرسة جديدة في الحي الشمالي"},
+]
+
+
+class RankKnobsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = TempDir()
+        root = cls.tmp.__enter__()
+        index = os.path.join(root, "order")
+        build_docs(index, ORDER_DOCS, os.path.join(root, "in"))
+        cls.dd = Daemon(index, workdir=root)
+        cls.dd.__enter__()
+        cls.dk = Daemon(index, "--order-weight", "0", "--lead-title", "1",
+                        "--prf-question-weight", "0", workdir=root)
+        cls.dk.__enter__()
+        cls.cd = cls.dd.client()
+        cls.ck = cls.dk.client()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cd.close()
+        cls.ck.close()
+        for d in (cls.dd, cls.dk):
+            code = d.stop()
+            d.__exit__(None, None, None)
+            assert code == 0, "searchd exit status %r" % code
+        cls.tmp.__exit__(None, None, None)
+
+    def test_rank_in_stats(self):
+        rd = self.cd.request("STATS")["index"]["facts"]["rank"]
+        rk = self.ck.request("STATS")["index"]["facts"]["rank"]
+        self.assertAlmostEqual(rd["order_weight"], 0.3, places=5)
+        self.assertAlmostEqual(rd["lead_title"], 0.25, places=5)
+        self.assertEqual(rd["prf_weight"], 0)
+        self.assertEqual(rd["prf_question_weight"], 1)
+        self.assertEqual(rk["order_weight"], 0)
+        self.assertEqual(rk["lead_title"], 1)
+        self.assertEqual(rk["prf_question_weight"], 0)
+
+    def test_query_order(self):
+        r = self.cd.request("SEARCH snippets=0 الثلج المطر")
+        self.assertEqual(hit_ids(r), ["ordered", "reversed"])
+        r = self.ck.request("SEARCH snippets=0 الثلج المطر")
+        self.assertEqual(hit_ids(r), ["reversed", "ordered"])
+        # a question gets no order bonus
+        r = self.cd.request("SEARCH snippets=0 متى الثلج المطر")
+        self.assertEqual(hit_ids(r), ["reversed", "ordered"])
+
+
 if __name__ == "__main__":
     fhtest.main()

@@ -1,0 +1,326 @@
+/* feedback.c — pseudo-relevance feedback (RM3 style) over the re-ranked pool.
+ *
+ * After the re-rank (exec.c) the best prf_docs hits are taken as relevant: the
+ * first prf_len words of each one's body are analyzed again (the stored
+ * document; the index keeps no term vectors), and each stem that is not a stop
+ * word or a query term gets the relevance-model weight
+ *   rm(t) = sum over feedback docs d of P(d) * tf(t, d) / |d|,
+ *   P(d)  = exp((score_d - score_1) / PRF_TEMP), normalized over the docs,
+ * with |d| the non-stop words read. The PRF_PRESELECT * prf_terms heaviest are
+ * looked up in the dictionary and weighted by idf, the prf_terms heaviest of
+ * those are kept (weights normalized to sum 1), and each of the best
+ * prf_depth hits gains
+ *   prf_weight * sum over expansion terms t of w(t) * BM25F(t, hit).
+ * Only the pool is re-scored: retrieval and its pruning never see the
+ * expansion, so the hits stay those of the query, in another order (a hit
+ * below prf_depth gains nothing and cannot pass one above it).
+ * Owns nothing but its scratch (fh_searcher.prf); never does I/O other than
+ * reading the index.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+#define PRF_TEMP 2.0f       /* score scale of P(d): a hit 2 points lower weighs 1/e */
+#define PRF_PRESELECT 2u    /* candidates looked up per expansion term kept */
+#define PRF_BYTES_PER_WORD 16u /* bytes of body read per word asked for (a cap, not a guess
+                                  that must hold: fewer words are read if they are longer) */
+
+typedef struct prf_ent {
+    uint32_t off;  /* term bytes in arena */
+    uint16_t len;
+    uint32_t hash;
+    uint32_t df;   /* set once looked up */
+    float w;
+} prf_ent;
+
+struct fh_prf_scratch {
+    prf_ent *ent;       /* entries, in insertion order */
+    uint32_t n, cap;
+    uint32_t *slot;     /* open addressing: index + 1, 0 = empty */
+    uint32_t nslot;     /* power of two, >= 2 * cap */
+    char *arena;
+    size_t alen, acap;
+    fh_buf body;        /* body text decoded by jansson when the strict reader declines */
+};
+
+void fh_prf_scratch_free(struct fh_prf_scratch *p)
+{
+    if (!p)
+        return;
+    free(p->ent);
+    free(p->slot);
+    free(p->arena);
+    fh_buf_free(&p->body);
+    free(p);
+}
+
+/* Make room for `cap` distinct terms (the most prf_docs * prf_len words can
+ * give); the table only grows. */
+static int prf_reserve(fh_searcher *s, uint32_t cap)
+{
+    struct fh_prf_scratch *p = s->prf;
+    if (!p) {
+        p = calloc(1, sizeof *p);
+        if (!p)
+            return FH_ENOMEM;
+        fh_buf_init(&p->body, 64u << 20);
+        s->prf = p;
+    }
+    if (cap <= p->cap)
+        return 0;
+    uint32_t nslot = 16;
+    while (nslot < 2u * cap)
+        nslot <<= 1;
+    prf_ent *ent = realloc(p->ent, sizeof *ent * cap);
+    if (!ent)
+        return FH_ENOMEM;
+    p->ent = ent;
+    uint32_t *slot = realloc(p->slot, sizeof *slot * nslot);
+    if (!slot)
+        return FH_ENOMEM;
+    p->slot = slot;
+    size_t acap = (size_t)cap * 16u;
+    char *arena = realloc(p->arena, acap);
+    if (!arena)
+        return FH_ENOMEM;
+    p->arena = arena;
+    p->acap = acap;
+    p->cap = cap;
+    p->nslot = nslot;
+    return 0;
+}
+
+static uint32_t fnv1a(const char *t, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)t[i]) * 16777619u;
+    return h;
+}
+
+/* Add w to term t's weight (inserting it). Returns 0, or FH_ELIMIT when the
+ * table or arena is full (the term is then ignored by the caller). */
+static int prf_add(struct fh_prf_scratch *p, const char *t, uint16_t len, float w)
+{
+    uint32_t h = fnv1a(t, len), mask = p->nslot - 1u;
+    for (uint32_t i = h & mask;; i = (i + 1u) & mask) {
+        uint32_t k = p->slot[i];
+        if (k == 0) {
+            if (p->n >= p->cap || p->alen + len > p->acap)
+                return FH_ELIMIT;
+            memcpy(p->arena + p->alen, t, len);
+            p->ent[p->n] = (prf_ent){(uint32_t)p->alen, len, h, 0, w};
+            p->alen += len;
+            p->slot[i] = ++p->n;
+            return 0;
+        }
+        prf_ent *e = &p->ent[k - 1u];
+        if (e->hash == h && e->len == len && memcmp(p->arena + e->off, t, len) == 0) {
+            e->w += w;
+            return 0;
+        }
+    }
+}
+
+static int ent_w_cmp(const void *a, const void *b)
+{
+    const prf_ent *x = a, *y = b;
+    if (x->w != y->w)
+        return x->w > y->w ? -1 : 1;
+    return x->off < y->off ? -1 : (x->off > y->off); /* first seen first: deterministic */
+}
+
+static int hit_doc_order(const void *a, const void *b)
+{
+    const fh_hit *x = a, *y = b;
+    return x->doc < y->doc ? -1 : (x->doc > y->doc);
+}
+
+/* Is stem t a word of the query (a term clause or a phrase word)? */
+static bool in_query(const fh_query *q, const char *t, size_t len)
+{
+    for (uint32_t i = 0; i < q->n_cl; i++) {
+        const fh_clause *c = &q->cl[i];
+        if (c->kind == FH_CL_TERM && !c->is_alt && c->len == len && memcmp(c->term, t, len) == 0)
+            return true;
+    }
+    for (uint32_t i = 0; i < q->n_el; i++)
+        if (q->el[i].len == len && memcmp(q->el[i].term, t, len) == 0)
+            return true;
+    return false;
+}
+
+/* The body text of stored document `doc` (the engine's body field, else
+ * "text"): *txt and *len point into the searcher's scratch until the next
+ * document read. *len = 0 when the document has no such string. */
+static int doc_body(fh_searcher *s, uint32_t doc, const char **txt, size_t *len)
+{
+    const fh_engine *e = s->e;
+    *txt = "";
+    *len = 0;
+    fh_buf_reset(&s->doc);
+    int rc = fh_doc_get(s->rd, doc, &s->doc);
+    if (rc)
+        return rc;
+    const char *bname = e->body_field >= 0 ? e->meta->field_names[e->body_field] : "text";
+    const char *keys[2] = {bname, "text"};
+    fh_jstr v[2];
+    if (fh_docjson_strings(s->doc.data, s->doc.len, keys, 2, v, &s->jstr) == 1) {
+        const fh_jstr *b = v[0].found ? &v[0] : &v[1];
+        if (b->found && b->p) {
+            *txt = b->p;
+            *len = b->len;
+        }
+        return 0;
+    }
+    json_t *j = json_loadb(s->doc.data ? s->doc.data : "", s->doc.len, 0, NULL);
+    json_t *b = json_is_object(j) ? json_object_get(j, bname) : NULL;
+    if (!json_is_string(b) && json_is_object(j))
+        b = json_object_get(j, "text");
+    if (json_is_string(b)) {
+        fh_buf *out = &s->prf->body;
+        fh_buf_reset(out);
+        rc = fh_buf_add(out, json_string_value(b), json_string_length(b));
+        if (!rc) {
+            *txt = out->data;
+            *len = out->len;
+        }
+    }
+    json_decref(j);
+    return rc;
+}
+
+/* Analyze the first prf_len words of doc's body and add P(d) * tf / |d| to
+ * the weight of each of its non-stop, non-query stems. */
+static int prf_doc(fh_searcher *s, const fh_query *q, uint32_t doc, float pd)
+{
+    const fh_rank_params *rp = &s->e->rp;
+    const char *txt;
+    size_t len;
+    int rc = doc_body(s, doc, &txt, &len);
+    if (rc || len == 0)
+        return rc;
+    size_t cap = (size_t)rp->prf_len * PRF_BYTES_PER_WORD;
+    if (len > cap) { /* cut before a space so that no word is cut */
+        len = cap;
+        while (len > 0 && txt[len] != ' ')
+            len--;
+    }
+    const fh_token *tok;
+    size_t nt;
+    if ((rc = fh_analyze(s->an, txt, len, &tok, &nt)) != 0)
+        return rc;
+    uint32_t words = 0, counted = 0;
+    size_t end = 0;
+    for (; end < nt && words < rp->prf_len; end++) {
+        if (tok[end].flags & FH_TOK_PART)
+            continue;
+        words++;
+        if (!(tok[end].flags & FH_TOK_STOP) && tok[end].stem_len > 0)
+            counted++;
+    }
+    if (counted == 0)
+        return 0;
+    float w = pd / (float)counted;
+    for (size_t i = 0; i < end; i++) {
+        const fh_token *t = &tok[i];
+        if ((t->flags & (FH_TOK_PART | FH_TOK_STOP)) || t->stem_len == 0 ||
+            in_query(q, t->stem, t->stem_len))
+            continue;
+        rc = prf_add(s->prf, t->stem, t->stem_len, w);
+        if (rc && rc != FH_ELIMIT)
+            return rc;
+    }
+    return 0;
+}
+
+static float prf_idf(const fh_engine *e, double df)
+{
+    double n = (double)e->n_docs;
+    if (df > n)
+        df = n;
+    return (float)log(1.0 + (n - df + 0.5) / (df + 0.5));
+}
+
+int fh_prf_rerank(fh_searcher *s, const fh_query *q, float w, fh_hit *hits, uint32_t n)
+{
+    const fh_engine *e = s->e;
+    const fh_rank_params *rp = &e->rp;
+    uint32_t k = rp->prf_docs < n ? rp->prf_docs : n;
+    if (k == 0 || rp->prf_terms == 0 || rp->prf_len == 0 || !(w > 0))
+        return 0;
+    int rc = prf_reserve(s, k * rp->prf_len);
+    if (rc)
+        return rc;
+    struct fh_prf_scratch *p = s->prf;
+    p->n = 0;
+    p->alen = 0;
+    memset(p->slot, 0, sizeof *p->slot * p->nslot);
+    /* hits[0..k) are the best, in order (the caller sorted the pool) */
+    float z = 0;
+    for (uint32_t i = 0; i < k; i++)
+        z += expf((hits[i].score - hits[0].score) / PRF_TEMP);
+    for (uint32_t i = 0; i < k; i++)
+        if ((rc = prf_doc(s, q, hits[i].doc,
+                          expf((hits[i].score - hits[0].score) / PRF_TEMP) / z)) != 0)
+            return rc;
+    if (p->n == 0)
+        return 0;
+    /* the heaviest by rm, then weighted by idf */
+    qsort(p->ent, p->n, sizeof *p->ent, ent_w_cmp);
+    uint32_t m = rp->prf_terms * PRF_PRESELECT;
+    if (m > p->n)
+        m = p->n;
+    for (uint32_t i = 0; i < m; i++) {
+        fh_term_info ti;
+        rc = fh_term_get(s->rd, p->arena + p->ent[i].off, p->ent[i].len, &ti);
+        if (rc == FH_ENOTFOUND) { /* a word the index does not hold (cut or over-long) */
+            p->ent[i].w = 0;
+            continue;
+        }
+        if (rc)
+            return rc;
+        p->ent[i].df = ti.df;
+        p->ent[i].w *= prf_idf(e, ti.df);
+    }
+    qsort(p->ent, m, sizeof *p->ent, ent_w_cmp);
+    if (m > rp->prf_terms)
+        m = rp->prf_terms;
+    float wsum = 0;
+    for (uint32_t i = 0; i < m; i++)
+        wsum += p->ent[i].w;
+    if (wsum <= 0)
+        return 0;
+    if (n > rp->prf_depth) /* the rest cannot reach the top; only pool order changes */
+        n = rp->prf_depth;
+    qsort(hits, n, sizeof *hits, hit_doc_order);
+    for (uint32_t i = 0; i < m && p->ent[i].w > 0; i++) {
+        fh_postings *po = NULL;
+        if ((rc = fh_postings_open(s->rd, p->arena + p->ent[i].off, p->ent[i].len, &po)) != 0)
+            return rc;
+        float wt = w * p->ent[i].w / wsum * prf_idf(e, p->ent[i].df);
+        for (uint32_t h = 0; h < n; h++) {
+            if ((rc = fh_postings_seek(po, hits[h].doc)) != 0)
+                break;
+            uint32_t d = fh_postings_docid(po);
+            if (d == FH_DOC_END)
+                break;
+            if (d != hits[h].doc)
+                continue;
+            const uint32_t *tfs = fh_postings_tfs(po);
+            float ntf = 0;
+            for (unsigned f = 0; f < e->n_fields; f++)
+                if (tfs[f])
+                    ntf += e->wnorm[f][d] * (float)tfs[f];
+            hits[h].score += wt * ntf * (rp->k1 + 1.0f) / (rp->k1 + ntf);
+        }
+        fh_postings_free(po);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
