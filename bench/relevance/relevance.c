@@ -14,6 +14,8 @@
  * Q.tsv: "qid\tquery" lines. OUT: "qid Q0 docid rank score fahras" lines.
  * Exit status: 0 ok, 1 usage, 2 I/O, 3 engine error.
  */
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,32 @@ static int usage(void)
           "       [--latency [--replies FILE] [--repeat N]]\n",
           stderr);
     return 1;
+}
+
+/* The value of a numeric option, or exit 1 with a message: a typo must not
+ * silently become 0 and run a whole evaluation with the wrong parameter. */
+static uint32_t opt_u32(const char *opt, const char *v)
+{
+    char *end;
+    errno = 0;
+    unsigned long x = strtoul(v, &end, 10);
+    if (*v == '\0' || *v == '-' || *end != '\0' || errno != 0 || x > UINT32_MAX) {
+        fprintf(stderr, "fh-relevance: %s wants a whole number, not '%s'\n", opt, v);
+        exit(1);
+    }
+    return (uint32_t)x;
+}
+
+static float opt_f(const char *opt, const char *v)
+{
+    char *end;
+    errno = 0;
+    float x = strtof(v, &end);
+    if (*v == '\0' || *end != '\0' || errno != 0 || !isfinite(x)) {
+        fprintf(stderr, "fh-relevance: %s wants a number, not '%s'\n", opt, v);
+        exit(1);
+    }
+    return x;
 }
 
 static int field_of(const fh_engine *e, const char *name, size_t n)
@@ -83,61 +111,61 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--run") == 0)
             run = v;
         else if (strcmp(a, "--depth") == 0)
-            depth = (uint32_t)atoi(v);
+            depth = opt_u32(a, v);
         else if (strcmp(a, "--k1") == 0)
-            rp.k1 = strtof(v, NULL);
+            rp.k1 = opt_f(a, v);
         else if (strcmp(a, "--b") == 0)
-            rp.b = strtof(v, NULL);
+            rp.b = opt_f(a, v);
         else if (strcmp(a, "--prox") == 0)
-            rp.prox_weight = strtof(v, NULL);
+            rp.prox_weight = opt_f(a, v);
         else if (strcmp(a, "--prox-depth") == 0)
-            rp.prox_depth = (uint32_t)atoi(v);
+            rp.prox_depth = opt_u32(a, v);
         else if (strcmp(a, "--prox-window") == 0)
-            rp.prox_window = (uint32_t)atoi(v);
+            rp.prox_window = opt_u32(a, v);
         else if (strcmp(a, "--lead") == 0)
-            rp.lead_weight = strtof(v, NULL);
+            rp.lead_weight = opt_f(a, v);
         else if (strcmp(a, "--lead-len") == 0)
-            rp.lead_len = (uint32_t)atoi(v);
+            rp.lead_len = opt_u32(a, v);
         else if (strcmp(a, "--order") == 0)
-            rp.order_weight = strtof(v, NULL);
+            rp.order_weight = opt_f(a, v);
         else if (strcmp(a, "--prf") == 0)
-            rp.prf_weight = strtof(v, NULL);
+            rp.prf_weight = opt_f(a, v);
         else if (strcmp(a, "--prf-q") == 0)
-            rp.prf_question_weight = strtof(v, NULL);
+            rp.prf_question_weight = opt_f(a, v);
         else if (strcmp(a, "--prf-docs") == 0)
-            rp.prf_docs = (uint32_t)atoi(v);
+            rp.prf_docs = opt_u32(a, v);
         else if (strcmp(a, "--prf-terms") == 0)
-            rp.prf_terms = (uint32_t)atoi(v);
+            rp.prf_terms = opt_u32(a, v);
         else if (strcmp(a, "--prf-depth") == 0)
-            rp.prf_depth = (uint32_t)atoi(v);
+            rp.prf_depth = opt_u32(a, v);
         else if (strcmp(a, "--prf-len") == 0)
-            rp.prf_len = (uint32_t)atoi(v);
+            rp.prf_len = opt_u32(a, v);
         else if (strcmp(a, "--lead-title") == 0)
-            rp.lead_title = strtof(v, NULL);
+            rp.lead_title = opt_f(a, v);
         else if (strcmp(a, "--cover") == 0)
-            rp.cover_weight = strtof(v, NULL);
+            rp.cover_weight = opt_f(a, v);
         else if (strcmp(a, "--sdm-o") == 0)
-            rp.sdm_o_weight = strtof(v, NULL);
+            rp.sdm_o_weight = opt_f(a, v);
         else if (strcmp(a, "--sdm-ow") == 0)
-            rp.sdm_o_window = (uint32_t)atoi(v);
+            rp.sdm_o_window = opt_u32(a, v);
         else if (strcmp(a, "--sdm-u") == 0)
-            rp.sdm_u_weight = strtof(v, NULL);
+            rp.sdm_u_weight = opt_f(a, v);
         else if (strcmp(a, "--sdm-uw") == 0)
-            rp.sdm_u_window = (uint32_t)atoi(v);
+            rp.sdm_u_window = opt_u32(a, v);
         else if (strcmp(a, "--pass") == 0)
-            rp.pass_weight = strtof(v, NULL);
+            rp.pass_weight = opt_f(a, v);
         else if (strcmp(a, "--pass-window") == 0)
-            rp.pass_window = (uint32_t)atoi(v);
+            rp.pass_window = opt_u32(a, v);
         else if (strcmp(a, "--len-prior") == 0)
-            rp.len_weight = strtof(v, NULL);
+            rp.len_weight = opt_f(a, v);
         else if (strcmp(a, "--idf-pow") == 0)
-            rp.idf_pow = strtof(v, NULL);
+            rp.idf_pow = opt_f(a, v);
         else if (strcmp(a, "--alt") == 0)
-            rp.alt_weight = strtof(v, NULL);
+            rp.alt_weight = opt_f(a, v);
         else if (strcmp(a, "--alt-pos") == 0)
-            rp.alt_pos = atoi(v) != 0;
+            rp.alt_pos = opt_u32(a, v) != 0;
         else if (strcmp(a, "--alt-rerank") == 0)
-            rp.alt_rerank = atoi(v) != 0;
+            rp.alt_rerank = opt_u32(a, v) != 0;
         else if (strcmp(a, "--stemmer") == 0)
             stem = v;
         else if (strcmp(a, "--replies") == 0)
@@ -145,7 +173,7 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--stats") == 0)
             stats = v;
         else if (strcmp(a, "--repeat") == 0)
-            repeat = (unsigned)atoi(v);
+            repeat = opt_u32(a, v);
         else if (strcmp(a, "--weight") == 0 && nfw < 16)
             fw[nfw++] = v;
         else if (strcmp(a, "--fb") == 0 && nfb < 16)
@@ -175,14 +203,14 @@ int main(int argc, char **argv)
             int f = eq ? field_of(e, fw[i], (size_t)(eq - fw[i])) : -1;
             if (f < 0)
                 return usage();
-            rp.field_weight[f] = strtof(eq + 1, NULL);
+            rp.field_weight[f] = opt_f("--weight", eq + 1);
         }
         for (int i = 0; i < nfb; i++) {
             const char *eq = strchr(fb[i], '=');
             int f = eq ? field_of(e, fb[i], (size_t)(eq - fb[i])) : -1;
             if (f < 0)
                 return usage();
-            rp.field_b[f] = strtof(eq + 1, NULL);
+            rp.field_b[f] = opt_f("--fb", eq + 1);
         }
         fh_engine_free(e);
         e = NULL;
