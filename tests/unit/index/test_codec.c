@@ -280,12 +280,62 @@ static void test_positions(void **state)
     fh_buf_free(&b);
 }
 
+/* fh_positions_skip over every count and start offset: the word-at-a-time
+ * path must stop exactly where a byte-by-byte walk stops, wherever the n-th
+ * terminator falls in a word, and fail on a truncated list. */
+static void test_positions_skip_prefixes(void **state)
+{
+    (void)state;
+    rng_state = 1234;
+    fh_buf b;
+    fh_buf_init(&b, 1 << 20);
+    uint32_t in[300];
+    for (int round = 0; round < 20; round++) {
+        size_t n = 1 + (size_t)(rnd() % 300);
+        uint64_t v = 0;
+        for (size_t i = 0; i < n; i++) {
+            /* mostly one-byte gaps, some two to five bytes long */
+            uint32_t r = (uint32_t)(rnd() % 16);
+            v += r < 10 ? rnd() % 128 : r < 14 ? rnd() % 16384 : rnd() % 40000000;
+            if (v > UINT32_MAX)
+                v = UINT32_MAX;
+            in[i] = (uint32_t)v;
+        }
+        fh_buf_reset(&b);
+        assert_int_equal(fh_positions_encode(&b, in, n), 0);
+        uint8_t *exact = dup_exact(b.data, b.len);
+        const uint8_t *end = exact + b.len;
+        /* ends[k]: just past the k-th varint, by a plain walk */
+        size_t ends[301], k = 0;
+        ends[0] = 0;
+        for (size_t i = 0; i < b.len; i++)
+            if (!(exact[i] & 0x80))
+                ends[++k] = i + 1;
+        assert_int_equal(k, n);
+        for (size_t from = 0; from < n; from++) {
+            for (size_t cnt = 0; from + cnt <= n; cnt++) {
+                const uint8_t *p = exact + ends[from];
+                assert_int_equal(fh_positions_skip(&p, end, cnt), 0);
+                assert_ptr_equal(p, exact + ends[from + cnt]);
+            }
+            const uint8_t *p = exact + ends[from];
+            assert_int_equal(fh_positions_skip(&p, end, n - from + 1), FH_ECORRUPT);
+            p = exact + ends[from];
+            assert_int_equal(fh_positions_skip(&p, exact + ends[n] - 1, n - from),
+                             FH_ECORRUPT);
+        }
+        free(exact);
+    }
+    fh_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_varint),       cmocka_unit_test(test_bitpack),
         cmocka_unit_test(test_block_edges),  cmocka_unit_test(test_block_random),
         cmocka_unit_test(test_block_garbage), cmocka_unit_test(test_positions),
+        cmocka_unit_test(test_positions_skip_prefixes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
