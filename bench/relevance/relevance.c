@@ -11,6 +11,9 @@
  * "took_us" zeroed) to FILE, so two builds can be compared byte for byte.
  * --stats FILE: per query of the run pass, "qid<TAB>candidates<TAB>total<TAB>estimate".
  * --repeat N: with --latency, run the latency pass N times (profiling).
+ * --lat-file FILE: with --latency, per query "qid<TAB>cpu_us<TAB>wall_us", the
+ * smallest thread CPU time and wall time over the repeats (finds slow queries
+ * on a busy machine, where wall time alone is noise).
  * Q.tsv: "qid\tquery" lines. OUT: "qid Q0 docid rank score fahras" lines.
  * Exit status: 0 ok, 1 usage, 2 I/O, 3 engine error.
  */
@@ -33,7 +36,7 @@ static int usage(void)
           "       [--alt-pos 0|1] [--idf-pow P] [--order W]\n"
           "       [--prf W] [--prf-q W] [--prf-docs N] [--prf-terms N] [--prf-len N] [--prf-depth N]\n"
           "       [--stemmer light10|light10+sb|light10-noguard|snowball|none] [--time] [--stats FILE]\n"
-          "       [--latency [--replies FILE] [--repeat N]]\n",
+          "       [--latency [--replies FILE] [--repeat N] [--lat-file FILE]]\n",
           stderr);
     return 1;
 }
@@ -82,7 +85,7 @@ static int dbl_cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     const char *index = NULL, *queries = NULL, *run = NULL, *stem = "light10";
-    const char *replies = NULL, *stats = NULL;
+    const char *replies = NULL, *stats = NULL, *latfile = NULL;
     unsigned repeat = 1;
     const char *fw[16], *fb[16];
     int nfw = 0, nfb = 0;
@@ -172,6 +175,8 @@ int main(int argc, char **argv)
             replies = v;
         else if (strcmp(a, "--stats") == 0)
             stats = v;
+        else if (strcmp(a, "--lat-file") == 0)
+            latfile = v;
         else if (strcmp(a, "--repeat") == 0)
             repeat = opt_u32(a, v);
         else if (strcmp(a, "--weight") == 0 && nfw < 16)
@@ -287,8 +292,16 @@ int main(int argc, char **argv)
         if (repeat == 0)
             repeat = 1;
         double *lat = malloc(sizeof(double) * (nq ? nq : 1) * repeat);
+        /* per query: best CPU and wall time over the repeats, and its id */
+        double *qcpu = calloc(nq ? nq : 1, sizeof(double));
+        double *qwall = calloc(nq ? nq : 1, sizeof(double));
+        char **qid = calloc(nq ? nq : 1, sizeof(char *));
+        if (!lat || !qcpu || !qwall || !qid) {
+            fputs("fh-relevance: out of memory\n", stderr);
+            return 2;
+        }
         unsigned k = 0;
-        struct timespec a, b, c0, c1;
+        struct timespec a, b, c0, c1, qa, qb;
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
         for (unsigned r = 0; r < repeat; r++) {
             rewind(in);
@@ -302,11 +315,22 @@ int main(int argc, char **argv)
                 kq++;
                 fh_buf_reset(&reply);
                 fh_buf_reset(&err);
+                clock_gettime(CLOCK_THREAD_CPUTIME_ID, &qa);
                 clock_gettime(CLOCK_MONOTONIC, &a);
                 int qrc = fh_search(s, &so, tab + 1, strlen(tab + 1), &reply, &err);
                 clock_gettime(CLOCK_MONOTONIC, &b);
+                clock_gettime(CLOCK_THREAD_CPUTIME_ID, &qb);
                 lat[k++] =
                     (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+                double cu = (double)(qb.tv_sec - qa.tv_sec) * 1e6 +
+                            (double)(qb.tv_nsec - qa.tv_nsec) / 1e3;
+                unsigned qi = kq - 1;
+                if (r == 0 || cu < qcpu[qi])
+                    qcpu[qi] = cu;
+                if (r == 0 || lat[k - 1] * 1e3 < qwall[qi])
+                    qwall[qi] = lat[k - 1] * 1e3;
+                if (r == 0)
+                    qid[qi] = strndup(line, (size_t)(tab - line));
                 if (rf && r == 0) {
                     /* zero took_us so replies of two builds compare equal */
                     char *t = reply.data ? strstr(reply.data, "\"took_us\":") : NULL;
@@ -326,6 +350,22 @@ int main(int argc, char **argv)
         double cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
         if (rf)
             fclose(rf);
+        if (latfile) {
+            FILE *lf = fopen(latfile, "w");
+            if (!lf) {
+                perror(latfile);
+                return 2;
+            }
+            for (unsigned i = 0; i < nq; i++)
+                if (qid[i])
+                    fprintf(lf, "%s\t%.0f\t%.0f\n", qid[i], qcpu[i], qwall[i]);
+            fclose(lf);
+        }
+        for (unsigned i = 0; i < nq; i++)
+            free(qid[i]);
+        free(qid);
+        free(qcpu);
+        free(qwall);
         double sum = 0;
         for (unsigned i = 0; i < k; i++)
             sum += lat[i];
