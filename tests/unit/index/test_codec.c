@@ -329,13 +329,38 @@ static void test_positions_skip_prefixes(void **state)
     fh_buf_free(&b);
 }
 
+/* fh_docs_lower_bound against a linear scan: every [lo, hi] of small blocks
+ * whose docs[hi] reaches the target, targets between and on the docids. */
+static void test_docs_lower_bound(void **state)
+{
+    (void)state;
+    rng_state = 77;
+    uint32_t docs[140];
+    for (int round = 0; round < 40; round++) {
+        size_t n = 1 + (size_t)(rnd() % 140);
+        uint32_t v = (uint32_t)(rnd() % 5);
+        for (size_t i = 0; i < n; i++) {
+            docs[i] = v;
+            v += 1 + (uint32_t)(rnd() % (round % 2 ? 3 : 40));
+        }
+        for (size_t lo = 0; lo < n; lo++)
+            for (size_t hi = lo; hi < n; hi++)
+                for (uint32_t t = lo ? docs[lo - 1] : 0; t <= docs[hi]; t++) {
+                    size_t want = lo;
+                    while (docs[want] < t)
+                        want++;
+                    assert_int_equal(fh_docs_lower_bound(docs, lo, hi, t), want);
+                }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_varint),       cmocka_unit_test(test_bitpack),
         cmocka_unit_test(test_block_edges),  cmocka_unit_test(test_block_random),
         cmocka_unit_test(test_block_garbage), cmocka_unit_test(test_positions),
-        cmocka_unit_test(test_positions_skip_prefixes),
+        cmocka_unit_test(test_positions_skip_prefixes), cmocka_unit_test(test_docs_lower_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
