@@ -1210,7 +1210,10 @@ static int ms_batch(xctx *x, heap *hp, uint32_t nshould, uint64_t budget, uint64
                 }
             }
         }
-        if (heap_offer(hp, d, sc) && hp->n == hp->k) {
+        /* heap_offer's own first test, inline: most candidates lose */
+        if ((hp->n < hp->k || sc > hp->h[0].score ||
+             (sc == hp->h[0].score && d < hp->h[0].doc)) &&
+            heap_offer(hp, d, sc) && hp->n == hp->k) {
             theta = hp->h[0].score;
             while (fe < nshould && xs->cum[fe] <= theta)
                 fe++;
@@ -1523,16 +1526,17 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
         goto out;
     if ((rc = topk_loop(&x, &pl, &hp, exhaustive, o->time_budget_us, t0, st)) != 0)
         goto out;
+    /* The re-rankers take the hits in any order (they sort them by docid),
+     * and hit_cmp is a total order (docids are unique), so one sort at the
+     * end gives the order that sorting after each step would. */
+    if (nalt && hp.n > 1 && (rc = alt_rerank(&x, alt_def, nalt, hp.h, hp.n)) != 0)
+        goto out;
+    if (prox && hp.n > 1 && (rc = prox_rerank(&x, q, hp.h, hp.n)) != 0)
+        goto out;
     qsort(hp.h, hp.n, sizeof *hp.h, hit_cmp);
-    if (nalt && hp.n > 1) {
-        if ((rc = alt_rerank(&x, alt_def, nalt, hp.h, hp.n)) != 0)
-            goto out;
-        qsort(hp.h, hp.n, sizeof *hp.h, hit_cmp);
-    }
+    /* feedback reads the best hits after the re-rank, so it runs on the
+     * sorted pool and sorts again after its own re-scoring */
     if (prox && hp.n > 1) {
-        if ((rc = prox_rerank(&x, q, hp.h, hp.n)) != 0)
-            goto out;
-        qsort(hp.h, hp.n, sizeof *hp.h, hit_cmp);
         float fw = q->question ? e->rp.prf_question_weight : e->rp.prf_weight;
         if (fw > 0) {
             if ((rc = fh_prf_rerank(s, q, fw, hp.h, hp.n)) != 0)
