@@ -26,15 +26,18 @@
  * or_batch() when nothing is pruned, ms_batch() with MaxScore. They visit the
  * same candidates and add the same floats in the same order, so their hits
  * and scores are bit for bit those of the generic loop (test_engine_prune).
+ * Exactly two lists (two-word queries) take or2_batch(): MaxScore on two
+ * lists with an exact count, whatever their length (see there); its sums are
+ * or_batch's, so its hits and scores are those of the generic loop too.
  * Length norms are prefetched ahead of scoring: wnorm[f][doc] is a random
  * access into n_docs floats and was the hottest load of the engine.
  *
  * `total`: with required clauses every match is visited, so it is exact.
  * For a pure OR it is exact while nothing was pruned (and we do not prune when
  * the lists are short: sum of df <= EXACT_COUNT_POSTINGS; a single list's
- * total is its df, so it is pruned however short); once pruning skips
- * documents it becomes max(seen, N * (1 - prod(1 - df_i / N))) and is flagged
- * as an estimate.
+ * total is its df, and two plain lists are counted exactly by or2_batch, so
+ * those are pruned however short); once pruning skips documents it becomes
+ * max(seen, N * (1 - prod(1 - df_i / N))) and is flagged as an estimate.
  *
  * Time budget: checked every BUDGET_EVERY candidates; when exceeded the loop
  * stops and the best hits found so far are returned, flagged timed_out (the
@@ -1090,6 +1093,128 @@ static inline int bl_seek(blist *b, uint32_t target)
     return bl_refill(b);
 }
 
+/* The two live lists of a pure OR of plain TERM clauses, in ascending bound
+ * order, or false if there are not exactly two. */
+static bool two_lists(struct fh_exec_scratch *xs, const plan *pl, citer **lo, citer **hi)
+{
+    citer *c2[2];
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < pl->nshould; i++) {
+        citer *c = &xs->it[xs->ord[i]];
+        if (c->doc == FH_DOC_END || !c->p)
+            continue;
+        if (m == 2)
+            return false;
+        c2[m++] = c;
+    }
+    if (m != 2)
+        return false;
+    *lo = c2[0];
+    *hi = c2[1];
+    return true;
+}
+
+/* Two lists whose exact total is promised (or_batch's case when the query
+ * has two live lists): MaxScore-pruned scoring with an exact count.
+ * a = the list with the lower bound, b = the other. While a document of a
+ * alone could still enter the heap, both lists are merged and every
+ * document scored, as in or_batch. Once theta (the heap's k-th score)
+ * reaches a's bound, a document of a alone cannot enter: from then on only
+ * b's documents are candidates; for each, a is advanced to it (a seek in a
+ * decoded block; blocks of a with no document of b are never decoded) and
+ * a's score is computed only if b's score plus a's bound can beat theta.
+ * b's score itself is skipped while the bound of b's block plus a's bound
+ * cannot beat theta. The documents of a alone are then counted, not
+ * visited: the total is (documents merged) + (b's documents since) +
+ * (a's documents since) - (documents of both since), with a's count from
+ * its df, which is exactly its list's length.
+ * The scores are those of or_batch: (0 + s_a) + s_b, or 0 + s of the one list
+ * holding the document; a pruned document cannot beat theta (docids grow,
+ * so on an equal score the heap's root wins the tie), so the heap ends with
+ * the same hits. */
+static int or2_batch(xctx *x, citer *ca, citer *cb, heap *hp, uint64_t budget, uint64_t t0,
+                     fh_exec_stats *st, uint64_t *ncandp)
+{
+    const fh_engine *e = x->e;
+    blist A = {ca->p, NULL, NULL, 0, 0, 0, ca->idf}, B = {cb->p, NULL, NULL, 0, 0, 0, cb->idf};
+    bl_refill(&A);
+    bl_refill(&B);
+    const float ua = ca->ub * UB_SLACK; /* a's bound, as ms_batch's cum[0] */
+    float theta = -INFINITY;
+    uint64_t ncand = 0, total = 0, a_used = 0, nb = 0, both = 0, a_rest;
+    uint32_t blast = 0; /* last docid of b's block whose bound is bbound */
+    float bbound = -INFINITY;
+    bool bvalid = false;
+    int rc;
+    /* phase 1: a is essential — the plain merge */
+    while (!(hp->n == hp->k && ua <= theta)) {
+        uint32_t d = A.cur < B.cur ? A.cur : B.cur;
+        if (d == FH_DOC_END)
+            goto done;
+        float sc = 0;
+        if (A.cur == d) {
+            sc += bl_score(e, &A, d);
+            a_used++;
+            if ((rc = bl_next(e, &A)) != 0)
+                return rc;
+        }
+        if (B.cur == d) {
+            sc += bl_score(e, &B, d);
+            if ((rc = bl_next(e, &B)) != 0)
+                return rc;
+        }
+        if (++ncand % BUDGET_EVERY == 0 && budget && fh_engine_now_us() - t0 > budget) {
+            st->timed_out = true;
+            goto done;
+        }
+        total++;
+        if ((hp->n < hp->k || sc > hp->h[0].score ||
+             (sc == hp->h[0].score && d < hp->h[0].doc)) &&
+            heap_offer(hp, d, sc) && hp->n == hp->k)
+            theta = hp->h[0].score;
+    }
+    /* phase 2: only b's documents are candidates */
+    while (B.cur != FH_DOC_END) {
+        uint32_t d = B.cur;
+        if ((rc = bl_seek(&A, d)) != 0)
+            return rc;
+        bool ina = A.cur == d;
+        both += ina;
+        nb++;
+        if (!bvalid || d > blast) {
+            bbound = citer_block_ub_last(e, cb, d, &blast) * UB_SLACK;
+            bvalid = true;
+        }
+        if (bbound + ua > theta) {
+            float sb = bl_score(e, &B, d);
+            if (sb + (ina ? ua : 0.0f) > theta) {
+                float sc = 0;
+                if (ina)
+                    sc += bl_score(e, &A, d);
+                sc += sb;
+                if (sc > theta || (sc == theta && d < hp->h[0].doc)) {
+                    if (heap_offer(hp, d, sc))
+                        theta = hp->h[0].score;
+                }
+            }
+        }
+        if ((rc = bl_next(e, &B)) != 0)
+            return rc;
+        if (++ncand % BUDGET_EVERY == 0 && budget && fh_engine_now_us() - t0 > budget) {
+            st->timed_out = true;
+            break;
+        }
+    }
+    /* a's documents not merged in phase 1, less those also in b (a list
+     * holds exactly df documents, but a count must not wrap) */
+    a_rest = (uint64_t)ca->df_est > a_used ? (uint64_t)ca->df_est - a_used : 0;
+    total += nb + (a_rest > both ? a_rest - both : 0);
+done:
+    st->total += total;
+    *ncandp = ncand;
+    return 0;
+}
+
 typedef struct ms_out {
     uint64_t ncand;
     bool pruned_any;
@@ -1254,7 +1379,8 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_
     }
     bool prune = !exhaustive && (nmust > 0 || sumdf > EXACT_COUNT_POSTINGS);
     /* One list: the total is its df, exact, so it can be pruned even when
-     * short. (Several short lists are scored exhaustively for their exact
+     * short. Two plain lists: or2_batch counts them exactly while pruning.
+     * (Three or more short lists are scored exhaustively for their exact
      * total: a merge that only counts them costs about as much.) */
     uint64_t exact_total = 0;
     bool counted = !exhaustive && nmust == 0 && nnot == 0 && nshould > 0 &&
@@ -1267,6 +1393,13 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_
     uint32_t fe = 0; /* first essential (index into ord) */
     bool pruned_any = false;
     uint64_t ncand = 0;
+    citer *ca, *cb;
+    if (!exhaustive && or_batch_ok(xs, pl) && two_lists(xs, pl, &ca, &cb)) {
+        /* pruned, and the total exact however long the lists */
+        if ((rc = or2_batch(x, ca, cb, hp, budget, t0, st, &ncand)) != 0)
+            return rc;
+        goto done;
+    }
     if (!exhaustive && !prune && or_batch_ok(xs, pl)) {
         if ((rc = or_batch(x, pl, hp, budget, t0, st, &ncand)) != 0)
             return rc;

@@ -342,18 +342,23 @@ static void test_time_budget(void **state)
     fh_search_opts o;
     fh_search_opts_default(&o);
     o.time_budget_us = 1;
-    for (int shape = 0; shape < 3; shape++) {
+    for (int shape = 0; shape < 4; shape++) {
         unsigned timed = 0;
         for (int it = 0; it < 20; it++) {
             fh_query *q = f->q;
             q->n_cl = 0;
             q->n_el = 0;
-            if (shape == 0) { /* common terms: pruned batch loop */
+            if (shape == 0) { /* three common terms: pruned batch loop */
+                add_term(q, rnd() % 3, FH_OCC_SHOULD, 3, FH_CL_TERM);
+                add_term(q, 3 + rnd() % 3, FH_OCC_SHOULD, 3, FH_CL_TERM);
+                add_term(q, 6 + rnd() % 4, FH_OCC_SHOULD, 3, FH_CL_TERM);
+            } else if (shape == 1) { /* three mid terms: unpruned batch loop */
+                add_term(q, 30 + rnd() % 20, FH_OCC_SHOULD, 3, FH_CL_TERM);
+                add_term(q, 50 + rnd() % 20, FH_OCC_SHOULD, 3, FH_CL_TERM);
+                add_term(q, 70 + rnd() % 20, FH_OCC_SHOULD, 3, FH_CL_TERM);
+            } else if (shape == 2) { /* two common terms: or2_batch */
                 add_term(q, rnd() % 5, FH_OCC_SHOULD, 3, FH_CL_TERM);
                 add_term(q, 5 + rnd() % 5, FH_OCC_SHOULD, 3, FH_CL_TERM);
-            } else if (shape == 1) { /* mid terms: unpruned batch loop */
-                add_term(q, 30 + rnd() % 30, FH_OCC_SHOULD, 3, FH_CL_TERM);
-                add_term(q, 60 + rnd() % 30, FH_OCC_SHOULD, 3, FH_CL_TERM);
             } else { /* generic loop */
                 add_term(q, rnd() % 5, FH_OCC_SHOULD, 3, FH_CL_TERM);
                 add_term(q, 5 + rnd() % 5, FH_OCC_SHOULD, 1, FH_CL_TERM);
@@ -401,12 +406,62 @@ static void test_time_budget(void **state)
     fh_buf_free(&err);
 }
 
+/* Two live lists (two-word queries) take or2_batch: pruned, yet the total
+ * is exact (never flagged) and equals the exhaustive count, and the hits and
+ * their scores are bit for bit the exhaustive ones — for every mix of
+ * common, mid and rare terms, with terms absent from the index besides, and
+ * pool sizes from 1 to 300. Pruning must also have skipped candidates. */
+static void test_two_lists_exact(void **state)
+{
+    fx *f = *state;
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    o.time_budget_us = 0;
+    static fh_hit ex[FH_ENGINE_MAX_LIMIT];
+    uint64_t cand_full = 0, cand_two = 0;
+    for (int it = 0; it < 400; it++) {
+        fh_query *q = f->q;
+        q->n_cl = 0;
+        q->n_el = 0;
+        for (int i = 0; i < 2; i++) {
+            uint32_t band = rnd() % 3;
+            uint32_t t = band == 0 ? rnd() % 10 : band == 1 ? 10 + rnd() % 90 : 100 + rnd() % 300;
+            add_term(q, t, FH_OCC_SHOULD, 3, FH_CL_TERM);
+        }
+        if (rnd() % 4 == 0) /* not in the index: still two live lists */
+            add_term(q, 900 + rnd() % 99, FH_OCC_SHOULD, 3, FH_CL_TERM);
+        uint32_t ks[] = {1, 10, 100, 300};
+        uint32_t k = ks[rnd() % 4];
+        fh_hit *h;
+        uint32_t n1, n2;
+        fh_exec_stats st1, st2;
+        for (int prox = 0; prox < 2; prox++) {
+            assert_int_equal(fh_exec_topk(f->s, q, &o, k, true, prox, &h, &n1, &st1, NULL), 0);
+            memcpy(ex, h, n1 * sizeof *h);
+            assert_int_equal(fh_exec_topk(f->s, q, &o, k, false, prox, &h, &n2, &st2, NULL), 0);
+            assert_false(st2.total_estimate);
+            assert_int_equal(st1.total, st2.total);
+            assert_int_equal(n1, n2);
+            for (uint32_t i = 0; i < n1; i++) {
+                assert_int_equal(ex[i].doc, h[i].doc);
+                assert_memory_equal(&ex[i].score, &h[i].score, sizeof(float));
+            }
+            cand_full += st1.candidates;
+            cand_two += st2.candidates;
+        }
+    }
+    print_message("two lists: candidates exhaustive %llu, or2_batch %llu\n",
+                  (unsigned long long)cand_full, (unsigned long long)cand_two);
+    assert_true(cand_two < cand_full);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_time_budget),
         cmocka_unit_test(test_pruning_equals_exhaustive),
         cmocka_unit_test(test_batch_or_equals_exhaustive),
+        cmocka_unit_test(test_two_lists_exact),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
