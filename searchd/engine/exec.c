@@ -621,21 +621,24 @@ static inline bool worse(const fh_hit *a, const fh_hit *b)
     return a->score < b->score || (a->score == b->score && a->doc > b->doc);
 }
 
+/* Sift hp->h[i] down: the worse child moves up into the hole until x is no
+ * worse than it (one store per level rather than a swap). */
 static void heap_down(heap *hp, uint32_t i)
 {
+    fh_hit *h = hp->h;
+    const uint32_t n = hp->n;
+    const fh_hit x = h[i];
     for (;;) {
-        uint32_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < hp->n && worse(&hp->h[l], &hp->h[m]))
-            m = l;
-        if (r < hp->n && worse(&hp->h[r], &hp->h[m]))
-            m = r;
-        if (m == i)
-            return;
-        fh_hit t = hp->h[i];
-        hp->h[i] = hp->h[m];
-        hp->h[m] = t;
+        uint32_t l = 2 * i + 1, m;
+        if (l >= n)
+            break;
+        m = l + 1 < n && worse(&h[l + 1], &h[l]) ? l + 1 : l;
+        if (!worse(&h[m], &x))
+            break;
+        h[i] = h[m];
         i = m;
     }
+    h[i] = x;
 }
 
 /* Offer a hit; returns true if theta (the k-th score) may have changed. */
