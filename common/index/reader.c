@@ -45,6 +45,11 @@ struct fh_reader {
     ZSTD_DCtx *zd;
     fh_postings *cache; /* freed iterators, linked through next_free */
     unsigned n_cache;
+    /* the last `docs` value looked up (its docid + 1, 0 for none): a hit's
+     * external id and then its document are read one after the other, and
+     * the value stays valid as long as the transaction, i.e. the reader */
+    uint32_t doc_last1;
+    MDB_val doc_last;
 };
 
 struct fh_postings {
@@ -806,12 +811,18 @@ static int doc_value(fh_reader *r, uint32_t docid, const uint8_t **p, const uint
 {
     if (docid >= r->ix->meta.n_docs)
         return FH_ENOTFOUND;
-    uint8_t key[4];
-    fh_st32be(key, docid);
     MDB_val v;
-    int rc = get(r->txn, r->ix->dbi[FH_DB_DOCS], key, 4, &v);
-    if (rc)
-        return rc == FH_ENOTFOUND ? FH_ECORRUPT : rc;
+    int rc;
+    if (r->doc_last1 == docid + 1u) {
+        v = r->doc_last;
+    } else {
+        uint8_t key[4];
+        fh_st32be(key, docid);
+        if ((rc = get(r->txn, r->ix->dbi[FH_DB_DOCS], key, 4, &v)) != 0)
+            return rc == FH_ENOTFOUND ? FH_ECORRUPT : rc;
+        r->doc_last1 = docid + 1u;
+        r->doc_last = v;
+    }
     const uint8_t *s = v.mv_data, *e = s + v.mv_size;
     if (s >= e || (*s & ~(FH_DOC_ZSTD | FH_DOC_ZDICT)) || *s == FH_DOC_ZDICT)
         return FH_ECORRUPT;
