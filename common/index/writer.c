@@ -37,7 +37,7 @@
 #define FH_TXN_CHUNK ((size_t)64 << 20)    /* bytes written per write transaction */
 #define FH_MAP_DEFAULT ((size_t)1 << 30)   /* initial map size; grown on demand */
 #define FH_ZSTD_MIN 32u                     /* shorter documents are stored raw */
-#define FH_DICT_SAMPLE ((size_t)8 << 20)    /* bytes of documents to train on */
+#define FH_DICT_SAMPLE ((size_t)4 << 20)    /* bytes of documents to train on */
 #define FH_PEND_MAX ((size_t)32 << 20)      /* documents waiting beyond the sample */
 #define FH_DICT_MIN_DOCS 256u               /* fewer documents: no dictionary */
 #define FH_DICT_CAP ((size_t)112640)        /* zstd's default dictionary size */
@@ -469,7 +469,7 @@ int fh_doc_codec_train(const void *samples, const size_t *sizes, size_t n, fh_do
             return FH_ENOMEM;
         }
         /* fastCover with fixed parameters: ZDICT_trainFromBuffer searches
-         * several segment sizes (4x the time, ~0.4 s on 8 MB) for a dictionary
+         * several segment sizes (4x the time, ~0.4 s on 8 MiB) for a dictionary
          * that compresses Arabic news and books no better than k 1024, d 8 */
         ZDICT_fastCover_params_t fp;
         memset(&fp, 0, sizeof fp);

@@ -792,7 +792,7 @@ static void test_atomic_publish(void **state)
 
 /* --------------------------------------------------- stored documents */
 
-/* Enough text to cross the writer's dictionary sample (8 MiB): documents
+/* Enough text to cross the writer's dictionary sample (4 MiB): documents
  * before it are compressed after training, documents after it directly. */
 static void test_stored_docs(void **state)
 {
@@ -1179,7 +1179,7 @@ static void test_doc_encoded(void **state)
     /* before the codec: encoded documents are refused, the writer stays usable */
     assert_null(fh_index_writer_doc_codec(w));
     assert_int_equal(fh_index_writer_add_doc_encoded(w, 0, "k0", 2, fl, junk, 3), FH_EINVAL);
-    /* add documents until the training sample (8 MiB) is complete, then
+    /* add documents until the training sample (4 MiB) is complete, then
      * wait for the training thread (polling, as the indexer does) */
     const fh_doc_codec *c;
     size_t added = 0;
