@@ -4,7 +4,10 @@ the news and books corpora. Median of N runs of wall time, CPU time, peak RSS
 (/usr/bin/time -v) and index size; prints a markdown table.
 
   bench_indexer.py [--indexer BIN] [--corpora news,books] [--runs 3] [--mem MB]
-                   [--threads N] [--sphinx] [--no-fahras]
+                   [--threads N] [--fields text] [--sphinx] [--no-fahras]
+
+--fields (default text) is what Fahras analyzes: the text field, as Sphinx's tsvpipe
+indexes it and as the harness does; stored documents are the whole JSON objects.
 
 Corpora: $FAHRAS_BENCH_WORK/corpora/<name>/docs.jsonl (unpacked by the bench
 harness); when missing, the .xz from ../shared/data is unpacked there first.
@@ -63,12 +66,12 @@ def med(xs):
     return statistics.median(xs) if xs else None
 
 
-def run_fahras(indexer, corpus, path, runs, mem, threads):
+def run_fahras(indexer, corpus, path, runs, mem, threads, fields):
     idx = paths.work_dir("indexer-bench", corpus)
     res = []
     for i in range(runs):
         shutil.rmtree(idx, ignore_errors=True)
-        cmd = [indexer, "build", "--index", idx, "--mem", str(mem)]
+        cmd = [indexer, "build", "--index", idx, "--mem", str(mem), "--fields", fields]
         if threads:
             cmd += ["--threads", str(threads)]
         cmd.append(path)
@@ -118,6 +121,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--mem", type=int, default=1024)
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--fields", default="text",
+                    help="fields Fahras analyzes (default text: what Sphinx's tsvpipe indexes)")
     ap.add_argument("--sphinx", action="store_true")
     ap.add_argument("--no-fahras", action="store_true")
     a = ap.parse_args()
@@ -131,7 +136,7 @@ def main():
                "mem_mb": a.mem, "nproc": os.cpu_count(),
                "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         if not a.no_fahras:
-            fr = run_fahras(a.indexer, corpus, path, a.runs, a.mem, a.threads)
+            fr = run_fahras(a.indexer, corpus, path, a.runs, a.mem, a.threads, a.fields)
             out["fahras_runs"] = fr
             out["fahras"] = summarize(fr)
             out["fahras"]["cmd"] = fr[0]["cmd"]

@@ -4,7 +4,7 @@
 # index size on the news and books corpora, with Sphinx's indexer in the same
 # session when bench/peers/sphinx is set up. Prints a markdown table.
 #
-#   bench/indexer/run.sh [--runs N] [--corpora news,books] [--no-sphinx] [--mem MB]
+#   bench/indexer/run.sh [--runs N] [--corpora news,books] [--no-sphinx] [--mem MB] [--fields F]
 #
 # FAHRAS_INDEXER=path skips the build. Not part of CI.
 set -euo pipefail
