@@ -5,6 +5,7 @@
 #include "ix_table.h"
 #include "ix_varint.h"
 
+#include "fahras/bigmem.h"
 #include "fahras/err.h"
 
 #include <stdbool.h>
@@ -14,7 +15,7 @@
 #define XXH_INLINE_ALL /* short keys: let the compiler inline XXH3 */
 #include <xxhash.h>
 
-#define PAGE_SIZE (1u << 20)
+#define PAGE_SIZE (2u << 20) /* one huge page (fh_big_calloc) */
 #define NLEVELS 9u
 static const uint32_t slice_size[NLEVELS] = {32, 64, 128, 256, 512, 1024, 2048, 4096, 8192};
 #define LINK ((uint32_t)sizeof(uint8_t *)) /* bytes at the end of a slice: next pointer */
@@ -81,7 +82,7 @@ static void *arena_alloc(fh_ttab *t, size_t n)
         t->pages = np;
         t->pages_cap = nc;
     }
-    uint8_t *pg = malloc(PAGE_SIZE);
+    uint8_t *pg = fh_big_calloc(PAGE_SIZE);
     if (!pg)
         return NULL;
     t->pages[t->npages] = pg;
@@ -99,7 +100,7 @@ int fh_ttab_new(unsigned n_fields, fh_ttab **out)
         return FH_ENOMEM;
     t->n_fields = n_fields;
     t->nslots = 1u << 12;
-    t->slots = calloc(t->nslots, sizeof *t->slots);
+    t->slots = fh_big_calloc(t->nslots * sizeof *t->slots);
     if (!t->slots) {
         free(t);
         return FH_ENOMEM;
@@ -113,10 +114,10 @@ void fh_ttab_free(fh_ttab *t)
     if (!t)
         return;
     for (size_t i = 0; i < t->npages; i++)
-        free(t->pages[i]);
+        fh_big_free(t->pages[i], PAGE_SIZE);
     free(t->pages);
-    free(t->ents);
-    free(t->slots);
+    fh_big_free(t->ents, (size_t)t->ents_cap * sizeof *t->ents);
+    fh_big_free(t->slots, t->nslots * sizeof *t->slots);
     free(t->tok_e);
     free(t->tok_fp);
     free(t->touched);
@@ -167,7 +168,7 @@ int fh_ttab_doc_begin(fh_ttab *t, uint32_t ord)
 static int rehash(fh_ttab *t)
 {
     size_t ns = t->nslots * 2;
-    uint64_t *s = calloc(ns, sizeof *s);
+    uint64_t *s = fh_big_calloc(ns * sizeof *s);
     if (!s)
         return FH_ENOMEM;
     size_t mask = ns - 1;
@@ -178,7 +179,7 @@ static int rehash(fh_ttab *t)
             j = (j + 1) & mask;
         s[j] = (h & 0xFFFFFFFF00000000ull) | (uint64_t)(i + 1u);
     }
-    free(t->slots);
+    fh_big_free(t->slots, t->nslots * sizeof *t->slots);
     t->slots = s;
     t->nslots = ns;
     return 0;
@@ -236,7 +237,8 @@ static uint32_t lookup(fh_ttab *t, const char *term, size_t len, uint64_t h)
     /* insert */
     if (t->nents == t->ents_cap) {
         uint32_t nc = t->ents_cap ? t->ents_cap * 2 : 4096;
-        tterm *ne = realloc(t->ents, (size_t)nc * sizeof *ne);
+        tterm *ne = fh_big_realloc(t->ents, (size_t)t->ents_cap * sizeof *ne,
+                                   (size_t)nc * sizeof *ne);
         if (!ne)
             return UINT32_MAX;
         t->ents = ne;

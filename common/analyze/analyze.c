@@ -19,6 +19,7 @@
 
 #include "analyze_int.h"
 #include "fahras/analyze.h"
+#include "fahras/bigmem.h"
 #include "fahras/err.h"
 #include "fahras/utf8.h"
 
@@ -904,7 +905,7 @@ int fh_analyze(fh_analysis *s, const char *text, size_t len, const fh_token **to
     s->nparts = 0;
     s->pending = false;
     if (s->stemc == NULL && a->stemmer != FH_STEM_NONE)
-        s->stemc = calloc(STEMC_N, sizeof *s->stemc); /* NULL: stem without it */
+        s->stemc = fh_big_calloc(STEMC_N * sizeof *s->stemc); /* NULL: stem without it */
 
     size_t i = 0;
     while (i < len) {
@@ -1146,7 +1147,7 @@ void fh_analysis_free(fh_analysis *s)
     if (s->sb != NULL)
         sb_stemmer_delete(s->sb);
     free(s->altc);
-    free(s->stemc);
+    fh_big_free(s->stemc, STEMC_N * sizeof *s->stemc);
     free(s->toks);
     free(s->offs);
     free(s->arena);
