@@ -109,7 +109,7 @@ typedef struct altc {
  * token: most tokens of a text are words seen a moment ago, and a hit skips
  * the stemmer's decode, affix rules and lexicon lookups and the stop-set
  * probe. Direct-mapped, keyed by the normalized word; one cache line each. */
-#define STEMC_N 131072u /* entries, a power of two: 8 MB */
+#define STEMC_N 262144u /* entries, a power of two: 16 MiB, touched lazily */
 #define STEMC_W 30u   /* bytes of a cached word or stem (15 Arabic letters) */
 typedef struct stemc {
     uint8_t nlen, slen; /* nlen 0: empty */
