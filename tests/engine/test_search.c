@@ -271,6 +271,30 @@ static void test_get_keywords_stats(void **state)
     json_decref(j);
 }
 
+
+/* A fixture of its own for a test: analyzer a (NULL: the default), an index of
+ * the documents dv in nf fields (weights fw, NULL: the defaults) in a fresh
+ * temporary directory, and the reply buffers. The engine and the searcher are
+ * the test's: it opens them with the ranking parameters it needs. fx_done
+ * releases the rest. */
+static void fx_build(fx *f, const fh_analyzer_opts *ao, unsigned nf, const char *const *fn,
+                     const float *fw, const tu_doc *dv, size_t n)
+{
+    memset(f, 0, sizeof *f);
+    assert_int_equal(fh_analyzer_new(ao, &f->a), 0);
+    strcpy(f->dir, tu_tmpdir());
+    assert_int_equal(tu_build(f->dir, f->a, nf, fn, fw, dv, n), 0);
+    fh_buf_init(&f->out, 1 << 20);
+    fh_buf_init(&f->err, 4096);
+}
+
+static void fx_done(fx *f)
+{
+    fh_analyzer_free(f->a);
+    tu_rmrf(f->dir);
+    fh_buf_free(&f->out);
+    fh_buf_free(&f->err);
+}
 /* An index built with the alternative-stem analyzer (light10g+sb): a query
  * word also scores by its Snowball stem. يستقبل and استقبلت have different
  * light10 stems but one Snowball stem, so "receives" lifts the document that
@@ -287,13 +311,8 @@ static void test_alt_stems(void **state)
     static const char *const fn[1] = {"text"};
     fh_analyzer_opts ao = {.stemmer = FH_STEM_LIGHT10, .alt_stems = true};
     fx f;
-    memset(&f, 0, sizeof f);
-    assert_int_equal(fh_analyzer_new(&ao, &f.a), 0);
+    fx_build(&f, &ao, 1, fn, NULL, adocs, 3);
     assert_string_equal(fh_analyzer_name(f.a), "fahras-ar-light10g+sb");
-    strcpy(f.dir, tu_tmpdir());
-    assert_int_equal(tu_build(f.dir, f.a, 1, fn, NULL, adocs, 3), 0);
-    fh_buf_init(&f.out, 1 << 20);
-    fh_buf_init(&f.err, 4096);
     for (int mode = 0; mode < 3; mode++) {
         fh_rank_params rp;
         fh_rank_params_default(&rp);
@@ -315,10 +334,7 @@ static void test_alt_stems(void **state)
         fh_searcher_free(f.s);
         fh_engine_free(f.e);
     }
-    fh_analyzer_free(f.a);
-    tu_rmrf(f.dir);
-    fh_buf_free(&f.out);
-    fh_buf_free(&f.err);
+    fx_done(&f);
 }
 
 /* lead_title: the lead bonus of a title match is scaled down (default 0.25).
@@ -352,12 +368,7 @@ static void test_lead_title(void **state)
         {0.0f, "body-q", "b-one"},
     };
     fx f;
-    memset(&f, 0, sizeof f);
-    assert_int_equal(fh_analyzer_new(NULL, &f.a), 0);
-    strcpy(f.dir, tu_tmpdir());
-    assert_int_equal(tu_build(f.dir, f.a, 2, fn, fw, ldocs, sizeof ldocs / sizeof ldocs[0]), 0);
-    fh_buf_init(&f.out, 1 << 20);
-    fh_buf_init(&f.err, 4096);
+    fx_build(&f, NULL, 2, fn, fw, ldocs, sizeof ldocs / sizeof ldocs[0]);
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         fh_rank_params rp;
         fh_rank_params_default(&rp);
@@ -377,10 +388,7 @@ static void test_lead_title(void **state)
         fh_searcher_free(f.s);
         fh_engine_free(f.e);
     }
-    fh_analyzer_free(f.a);
-    tu_rmrf(f.dir);
-    fh_buf_free(&f.out);
-    fh_buf_free(&f.err);
+    fx_done(&f);
 }
 
 /* Pseudo-relevance feedback. "fb" is the best hit for the query word; "plain"
@@ -402,12 +410,7 @@ static void test_prf(void **state)
     };
     static const char *const fn[1] = {"text"};
     fx f;
-    memset(&f, 0, sizeof f);
-    assert_int_equal(fh_analyzer_new(NULL, &f.a), 0);
-    strcpy(f.dir, tu_tmpdir());
-    assert_int_equal(tu_build(f.dir, f.a, 1, fn, NULL, pdocs, sizeof pdocs / sizeof pdocs[0]), 0);
-    fh_buf_init(&f.out, 1 << 20);
-    fh_buf_init(&f.err, 4096);
+    fx_build(&f, NULL, 1, fn, NULL, pdocs, sizeof pdocs / sizeof pdocs[0]);
     fh_rank_params rp;
     fh_rank_params_default(&rp);
     assert_true(rp.prf_weight == 0.0f); /* off by default, on for questions */
@@ -444,10 +447,7 @@ static void test_prf(void **state)
     }
     rp.prf_docs = FH_PRF_MAX_DOCS + 1;
     assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), FH_EINVAL);
-    fh_analyzer_free(f.a);
-    tu_rmrf(f.dir);
-    fh_buf_free(&f.out);
-    fh_buf_free(&f.err);
+    fx_done(&f);
 }
 
 /* order_weight: "reversed" and "ordered" hold the same two query words (each
@@ -465,12 +465,7 @@ static void test_query_order(void **state)
     };
     static const char *const fn[1] = {"text"};
     fx f;
-    memset(&f, 0, sizeof f);
-    assert_int_equal(fh_analyzer_new(NULL, &f.a), 0);
-    strcpy(f.dir, tu_tmpdir());
-    assert_int_equal(tu_build(f.dir, f.a, 1, fn, NULL, odocs, 3), 0);
-    fh_buf_init(&f.out, 1 << 20);
-    fh_buf_init(&f.err, 4096);
+    fx_build(&f, NULL, 1, fn, NULL, odocs, 3);
     for (int on = 0; on < 2; on++) {
         fh_rank_params rp;
         fh_rank_params_default(&rp);
@@ -498,10 +493,7 @@ static void test_query_order(void **state)
         fh_searcher_free(f.s);
         fh_engine_free(f.e);
     }
-    fh_analyzer_free(f.a);
-    tu_rmrf(f.dir);
-    fh_buf_free(&f.out);
-    fh_buf_free(&f.err);
+    fx_done(&f);
 }
 
 int main(void)
