@@ -43,7 +43,7 @@
 #define FH_DICT_CAP ((size_t)112640)        /* zstd's default dictionary size */
 #define FH_ZSTD_LEVEL 3
 #define FH_BUF_MAX ((size_t)UINT32_MAX)     /* per-term buffers: offsets are u32 */
-#define FH_WB_STEP ((size_t)128 << 20)      /* start writeback every this many bytes */
+#define FH_WB_STEP ((size_t)32 << 20)       /* start writeback every this many bytes */
 
 struct id_ref {
     size_t off; /* into id_arena */
