@@ -291,6 +291,7 @@ static int check_info(const fh_index_build_info *info)
 }
 
 static void train_join(fh_index_writer *w);
+static int train_finish(fh_index_writer *w);
 
 static void writer_free(fh_index_writer *w, bool remove_build)
 {
@@ -683,14 +684,9 @@ static int train_start(fh_index_writer *w)
     w->first_pend = w->n_docs;
     atomic_store(&w->train_finished, false);
     if (pthread_create(&w->train_th, NULL, train_main, w) != 0) {
-        train_main(w); /* no thread: train here */
+        train_main(w); /* no thread: train here, then finish as after a join */
         w->training = false;
-        w->dict_done = true;
-        if (w->train_rc)
-            return w->train_rc;
-        w->codec = w->t_codec;
-        w->t_codec = NULL;
-        return codec_ready(w);
+        return train_finish(w);
     }
     w->training = true;
     return 0;
