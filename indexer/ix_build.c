@@ -1147,19 +1147,27 @@ static int pipe_flush(mpipe *m)
     return 0;
 }
 
+/* Room for `words` more words in chunk c. */
+static int chunk_reserve(chunk *c, size_t words)
+{
+    if (c->n + words <= c->cap)
+        return 0;
+    size_t nc = c->cap ? c->cap : PIPE_CHUNK_WORDS;
+    while (nc < c->n + words)
+        nc *= 2;
+    uint32_t *p = realloc(c->w, nc * sizeof *p);
+    if (!p)
+        return FH_ENOMEM;
+    c->w = p;
+    c->cap = nc;
+    return 0;
+}
+
 static int pipe_put(mpipe *m, const uint32_t *w, size_t n, const uint32_t *w2, size_t n2)
 {
     chunk *c = &m->cur;
-    if (c->n + n + n2 > c->cap) {
-        size_t nc = c->cap ? c->cap : PIPE_CHUNK_WORDS;
-        while (nc < c->n + n + n2)
-            nc *= 2;
-        uint32_t *p = realloc(c->w, nc * sizeof *p);
-        if (!p)
-            return FH_ENOMEM;
-        c->w = p;
-        c->cap = nc;
-    }
+    if (chunk_reserve(c, n + n2))
+        return FH_ENOMEM;
     memcpy(c->w + c->n, w, n * sizeof *w);
     c->n += n;
     if (n2) {
@@ -1203,16 +1211,8 @@ static int pipe_addv(void *ctx, uint32_t d, const uint32_t *tfs, const uint8_t *
         return FH_ELIMIT;
     chunk *c = &m->cur;
     size_t words = 3 + m->nf + (vlen + 3) / 4;
-    if (c->n + words > c->cap) {
-        size_t nc = c->cap ? c->cap : PIPE_CHUNK_WORDS;
-        while (nc < c->n + words)
-            nc *= 2;
-        uint32_t *p = realloc(c->w, nc * sizeof *p);
-        if (!p)
-            return FH_ENOMEM;
-        c->w = p;
-        c->cap = nc;
-    }
+    if (chunk_reserve(c, words))
+        return FH_ENOMEM;
     uint32_t *h = c->w + c->n;
     h[0] = EV_ADDV;
     h[1] = d;
