@@ -9,7 +9,7 @@ pkgs=(build-essential cmake pkg-config
       libcmocka-dev libstemmer-dev libzstd-dev zlib1g-dev liblzma-dev
       python3 xz-utils netcat-openbsd)
 if [[ "${1:-}" == "--bench" ]]; then
-    pkgs+=(sphinxsearch python3-xapian python3-pymysql libmariadb-dev time hyperfine)
+    pkgs+=(sphinxsearch python3-xapian python3-pymysql libmariadb-dev time hyperfine python3-numpy)
 fi
 
 missing=()

@@ -69,6 +69,9 @@ static const opt opts[] = {
     {"prf-question-weight", T_DBL, OFF(prf_question_weight), 0, 0, 1000, "X",
      "feedback weight for questions (an interrogative among the first two words), 0 = off "
      "(default: the engine's)"},
+    {"focus-weight", T_DBL, OFF(focus_weight), 0, 0, 1000, "X",
+     "focus re-rank: the best 10 hits lose for prominent words of theirs the query leaves "
+     "out, 0 = off; not for questions (default: the engine's)"},
     {"prf-docs", T_U32, OFF(prf_docs), 0, 0, 50, "N",
      "feedback: best hits whose text gives expansion terms (0 = the engine's default)"},
     {"prf-terms", T_U32, OFF(prf_terms), 0, 0, 100, "N",
@@ -107,6 +110,7 @@ void fh_srv_config_default(fh_srv_config *c)
     c->prf_weight = -1;
     c->prf_question_weight = -1;
     c->cover_weight = -1;
+    c->focus_weight = -1;
 }
 
 /* Option names compare with '_' == '-'. */

@@ -10,6 +10,11 @@
  * --replies FILE: with --latency, write each JSON reply (one line per query,
  * "took_us" zeroed) to FILE, so two builds can be compared byte for byte.
  * --stats FILE: per query of the run pass, "qid<TAB>candidates<TAB>total<TAB>estimate".
+ * --focus-dump FILE --qrels QRELS: instead of a run, the focus model's training
+ * data (focus.c): for each query and its relevant document in QRELS ("qid 0
+ * docid rel"), one line per distinct stem of the first --focus-len words of the
+ * document's body, "qid<TAB>label<TAB>tf<TAB>first<TAB>lead<TAB>words", label 1
+ * when the stem is a word of the query (bench/relevance/focus_fit.py).
  * --repeat N: with --latency, run the latency pass N times (profiling).
  * --lat-file FILE: with --latency, per query "qid<TAB>cpu_us<TAB>wall_us", the
  * smallest thread CPU time and wall time over the repeats (finds slow queries
@@ -35,6 +40,7 @@ static int usage(void)
           "       [--pass W] [--pass-window N] [--len-prior W] [--alt W] [--alt-rerank 0|1]\n"
           "       [--alt-pos 0|1] [--idf-pow P] [--order W]\n"
           "       [--prf W] [--prf-q W] [--prf-docs N] [--prf-terms N] [--prf-len N] [--prf-depth N]\n"
+          "       [--focus W] [--focus-depth N] [--focus-len N] [--focus-dump FILE --qrels QRELS]\n"
           "       [--stemmer light10|light10+sb|light10-noguard|snowball|none] [--time] [--stats FILE]\n"
           "       [--latency [--replies FILE] [--repeat N] [--lat-file FILE]]\n",
           stderr);
@@ -82,10 +88,96 @@ static int dbl_cmp(const void *a, const void *b)
     return x < y ? -1 : (x > y);
 }
 
+typedef struct qrel {
+    char *qid, *doc;
+} qrel;
+
+static int qrel_cmp(const void *a, const void *b)
+{
+    return strcmp(((const qrel *)a)->qid, ((const qrel *)b)->qid);
+}
+
+/* --focus-dump: the focus model's training rows (see the top of the file). */
+static int dump_focus(fh_searcher *s, const char *queries, const char *qrels, const char *path)
+{
+    FILE *qf = fopen(qrels, "r"), *in = fopen(queries, "r"), *out = fopen(path, "w");
+    if (!qf || !in || !out) {
+        perror("fh-relevance --focus-dump");
+        return 2;
+    }
+    qrel *rel = NULL;
+    size_t nrel = 0, crel = 0;
+    char a[256], d[256];
+    int r;
+    while (fscanf(qf, "%255s %*s %255s %d", a, d, &r) == 3) {
+        if (r <= 0)
+            continue;
+        if (nrel == crel) {
+            crel = crel ? crel * 2 : 1024;
+            qrel *nr = realloc(rel, sizeof *rel * crel);
+            if (!nr)
+                return 2;
+            rel = nr;
+        }
+        rel[nrel].qid = strdup(a);
+        rel[nrel].doc = strdup(d);
+        if (!rel[nrel].qid || !rel[nrel].doc)
+            return 2;
+        nrel++;
+    }
+    qsort(rel, nrel, sizeof *rel, qrel_cmp);
+    static fh_query q;
+    fh_buf err;
+    fh_buf_init(&err, 4096);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    unsigned nq = 0;
+    while ((n = getline(&line, &cap, in)) > 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        char *tab = strchr(line, '\t');
+        if (!tab)
+            continue;
+        *tab = '\0';
+        qrel key = {line, NULL};
+        const qrel *k = bsearch(&key, rel, nrel, sizeof *rel, qrel_cmp);
+        uint32_t doc;
+        fh_buf_reset(&err);
+        if (!k || fh_doc_lookup(s->rd, k->doc, strlen(k->doc), &doc) != 0 ||
+            fh_query_parse(s, tab + 1, strlen(tab + 1), FH_ENGINE_MAX_TERMS, &q, &err) != 0)
+            continue;
+        const fh_focus_term *t;
+        uint32_t nt, nw;
+        int rc = fh_focus_read(s, doc, s->e->rp.focus_len, &t, &nt, &nw);
+        if (rc) {
+            fprintf(stderr, "fh-relevance: %s: %s\n", k->doc, fh_strerror(rc));
+            return 3;
+        }
+        for (uint32_t i = 0; i < nt; i++)
+            fprintf(out, "%s\t%d\t%u\t%u\t%u\t%u\n", line,
+                    fh_query_has_stem(&q, t[i].stem, t[i].len), t[i].tf, t[i].first, t[i].lead,
+                    nw);
+        nq++;
+    }
+    fprintf(stderr, "fh-relevance: focus data of %u queries in %s\n", nq, path);
+    free(line);
+    fh_buf_free(&err);
+    for (size_t i = 0; i < nrel; i++) {
+        free(rel[i].qid);
+        free(rel[i].doc);
+    }
+    free(rel);
+    fclose(qf);
+    fclose(in);
+    return fclose(out) == 0 ? 0 : 2;
+}
+
 int main(int argc, char **argv)
 {
     const char *index = NULL, *queries = NULL, *run = NULL, *stem = "light10";
     const char *replies = NULL, *stats = NULL, *latfile = NULL;
+    const char *focus_dump = NULL, *qrels = NULL;
     unsigned repeat = 1;
     const char *fw[16], *fb[16];
     int nfw = 0, nfb = 0;
@@ -143,6 +235,16 @@ int main(int argc, char **argv)
             rp.prf_depth = opt_u32(a, v);
         else if (strcmp(a, "--prf-len") == 0)
             rp.prf_len = opt_u32(a, v);
+        else if (strcmp(a, "--focus") == 0)
+            rp.focus_weight = opt_f(a, v);
+        else if (strcmp(a, "--focus-depth") == 0)
+            rp.focus_depth = opt_u32(a, v);
+        else if (strcmp(a, "--focus-len") == 0)
+            rp.focus_len = opt_u32(a, v);
+        else if (strcmp(a, "--focus-dump") == 0)
+            focus_dump = v;
+        else if (strcmp(a, "--qrels") == 0)
+            qrels = v;
         else if (strcmp(a, "--lead-title") == 0)
             rp.lead_title = opt_f(a, v);
         else if (strcmp(a, "--cover") == 0)
@@ -186,7 +288,10 @@ int main(int argc, char **argv)
         else
             return usage();
     }
-    if (!index || !queries || !run || depth == 0 || depth > FH_ENGINE_MAX_LIMIT)
+    if (focus_dump && qrels && index && queries)
+        run = focus_dump; /* no run pass */
+    if (!index || !queries || !run || depth == 0 || depth > FH_ENGINE_MAX_LIMIT ||
+        (focus_dump && !qrels))
         return usage();
     fh_analyzer_opts ao;
     memset(&ao, 0, sizeof ao);
@@ -227,6 +332,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "fh-relevance: %s: %s\n", index, fh_strerror(rc));
         return 3;
     }
+    if (focus_dump)
+        return dump_focus(s, queries, qrels, focus_dump);
     FILE *in = fopen(queries, "r"), *out = fopen(run, "w");
     FILE *sf = stats ? fopen(stats, "w") : NULL;
     if (!in || !out || (stats && !sf)) {

@@ -11,7 +11,12 @@
  * most 15 characters without an exponent, nesting of at most 64 — and
  * returns "use jansson" for anything else. Among duplicate keys the last one
  * wins, as in jansson.
+ *
+ * fh_doc_texts() (at the end) reads a stored document's body and title
+ * through it, with jansson as the fallback: the text that feedback and focus
+ * analyze again.
  */
+#include <jansson.h>
 #include <string.h>
 
 #include "engine_int.h"
@@ -322,4 +327,58 @@ int fh_docjson_strings(const char *doc, size_t len, const char *const *keys, siz
         }
     }
     return 1;
+}
+
+int fh_doc_texts(fh_searcher *s, uint32_t doc, const char **title, size_t *tlen,
+                 const char **body, size_t *blen)
+{
+    const fh_engine *e = s->e;
+    bool want_title = title && e->title_field >= 0;
+    *body = "";
+    *blen = 0;
+    if (title) {
+        *title = "";
+        *tlen = 0;
+    }
+    fh_buf_reset(&s->doc);
+    int rc = fh_doc_get(s->rd, doc, &s->doc);
+    if (rc)
+        return rc;
+    const char *bname = e->body_field >= 0 ? e->meta->field_names[e->body_field] : "text";
+    const char *keys[3] = {bname, "text", "title"};
+    fh_jstr v[3];
+    if (fh_docjson_strings(s->doc.data, s->doc.len, keys, want_title ? 3 : 2, v, &s->jstr) == 1) {
+        const fh_jstr *b = v[0].found ? &v[0] : &v[1];
+        if (b->found && b->p) {
+            *body = b->p;
+            *blen = b->len;
+        }
+        if (want_title && v[2].found && v[2].p) {
+            *title = v[2].p;
+            *tlen = v[2].len;
+        }
+        return 0;
+    }
+    json_t *j = json_loadb(s->doc.data ? s->doc.data : "", s->doc.len, 0, NULL);
+    json_t *b = json_is_object(j) ? json_object_get(j, bname) : NULL;
+    json_t *t = want_title && json_is_object(j) ? json_object_get(j, "title") : NULL;
+    if (!json_is_string(b) && json_is_object(j))
+        b = json_object_get(j, "text");
+    fh_buf_reset(&s->body); /* the body, then the title: pointers taken once both are in */
+    size_t bl = json_is_string(b) ? json_string_length(b) : 0;
+    size_t tl = json_is_string(t) ? json_string_length(t) : 0;
+    if (bl)
+        rc = fh_buf_add(&s->body, json_string_value(b), bl);
+    if (!rc && tl)
+        rc = fh_buf_add(&s->body, json_string_value(t), tl);
+    if (!rc && s->body.data) {
+        *body = s->body.data;
+        *blen = bl;
+        if (want_title) {
+            *title = s->body.data + bl;
+            *tlen = tl;
+        }
+    }
+    json_decref(j);
+    return rc;
 }

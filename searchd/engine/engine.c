@@ -47,6 +47,9 @@ void fh_rank_params_default(fh_rank_params *p)
     p->prf_terms = 20;
     p->prf_len = 50;
     p->prf_depth = 30;
+    p->focus_weight = 2.0f;
+    p->focus_depth = 10;
+    p->focus_len = 400;
 }
 
 void fh_search_opts_default(fh_search_opts *o)
@@ -98,7 +101,8 @@ int fh_engine_open(const char *index_dir, const fh_analyzer *a, const fh_rank_pa
         e->rp.prox_depth > PROX_DEPTH_MAX || !(e->rp.prf_weight >= 0.0f) ||
         !(e->rp.prf_question_weight >= 0.0f) ||
         e->rp.prf_docs > FH_PRF_MAX_DOCS || e->rp.prf_terms > FH_PRF_MAX_TERMS ||
-        e->rp.prf_len > FH_PRF_MAX_LEN) {
+        e->rp.prf_len > FH_PRF_MAX_LEN || !(e->rp.focus_weight >= 0.0f) ||
+        e->rp.focus_depth > FH_FOCUS_MAX_DEPTH || e->rp.focus_len > FH_FOCUS_MAX_LEN) {
         rc = FH_EINVAL;
         goto out;
     }
@@ -208,13 +212,15 @@ int fh_engine_stats(const fh_engine *e, fh_buf *out)
                          "\"prox_depth\":%u,\"prox_window\":%u,\"lead_weight\":%g,"
                          "\"lead_title\":%g,\"order_weight\":%g,\"prf_weight\":%g,"
                          "\"prf_question_weight\":%g,\"prf_docs\":%u,"
-                         "\"prf_terms\":%u}}",
+                         "\"prf_terms\":%u,\"focus_weight\":%g,\"focus_depth\":%u,"
+                         "\"focus_len\":%u}}",
                          m->format_version, (long long)m->build_time, bytes,
                          (unsigned long long)fh_index_id(e->ix), (double)e->rp.k1,
                          (double)e->rp.b, (double)e->rp.prox_weight, e->rp.prox_depth,
                          e->rp.prox_window, (double)e->rp.lead_weight, (double)e->rp.lead_title,
                          (double)e->rp.order_weight, (double)e->rp.prf_weight,
-                         (double)e->rp.prf_question_weight, e->rp.prf_docs, e->rp.prf_terms);
+                         (double)e->rp.prf_question_weight, e->rp.prf_docs, e->rp.prf_terms,
+                         (double)e->rp.focus_weight, e->rp.focus_depth, e->rp.focus_len);
     if (rc) {
         out->len = mark;
         if (out->data)
@@ -235,6 +241,7 @@ int fh_searcher_new(fh_engine *e, fh_searcher **out)
     fh_buf_init(&s->doc, (size_t)64 << 20);
     fh_buf_init(&s->tmp, (size_t)64 << 20);
     fh_buf_init(&s->jstr, (size_t)64 << 20);
+    fh_buf_init(&s->body, (size_t)64 << 20);
     s->hits_cap = FH_ENGINE_MAX_LIMIT + PROX_DEPTH_MAX;
     s->hits = malloc(sizeof *s->hits * s->hits_cap);
     if (!s->hits) {
@@ -261,6 +268,7 @@ void fh_searcher_free(fh_searcher *s)
         return;
     fh_exec_scratch_free(s->xs);
     fh_prf_scratch_free(s->prf);
+    fh_focus_scratch_free(s->focus);
     if (s->rd)
         fh_reader_close(s->rd);
     if (s->an)
@@ -268,6 +276,7 @@ void fh_searcher_free(fh_searcher *s)
     fh_buf_free(&s->doc);
     fh_buf_free(&s->tmp);
     fh_buf_free(&s->jstr);
+    fh_buf_free(&s->body);
     free(s->hits);
     free(s->snip);
     free(s);

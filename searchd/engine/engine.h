@@ -48,6 +48,8 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
 #define FH_PRF_MAX_DOCS 50u             /* caps of the feedback parameters */
 #define FH_PRF_MAX_TERMS 100u
 #define FH_PRF_MAX_LEN 2000u
+#define FH_FOCUS_MAX_DEPTH 100u         /* caps of the focus parameters */
+#define FH_FOCUS_MAX_LEN 2000u
 
 /* ------------------------------------------------------------- ranking */
 
@@ -78,11 +80,15 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
  *                    words, query.c)
  *   + alt_weight   * BM25F of each word's alternative (Snowball) stem, when
  *                    the index was built with an alt_stems analyzer
- * and last, pseudo-relevance feedback (below; by default for questions only)
+ * then pseudo-relevance feedback (below; by default for questions only)
  *   + prf_(question_)weight * sum over expansion terms of weight * BM25F
+ * and last, over the best focus_depth hits (focus.c; not for questions)
+ *   + focus_weight * (focus(d) - the lowest focus among them), focus(d) the
+ *                    sum of log(1 - p) over the stems of d's opening that
+ *                    the query leaves out, p a fitted headline probability
  * idf may be raised to idf_pow. Off by default: sdm, len, idf_pow (they did
  * not help on both dev sets); on: prox, lead, pass, order, alt, feedback for
- * questions.
+ * questions, focus for other queries.
  * Defaults (fh_rank_params_default) were chosen on the dev sets; see
  * bench/RESULTS.md "## Relevance (engine)". */
 typedef struct fh_rank_params {
@@ -144,6 +150,17 @@ typedef struct fh_rank_params {
     uint32_t prf_terms;               /* <= FH_PRF_MAX_TERMS */
     uint32_t prf_len;                 /* words, <= FH_PRF_MAX_LEN */
     uint32_t prf_depth;               /* best hits re-scored (<= prox_depth matters) */
+    /* Focus (focus.c), last: each of the best focus_depth hits gains
+     * focus_weight x (focus(d) - the lowest focus among them), focus(d) =
+     * sum over the distinct stems of the first focus_len words of its body
+     * that are not query words of log(1 - p), p a fitted probability that a
+     * headline for d would use the stem (early and repeated stems are
+     * likely). A document whose prominent words the query leaves out is less
+     * likely the one sought. Not for questions (fh_query.question). Reads
+     * and analyzes focus_depth stored documents per query. */
+    float focus_weight;               /* 0 = off */
+    uint32_t focus_depth;             /* <= FH_FOCUS_MAX_DEPTH */
+    uint32_t focus_len;               /* words, <= FH_FOCUS_MAX_LEN */
 } fh_rank_params;
 
 /* Fill *p with the tuned defaults. */
@@ -202,7 +219,8 @@ const fh_index_meta *fh_engine_meta(const fh_engine *e);
  *  "index_id":"hex","rank":{"k1":..,"b":..,"prox_weight":..,"prox_depth":..,
  *  "prox_window":..,"lead_weight":..,"lead_title":..,"order_weight":..,
  *  "prf_weight":..,"prf_question_weight":..,"prf_docs":..,
- *  "prf_terms":..}}. Thread-safe. */
+ *  "prf_terms":..,"focus_weight":..,"focus_depth":..,"focus_len":..}}.
+ * Thread-safe. */
 int fh_engine_stats(const fh_engine *e, fh_buf *out);
 
 /* ------------------------------------------------------------- searcher */

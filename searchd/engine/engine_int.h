@@ -89,6 +89,10 @@ typedef struct fh_query {
 int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_terms,
                    fh_query *out, fh_buf *errmsg);
 
+/* Whether stem t (len bytes) is a word of q: a term clause (not an alt one)
+ * or a phrase word. Prefixes do not count. */
+bool fh_query_has_stem(const fh_query *q, const char *t, size_t len);
+
 /* ------------------------------------------------------------- retrieval */
 
 typedef struct fh_hit {
@@ -129,6 +133,56 @@ int fh_search_run(fh_searcher *s, const fh_search_opts *o, const char *q, size_t
 int fh_prf_rerank(fh_searcher *s, const fh_query *q, float w, fh_hit *hits, uint32_t n);
 struct fh_prf_scratch;
 void fh_prf_scratch_free(struct fh_prf_scratch *p);
+
+/* Focus re-rank (focus.c): a known-item prior. The first rp.focus_len words
+ * of a hit's title and body are analyzed again and each distinct stem gets the
+ * probability p(t) that a headline written for the document would use it,
+ * from where and how often it occurs (fh_focus_prob); a hit whose probable
+ * headline words the query leaves out is less likely the one sought:
+ *   focus(d) = sum over stems t of d not in the query of log(1 - p(t)).
+ * hits[0..n) sorted best first; the best rp.focus_depth (m) gain
+ *   rp.focus_weight * (focus(d) - min over those m of focus),
+ * so a hit below them gains nothing and none passes a hit above it (the
+ * order is left as it was re-scored; the caller sorts). Not for questions
+ * (the caller's gate). Errors: FH_ENOMEM, FH_ECORRUPT, FH_ELMDB. */
+int fh_focus_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n);
+
+/* One distinct stem of the words read from a body (fh_focus_read). */
+typedef struct fh_focus_term {
+    const char *stem;  /* not NUL-terminated; valid until the next fh_focus_read */
+    uint16_t len;
+    uint32_t tf;       /* occurrences among the words read */
+    uint32_t first;    /* word index of the first occurrence (0-based) */
+    uint32_t lead;     /* occurrences among the first FH_FOCUS_LEAD words */
+} fh_focus_term;
+
+#define FH_FOCUS_LEAD 50u
+
+/* Analyze the first max_words words (stop words count as words, the parts of
+ * a mixed token do not) of stored document doc's title (when the index has a
+ * title field), then its body, as one text: *terms gets its
+ * *nterms distinct non-stop stems in order of first occurrence, *nwords the
+ * words read. The terms live in s until the next call. Also the training
+ * data's source (bench/relevance/focus_fit.py through fh-relevance
+ * --focus-dump), so the model is fitted on exactly what the engine computes.
+ * Errors: FH_ENOMEM, FH_ECORRUPT, FH_ELMDB. */
+int fh_focus_read(fh_searcher *s, uint32_t doc, uint32_t max_words,
+                  const fh_focus_term **terms, uint32_t *nterms, uint32_t *nwords);
+
+/* p(t): the fitted logistic model over log(1 + tf), log(1 + first),
+ * first < 10, first < 30, log(1 + nwords), log(1 + lead). */
+double fh_focus_prob(const fh_focus_term *t, uint32_t nwords);
+
+struct fh_focus_scratch;
+void fh_focus_scratch_free(struct fh_focus_scratch *f);
+
+/* The body text of stored document doc (the engine's body field, else
+ * "text") and, when title is not NULL and the index has a "title" field, its
+ * title (docjson.c). The strings point into the searcher's scratch (s->doc,
+ * s->jstr or s->body) until the next document read; a missing one is "" with
+ * length 0. Errors: those of fh_doc_get, FH_ENOMEM. */
+int fh_doc_texts(fh_searcher *s, uint32_t doc, const char **title, size_t *tlen,
+                 const char **body, size_t *blen);
 
 struct fh_exec_scratch;
 int fh_exec_scratch_new(struct fh_exec_scratch **out);
@@ -184,12 +238,14 @@ struct fh_searcher {
     uint32_t exp_cap;
     struct fh_exec_scratch *xs; /* iterator state (exec.c) */
     struct fh_prf_scratch *prf; /* feedback term table (feedback.c), made on first use */
+    struct fh_focus_scratch *focus; /* focus stem table (focus.c), made on first use */
     fh_hlterm hl[FH_Q_MAX_CLAUSES + FH_Q_MAX_ELEMS + FH_ENGINE_MAX_EXPANSIONS];
     uint32_t n_hl;
     char *hlstore;        /* prefix expansions' text for hl */
     fh_buf doc;           /* stored document scratch */
     fh_buf tmp;           /* scratch */
     fh_buf jstr;          /* decoded stored strings (docjson.c) */
+    fh_buf body;          /* a body decoded by jansson (fh_doc_body's fallback) */
     /* snippet scratch */
     void *snip;
     size_t tok_cap;       /* bytes at snip */

@@ -1608,7 +1608,8 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
                 (e->rp.prox_weight > 0 || e->rp.lead_weight > 0 || e->rp.cover_weight > 0 ||
                  e->rp.sdm_o_weight > 0 || e->rp.sdm_u_weight > 0 || e->rp.pass_weight > 0 ||
                  e->rp.len_weight != 0 || e->rp.order_weight > 0 || defer_alt ||
-                 e->rp.prf_weight > 0 || e->rp.prf_question_weight > 0);
+                 e->rp.prf_weight > 0 || e->rp.prf_question_weight > 0 ||
+                 e->rp.focus_weight > 0);
     uint32_t alt_def[FH_Q_MAX_CLAUSES], nalt = 0;
     uint32_t kk = k;
     if (prox && e->rp.prox_depth > kk)
@@ -1676,6 +1677,12 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
         float fw = q->question ? e->rp.prf_question_weight : e->rp.prf_weight;
         if (fw > 0) {
             if ((rc = fh_prf_rerank(s, q, fw, hp.h, hp.n)) != 0)
+                goto out;
+            qsort(hp.h, hp.n, sizeof *hp.h, hit_cmp);
+        }
+        /* focus last, on the final order: it reads the best hits' bodies */
+        if (!q->question && e->rp.focus_weight > 0) {
+            if ((rc = fh_focus_rerank(s, q, hp.h, hp.n)) != 0)
                 goto out;
             qsort(hp.h, hp.n, sizeof *hp.h, hit_cmp);
         }

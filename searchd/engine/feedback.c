@@ -17,7 +17,6 @@
  * Owns nothing but its scratch (fh_searcher.prf); never does I/O other than
  * reading the index.
  */
-#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +43,6 @@ struct fh_prf_scratch {
     uint32_t nslot;     /* power of two, >= 2 * cap */
     char *arena;
     size_t alen, acap;
-    fh_buf body;        /* body text decoded by jansson when the strict reader declines */
 };
 
 void fh_prf_scratch_free(struct fh_prf_scratch *p)
@@ -54,7 +52,6 @@ void fh_prf_scratch_free(struct fh_prf_scratch *p)
     free(p->ent);
     free(p->slot);
     free(p->arena);
-    fh_buf_free(&p->body);
     free(p);
 }
 
@@ -67,7 +64,6 @@ static int prf_reserve(fh_searcher *s, uint32_t cap)
         p = calloc(1, sizeof *p);
         if (!p)
             return FH_ENOMEM;
-        fh_buf_init(&p->body, 64u << 20);
         s->prf = p;
     }
     if (cap <= p->cap)
@@ -140,60 +136,6 @@ static int hit_doc_order(const void *a, const void *b)
     return x->doc < y->doc ? -1 : (x->doc > y->doc);
 }
 
-/* Is stem t a word of the query (a term clause or a phrase word)? */
-static bool in_query(const fh_query *q, const char *t, size_t len)
-{
-    for (uint32_t i = 0; i < q->n_cl; i++) {
-        const fh_clause *c = &q->cl[i];
-        if (c->kind == FH_CL_TERM && !c->is_alt && c->len == len && memcmp(c->term, t, len) == 0)
-            return true;
-    }
-    for (uint32_t i = 0; i < q->n_el; i++)
-        if (q->el[i].len == len && memcmp(q->el[i].term, t, len) == 0)
-            return true;
-    return false;
-}
-
-/* The body text of stored document `doc` (the engine's body field, else
- * "text"): *txt and *len point into the searcher's scratch until the next
- * document read. *len = 0 when the document has no such string. */
-static int doc_body(fh_searcher *s, uint32_t doc, const char **txt, size_t *len)
-{
-    const fh_engine *e = s->e;
-    *txt = "";
-    *len = 0;
-    fh_buf_reset(&s->doc);
-    int rc = fh_doc_get(s->rd, doc, &s->doc);
-    if (rc)
-        return rc;
-    const char *bname = e->body_field >= 0 ? e->meta->field_names[e->body_field] : "text";
-    const char *keys[2] = {bname, "text"};
-    fh_jstr v[2];
-    if (fh_docjson_strings(s->doc.data, s->doc.len, keys, 2, v, &s->jstr) == 1) {
-        const fh_jstr *b = v[0].found ? &v[0] : &v[1];
-        if (b->found && b->p) {
-            *txt = b->p;
-            *len = b->len;
-        }
-        return 0;
-    }
-    json_t *j = json_loadb(s->doc.data ? s->doc.data : "", s->doc.len, 0, NULL);
-    json_t *b = json_is_object(j) ? json_object_get(j, bname) : NULL;
-    if (!json_is_string(b) && json_is_object(j))
-        b = json_object_get(j, "text");
-    if (json_is_string(b)) {
-        fh_buf *out = &s->prf->body;
-        fh_buf_reset(out);
-        rc = fh_buf_add(out, json_string_value(b), json_string_length(b));
-        if (!rc) {
-            *txt = out->data;
-            *len = out->len;
-        }
-    }
-    json_decref(j);
-    return rc;
-}
-
 /* Analyze the first prf_len words of doc's body and add P(d) * tf / |d| to
  * the weight of each of its non-stop, non-query stems. */
 static int prf_doc(fh_searcher *s, const fh_query *q, uint32_t doc, float pd)
@@ -201,7 +143,7 @@ static int prf_doc(fh_searcher *s, const fh_query *q, uint32_t doc, float pd)
     const fh_rank_params *rp = &s->e->rp;
     const char *txt;
     size_t len;
-    int rc = doc_body(s, doc, &txt, &len);
+    int rc = fh_doc_texts(s, doc, NULL, NULL, &txt, &len);
     if (rc || len == 0)
         return rc;
     size_t cap = (size_t)rp->prf_len * PRF_BYTES_PER_WORD;
@@ -229,7 +171,7 @@ static int prf_doc(fh_searcher *s, const fh_query *q, uint32_t doc, float pd)
     for (size_t i = 0; i < end; i++) {
         const fh_token *t = &tok[i];
         if ((t->flags & (FH_TOK_PART | FH_TOK_STOP)) || t->stem_len == 0 ||
-            in_query(q, t->stem, t->stem_len))
+            fh_query_has_stem(q, t->stem, t->stem_len))
             continue;
         rc = prf_add(s->prf, t->stem, t->stem_len, w);
         if (rc && rc != FH_ELIMIT)

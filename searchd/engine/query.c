@@ -365,3 +365,16 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
     }
     return 0;
 }
+
+bool fh_query_has_stem(const fh_query *q, const char *t, size_t len)
+{
+    for (uint32_t i = 0; i < q->n_cl; i++) {
+        const fh_clause *c = &q->cl[i];
+        if (c->kind == FH_CL_TERM && !c->is_alt && c->len == len && memcmp(c->term, t, len) == 0)
+            return true;
+    }
+    for (uint32_t i = 0; i < q->n_el; i++)
+        if (q->el[i].len == len && memcmp(q->el[i].term, t, len) == 0)
+            return true;
+    return false;
+}

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,7 @@ static int setup(void **state)
     rp.lead_weight = 0;
     rp.pass_weight = 0;
     rp.order_weight = 0;
+    rp.focus_weight = 0;
     if (fh_engine_open(f->dir, f->a, &rp, &f->e) || fh_searcher_new(f->e, &f->s))
         return -1;
     fh_buf_init(&f->out, 1 << 22);
@@ -375,6 +377,7 @@ static void test_lead_title(void **state)
         assert_true(rp.lead_title > 0.2f && rp.lead_title < 0.3f);
         if (cases[c].lead_title >= 0)
             rp.lead_title = cases[c].lead_title;
+        rp.focus_weight = 0; /* the lead bonus alone (focus: test_focus) */
         assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
         assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
         json_t *j = search(&f, "مهرجان الرياض الموسيقي", NULL);
@@ -496,6 +499,129 @@ static void test_query_order(void **state)
     fx_done(&f);
 }
 
+/* The focus re-rank. "many" and "few" hold the query words at the same
+ * places in bodies of the same length, so every other feature ties them and
+ * the lower docid, "many", comes first. Their other words differ: four
+ * distinct ones in "many", two repeated ones in "few". The engine must add
+ * exactly focus_weight x (focus(d) - the lowest focus among the hits read),
+ * focus(d) computed here from fh_focus_read and the reference model
+ * fh_focus_prob over the stems that are not query words; not for a question;
+ * nothing with focus_depth 1. fh_focus_read reads a title before the body. */
+static double focus_of(fh_searcher *s, const fh_query *q, const char *id)
+{
+    uint32_t doc;
+    assert_int_equal(fh_doc_lookup(s->rd, id, strlen(id), &doc), 0);
+    const fh_focus_term *t;
+    uint32_t nt, nw;
+    assert_int_equal(fh_focus_read(s, doc, s->e->rp.focus_len, &t, &nt, &nw), 0);
+    assert_int_equal(nw, 6);
+    double sum = 0;
+    for (uint32_t i = 0; i < nt; i++)
+        if (!fh_query_has_stem(q, t[i].stem, t[i].len))
+            sum += log1p(-fh_focus_prob(&t[i], nw));
+    return sum;
+}
+
+static double score_of(json_t *j, size_t i)
+{
+    return json_real_value(json_object_get(json_array_get(json_object_get(j, "hits"), i), "score"));
+}
+
+static void test_focus(void **state)
+{
+    (void)state;
+    static const tu_doc fdocs[] = {
+        {"many", {"البركان الجزيرة المدرسة الحديقة السوق المكتبة"}},
+        {"few", {"البركان الجزيرة المدرسة المدرسة الحديقة الحديقة"}},
+        {"filler1", {"مدرسة جديدة في الحي الشمالي"}},
+        {"filler2", {"السوق المركزي يفتح أبوابه"}},
+    };
+    static const char *const fn[1] = {"text"};
+    fx f;
+    fx_build(&f, NULL, 1, fn, NULL, fdocs, sizeof fdocs / sizeof fdocs[0]);
+    fh_rank_params rp;
+    fh_rank_params_default(&rp);
+    assert_true(rp.focus_weight > 0.0f && rp.focus_depth >= 2 && rp.focus_len > 0);
+    float w = rp.focus_weight;
+    double fm = 0, ff = 0;
+    for (int on = 0; on < 2; on++) {
+        rp.focus_weight = on ? w : 0.0f;
+        assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
+        assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+        json_t *j = search(&f, "البركان الجزيرة", NULL);
+        assert_int_equal(nhits(j), 2);
+        if (!on) {
+            assert_string_equal(hit_id(j, 0), "many"); /* the tie: lower docid */
+            assert_true(score_of(j, 0) == score_of(j, 1));
+            static fh_query q;
+            fh_buf_reset(&f.err);
+            assert_int_equal(fh_query_parse(f.s, "البركان الجزيرة", strlen("البركان الجزيرة"),
+                                            64, &q, &f.err),
+                             0);
+            fm = focus_of(f.s, &q, "many");
+            ff = focus_of(f.s, &q, "few");
+            assert_true(ff > fm + 0.05); /* "few" leaves fewer likely headline words out */
+        } else {
+            assert_string_equal(hit_id(j, 0), "few");
+            assert_string_equal(hit_id(j, 1), "many");
+            double gap = score_of(j, 0) - score_of(j, 1);
+            assert_true(fabs(gap - (double)w * (ff - fm)) < 1e-3);
+        }
+        json_decref(j);
+        /* a question keeps the tie */
+        j = search(&f, "ما البركان الجزيرة", NULL);
+        assert_string_equal(hit_id(j, 0), "many");
+        json_decref(j);
+        fh_searcher_free(f.s);
+        fh_engine_free(f.e);
+    }
+    /* depth 1: nothing to compare, nothing changes */
+    rp.focus_weight = w;
+    rp.focus_depth = 1;
+    assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
+    assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+    json_t *j = search(&f, "البركان الجزيرة", NULL);
+    assert_string_equal(hit_id(j, 0), "many");
+    json_decref(j);
+    fh_searcher_free(f.s);
+    fh_engine_free(f.e);
+    rp.focus_depth = FH_FOCUS_MAX_DEPTH + 1;
+    assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), FH_EINVAL);
+    rp.focus_depth = 10;
+    rp.focus_len = FH_FOCUS_MAX_LEN + 1;
+    assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), FH_EINVAL);
+    fx_done(&f);
+
+    /* title, then body, as one run of words; stop words count, and only the
+     * first focus_len words are read */
+    static const tu_doc tdocs[] = {{"t", {"البركان", "في الجزيرة الجزيرة البركان"}}};
+    static const char *const tfn[2] = {"title", "text"};
+    fx_build(&f, NULL, 2, tfn, NULL, tdocs, 1);
+    fh_rank_params_default(&rp);
+    assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
+    assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+    uint32_t doc;
+    assert_int_equal(fh_doc_lookup(f.s->rd, "t", 1, &doc), 0);
+    const fh_focus_term *t;
+    uint32_t nt, nw;
+    assert_int_equal(fh_focus_read(f.s, doc, 100, &t, &nt, &nw), 0);
+    assert_int_equal(nw, 5);
+    assert_int_equal(nt, 2);
+    assert_int_equal(t[0].first, 0); /* البركان: the title's word */
+    assert_int_equal(t[0].tf, 2);
+    assert_int_equal(t[1].first, 2); /* الجزيرة, after the title and في */
+    assert_int_equal(t[1].tf, 2);
+    assert_int_equal(t[1].lead, 2);
+    assert_int_equal(fh_focus_read(f.s, doc, 3, &t, &nt, &nw), 0);
+    assert_int_equal(nw, 3);
+    assert_int_equal(nt, 2);
+    assert_int_equal(t[0].tf, 1);
+    assert_int_equal(t[1].tf, 1);
+    fh_searcher_free(f.s);
+    fh_engine_free(f.e);
+    fx_done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -507,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_lead_title),
         cmocka_unit_test(test_prf),
         cmocka_unit_test(test_query_order),
+        cmocka_unit_test(test_focus),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -42,7 +42,7 @@ static void test_defaults_and_flags(void **state)
                                 "--idle-timeout", "2", "--k1", "1.5", "--b=0.6",
                                 "--query-budget-ms", "50", "--lead-title", "0.5",
                                 "--prf-weight", "1", "--prf-docs=4", "--order-weight", "0",
-                                "--prf-question-weight", "0", NULL),
+                                "--prf-question-weight", "0", "--focus-weight", "0.5", NULL),
                      0);
     assert_string_equal(c.index_dir, "/tmp/ix");
     assert_string_equal(c.listen, "127.0.0.1:0");
@@ -59,6 +59,7 @@ static void test_defaults_and_flags(void **state)
     assert_int_equal(c.prf_terms, 0);
     assert_true(c.order_weight == 0.0);
     assert_true(c.prf_question_weight == 0.0);
+    assert_true(c.focus_weight > 0.49 && c.focus_weight < 0.51);
     assert_false(c.help);
 }
 

@@ -214,13 +214,17 @@ class SearchTest(unittest.TestCase):
 
 
 # Ranking knobs through the daemon: the same index served with the defaults and
-# with --order-weight 0 --lead-title 1 --prf-question-weight 0. "reversed" and
+# with --order-weight 0 --lead-title 1 --prf-question-weight 0 --focus-weight 0. "reversed" and
 # "ordered" hold the query's two words (equal idf) at mirrored places, so only
 # the query-order bonus separates them; without it the lower docid wins.
 ORDER_DOCS = [
     {"id": "reversed", "title": "تقرير", "text": "المطر غزير في الجبال ثم الثلج"},
     {"id": "ordered", "title": "تقرير", "text": "الثلج غزير في الجبال ثم المطر"},
     {"id": "filler", "title": "مدرسة", "text": "مدرسة جديدة في الحي الشمالي"},
+    # focus: the query's words at the same places, bodies of one length; only
+    # the focus re-rank separates them ("few" has fewer distinct other words)
+    {"id": "many", "title": "تقرير", "text": "البركان الجزيرة المدرسة الحديقة السوق المكتبة"},
+    {"id": "few", "title": "تقرير", "text": "البركان الجزيرة المدرسة المدرسة الحديقة الحديقة"},
 ]
 
 
@@ -234,7 +238,7 @@ class RankKnobsTest(unittest.TestCase):
         cls.dd = Daemon(index, workdir=root)
         cls.dd.__enter__()
         cls.dk = Daemon(index, "--order-weight", "0", "--lead-title", "1",
-                        "--prf-question-weight", "0", workdir=root)
+                        "--prf-question-weight", "0", "--focus-weight", "0", workdir=root)
         cls.dk.__enter__()
         cls.cd = cls.dd.client()
         cls.ck = cls.dk.client()
@@ -259,6 +263,18 @@ class RankKnobsTest(unittest.TestCase):
         self.assertEqual(rk["order_weight"], 0)
         self.assertEqual(rk["lead_title"], 1)
         self.assertEqual(rk["prf_question_weight"], 0)
+        self.assertAlmostEqual(rd["focus_weight"], 2, places=5)
+        self.assertEqual(rd["focus_depth"], 10)
+        self.assertEqual(rd["focus_len"], 400)
+        self.assertEqual(rk["focus_weight"], 0)
+
+    def test_focus(self):
+        q = "SEARCH snippets=0 البركان الجزيرة"
+        self.assertEqual([h["id"] for h in self.cd.request(q)["hits"]], ["few", "many"])
+        self.assertEqual([h["id"] for h in self.ck.request(q)["hits"]], ["many", "few"])
+        # not for a question: the tie stands, lower docid first
+        q = "SEARCH snippets=0 ما البركان الجزيرة"
+        self.assertEqual([h["id"] for h in self.cd.request(q)["hits"]], ["many", "few"])
 
     def test_query_order(self):
         r = self.cd.request("SEARCH snippets=0 الثلج المطر")

@@ -1,0 +1,259 @@
+/* focus.c — the focus re-rank: a known-item prior from a document's own words.
+ *
+ * A query written for one document (a headline, a title, a few keywords that
+ * name it) tends to use the words the document is about: those it opens with
+ * and repeats. Two reports of the same event both contain the query's words;
+ * the one the query was written for leaves fewer of its own prominent words
+ * out of it. So each of the best rp.focus_depth hits (after the re-rank and
+ * feedback, exec.c) has the first rp.focus_len words of its title (when the
+ * index has a title field) and body analyzed again, as one text — the stored
+ * document; the index keeps no term vectors — and each
+ * distinct non-stop stem t gets p(t), the probability that a headline for the
+ * document uses it (fh_focus_prob), and
+ *   focus(d) = sum over stems t of d that are not query words of log(1 - p(t)).
+ * The hits gain rp.focus_weight * (focus(d) - the lowest focus among them):
+ * never negative, so a hit below focus_depth, which is not read, cannot pass
+ * one above it, and the order among the read ones is that of
+ * score + focus_weight * focus.
+ *
+ * The model is a logistic regression fitted on 3,000 (headline, article)
+ * pairs of SaudiNewsNet whose headlines are not in the dev query set, with
+ * exactly the features below computed by this file (fh-relevance
+ * --focus-dump; bench/relevance/focus_fit.py prints these coefficients and
+ * re-fits them). It uses no idf, so it needs no dictionary look-up.
+ * bench/RESULTS.md "Relevance experiments" part 7 has the figures.
+ *
+ * Owns nothing but its scratch (fh_searcher.focus); reads the index only.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+#define FOCUS_BYTES_PER_WORD 16u /* bytes of body read per word asked for (a cap on the
+                                    text analyzed; fewer words are read if they are longer) */
+#define FOCUS_P_MAX 0.999        /* log(1 - p) stays finite */
+#define FOCUS_Z_MAX 6.906755     /* logit(FOCUS_P_MAX) */
+
+/* p(t) = 1 / (1 + exp(-(B + sum C_i * x_i))), fitted by focus_fit.py */
+static const double FOCUS_B = -1.256547;
+static const double FOCUS_C[6] = {
+    1.958658,  /* log(1 + tf) */
+    -0.193767, /* log(1 + first) */
+    -0.005779, /* first < 10 */
+    1.097620,  /* first < 30 */
+    -0.679007, /* log(1 + words read) */
+    0.438363,  /* log(1 + occurrences among the first FH_FOCUS_LEAD words) */
+};
+
+typedef struct focus_ent {
+    uint32_t off;  /* stem bytes in arena */
+    uint32_t hash;
+} focus_ent;
+
+struct fh_focus_scratch {
+    fh_focus_term *term; /* distinct stems, in order of first occurrence */
+    focus_ent *ent;      /* parallel to term */
+    uint32_t n, cap;
+    uint32_t *slot;      /* open addressing: index + 1, 0 = empty */
+    uint32_t nslot;      /* power of two, >= 2 * cap */
+    char *arena;
+    size_t alen, acap;
+};
+
+void fh_focus_scratch_free(struct fh_focus_scratch *f)
+{
+    if (!f)
+        return;
+    free(f->term);
+    free(f->ent);
+    free(f->slot);
+    free(f->arena);
+    free(f);
+}
+
+/* Room for `cap` distinct stems of at most FH_TOKEN_MAX bytes each; grows only. */
+static int focus_reserve(fh_searcher *s, uint32_t cap)
+{
+    struct fh_focus_scratch *f = s->focus;
+    if (!f) {
+        f = calloc(1, sizeof *f);
+        if (!f)
+            return FH_ENOMEM;
+        s->focus = f;
+    }
+    if (cap <= f->cap)
+        return 0;
+    uint32_t nslot = 16;
+    while (nslot < 2u * cap)
+        nslot <<= 1;
+    fh_focus_term *term = realloc(f->term, sizeof *term * cap);
+    if (!term)
+        return FH_ENOMEM;
+    f->term = term;
+    focus_ent *ent = realloc(f->ent, sizeof *ent * cap);
+    if (!ent)
+        return FH_ENOMEM;
+    f->ent = ent;
+    uint32_t *slot = realloc(f->slot, sizeof *slot * nslot);
+    if (!slot)
+        return FH_ENOMEM;
+    f->slot = slot;
+    size_t acap = (size_t)cap * FH_TOKEN_MAX;
+    char *arena = realloc(f->arena, acap);
+    if (!arena)
+        return FH_ENOMEM;
+    f->arena = arena;
+    f->acap = acap;
+    f->cap = cap;
+    f->nslot = nslot;
+    return 0;
+}
+
+static uint32_t fnv1a(const char *t, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)t[i]) * 16777619u;
+    return h;
+}
+
+/* Count one occurrence of stem t at word index w. The table has room for
+ * every distinct word (cap >= words read), so it never fills. */
+static void focus_add(struct fh_focus_scratch *f, const char *t, uint16_t len, uint32_t w)
+{
+    uint32_t h = fnv1a(t, len), mask = f->nslot - 1u;
+    for (uint32_t i = h & mask;; i = (i + 1u) & mask) {
+        uint32_t k = f->slot[i];
+        if (k == 0) {
+            memcpy(f->arena + f->alen, t, len);
+            f->ent[f->n] = (focus_ent){(uint32_t)f->alen, h};
+            f->term[f->n] = (fh_focus_term){NULL, len, 1, w, w < FH_FOCUS_LEAD ? 1u : 0u};
+            f->alen += len;
+            f->slot[i] = ++f->n;
+            return;
+        }
+        fh_focus_term *e = &f->term[k - 1u];
+        if (f->ent[k - 1u].hash == h && e->len == len &&
+            memcmp(f->arena + f->ent[k - 1u].off, t, len) == 0) {
+            e->tf++;
+            if (w < FH_FOCUS_LEAD)
+                e->lead++;
+            return;
+        }
+    }
+}
+
+int fh_focus_read(fh_searcher *s, uint32_t doc, uint32_t max_words,
+                  const fh_focus_term **terms, uint32_t *nterms, uint32_t *nwords)
+{
+    *terms = NULL;
+    *nterms = *nwords = 0;
+    int rc = focus_reserve(s, max_words ? max_words : 1u);
+    if (rc)
+        return rc;
+    struct fh_focus_scratch *f = s->focus;
+    f->n = 0;
+    f->alen = 0;
+    memset(f->slot, 0, sizeof *f->slot * f->nslot);
+    const char *txt[2];
+    size_t len[2];
+    if ((rc = fh_doc_texts(s, doc, &txt[0], &len[0], &txt[1], &len[1])) != 0)
+        return rc;
+    /* the title (if any) then the body, as one run of words */
+    uint32_t w = 0;
+    for (int part = 0; part < 2 && w < max_words; part++) {
+        size_t n = len[part], cap = (size_t)(max_words - w) * FOCUS_BYTES_PER_WORD;
+        if (n > cap) { /* cut before a space so that no word is cut */
+            n = cap;
+            while (n > 0 && txt[part][n] != ' ')
+                n--;
+        }
+        if (n == 0)
+            continue;
+        const fh_token *tok;
+        size_t nt;
+        if ((rc = fh_analyze(s->an, txt[part], n, &tok, &nt)) != 0)
+            return rc;
+        for (size_t i = 0; i < nt && w < max_words; i++) {
+            const fh_token *t = &tok[i];
+            if (t->flags & FH_TOK_PART)
+                continue;
+            if (!(t->flags & FH_TOK_STOP) && t->stem_len > 0)
+                focus_add(f, t->stem, t->stem_len, w);
+            w++;
+        }
+    }
+    for (uint32_t i = 0; i < f->n; i++)
+        f->term[i].stem = f->arena + f->ent[i].off;
+    *terms = f->term;
+    *nterms = f->n;
+    *nwords = w;
+    return 0;
+}
+
+static double focus_z(const fh_focus_term *t, uint32_t nwords)
+{
+    return FOCUS_B + FOCUS_C[0] * log1p((double)t->tf) + FOCUS_C[1] * log1p((double)t->first) +
+           FOCUS_C[2] * (t->first < 10 ? 1.0 : 0.0) + FOCUS_C[3] * (t->first < 30 ? 1.0 : 0.0) +
+           FOCUS_C[4] * log1p((double)nwords) + FOCUS_C[5] * log1p((double)t->lead);
+}
+
+double fh_focus_prob(const fh_focus_term *t, uint32_t nwords)
+{
+    double p = 1.0 / (1.0 + exp(-focus_z(t, nwords)));
+    return p < FOCUS_P_MAX ? p : FOCUS_P_MAX;
+}
+
+/* The re-rank's fast path: log(1 - p) = -log(1 + e^z), with the model's
+ * log(1 + x) terms from a table (every count is an integer <= FH_FOCUS_MAX_LEN)
+ * and single precision; test_focus checks it against fh_focus_prob. */
+static float LOG1P[FH_FOCUS_MAX_LEN + 1];
+static pthread_once_t log1p_once = PTHREAD_ONCE_INIT;
+
+static void log1p_init(void)
+{
+    for (uint32_t i = 0; i <= FH_FOCUS_MAX_LEN; i++)
+        LOG1P[i] = (float)log1p((double)i);
+}
+
+static float focus_log_miss(const fh_focus_term *t, float zdoc)
+{
+    float z = zdoc + (float)FOCUS_C[0] * LOG1P[t->tf] + (float)FOCUS_C[1] * LOG1P[t->first] +
+              (t->first < 10 ? (float)FOCUS_C[2] : 0.0f) +
+              (t->first < 30 ? (float)FOCUS_C[3] : 0.0f) + (float)FOCUS_C[5] * LOG1P[t->lead];
+    if (z > (float)FOCUS_Z_MAX)
+        z = (float)FOCUS_Z_MAX;
+    return -log1pf(expf(z));
+}
+
+int fh_focus_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n)
+{
+    const fh_rank_params *rp = &s->e->rp;
+    uint32_t m = rp->focus_depth < n ? rp->focus_depth : n;
+    if (m < 2 || rp->focus_len == 0 || !(rp->focus_weight > 0))
+        return 0;
+    float fs[FH_FOCUS_MAX_DEPTH];
+    float lo = 0;
+    pthread_once(&log1p_once, log1p_init);
+    for (uint32_t i = 0; i < m; i++) {
+        const fh_focus_term *t;
+        uint32_t nterm, nw;
+        int rc = fh_focus_read(s, hits[i].doc, rp->focus_len, &t, &nterm, &nw);
+        if (rc)
+            return rc;
+        /* counts are <= focus_len <= FH_FOCUS_MAX_LEN: LOG1P covers them */
+        float zdoc = (float)FOCUS_B + (float)FOCUS_C[4] * LOG1P[nw], sum = 0;
+        for (uint32_t j = 0; j < nterm; j++)
+            if (!fh_query_has_stem(q, t[j].stem, t[j].len))
+                sum += focus_log_miss(&t[j], zdoc);
+        fs[i] = sum;
+        if (i == 0 || fs[i] < lo)
+            lo = fs[i];
+    }
+    for (uint32_t i = 0; i < m; i++)
+        hits[i].score += rp->focus_weight * (fs[i] - lo);
+    return 0;
+}
