@@ -71,7 +71,7 @@ static const opt opts[] = {
      "(default: the engine's)"},
     {"focus-weight", T_DBL, OFF(focus_weight), 0, 0, 1000, "X",
      "focus re-rank: the best 10 hits lose for prominent words of theirs the query leaves "
-     "out, 0 = off; not for questions (default: the engine's)"},
+     "out, 0 = off; for queries of 3+ words that are not questions (default: the engine's)"},
     {"prf-docs", T_U32, OFF(prf_docs), 0, 0, 50, "N",
      "feedback: best hits whose text gives expansion terms (0 = the engine's default)"},
     {"prf-terms", T_U32, OFF(prf_terms), 0, 0, 100, "N",

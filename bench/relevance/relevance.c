@@ -40,7 +40,7 @@ static int usage(void)
           "       [--pass W] [--pass-window N] [--len-prior W] [--alt W] [--alt-rerank 0|1]\n"
           "       [--alt-pos 0|1] [--idf-pow P] [--order W]\n"
           "       [--prf W] [--prf-q W] [--prf-docs N] [--prf-terms N] [--prf-len N] [--prf-depth N]\n"
-          "       [--focus W] [--focus-depth N] [--focus-len N] [--focus-dump FILE --qrels QRELS]\n"
+          "       [--focus W] [--focus-depth N] [--focus-len N] [--focus-min N] [--focus-dump FILE --qrels QRELS]\n"
           "       [--stemmer light10|light10+sb|light10-noguard|snowball|none] [--time] [--stats FILE]\n"
           "       [--latency [--replies FILE] [--repeat N] [--lat-file FILE]]\n",
           stderr);
@@ -239,6 +239,8 @@ int main(int argc, char **argv)
             rp.focus_weight = opt_f(a, v);
         else if (strcmp(a, "--focus-depth") == 0)
             rp.focus_depth = opt_u32(a, v);
+        else if (strcmp(a, "--focus-min") == 0)
+            rp.focus_min_words = opt_u32(a, v);
         else if (strcmp(a, "--focus-len") == 0)
             rp.focus_len = opt_u32(a, v);
         else if (strcmp(a, "--focus-dump") == 0)

@@ -50,6 +50,7 @@ void fh_rank_params_default(fh_rank_params *p)
     p->focus_weight = 2.0f;
     p->focus_depth = 10;
     p->focus_len = 400;
+    p->focus_min_words = 3;
 }
 
 void fh_search_opts_default(fh_search_opts *o)
@@ -213,14 +214,15 @@ int fh_engine_stats(const fh_engine *e, fh_buf *out)
                          "\"lead_title\":%g,\"order_weight\":%g,\"prf_weight\":%g,"
                          "\"prf_question_weight\":%g,\"prf_docs\":%u,"
                          "\"prf_terms\":%u,\"focus_weight\":%g,\"focus_depth\":%u,"
-                         "\"focus_len\":%u}}",
+                         "\"focus_len\":%u,\"focus_min_words\":%u}}",
                          m->format_version, (long long)m->build_time, bytes,
                          (unsigned long long)fh_index_id(e->ix), (double)e->rp.k1,
                          (double)e->rp.b, (double)e->rp.prox_weight, e->rp.prox_depth,
                          e->rp.prox_window, (double)e->rp.lead_weight, (double)e->rp.lead_title,
                          (double)e->rp.order_weight, (double)e->rp.prf_weight,
                          (double)e->rp.prf_question_weight, e->rp.prf_docs, e->rp.prf_terms,
-                         (double)e->rp.focus_weight, e->rp.focus_depth, e->rp.focus_len);
+                         (double)e->rp.focus_weight, e->rp.focus_depth, e->rp.focus_len,
+                         e->rp.focus_min_words);
     if (rc) {
         out->len = mark;
         if (out->data)

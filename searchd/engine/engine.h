@@ -82,7 +82,8 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
  *                    the index was built with an alt_stems analyzer
  * then pseudo-relevance feedback (below; by default for questions only)
  *   + prf_(question_)weight * sum over expansion terms of weight * BM25F
- * and last, over the best focus_depth hits (focus.c; not for questions)
+ * and last, over the best focus_depth hits (focus.c; not for questions nor
+ * queries of fewer than focus_min_words words)
  *   + focus_weight * (focus(d) - the lowest focus among them), focus(d) the
  *                    sum of log(1 - p) over the stems of d's opening that
  *                    the query leaves out, p a fitted headline probability
@@ -156,9 +157,11 @@ typedef struct fh_rank_params {
      * that are not query words of log(1 - p), p a fitted probability that a
      * headline for d would use the stem (early and repeated stems are
      * likely). A document whose prominent words the query leaves out is less
-     * likely the one sought. Not for questions (fh_query.question). Reads
+     * likely the one sought. Not for questions (fh_query.question), nor for
+     * queries of fewer than focus_min_words distinct non-stop words. Reads
      * and analyzes focus_depth stored documents per query. */
     float focus_weight;               /* 0 = off */
+    uint32_t focus_min_words;
     uint32_t focus_depth;             /* <= FH_FOCUS_MAX_DEPTH */
     uint32_t focus_len;               /* words, <= FH_FOCUS_MAX_LEN */
 } fh_rank_params;
@@ -219,7 +222,8 @@ const fh_index_meta *fh_engine_meta(const fh_engine *e);
  *  "index_id":"hex","rank":{"k1":..,"b":..,"prox_weight":..,"prox_depth":..,
  *  "prox_window":..,"lead_weight":..,"lead_title":..,"order_weight":..,
  *  "prf_weight":..,"prf_question_weight":..,"prf_docs":..,
- *  "prf_terms":..,"focus_weight":..,"focus_depth":..,"focus_len":..}}.
+ *  "prf_terms":..,"focus_weight":..,"focus_depth":..,"focus_len":..,
+ *  "focus_min_words":..}}.
  * Thread-safe. */
 int fh_engine_stats(const fh_engine *e, fh_buf *out);
 

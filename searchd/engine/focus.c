@@ -11,6 +11,10 @@
  * distinct non-stop stem t gets p(t), the probability that a headline for the
  * document uses it (fh_focus_prob), and
  *   focus(d) = sum over stems t of d that are not query words of log(1 - p(t)).
+ * It is for queries that describe one document: those of at least
+ * rp.focus_min_words words (3; a word or two name a topic, which many
+ * documents share, and two-word queries are the cheapest to answer, so the
+ * re-read would cost them a quarter of their speed: bench/RESULTS.md).
  * The hits gain rp.focus_weight * (focus(d) - the lowest focus among them):
  * never negative, so a hit below focus_depth, which is not read, cannot pass
  * one above it, and the order among the read ones is that of
@@ -229,11 +233,30 @@ static float focus_log_miss(const fh_focus_term *t, float zdoc)
     return -log1pf(expf(z));
 }
 
+/* Words of the query that the focus model can see: distinct non-stop stems
+ * of term clauses and phrases that are not exclusions. */
+static uint32_t focus_query_words(const fh_query *q)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < q->n_cl; i++) {
+        const fh_clause *c = &q->cl[i];
+        if (c->occur == FH_OCC_NOT || c->is_alt)
+            continue;
+        if (c->kind == FH_CL_TERM && !c->stop)
+            n++;
+        else if (c->kind == FH_CL_PHRASE)
+            for (uint32_t k = c->first_el; k < c->first_el + c->n_el; k++)
+                n += !q->el[k].stop;
+    }
+    return n;
+}
+
 int fh_focus_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n)
 {
     const fh_rank_params *rp = &s->e->rp;
     uint32_t m = rp->focus_depth < n ? rp->focus_depth : n;
-    if (m < 2 || rp->focus_len == 0 || !(rp->focus_weight > 0))
+    if (m < 2 || rp->focus_len == 0 || !(rp->focus_weight > 0) ||
+        focus_query_words(q) < rp->focus_min_words)
         return 0;
     float fs[FH_FOCUS_MAX_DEPTH];
     float lo = 0;

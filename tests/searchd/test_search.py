@@ -266,15 +266,18 @@ class RankKnobsTest(unittest.TestCase):
         self.assertAlmostEqual(rd["focus_weight"], 2, places=5)
         self.assertEqual(rd["focus_depth"], 10)
         self.assertEqual(rd["focus_len"], 400)
+        self.assertEqual(rd["focus_min_words"], 3)
         self.assertEqual(rk["focus_weight"], 0)
 
     def test_focus(self):
-        q = "SEARCH snippets=0 البركان الجزيرة"
+        # الرماد is in no document: three words, the least that gets focus
+        q = "SEARCH snippets=0 البركان الجزيرة الرماد"
         self.assertEqual([h["id"] for h in self.cd.request(q)["hits"]], ["few", "many"])
         self.assertEqual([h["id"] for h in self.ck.request(q)["hits"]], ["many", "few"])
-        # not for a question: the tie stands, lower docid first
-        q = "SEARCH snippets=0 ما البركان الجزيرة"
-        self.assertEqual([h["id"] for h in self.cd.request(q)["hits"]], ["many", "few"])
+        # not for a question nor two words: the tie stands, lower docid first
+        for q in ("SEARCH snippets=0 ما البركان الجزيرة الرماد",
+                  "SEARCH snippets=0 البركان الجزيرة"):
+            self.assertEqual([h["id"] for h in self.cd.request(q)["hits"]], ["many", "few"])
 
     def test_query_order(self):
         r = self.cd.request("SEARCH snippets=0 الثلج المطر")
