@@ -126,6 +126,34 @@ int fh_search_run(fh_searcher *s, const fh_search_opts *o, const char *q, size_t
                   bool proximity, fh_hit **hits, uint32_t *nhits, fh_exec_stats *st,
                   fh_buf *errmsg);
 
+/* A set of stems interned to dense indices 0..n-1 in insertion order
+ * (stemtab.c), for the re-rankers that read documents again: they keep their
+ * per-stem data in arrays indexed by it. Owns its arrays (fh_stemtab_free);
+ * a zeroed struct is empty and must be reserved before use. */
+typedef struct fh_stemtab {
+    uint32_t *off;   /* per stem: its bytes at arena + off */
+    uint16_t *len;
+    uint32_t *hash;
+    uint32_t n, cap;
+    uint32_t *slot;  /* open addressing: index + 1, 0 = empty */
+    uint32_t nslot;  /* power of two, >= 2 * cap */
+    char *arena;
+    size_t alen, acap;
+} fh_stemtab;
+
+/* Room for cap stems and arena_bytes of their text (grows only), emptied
+ * when it grows. FH_ENOMEM. */
+int fh_stemtab_reserve(fh_stemtab *t, uint32_t cap, size_t arena_bytes);
+void fh_stemtab_reset(fh_stemtab *t);
+/* *ix = the index of stem s (len bytes), inserting it (*added = true) when
+ * new. FH_ELIMIT when the table or arena is full (nothing is inserted). */
+int fh_stemtab_intern(fh_stemtab *t, const char *s, uint16_t len, uint32_t *ix, bool *added);
+static inline const char *fh_stemtab_str(const fh_stemtab *t, uint32_t i)
+{
+    return t->arena + t->off[i];
+}
+void fh_stemtab_free(fh_stemtab *t);
+
 /* Pseudo-relevance feedback (feedback.c): re-score hits[0..n), sorted best
  * first, with the expansion terms of the best rp.prf_docs at weight w (the
  * order is left by docid; the caller sorts). Errors: FH_ENOMEM, FH_ECORRUPT,
@@ -142,10 +170,13 @@ void fh_prf_scratch_free(struct fh_prf_scratch *p);
  *   focus(d) = sum over stems t of d not in the query of log(1 - p(t)).
  * hits[0..n) sorted best first; the best rp.focus_depth (m) gain
  *   rp.focus_weight * (focus(d) - min over those m of focus),
- * so a hit below them gains nothing and none passes a hit above it (the
- * order is left as it was re-scored; the caller sorts). Not for questions
- * (the caller's gate). Errors: FH_ENOMEM, FH_ECORRUPT, FH_ELMDB. */
-int fh_focus_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n);
+ * so a hit below them gains nothing and none passes one of them: *rescored
+ * = m, and sorting hits[0..m) again gives the new order (0 when the query
+ * is too short, or m < 2: nothing changed). Not for questions (the caller's
+ * gate), nor queries of fewer than rp.focus_min_words words. Errors:
+ * FH_ENOMEM, FH_ECORRUPT, FH_ELMDB. */
+int fh_focus_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n,
+                    uint32_t *rescored);
 
 /* One distinct stem of the words read from a body (fh_focus_read). */
 typedef struct fh_focus_term {

@@ -1682,9 +1682,11 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
         }
         /* focus last, on the final order: it reads the best hits' bodies */
         if (!q->question && e->rp.focus_weight > 0) {
-            if ((rc = fh_focus_rerank(s, q, hp.h, hp.n)) != 0)
+            uint32_t m;
+            if ((rc = fh_focus_rerank(s, q, hp.h, hp.n, &m)) != 0)
                 goto out;
-            qsort(hp.h, hp.n, sizeof *hp.h, hit_cmp);
+            if (m > 1) /* only the re-scored head can change order */
+                qsort(hp.h, m, sizeof *hp.h, hit_cmp);
         }
     }
     *nhits = hp.n < k ? hp.n : k;

@@ -29,34 +29,28 @@
                                   that must hold: fewer words are read if they are longer) */
 
 typedef struct prf_ent {
-    uint32_t off;  /* term bytes in arena */
-    uint16_t len;
-    uint32_t hash;
+    uint32_t ix;   /* the term's index in the stem table */
     uint32_t df;   /* set once looked up */
     float w;
 } prf_ent;
 
 struct fh_prf_scratch {
-    prf_ent *ent;       /* entries, in insertion order */
-    uint32_t n, cap;
-    uint32_t *slot;     /* open addressing: index + 1, 0 = empty */
-    uint32_t nslot;     /* power of two, >= 2 * cap */
-    char *arena;
-    size_t alen, acap;
+    fh_stemtab tab;  /* the terms */
+    prf_ent *ent;    /* ent[i] for term i, until sorted by weight */
+    uint32_t cap;
 };
 
 void fh_prf_scratch_free(struct fh_prf_scratch *p)
 {
     if (!p)
         return;
+    fh_stemtab_free(&p->tab);
     free(p->ent);
-    free(p->slot);
-    free(p->arena);
     free(p);
 }
 
 /* Make room for `cap` distinct terms (the most prf_docs * prf_len words can
- * give); the table only grows. */
+ * give; 16 bytes of text each on average); the table only grows. */
 static int prf_reserve(fh_searcher *s, uint32_t cap)
 {
     struct fh_prf_scratch *p = s->prf;
@@ -66,60 +60,30 @@ static int prf_reserve(fh_searcher *s, uint32_t cap)
             return FH_ENOMEM;
         s->prf = p;
     }
-    if (cap <= p->cap)
-        return 0;
-    uint32_t nslot = 16;
-    while (nslot < 2u * cap)
-        nslot <<= 1;
+    int rc = fh_stemtab_reserve(&p->tab, cap, (size_t)cap * 16u);
+    if (rc || cap <= p->cap)
+        return rc;
     prf_ent *ent = realloc(p->ent, sizeof *ent * cap);
     if (!ent)
         return FH_ENOMEM;
     p->ent = ent;
-    uint32_t *slot = realloc(p->slot, sizeof *slot * nslot);
-    if (!slot)
-        return FH_ENOMEM;
-    p->slot = slot;
-    size_t acap = (size_t)cap * 16u;
-    char *arena = realloc(p->arena, acap);
-    if (!arena)
-        return FH_ENOMEM;
-    p->arena = arena;
-    p->acap = acap;
     p->cap = cap;
-    p->nslot = nslot;
     return 0;
-}
-
-static uint32_t fnv1a(const char *t, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (uint8_t)t[i]) * 16777619u;
-    return h;
 }
 
 /* Add w to term t's weight (inserting it). Returns 0, or FH_ELIMIT when the
  * table or arena is full (the term is then ignored by the caller). */
 static int prf_add(struct fh_prf_scratch *p, const char *t, uint16_t len, float w)
 {
-    uint32_t h = fnv1a(t, len), mask = p->nslot - 1u;
-    for (uint32_t i = h & mask;; i = (i + 1u) & mask) {
-        uint32_t k = p->slot[i];
-        if (k == 0) {
-            if (p->n >= p->cap || p->alen + len > p->acap)
-                return FH_ELIMIT;
-            memcpy(p->arena + p->alen, t, len);
-            p->ent[p->n] = (prf_ent){(uint32_t)p->alen, len, h, 0, w};
-            p->alen += len;
-            p->slot[i] = ++p->n;
-            return 0;
-        }
-        prf_ent *e = &p->ent[k - 1u];
-        if (e->hash == h && e->len == len && memcmp(p->arena + e->off, t, len) == 0) {
-            e->w += w;
-            return 0;
-        }
-    }
+    uint32_t ix;
+    bool added;
+    int rc = fh_stemtab_intern(&p->tab, t, len, &ix, &added);
+    if (rc)
+        return rc;
+    if (added)
+        p->ent[ix] = (prf_ent){ix, 0, 0};
+    p->ent[ix].w += w;
+    return 0;
 }
 
 static int ent_w_cmp(const void *a, const void *b)
@@ -127,7 +91,7 @@ static int ent_w_cmp(const void *a, const void *b)
     const prf_ent *x = a, *y = b;
     if (x->w != y->w)
         return x->w > y->w ? -1 : 1;
-    return x->off < y->off ? -1 : (x->off > y->off); /* first seen first: deterministic */
+    return x->ix < y->ix ? -1 : (x->ix > y->ix); /* first seen first: deterministic */
 }
 
 static int hit_doc_order(const void *a, const void *b)
@@ -199,9 +163,7 @@ int fh_prf_rerank(fh_searcher *s, const fh_query *q, float w, fh_hit *hits, uint
     if (rc)
         return rc;
     struct fh_prf_scratch *p = s->prf;
-    p->n = 0;
-    p->alen = 0;
-    memset(p->slot, 0, sizeof *p->slot * p->nslot);
+    fh_stemtab_reset(&p->tab);
     /* hits[0..k) are the best, in order (the caller sorted the pool) */
     float z = 0;
     for (uint32_t i = 0; i < k; i++)
@@ -210,16 +172,18 @@ int fh_prf_rerank(fh_searcher *s, const fh_query *q, float w, fh_hit *hits, uint
         if ((rc = prf_doc(s, q, hits[i].doc,
                           expf((hits[i].score - hits[0].score) / PRF_TEMP) / z)) != 0)
             return rc;
-    if (p->n == 0)
+    uint32_t nterm = p->tab.n;
+    if (nterm == 0)
         return 0;
     /* the heaviest by rm, then weighted by idf */
-    qsort(p->ent, p->n, sizeof *p->ent, ent_w_cmp);
+    qsort(p->ent, nterm, sizeof *p->ent, ent_w_cmp);
     uint32_t m = rp->prf_terms * PRF_PRESELECT;
-    if (m > p->n)
-        m = p->n;
+    if (m > nterm)
+        m = nterm;
     for (uint32_t i = 0; i < m; i++) {
         fh_term_info ti;
-        rc = fh_term_get(s->rd, p->arena + p->ent[i].off, p->ent[i].len, &ti);
+        uint32_t ix = p->ent[i].ix;
+        rc = fh_term_get(s->rd, fh_stemtab_str(&p->tab, ix), p->tab.len[ix], &ti);
         if (rc == FH_ENOTFOUND) { /* a word the index does not hold (cut or over-long) */
             p->ent[i].w = 0;
             continue;
@@ -242,7 +206,8 @@ int fh_prf_rerank(fh_searcher *s, const fh_query *q, float w, fh_hit *hits, uint
     qsort(hits, n, sizeof *hits, hit_doc_order);
     for (uint32_t i = 0; i < m && p->ent[i].w > 0; i++) {
         fh_postings *po = NULL;
-        if ((rc = fh_postings_open(s->rd, p->arena + p->ent[i].off, p->ent[i].len, &po)) != 0)
+        uint32_t ix = p->ent[i].ix;
+        if ((rc = fh_postings_open(s->rd, fh_stemtab_str(&p->tab, ix), p->tab.len[ix], &po)) != 0)
             return rc;
         float wt = w * p->ent[i].w / wsum * prf_idf(e, p->ent[i].df);
         for (uint32_t h = 0; h < n; h++) {

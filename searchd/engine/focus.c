@@ -52,33 +52,23 @@ static const double FOCUS_C[6] = {
     0.438363,  /* log(1 + occurrences among the first FH_FOCUS_LEAD words) */
 };
 
-typedef struct focus_ent {
-    uint32_t off;  /* stem bytes in arena */
-    uint32_t hash;
-} focus_ent;
-
 struct fh_focus_scratch {
-    fh_focus_term *term; /* distinct stems, in order of first occurrence */
-    focus_ent *ent;      /* parallel to term */
-    uint32_t n, cap;
-    uint32_t *slot;      /* open addressing: index + 1, 0 = empty */
-    uint32_t nslot;      /* power of two, >= 2 * cap */
-    char *arena;
-    size_t alen, acap;
+    fh_stemtab tab;      /* the distinct stems */
+    fh_focus_term *term; /* term[i] for stem i, in order of first occurrence */
+    uint32_t cap;
 };
 
 void fh_focus_scratch_free(struct fh_focus_scratch *f)
 {
     if (!f)
         return;
+    fh_stemtab_free(&f->tab);
     free(f->term);
-    free(f->ent);
-    free(f->slot);
-    free(f->arena);
     free(f);
 }
 
-/* Room for `cap` distinct stems of at most FH_TOKEN_MAX bytes each; grows only. */
+/* Room for `cap` distinct stems of at most FH_TOKEN_MAX bytes each (so that
+ * the table never fills: cap >= the words read); grows only. */
 static int focus_reserve(fh_searcher *s, uint32_t cap)
 {
     struct fh_focus_scratch *f = s->focus;
@@ -88,66 +78,30 @@ static int focus_reserve(fh_searcher *s, uint32_t cap)
             return FH_ENOMEM;
         s->focus = f;
     }
-    if (cap <= f->cap)
-        return 0;
-    uint32_t nslot = 16;
-    while (nslot < 2u * cap)
-        nslot <<= 1;
+    int rc = fh_stemtab_reserve(&f->tab, cap, (size_t)cap * FH_TOKEN_MAX);
+    if (rc || cap <= f->cap)
+        return rc;
     fh_focus_term *term = realloc(f->term, sizeof *term * cap);
     if (!term)
         return FH_ENOMEM;
     f->term = term;
-    focus_ent *ent = realloc(f->ent, sizeof *ent * cap);
-    if (!ent)
-        return FH_ENOMEM;
-    f->ent = ent;
-    uint32_t *slot = realloc(f->slot, sizeof *slot * nslot);
-    if (!slot)
-        return FH_ENOMEM;
-    f->slot = slot;
-    size_t acap = (size_t)cap * FH_TOKEN_MAX;
-    char *arena = realloc(f->arena, acap);
-    if (!arena)
-        return FH_ENOMEM;
-    f->arena = arena;
-    f->acap = acap;
     f->cap = cap;
-    f->nslot = nslot;
     return 0;
 }
 
-static uint32_t fnv1a(const char *t, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (uint8_t)t[i]) * 16777619u;
-    return h;
-}
-
-/* Count one occurrence of stem t at word index w. The table has room for
- * every distinct word (cap >= words read), so it never fills. */
+/* Count one occurrence of stem t at word index w. */
 static void focus_add(struct fh_focus_scratch *f, const char *t, uint16_t len, uint32_t w)
 {
-    uint32_t h = fnv1a(t, len), mask = f->nslot - 1u;
-    for (uint32_t i = h & mask;; i = (i + 1u) & mask) {
-        uint32_t k = f->slot[i];
-        if (k == 0) {
-            memcpy(f->arena + f->alen, t, len);
-            f->ent[f->n] = (focus_ent){(uint32_t)f->alen, h};
-            f->term[f->n] = (fh_focus_term){NULL, len, 1, w, w < FH_FOCUS_LEAD ? 1u : 0u};
-            f->alen += len;
-            f->slot[i] = ++f->n;
-            return;
-        }
-        fh_focus_term *e = &f->term[k - 1u];
-        if (f->ent[k - 1u].hash == h && e->len == len &&
-            memcmp(f->arena + f->ent[k - 1u].off, t, len) == 0) {
-            e->tf++;
-            if (w < FH_FOCUS_LEAD)
-                e->lead++;
-            return;
-        }
-    }
+    uint32_t ix;
+    bool added;
+    if (fh_stemtab_intern(&f->tab, t, len, &ix, &added) != 0)
+        return; /* cannot happen: room for every word read */
+    fh_focus_term *e = &f->term[ix];
+    if (added)
+        *e = (fh_focus_term){NULL, len, 0, w, 0};
+    e->tf++;
+    if (w < FH_FOCUS_LEAD)
+        e->lead++;
 }
 
 int fh_focus_read(fh_searcher *s, uint32_t doc, uint32_t max_words,
@@ -159,9 +113,7 @@ int fh_focus_read(fh_searcher *s, uint32_t doc, uint32_t max_words,
     if (rc)
         return rc;
     struct fh_focus_scratch *f = s->focus;
-    f->n = 0;
-    f->alen = 0;
-    memset(f->slot, 0, sizeof *f->slot * f->nslot);
+    fh_stemtab_reset(&f->tab);
     const char *txt[2];
     size_t len[2];
     if ((rc = fh_doc_texts(s, doc, &txt[0], &len[0], &txt[1], &len[1])) != 0)
@@ -190,10 +142,10 @@ int fh_focus_read(fh_searcher *s, uint32_t doc, uint32_t max_words,
             w++;
         }
     }
-    for (uint32_t i = 0; i < f->n; i++)
-        f->term[i].stem = f->arena + f->ent[i].off;
+    for (uint32_t i = 0; i < f->tab.n; i++)
+        f->term[i].stem = fh_stemtab_str(&f->tab, i);
     *terms = f->term;
-    *nterms = f->n;
+    *nterms = f->tab.n;
     *nwords = w;
     return 0;
 }
@@ -251,10 +203,12 @@ static uint32_t focus_query_words(const fh_query *q)
     return n;
 }
 
-int fh_focus_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n)
+int fh_focus_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n,
+                    uint32_t *rescored)
 {
     const fh_rank_params *rp = &s->e->rp;
     uint32_t m = rp->focus_depth < n ? rp->focus_depth : n;
+    *rescored = 0;
     if (m < 2 || rp->focus_len == 0 || !(rp->focus_weight > 0) ||
         focus_query_words(q) < rp->focus_min_words)
         return 0;
@@ -278,5 +232,6 @@ int fh_focus_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n)
     }
     for (uint32_t i = 0; i < m; i++)
         hits[i].score += rp->focus_weight * (fs[i] - lo);
+    *rescored = m;
     return 0;
 }
