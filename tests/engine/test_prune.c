@@ -203,14 +203,38 @@ static void add_phrase(fh_query *q, uint32_t a, uint32_t b)
     e->rel = 1;
 }
 
+/* A term of a random band: very common (t000..t009), mid or rare. */
+static uint32_t band_term(void)
+{
+    uint32_t band = rnd() % 3;
+    return band == 0 ? rnd() % 10 : band == 1 ? 10 + rnd() % 90 : 100 + rnd() % 300;
+}
+
+/* Evaluate q exhaustively (its hits copied to ex) and with pruning (*h). */
+static void topk_both(fx *f, fh_query *q, const fh_search_opts *o, uint32_t k, bool prox,
+                      fh_hit *ex, fh_hit **h, uint32_t *n1, uint32_t *n2, fh_exec_stats *st1,
+                      fh_exec_stats *st2)
+{
+    assert_int_equal(fh_exec_topk(f->s, q, o, k, true, prox, h, n1, st1, NULL), 0);
+    memcpy(ex, *h, *n1 * sizeof **h);
+    assert_int_equal(fh_exec_topk(f->s, q, o, k, false, prox, h, n2, st2, NULL), 0);
+}
+
+/* The same documents with bit for bit the same scores. */
+static void assert_same_hits(const fh_hit *ex, const fh_hit *h, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        assert_int_equal(ex[i].doc, h[i].doc);
+        assert_memory_equal(&ex[i].score, &h[i].score, sizeof(float));
+    }
+}
+
 static void random_query(fh_query *q, uint32_t n)
 {
     q->n_cl = 0;
     q->n_el = 0;
     for (uint32_t i = 0; i < n; i++) {
-        /* mix very common, mid and rare terms */
-        uint32_t band = rnd() % 3;
-        uint32_t t = band == 0 ? rnd() % 10 : band == 1 ? 10 + rnd() % 90 : 100 + rnd() % 300;
+        uint32_t t = band_term(); /* mix very common, mid and rare terms */
         if (rnd() % 20 == 0)
             t = 900 + rnd() % 99; /* not in the index */
         uint32_t r = rnd() % 100;
@@ -250,9 +274,7 @@ static void test_pruning_equals_exhaustive(void **state)
         fh_hit *h;
         uint32_t n1, n2;
         fh_exec_stats st1, st2;
-        assert_int_equal(fh_exec_topk(f->s, f->q, &o, k, true, false, &h, &n1, &st1, NULL), 0);
-        memcpy(ex, h, n1 * sizeof *h);
-        assert_int_equal(fh_exec_topk(f->s, f->q, &o, k, false, false, &h, &n2, &st2, NULL), 0);
+        topk_both(f, f->q, &o, k, false, ex, &h, &n1, &n2, &st1, &st2);
         cand_full += st1.candidates;
         cand_pruned += st2.candidates;
         assert_int_equal(n1, n2);
@@ -266,9 +288,7 @@ static void test_pruning_equals_exhaustive(void **state)
                          ex[i].doc, (double)ex[i].score, h[i].doc, (double)h[i].score);
         }
         /* and with the proximity re-rank the pools are the same, hence the results */
-        assert_int_equal(fh_exec_topk(f->s, f->q, &o, k, true, true, &h, &n1, &st1, NULL), 0);
-        memcpy(ex, h, n1 * sizeof *h);
-        assert_int_equal(fh_exec_topk(f->s, f->q, &o, k, false, true, &h, &n2, &st2, NULL), 0);
+        topk_both(f, f->q, &o, k, true, ex, &h, &n1, &n2, &st1, &st2);
         assert_int_equal(n1, n2);
         for (uint32_t i = 0; i < n1; i++)
             assert_true(fabsf(ex[i].score - h[i].score) <= 1e-4f);
@@ -296,8 +316,7 @@ static void test_batch_or_equals_exhaustive(void **state)
         q->n_cl = 0;
         q->n_el = 0;
         for (uint32_t i = 0; i < n; i++) {
-            uint32_t band = rnd() % 3;
-            uint32_t t = band == 0 ? rnd() % 10 : band == 1 ? 10 + rnd() % 90 : 100 + rnd() % 300;
+            uint32_t t = band_term();
             if (rnd() % 20 == 0)
                 t = 900 + rnd() % 99; /* not in the index */
             add_term(q, t, FH_OCC_SHOULD, 3, FH_CL_TERM);
@@ -308,17 +327,12 @@ static void test_batch_or_equals_exhaustive(void **state)
         uint32_t n1, n2;
         fh_exec_stats st1, st2;
         for (int prox = 0; prox < 2; prox++) {
-            assert_int_equal(fh_exec_topk(f->s, q, &o, k, true, prox, &h, &n1, &st1, NULL), 0);
-            memcpy(ex, h, n1 * sizeof *h);
-            assert_int_equal(fh_exec_topk(f->s, q, &o, k, false, prox, &h, &n2, &st2, NULL), 0);
+            topk_both(f, q, &o, k, prox, ex, &h, &n1, &n2, &st1, &st2);
             assert_int_equal(n1, n2);
             if (!st2.total_estimate) {
                 exact++;
                 assert_int_equal(st1.total, st2.total);
-                for (uint32_t i = 0; i < n1; i++) {
-                    assert_int_equal(ex[i].doc, h[i].doc);
-                    assert_memory_equal(&ex[i].score, &h[i].score, sizeof(float));
-                }
+                assert_same_hits(ex, h, n1);
                 continue;
             }
             pruned++;
@@ -424,9 +438,7 @@ static void test_two_lists_exact(void **state)
         q->n_cl = 0;
         q->n_el = 0;
         for (int i = 0; i < 2; i++) {
-            uint32_t band = rnd() % 3;
-            uint32_t t = band == 0 ? rnd() % 10 : band == 1 ? 10 + rnd() % 90 : 100 + rnd() % 300;
-            add_term(q, t, FH_OCC_SHOULD, 3, FH_CL_TERM);
+            add_term(q, band_term(), FH_OCC_SHOULD, 3, FH_CL_TERM);
         }
         if (rnd() % 4 == 0) /* not in the index: still two live lists */
             add_term(q, 900 + rnd() % 99, FH_OCC_SHOULD, 3, FH_CL_TERM);
@@ -436,16 +448,11 @@ static void test_two_lists_exact(void **state)
         uint32_t n1, n2;
         fh_exec_stats st1, st2;
         for (int prox = 0; prox < 2; prox++) {
-            assert_int_equal(fh_exec_topk(f->s, q, &o, k, true, prox, &h, &n1, &st1, NULL), 0);
-            memcpy(ex, h, n1 * sizeof *h);
-            assert_int_equal(fh_exec_topk(f->s, q, &o, k, false, prox, &h, &n2, &st2, NULL), 0);
+            topk_both(f, q, &o, k, prox, ex, &h, &n1, &n2, &st1, &st2);
             assert_false(st2.total_estimate);
             assert_int_equal(st1.total, st2.total);
             assert_int_equal(n1, n2);
-            for (uint32_t i = 0; i < n1; i++) {
-                assert_int_equal(ex[i].doc, h[i].doc);
-                assert_memory_equal(&ex[i].score, &h[i].score, sizeof(float));
-            }
+            assert_same_hits(ex, h, n1);
             cand_full += st1.candidates;
             cand_two += st2.candidates;
         }
