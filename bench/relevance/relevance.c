@@ -88,6 +88,25 @@ static int dbl_cmp(const void *a, const void *b)
     return x < y ? -1 : (x > y);
 }
 
+/* The next "qid<TAB>query" line of in (lines without a tab are skipped):
+ * the qid is cut at the tab, NUL-terminated in *line, and the query returned;
+ * NULL at the end of the file. */
+static const char *next_query(FILE *in, char **line, size_t *cap)
+{
+    ssize_t n;
+    while ((n = getline(line, cap, in)) > 0) {
+        char *l = *line;
+        while (n > 0 && (l[n - 1] == '\n' || l[n - 1] == '\r'))
+            l[--n] = '\0';
+        char *tab = strchr(l, '\t');
+        if (!tab)
+            continue;
+        *tab = '\0';
+        return tab + 1;
+    }
+    return NULL;
+}
+
 typedef struct qrel {
     char *qid, *doc;
 } qrel;
@@ -131,21 +150,15 @@ static int dump_focus(fh_searcher *s, const char *queries, const char *qrels, co
     fh_buf_init(&err, 4096);
     char *line = NULL;
     size_t cap = 0;
-    ssize_t n;
+    const char *qtext;
     unsigned nq = 0;
-    while ((n = getline(&line, &cap, in)) > 0) {
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            line[--n] = '\0';
-        char *tab = strchr(line, '\t');
-        if (!tab)
-            continue;
-        *tab = '\0';
+    while ((qtext = next_query(in, &line, &cap)) != NULL) {
         qrel key = {line, NULL};
         const qrel *k = bsearch(&key, rel, nrel, sizeof *rel, qrel_cmp);
         uint32_t doc;
         fh_buf_reset(&err);
         if (!k || fh_doc_lookup(s->rd, k->doc, strlen(k->doc), &doc) != 0 ||
-            fh_query_parse(s, tab + 1, strlen(tab + 1), FH_ENGINE_MAX_TERMS, &q, &err) != 0)
+            fh_query_parse(s, qtext, strlen(qtext), FH_ENGINE_MAX_TERMS, &q, &err) != 0)
             continue;
         const fh_focus_term *t;
         uint32_t nt, nw;
@@ -351,19 +364,12 @@ int main(int argc, char **argv)
     fh_buf_init(&err, 4096);
     char *line = NULL;
     size_t cap = 0;
-    ssize_t n;
+    const char *q;
     unsigned nq = 0, nerr = 0;
     uint64_t ncand = 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    while ((n = getline(&line, &cap, in)) > 0) {
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            line[--n] = '\0';
-        char *tab = strchr(line, '\t');
-        if (!tab)
-            continue;
-        *tab = '\0';
-        const char *q = tab + 1;
+    while ((q = next_query(in, &line, &cap)) != NULL) {
         fh_hit *hits;
         uint32_t nh;
         fh_exec_stats st;
@@ -415,18 +421,13 @@ int main(int argc, char **argv)
         for (unsigned r = 0; r < repeat; r++) {
             rewind(in);
             unsigned kq = 0;
-            while ((n = getline(&line, &cap, in)) > 0 && kq < nq) {
-                while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-                    line[--n] = '\0';
-                char *tab = strchr(line, '\t');
-                if (!tab)
-                    continue;
+            while (kq < nq && (q = next_query(in, &line, &cap)) != NULL) {
                 kq++;
                 fh_buf_reset(&reply);
                 fh_buf_reset(&err);
                 clock_gettime(CLOCK_THREAD_CPUTIME_ID, &qa);
                 clock_gettime(CLOCK_MONOTONIC, &a);
-                int qrc = fh_search(s, &so, tab + 1, strlen(tab + 1), &reply, &err);
+                int qrc = fh_search(s, &so, q, strlen(q), &reply, &err);
                 clock_gettime(CLOCK_MONOTONIC, &b);
                 clock_gettime(CLOCK_THREAD_CPUTIME_ID, &qb);
                 lat[k++] =
@@ -439,7 +440,7 @@ int main(int argc, char **argv)
                 if (r == 0 || lat[k - 1] * 1e3 < qwall[qi])
                     qwall[qi] = lat[k - 1] * 1e3;
                 if (r == 0)
-                    qid[qi] = strndup(line, (size_t)(tab - line));
+                    qid[qi] = strdup(line);
                 if (rf && r == 0) {
                     /* zero took_us so replies of two builds compare equal */
                     char *t = reply.data ? strstr(reply.data, "\"took_us\":") : NULL;
@@ -447,10 +448,11 @@ int main(int argc, char **argv)
                         char *v = t + 10, *e2 = v;
                         while (*e2 >= '0' && *e2 <= '9')
                             e2++;
-                        fprintf(rf, "%s\t%.*s0%s\n", line, (int)(v - reply.data), reply.data,
-                                e2);
+                        fprintf(rf, "%s\t%s\t%.*s0%s\n", line, q, (int)(v - reply.data),
+                                reply.data, e2);
                     } else {
-                        fprintf(rf, "%s\terror %d %s\n", line, qrc, err.data ? err.data : "");
+                        fprintf(rf, "%s\t%s\terror %d %s\n", line, q, qrc,
+                                err.data ? err.data : "");
                     }
                 }
             }
