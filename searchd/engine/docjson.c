@@ -344,7 +344,7 @@ int fh_doc_texts(fh_searcher *s, uint32_t doc, const char **title, size_t *tlen,
     int rc = fh_doc_get(s->rd, doc, &s->doc);
     if (rc)
         return rc;
-    const char *bname = e->body_field >= 0 ? e->meta->field_names[e->body_field] : "text";
+    const char *bname = fh_engine_body_name(e);
     const char *keys[3] = {bname, "text", "title"};
     fh_jstr v[3];
     if (fh_docjson_strings(s->doc.data, s->doc.len, keys, want_title ? 3 : 2, v, &s->jstr) == 1) {

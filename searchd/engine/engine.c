@@ -269,8 +269,8 @@ void fh_searcher_free(fh_searcher *s)
     if (!s)
         return;
     fh_exec_scratch_free(s->xs);
-    fh_prf_scratch_free(s->prf);
-    fh_focus_scratch_free(s->focus);
+    fh_stemtab_free(&s->prf);
+    fh_stemtab_free(&s->focus);
     if (s->rd)
         fh_reader_close(s->rd);
     if (s->an)
@@ -382,7 +382,7 @@ static int emit_hit(fh_searcher *s, const fh_search_opts *o, const fh_hit *h, fh
             return rc;
         if (!o->return_fields) {
             /* title and body only: the strict reader, jansson if it declines */
-            const char *bname = e->body_field >= 0 ? e->meta->field_names[e->body_field] : "text";
+            const char *bname = fh_engine_body_name(e);
             const char *keys[3] = {"title", bname, "text"};
             fh_jstr v[3];
             if (fh_docjson_strings(s->doc.data, s->doc.len, keys, 3, v, &s->jstr) == 1)
@@ -402,7 +402,7 @@ static int emit_hit(fh_searcher *s, const fh_search_opts *o, const fh_hit *h, fh
                 goto out;
         }
         if (o->snippets) {
-            const char *bname = e->body_field >= 0 ? e->meta->field_names[e->body_field] : "text";
+            const char *bname = fh_engine_body_name(e);
             json_t *body = json_object_get(doc, bname);
             if (!json_is_string(body))
                 body = json_object_get(doc, "text");

@@ -38,6 +38,12 @@ struct fh_engine {
     char dir[4096];
 };
 
+/* The stored key of the body: the body field's name, else "text". */
+static inline const char *fh_engine_body_name(const fh_engine *e)
+{
+    return e->body_field >= 0 ? e->meta->field_names[e->body_field] : "text";
+}
+
 /* ------------------------------------------------------------- query */
 
 typedef enum fh_clause_kind { FH_CL_TERM, FH_CL_PREFIX, FH_CL_PHRASE } fh_clause_kind;
@@ -127,13 +133,16 @@ int fh_search_run(fh_searcher *s, const fh_search_opts *o, const char *q, size_t
                   fh_buf *errmsg);
 
 /* A set of stems interned to dense indices 0..n-1 in insertion order
- * (stemtab.c), for the re-rankers that read documents again: they keep their
- * per-stem data in arrays indexed by it. Owns its arrays (fh_stemtab_free);
- * a zeroed struct is empty and must be reserved before use. */
+ * (stemtab.c), for the re-rankers that read documents again, with an array
+ * `data` of one caller-defined element per stem (elem bytes each, indexed
+ * like the stems; the caller fills and may reorder it). Owns its arrays
+ * (fh_stemtab_free); a zeroed struct is empty and must be reserved before use. */
 typedef struct fh_stemtab {
     uint32_t *off;   /* per stem: its bytes at arena + off */
     uint16_t *len;
     uint32_t *hash;
+    void *data;      /* cap elements of elem bytes */
+    size_t elem;
     uint32_t n, cap;
     uint32_t *slot;  /* open addressing: index + 1, 0 = empty */
     uint32_t nslot;  /* power of two, >= 2 * cap */
@@ -141,9 +150,10 @@ typedef struct fh_stemtab {
     size_t alen, acap;
 } fh_stemtab;
 
-/* Room for cap stems and arena_bytes of their text (grows only), emptied
- * when it grows. FH_ENOMEM. */
-int fh_stemtab_reserve(fh_stemtab *t, uint32_t cap, size_t arena_bytes);
+/* Room for cap stems, arena_bytes of their text and cap data elements of
+ * elem bytes (elem must not change between calls); grows only, and empties
+ * the table when it grows. FH_ENOMEM. */
+int fh_stemtab_reserve(fh_stemtab *t, uint32_t cap, size_t arena_bytes, size_t elem);
 void fh_stemtab_reset(fh_stemtab *t);
 /* *ix = the index of stem s (len bytes), inserting it (*added = true) when
  * new. FH_ELIMIT when the table or arena is full (nothing is inserted). */
@@ -159,8 +169,6 @@ void fh_stemtab_free(fh_stemtab *t);
  * order is left by docid; the caller sorts). Errors: FH_ENOMEM, FH_ECORRUPT,
  * FH_ELMDB. */
 int fh_prf_rerank(fh_searcher *s, const fh_query *q, float w, fh_hit *hits, uint32_t n);
-struct fh_prf_scratch;
-void fh_prf_scratch_free(struct fh_prf_scratch *p);
 
 /* Focus re-rank (focus.c): a known-item prior. The first rp.focus_len words
  * of a hit's title and body are analyzed again and each distinct stem gets the
@@ -171,10 +179,10 @@ void fh_prf_scratch_free(struct fh_prf_scratch *p);
  * hits[0..n) sorted best first; the best rp.focus_depth (m) gain
  *   rp.focus_weight * (focus(d) - min over those m of focus),
  * so a hit below them gains nothing and none passes one of them: *rescored
- * = m, and sorting hits[0..m) again gives the new order (0 when the query
- * is too short, or m < 2: nothing changed). Not for questions (the caller's
- * gate), nor queries of fewer than rp.focus_min_words words. Errors:
- * FH_ENOMEM, FH_ECORRUPT, FH_ELMDB. */
+ * = m, and sorting hits[0..m) again gives the new order (0, nothing
+ * changed, for a question (fh_query.question), a query of fewer than
+ * rp.focus_min_words words, or m < 2). Errors: FH_ENOMEM, FH_ECORRUPT,
+ * FH_ELMDB. */
 int fh_focus_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n,
                     uint32_t *rescored);
 
@@ -204,8 +212,6 @@ int fh_focus_read(fh_searcher *s, uint32_t doc, uint32_t max_words,
  * first < 10, first < 30, log(1 + nwords), log(1 + lead). */
 double fh_focus_prob(const fh_focus_term *t, uint32_t nwords);
 
-struct fh_focus_scratch;
-void fh_focus_scratch_free(struct fh_focus_scratch *f);
 
 /* The body text of stored document doc (the engine's body field, else
  * "text") and, when title is not NULL and the index has a "title" field, its
@@ -214,6 +220,17 @@ void fh_focus_scratch_free(struct fh_focus_scratch *f);
  * length 0. Errors: those of fh_doc_get, FH_ENOMEM. */
 int fh_doc_texts(fh_searcher *s, uint32_t doc, const char **title, size_t *tlen,
                  const char **body, size_t *blen);
+
+/* The length of txt (len bytes) cut to at most cap bytes before a space, so
+ * that no word is cut: the text the re-rankers analyze again. */
+static inline size_t fh_text_cut(const char *txt, size_t len, size_t cap)
+{
+    if (len <= cap)
+        return len;
+    while (cap > 0 && txt[cap] != ' ')
+        cap--;
+    return cap;
+}
 
 struct fh_exec_scratch;
 int fh_exec_scratch_new(struct fh_exec_scratch **out);
@@ -268,8 +285,8 @@ struct fh_searcher {
     fh_expansion *exp;    /* prefix expansions scratch */
     uint32_t exp_cap;
     struct fh_exec_scratch *xs; /* iterator state (exec.c) */
-    struct fh_prf_scratch *prf; /* feedback term table (feedback.c), made on first use */
-    struct fh_focus_scratch *focus; /* focus stem table (focus.c), made on first use */
+    fh_stemtab prf;       /* feedback's terms (feedback.c), reserved on first use */
+    fh_stemtab focus;     /* focus's stems of one document (focus.c), likewise */
     fh_hlterm hl[FH_Q_MAX_CLAUSES + FH_Q_MAX_ELEMS + FH_ENGINE_MAX_EXPANSIONS];
     uint32_t n_hl;
     char *hlstore;        /* prefix expansions' text for hl */

@@ -1681,7 +1681,7 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
             qsort(hp.h, hp.n, sizeof *hp.h, hit_cmp);
         }
         /* focus last, on the final order: it reads the best hits' bodies */
-        if (!q->question && e->rp.focus_weight > 0) {
+        if (e->rp.focus_weight > 0) {
             uint32_t m;
             if ((rc = fh_focus_rerank(s, q, hp.h, hp.n, &m)) != 0)
                 goto out;

@@ -14,8 +14,8 @@
  * Only the pool is re-scored: retrieval and its pruning never see the
  * expansion, so the hits stay those of the query, in another order (a hit
  * below prf_depth gains nothing and cannot pass one above it).
- * Owns nothing but its scratch (fh_searcher.prf); never does I/O other than
- * reading the index.
+ * Owns nothing but its scratch (fh_searcher.prf, a stem table of prf_ent);
+ * never does I/O other than reading the index.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -34,55 +34,26 @@ typedef struct prf_ent {
     float w;
 } prf_ent;
 
-struct fh_prf_scratch {
-    fh_stemtab tab;  /* the terms */
-    prf_ent *ent;    /* ent[i] for term i, until sorted by weight */
-    uint32_t cap;
-};
-
-void fh_prf_scratch_free(struct fh_prf_scratch *p)
-{
-    if (!p)
-        return;
-    fh_stemtab_free(&p->tab);
-    free(p->ent);
-    free(p);
-}
-
-/* Make room for `cap` distinct terms (the most prf_docs * prf_len words can
- * give; 16 bytes of text each on average); the table only grows. */
+/* Room for `cap` distinct terms (the most prf_docs * prf_len words can
+ * give; 16 bytes of text each on average), each with its prf_ent. */
 static int prf_reserve(fh_searcher *s, uint32_t cap)
 {
-    struct fh_prf_scratch *p = s->prf;
-    if (!p) {
-        p = calloc(1, sizeof *p);
-        if (!p)
-            return FH_ENOMEM;
-        s->prf = p;
-    }
-    int rc = fh_stemtab_reserve(&p->tab, cap, (size_t)cap * 16u);
-    if (rc || cap <= p->cap)
-        return rc;
-    prf_ent *ent = realloc(p->ent, sizeof *ent * cap);
-    if (!ent)
-        return FH_ENOMEM;
-    p->ent = ent;
-    p->cap = cap;
-    return 0;
+    return fh_stemtab_reserve(&s->prf, cap, (size_t)cap * 16u, sizeof(prf_ent));
 }
 
 /* Add w to term t's weight (inserting it). Returns 0, or FH_ELIMIT when the
  * table or arena is full (the term is then ignored by the caller). */
-static int prf_add(struct fh_prf_scratch *p, const char *t, uint16_t len, float w)
+static int prf_add(fh_stemtab *tab, const char *t, uint16_t len, float w)
 {
     uint32_t ix;
     bool added;
-    int rc = fh_stemtab_intern(&p->tab, t, len, &ix, &added);
+    int rc = fh_stemtab_intern(tab, t, len, &ix, &added);
     if (rc)
         return rc;
+    prf_ent *ent = tab->data;
     if (added)
-        p->ent[ix] = (prf_ent){ix, 0, 0};
-    p->ent[ix].w += w;
+        ent[ix] = (prf_ent){ix, 0, 0};
+    ent[ix].w += w;
     return 0;
 }
 
@@ -110,12 +81,7 @@ static int prf_doc(fh_searcher *s, const fh_query *q, uint32_t doc, float pd)
     int rc = fh_doc_texts(s, doc, NULL, NULL, &txt, &len);
     if (rc || len == 0)
         return rc;
-    size_t cap = (size_t)rp->prf_len * PRF_BYTES_PER_WORD;
-    if (len > cap) { /* cut before a space so that no word is cut */
-        len = cap;
-        while (len > 0 && txt[len] != ' ')
-            len--;
-    }
+    len = fh_text_cut(txt, len, (size_t)rp->prf_len * PRF_BYTES_PER_WORD);
     const fh_token *tok;
     size_t nt;
     if ((rc = fh_analyze(s->an, txt, len, &tok, &nt)) != 0)
@@ -137,7 +103,7 @@ static int prf_doc(fh_searcher *s, const fh_query *q, uint32_t doc, float pd)
         if ((t->flags & (FH_TOK_PART | FH_TOK_STOP)) || t->stem_len == 0 ||
             fh_query_has_stem(q, t->stem, t->stem_len))
             continue;
-        rc = prf_add(s->prf, t->stem, t->stem_len, w);
+        rc = prf_add(&s->prf, t->stem, t->stem_len, w);
         if (rc && rc != FH_ELIMIT)
             return rc;
     }
@@ -162,8 +128,9 @@ int fh_prf_rerank(fh_searcher *s, const fh_query *q, float w, fh_hit *hits, uint
     int rc = prf_reserve(s, k * rp->prf_len);
     if (rc)
         return rc;
-    struct fh_prf_scratch *p = s->prf;
-    fh_stemtab_reset(&p->tab);
+    fh_stemtab *tab = &s->prf;
+    prf_ent *ent = tab->data; /* by term, then sorted by weight */
+    fh_stemtab_reset(tab);
     /* hits[0..k) are the best, in order (the caller sorted the pool) */
     float z = 0;
     for (uint32_t i = 0; i < k; i++)
@@ -172,44 +139,44 @@ int fh_prf_rerank(fh_searcher *s, const fh_query *q, float w, fh_hit *hits, uint
         if ((rc = prf_doc(s, q, hits[i].doc,
                           expf((hits[i].score - hits[0].score) / PRF_TEMP) / z)) != 0)
             return rc;
-    uint32_t nterm = p->tab.n;
+    uint32_t nterm = tab->n;
     if (nterm == 0)
         return 0;
     /* the heaviest by rm, then weighted by idf */
-    qsort(p->ent, nterm, sizeof *p->ent, ent_w_cmp);
+    qsort(ent, nterm, sizeof *ent, ent_w_cmp);
     uint32_t m = rp->prf_terms * PRF_PRESELECT;
     if (m > nterm)
         m = nterm;
     for (uint32_t i = 0; i < m; i++) {
         fh_term_info ti;
-        uint32_t ix = p->ent[i].ix;
-        rc = fh_term_get(s->rd, fh_stemtab_str(&p->tab, ix), p->tab.len[ix], &ti);
+        uint32_t ix = ent[i].ix;
+        rc = fh_term_get(s->rd, fh_stemtab_str(tab, ix), tab->len[ix], &ti);
         if (rc == FH_ENOTFOUND) { /* a word the index does not hold (cut or over-long) */
-            p->ent[i].w = 0;
+            ent[i].w = 0;
             continue;
         }
         if (rc)
             return rc;
-        p->ent[i].df = ti.df;
-        p->ent[i].w *= prf_idf(e, ti.df);
+        ent[i].df = ti.df;
+        ent[i].w *= prf_idf(e, ti.df);
     }
-    qsort(p->ent, m, sizeof *p->ent, ent_w_cmp);
+    qsort(ent, m, sizeof *ent, ent_w_cmp);
     if (m > rp->prf_terms)
         m = rp->prf_terms;
     float wsum = 0;
     for (uint32_t i = 0; i < m; i++)
-        wsum += p->ent[i].w;
+        wsum += ent[i].w;
     if (wsum <= 0)
         return 0;
     if (n > rp->prf_depth) /* the rest cannot reach the top; only pool order changes */
         n = rp->prf_depth;
     qsort(hits, n, sizeof *hits, hit_doc_order);
-    for (uint32_t i = 0; i < m && p->ent[i].w > 0; i++) {
+    for (uint32_t i = 0; i < m && ent[i].w > 0; i++) {
         fh_postings *po = NULL;
-        uint32_t ix = p->ent[i].ix;
-        if ((rc = fh_postings_open(s->rd, fh_stemtab_str(&p->tab, ix), p->tab.len[ix], &po)) != 0)
+        uint32_t ix = ent[i].ix;
+        if ((rc = fh_postings_open(s->rd, fh_stemtab_str(tab, ix), tab->len[ix], &po)) != 0)
             return rc;
-        float wt = w * p->ent[i].w / wsum * prf_idf(e, p->ent[i].df);
+        float wt = w * ent[i].w / wsum * prf_idf(e, ent[i].df);
         for (uint32_t h = 0; h < n; h++) {
             if ((rc = fh_postings_seek(po, hits[h].doc)) != 0)
                 break;

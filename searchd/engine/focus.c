@@ -14,7 +14,9 @@
  * It is for queries that describe one document: those of at least
  * rp.focus_min_words words (3; a word or two name a topic, which many
  * documents share, and two-word queries are the cheapest to answer, so the
- * re-read would cost them a quarter of their speed: bench/RESULTS.md).
+ * re-read would cost them a quarter of their speed: bench/RESULTS.md), and
+ * not questions (fh_query.question: a question is not a headline, and the
+ * model did nothing for ARCD's).
  * The hits gain rp.focus_weight * (focus(d) - the lowest focus among them):
  * never negative, so a hit below focus_depth, which is not read, cannot pass
  * one above it, and the order among the read ones is that of
@@ -27,7 +29,8 @@
  * re-fits them). It uses no idf, so it needs no dictionary look-up.
  * bench/RESULTS.md "Relevance experiments" part 7 has the figures.
  *
- * Owns nothing but its scratch (fh_searcher.focus); reads the index only.
+ * Owns nothing but its scratch (fh_searcher.focus, a stem table of
+ * fh_focus_term); reads the index only.
  */
 #include <math.h>
 #include <pthread.h>
@@ -52,51 +55,15 @@ static const double FOCUS_C[6] = {
     0.438363,  /* log(1 + occurrences among the first FH_FOCUS_LEAD words) */
 };
 
-struct fh_focus_scratch {
-    fh_stemtab tab;      /* the distinct stems */
-    fh_focus_term *term; /* term[i] for stem i, in order of first occurrence */
-    uint32_t cap;
-};
-
-void fh_focus_scratch_free(struct fh_focus_scratch *f)
-{
-    if (!f)
-        return;
-    fh_stemtab_free(&f->tab);
-    free(f->term);
-    free(f);
-}
-
-/* Room for `cap` distinct stems of at most FH_TOKEN_MAX bytes each (so that
- * the table never fills: cap >= the words read); grows only. */
-static int focus_reserve(fh_searcher *s, uint32_t cap)
-{
-    struct fh_focus_scratch *f = s->focus;
-    if (!f) {
-        f = calloc(1, sizeof *f);
-        if (!f)
-            return FH_ENOMEM;
-        s->focus = f;
-    }
-    int rc = fh_stemtab_reserve(&f->tab, cap, (size_t)cap * FH_TOKEN_MAX);
-    if (rc || cap <= f->cap)
-        return rc;
-    fh_focus_term *term = realloc(f->term, sizeof *term * cap);
-    if (!term)
-        return FH_ENOMEM;
-    f->term = term;
-    f->cap = cap;
-    return 0;
-}
-
-/* Count one occurrence of stem t at word index w. */
-static void focus_add(struct fh_focus_scratch *f, const char *t, uint16_t len, uint32_t w)
+/* Count one occurrence of stem t at word index w. The table has room for
+ * every word read (fh_focus_read reserves max_words stems), so it never fills. */
+static void focus_add(fh_stemtab *tab, const char *t, uint16_t len, uint32_t w)
 {
     uint32_t ix;
     bool added;
-    if (fh_stemtab_intern(&f->tab, t, len, &ix, &added) != 0)
-        return; /* cannot happen: room for every word read */
-    fh_focus_term *e = &f->term[ix];
+    if (fh_stemtab_intern(tab, t, len, &ix, &added) != 0)
+        return;
+    fh_focus_term *e = (fh_focus_term *)tab->data + ix;
     if (added)
         *e = (fh_focus_term){NULL, len, 0, w, 0};
     e->tf++;
@@ -109,11 +76,12 @@ int fh_focus_read(fh_searcher *s, uint32_t doc, uint32_t max_words,
 {
     *terms = NULL;
     *nterms = *nwords = 0;
-    int rc = focus_reserve(s, max_words ? max_words : 1u);
+    uint32_t cap = max_words ? max_words : 1u; /* stems of at most FH_TOKEN_MAX bytes */
+    fh_stemtab *tab = &s->focus;
+    int rc = fh_stemtab_reserve(tab, cap, (size_t)cap * FH_TOKEN_MAX, sizeof(fh_focus_term));
     if (rc)
         return rc;
-    struct fh_focus_scratch *f = s->focus;
-    fh_stemtab_reset(&f->tab);
+    fh_stemtab_reset(tab);
     const char *txt[2];
     size_t len[2];
     if ((rc = fh_doc_texts(s, doc, &txt[0], &len[0], &txt[1], &len[1])) != 0)
@@ -121,12 +89,8 @@ int fh_focus_read(fh_searcher *s, uint32_t doc, uint32_t max_words,
     /* the title (if any) then the body, as one run of words */
     uint32_t w = 0;
     for (int part = 0; part < 2 && w < max_words; part++) {
-        size_t n = len[part], cap = (size_t)(max_words - w) * FOCUS_BYTES_PER_WORD;
-        if (n > cap) { /* cut before a space so that no word is cut */
-            n = cap;
-            while (n > 0 && txt[part][n] != ' ')
-                n--;
-        }
+        size_t n = fh_text_cut(txt[part], len[part],
+                               (size_t)(max_words - w) * FOCUS_BYTES_PER_WORD);
         if (n == 0)
             continue;
         const fh_token *tok;
@@ -138,14 +102,15 @@ int fh_focus_read(fh_searcher *s, uint32_t doc, uint32_t max_words,
             if (t->flags & FH_TOK_PART)
                 continue;
             if (!(t->flags & FH_TOK_STOP) && t->stem_len > 0)
-                focus_add(f, t->stem, t->stem_len, w);
+                focus_add(tab, t->stem, t->stem_len, w);
             w++;
         }
     }
-    for (uint32_t i = 0; i < f->tab.n; i++)
-        f->term[i].stem = fh_stemtab_str(&f->tab, i);
-    *terms = f->term;
-    *nterms = f->tab.n;
+    fh_focus_term *term = tab->data;
+    for (uint32_t i = 0; i < tab->n; i++)
+        term[i].stem = fh_stemtab_str(tab, i);
+    *terms = term;
+    *nterms = tab->n;
     *nwords = w;
     return 0;
 }
@@ -209,7 +174,7 @@ int fh_focus_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n,
     const fh_rank_params *rp = &s->e->rp;
     uint32_t m = rp->focus_depth < n ? rp->focus_depth : n;
     *rescored = 0;
-    if (m < 2 || rp->focus_len == 0 || !(rp->focus_weight > 0) ||
+    if (m < 2 || rp->focus_len == 0 || !(rp->focus_weight > 0) || q->question ||
         focus_query_words(q) < rp->focus_min_words)
         return 0;
     float fs[FH_FOCUS_MAX_DEPTH];

@@ -2,7 +2,7 @@
  *
  * The re-rankers that read documents again (feedback.c, focus.c) gather the
  * distinct stems of a few hundred words and keep data per stem in arrays of
- * their own, indexed by the stem's number here. Open addressing (FNV-1a,
+ * their own (`data`), indexed by the stem's number here. Open addressing (FNV-1a,
  * linear probing) over an arena of the stems' bytes; the table only grows and
  * fh_stemtab_reset empties it without freeing.
  */
@@ -16,12 +16,13 @@ void fh_stemtab_free(fh_stemtab *t)
     free(t->off);
     free(t->len);
     free(t->hash);
+    free(t->data);
     free(t->slot);
     free(t->arena);
     memset(t, 0, sizeof *t);
 }
 
-int fh_stemtab_reserve(fh_stemtab *t, uint32_t cap, size_t arena_bytes)
+int fh_stemtab_reserve(fh_stemtab *t, uint32_t cap, size_t arena_bytes, size_t elem)
 {
     if (arena_bytes > t->acap) {
         char *a = realloc(t->arena, arena_bytes);
@@ -47,6 +48,11 @@ int fh_stemtab_reserve(fh_stemtab *t, uint32_t cap, size_t arena_bytes)
     if (!hash)
         return FH_ENOMEM;
     t->hash = hash;
+    void *data = realloc(t->data, elem * cap);
+    if (!data)
+        return FH_ENOMEM;
+    t->data = data;
+    t->elem = elem;
     uint32_t *slot = realloc(t->slot, sizeof *slot * nslot);
     if (!slot)
         return FH_ENOMEM;
