@@ -25,7 +25,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.1"
+#define FH_ANALYZER_VERSION "1.2"
 
 /* Character classes */
 enum {
@@ -1001,7 +1001,8 @@ static int add_normalized(const fh_analyzer *a, fh_strset *set, const char *w, c
     return n > 0 ? fh_strset_add(set, buf, n) : 0;
 }
 
-/* Two passes over the lexicon: first the known words that begin with و (at
+/* The و-initial verbs of fh_waw_verbs_ar with their subject suffixes, then
+ * two passes over the lexicon: first the known words that begin with و (at
  * least 4 letters: light10 only removes و when 3 remain), by their suffix
  * stem, into wawlex; then every word's light10 stem, computed with that و
  * guard, into lex. */
@@ -1011,6 +1012,26 @@ static int build_lexicon(fh_analyzer *a)
     size_t n = fh_lexicon_ar_data_size;
     char norm[FH_TOKEN_MAX + 1], stem[FH_TOKEN_MAX + 1];
     static const char waw[] = "\xD9\x88"; /* U+0648 */
+    /* The و-initial verbs with their past-tense subject suffixes: وافق,
+     * وصلت, وقعتا, وجدوا, وصلنا, وضعتم (at least 4 letters, as below). */
+    static const char *const subj[] = {"", "ت", "تا", "وا", "نا", "تم"};
+    for (size_t i = 0; fh_waw_verbs_ar[i] != NULL; i++) {
+        for (size_t k = 0; k < sizeof subj / sizeof subj[0]; k++) {
+            char form[FH_TOKEN_MAX + 1];
+            size_t vl = strlen(fh_waw_verbs_ar[i]), sl = strlen(subj[k]);
+            if (vl + sl > FH_TOKEN_MAX)
+                return FH_EINVAL;
+            memcpy(form, fh_waw_verbs_ar[i], vl);
+            memcpy(form + vl, subj[k], sl);
+            size_t nn = normalize_word(a, form, vl + sl, norm);
+            if (nn >= 8) {
+                size_t ml = fh_light10_suffix_stem(&a->protect, norm, nn, stem);
+                int rc = fh_strset_add(&a->wawlex, stem, ml);
+                if (rc != 0)
+                    return rc;
+            }
+        }
+    }
     for (int pass = 0; pass < 2; pass++) {
         size_t i = 0;
         while (i < n) {

@@ -60,6 +60,9 @@ extern const char *const fh_stopwords_ar[];
 extern const char *const fh_clitics_ar[];
 /* Proper nouns ending in ان/ين kept whole by light10, natural spelling. */
 extern const char *const fh_protected_ar[];
+/* Verbs whose own first letter is و (وصل, وافق), past-tense base in natural
+ * spelling; with their subject suffixes they join the و guard (wawlex). */
+extern const char *const fh_waw_verbs_ar[];
 /* The guard lexicon: newline-separated words in natural spelling, '#' lines
  * are comments (data/lexicon_ar.txt, compiled in by embed.cmake). */
 extern const unsigned char fh_lexicon_ar_data[];

@@ -1,4 +1,5 @@
-/* stopwords.c — the Arabic stop list and the protected proper nouns.
+/* stopwords.c — the Arabic stop list, the protected proper nouns and the
+ * و-initial verbs of the و guard.
  *
  * Written for Fahras in natural spelling; fh_analyzer_new normalizes every
  * entry with the analyzer's own rules (so إلى and الى are one entry) and also
@@ -19,6 +20,9 @@ const char *const fh_stopwords_ar[] = {
     "عدة", "نفس", "ذات", "ذو", "ذي", "يا", "أيها", "إنما", "أنما", "كلا", "كلتا", "بلى", "نعم",
     /* interrogatives not above, and their common joined spellings (ما هو -> ماهو) */
     "كم", "بكم", "بماذا", "لمن", "ممن", "ماهو", "ماهي", "ماهم", "ماذاك", "أيّ",
+    /* أي after a preposition (بأي مدينة, لأي سبب); not the feminine أية, which
+     * normalizes like آية (a verse) */
+    "بأي", "لأي",
     /* pronouns and pronoun-bearing particles */
     "أنا", "نحن", "أنت", "أنتم", "أنتما", "أنتن", "هو", "هي", "هم", "هما", "هن", "إنه",
     "إنها", "إنهم", "أنه", "أنها", "أنهم", "لأنه", "لأنها", "عليه", "عليها", "عليهم", "منه",
@@ -29,6 +33,9 @@ const char *const fh_stopwords_ar[] = {
     "هذا", "هذه", "هذان", "هاتان", "هؤلاء", "ذلك", "تلك", "ذاك", "أولئك", "هنا", "هناك",
     "هنالك", "الذي", "التي", "الذين", "اللذان", "اللتان", "اللذين", "اللتين", "اللاتي",
     "اللواتي", "اللائي",
+    /* the relatives as often misspelled with a doubled lam (اللتى = التي):
+     * left out, their stems لت/لذ become rare terms that swamp a question */
+    "اللتي", "اللذي",
     /* auxiliaries and very frequent function verbs */
     "كان", "كانت", "كانوا", "يكون", "تكون", "يكن", "كنت", "ليس", "ليست", "لست", "ظل",
     "مازال", "لايزال", "لازال", "أصبح", "أصبحت", "تم", "يتم", "أصبحوا",
@@ -53,5 +60,21 @@ const char *const fh_protected_ar[] = {
     "أوزبكستان", "طاجيكستان", "تركمانستان", "قيرغيزستان", "كردستان", "هندوستان", "داغستان",
     "الفلبين", "فلبين", "أرجنتين", "الأرجنتين", "طهران", "عمّان", "يريفان", "ميلان",
     "اليونان", "يونان", "أسوان", "تطوان", "وهران", "تلمسان", "جازان", "نجران", "حلوان",
+    NULL,
+};
+
+/* Common verbs that begin with a root و (or the و of form III), past-tense
+ * base. The lexicon behind the و guard has no verbs, so وصلت, وقعت, وافقت lost
+ * their first letter to the conjunction rule (صلت, قعت, افقت; وافق became افق,
+ * horizon) while ووصلت kept it. Written without shadda (وقّع is وقع once
+ * normalized). Each is added to the guard with the past-tense
+ * subject suffixes ت تا وا نا تم. Left out on purpose: verbs whose و-less rest
+ * is a common word in its own right (وردت/ردت, ودعت/دعت, وكلنا/كلنا), so the
+ * conjunction reading keeps winning there; and the long hunspell verb list,
+ * which holds rare roots that would keep وقوات, ولفت, وكنت whole. */
+const char *const fh_waw_verbs_ar[] = {
+    "وصل", "وقع", "وجد", "وضع", "وجه", "ولد", "وفر", "وقف", "وصف", "وزع", "وثق", "وحد",
+    "وظف", "وسع", "وطد", "وضح", "وعد", "وهب", "ورث", "وجب", "وافق", "واصل", "واجه",
+    "واكب",
     NULL,
 };
