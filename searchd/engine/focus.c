@@ -44,15 +44,16 @@
 #define FOCUS_P_MAX 0.999        /* log(1 - p) stays finite */
 #define FOCUS_Z_MAX 6.906755     /* logit(FOCUS_P_MAX) */
 
-/* p(t) = 1 / (1 + exp(-(B + sum C_i * x_i))), fitted by focus_fit.py */
-static const double FOCUS_B = -1.256547;
+/* p(t) = 1 / (1 + exp(-(B + sum C_i * x_i))), fitted by focus_fit.py on an
+ * index built with analyzer 1.2 (fahras-ar-light10g) */
+static const double FOCUS_B = -1.256931;
 static const double FOCUS_C[6] = {
-    1.958658,  /* log(1 + tf) */
-    -0.193767, /* log(1 + first) */
-    -0.005779, /* first < 10 */
-    1.097620,  /* first < 30 */
-    -0.679007, /* log(1 + words read) */
-    0.438363,  /* log(1 + occurrences among the first FH_FOCUS_LEAD words) */
+    1.958263,  /* log(1 + tf) */
+    -0.193658, /* log(1 + first) */
+    -0.005762, /* first < 10 */
+    1.097091,  /* first < 30 */
+    -0.678911, /* log(1 + words read) */
+    0.438981,  /* log(1 + occurrences among the first FH_FOCUS_LEAD words) */
 };
 
 /* Count one occurrence of stem t at word index w. The table has room for
