@@ -9,6 +9,7 @@
  * writes anything. */
 #include "ix_check.h"
 
+#include "fahras/analyze.h"
 #include "fahras/err.h"
 #include "fahras/index.h"
 
@@ -194,6 +195,9 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
         return rc;
     }
     const fh_index_meta *m = fh_index_get_meta(ix);
+    /* kept past fh_index_close() for the closing note (at most 15 bytes) */
+    char analyzer_version[32];
+    snprintf(analyzer_version, sizeof analyzer_version, "%s", m->analyzer_version);
     fprintf(out, "index %s/%s: format %u, analyzer %s %s, %u documents, %u fields\n", dir,
             FH_INDEX_FILE, m->format_version, m->analyzer_name, m->analyzer_version, m->n_docs,
             m->n_fields);
@@ -399,6 +403,12 @@ out:
         rc = FH_ECORRUPT;
     } else if (!rc) {
         fprintf(out, "check: OK\n");
+        if (strcmp(analyzer_version, fh_analyzer_version(NULL)) != 0)
+            fprintf(err,
+                    "check: note: %s was built with analyzer version %s and this build's is "
+                    "%s; fahras-searchd will not serve it until it is rebuilt "
+                    "(fahras-indexer build)\n",
+                    dir, analyzer_version, fh_analyzer_version(NULL));
     }
     return rc;
 }

@@ -344,6 +344,32 @@ def case_usage(tmp):
     expect(rc == 0 and out.strip(), "analyze dispatch failed")
 
 
+def case_analyzer_version(tmp):
+    """An index from another analyzer version still checks sound, and check
+    says that fahras-searchd will not serve it until it is rebuilt."""
+    idx = os.path.join(tmp, "ix")
+    build(idx, [sample()])
+    rc, out, err = run(["check", idx], ok=None)
+    expect(rc == 0 and "check: OK" in out and "note:" not in err, (rc, out, err))
+    path = os.path.join(idx, "index.mdb")
+    with open(path, "rb") as f:
+        mdb = f.read()
+    m = re.search(rb"analyzer_version(\d+\.\d+)", mdb)
+    expect(m and mdb.count(b"analyzer_version") == 1, "no single analyzer_version in the file")
+    cur = m.group(1).decode()
+    old = b"0." + b"0" * (len(m.group(1)) - 2)  # same length: LMDB pages keep their layout
+    with open(path, "wb") as f:
+        f.write(mdb[:m.start(1)] + old + mdb[m.end(1):])
+    rc, out, err = run(["check", idx], ok=None)
+    expect(rc == 0 and "check: OK" in out, "a sound index must still check OK: %s %s" % (out, err))
+    expect("analyzer version %s" % old.decode() in err and "is %s" % cur in err
+           and "rebuilt" in err, "no rebuild note: " + err)
+    # a rebuild over it clears the note
+    build(idx, [sample()])
+    rc, out, err = run(["check", idx], ok=None)
+    expect(rc == 0 and "note:" not in err, err)
+
+
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
 
 

@@ -88,7 +88,8 @@ void fh_analyzer_free(fh_analyzer *a);
 
 /* Name and version the index records, e.g. "fahras-ar-light10" and "1.0".
  * Any change to normalization, splitting, stemming or the stop list that
- * changes a token MUST bump the version. Static strings. */
+ * changes a token MUST bump the version. Static strings. Every analyzer of a
+ * build shares one version, so fh_analyzer_version() also accepts NULL. */
 const char *fh_analyzer_name(const fh_analyzer *a);
 const char *fh_analyzer_version(const fh_analyzer *a);
 
