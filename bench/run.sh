@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh — one command: Fahras against Sphinx 2.2.11 and Xapian 1.4 on the shared corpora.
 #
-#   bench/run.sh news|qa|books|all [more corpora] [--quick] [harness options]
+#   bench/run.sh news|qa|qa_tt|books|all [more corpora] [--quick] [harness options]
 #
 # Unpacks the corpora from ../shared/data (bench/lib/corpus.py), builds Fahras (Release),
 # then runs bench/loadgen/harness.py: indexing, relevance, query speed and memory for Fahras
