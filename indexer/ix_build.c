@@ -9,6 +9,7 @@
 #include "ix_table.h"
 
 #include "fahras/err.h"
+#include "fahras/grow.h"
 #include "fahras/index.h"
 
 #include <dirent.h>
@@ -1150,17 +1151,7 @@ static int pipe_flush(mpipe *m)
 /* Room for `words` more words in chunk c. */
 static int chunk_reserve(chunk *c, size_t words)
 {
-    if (c->n + words <= c->cap)
-        return 0;
-    size_t nc = c->cap ? c->cap : PIPE_CHUNK_WORDS;
-    while (nc < c->n + words)
-        nc *= 2;
-    uint32_t *p = realloc(c->w, nc * sizeof *p);
-    if (!p)
-        return FH_ENOMEM;
-    c->w = p;
-    c->cap = nc;
-    return 0;
+    return fh_grow_u32(&c->w, &c->cap, c->n + words, PIPE_CHUNK_WORDS);
 }
 
 static int pipe_put(mpipe *m, const uint32_t *w, size_t n, const uint32_t *w2, size_t n2)

@@ -6,6 +6,7 @@
 #include "ix_varint.h"
 
 #include "fahras/err.h"
+#include "fahras/grow.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -265,16 +266,8 @@ static int dec_next(fh_msrc *s, unsigned nf)
         peek_next(s);
         return 1;
     }
-    if (total > s->pv_cap) {
-        size_t nc = s->pv_cap ? s->pv_cap : 256;
-        while (nc < total)
-            nc *= 2;
-        uint32_t *p = realloc(s->pv, nc * sizeof *p);
-        if (!p)
-            return FH_ENOMEM;
-        s->pv = p;
-        s->pv_cap = nc;
-    }
+    if (fh_grow_u32(&s->pv, &s->pv_cap, total, 256))
+        return FH_ENOMEM;
     size_t k = 0;
     for (unsigned f = 0; f < nf; f++) {
         uint32_t prev = 0;

@@ -7,6 +7,7 @@
 
 #include "fahras/bigmem.h"
 #include "fahras/err.h"
+#include "fahras/grow.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -140,19 +141,12 @@ size_t fh_ttab_nterms(const fh_ttab *t)
     return t->nents;
 }
 
+/* The per-document token arrays start at this many entries. */
+#define TOK_FIRST 1024u
+
 static int grow_u32(uint32_t **a, size_t *cap, size_t need)
 {
-    if (need <= *cap)
-        return 0;
-    size_t nc = *cap ? *cap : 1024;
-    while (nc < need)
-        nc *= 2;
-    uint32_t *p = realloc(*a, nc * sizeof *p);
-    if (!p)
-        return FH_ENOMEM;
-    *a = p;
-    *cap = nc;
-    return 0;
+    return fh_grow_u32(a, cap, need, TOK_FIRST);
 }
 
 int fh_ttab_doc_begin(fh_ttab *t, uint32_t ord)

@@ -24,6 +24,7 @@
 #include <zstd.h>
 
 #include "fahras/err.h"
+#include "fahras/grow.h"
 
 #define FH_DOC_MAX_RAW ((size_t)1 << 30) /* largest stored document we decompress */
 #define FH_POSTINGS_CACHE 16             /* freed iterators a reader keeps for reuse */
@@ -761,16 +762,8 @@ static int positions_load(fh_postings *p)
      * corrupt data (and posbuf may still be NULL: no arithmetic on it). */
     if (total == 0 || total > (size_t)(p->pos_end - p->pos_p)) /* a byte per position at least */
         return FH_ECORRUPT;
-    if (total > p->posbuf_cap) {
-        size_t nc = p->posbuf_cap ? p->posbuf_cap : 64;
-        while (nc < total)
-            nc *= 2;
-        uint32_t *nb = realloc(p->posbuf, nc * sizeof *nb);
-        if (!nb)
-            return FH_ENOMEM;
-        p->posbuf = nb;
-        p->posbuf_cap = nc;
-    }
+    if ((rc = fh_grow_u32(&p->posbuf, &p->posbuf_cap, (size_t)total, 64)))
+        return rc;
     const uint32_t *t = p->tfs + (size_t)p->idx * p->nf;
     size_t k = 0;
     for (unsigned f = 0; f < p->nf; f++) {
