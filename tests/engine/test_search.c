@@ -290,6 +290,20 @@ static void fx_build(fx *f, const fh_analyzer_opts *ao, unsigned nf, const char 
     fh_buf_init(&f->err, 4096);
 }
 
+/* Open the engine over f's index with ranking parameters rp, and a searcher. */
+static void fx_open(fx *f, const fh_rank_params *rp)
+{
+    assert_int_equal(fh_engine_open(f->dir, f->a, rp, &f->e), 0);
+    assert_int_equal(fh_searcher_new(f->e, &f->s), 0);
+}
+
+/* Release what fx_open opened (fx_done still releases the rest). */
+static void fx_close(fx *f)
+{
+    fh_searcher_free(f->s);
+    fh_engine_free(f->e);
+}
+
 static void fx_done(fx *f)
 {
     fh_analyzer_free(f->a);
@@ -320,8 +334,7 @@ static void test_alt_stems(void **state)
         fh_rank_params_default(&rp);
         rp.alt_weight = mode == 0 ? 0.0f : 0.5f;
         rp.alt_rerank = mode == 1;
-        assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
-        assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+        fx_open(&f, &rp);
         json_t *j = search(&f, "المستشفى استقبلت", NULL);
         assert_int_equal(nhits(j), 2);
         assert_string_equal(hit_id(j, 0), mode == 0 ? "other" : "alt");
@@ -333,8 +346,7 @@ static void test_alt_stems(void **state)
         j = search(&f, "المستشفى استقبلت", &o);
         assert_int_equal(nhits(j), 2);
         json_decref(j);
-        fh_searcher_free(f.s);
-        fh_engine_free(f.e);
+        fx_close(&f);
     }
     fx_done(&f);
 }
@@ -378,8 +390,7 @@ static void test_lead_title(void **state)
         if (cases[c].lead_title >= 0)
             rp.lead_title = cases[c].lead_title;
         rp.focus_weight = 0; /* the lead bonus alone (focus: test_focus) */
-        assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
-        assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+        fx_open(&f, &rp);
         json_t *j = search(&f, "مهرجان الرياض الموسيقي", NULL);
         assert_true(nhits(j) >= 2);
         assert_string_equal(hit_id(j, 0), cases[c].first3);
@@ -388,8 +399,7 @@ static void test_lead_title(void **state)
         assert_int_equal(nhits(j), 2);
         assert_string_equal(hit_id(j, 0), cases[c].first1);
         json_decref(j);
-        fh_searcher_free(f.s);
-        fh_engine_free(f.e);
+        fx_close(&f);
     }
     fx_done(&f);
 }
@@ -419,8 +429,7 @@ static void test_prf(void **state)
     assert_true(rp.prf_weight == 0.0f); /* off by default, on for questions */
     assert_true(rp.prf_question_weight > 0.0f);
     rp.prf_docs = 1;
-    assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
-    assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+    fx_open(&f, &rp);
     static const struct {
         const char *q, *second;
     } dq[] = {{"البركان", "plain"}, {"ما البركان", "topical"}, {"أين البركان", "topical"}};
@@ -431,13 +440,11 @@ static void test_prf(void **state)
         assert_string_equal(hit_id(j, 1), dq[i].second);
         json_decref(j);
     }
-    fh_searcher_free(f.s);
-    fh_engine_free(f.e);
+    fx_close(&f);
     rp.prf_question_weight = 0;
     for (int on = 0; on < 2; on++) {
         rp.prf_weight = on ? 1.0f : 0.0f;
-        assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
-        assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+        fx_open(&f, &rp);
         json_t *j = search(&f, "البركان", NULL);
         assert_int_equal(nhits(j), 3);
         assert_int_equal(total(j), 3);
@@ -445,8 +452,7 @@ static void test_prf(void **state)
         assert_string_equal(hit_id(j, 1), on ? "topical" : "plain");
         assert_string_equal(hit_id(j, 2), on ? "plain" : "topical");
         json_decref(j);
-        fh_searcher_free(f.s);
-        fh_engine_free(f.e);
+        fx_close(&f);
     }
     rp.prf_docs = FH_PRF_MAX_DOCS + 1;
     assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), FH_EINVAL);
@@ -475,8 +481,7 @@ static void test_query_order(void **state)
         assert_true(rp.order_weight > 0.0f);
         if (!on)
             rp.order_weight = 0;
-        assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
-        assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+        fx_open(&f, &rp);
         json_t *j = search(&f, "الثلج المطر", NULL);
         assert_int_equal(nhits(j), 2);
         assert_string_equal(hit_id(j, 0), on ? "ordered" : "reversed");
@@ -493,8 +498,7 @@ static void test_query_order(void **state)
         j = search(&f, "الثلج متى المطر", NULL);
         assert_string_equal(hit_id(j, 0), "reversed");
         json_decref(j);
-        fh_searcher_free(f.s);
-        fh_engine_free(f.e);
+        fx_close(&f);
     }
     fx_done(&f);
 }
@@ -546,8 +550,7 @@ static void test_focus(void **state)
     double fm = 0, ff = 0;
     for (int on = 0; on < 2; on++) {
         rp.focus_weight = on ? w : 0.0f;
-        assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
-        assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+        fx_open(&f, &rp);
         /* الرماد is in no document: it makes the query three words long, the
          * least that gets the focus re-rank by default */
         json_t *j = search(&f, "البركان الجزيرة الرماد", NULL);
@@ -577,29 +580,24 @@ static void test_focus(void **state)
         j = search(&f, "البركان الجزيرة", NULL);
         assert_string_equal(hit_id(j, 0), "many");
         json_decref(j);
-        fh_searcher_free(f.s);
-        fh_engine_free(f.e);
+        fx_close(&f);
     }
     /* ... unless focus_min_words lets it in */
     rp.focus_weight = w;
     assert_true(rp.focus_min_words == 3);
     rp.focus_min_words = 2;
-    assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
-    assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+    fx_open(&f, &rp);
     json_t *j2 = search(&f, "البركان الجزيرة", NULL);
     assert_string_equal(hit_id(j2, 0), "few");
     json_decref(j2);
-    fh_searcher_free(f.s);
-    fh_engine_free(f.e);
+    fx_close(&f);
     /* depth 1: nothing to compare, nothing changes */
     rp.focus_depth = 1;
-    assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
-    assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+    fx_open(&f, &rp);
     json_t *j = search(&f, "البركان الجزيرة", NULL);
     assert_string_equal(hit_id(j, 0), "many");
     json_decref(j);
-    fh_searcher_free(f.s);
-    fh_engine_free(f.e);
+    fx_close(&f);
     rp.focus_depth = FH_FOCUS_MAX_DEPTH + 1;
     assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), FH_EINVAL);
     rp.focus_depth = 10;
@@ -613,8 +611,7 @@ static void test_focus(void **state)
     static const char *const tfn[2] = {"title", "text"};
     fx_build(&f, NULL, 2, tfn, NULL, tdocs, 1);
     fh_rank_params_default(&rp);
-    assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), 0);
-    assert_int_equal(fh_searcher_new(f.e, &f.s), 0);
+    fx_open(&f, &rp);
     uint32_t doc;
     assert_int_equal(fh_doc_lookup(f.s->rd, "t", 1, &doc), 0);
     const fh_focus_term *t;
@@ -632,8 +629,7 @@ static void test_focus(void **state)
     assert_int_equal(nt, 2);
     assert_int_equal(t[0].tf, 1);
     assert_int_equal(t[1].tf, 1);
-    fh_searcher_free(f.s);
-    fh_engine_free(f.e);
+    fx_close(&f);
     fx_done(&f);
 }
 
