@@ -988,48 +988,63 @@ static size_t normalize_word(const fh_analyzer *a, const char *w, size_t n, char
     return o;
 }
 
+/* The normalized form of the concatenation x y into out (FH_TOKEN_MAX + 1
+ * bytes), its length in *n. FH_EINVAL if x y is longer than a token. */
+static int normalize_concat(const fh_analyzer *a, const char *x, const char *y, char *out,
+                            size_t *n)
+{
+    char tmp[FH_TOKEN_MAX + 8];
+    size_t xl = strlen(x), yl = strlen(y);
+    if (xl + yl > FH_TOKEN_MAX)
+        return FH_EINVAL;
+    memcpy(tmp, x, xl);
+    memcpy(tmp + xl, y, yl);
+    *n = normalize_word(a, tmp, xl + yl, out);
+    return 0;
+}
+
 static int add_normalized(const fh_analyzer *a, fh_strset *set, const char *w, const char *prefix)
 {
     char buf[FH_TOKEN_MAX + 1];
-    char tmp[FH_TOKEN_MAX + 8];
-    size_t pl = strlen(prefix), wl = strlen(w);
-    if (pl + wl > FH_TOKEN_MAX)
-        return FH_EINVAL;
-    memcpy(tmp, prefix, pl);
-    memcpy(tmp + pl, w, wl);
-    size_t n = normalize_word(a, tmp, pl + wl, buf);
+    size_t n;
+    int rc = normalize_concat(a, prefix, w, buf, &n);
+    if (rc != 0)
+        return rc;
     return n > 0 ? fh_strset_add(set, buf, n) : 0;
 }
 
+/* A known word that begins with و (at least 4 letters: light10 only removes
+ * و when 3 remain) goes into wawlex by its suffix stem; other words are
+ * ignored. */
+static int add_waw_word(fh_analyzer *a, const char *norm, size_t n)
+{
+    static const char waw[] = "\xD9\x88"; /* U+0648 */
+    char stem[FH_TOKEN_MAX + 1];
+    if (n < 8 || memcmp(norm, waw, 2) != 0)
+        return 0;
+    size_t sl = fh_light10_suffix_stem(&a->protect, norm, n, stem);
+    return fh_strset_add(&a->wawlex, stem, sl);
+}
+
 /* The و-initial verbs of fh_waw_verbs_ar with their subject suffixes, then
- * two passes over the lexicon: first the known words that begin with و (at
- * least 4 letters: light10 only removes و when 3 remain), by their suffix
- * stem, into wawlex; then every word's light10 stem, computed with that و
- * guard, into lex. */
+ * two passes over the lexicon: first its words that begin with و, into
+ * wawlex (add_waw_word); then every word's light10 stem, computed with that
+ * و guard, into lex. */
 static int build_lexicon(fh_analyzer *a)
 {
     const char *d = (const char *)fh_lexicon_ar_data;
     size_t n = fh_lexicon_ar_data_size;
     char norm[FH_TOKEN_MAX + 1], stem[FH_TOKEN_MAX + 1];
-    static const char waw[] = "\xD9\x88"; /* U+0648 */
-    /* The و-initial verbs with their past-tense subject suffixes: وافق,
-     * وصلت, وقعتا, وجدوا, وصلنا, وضعتم (at least 4 letters, as below). */
+    /* The past-tense subject suffixes: وافق, وصلت, وقعتا, وجدوا, وصلنا, وضعتم. */
     static const char *const subj[] = {"", "ت", "تا", "وا", "نا", "تم"};
     for (size_t i = 0; fh_waw_verbs_ar[i] != NULL; i++) {
         for (size_t k = 0; k < sizeof subj / sizeof subj[0]; k++) {
-            char form[FH_TOKEN_MAX + 1];
-            size_t vl = strlen(fh_waw_verbs_ar[i]), sl = strlen(subj[k]);
-            if (vl + sl > FH_TOKEN_MAX)
-                return FH_EINVAL;
-            memcpy(form, fh_waw_verbs_ar[i], vl);
-            memcpy(form + vl, subj[k], sl);
-            size_t nn = normalize_word(a, form, vl + sl, norm);
-            if (nn >= 8) {
-                size_t ml = fh_light10_suffix_stem(&a->protect, norm, nn, stem);
-                int rc = fh_strset_add(&a->wawlex, stem, ml);
-                if (rc != 0)
-                    return rc;
-            }
+            size_t nn;
+            int rc = normalize_concat(a, fh_waw_verbs_ar[i], subj[k], norm, &nn);
+            if (rc == 0)
+                rc = add_waw_word(a, norm, nn);
+            if (rc != 0)
+                return rc;
         }
     }
     for (int pass = 0; pass < 2; pass++) {
@@ -1040,10 +1055,9 @@ static int build_lexicon(fh_analyzer *a)
             if (l > 0 && l <= FH_TOKEN_MAX && d[i] != '#') {
                 size_t nn = normalize_word(a, d + i, l, norm);
                 int rc = 0;
-                if (pass == 0 && nn >= 8 && memcmp(norm, waw, 2) == 0) {
-                    size_t sl = fh_light10_suffix_stem(&a->protect, norm, nn, stem);
-                    rc = fh_strset_add(&a->wawlex, stem, sl);
-                } else if (pass == 1 && nn > 0) {
+                if (pass == 0) {
+                    rc = add_waw_word(a, norm, nn);
+                } else if (nn > 0) {
                     size_t sl = fh_light10_stem(NULL, &a->wawlex, &a->protect, norm, nn, stem);
                     rc = fh_strset_add(&a->lex, stem, sl);
                 }
