@@ -63,6 +63,9 @@ static const opt opts[] = {
      "(default: the engine's)"},
     {"lead-title", T_DBL, OFF(lead_title), 0, 0, 1000, "X",
      "lead bonus of a match in the title field, times its usual size (default: the engine's)"},
+    {"tense-weight", T_DBL, OFF(tense_weight), 0, 0, 1000, "X",
+     "present-tense words (يعلن) also match their past form (أعلن) at this weight, 0 = off "
+     "(default: the engine's)"},
     {"prf-weight", T_DBL, OFF(prf_weight), 0, 0, 1000, "X",
      "pseudo-relevance feedback for queries that are not questions, 0 = off (default: the "
      "engine's)"},
@@ -108,6 +111,7 @@ void fh_srv_config_default(fh_srv_config *c)
     c->lead_title = -1;
     c->order_weight = -1;
     c->prf_weight = -1;
+    c->tense_weight = -1;
     c->prf_question_weight = -1;
     c->cover_weight = -1;
     c->focus_weight = -1;

@@ -973,6 +973,8 @@ int fh_server_new(const fh_srv_config *cfg, fh_server **out)
         s->rank.prf_terms = cfg->prf_terms;
     if (cfg->cover_weight >= 0)
         s->rank.cover_weight = (float)cfg->cover_weight;
+    if (cfg->tense_weight >= 0)
+        s->rank.tense_weight = (float)cfg->tense_weight;
     if (cfg->focus_weight >= 0)
         s->rank.focus_weight = (float)cfg->focus_weight;
 

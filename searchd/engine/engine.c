@@ -41,6 +41,7 @@ void fh_rank_params_default(fh_rank_params *p)
     p->alt_weight = 0.5f;
     p->alt_rerank = true;
     p->alt_pos = true;
+    p->tense_weight = 0.5f;
     p->prf_weight = 0.0f;
     p->prf_question_weight = 1.0f;
     p->prf_docs = 3;

@@ -80,6 +80,9 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
  *                    words, query.c)
  *   + alt_weight   * BM25F of each word's alternative (Snowball) stem, when
  *                    the index was built with an alt_stems analyzer
+ *   + tense_weight * BM25F of the tense variant of each word whose stem opens
+ *                    with ي or ت (its most frequent past stem, query.c), when
+ *                    the index has no alternative stems
  * then pseudo-relevance feedback (below; by default for questions only)
  *   + prf_(question_)weight * sum over expansion terms of weight * BM25F
  * and last, over the best focus_depth hits (focus.c; not for questions nor
@@ -88,7 +91,7 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
  *                    sum of log(1 - p) over the stems of d's opening that
  *                    the query leaves out, p a fitted headline probability
  * idf may be raised to idf_pow. Off by default: sdm, len, idf_pow (they did
- * not help on both dev sets); on: prox, lead, pass, order, alt, feedback for
+ * not help on both dev sets); on: prox, lead, pass, order, alt, tense, feedback for
  * questions, focus for other queries.
  * Defaults (fh_rank_params_default) were chosen on the dev sets; see
  * bench/RESULTS.md "## Relevance (engine)". */
@@ -136,6 +139,9 @@ typedef struct fh_rank_params {
     /* the re-rank features (prox, lead, pass, sdm) also see a word through its
      * alt stem in a document that lacks its light stem, at the alt weight */
     bool alt_pos;
+    /* Tense variants (query.c): scored like alternative stems (alt_rerank,
+     * alt_pos apply) at this weight. */
+    float tense_weight;               /* 0 = off */
     /* Pseudo-relevance feedback (feedback.c), after the re-rank: the first
      * prf_len words of the bodies of the best prf_docs hits give prf_terms
      * expansion terms (relevance-model weight x idf), and each of the best

@@ -72,6 +72,9 @@ typedef struct fh_clause {
     uint16_t alt_len;    /* TERM/PREFIX word: its alt term (0 = none) */
     int16_t alt_ix;      /* index of the word's alt clause, -1 if none */
     char alt[FH_TOKEN_MAX + 2];
+    bool is_var;         /* TERM word: its alt is a tense variant (a stem of the
+                            light namespace, query.c), not an alternative stem;
+                            alt clause: weighted by rp.tense_weight instead */
     uint32_t first_el;   /* PHRASE: elements [first_el, first_el + n_el) */
     uint32_t n_el;
 } fh_clause;

@@ -18,6 +18,17 @@
  * Stop words are dropped from the ranked OR part unless nothing but stop words
  * is left; inside phrases, and when required or excluded, they are kept.
  *
+ * Tense variants: headlines put verbs in the present (يعلن، تطلق، يفتتح) where
+ * the articles under them use the past (أعلن، أطلقت، افتتح), and light10,
+ * which strips no verb affix, keeps the two apart. So a ranked or required
+ * word whose stem opens with the imperfect prefix ي or ت also scores, at
+ * tense_weight (fh_rank_params), by the most frequent of its candidate past
+ * stems found in the index (tense_variant below). The candidates are built
+ * by rule, so a noun can get one too (تقرير -> قرير); the low weight and the
+ * df floor keep such a look-alike from deciding a ranking. Indexes with
+ * alternative stems (light10+sb) do not get variants: Snowball's stem is
+ * their second representation.
+ *
  * A query whose first or second word is an interrogative (ما، من، متى، كم،
  * ...; QUESTION_WORDS) is flagged as a question: a question does not follow
  * its answer's word order, so the re-rank's query-order bonus is off for it.
@@ -238,6 +249,65 @@ static int field_index(const fh_engine *e, const char *p, size_t n)
     return -1;
 }
 
+/* The df of a stem in the index (0 when absent or on error). */
+static uint32_t stem_df(fh_searcher *s, const char *t, size_t len)
+{
+    fh_term_info ti;
+    return fh_term_get(s->rd, t, len, &ti) == 0 ? ti.df : 0u;
+}
+
+/* A variant is kept only when at least this share of the word's own df of
+ * documents holds it: a rare look-alike (تقرير -> قرير) must not earn the
+ * large idf of a rare word. */
+#define TENSE_MIN_SHARE 0.2
+
+/* Tense variant of a ranked word (see the top of the file): when c's stem
+ * has at least 4 letters and opens with ي or ت, the stems of the candidate
+ * past forms rest, ا + rest and, after ت, rest + ت and ا + rest + ت, as the
+ * analyzer stems them; the one with the largest df wins if it is a content
+ * word of 3+ letters other than c's stem and common enough. It goes in
+ * c->alt (is_var), so it is scored like an alternative stem, at
+ * tense_weight. Uses the searcher's analysis scratch: call it only after
+ * the tokens of the query have been consumed. */
+static void tense_variant(fh_searcher *s, fh_clause *c)
+{
+    static const char YA[] = "\xd9\x8a", TA[] = "\xd8\xaa", ALEF[] = "\xd8\xa7";
+    if (c->len < 8 || (memcmp(c->term, YA, 2) != 0 && memcmp(c->term, TA, 2) != 0))
+        return;
+    bool ta = memcmp(c->term, TA, 2) == 0;
+    double floor = (double)stem_df(s, c->term, c->len) * TENSE_MIN_SHARE;
+    char buf[FH_TOKEN_MAX + 4];
+    uint32_t best_df = 0;
+    for (unsigned v = 0; v < (ta ? 4u : 2u); v++) {
+        size_t n = 0;
+        if (v & 1u) {
+            memcpy(buf, ALEF, 2);
+            n = 2;
+        }
+        memcpy(buf + n, c->term + 2, c->len - 2u);
+        n += c->len - 2u;
+        if (v >= 2u) {
+            memcpy(buf + n, TA, 2);
+            n += 2;
+        }
+        const fh_token *t;
+        size_t nt;
+        if (fh_analyze(s->an, buf, n, &t, &nt) != 0 || nt != 1 || (t[0].flags & FH_TOK_STOP) ||
+            t[0].stem_len < 6 || t[0].stem_len > FH_TOKEN_MAX)
+            continue;
+        if (t[0].stem_len == c->len && memcmp(t[0].stem, c->term, c->len) == 0)
+            continue;
+        uint32_t df = stem_df(s, t[0].stem, t[0].stem_len);
+        if (df > best_df && (double)df >= floor) {
+            best_df = df;
+            memcpy(c->alt, t[0].stem, t[0].stem_len);
+            c->alt[t[0].stem_len] = '\0';
+            c->alt_len = t[0].stem_len;
+            c->is_var = true;
+        }
+    }
+}
+
 int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_terms,
                    fh_query *out, fh_buf *errmsg)
 {
@@ -334,11 +404,26 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
                                           : "query has no searchable words");
         return FH_ESYNTAX;
     }
-    /* Alternative stems (an index built with an alt_stems analyzer): each
-     * ranked or required word also scores, with a lower weight, by its
-     * aggressive stem (see fh_rank_params.alt_weight). Only added while there
-     * is room: they are a ranking feature, never a reason to refuse a query. */
-    if (e->rp.alt_weight > 0) {
+    /* Tense variants (indexes without alternative stems; see the top of the
+     * file), unless the variant is a word of the query already. */
+    if (e->rp.tense_weight > 0)
+        for (uint32_t k = 0; k < out->n_cl; k++) {
+            fh_clause *c = &out->cl[k];
+            if (c->kind != FH_CL_TERM || c->occur == FH_OCC_NOT || c->alt_len != 0 ||
+                (c->stop && c->occur == FH_OCC_SHOULD))
+                continue;
+            tense_variant(s, c);
+            if (c->is_var && fh_query_has_stem(out, c->alt, c->alt_len)) {
+                c->alt_len = 0;
+                c->is_var = false;
+            }
+        }
+    /* Alternative stems (an index built with an alt_stems analyzer) and tense
+     * variants: each ranked or required word also scores, with a lower
+     * weight, by its aggressive stem (fh_rank_params.alt_weight) or its
+     * variant (tense_weight). Only added while there is room: they are a
+     * ranking feature, never a reason to refuse a query. */
+    if (e->rp.alt_weight > 0 || e->rp.tense_weight > 0) {
         uint32_t n = out->n_cl;
         for (uint32_t k = 0; k < n && out->n_cl < FH_Q_MAX_CLAUSES; k++) {
             const fh_clause *c = &out->cl[k];
@@ -351,6 +436,7 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
             a.len = c->alt_len;
             a.qtf = c->qtf;
             a.is_alt = true;
+            a.is_var = c->is_var;
             uint32_t j = n;
             for (; j < out->n_cl; j++)
                 if (out->cl[j].len == a.len && memcmp(out->cl[j].term, a.term, a.len) == 0 &&

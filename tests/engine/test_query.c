@@ -1,5 +1,6 @@
 /* test_query.c — the query language: phrases, +, -, field:, prefix*,
- * unbalanced quotes, empty input, stop words, term caps, invalid UTF-8. */
+ * unbalanced quotes, empty input, stop words, term caps, invalid UTF-8, and
+ * the tense variants of present-tense words. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -189,12 +190,62 @@ static void test_term_cap(void **state)
     fh_buf_free(&out);
 }
 
+/* The index holds أعلنت (stem اعلنت). A ranked word whose stem opens with ت
+ * gets the past stem the index has as its variant: one extra clause, an alt
+ * one in the light namespace (is_var). None for a word without the prefix,
+ * none the index lacks (يعلن: neither علن nor اعلن is there), none that is
+ * a word of the query already, none for an exclusion. */
+static void test_tense_variants(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(parse(f, "تعلن الشركات", 64), 0);
+    assert_int_equal(f->q->n_cl, 3);
+    assert_string_equal(f->q->cl[0].term, "تعلن");
+    assert_true(f->q->cl[0].is_var);
+    assert_string_equal(f->q->cl[0].alt, "اعلنت");
+    assert_int_equal(f->q->cl[0].alt_ix, 2);
+    assert_false(f->q->cl[1].is_var);
+    assert_int_equal(f->q->cl[1].alt_ix, -1);
+    assert_true(f->q->cl[2].is_alt);
+    assert_true(f->q->cl[2].is_var);
+    assert_string_equal(f->q->cl[2].term, "اعلنت");
+    assert_int_equal(f->q->cl[2].occur, FH_OCC_SHOULD);
+    /* required words get one too; it only ranks */
+    assert_int_equal(parse(f, "+تعلن", 64), 0);
+    assert_int_equal(f->q->n_cl, 2);
+    assert_int_equal(f->q->cl[1].occur, FH_OCC_SHOULD);
+    assert_int_equal(parse(f, "يعلن", 64), 0);
+    assert_int_equal(f->q->n_cl, 1);
+    assert_int_equal(parse(f, "تعلن أعلنت", 64), 0);
+    assert_int_equal(f->q->n_cl, 2);
+    assert_false(f->q->cl[0].is_var);
+    assert_int_equal(parse(f, "الشركات -تعلن", 64), 0);
+    assert_int_equal(f->q->n_cl, 2);
+    /* off at tense_weight 0 */
+    fh_searcher *s = f->s;
+    fh_engine *e = f->e;
+    fh_rank_params rp;
+    fh_rank_params_default(&rp);
+    assert_true(rp.tense_weight > 0);
+    rp.tense_weight = 0;
+    assert_int_equal(fh_engine_open(f->dir, f->a, &rp, &f->e), 0);
+    assert_int_equal(fh_searcher_new(f->e, &f->s), 0);
+    assert_int_equal(parse(f, "تعلن الشركات", 64), 0);
+    assert_int_equal(f->q->n_cl, 2);
+    assert_false(f->q->cl[0].is_var);
+    fh_searcher_free(f->s);
+    fh_engine_free(f->e);
+    f->s = s;
+    f->e = e;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_terms_and_operators), cmocka_unit_test(test_phrase),
         cmocka_unit_test(test_field_and_prefix),    cmocka_unit_test(test_empty_and_junk),
         cmocka_unit_test(test_stop_words),          cmocka_unit_test(test_term_cap),
+        cmocka_unit_test(test_tense_variants),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

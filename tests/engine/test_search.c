@@ -351,6 +351,50 @@ static void test_alt_stems(void **state)
     fx_done(&f);
 }
 
+/* Tense variants: "past" says أعلن where the query says يعلن, "other" is the
+ * same document with another verb. With tense_weight 0 they tie and the
+ * lower docid ("other") comes first; at the default "past" wins, in the
+ * ranking and as the only hit the variant matches (it never adds a hit).
+ * The df floor: تقرير is in 6 documents and قرير in one, under a fifth, so
+ * تقرير gets no variant; with قرير in two it would. */
+static void test_tense(void **state)
+{
+    (void)state;
+    static const tu_doc tdocs[] = {
+        {"other", {"الوزير شرح الخطة الجديدة"}},
+        {"past", {"الوزير أعلن الخطة الجديدة"}},
+        {"filler", {"مدرسة جديدة في المدينة"}},
+        {"r1", {"تقرير عن المدينة"}}, {"r2", {"تقرير عن المدرسة"}},
+        {"r3", {"تقرير عن الطقس"}},   {"r4", {"تقرير عن السوق"}},
+        {"r5", {"تقرير عن الخطة"}},   {"r6", {"تقرير عن الوزير"}},
+        {"q1", {"قرير العين"}},
+    };
+    static const char *const fn[1] = {"text"};
+    fx f;
+    fx_build(&f, NULL, 1, fn, NULL, tdocs, sizeof tdocs / sizeof tdocs[0]);
+    for (int on = 0; on < 2; on++) {
+        fh_rank_params rp;
+        fh_rank_params_default(&rp);
+        if (!on)
+            rp.tense_weight = 0;
+        fx_open(&f, &rp);
+        json_t *j = search(&f, "الوزير يعلن الخطة", NULL);
+        assert_int_equal(nhits(j), 4); /* other, past, and r5, r6 by one word */
+        assert_string_equal(hit_id(j, 0), on ? "past" : "other");
+        assert_string_equal(hit_id(j, 1), on ? "other" : "past");
+        json_decref(j);
+        j = search(&f, "يعلن", NULL);
+        assert_int_equal(nhits(j), 0);
+        json_decref(j);
+        fh_query *q = &f.s->q;
+        assert_int_equal(fh_query_parse(f.s, "تقرير", strlen("تقرير"), 64, q, &f.err), 0);
+        assert_int_equal(q->n_cl, 1);
+        assert_false(q->cl[0].is_var);
+        fx_close(&f);
+    }
+    fx_done(&f);
+}
+
 /* lead_title: the lead bonus of a title match is scaled down (default 0.25).
  * "title-q" is an article whose title is the query's subject and whose body
  * mentions the third query word late; "body-q" opens its body with all three
@@ -641,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_limit_offset_fields),
         cmocka_unit_test(test_get_keywords_stats),
         cmocka_unit_test(test_alt_stems),
+        cmocka_unit_test(test_tense),
         cmocka_unit_test(test_lead_title),
         cmocka_unit_test(test_prf),
         cmocka_unit_test(test_query_order),
