@@ -126,6 +126,14 @@ static void check_parse(const char *s, size_t n, uint32_t max_terms)
         FZ_CHECK(c->qtf >= 1);
         if (c->occur != FH_OCC_NOT)
             positive = true;
+        /* a word's alt clause (alternative stem or tense variant) is a
+         * ranked TERM of the same kind */
+        if (c->alt_ix >= 0) {
+            FZ_CHECK(!c->is_alt && (uint32_t)c->alt_ix < q.n_cl);
+            FZ_CHECK(q.cl[c->alt_ix].is_alt && q.cl[c->alt_ix].is_var == c->is_var);
+        }
+        if (c->is_alt)
+            FZ_CHECK(c->kind == FH_CL_TERM && c->occur == FH_OCC_SHOULD);
         if (c->kind == FH_CL_PHRASE) {
             FZ_CHECK(c->n_el >= 2 && c->n_el <= FH_Q_MAX_PHRASE);
             FZ_CHECK((uint64_t)c->first_el + c->n_el <= q.n_el);
