@@ -261,20 +261,23 @@ static uint32_t stem_df(fh_searcher *s, const char *t, size_t len)
  * large idf of a rare word. */
 #define TENSE_MIN_SHARE 0.2
 
-/* Tense variant of a ranked word (see the top of the file): when c's stem
- * has at least 4 letters and opens with ي or ت, the stems of the candidate
- * past forms rest, ا + rest and, after ت, rest + ت and ا + rest + ت, as the
- * analyzer stems them; the one with the largest df wins if it is a content
- * word of 3+ letters other than c's stem and common enough. It goes in
- * c->alt (is_var), so it is scored like an alternative stem, at
- * tense_weight. Uses the searcher's analysis scratch: call it only after
- * the tokens of the query have been consumed. */
-static void tense_variant(fh_searcher *s, fh_clause *c)
+/* Tense variant of a ranked word of q (see the top of the file): when c's
+ * stem has at least 4 letters and opens with ي or ت, the stems of the
+ * candidate past forms rest, ا + rest and, after ت, rest + ت and
+ * ا + rest + ت, as the analyzer stems them; the one with the largest df wins
+ * if it is a content word of 3+ letters other than c's stem and common
+ * enough, and is dropped if it is a word of q. It goes in c->alt (is_var),
+ * so it is scored like an alternative stem, at tense_weight. Uses the
+ * searcher's analysis scratch: call it only after the tokens of the query
+ * have been consumed. */
+static void tense_variant(fh_searcher *s, const fh_query *q, fh_clause *c)
 {
     static const char YA[] = "\xd9\x8a", TA[] = "\xd8\xaa", ALEF[] = "\xd8\xa7";
-    if (c->len < 8 || (memcmp(c->term, YA, 2) != 0 && memcmp(c->term, TA, 2) != 0))
+    if (c->len < 8)
         return;
     bool ta = memcmp(c->term, TA, 2) == 0;
+    if (!ta && memcmp(c->term, YA, 2) != 0)
+        return;
     double floor = (double)stem_df(s, c->term, c->len) * TENSE_MIN_SHARE;
     char buf[FH_TOKEN_MAX + 4];
     uint32_t best_df = 0;
@@ -305,6 +308,10 @@ static void tense_variant(fh_searcher *s, fh_clause *c)
             c->alt_len = t[0].stem_len;
             c->is_var = true;
         }
+    }
+    if (c->is_var && fh_query_has_stem(q, c->alt, c->alt_len)) {
+        c->alt_len = 0;
+        c->is_var = false;
     }
 }
 
@@ -404,31 +411,22 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
                                           : "query has no searchable words");
         return FH_ESYNTAX;
     }
-    /* Tense variants (indexes without alternative stems; see the top of the
-     * file), unless the variant is a word of the query already. */
-    if (e->rp.tense_weight > 0)
-        for (uint32_t k = 0; k < out->n_cl; k++) {
-            fh_clause *c = &out->cl[k];
-            if (c->kind != FH_CL_TERM || c->occur == FH_OCC_NOT || c->alt_len != 0 ||
-                (c->stop && c->occur == FH_OCC_SHOULD))
-                continue;
-            tense_variant(s, c);
-            if (c->is_var && fh_query_has_stem(out, c->alt, c->alt_len)) {
-                c->alt_len = 0;
-                c->is_var = false;
-            }
-        }
     /* Alternative stems (an index built with an alt_stems analyzer) and tense
-     * variants: each ranked or required word also scores, with a lower
-     * weight, by its aggressive stem (fh_rank_params.alt_weight) or its
-     * variant (tense_weight). Only added while there is room: they are a
-     * ranking feature, never a reason to refuse a query. */
+     * variants (the other indexes; see the top of the file): each ranked or
+     * required word also scores, with a lower weight, by its aggressive stem
+     * (fh_rank_params.alt_weight) or its variant (tense_weight). Only added
+     * while there is room: they are a ranking feature, never a reason to
+     * refuse a query. */
     if (e->rp.alt_weight > 0 || e->rp.tense_weight > 0) {
         uint32_t n = out->n_cl;
         for (uint32_t k = 0; k < n && out->n_cl < FH_Q_MAX_CLAUSES; k++) {
-            const fh_clause *c = &out->cl[k];
-            if (c->kind != FH_CL_TERM || c->occur == FH_OCC_NOT || c->alt_len == 0 ||
+            fh_clause *c = &out->cl[k];
+            if (c->kind != FH_CL_TERM || c->occur == FH_OCC_NOT ||
                 (c->stop && c->occur == FH_OCC_SHOULD))
+                continue;
+            if (c->alt_len == 0 && e->rp.tense_weight > 0)
+                tense_variant(s, out, c);
+            if (c->alt_len == 0)
                 continue;
             fh_clause a;
             clause_init(&a, FH_CL_TERM, FH_OCC_SHOULD, c->field_mask);
