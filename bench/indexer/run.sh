@@ -21,4 +21,8 @@ if [[ -z ${FAHRAS_INDEXER:-} ]]; then
   cmake --build "$bdir" --target fahras-indexer -j"$(nproc)" >/dev/null
   export FAHRAS_INDEXER=$bdir/indexer/fahras-indexer
 fi
-exec python3 "$here/bench_indexer.py" --indexer "$FAHRAS_INDEXER" $sphinx "${args[@]}"
+# /usr/bin/python3: the Debian interpreter the peers' packages (python3-pymysql) install into;
+# another python3 on PATH (pyenv) would make run_sphinx.py apt-get them again on every run.
+py=/usr/bin/python3
+[[ -x $py ]] || py=$(command -v python3)
+exec "$py" "$here/bench_indexer.py" --indexer "$FAHRAS_INDEXER" $sphinx "${args[@]}"
