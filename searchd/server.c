@@ -549,6 +549,10 @@ static void *worker_main(void *arg)
     fh_worker *w = arg;
     fh_server *s = w->srv;
     fh_worker_refresh(w); /* the searcher is made on the thread that uses it */
+    /* fault in its caches before the server listens, not in the first query;
+     * a searcher made for a re-published index reuses pages the old one freed */
+    if (w->searcher && fh_searcher_warm(w->searcher) != 0)
+        FH_LOG_WARN("worker %u: no memory for the analyzer's cache; stemming without it", w->id);
     pthread_mutex_lock(&s->start_lock);
     s->started++;
     if (!w->searcher)

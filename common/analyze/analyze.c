@@ -1175,6 +1175,17 @@ int fh_analysis_new(const fh_analyzer *a, fh_analysis **out)
     return 0;
 }
 
+int fh_analysis_prefault(fh_analysis *s)
+{
+    if (s->a->stemmer == FH_STEM_NONE)
+        return 0;
+    if (s->stemc == NULL && (s->stemc = fh_big_calloc(STEMC_N * sizeof *s->stemc)) == NULL)
+        return FH_ENOMEM;
+    /* the mapping reads as zeros until written: the writes are the point */
+    memset(s->stemc, 0, STEMC_N * sizeof *s->stemc);
+    return 0;
+}
+
 void fh_analysis_free(fh_analysis *s)
 {
     if (s == NULL)

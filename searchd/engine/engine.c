@@ -265,6 +265,11 @@ out:
     return rc;
 }
 
+int fh_searcher_warm(fh_searcher *s)
+{
+    return fh_analysis_prefault(s->an);
+}
+
 void fh_searcher_free(fh_searcher *s)
 {
     if (!s)

@@ -240,6 +240,12 @@ int fh_engine_stats(const fh_engine *e, fh_buf *out);
 int fh_searcher_new(fh_engine *e, fh_searcher **out);
 void fh_searcher_free(fh_searcher *s);
 
+/* Fault in the searcher's analysis cache (fh_analysis_prefault) before the
+ * first query, so that query is not the one that waits for it. Optional: a
+ * cold searcher answers the same, only its first queries are slower.
+ * Returns 0 or FH_ENOMEM (the searcher still works). */
+int fh_searcher_warm(fh_searcher *s);
+
 /* Run query q (qlen bytes of UTF-8; invalid UTF-8 is FH_EINPUT) with options o
  * (NULL = defaults) and append
  *   {"total":N,"took_us":T,"hits":[{"id":..,"score":..,"title":..,"snippet":..,

@@ -160,6 +160,31 @@ static void test_ranking_rules(void **state)
     json_decref(j);
 }
 
+/* fh_searcher_warm: a warmed searcher returns the same hits, snippets
+ * included (they re-analyze the stored text through the warmed cache). */
+static void test_warm(void **state)
+{
+    fx *f = *state;
+    static const char q[] = "الشركات الصينية نموذج";
+    json_t *cold = search(f, q, NULL);
+    fh_searcher *cold_s = f->s;
+    assert_int_equal(fh_searcher_new(f->e, &f->s), 0);
+    assert_int_equal(fh_searcher_warm(f->s), 0);
+    json_t *warm = search(f, q, NULL);
+    assert_true(nhits(cold) >= 2);
+    assert_true(json_equal(json_object_get(cold, "hits"), json_object_get(warm, "hits")));
+    assert_non_null(strstr(json_string_value(json_object_get(
+                               json_array_get(json_object_get(warm, "hits"), 0), "snippet")),
+                           "<b>"));
+    json_decref(warm);
+    warm = search(f, q, NULL); /* again, from the cache */
+    assert_true(json_equal(json_object_get(cold, "hits"), json_object_get(warm, "hits")));
+    json_decref(warm);
+    json_decref(cold);
+    fh_searcher_free(f->s);
+    f->s = cold_s;
+}
+
 static void test_operators(void **state)
 {
     fx *f = *state;
@@ -681,6 +706,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ranking_rules),
+        cmocka_unit_test(test_warm),
         cmocka_unit_test(test_operators),
         cmocka_unit_test(test_limit_offset_fields),
         cmocka_unit_test(test_get_keywords_stats),

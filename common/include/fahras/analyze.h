@@ -102,6 +102,16 @@ void fh_analysis_free(fh_analysis *s);
  * off for snippets, which never need the Snowball stem. */
 void fh_analysis_set_alt(fh_analysis *s, bool on);
 
+/* Allocate the scratch's stem cache now (fh_analyze() otherwise does it on
+ * its first call) and write to every page of it, so that no later
+ * fh_analyze() pays for the page faults. A daemon calls it before it serves:
+ * the first touches of a fresh 16 MiB cache take tens of milliseconds on
+ * some virtual machines, which its first query would otherwise wait for.
+ * Returns 0, or FH_ENOMEM when the cache cannot be had (the scratch then
+ * stems without it, as fh_analyze() would). A no-op for the `none` stemmer,
+ * which has no cache. */
+int fh_analysis_prefault(fh_analysis *s);
+
 /* Analyze `len` bytes of `text` (any bytes: invalid UTF-8 and NUL are handled).
  * On success *toks points to *ntoks tokens in text order. The tokens and their
  * strings live inside `s` and stay valid only until the next fh_analyze() on

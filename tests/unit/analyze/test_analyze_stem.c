@@ -1,6 +1,8 @@
 /* test_analyze_stem.c — light10 word families that must conflate, pairs that
  * must not, the guarded ب/ل/ك proclitic rule, minimum stem length, Snowball
  * as the alternative, and fh_analysis_stem on a normalized word. */
+#include <stdio.h>
+
 #include "an_helpers.h"
 
 static void check_family(an_ctx *c, const char *const *words, size_t n)
@@ -241,6 +243,55 @@ static void test_analysis_stem(void **state)
     an_close(&c);
 }
 
+/* Tokens as a string, for comparing two analyses field by field. */
+static void dump_tokens(const an_ctx *c, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < c->n && n < cap; i++)
+        n +=
+            (size_t)snprintf(out + n, cap - n, "%u/%u/%u/%u %s %s|", c->t[i].offset, c->t[i].length,
+                             c->t[i].position, c->t[i].flags, c->t[i].norm, c->t[i].stem);
+    assert_true(n < cap);
+}
+
+/* fh_analysis_prefault: a prefaulted scratch, and one whose cache was
+ * cleared by a prefault after use, analyze exactly like a cold one, on text
+ * with repeated words (cache hits), stop words and a mixed token; the
+ * `none` stemmer has no cache and accepts the call. */
+static void test_prefault(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "أعلنت الشركات في الرياض أن الشركات والشركات ستعلن في الرياض عن DeepSeek-R1، "
+        "وقال إن الكتاب والكتاب للكتاب في المكتبة";
+    char cold[4096], warm[4096], again[4096];
+    an_ctx a, b;
+    an_open(&a, FH_STEM_LIGHT10, false);
+    an_open(&b, FH_STEM_LIGHT10, false);
+    assert_int_equal(fh_analysis_prefault(b.s), 0);
+    an_run(&a, text);
+    dump_tokens(&a, cold, sizeof cold);
+    an_run(&b, text);
+    dump_tokens(&b, warm, sizeof warm);
+    assert_string_equal(warm, cold);
+    an_run(&b, text); /* now from the cache */
+    dump_tokens(&b, warm, sizeof warm);
+    assert_string_equal(warm, cold);
+    assert_int_equal(fh_analysis_prefault(a.s), 0); /* after use: empties the cache */
+    assert_int_equal(fh_analysis_prefault(a.s), 0);
+    an_run(&a, text);
+    dump_tokens(&a, again, sizeof again);
+    assert_string_equal(again, cold);
+    assert_string_equal(an_stem1(&a, "والشركات"), "شرك");
+    an_close(&a);
+    an_close(&b);
+    an_open(&a, FH_STEM_NONE, false);
+    assert_int_equal(fh_analysis_prefault(a.s), 0);
+    assert_string_equal(an_stem1(&a, "والشركات"), "والشركات");
+    an_close(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +305,7 @@ int main(void)
         cmocka_unit_test(test_snowball_selectable),
         cmocka_unit_test(test_alt_stems),
         cmocka_unit_test(test_analysis_stem),
+        cmocka_unit_test(test_prefault),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
