@@ -66,6 +66,9 @@ static const opt opts[] = {
     {"tense-weight", T_DBL, OFF(tense_weight), 0, 0, 1000, "X",
      "present-tense words (يعلن) also match their past form (أعلن) at this weight, 0 = off "
      "(default: the engine's)"},
+    {"answer-type-weight", T_DBL, OFF(answer_type_weight), 0, 0, 1, "X",
+     "in a question, words asking for a name or a number (اسم، عدد، يسمى) weigh this much, "
+     "1 = off (default: the engine's)"},
     {"prf-weight", T_DBL, OFF(prf_weight), 0, 0, 1000, "X",
      "pseudo-relevance feedback for queries that are not questions, 0 = off (default: the "
      "engine's)"},
@@ -112,6 +115,7 @@ void fh_srv_config_default(fh_srv_config *c)
     c->order_weight = -1;
     c->prf_weight = -1;
     c->tense_weight = -1;
+    c->answer_type_weight = -1;
     c->prf_question_weight = -1;
     c->cover_weight = -1;
     c->focus_weight = -1;

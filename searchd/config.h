@@ -44,6 +44,7 @@ typedef struct fh_srv_config {
     double prf_weight;           /* < 0: the engine's default */
     double prf_question_weight;  /* < 0: the engine's default */
     double tense_weight;         /* < 0: the engine's default */
+    double answer_type_weight;   /* < 0: the engine's default */
     uint32_t prf_docs, prf_terms; /* 0: the engine's default */
     double cover_weight;         /* < 0: the engine's default */
     double focus_weight;         /* < 0: the engine's default */

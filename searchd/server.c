@@ -979,6 +979,8 @@ int fh_server_new(const fh_srv_config *cfg, fh_server **out)
         s->rank.cover_weight = (float)cfg->cover_weight;
     if (cfg->tense_weight >= 0)
         s->rank.tense_weight = (float)cfg->tense_weight;
+    if (cfg->answer_type_weight >= 0)
+        s->rank.answer_type_weight = (float)cfg->answer_type_weight;
     if (cfg->focus_weight >= 0)
         s->rank.focus_weight = (float)cfg->focus_weight;
 

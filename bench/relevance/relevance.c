@@ -38,7 +38,7 @@ static int usage(void)
           "       [--prox-window N] [--lead W] [--lead-len N] [--lead-title X] [--cover W]\n"
           "       [--sdm-o W] [--sdm-ow N] [--sdm-u W] [--sdm-uw N]\n"
           "       [--pass W] [--pass-window N] [--len-prior W] [--alt W] [--alt-rerank 0|1]\n"
-          "       [--alt-pos 0|1] [--tense W] [--idf-pow P] [--order W]\n"
+          "       [--alt-pos 0|1] [--tense W] [--answer-type W] [--idf-pow P] [--order W]\n"
           "       [--prf W] [--prf-q W] [--prf-docs N] [--prf-terms N] [--prf-len N] [--prf-depth N]\n"
           "       [--focus W] [--focus-depth N] [--focus-len N] [--focus-min N] [--focus-dump FILE --qrels QRELS]\n"
           "       [--stemmer light10|light10+sb|light10-noguard|snowball|none] [--time] [--stats FILE]\n"
@@ -284,6 +284,8 @@ int main(int argc, char **argv)
             rp.alt_weight = opt_f(a, v);
         else if (strcmp(a, "--tense") == 0)
             rp.tense_weight = opt_f(a, v);
+        else if (strcmp(a, "--answer-type") == 0)
+            rp.answer_type_weight = opt_f(a, v);
         else if (strcmp(a, "--alt-pos") == 0)
             rp.alt_pos = opt_u32(a, v) != 0;
         else if (strcmp(a, "--alt-rerank") == 0)

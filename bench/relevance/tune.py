@@ -173,7 +173,8 @@ def main():
                  build_index(indexer, name, a.work, a.stemmer,
                              a.qa_fields if name == "qa" else None))
         base = [("--k1", 1.2), ("--b", 0.75), ("--prox", 0), ("--lead", 0), ("--pass", 0),
-                ("--alt", 0), ("--tense", 0), ("--order", 0), ("--prf-q", 0), ("--focus", 0)]
+                ("--alt", 0), ("--tense", 0), ("--answer-type", 1), ("--order", 0), ("--prf-q", 0),
+                ("--focus", 0)]
         run(driver, index, name, a.work, base + extra, rel)
         run(driver, index, name, a.work, extra, rel)  # the engine's defaults
         if a.quick:
@@ -182,7 +183,8 @@ def main():
         for k1, b in itertools.product([0.9, 1.2, 1.5, 2.0], [0.4, 0.6, 0.75, 0.9]):
             m, r = run(driver, index, name, a.work,
                        [("--k1", k1), ("--b", b), ("--prox", 0), ("--lead", 0), ("--pass", 0),
-                        ("--alt", 0), ("--tense", 0), ("--order", 0), ("--prf-q", 0), ("--focus", 0)], rel)
+                        ("--alt", 0), ("--tense", 0), ("--answer-type", 1), ("--order", 0),
+                        ("--prf-q", 0), ("--focus", 0)], rel)
             if best is None or m > best[0]:
                 best = (m, k1, b)
         _, k1, b = best

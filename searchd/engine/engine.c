@@ -42,6 +42,7 @@ void fh_rank_params_default(fh_rank_params *p)
     p->alt_rerank = true;
     p->alt_pos = true;
     p->tense_weight = 0.5f;
+    p->answer_type_weight = 0.25f;
     p->prf_weight = 0.0f;
     p->prf_question_weight = 1.0f;
     p->prf_docs = 3;
@@ -102,6 +103,7 @@ int fh_engine_open(const char *index_dir, const fh_analyzer *a, const fh_rank_pa
     if (!(e->rp.k1 >= 0.0f) || !(e->rp.b >= 0.0f && e->rp.b <= 1.0f) ||
         e->rp.prox_depth > PROX_DEPTH_MAX || !(e->rp.prf_weight >= 0.0f) ||
         !(e->rp.prf_question_weight >= 0.0f) ||
+        !(e->rp.answer_type_weight >= 0.0f && e->rp.answer_type_weight <= 1.0f) ||
         e->rp.prf_docs > FH_PRF_MAX_DOCS || e->rp.prf_terms > FH_PRF_MAX_TERMS ||
         e->rp.prf_len > FH_PRF_MAX_LEN || !(e->rp.focus_weight >= 0.0f) ||
         e->rp.focus_depth > FH_FOCUS_MAX_DEPTH || e->rp.focus_len > FH_FOCUS_MAX_LEN) {
@@ -150,6 +152,8 @@ int fh_engine_open(const char *index_dir, const fh_analyzer *a, const fh_rank_pa
             e->wnorm[f][d] = nm > 1e-6f ? w / nm : w / 1e-6f;
         }
     }
+    if ((rc = fh_query_answer_stems(e)) != 0)
+        goto out;
     *out = e;
     return 0;
 out:

@@ -83,6 +83,9 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
  *   + tense_weight * BM25F of the tense variant of each word whose stem opens
  *                    with ي or ت (its most frequent past stem, query.c), when
  *                    the index has no alternative stems
+ * In a question, a ranked word that names the kind of answer asked for (اسم
+ * name, عدد number, يسمى / تسمى / تسمية is called; query.c) has its idf, and
+ * so every term above, scaled by answer_type_weight.
  * then pseudo-relevance feedback (below; by default for questions only)
  *   + prf_(question_)weight * sum over expansion terms of weight * BM25F
  * and last, over the best focus_depth hits (focus.c; not for questions nor
@@ -91,8 +94,8 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
  *                    sum of log(1 - p) over the stems of d's opening that
  *                    the query leaves out, p a fitted headline probability
  * idf may be raised to idf_pow. Off by default: sdm, len, idf_pow (they did
- * not help on both dev sets); on: prox, lead, pass, order, alt, tense, feedback for
- * questions, focus for other queries.
+ * not help on both dev sets); on: prox, lead, pass, order, alt, tense, answer_type and
+ * feedback for questions, focus for other queries.
  * Defaults (fh_rank_params_default) were chosen on the dev sets; see
  * bench/RESULTS.md "## Relevance (engine)". */
 typedef struct fh_rank_params {
@@ -142,6 +145,12 @@ typedef struct fh_rank_params {
     /* Tense variants (query.c): scored like alternative stems (alt_rerank,
      * alt_pos apply) at this weight. */
     float tense_weight;               /* 0 = off */
+    /* Answer-type words (query.c): in a question (fh_query.question), the
+     * ranked words that say what kind of answer is wanted, not what it is
+     * about ("ما اسم عاصمة ...", "ما عدد سكان ..."). Most paragraphs that
+     * answer do not contain them (a third of ARCD's do), so at full weight
+     * they favour any text that happens to. 1 = off. */
+    float answer_type_weight;         /* 0..1 */
     /* Pseudo-relevance feedback (feedback.c), after the re-rank: the first
      * prf_len words of the bodies of the best prf_docs hits give prf_terms
      * expansion terms (relevance-model weight x idf), and each of the best

@@ -16,6 +16,7 @@
 #define FH_Q_MAX_CLAUSES FH_ENGINE_MAX_TERMS
 #define FH_Q_MAX_ELEMS (FH_ENGINE_MAX_TERMS * 2u)
 #define FH_Q_MAX_PHRASE 32u /* words in one "phrase" */
+#define FH_Q_ANSWER_MAX 8u  /* answer-type stems (query.c) */
 
 /* ------------------------------------------------------------- engine */
 
@@ -35,6 +36,11 @@ struct fh_engine {
     const uint32_t *lens[FH_MAX_FIELDS]; /* field lengths (the index's mapping) */
     int title_field;             /* analyzed field named "title", or -1 */
     int body_field;              /* field snippets come from, or -1 */
+    /* the distinct stems of query.c's answer-type words under this index's
+     * analyzer (fh_query_answer_stems) */
+    char answer_stem[FH_Q_ANSWER_MAX][FH_TOKEN_MAX + 1];
+    uint16_t answer_len[FH_Q_ANSWER_MAX];
+    uint32_t n_answer;
     char dir[4096];
 };
 
@@ -72,6 +78,8 @@ typedef struct fh_clause {
     uint16_t alt_len;    /* TERM/PREFIX word: its alt term (0 = none) */
     int16_t alt_ix;      /* index of the word's alt clause, -1 if none */
     char alt[FH_TOKEN_MAX + 2];
+    float weight;        /* TERM: idf multiplier, 1 unless an answer-type word of
+                            a question (rp.answer_type_weight); its alt inherits it */
     bool is_var;         /* TERM word: its alt is a tense variant (a stem of the
                             light namespace, query.c), not an alternative stem;
                             alt clause: weighted by rp.tense_weight instead */
@@ -101,6 +109,10 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
 /* Whether stem t (len bytes) is a word of q: a term clause (not an alt one)
  * or a phrase word. Prefixes do not count. */
 bool fh_query_has_stem(const fh_query *q, const char *t, size_t len);
+
+/* Fill e->answer_stem / n_answer: query.c's answer-type words run through
+ * e->an. Called once by fh_engine_open. Returns 0 or FH_ENOMEM. */
+int fh_query_answer_stems(fh_engine *e);
 
 /* ------------------------------------------------------------- retrieval */
 

@@ -491,7 +491,7 @@ static int setup_term(xctx *x, citer *c, const fh_clause *cl)
     }
     c->df_est = df;
     float w = !cl->is_alt ? 1.0f : cl->is_var ? e->rp.tense_weight : e->rp.alt_weight;
-    c->idf = idf_of(e, df) * (float)cl->qtf * w;
+    c->idf = idf_of(e, df) * (float)cl->qtf * w * cl->weight;
     c->ub = c->idf * sat(e, ntf_bound(e, c->mask, ti.max_tf, ti.min_len)) * UB_SLACK;
     return 0;
 }

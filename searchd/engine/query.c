@@ -32,6 +32,10 @@
  * A query whose first or second word is an interrogative (ما، من، متى، كم،
  * ...; QUESTION_WORDS) is flagged as a question: a question does not follow
  * its answer's word order, so the re-rank's query-order bonus is off for it.
+ * In a question, the ranked words that name the kind of answer asked for
+ * (ANSWER_WORDS: ما اسم ..., ما عدد ..., بماذا يسمى ...) say nothing of
+ * what the answer is about, and most answering texts lack them: their idf
+ * is scaled by answer_type_weight (fh_rank_params).
  *
  * Limits: at most max_terms words (phrase words and prefixes included) are
  * accepted; a longer query is refused with FH_ELIMIT and a message naming the
@@ -99,6 +103,47 @@ static bool is_question_word(const char *norm, size_t len)
     return false;
 }
 
+/* Words a question uses to ask for a name, a number or what something is
+ * called; matched by stem (fh_query_answer_stems), so الاسم, باسمه, العدد and
+ * تسميته count too. */
+static const char *const ANSWER_WORDS[] = {"اسم", "عدد", "يسمى", "تسمى", "تسمية"};
+
+int fh_query_answer_stems(fh_engine *e)
+{
+    fh_analysis *an;
+    int rc = fh_analysis_new(e->an, &an);
+    if (rc != 0)
+        return rc;
+    e->n_answer = 0;
+    for (size_t i = 0; i < sizeof ANSWER_WORDS / sizeof ANSWER_WORDS[0]; i++) {
+        const fh_token *t;
+        size_t nt;
+        if ((rc = fh_analyze(an, ANSWER_WORDS[i], strlen(ANSWER_WORDS[i]), &t, &nt)) != 0)
+            break;
+        if (nt != 1 || t[0].stem_len == 0 || (t[0].flags & FH_TOK_STOP))
+            continue;
+        bool seen = false;
+        for (uint32_t k = 0; k < e->n_answer && !seen; k++)
+            seen = e->answer_len[k] == t[0].stem_len &&
+                   memcmp(e->answer_stem[k], t[0].stem, t[0].stem_len) == 0;
+        if (seen || e->n_answer >= FH_Q_ANSWER_MAX)
+            continue;
+        memcpy(e->answer_stem[e->n_answer], t[0].stem, t[0].stem_len);
+        e->answer_stem[e->n_answer][t[0].stem_len] = '\0';
+        e->answer_len[e->n_answer++] = t[0].stem_len;
+    }
+    fh_analysis_free(an);
+    return rc;
+}
+
+static bool is_answer_stem(const fh_engine *e, const char *t, size_t len)
+{
+    for (uint32_t k = 0; k < e->n_answer; k++)
+        if (e->answer_len[k] == len && memcmp(e->answer_stem[k], t, len) == 0)
+            return true;
+    return false;
+}
+
 static int count_word(pstate *ps)
 {
     if (ps->q->n_words >= ps->max_terms)
@@ -115,6 +160,7 @@ static void clause_init(fh_clause *c, fh_clause_kind kind, fh_occur occ, uint32_
     c->field_mask = mask;
     c->qtf = 1;
     c->alt_ix = -1;
+    c->weight = 1.0f;
 }
 
 /* A phrase: the non-part tokens of its text at their relative positions. */
@@ -411,6 +457,15 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
                                           : "query has no searchable words");
         return FH_ESYNTAX;
     }
+    /* Answer-type words of a question (see the top of the file). */
+    if (out->question && e->rp.answer_type_weight != 1.0f) {
+        for (uint32_t k = 0; k < out->n_cl; k++) {
+            fh_clause *c = &out->cl[k];
+            if (c->kind == FH_CL_TERM && c->occur == FH_OCC_SHOULD &&
+                is_answer_stem(e, c->term, c->len))
+                c->weight = e->rp.answer_type_weight;
+        }
+    }
     /* Alternative stems (an index built with an alt_stems analyzer) and tense
      * variants (the other indexes; see the top of the file): each ranked or
      * required word also scores, with a lower weight, by its aggressive stem
@@ -433,6 +488,7 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
             memcpy(a.term, c->alt, c->alt_len + 1u);
             a.len = c->alt_len;
             a.qtf = c->qtf;
+            a.weight = c->weight;
             a.is_alt = true;
             a.is_var = c->is_var;
             uint32_t j = n;

@@ -1,6 +1,7 @@
 /* test_query.c — the query language: phrases, +, -, field:, prefix*,
  * unbalanced quotes, empty input, stop words, term caps, invalid UTF-8, and
- * the tense variants of present-tense words. */
+ * the tense variants of present-tense words, the answer-type words of
+ * questions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -239,13 +240,65 @@ static void test_tense_variants(void **state)
     f->e = e;
 }
 
+/* Answer-type words: in a question, a ranked word whose stem is that of
+ * اسم, عدد, يسمى, تسمى or تسمية (so الاسم and العدد too) weighs
+ * answer_type_weight; the other words, the same words outside a question,
+ * required words, and every word at weight 1 weigh 1. A tense variant
+ * inherits its word's weight. */
+static void test_answer_type_words(void **state)
+{
+    fx *f = *state;
+    fh_rank_params rp;
+    fh_rank_params_default(&rp);
+    const float w = rp.answer_type_weight;
+    assert_true(w > 0 && w < 1);
+    assert_int_equal(f->e->n_answer, 4); /* اسم عدد يسم تسم: تسمى and تسمية share */
+    assert_int_equal(parse(f, "ما اسم الشركات الصينية", 64), 0);
+    assert_true(f->q->question);
+    assert_int_equal(f->q->n_cl, 3);
+    assert_string_equal(f->q->cl[0].term, "اسم");
+    assert_true(f->q->cl[0].weight == w);
+    assert_true(f->q->cl[1].weight == 1.0f && f->q->cl[2].weight == 1.0f);
+    assert_int_equal(parse(f, "كم العدد وبماذا تسمى الشركات", 64), 0);
+    assert_true(f->q->question);
+    for (uint32_t k = 0; k < f->q->n_cl; k++)
+        assert_true(f->q->cl[k].weight == (strcmp(f->q->cl[k].term, "شرك") == 0 ? 1.0f : w));
+    /* not a question: full weight */
+    assert_int_equal(parse(f, "اسم الشركات الصينية", 64), 0);
+    assert_false(f->q->question);
+    assert_true(f->q->cl[0].weight == 1.0f);
+    /* required: the user asked for the word */
+    assert_int_equal(parse(f, "ما +اسم الشركات", 64), 0);
+    assert_int_equal(f->q->cl[0].occur, FH_OCC_MUST);
+    assert_true(f->q->cl[0].weight == 1.0f);
+    /* a tense variant carries its word's weight: 1 for a word that is not
+     * an answer-type word (تعلن -> اعلنت) */
+    assert_int_equal(parse(f, "ماذا تعلن الشركات", 64), 0);
+    assert_true(f->q->cl[0].is_var && f->q->cl[f->q->cl[0].alt_ix].weight == 1.0f);
+    /* off at weight 1 */
+    fh_searcher *s = f->s;
+    fh_engine *e = f->e;
+    rp.answer_type_weight = 1.0f;
+    assert_int_equal(fh_engine_open(f->dir, f->a, &rp, &f->e), 0);
+    assert_int_equal(fh_searcher_new(f->e, &f->s), 0);
+    assert_int_equal(parse(f, "ما اسم الشركات الصينية", 64), 0);
+    assert_true(f->q->cl[0].weight == 1.0f);
+    fh_searcher_free(f->s);
+    fh_engine_free(f->e);
+    /* out of range: refused */
+    rp.answer_type_weight = 1.5f;
+    assert_int_equal(fh_engine_open(f->dir, f->a, &rp, &f->e), FH_EINVAL);
+    f->s = s;
+    f->e = e;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_terms_and_operators), cmocka_unit_test(test_phrase),
         cmocka_unit_test(test_field_and_prefix),    cmocka_unit_test(test_empty_and_junk),
         cmocka_unit_test(test_stop_words),          cmocka_unit_test(test_term_cap),
-        cmocka_unit_test(test_tense_variants),
+        cmocka_unit_test(test_tense_variants),      cmocka_unit_test(test_answer_type_words),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -420,6 +420,43 @@ static void test_tense(void **state)
     fx_done(&f);
 }
 
+/* Answer-type words: "name" holds اسم and the river, "river" the river and
+ * the city, in a longer text; اسم and the city are equally rare, so at full
+ * weight (1) the shorter "name" comes first. At the default اسم weighs a
+ * quarter and "river", which holds what the question is about, comes first.
+ * The same words without the interrogative are no question: "name" first
+ * either way. */
+static void test_answer_type(void **state)
+{
+    (void)state;
+    static const tu_doc adocs[] = {
+        {"name", {"اسم النهر الطويل"}},
+        {"river", {"النهر الطويل يمر بالمدينة الكبيرة"}},
+        {"f1", {"مدرسة في القرية"}},
+        {"f2", {"سوق القرية القديمة"}},
+        {"f3", {"حديقة القرية الجميلة"}},
+    };
+    static const char *const fn[1] = {"text"};
+    fx f;
+    fx_build(&f, NULL, 1, fn, NULL, adocs, sizeof adocs / sizeof adocs[0]);
+    for (int on = 0; on < 2; on++) {
+        fh_rank_params rp;
+        fh_rank_params_default(&rp);
+        if (!on)
+            rp.answer_type_weight = 1.0f;
+        fx_open(&f, &rp);
+        json_t *j = search(&f, "ما اسم النهر في المدينة", NULL);
+        assert_string_equal(hit_id(j, 0), on ? "river" : "name");
+        assert_string_equal(hit_id(j, 1), on ? "name" : "river");
+        json_decref(j);
+        j = search(&f, "اسم النهر في المدينة", NULL);
+        assert_string_equal(hit_id(j, 0), "name");
+        json_decref(j);
+        fx_close(&f);
+    }
+    fx_done(&f);
+}
+
 /* lead_title: the lead bonus of a title match is scaled down (default 0.25).
  * "title-q" is an article whose title is the query's subject and whose body
  * mentions the third query word late; "body-q" opens its body with all three
@@ -712,6 +749,7 @@ int main(void)
         cmocka_unit_test(test_get_keywords_stats),
         cmocka_unit_test(test_alt_stems),
         cmocka_unit_test(test_tense),
+        cmocka_unit_test(test_answer_type),
         cmocka_unit_test(test_lead_title),
         cmocka_unit_test(test_prf),
         cmocka_unit_test(test_query_order),

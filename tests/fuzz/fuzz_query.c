@@ -134,6 +134,10 @@ static void check_parse(const char *s, size_t n, uint32_t max_terms)
         }
         if (c->is_alt)
             FZ_CHECK(c->kind == FH_CL_TERM && c->occur == FH_OCC_SHOULD);
+        /* only a question's ranked words (or their alt clauses) are
+         * down-weighted as answer-type words */
+        FZ_CHECK(c->weight == 1.0f || (c->weight == eng->rp.answer_type_weight && q.question &&
+                                       c->kind == FH_CL_TERM && c->occur == FH_OCC_SHOULD));
         if (c->kind == FH_CL_PHRASE) {
             FZ_CHECK(c->n_el >= 2 && c->n_el <= FH_Q_MAX_PHRASE);
             FZ_CHECK((uint64_t)c->first_el + c->n_el <= q.n_el);
