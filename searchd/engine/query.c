@@ -104,36 +104,36 @@ static bool is_question_word(const char *norm, size_t len)
 }
 
 /* Words a question uses to ask for a name, a number or what something is
- * called; matched by stem (fh_query_answer_stems), so الاسم, باسمه, العدد and
+ * called (اسم، عدد، يسمى، تسمى، تسمية), already normalized as the analyzer
+ * normalizes (ى -> ي, ة -> ه); matched by stem, so الاسم, باسمه, العدد and
  * تسميته count too. */
-static const char *const ANSWER_WORDS[] = {"اسم", "عدد", "يسمى", "تسمى", "تسمية"};
+static const char *const ANSWER_WORDS[] = {"اسم", "عدد", "يسمي", "تسمي", "تسميه"};
 
 int fh_query_answer_stems(fh_engine *e)
 {
+    /* fh_analysis_stem, not fh_analyze: a fresh scratch's first fh_analyze
+     * would map its 16 MiB stem cache for five words */
     fh_analysis *an;
     int rc = fh_analysis_new(e->an, &an);
     if (rc != 0)
         return rc;
     e->n_answer = 0;
     for (size_t i = 0; i < sizeof ANSWER_WORDS / sizeof ANSWER_WORDS[0]; i++) {
-        const fh_token *t;
-        size_t nt;
-        if ((rc = fh_analyze(an, ANSWER_WORDS[i], strlen(ANSWER_WORDS[i]), &t, &nt)) != 0)
-            break;
-        if (nt != 1 || t[0].stem_len == 0 || (t[0].flags & FH_TOK_STOP))
+        const char *w = ANSWER_WORDS[i];
+        char st[FH_TOKEN_MAX + 1];
+        size_t sl = fh_analysis_stem(an, w, strlen(w), st);
+        if (sl == 0 || fh_analyzer_is_stopword(e->an, w, strlen(w)))
             continue;
         bool seen = false;
         for (uint32_t k = 0; k < e->n_answer && !seen; k++)
-            seen = e->answer_len[k] == t[0].stem_len &&
-                   memcmp(e->answer_stem[k], t[0].stem, t[0].stem_len) == 0;
+            seen = e->answer_len[k] == sl && memcmp(e->answer_stem[k], st, sl) == 0;
         if (seen || e->n_answer >= FH_Q_ANSWER_MAX)
             continue;
-        memcpy(e->answer_stem[e->n_answer], t[0].stem, t[0].stem_len);
-        e->answer_stem[e->n_answer][t[0].stem_len] = '\0';
-        e->answer_len[e->n_answer++] = t[0].stem_len;
+        memcpy(e->answer_stem[e->n_answer], st, sl + 1u);
+        e->answer_len[e->n_answer++] = (uint16_t)sl;
     }
     fh_analysis_free(an);
-    return rc;
+    return 0;
 }
 
 static bool is_answer_stem(const fh_engine *e, const char *t, size_t len)

@@ -263,6 +263,12 @@ static void test_answer_type_words(void **state)
     assert_true(f->q->question);
     for (uint32_t k = 0; k < f->q->n_cl; k++)
         assert_true(f->q->cl[k].weight == (strcmp(f->q->cl[k].term, "شرك") == 0 ? 1.0f : w));
+    /* the other forms, written as users write them (ى, ة): the list is
+     * stored normalized, so this fails if normalization and list part */
+    assert_int_equal(parse(f, "ما يسمى وما تسمية الشركات", 64), 0);
+    for (uint32_t k = 0; k < f->q->n_cl; k++)
+        assert_true(f->q->cl[k].weight == (strcmp(f->q->cl[k].term, "شرك") == 0 ? 1.0f : w));
+    assert_int_equal(f->q->n_cl, 3);
     /* not a question: full weight */
     assert_int_equal(parse(f, "اسم الشركات الصينية", 64), 0);
     assert_false(f->q->question);
