@@ -457,51 +457,46 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
                                           : "query has no searchable words");
         return FH_ESYNTAX;
     }
-    /* Answer-type words of a question (see the top of the file). */
-    if (out->question && e->rp.answer_type_weight != 1.0f) {
-        for (uint32_t k = 0; k < out->n_cl; k++) {
-            fh_clause *c = &out->cl[k];
-            if (c->kind == FH_CL_TERM && c->occur == FH_OCC_SHOULD &&
-                is_answer_stem(e, c->term, c->len))
-                c->weight = e->rp.answer_type_weight;
-        }
-    }
-    /* Alternative stems (an index built with an alt_stems analyzer) and tense
-     * variants (the other indexes; see the top of the file): each ranked or
-     * required word also scores, with a lower weight, by its aggressive stem
-     * (fh_rank_params.alt_weight) or its variant (tense_weight). Only added
-     * while there is room: they are a ranking feature, never a reason to
-     * refuse a query. */
-    if (e->rp.alt_weight > 0 || e->rp.tense_weight > 0) {
-        uint32_t n = out->n_cl;
-        for (uint32_t k = 0; k < n && out->n_cl < FH_Q_MAX_CLAUSES; k++) {
-            fh_clause *c = &out->cl[k];
-            if (c->kind != FH_CL_TERM || c->occur == FH_OCC_NOT ||
-                (c->stop && c->occur == FH_OCC_SHOULD))
-                continue;
-            if (c->alt_len == 0 && e->rp.tense_weight > 0)
-                tense_variant(s, out, c);
-            if (c->alt_len == 0)
-                continue;
-            fh_clause a;
-            clause_init(&a, FH_CL_TERM, FH_OCC_SHOULD, c->field_mask);
-            memcpy(a.term, c->alt, c->alt_len + 1u);
-            a.len = c->alt_len;
-            a.qtf = c->qtf;
-            a.weight = c->weight;
-            a.is_alt = true;
-            a.is_var = c->is_var;
-            uint32_t j = n;
-            for (; j < out->n_cl; j++)
-                if (out->cl[j].len == a.len && memcmp(out->cl[j].term, a.term, a.len) == 0 &&
-                    out->cl[j].field_mask == a.field_mask)
-                    break;
-            if (j < out->n_cl)
-                out->cl[j].qtf += a.qtf;
-            else
-                out->cl[out->n_cl++] = a;
-            out->cl[k].alt_ix = (int16_t)j;
-        }
+    /* One walk over the ranked and required words. In a question, an
+     * answer-type word is scaled down (see the top of the file). Alternative
+     * stems (an index built with an alt_stems analyzer) and tense variants
+     * (the other indexes; see the top of the file): each word also scores,
+     * with a lower weight, by its aggressive stem (fh_rank_params.alt_weight)
+     * or its variant (tense_weight). Those are only added while there is
+     * room: they are a ranking feature, never a reason to refuse a query. */
+    const bool alts = e->rp.alt_weight > 0 || e->rp.tense_weight > 0;
+    uint32_t n = out->n_cl;
+    for (uint32_t k = 0; k < n; k++) {
+        fh_clause *c = &out->cl[k];
+        if (c->kind != FH_CL_TERM || c->occur == FH_OCC_NOT ||
+            (c->stop && c->occur == FH_OCC_SHOULD))
+            continue;
+        if (out->question && c->occur == FH_OCC_SHOULD && is_answer_stem(e, c->term, c->len))
+            c->weight = e->rp.answer_type_weight;
+        if (!alts || out->n_cl >= FH_Q_MAX_CLAUSES)
+            continue;
+        if (c->alt_len == 0 && e->rp.tense_weight > 0)
+            tense_variant(s, out, c);
+        if (c->alt_len == 0)
+            continue;
+        fh_clause a;
+        clause_init(&a, FH_CL_TERM, FH_OCC_SHOULD, c->field_mask);
+        memcpy(a.term, c->alt, c->alt_len + 1u);
+        a.len = c->alt_len;
+        a.qtf = c->qtf;
+        a.weight = c->weight;
+        a.is_alt = true;
+        a.is_var = c->is_var;
+        uint32_t j = n;
+        for (; j < out->n_cl; j++)
+            if (out->cl[j].len == a.len && memcmp(out->cl[j].term, a.term, a.len) == 0 &&
+                out->cl[j].field_mask == a.field_mask)
+                break;
+        if (j < out->n_cl)
+            out->cl[j].qtf += a.qtf;
+        else
+            out->cl[out->n_cl++] = a;
+        out->cl[k].alt_ix = (int16_t)j;
     }
     return 0;
 }
