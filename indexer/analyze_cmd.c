@@ -1,7 +1,8 @@
 /* analyze_cmd.c — `fahras-indexer analyze [--stemmer S] [TEXT...]`.
  *
  * Prints one token per line: offset, length, surface, norm, stem, position,
- * flags (tab-separated). Offsets count bytes from the start of TEXT, or of
+ * flags (tab-separated); with light10+sb, a second line flagged alt for each
+ * word's alternative stem. Offsets count bytes from the start of TEXT, or of
  * standard input. Standard input is read in bounded chunks, line by line, so
  * an endless stream runs in constant memory; a line longer than the chunk is
  * cut at a space (or a character boundary) and analyzed in pieces. */
@@ -16,16 +17,33 @@
 
 #define CHUNK_MAX (1u << 20) /* longest piece analyzed at once from stdin */
 
+/* Exit statuses, the same as the other fahras-indexer commands'. */
+enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_IO = 3 };
+
 static void usage(FILE *f)
 {
-    fputs("usage: fahras-indexer analyze [--stemmer light10|snowball|none] [--no-guard] [TEXT...]\n"
+    fputs("usage: fahras-indexer analyze [--stemmer S] [--no-guard] [TEXT...]\n"
+          "\n"
           "Analyze TEXT (or standard input, line by line) and print one token per line:\n"
           "  offset<TAB>length<TAB>surface<TAB>normalized<TAB>stem<TAB>position<TAB>flags\n"
-          "offset/length are bytes in the original input; flags: stop whole part latin num, or -.\n",
+          "offset/length are bytes in the original input; flags: stop whole part latin num\n"
+          "alt, or -.\n"
+          "\n"
+          "Options:\n"
+          "  --stemmer S   light10 (default), light10+sb, light10-noguard, snowball or none,\n"
+          "                as for build. With light10+sb each word that has an alternative\n"
+          "                stem is followed by a second line, flagged alt, with that stem in\n"
+          "                the stem column: the index holds it as the term 0x01 + stem, at\n"
+          "                the same position (the field length counts the word once)\n"
+          "  --no-guard    without the guarded proclitic rule (as light10-noguard)\n"
+          "  --help\n"
+          "\n"
+          "Exit codes: 0 ok; 1 usage error; 2 standard input cannot be read; 3 the output\n"
+          "cannot be written, or out of memory.\n",
           f);
 }
 
-static void print_flags(FILE *f, uint32_t fl)
+static void print_flags(FILE *f, uint32_t fl, bool alt)
 {
     static const struct {
         uint32_t bit;
@@ -39,7 +57,9 @@ static void print_flags(FILE *f, uint32_t fl)
             any = true;
         }
     }
-    if (!any)
+    if (alt)
+        fprintf(f, "%salt", any ? "," : "");
+    else if (!any)
         fputc('-', f);
 }
 
@@ -51,13 +71,21 @@ static int run(fh_analysis *s, const char *text, size_t len, uint64_t base, FILE
     if (rc != 0)
         return rc;
     for (size_t i = 0; i < n; i++) {
-        fprintf(out, "%llu\t%u\t", (unsigned long long)(base + t[i].offset), t[i].length);
-        fwrite(text + t[i].offset, 1, t[i].length, out);
-        fprintf(out, "\t%s\t%s\t%u\t", t[i].norm, t[i].stem, t[i].position);
-        print_flags(out, t[i].flags);
-        fputc('\n', out);
+        /* the word, then (light10+sb) the word again under its alt term,
+         * shown without the FH_ALT_PREFIX byte and flagged alt */
+        for (int alt = 0; alt <= (t[i].alt_len > 0); alt++) {
+            fprintf(out, "%llu\t%u\t", (unsigned long long)(base + t[i].offset), t[i].length);
+            fwrite(text + t[i].offset, 1, t[i].length, out);
+            if (alt)
+                fprintf(out, "\t%s\t%.*s\t%u\t", t[i].norm, t[i].alt_len - 1, t[i].alt + 1,
+                        t[i].position);
+            else
+                fprintf(out, "\t%s\t%s\t%u\t", t[i].norm, t[i].stem, t[i].position);
+            print_flags(out, t[i].flags, alt);
+            fputc('\n', out);
+        }
     }
-    return 0;
+    return ferror(out) ? FH_EIO : 0;
 }
 
 /* Where to cut a piece of `len` bytes that has no newline: after the last
@@ -90,7 +118,7 @@ static int run_stdin(fh_analysis *s, FILE *in, FILE *out)
             have += got;
             if (got == 0) {
                 if (ferror(in)) {
-                    rc = FH_EIO;
+                    rc = FH_EINPUT; /* errno says why */
                     goto out;
                 }
                 eof = true;
@@ -126,42 +154,58 @@ out:
 int fh_cmd_analyze(int argc, char **argv)
 {
     fh_analyzer_opts opts = {.stemmer = FH_STEM_LIGHT10};
+    bool no_guard = false, stem_noguard = false;
     fh_analyzer *a = NULL;
     fh_analysis *s = NULL;
     char *text = NULL;
-    int i = 0, status = 1, rc;
+    int i = 0, status = EXIT_IO, rc;
 
     for (; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             usage(stdout);
-            return 0;
-        } else if (strcmp(arg, "--stemmer") == 0 && i + 1 < argc) {
+            return EXIT_OK;
+        } else if (strcmp(arg, "--stemmer") == 0) {
+            if (i + 1 == argc) {
+                fprintf(stderr, "analyze: option --stemmer needs a value\n");
+                usage(stderr);
+                return EXIT_USAGE;
+            }
+            /* the names of `build --stemmer` (and fahras-searchd's) */
             const char *v = argv[++i];
-            if (strcmp(v, "light10") == 0)
-                opts.stemmer = FH_STEM_LIGHT10;
+            opts.stemmer = FH_STEM_LIGHT10;
+            opts.alt_stems = false;
+            stem_noguard = false;
+            if (strcmp(v, "light10+sb") == 0)
+                opts.alt_stems = true;
+            else if (strcmp(v, "light10-noguard") == 0)
+                stem_noguard = true;
             else if (strcmp(v, "snowball") == 0)
                 opts.stemmer = FH_STEM_SNOWBALL;
             else if (strcmp(v, "none") == 0)
                 opts.stemmer = FH_STEM_NONE;
-            else {
-                fprintf(stderr, "analyze: unknown stemmer '%s'\n", v);
+            else if (strcmp(v, "light10") != 0) {
+                fprintf(stderr,
+                        "analyze: unknown stemmer '%s' (light10, light10+sb, "
+                        "light10-noguard, snowball or none)\n",
+                        v);
                 usage(stderr);
-                return 2;
+                return EXIT_USAGE;
             }
         } else if (strcmp(arg, "--no-guard") == 0) {
-            opts.no_proclitic_guard = true;
+            no_guard = true;
         } else if (strcmp(arg, "--") == 0) {
             i++;
             break;
         } else if (arg[0] == '-' && arg[1] == '-') {
             fprintf(stderr, "analyze: unknown option '%s'\n", arg);
             usage(stderr);
-            return 2;
+            return EXIT_USAGE;
         } else {
             break;
         }
     }
+    opts.no_proclitic_guard = no_guard || stem_noguard;
     rc = fh_analyzer_new(&opts, &a);
     if (rc == 0)
         rc = fh_analysis_new(a, &s);
@@ -188,13 +232,26 @@ int fh_cmd_analyze(int argc, char **argv)
     } else {
         rc = run_stdin(s, stdin, stdout);
     }
-    if (rc == 0 && fflush(stdout) != 0)
-        rc = FH_EIO;
+    if (rc == 0 || rc == FH_EIO) {
+        int seen = rc ? errno : 0; /* run() saw a write fail; stdio dropped the buffer */
+        errno = 0;
+        if (fflush(stdout) != 0 || ferror(stdout))
+            rc = FH_EIO;
+        if (!errno)
+            errno = seen;
+    }
 out:
-    if (rc == 0)
-        status = 0;
-    else
-        fprintf(stderr, "analyze: %s\n", rc == FH_EIO ? strerror(errno) : fh_strerror(rc));
+    if (rc == 0) {
+        status = EXIT_OK;
+    } else if (rc == FH_EINPUT) {
+        fprintf(stderr, "analyze: cannot read standard input: %s\n", strerror(errno));
+        status = EXIT_INPUT;
+    } else if (rc == FH_EIO) {
+        fprintf(stderr, "analyze: cannot write the output: %s\n",
+                errno ? strerror(errno) : "write error");
+    } else {
+        fprintf(stderr, "analyze: %s\n", fh_strerror(rc));
+    }
     free(text);
     fh_analysis_free(s);
     fh_analyzer_free(a);

@@ -38,6 +38,7 @@ volatile sig_atomic_t fh_build_interrupted;
 typedef struct brec {
     uint8_t status;
     bool repaired, empty, doc_in_out;
+    uint32_t nonstr; /* analyzed fields that held no string (fh_record) */
     bool enc;       /* the stored document is encoded (fh_doc_encode) in out */
     uint32_t id_len;
     size_t id_off;  /* in out */
@@ -46,6 +47,9 @@ typedef struct brec {
     size_t msg_off; /* in out, NUL-terminated, for skipped records */
     uint32_t flen[FH_MAX_FIELDS];
 } brec;
+
+#define DLEN_OVERSIZED SIZE_MAX
+#define DLEN_UNREADABLE (SIZE_MAX - 1)
 
 typedef struct batch {
     uint64_t seq;
@@ -59,7 +63,8 @@ typedef struct batch {
     bool oversized_line; /* one line longer than the cap; data holds nothing */
     /* text-file batches: one record per file */
     char **names;
-    size_t *doff, *dlen;
+    size_t *doff, *dlen; /* dlen: or DLEN_OVERSIZED / DLEN_UNREADABLE (errno in derr) */
+    int *derr;
     /* results */
     brec *recs;
     fh_buf out;
@@ -79,6 +84,7 @@ static void batch_free(batch *b)
     }
     free(b->doff);
     free(b->dlen);
+    free(b->derr);
     free(b->recs);
     fh_buf_free(&b->out);
     free(b);
@@ -121,6 +127,7 @@ typedef struct pipeline {
     bool reader_done;
     int reader_err;
     bool abort;
+    atomic_bool cancel; /* set with abort: the reader's blocking reads give up */
 
     fh_tsv_header **hdrs; /* per input, TSV only */
     _Atomic uint64_t bytes_in, raw_done;
@@ -244,6 +251,7 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
                 rc == FH_EIO ? strerror(errno) : fh_strerror(rc));
         return FH_EINPUT;
     }
+    fh_src_set_cancel(src, &p->cancel);
     const size_t line_cap = o->max_doc_bytes + 2; /* a max-size line and its newline fit */
     size_t cap = p->batch_bytes, len = 0;
     char *buf = malloc(cap);
@@ -256,6 +264,10 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
     for (;;) {
         while (!eof && len < cap) {
             ssize_t n = fh_src_read(src, buf + len, cap - len);
+            if (n == FH_ETIMEOUT) { /* the build is stopping */
+                rc = FH_ETIMEOUT;
+                goto out;
+            }
             if (n < 0) {
                 fprintf(o->log, "fahras-indexer: %s: %s\n", input_name(p, fi),
                         n == FH_EINPUT ? "corrupt compressed data" : strerror(errno));
@@ -284,9 +296,11 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
             }
             size_t hl = nl ? (size_t)(nl - buf) : len;
             char msg[200];
-            if (hl == 0 && !nl) {
-                fprintf(o->log, "%s: empty TSV input (no header line)\n", input_name(p, fi));
-                rc = FH_EINPUT;
+            if (hl == 0 && !nl) { /* an empty file, like an empty JSON Lines file */
+                fprintf(o->log,
+                        "fahras-indexer: %s: empty TSV input (no header line): nothing "
+                        "read\n",
+                        input_name(p, fi));
                 goto out;
             }
             rc = fh_tsv_header_parse(buf, hl, &o->fields, &p->hdrs[fi], msg, sizeof msg);
@@ -392,22 +406,27 @@ out:
     return rc;
 }
 
+/* Read exactly size bytes of the file at path into dst: 0, or an errno
+ * value (EIO when the file is shorter than size: it changed meanwhile). */
 static int read_file_whole(const char *path, size_t size, char *dst)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return FH_EIO;
+        return errno;
     size_t got = 0;
+    int err = 0;
     while (got < size) {
         ssize_t n = read(fd, dst + got, size - got);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0)
+            err = errno;
         if (n <= 0)
             break;
         got += (size_t)n;
     }
     close(fd);
-    return got == size ? 0 : FH_EIO;
+    return got == size ? 0 : err ? err : EIO;
 }
 
 static int read_txt_dir(pipeline *p, rstate *rs, unsigned fi)
@@ -421,13 +440,19 @@ static int read_txt_dir(pipeline *p, rstate *rs, unsigned fi)
         fprintf(o->log, "fahras-indexer: %s: cannot list: %s\n", dir, strerror(errno));
         return FH_EINPUT;
     }
+    if (n == 0)
+        fprintf(o->log,
+                "fahras-indexer: %s: no *.txt file in this folder (subfolders are not read, "
+                "nor hidden files)\n",
+                dir);
     size_t i = 0;
     char *path = NULL;
     while (i < n && !rc) {
         batch *b = new_batch(fi, FH_IN_DIR);
         size_t nb = n - i < DIR_BATCH_FILES ? n - i : DIR_BATCH_FILES;
         if (!b || !(b->names = calloc(nb, sizeof *b->names)) ||
-            !(b->doff = calloc(nb, sizeof *b->doff)) || !(b->dlen = calloc(nb, sizeof *b->dlen))) {
+            !(b->doff = calloc(nb, sizeof *b->doff)) || !(b->dlen = calloc(nb, sizeof *b->dlen)) ||
+            !(b->derr = calloc(nb, sizeof *b->derr))) {
             batch_free(b);
             rc = FH_ENOMEM;
             break;
@@ -447,14 +472,13 @@ static int read_txt_dir(pipeline *p, rstate *rs, unsigned fi)
             b->names[k] = names[i];
             names[i] = NULL;
             b->doff[k] = b->len;
-            if (stat(path, &st) != 0) {
-                fprintf(o->log, "fahras-indexer: %s: cannot read: %s\n", path, strerror(errno));
-                rc = FH_EINPUT;
-                break;
-            }
-            size_t sz = (size_t)st.st_size;
-            if (sz > o->max_doc_bytes) {
-                b->dlen[k] = SIZE_MAX; /* oversized: not read */
+            int ferr = stat(path, &st) != 0 ? errno : S_ISREG(st.st_mode) ? 0 : EISDIR;
+            size_t sz = ferr ? 0 : (size_t)st.st_size;
+            if (ferr) {
+                b->dlen[k] = DLEN_UNREADABLE; /* reported and skipped, like a bad record */
+                b->derr[k] = ferr;
+            } else if (sz > o->max_doc_bytes) {
+                b->dlen[k] = DLEN_OVERSIZED; /* not read */
             } else {
                 if (b->len + sz + 1 > cap) {
                     size_t nc = cap ? cap : p->batch_bytes;
@@ -468,15 +492,14 @@ static int read_txt_dir(pipeline *p, rstate *rs, unsigned fi)
                     b->data = d;
                     cap = nc;
                 }
-                if (read_file_whole(path, sz, b->data + b->len) != 0) {
-                    fprintf(o->log, "fahras-indexer: %s: cannot read: %s\n", path,
-                            strerror(errno));
-                    rc = FH_EINPUT;
-                    break;
+                if ((ferr = read_file_whole(path, sz, b->data + b->len)) != 0) {
+                    b->dlen[k] = DLEN_UNREADABLE;
+                    b->derr[k] = ferr;
+                } else {
+                    b->dlen[k] = sz;
+                    b->len += sz;
+                    atomic_fetch_add(&p->bytes_in, (uint64_t)sz);
                 }
-                b->dlen[k] = sz;
-                b->len += sz;
-                atomic_fetch_add(&p->bytes_in, (uint64_t)sz);
                 atomic_fetch_add(&p->raw_done, (uint64_t)sz);
             }
             k++;
@@ -601,10 +624,14 @@ static int process_batch(worker *w, batch *b)
     for (uint32_t i = 0; i < b->n_ord; i++) {
         brec *br = &b->recs[i];
         if (b->fmt == FH_IN_DIR) {
-            if (b->dlen[i] == SIZE_MAX) {
+            if (b->dlen[i] == DLEN_OVERSIZED) {
                 memset(&r, 0, sizeof r);
                 r.status = FH_REC_OVERSIZED;
                 snprintf(r.msg, sizeof r.msg, "file larger than --max-doc-mb");
+            } else if (b->dlen[i] == DLEN_UNREADABLE) {
+                memset(&r, 0, sizeof r);
+                r.status = FH_REC_UNREADABLE;
+                snprintf(r.msg, sizeof r.msg, "cannot read: %s", strerror(b->derr[i]));
             } else {
                 rc = fh_rec_txt(w->rp, b->names[i], b->data + b->doff[i], b->dlen[i], &r);
             }
@@ -621,6 +648,7 @@ static int process_batch(worker *w, batch *b)
             return rc;
         br->status = (uint8_t)r.status;
         br->repaired = r.repaired;
+        br->nonstr = r.nonstr;
         if (r.status != FH_REC_OK) {
             if (r.status != FH_REC_BLANK) {
                 br->msg_off = b->out.len;
@@ -1000,6 +1028,20 @@ static int commit_batch(committer *c, const batch *b)
                 if (br->repaired) {
                     report(c, b, i, "invalid UTF-8 replaced by U+FFFD (document indexed)");
                     st->warn_utf8++;
+                    problem = true;
+                }
+                if (br->nonstr) {
+                    char names[FH_MAX_FIELDS * 24] = "";
+                    size_t at = 0;
+                    for (unsigned f = 0; f < o->fields.n && at < sizeof names; f++)
+                        if (br->nonstr & (1u << f))
+                            at += (size_t)snprintf(names + at, sizeof names - at, "%s\"%s\"",
+                                                   at ? ", " : "", o->fields.names[f]);
+                    report(c, b, i,
+                           "not a string, so not analyzed: %s (document indexed, stored "
+                           "as is)",
+                           names);
+                    st->warn_nonstr++;
                     problem = true;
                 }
                 if (br->empty) {
@@ -1480,7 +1522,7 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
     }
     if ((rc = fh_index_writer_open(o->index_dir, &info, &w)) != 0) {
         fprintf(o->log, "fahras-indexer: cannot start the index in %s: %s\n", o->index_dir,
-                fh_strerror(rc));
+                rc == FH_EIO ? strerror(errno) : fh_strerror(rc));
         goto out;
     }
     C.w = w;
@@ -1534,6 +1576,8 @@ out:
         pthread_mutex_lock(&p->mu);
         if (rc)
             p->abort = true;
+        if (rc)
+            atomic_store(&p->cancel, true);
         pthread_cond_broadcast(&p->work_cv);
         pthread_cond_broadcast(&p->space_cv);
         pthread_mutex_unlock(&p->mu);
@@ -1601,7 +1645,8 @@ out:
                 fprintf(o->log, "fahras-indexer: timing: commit (tail, sync, publish) %.2f s\n",
                         now_s() - tc);
             if (rc)
-                fprintf(o->log, "fahras-indexer: publishing the index: %s\n", fh_strerror(rc));
+                fprintf(o->log, "fahras-indexer: publishing the index: %s\n",
+                        rc == FH_EIO ? strerror(errno) : fh_strerror(rc));
             else
                 st->published = true;
         }
@@ -1674,11 +1719,12 @@ void fh_build_print_summary(FILE *f, const fh_build_opts *o, const fh_build_stat
     fprintf(f,
             "fahras-indexer: %" PRIu64 " documents read: %" PRIu64 " indexed, %" PRIu64
             " skipped (malformed %" PRIu64 ", missing or bad id %" PRIu64 ", duplicate id %" PRIu64
-            ", oversized %" PRIu64 "); warnings: invalid UTF-8 repaired %" PRIu64
-            ", empty %" PRIu64 "\n",
+            ", oversized %" PRIu64 ", unreadable %" PRIu64
+            "); warnings: invalid UTF-8 repaired %" PRIu64 ", empty %" PRIu64
+            ", field not a string %" PRIu64 "\n",
             st->read, st->indexed, st->skipped_total, st->skipped[FH_REC_MALFORMED],
             st->skipped[FH_REC_NOID], st->skipped[FH_REC_DUPLICATE], st->skipped[FH_REC_OVERSIZED],
-            st->warn_utf8, st->warn_empty);
+            st->skipped[FH_REC_UNREADABLE], st->warn_utf8, st->warn_empty, st->warn_nonstr);
     double w = st->wall_s > 0 ? st->wall_s : 1e-9;
     fprintf(f,
             "fahras-indexer: %" PRIu64 " distinct terms, %" PRIu64 " postings, %" PRIu64

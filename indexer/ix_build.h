@@ -48,6 +48,7 @@ typedef struct fh_build_stats {
     uint64_t skipped[FH_REC_NSTATUS];    /* by fh_rec_status */
     uint64_t skipped_total;
     uint64_t warn_utf8, warn_empty;      /* indexed anyway */
+    uint64_t warn_nonstr;                /* an analyzed field held no string */
     uint64_t bytes_in;                   /* decompressed input bytes */
     uint64_t terms, postings, positions;
     uint64_t spills;

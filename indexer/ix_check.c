@@ -6,13 +6,15 @@
  * itself, read-only, for per-database size statistics. dump-terms prints a
  * canonical text form (term, df, cf, hash of the decoded postings, then a
  * hash of all documents) so two indexes can be compared with diff. Neither
- * writes anything. */
+ * writes anything to the index; a failed write of their output is an error. */
 #include "ix_check.h"
 
 #include "fahras/analyze.h"
 #include "fahras/err.h"
 #include "fahras/index.h"
+#include "fahras/jsondoc.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <lmdb.h>
@@ -100,6 +102,21 @@ static void violation(checker *c, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Flush out and report on err, as "CMD: cannot write the output: ...", if
+ * anything written to it was lost (a full disk, a closed pipe): 0 or FH_EIO.
+ * A truncated dump must not pass for a complete one. seen: the errno noted
+ * when an earlier write failed (stdio drops the buffer then), or 0. */
+static int output_done(FILE *out, FILE *err, const char *cmd, int seen)
+{
+    errno = 0;
+    if (fflush(out) == 0 && !ferror(out))
+        return 0;
+    if (errno)
+        seen = errno;
+    fprintf(err, "%s: cannot write the output: %s\n", cmd, seen ? strerror(seen) : "write error");
+    return FH_EIO;
+}
+
 /* --------------------------------------------------------- LMDB stats */
 
 static void db_stats(const char *dir, FILE *out, uint64_t *ids_entries)
@@ -166,10 +183,11 @@ out:
 static bool id_matches(json_t *jid, const char *id, size_t len)
 {
     char tmp[32];
+    long long iv;
     if (json_is_string(jid))
         return json_string_length(jid) == len && memcmp(json_string_value(jid), id, len) == 0;
-    if (json_is_integer(jid)) {
-        int k = snprintf(tmp, sizeof tmp, "%" JSON_INTEGER_FORMAT, json_integer_value(jid));
+    if (fh_json_exact_int(jid, &iv)) { /* as the indexer names an integer id */
+        int k = snprintf(tmp, sizeof tmp, "%lld", iv);
         return (size_t)k == len && memcmp(tmp, id, len) == 0;
     }
     return false;
@@ -183,7 +201,8 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
     fh_reader *r = NULL;
     termlist tl;
     memset(&tl, 0, sizeof tl);
-    uint32_t *sumtf = NULL;
+    uint32_t *sumtf = NULL, *sumalt = NULL;
+    bool alt_index;
     fh_buf doc;
     fh_buf_init(&doc, (size_t)1 << 31);
     unsigned nf;
@@ -211,6 +230,13 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
     }
     nf = m->n_fields;
     N = m->n_docs;
+    /* an alt_stems analyzer ("+sb") also indexes each stemmed word under
+     * FH_ALT_PREFIX + a second stem, at the word's position; the field
+     * length counts the word once (docs/ANALYSIS.md, "Alternative stems") */
+    {
+        size_t an = strlen(m->analyzer_name);
+        alt_index = an >= 3 && strcmp(m->analyzer_name + an - 3, "+sb") == 0;
+    }
     const uint32_t *flen[FH_MAX_FIELDS];
     for (unsigned f = 0; f < nf; f++) {
         flen[f] = fh_index_field_lengths(ix, f);
@@ -239,7 +265,9 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
     if (tl.n != m->n_terms)
         violation(c, "%zu terms in the dictionary, metadata says %" PRIu64, tl.n, m->n_terms);
     sumtf = calloc((size_t)N * nf + 1, sizeof *sumtf);
-    if (!sumtf) {
+    if (alt_index)
+        sumalt = calloc((size_t)N * nf + 1, sizeof *sumalt);
+    if (!sumtf || (alt_index && !sumalt)) {
         rc = FH_ENOMEM;
         goto out;
     }
@@ -257,6 +285,12 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
         }
         if (len == 0)
             violation(c, "empty term at %zu", t);
+        bool alt = len > 0 && term[0] == FH_ALT_PREFIX;
+        if (alt && !alt_index)
+            violation(c, "term \"%.*s\": an alternative stem, but analyzer %s makes none", (int)len,
+                      term, m->analyzer_name);
+        /* the alt terms' tfs are summed apart: not part of the field length */
+        uint32_t *sums = alt ? sumalt : sumtf;
         fh_postings *p = NULL;
         if ((rc = fh_postings_open(r, term, len, &p)) != 0) {
             violation(c, "term \"%.*s\": cannot open postings: %s", (int)len, term,
@@ -293,7 +327,8 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
                 if (d < N) {
                     if (flen[f][d] < min_len[f])
                         min_len[f] = flen[f][d];
-                    sumtf[(size_t)d * nf + f] += tf;
+                    if (sums)
+                        sums[(size_t)d * nf + f] += tf;
                 }
                 const uint32_t *pos;
                 size_t np;
@@ -350,11 +385,17 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
     if (npost != m->n_postings)
         violation(c, "%" PRIu64 " postings decoded, metadata says %" PRIu64, npost,
                   m->n_postings);
-    for (uint32_t d = 0; d < N; d++)
-        for (unsigned f = 0; f < nf; f++)
-            if (sumtf[(size_t)d * nf + f] != flen[f][d])
+    for (uint32_t d = 0; d < N; d++) {
+        for (unsigned f = 0; f < nf; f++) {
+            size_t k = (size_t)d * nf + f;
+            if (sumtf[k] != flen[f][d])
                 violation(c, "doc %u field %u: length %u but its terms' tfs sum to %u", d, f,
-                          flen[f][d], sumtf[(size_t)d * nf + f]);
+                          flen[f][d], sumtf[k]);
+            if (sumalt && sumalt[k] > flen[f][d]) /* at most one alt term per word */
+                violation(c, "doc %u field %u: length %u but its alternative stems' tfs sum to %u",
+                          d, f, flen[f][d], sumalt[k]);
+        }
+    }
     /* documents and both id maps */
     for (uint32_t d = 0; d < N; d++) {
         const char *id;
@@ -376,7 +417,7 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
             continue;
         }
         json_error_t je;
-        json_t *root = json_loadb(doc.data ? doc.data : "", doc.len, JSON_ALLOW_NUL, &je);
+        json_t *root = fh_json_load_doc(doc.data, doc.len, &je);
         if (!json_is_object(root))
             violation(c, "doc %u: stored document is not a JSON object (%s)", d,
                       root ? "other type" : je.text);
@@ -394,6 +435,7 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
 out:
     fh_buf_free(&doc);
     free(sumtf);
+    free(sumalt);
     termlist_free(&tl);
     if (r)
         fh_reader_close(r);
@@ -410,6 +452,8 @@ out:
                     "(fahras-indexer build)\n",
                     dir, analyzer_version, fh_analyzer_version(NULL));
     }
+    if (output_done(out, err, "check", 0) && !rc)
+        rc = FH_EIO;
     return rc;
 }
 
@@ -426,6 +470,7 @@ int fh_dump_terms(const char *dir, FILE *out, FILE *err)
     XXH3_state_t *hs = XXH3_createState();
     const fh_index_meta *m;
     unsigned nf;
+    int werr = 0;
     int rc = fh_index_open(dir, NULL, NULL, &ix);
     if (rc) {
         fprintf(err, "dump-terms: cannot open the index in %s: %s\n", dir, fh_strerror(rc));
@@ -465,6 +510,10 @@ int fh_dump_terms(const char *dir, FILE *out, FILE *err)
             goto out;
         fprintf(out, "%.*s\t%u\t%" PRIu64 "\t%016" PRIx64 "\n", (int)len, term, tl.info[t].df,
                 tl.info[t].cf, (uint64_t)XXH3_64bits_digest(hs));
+        if (ferror(out)) {
+            werr = errno; /* output_done() reports it */
+            goto out;
+        }
     }
     XXH3_64bits_reset(hs);
     for (uint32_t d = 0; d < m->n_docs; d++) {
@@ -485,6 +534,8 @@ int fh_dump_terms(const char *dir, FILE *out, FILE *err)
 out:
     if (rc && ix)
         fprintf(err, "dump-terms: %s\n", fh_strerror(rc));
+    else if (!rc)
+        rc = output_done(out, err, "dump-terms", werr);
     XXH3_freeState(hs);
     fh_buf_free(&doc);
     termlist_free(&tl);
@@ -501,6 +552,7 @@ int fh_dump_docs(const char *dir, FILE *out, FILE *err)
     fh_buf doc;
     fh_buf_init(&doc, (size_t)1 << 31);
     const fh_index_meta *m;
+    int werr = 0;
     int rc = fh_index_open(dir, NULL, NULL, &ix);
     if (rc) {
         fprintf(err, "dump-docs: cannot open the index in %s: %s\n", dir, fh_strerror(rc));
@@ -521,10 +573,16 @@ int fh_dump_docs(const char *dir, FILE *out, FILE *err)
         for (unsigned f = 0; f < m->n_fields; f++)
             fprintf(out, "\t%u", fh_index_field_lengths(ix, f)[d]);
         fprintf(out, "\t%.*s\n", (int)doc.len, doc.data ? doc.data : "");
+        if (ferror(out)) {
+            werr = errno; /* output_done() reports it */
+            goto out;
+        }
     }
 out:
     if (rc && ix)
         fprintf(err, "dump-docs: %s\n", fh_strerror(rc));
+    else if (!rc)
+        rc = output_done(out, err, "dump-docs", werr);
     fh_buf_free(&doc);
     if (r)
         fh_reader_close(r);

@@ -9,9 +9,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lzma.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -23,6 +25,8 @@ typedef enum { SRC_UNKNOWN, SRC_PLAIN, SRC_GZIP, SRC_XZ } src_kind;
 struct fh_src {
     int fd;
     bool own_fd;
+    bool may_block;            /* not a regular file: reads may wait for ever */
+    const atomic_bool *cancel; /* fh_src_set_cancel, or NULL */
     src_kind kind;
     bool raw_eof;
     bool stream_end; /* the decompressor reported the end of all data */
@@ -65,7 +69,36 @@ int fh_src_open(const char *path, fh_src **out)
     return 0;
 }
 
-/* Refill the raw buffer (keeping unconsumed bytes). Returns 0 or FH_EIO. */
+void fh_src_set_cancel(fh_src *s, const atomic_bool *cancel)
+{
+    struct stat st;
+    s->cancel = cancel;
+    s->may_block = fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode);
+}
+
+/* read(2) that gives up once the source is cancelled: FH_ETIMEOUT. */
+static ssize_t src_read_fd(fh_src *s, void *buf, size_t n)
+{
+    for (;;) {
+        if (s->cancel && atomic_load(s->cancel))
+            return FH_ETIMEOUT;
+        if (s->cancel && s->may_block) {
+            struct pollfd pf = {.fd = s->fd, .events = POLLIN};
+            int k = poll(&pf, 1, 100);
+            if (k == 0 || (k < 0 && errno == EINTR))
+                continue;
+            if (k < 0)
+                return FH_EIO;
+        }
+        ssize_t r = read(s->fd, buf, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        return r < 0 ? FH_EIO : r;
+    }
+}
+
+/* Refill the raw buffer (keeping unconsumed bytes). Returns 0, FH_EIO or
+ * FH_ETIMEOUT (cancelled). */
 static int raw_fill(fh_src *s)
 {
     if (s->raw_off > 0) {
@@ -74,12 +107,9 @@ static int raw_fill(fh_src *s)
         s->raw_off = 0;
     }
     while (!s->raw_eof && s->raw_len < RAW_CAP) {
-        ssize_t n = read(s->fd, s->raw + s->raw_len, RAW_CAP - s->raw_len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return FH_EIO;
-        }
+        ssize_t n = src_read_fd(s, s->raw + s->raw_len, RAW_CAP - s->raw_len);
+        if (n < 0)
+            return (int)n;
         if (n == 0) {
             s->raw_eof = true;
             break;
@@ -130,17 +160,13 @@ static ssize_t read_plain(fh_src *s, unsigned char *buf, size_t n)
     }
     if (s->raw_eof)
         return 0;
-    for (;;) {
-        ssize_t k = read(s->fd, buf, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return FH_EIO;
-        if (k == 0)
-            s->raw_eof = true;
-        s->raw_pos += (uint64_t)k;
+    ssize_t k = src_read_fd(s, buf, n);
+    if (k < 0)
         return k;
-    }
+    if (k == 0)
+        s->raw_eof = true;
+    s->raw_pos += (uint64_t)k;
+    return k;
 }
 
 static ssize_t read_gzip(fh_src *s, unsigned char *buf, size_t n)
@@ -316,7 +342,7 @@ int fh_txtdir_list(const char *dir, char ***names, size_t *n)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         size_t k = strlen(e->d_name);
-        if (k <= 4 || !ends_with(e->d_name, k, ".txt") || e->d_name[0] == '.')
+        if (k <= 4 || strcasecmp(e->d_name + k - 4, ".txt") != 0 || e->d_name[0] == '.')
             continue;
         if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN && e->d_type != DT_LNK)
             continue;

@@ -7,6 +7,8 @@
 #ifndef FAHRAS_IX_INPUT_H
 #define FAHRAS_IX_INPUT_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -24,8 +26,14 @@ typedef struct fh_src fh_src;
  * returns FH_EIO with errno set and *out untouched. */
 int fh_src_open(const char *path, fh_src **out);
 /* Read up to n decompressed bytes. Returns the count, 0 at the end, or a
- * negative FH_E* code (FH_EIO, FH_EINPUT for a corrupt compressed stream). */
+ * negative FH_E* code (FH_EIO, FH_EINPUT for a corrupt compressed stream,
+ * FH_ETIMEOUT once cancelled, below). */
 ssize_t fh_src_read(fh_src *s, void *buf, size_t n);
+/* Make reads give up with FH_ETIMEOUT once *cancel is true. A pipe, FIFO,
+ * terminal or socket can leave read(2) waiting for ever, so on those the
+ * source polls in slices of 100 ms and looks at *cancel in between; a
+ * regular file never waits. `cancel` must outlive the source (the caller's). */
+void fh_src_set_cancel(fh_src *s, const atomic_bool *cancel);
 /* Bytes consumed from the underlying file so far (compressed bytes). */
 uint64_t fh_src_raw_pos(const fh_src *s);
 /* "plain", "gzip" or "xz" (valid after the first read). */
@@ -41,7 +49,9 @@ const char *fh_informat_name(fh_informat f);
 /* Size on disk (0 for standard input or when unknown). */
 uint64_t fh_input_size(const char *path);
 
-/* Sorted names (not paths) of the regular *.txt files in `dir`. On success
+/* Sorted names (not paths) of the *.txt files in `dir` (the extension in any
+ * case; not hidden ones, not in subfolders; symbolic links included, their
+ * targets are checked when read). On success
  * *names is a malloc'd array of malloc'd strings; free with
  * fh_txtdir_free(). */
 int fh_txtdir_list(const char *dir, char ***names, size_t *n);

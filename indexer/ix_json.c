@@ -170,10 +170,14 @@ static int string(scan *s, bool want, size_t *off, size_t *len, bool *in_esc)
     return 0;
 }
 
-/* A number; sets *is_int. Declines numbers longer than 18 characters and
- * exponents of 3 digits, so that jansson's range errors stay jansson's to
- * report. */
-static int number(scan *s, bool *is_int)
+/* A number; sets *is_int. An id (strict) is declined past 15 digits or with
+ * a 3-digit exponent, so that every id it accepts is exact in a double too
+ * (fh_json_load_doc, fahras/jsondoc.h) and jansson's range errors stay
+ * jansson's to report. Any other number is only validated and skipped: it is
+ * declined only when its magnitude may exceed a double's (about 10^308),
+ * which jansson reports as an overflow even when it reads integers as
+ * reals. */
+static int number(scan *s, bool *is_int, bool strict)
 {
     const unsigned char *p = s->p, *b = p;
     *is_int = true;
@@ -181,6 +185,7 @@ static int number(scan *s, bool *is_int)
         p++;
     if (p >= s->end)
         return -1;
+    const unsigned char *ib = p;
     if (*p == '0') {
         p++;
     } else if (*p >= '1' && *p <= '9') {
@@ -189,6 +194,7 @@ static int number(scan *s, bool *is_int)
     } else {
         return -1;
     }
+    long mag = (long)(p - ib) - 1; /* decimal exponent of the leading digit */
     if (p < s->end && *p == '.') {
         *is_int = false;
         p++;
@@ -200,17 +206,23 @@ static int number(scan *s, bool *is_int)
     if (p < s->end && (*p == 'e' || *p == 'E')) {
         *is_int = false;
         p++;
+        bool neg = false;
         if (p < s->end && (*p == '+' || *p == '-'))
-            p++;
+            neg = *p++ == '-';
         const unsigned char *e = p;
         if (p >= s->end || *p < '0' || *p > '9')
             return -1;
-        while (p < s->end && *p >= '0' && *p <= '9')
+        long ev = 0;
+        while (p < s->end && *p >= '0' && *p <= '9') {
+            if (ev < 1000000)
+                ev = ev * 10 + (*p - '0');
             p++;
-        if (p - e > 2)
+        }
+        if (strict && p - e > 2)
             return -1; /* |exponent| >= 100: jansson may call it an overflow */
+        mag += neg ? -ev : ev;
     }
-    if (p - b > 18)
+    if (strict ? p - b > 16 || mag > 14 : mag > 307)
         return -1;
     s->p = p;
     return 0;
@@ -291,7 +303,7 @@ static int value(scan *s, int depth)
     case 'n':
         return literal(s, "null", 4);
     default:
-        return number(s, &is_int);
+        return number(s, &is_int, false);
     }
 }
 
@@ -355,9 +367,11 @@ int fh_json_fast(const char *line, size_t len, const fh_fieldset *fs, fh_buf *es
                         return 0;
                     if (!fesc[slot])
                         off[slot] = (size_t)(vstart - (const unsigned char *)line);
+                    if (slot != idslot)
+                        out->nonstr &= ~(1u << slot);
                 } else if (slot == idslot) {
                     id_num = s->p;
-                    if (number(s, &id_int) || !id_int)
+                    if (number(s, &id_int, true) || !id_int)
                         return 0; /* not a string or an integer: let jansson say so */
                     id_num_len = (size_t)(s->p - id_num);
                     seen[slot] = true;
@@ -365,6 +379,8 @@ int fh_json_fast(const char *line, size_t len, const fh_fieldset *fs, fh_buf *es
                     flen[slot] = SIZE_MAX; /* marks the integer form */
                 } else {
                     seen[slot] = false; /* a non-string field carries no text */
+                    if (*s->p != 'n')   /* null is no text either, and no mistake */
+                        out->nonstr |= 1u << slot;
                     if (value(s, 1))
                         return 0;
                 }
@@ -402,6 +418,15 @@ int fh_json_fast(const char *line, size_t len, const fh_fieldset *fs, fh_buf *es
         out->id_len = flen[idslot];
     }
     for (unsigned f = 0; f < fs->n; f++) {
+        if (strcmp(fs->names[f], "id") == 0) {
+            if (flen[idslot] == SIZE_MAX) {
+                out->nonstr |= 1u << f;
+            } else {
+                out->text[f] = out->id;
+                out->text_len[f] = out->id_len;
+            }
+            continue;
+        }
         if (!seen[f])
             continue;
         out->text[f] = (fesc[f] ? esc->data : line) + off[f];

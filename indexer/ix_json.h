@@ -3,13 +3,15 @@
  *
  * It validates the complete JSON grammar of the line but declines (returns 0)
  * anything it does not handle exactly like jansson; the caller then falls
- * back to jansson, so results and error messages never depend on which path
- * ran. The line must already be valid UTF-8 (see fahras/utf8.h). */
+ * back to jansson (fh_json_load_doc, fahras/jsondoc.h), so results and error
+ * messages never depend on which path ran. The line must already be valid
+ * UTF-8 (see fahras/utf8.h). */
 #ifndef FAHRAS_IX_JSON_H
 #define FAHRAS_IX_JSON_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fahras/buf.h"
 #include "ix_record.h"
@@ -20,10 +22,13 @@ typedef struct fh_json_fields {
     char idbuf[24];
     const char *text[FH_MAX_FIELDS]; /* NULL when absent or not a string */
     size_t text_len[FH_MAX_FIELDS];
+    uint32_t nonstr; /* bit f: field f holds a number, boolean, array or object */
 } fh_json_fields;
 
 /* 1: parsed; pointers go into `line` or into `esc` (unescaped strings) and
- * stay valid while both are unchanged. 0: declined — use jansson. A missing
+ * stay valid while both are unchanged. An analyzed field named "id" gets the
+ * id's text when the id is a string (an integer id sets its nonstr bit), as
+ * jansson's tree gives it. 0: declined — use jansson. A missing
  * id is declined too (jansson words the report). */
 int fh_json_fast(const char *line, size_t len, const fh_fieldset *fs, fh_buf *esc,
                  fh_json_fields *out);

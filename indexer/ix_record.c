@@ -3,6 +3,7 @@
  * TSV values, the last jansson tree); never analyzes and never stores. */
 #include "ix_record.h"
 #include "ix_json.h"
+#include "fahras/jsondoc.h"
 #include "fahras/utf8.h"
 
 #include "fahras/err.h"
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct fh_recparser {
     fh_fieldset fs;
@@ -42,6 +44,8 @@ const char *fh_rec_status_name(fh_rec_status s)
         return "duplicate id";
     case FH_REC_OVERSIZED:
         return "oversized";
+    case FH_REC_UNREADABLE:
+        return "unreadable";
     default:
         return "?";
     }
@@ -88,10 +92,13 @@ static void rec_init(fh_record *r)
     memset(r, 0, sizeof *r);
 }
 
-static bool blank(const char *s, size_t n)
+/* Only white space (a tab counts as white space unless it separates TSV
+ * columns: a row of empty columns is a record, with an empty id). */
+static bool blank(const char *s, size_t n, bool tab_is_space)
 {
     for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\f' && s[i] != '\v')
+        if (s[i] != ' ' && (s[i] != '\t' || !tab_is_space) && s[i] != '\r' && s[i] != '\f' &&
+            s[i] != '\v')
             return false;
     return true;
 }
@@ -111,13 +118,29 @@ static int repair(fh_recparser *p, const char **s, size_t *n, fh_record *r)
     return 0;
 }
 
+/* The cap applies to what is stored too, so that a GET reply of any stored
+ * document stays within what the daemon is sized for: repairs (1 byte -> 3)
+ * and the JSON escaping of TSV and text records can grow a record past it. */
+static bool oversized_stored(const fh_recparser *p, size_t n, fh_record *r)
+{
+    if (n <= p->max_doc)
+        return false;
+    snprintf(r->msg, sizeof r->msg,
+             "stored document of %zu bytes (after UTF-8 repair and JSON escaping) exceeds "
+             "--max-doc-mb",
+             n);
+    r->status = FH_REC_OVERSIZED;
+    return true;
+}
+
 /* What every record goes through once its line ends are trimmed: a blank
  * line is no record, one over max_doc is skipped (`what` names it in the
  * message), invalid UTF-8 is repaired. Returns 1 to go on parsing, 0 when
  * r->status already says what became of the line, or a negative FH_E*. */
-static int admit(fh_recparser *p, const char **line, size_t *len, fh_record *r, const char *what)
+static int admit(fh_recparser *p, const char **line, size_t *len, fh_record *r, const char *what,
+                 bool tsv)
 {
-    if (blank(*line, *len)) {
+    if (blank(*line, *len, !tsv)) {
         r->status = FH_REC_BLANK;
         return 0;
     }
@@ -127,7 +150,39 @@ static int admit(fh_recparser *p, const char **line, size_t *len, fh_record *r, 
         return 0;
     }
     int rc = repair(p, line, len, r);
-    return rc ? rc : 1;
+    if (rc)
+        return rc;
+    return oversized_stored(p, *len, r) ? 0 : 1;
+}
+
+/* The rules every id follows, whatever the input format: not empty, at most
+ * FH_ID_MAX bytes, and nameable by `GET <id>` on one protocol line, which
+ * trims spaces and tabs around its argument: no control character (NUL, tab,
+ * line breaks, DEL...) and no space at either end. Sets r->status and
+ * r->msg and returns -1 when the id breaks one. */
+static int check_id(fh_record *r)
+{
+    const unsigned char *id = (const unsigned char *)r->id;
+    size_t n = r->id_len;
+    const char *why = NULL;
+    if (n > FH_ID_MAX) {
+        snprintf(r->msg, sizeof r->msg, "the id is longer than %d bytes", FH_ID_MAX);
+        r->status = FH_REC_NOID;
+        return -1;
+    }
+    if (n == 0)
+        why = "is empty";
+    else if (id[0] == ' ' || id[n - 1] == ' ')
+        why = "begins or ends with a space (GET could not name it)";
+    for (size_t i = 0; !why && i < n; i++)
+        if (id[i] < 0x20 || id[i] == 0x7f)
+            why = "contains a control character such as NUL, tab or a line break (GET could not "
+                  "name it)";
+    if (!why)
+        return 0;
+    snprintf(r->msg, sizeof r->msg, "the id %s", why);
+    r->status = FH_REC_NOID;
+    return -1;
 }
 
 static int set_id_from_json(fh_recparser *p, json_t *id, fh_record *r)
@@ -137,29 +192,22 @@ static int set_id_from_json(fh_recparser *p, json_t *id, fh_record *r)
         r->status = FH_REC_NOID;
         return 0;
     }
+    long long iv;
     if (json_is_string(id)) {
         r->id = json_string_value(id);
         r->id_len = json_string_length(id);
-    } else if (json_is_integer(id)) {
-        int k = snprintf(p->idbuf, sizeof p->idbuf, "%" JSON_INTEGER_FORMAT,
-                         json_integer_value(id));
+    } else if (fh_json_exact_int(id, &iv)) {
+        int k = snprintf(p->idbuf, sizeof p->idbuf, "%lld", iv);
         r->id = p->idbuf;
         r->id_len = (size_t)k;
     } else {
-        snprintf(r->msg, sizeof r->msg, "\"id\" must be a string or an integer");
+        snprintf(r->msg, sizeof r->msg,
+                 json_is_real(id) ? "\"id\" must be a string or an integer (of at most 2^53)"
+                                  : "\"id\" must be a string or an integer");
         r->status = FH_REC_NOID;
         return 0;
     }
-    if (r->id_len == 0) {
-        snprintf(r->msg, sizeof r->msg, "empty \"id\"");
-        r->status = FH_REC_NOID;
-    } else if (r->id_len > FH_ID_MAX) {
-        snprintf(r->msg, sizeof r->msg, "\"id\" longer than %d bytes", FH_ID_MAX);
-        r->status = FH_REC_NOID;
-    } else if (memchr(r->id, '\0', r->id_len)) {
-        snprintf(r->msg, sizeof r->msg, "\"id\" contains a NUL character");
-        r->status = FH_REC_NOID;
-    }
+    check_id(r);
     return 0;
 }
 
@@ -173,34 +221,26 @@ int fh_rec_jsonl(fh_recparser *p, const char *line, size_t len, fh_record *r)
         line += 3, len -= 3;
     while (len && (line[0] == ' ' || line[0] == '\t'))
         line++, len--;
-    int rc = admit(p, &line, &len, r, "document");
+    int rc = admit(p, &line, &len, r, "document", false);
     if (rc <= 0)
         return rc;
     if (fh_json_fast(line, len, &p->fs, &p->vals, &p->jf) == 1) {
         r->id = p->jf.id;
         r->id_len = p->jf.id_len;
-        if (r->id_len == 0) {
-            snprintf(r->msg, sizeof r->msg, "empty \"id\"");
-            r->status = FH_REC_NOID;
-        } else if (r->id_len > FH_ID_MAX) {
-            snprintf(r->msg, sizeof r->msg, "\"id\" longer than %d bytes", FH_ID_MAX);
-            r->status = FH_REC_NOID;
-        } else if (memchr(r->id, '\0', r->id_len)) {
-            snprintf(r->msg, sizeof r->msg, "\"id\" contains a NUL character");
-            r->status = FH_REC_NOID;
-        }
+        check_id(r);
         if (r->status != FH_REC_OK)
             return 0;
         for (unsigned f = 0; f < p->fs.n; f++) {
             r->text[f] = p->jf.text[f];
             r->text_len[f] = p->jf.text_len[f];
         }
+        r->nonstr = p->jf.nonstr;
         r->doc = line;
         r->doc_len = len;
         return 0;
     }
     json_error_t err;
-    p->root = json_loadb(line, len, JSON_ALLOW_NUL, &err);
+    p->root = fh_json_load_doc(line, len, &err);
     if (!p->root) {
         snprintf(r->msg, sizeof r->msg, "malformed JSON: %s (column %d)", err.text, err.column);
         r->status = FH_REC_MALFORMED;
@@ -219,6 +259,8 @@ int fh_rec_jsonl(fh_recparser *p, const char *line, size_t len, fh_record *r)
         if (json_is_string(v)) {
             r->text[f] = json_string_value(v);
             r->text_len[f] = json_string_length(v);
+        } else if (v && !json_is_null(v)) {
+            r->nonstr |= 1u << f;
         }
     }
     r->doc = line;
@@ -353,6 +395,7 @@ static int dump_root(fh_recparser *p, fh_record *r)
         return FH_ENOMEM;
     r->doc = p->dumped;
     r->doc_len = strlen(p->dumped);
+    oversized_stored(p, r->doc_len, r);
     return 0;
 }
 
@@ -363,7 +406,7 @@ int fh_rec_tsv(fh_recparser *p, const fh_tsv_header *h, const char *line, size_t
     drop(p);
     while (len && line[len - 1] == '\r')
         len--;
-    int rc = admit(p, &line, &len, r, "row");
+    int rc = admit(p, &line, &len, r, "row", true);
     if (rc <= 0)
         return rc;
     if (p->vcap < h->ncols) {
@@ -397,16 +440,8 @@ int fh_rec_tsv(fh_recparser *p, const fh_tsv_header *h, const char *line, size_t
     const char *v = p->vals.data;
     r->id = v + p->voff[h->id_col];
     r->id_len = p->vlen[h->id_col];
-    if (r->id_len == 0) {
-        snprintf(r->msg, sizeof r->msg, "empty id column");
-        r->status = FH_REC_NOID;
+    if (check_id(r) != 0)
         return 0;
-    }
-    if (r->id_len > FH_ID_MAX || memchr(r->id, '\0', r->id_len)) {
-        snprintf(r->msg, sizeof r->msg, "id longer than %d bytes or with a NUL", FH_ID_MAX);
-        r->status = FH_REC_NOID;
-        return 0;
-    }
     p->root = json_object();
     if (!p->root)
         return FH_ENOMEM;
@@ -431,18 +466,22 @@ int fh_rec_txt(fh_recparser *p, const char *name, const char *data, size_t len, 
     rec_init(r);
     drop(p);
     size_t nl = strlen(name);
-    if (nl > 4 && strcmp(name + nl - 4, ".txt") == 0)
+    if (nl > 4 && strcasecmp(name + nl - 4, ".txt") == 0)
         nl -= 4;
     if (len > p->max_doc) {
         snprintf(r->msg, sizeof r->msg, "file of %zu bytes exceeds --max-doc-mb", len);
         r->status = FH_REC_OVERSIZED;
         return 0;
     }
-    if (nl == 0 || nl > FH_ID_MAX || !fh_utf8_valid(name, nl)) {
-        snprintf(r->msg, sizeof r->msg, "file name is not a valid id (empty, too long or not UTF-8)");
+    r->id = name;
+    r->id_len = nl;
+    if (!fh_utf8_valid(name, nl)) {
+        snprintf(r->msg, sizeof r->msg, "file name is not UTF-8, so not an id");
         r->status = FH_REC_NOID;
         return 0;
     }
+    if (check_id(r) != 0)
+        return 0;
     int rc = repair(p, &data, &len, r);
     if (rc)
         return rc;
@@ -466,7 +505,10 @@ int fh_rec_txt(fh_recparser *p, const char *name, const char *data, size_t len, 
     r->id = name;
     r->id_len = nl;
     for (unsigned f = 0; f < p->fs.n; f++) {
-        if (strcmp(p->fs.names[f], "title") == 0) {
+        if (strcmp(p->fs.names[f], "id") == 0) {
+            r->text[f] = name;
+            r->text_len[f] = nl;
+        } else if (strcmp(p->fs.names[f], "title") == 0) {
             r->text[f] = data;
             r->text_len[f] = tl;
         } else if (strcmp(p->fs.names[f], "text") == 0) {

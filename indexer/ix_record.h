@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fahras/index.h"
 
@@ -19,11 +20,12 @@
 
 typedef enum fh_rec_status {
     FH_REC_OK = 0,
-    FH_REC_BLANK,     /* empty or whitespace-only line: not a record */
-    FH_REC_MALFORMED, /* not valid JSON / not an object / wrong TSV column count */
-    FH_REC_NOID,      /* id missing, empty, too long or of the wrong type */
-    FH_REC_DUPLICATE, /* (set by the committer) id seen before; the first wins */
-    FH_REC_OVERSIZED, /* larger than --max-doc-mb */
+    FH_REC_BLANK,      /* empty or whitespace-only line: not a record */
+    FH_REC_MALFORMED,  /* not valid JSON / not an object / wrong TSV column count */
+    FH_REC_NOID,       /* id missing, empty, too long or of the wrong type */
+    FH_REC_DUPLICATE,  /* (set by the committer) id seen before; the first wins */
+    FH_REC_OVERSIZED,  /* larger than --max-doc-mb */
+    FH_REC_UNREADABLE, /* a file of a folder input that cannot be read */
     FH_REC_NSTATUS
 } fh_rec_status;
 
@@ -53,6 +55,7 @@ typedef struct fh_record {
     fh_rec_status status;
     char msg[200];    /* why it was skipped */
     bool repaired;    /* invalid UTF-8 replaced by U+FFFD */
+    uint32_t nonstr;  /* bit f: analyzed field f is present but not a string (nor null) */
     const char *id;
     size_t id_len;
     const char *doc;  /* the stored JSON object */

@@ -74,9 +74,12 @@ static const char usage_build[] =
     "\n"
     "Bad records never vanish silently: each is reported on stderr as FILE:LINE: reason and\n"
     "counted in the summary (read = indexed + skipped). Skipped: malformed JSON/TSV row,\n"
-    "missing or bad id, duplicate id (the first is kept), oversized. Indexed with a warning:\n"
-    "invalid UTF-8 (replaced by U+FFFD), no text to analyze (stored, found by id only).\n"
-    "Blank lines are ignored. Every token is indexed, stop words included.\n"
+    "missing or bad id (also one with a control character or an outer space, which GET could\n"
+    "not name), duplicate id (the first is kept), oversized (as read or as stored), a folder's\n"
+    "unreadable file. Indexed with a warning: invalid UTF-8 (replaced by U+FFFD), an analyzed\n"
+    "field that is not a string (not analyzed), no text to analyze (found by id only).\n"
+    "Blank lines are ignored. Every token is indexed, stop words included. A folder input\n"
+    "reads the *.txt files directly in it (any case; not hidden files, not subfolders).\n"
     "\n"
     "Exit codes: 0 index published; 1 usage error; 2 input error (an input cannot be read,\n"
     "a TSV header without id, a reported record under --strict, nothing indexed); 3 index\n"
@@ -88,11 +91,14 @@ static const char usage_check[] =
     "Opens DIR/index.mdb read-only, decodes every term's postings and positions, every\n"
     "stored document and both id maps, and verifies: term order, df/cf/max tf/min length\n"
     "per term against the decoded postings, docids strictly increasing and below N,\n"
-    "positions count = tf and ascending, each document's field length = the sum of its\n"
-    "terms' tfs, mean field lengths, the id map both ways, stored documents are JSON\n"
-    "objects with the same id. Prints size statistics per LMDB database.\n"
+    "positions count = tf, ascending and below the field length, each document's field\n"
+    "length = the sum of its terms' tfs (not counting the alternative-stem terms of a\n"
+    "light10+sb index, which sum to at most the length), mean field lengths, the id map\n"
+    "both ways, stored documents are JSON objects with the same id. Prints size\n"
+    "statistics per LMDB database.\n"
     "\n"
-    "Exit codes: 0 sound; 1 usage error; 3 cannot open, or a violation (listed on stderr).\n";
+    "Exit codes: 0 sound; 1 usage error; 3 cannot open, a violation (listed on stderr), or\n"
+    "the output cannot be written.\n";
 
 static const char usage_dump[] =
     "usage: fahras-indexer dump-terms DIR\n"
@@ -101,7 +107,8 @@ static const char usage_dump[] =
     "order, then #docs<TAB>N<TAB>hash-of-ids-documents-and-lengths: two indexes with the\n"
     "same content print the same text.\n"
     "\n"
-    "Exit codes: 0 ok; 1 usage error; 3 cannot open or decode the index.\n";
+    "Exit codes: 0 ok; 1 usage error; 3 cannot open or decode the index, or the output\n"
+    "cannot be written.\n";
 
 static const char usage_dump_docs[] =
     "usage: fahras-indexer dump-docs DIR\n"
@@ -109,7 +116,8 @@ static const char usage_dump_docs[] =
     "Prints docid<TAB>id<TAB>length of each field (TAB-separated)<TAB>stored JSON, one\n"
     "document per line in docid order.\n"
     "\n"
-    "Exit codes: 0 ok; 1 usage error; 3 cannot open or decode the index.\n";
+    "Exit codes: 0 ok; 1 usage error; 3 cannot open or decode the index, or the output\n"
+    "cannot be written.\n";
 
 static void on_signal(int sig)
 {
@@ -130,7 +138,8 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
     return 0;
 }
 
-/* Split "a,b,c" into fs (names point into the strdup'd copy kept in *keep). */
+/* Split "a,b,c" into fs (names point into the strdup'd copy kept in *keep).
+ * An empty name (",a", "a,,b", "a,") is an error, not skipped. */
 static int parse_fields(const char *s, fh_fieldset *fs, char **keep)
 {
     char *copy = strdup(s);
@@ -138,15 +147,19 @@ static int parse_fields(const char *s, fh_fieldset *fs, char **keep)
         return -1;
     *keep = copy;
     fs->n = 0;
-    for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
+    for (char *tok = copy, *comma;; tok = comma + 1) {
+        comma = strchr(tok, ',');
+        if (comma)
+            *comma = '\0';
         if (fs->n == FH_MAX_FIELDS || strlen(tok) > FH_FIELD_NAME_MAX || !*tok)
             return -1;
         for (unsigned i = 0; i < fs->n; i++)
             if (strcmp(fs->names[i], tok) == 0)
                 return -1;
         fs->names[fs->n++] = tok;
+        if (!comma)
+            return 0;
     }
-    return fs->n ? 0 : -1;
 }
 
 static int parse_weights(const char *s, const fh_fieldset *fs, float *w)
@@ -164,7 +177,7 @@ static int parse_weights(const char *s, const fh_fieldset *fs, float *w)
         *eq = '\0';
         char *end;
         float v = strtof(eq + 1, &end);
-        if (*end || !(v >= 0.0f) || v > 1000.0f) {
+        if (end == eq + 1 || *end || !(v >= 0.0f) || v > 1000.0f) { /* "title=" is no weight */
             rc = -1;
             break;
         }
@@ -232,8 +245,10 @@ static int cmd_build(int argc, char **argv)
             free(fields_keep);
             fields_keep = NULL;
             if (parse_fields(optarg, &o.fields, &fields_keep)) {
-                fprintf(stderr, "fahras-indexer: --fields: 1 to %u distinct names of at most %u "
-                                "bytes, comma-separated\n", FH_MAX_FIELDS, FH_FIELD_NAME_MAX);
+                fprintf(stderr,
+                        "fahras-indexer: --fields: 1 to %u distinct non-empty names of at most "
+                        "%u bytes, comma-separated\n",
+                        FH_MAX_FIELDS, FH_FIELD_NAME_MAX);
                 goto out;
             }
             break;

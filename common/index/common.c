@@ -63,6 +63,8 @@ int fh_dict_decode(const uint8_t *v, size_t len, unsigned nf, uint64_t n_terms, 
 
 int fh_lmdb_err(int rc)
 {
+    if (rc > 0)
+        errno = rc; /* a system error: FH_EIO callers may print strerror(errno) */
     switch (rc) {
     case MDB_SUCCESS:
         return 0;

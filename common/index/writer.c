@@ -423,7 +423,9 @@ int fh_index_writer_open(const char *dir, const fh_index_build_info *info, fh_in
     }
 
     if ((rc = writer_setup(w, dir, info))) {
+        int e = errno; /* FH_EIO: why, for the caller's message */
         writer_free(w, true);
+        errno = e;
         return rc;
     }
     *out = w;
@@ -1185,8 +1187,10 @@ int fh_index_writer_commit(fh_index_writer *w)
     unlink(w->lock);
     writer_free(w, false);
     return 0;
-fail:
+fail:;
+    int e = errno; /* FH_EIO: why, for the caller's message */
     writer_free(w, true);
+    errno = e;
     return rc;
 }
 

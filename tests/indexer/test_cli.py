@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -24,10 +25,10 @@ import time
 A = None  # parsed arguments
 SUMMARY = re.compile(
     r"(\d+) documents read: (\d+) indexed, (\d+) skipped \(malformed (\d+), missing or bad id "
-    r"(\d+), duplicate id (\d+), oversized (\d+)\); warnings: invalid UTF-8 repaired (\d+), "
-    r"empty (\d+)")
-KEYS = ["read", "indexed", "skipped", "malformed", "noid", "duplicate", "oversized", "utf8",
-        "empty"]
+    r"(\d+), duplicate id (\d+), oversized (\d+), unreadable (\d+)\); warnings: invalid UTF-8 "
+    r"repaired (\d+), empty (\d+), field not a string (\d+)")
+KEYS = ["read", "indexed", "skipped", "malformed", "noid", "duplicate", "oversized", "unreadable",
+        "utf8", "empty", "nonstr"]
 
 
 class Fail(Exception):
@@ -119,7 +120,7 @@ def case_bad_input(tmp):
     expect(rc == 0, rc)
     s = summary(err)
     want = dict(read=10, indexed=5, skipped=5, malformed=2, noid=2, duplicate=1, oversized=0,
-                utf8=1, empty=1)
+                unreadable=0, utf8=1, empty=1, nonstr=0)
     expect(s == want, "summary %s != %s" % (s, want))
     expect(s["read"] == s["indexed"] + s["skipped"], "read != indexed + skipped")
     bad = data("bad.jsonl")
@@ -189,7 +190,7 @@ def case_tsv(tmp):
     _, _, err = build(idx, [data("docs.tsv")])
     s = summary(err)
     want = dict(read=4, indexed=3, skipped=1, malformed=1, noid=0, duplicate=0, oversized=0,
-                utf8=0, empty=1)
+                unreadable=0, utf8=0, empty=1, nonstr=0)
     expect(s == want, "summary %s != %s" % (s, want))
     expect("%s:4: " % data("docs.tsv") in err, err)
     check(idx)
@@ -344,6 +345,86 @@ def case_usage(tmp):
     expect(rc == 0 and out.strip(), "analyze dispatch failed")
 
 
+def case_tools(tmp):
+    """check of a light10+sb index (its alternative-stem terms are not part of
+    the field length) and of a corrupted one; dump-*, check and analyze into
+    a full disk; analyze's stemmer names and usage errors; empty names in
+    --fields and --weights."""
+    idx = os.path.join(tmp, "sb")
+    build(idx, [sample()], ["--stemmer", "light10+sb", "--quiet"])
+    check(idx)
+    _, terms, _ = run(["dump-terms", idx])
+    terms = {l.split("\t")[0] for l in terms.splitlines()}
+    expect(any(t.startswith("\x01") for t in terms), "no alternative-stem terms in the index")
+    # corrupted copies: (1) doc 0's title one token longer, doc 1's one shorter
+    # (the mean stays); (2) the analyzer renamed to one without alt stems
+    _, docs, _ = run(["dump-docs", idx])
+    lens = [int(l.split("\t")[2]) for l in docs.splitlines()]
+    with open(os.path.join(idx, "index.mdb"), "rb") as f:
+        mdb = f.read()
+    packed = struct.pack("<%dI" % len(lens), *lens)
+    name = re.search(rb"fahras-ar-light10g?\+sb", mdb)
+    expect(mdb.count(packed) == 1 and name and mdb.count(name.group(0)) == 1,
+           "title lengths or analyzer name not found once in index.mdb")
+    bad_len = mdb.replace(packed, struct.pack("<%dI" % len(lens), lens[0] + 1, lens[1] - 1,
+                                              *lens[2:]))
+    bad_name = mdb.replace(name.group(0), name.group(0)[:-2] + b"xx")
+    for n, content, want in (
+            ("badlen", bad_len, "doc 0 field 0: length %d but its terms' tfs sum to %d"
+             % (lens[0] + 1, lens[0])),
+            ("badname", bad_name, "an alternative stem, but analyzer")):
+        os.mkdir(os.path.join(tmp, n))
+        with open(os.path.join(tmp, n, "index.mdb"), "wb") as f:
+            f.write(content)
+        rc, out, err = run(["check", os.path.join(tmp, n)], ok=None)
+        expect(rc == 3 and want in err and "check: OK" not in out,
+               "%s: check exit %d, want 3 and \"%s\": %s" % (n, rc, want, err[-2000:]))
+    # output that cannot be written is an I/O error (3), not a success
+    with open("/dev/full", "wb") as full:
+        for args in (["dump-terms", idx], ["dump-docs", idx], ["check", idx],
+                     ["analyze", "الكتاب"]):
+            p = subprocess.run([A.indexer] + args, stdout=full, stderr=subprocess.PIPE,
+                               timeout=300)
+            err = p.stderr.decode("utf-8", "replace")
+            expect(p.returncode == 3 and "cannot write the output" in err,
+                   "%s > /dev/full: exit %d, %s" % (args[0], p.returncode, err[-500:]))
+    # analyze: usage errors exit 1 like every command's; unreadable stdin is 2
+    for args, want in ((["--bogus", "x"], "unknown option"), (["--stemmer"], "needs a value"),
+                       (["--stemmer", "light11", "x"], "unknown stemmer")):
+        rc, out, err = run(["analyze"] + args, ok=(1,))
+        expect(want in err and not out, "analyze %s: %s" % (args, err))
+    fd = os.open(tmp, os.O_RDONLY)  # a directory: read() fails
+    try:
+        rc, _, err = run(["analyze"], stdin=fd, ok=(2,))
+    finally:
+        os.close(fd)
+    expect("cannot read standard input" in err, err)
+    # analyze takes build's stemmer names; light10+sb adds an alt line per
+    # word, whose stem is the Snowball stem that the index holds as 0x01 + stem
+    word = "والشركات"
+
+    def stems(stemmer, *more):
+        _, out, _ = run(["analyze", "--stemmer", stemmer] + list(more) + [word])
+        return [l.split("\t") for l in out.splitlines()]
+
+    light, sb, snow = stems("light10"), stems("light10+sb"), stems("snowball")
+    expect(len(light) == 1 and len(snow) == 1 and len(sb) == 2, (light, sb, snow))
+    expect(sb[0] == light[0] and sb[1][:4] == light[0][:4] and sb[1][5] == light[0][5]
+           and sb[1][6] == "alt" and sb[1][4] == snow[0][4], "light10+sb lines: %s" % sb)
+    expect("\x01" + sb[1][4] in terms and light[0][4] in terms,
+           "%s: its stems %s are not terms of the light10+sb index" % (word, sb))
+    expect(stems("light10-noguard") == stems("light10", "--no-guard"), "light10-noguard")
+    expect(stems("none")[0][4] == word, "none")
+    # empty names are usage errors, not skipped or read as weight 0
+    x = os.path.join(tmp, "x")
+    for extra in (["--weights", "title="], ["--weights", "title=,text=1"],
+                  ["--fields", ",title,,text,"], ["--fields", "title,"], ["--fields", ""]):
+        rc, _, err = build(x, [sample()], extra, ok=(1,))
+        expect("--weights" in err or "--fields" in err, "%s: %s" % (extra, err))
+    expect(not os.path.exists(os.path.join(x, "index.mdb")), "a usage error built an index")
+    build(x, [sample()], ["--quiet", "--fields", "title,text", "--weights", "title=0,text=1.5"])
+
+
 def case_analyzer_version(tmp):
     """An index from another analyzer version still checks sound, and check
     says that fahras-searchd will not serve it until it is rebuilt."""
@@ -368,6 +449,146 @@ def case_analyzer_version(tmp):
     build(idx, [sample()])
     rc, out, err = run(["check", idx], ok=None)
     expect(rc == 0 and "note:" not in err, err)
+
+
+def write(path, data):
+    with open(path, "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+    return path
+
+
+def docs_of(idx):
+    _, docs = dump(idx)
+    return {l.split("\t")[1]: l.split("\t", 4) for l in docs.splitlines()}
+
+
+def case_input_edges(tmp):
+    """Records that are valid but unusual are kept, and what cannot be kept
+    is reported and counted, never dropped silently or fatal to the build."""
+    # numbers beyond 64 bits or a double's exponent range, in fields that are
+    # neither id nor text, on the fast path and on the jansson path (escaped key)
+    nums = write(os.path.join(tmp, "nums.jsonl"),
+                 '{"id": "n1", "text": "نص", "hash": 123456789012345678901234567890}\n'
+                 '{"id": "n2", "t\\u0065xt": "x", "hash": 123456789012345678901234567890}\n'
+                 '{"id": 7, "text": "y", "hash": 99999999999999999999, "tiny": 1e-400}\n'
+                 '{"id": "n4", "text": "z", "inf": 1e400}\n'
+                 '{"id": 12345678901234567890, "text": "too big an id"}\n')
+    idx = os.path.join(tmp, "ix")
+    _, _, err = build(idx, [nums])
+    s = summary(err)
+    expect(s["indexed"] == 3 and s["malformed"] == 1 and s["noid"] == 1, (s, err))
+    expect("%s:4: " % nums in err and "overflow" in err, err)
+    expect("%s:5: " % nums in err and "2^53" in err, err)
+    rows = docs_of(idx)
+    expect(sorted(rows) == ["7", "n1", "n2"], rows)
+    expect('123456789012345678901234567890' in rows["n1"][4], "the line is not stored verbatim")
+    check(idx)
+
+    # an analyzed field that is not a string: indexed with a warning (not null)
+    ns = write(os.path.join(tmp, "ns.jsonl"),
+               '{"id": "s1", "title": 2024, "text": "نص"}\n'
+               '{"id": "s2", "title": null, "text": "نص"}\n'
+               '{"id": "s3", "title": ["قائمة"], "t\\u0065xt": {"a": 1}}\n')
+    _, _, err = build(os.path.join(tmp, "ix2"), [ns])
+    s = summary(err)
+    expect(s["indexed"] == 3 and s["nonstr"] == 2 and s["skipped"] == 0, (s, err))
+    expect('%s:1: not a string, so not analyzed: "title"' % ns in err, err)
+    expect('%s:3: not a string, so not analyzed: "title", "text"' % ns in err, err)
+    expect("%s:2: " % ns not in err, "a null field was reported")
+    build(os.path.join(tmp, "ix2"), [ns], ["--strict"], ok=(2,))
+
+    # --fields id,...: the id is analyzed on either parsing path
+    fid = write(os.path.join(tmp, "fid.jsonl"),
+                '{"id": "alpha", "title": "x"}\n{"id": "beta", "ti\\u0074le": "y"}\n')
+    ix3 = os.path.join(tmp, "ix3")
+    build(ix3, [fid], ["--fields", "id,title"])
+    rows = docs_of(ix3)
+    expect(rows["alpha"][2] == "1" and rows["beta"][2] == "1", rows)
+    terms, _ = dump(ix3)
+    names = {t.split("\t")[0] for t in terms.splitlines()}
+    expect({"alpha", "beta"} <= names, "ids not analyzed on both paths")
+
+    # ids that GET could not name are refused, with the reason
+    ids = write(os.path.join(tmp, "ids.jsonl"),
+                '{"id": " pad", "text": "a"}\n{"id": "tab\\there", "text": "b"}\n'
+                '{"id": "nl\\n", "text": "c"}\n{"id": "ok id", "text": "d"}\n')
+    _, _, err = build(os.path.join(tmp, "ix4"), [ids])
+    s = summary(err)
+    expect(s["indexed"] == 1 and s["noid"] == 3, (s, err))
+    expect("%s:1: the id begins or ends with a space" % ids in err, err)
+    expect("%s:2: the id contains a control character" % ids in err, err)
+
+    # the size cap holds for what is stored: invalid UTF-8 grows 1 -> 3 bytes
+    grow = write(os.path.join(tmp, "grow.jsonl"),
+                 b'{"id": "g1", "text": "' + b"\xff" * 600000 + b'"}\n{"id": "g2", "text": "ok"}\n')
+    _, _, err = build(os.path.join(tmp, "ix5"), [grow], ["--max-doc-mb", "1"])
+    s = summary(err)
+    expect(s["indexed"] == 1 and s["oversized"] == 1, (s, err))
+    expect("%s:1: stored document of" % grow in err, err)
+
+    # TSV: a row of empty columns is a record with an empty id, not a blank line;
+    # an empty TSV file is nothing to read, like an empty JSON Lines file
+    tsv = write(os.path.join(tmp, "t.tsv"), "id\ttitle\ttext\nt1\tx\ty\n\t\t\n\nt2\tz\tw\n")
+    empty = write(os.path.join(tmp, "empty.tsv"), "")
+    _, _, err = build(os.path.join(tmp, "ix6"), [empty, tsv])
+    s = summary(err)
+    expect(s["read"] == 3 and s["indexed"] == 2 and s["noid"] == 1, (s, err))
+    expect("%s:3: the id is empty" % tsv in err, err)
+    expect("empty TSV input" in err, err)
+
+    # a folder: unreadable entries are skipped and counted, .TXT counts, and a
+    # folder without any *.txt file says so
+    d = os.path.join(tmp, "dir")
+    os.makedirs(os.path.join(d, "sub"))
+    write(os.path.join(d, "a.txt"), "عنوان\nنص")
+    write(os.path.join(d, "B.TXT"), "title\nbody")
+    write(os.path.join(d, "sub", "deep.txt"), "x\ny")
+    os.symlink("nowhere.txt", os.path.join(d, "dangling.txt"))
+    os.symlink("sub", os.path.join(d, "subdir.txt"))
+    _, _, err = build(os.path.join(tmp, "ix7"), [d])
+    s = summary(err)
+    expect(s["read"] == 4 and s["indexed"] == 2 and s["unreadable"] == 2, (s, err))
+    expect("%s/dangling.txt: cannot read: No such file" % d in err, err)
+    expect("%s/subdir.txt: cannot read: Is a directory" % d in err, err)
+    expect(sorted(docs_of(os.path.join(tmp, "ix7"))) == ["B", "a"], "folder documents")
+    nodir = os.path.join(tmp, "none")
+    os.makedirs(nodir)
+    write(os.path.join(nodir, "readme.md"), "x")
+    rc, _, err = build(os.path.join(tmp, "ix9"), [nodir], ok=(2,))
+    expect("no *.txt file in this folder" in err, err)
+
+    # an index path that is a file: the reason, not a generic I/O error
+    afile = write(os.path.join(tmp, "afile"), "x")
+    rc, _, err = build(afile, [sample()], ok=(3,))
+    expect("Not a directory" in err or "File exists" in err, err)
+
+
+def case_interrupt_idle_input(tmp):
+    """SIGTERM and SIGINT stop a build whose input (a FIFO) sends nothing."""
+    fifo = os.path.join(tmp, "ff")
+    os.mkfifo(fifo)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        holder = os.open(fifo, os.O_RDWR)  # a writer that never writes
+        try:
+            with open(fifo, "rb") as src:
+                p = subprocess.Popen([A.indexer, "build", "--index", os.path.join(tmp, "ix"),
+                                      "-"], stdin=src, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+            time.sleep(0.5)
+            t0 = time.time()
+            p.send_signal(sig)
+            try:
+                _, err = p.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.communicate()
+                raise Fail("%s did not stop a build waiting on its input" % sig.name)
+            expect(p.returncode == 3, (sig.name, p.returncode, err))
+            expect(b"interrupted" in err, err)
+            expect(time.time() - t0 < 3, "slow to stop: %.1f s" % (time.time() - t0))
+        finally:
+            os.close(holder)
+    expect(not os.path.exists(os.path.join(tmp, "ix", "index.mdb")), "published")
 
 
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}

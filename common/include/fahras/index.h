@@ -62,7 +62,8 @@ typedef struct fh_index_build_info {
 } fh_index_build_info;
 
 /* Start a new index beside the live one in DIR (created if missing):
- * DIR/.build-<pid>.mdb. Stale .build-* files of dead builds are removed. */
+ * DIR/.build-<pid>.mdb. Stale .build-* files of dead builds are removed.
+ * On FH_EIO, here and from fh_index_writer_commit, errno says why. */
 int fh_index_writer_open(const char *dir, const fh_index_build_info *info,
                          fh_index_writer **out);
 

@@ -1,0 +1,26 @@
+/* jsondoc.h — how a stored document (one JSON object, as the indexer stores
+ * it) is read with jansson, the same way by the indexer (records, `check`)
+ * and by the daemon (hits, feedback, focus), so that no component refuses a
+ * document another one accepted.
+ *
+ * The rule is jansson's, with two allowances: strings may hold NUL (\u0000),
+ * and an integer beyond 64 bits is no error — the text is then read again
+ * with every integer as a real (JSON_DECODE_INT_AS_REAL). A number beyond a
+ * double's range (1e400) stays an error. */
+#ifndef FAHRAS_JSONDOC_H
+#define FAHRAS_JSONDOC_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The tree of text[0..len), or NULL with *err set (err may be NULL). The
+ * caller owns the tree (json_decref). */
+json_t *fh_json_load_doc(const char *text, size_t len, json_error_t *err);
+
+/* Whether v is an integer, or a real with an integral value within +-2^53
+ * (exact in a double: 1.0, 1e3, or an integer of a text read again as
+ * reals); its value in *out. */
+bool fh_json_exact_int(const json_t *v, long long *out);
+
+#endif /* FAHRAS_JSONDOC_H */
