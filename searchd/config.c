@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum opt_type { T_STR, T_U32, T_DBL, T_LEVEL, T_FLAG };
+enum opt_type { T_STR, T_LISTEN, T_U32, T_DBL, T_LEVEL, T_FLAG };
 
 typedef struct opt {
     const char *name; /* long flag without "--" */
@@ -24,7 +24,8 @@ typedef struct opt {
 
 static const opt opts[] = {
     {"index", T_STR, STR(index_dir), 0, 0, "DIR", "index directory (holds index.mdb); required"},
-    {"listen", T_STR, STR(listen), 0, 0, "HOST:PORT", "address to listen on; port 0 picks one"},
+    {"listen", T_LISTEN, STR(listen), 0, 0, "HOST:PORT",
+     "address to listen on (PORT 0..65535; 0 picks one)"},
     {"threads", T_U32, OFF(threads), 0, 0, 256, "N", "worker threads (0 = online cores)"},
     {"config", T_STR, STR(config_file), 0, 0, "FILE", "read `name = value` settings from FILE"},
     {"log-level", T_LEVEL, OFF(log_level), 0, 0, 0, "LEVEL", "error | warn | info | debug"},
@@ -32,7 +33,8 @@ static const opt opts[] = {
     {"max-connections", T_U32, OFF(max_connections), 0, 1, 1000000, "N",
      "open connections at most; more are refused with an error line"},
     {"idle-timeout", T_U32, OFF(idle_timeout_s), 0, 0, 86400, "SEC",
-     "close a connection idle this long (0 = never)"},
+     "close a connection idle for SEC (no complete request line, no reply on its way), or "
+     "whose client reads none of its replies for SEC (0 = never; docs/PROTOCOL.md)"},
     {"max-line", T_U32, OFF(max_line), 0, 16, 16777216, "BYTES", "request line cap"},
     {"max-reply", T_U32, OFF(max_reply_bytes), 0, 4096, 1073741824, "BYTES",
      "largest single reply"},
@@ -49,7 +51,7 @@ static const opt opts[] = {
     {"reload-interval-ms", T_U32, OFF(reload_interval_ms), 0, 0, 3600000, "N",
      "how often to look for a re-published index (0 = never)"},
     {"drain-timeout", T_U32, OFF(drain_timeout_s), 0, 0, 3600, "SEC",
-     "on SIGTERM, longest wait for replies to flush"},
+     "on SIGTERM, SIGINT or SIGHUP, longest wait for replies to flush"},
     {"stemmer", T_STR, STR(stemmer), 0, 0, "NAME",
      "query analyzer: auto (the index's) | light10 | light10+sb | light10-noguard | snowball | none"},
     {"k1", T_DBL, OFF(k1), 0, 0, 100, "X", "BM25 k1 (default: the engine's)"},
@@ -137,14 +139,56 @@ static const opt *find_opt(const char *name, size_t n)
     return NULL;
 }
 
+int fh_srv_listen_split(const char *spec, char *host, size_t hostlen, unsigned *port)
+{
+    const char *colon = strrchr(spec, ':');
+    if (!colon)
+        return -1;
+    const char *h = spec;
+    size_t hn = (size_t)(colon - spec);
+    if (hn >= 2 && h[0] == '[' && h[hn - 1] == ']') {
+        h++;
+        hn -= 2;
+    }
+    if (hn == 0 || hn >= hostlen)
+        return -1;
+    /* decimal digits only: no sign, no blanks, and no wrap-around modulo
+     * 65536 as getaddrinfo() would do */
+    const char *d = colon + 1;
+    unsigned long x = 0;
+    size_t nd = 0;
+    for (; d[nd]; nd++) {
+        if (d[nd] < '0' || d[nd] > '9')
+            return -1;
+        x = x * 10 + (unsigned long)(d[nd] - '0');
+        if (x > 65535)
+            return -1;
+    }
+    if (nd == 0)
+        return -1;
+    memcpy(host, h, hn);
+    host[hn] = '\0';
+    *port = (unsigned)x;
+    return 0;
+}
+
 static int set_opt(fh_srv_config *c, const opt *o, const char *v, char *err, size_t errlen)
 {
     char *base = (char *)c;
     switch (o->type) {
-    case T_STR: {
+    case T_STR:
+    case T_LISTEN: {
         size_t n = strlen(v);
         if (n == 0 || n >= o->size) {
             snprintf(err, errlen, "%s: value must be 1..%zu bytes", o->name, o->size - 1);
+            return -1;
+        }
+        char host[256];
+        unsigned port;
+        if (o->type == T_LISTEN && fh_srv_listen_split(v, host, sizeof host, &port) != 0) {
+            snprintf(err, errlen,
+                     "%s: expected HOST:PORT or [IPv6]:PORT with PORT in 0..65535, got '%s'",
+                     o->name, v);
             return -1;
         }
         memcpy(base + o->off, v, n + 1);
@@ -201,6 +245,22 @@ static bool is_blank(char ch)
     return ch == ' ' || ch == '\t' || ch == '\r';
 }
 
+/* Where a comment starts in [p, end): the first '#' that follows a blank.
+ * `p[-1]` is readable and is what precedes p on the line. */
+static const char *comment_start(const char *p, const char *end)
+{
+    for (; p < end; p++)
+        if (*p == '#' && is_blank(p[-1]))
+            return p;
+    return end;
+}
+
+/* The config-file line rule (the same words are in --help): a line that is
+ * blank or whose first non-blank character is '#' is skipped; elsewhere '#'
+ * starts a comment only after a blank, so `/srv/a#1` keeps its '#'. A value
+ * that starts with " or ' runs to the same quote and is taken as written
+ * (blanks and '#' included, no escapes); only blanks and a comment may follow
+ * it. Any other value is taken without the blanks around it. */
 int fh_srv_config_parse_text(fh_srv_config *c, const char *text, size_t len, const char *origin,
                              char *err, size_t errlen)
 {
@@ -211,19 +271,17 @@ int fh_srv_config_parse_text(fh_srv_config *c, const char *text, size_t len, con
         const char *nl = memchr(ln, '\n', len - i);
         size_t n = nl ? (size_t)(nl - ln) : len - i;
         i += n + (nl ? 1 : 0);
-        const char *hash = memchr(ln, '#', n);
-        if (hash)
-            n = (size_t)(hash - ln);
         while (n && is_blank(ln[0])) {
             ln++;
             n--;
         }
         while (n && is_blank(ln[n - 1]))
             n--;
-        if (n == 0)
+        if (n == 0 || ln[0] == '#')
             continue;
+        const char *end = ln + n;
         const char *eq = memchr(ln, '=', n);
-        if (!eq) {
+        if (!eq || comment_start(ln + 1, eq) != eq) {
             snprintf(err, errlen, "%s:%zu: expected `name = value`", origin, lineno);
             return -1;
         }
@@ -231,10 +289,29 @@ int fh_srv_config_parse_text(fh_srv_config *c, const char *text, size_t len, con
         while (kn && is_blank(ln[kn - 1]))
             kn--;
         const char *v = eq + 1;
-        size_t vn = n - (size_t)(v - ln);
-        while (vn && is_blank(v[0])) {
+        while (v < end && is_blank(*v))
             v++;
-            vn--;
+        size_t vn;
+        if (v < end && (*v == '"' || *v == '\'')) {
+            const char *close = memchr(v + 1, *v, (size_t)(end - v - 1));
+            if (!close) {
+                snprintf(err, errlen, "%s:%zu: no closing %c", origin, lineno, *v);
+                return -1;
+            }
+            const char *after = close + 1;
+            while (after < end && is_blank(*after))
+                after++;
+            if (after < end && *after != '#') {
+                snprintf(err, errlen, "%s:%zu: text after the closing %c", origin, lineno, *v);
+                return -1;
+            }
+            v++;
+            vn = (size_t)(close - v);
+        } else {
+            const char *stop = comment_start(v, end);
+            while (stop > v && is_blank(stop[-1]))
+                stop--;
+            vn = (size_t)(stop - v);
         }
         const opt *o = find_opt(ln, kn);
         if (!o || o->type == T_FLAG || strcmp(o->name, "config") == 0) {
@@ -364,7 +441,20 @@ void fh_srv_config_usage(void *out, const char *prog)
             "Serve an Arabic full-text index over the Fahras line protocol\n"
             "(docs/PROTOCOL.md). Settings come from flags and from an optional\n"
             "config file of `name = value` lines with the same names; flags win.\n"
-            "SIGTERM or SIGINT: stop accepting, answer requests already received, exit 0.\n"
+            "\n"
+            "Config file: one `name = value` per line ('_' or '-' in names). A line\n"
+            "whose first non-blank character is '#' is a comment, and so is the rest\n"
+            "of a line from a '#' that follows a space or tab; any other '#' is part\n"
+            "of the value (index = /srv/a#1). A value in \"double\" or 'single'\n"
+            "quotes is taken as written, spaces and '#' included (no escapes); only\n"
+            "a comment may follow it. Other values lose the blanks around them.\n"
+            "\n"
+            "Signals: SIGTERM, SIGINT and SIGHUP all stop the server gracefully: it\n"
+            "stops accepting, answers the requests already received, flushes, logs\n"
+            "it and exits 0 (a second signal or --drain-timeout cuts the wait short).\n"
+            "SIGHUP does not reload anything (a re-published index is picked up on\n"
+            "its own); if it was ignored when the server started (nohup), it stays\n"
+            "ignored.\n"
             "\n"
             "options:\n",
             prog);
@@ -379,6 +469,7 @@ void fh_srv_config_usage(void *out, const char *prog)
         const char *base = (const char *)&d;
         switch (o->type) {
         case T_STR:
+        case T_LISTEN:
             if (base[o->off])
                 snprintf(def, sizeof def, " [%s]", base + o->off);
             break;

@@ -2,9 +2,11 @@
  *
  * One option table drives both sources: `--name VALUE` / `--name=VALUE` on the
  * command line and `name = value` lines in the file given by --config (the
- * same names; '_' and '-' are interchangeable; '#' starts a comment). Flags
- * override the file. Values are range-checked here so the server never sees
- * an out-of-range setting. No I/O besides reading the config file.
+ * same names; '_' and '-' are interchangeable; '#' starts a comment at the
+ * start of a line or after a blank; a value may be quoted, see
+ * fh_srv_config_parse_text()). Flags override the file. Values are
+ * range-checked here (--listen included) so the server never sees an
+ * out-of-range setting. No I/O besides reading the config file.
  */
 #ifndef FAHRAS_SEARCHD_CONFIG_H
 #define FAHRAS_SEARCHD_CONFIG_H
@@ -26,7 +28,7 @@ typedef struct fh_srv_config {
     uint32_t threads; /* 0 = online cores */
     fh_log_level log_level;
     uint32_t max_connections;
-    uint32_t idle_timeout_s;   /* 0 = never */
+    uint32_t idle_timeout_s;   /* idle / stalled-reader timeout (server.c); 0 = never */
     uint32_t max_line;         /* bytes */
     uint32_t max_reply_bytes;  /* one reply */
     uint32_t max_output_bytes; /* unread replies per connection before reading pauses */
@@ -35,7 +37,7 @@ typedef struct fh_srv_config {
     uint32_t max_terms;
     uint32_t max_prefix_expansions;
     uint32_t reload_interval_ms; /* 0 = no hot reload */
-    uint32_t drain_timeout_s;    /* SIGTERM: longest wait for replies to flush */
+    uint32_t drain_timeout_s;    /* SIGTERM/INT/HUP: longest wait for replies to flush */
     double k1, b;                /* < 0: the engine's default */
     double prox_weight;          /* < 0: the engine's default */
     double lead_weight;          /* < 0: the engine's default */
@@ -60,9 +62,19 @@ void fh_srv_config_default(fh_srv_config *c);
 int fh_srv_config_parse(fh_srv_config *c, int argc, char **argv, char *err, size_t errlen);
 
 /* Apply one `name = value` text (the contents of a config file); `origin` names
- * it in messages. Returns 0 or -1 with err filled. */
+ * it in messages. Lines: blank, or a comment when the first non-blank
+ * character is '#'; elsewhere '#' starts a comment only after a space or tab.
+ * A value starting with " or ' ends at the same quote and is taken as written
+ * (no escapes; only blanks and a comment may follow); other values are
+ * trimmed. Returns 0 or -1 with err filled. */
 int fh_srv_config_parse_text(fh_srv_config *c, const char *text, size_t len, const char *origin,
                              char *err, size_t errlen);
+
+/* Split a --listen value, "HOST:PORT" or "[IPv6]:PORT", into host (copied
+ * into host[hostlen], NUL-terminated) and *port. HOST is not empty; PORT is
+ * decimal digits only, 0..65535 (no sign, no wrap-around). Returns 0, or -1
+ * if malformed. */
+int fh_srv_listen_split(const char *spec, char *host, size_t hostlen, unsigned *port);
 
 /* Print the usage text, every option with its default, to `out` (a FILE *). */
 void fh_srv_config_usage(void *out, const char *prog);

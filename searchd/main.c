@@ -1,7 +1,8 @@
 /* main.c — fahras-searchd: parse the settings, build the server, run it.
  *
- * Exit status: 0 after a clean SIGTERM/SIGINT shutdown or --help, 2 for a
- * usage error, 1 when the server could not start.
+ * Exit status: 0 after a clean SIGTERM/SIGINT/SIGHUP shutdown or --help, 2
+ * for a usage error (a bad flag or config file, --listen included), 1 when the
+ * server could not start.
  */
 #include <signal.h>
 #include <stdio.h>

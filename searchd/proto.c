@@ -66,7 +66,10 @@ fh_frame_ev fh_framer_feed(fh_framer *f, const char *data, size_t n, size_t *con
             continue;
         }
         if (!nl) {
-            if (rem > f->max_line + 1 - f->part.len) {
+            /* too long once the line holds max_line + 1 bytes, unless that
+             * last byte is a CR the next byte may show to be a CRLF's */
+            size_t have = f->part.len + rem;
+            if (have > f->max_line + 1 || (have == f->max_line + 1 && p[rem - 1] != '\r')) {
                 fh_buf_free(&f->part);
                 f->discarding = true;
                 *consumed = n;
@@ -287,8 +290,44 @@ static bool json_verbatim(span s)
     return true;
 }
 
-/* A highlight marker: copied verbatim into JSON strings, so no quote,
- * backslash or control character; whitespace cannot reach here. */
+/* True if the code point is white space or a control character beyond
+ * ASCII: the C1 controls U+0080-U+009F, and the Unicode White_Space
+ * characters U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F,
+ * U+3000, plus U+FEFF (zero-width no-break space, the BOM). */
+static bool is_wide_space_or_control(uint32_t cp)
+{
+    return (cp >= 0x80 && cp <= 0xA0) || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+           cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000 ||
+           cp == 0xFEFF;
+}
+
+/* True if s (well-formed UTF-8: the request line was checked) holds a
+ * character is_wide_space_or_control() rejects. */
+static bool has_wide_space_or_control(span s)
+{
+    size_t i = 0;
+    while (i < s.n) {
+        const unsigned char *p = (const unsigned char *)s.p + i;
+        size_t k = fh_utf8_seq_len(p, s.n - i);
+        if (k == 0)
+            return true; /* not reached after fh_utf8_check(); refuse rather than guess */
+        uint32_t cp = p[0];
+        if (k == 2)
+            cp = (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+        else if (k == 3)
+            cp = (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+        else if (k == 4)
+            cp = 0x10000; /* past U+FFFF: none of them */
+        if (is_wide_space_or_control(cp))
+            return true;
+        i += k;
+    }
+    return false;
+}
+
+/* A highlight marker: copied verbatim into JSON strings and into snippets,
+ * so no quote, backslash, control character or white space (ASCII white
+ * space cannot reach here: it separates the items of the line). */
 static int parse_marker(span key, span v, uint32_t max, char *out, fh_proto_error *err)
 {
     if (max > FH_PROTO_MARKER_MAX)
@@ -298,10 +337,10 @@ static int parse_marker(span key, span v, uint32_t max, char *out, fh_proto_erro
                         (int)key.n, key.p, (unsigned)max);
         return -1;
     }
-    if (!json_verbatim(v)) {
+    if (!json_verbatim(v) || has_wide_space_or_control(v)) {
         fh_proto_seterr(err, fh_errcode(FH_EINVAL),
-                        "%.*s: a marker may not contain quotes, backslashes or control "
-                        "characters",
+                        "%.*s: a marker may not contain white space, quotes, backslashes or "
+                        "control characters",
                         (int)key.n, key.p);
         return -1;
     }
@@ -442,7 +481,8 @@ static int parse_search(span rest, const fh_proto_limits *lim, fh_request *req, 
     }
     if ((req->set & FH_OPT_LIMIT) && (req->set & FH_OPT_OFFSET) &&
         (uint64_t)req->limit + req->offset > lim->max_limit) {
-        fh_proto_seterr(err, fh_errcode(FH_ELIMIT), "limit + offset must be at most %u",
+        /* the engine's words: it reports the same error for offset= alone */
+        fh_proto_seterr(err, fh_errcode(FH_ELIMIT), "limit + offset must not exceed %u",
                         (unsigned)lim->max_limit);
         return -1;
     }

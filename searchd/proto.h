@@ -33,9 +33,10 @@
 
 /* Splits a byte stream into lines ending in "\n" (a "\r" before it is
  * stripped). A line longer than max_line bytes (newline and CR excluded) is
- * reported once as FH_FRAME_TOO_LONG as soon as that is known, and its
- * remaining bytes are dropped up to and including the next newline, so an
- * endless line costs no memory beyond max_line + 1 bytes. */
+ * reported once as FH_FRAME_TOO_LONG as soon as that is known: with its
+ * (max_line + 1)th byte, unless that byte is a "\r" that the next byte may
+ * show to end a CRLF. Its remaining bytes are dropped up to and including the
+ * next newline, so an endless line costs no memory beyond max_line + 1 bytes. */
 typedef struct fh_framer {
     fh_buf part; /* start of a line split across chunks */
     size_t max_line;

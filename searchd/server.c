@@ -22,6 +22,13 @@
  * add up to more memory than the budget plus one reply each.
  * A client that sends half a line and waits holds only its own buffers.
  *
+ * Timeouts (--idle-timeout, conn_idle_cb): a connection with no reply on its
+ * way and no request to answer is closed when it has been idle that long
+ * since its last complete request line or its last delivered reply, so bytes
+ * trickled without a newline do not keep it open; one with replies on their
+ * way is closed only if its client received none of them for that long, so a
+ * slow reader keeps its connection and one that stopped reading does not.
+ *
  * Hot reload: see fh_worker_refresh() and reload_cb().
  */
 #include "server.h"
@@ -32,10 +39,14 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#ifdef __linux__
+#include <linux/sockios.h> /* SIOCOUTQ */
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,6 +80,13 @@ struct fh_conn {
     bool eof;     /* the client closed its side: answer what is buffered, then close */
     struct evbuffer_cb_entry *out_cb; /* keeps out_queued in step with the output buffer */
     int64_t out_accounted;            /* this connection's share of srv->out_queued */
+    /* --idle-timeout (conn_idle_cb); ev_idle is NULL with --idle-timeout 0 */
+    struct event *ev_idle;
+    uint64_t active_us;   /* last complete request line, or when the output last emptied */
+    uint64_t out_written; /* reply bytes handed to the kernel, ever */
+    uint64_t received;    /* out_written minus the kernel's unacked bytes, at progress_us */
+    uint64_t progress_us; /* last check that found the client had received more */
+    bool busy;            /* the last check found replies or requests pending */
 };
 
 uint64_t fh_now_us(void)
@@ -211,6 +229,8 @@ static void conn_free(fh_conn *c)
         c->next->prev = c->prev;
     if (c->ev_resume)
         event_free(c->ev_resume);
+    if (c->ev_idle)
+        event_free(c->ev_idle);
     if (c->out_cb)
         evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cb);
     atomic_fetch_sub_explicit(&w->srv->out_queued, c->out_accounted, memory_order_relaxed);
@@ -224,7 +244,8 @@ static void conn_free(fh_conn *c)
 }
 
 /* Output buffer callback: every byte added to or written out of a connection's
- * output moves srv->out_queued, the server-wide total of unread replies. */
+ * output moves srv->out_queued, the server-wide total of unread replies. The
+ * moment the output runs empty starts the idle clock (conn_idle_cb). */
 static void out_account_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
     (void)buf;
@@ -233,6 +254,11 @@ static void out_account_cb(struct evbuffer *buf, const struct evbuffer_cb_info *
     if (d) {
         c->out_accounted += d;
         atomic_fetch_add_explicit(&c->w->srv->out_queued, d, memory_order_relaxed);
+    }
+    if (info->n_deleted) {
+        c->out_written += info->n_deleted;
+        if (info->orig_size + info->n_added == info->n_deleted)
+            c->active_us = fh_now_us();
     }
 }
 
@@ -279,6 +305,7 @@ static void conn_line(fh_conn *c, const char *line, size_t len)
 {
     fh_worker *w = c->w;
     uint64_t t0 = fh_now_us();
+    c->active_us = t0; /* a complete request: not idle */
     fh_request req;
     fh_proto_error perr;
     bool quit = false, is_error, search = false;
@@ -417,16 +444,92 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
     }
 }
 
+/* Reply bytes the kernel holds for c that the client has not yet received
+ * (SIOCOUTQ: unsent or unacknowledged). 0 where it cannot tell. */
+static size_t conn_kernel_unacked(const fh_conn *c)
+{
+#ifdef SIOCOUTQ
+    int n = 0;
+    if (ioctl(bufferevent_getfd(c->bev), SIOCOUTQ, &n) == 0 && n > 0)
+        return (size_t)n;
+#else
+    (void)c;
+#endif
+    return 0;
+}
+
+/* The idle timer, one per connection (--idle-timeout SEC, here `limit`).
+ *
+ * A connection is busy while a reply of it waits to be delivered (in its
+ * output buffer, or sent but not yet received by the client's kernel) or a
+ * complete request of it waits to be answered (paused, or its turn yielded).
+ * Otherwise it is idle, and it is closed once it has been idle for SEC: the
+ * clock starts at its last complete request line, at the moment its output
+ * buffer last ran empty, or at the first check that found it no longer busy,
+ * whichever is latest (never early). Bytes of a line that is not complete
+ * (trickled, or the discarded rest of an over-long line) do not count.
+ *
+ * A busy connection is closed only if its client received none of its reply
+ * bytes for SEC (it stopped reading): a slow reader keeps its connection. The
+ * poll's "writable" is not used for that, as the kernel reports it only once
+ * a third of the send buffer is free, which a slow reader may take longer
+ * than SEC to make.
+ *
+ * The timer looks every SEC/4 (or when the time left runs out, if sooner),
+ * so a request never has to move it; a change of state is seen at most SEC/4
+ * late, which only ever delays a close: a stalled client is closed between
+ * SEC and 1.25 SEC after its last progress. */
+static void conn_idle_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    fh_conn *c = arg;
+    const uint64_t limit = (uint64_t)c->w->srv->cfg.idle_timeout_s * 1000000u;
+    uint64_t now = fh_now_us(), left;
+    size_t unacked = conn_kernel_unacked(c);
+    bool busy = c->paused || unacked > 0 ||
+                evbuffer_get_length(bufferevent_get_output(c->bev)) > 0 ||
+                (c->ev_resume && evtimer_pending(c->ev_resume, NULL));
+    if (busy) {
+        /* bytes the client's kernel took; it grows only if the client reads */
+        uint64_t received = c->out_written > unacked ? c->out_written - unacked : 0;
+        if (!c->busy || received != c->received) {
+            c->busy = true;
+            c->received = received;
+            c->progress_us = now;
+        } else if (now - c->progress_us >= limit) {
+            FH_LOG_DEBUG("worker %u: closing a connection whose client has read none of its "
+                         "replies for %u s",
+                         c->w->id, (unsigned)c->w->srv->cfg.idle_timeout_s);
+            fh_stat_add(&c->w->stats->idle_closed, 1);
+            conn_free(c);
+            return;
+        }
+        left = c->progress_us + limit - now;
+    } else {
+        if (c->busy) {
+            c->busy = false;
+            if (c->active_us < now)
+                c->active_us = now;
+        }
+        uint64_t idle = now > c->active_us ? now - c->active_us : 0;
+        if (idle >= limit) {
+            FH_LOG_DEBUG("worker %u: closing an idle connection", c->w->id);
+            fh_stat_add(&c->w->stats->idle_closed, 1);
+            conn_free(c);
+            return;
+        }
+        left = limit - idle;
+    }
+    uint64_t next = left < limit / 4 ? left : limit / 4;
+    struct timeval tv = {(time_t)(next / 1000000u), (suseconds_t)(next % 1000000u)};
+    evtimer_add(c->ev_idle, &tv);
+}
+
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
     (void)bev;
     fh_conn *c = arg;
-    if (what & BEV_EVENT_TIMEOUT) {
-        FH_LOG_DEBUG("worker %u: closing an idle connection", c->w->id);
-        fh_stat_add(&c->w->stats->idle_closed, 1);
-        conn_free(c);
-        return;
-    }
     if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
         /* the client closed its side: answer the complete requests still
          * buffered (possibly over several turns), flush, then close */
@@ -464,9 +567,18 @@ static void conn_new(fh_worker *w, int fd)
     bufferevent_setcb(bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
     bufferevent_setwatermark(bev, EV_READ, 0, READ_HIGH_WATER);
     bufferevent_setwatermark(bev, EV_WRITE, s->cfg.max_output_bytes / 2, 0);
+    c->active_us = fh_now_us();
     if (s->cfg.idle_timeout_s) {
-        struct timeval tv = {(time_t)s->cfg.idle_timeout_s, 0};
-        bufferevent_set_timeouts(bev, &tv, &tv);
+        /* not bufferevent_set_timeouts(): its read timeout restarts on
+         * every byte received, its write timeout on every "writable" */
+        uint64_t quarter = (uint64_t)s->cfg.idle_timeout_s * 250000u;
+        struct timeval tv = {(time_t)(quarter / 1000000u), (suseconds_t)(quarter % 1000000u)};
+        c->ev_idle = evtimer_new(w->base, conn_idle_cb, c);
+        if (!c->ev_idle || evtimer_add(c->ev_idle, &tv) != 0) {
+            FH_LOG_WARN("worker %u: out of memory accepting a connection", w->id);
+            conn_free(c);
+            return;
+        }
     }
     bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
@@ -482,7 +594,7 @@ static void drain_deadline_cb(evutil_socket_t fd, short what, void *arg)
     event_base_loopexit(w->base, NULL);
 }
 
-/* SIGTERM: answer what every client has already sent, flush, close. */
+/* A stop signal: answer what every client has already sent, flush, close. */
 static void worker_drain(fh_worker *w)
 {
     if (w->draining)
@@ -691,25 +803,6 @@ static void accept_error_cb(struct evconnlistener *l, void *arg)
     evtimer_add(s->ev_relisten, &tv);
 }
 
-static int parse_listen(const char *spec, char *host, size_t hostlen, char *port, size_t portlen)
-{
-    const char *colon = strrchr(spec, ':');
-    if (!colon || colon[1] == '\0')
-        return -1;
-    const char *h = spec;
-    size_t hn = (size_t)(colon - spec);
-    if (hn >= 2 && h[0] == '[' && h[hn - 1] == ']') {
-        h++;
-        hn -= 2;
-    }
-    if (hn == 0 || hn >= hostlen || strlen(colon + 1) >= portlen)
-        return -1;
-    memcpy(host, h, hn);
-    host[hn] = '\0';
-    snprintf(port, portlen, "%s", colon + 1);
-    return 0;
-}
-
 static int write_port_file(const char *path, unsigned port)
 {
     char tmp[FH_SRV_PATH_MAX + 16];
@@ -728,11 +821,13 @@ static int write_port_file(const char *path, unsigned port)
 
 static int open_listener(fh_server *s)
 {
-    char host[256], port[32];
-    if (parse_listen(s->cfg.listen, host, sizeof host, port, sizeof port) != 0) {
-        FH_LOG_ERR("--listen %s: expected HOST:PORT", s->cfg.listen);
+    char host[256], port[8];
+    unsigned portnum;
+    if (fh_srv_listen_split(s->cfg.listen, host, sizeof host, &portnum) != 0) {
+        FH_LOG_ERR("--listen %s: expected HOST:PORT with PORT in 0..65535", s->cfg.listen);
         return FH_EINVAL;
     }
+    snprintf(port, sizeof port, "%u", portnum);
     struct addrinfo hints, *ai = NULL;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
@@ -785,8 +880,8 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
             event_base_loopexit(s->workers[i]->base, NULL);
         return;
     }
-    FH_LOG_INFO("%s: no longer accepting; answering requests in flight",
-                sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    const char *name = sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "SIGINT";
+    FH_LOG_INFO("%s: no longer accepting; answering requests in flight", name);
     if (s->listener) {
         evconnlistener_free(s->listener);
         s->listener = NULL;
@@ -928,6 +1023,18 @@ static int main_events(fh_server *s)
     if (!s->ev_relisten || !s->ev_term || !s->ev_int || event_add(s->ev_term, NULL) != 0 ||
         event_add(s->ev_int, NULL) != 0)
         return FH_ENOMEM;
+    /* SIGHUP stops the server like SIGTERM (users may expect "reload"; there
+     * is nothing to reload, and dying on the spot would drop the replies in
+     * flight). A SIGHUP ignored at start (nohup) stays ignored, so closing
+     * the terminal of a nohup'ed server does not stop it. */
+    struct sigaction hup;
+    if (sigaction(SIGHUP, NULL, &hup) == 0 && hup.sa_handler == SIG_IGN) {
+        FH_LOG_DEBUG("SIGHUP was ignored at start; it stays ignored");
+    } else {
+        s->ev_hup = evsignal_new(s->base, SIGHUP, signal_cb, s);
+        if (!s->ev_hup || event_add(s->ev_hup, NULL) != 0)
+            return FH_ENOMEM;
+    }
     uint32_t ms = s->cfg.reload_interval_ms;
     if (ms) {
         s->ev_reload = event_new(s->base, -1, EV_PERSIST, reload_cb, s);
@@ -1004,7 +1111,7 @@ fail:
 
 int fh_server_run(fh_server *s)
 {
-    /* workers take no signals: they go to the main thread's evsignal */
+    /* workers take no signals: they go to the main thread's evsignals */
     sigset_t block, old;
     sigemptyset(&block);
     sigaddset(&block, SIGTERM);
@@ -1071,6 +1178,8 @@ void fh_server_free(fh_server *s)
         event_free(s->ev_term);
     if (s->ev_int)
         event_free(s->ev_int);
+    if (s->ev_hup)
+        event_free(s->ev_hup);
     for (uint32_t i = 0; i < s->n_workers; i++)
         worker_free(s->workers[i]);
     free(s->workers);

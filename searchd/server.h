@@ -6,8 +6,9 @@
  *
  * Life cycle: fh_server_new() opens the index and binds the listener (so a
  * bad address or a missing index fails before anything runs),
- * fh_server_run() starts the workers and blocks until SIGTERM/SIGINT has
- * been handled and every worker has drained, fh_server_free() releases all.
+ * fh_server_run() starts the workers and blocks until SIGTERM, SIGINT or
+ * SIGHUP has been handled and every worker has drained, fh_server_free()
+ * releases all.
  */
 #ifndef FAHRAS_SEARCHD_SERVER_H
 #define FAHRAS_SEARCHD_SERVER_H
@@ -20,9 +21,10 @@ typedef struct fh_server fh_server;
  * code after logging why. */
 int fh_server_new(const fh_srv_config *cfg, fh_server **out);
 
-/* Serve until SIGTERM or SIGINT, then stop accepting, answer the requests
- * already received, flush and return 0. A negative FH_E* code if the workers
- * could not start. */
+/* Serve until SIGTERM, SIGINT or SIGHUP (all three stop the server; SIGHUP
+ * is left ignored if it was ignored at start), then stop accepting, answer
+ * the requests already received, flush and return 0. A negative FH_E* code
+ * if the workers could not start. */
 int fh_server_run(fh_server *s);
 
 void fh_server_free(fh_server *s);

@@ -47,7 +47,8 @@ typedef struct fh_server {
 
     struct event_base *base; /* main thread */
     struct evconnlistener *listener;
-    struct event *ev_term, *ev_int, *ev_reload, *ev_relisten;
+    /* ev_hup is NULL when SIGHUP was ignored at start (nohup) */
+    struct event *ev_term, *ev_int, *ev_hup, *ev_reload, *ev_relisten;
     char bound[128];     /* "127.0.0.1:7700" as actually bound */
     unsigned bound_port; /* the port drawn for port 0 */
 

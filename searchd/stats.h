@@ -59,7 +59,7 @@ typedef struct fh_wstats {
     _Atomic uint64_t bytes_in, bytes_out;
     _Atomic uint64_t connections; /* open on this worker now */
     _Atomic uint64_t accepted;    /* handed to this worker, ever */
-    _Atomic uint64_t idle_closed; /* closed by the idle timeout */
+    _Atomic uint64_t idle_closed; /* closed by --idle-timeout: idle, or replies unwritten */
     fh_lathist lat_all;           /* every request, us */
     fh_lathist lat_search;        /* SEARCH only, us */
 } fh_wstats;

@@ -82,7 +82,8 @@ class TempDir:
 class Daemon:
     """A fahras-searchd process on 127.0.0.1:<port 0>. Use as a context
     manager; stop() sends SIGTERM and returns the exit status, and the context
-    exit kills the process (by pid) if it is still running."""
+    exit kills the process (by pid) if it is still running. index_dir None
+    leaves --index to a --config file among `extra`."""
 
     def __init__(self, index_dir, *extra, workdir=None, threads=2):
         self.index_dir = index_dir
@@ -96,9 +97,9 @@ class Daemon:
         self.port = None
 
     def start(self):
-        cmd = [SEARCHD, "--index", self.index_dir, "--listen", "127.0.0.1:0",
-               "--port-file", self.port_file, "--threads", str(self.threads),
-               "--log-level", "debug"] + self.extra
+        cmd = [SEARCHD] + (["--index", self.index_dir] if self.index_dir is not None else []) + [
+            "--listen", "127.0.0.1:0", "--port-file", self.port_file,
+            "--threads", str(self.threads), "--log-level", "debug"] + self.extra
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT
@@ -137,8 +138,8 @@ class Daemon:
         except OSError:
             return ""
 
-    def client(self, timeout=IO_TIMEOUT):
-        return Client(self.port, timeout)
+    def client(self, timeout=IO_TIMEOUT, rcvbuf=None):
+        return Client(self.port, timeout, rcvbuf)
 
     def signal(self, sig):
         if self.proc and self.proc.poll() is None:
@@ -190,8 +191,14 @@ class Daemon:
 class Client:
     """One TCP connection speaking the line protocol."""
 
-    def __init__(self, port, timeout=IO_TIMEOUT):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port, timeout=IO_TIMEOUT, rcvbuf=None):
+        if rcvbuf is None:
+            self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        else:  # a small receive buffer, set before connecting: a slow reader
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            self.sock.settimeout(timeout)
+            self.sock.connect(("127.0.0.1", port))
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
 

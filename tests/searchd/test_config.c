@@ -1,5 +1,6 @@
 /* test_config.c — searchd settings (flags, config file, precedence, range
- * checks) and the latency histogram behind STATS. */
+ * checks, --listen, the config file's comment and quoting rule) and the
+ * latency histogram behind STATS. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -128,6 +129,103 @@ static void test_config_file_and_precedence(void **state)
     assert_int_equal(fh_srv_config_parse_text(&c, bad4, sizeof bad4 - 1, "f", err, sizeof err), -1);
 }
 
+static void test_listen(void **state)
+{
+    (void)state;
+    fh_srv_config c;
+    char err[256];
+    const char *const good[] = {"127.0.0.1:0", "127.0.0.1:65535", "[::1]:7700", "localhost:1",
+                                "0.0.0.0:00080"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        fh_srv_config_default(&c);
+        assert_int_equal(parse_args(&c, err, sizeof err, "--listen", good[i], NULL), 0);
+        assert_string_equal(c.listen, good[i]);
+    }
+    /* out of range (no wrap-around modulo 65536), signs, blanks, no port, no host */
+    const char *const bad[] = {"127.0.0.1:99999",
+                               ":99999",
+                               "127.0.0.1:65536",
+                               "127.0.0.1:4294967376",
+                               "127.0.0.1:-1",
+                               "127.0.0.1:+80",
+                               "127.0.0.1: 80",
+                               "127.0.0.1:80 ",
+                               "127.0.0.1:abc",
+                               "127.0.0.1:",
+                               "127.0.0.1",
+                               ":0",
+                               "[]:80"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        fh_srv_config_default(&c);
+        if (parse_args(&c, err, sizeof err, "--listen", bad[i], NULL) != -1)
+            fail_msg("--listen %s was accepted", bad[i]);
+        assert_non_null(strstr(err, "0..65535"));
+        assert_string_equal(c.listen, "127.0.0.1:7700"); /* unchanged */
+    }
+    const char text[] = "listen = 127.0.0.1:70000\n";
+    assert_int_equal(fh_srv_config_parse_text(&c, text, sizeof text - 1, "f", err, sizeof err), -1);
+    assert_non_null(strstr(err, "f:1"));
+    char host[64];
+    unsigned port = 1;
+    assert_int_equal(fh_srv_listen_split("[::1]:0", host, sizeof host, &port), 0);
+    assert_string_equal(host, "::1");
+    assert_int_equal(port, 0);
+    assert_int_equal(fh_srv_listen_split("a.example:65535", host, sizeof host, &port), 0);
+    assert_string_equal(host, "a.example");
+    assert_int_equal(port, 65535);
+    assert_int_equal(fh_srv_listen_split("toolonghostname:1", host, 8, &port), -1);
+}
+
+/* Config-file lines: '#' is a comment at the start of a line or after a
+ * blank, part of the value elsewhere; quoted values are taken as written. */
+static void test_config_comments_and_quotes(void **state)
+{
+    (void)state;
+    fh_srv_config c;
+    char err[256];
+    fh_srv_config_default(&c);
+    const char text[] = "#comment\n"
+                        "   # indented comment = not a setting\n"
+                        "index = /srv/a#1   # a comment after blanks\n"
+                        "port-file = \"/run/my dir #2/port\"  # quoted: blanks and # kept\n"
+                        "stemmer='none'\n"
+                        "log-level = debug\t# after a tab\n"
+                        "no_such_setting = 1 # an error, on line 7\n";
+    /* the last line is an unknown key: everything before it was applied */
+    assert_int_equal(fh_srv_config_parse_text(&c, text, sizeof text - 1, "f", err, sizeof err), -1);
+    assert_non_null(strstr(err, "f:7"));
+    assert_string_equal(c.index_dir, "/srv/a#1");
+    assert_string_equal(c.port_file, "/run/my dir #2/port");
+    assert_string_equal(c.stemmer, "none");
+    assert_int_equal(c.log_level, FH_LOG_DEBUG);
+
+    fh_srv_config_default(&c);
+    const char q[] = "index = \"  spaced  \"\nlisten=\"127.0.0.1:0\"#glued comment\n";
+    assert_int_equal(fh_srv_config_parse_text(&c, q, sizeof q - 1, "f", err, sizeof err), 0);
+    assert_string_equal(c.index_dir, "  spaced  ");
+    assert_string_equal(c.listen, "127.0.0.1:0");
+
+    const struct {
+        const char *text, *msg;
+    } bad[] = {
+        {"index = \"/x\n", "f:1: no closing \""},
+        {"index = '/x\"\n", "f:1: no closing '"},
+        {"index = \"/x\" y\n", "f:1: text after the closing"},
+        {"threads = 4#2\n", "f:1: threads"}, /* '#' glued to the value is part of it */
+        {"threads #= 4\n", "f:1: expected"}, /* the comment hides the '=' */
+        {"index = # only a comment\n", "f:1: index"},
+        {"index = \"\"\n", "f:1: index"}, /* an empty value, quoted or not */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        fh_srv_config_default(&c);
+        if (fh_srv_config_parse_text(&c, bad[i].text, strlen(bad[i].text), "f", err, sizeof err) !=
+            -1)
+            fail_msg("accepted: %s", bad[i].text);
+        if (!strstr(err, bad[i].msg))
+            fail_msg("'%s': got '%s', expected '%s'", bad[i].text, err, bad[i].msg);
+    }
+}
+
 static void test_hist_buckets(void **state)
 {
     (void)state;
@@ -179,6 +277,8 @@ int main(void)
         cmocka_unit_test(test_defaults_and_flags),
         cmocka_unit_test(test_bad_flags),
         cmocka_unit_test(test_config_file_and_precedence),
+        cmocka_unit_test(test_listen),
+        cmocka_unit_test(test_config_comments_and_quotes),
         cmocka_unit_test(test_hist_buckets),
         cmocka_unit_test(test_hist_quantiles),
     };

@@ -1,7 +1,8 @@
 """Connection-level limits: a client holding half a line does not stall the
-others, the idle timeout closes silent connections, the connection cap
-refuses extra clients with an error line, and a client that never reads its
-replies does not make the server buffer without bound."""
+others, the idle timeout closes silent and trickling connections but not slow
+readers, the connection cap refuses extra clients with an error line, a
+client that never reads its replies does not make the server buffer without
+bound; --listen and config-file syntax."""
 
 import os
 import subprocess
@@ -63,6 +64,101 @@ class LimitsTest(unittest.TestCase):
                 self.assertEqual(busy.request("PING"), {"ok": True, "pong": True})
                 s = busy.request("STATS")
                 self.assertGreaterEqual(s["connections"]["idle_closed"], 2)
+            self.assertEqual(d.stop(), 0)
+
+    def closed_within(self, c, limit, step, feed=None):
+        """Seconds until the server closes c, polling every `step` s and
+        calling feed() before each poll; None if still open after `limit` s."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < limit:
+            try:
+                if feed:
+                    feed()
+            except OSError:  # EPIPE / ECONNRESET: the server has closed it
+                return time.monotonic() - t0
+            if c.at_eof(step):
+                return time.monotonic() - t0
+        return None
+
+    def test_idle_timeout_ignores_trickled_bytes(self):
+        # slowloris: a byte every 0.3 s never completes a line. The idle
+        # clock runs from the last complete request, not the last byte, so
+        # the connection is closed about 1 s after it opened, without a reply
+        with self.run_daemon("--idle-timeout", "1") as d:
+            with d.client() as slow, d.client() as busy:
+                def feed():
+                    slow.send_raw(b"P")
+                    self.assertEqual(busy.request("PING"), {"ok": True, "pong": True})
+                took = self.closed_within(slow, 4.0, 0.3, feed)
+                self.assertIsNotNone(took, "a trickling client was never closed")
+                self.assertGreater(took, 0.7)
+                self.assertLess(took, 2.0)
+                self.assertEqual(slow.buf, b"")  # no reply line
+                # the client that sent whole requests all along is still served
+                s = busy.request("STATS")
+                self.assertGreaterEqual(s["connections"]["idle_closed"], 1)
+            self.assertEqual(d.stop(), 0)
+
+    def test_idle_timeout_closes_an_endless_over_long_line(self):
+        # one line_too_long reply, then an endless tail that is discarded:
+        # the tail is no request, so the connection goes idle and is closed
+        with self.run_daemon("--idle-timeout", "1") as d:
+            with d.client(timeout=3) as c:
+                c.send_raw(b"x" * 70000)
+                self.assertEqual(error_code(c.read_json()), "line_too_long")
+                took = self.closed_within(c, 4.0, 0.1, lambda: c.send_raw(b"x" * 4096))
+                self.assertIsNotNone(took, "a client streaming one endless line was never closed")
+                self.assertLess(took, 2.0)
+            self.assertEqual(d.stop(), 0)
+
+    def test_slow_reader_keeps_its_connection(self):
+        # 100 pipelined searches, about 490 KB of replies, read 16 KiB every
+        # 50 ms through a small receive buffer: that takes twice the idle
+        # timeout, without a new request meanwhile. Replies are on their way
+        # the whole time, so the connection is busy, not idle: the client gets
+        # every reply and the connection stays open for its next request.
+        n = 100
+        line = "SEARCH limit=20 snippet_len=300 fields=text النفط\n".encode()
+        with self.run_daemon("--idle-timeout", "1", "--max-output", "4096") as d:
+            with d.client(timeout=5, rcvbuf=8192) as c:
+                c.send_raw(line * n)
+                t0 = time.monotonic()
+                got = 0
+                while got < n:
+                    try:
+                        chunk = c.sock.recv(16384)
+                    except ConnectionResetError:
+                        chunk = b""
+                    self.assertTrue(chunk, "closed after %d of %d replies" % (got, n))
+                    got += chunk.count(b"\n")
+                    time.sleep(0.05)
+                took = time.monotonic() - t0
+                self.assertEqual(got, n)
+                self.assertEqual(c.request("PING"), {"ok": True, "pong": True})
+                self.assertGreater(took, 1.2)  # reading really outlasted the timeout
+                s = c.request("STATS")
+                self.assertEqual(s["connections"]["idle_closed"], 0, s)
+            self.assertEqual(d.stop(), 0)
+
+    def test_reader_that_stops_is_closed(self):
+        # the same kind of pipeline, never read: once the client has taken no
+        # byte of its replies for the timeout (1 to 1.25 s), the server closes
+        # the connection and frees what it held
+        line = "SEARCH limit=20 snippet_len=300 fields=text النفط\n".encode()
+        with self.run_daemon("--idle-timeout", "1", "--max-output", "4096") as d:
+            with d.client(timeout=5, rcvbuf=4096) as hog, d.client() as watch:
+                hog.send_raw(line * 300)
+                t0 = time.monotonic()
+                closed = None
+                while time.monotonic() - t0 < 5.0:
+                    s = watch.request("STATS")
+                    if s["connections"]["idle_closed"] >= 1:
+                        closed = time.monotonic() - t0
+                        break
+                    time.sleep(0.1)
+                self.assertIsNotNone(closed, "a client that stopped reading was never closed")
+                self.assertGreater(closed, 0.7)
+                self.assertEqual(s["connections"]["current"], 1, s)  # only the watcher
             self.assertEqual(d.stop(), 0)
 
     def test_connection_cap(self):
@@ -231,6 +327,39 @@ class LimitsTest(unittest.TestCase):
             self.assertIn("listening on 127.0.0.1:%d" % d.port, log)
             self.assertRegex(log, r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO ")
 
+    def test_config_file_comments_and_quotes(self):
+        # '#' is a comment at the start of a line or after a blank, and part
+        # of the value anywhere else; a quoted value keeps blanks and '#'
+        quoted = os.path.join(self.root, "ix #1")
+        bare = os.path.join(self.root, "ix#2")
+        for link in (quoted, bare):
+            if not os.path.lexists(link):
+                os.symlink(self.index, link)
+        conf = os.path.join(self.root, "hash.conf")
+        for index_line in ('index = "%s"   # quoted: blanks and # kept' % quoted,
+                           "index = %s   # unquoted: a # not after a blank is kept" % bare):
+            with open(conf, "w") as f:
+                f.write("# settings\n    # an indented comment\n%s\n"
+                        "max-connections = 7 # seven\n" % index_line)
+            with Daemon(None, "--config", conf, workdir=self.root, threads=1) as d:
+                with d.client() as c:
+                    s = c.request("STATS")
+                    self.assertEqual(s["connections"]["max"], 7)
+                    r = c.request("SEARCH limit=1 snippets=0 النفط")
+                    self.assertGreater(r["total"], 0, r)
+                self.assertEqual(d.stop(), 0)
+        # what the rule refuses: an unclosed quote, text after the closing
+        # quote, a '#' glued to a number
+        for bad, why in (('index = "%s\n' % quoted, b"no closing"),
+                         ('index = "%s" x\n' % quoted, b"after the closing"),
+                         ("index = %s\nthreads = 1#2\n" % bare, b"threads")):
+            with open(conf, "w") as f:
+                f.write(bad)
+            r = subprocess.run([fhtest.SEARCHD, "--config", conf, "--listen", "127.0.0.1:0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=10)
+            self.assertEqual(r.returncode, 2, (bad, r.stderr))
+            self.assertIn(why, r.stderr)
+
     def test_command_line_errors(self):
         r = subprocess.run([fhtest.SEARCHD, "--help"], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=10)
@@ -243,6 +372,16 @@ class LimitsTest(unittest.TestCase):
                                stderr=subprocess.PIPE, timeout=10)
             self.assertEqual(r.returncode, 2, args)
             self.assertTrue(r.stderr)
+        # a port out of range is a usage error, like any malformed --listen,
+        # not a listener on the port modulo 65536
+        for spec in ("127.0.0.1:99999", ":99999", "127.0.0.1:65536", "127.0.0.1:-1",
+                     "127.0.0.1:abc", "127.0.0.1:"):
+            r = subprocess.run([fhtest.SEARCHD, "--index", self.index, "--listen", spec,
+                                "--threads", "1"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=10)
+            self.assertEqual(r.returncode, 2, (spec, r.stderr))
+            self.assertIn(b"0..65535", r.stderr)
+            self.assertNotIn(b"listening on", r.stderr)
         # a directory without an index: refused at start, status 1
         r = subprocess.run([fhtest.SEARCHD, "--index", os.path.join(self.root, "none"),
                             "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,

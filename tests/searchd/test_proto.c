@@ -1,6 +1,7 @@
 /* test_proto.c — the searchd protocol layer on its own: line framing under a
- * cap (split lines, CRLF, over-long lines discarded to the next newline),
- * UTF-8 checking, the command table and every SEARCH option. */
+ * cap (split lines, CRLF, over-long lines reported at cap + 1 bytes and
+ * discarded to the next newline), UTF-8 checking, the command table and every
+ * SEARCH option (markers without white space or controls, ASCII or not). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -73,6 +74,32 @@ static void test_framer_cap_exact_and_over(void **state)
         assert_string_equal(out, "L:12345678|L:12345678|T|L:ok|");
         assert_false(fh_framer_pending(&f));
         fh_framer_fini(&f);
+    }
+}
+
+static void test_framer_too_long_reported_at_cap_plus_one(void **state)
+{
+    (void)state;
+    char out[512];
+    /* cap 8: byte 9 that is not a CR settles it, with no newline in sight */
+    for (size_t chunk = 1; chunk <= 9; chunk++) {
+        fh_framer f;
+        fh_framer_init(&f, 8);
+        frame_all(&f, "123456789", 9, chunk, out, sizeof out);
+        assert_string_equal(out, "T|");
+        fh_framer_fini(&f);
+    }
+    /* a CR as byte 9 may start a CRLF: wait for the next byte */
+    const char *const ins[] = {"12345678\r", "12345678\r\n", "12345678\rx", "12345678\r\r"};
+    const char *const outs[] = {"", "L:12345678|", "T|", "T|"};
+    for (size_t k = 0; k < 4; k++) {
+        for (size_t chunk = 1; chunk <= strlen(ins[k]); chunk++) {
+            fh_framer f;
+            fh_framer_init(&f, 8);
+            frame_all(&f, ins[k], strlen(ins[k]), chunk, out, sizeof out);
+            assert_string_equal(out, outs[k]);
+            fh_framer_fini(&f);
+        }
     }
 }
 
@@ -286,6 +313,49 @@ static void test_search_options(void **state)
     assert_int_equal(r.arg_len, 4);
 }
 
+static void test_markers_refuse_wide_space_and_c1(void **state)
+{
+    (void)state;
+    /* U+0080, U+0085, U+009F, U+00A0, U+1680, U+2000, U+200A, U+2028, U+2029,
+     * U+202F, U+205F, U+3000, U+FEFF */
+    const char *const bad[] = {"\xc2\x80",     "\xc2\x85",     "\xc2\x9f",     "\xc2\xa0",
+                               "\xe1\x9a\x80", "\xe2\x80\x80", "\xe2\x80\x8a", "\xe2\x80\xa8",
+                               "\xe2\x80\xa9", "\xe2\x80\xaf", "\xe2\x81\x9f", "\xe3\x80\x80",
+                               "\xef\xbb\xbf"};
+    char line[128];
+    fh_request r;
+    fh_proto_error e;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(line, sizeof line, "SEARCH hl_open=<%s> q", bad[i]);
+        expect_error(line, "bad_request");
+        assert_int_equal(parse(line, &r, &e), -1);
+        assert_non_null(strstr(e.message, "white space"));
+        snprintf(line, sizeof line, "SEARCH hl=[,%s] q", bad[i]);
+        expect_error(line, "bad_request");
+    }
+    /* neighbours that are neither: U+00A1, U+167F, U+200B, U+2027, U+2030,
+     * U+205E, U+3001, U+FEFE, and a 4-byte character */
+    const char *const good[] = {"\xc2\xa1",     "\xe1\x99\xbf", "\xe2\x80\x8b",
+                                "\xe2\x80\xa7", "\xe2\x80\xb0", "\xe2\x81\x9e",
+                                "\xe3\x80\x81", "\xef\xbb\xbe", "\xf0\x9f\x98\x80"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        snprintf(line, sizeof line, "SEARCH hl_close=%s q", good[i]);
+        assert_int_equal(parse(line, &r, &e), 0);
+        assert_string_equal(r.hl_close, good[i]);
+    }
+}
+
+static void test_limit_offset_message(void **state)
+{
+    (void)state;
+    fh_request r;
+    fh_proto_error e;
+    assert_int_equal(parse("SEARCH limit=1000 offset=1 q", &r, &e), -1);
+    assert_string_equal(e.code, "limit_exceeded");
+    /* the engine's words for the same error (offset= alone, default limit) */
+    assert_string_equal(e.message, "limit + offset must not exceed 1000");
+}
+
 static void test_error_json(void **state)
 {
     (void)state;
@@ -344,12 +414,15 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_framer_lines_any_chunking),
         cmocka_unit_test(test_framer_cap_exact_and_over),
+        cmocka_unit_test(test_framer_too_long_reported_at_cap_plus_one),
         cmocka_unit_test(test_framer_endless_line_bounded),
         cmocka_unit_test(test_framer_binary_and_nul),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_commands_case_insensitive),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_search_options),
+        cmocka_unit_test(test_markers_refuse_wide_space_and_c1),
+        cmocka_unit_test(test_limit_offset_message),
         cmocka_unit_test(test_error_json),
         cmocka_unit_test(test_random_junk),
     };

@@ -100,6 +100,48 @@ class ProtocolTest(unittest.TestCase):
         r = self.c.request(line)
         self.assertNotEqual(error_code(r), "line_too_long", r)
 
+    def test_line_cap_error_without_waiting_for_more(self):
+        # 65,537 bytes and no newline: the cap is passed, the error comes now
+        self.c.sock.settimeout(3)
+        self.c.send_raw(b"x" * 65537)
+        self.assertError(self.c.read_json(), "line_too_long")
+        self.c.send_raw(b"\nPING\n")
+        self.assertEqual(self.c.read_json(), {"ok": True, "pong": True})
+        # unless byte 65,537 is a CR, which may be the start of a CRLF
+        self.c.send_raw(b"x" * 65536 + b"\r")
+        self.assertFalse(self.c.at_eof(0.3))
+        self.assertEqual(self.c.buf, b"")  # no reply yet: the line may still fit
+        self.c.sock.settimeout(3)
+        self.c.send_raw(b"\n")
+        self.assertError(self.c.read_json(), "unknown_command")  # 65,536 bytes: not too long
+        self.c.send_raw(b"x" * 65536 + b"\rx")
+        self.assertError(self.c.read_json(), "line_too_long")
+        self.c.send_raw(b"\nPING\n")
+        self.assertEqual(self.c.read_json(), {"ok": True, "pong": True})
+
+    def test_markers_without_white_space_or_controls(self):
+        # white space and C1 controls beyond ASCII are refused like ASCII ones
+        for cp in [0x80, 0x85, 0x9F, 0xA0, 0x1680, 0x2000, 0x2005, 0x200A, 0x2028, 0x2029,
+                   0x202F, 0x205F, 0x3000, 0xFEFF]:
+            ch = chr(cp)
+            for opt in ("hl_open=<%s>" % ch, "hl_close=%s" % ch, "hl=[%s,]" % ch):
+                r = self.c.request("SEARCH %s النفط" % opt)
+                self.assertError(r, "bad_request")
+                self.assertIn("white space", r["error"]["message"])
+        # their neighbours, and other marks, are fine
+        for ch in ("\u00a1", "\u200b", "\u2030", "\u00ab", "\u2026"):
+            r = self.c.request("SEARCH limit=1 snippets=0 hl_open=%s النفط" % ch)
+            self.assertIsNone(error_code(r), (ch, r))
+        self.assertUsable()
+
+    def test_limit_plus_offset_one_message(self):
+        # the same error whether the parser or the engine sees it first
+        a = self.c.request("SEARCH offset=995 النفط")
+        b = self.c.request("SEARCH limit=1000 offset=1 النفط")
+        self.assertError(a, "limit_exceeded")
+        self.assertError(b, "limit_exceeded")
+        self.assertEqual(a["error"]["message"], b["error"]["message"])
+
     def test_huge_line_in_pieces(self):
         # 1 MiB without a newline, sent in pieces: one error, nothing buffered
         for _ in range(16):

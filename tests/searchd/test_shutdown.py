@@ -1,5 +1,5 @@
-"""SIGTERM / SIGINT: stop accepting, answer the requests already received,
-flush, exit 0."""
+"""SIGTERM / SIGINT / SIGHUP: stop accepting, answer the requests already
+received, flush, exit 0 (SIGHUP stays ignored if it was ignored at start)."""
 
 import os
 import signal
@@ -49,6 +49,45 @@ class ShutdownTest(unittest.TestCase):
         # no longer accepting
         with self.assertRaises(OSError):
             Client(port, timeout=2).request("PING")
+
+    def test_sighup_drains_like_sigterm(self):
+        # SIGHUP is a graceful stop too: requests already received are
+        # answered, the server logs why it stops, and it exits 0
+        with Daemon(self.index, workdir=self.root, threads=2) as d:
+            with d.client() as c:
+                self.assertEqual(c.request("PING"), {"ok": True, "pong": True})
+                batch = "".join("SEARCH limit=10 %s\n" % q for q in ["النفط", "الشركات"] * 40)
+                c.send_raw(batch.encode("utf-8"))
+                time.sleep(0.05)  # let the requests reach the server
+                d.signal(signal.SIGHUP)
+                for _ in range(80):
+                    r = c.read_json()
+                    self.assertIsNone(error_code(r), r)
+                self.assertTrue(c.at_eof(10))
+            self.assertEqual(d.proc.wait(timeout=20), 0, d.logtext())
+            log = d.logtext()
+            self.assertIn("SIGHUP: no longer accepting", log)
+            self.assertIn("stopped: all workers drained", log)
+
+    def test_sighup_ignored_at_start_stays_ignored(self):
+        # started with SIGHUP ignored (as under nohup): it stays ignored
+        d = Daemon(self.index, workdir=self.root, threads=1)
+        old = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # inherited across exec
+        try:
+            d.__enter__()  # stops the daemon itself if the start fails
+        finally:
+            signal.signal(signal.SIGHUP, old)
+        try:
+            d.signal(signal.SIGHUP)
+            time.sleep(0.3)
+            self.assertIsNone(d.proc.poll(), d.logtext())
+            with d.client() as c:
+                self.assertEqual(c.request("PING"), {"ok": True, "pong": True})
+            self.assertEqual(d.stop(), 0)
+            self.assertIn("SIGHUP was ignored at start", d.logtext())
+            self.assertIn("SIGTERM: no longer accepting", d.logtext())
+        finally:
+            d.__exit__(None, None, None)
 
     def test_sigint_idle_server_exits_zero(self):
         with Daemon(self.index, workdir=self.root) as d:
