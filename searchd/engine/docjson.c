@@ -14,12 +14,16 @@
  *
  * fh_doc_texts() (at the end) reads a stored document's body and title
  * through it, with jansson as the fallback: the text that feedback and focus
- * analyze again.
+ * analyze again. The fallbacks (here and in engine.c's emit_hit) read the
+ * document as the indexer did (fh_json_load_doc): a stored string may hold
+ * \u0000 and an integer may pass 64 bits, both left to jansson by the strict
+ * reader.
  */
 #include <jansson.h>
 #include <string.h>
 
 #include "engine_int.h"
+#include "fahras/jsondoc.h"
 
 #define DJ_MAX_DEPTH 64
 #define DJ_MAX_NUM 15
@@ -359,7 +363,7 @@ int fh_doc_texts(fh_searcher *s, uint32_t doc, const char **title, size_t *tlen,
         }
         return 0;
     }
-    json_t *j = json_loadb(s->doc.data ? s->doc.data : "", s->doc.len, 0, NULL);
+    json_t *j = fh_json_load_doc(s->doc.data, s->doc.len, NULL);
     json_t *b = json_is_object(j) ? json_object_get(j, bname) : NULL;
     json_t *t = want_title && json_is_object(j) ? json_object_get(j, "title") : NULL;
     if (!json_is_string(b) && json_is_object(j))

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "engine_int.h"
+#include "fahras/jsondoc.h"
 
 #define PROX_DEPTH_MAX 1024u
 
@@ -219,15 +220,17 @@ int fh_engine_stats(const fh_engine *e, fh_buf *out)
                          "\"lead_title\":%g,\"order_weight\":%g,\"prf_weight\":%g,"
                          "\"prf_question_weight\":%g,\"prf_docs\":%u,"
                          "\"prf_terms\":%u,\"focus_weight\":%g,\"focus_depth\":%u,"
-                         "\"focus_len\":%u,\"focus_min_words\":%u}}",
+                         "\"focus_len\":%u,\"focus_min_words\":%u,\"tense_weight\":%g,"
+                         "\"answer_type_weight\":%g,\"cover_weight\":%g}}",
                          m->format_version, (long long)m->build_time, bytes,
-                         (unsigned long long)fh_index_id(e->ix), (double)e->rp.k1,
-                         (double)e->rp.b, (double)e->rp.prox_weight, e->rp.prox_depth,
-                         e->rp.prox_window, (double)e->rp.lead_weight, (double)e->rp.lead_title,
+                         (unsigned long long)fh_index_id(e->ix), (double)e->rp.k1, (double)e->rp.b,
+                         (double)e->rp.prox_weight, e->rp.prox_depth, e->rp.prox_window,
+                         (double)e->rp.lead_weight, (double)e->rp.lead_title,
                          (double)e->rp.order_weight, (double)e->rp.prf_weight,
                          (double)e->rp.prf_question_weight, e->rp.prf_docs, e->rp.prf_terms,
                          (double)e->rp.focus_weight, e->rp.focus_depth, e->rp.focus_len,
-                         e->rp.focus_min_words);
+                         e->rp.focus_min_words, (double)e->rp.tense_weight,
+                         (double)e->rp.answer_type_weight, (double)e->rp.cover_weight);
     if (rc) {
         out->len = mark;
         if (out->data)
@@ -324,12 +327,18 @@ static size_t build_hl(fh_searcher *s, const fh_query *q, int field, fh_hlterm *
                 const fh_qelem *el = &q->el[c->first_el + k];
                 if (el->stop)
                     continue;
-                hl[n++] = (fh_hlterm){el->term, el->len, false, q->el_idf[c->first_el + k]};
+                hl[n++] =
+                    (fh_hlterm){el->term, el->len, false, q->el_idf[c->first_el + k], NULL, 0};
             }
             continue;
         }
         float w = q->idf[i] / (float)(c->qtf ? c->qtf : 1u);
-        hl[n++] = (fh_hlterm){c->term, c->len, c->kind == FH_CL_PREFIX, w > 0 ? w : 0.01f};
+        hl[n] = (fh_hlterm){c->term, c->len, c->kind == FH_CL_PREFIX, w > 0 ? w : 0.01f, NULL, 0};
+        if (c->kind == FH_CL_MIXED) { /* and its parts in a row */
+            hl[n].parts = &q->el[c->first_el];
+            hl[n].nparts = c->n_el;
+        }
+        n++;
     }
     (void)s;
     return n;
@@ -398,7 +407,8 @@ static int emit_hit(fh_searcher *s, const fh_search_opts *o, const fh_hit *h, fh
             if (fh_docjson_strings(s->doc.data, s->doc.len, keys, 3, v, &s->jstr) == 1)
                 return emit_fast(s, o, v, out);
         }
-        doc = json_loadb(s->doc.data ? s->doc.data : "", s->doc.len, 0, NULL);
+        /* as the indexer read it: strings with \u0000, integers past 64 bits */
+        doc = fh_json_load_doc(s->doc.data, s->doc.len, NULL);
     }
     if (json_is_object(doc)) {
         json_t *title = json_object_get(doc, "title");

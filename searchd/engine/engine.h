@@ -202,9 +202,12 @@ typedef struct fh_search_opts {
                                         analyzed field names */
     uint32_t n_fields;
     uint32_t max_terms;              /* query words accepted, more is FH_ELIMIT (default 64) */
-    uint32_t max_prefix_expansions;  /* per prefix* clause (default 64) */
-    uint64_t time_budget_us;         /* 0 = unlimited (default 2000000); when exceeded
-                                        the partial top-k is returned, "timed_out":true */
+    uint32_t max_prefix_expansions;  /* per prefix* clause: its terms with the highest df
+                                        (default 64) */
+    uint64_t time_budget_us;         /* retrieval (exec.c; not the re-ranks nor the
+                                        reply); 0 = unlimited (default 2000000); when
+                                        exceeded the partial top-k is returned,
+                                        "timed_out":true */
 } fh_search_opts;
 
 /* Fill *o with the defaults above. */
@@ -238,7 +241,8 @@ const fh_index_meta *fh_engine_meta(const fh_engine *e);
  *  "prox_window":..,"lead_weight":..,"lead_title":..,"order_weight":..,
  *  "prf_weight":..,"prf_question_weight":..,"prf_docs":..,
  *  "prf_terms":..,"focus_weight":..,"focus_depth":..,"focus_len":..,
- *  "focus_min_words":..}}.
+ *  "focus_min_words":..,"tense_weight":..,"answer_type_weight":..,
+ *  "cover_weight":..}}.
  * Thread-safe. */
 int fh_engine_stats(const fh_engine *e, fh_buf *out);
 

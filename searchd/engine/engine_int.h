@@ -52,7 +52,9 @@ static inline const char *fh_engine_body_name(const fh_engine *e)
 
 /* ------------------------------------------------------------- query */
 
-typedef enum fh_clause_kind { FH_CL_TERM, FH_CL_PREFIX, FH_CL_PHRASE } fh_clause_kind;
+/* MIXED: a mixed word (DeepSeek-R1, R1, GPT-4o; see query.c), its whole term
+ * OR the phrase of its parts. */
+typedef enum fh_clause_kind { FH_CL_TERM, FH_CL_PREFIX, FH_CL_PHRASE, FH_CL_MIXED } fh_clause_kind;
 typedef enum fh_occur { FH_OCC_SHOULD, FH_OCC_MUST, FH_OCC_NOT } fh_occur;
 
 /* One word of a phrase: the indexed term and its position relative to the
@@ -68,7 +70,8 @@ typedef struct fh_clause {
     fh_clause_kind kind;
     fh_occur occur;
     uint32_t field_mask; /* fields the clause may match in */
-    /* TERM: the stem; PREFIX: the prefix walked in the dictionary */
+    /* TERM: the stem; PREFIX: the prefix walked in the dictionary; MIXED: the
+       whole term */
     char term[FH_TOKEN_MAX + 1];
     uint16_t len;
     bool stop;           /* TERM whose word is a stop word */
@@ -83,7 +86,7 @@ typedef struct fh_clause {
     bool is_var;         /* TERM word: its alt is a tense variant (a stem of the
                             light namespace, query.c), not an alternative stem;
                             alt clause: weighted by rp.tense_weight instead */
-    uint32_t first_el;   /* PHRASE: elements [first_el, first_el + n_el) */
+    uint32_t first_el;   /* PHRASE, MIXED (the parts): elements [first_el, first_el + n_el) */
     uint32_t n_el;
 } fh_clause;
 
@@ -106,8 +109,9 @@ typedef struct fh_query {
 int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_terms,
                    fh_query *out, fh_buf *errmsg);
 
-/* Whether stem t (len bytes) is a word of q: a term clause (not an alt one)
- * or a phrase word. Prefixes do not count. */
+/* Whether stem t (len bytes) is a word of q: a term clause (not an alt one),
+ * a mixed word's whole term, or a phrase word or mixed word's part. Prefixes
+ * do not count. */
 bool fh_query_has_stem(const fh_query *q, const char *t, size_t len);
 
 /* Fill e->answer_stem / n_answer: query.c's answer-type words run through
@@ -262,6 +266,11 @@ typedef struct fh_hlterm {
     uint16_t len;
     bool prefix;
     float weight;        /* idf */
+    /* a mixed word's parts (nparts >= 2; else NULL, 0): they also mark a
+       mixed token whose parts hold them in a row (DeepSeek-R1 for R1), and
+       the words that spell them in a row (R 1) */
+    const fh_qelem *parts;
+    uint32_t nparts;
 } fh_hlterm;
 
 /* Append a JSON string (quotes included): the best fragment(s) of `text` for

@@ -2,9 +2,10 @@
  * and block-max bounds, proximity re-ranking.
  *
  * Every clause of a parsed query becomes one iterator (term, prefix = OR of
- * its expansions, phrase = AND of its words checked by position) that moves
- * through docids in increasing order with next/seek and scores the current
- * document. The query is then one of two shapes:
+ * its expansions, phrase = AND of its words checked by position, mixed word =
+ * OR of its whole term and the phrase of its parts) that moves through docids
+ * in increasing order with next/seek and scores the current document. The
+ * query is then one of two shapes:
  *   - no required clause: the SHOULD clauses are OR-ed under MaxScore. Sorted
  *     by their score upper bound, the cheapest prefix whose bounds sum to no
  *     more than the current k-th score (theta) is "non-essential": a document
@@ -39,9 +40,19 @@
  * those are pruned however short); once pruning skips documents it becomes
  * max(seen, N * (1 - prod(1 - df_i / N))) and is flagged as an estimate.
  *
- * Time budget: checked every BUDGET_EVERY candidates; when exceeded the loop
+ * Time budget: it bounds retrieval, from the prefix expansions' dictionary
+ * walks to the last candidate. Every step of work counts one unit (a
+ * dictionary term walked, a candidate document, a round of a phrase's or the
+ * required clauses' alignment, a document skipped by a field filter, a block
+ * skip, a prefix step per expansion) and the clock is read every
+ * BUDGET_EVERY units, so a phrase or a + intersection that scans long lists
+ * but matches little is stopped too. When the budget is exceeded retrieval
  * stops and the best hits found so far are returned, flagged timed_out (the
- * server reports them with "timed_out":true rather than failing the query).
+ * server reports them with "timed_out":true rather than failing the query);
+ * a budget spent before the candidate loop (long prefix walks) leaves no
+ * hits. The re-ranks that follow retrieval (proximity, alternative stems,
+ * feedback, focus: each bounded by its depth) and the reply (titles,
+ * snippets, fields: bounded by the limit) are not checked.
  *
  * Proximity: the best prox_depth documents by BM25F are re-ranked with a
  * bonus for query-term pairs that occur close together (BM25TP style, see
@@ -57,7 +68,8 @@
 
 #define POOL_MAX 4096u             /* postings iterators per query */
 #define EXACT_COUNT_POSTINGS 50000u
-#define BUDGET_EVERY 1024u
+#define BUDGET_EVERY 1024u /* units of work between two reads of the clock */
+#define EXEC_TIMEOUT 1     /* internal rc: the budget ran out (never leaves exec.c) */
 #define PROX_MAX_TERMS 16u
 #define UB_SLACK 1.00001f          /* float sums in another order may exceed a bound by an ulp */
 #define PF_AHEAD 32u               /* documents whose length norms are prefetched at once */
@@ -74,8 +86,12 @@ typedef struct citer {
     fh_postings **sub;    /* PREFIX expansions / PHRASE words (in the pool) */
     uint32_t nsub;
     uint32_t rel[FH_Q_MAX_PHRASE];
-    uint32_t tf[FH_MAX_FIELDS]; /* PREFIX / PHRASE: tfs of the current doc */
-    double df_est;
+    uint32_t tf[FH_MAX_FIELDS];  /* PREFIX / PHRASE / MIXED: tfs of the current doc */
+    uint32_t pdoc;               /* MIXED: the current doc of the phrase of the parts */
+    uint32_t ptf[FH_MAX_FIELDS]; /* MIXED: the phrase's tfs on pdoc */
+    struct fh_exec_scratch *xs;  /* the query's scratch (its time budget) */
+    double df_est;               /* documents matched (an estimate for PREFIX, PHRASE, MIXED) */
+    double work_df;              /* postings behind it, for the pruning decision (topk_loop) */
     uint32_t pf_end;      /* TERM: length norms prefetched for docs < pf_end */
     /* block-max cache (TERM) */
     uint32_t bb_last;
@@ -92,6 +108,10 @@ struct fh_exec_scratch {
     float bub[FH_Q_MAX_CLAUSES];
     fh_expansion *exp;
     uint32_t exp_cap;
+    /* the running query's time budget (see the top of the file) */
+    uint64_t budget, t0; /* budget in us, 0 = none; t0 = the query's start */
+    uint32_t work;       /* units of work since the clock was last read */
+    bool expired;
 };
 
 int fh_exec_scratch_new(struct fh_exec_scratch **out)
@@ -99,7 +119,7 @@ int fh_exec_scratch_new(struct fh_exec_scratch **out)
     struct fh_exec_scratch *xs = calloc(1, sizeof *xs);
     if (!xs)
         return FH_ENOMEM;
-    xs->exp_cap = FH_ENGINE_MAX_EXPANSIONS * 8u;
+    xs->exp_cap = FH_ENGINE_MAX_EXPANSIONS;
     xs->exp = malloc(sizeof *xs->exp * xs->exp_cap);
     if (!xs->exp) {
         free(xs);
@@ -115,6 +135,24 @@ void fh_exec_scratch_free(struct fh_exec_scratch *xs)
         return;
     free(xs->exp);
     free(xs);
+}
+
+/* budget_spend's slow path: read the clock. */
+static bool budget_check(struct fh_exec_scratch *xs)
+{
+    if (xs->expired)
+        return true;
+    xs->work = 0;
+    xs->expired = xs->budget && fh_engine_now_us() - xs->t0 > xs->budget;
+    return xs->expired;
+}
+
+/* Count `units` of retrieval work against the time budget; true once it has
+ * run out (and from then on, for this query). */
+static inline bool budget_spend(struct fh_exec_scratch *xs, uint32_t units)
+{
+    xs->work += units;
+    return xs->work >= BUDGET_EVERY && budget_check(xs);
 }
 
 /* ------------------------------------------------------------- scoring */
@@ -206,8 +244,10 @@ static bool masked_hit(const fh_postings *p, uint32_t mask, unsigned nf)
     return false;
 }
 
-/* Move p forward (from its current doc) to a doc with a tf in mask. */
-static int post_settle(fh_postings *p, uint32_t mask, bool filter, unsigned nf)
+/* Move p forward (from its current doc) to a doc with a tf in mask. Each
+ * document skipped is a unit of work (EXEC_TIMEOUT when the budget runs out). */
+static int post_settle(struct fh_exec_scratch *xs, fh_postings *p, uint32_t mask, bool filter,
+                       unsigned nf)
 {
     if (!filter)
         return 0;
@@ -215,6 +255,8 @@ static int post_settle(fh_postings *p, uint32_t mask, bool filter, unsigned nf)
         int rc = fh_postings_next(p);
         if (rc)
             return rc;
+        if (budget_spend(xs, 1))
+            return EXEC_TIMEOUT;
     }
     return 0;
 }
@@ -222,6 +264,8 @@ static int post_settle(fh_postings *p, uint32_t mask, bool filter, unsigned nf)
 static int prefix_settle(const fh_engine *e, citer *c)
 {
     uint32_t d = FH_DOC_END;
+    if (budget_spend(c->xs, c->nsub))
+        return EXEC_TIMEOUT;
     for (uint32_t i = 0; i < c->nsub; i++) {
         uint32_t sd = fh_postings_docid(c->sub[i]);
         if (sd < d)
@@ -280,12 +324,16 @@ static int phrase_count(citer *c, unsigned f, uint32_t *count)
     return 0;
 }
 
-/* Align all phrase words on one doc whose positions form the phrase, starting
- * from the subs' current docs. */
-static int phrase_settle(const fh_engine *e, citer *c)
+/* Align all phrase words (c->sub) on one doc whose positions form the
+ * phrase, starting from the subs' current docs: that doc into *doc
+ * (FH_DOC_END when there is none) and its per-field counts into tf. Each
+ * round of the alignment is work against the budget. */
+static int phrase_align(const fh_engine *e, citer *c, uint32_t *doc, uint32_t *tf)
 {
     int rc;
     for (;;) {
+        if (budget_spend(c->xs, c->nsub))
+            return EXEC_TIMEOUT;
         uint32_t d = 0;
         for (uint32_t i = 0; i < c->nsub; i++) {
             uint32_t sd = fh_postings_docid(c->sub[i]);
@@ -293,7 +341,7 @@ static int phrase_settle(const fh_engine *e, citer *c)
                 d = sd;
         }
         if (d == FH_DOC_END) {
-            c->doc = FH_DOC_END;
+            *doc = FH_DOC_END;
             return 0;
         }
         bool aligned = true;
@@ -309,21 +357,46 @@ static int phrase_settle(const fh_engine *e, citer *c)
             continue;
         bool any = false;
         for (unsigned f = 0; f < e->n_fields; f++) {
-            c->tf[f] = 0;
+            tf[f] = 0;
             if (!(c->mask & (1u << f)))
                 continue;
-            if ((rc = phrase_count(c, f, &c->tf[f])) != 0)
+            if ((rc = phrase_count(c, f, &tf[f])) != 0)
                 return rc;
-            if (c->tf[f])
+            if (tf[f])
                 any = true;
         }
         if (any) {
-            c->doc = d;
+            *doc = d;
             return 0;
         }
         if ((rc = fh_postings_next(c->sub[0])) != 0)
             return rc;
     }
+}
+
+static int phrase_settle(const fh_engine *e, citer *c)
+{
+    return phrase_align(e, c, &c->doc, c->tf);
+}
+
+/* A mixed word (MIXED): the first doc of its whole term (c->p, NULL when the
+ * index lacks it) or of the phrase of its parts (c->pdoc). A field's tf is
+ * the larger of the two: the parts of every occurrence of the whole are also
+ * an occurrence of the phrase, so the two are not added. */
+static int mixed_settle(const fh_engine *e, citer *c)
+{
+    uint32_t wd = c->p ? fh_postings_docid(c->p) : FH_DOC_END;
+    uint32_t d = wd < c->pdoc ? wd : c->pdoc;
+    c->doc = d;
+    if (d == FH_DOC_END)
+        return 0;
+    const uint32_t *wt = wd == d ? fh_postings_tfs(c->p) : NULL;
+    for (unsigned f = 0; f < e->n_fields; f++) {
+        uint32_t a = wt && (c->mask & (1u << f)) ? wt[f] : 0;
+        uint32_t b = c->pdoc == d ? c->ptf[f] : 0;
+        c->tf[f] = a > b ? a : b;
+    }
+    return 0;
 }
 
 static int citer_next(const fh_engine *e, citer *c)
@@ -334,14 +407,14 @@ static int citer_next(const fh_engine *e, citer *c)
     switch (c->kind) {
     case FH_CL_TERM:
         if ((rc = fh_postings_next(c->p)) == 0)
-            rc = post_settle(c->p, c->mask, c->filter, e->n_fields);
+            rc = post_settle(c->xs, c->p, c->mask, c->filter, e->n_fields);
         c->doc = fh_postings_docid(c->p);
         return rc;
     case FH_CL_PREFIX:
         for (uint32_t i = 0; i < c->nsub; i++) {
             if (fh_postings_docid(c->sub[i]) == c->doc) {
                 if ((rc = fh_postings_next(c->sub[i])) != 0 ||
-                    (rc = post_settle(c->sub[i], c->mask, c->filter, e->n_fields)) != 0)
+                    (rc = post_settle(c->xs, c->sub[i], c->mask, c->filter, e->n_fields)) != 0)
                     return rc;
             }
         }
@@ -350,6 +423,18 @@ static int citer_next(const fh_engine *e, citer *c)
         if ((rc = fh_postings_next(c->sub[0])) != 0)
             return rc;
         return phrase_settle(e, c);
+    case FH_CL_MIXED:
+        if (c->p && fh_postings_docid(c->p) == c->doc) {
+            if ((rc = fh_postings_next(c->p)) != 0 ||
+                (rc = post_settle(c->xs, c->p, c->mask, c->filter, e->n_fields)) != 0)
+                return rc;
+        }
+        if (c->pdoc == c->doc) {
+            if ((rc = fh_postings_next(c->sub[0])) != 0 ||
+                (rc = phrase_align(e, c, &c->pdoc, c->ptf)) != 0)
+                return rc;
+        }
+        return mixed_settle(e, c);
     }
     return FH_EINTERNAL;
 }
@@ -362,14 +447,14 @@ static int citer_seek(const fh_engine *e, citer *c, uint32_t target)
     switch (c->kind) {
     case FH_CL_TERM:
         if ((rc = fh_postings_seek(c->p, target)) == 0)
-            rc = post_settle(c->p, c->mask, c->filter, e->n_fields);
+            rc = post_settle(c->xs, c->p, c->mask, c->filter, e->n_fields);
         c->doc = fh_postings_docid(c->p);
         return rc;
     case FH_CL_PREFIX:
         for (uint32_t i = 0; i < c->nsub; i++) {
             if (fh_postings_docid(c->sub[i]) < target) {
                 if ((rc = fh_postings_seek(c->sub[i], target)) != 0 ||
-                    (rc = post_settle(c->sub[i], c->mask, c->filter, e->n_fields)) != 0)
+                    (rc = post_settle(c->xs, c->sub[i], c->mask, c->filter, e->n_fields)) != 0)
                     return rc;
             }
         }
@@ -378,6 +463,18 @@ static int citer_seek(const fh_engine *e, citer *c, uint32_t target)
         if ((rc = fh_postings_seek(c->sub[0], target)) != 0)
             return rc;
         return phrase_settle(e, c);
+    case FH_CL_MIXED:
+        if (c->p && fh_postings_docid(c->p) < target) {
+            if ((rc = fh_postings_seek(c->p, target)) != 0 ||
+                (rc = post_settle(c->xs, c->p, c->mask, c->filter, e->n_fields)) != 0)
+                return rc;
+        }
+        if (c->pdoc < target) {
+            if ((rc = fh_postings_seek(c->sub[0], target)) != 0 ||
+                (rc = phrase_align(e, c, &c->pdoc, c->ptf)) != 0)
+                return rc;
+        }
+        return mixed_settle(e, c);
     }
     return FH_EINTERNAL;
 }
@@ -428,7 +525,6 @@ typedef struct xctx {
     uint32_t n;           /* iterators */
     uint32_t exp_max;
     uint32_t exp_n;
-    uint32_t walk_max;
 } xctx;
 
 static int pool_open(xctx *x, const char *term, size_t len, fh_postings **out)
@@ -442,19 +538,8 @@ static int pool_open(xctx *x, const char *term, size_t len, fh_postings **out)
     return 0;
 }
 
-static int exp_cb(void *ctx, const char *term, size_t len, const fh_term_info *ti)
-{
-    xctx *x = ctx;
-    if (x->exp_n >= x->xs->exp_cap || len > FH_TOKEN_MAX)
-        return 1;
-    fh_expansion *ex = &x->xs->exp[x->exp_n++];
-    memcpy(ex->term, term, len);
-    ex->term[len] = '\0';
-    ex->len = (uint16_t)len;
-    ex->df = ti->df;
-    return 0;
-}
-
+/* The expansion order: df descending, then shorter, then byte order (terms
+ * are unique, so it is total). */
 static int exp_cmp(const void *a, const void *b)
 {
     const fh_expansion *x = a, *y = b;
@@ -463,6 +548,66 @@ static int exp_cmp(const void *a, const void *b)
     if (x->len != y->len)
         return x->len < y->len ? -1 : 1;
     return memcmp(x->term, y->term, x->len);
+}
+
+/* Sift h[i] down in a heap of n whose root is the expansion that comes last
+ * in exp_cmp order (the first to give way to a better one). */
+static void exp_down(fh_expansion *h, uint32_t n, uint32_t i)
+{
+    for (;;) {
+        uint32_t l = 2 * i + 1, m;
+        if (l >= n)
+            return;
+        m = l + 1 < n && exp_cmp(&h[l + 1], &h[l]) > 0 ? l + 1 : l;
+        if (exp_cmp(&h[m], &h[i]) <= 0)
+            return;
+        fh_expansion t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+static void exp_set(fh_expansion *ex, const char *term, size_t len, uint32_t df)
+{
+    memcpy(ex->term, term, len);
+    ex->term[len] = '\0';
+    ex->len = (uint16_t)len;
+    ex->df = df;
+}
+
+/* One dictionary term of a prefix walk: kept in the heap x->xs->exp[0..exp_n)
+ * when it is among the exp_max first in exp_cmp order seen so far. */
+static int exp_cb(void *ctx, const char *term, size_t len, const fh_term_info *ti)
+{
+    xctx *x = ctx;
+    fh_expansion *h = x->xs->exp;
+    if (budget_spend(x->xs, 1))
+        return EXEC_TIMEOUT;
+    if (len > FH_TOKEN_MAX)
+        return 0; /* no query word has such a stem */
+    if (x->exp_n == x->exp_max) {
+        /* full: only a term that comes before the root replaces it */
+        const fh_expansion *r = &h[0];
+        if (ti->df < r->df || (ti->df == r->df && len > r->len) ||
+            (ti->df == r->df && len == r->len && memcmp(term, r->term, len) > 0))
+            return 0;
+        exp_set(&h[0], term, len, ti->df);
+        exp_down(h, x->exp_n, 0);
+        return 0;
+    }
+    uint32_t i = x->exp_n++;
+    exp_set(&h[i], term, len, ti->df);
+    while (i > 0) { /* sift up: the root is the last in exp_cmp order */
+        uint32_t p = (i - 1) / 2;
+        if (exp_cmp(&h[i], &h[p]) <= 0)
+            break;
+        fh_expansion t = h[i];
+        h[i] = h[p];
+        h[p] = t;
+        i = p;
+    }
+    return 0;
 }
 
 static int setup_term(xctx *x, citer *c, const fh_clause *cl)
@@ -479,7 +624,7 @@ static int setup_term(xctx *x, citer *c, const fh_clause *cl)
         return rc;
     if ((rc = pool_open(x, cl->term, cl->len, &c->p)) != 0)
         return rc;
-    if ((rc = post_settle(c->p, c->mask, c->filter, e->n_fields)) != 0)
+    if ((rc = post_settle(x->xs, c->p, c->mask, c->filter, e->n_fields)) != 0)
         return rc;
     c->doc = fh_postings_docid(c->p);
     double df = ti.df;
@@ -490,47 +635,59 @@ static int setup_term(xctx *x, citer *c, const fh_clause *cl)
                 df += ti.df_field[f];
     }
     c->df_est = df;
+    c->work_df = df;
     float w = !cl->is_alt ? 1.0f : cl->is_var ? e->rp.tense_weight : e->rp.alt_weight;
     c->idf = idf_of(e, df) * (float)cl->qtf * w * cl->weight;
     c->ub = c->idf * sat(e, ntf_bound(e, c->mask, ti.max_tf, ti.min_len)) * UB_SLACK;
     return 0;
 }
 
-/* Prefix: walk up to walk_max dictionary terms, keep the exp_max with the
- * highest df (ties: shorter, then byte order) so the cap is deterministic and
- * keeps the words most likely meant. */
+/* Prefix: walk every dictionary term that starts with the prefix and keep
+ * the exp_max with the highest df (ties: shorter, then byte order), so the
+ * cap is deterministic and keeps the words most likely meant, wherever they
+ * sort. The walk costs one step per dictionary term in the prefix's range
+ * (a one-letter Arabic prefix of a 460,000-term dictionary: about 50,000
+ * terms, 2 ms warm), each a unit of the time budget; the selection is a heap
+ * of exp_max. Every kept expansion opens a list: past POOL_MAX lists the
+ * query is refused (FH_ELIMIT), never cut silently.
+ *
+ * Weight: the clause matches the union of its expansions' documents, whose
+ * df lies between the largest df_i and min(N, sum df_i); it is estimated as
+ * N * (1 - prod(1 - df_i / N)) (the expansions taken as independent, as
+ * for the estimated total), clamped to those bounds. The capped sum made
+ * the idf of a prefix with common expansions 0 on a large index. */
 static int setup_prefix(xctx *x, citer *c, const fh_clause *cl)
 {
     const fh_engine *e = x->e;
     x->exp_n = 0;
-    int rc = fh_term_prefix(x->s->rd, cl->term, cl->len, x->walk_max, exp_cb, x);
-    if (rc < 0)
-        return rc;
+    int rc = fh_term_prefix(x->s->rd, cl->term, cl->len, SIZE_MAX, exp_cb, x);
+    if (rc != 0)
+        return rc; /* EXEC_TIMEOUT included */
     uint32_t n = x->exp_n;
-    if (n > x->exp_max) {
-        qsort(x->xs->exp, n, sizeof *x->xs->exp, exp_cmp);
-        n = x->exp_max;
-    }
+    qsort(x->xs->exp, n, sizeof *x->xs->exp, exp_cmp);
     c->sub = &x->xs->pool[x->xs->npool];
     c->nsub = 0;
     uint32_t max_tf[FH_MAX_FIELDS] = {0}, min_len[FH_MAX_FIELDS];
     for (unsigned f = 0; f < FH_MAX_FIELDS; f++)
         min_len[f] = UINT32_MAX;
-    double dfsum = 0;
+    const double nd = (double)e->n_docs;
+    double dfsum = 0, dfmax = 0, miss = 1.0;
     for (uint32_t i = 0; i < n; i++) {
         fh_term_info ti;
         const fh_expansion *ex = &x->xs->exp[i];
         if ((rc = fh_term_get(x->s->rd, ex->term, ex->len, &ti)) != 0)
             return rc == FH_ENOTFOUND ? FH_ECORRUPT : rc;
         fh_postings *p;
-        if (x->xs->npool >= POOL_MAX)
-            break; /* deterministic: the pool is per query */
         if ((rc = pool_open(x, ex->term, ex->len, &p)) != 0)
             return rc;
-        if ((rc = post_settle(p, c->mask, c->filter, e->n_fields)) != 0)
+        if ((rc = post_settle(x->xs, p, c->mask, c->filter, e->n_fields)) != 0)
             return rc;
         c->nsub++;
         dfsum += ti.df;
+        if (ti.df > dfmax)
+            dfmax = ti.df;
+        if (nd > 0)
+            miss *= 1.0 - ((double)ti.df < nd ? (double)ti.df / nd : 1.0);
         for (unsigned f = 0; f < e->n_fields; f++) {
             max_tf[f] += ti.max_tf[f];
             if (ti.max_tf[f] && ti.min_len[f] < min_len[f])
@@ -540,46 +697,61 @@ static int setup_prefix(xctx *x, citer *c, const fh_clause *cl)
     for (unsigned f = 0; f < FH_MAX_FIELDS; f++)
         if (min_len[f] == UINT32_MAX)
             min_len[f] = 1;
-    c->df_est = dfsum < (double)e->n_docs ? dfsum : (double)e->n_docs;
+    double hi = dfsum < nd ? dfsum : nd, u = nd * (1.0 - miss);
+    c->df_est = u < dfmax ? dfmax : u > hi ? hi : u;
+    c->work_df = hi;
     c->idf = idf_of(e, c->df_est) * (float)cl->qtf;
     c->ub = c->idf * sat(e, ntf_bound(e, c->mask, max_tf, min_len)) * UB_SLACK;
     return prefix_settle(e, c);
 }
 
-static int setup_phrase(xctx *x, citer *c, const fh_clause *cl, fh_query *q)
+/* Open the lists of the phrase words q->el[first, first + n) as c->sub with
+ * their relative positions; q->el_idf gets each word's idf. *live = false
+ * when a word that is not a stop word is absent from the index (nothing can
+ * match); a stop word the index dropped is a wildcard. For the live words:
+ * *idf the sum of their idfs, *dfmin their smallest df, *prob the product of
+ * their df / N, and max_tf / min_len the phrase's per-field bounds (max_tf =
+ * UINT32_MAX where no word bounds it). */
+static int open_phrase(xctx *x, citer *c, fh_query *q, uint32_t first, uint32_t n, bool *live,
+                       float *idf, double *dfmin, double *prob, uint32_t *max_tf, uint32_t *min_len)
 {
     const fh_engine *e = x->e;
-    uint32_t max_tf[FH_MAX_FIELDS], min_len[FH_MAX_FIELDS] = {0};
-    for (unsigned f = 0; f < FH_MAX_FIELDS; f++)
+    const double nd = (double)e->n_docs;
+    for (unsigned f = 0; f < FH_MAX_FIELDS; f++) {
         max_tf[f] = UINT32_MAX;
+        min_len[f] = 0;
+    }
     c->sub = &x->xs->pool[x->xs->npool];
     c->nsub = 0;
-    float idf = 0;
-    double dfmin = (double)e->n_docs;
-    bool missing = false;
-    for (uint32_t k = 0; k < cl->n_el; k++) {
-        const fh_qelem *el = &q->el[cl->first_el + k];
+    *live = true;
+    *idf = 0;
+    *dfmin = nd;
+    *prob = 1.0;
+    for (uint32_t k = 0; k < n; k++) {
+        const fh_qelem *el = &q->el[first + k];
         fh_term_info ti;
-        int rc = fh_term_get(x->s->rd, el->term, el->len, &ti);
+        int rc = el->len ? fh_term_get(x->s->rd, el->term, el->len, &ti) : FH_ENOTFOUND;
         if (rc == FH_ENOTFOUND) {
-            q->el_idf[cl->first_el + k] = idf_of(e, 0);
+            q->el_idf[first + k] = idf_of(e, 0);
             if (!el->stop)
-                missing = true; /* a stop word the index dropped is a wildcard */
+                *live = false; /* a stop word the index dropped is a wildcard */
             continue;
         }
         if (rc)
             return rc;
         float wi = idf_of(e, ti.df);
-        q->el_idf[cl->first_el + k] = wi;
-        if (missing)
+        q->el_idf[first + k] = wi;
+        if (!*live)
             continue;
         fh_postings *p;
         if ((rc = pool_open(x, el->term, el->len, &p)) != 0)
             return rc;
         c->rel[c->nsub++] = el->rel;
-        idf += wi;
-        if ((double)ti.df < dfmin)
-            dfmin = ti.df;
+        *idf += wi;
+        if ((double)ti.df < *dfmin)
+            *dfmin = ti.df;
+        if (nd > 0)
+            *prob *= (double)ti.df < nd ? (double)ti.df / nd : 1.0;
         for (unsigned f = 0; f < e->n_fields; f++) {
             if (ti.max_tf[f] < max_tf[f])
                 max_tf[f] = ti.max_tf[f];
@@ -587,8 +759,24 @@ static int setup_phrase(xctx *x, citer *c, const fh_clause *cl, fh_query *q)
                 min_len[f] = ti.min_len[f];
         }
     }
+    if (!*live)
+        c->nsub = 0;
+    return 0;
+}
+
+static int setup_phrase(xctx *x, citer *c, const fh_clause *cl, fh_query *q)
+{
+    const fh_engine *e = x->e;
+    uint32_t max_tf[FH_MAX_FIELDS], min_len[FH_MAX_FIELDS];
+    float idf;
+    double dfmin, prob;
+    bool live;
+    int rc =
+        open_phrase(x, c, q, cl->first_el, cl->n_el, &live, &idf, &dfmin, &prob, max_tf, min_len);
+    if (rc)
+        return rc;
     c->idf = idf * (float)cl->qtf;
-    if (missing || c->nsub == 0) {
+    if (!live || c->nsub == 0) {
         c->doc = FH_DOC_END;
         c->ub = 0;
         return 0;
@@ -597,8 +785,83 @@ static int setup_phrase(xctx *x, citer *c, const fh_clause *cl, fh_query *q)
         if (max_tf[f] == UINT32_MAX)
             max_tf[f] = 0;
     c->df_est = dfmin;
+    c->work_df = dfmin;
     c->ub = c->idf * sat(e, ntf_bound(e, c->mask, max_tf, min_len)) * UB_SLACK;
     return phrase_settle(e, c);
+}
+
+/* A mixed word (see query.c): its whole term OR the phrase of its parts.
+ *
+ * Weight: the union's df is at least the whole's (and, as every occurrence
+ * of the whole is also one of its parts in a row, at most the phrase's); it
+ * is estimated as max(df_whole, N * prod(df_i / N)) over the parts, the
+ * second the phrase's df if its words were independent. So a word the
+ * index holds whole keeps its term's idf, and one it does not (R1 written
+ * only inside DeepSeek-R1) gets about the rarity of its parts together, as
+ * a quoted phrase does (whose weight is the sum of its words' idfs). df_est
+ * (the estimated total, the pruning decision) is max(df_whole, the parts'
+ * smallest df), an upper bound like a phrase's. */
+static int setup_mixed(xctx *x, citer *c, const fh_clause *cl, fh_query *q)
+{
+    const fh_engine *e = x->e;
+    const double nd = (double)e->n_docs;
+    fh_term_info ti;
+    double dfw = 0;
+    uint32_t wmax[FH_MAX_FIELDS] = {0}, wmin[FH_MAX_FIELDS] = {0};
+    c->p = NULL;
+    int rc = fh_term_get(x->s->rd, cl->term, cl->len, &ti);
+    if (rc && rc != FH_ENOTFOUND)
+        return rc;
+    if (rc == 0) {
+        if ((rc = pool_open(x, cl->term, cl->len, &c->p)) != 0 ||
+            (rc = post_settle(x->xs, c->p, c->mask, c->filter, e->n_fields)) != 0)
+            return rc;
+        dfw = ti.df;
+        if (c->filter) {
+            dfw = 0;
+            for (unsigned f = 0; f < e->n_fields; f++)
+                if (c->mask & (1u << f))
+                    dfw += ti.df_field[f];
+        }
+        memcpy(wmax, ti.max_tf, sizeof wmax);
+        memcpy(wmin, ti.min_len, sizeof wmin);
+    }
+    uint32_t max_tf[FH_MAX_FIELDS], min_len[FH_MAX_FIELDS];
+    float pidf;
+    double dfmin, prob;
+    bool live;
+    if ((rc = open_phrase(x, c, q, cl->first_el, cl->n_el, &live, &pidf, &dfmin, &prob, max_tf,
+                          min_len)) != 0)
+        return rc;
+    /* the union's bounds: per field the larger tf and the smaller length */
+    for (unsigned f = 0; f < FH_MAX_FIELDS; f++) {
+        if (c->nsub == 0 || max_tf[f] == UINT32_MAX)
+            max_tf[f] = 0;
+        if (wmax[f] && (!max_tf[f] || wmin[f] < min_len[f]))
+            min_len[f] = wmin[f];
+        if (wmax[f] > max_tf[f])
+            max_tf[f] = wmax[f];
+    }
+    double du = dfw, dmax = dfw;
+    if (c->nsub > 0) {
+        if (nd * prob > du)
+            du = nd * prob;
+        if (dfmin > dmax)
+            dmax = dfmin;
+    }
+    c->df_est = dmax;
+    c->work_df = dmax;
+    c->idf = idf_of(e, du) * (float)cl->qtf;
+    c->pdoc = FH_DOC_END;
+    if (!c->p && c->nsub == 0) {
+        c->doc = FH_DOC_END;
+        c->ub = 0;
+        return 0;
+    }
+    c->ub = c->idf * sat(e, ntf_bound(e, c->mask, max_tf, min_len)) * UB_SLACK;
+    if (c->nsub > 0 && (rc = phrase_align(e, c, &c->pdoc, c->ptf)) != 0)
+        return rc;
+    return mixed_settle(e, c);
 }
 
 static void release(xctx *x)
@@ -781,7 +1044,10 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
     int rc = 0;
     for (uint32_t i = 0; i < q->n_cl && nt < PROX_MAX_TERMS; i++) {
         const fh_clause *cl = &q->cl[i];
-        if (cl->kind != FH_CL_TERM || cl->occur == FH_OCC_NOT || cl->is_alt)
+        /* a mixed word takes part by its whole term (the documents that
+         * hold only its parts get no proximity for it, as a phrase) */
+        if ((cl->kind != FH_CL_TERM && cl->kind != FH_CL_MIXED) || cl->occur == FH_OCC_NOT ||
+            cl->is_alt)
             continue;
         int ax = e->rp.alt_pos && cl->alt_ix >= 0 && x->xs->it[cl->alt_ix].p != NULL
                      ? cl->alt_ix
@@ -972,8 +1238,7 @@ static bool or_batch_ok(const struct fh_exec_scratch *xs, const plan *pl)
     return true;
 }
 
-static int or_batch(xctx *x, const plan *pl, heap *hp, uint64_t budget, uint64_t t0,
-                    fh_exec_stats *st, uint64_t *ncandp)
+static int or_batch(xctx *x, const plan *pl, heap *hp, fh_exec_stats *st, uint64_t *ncandp)
 {
     const fh_engine *e = x->e;
     struct fh_exec_scratch *xs = x->xs;
@@ -1029,7 +1294,8 @@ static int or_batch(xctx *x, const plan *pl, heap *hp, uint64_t budget, uint64_t
                 for (unsigned f = 0; f < nf; f++)
                     __builtin_prefetch(&e->wnorm[f][b->docs[k]]);
         }
-        if (++ncand % BUDGET_EVERY == 0 && budget && fh_engine_now_us() - t0 > budget) {
+        ncand++;
+        if (budget_spend(xs, 1)) {
             st->timed_out = true;
             break;
         }
@@ -1136,10 +1402,10 @@ static bool two_lists(struct fh_exec_scratch *xs, const plan *pl, citer **lo, ci
  * holding the document; a pruned document cannot beat theta (docids grow,
  * so on an equal score the heap's root wins the tie), so the heap ends with
  * the same hits. */
-static int or2_batch(xctx *x, citer *ca, citer *cb, heap *hp, uint64_t budget, uint64_t t0,
-                     fh_exec_stats *st, uint64_t *ncandp)
+static int or2_batch(xctx *x, citer *ca, citer *cb, heap *hp, fh_exec_stats *st, uint64_t *ncandp)
 {
     const fh_engine *e = x->e;
+    struct fh_exec_scratch *xs = x->xs;
     blist A = {ca->p, NULL, NULL, 0, 0, 0, ca->idf}, B = {cb->p, NULL, NULL, 0, 0, 0, cb->idf};
     bl_refill(&A);
     bl_refill(&B);
@@ -1167,7 +1433,8 @@ static int or2_batch(xctx *x, citer *ca, citer *cb, heap *hp, uint64_t budget, u
             if ((rc = bl_next(e, &B)) != 0)
                 return rc;
         }
-        if (++ncand % BUDGET_EVERY == 0 && budget && fh_engine_now_us() - t0 > budget) {
+        ncand++;
+        if (budget_spend(xs, 1)) {
             st->timed_out = true;
             goto done;
         }
@@ -1204,7 +1471,8 @@ static int or2_batch(xctx *x, citer *ca, citer *cb, heap *hp, uint64_t budget, u
         }
         if ((rc = bl_next(e, &B)) != 0)
             return rc;
-        if (++ncand % BUDGET_EVERY == 0 && budget && fh_engine_now_us() - t0 > budget) {
+        ncand++;
+        if (budget_spend(xs, 1)) {
             st->timed_out = true;
             break;
         }
@@ -1228,8 +1496,7 @@ typedef struct ms_out {
  * the decoded blocks: the generic loop of topk_loop step for step — the same
  * candidates, bounds, tests, float operations in the same order and heap
  * offers — without a call per document or per probe within a block. */
-static int ms_batch(xctx *x, heap *hp, uint32_t nshould, uint64_t budget, uint64_t t0,
-                    fh_exec_stats *st, ms_out *mo)
+static int ms_batch(xctx *x, heap *hp, uint32_t nshould, fh_exec_stats *st, ms_out *mo)
 {
     const fh_engine *e = x->e;
     struct fh_exec_scratch *xs = x->xs;
@@ -1277,6 +1544,10 @@ static int ms_batch(xctx *x, heap *hp, uint32_t nshould, uint64_t budget, uint64
                 for (uint32_t i = fe; i < nshould; i++)
                     if (L[i].cur <= r && (rc = bl_seek(&L[i], r + 1)) != 0)
                         return rc;
+                if (budget_spend(xs, 1)) { /* a skip is work too */
+                    st->timed_out = true;
+                    break;
+                }
                 continue;
             }
             bmw_r = r;
@@ -1291,7 +1562,8 @@ static int ms_batch(xctx *x, heap *hp, uint32_t nshould, uint64_t budget, uint64
             if ((rc = bl_next(e, b)) != 0)
                 return rc;
         }
-        if (++ncand % BUDGET_EVERY == 0 && budget && fh_engine_now_us() - t0 > budget) {
+        ncand++;
+        if (budget_spend(xs, 1)) {
             st->timed_out = true;
             break;
         }
@@ -1356,14 +1628,13 @@ static int ms_batch(xctx *x, heap *hp, uint32_t nshould, uint64_t budget, uint64
 }
 
 /* The candidate loop (see the top of the file). Fills hp. */
-static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_t budget,
-                     uint64_t t0, fh_exec_stats *st)
+static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, fh_exec_stats *st)
 {
     const fh_engine *e = x->e;
     struct fh_exec_scratch *xs = x->xs;
     const uint32_t nshould = pl->nshould, nmust = pl->nmust, nnot = pl->nnot;
     const uint32_t *must = pl->must, *nots = pl->nots;
-    int rc;
+    int rc = 0;
 
     /* order SHOULD clauses by upper bound, ascending; prefix sums */
     for (uint32_t i = 0; i < nshould; i++) {
@@ -1379,7 +1650,7 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_
     for (uint32_t i = 0; i < nshould; i++) {
         acc += xs->it[xs->ord[i]].ub;
         xs->cum[i] = acc * UB_SLACK;
-        sumdf += xs->it[xs->ord[i]].df_est;
+        sumdf += xs->it[xs->ord[i]].work_df;
     }
     bool prune = !exhaustive && (nmust > 0 || sumdf > EXACT_COUNT_POSTINGS);
     /* One list: the total is its df, exact, so it can be pruned even when
@@ -1400,18 +1671,18 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_
     citer *ca, *cb;
     if (!exhaustive && or_batch_ok(xs, pl) && two_lists(xs, pl, &ca, &cb)) {
         /* pruned, and the total exact however long the lists */
-        if ((rc = or2_batch(x, ca, cb, hp, budget, t0, st, &ncand)) != 0)
+        if ((rc = or2_batch(x, ca, cb, hp, st, &ncand)) != 0)
             return rc;
         goto done;
     }
     if (!exhaustive && !prune && or_batch_ok(xs, pl)) {
-        if ((rc = or_batch(x, pl, hp, budget, t0, st, &ncand)) != 0)
+        if ((rc = or_batch(x, pl, hp, st, &ncand)) != 0)
             return rc;
         goto done;
     }
     if (!exhaustive && prune && or_batch_ok(xs, pl)) {
         ms_out mo;
-        if ((rc = ms_batch(x, hp, nshould, budget, t0, st, &mo)) != 0)
+        if ((rc = ms_batch(x, hp, nshould, st, &mo)) != 0)
             return rc;
         ncand = mo.ncand;
         pruned_any = mo.pruned_any;
@@ -1455,7 +1726,11 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_
                     for (uint32_t i = fe; i < nshould; i++) {
                         citer *c = &xs->it[xs->ord[i]];
                         if (c->doc <= r && (rc = citer_seek(e, c, r + 1)) != 0)
-                            return rc;
+                            goto stop;
+                    }
+                    if (budget_spend(xs, 1)) { /* a skip is work too */
+                        st->timed_out = true;
+                        break;
                     }
                     continue;
                 }
@@ -1467,7 +1742,7 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_
                 if (c->doc == d) {
                     sc += citer_score(e, c);
                     if ((rc = citer_next(e, c)) != 0)
-                        return rc;
+                        goto stop;
                 }
             }
         } else {
@@ -1478,7 +1753,7 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_
                 for (uint32_t i = 0; i < nmust; i++) {
                     citer *c = &xs->it[must[i]];
                     if (c->doc < d && (rc = citer_seek(e, c, d)) != 0)
-                        return rc;
+                        goto stop;
                     if (c->doc > d) {
                         d = c->doc;
                         same = false;
@@ -1486,15 +1761,20 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_
                 }
                 if (same || d == FH_DOC_END)
                     break;
+                if (budget_spend(xs, nmust)) { /* a round that found no candidate */
+                    rc = EXEC_TIMEOUT;
+                    goto stop;
+                }
             }
             if (d == FH_DOC_END)
                 break;
             for (uint32_t i = 0; i < nmust; i++)
                 sc += citer_score(e, &xs->it[must[i]]);
             if ((rc = citer_next(e, &xs->it[must[0]])) != 0)
-                return rc;
+                goto stop;
         }
-        if (++ncand % BUDGET_EVERY == 0 && budget && fh_engine_now_us() - t0 > budget) {
+        ncand++;
+        if (budget_spend(xs, 1)) {
             st->timed_out = true;
             break;
         }
@@ -1502,7 +1782,7 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_
         for (uint32_t i = 0; i < nnot && !excluded; i++) {
             citer *c = &xs->it[nots[i]];
             if ((rc = citer_seek(e, c, d)) != 0)
-                return rc;
+                goto stop;
             excluded = c->doc == d;
         }
         if (excluded)
@@ -1530,7 +1810,7 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_
                     citer *c = &xs->it[xs->ord[i]];
                     rem -= xs->bub[i];
                     if ((rc = citer_seek(e, c, d)) != 0)
-                        return rc;
+                        goto stop;
                     if (c->doc == d)
                         sc += citer_score(e, c);
                     if (i > 0 && sc + (rem > 0 ? rem * UB_SLACK : 0) <= theta) {
@@ -1546,7 +1826,7 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_
                 for (uint32_t i = nne; i-- > 0;) {
                     citer *c = &xs->it[xs->ord[i]];
                     if ((rc = citer_seek(e, c, d)) != 0)
-                        return rc;
+                        goto stop;
                     if (c->doc == d)
                         sc += citer_score(e, c);
                 }
@@ -1562,6 +1842,13 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, uint64_
             }
         }
     }
+stop:
+    /* the budget ran out deep in an iterator (a phrase's alignment, a field
+     * filter): the candidate at hand is dropped, the heap is kept */
+    if (rc == EXEC_TIMEOUT)
+        st->timed_out = true;
+    else if (rc)
+        return rc;
 done:
     st->candidates = ncand;
     if (counted) {
@@ -1587,7 +1874,7 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
 {
     const fh_engine *e = s->e;
     struct fh_exec_scratch *xs = s->xs;
-    xctx x = {s, e, xs, 0, 0, 0, 0};
+    xctx x = {s, e, xs, 0, 0, 0};
     plan pl;
     heap hp = {s->hits, 0, 0};
     int rc = 0;
@@ -1599,9 +1886,12 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
     x.exp_max = o->max_prefix_expansions ? o->max_prefix_expansions : 1u;
     if (x.exp_max > FH_ENGINE_MAX_EXPANSIONS)
         x.exp_max = FH_ENGINE_MAX_EXPANSIONS;
-    x.walk_max = x.exp_max * 8u;
-    if (x.walk_max > xs->exp_cap)
-        x.walk_max = xs->exp_cap;
+    if (x.exp_max > xs->exp_cap)
+        x.exp_max = xs->exp_cap;
+    xs->budget = o->time_budget_us;
+    xs->t0 = t0;
+    xs->work = 0;
+    xs->expired = false;
     bool defer_alt = false;
     for (uint32_t i = 0; i < q->n_cl && e->rp.alt_rerank; i++)
         defer_alt |= q->cl[i].is_alt;
@@ -1632,6 +1922,7 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
         c->mask = cl->field_mask & all;
         c->filter = c->mask != all;
         c->doc = FH_DOC_END;
+        c->xs = xs;
         switch (cl->kind) {
         case FH_CL_TERM:
             rc = setup_term(&x, c, cl);
@@ -1642,6 +1933,17 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
         case FH_CL_PHRASE:
             rc = setup_phrase(&x, c, cl, q);
             break;
+        case FH_CL_MIXED:
+            rc = setup_mixed(&x, c, cl, q);
+            break;
+        }
+        if (rc == EXEC_TIMEOUT) {
+            /* the budget ran out while the lists were opened (long prefix
+             * walks): a partial answer without hits */
+            st->timed_out = true;
+            st->total_estimate = true;
+            rc = 0;
+            goto out;
         }
         if (rc) {
             if (rc == FH_ELIMIT && errmsg)
@@ -1662,7 +1964,9 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
     x.n = q->n_cl;
     if (kk == 0)
         goto out;
-    if ((rc = topk_loop(&x, &pl, &hp, exhaustive, o->time_budget_us, t0, st)) != 0)
+    rc = topk_loop(&x, &pl, &hp, exhaustive, st);
+    xs->budget = 0; /* the re-ranks are outside the budget */
+    if (rc)
         goto out;
     /* The re-rankers take the hits in any order (they sort them by docid),
      * and hit_cmp is a total order (docids are unique), so one sort at the
@@ -1692,6 +1996,7 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
     }
     *nhits = hp.n < k ? hp.n : k;
 out:
+    xs->budget = 0;
     release(&x);
     if (rc && errmsg && errmsg->len == 0)
         fh_buf_adds(errmsg, fh_strerror(rc));

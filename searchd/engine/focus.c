@@ -152,7 +152,8 @@ static float focus_log_miss(const fh_focus_term *t, float zdoc)
 }
 
 /* Words of the query that the focus model can see: distinct non-stop stems
- * of term clauses and phrases that are not exclusions. */
+ * of term clauses and phrases, and mixed words (one each), that are not
+ * exclusions. */
 static uint32_t focus_query_words(const fh_query *q)
 {
     uint32_t n = 0;
@@ -160,8 +161,8 @@ static uint32_t focus_query_words(const fh_query *q)
         const fh_clause *c = &q->cl[i];
         if (c->occur == FH_OCC_NOT || c->is_alt)
             continue;
-        if (c->kind == FH_CL_TERM && !c->stop)
-            n++;
+        if ((c->kind == FH_CL_TERM && !c->stop) || c->kind == FH_CL_MIXED)
+            n++; /* a mixed word is one word */
         else if (c->kind == FH_CL_PHRASE)
             for (uint32_t k = c->first_el; k < c->first_el + c->n_el; k++)
                 n += !q->el[k].stop;

@@ -13,8 +13,13 @@
  * Combinations nest in that order: +title:"a b", -text:foo*.
  *
  * Every word goes through the index's analyzer, so a query word is matched by
- * its stem (والشركات finds الشركات). A mixed token (DeepSeek-R1) is matched
- * whole; its parts, which the analyzer also emits, are not separate clauses.
+ * its stem (والشركات finds الشركات). A mixed token (DeepSeek-R1, R1, GPT-4o:
+ * two or more parts, docs/ANALYSIS.md) is one MIXED clause that matches its
+ * whole term OR the phrase of its parts (R1 -> "r 1", which the index holds
+ * in a row wherever DeepSeek-R1 or R1 was written), ranked, +required and
+ * -excluded alike; it counts as one word. Its parts are not clauses of their
+ * own. A token with one part and a % (4%) is matched whole only: its one
+ * part is the bare number. In a "phrase" a mixed token is its whole term.
  * Stop words are dropped from the ranked OR part unless nothing but stop words
  * is left; inside phrases, and when required or excluded, they are kept.
  *
@@ -212,8 +217,39 @@ static int parse_phrase(pstate *ps, const char *p, size_t n, fh_occur occ, uint3
     return add_clause(ps, &c);
 }
 
-/* A plain item: each non-part token becomes a TERM clause; with a trailing
- * '*' the last one becomes a PREFIX clause. */
+/* The parts t[0..n) of a mixed word as the elements of its clause c: their
+ * stems at their positions relative to the first part. A part with no stem
+ * is never indexed: it is a wildcard, like a stop word the index dropped. */
+static int add_parts(pstate *ps, fh_clause *c, const fh_token *t, size_t n)
+{
+    fh_query *q = ps->q;
+    if (n > FH_Q_MAX_PHRASE) {
+        if (ps->errmsg)
+            fh_buf_addf(ps->errmsg, "a word has more than %u parts", FH_Q_MAX_PHRASE);
+        return FH_ELIMIT;
+    }
+    if (q->n_el + n > FH_Q_MAX_ELEMS) {
+        if (ps->errmsg)
+            fh_buf_addf(ps->errmsg, "query has more than %u phrase words and word parts",
+                        FH_Q_MAX_ELEMS);
+        return FH_ELIMIT;
+    }
+    c->first_el = q->n_el;
+    c->n_el = (uint32_t)n;
+    for (size_t k = 0; k < n; k++) {
+        fh_qelem *e = &q->el[q->n_el++];
+        memcpy(e->term, t[k].stem, t[k].stem_len);
+        e->term[t[k].stem_len] = '\0';
+        e->len = t[k].stem_len;
+        e->stop = (t[k].flags & FH_TOK_STOP) != 0 || t[k].stem_len == 0;
+        e->rel = t[k].position - t[0].position;
+    }
+    return 0;
+}
+
+/* A plain item: each non-part token becomes a TERM clause, a mixed token
+ * with two or more parts a MIXED clause (its whole term OR the phrase of
+ * its parts); with a trailing '*' the last one becomes a PREFIX clause. */
 static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32_t mask)
 {
     bool prefix = false;
@@ -248,7 +284,11 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
             return rc;
         fh_clause c;
         bool pre = prefix && i == last;
-        clause_init(&c, pre ? FH_CL_PREFIX : FH_CL_TERM, occ, mask);
+        size_t np = 0; /* the parts that follow a whole mixed token */
+        while (i + 1 + np < nt && (t[i + 1 + np].flags & FH_TOK_PART))
+            np++;
+        bool mixed = !pre && (t[i].flags & FH_TOK_WHOLE) && np >= 2;
+        clause_init(&c, pre ? FH_CL_PREFIX : mixed ? FH_CL_MIXED : FH_CL_TERM, occ, mask);
         const char *w = t[i].stem;
         uint16_t wl = t[i].stem_len;
         if (pre && wl == 0) {
@@ -260,14 +300,19 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
         memcpy(c.term, w, wl);
         c.term[wl] = '\0';
         c.len = wl;
-        c.stop = !pre && (t[i].flags & FH_TOK_STOP) != 0;
-        if (!pre && t[i].alt_len > 0 && t[i].alt_len <= FH_TOKEN_MAX + 1) {
+        c.stop = !pre && !mixed && (t[i].flags & FH_TOK_STOP) != 0;
+        if (!pre && !mixed && t[i].alt_len > 0 && t[i].alt_len <= FH_TOKEN_MAX + 1) {
             memcpy(c.alt, t[i].alt, t[i].alt_len);
             c.alt[t[i].alt_len] = '\0';
             c.alt_len = t[i].alt_len;
         }
+        uint32_t el0 = ps->q->n_el, ncl = ps->q->n_cl;
+        if (mixed && (rc = add_parts(ps, &c, t + i + 1, np)) != 0)
+            return rc;
         if ((rc = add_clause(ps, &c)) != 0)
             return rc;
+        if (ps->q->n_cl == ncl)
+            ps->q->n_el = el0; /* the same word again: its parts are there already */
     }
     return 0;
 }
@@ -505,7 +550,8 @@ bool fh_query_has_stem(const fh_query *q, const char *t, size_t len)
 {
     for (uint32_t i = 0; i < q->n_cl; i++) {
         const fh_clause *c = &q->cl[i];
-        if (c->kind == FH_CL_TERM && !c->is_alt && c->len == len && memcmp(c->term, t, len) == 0)
+        if ((c->kind == FH_CL_TERM || c->kind == FH_CL_MIXED) && !c->is_alt && c->len == len &&
+            memcmp(c->term, t, len) == 0)
             return true;
     }
     for (uint32_t i = 0; i < q->n_el; i++)

@@ -4,7 +4,9 @@
  * as the index, which gives every word its stem and its byte span in the
  * ORIGINAL text. A word "matches" when its stem equals a query term's stem
  * (or starts with a prefix* term's prefix); for a mixed token such as
- * DeepSeek-R1 a match of any of its parts counts for the whole token. The
+ * DeepSeek-R1 a match of any of its parts counts for the whole token. A
+ * mixed query word (R1) matches by its whole term, or by its parts in a row:
+ * among a mixed token's parts (DeepSeek-R1) or as words (R 1). The
  * unit of a fragment is the whole word, so a fragment can never start or end
  * inside a word or inside a UTF-8 sequence, and a highlight always covers the
  * whole surface word, clitics included: والشركات is marked whole because its
@@ -57,6 +59,51 @@ static int32_t match_term(const fh_hlterm *hl, size_t nhl, const char *stem, siz
     for (size_t j = 0; j < nhl; j++)
         if (hl_match(&hl[j], stem, len) && (best < 0 || hl[j].weight > hl[best].weight))
             best = (int32_t)j;
+    return best;
+}
+
+static bool same_stem(const fh_token *t, const fh_qelem *e)
+{
+    return t->stem_len == e->len && memcmp(t->stem, e->term, e->len) == 0;
+}
+
+/* The best mixed-word term (nparts > 0) whose parts occur in a row at token
+ * t[i], a word: among the parts of t[i] when it is a whole mixed token
+ * (DeepSeek-R1 for R1; *words = 1), or as the words t[i], t[i + 1], ... at
+ * consecutive positions (R 1; *words = nparts). -1 when there is none. */
+static int32_t match_parts(const fh_hlterm *hl, size_t nhl, const fh_token *t, size_t nt, size_t i,
+                           uint32_t *words)
+{
+    int32_t best = -1;
+    size_t np = 0;
+    while ((t[i].flags & FH_TOK_WHOLE) && i + 1 + np < nt && (t[i + 1 + np].flags & FH_TOK_PART))
+        np++;
+    *words = 0;
+    for (size_t j = 0; j < nhl; j++) {
+        const fh_hlterm *h = &hl[j];
+        if (h->nparts == 0 || (best >= 0 && h->weight <= hl[best].weight))
+            continue;
+        uint32_t w = 0;
+        if (t[i].flags & FH_TOK_WHOLE) {
+            for (size_t o = 0; o + h->nparts <= np && !w; o++) {
+                size_t k = 0;
+                while (k < h->nparts && same_stem(&t[i + 1 + o + k], &h->parts[k]))
+                    k++;
+                w = k == h->nparts;
+            }
+        } else {
+            size_t k = 0;
+            while (k < h->nparts && i + k < nt &&
+                   !(t[i + k].flags & (FH_TOK_PART | FH_TOK_WHOLE)) &&
+                   t[i + k].position == t[i].position + k && same_stem(&t[i + k], &h->parts[k]))
+                k++;
+            w = k == h->nparts ? h->nparts : 0;
+        }
+        if (w) {
+            best = (int32_t)j;
+            *words = w;
+        }
+    }
     return best;
 }
 
@@ -226,6 +273,11 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
     unit *u = s->snip;
     uint8_t *cnt = (uint8_t *)(u + nt);
     uint32_t nu = 0, cpos = 0, cchars = 0;
+    bool mixed = false; /* some term is a mixed word's */
+    for (size_t j = 0; j < nhl; j++)
+        mixed |= hl[j].nparts > 0;
+    int32_t carry = -1;   /* a mixed word matched as words: the term of the next */
+    uint32_t carry_n = 0; /* carry_n words */
     for (size_t i = 0; i < nt && nu < MAX_UNITS; i++) {
         int32_t m = nhl ? match_term(hl, nhl, t[i].stem, t[i].stem_len) : -1;
         if (t[i].flags & FH_TOK_PART) {
@@ -233,6 +285,20 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
                 t[i].offset < u[nu - 1].end)
                 u[nu - 1].term = m;
             continue;
+        }
+        if (carry_n > 0) {
+            if (m < 0)
+                m = carry;
+            carry_n--;
+        }
+        if (mixed) {
+            uint32_t w;
+            int32_t pm = match_parts(hl, nhl, t, nt, i, &w);
+            if (pm >= 0 && (m < 0 || hl[pm].weight > hl[m].weight)) {
+                m = pm;
+                carry = pm;
+                carry_n = w - 1;
+            }
         }
         uint32_t toff = t[i].offset, tend = t[i].offset + t[i].length;
         if (tend > len || toff > tend)

@@ -1,6 +1,7 @@
 /* test_prune.c — dynamic pruning (MaxScore + block-max bounds) returns the
  * same top-k as scoring every matching document, on many random queries over
- * a synthetic two-field index large enough for many postings blocks. */
+ * a synthetic two-field index large enough for many postings blocks; mixed
+ * words' clauses; the time budget. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -203,6 +204,28 @@ static void add_phrase(fh_query *q, uint32_t a, uint32_t b)
     e->rel = 1;
 }
 
+/* A mixed word: its whole term `whole` OR the phrase of the parts a b. */
+static void add_mixed(fh_query *q, uint32_t whole, uint32_t a, uint32_t b, fh_occur occ)
+{
+    add_phrase(q, a, b);
+    fh_clause *c = &q->cl[q->n_cl - 1];
+    c->kind = FH_CL_MIXED;
+    c->occur = occ;
+    c->alt_ix = -1;
+    term_name(whole, c->term);
+    c->len = (uint16_t)strlen(c->term);
+}
+
+/* A phrase of two common terms 500 positions apart: no document holds it,
+ * but nearly every one holds both words, so evaluating it scans their lists
+ * whole (alignment rounds, no candidate). */
+static void add_far_phrase(fh_query *q, fh_occur occ)
+{
+    add_phrase(q, 0, 1);
+    q->cl[q->n_cl - 1].occur = occ;
+    q->el[q->n_el - 1].rel = 500;
+}
+
 /* A term of a random band: very common (t000..t009), mid or rare. */
 static uint32_t band_term(void)
 {
@@ -349,14 +372,16 @@ static void test_batch_or_equals_exhaustive(void **state)
 
 /* A 1 us budget stops every loop (batch OR without and with pruning, the
  * generic one) at its first check: a partial, sorted answer flagged
- * timed_out with an estimated total, never an error. */
+ * timed_out with an estimated total, never an error. The work that matches
+ * nothing counts too: a phrase that scans long lists for no match, alone
+ * or required beside a term (candidates alone would never be checked). */
 static void test_time_budget(void **state)
 {
     fx *f = *state;
     fh_search_opts o;
     fh_search_opts_default(&o);
     o.time_budget_us = 1;
-    for (int shape = 0; shape < 4; shape++) {
+    for (int shape = 0; shape < 6; shape++) {
         unsigned timed = 0;
         for (int it = 0; it < 20; it++) {
             fh_query *q = f->q;
@@ -373,9 +398,14 @@ static void test_time_budget(void **state)
             } else if (shape == 2) { /* two common terms: or2_batch */
                 add_term(q, rnd() % 5, FH_OCC_SHOULD, 3, FH_CL_TERM);
                 add_term(q, 5 + rnd() % 5, FH_OCC_SHOULD, 3, FH_CL_TERM);
-            } else { /* generic loop */
+            } else if (shape == 3) { /* generic loop */
                 add_term(q, rnd() % 5, FH_OCC_SHOULD, 3, FH_CL_TERM);
                 add_term(q, 5 + rnd() % 5, FH_OCC_SHOULD, 1, FH_CL_TERM);
+            } else if (shape == 4) { /* a phrase without a match */
+                add_far_phrase(q, FH_OCC_SHOULD);
+            } else { /* a + intersection without a match */
+                add_term(q, 2 + rnd() % 3, FH_OCC_MUST, 3, FH_CL_TERM);
+                add_far_phrase(q, FH_OCC_MUST);
             }
             fh_hit *h;
             uint32_t n;
@@ -462,6 +492,70 @@ static void test_two_lists_exact(void **state)
     assert_true(cand_two < cand_full);
 }
 
+/* Mixed words (whole term OR phrase of parts): their documents are the
+ * union of the two (the exhaustive total of the clause equals that of the
+ * term and the phrase OR-ed), and with pruning, ranked, required or
+ * excluded among other clauses, the top k is the exhaustive one (the
+ * clause's score bound holds). */
+static void test_mixed_equals_exhaustive(void **state)
+{
+    fx *f = *state;
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    o.time_budget_us = 0;
+    static fh_hit ex[FH_ENGINE_MAX_LIMIT];
+    unsigned matched = 0;
+    for (int it = 0; it < 100; it++) {
+        fh_query *q = f->q;
+        uint32_t w = rnd() % 4 == 0 ? 900 + rnd() % 99 : band_term(), a = rnd() % 20,
+                 b = rnd() % 20;
+        fh_hit *h;
+        uint32_t n1, n2;
+        fh_exec_stats st1, st2;
+        q->n_cl = q->n_el = 0;
+        add_term(q, w, FH_OCC_SHOULD, 3, FH_CL_TERM);
+        add_phrase(q, a, b);
+        assert_int_equal(fh_exec_topk(f->s, q, &o, 10, true, false, &h, &n2, &st2, NULL), 0);
+        q->n_cl = q->n_el = 0;
+        add_mixed(q, w, a, b, FH_OCC_SHOULD);
+        uint32_t k = FH_ENGINE_MAX_LIMIT;
+        assert_int_equal(fh_exec_topk(f->s, q, &o, k, true, false, &h, &n1, &st1, NULL), 0);
+        assert_int_equal(st1.total, st2.total);
+        /* either way a match scores */
+        for (uint32_t i = 0; i < n1; i++)
+            assert_true(h[i].score > 0);
+        matched += st1.total > 0;
+    }
+    assert_true(matched > 50);
+    for (int it = 0; it < 400; it++) {
+        random_query(f->q, 1 + rnd() % 6);
+        uint32_t r = rnd() % 10;
+        fh_occur occ = r < 6 ? FH_OCC_SHOULD : r < 8 ? FH_OCC_MUST : FH_OCC_NOT;
+        /* half with rare parts, whose phrase bounds the clause far below its
+         * whole term's */
+        uint32_t w = rnd() % 4 == 0 ? 900 + rnd() % 99 : band_term();
+        if (it % 2)
+            add_mixed(f->q, rnd() % 10, 100 + rnd() % 300, 100 + rnd() % 300, occ);
+        else
+            add_mixed(f->q, w, rnd() % 20, rnd() % 20, occ);
+        uint32_t ks[] = {1, 10, 10, 50};
+        uint32_t k = ks[rnd() % 4];
+        fh_hit *h;
+        uint32_t n1, n2;
+        fh_exec_stats st1, st2;
+        for (int prox = 0; prox < 2; prox++) {
+            topk_both(f, f->q, &o, k, prox, ex, &h, &n1, &n2, &st1, &st2);
+            assert_int_equal(n1, n2);
+            if (!st2.total_estimate)
+                assert_int_equal(st1.total, st2.total);
+            for (uint32_t i = 0; i < n1; i++)
+                if (fabsf(ex[i].score - h[i].score) > 1e-4f)
+                    fail_msg("query %d rank %u: exhaustive doc %u %.6f, pruned doc %u %.6f", it, i,
+                             ex[i].doc, (double)ex[i].score, h[i].doc, (double)h[i].score);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -469,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_pruning_equals_exhaustive),
         cmocka_unit_test(test_batch_or_equals_exhaustive),
         cmocka_unit_test(test_two_lists_exact),
+        cmocka_unit_test(test_mixed_equals_exhaustive),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,7 +1,7 @@
 /* test_query.c — the query language: phrases, +, -, field:, prefix*,
  * unbalanced quotes, empty input, stop words, term caps, invalid UTF-8, and
  * the tense variants of present-tense words, the answer-type words of
- * questions. */
+ * questions, mixed words (R1: the whole term or the phrase of its parts). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -77,10 +77,65 @@ static void test_terms_and_operators(void **state)
     assert_int_equal(parse(f, "الشركات والشركات", 64), 0);
     assert_int_equal(f->q->n_cl, 1);
     assert_int_equal(f->q->cl[0].qtf, 2);
-    /* a mixed token is one clause, matched whole */
+    /* a mixed token is one clause: its whole term or the phrase of its parts */
     assert_int_equal(parse(f, "DeepSeek-R1", 64), 0);
     assert_int_equal(f->q->n_cl, 1);
+    assert_int_equal(f->q->cl[0].kind, FH_CL_MIXED);
     assert_string_equal(f->q->cl[0].term, "deepseek-r1");
+    assert_int_equal(f->q->cl[0].n_el, 3);
+}
+
+/* Mixed words (docs/ANALYSIS.md, "The rule"): R1 is one MIXED clause, its
+ * whole term r1 and its parts r 1 at consecutive positions, whatever its
+ * occurrence; it counts as one word; the same word twice is one clause
+ * weighted twice, its parts not repeated. One part and a % (4%) is a plain
+ * term; a prefix or a phrase word keeps the whole term. */
+static void test_mixed_words(void **state)
+{
+    fx *f = *state;
+    static const char *const qs[] = {"R1", "+R1", "-R1 الشركات"};
+    static const fh_occur occ[] = {FH_OCC_SHOULD, FH_OCC_MUST, FH_OCC_NOT};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(parse(f, qs[i], 64), 0);
+        const fh_clause *c = &f->q->cl[0];
+        assert_int_equal(c->kind, FH_CL_MIXED);
+        assert_int_equal(c->occur, occ[i]);
+        assert_string_equal(c->term, "r1");
+        assert_int_equal(c->n_el, 2);
+        assert_string_equal(f->q->el[c->first_el].term, "r");
+        assert_string_equal(f->q->el[c->first_el + 1].term, "1");
+        assert_int_equal(f->q->el[c->first_el].rel, 0);
+        assert_int_equal(f->q->el[c->first_el + 1].rel, 1);
+    }
+    assert_int_equal(parse(f, "GPT-4o", 64), 0);
+    assert_int_equal(f->q->cl[0].kind, FH_CL_MIXED);
+    assert_int_equal(f->q->cl[0].n_el, 3);
+    assert_int_equal(f->q->n_words, 1);
+    assert_int_equal(parse(f, "R1 نموذج", 2), 0); /* one word each */
+    assert_int_equal(parse(f, "R1 r1", 64), 0);
+    assert_int_equal(f->q->n_cl, 1);
+    assert_int_equal(f->q->cl[0].qtf, 2);
+    assert_int_equal(f->q->n_el, 2);
+    assert_int_equal(parse(f, "4%", 64), 0);
+    assert_int_equal(f->q->cl[0].kind, FH_CL_TERM);
+    assert_string_equal(f->q->cl[0].term, "4%");
+    assert_int_equal(parse(f, "R1*", 64), 0);
+    assert_int_equal(f->q->cl[0].kind, FH_CL_PREFIX);
+    assert_string_equal(f->q->cl[0].term, "r1");
+    assert_int_equal(parse(f, "\"نموذج R1\"", 64), 0);
+    assert_int_equal(f->q->cl[0].kind, FH_CL_PHRASE);
+    assert_string_equal(f->q->el[f->q->cl[0].first_el + 1].term, "r1");
+    /* the parts of many long mixed words do not fit: refused, never cut */
+    char q[8192];
+    size_t n = 0;
+    for (int i = 0; i < 20; i++) {
+        for (int k = 0; k < 15; k++)
+            n += (size_t)snprintf(q + n, sizeof q - n, "%c%d", 'a' + (i + k) % 26, k);
+        q[n++] = ' ';
+    }
+    q[n] = '\0';
+    assert_int_equal(parse(f, q, 64), FH_ELIMIT);
+    assert_non_null(strstr(f->err.data, "word parts"));
 }
 
 static void test_phrase(void **state)
@@ -167,6 +222,16 @@ static void test_term_cap(void **state)
 {
     fx *f = *state;
     char q[8192];
+    /* a phrase: at most FH_Q_MAX_PHRASE words */
+    size_t m = 0;
+    q[m++] = '"';
+    for (unsigned i = 0; i < FH_Q_MAX_PHRASE + 1; i++)
+        m += (size_t)snprintf(q + m, sizeof q - m, "w%c ", 'a' + i % 26);
+    q[m] = '\0';
+    assert_int_equal(parse(f, q, 64), FH_ELIMIT);
+    assert_non_null(strstr(f->err.data, "a phrase has more than 32 words"));
+    q[m - 3] = '\0'; /* 32 words */
+    assert_int_equal(parse(f, q, 64), 0);
     size_t n = 0;
     for (int i = 0; i < 300; i++)
         n += (size_t)snprintf(q + n, sizeof q - n, "w%c%c ", 'a' + i % 26, 'a' + (i / 26) % 26);
@@ -301,10 +366,15 @@ static void test_answer_type_words(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_terms_and_operators), cmocka_unit_test(test_phrase),
-        cmocka_unit_test(test_field_and_prefix),    cmocka_unit_test(test_empty_and_junk),
-        cmocka_unit_test(test_stop_words),          cmocka_unit_test(test_term_cap),
-        cmocka_unit_test(test_tense_variants),      cmocka_unit_test(test_answer_type_words),
+        cmocka_unit_test(test_terms_and_operators),
+        cmocka_unit_test(test_phrase),
+        cmocka_unit_test(test_mixed_words),
+        cmocka_unit_test(test_field_and_prefix),
+        cmocka_unit_test(test_empty_and_junk),
+        cmocka_unit_test(test_stop_words),
+        cmocka_unit_test(test_term_cap),
+        cmocka_unit_test(test_tense_variants),
+        cmocka_unit_test(test_answer_type_words),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

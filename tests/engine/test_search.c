@@ -1,6 +1,7 @@
 /* test_search.c — ranking order on crafted documents and the correctness of
- * phrase, exclusion, required, field and prefix clauses, through fh_search's
- * JSON replies; GET, KEYWORDS and STATS replies. */
+ * phrase, exclusion, required, field and prefix clauses, mixed words, the
+ * term-list cap and stored strings with NUL, through fh_search's JSON
+ * replies; GET, KEYWORDS and STATS replies. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -295,6 +296,16 @@ static void test_get_keywords_stats(void **state)
     j = json_loads(f->out.data, 0, NULL);
     assert_non_null(j);
     assert_int_equal(json_integer_value(json_object_get(j, "docs")), NDOCS);
+    /* every ranking knob that has a flag is in "rank" */
+    json_t *rk = json_object_get(j, "rank");
+    const double want[3] = {f->e->rp.tense_weight, f->e->rp.answer_type_weight,
+                            f->e->rp.cover_weight};
+    const char *const key[3] = {"tense_weight", "answer_type_weight", "cover_weight"};
+    for (int i = 0; i < 3; i++) {
+        json_t *v = json_object_get(rk, key[i]);
+        assert_true(json_is_number(v));
+        assert_true(fabs(json_number_value(v) - want[i]) < 1e-6);
+    }
     json_decref(j);
 }
 
@@ -739,6 +750,260 @@ static void test_focus(void **state)
     fx_done(&f);
 }
 
+/* Mixed words (docs/ANALYSIS.md, "The rule"): R1 and 4o find the documents
+ * that write them inside DeepSeek-R1 and GPT-4o, alone, or as two words
+ * (R 1): the whole term or the phrase of the parts, for ranked, +required
+ * and -excluded words alike. OpenAI-o1-1217 holds r and 1 only apart: no R1.
+ * The snippet marks the token whose parts hold R1 in a row, not the one that
+ * has them apart. */
+static void test_mixed_words(void **state)
+{
+    (void)state;
+    static const tu_doc mdocs[] = {
+        {"ds", {"نموذج جديد", "مقارنة بين OpenAI-o1-1217 و DeepSeek-R1 في الرياضيات"}},
+        {"alone", {"خبر", "الإصدار R1 متاح"}},
+        {"apart", {"خبر", "الإصدار R 1 متاح"}},
+        {"gpt", {"نموذج جديد", "نموذج GPT-4o للمحادثة"}},
+        {"o1", {"نموذج جديد", "نموذج OpenAI-o1-1217 للمحادثة"}},
+        {"none", {"خبر", "نص عادي عن الطقس"}},
+    };
+    static const char *const fn[2] = {"title", "text"};
+    fx f;
+    fx_build(&f, NULL, 2, fn, NULL, mdocs, sizeof mdocs / sizeof mdocs[0]);
+    fx_open(&f, NULL);
+    json_t *j = search(&f, "R1", NULL);
+    assert_int_equal(total(j), 3);
+    assert_true(has(j, "ds") && has(j, "alone") && has(j, "apart"));
+    json_t *h = json_array_get(json_object_get(j, "hits"), (size_t)rank_of(j, "ds"));
+    const char *sn = json_string_value(json_object_get(h, "snippet"));
+    assert_non_null(strstr(sn, "<b>DeepSeek-R1</b>"));
+    assert_null(strstr(sn, "<b>OpenAI-o1-1217</b>"));
+    h = json_array_get(json_object_get(j, "hits"), (size_t)rank_of(j, "apart"));
+    assert_non_null(strstr(json_string_value(json_object_get(h, "snippet")), "<b>R</b> <b>1</b>"));
+    json_decref(j);
+    j = search(&f, "4o", NULL);
+    assert_int_equal(total(j), 1);
+    assert_string_equal(hit_id(j, 0), "gpt");
+    json_decref(j);
+    j = search(&f, "o1", NULL);
+    assert_int_equal(total(j), 2);
+    assert_true(has(j, "ds") && has(j, "o1"));
+    json_decref(j);
+    /* required: every hit has R1; excluded: no hit has it */
+    j = search(&f, "+R1 نموذج", NULL);
+    assert_int_equal(total(j), 3);
+    assert_true(has(j, "ds") && has(j, "alone") && has(j, "apart"));
+    json_decref(j);
+    j = search(&f, "-R1 نموذج", NULL);
+    assert_int_equal(total(j), 2);
+    assert_true(has(j, "gpt") && has(j, "o1") && !has(j, "ds"));
+    json_decref(j);
+    /* the whole term still finds its own form */
+    j = search(&f, "deepseek-r1", NULL);
+    assert_int_equal(total(j), 1);
+    assert_string_equal(hit_id(j, 0), "ds");
+    json_decref(j);
+    fx_close(&f);
+    fx_done(&f);
+}
+
+/* A prefix keeps its max_prefix_expansions most frequent terms over the
+ * whole dictionary range that starts with it: pz (in 50 documents) sorts
+ * after 600 terms pa... of one document each, yet p* finds all 50 beside 63
+ * of those; with one expansion p* is pz alone. */
+static void test_prefix_frequent_late(void **state)
+{
+    (void)state;
+    enum { NP = 600, NZ = 50 };
+    static tu_doc pd[NP + NZ];
+    static char ids[NP + NZ][8], words[NP][8];
+    for (int i = 0; i < NP + NZ; i++) {
+        snprintf(ids[i], sizeof ids[i], "%c%d", i < NP ? 'a' : 'z', i);
+        pd[i].id = ids[i];
+        if (i < NP) {
+            snprintf(words[i], sizeof words[i], "pa%c%c%c", 'a' + i / 676, 'a' + i / 26 % 26,
+                     'a' + i % 26);
+            pd[i].field[0] = words[i];
+        } else {
+            pd[i].field[0] = "pz";
+        }
+    }
+    static const char *const fn[1] = {"text"};
+    fx f;
+    fx_build(&f, NULL, 1, fn, NULL, pd, NP + NZ);
+    fx_open(&f, NULL);
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    o.snippets = false;
+    o.limit = 200;
+    json_t *j = search(&f, "p*", &o);
+    assert_int_equal(total(j), NZ + 63);
+    int nz = 0;
+    for (size_t i = 0; i < nhits(j); i++) {
+        const char *id = hit_id(j, i);
+        nz += id && id[0] == 'z';
+    }
+    assert_int_equal(nz, NZ);
+    json_decref(j);
+    o.max_prefix_expansions = 1;
+    j = search(&f, "p*", &o);
+    assert_int_equal(total(j), NZ);
+    json_decref(j);
+    fx_close(&f);
+    fx_done(&f);
+}
+
+/* A prefix clause weighs the idf of its documents' estimated union: here
+ * three expansions each in half of 96 documents, together in 84. The sum of
+ * their dfs, capped at N, gave the idf of a word in every document (about
+ * 0.005, so every score was about 0). */
+static void test_prefix_idf(void **state)
+{
+    (void)state;
+    static tu_doc qd[96];
+    static char ids[96][8], text[96][32];
+    for (int d = 0; d < 96; d++) {
+        snprintf(ids[d], sizeof ids[d], "d%d", d);
+        snprintf(text[d], sizeof text[d], "x %s %s %s", d & 1 ? "qa" : "y", d & 2 ? "qb" : "y",
+                 d & 4 ? "qc" : "y");
+        qd[d] = (tu_doc){ids[d], {text[d]}};
+    }
+    static const char *const fn[1] = {"text"};
+    fx f;
+    fx_build(&f, NULL, 1, fn, NULL, qd, 96);
+    fx_open(&f, NULL);
+    json_t *j = search(&f, "q*", NULL);
+    assert_int_equal(total(j), 84);
+    double top =
+        json_number_value(json_object_get(json_array_get(json_object_get(j, "hits"), 0), "score"));
+    assert_true(top > 0.05);
+    json_decref(j);
+    fx_close(&f);
+    fx_done(&f);
+}
+
+/* More than POOL_MAX (4096) term lists: five prefixes of 1,024 expansions
+ * each are refused with a message, never cut short; four fit exactly. */
+static void test_list_cap(void **state)
+{
+    (void)state;
+    enum { NT = 5 * 1024, PER = 8 };
+    static tu_doc ld[NT / PER];
+    static char ids[NT / PER][8], text[NT / PER][PER * 8];
+    for (int d = 0; d < NT / PER; d++) {
+        size_t n = 0;
+        for (int k = 0; k < PER; k++) {
+            int t = d * PER + k; /* prefix k{a..e}, then three letters */
+            int i = t % 1024;
+            n += (size_t)snprintf(text[d] + n, sizeof text[d] - n, "k%c%c%c%c ", 'a' + t / 1024,
+                                  'a' + i / 676, 'a' + i / 26 % 26, 'a' + i % 26);
+        }
+        snprintf(ids[d], sizeof ids[d], "d%d", d);
+        ld[d] = (tu_doc){ids[d], {text[d]}};
+    }
+    static const char *const fn[1] = {"text"};
+    fx f;
+    fx_build(&f, NULL, 1, fn, NULL, ld, NT / PER);
+    fx_open(&f, NULL);
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    o.max_prefix_expansions = 1024;
+    o.snippets = false;
+    const char *q = "ka* kb* kc* kd* ke*";
+    fh_buf_reset(&f.out);
+    fh_buf_reset(&f.err);
+    assert_int_equal(fh_search(f.s, &o, q, strlen(q), &f.out, &f.err), FH_ELIMIT);
+    assert_non_null(strstr(f.err.data, "more than 4096 term lists"));
+    assert_int_equal(f.out.len, 0);
+    json_t *j = search(&f, "ka* kb* kc* kd*", &o);
+    assert_int_equal(total(j), 4 * 1024 / PER);
+    json_decref(j);
+    fx_close(&f);
+    fx_done(&f);
+}
+
+/* Whether s[0..n) (NULs included) holds the string w. */
+static bool holds(const char *s, size_t n, const char *w)
+{
+    size_t wl = strlen(w);
+    for (size_t i = 0; i + wl <= n; i++)
+        if (memcmp(s + i, w, wl) == 0)
+            return true;
+    return false;
+}
+
+/* Stored documents with \u0000 in the title, the body or another field, or
+ * an integer past 64 bits (the indexer accepts them): each hit keeps its
+ * title, snippet and fields, the NUL escaped, through the strict reader's
+ * jansson fallback; the re-ranks read the body (fh_doc_texts). */
+static void test_nul_in_stored(void **state)
+{
+    (void)state;
+    static const tu_doc nd[] = {
+        {"t", {"عنوان النفط", "نص عن النفط"}},
+        {"b", {"عنوان النفط", "نص عن النفط"}},
+        {"s", {"عنوان النفط", "نص عن النفط"}},
+        {"n", {"عنوان النفط", "نص عن النفط"}},
+    };
+    static const char *const st[] = {
+        "{\"id\":\"t\",\"title\":\"عنوان\\u0000 النفط\",\"text\":\"نص عن النفط\",\"s\":\"x\"}",
+        "{\"id\":\"b\",\"title\":\"عنوان النفط\",\"text\":\"نص \\u0000عن النفط\",\"s\":\"x\"}",
+        "{\"id\":\"s\",\"title\":\"عنوان النفط\",\"text\":\"نص عن النفط\",\"s\":\"nul \\u0000 x\"}",
+        "{\"id\":\"n\",\"title\":\"عنوان النفط\",\"text\":\"نص عن النفط\","
+        "\"s\":99999999999999999999}",
+    };
+    static const char *const fn[2] = {"title", "text"};
+    fx f;
+    memset(&f, 0, sizeof f);
+    assert_int_equal(fh_analyzer_new(NULL, &f.a), 0);
+    strcpy(f.dir, tu_tmpdir());
+    assert_int_equal(tu_build_stored(f.dir, f.a, 2, fn, NULL, nd, 4, st), 0);
+    fh_buf_init(&f.out, 1 << 20);
+    fh_buf_init(&f.err, 4096);
+    fx_open(&f, NULL);
+    static const char *const names[1] = {"s"};
+    for (int with_fields = 0; with_fields < 2; with_fields++) {
+        fh_search_opts o;
+        fh_search_opts_default(&o);
+        if (with_fields) {
+            o.fields = names;
+            o.n_fields = 1;
+            o.return_fields = 1;
+        }
+        fh_buf_reset(&f.out);
+        assert_int_equal(fh_search(f.s, &o, "النفط", strlen("النفط"), &f.out, &f.err), 0);
+        json_t *j = json_loadb(f.out.data, f.out.len, JSON_ALLOW_NUL, NULL);
+        assert_non_null(j);
+        assert_int_equal(nhits(j), 4);
+        for (size_t i = 0; i < 4; i++) {
+            json_t *h = json_array_get(json_object_get(j, "hits"), i);
+            const char *id = json_string_value(json_object_get(h, "id"));
+            json_t *ti = json_object_get(h, "title"), *sn = json_object_get(h, "snippet");
+            json_t *sv = json_object_get(h, "s");
+            assert_true(json_is_string(ti) && json_is_string(sn));
+            const char *hl = "<b>النفط</b>";
+            assert_true(holds(json_string_value(ti), json_string_length(ti), hl));
+            assert_true(holds(json_string_value(sn), json_string_length(sn), hl));
+            assert_true(with_fields ? sv != NULL : sv == NULL);
+            if (strcmp(id, "t") == 0)
+                assert_non_null(memchr(json_string_value(ti), '\0', json_string_length(ti)));
+            if (strcmp(id, "b") == 0)
+                assert_non_null(memchr(json_string_value(sn), '\0', json_string_length(sn)));
+            if (strcmp(id, "s") == 0 && with_fields)
+                assert_memory_equal(json_string_value(sv), "nul \0 x", 8);
+        }
+        json_decref(j);
+    }
+    const char *title, *body;
+    size_t tl, bl;
+    assert_int_equal(fh_doc_texts(f.s, 1, &title, &tl, &body, &bl), 0);
+    assert_int_equal(bl, strlen("نص \0عن النفط") + 1 + strlen("عن النفط"));
+    assert_memory_equal(body + bl - strlen("النفط"), "النفط", strlen("النفط"));
+    assert_int_equal(tl, strlen("عنوان النفط"));
+    fx_close(&f);
+    fx_done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -754,6 +1019,11 @@ int main(void)
         cmocka_unit_test(test_prf),
         cmocka_unit_test(test_query_order),
         cmocka_unit_test(test_focus),
+        cmocka_unit_test(test_mixed_words),
+        cmocka_unit_test(test_prefix_frequent_late),
+        cmocka_unit_test(test_prefix_idf),
+        cmocka_unit_test(test_list_cap),
+        cmocka_unit_test(test_nul_in_stored),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

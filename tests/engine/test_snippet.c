@@ -133,7 +133,7 @@ static void check_pieces(const char *snippet, const char *text, const char *ho, 
 static void test_whole_word_highlight(void **state)
 {
     fx *f = *state;
-    fh_hlterm hl[] = {{"شرك", 6, false, 2.0f}};
+    fh_hlterm hl[] = {{"شرك", 6, false, 2.0f, NULL, 0}};
     const char *s = snip(f, "قالت والشركات الكبرى إن الشركة لشركاتها خطط", hl, 1, 0, 1, NULL, NULL);
     assert_non_null(strstr(s, "<b>والشركات</b>"));
     assert_non_null(strstr(s, "<b>الشركة</b>"));
@@ -141,11 +141,11 @@ static void test_whole_word_highlight(void **state)
     assert_null(strstr(s, "و<b>"));
     assert_null(strstr(s, "ال<b>"));
     /* a prefix term marks whole words too */
-    fh_hlterm pre[] = {{"كبر", 6, true, 1.0f}};
+    fh_hlterm pre[] = {{"كبر", 6, true, 1.0f, NULL, 0}};
     s = snip(f, "قالت والشركات الكبرى إن", pre, 1, 0, 1, NULL, NULL);
     assert_non_null(strstr(s, "<b>الكبرى</b>"));
     /* mixed token: matching a part marks the whole token */
-    fh_hlterm mx[] = {{"deepseek", 8, false, 1.0f}};
+    fh_hlterm mx[] = {{"deepseek", 8, false, 1.0f, NULL, 0}};
     s = snip(f, "أطلقت نموذج DeepSeek-R1 أمس", mx, 1, 0, 1, NULL, NULL);
     assert_non_null(strstr(s, "<b>DeepSeek-R1</b>"));
     /* diacritics stay inside the highlighted surface word */
@@ -156,7 +156,7 @@ static void test_whole_word_highlight(void **state)
 static void test_window_bounds_and_ellipses(void **state)
 {
     fx *f = *state;
-    fh_hlterm hl[] = {{"صين", 6, false, 3.0f}, {"شرك", 6, false, 2.0f}};
+    fh_hlterm hl[] = {{"صين", 6, false, 3.0f, NULL, 0}, {"شرك", 6, false, 2.0f, NULL, 0}};
     for (uint32_t len = 10; len <= 200; len += 7) {
         const char *s = snip(f, LONG, hl, 2, len, 1, NULL, NULL);
         check_pieces(s, LONG, "<b>", "</b>");
@@ -175,7 +175,7 @@ static void test_window_bounds_and_ellipses(void **state)
     assert_null(strstr(s, "\xE2\x80\xA6"));
     assert_string_equal(s, "<b>الشركات</b> <b>الصينية</b>");
     /* no match: the beginning, elided after */
-    fh_hlterm none[] = {{"غيرموجود", 16, false, 1.0f}};
+    fh_hlterm none[] = {{"غيرموجود", 16, false, 1.0f, NULL, 0}};
     s = snip(f, LONG, none, 1, 40, 1, NULL, NULL);
     assert_memory_equal(s, "بدأ الاجتماع", strlen("بدأ الاجتماع"));
     assert_true(chars(s) <= 40 + 2);
@@ -198,7 +198,7 @@ static void test_utf8_never_cut(void **state)
     for (int i = 0; i < 100; i++)
         strcat(text, "ب");
     strcat(text, " الشركات نهاية");
-    fh_hlterm hl[] = {{"شرك", 6, false, 1.0f}};
+    fh_hlterm hl[] = {{"شرك", 6, false, 1.0f, NULL, 0}};
     for (uint32_t len = 1; len < 30; len += 3) {
         const char *s = snip(f, text, hl, 1, len, 1, NULL, NULL);
         check_pieces(s, text, "<b>", "</b>");
@@ -211,7 +211,7 @@ static void test_utf8_never_cut(void **state)
 static void test_clause_boundaries(void **state)
 {
     fx *f = *state;
-    fh_hlterm hl[] = {{"صين", 6, false, 1.0f}};
+    fh_hlterm hl[] = {{"صين", 6, false, 1.0f, NULL, 0}};
     const char *clause = "والشركات الصينية تعلن نموذجا جديدا للذكاء الاصطناعي.";
     const char *s = snip(f, LONG, hl, 1, (uint32_t)chars(clause), 1, NULL, NULL);
     /* the window is exactly the clause between "،" and "." */
@@ -222,7 +222,7 @@ static void test_clause_boundaries(void **state)
 static void test_markers_and_title(void **state)
 {
     fx *f = *state;
-    fh_hlterm hl[] = {{"شرك", 6, false, 1.0f}};
+    fh_hlterm hl[] = {{"شرك", 6, false, 1.0f, NULL, 0}};
     const char *s = snip(f, "الشركات \"الكبرى\"\n", hl, 1, 0, 1, "[[", "]]");
     assert_string_equal(s, "[[الشركات]] \"الكبرى\"\n");
     /* markers with JSON specials are escaped: the output parses */

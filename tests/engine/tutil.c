@@ -54,6 +54,12 @@ static int occ_cmp(const void *a, const void *b)
 int tu_build(const char *dir, const fh_analyzer *a, unsigned nf, const char *const *fnames,
              const float *fw, const tu_doc *docs, size_t n)
 {
+    return tu_build_stored(dir, a, nf, fnames, fw, docs, n, NULL);
+}
+
+int tu_build_stored(const char *dir, const fh_analyzer *a, unsigned nf, const char *const *fnames,
+                    const float *fw, const tu_doc *docs, size_t n, const char *const *stored)
+{
     fh_index_build_info info;
     fh_index_writer *w = NULL;
     fh_analysis *an = NULL;
@@ -110,10 +116,11 @@ int tu_build(const char *dir, const fh_analyzer *a, unsigned nf, const char *con
                 }
             }
         }
-        char *s = json_dumps(js, JSON_COMPACT);
+        char *s = stored && stored[d] ? NULL : json_dumps(js, JSON_COMPACT);
+        const char *sd = s ? s : stored && stored[d] ? stored[d] : "";
         json_decref(js);
-        rc = fh_index_writer_add_doc(w, (uint32_t)d, docs[d].id, strlen(docs[d].id), lens, s,
-                                     strlen(s));
+        rc = fh_index_writer_add_doc(w, (uint32_t)d, docs[d].id, strlen(docs[d].id), lens, sd,
+                                     strlen(sd));
         free(s);
         if (rc)
             goto out;

@@ -23,5 +23,10 @@ void tu_rmrf(const char *dir);
  * Stored document: {"id":..,<fname>:<text>,...}. Returns 0 or an FH_E* code. */
 int tu_build(const char *dir, const fh_analyzer *a, unsigned nf, const char *const *fnames,
              const float *fw, const tu_doc *docs, size_t n);
+/* tu_build, with stored[d] (when stored and stored[d] are not NULL) as
+ * document d's stored JSON text, verbatim, instead of the one built from its
+ * fields (which are still what is indexed). */
+int tu_build_stored(const char *dir, const fh_analyzer *a, unsigned nf, const char *const *fnames,
+                    const float *fw, const tu_doc *docs, size_t n, const char *const *stored);
 
 #endif

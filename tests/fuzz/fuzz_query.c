@@ -138,18 +138,25 @@ static void check_parse(const char *s, size_t n, uint32_t max_terms)
          * down-weighted as answer-type words */
         FZ_CHECK(c->weight == 1.0f || (c->weight == eng->rp.answer_type_weight && q.question &&
                                        c->kind == FH_CL_TERM && c->occur == FH_OCC_SHOULD));
-        if (c->kind == FH_CL_PHRASE) {
+        /* a phrase's words, a mixed word's parts (at consecutive positions) */
+        if (c->kind == FH_CL_PHRASE || c->kind == FH_CL_MIXED) {
             FZ_CHECK(c->n_el >= 2 && c->n_el <= FH_Q_MAX_PHRASE);
             FZ_CHECK((uint64_t)c->first_el + c->n_el <= q.n_el);
             for (uint32_t k = 0; k < c->n_el; k++) {
                 const fh_qelem *e = &q.el[c->first_el + k];
                 FZ_CHECK(e->len <= FH_TOKEN_MAX && e->term[e->len] == '\0');
                 FZ_CHECK(k == 0 ? e->rel == 0 : e->rel >= q.el[c->first_el + k - 1].rel);
+                if (c->kind == FH_CL_MIXED && k > 0)
+                    FZ_CHECK(e->rel > q.el[c->first_el + k - 1].rel);
             }
-        } else {
+        }
+        if (c->kind != FH_CL_PHRASE) {
             FZ_CHECK(c->len >= 1 && c->len <= FH_TOKEN_MAX && c->term[c->len] == '\0');
             FZ_CHECK(fz_utf8_ok(c->term, c->len));
         }
+        /* a mixed word is never a stop word and has no alt clause */
+        if (c->kind == FH_CL_MIXED)
+            FZ_CHECK(!c->stop && !c->is_alt && c->alt_ix < 0);
     }
     FZ_CHECK(positive);
     fh_buf_free(&err);

@@ -238,7 +238,9 @@ class RankKnobsTest(unittest.TestCase):
         cls.dd = Daemon(index, workdir=root)
         cls.dd.__enter__()
         cls.dk = Daemon(index, "--order-weight", "0", "--lead-title", "1",
-                        "--prf-question-weight", "0", "--focus-weight", "0", workdir=root)
+                        "--prf-question-weight", "0", "--focus-weight", "0",
+                        "--tense-weight", "0", "--answer-type-weight", "1",
+                        "--cover-weight", "0.5", workdir=root)
         cls.dk.__enter__()
         cls.cd = cls.dd.client()
         cls.ck = cls.dk.client()
@@ -268,6 +270,13 @@ class RankKnobsTest(unittest.TestCase):
         self.assertEqual(rd["focus_len"], 400)
         self.assertEqual(rd["focus_min_words"], 3)
         self.assertEqual(rk["focus_weight"], 0)
+        # every ranking knob with a flag is shown
+        self.assertAlmostEqual(rd["tense_weight"], 0.5, places=5)
+        self.assertAlmostEqual(rd["answer_type_weight"], 0.25, places=5)
+        self.assertEqual(rd["cover_weight"], 0)
+        self.assertEqual(rk["tense_weight"], 0)
+        self.assertEqual(rk["answer_type_weight"], 1)
+        self.assertAlmostEqual(rk["cover_weight"], 0.5, places=5)
 
     def test_focus(self):
         # الرماد is in no document: three words, the least that gets focus
@@ -287,6 +296,86 @@ class RankKnobsTest(unittest.TestCase):
         # a question gets no order bonus
         r = self.cd.request("SEARCH snippets=0 متى الثلج المطر")
         self.assertEqual(hit_ids(r), ["reversed", "ordered"])
+
+
+# Mixed words, stored strings with NUL (through the real indexer), a prefix
+# whose most frequent term sorts late, the phrase cap.
+MIXED_DOCS = [
+    {"id": "ds", "title": "نموذج جديد",
+     "text": "مقارنة بين OpenAI-o1-1217 و DeepSeek-R1 في الرياضيات"},
+    {"id": "alone", "title": "خبر", "text": "الإصدار R1 متاح"},
+    {"id": "gpt", "title": "نموذج جديد", "text": "نموذج GPT-4o للمحادثة"},
+    {"id": "o1", "title": "نموذج جديد", "text": "نموذج OpenAI-o1-1217 للمحادثة"},
+    {"id": "nul-title", "title": "عنوان\u0000 النفط", "text": "نص عن النفط", "s": "x"},
+    {"id": "nul-text", "title": "عنوان النفط", "text": "نص \u0000عن النفط", "s": "x"},
+    {"id": "nul-field", "title": "عنوان النفط", "text": "نص عن النفط", "s": "nul \u0000 x"},
+    {"id": "big-int", "title": "عنوان النفط", "text": "نص عن النفط", "s": 10 ** 20},
+] + [{"id": "pa%d" % i, "title": "", "text": "pa%c%c%c" % (97 + i // 676, 97 + i // 26 % 26,
+                                                          97 + i % 26)} for i in range(600)] \
+  + [{"id": "pz%d" % i, "title": "", "text": "pz"} for i in range(50)]
+
+
+class MixedNulTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = TempDir()
+        root = cls.tmp.__enter__()
+        index = os.path.join(root, "mixed")
+        build_docs(index, MIXED_DOCS, os.path.join(root, "in"))
+        cls.d = Daemon(index, workdir=root)
+        cls.d.__enter__()
+        cls.c = cls.d.client()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.close()
+        code = cls.d.stop()
+        cls.d.__exit__(None, None, None)
+        assert code == 0, "searchd exit status %r" % code
+        cls.tmp.__exit__(None, None, None)
+
+    def search(self, line):
+        r = self.c.request(line)
+        self.assertIsNone(error_code(r), "%s -> %r" % (line, r))
+        return r
+
+    def test_mixed_words_by_their_parts(self):
+        r = self.search("SEARCH R1")
+        self.assertEqual(sorted(hit_ids(r)), ["alone", "ds"])
+        snip = [h for h in r["hits"] if h["id"] == "ds"][0]["snippet"]
+        self.assertIn("<b>DeepSeek-R1</b>", snip)
+        self.assertNotIn("<b>OpenAI-o1-1217</b>", snip)
+        self.assertEqual(hit_ids(self.search("SEARCH snippets=0 4o")), ["gpt"])
+        r = self.search("SEARCH snippets=0 +R1 نموذج")
+        self.assertEqual(sorted(hit_ids(r)), ["alone", "ds"])
+        r = self.search("SEARCH snippets=0 -R1 نموذج")
+        self.assertEqual(sorted(hit_ids(r)), ["gpt", "o1"])
+
+    def test_nul_in_stored_strings(self):
+        r = self.search("SEARCH limit=20 fields=s النفط")
+        hits = {h["id"]: h for h in r["hits"]}
+        self.assertEqual(sorted(hits), ["big-int", "nul-field", "nul-text", "nul-title"])
+        for h in hits.values():
+            self.assertIn("<b>النفط</b>", h["title"])
+            self.assertIn("<b>النفط</b>", h["snippet"])
+            self.assertIn("s", h)
+        self.assertIn("\u0000", hits["nul-title"]["title"])
+        self.assertIn("\u0000", hits["nul-text"]["snippet"])
+        self.assertEqual(hits["nul-field"]["s"], "nul \u0000 x")
+        self.assertEqual(hits["big-int"]["s"], 1e20)
+
+    def test_prefix_reaches_frequent_late_term(self):
+        r = self.search("SEARCH snippets=0 limit=200 p*")
+        self.assertEqual(r["total"], 50 + 63)
+        self.assertEqual(sum(i.startswith("pz") for i in hit_ids(r)), 50)
+
+    def test_phrase_cap(self):
+        words = " ".join("w%s" % chr(97 + i % 26) for i in range(33))
+        r = self.c.request('SEARCH "%s"' % words)
+        self.assertEqual(error_code(r), "limit_exceeded")
+        self.assertIn("32 words", r["error"]["message"])
+        words = " ".join("w%s" % chr(97 + i % 26) for i in range(32))
+        self.search('SEARCH "%s"' % words)
 
 
 if __name__ == "__main__":
