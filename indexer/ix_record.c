@@ -202,7 +202,9 @@ static int set_id_from_json(fh_recparser *p, json_t *id, fh_record *r)
         r->id_len = (size_t)k;
     } else {
         snprintf(r->msg, sizeof r->msg,
-                 json_is_real(id) ? "\"id\" must be a string or an integer (of at most 2^53)"
+                 json_is_real(id) ? "\"id\" must be a string or an integer (a real is one only "
+                                    "when integral and below 2^53, and so is an integer id of a "
+                                    "line holding an integer beyond 64 bits)"
                                   : "\"id\" must be a string or an integer");
         r->status = FH_REC_NOID;
         return 0;

@@ -259,8 +259,9 @@ static const char *comment_start(const char *p, const char *end)
  * blank or whose first non-blank character is '#' is skipped; elsewhere '#'
  * starts a comment only after a blank, so `/srv/a#1` keeps its '#'. A value
  * that starts with " or ' runs to the same quote and is taken as written
- * (blanks and '#' included, no escapes); only blanks and a comment may follow
- * it. Any other value is taken without the blanks around it. */
+ * (blanks and '#' included, no escapes); only blanks and a comment (its '#'
+ * glued to the quote or not) may follow it. Any other value is taken without
+ * the blanks around it. */
 int fh_srv_config_parse_text(fh_srv_config *c, const char *text, size_t len, const char *origin,
                              char *err, size_t errlen)
 {
@@ -447,7 +448,8 @@ void fh_srv_config_usage(void *out, const char *prog)
             "of a line from a '#' that follows a space or tab; any other '#' is part\n"
             "of the value (index = /srv/a#1). A value in \"double\" or 'single'\n"
             "quotes is taken as written, spaces and '#' included (no escapes); only\n"
-            "a comment may follow it. Other values lose the blanks around them.\n"
+            "a comment may follow it, its '#' right after the quote or after blanks.\n"
+            "Other values lose the blanks around them.\n"
             "\n"
             "Signals: SIGTERM, SIGINT and SIGHUP all stop the server gracefully: it\n"
             "stops accepting, answers the requests already received, flushes, logs\n"

@@ -65,7 +65,8 @@ int fh_srv_config_parse(fh_srv_config *c, int argc, char **argv, char *err, size
  * it in messages. Lines: blank, or a comment when the first non-blank
  * character is '#'; elsewhere '#' starts a comment only after a space or tab.
  * A value starting with " or ' ends at the same quote and is taken as written
- * (no escapes; only blanks and a comment may follow); other values are
+ * (no escapes; only blanks and a comment, its '#' glued to the quote or not,
+ * may follow); other values are
  * trimmed. Returns 0 or -1 with err filled. */
 int fh_srv_config_parse_text(fh_srv_config *c, const char *text, size_t len, const char *origin,
                              char *err, size_t errlen);

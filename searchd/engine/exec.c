@@ -42,9 +42,10 @@
  *
  * Time budget: it bounds retrieval, from the prefix expansions' dictionary
  * walks to the last candidate. Every step of work counts one unit (a
- * dictionary term walked, a candidate document, a round of a phrase's or the
- * required clauses' alignment, a document skipped by a field filter, a block
- * skip, a prefix step per expansion) and the clock is read every
+ * dictionary term walked, a list opened, a candidate document, a round of a
+ * phrase's or the required clauses' alignment, 64 positions a phrase walks,
+ * a document skipped by a field filter, a block skip, a prefix step per
+ * expansion) and the clock is read every
  * BUDGET_EVERY units, so a phrase or a + intersection that scans long lists
  * but matches little is stopped too. When the budget is exceeded retrieval
  * stops and the best hits found so far are returned, flagged timed_out (the
@@ -66,11 +67,12 @@
 #include "engine_int.h"
 #include "fahras/codec.h"
 
-#define POOL_MAX 4096u             /* postings iterators per query */
+#define POOL_MAX 4096u /* postings iterators per query's retrieval */
+#define PROX_MAX_TERMS 16u
+#define POOL_RERANK (2u * PROX_MAX_TERMS) /* more, for prox_rerank (a list and an alt each) */
 #define EXACT_COUNT_POSTINGS 50000u
 #define BUDGET_EVERY 1024u /* units of work between two reads of the clock */
 #define EXEC_TIMEOUT 1     /* internal rc: the budget ran out (never leaves exec.c) */
-#define PROX_MAX_TERMS 16u
 #define UB_SLACK 1.00001f          /* float sums in another order may exceed a bound by an ulp */
 #define PF_AHEAD 32u               /* documents whose length norms are prefetched at once */
 
@@ -101,7 +103,7 @@ typedef struct citer {
 
 struct fh_exec_scratch {
     citer it[FH_Q_MAX_CLAUSES];
-    fh_postings *pool[POOL_MAX];
+    fh_postings *pool[POOL_MAX + POOL_RERANK];
     uint32_t npool;
     uint32_t ord[FH_Q_MAX_CLAUSES];
     float cum[FH_Q_MAX_CLAUSES];
@@ -137,12 +139,16 @@ void fh_exec_scratch_free(struct fh_exec_scratch *xs)
     free(xs);
 }
 
-/* budget_spend's slow path: read the clock. */
+/* budget_spend's slow path: read the clock. Without a budget (none given,
+ * or the re-ranks after retrieval: budget 0) nothing expires, even after
+ * retrieval ran out of its budget. */
 static bool budget_check(struct fh_exec_scratch *xs)
 {
+    xs->work = 0;
+    if (!xs->budget)
+        return false;
     if (xs->expired)
         return true;
-    xs->work = 0;
     xs->expired = xs->budget && fh_engine_now_us() - xs->t0 > xs->budget;
     return xs->expired;
 }
@@ -290,7 +296,7 @@ static int prefix_settle(const fh_engine *e, citer *c)
 static int phrase_count(citer *c, unsigned f, uint32_t *count)
 {
     const uint32_t *pos[FH_Q_MAX_PHRASE];
-    size_t np[FH_Q_MAX_PHRASE], at[FH_Q_MAX_PHRASE];
+    size_t np[FH_Q_MAX_PHRASE], at[FH_Q_MAX_PHRASE], all = 0;
     *count = 0;
     for (uint32_t i = 0; i < c->nsub; i++) {
         int rc = fh_postings_positions(c->sub[i], f, &pos[i], &np[i]);
@@ -299,7 +305,11 @@ static int phrase_count(citer *c, unsigned f, uint32_t *count)
         if (np[i] == 0)
             return 0;
         at[i] = 0;
+        all += np[i];
     }
+    /* decoding and walking the positions is work too: one unit per 64 */
+    if (all >= 64 && budget_spend(c->xs, (uint32_t)(all < UINT32_MAX ? all / 64 : UINT32_MAX / 64)))
+        return EXEC_TIMEOUT;
     uint32_t n = 0;
     for (size_t k = 0; k < np[0]; k++) {
         uint32_t p0 = pos[0][k];
@@ -525,12 +535,18 @@ typedef struct xctx {
     uint32_t n;           /* iterators */
     uint32_t exp_max;
     uint32_t exp_n;
+    uint32_t pool_cap; /* POOL_MAX during retrieval, + POOL_RERANK for the re-rank */
 } xctx;
 
+/* Open a word's list into the query's pool. Opening is work against the
+ * time budget (a dictionary lookup and a block read): EXEC_TIMEOUT when it
+ * ran out (never after retrieval, whose budget is then 0). */
 static int pool_open(xctx *x, const char *term, size_t len, fh_postings **out)
 {
-    if (x->xs->npool >= POOL_MAX)
+    if (x->xs->npool >= x->pool_cap)
         return FH_ELIMIT;
+    if (budget_spend(x->xs, 1))
+        return EXEC_TIMEOUT;
     int rc = fh_postings_open(x->s->rd, term, len, out);
     if (rc)
         return rc;
@@ -1874,7 +1890,7 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
 {
     const fh_engine *e = s->e;
     struct fh_exec_scratch *xs = s->xs;
-    xctx x = {s, e, xs, 0, 0, 0};
+    xctx x = {s, e, xs, 0, 0, 0, POOL_MAX};
     plan pl;
     heap hp = {s->hits, 0, 0};
     int rc = 0;
@@ -1965,7 +1981,8 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
     if (kk == 0)
         goto out;
     rc = topk_loop(&x, &pl, &hp, exhaustive, st);
-    xs->budget = 0; /* the re-ranks are outside the budget */
+    xs->budget = 0;                      /* the re-ranks are outside the budget (budget_check) */
+    x.pool_cap = POOL_MAX + POOL_RERANK; /* prox_rerank's lists always fit */
     if (rc)
         goto out;
     /* The re-rankers take the hits in any order (they sort them by docid),

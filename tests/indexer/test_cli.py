@@ -484,6 +484,18 @@ def case_input_edges(tmp):
     expect('123456789012345678901234567890' in rows["n1"][4], "the line is not stored verbatim")
     check(idx)
 
+    # an integer id past 2^53 is read exactly, except in a line that also holds
+    # an integer beyond 64 bits: refused then, never indexed under a rounded id
+    ids53 = write(os.path.join(tmp, "ids53.jsonl"),
+                  '{"id": 9007199254740993, "text": "a"}\n'
+                  '{"id": 9007199254740995, "text": "b", "big": 123456789012345678901234567890}\n'
+                  '{"id": 9007199254740991, "text": "c", "big": 123456789012345678901234567890}\n')
+    _, _, err = build(os.path.join(tmp, "ix53"), [ids53])
+    s = summary(err)
+    expect(s["indexed"] == 2 and s["noid"] == 1 and "%s:2: " % ids53 in err, (s, err))
+    expect(sorted(docs_of(os.path.join(tmp, "ix53"))) == ["9007199254740991", "9007199254740993"],
+           docs_of(os.path.join(tmp, "ix53")))
+
     # an analyzed field that is not a string: indexed with a warning (not null)
     ns = write(os.path.join(tmp, "ns.jsonl"),
                '{"id": "s1", "title": 2024, "text": "نص"}\n'

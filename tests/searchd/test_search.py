@@ -309,7 +309,8 @@ MIXED_DOCS = [
     {"id": "nul-title", "title": "عنوان\u0000 النفط", "text": "نص عن النفط", "s": "x"},
     {"id": "nul-text", "title": "عنوان النفط", "text": "نص \u0000عن النفط", "s": "x"},
     {"id": "nul-field", "title": "عنوان النفط", "text": "نص عن النفط", "s": "nul \u0000 x"},
-    {"id": "big-int", "title": "عنوان النفط", "text": "نص عن النفط", "s": 10 ** 20},
+    {"id": "big-int", "title": "عنوان النفط", "text": "نص عن النفط", "s": 10 ** 20,
+     "year": 2015, "n": [7, 2.5]},
 ] + [{"id": "pa%d" % i, "title": "", "text": "pa%c%c%c" % (97 + i // 676, 97 + i // 26 % 26,
                                                           97 + i % 26)} for i in range(600)] \
   + [{"id": "pz%d" % i, "title": "", "text": "pz"} for i in range(50)]
@@ -363,6 +364,14 @@ class MixedNulTest(unittest.TestCase):
         self.assertIn("\u0000", hits["nul-text"]["snippet"])
         self.assertEqual(hits["nul-field"]["s"], "nul \u0000 x")
         self.assertEqual(hits["big-int"]["s"], 1e20)
+        # beside an integer past 64 bits, the other integers stay integers
+        self.c.send("SEARCH limit=20 snippets=0 fields=year,n النفط")
+        raw = self.c.read_line()
+        self.assertIn(b'"year":2015,', raw)
+        self.assertIn(b'"n":[7,2.5]', raw)
+        # GET returns the stored line byte for byte
+        r = self.c.request("GET big-int")
+        self.assertEqual(r["doc"]["s"], 10 ** 20)
 
     def test_prefix_reaches_frequent_late_term(self):
         r = self.search("SEARCH snippets=0 limit=200 p*")

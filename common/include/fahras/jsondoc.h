@@ -5,8 +5,10 @@
  *
  * The rule is jansson's, with two allowances: strings may hold NUL (\u0000),
  * and an integer beyond 64 bits is no error — the text is then read again
- * with every integer as a real (JSON_DECODE_INT_AS_REAL). A number beyond a
- * double's range (1e400) stays an error. */
+ * with every integer as a real (JSON_DECODE_INT_AS_REAL), and every real
+ * that holds an integer below 2^53 (exact) made an integer again; so only
+ * the integers of 2^53 and more stay reals, rounded (the stored text keeps
+ * them exact). A number beyond a double's range (1e400) stays an error. */
 #ifndef FAHRAS_JSONDOC_H
 #define FAHRAS_JSONDOC_H
 
@@ -18,9 +20,9 @@
  * caller owns the tree (json_decref). */
 json_t *fh_json_load_doc(const char *text, size_t len, json_error_t *err);
 
-/* Whether v is an integer, or a real with an integral value within +-2^53
- * (exact in a double: 1.0, 1e3, or an integer of a text read again as
- * reals); its value in *out. */
+/* Whether v is an integer, or a real with an integral value below 2^53 in
+ * magnitude (exact: 1.0, 1e3); its value in *out. A real of 2^53 or more may
+ * be a rounded integer, so it is not one. */
 bool fh_json_exact_int(const json_t *v, long long *out);
 
 #endif /* FAHRAS_JSONDOC_H */
