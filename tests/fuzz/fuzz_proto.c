@@ -47,7 +47,10 @@ static bool reference(const char *s, size_t n, size_t max_line, evs *out)
     while (i < n) {
         const char *nl = memchr(s + i, '\n', n - i);
         if (!nl) {
-            if (n - i > max_line + 1)
+            /* too long once it holds max_line + 1 bytes, unless the last of
+             * them is a CR (a CRLF's, maybe: the framer waits for the next) */
+            size_t t = n - i;
+            if (t > max_line + 1 || (t == max_line + 1 && s[n - 1] != '\r'))
                 ev_push(out, FH_FRAME_TOO_LONG, i, 0);
             return true; /* a pending tail */
         }

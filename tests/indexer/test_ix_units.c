@@ -168,8 +168,8 @@ static void test_json_fast(void **state)
         "{\"id\":-7,\"title\":null,\"text\":[1,2,{\"a\":[true,false,null]}]}",
         "{\"x\":{\"id\":\"inner\"},\"id\":\"outer\",\"n\":1.5e10,\"m\":-0.25}",
         "{\"id\":\"\\/slash\\\\\",\"title\":\"\\b\\f\\r\\t\"}",
-        "{\"id\":\"\xd9\x83\xd8\xaa\xd8\xa7\xd8\xa8\",\"text\":"
-        "\"\xd9\x85\xd9\x83\xd8\xaa\xd8\xa8\xd8\xa9\"}",
+        ("{\"id\":\"\xd9\x83\xd8\xaa\xd8\xa7\xd8\xa8\",\"text\":"
+         "\"\xd9\x85\xd9\x83\xd8\xaa\xd8\xa8\xd8\xa9\"}"),
         "{\"id\":\"nul\\u0000inside\"}",
         "{\"id\":0}",
         /* numbers beyond 64 bits or with long exponents, where no id or text is */
