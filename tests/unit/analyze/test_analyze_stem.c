@@ -147,9 +147,33 @@ static void test_stem_never_a_stopword(void **state)
     char out[FH_TOKEN_MAX + 1];
     fh_analysis_stem(c.s, "الله", strlen("الله"), out); /* the same on this path */
     assert_string_equal(out, "الله");
-    /* stop words themselves are stemmed as before */
     an_run(&c, "لها");
     assert_true(c.t[0].flags & FH_TOK_STOP);
+    an_close(&c);
+}
+
+/* A stop word is its own stem, so it never lends its occurrences to a
+ * content word that its stem would equal. */
+static void test_stopword_own_stem(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    static const char *const pairs[][2] = {
+        {"إليهم", "يهم"}, {"ولدى", "ولد"}, {"فعلى", "فعل"}, {"وعدة", "وعد"},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        an_run(&c, pairs[i][0]);
+        assert_true(c.t[0].flags & FH_TOK_STOP);
+        const char *st = an_stem1(&c, pairs[i][0]);
+        if (strcmp(st, an_stem1(&c, pairs[i][1])) == 0) {
+            print_error("stop word '%s' shares its stem '%s' with '%s'\n", pairs[i][0], st,
+                        pairs[i][1]);
+            fail();
+        }
+    }
+    assert_string_equal(an_stem1(&c, "إليهم"), "اليهم"); /* its normalized form */
+    assert_string_equal(an_stem1(&c, "يهم"), "يهم");
     an_close(&c);
 }
 
@@ -164,7 +188,8 @@ static void test_minimum_stem_length(void **state)
     assert_string_equal(an_stem1(&c, "ال"), "ال");
     assert_string_equal(an_stem1(&c, "الم"), "الم");
     assert_string_equal(an_stem1(&c, "بها"), "بها");
-    assert_string_equal(an_stem1(&c, "فيه"), "في");
+    assert_string_equal(an_stem1(&c, "يده"), "يد");
+    assert_string_equal(an_stem1(&c, "فيه"), "فيه"); /* a stop word: its own stem (1.3) */
     const char *words[] = {"كان", "بين", "هي", "لها", "الى", "منه", "اين", "ليت", "يوم", "اب"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
         an_run(&c, words[i]);
@@ -300,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_proclitic_guard),
         cmocka_unit_test(test_waw_guard),
         cmocka_unit_test(test_stem_never_a_stopword),
+        cmocka_unit_test(test_stopword_own_stem),
         cmocka_unit_test(test_double_article),
         cmocka_unit_test(test_minimum_stem_length),
         cmocka_unit_test(test_snowball_selectable),

@@ -174,7 +174,7 @@ static fh_index_build_info build_info(void)
 {
     fh_index_build_info bi = {0};
     bi.analyzer_name = "fahras-ar";
-    bi.analyzer_version = "1.2";
+    bi.analyzer_version = "1.3";
     bi.n_fields = NF;
     bi.field_names[0] = "title";
     bi.field_names[1] = "text";
@@ -495,14 +495,14 @@ static void test_roundtrip(void **state)
     assert_int_equal(fh_index_open(dir, NULL, NULL, &ix), FH_ENOTFOUND);
     assert_int_equal(write_corpus(dir, NDOCS, 1), 0);
     assert_int_equal(count_files(dir, ".build"), 0);
-    assert_int_equal(fh_index_open(dir, "fahras-ar", "1.2", &ix), 0);
+    assert_int_equal(fh_index_open(dir, "fahras-ar", "1.3", &ix), 0);
     assert_true(fh_index_id(ix) != 0);
     assert_true(fh_index_id(ix) == fh_index_file_id(dir));
 
     const fh_index_meta *m = fh_index_get_meta(ix);
     assert_int_equal(m->format_version, FH_FORMAT_VERSION);
     assert_string_equal(m->analyzer_name, "fahras-ar");
-    assert_string_equal(m->analyzer_version, "1.2");
+    assert_string_equal(m->analyzer_version, "1.3");
     assert_int_equal(m->n_docs, NDOCS);
     assert_int_equal(m->n_fields, NF);
     assert_string_equal(m->field_names[0], "title");
@@ -685,7 +685,7 @@ static void test_empty_and_misuse(void **state)
 static void assert_old_index(const char *dir, uint64_t id)
 {
     fh_index *ix;
-    assert_int_equal(fh_index_open(dir, "fahras-ar", "1.2", &ix), 0);
+    assert_int_equal(fh_index_open(dir, "fahras-ar", "1.3", &ix), 0);
     assert_true(fh_index_id(ix) == id);
     assert_int_equal(fh_index_get_meta(ix)->n_docs, 100);
     fh_reader *r;
