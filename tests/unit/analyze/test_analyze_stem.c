@@ -160,7 +160,10 @@ static void test_stopword_own_stem(void **state)
     an_ctx c;
     an_open(&c, FH_STEM_LIGHT10, false);
     static const char *const pairs[][2] = {
-        {"إليهم", "يهم"}, {"ولدى", "ولد"}, {"فعلى", "فعل"}, {"وعدة", "وعد"},
+        {"إليهم", "يهم"},
+        {"ولدى", "ولد"},
+        {"فعلى", "فعل"},
+        {"وعدة", "وعد"},
     };
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
         an_run(&c, pairs[i][0]);
@@ -320,18 +323,12 @@ static void test_prefault(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_families_conflate),
-        cmocka_unit_test(test_pairs_kept_apart),
-        cmocka_unit_test(test_proclitic_guard),
-        cmocka_unit_test(test_waw_guard),
-        cmocka_unit_test(test_stem_never_a_stopword),
-        cmocka_unit_test(test_stopword_own_stem),
-        cmocka_unit_test(test_double_article),
-        cmocka_unit_test(test_minimum_stem_length),
-        cmocka_unit_test(test_snowball_selectable),
-        cmocka_unit_test(test_alt_stems),
-        cmocka_unit_test(test_analysis_stem),
-        cmocka_unit_test(test_prefault),
+        cmocka_unit_test(test_families_conflate),     cmocka_unit_test(test_pairs_kept_apart),
+        cmocka_unit_test(test_proclitic_guard),       cmocka_unit_test(test_waw_guard),
+        cmocka_unit_test(test_stem_never_a_stopword), cmocka_unit_test(test_stopword_own_stem),
+        cmocka_unit_test(test_double_article),        cmocka_unit_test(test_minimum_stem_length),
+        cmocka_unit_test(test_snowball_selectable),   cmocka_unit_test(test_alt_stems),
+        cmocka_unit_test(test_analysis_stem),         cmocka_unit_test(test_prefault),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
