@@ -110,8 +110,8 @@ static bool is_question_word(const char *norm, size_t len)
 
 /* Words a question uses to ask for a name, a number or what something is
  * called (اسم، عدد، يسمى، تسمى، تسمية), already normalized as the analyzer
- * normalizes (ى -> ي, ة -> ه); matched by stem, so الاسم, باسمه, العدد and
- * تسميته count too. */
+ * normalizes (ى -> ي, ة -> ه); matched by stem, so الاسم, لاسم, والعدد, بعدد
+ * and التسمية count too (not باسمه or تسميته: their stems are باسم, تسميت). */
 static const char *const ANSWER_WORDS[] = {"اسم", "عدد", "يسمي", "تسمي", "تسميه"};
 
 int fh_query_answer_stems(fh_engine *e)
