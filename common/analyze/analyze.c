@@ -139,6 +139,7 @@ struct fh_analysis {
 
     /* current part */
     bool in_part;
+    bool prepl; /* the open part holds only U+FFFD so far (step, C_REPL) */
     uint8_t pkind;
     uint32_t pstart, pend;
     size_t plen, plimit;
@@ -761,6 +762,7 @@ static void start_part(fh_analysis *s, uint8_t kind, uint32_t cs)
         s->wtrunc = false;
     }
     s->in_part = true;
+    s->prepl = false;
     s->pkind = kind;
     s->pstart = cs;
     s->plen = 0;
@@ -810,6 +812,16 @@ static cpent peek(const fh_analyzer *a, const char *text, size_t len, size_t at)
     return classify_any(a, c);
 }
 
+/* Whether p[0..n) is U+FFFD only (the hot loop may have added letters of
+ * the part's kind after the flag `prepl` was set). */
+static bool only_repl(const char *p, size_t n)
+{
+    for (size_t i = 0; i + 3 <= n; i += 3)
+        if (memcmp(p + i, "\xEF\xBF\xBD", 3) != 0)
+            return false;
+    return n % 3 == 0;
+}
+
 /* Everything but the hot cases handled inline in fh_analyze. */
 static int step(fh_analysis *s, const cpent *e, uint32_t cs, uint32_t ce, const char *text,
                 size_t len)
@@ -818,6 +830,14 @@ static int step(fh_analysis *s, const cpent *e, uint32_t cs, uint32_t ce, const 
     switch (e->cls) {
     case C_ALNUM:
         if (s->in_part && s->pkind == e->kind) {
+            part_add(s, e, ce);
+            return 0;
+        }
+        if (s->in_part && s->prepl && only_repl(s->pbuf, s->plen)) {
+            /* U+FFFD before the word's first letter: it stays inside the
+             * word (§1), which takes the letter's kind */
+            s->pkind = e->kind;
+            s->prepl = false;
             part_add(s, e, ce);
             return 0;
         }
@@ -853,8 +873,10 @@ static int step(fh_analysis *s, const cpent *e, uint32_t cs, uint32_t ce, const 
             part_add(s, e, ce);
         return 0;
     case C_REPL:
-        if (!s->in_part)
+        if (!s->in_part) {
             start_part(s, K_OTHER, cs);
+            s->prepl = true;
+        }
         part_add(s, e, ce);
         return 0;
     case C_SINGLE:
