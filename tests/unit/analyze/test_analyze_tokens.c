@@ -207,12 +207,17 @@ static void test_invalid_utf8(void **state)
     assert_int_equal(c.t[0].length, sizeof t1 - 1);
     assert_string_equal(c.t[0].norm, "كت\xef\xbf\xbd" "اب");
     /* ... and before its first letter too: no bogus كتاب (1.3) */
-    const char t0[] = "\xff" "كتاب \xff\xff" "ab";
+    const char t0[] = "\xff"
+                      "كتاب \xff\xff"
+                      "ab";
     an_runn(&c, t0, sizeof t0 - 1);
     assert_int_equal(c.n, 2);
-    assert_string_equal(c.t[0].norm, "\xef\xbf\xbd" "كتاب");
-    assert_string_equal(c.t[0].stem, "\xef\xbf\xbd" "كتاب");
-    assert_string_equal(c.t[1].norm, "\xef\xbf\xbd\xef\xbf\xbd" "ab");
+    assert_string_equal(c.t[0].norm, "\xef\xbf\xbd"
+                                     "كتاب");
+    assert_string_equal(c.t[0].stem, "\xef\xbf\xbd"
+                                     "كتاب");
+    assert_string_equal(c.t[1].norm, "\xef\xbf\xbd\xef\xbf\xbd"
+                                     "ab");
     /* overlong, surrogate, truncated sequences, lone continuation bytes */
     const char t2[] = "a\xc0\xaf" "b \xed\xa0\x80 \x80\x80 ok \xe2\x82";
     an_runn(&c, t2, sizeof t2 - 1);
