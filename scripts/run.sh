@@ -5,6 +5,10 @@
 # Installs missing Debian packages first (scripts/deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+port=${FAHRAS_PORT:-7700}
+case $port in
+    '' | *[!0-9]* | 0) echo "run.sh: FAHRAS_PORT must be a port number, 1..65535" >&2; exit 2 ;;
+esac
 
 bash scripts/deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -13,7 +17,6 @@ cmake --build --preset release -j "$jobs" --target fahras-indexer fahras-searchd
 
 bin=build/release
 index=run/sample-index
-port=${FAHRAS_PORT:-7700}
 mkdir -p run
 "$bin/indexer/fahras-indexer" build --index "$index" data/sample/news.jsonl
 "$bin/indexer/fahras-indexer" check "$index" >/dev/null

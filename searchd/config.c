@@ -53,7 +53,8 @@ static const opt opts[] = {
     {"drain-timeout", T_U32, OFF(drain_timeout_s), 0, 0, 3600, "SEC",
      "on SIGTERM, SIGINT or SIGHUP, longest wait for replies to flush"},
     {"stemmer", T_STR, STR(stemmer), 0, 0, "NAME",
-     "query analyzer: auto (the index's) | light10 | light10+sb | light10-noguard | snowball | none"},
+     "query analyzer: auto (the index's, read at start) or the index's own name:"
+     " light10 | light10+sb | light10-noguard | snowball | none"},
     {"k1", T_DBL, OFF(k1), 0, 0, 100, "X", "BM25 k1 (default: the engine's)"},
     {"b", T_DBL, OFF(b), 0, 0, 1, "X", "BM25 length normalization b (default: the engine's)"},
     {"prox-weight", T_DBL, OFF(prox_weight), 0, 0, 1000, "X",
@@ -428,7 +429,16 @@ int fh_srv_config_parse(fh_srv_config *c, int argc, char **argv, char *err, size
         if (set_opt(c, o, v ? v : "", err, errlen) != 0)
             return -1;
     }
-    return 0;
+    static const char *const stemmers[] = {"auto",     "light10", "light10+sb", "light10-noguard",
+                                           "snowball", "none"};
+    for (size_t i = 0; i < sizeof stemmers / sizeof stemmers[0]; i++)
+        if (strcmp(c->stemmer, stemmers[i]) == 0)
+            return 0;
+    snprintf(err, errlen,
+             "stemmer: expected auto, light10, light10+sb, light10-noguard, snowball or none, "
+             "not '%s'",
+             c->stemmer);
+    return -1;
 }
 
 void fh_srv_config_usage(void *out, const char *prog)

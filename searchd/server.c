@@ -176,19 +176,37 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
     fh_engine_ref *cur = atomic_load_explicit(&s->current, memory_order_relaxed);
     if (id == 0 || (cur && id == cur->index_id))
         return;
-    /* a file that failed to open is retried every 5 s, not every tick */
-    if (id == s->failed_id && fh_now_us() - s->failed_at_us < 5000000u)
+    /* A file that failed to open for good (corrupt, another format or
+     * analyzer) is not tried again: only a new file is. One that failed for a
+     * passing reason (memory, descriptors) is retried every 5 s. */
+    if (id == s->failed_id && (s->failed_for_good || fh_now_us() - s->failed_at_us < 5000000u))
         return;
     fh_engine *e = NULL;
     uint64_t t0 = fh_now_us();
     int rc = fh_engine_open(s->cfg.index_dir, s->analyzer, &s->rank, &e);
     if (rc) {
-        FH_LOG_WARN("re-published index in %s not opened (%s); still serving generation %llu",
-                    s->cfg.index_dir, fh_strerror(rc),
-                    (unsigned long long)(cur ? cur->generation : 0));
-        atomic_fetch_add_explicit(&s->reload_failures, 1, memory_order_relaxed);
+        bool retried = id == s->failed_id;
         s->failed_id = id;
         s->failed_at_us = fh_now_us();
+        s->failed_for_good = rc == FH_ECORRUPT || rc == FH_EVERSION || rc == FH_EANALYZER;
+        if (retried)
+            return; /* counted and logged once per file */
+        atomic_fetch_add_explicit(&s->reload_failures, 1, memory_order_relaxed);
+        fh_index *ix = NULL;
+        if (rc == FH_EANALYZER && fh_index_open(s->cfg.index_dir, NULL, NULL, &ix) == 0) {
+            const fh_index_meta *m = fh_index_get_meta(ix);
+            FH_LOG_WARN("re-published index in %s not opened: built with analyzer %s %s, while "
+                        "this server runs %s %s (chosen at start); still serving generation "
+                        "%llu: restart the server to serve the new index",
+                        s->cfg.index_dir, m->analyzer_name, m->analyzer_version,
+                        fh_analyzer_name(s->analyzer), fh_analyzer_version(s->analyzer),
+                        (unsigned long long)(cur ? cur->generation : 0));
+            fh_index_close(ix);
+        } else {
+            FH_LOG_WARN("re-published index in %s not opened (%s); still serving generation %llu",
+                        s->cfg.index_dir, fh_strerror(rc),
+                        (unsigned long long)(cur ? cur->generation : 0));
+        }
         return;
     }
     fh_engine_ref *r = calloc(1, sizeof *r);
@@ -662,7 +680,8 @@ static void *worker_main(void *arg)
     fh_server *s = w->srv;
     fh_worker_refresh(w); /* the searcher is made on the thread that uses it */
     /* fault in its caches before the server listens, not in the first query;
-     * a searcher made for a re-published index reuses pages the old one freed */
+     * a searcher made for a re-published index fills its cache lazily (made
+     * before the old one is freed, it starts cold: docs/ANALYSIS.md §6) */
     if (w->searcher && fh_searcher_warm(w->searcher) != 0)
         FH_LOG_WARN("worker %u: no memory for the analyzer's cache; stemming without it", w->id);
     pthread_mutex_lock(&s->start_lock);

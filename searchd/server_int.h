@@ -69,6 +69,7 @@ typedef struct fh_server {
     _Atomic uint64_t reloads, reload_failures;
     uint64_t failed_id;    /* index id whose open failed (main thread only) */
     uint64_t failed_at_us; /* when */
+    bool failed_for_good;  /* corrupt, other format or analyzer: not retried */
 
     int64_t started_wall;     /* Unix seconds */
     uint64_t started_mono_us; /* monotonic */

@@ -291,6 +291,14 @@ static int index_setup(fh_index *ix, const char *path, const char *an, const cha
     int fd;
     if (mdb_env_get_fd(ix->env, &fd) == 0 && fstat(fd, &st) == 0)
         ix->id = stat_id(&st);
+    /* A cut-off file (an interrupted copy renamed in): its header names pages
+     * past the end, and LMDB maps them anyway; the first read of one would
+     * raise SIGBUS. Refuse it before any page is read. */
+    MDB_envinfo ei;
+    MDB_stat es;
+    if (mdb_env_info(ix->env, &ei) || mdb_env_stat(ix->env, &es) ||
+        ((uint64_t)ei.me_last_pgno + 1u) * es.ms_psize > (uint64_t)st.st_size)
+        return FH_ECORRUPT;
     MDB_txn *txn;
     if ((lrc = mdb_txn_begin(ix->env, NULL, MDB_RDONLY, &txn)))
         return fh_lmdb_err(lrc);

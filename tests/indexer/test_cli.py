@@ -569,6 +569,16 @@ def case_input_edges(tmp):
     rc, _, err = build(os.path.join(tmp, "ix9"), [nodir], ok=(2,))
     expect("no *.txt file in this folder" in err, err)
 
+    # an index file cut short (an interrupted copy): refused, not a SIGBUS
+    ixc = os.path.join(tmp, "ixc")
+    build(ixc, [sample()])
+    with open(os.path.join(ixc, "index.mdb"), "rb") as f:
+        blob = f.read()
+    write(os.path.join(ixc, "index.mdb"), blob[:len(blob) // 2 // 4096 * 4096])
+    for cmd in ("check", "dump-terms", "dump-docs"):
+        rc, _, err = run([cmd, ixc], ok=None)
+        expect(rc == 3 and "corrupt" in err, (cmd, rc, err))
+
     # an index path that is a file: the reason, not a generic I/O error
     afile = write(os.path.join(tmp, "afile"), "x")
     rc, _, err = build(afile, [sample()], ok=(3,))

@@ -382,6 +382,12 @@ class LimitsTest(unittest.TestCase):
             self.assertEqual(r.returncode, 2, (spec, r.stderr))
             self.assertIn(b"0..65535", r.stderr)
             self.assertNotIn(b"listening on", r.stderr)
+        # an unknown --stemmer is a usage error too (status 2, before the index is opened)
+        r = subprocess.run([fhtest.SEARCHD, "--index", self.index, "--stemmer", "bogus",
+                            "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=10)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(b"stemmer", r.stderr)
         # a directory without an index: refused at start, status 1
         r = subprocess.run([fhtest.SEARCHD, "--index", os.path.join(self.root, "none"),
                             "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,

@@ -4,6 +4,7 @@ from one index version (never a mix, never an error), and the new data is
 visible within about two seconds."""
 
 import os
+import subprocess
 import threading
 import time
 import unittest
@@ -96,6 +97,63 @@ class ReloadTest(unittest.TestCase):
                     self.assertEqual(c.request("GET v3-000")["id"], "v3-000")
                 self.assertEqual(d.stop(), 0)
                 self.assertIn("generation 3", d.logtext())
+
+    def test_refused_files(self):
+        """A copy cut short, then an index of another analyzer, renamed in:
+        each is refused once (logged, counted once, not retried), the old
+        index keeps serving, and the next good file is picked up."""
+        with TempDir() as root:
+            index = os.path.join(root, "ix")
+            inputs = os.path.join(root, "in")
+            build_docs(index, version_docs(1), inputs)
+            other = os.path.join(root, "other")
+            build_docs(other, version_docs(3), inputs)
+            with open(os.path.join(other, "index.mdb"), "rb") as f:
+                data = f.read()
+            sb = os.path.join(root, "sb")
+            path = os.path.join(inputs, "sb.jsonl")
+            fhtest.write_jsonl(path, version_docs(2))
+            r = subprocess.run([fhtest.INDEXER, "build", "--stemmer", "snowball", "--index", sb,
+                                path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               timeout=120)
+            self.assertEqual(r.returncode, 0, r.stdout)
+            with Daemon(index, workdir=root, threads=2) as d:
+                def install(blob):
+                    tmp = os.path.join(index, ".new.mdb")
+                    with open(tmp, "wb") as f:
+                        f.write(blob)
+                    os.rename(tmp, os.path.join(index, "index.mdb"))
+
+                def serving(c):
+                    r = c.request("SEARCH snippets=0 تقرير")
+                    self.assertIsNone(error_code(r), r)
+                    return r["total"]
+
+                with d.client() as c:
+                    self.assertEqual(serving(c), 40)
+                    install(data[:len(data) // 2 // 4096 * 4096])  # an interrupted copy
+                    time.sleep(1.5)
+                    self.assertEqual(serving(c), 40)
+                    with open(os.path.join(sb, "index.mdb"), "rb") as f:
+                        install(f.read())
+                    time.sleep(1.5)
+                    self.assertEqual(serving(c), 40)
+                    # not retried: 6 s later each file is still counted once
+                    time.sleep(6)
+                    s = c.request("STATS")
+                    self.assertEqual(s["index"]["reload_failures"], 2, s["index"])
+                    self.assertEqual(s["index"]["generation"], 1)
+                    install(data)
+                    deadline = time.monotonic() + 3
+                    while serving(c) != 120:
+                        self.assertLess(time.monotonic(), deadline, "good file not picked up")
+                        time.sleep(0.05)
+                self.assertEqual(d.stop(), 0)
+                log = d.logtext()
+                self.assertIn("index data is corrupt", log)
+                self.assertIn("built with analyzer fahras-ar-snowball", log)
+                self.assertIn("restart the server", log)
+                self.assertEqual(log.count("not opened"), 2, log)
 
 
 if __name__ == "__main__":
