@@ -9,6 +9,8 @@
 
 #include "analyze_int.h"
 
+/* word lists, kept as compact rows */
+/* clang-format off */
 const char *const fh_stopwords_ar[] = {
     /* prepositions and particles */
     "في", "من", "إلى", "على", "عن", "مع", "حتى", "منذ", "مذ", "عند", "لدى", "بين", "خلال",
@@ -39,12 +41,16 @@ const char *const fh_stopwords_ar[] = {
     /* auxiliaries and very frequent function verbs */
     "كان", "كانت", "كانوا", "يكون", "تكون", "يكن", "كنت", "ليس", "ليست", "لست", "ظل",
     "مازال", "لايزال", "لازال", "أصبح", "أصبحت", "تم", "يتم", "أصبحوا",
+    /* a preposition joined to a demonstrative, relative or pronoun (1.3) */
+    "لذلك", "بذلك", "لهذا", "بهذا", "لهذه", "بهذه", "فيما", "مما", "عما", "بما", "لديه",
+    "لديها", "لديهم", "لدينا", "بأن", "بأنه", "بأنها", "بأنهم",
     /* detached conjunctions, and the clitics split off a Latin word or a
      * number (الـ5G, وOpenAI): see fh_clitics_ar */
     "و", "ف", "ب", "ل", "ك", "ال", "وال", "بال", "لل", "فال", "كال", "ولل", "وبال", "وب",
     "ول", "وك", "فب", "فل",
     NULL,
 };
+/* clang-format on */
 
 /* Arabic proclitics that, glued to a Latin or digit run (وOpenAI, الـ5G,
  * بـ4%), are emitted as their own word instead of starting a mixed token. */

@@ -186,6 +186,10 @@ static void test_stop_words_flagged(void **state)
     for (size_t k = 0; k < sizeof q / sizeof q[0]; k++)
         assert_true(fh_analyzer_is_stopword(c.a, q[k], strlen(q[k])));
     assert_false(fh_analyzer_is_stopword(c.a, "", 0));
+    /* a preposition joined to a demonstrative, relative or pronoun (1.3) */
+    const char *j[] = {"لذلك", "بهذا", "فيما", "مما", "لديه", "بان", "وبانه"};
+    for (size_t k = 0; k < sizeof j / sizeof j[0]; k++)
+        assert_true(fh_analyzer_is_stopword(c.a, j[k], strlen(j[k])));
     /* through the analyzer: the relatives misspelled with a doubled lam and
      * أي after a preposition are stop words, the content words are not */
     const char *const qs[] = {"ما", "اللتي", "وباي", "اللذي", "لاي"};
