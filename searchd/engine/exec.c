@@ -604,11 +604,11 @@ static int exp_cb(void *ctx, const char *term, size_t len, const fh_term_info *t
         return 0; /* no query word has such a stem */
     if (x->exp_n == x->exp_max) {
         /* full: only a term that comes before the root replaces it */
-        const fh_expansion *r = &h[0];
-        if (ti->df < r->df || (ti->df == r->df && len > r->len) ||
-            (ti->df == r->df && len == r->len && memcmp(term, r->term, len) > 0))
+        fh_expansion cand;
+        exp_set(&cand, term, len, ti->df);
+        if (exp_cmp(&cand, &h[0]) > 0)
             return 0;
-        exp_set(&h[0], term, len, ti->df);
+        h[0] = cand;
         exp_down(h, x->exp_n, 0);
         return 0;
     }
