@@ -154,7 +154,7 @@ out:
 int fh_cmd_analyze(int argc, char **argv)
 {
     fh_analyzer_opts opts = {.stemmer = FH_STEM_LIGHT10};
-    bool no_guard = false, stem_noguard = false;
+    bool no_guard = false;
     fh_analyzer *a = NULL;
     fh_analysis *s = NULL;
     char *text = NULL;
@@ -173,18 +173,7 @@ int fh_cmd_analyze(int argc, char **argv)
             }
             /* the names of `build --stemmer` (and fahras-searchd's) */
             const char *v = argv[++i];
-            opts.stemmer = FH_STEM_LIGHT10;
-            opts.alt_stems = false;
-            stem_noguard = false;
-            if (strcmp(v, "light10+sb") == 0)
-                opts.alt_stems = true;
-            else if (strcmp(v, "light10-noguard") == 0)
-                stem_noguard = true;
-            else if (strcmp(v, "snowball") == 0)
-                opts.stemmer = FH_STEM_SNOWBALL;
-            else if (strcmp(v, "none") == 0)
-                opts.stemmer = FH_STEM_NONE;
-            else if (strcmp(v, "light10") != 0) {
+            if (fh_analyzer_opts_by_name(v, &opts) != 0) {
                 fprintf(stderr,
                         "analyze: unknown stemmer '%s' (light10, light10+sb, "
                         "light10-noguard, snowball or none)\n",
@@ -205,7 +194,7 @@ int fh_cmd_analyze(int argc, char **argv)
             break;
         }
     }
-    opts.no_proclitic_guard = no_guard || stem_noguard;
+    opts.no_proclitic_guard = opts.no_proclitic_guard || no_guard;
     rc = fh_analyzer_new(&opts, &a);
     if (rc == 0)
         rc = fh_analysis_new(a, &s);

@@ -304,24 +304,18 @@ static int cmd_build(int argc, char **argv)
         case O_PROGRESS:
             force_progress = true;
             break;
-        case O_STEMMER:
-            if (strcmp(optarg, "light10") == 0)
-                o.stemmer = FH_STEM_LIGHT10;
-            else if (strcmp(optarg, "light10-noguard") == 0) {
-                o.stemmer = FH_STEM_LIGHT10;
-                o.no_guard = true;
-            } else if (strcmp(optarg, "light10+sb") == 0) {
-                o.stemmer = FH_STEM_LIGHT10;
-                o.alt_stems = true;
-            } else if (strcmp(optarg, "snowball") == 0)
-                o.stemmer = FH_STEM_SNOWBALL;
-            else if (strcmp(optarg, "none") == 0)
-                o.stemmer = FH_STEM_NONE;
-            else {
+        case O_STEMMER: {
+            fh_analyzer_opts ao;
+            memset(&ao, 0, sizeof ao);
+            if (fh_analyzer_opts_by_name(optarg, &ao) != 0) {
                 fprintf(stderr, "fahras-indexer: --stemmer light10|light10+sb|light10-noguard|snowball|none\n");
                 goto out;
             }
+            o.stemmer = ao.stemmer;
+            o.no_guard = ao.no_proclitic_guard;
+            o.alt_stems = ao.alt_stems;
             break;
+        }
         case O_HELP:
             fputs(usage_build, stdout);
             rc = EXIT_OK;

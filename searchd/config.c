@@ -1,6 +1,8 @@
 /* config.c — option table, flag and config-file parsing (see config.h). */
 #include "config.h"
 
+#include "fahras/analyze.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -429,11 +431,9 @@ int fh_srv_config_parse(fh_srv_config *c, int argc, char **argv, char *err, size
         if (set_opt(c, o, v ? v : "", err, errlen) != 0)
             return -1;
     }
-    static const char *const stemmers[] = {"auto",     "light10", "light10+sb", "light10-noguard",
-                                           "snowball", "none"};
-    for (size_t i = 0; i < sizeof stemmers / sizeof stemmers[0]; i++)
-        if (strcmp(c->stemmer, stemmers[i]) == 0)
-            return 0;
+    fh_analyzer_opts ao;
+    if (strcmp(c->stemmer, "auto") == 0 || fh_analyzer_opts_by_name(c->stemmer, &ao) == 0)
+        return 0;
     snprintf(err, errlen,
              "stemmer: expected auto, light10, light10+sb, light10-noguard, snowball or none, "
              "not '%s'",

@@ -917,49 +917,27 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 
 /* ------------------------------------------------------------ server */
 
-/* The analyzer variants this build has, in the order `--stemmer auto` tries
- * them against the name and version the index recorded. */
-static const struct stemmer_choice {
-    const char *name;
-    fh_stemmer_kind kind;
-    bool no_guard;
-    bool alt_stems;
-} stemmers[] = {
-    {"light10", FH_STEM_LIGHT10, false, false},
-    {"light10+sb", FH_STEM_LIGHT10, false, true},
-    {"light10-noguard", FH_STEM_LIGHT10, true, false},
-    {"snowball", FH_STEM_SNOWBALL, false, false},
-    {"none", FH_STEM_NONE, false, false},
-};
-
-static int make_analyzer(const struct stemmer_choice *c, fh_analyzer **out)
+/* The analyzer of a --stemmer name (fh_stemmer_names). */
+static int make_analyzer(const char *name, fh_analyzer **out)
 {
     fh_analyzer_opts ao;
     memset(&ao, 0, sizeof ao);
-    ao.stemmer = c->kind;
-    ao.no_proclitic_guard = c->no_guard;
-    ao.alt_stems = c->alt_stems;
-    return fh_analyzer_new(&ao, out);
+    int rc = fh_analyzer_opts_by_name(name, &ao);
+    return rc ? rc : fh_analyzer_new(&ao, out);
 }
 
 /* Create s->analyzer: the one named by --stemmer, or with "auto" the one the
  * index in DIR was built with, so the query side always matches it. */
 static int choose_analyzer(fh_server *s)
 {
-    const size_t n = sizeof stemmers / sizeof stemmers[0];
     int rc;
     if (strcmp(s->cfg.stemmer, "auto") != 0) {
-        for (size_t i = 0; i < n; i++) {
-            if (strcmp(s->cfg.stemmer, stemmers[i].name) == 0) {
-                rc = make_analyzer(&stemmers[i], &s->analyzer);
-                if (rc)
-                    FH_LOG_ERR("cannot create the analyzer: %s", fh_strerror(rc));
-                return rc;
-            }
-        }
-        FH_LOG_ERR("--stemmer %s: expected auto, light10, light10+sb, light10-noguard, snowball or none",
-                   s->cfg.stemmer);
-        return FH_EINVAL;
+        /* a name fh_srv_config_parse() accepted */
+        rc = make_analyzer(s->cfg.stemmer, &s->analyzer);
+        if (rc)
+            FH_LOG_ERR("--stemmer %s: cannot create the analyzer: %s", s->cfg.stemmer,
+                       fh_strerror(rc));
+        return rc;
     }
     fh_index *ix = NULL;
     rc = fh_index_open(s->cfg.index_dir, NULL, NULL, &ix);
@@ -968,9 +946,9 @@ static int choose_analyzer(fh_server *s)
         return rc;
     }
     const fh_index_meta *m = fh_index_get_meta(ix);
-    for (size_t i = 0; i < n && !s->analyzer; i++) {
+    for (size_t i = 0; fh_stemmer_names[i] && !s->analyzer; i++) {
         fh_analyzer *a = NULL;
-        if (make_analyzer(&stemmers[i], &a) != 0)
+        if (make_analyzer(fh_stemmer_names[i], &a) != 0)
             continue;
         if (strcmp(fh_analyzer_name(a), m->analyzer_name) == 0 &&
             strcmp(fh_analyzer_version(a), m->analyzer_version) == 0)

@@ -1100,6 +1100,33 @@ static int build_lexicon(fh_analyzer *a)
     return 0;
 }
 
+const char *const fh_stemmer_names[] = {"light10",  "light10+sb", "light10-noguard",
+                                        "snowball", "none",       NULL};
+
+int fh_analyzer_opts_by_name(const char *name, fh_analyzer_opts *o)
+{
+    static const struct {
+        fh_stemmer_kind kind;
+        bool no_guard, alt_stems;
+    } v[] = {
+        {FH_STEM_LIGHT10, false, false}, {FH_STEM_LIGHT10, false, true},
+        {FH_STEM_LIGHT10, true, false},  {FH_STEM_SNOWBALL, false, false},
+        {FH_STEM_NONE, false, false},
+    };
+    _Static_assert(sizeof v / sizeof v[0] + 1 ==
+                       sizeof fh_stemmer_names / sizeof fh_stemmer_names[0],
+                   "one analyzer setting per stemmer name");
+    for (size_t i = 0; name && fh_stemmer_names[i]; i++) {
+        if (strcmp(name, fh_stemmer_names[i]) == 0) {
+            o->stemmer = v[i].kind;
+            o->no_proclitic_guard = v[i].no_guard;
+            o->alt_stems = v[i].alt_stems;
+            return 0;
+        }
+    }
+    return FH_EINVAL;
+}
+
 int fh_analyzer_new(const fh_analyzer_opts *opts, fh_analyzer **out)
 {
     fh_analyzer_opts o = {0};

@@ -50,6 +50,16 @@ typedef struct fh_analyzer_opts {
     bool alt_stems;
 } fh_analyzer_opts;
 
+/* The names `--stemmer` takes in fahras-indexer (build, analyze) and
+ * fahras-searchd, NULL-terminated, in the order searchd's `auto` tries them
+ * against an index: light10, light10+sb, light10-noguard, snowball, none. */
+extern const char *const fh_stemmer_names[];
+
+/* Set o->stemmer, o->no_proclitic_guard and o->alt_stems for one of
+ * fh_stemmer_names (other fields untouched). 0, or FH_EINVAL for any other
+ * name (o untouched). */
+int fh_analyzer_opts_by_name(const char *name, fh_analyzer_opts *o);
+
 /* First byte of every alternative-stem term: a control character, which the
  * analyzer never puts in a stem, so the namespaces cannot collide. */
 #define FH_ALT_PREFIX '\x01'
