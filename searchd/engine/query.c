@@ -114,6 +114,14 @@ static bool is_question_word(const char *norm, size_t len)
  * and التسمية count too (not باسمه or تسميته: their stems are باسم, تسميت). */
 static const char *const ANSWER_WORDS[] = {"اسم", "عدد", "يسمي", "تسمي", "تسميه"};
 
+static bool is_answer_stem(const fh_engine *e, const char *t, size_t len)
+{
+    for (uint32_t k = 0; k < e->n_answer; k++)
+        if (e->answer_len[k] == len && memcmp(e->answer_stem[k], t, len) == 0)
+            return true;
+    return false;
+}
+
 int fh_query_answer_stems(fh_engine *e)
 {
     /* fh_analysis_stem, not fh_analyze: a fresh scratch's first fh_analyze
@@ -129,24 +137,13 @@ int fh_query_answer_stems(fh_engine *e)
         size_t sl = fh_analysis_stem(an, w, strlen(w), st);
         if (sl == 0 || fh_analyzer_is_stopword(e->an, w, strlen(w)))
             continue;
-        bool seen = false;
-        for (uint32_t k = 0; k < e->n_answer && !seen; k++)
-            seen = e->answer_len[k] == sl && memcmp(e->answer_stem[k], st, sl) == 0;
-        if (seen || e->n_answer >= FH_Q_ANSWER_MAX)
+        if (is_answer_stem(e, st, sl) || e->n_answer >= FH_Q_ANSWER_MAX)
             continue;
         memcpy(e->answer_stem[e->n_answer], st, sl + 1u);
         e->answer_len[e->n_answer++] = (uint16_t)sl;
     }
     fh_analysis_free(an);
     return 0;
-}
-
-static bool is_answer_stem(const fh_engine *e, const char *t, size_t len)
-{
-    for (uint32_t k = 0; k < e->n_answer; k++)
-        if (e->answer_len[k] == len && memcmp(e->answer_stem[k], t, len) == 0)
-            return true;
-    return false;
 }
 
 static int count_word(pstate *ps)
