@@ -146,6 +146,13 @@ typedef struct pipeline {
     bool reader_started;
 } pipeline;
 
+/* Why rc failed, for a message: FH_EIO comes with errno set (fh_src_open,
+ * the index writer), any other code is its own reason. */
+static const char *rc_reason(int rc)
+{
+    return rc == FH_EIO ? strerror(errno) : fh_strerror(rc);
+}
+
 static const char *input_name(const pipeline *p, unsigned file)
 {
     const char *n = p->o->inputs[file];
@@ -247,8 +254,7 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
     fh_src *src = NULL;
     int rc = fh_src_open(path, &src);
     if (rc) {
-        fprintf(o->log, "fahras-indexer: %s: cannot open: %s\n", input_name(p, fi),
-                rc == FH_EIO ? strerror(errno) : fh_strerror(rc));
+        fprintf(o->log, "fahras-indexer: %s: cannot open: %s\n", input_name(p, fi), rc_reason(rc));
         return FH_EINPUT;
     }
     fh_src_set_cancel(src, &p->cancel);
@@ -717,8 +723,7 @@ static int spill(worker *w)
     snprintf(path, pl, "%s/run-%u-%zu", p->spill_dir, w->idx, w->nruns);
     rc = fh_ttab_spill(w->tab, path);
     if (rc) {
-        fprintf(p->o->log, "fahras-indexer: cannot write spill run %s: %s\n", path,
-                rc == FH_EIO ? strerror(errno) : fh_strerror(rc));
+        fprintf(p->o->log, "fahras-indexer: cannot write spill run %s: %s\n", path, rc_reason(rc));
         free(path);
         return rc;
     }
@@ -1522,7 +1527,7 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
     }
     if ((rc = fh_index_writer_open(o->index_dir, &info, &w)) != 0) {
         fprintf(o->log, "fahras-indexer: cannot start the index in %s: %s\n", o->index_dir,
-                rc == FH_EIO ? strerror(errno) : fh_strerror(rc));
+                rc_reason(rc));
         goto out;
     }
     C.w = w;
@@ -1645,8 +1650,7 @@ out:
                 fprintf(o->log, "fahras-indexer: timing: commit (tail, sync, publish) %.2f s\n",
                         now_s() - tc);
             if (rc)
-                fprintf(o->log, "fahras-indexer: publishing the index: %s\n",
-                        rc == FH_EIO ? strerror(errno) : fh_strerror(rc));
+                fprintf(o->log, "fahras-indexer: publishing the index: %s\n", rc_reason(rc));
             else
                 st->published = true;
         }
