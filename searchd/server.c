@@ -48,6 +48,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -174,7 +175,27 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
     fh_server *s = arg;
     uint64_t id = fh_index_file_id(s->cfg.index_dir);
     fh_engine_ref *cur = atomic_load_explicit(&s->current, memory_order_relaxed);
-    if (id == 0 || (cur && id == cur->index_id))
+    if (id == 0) {
+        /* Deleted or moved away: keep serving what is mapped, and say so once. */
+        if (!s->index_missing) {
+            s->index_missing = true;
+            char path[FH_SRV_PATH_MAX + 16];
+            snprintf(path, sizeof path, "%s/index.mdb", s->cfg.index_dir);
+            struct stat st;
+            FH_LOG_WARN("%s cannot be read (%s); still serving generation %llu, and the next "
+                        "index published there is picked up",
+                        path, stat(path, &st) != 0 ? strerror(errno) : "not a regular file",
+                        (unsigned long long)(cur ? cur->generation : 0));
+        }
+        return;
+    }
+    if (s->index_missing) {
+        s->index_missing = false;
+        if (cur && id == cur->index_id)
+            FH_LOG_INFO("%s/index.mdb is back: the file of generation %llu", s->cfg.index_dir,
+                        (unsigned long long)cur->generation);
+    }
+    if (cur && id == cur->index_id)
         return;
     /* A file that failed to open for good (corrupt, another format or
      * analyzer) is not tried again: only a new file is. One that failed for a
@@ -785,7 +806,17 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
     (void)salen;
     fh_server *s = arg;
     if (atomic_load_explicit(&s->conns, memory_order_relaxed) >= s->cfg.max_connections) {
-        FH_LOG_DEBUG("connection refused: %u open", (unsigned)s->cfg.max_connections);
+        /* An operator needs to know the cap is being hit, but a flood of
+         * refusals must not flood the log: one line per 10 s at most. */
+        s->reject_unlogged++;
+        uint64_t now = fh_now_us();
+        if (s->reject_logged_us == 0 || now - s->reject_logged_us >= 10000000u) {
+            FH_LOG_WARN("connection refused: %u connections open (--max-connections); "
+                        "%llu refused since the last such message",
+                        (unsigned)s->cfg.max_connections, (unsigned long long)s->reject_unlogged);
+            s->reject_logged_us = now;
+            s->reject_unlogged = 0;
+        }
         reject(s, fd);
         return;
     }
@@ -1042,6 +1073,31 @@ static int main_events(fh_server *s)
     return 0;
 }
 
+/* Make a relative --index absolute against the working directory, which the
+ * server never changes: the same directory, but logs and STATS name it
+ * unambiguously. Symbolic links are kept (not resolved), so a link switched
+ * to another directory is followed at reload as before. */
+static void absolute_index_dir(fh_srv_config *cfg)
+{
+    const char *d = cfg->index_dir;
+    if (d[0] == '/' || d[0] == '\0')
+        return;
+    char cwd[FH_SRV_PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        return; /* keep it relative */
+    while (d[0] == '.' && d[1] == '/') {
+        d += 2;
+        while (*d == '/')
+            d++;
+    }
+    if (strcmp(d, ".") == 0 || d[0] == '\0')
+        d = "";
+    char abs[FH_SRV_PATH_MAX];
+    int n = snprintf(abs, sizeof abs, "%s%s%s", cwd, d[0] && strcmp(cwd, "/") ? "/" : "", d);
+    if (n > 0 && (size_t)n < sizeof abs)
+        memcpy(cfg->index_dir, abs, (size_t)n + 1);
+}
+
 int fh_server_new(const fh_srv_config *cfg, fh_server **out)
 {
     int rc;
@@ -1049,6 +1105,7 @@ int fh_server_new(const fh_srv_config *cfg, fh_server **out)
     if (!s)
         return FH_ENOMEM;
     s->cfg = *cfg;
+    absolute_index_dir(&s->cfg);
     pthread_mutex_init(&s->ref_lock, NULL);
     pthread_mutex_init(&s->start_lock, NULL);
     pthread_cond_init(&s->start_cond, NULL);

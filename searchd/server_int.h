@@ -70,6 +70,11 @@ typedef struct fh_server {
     uint64_t failed_id;    /* index id whose open failed (main thread only) */
     uint64_t failed_at_us; /* when */
     bool failed_for_good;  /* corrupt, other format or analyzer: not retried */
+    bool index_missing;    /* DIR/index.mdb was gone at the last check (logged once) */
+
+    /* connections refused by the cap, logged at most once per 10 s (main thread only) */
+    uint64_t reject_logged_us;
+    uint64_t reject_unlogged;
 
     int64_t started_wall;     /* Unix seconds */
     uint64_t started_mono_us; /* monotonic */

@@ -85,8 +85,9 @@ class Daemon:
     exit kills the process (by pid) if it is still running. index_dir None
     leaves --index to a --config file among `extra`."""
 
-    def __init__(self, index_dir, *extra, workdir=None, threads=2):
+    def __init__(self, index_dir, *extra, workdir=None, threads=2, cwd=None):
         self.index_dir = index_dir
+        self.cwd = cwd
         self.extra = list(extra)
         self.threads = threads
         self.own_dir = workdir is None
@@ -101,7 +102,8 @@ class Daemon:
             "--listen", "127.0.0.1:0", "--port-file", self.port_file,
             "--threads", str(self.threads), "--log-level", "debug"] + self.extra
         self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     cwd=self.cwd)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -155,6 +155,42 @@ class ReloadTest(unittest.TestCase):
                 self.assertIn("restart the server", log)
                 self.assertEqual(log.count("not opened"), 2, log)
 
+    def test_file_removed(self):
+        """index.mdb deleted or moved away: the mapped index keeps serving, the
+        log says so once (not every 500 ms), and the next file published there
+        is picked up. A relative --index is shown absolute in STATS."""
+        with TempDir() as root:
+            index = os.path.join(root, "ix")
+            inputs = os.path.join(root, "in")
+            build_docs(index, version_docs(1), inputs)
+            live = os.path.join(index, "index.mdb")
+            aside = os.path.join(root, "aside.mdb")
+            with Daemon("./ix", workdir=root, threads=2, cwd=root) as d:
+                with d.client() as c:
+                    s = c.request("STATS")
+                    self.assertEqual(s["index"]["dir"],
+                                     os.path.join(os.path.realpath(root), "ix"))
+                    os.rename(live, aside)
+                    time.sleep(1.6)  # three reload checks
+                    r = c.request("SEARCH snippets=0 تقرير")
+                    self.assertEqual(r["total"], 40, r)
+                    os.rename(aside, live)  # the same file back: nothing to reload
+                    time.sleep(1.1)
+                    s = c.request("STATS")
+                    self.assertEqual(s["index"]["generation"], 1)
+                    os.unlink(live)
+                    time.sleep(1.1)
+                    build_docs(index, version_docs(2), inputs)
+                    deadline = time.monotonic() + 3
+                    while c.request("SEARCH snippets=0 تقرير")["total"] != 80:
+                        self.assertLess(time.monotonic(), deadline, "new file not picked up")
+                        time.sleep(0.05)
+                self.assertEqual(d.stop(), 0)
+                log = d.logtext()
+                self.assertEqual(log.count("index.mdb cannot be read (No such file"), 2, log)
+                self.assertEqual(log.count("index.mdb is back"), 1, log)
+                self.assertIn("index re-published: generation 2", log)
+
 
 if __name__ == "__main__":
     fhtest.main()
