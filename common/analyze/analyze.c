@@ -25,7 +25,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.3"
+#define FH_ANALYZER_VERSION "1.4"
 
 /* Character classes */
 enum {
@@ -505,11 +505,40 @@ static size_t alt_stem(fh_analysis *s, const char *w, size_t n, char *out)
     return m;
 }
 
+/* The seat of a hamza (1.4). In a light10 stem of four or more letters, ؤ
+ * and ئ are written ء, and a final يء drops its ي: the seat changes with
+ * the spelling and with the grammatical case, so مسؤول مسئول, أبناؤهم
+ * أبنائهم أبناءهم, كهرباء كهربائي, الطوارئ الطواريء, مبادئ مبادىء, بريء
+ * بريئة share a stem. Shorter stems keep their seats: there the letters
+ * tell words apart (ماء مائة, شؤون شيء, بئر بؤر, مرء مرئي). Applied to
+ * the finished stem only, so the proclitic guard and the lexicon it
+ * consults see the same unfolded stems as before. */
+static size_t hamza_seat(char *out, size_t sl)
+{
+    size_t letters = 0;
+    for (size_t i = 0; i < sl; i++)
+        letters += ((unsigned char)out[i] & 0xC0) != 0x80;
+    if (letters < 4)
+        return sl;
+    /* ؤ U+0624 and ئ U+0626 (D8 A4, D8 A6) -> ء U+0621 (D8 A1) */
+    for (size_t i = 0; i + 1 < sl; i++)
+        if ((unsigned char)out[i] == 0xD8 &&
+            ((unsigned char)out[i + 1] == 0xA4 || (unsigned char)out[i + 1] == 0xA6))
+            out[i + 1] = (char)0xA1;
+    static const char yeh_hamza[] = "\xD9\x8A\xD8\xA1"; /* يء */
+    if (memcmp(out + sl - 4, yeh_hamza, 4) == 0) {
+        memcpy(out + sl - 4, yeh_hamza + 2, 2);
+        sl -= 2;
+        out[sl] = '\0';
+    }
+    return sl;
+}
+
 static size_t stem_into(fh_analysis *s, const char *norm, size_t n, char *out)
 {
     const fh_analyzer *a = s->a;
     if (a->stemmer == FH_STEM_LIGHT10 && !a->guard)
-        return fh_light10_stem(NULL, NULL, &a->protect, norm, n, out);
+        return hamza_seat(out, fh_light10_stem(NULL, NULL, &a->protect, norm, n, out));
     if (a->stemmer == FH_STEM_LIGHT10 && fh_strset_has(&a->stop, norm, n)) {
         /* A stop word is its own stem (1.3): stemmed, 116 of the 642 stop
          * forms landed on a content word (اليهم -> يهم, ولدى -> ولد, فعلى ->
@@ -532,7 +561,7 @@ static size_t stem_into(fh_analysis *s, const char *norm, size_t n, char *out)
                 sl = n;
             }
         }
-        return sl;
+        return hamza_seat(out, sl);
     }
     if (a->stemmer == FH_STEM_SNOWBALL && s->sb != NULL)
         return sb_stem(s, norm, n, out);

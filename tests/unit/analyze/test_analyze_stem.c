@@ -42,6 +42,41 @@ static void test_families_conflate(void **state)
     an_close(&c);
 }
 
+/* 1.4: in a stem of four or more letters the seat of a hamza varies with the
+ * spelling and the grammatical case, and a final hamza after ي is also
+ * written on the ي's seat. Shorter stems keep their seats. */
+static void test_hamza_seats_conflate(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    FAMILY(&c, "مسؤول", "مسئول", "المسؤول", "المسئول", "والمسئول");
+    FAMILY(&c, "المسؤولين", "المسئولين", "مسؤولون", "مسئولون");
+    FAMILY(&c, "أبناؤهم", "أبنائهم", "أبناءهم", "أبناء", "الأبناء");
+    FAMILY(&c, "كهرباء", "الكهربائية", "كهربائي");
+    FAMILY(&c, "الطوارئ", "الطواريء", "طوارئ");
+    FAMILY(&c, "مبادئ", "مبادىء", "المبادئ");
+    FAMILY(&c, "بريء", "بريئة", "البريء");
+    /* decomposed: ي or و + U+0654 */
+    FAMILY(&c, "مسؤول", "مسو\xd9\x94ول", "مسي\xd9\x94ول");
+    assert_string_equal(an_stem1(&c, "المسئولين"), "مسءول");
+    assert_string_equal(an_stem1(&c, "يؤكد"), "يءكد");
+    assert_string_equal(an_stem1(&c, "ويؤكد"), "يءكد");
+    /* stems under four letters keep their seats: other words */
+    char a[FH_TOKEN_MAX + 1];
+    strcpy(a, an_stem1(&c, "ماء"));
+    assert_string_not_equal(a, an_stem1(&c, "مائة"));
+    assert_string_not_equal(a, an_stem1(&c, "بالمائة"));
+    strcpy(a, an_stem1(&c, "شؤون"));
+    assert_string_not_equal(a, an_stem1(&c, "شيء"));
+    assert_string_not_equal(a, an_stem1(&c, "شئ"));
+    strcpy(a, an_stem1(&c, "بئر"));
+    assert_string_not_equal(a, an_stem1(&c, "بؤر"));
+    /* the normalized word keeps its letters; only the stem is folded */
+    assert_string_equal(an_stem1(&c, "شيء"), "شيء");
+    an_close(&c);
+}
+
 static void test_pairs_kept_apart(void **state)
 {
     (void)state;
@@ -323,12 +358,19 @@ static void test_prefault(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_families_conflate),     cmocka_unit_test(test_pairs_kept_apart),
-        cmocka_unit_test(test_proclitic_guard),       cmocka_unit_test(test_waw_guard),
-        cmocka_unit_test(test_stem_never_a_stopword), cmocka_unit_test(test_stopword_own_stem),
-        cmocka_unit_test(test_double_article),        cmocka_unit_test(test_minimum_stem_length),
-        cmocka_unit_test(test_snowball_selectable),   cmocka_unit_test(test_alt_stems),
-        cmocka_unit_test(test_analysis_stem),         cmocka_unit_test(test_prefault),
+        cmocka_unit_test(test_families_conflate),
+        cmocka_unit_test(test_hamza_seats_conflate),
+        cmocka_unit_test(test_pairs_kept_apart),
+        cmocka_unit_test(test_proclitic_guard),
+        cmocka_unit_test(test_waw_guard),
+        cmocka_unit_test(test_stem_never_a_stopword),
+        cmocka_unit_test(test_stopword_own_stem),
+        cmocka_unit_test(test_double_article),
+        cmocka_unit_test(test_minimum_stem_length),
+        cmocka_unit_test(test_snowball_selectable),
+        cmocka_unit_test(test_alt_stems),
+        cmocka_unit_test(test_analysis_stem),
+        cmocka_unit_test(test_prefault),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
