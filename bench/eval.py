@@ -19,7 +19,9 @@ reply is an error ({"error":...}) or whose text is empty after sanitizing gets a
 ranking (scores 0) and is counted in the summary.
 
 Only loopback targets unless --allow-remote. Every socket read has a timeout (--timeout).
-Exit status: 0 ok, 1 connection or protocol failure, 2 usage error.
+Exit status: 0 ok; 1 connection or protocol failure, an unreadable or malformed queries, qrels
+or output file, no query in the queries file or no relevant document in the qrels, or an error
+reply to every query; 2 usage error.
 """
 import argparse
 import ipaddress
@@ -160,8 +162,9 @@ def run_queries(host, port, queries, limit=100, template=DEFAULT_TEMPLATE, raw=F
                 results.append((qid, hits))
     finally:
         client.close()
-    stats["seconds"] = round(time.monotonic() - t0, 3)
-    stats["qps"] = round(len(queries) / stats["seconds"], 1) if stats["seconds"] > 0 else None
+    secs = time.monotonic() - t0
+    stats["seconds"] = round(secs, 3)
+    stats["qps"] = round(len(queries) / secs, 1) if secs > 0 else None
     return results, stats
 
 
@@ -211,6 +214,10 @@ def main(argv):
     a = ap.parse_args(argv)
     if not 1 <= a.limit <= 1000 or not 1 <= a.chunk <= 4096:
         ap.error("--limit must be 1..1000 and --chunk 1..4096")
+    try:
+        a.template.format(limit=a.limit, q="")
+    except (KeyError, IndexError, ValueError) as e:
+        ap.error("--template: %r is not a request template ({q}, {limit}): %s" % (a.template, e))
     host, port = "127.0.0.1", 7700
     if a.target:
         host, _, p = a.target.rpartition(":")
@@ -218,17 +225,27 @@ def main(argv):
             ap.error("target must be HOST:PORT")
         host, port = host.strip("[]"), int(p)
     try:
+        # the input files first: a bad qrels file must not cost a whole run
+        queries = read_queries(a.queries)
+        if not queries:
+            raise EvalError("%s: no queries" % a.queries)
+        qrels = eval_metrics.read_qrels(a.qrels)
+        if not any(r > 0 for rels in qrels.values() for r in rels.values()):
+            raise EvalError("%s: no relevant document (qrels lines: 'qid 0 docid rel', rel > 0)"
+                            % a.qrels)
         if a.port_file:
             port = read_port_file(a.port_file)
         check_loopback(host, a.allow_remote)
-        queries = read_queries(a.queries)
-        results, stats = run_queries(host, port, queries, a.limit, a.template, a.raw,
-                                     a.chunk, a.timeout)
-    except (EvalError, OSError) as e:
+        try:
+            results, stats = run_queries(host, port, queries, a.limit, a.template, a.raw,
+                                         a.chunk, a.timeout)
+        except OSError as e:
+            raise EvalError("%s:%d: %s" % (host, port, e))
+        write_run(a.run, results, a.tag)
+        means, _per = eval_metrics.evaluate(eval_metrics.read_run(a.run), qrels)
+    except (EvalError, OSError, ValueError) as e:
         print("eval.py: %s" % e, file=sys.stderr)
         return 1
-    write_run(a.run, results, a.tag)
-    means, _per = eval_metrics.evaluate_files(a.run, a.qrels)
     out = {"system": a.tag, "target": "%s:%d" % (host, port), "queries_file": a.queries,
            "qrels": a.qrels, "run": a.run, "template": a.template.format(limit=a.limit, q="<text>"),
            "query_text": "raw" if a.raw else "sanitized"}
@@ -244,8 +261,18 @@ def main(argv):
         if a.json == "-":
             sys.stdout.write(txt)
         else:
-            with open(a.json, "w", encoding="utf-8") as f:
-                f.write(txt)
+            try:
+                with open(a.json, "w", encoding="utf-8") as f:
+                    f.write(txt)
+            except OSError as e:
+                print("eval.py: %s" % e, file=sys.stderr)
+                return 1
+    if stats["errors"]:
+        codes = ", ".join("%s %d" % kv for kv in sorted(stats["error_codes"].items()))
+        print("eval.py: %d error replies (%s), scored as empty rankings" % (stats["errors"], codes),
+              file=sys.stderr)
+        if stats["errors"] == stats["queries_sent"] - stats["empty"]:
+            return 1
     return 0
 
 

@@ -15,6 +15,8 @@ MRR@10     1/rank of the first relevant document within the top 10, else 0
 nDCG@10    DCG@10 / ideal DCG@10, DCG = sum over ranks i of gain_i / log2(i + 1) (linear gain)
 Recall@k   relevant documents in the top k / relevant documents (k = 10, 100)
 Each is the mean over the query set.
+Exit status: 0 ok; 1 an unreadable or malformed file, or no query with a relevant document;
+2 usage error.
 """
 import argparse
 import json
@@ -29,8 +31,8 @@ def read_qrels(path):
             p = line.split()
             if not p:
                 continue
-            if len(p) != 4:
-                raise ValueError("%s:%d: expected 'qid 0 docid rel'" % (path, n))
+            if len(p) != 4 or not p[3].lstrip("-").isdigit():
+                raise ValueError("%s:%d: expected 'qid 0 docid rel' (rel an integer)" % (path, n))
             qrels.setdefault(p[0], {})[p[2]] = int(p[3])
     return qrels
 
@@ -43,8 +45,9 @@ def read_run(path):
             p = line.split()
             if not p:
                 continue
-            if len(p) < 5:
-                raise ValueError("%s:%d: expected 'qid Q0 docid rank score tag'" % (path, n))
+            if len(p) < 5 or not p[3].lstrip("-").isdigit():
+                raise ValueError("%s:%d: expected 'qid Q0 docid rank score tag' (rank an integer)"
+                                 % (path, n))
             rows.setdefault(p[0], []).append((int(p[3]), n, p[2]))
     run = {}
     for qid, hits in rows.items():
@@ -157,7 +160,15 @@ def main(argv):
         return selftest()
     if not a.run or not a.qrels:
         ap.error("RUN and QRELS are required")
-    means, per = evaluate_files(a.run, a.qrels)
+    try:
+        means, per = evaluate_files(a.run, a.qrels)
+    except (OSError, ValueError) as e:
+        print("eval_metrics.py: %s" % e, file=sys.stderr)
+        return 1
+    if not means["queries"]:
+        print("eval_metrics.py: %s: no query with a relevant document (rel > 0)" % a.qrels,
+              file=sys.stderr)
+        return 1
     if a.json:
         out = dict(means, run=a.run, qrels=a.qrels)
         if a.per_query:

@@ -133,8 +133,10 @@ static int cmd_speed(int argc, char **argv)
     const char *path = NULL;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--stemmer") == 0 && i + 1 < argc) {
-            if (parse_stemmer(argv[++i], &o.stemmer) != 0)
+            if (parse_stemmer(argv[++i], &o.stemmer) != 0) {
+                fprintf(stderr, "speed: --stemmer light10, snowball or none, not '%s'\n", argv[i]);
                 return 2;
+            }
         } else if (strcmp(argv[i], "--no-guard") == 0) {
             o.no_proclitic_guard = true;
         } else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
@@ -143,14 +145,20 @@ static int cmd_speed(int argc, char **argv)
             path = argv[i];
         }
     }
-    if (path == NULL || runs < 1 || runs > 100)
+    if (path == NULL || runs < 1 || runs > 100) {
+        fputs("speed: wants DOCS.jsonl, and --runs 1..100\n", stderr);
         return 2;
+    }
     docs d = {0};
     fh_analyzer *a = NULL;
     fh_analysis *s = NULL;
     double *mbs = calloc((size_t)runs * 2, sizeof *mbs), *cpu = mbs ? mbs + runs : NULL;
     size_t tokens = 0;
     int rc = mbs != NULL ? load_jsonl(path, &d) : FH_ENOMEM;
+    if (rc == 0 && d.n == 0) {
+        fprintf(stderr, "%s: no documents\n", path);
+        rc = FH_EINPUT;
+    }
     if (rc == 0)
         rc = fh_analyzer_new(&o, &a);
     if (rc == 0)
@@ -345,6 +353,11 @@ static int cmd_stems(const char *path)
     fclose(f);
     if (v == NULL)
         return 1;
+    if (n < 2) {
+        fprintf(stderr, "%s: fewer than two 'word<TAB>stem' lines\n", path);
+        free(v);
+        return 1;
+    }
     /* one row per distinct word */
     qsort(v, n, sizeof *v, cmp_word);
     size_t m = 0;
@@ -400,6 +413,10 @@ static int cmd_quran(const char *path)
     }
     printf("quran: %zu verses, %zu tokens, %zu errors, %zu tokens with U+FFFD, %zu empty verses\n",
            d.n, tokens, errors, repl, empty);
+    if (rc == 0 && d.n == 0) {
+        fprintf(stderr, "%s: no verses\n", path);
+        rc = FH_EINPUT;
+    }
     fh_analysis_free(s);
     fh_analyzer_free(a);
     docs_free(&d);
@@ -408,14 +425,16 @@ static int cmd_quran(const char *path)
 
 int main(int argc, char **argv)
 {
+    bool help = argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
     if (argc >= 3 && strcmp(argv[1], "speed") == 0)
         return cmd_speed(argc - 2, argv + 2);
     if (argc == 3 && strcmp(argv[1], "stems") == 0)
         return cmd_stems(argv[2]);
     if (argc == 3 && strcmp(argv[1], "quran") == 0)
         return cmd_quran(argv[2]);
-    fprintf(stderr, "usage: fh_bench_analyze speed [--stemmer S] [--no-guard] [--runs N] DOCS.jsonl\n"
-                    "       fh_bench_analyze stems WORD_STEM_ROOT.tsv\n"
-                    "       fh_bench_analyze quran VERSES.jsonl\n");
-    return 2;
+    fprintf(help ? stdout : stderr,
+            "usage: fh_bench_analyze speed [--stemmer S] [--no-guard] [--runs N] DOCS.jsonl\n"
+            "       fh_bench_analyze stems WORD_STEM_ROOT.tsv\n"
+            "       fh_bench_analyze quran VERSES.jsonl\n");
+    return help ? 0 : 2;
 }

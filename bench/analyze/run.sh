@@ -4,10 +4,18 @@
 #   (a) stemmer conflation on ../shared/data/stem/word_stem_root.tsv,
 #   (b) the Quran check (every verse analyzes, no U+FFFD),
 #   (c) single-thread throughput, median of 7 runs, per stemmer.
-# Usage: bench/analyze/run.sh [SHARED_DATA_DIR]   (default /work/shared/data)
+# Usage: bench/analyze/run.sh [SHARED_DATA_DIR]
+#   (default $FAHRAS_SHARED_DATA, else ../shared/data beside the repo; absent: exit 2)
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
-data=${1:-/work/shared/data}
+case "${1:-}" in -h | --help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+data=${1:-${FAHRAS_SHARED_DATA:-$root/../shared/data}}
+for f in news/saudinewsnet-docs.jsonl.xz stem/word_stem_root.tsv quran/quran-verses.jsonl; do
+    if [ ! -f "$data/$f" ]; then
+        echo "bench/analyze/run.sh: shared data not found: $data/$f; nothing measured." >&2
+        exit 2
+    fi
+done
 build=$root/build/bench-an
 work=$root/bench/work
 mkdir -p "$work"
@@ -15,7 +23,10 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DFH_BUILD_TESTS=OFF >/d
 cmake --build "$build" --target fh_bench_analyze fahras-analyze -j"$(nproc)" >/dev/null
 bin=$build/bench/analyze/fh_bench_analyze
 news=$work/news.jsonl
-[ -s "$news" ] || xz -dc "$data/news/saudinewsnet-docs.jsonl.xz" > "$news"
+if [ ! -s "$news" ]; then
+    xz -dc "$data/news/saudinewsnet-docs.jsonl.xz" > "$news.tmp"
+    mv "$news.tmp" "$news"
+fi
 
 echo "## (a) stemmer conflation"
 "$bin" stems "$data/stem/word_stem_root.tsv"

@@ -10,7 +10,8 @@ the news and books corpora. Median of N runs of wall time, CPU time, peak RSS
 indexes it and as the harness does; stored documents are the whole JSON objects.
 
 Corpora: $FAHRAS_BENCH_WORK/corpora/<name>/docs.jsonl (unpacked by the bench
-harness); when missing, the .xz from ../shared/data is unpacked there first.
+harness); when missing, the .xz from $FAHRAS_SHARED_DATA (default ../shared/data) is
+unpacked there first (exit status 2 when it is absent).
 Sphinx: bench/peers/sphinx/run_sphinx.py index <corpus> (tsvpipe, stem_ar),
 whose result JSON it reads back. Results also go to
 $FAHRAS_BENCH_WORK/results/indexer-bench-<corpus>.json.
@@ -46,10 +47,16 @@ def corpus_path(name):
         return p
     sub, xz = SOURCES[name]
     src = os.path.join(paths.require_shared_data(), sub, xz)
+    if not os.path.isfile(src):
+        sys.stderr.write("shared data not found at %s (set FAHRAS_SHARED_DATA)\n" % src)
+        sys.exit(2)
     log("unpacking %s -> %s" % (src, p))
     tmp = p + ".part-%d" % os.getpid()
     with open(tmp, "wb") as out:
-        subprocess.check_call(["xz", "-dc", src], stdout=out)
+        rc = subprocess.call(["xz", "-dc", src], stdout=out)
+    if rc != 0:
+        os.unlink(tmp)
+        sys.exit("xz -dc %s failed (rc=%d)" % (src, rc))
     os.rename(tmp, p)
     return p
 
@@ -115,9 +122,12 @@ def summarize(rs):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--indexer", default=os.environ.get("FAHRAS_INDEXER"))
-    ap.add_argument("--corpora", default="news,books")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n\n", 1)[1])
+    ap.add_argument("--indexer", default=os.environ.get("FAHRAS_INDEXER"),
+                    help="the fahras-indexer to time (default $FAHRAS_INDEXER)")
+    ap.add_argument("--corpora", default="news,books", help="default %(default)s")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--mem", type=int, default=1024)
     ap.add_argument("--threads", type=int, default=0)
@@ -126,6 +136,11 @@ def main():
     ap.add_argument("--sphinx", action="store_true")
     ap.add_argument("--no-fahras", action="store_true")
     a = ap.parse_args()
+    bad = [c for c in a.corpora.split(",") if c not in SOURCES]
+    if bad:
+        ap.error("unknown corpus %s (known: %s)" % (", ".join(bad), ",".join(SOURCES)))
+    if a.runs < 1:
+        ap.error("--runs must be at least 1")
     if not a.no_fahras and (not a.indexer or not os.access(a.indexer, os.X_OK)):
         sys.exit("no fahras-indexer: pass --indexer or set FAHRAS_INDEXER")
     rows = []

@@ -6,10 +6,16 @@
 #
 #   bench/indexer/run.sh [--runs N] [--corpora news,books] [--no-sphinx] [--mem MB] [--fields F]
 #
-# FAHRAS_INDEXER=path skips the build. Not part of CI.
+# FAHRAS_INDEXER=path skips the build. Other options: bench_indexer.py --help. The corpora
+# come from FAHRAS_SHARED_DATA (default ../shared/data beside the repo); absent: exit 2.
+# Not part of CI.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
+  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+  exit 0
+fi
 sphinx=--sphinx
 args=()
 for a in "$@"; do

@@ -10,8 +10,8 @@ Steps (--only index,relevance,speed,memory; default all):
              corpus; wall, CPU, peak RSS (/usr/bin/time -v), index size; median
              and min-max of --index-reps builds.
   relevance  news-dev, news-short (news), qa-arcd (qa) and qa-arcd-tt (qa_tt): Fahras
-             through bench/eval.py against fahras-searchd, Sphinx and Xapian through their scripts; MRR@10,
-             nDCG@10, Recall@10, Recall@100.
+             through bench/eval.py against fahras-searchd, Sphinx and Xapian through their
+             scripts; MRR@10, nDCG@10, Recall@10, Recall@100.
   speed      top-10 with and without snippets, 1/4/16 connections, on books (two-word and
              headline sets) or, when books is not selected, on news (news-short and news-dev);
              Fahras through fahras-loadgen, Sphinx through its SphinxQL driver, Xapian
@@ -24,7 +24,8 @@ $WORK/fahras/searchd.pids and stopped by pid (SIGTERM, SIGKILL after 15 s) when 
 ends, on error and on SIGINT/SIGTERM. Results: $WORK/results/fahras-*.json, the whole run in
 $WORK/results/harness.json, and the "## Harness results" section of bench/RESULTS.md
 (between <!-- harness:begin --> and <!-- harness:end -->; nothing else in the file is touched).
-Exit status 2 when the shared data is absent.
+Exit status 2 when the shared data is absent or on bad usage (an unknown corpus or step), 1 when
+a program is not built or --render-only finds no earlier results.
 """
 import argparse
 import datetime
@@ -709,7 +710,9 @@ def spread_pct(ms_):
 
 def render(out, commands):
     L = []
-    cmdline = "bench/run.sh %s%s" % (" ".join(out["corpora"]), " --quick" if out["quick"] else "")
+    # the command as typed (every option: a figure must say how it was made)
+    cmdline = "bench/run.sh " + (shlex.join(out["argv"]) if out.get("argv") else "%s%s" % (
+        " ".join(out["corpora"]), " --quick" if out["quick"] else ""))
     m = out["machine"]
     L.append(SECTION)
     L.append(BEGIN)
@@ -723,7 +726,7 @@ def render(out, commands):
              "Fahras %s." % (m.get("nproc"), m.get("mem_gib"), m.get("cpu", "?"), m.get("kernel"),
                              m.get("loadavg_start", "?"), m.get("fahras_commit", "?")))
     st = out["settings"]
-    L.append("Settings: %d build(s) per index; speed points %d × %.0f s after %.1f s warmup; "
+    L.append("Settings: %d build(s) per index; speed points %d × %g s after %.1f s warmup; "
              "connections %s; snippets %d characters; memory run %d s."
              % (st["index_reps"], st["reps"], st["seconds"], st["warmup"],
                 "/".join(map(str, st["conns"])), st["snippet_chars"], st["mem_seconds"]))
@@ -927,13 +930,15 @@ def main(argv):
     ap.add_argument("--quick", action="store_true",
                     help="1 build per index, 3 × 2 s speed points, 20 s memory run")
     ap.add_argument("--no-peers", action="store_true", help="Fahras only")
-    ap.add_argument("--only", default="index,relevance,speed,memory")
-    ap.add_argument("--index-reps", type=int)
+    ap.add_argument("--only", default="index,relevance,speed,memory",
+                    help="steps to run, comma-separated (default %(default)s)")
+    ap.add_argument("--index-reps", type=int, help="builds of each index (default 3; 1 --quick)")
     ap.add_argument("--reps", type=int, help="repeats of each speed point (>= 3 advised)")
-    ap.add_argument("--seconds", type=float, help="measured seconds per speed point")
-    ap.add_argument("--warmup", type=float)
-    ap.add_argument("--conns", default="1,4,16")
-    ap.add_argument("--mem-seconds", type=int)
+    ap.add_argument("--seconds", type=float,
+                    help="measured seconds per speed point (default 10; 2 --quick)")
+    ap.add_argument("--warmup", type=float, help="warmup seconds (default 2; 0.5 --quick)")
+    ap.add_argument("--conns", default="1,4,16", help="connection counts (default %(default)s)")
+    ap.add_argument("--mem-seconds", type=int, help="memory run length (default 300; 20 --quick)")
     ap.add_argument("--xapian-books-reps", type=int, default=1,
                     help="Xapian builds of books (about 10 min each; default 1; 0 reuses the index "
                          "already in the work dir, unmeasured)")
@@ -956,14 +961,27 @@ def main(argv):
             if x not in corpora:
                 corpora.append(x)
     a.corpora = corpora
+    steps = ("index", "relevance", "speed", "memory")
+    a.only = [s for s in a.only.split(",") if s]
+    if not a.only or any(s not in steps for s in a.only):
+        ap.error("--only takes steps among %s, not %r" % (",".join(steps), ",".join(a.only)))
+    try:
+        a.conns = [int(c) for c in a.conns.split(",")]
+    except ValueError:
+        a.conns = []
+    if not a.conns or min(a.conns) < 1:
+        ap.error("--conns wants connection counts such as 1,4,16")
     if a.render_only:
-        with open(os.path.join(paths.work_dir("results"), "harness.json")) as f:
-            out = json.load(f)
+        src = os.path.join(paths.work_dir("results"), "harness.json")
+        try:
+            with open(src) as f:
+                out = json.load(f)
+        except (OSError, ValueError) as e:
+            log("--render-only needs the results of an earlier run: %s" % e)
+            return 1
         write_section(render(out, [tuple(c) for c in out["commands"]]), a.results_md)
         log("rewrote the %r section of %s" % (SECTION, a.results_md))
         return 0
-    a.only = [s for s in a.only.split(",") if s]
-    a.conns = [int(c) for c in a.conns.split(",")]
     a.build_dir = os.path.abspath(a.build_dir)
     q = a.quick
     a.index_reps = a.index_reps or (1 if q else 3)

@@ -833,6 +833,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "fahras-loadgen: %s: %s\n", cfg->rss_log, strerror(errno));
         goto out;
     }
+    if (cfg->watch_pid > 0 && read_status_kb(cfg->watch_pid, "VmRSS") < 0) {
+        fprintf(stderr, "fahras-loadgen: --watch-pid %ld: no such process (or no VmRSS)\n",
+                cfg->watch_pid);
+        goto out;
+    }
     signal(SIGPIPE, SIG_IGN);
     g.base = event_base_new();
     g.conns = calloc(cfg->conns, sizeof *g.conns);

@@ -20,8 +20,9 @@ coefficients on the same rows). Then, unless --skip-eval, MRR@10 and Recall@100
 of `fh-relevance --focus W` on the lambda half and the dev queries for each W;
 the engine uses its compiled-in coefficients, so this evaluates the shipped
 model, not the one just fitted. Needs numpy (Debian's python3-numpy, hence
-/usr/bin/python3). Exit status 0 ok, 1 numpy missing or a tool failed, 2 the
-shared data is absent (or a usage error).
+/usr/bin/python3). The data: $FAHRAS_SHARED_DATA, default ../shared/data beside the
+repository. Exit status 0 ok, 1 numpy missing or a tool failed, 2 the shared data is absent
+(or a usage error).
 """
 import argparse
 import json
@@ -118,7 +119,9 @@ def loglik(b, c, x, y):
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n\n", 1)[1])
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "release"))
     ap.add_argument("--work", default=os.path.join(ROOT, "bench", "work", "focus"))
     ap.add_argument("--index", help="an existing news index (text field); default: build one")

@@ -31,7 +31,7 @@
 
 #include "engine_int.h"
 
-static int usage(void)
+static int usage(FILE *f)
 {
     fputs("usage: fh-relevance --index DIR --queries Q.tsv --run OUT [--depth N] [--k1 X] [--b X]\n"
           "       [--weight FIELD=W]... [--fb FIELD=B]... [--prox W] [--prox-depth N]\n"
@@ -39,12 +39,13 @@ static int usage(void)
           "       [--sdm-o W] [--sdm-ow N] [--sdm-u W] [--sdm-uw N]\n"
           "       [--pass W] [--pass-window N] [--len-prior W] [--alt W] [--alt-rerank 0|1]\n"
           "       [--alt-pos 0|1] [--tense W] [--answer-type W] [--idf-pow P] [--order W]\n"
-          "       [--prf W] [--prf-q W] [--prf-docs N] [--prf-terms N] [--prf-len N] [--prf-depth N]\n"
-          "       [--focus W] [--focus-depth N] [--focus-len N] [--focus-min N] [--focus-dump FILE --qrels QRELS]\n"
-          "       [--stemmer light10|light10+sb|light10-noguard|snowball|none] [--time] [--stats FILE]\n"
-          "       [--latency [--replies FILE] [--repeat N] [--lat-file FILE]]\n",
-          stderr);
-    return 1;
+          "       [--prf W] [--prf-q W] [--prf-docs N] [--prf-terms N] [--prf-len N]\n"
+          "       [--prf-depth N] [--focus W] [--focus-depth N] [--focus-len N] [--focus-min N]\n"
+          "       [--focus-dump FILE --qrels QRELS]\n"
+          "       [--stemmer light10|light10+sb|light10-noguard|snowball|none] [--time]\n"
+          "       [--stats FILE] [--latency [--replies FILE] [--repeat N] [--lat-file FILE]]\n",
+          f);
+    return f == stdout ? 0 : 1;
 }
 
 /* The value of a numeric option, or exit 1 with a message: a typo must not
@@ -121,7 +122,7 @@ static int dump_focus(fh_searcher *s, const char *queries, const char *qrels, co
 {
     FILE *qf = fopen(qrels, "r"), *in = fopen(queries, "r"), *out = fopen(path, "w");
     if (!qf || !in || !out) {
-        perror("fh-relevance --focus-dump");
+        perror(!qf ? qrels : !in ? queries : path);
         return 2;
     }
     qrel *rel = NULL;
@@ -209,8 +210,12 @@ int main(int argc, char **argv)
             latency = true;
             continue;
         }
-        if (!v)
-            return usage();
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+            return usage(stdout);
+        if (!v) {
+            fprintf(stderr, "fh-relevance: %s wants a value\n", a);
+            return usage(stderr);
+        }
         i++;
         if (strcmp(a, "--index") == 0)
             index = v;
@@ -304,21 +309,23 @@ int main(int argc, char **argv)
             fw[nfw++] = v;
         else if (strcmp(a, "--fb") == 0 && nfb < 16)
             fb[nfb++] = v;
-        else
-            return usage();
+        else {
+            fprintf(stderr, "fh-relevance: unknown option %s (or more than 16 of it)\n", a);
+            return usage(stderr);
+        }
     }
     if (focus_dump && qrels && index && queries)
         run = focus_dump; /* no run pass */
     if (!index || !queries || !run || depth == 0 || depth > FH_ENGINE_MAX_LIMIT ||
         (focus_dump && !qrels))
-        return usage();
+        return usage(stderr);
     fh_analyzer_opts ao;
     memset(&ao, 0, sizeof ao);
-    ao.stemmer = strcmp(stem, "snowball") == 0 ? FH_STEM_SNOWBALL
-                 : strcmp(stem, "none") == 0   ? FH_STEM_NONE
-                                               : FH_STEM_LIGHT10;
-    ao.no_proclitic_guard = strcmp(stem, "light10-noguard") == 0;
-    ao.alt_stems = strcmp(stem, "light10+sb") == 0;
+    /* a typo must not silently run another analyzer */
+    if (fh_analyzer_opts_by_name(stem, &ao) != 0) {
+        fprintf(stderr, "fh-relevance: unknown --stemmer '%s'\n", stem);
+        return usage(stderr);
+    }
     fh_analyzer *an = NULL;
     fh_engine *e = NULL;
     fh_searcher *s = NULL;
@@ -330,15 +337,19 @@ int main(int argc, char **argv)
         for (int i = 0; i < nfw; i++) {
             const char *eq = strchr(fw[i], '=');
             int f = eq ? field_of(e, fw[i], (size_t)(eq - fw[i])) : -1;
-            if (f < 0)
-                return usage();
+            if (f < 0) {
+                fprintf(stderr, "fh-relevance: --weight %s: no such field in %s\n", fw[i], index);
+                return usage(stderr);
+            }
             rp.field_weight[f] = opt_f("--weight", eq + 1);
         }
         for (int i = 0; i < nfb; i++) {
             const char *eq = strchr(fb[i], '=');
             int f = eq ? field_of(e, fb[i], (size_t)(eq - fb[i])) : -1;
-            if (f < 0)
-                return usage();
+            if (f < 0) {
+                fprintf(stderr, "fh-relevance: --fb %s: no such field in %s\n", fb[i], index);
+                return usage(stderr);
+            }
             rp.field_b[f] = opt_f("--fb", eq + 1);
         }
         fh_engine_free(e);
@@ -356,7 +367,7 @@ int main(int argc, char **argv)
     FILE *in = fopen(queries, "r"), *out = fopen(run, "w");
     FILE *sf = stats ? fopen(stats, "w") : NULL;
     if (!in || !out || (stats && !sf)) {
-        perror("fh-relevance");
+        perror(!in ? queries : !out ? run : stats);
         return 2;
     }
     fh_search_opts o;

@@ -15,8 +15,9 @@ figures from the run files, plus nDCG.
 
 The sweep: plain BM25 (k1 1.2, b 0.75, no re-rank feature, no feedback) as the baseline, then a
 grid over k1 and b, then the proximity weight/window and the lead-of-field
-bonus (lead weight / length) at the best k1, b. Exit status 2 when the shared
-data is absent.
+bonus (lead weight / length) at the best k1, b. The data: $FAHRAS_SHARED_DATA, default
+../shared/data beside the repository. Exit status 2 when the shared data is absent, 1 when
+a program is missing or fails.
 """
 import argparse
 import itertools
@@ -26,7 +27,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared", "data")
+SHARED = os.path.abspath(os.environ.get("FAHRAS_SHARED_DATA")
+                         or os.path.join(os.path.dirname(ROOT), "shared", "data"))
 
 SETS = {
     # name: (corpus input, fields, queries, qrels)
@@ -134,14 +136,17 @@ def ascent(driver, work):
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n\n", 1)[1])
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "release"))
     ap.add_argument("--work", default=os.path.join(ROOT, "bench", "work", "eng"))
     ap.add_argument("--quick", action="store_true", help="baseline and defaults only")
     ap.add_argument("--only", choices=sorted(SETS))
     ap.add_argument("--no-index", action="store_true", help="reuse the indexes in --work")
     ap.add_argument("--stemmer", default="light10",
-                    help="light10, light10-noguard, snowball or none (index and queries)")
+                    help="light10, light10+sb, light10-noguard, snowball or none (index and "
+                         "queries)")
     ap.add_argument("--qa-fields", default=None, help="fields indexed for qa, e.g. title,text")
     ap.add_argument("--ascent", action="store_true",
                     help="coordinate ascent of the re-rank parameters on news (needs the "
@@ -162,6 +167,10 @@ def main():
     driver = os.path.join(a.build, "bench", "relevance", "fh-relevance")
     if not os.path.exists(driver):
         driver = os.path.join(a.build, "relevance", "fh-relevance")
+    for prog in (driver,) if a.no_index or a.ascent else (indexer, driver):
+        if not os.access(prog, os.X_OK):
+            print("%s not found (build it, or pass --build)" % prog, file=sys.stderr)
+            return 1
     os.makedirs(os.path.join(a.work, "runs"), exist_ok=True)
     if a.ascent:
         ascent(driver, a.work)
@@ -200,4 +209,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (subprocess.CalledProcessError, OSError) as e:
+        print("tune.py: %s" % e, file=sys.stderr)
+        sys.exit(1)
