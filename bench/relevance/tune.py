@@ -27,6 +27,9 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, ROOT + "/bench")
+import eval_metrics  # noqa: E402
+
 SHARED = os.path.abspath(os.environ.get("FAHRAS_SHARED_DATA")
                          or os.path.join(os.path.dirname(ROOT), "shared", "data"))
 
@@ -52,19 +55,15 @@ def read_qrels(path):
 
 
 def metrics(run_path, rel):
-    ranked = {}
-    with open(run_path) as f:
-        for line in f:
-            p = line.split()
-            ranked.setdefault(p[0], []).append((int(p[3]), p[2]))
+    """(MRR@10, Recall@100) of a run over rel = {qid: set(relevant docids)}, by
+    bench/eval_metrics.py's rules: rank order with ties in file order, a repeated
+    docid counted once, a query without hits scoring 0."""
+    run = eval_metrics.read_run(run_path)
     mrr = rec = 0.0
     for qid, docs in rel.items():
-        hits = [d for _, d in sorted(ranked.get(qid, []))]
-        for i, d in enumerate(hits[:10]):
-            if d in docs:
-                mrr += 1.0 / (i + 1)
-                break
-        rec += len(docs & set(hits[:100])) / len(docs)
+        m = eval_metrics.query_metrics(run.get(qid, []), {d: 1 for d in docs})
+        mrr += m["MRR@10"]
+        rec += m["Recall@100"]
     n = len(rel) or 1
     return mrr / n, rec / n
 
