@@ -126,13 +126,14 @@ static int meta_u64(MDB_txn *txn, MDB_dbi dbi, const char *k, uint64_t *out)
     return 0;
 }
 
-static int meta_str(MDB_txn *txn, MDB_dbi dbi, const char *k, char *dst, size_t cap)
+/* A string of min..cap-1 bytes without NUL, copied NUL-terminated into dst. */
+static int meta_str(MDB_txn *txn, MDB_dbi dbi, const char *k, char *dst, size_t min, size_t cap)
 {
     MDB_val v;
     int rc = meta_get(txn, dbi, k, &v);
     if (rc)
         return rc;
-    if (v.mv_size >= cap || memchr(v.mv_data, 0, v.mv_size))
+    if (v.mv_size < min || v.mv_size >= cap || memchr(v.mv_data, 0, v.mv_size))
         return FH_ECORRUPT;
     memcpy(dst, v.mv_data, v.mv_size);
     dst[v.mv_size] = '\0';
@@ -148,8 +149,8 @@ static int read_meta(fh_index *ix, MDB_txn *txn, const char *an, const char *av)
         return rc;
     if (mt->format_version != FH_FORMAT_VERSION)
         return FH_EVERSION;
-    if ((rc = meta_str(txn, m, "analyzer_name", mt->analyzer_name, sizeof mt->analyzer_name)) ||
-        (rc = meta_str(txn, m, "analyzer_version", mt->analyzer_version,
+    if ((rc = meta_str(txn, m, "analyzer_name", mt->analyzer_name, 1, sizeof mt->analyzer_name)) ||
+        (rc = meta_str(txn, m, "analyzer_version", mt->analyzer_version, 0,
                        sizeof mt->analyzer_version)))
         return rc;
     if ((an && strcmp(an, mt->analyzer_name) != 0) || (av && strcmp(av, mt->analyzer_version) != 0))

@@ -943,6 +943,13 @@ static void test_refusal(void **state)
     raw_put(txn, "meta", "format_version", 14, v2, 3);
     raw_close(dir, env, txn);
     assert_int_equal(fh_index_open(dir, NULL, NULL, &ix), FH_ECORRUPT);
+    /* FORMAT.md: analyzer_name is 1..63 bytes; an empty one is corrupt */
+    uint8_t v1[4] = {1, 0, 0, 0};
+    raw_open(dir, &env, &txn);
+    raw_put(txn, "meta", "format_version", 14, v1, 4);
+    raw_put(txn, "meta", "analyzer_name", 13, "", 0);
+    raw_close(dir, env, txn);
+    assert_int_equal(fh_index_open(dir, NULL, NULL, &ix), FH_ECORRUPT);
     /* not an LMDB file at all */
     char path[512];
     snprintf(path, sizeof path, "%s/index.mdb", dir);
