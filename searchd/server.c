@@ -59,6 +59,7 @@
 #include <event2/thread.h>
 
 #include "fahras/err.h"
+#include "fahras/index.h"
 #include "log.h"
 #include "server_int.h"
 
@@ -180,7 +181,7 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
         if (!s->index_missing) {
             s->index_missing = true;
             char path[FH_SRV_PATH_MAX + 16];
-            snprintf(path, sizeof path, "%s/index.mdb", s->cfg.index_dir);
+            snprintf(path, sizeof path, "%s/" FH_INDEX_FILE, s->cfg.index_dir);
             struct stat st;
             FH_LOG_WARN("%s cannot be read (%s); still serving generation %llu, and the next "
                         "index published there is picked up",
@@ -192,8 +193,8 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
     if (s->index_missing) {
         s->index_missing = false;
         if (cur && id == cur->index_id)
-            FH_LOG_INFO("%s/index.mdb is back: the file of generation %llu", s->cfg.index_dir,
-                        (unsigned long long)cur->generation);
+            FH_LOG_INFO("%s/" FH_INDEX_FILE " is back: the file of generation %llu",
+                        s->cfg.index_dir, (unsigned long long)cur->generation);
     }
     if (cur && id == cur->index_id)
         return;

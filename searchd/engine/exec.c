@@ -584,6 +584,20 @@ static void exp_down(fh_expansion *h, uint32_t n, uint32_t i)
     }
 }
 
+/* Sift h[i] up towards the root (the expansion that comes last). */
+static void exp_up(fh_expansion *h, uint32_t i)
+{
+    while (i > 0) {
+        uint32_t p = (i - 1) / 2;
+        if (exp_cmp(&h[i], &h[p]) <= 0)
+            return;
+        fh_expansion t = h[i];
+        h[i] = h[p];
+        h[p] = t;
+        i = p;
+    }
+}
+
 static void exp_set(fh_expansion *ex, const char *term, size_t len, uint32_t df)
 {
     memcpy(ex->term, term, len);
@@ -614,15 +628,7 @@ static int exp_cb(void *ctx, const char *term, size_t len, const fh_term_info *t
     }
     uint32_t i = x->exp_n++;
     exp_set(&h[i], term, len, ti->df);
-    while (i > 0) { /* sift up: the root is the last in exp_cmp order */
-        uint32_t p = (i - 1) / 2;
-        if (exp_cmp(&h[i], &h[p]) <= 0)
-            break;
-        fh_expansion t = h[i];
-        h[i] = h[p];
-        h[p] = t;
-        i = p;
-    }
+    exp_up(h, i);
     return 0;
 }
 
