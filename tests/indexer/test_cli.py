@@ -8,19 +8,18 @@ Each case builds indexes in its own temporary directory and compares them
 through `dump-terms` / `dump-docs` (canonical text forms) and `check`.
 Standard library only.
 """
-import argparse
 import gzip
 import json
 import lzma
 import os
 import re
-import shutil
 import signal
 import struct
 import subprocess
 import sys
-import tempfile
 import time
+
+from ixcase import Fail, expect, parse_args, run_cases
 
 A = None  # parsed arguments
 SUMMARY = re.compile(
@@ -29,15 +28,6 @@ SUMMARY = re.compile(
     r"repaired (\d+), empty (\d+), field not a string (\d+)")
 KEYS = ["read", "indexed", "skipped", "malformed", "noid", "duplicate", "oversized", "unreadable",
         "utf8", "empty", "nonstr"]
-
-
-class Fail(Exception):
-    pass
-
-
-def expect(cond, msg):
-    if not cond:
-        raise Fail(msg)
 
 
 def run(args, stdin=None, input_bytes=None, ok=(0,)):
@@ -613,29 +603,10 @@ def case_interrupt_idle_input(tmp):
     expect(not os.path.exists(os.path.join(tmp, "ix", "index.mdb")), "published")
 
 
-CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
-
-
 def main():
     global A
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--indexer", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--case", default="all")
-    A = ap.parse_args()
-    names = sorted(CASES) if A.case == "all" else A.case.split(",")
-    failed = 0
-    for n in names:
-        tmp = tempfile.mkdtemp(prefix="fh-ix-%s-" % n)
-        try:
-            CASES[n](tmp)
-            print("ok   %s" % n)
-        except Fail as e:
-            failed += 1
-            print("FAIL %s: %s" % (n, e))
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if failed else 0
+    A = parse_args()
+    return run_cases(globals(), A.case, "fh-ix-")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """docs/FORMAT.md against the bytes: an independent decoder of index.mdb.
 
-  test_format.py --indexer BIN --source-dir DIR --case NAME   (or --case all)
+  test_format.py --indexer BIN --source-dir DIR --case NAME   (or --case all; see ixcase.py)
 
 Each case writes crafted documents, builds them with the real `fahras-indexer
 build`, reads every named database raw with `mdb_dump` (lmdb-utils) and
@@ -15,19 +15,18 @@ per line) turned into term -> doc -> (tfs, positions), and `dump-terms` /
 `dump-docs`. zstd frames are decompressed with libzstd through ctypes.
 Standard library only.
 """
-import argparse
 import bisect
 import ctypes
 import ctypes.util
 import json
 import os
 import random
-import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 import time
+
+from ixcase import Fail, expect, parse_args, run_cases
 
 A = None  # parsed arguments
 DBS = ["docs", "ids", "lengths", "meta", "positions", "postings", "terms"]
@@ -38,15 +37,6 @@ INLINE_MAX = 96
 F_INLINE, F_HAS_POS = 1, 2
 D_ZSTD, D_DICT = 1, 2
 ALT = b"\x01"
-
-
-class Fail(Exception):
-    pass
-
-
-def expect(cond, msg):
-    if not cond:
-        raise Fail(msg)
 
 
 def run(args, input_bytes=None, ok=(0,)):
@@ -768,30 +758,10 @@ def case_sample(tmp):
     check_compression(build_and_check(tmp, objs))
 
 
-CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
-
-
 def main():
     global A
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--indexer", required=True)
-    ap.add_argument("--source-dir", required=True)
-    ap.add_argument("--case", default="all")
-    A = ap.parse_args()
-    names = sorted(CASES) if A.case == "all" else A.case.split(",")
-    failed = 0
-    for n in names:
-        tmp = tempfile.mkdtemp(prefix="fh-fmt-%s-" % n)
-        t0 = time.time()
-        try:
-            CASES[n](tmp)
-            print("ok   %s (%.1f s)" % (n, time.time() - t0))
-        except Fail as e:
-            failed += 1
-            print("FAIL %s: %s" % (n, e))
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if failed else 0
+    A = parse_args()
+    return run_cases(globals(), A.case, "fh-fmt-")
 
 
 if __name__ == "__main__":

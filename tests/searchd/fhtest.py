@@ -77,6 +77,20 @@ class TempDir:
         return False
 
 
+def stop_class(tmp, daemons, clients=()):
+    """tearDownClass of a test class that started daemons in setUpClass:
+    close the clients, stop every daemon, remove tmp (a TempDir), then
+    assert that each daemon exited with status 0."""
+    for c in clients:
+        c.close()
+    codes = []
+    for d in daemons:
+        codes.append(d.stop())
+        d.__exit__(None, None, None)
+    tmp.__exit__(None, None, None)
+    assert codes == [0] * len(codes), "searchd exit statuses %r" % codes
+
+
 # --------------------------------------------------------------- the daemon
 
 class Daemon:

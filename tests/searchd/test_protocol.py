@@ -8,7 +8,7 @@ import random
 import unittest
 
 import fhtest
-from fhtest import Daemon, TempDir, build_index, error_code
+from fhtest import Daemon, TempDir, build_index, error_code, stop_class
 
 
 class ProtocolTest(unittest.TestCase):
@@ -23,10 +23,7 @@ class ProtocolTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.d.stop()
-        cls.d.__exit__(None, None, None)
-        cls.tmp.__exit__(None, None, None)
-        assert code == 0, "searchd exit status %r" % code
+        stop_class(cls.tmp, (cls.d,))
 
     def setUp(self):
         self.c = self.d.client()

@@ -8,7 +8,8 @@ import os
 import unittest
 
 import fhtest
-from fhtest import Daemon, TempDir, build_docs, build_index, error_code, hit_ids
+from fhtest import (Daemon, TempDir, build_docs, build_index, error_code, hit_ids,
+                    stop_class)
 
 # Crafted collection: each group isolates one feature of the query language.
 DOCS = [
@@ -63,13 +64,7 @@ class SearchTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.c.close()
-        cls.cs.close()
-        for d in (cls.d, cls.ds):
-            code = d.stop()
-            d.__exit__(None, None, None)
-            assert code == 0, "searchd exit status %r" % code
-        cls.tmp.__exit__(None, None, None)
+        stop_class(cls.tmp, (cls.d, cls.ds), (cls.c, cls.cs))
 
     def search(self, line, client=None):
         r = (client or self.c).request(line)
@@ -247,13 +242,7 @@ class RankKnobsTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.cd.close()
-        cls.ck.close()
-        for d in (cls.dd, cls.dk):
-            code = d.stop()
-            d.__exit__(None, None, None)
-            assert code == 0, "searchd exit status %r" % code
-        cls.tmp.__exit__(None, None, None)
+        stop_class(cls.tmp, (cls.dd, cls.dk), (cls.cd, cls.ck))
 
     def test_rank_in_stats(self):
         rd = self.cd.request("STATS")["index"]["facts"]["rank"]
@@ -329,11 +318,7 @@ class MixedNulTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.c.close()
-        code = cls.d.stop()
-        cls.d.__exit__(None, None, None)
-        assert code == 0, "searchd exit status %r" % code
-        cls.tmp.__exit__(None, None, None)
+        stop_class(cls.tmp, (cls.d,), (cls.c,))
 
     def search(self, line):
         r = self.c.request(line)
