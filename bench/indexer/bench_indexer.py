@@ -46,10 +46,7 @@ def corpus_path(name):
     if os.path.exists(p) and os.path.getsize(p) > 0:
         return p
     sub, xz = SOURCES[name]
-    src = os.path.join(paths.require_shared_data(), sub, xz)
-    if not os.path.isfile(src):
-        sys.stderr.write("shared data not found at %s (set FAHRAS_SHARED_DATA)\n" % src)
-        sys.exit(2)
+    src = paths.require_shared_file(os.path.join(sub, xz))
     log("unpacking %s -> %s" % (src, p))
     tmp = p + ".part-%d" % os.getpid()
     with open(tmp, "wb") as out:

@@ -78,19 +78,10 @@ def corpus_dir(name):
     return paths.work_dir("corpora", name)
 
 
-def shared_file(rel):
-    """Path of a file of the shared data; exit 2 with a clear message when it is absent."""
-    src = os.path.join(paths.require_shared_data(), rel)
-    if not os.path.isfile(src):
-        sys.stderr.write("shared data not found at %s\n" % src)
-        sys.exit(2)
-    return src
-
-
 def source_jsonl(name):
     """Path of the plain JSON-lines file of a corpus, unpacking it first if needed."""
     rel, compressed, _fields = CORPORA[name]
-    src = shared_file(rel)
+    src = paths.require_shared_file(rel)
     if not compressed:
         return src
     out = os.path.join(corpus_dir(name), "docs.jsonl")
@@ -193,7 +184,7 @@ def _write_queries(path, queries):
 def _copy_queries(src_rel, dst):
     if os.path.exists(dst):
         return
-    _write_queries(dst, read_queries(shared_file(src_rel)))
+    _write_queries(dst, read_queries(paths.require_shared_file(src_rel)))
 
 
 def news_df(words):
@@ -246,7 +237,7 @@ def queries_dir():
 def prepare_queries(corpora):
     qd = queries_dir()
     if "news" in corpora:
-        shared_file("news/dev-qrels.txt")   # the relevance step reads it: absent, stop now
+        paths.require_shared_file("news/dev-qrels.txt")   # the relevance step reads it: absent, stop now
         _copy_queries("news/dev-queries.tsv", os.path.join(qd, "news-dev.tsv"))
         short = os.path.join(qd, "news-short.tsv")
         if not os.path.exists(short):
@@ -255,7 +246,7 @@ def prepare_queries(corpora):
             _log("news-short: document frequencies of %d headline words" % len(words))
             qs = derive_short_queries(heads, news_df(words))
             keep = {q for q, _t in qs}
-            src = shared_file("news/dev-qrels.txt")
+            src = paths.require_shared_file("news/dev-qrels.txt")
             qrels = os.path.join(qd, "news-short-qrels.txt")
             with open(src) as fin, open(qrels + ".tmp", "w") as fout:
                 for line in fin:
@@ -265,7 +256,7 @@ def prepare_queries(corpora):
             _write_queries(short, qs)
             _log("news-short: %d of %d headlines" % (len(qs), len(heads)))
     if "qa" in corpora or "qa_tt" in corpora:
-        shared_file("qa/arcd-qrels.txt")
+        paths.require_shared_file("qa/arcd-qrels.txt")
         _copy_queries("qa/arcd-queries.tsv", os.path.join(qd, "qa-arcd.tsv"))
     if "books" in corpora:
         _copy_queries("news/dev-queries.tsv", os.path.join(qd, "books-headline.tsv"))
@@ -285,7 +276,7 @@ def query_set(name):
     if qrels.startswith("@"):
         qrels_path = os.path.join(queries_dir(), qrels[1:])
     else:
-        qrels_path = shared_file(qrels)
+        qrels_path = paths.require_shared_file(qrels)
     return corpus, qpath, qrels_path
 
 

@@ -24,6 +24,15 @@ def require_shared_data():
     return d
 
 
+def require_shared_file(rel):
+    """Path of a file of the shared data; exit 2 with a clear message when it is absent."""
+    src = os.path.join(require_shared_data(), rel)
+    if not os.path.isfile(src):
+        sys.stderr.write("shared data not found at %s (set FAHRAS_SHARED_DATA)\n" % src)
+        sys.exit(2)
+    return src
+
+
 def work_dir(*parts, create=True):
     base = os.path.abspath(os.environ.get("FAHRAS_BENCH_WORK")
                            or os.path.join(BENCH_DIR, "work"))

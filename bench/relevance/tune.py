@@ -29,9 +29,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, ROOT + "/bench")
 import eval_metrics  # noqa: E402
+from lib import paths  # noqa: E402
 
-SHARED = os.path.abspath(os.environ.get("FAHRAS_SHARED_DATA")
-                         or os.path.join(os.path.dirname(ROOT), "shared", "data"))
+SHARED = paths.shared_data_dir()
 
 SETS = {
     # name: (corpus input, fields, queries, qrels)
