@@ -4,7 +4,8 @@
  * UTF-8, built once per analyzer), the presentation-form expansions (NFKC,
  * computed with ICU when the analyzer is created, never per character), and
  * the per-thread scratch (tokens and their strings). The hot loop never calls
- * ICU; only other scripts and non-ASCII Latin reach u_charType/u_foldCase.
+ * ICU; only other scripts and non-ASCII Latin reach u_charType/u_foldCase
+ * (and, for Latin letters, the NFD lookup of latin_base).
  * Rules and examples: docs/ANALYSIS.md. */
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.4"
+#define FH_ANALYZER_VERSION "1.5"
 
 /* Character classes */
 enum {
@@ -33,7 +34,7 @@ enum {
     C_DROP,    /* ignorable: tashkeel, tatweel, format chars; part of the word's span */
     C_ALNUM,   /* letter or digit; `kind` says which */
     C_HAMZA,   /* U+0654 hamza above: composes ي/و into ئ/ؤ, else dropped */
-    C_MARK,    /* combining mark of another script: kept inside a word */
+    C_MARK,    /* combining mark: dropped after Arabic and Latin letters, else kept */
     C_REPL,    /* U+FFFD from invalid input: stays inside the word it interrupts */
     C_SINGLE,  /* Han/Kana ideograph: a word by itself */
     C_HYPHEN,  /* - joins alnum runs into a mixed token */
@@ -353,6 +354,29 @@ static int build_pres(fh_analyzer *a)
     return 0;
 }
 
+/* A Latin letter with diacritics is its base letter (1.5): é è ê ë -> e,
+ * Ç -> c, ǖ -> u, İ -> i. The first code point of its canonical
+ * decomposition, when everything after it is a combining mark; letters
+ * without one (ø ß æ ł đ) stay as they are. */
+static UChar32 latin_base(UChar32 c)
+{
+    UErrorCode err = U_ZERO_ERROR;
+    const UNormalizer2 *nfd = unorm2_getNFDInstance(&err);
+    UChar d[16];
+    int32_t n = U_SUCCESS(err) ? unorm2_getDecomposition(nfd, c, d, 16, &err) : 0;
+    if (U_FAILURE(err) || n <= 0)
+        return c;
+    /* Latin letters and the marks that decompose them are all in the BMP */
+    for (int32_t i = 0; i < n; i++) {
+        if ((d[i] & 0xF800u) == 0xD800u)
+            return c; /* a surrogate */
+        UChar32 u = d[i];
+        if (i > 0 && u_getCombiningClass(u) == 0 && u_charType(u) != U_NON_SPACING_MARK)
+            return c;
+    }
+    return d[0];
+}
+
 /* Anything outside ASCII, U+0600-06FF and the presentation forms. */
 static cpent classify_slow(uint32_t c)
 {
@@ -377,7 +401,8 @@ static cpent classify_slow(uint32_t c)
             return mk(C_SINGLE, K_OTHER, c);
         if (sc == USCRIPT_ARABIC)
             return mk(C_ALNUM, K_AR, c);
-        uint32_t f = (uint32_t)u_foldCase((UChar32)c, U_FOLD_CASE_DEFAULT);
+        UChar32 b = sc == USCRIPT_LATIN ? latin_base((UChar32)c) : (UChar32)c;
+        uint32_t f = (uint32_t)u_foldCase(b, U_FOLD_CASE_DEFAULT);
         return mk(C_ALNUM, sc == USCRIPT_LATIN ? K_LAT : K_OTHER, f);
     }
     case U_DECIMAL_DIGIT_NUMBER: {
@@ -510,7 +535,7 @@ static size_t alt_stem(fh_analysis *s, const char *w, size_t n, char *out)
  * the spelling and with the grammatical case, so مسؤول مسئول, أبناؤهم
  * أبنائهم أبناءهم, كهرباء كهربائي, الطوارئ الطواريء, مبادئ مبادىء, بريء
  * بريئة share a stem. Shorter stems keep their seats: there the letters
- * tell words apart (ماء مائة, شؤون شيء, بئر بؤر, مرء مرئي). Applied to
+ * tell words apart (ماء مائي, شؤون شيء, بئر بؤر, مرء مرئي). Applied to
  * the finished stem only, so the proclitic guard and the lexicon it
  * consults see the same unfolded stems as before. */
 static size_t hamza_seat(char *out, size_t sl)
@@ -534,11 +559,78 @@ static size_t hamza_seat(char *out, size_t sl)
     return sl;
 }
 
+/* Two words spelled two ways (1.5), joined on the light10 stem before
+ * hamza_seat:
+ * - the silent alif of مائة (hundred), which the modern spelling drops: مائة
+ *   بالمائة خمسمائة مائتان مائتا are stemmed as مئة بالمئة خمسمئة مئتان مئتا
+ *   (their stems then meet مئات, hundreds). Only when the stem is مائ, or a
+ *   unit ثلاث..تسع + مائ, and the word ends in مائة (so مائي, watery, and
+ *   أسمائه, his names, keep theirs), or when the stem is the dual's مائت or
+ *   مائتا;
+ * - شيء (thing) written شئ or شيئ, and شؤون (affairs) written شئون: a stem
+ *   شئ is شيء when it is the end of the word (شئ الشئ), شؤ when a suffix
+ *   went (شئون الشئون شئونها).
+ * `out` holds the stem, sl bytes; returns the new length. */
+static size_t spelling_variant(const char *norm, size_t n, char *out, size_t sl)
+{
+    static const char mia[] = "\xD9\x85\xD8\xA7\xD8\xA6";          /* مائ */
+    static const char miah[] = "\xD9\x85\xD8\xA7\xD8\xA6\xD9\x87"; /* مائه */
+    static const char miat[] = "\xD9\x85\xD8\xA7\xD8\xA6\xD8\xAA"; /* مائت */
+    static const char *const units[] = {
+        "\xD8\xAB\xD9\x84\xD8\xA7\xD8\xAB", /* ثلاث */
+        "\xD8\xA7\xD8\xB1\xD8\xA8\xD8\xB9", /* اربع */
+        "\xD8\xAE\xD9\x85\xD8\xB3",         /* خمس */
+        "\xD8\xB3\xD8\xAA",                 /* ست */
+        "\xD8\xB3\xD8\xA8\xD8\xB9",         /* سبع */
+        "\xD8\xAB\xD9\x85\xD8\xA7\xD9\x86", /* ثمان */
+        "\xD8\xAA\xD8\xB3\xD8\xB9",         /* تسع */
+    };
+    const size_t ml = sizeof mia - 1, hl = sizeof miah - 1, tl = sizeof miat - 1;
+    size_t at = SIZE_MAX; /* where the مائ to shorten starts in out */
+    if (sl >= ml && n >= hl && memcmp(out + sl - ml, mia, ml) == 0 &&
+        memcmp(norm + n - hl, miah, hl) == 0) {
+        if (sl == ml)
+            at = 0;
+        for (size_t u = 0; at == SIZE_MAX && u < sizeof units / sizeof units[0]; u++) {
+            size_t ul = strlen(units[u]);
+            if (sl == ml + ul && memcmp(out, units[u], ul) == 0)
+                at = ul;
+        }
+    } else if (sl >= tl && memcmp(out, miat, tl) == 0 &&
+               (sl == tl || (sl == tl + 2 && memcmp(out + tl, "\xD8\xA7", 2) == 0))) {
+        at = 0; /* مائت, مائتا */
+    }
+    if (at != SIZE_MAX) {
+        memmove(out + at + 2, out + at + 4, sl - at - 4); /* م ا ئ -> م ئ */
+        sl -= 2;
+        out[sl] = '\0';
+        return sl;
+    }
+    static const char shay[] = "\xD8\xB4\xD9\x8A\xD8\xA1";                    /* شيء */
+    static const char shu[] = "\xD8\xB4\xD8\xA4";                             /* شؤ */
+    bool ends = n >= sl && memcmp(norm + n - sl, out, sl) == 0;               /* no suffix went */
+    if (sl == 6 && ends && memcmp(out, "\xD8\xB4\xD9\x8A\xD8\xA6", 6) == 0) { /* شيئ */
+        memcpy(out, shay, sizeof shay);
+        return sizeof shay - 1;
+    }
+    if (sl == 4 && memcmp(out, "\xD8\xB4\xD8\xA6", 4) == 0) { /* شئ */
+        if (ends) {
+            memcpy(out, shay, sizeof shay);
+            return sizeof shay - 1;
+        }
+        memcpy(out, shu, sizeof shu); /* شئون is شؤون (affairs), not a thing */
+        return sizeof shu - 1;
+    }
+    return sl;
+}
+
 static size_t stem_into(fh_analysis *s, const char *norm, size_t n, char *out)
 {
     const fh_analyzer *a = s->a;
-    if (a->stemmer == FH_STEM_LIGHT10 && !a->guard)
-        return hamza_seat(out, fh_light10_stem(NULL, NULL, &a->protect, norm, n, out));
+    if (a->stemmer == FH_STEM_LIGHT10 && !a->guard) {
+        size_t sl = fh_light10_stem(NULL, NULL, &a->protect, norm, n, out);
+        return hamza_seat(out, spelling_variant(norm, n, out, sl));
+    }
     if (a->stemmer == FH_STEM_LIGHT10 && fh_strset_has(&a->stop, norm, n)) {
         /* A stop word is its own stem (1.3): stemmed, 116 of the 642 stop
          * forms landed on a content word (اليهم -> يهم, ولدى -> ولد, فعلى ->
@@ -561,7 +653,7 @@ static size_t stem_into(fh_analysis *s, const char *norm, size_t n, char *out)
                 sl = n;
             }
         }
-        return hamza_seat(out, sl);
+        return hamza_seat(out, spelling_variant(norm, n, out, sl));
     }
     if (a->stemmer == FH_STEM_SNOWBALL && s->sb != NULL)
         return sb_stem(s, norm, n, out);
@@ -728,6 +820,48 @@ static void close_part(fh_analysis *s)
     s->in_part = false;
 }
 
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* 1,000 and ١٬٠٠٠ are 1000 (1.5). In a whole number token whose commas all
+ * separate groups of three digits after a first group of one to three
+ * (1,000 12,500,000 1,250.75 2,000%), the commas go, so the number is found
+ * written either way. Other uses of the comma (1,5 12,34 3,4,5) stay.
+ * Rewrites w[0..n) in place; returns the new length. */
+static size_t ungroup_digits(char *w, size_t n)
+{
+    size_t i = 0;
+    while (i < n && is_digit(w[i]))
+        i++;
+    if (i == 0 || i > 3 || i == n || w[i] != ',')
+        return n;
+    while (i < n && w[i] == ',') {
+        size_t g = ++i;
+        while (i < n && is_digit(w[i]))
+            i++;
+        if (i - g != 3)
+            return n;
+    }
+    if (i < n && w[i] == '.') {
+        size_t g = ++i;
+        while (i < n && is_digit(w[i]))
+            i++;
+        if (i == g)
+            return n;
+    }
+    if (i < n && w[i] == '%')
+        i++;
+    if (i != n)
+        return n;
+    size_t o = 0;
+    for (i = 0; i < n; i++)
+        if (w[i] != ',')
+            w[o++] = w[i];
+    return o;
+}
+
 static int close_comp(fh_analysis *s)
 {
     int rc = 0;
@@ -770,8 +904,10 @@ static int close_comp(fh_analysis *s)
     }
     if (wskip > s->wlen)
         wskip = s->wlen; /* the whole was truncated inside the clitic: cannot happen */
-    rc = emit(s, s->parts[first].start, s->cend, s->wbuf + wskip, s->wlen - wskip, false,
-              fl | numeric, s->pos);
+    size_t wl = s->wlen - wskip;
+    if (numeric && !s->wtrunc)
+        wl = ungroup_digits(s->wbuf + wskip, wl);
+    rc = emit(s, s->parts[first].start, s->cend, s->wbuf + wskip, wl, false, fl | numeric, s->pos);
     for (size_t i = first; rc == 0 && i < s->nparts; i++) {
         part *pt = &s->parts[i];
         rc = emit(s, pt->start, pt->end, pt->norm, pt->len, pt->kind == K_AR,
@@ -896,8 +1032,8 @@ static int step(fh_analysis *s, const cpent *e, uint32_t cs, uint32_t ce, const 
     case C_MARK:
         if (!s->in_part)
             return 0;
-        if (s->pkind == K_AR)
-            s->pend = ce;
+        if (s->pkind == K_AR || s->pkind == K_LAT)
+            s->pend = ce; /* tashkeel; a Latin diacritic (e + U+0301 is e, 1.5) */
         else
             part_add(s, e, ce);
         return 0;

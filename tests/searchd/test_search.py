@@ -295,6 +295,16 @@ MIXED_DOCS = [
     {"id": "alone", "title": "خبر", "text": "الإصدار R1 متاح"},
     {"id": "gpt", "title": "نموذج جديد", "text": "نموذج GPT-4o للمحادثة"},
     {"id": "o1", "title": "نموذج جديد", "text": "نموذج OpenAI-o1-1217 للمحادثة"},
+    # analyzer 1.5: grouped numbers, Latin diacritics, the silent alif of مائة
+    {"id": "num-grouped", "title": "حصيلة", "text": "بلغ عدد المصابين 1,250 شخصا"},
+    {"id": "num-indic", "title": "حصيلة", "text": "بلغ عدد المصابين ١٬٢٥٠ شخصا"},
+    {"id": "num-plain", "title": "حصيلة", "text": "بلغ عدد المصابين 1250 شخصا"},
+    {"id": "num-other", "title": "حصيلة", "text": "بلغ المؤشر 1,25 نقطة"},
+    {"id": "latin-acc", "title": "Café Müller", "text": "عرض في Café Müller"},
+    {"id": "latin-nfd", "title": "مقهى", "text": "عرض في Cafe\u0301 Mu\u0308ller"},
+    {"id": "mia-old", "title": "نسبة", "text": "ارتفع التضخم إلى خمسة بالمائة"},
+    {"id": "mia-new", "title": "نسبة", "text": "ارتفع التضخم إلى ستة في المئة"},
+    {"id": "mia-water", "title": "موارد", "text": "الثروة المائية في البلاد"},
     {"id": "nul-title", "title": "عنوان\u0000 النفط", "text": "نص عن النفط", "s": "x"},
     {"id": "nul-text", "title": "عنوان النفط", "text": "نص \u0000عن النفط", "s": "x"},
     {"id": "nul-field", "title": "عنوان النفط", "text": "نص عن النفط", "s": "nul \u0000 x"},
@@ -336,6 +346,28 @@ class MixedNulTest(unittest.TestCase):
         self.assertEqual(sorted(hit_ids(r)), ["alone", "ds"])
         r = self.search("SEARCH snippets=0 -R1 نموذج")
         self.assertEqual(sorted(hit_ids(r)), ["gpt", "o1"])
+
+    def test_one_word_written_several_ways(self):
+        # 1,250 ١٬٢٥٠ 1250 are one number; 1,25 is not 1250
+        for q in ("1250", "1,250", "١٢٥٠", "١٬٢٥٠"):
+            r = self.search("SEARCH limit=20 %s" % q)
+            self.assertEqual(sorted(hit_ids(r)), ["num-grouped", "num-indic", "num-plain"], q)
+        snips = {h["id"]: h["snippet"] for h in self.search("SEARCH 1250")["hits"]}
+        self.assertIn("<b>1,250</b>", snips["num-grouped"])
+        self.assertIn("<b>١٬٢٥٠</b>", snips["num-indic"])
+        # accents on Latin letters, composed or not, and none at all
+        for q in ("cafe muller", "Café Müller", "CAFE\u0301"):
+            r = self.search("SEARCH %s" % q)
+            self.assertEqual(sorted(hit_ids(r)), ["latin-acc", "latin-nfd"], q)
+        r = self.search("SEARCH muller")
+        hit = [h for h in r["hits"] if h["id"] == "latin-acc"][0]
+        self.assertIn("<b>Müller</b>", hit["title"])
+        # مائة and مئة are one word; مائية (watery) is another
+        for q in ("المائة", "مئة", "بالمئة"):
+            r = self.search("SEARCH snippets=0 %s" % q)
+            self.assertEqual(sorted(hit_ids(r)), ["mia-new", "mia-old"], q)
+        r = self.search("SEARCH snippets=0 مائي")
+        self.assertEqual(hit_ids(r), ["mia-water"])
 
     def test_nul_in_stored_strings(self):
         r = self.search("SEARCH limit=20 fields=s النفط")

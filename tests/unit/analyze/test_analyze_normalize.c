@@ -47,7 +47,11 @@ static const norm_case k_cases[] = {
     {"presentation forms A", "ﭖﺎﮐ", "پاك"},
     /* Latin and other scripts, case folding */
     {"ASCII case", "DeepSeek", "deepseek"},
-    {"Latin-1 case", "ÉCOLE", "école"},
+    {"Latin-1 case and accent", "ÉCOLE", "ecole"},
+    {"Latin diacritics", "ñandú", "nandu"},
+    {"Latin stacked diacritics", "Ǖ", "u"},
+    {"Latin decomposed", "nai\xcc\x88ve", "naive"},
+    {"Latin letters without a base", "Łódź", "łodz"},
     {"Greek case", "ΕΛΛΆΔΑ", "ελλάδα"},
     {"Cyrillic case", "МОСКВА", "москва"},
     /* composition of a decomposed hamza, format characters */

@@ -309,16 +309,61 @@ static void test_long_word_truncated(void **state)
     an_close(&c);
 }
 
+/* 1.5: commas between groups of three digits go from the whole token */
+static void test_grouped_numbers(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    const exp_tok one[] = {
+        {"1,000", "1000", 0, W | N},        {"1", "1", 0, P | N}, {"000", "000", 1, P | N},
+        {"١٬٢٥٠٬٠٠٠", "1250000", 2, W | N}, {"١", "1", 2, P | N}, {"٢٥٠", "250", 3, P | N},
+        {"٠٠٠", "000", 4, P | N},
+    };
+    check_tokens(&c, "1,000 ١٬٢٥٠٬٠٠٠", one, 7);
+    const exp_tok dec[] = {
+        {"12,500.75%", "12500.75%", 0, W | N},
+        {"12", "12", 0, P | N},
+        {"500", "500", 1, P | N},
+        {"75", "75", 2, P | N},
+    };
+    check_tokens(&c, "12,500.75%", dec, 4);
+    const exp_tok clitic[] = {
+        {"و", "و", 0, 0},
+        {"1,000", "1000", 1, W | N},
+        {"1", "1", 1, P | N},
+        {"000", "000", 2, P | N},
+    };
+    check_tokens(&c, "و1,000", clitic, 4);
+    /* not groups of three: the comma stays */
+    const char *const kept[] = {"1,5", "12,34", "1,0000", "1000,000", "1,000,00", "3,4,5"};
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        an_run(&c, kept[i]);
+        assert_true(c.n >= 3);
+        assert_true(c.t[0].flags & FH_TOK_WHOLE);
+        assert_string_equal(c.t[0].norm, kept[i]);
+    }
+    an_close(&c);
+}
+
 static void test_other_scripts(void **state)
 {
     (void)state;
     an_ctx c;
     an_open(&c, FH_STEM_LIGHT10, false);
     const exp_tok t[] = {
-        {"東", "東", 0, 0}, {"京", "京", 1, 0}, {"Москва", "москва", 2, 0},
-        {"café", "café", 3, L}, {"١٢", "12", 4, N},
+        {"東", "東", 0, 0},     {"京", "京", 1, 0}, {"Москва", "москва", 2, 0},
+        {"café", "cafe", 3, L}, {"١٢", "12", 4, N},
     };
     check_tokens(&c, "東京 Москва, café! ١٢", t, 5);
+    /* 1.5: a combining mark after a Latin letter is dropped but stays in the
+     * word's span; Cyrillic keeps its marks */
+    const exp_tok nfd[] = {
+        {"Cafe\xcc\x81", "cafe", 0, L},
+        {"Mu\xcc\x88ller", "muller", 1, L},
+        {"и\xcc\x86", "и\xcc\x86", 2, 0},
+    };
+    check_tokens(&c, "Cafe\xcc\x81 Mu\xcc\x88ller и\xcc\x86", nfd, 3);
     an_close(&c);
 }
 
@@ -328,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_offsets_with_diacritics),
         cmocka_unit_test(test_offsets_with_tatweel_and_presentation_forms),
         cmocka_unit_test(test_mixed_tokens),
+        cmocka_unit_test(test_grouped_numbers),
         cmocka_unit_test(test_stop_words_flagged),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_nul_bytes),
