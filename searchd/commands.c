@@ -58,6 +58,8 @@ static int do_search(fh_worker *w, const fh_request *req)
         o.hl_open = req->hl_open;
     if (req->set & FH_OPT_HL_CLOSE)
         o.hl_close = req->hl_close;
+    if (req->set & FH_OPT_ESCAPE)
+        o.escape_html = req->escape_html;
     const char *names[FH_PROTO_MAX_FIELDS];
     if (req->set & FH_OPT_FIELDS) {
         for (uint32_t i = 0; i < req->n_fields; i++)

@@ -273,7 +273,8 @@ static int parse_bool(span key, span v, bool *out, fh_proto_error *err)
             return 0;
         }
     }
-    fh_proto_seterr(err, fh_errcode(FH_EINVAL), "%.*s must be 0 or 1", (int)key.n, key.p);
+    fh_proto_seterr(err, fh_errcode(FH_EINVAL),
+                    "%.*s must be 1, true, on, yes or 0, false, off, no", (int)key.n, key.p);
     return -1;
 }
 
@@ -468,6 +469,15 @@ static int parse_search(span rest, const fh_proto_limits *lim, fh_request *req, 
         } else if (span_ieq(key, "fields")) {
             rc = parse_fields(v, req, err);
             req->set |= FH_OPT_FIELDS;
+        } else if (span_ieq(key, "escape")) {
+            rc = 0;
+            if (span_ieq(v, "html") || span_ieq(v, "none")) {
+                req->escape_html = span_ieq(v, "html");
+            } else {
+                fh_proto_seterr(err, fh_errcode(FH_EINVAL), "escape must be html or none");
+                rc = -1;
+            }
+            req->set |= FH_OPT_ESCAPE;
         } else {
             fh_proto_seterr(err, fh_errcode(FH_EINVAL),
                             "unknown SEARCH option '%.*s' (put -- before a query that starts "

@@ -86,6 +86,7 @@ typedef enum fh_cmd {
 #define FH_OPT_HL_OPEN 0x20u
 #define FH_OPT_HL_CLOSE 0x40u
 #define FH_OPT_FIELDS 0x80u
+#define FH_OPT_ESCAPE 0x100u
 
 /* Hard caps the parser enforces on option values (the engine's). */
 typedef struct fh_proto_limits {
@@ -104,6 +105,7 @@ typedef struct fh_request {
     uint32_t set; /* FH_OPT_* */
     uint32_t limit, offset, snippet_len, snippet_count;
     bool snippets;
+    bool escape_html; /* escape=html (FH_OPT_ESCAPE) */
     char hl_open[FH_PROTO_MARKER_MAX + 1];
     char hl_close[FH_PROTO_MARKER_MAX + 1];
     uint32_t n_fields;

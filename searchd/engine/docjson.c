@@ -333,6 +333,96 @@ int fh_docjson_strings(const char *doc, size_t len, const char *const *keys, siz
     return 1;
 }
 
+/* The end of the string that starts at p ('"'), past its closing quote. */
+static const char *raw_str_end(const char *p, const char *end)
+{
+    for (p++; p < end; p++) {
+        if (*p == '\\')
+            p++;
+        else if (*p == '"')
+            return p + 1;
+    }
+    return end;
+}
+
+static bool raw_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The end of the value that starts at p, in a document known to be valid. */
+static const char *raw_value_end(const char *p, const char *end)
+{
+    if (p >= end)
+        return end;
+    if (*p == '"')
+        return raw_str_end(p, end);
+    if (*p != '{' && *p != '[') {
+        while (p < end && !raw_ws(*p) && *p != ',' && *p != '}' && *p != ']')
+            p++;
+        return p;
+    }
+    size_t depth = 0;
+    while (p < end) {
+        char c = *p;
+        if (c == '"') {
+            p = raw_str_end(p, end);
+            continue;
+        }
+        p++;
+        if (c == '{' || c == '[')
+            depth++;
+        else if ((c == '}' || c == ']') && --depth == 0)
+            return p;
+    }
+    return end;
+}
+
+int fh_docjson_copy_raw(const char *doc, size_t len, const char *key, size_t klen, fh_buf *out)
+{
+    const char *p = doc, *end = doc + len, *vs = NULL, *ve = NULL;
+    while (p < end && raw_ws(*p))
+        p++;
+    if (p >= end || *p != '{')
+        return 0;
+    p++;
+    for (;;) {
+        while (p < end && (raw_ws(*p) || *p == ','))
+            p++;
+        if (p >= end || *p != '"')
+            break; /* '}' */
+        const char *ks = p + 1, *ke = raw_str_end(p, end) - 1;
+        if (memchr(ks, '\\', (size_t)(ke - ks)) != NULL)
+            return 0;
+        p = ke + 1;
+        while (p < end && (raw_ws(*p) || *p == ':'))
+            p++;
+        const char *v = p;
+        p = raw_value_end(p, end);
+        if ((size_t)(ke - ks) == klen && memcmp(ks, key, klen) == 0) {
+            vs = v;
+            ve = p;
+        }
+    }
+    if (vs == NULL)
+        return 0;
+    while (vs < ve) { /* copy, dropping the white space outside strings */
+        const char *q = vs;
+        if (*vs == '"')
+            q = raw_str_end(vs, ve);
+        else
+            while (q < ve && !raw_ws(*q) && *q != '"')
+                q++;
+        int rc = fh_buf_add(out, vs, (size_t)(q - vs));
+        if (rc)
+            return rc;
+        vs = q;
+        while (vs < ve && raw_ws(*vs))
+            vs++;
+    }
+    return 1;
+}
+
 int fh_doc_texts(fh_searcher *s, uint32_t doc, const char **title, size_t *tlen,
                  const char **body, size_t *blen)
 {

@@ -92,6 +92,7 @@ int fh_engine_open(const char *index_dir, const fh_analyzer *a, const fh_rank_pa
         return FH_EINVAL;
     if (strlen(index_dir) >= sizeof e->dir)
         return FH_EINVAL;
+    bool text_seen = false; /* a field named text is the body */
     e = calloc(1, sizeof *e);
     if (!e)
         return FH_ENOMEM;
@@ -133,10 +134,16 @@ int fh_engine_open(const char *index_dir, const fh_analyzer *a, const fh_rank_pa
         double avg = e->meta->avg_field_len[f];
         e->avg[f] = avg >= 1.0 ? (float)avg : 1.0f;
         const char *name = e->meta->field_names[f];
-        if (strcmp(name, "title") == 0)
+        /* the body: the field named text, else the longest other than title */
+        if (strcmp(name, "title") == 0) {
             e->title_field = (int)f;
-        else if (e->body_field < 0 || strcmp(name, "text") == 0)
+        } else if (strcmp(name, "text") == 0) {
             e->body_field = (int)f;
+            text_seen = true;
+        } else if (!text_seen &&
+                   (e->body_field < 0 || avg > e->meta->avg_field_len[e->body_field])) {
+            e->body_field = (int)f;
+        }
         const uint32_t *lens = fh_index_field_lengths(e->ix, f);
         if (!lens) {
             rc = FH_ECORRUPT;
@@ -456,10 +463,14 @@ static int emit_hit(fh_searcher *s, const fh_search_opts *o, const fh_hit *h, fh
                 goto out;
             if (json_is_string(v)) {
                 rc = fh_buf_add_json_str(out, json_string_value(v), json_string_length(v));
-            } else {
+            } else if ((rc = fh_docjson_copy_raw(s->doc.data, s->doc.len, name, strlen(name),
+                                                 out)) == 0) {
+                /* numbers as stored; a key with an escape: jansson's text */
                 char *js = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
                 rc = js ? fh_buf_adds(out, js) : FH_ENOMEM;
                 free(js);
+            } else if (rc == 1) {
+                rc = 0;
             }
             if (rc)
                 goto out;

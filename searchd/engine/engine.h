@@ -195,6 +195,8 @@ typedef struct fh_search_opts {
     const char *hl_open, *hl_close;  /* highlight markers, NUL-terminated, <= 64 bytes,
                                         JSON-escaped into the strings (default "<b>",
                                         "</b>"); borrowed for the call */
+    bool escape_html;                /* title and snippet text (not the markers) with
+                                        & < > " ' as HTML entities (default false) */
     uint32_t return_fields;          /* bitmask of STORED fields to add to each hit,
                                         bit i = fields[i]; 0 = none (default) */
     const char *const *fields;       /* names of stored JSON keys for return_fields,

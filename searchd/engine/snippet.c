@@ -175,6 +175,44 @@ static int esc(fh_buf *b, const char *p, size_t n)
     return fh_buf_add(b, p + run, n - run);
 }
 
+/* The document's text into the JSON string: esc(), or with html first the
+ * HTML escape of & < > " ' (escape=html; the markers are not text). */
+static int esc_text(fh_buf *b, const char *p, size_t n, bool html)
+{
+    if (!html)
+        return esc(b, p, n);
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *r;
+        switch (p[i]) {
+        case '&':
+            r = "&amp;";
+            break;
+        case '<':
+            r = "&lt;";
+            break;
+        case '>':
+            r = "&gt;";
+            break;
+        case '"':
+            r = "&quot;";
+            break;
+        case '\'':
+            r = "&#39;";
+            break;
+        default:
+            continue;
+        }
+        int rc = esc(b, p + run, i - run);
+        if (rc == 0)
+            rc = fh_buf_adds(b, r);
+        if (rc)
+            return rc;
+        run = i + 1;
+    }
+    return esc(b, p + run, n - run);
+}
+
 typedef struct win {
     uint32_t a, b; /* units [a, b) */
     float score;
@@ -335,6 +373,7 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
     const char *ho = o->hl_open ? o->hl_open : "<b>";
     const char *hc = o->hl_close ? o->hl_close : "</b>";
     size_t hol = strlen(ho), hcl = strlen(hc);
+    bool html = o->escape_html;
 
     win w[FH_ENGINE_MAX_SNIPPETS];
     uint32_t nw = 0;
@@ -390,7 +429,7 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
         if (k == 0 && a > 0)
             rc = fh_buf_adds(out, "\xE2\x80\xA6 ");
         else if (k == 0)
-            rc = esc(out, text, u[0].off); /* leading quotes, brackets */
+            rc = esc_text(out, text, u[0].off, html); /* leading quotes, brackets */
         else if (a > w[k - 1].b)
             rc = fh_buf_adds(out, " \xE2\x80\xA6 ");
         else
@@ -398,11 +437,12 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
         if (rc)
             return rc;
         for (uint32_t i = a; i < b; i++) {
-            if (i > a && (rc = esc(out, text + u[i - 1].end, u[i].off - u[i - 1].end)) != 0)
+            if (i > a &&
+                (rc = esc_text(out, text + u[i - 1].end, u[i].off - u[i - 1].end, html)) != 0)
                 return rc;
             if (u[i].term >= 0 && (rc = esc(out, ho, hol)) != 0)
                 return rc;
-            if ((rc = esc(out, text + u[i].off, u[i].end - u[i].off)) != 0)
+            if ((rc = esc_text(out, text + u[i].off, u[i].end - u[i].off, html)) != 0)
                 return rc;
             if (u[i].term >= 0 && (rc = esc(out, hc, hcl)) != 0)
                 return rc;
@@ -417,7 +457,7 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
             while (x < stop && text[x] != ' ' && text[x] != '\n' && text[x] != '\t' &&
                    text[x] != '\r')
                 x++;
-        if (x > e && (rc = esc(out, text + e, x - e)) != 0)
+        if (x > e && (rc = esc_text(out, text + e, x - e, html)) != 0)
             return rc;
         if (k + 1 == nw && b < nu && (rc = fh_buf_adds(out, " ")) == 0)
             rc = fh_buf_adds(out, ell);

@@ -2,7 +2,8 @@
  * disagrees with jansson: on crafted documents (escapes, surrogates, NUL,
  * duplicates, nesting, numbers, trailing bytes, invalid UTF-8) and on 20,000
  * random mutations of them, whenever it accepts a document its string values
- * for the asked keys are exactly jansson's, and json_loadb() accepts it too. */
+ * for the asked keys are exactly jansson's, and json_loadb() accepts it too.
+ * fh_docjson_copy_raw's copies parse back to jansson's values. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -120,11 +121,96 @@ static void test_mutations(void **state)
     (void)n;
 }
 
+/* fh_docjson_copy_raw on a document jansson accepts: every key's copy
+ * parses back to jansson's value; it declines only when some key has an
+ * escape. Returns the number of values copied. */
+static unsigned check_raw(const char *doc, size_t len)
+{
+    json_t *j = json_loadb(doc, len, JSON_ALLOW_NUL, NULL);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return 0;
+    }
+    bool esc_key = false;
+    for (const char *p = doc; p + 1 < doc + len; p++)
+        if (p[0] == '\\' && memchr(p, ':', (size_t)(doc + len - p)) != NULL)
+            esc_key = true; /* an escape somewhere before a ':': maybe in a key */
+    unsigned copied = 0;
+    fh_buf out;
+    fh_buf_init(&out, 1u << 20);
+    const char *key;
+    json_t *v;
+    json_object_foreach(j, key, v)
+    {
+        fh_buf_reset(&out);
+        int rc = fh_docjson_copy_raw(doc, len, key, strlen(key), &out);
+        assert_true(rc == 0 || rc == 1);
+        if (rc == 0) {
+            assert_true(esc_key);
+            continue;
+        }
+        json_t *back = json_loadb(out.data, out.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+        assert_non_null(back);
+        assert_true(json_equal(back, v));
+        assert_null(memchr(out.data, '\n', out.len));
+        json_decref(back);
+        copied++;
+    }
+    fh_buf_reset(&out);
+    assert_int_equal(fh_docjson_copy_raw(doc, len, "no such key", 11, &out), 0);
+    fh_buf_free(&out);
+    json_decref(j);
+    return copied;
+}
+
+static void test_copy_raw(void **state)
+{
+    (void)state;
+    /* numbers keep their text; white space outside strings goes; last key wins */
+    static const struct {
+        const char *doc, *key, *want;
+    } c[] = {
+        {"{\"n\":9007199254740993}", "n", "9007199254740993"},
+        {"{\"n\" : 1.10 , \"m\":1E2}", "n", "1.10"},
+        {"{\"n\":1,\"m\":1E2}", "m", "1E2"},
+        {"{\"a\":[ 1 , \"x , ]} y\" ,{ \"k\" :\r\n -0 } ]}", "a", "[1,\"x , ]} y\",{\"k\":-0}]"},
+        {"{\"s\":\"q\\\"}\",\"t\":true}", "t", "true"},
+        {"{\"d\":1,\"d\":[2]}", "d", "[2]"},
+        {"{\"z\":null}", "z", "null"},
+    };
+    fh_buf out;
+    fh_buf_init(&out, 1u << 20);
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        fh_buf_reset(&out);
+        assert_int_equal(
+            fh_docjson_copy_raw(c[i].doc, strlen(c[i].doc), c[i].key, strlen(c[i].key), &out), 1);
+        assert_int_equal(out.len, strlen(c[i].want));
+        assert_memory_equal(out.data, c[i].want, out.len);
+    }
+    fh_buf_free(&out);
+    /* against jansson: the crafted documents and mutations of them */
+    unsigned copied = 0, seed = 777;
+    for (size_t i = 0; i < sizeof DOCS / sizeof DOCS[0]; i++)
+        copied += check_raw(DOCS[i], strlen(DOCS[i]));
+    char buf[512];
+    for (int r = 0; r < 20000; r++) {
+        const char *d = DOCS[(size_t)r % 6];
+        size_t len = strlen(d);
+        memcpy(buf, d, len);
+        size_t at = (size_t)rand_r(&seed) % len;
+        static const char alpha[] = "{}[]\":, \\0123e.-tnu";
+        buf[at] = alpha[(size_t)rand_r(&seed) % (sizeof alpha - 1)];
+        copied += check_raw(buf, len);
+    }
+    assert_true(copied > 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crafted),
         cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_copy_raw),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,9 +49,9 @@ def write_jsonl(path, docs):
             f.write(json.dumps(d, ensure_ascii=False) + "\n")
 
 
-def build_index(index_dir, input_path, timeout=120):
-    """Run `fahras-indexer build --index DIR INPUT`; raise with its output on failure."""
-    r = subprocess.run([INDEXER, "build", "--index", index_dir, input_path],
+def build_index(index_dir, input_path, timeout=120, args=()):
+    """Run `fahras-indexer build --index DIR [ARGS] INPUT`; raise with its output on failure."""
+    r = subprocess.run([INDEXER, "build", "--index", index_dir] + list(args) + [input_path],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
     if r.returncode != 0:
         raise RuntimeError("indexer failed (%d): %s" % (r.returncode,
@@ -59,12 +59,13 @@ def build_index(index_dir, input_path, timeout=120):
     return r
 
 
-def build_docs(index_dir, docs, workdir):
-    """Write docs (a list of dicts) as JSONL in workdir and index them into index_dir."""
+def build_docs(index_dir, docs, workdir, args=()):
+    """Write docs (a list of dicts) as JSONL in workdir and index them into index_dir
+    (args: more fahras-indexer build options)."""
     os.makedirs(workdir, exist_ok=True)
     path = os.path.join(workdir, "docs-%d.jsonl" % time.monotonic_ns())
     write_jsonl(path, docs)
-    return build_index(index_dir, path)
+    return build_index(index_dir, path, args=args)
 
 
 class TempDir:

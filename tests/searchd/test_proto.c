@@ -224,6 +224,8 @@ static void test_errors(void **state)
     expect_error("SEARCH limit=99999999999999999999 x", "limit_exceeded");
     expect_error("SEARCH limit=600 offset=600 x", "limit_exceeded");
     expect_error("SEARCH snippets=maybe x", "bad_request");
+    expect_error("SEARCH escape=xml x", "bad_request");
+    expect_error("SEARCH escape= x", "bad_request");
     expect_error("SEARCH snippet_len=0 x", "bad_request");
     expect_error("SEARCH snippet_len=5000 x", "limit_exceeded");
     expect_error("SEARCH snippets_count=9 x", "limit_exceeded");
@@ -280,6 +282,16 @@ static void test_search_options(void **state)
     assert_string_equal(r.hl_open, "<em>");
     assert_string_equal(r.hl_close, "</em>");
     assert_int_equal(r.arg_len, 1);
+    assert_false(r.set & FH_OPT_ESCAPE);
+
+    assert_int_equal(parse("SEARCH escape=HTML q", &r, &e), 0);
+    assert_true(r.escape_html);
+    assert_int_equal(r.set, FH_OPT_ESCAPE);
+    assert_int_equal(parse("SEARCH escape=html escape=none q", &r, &e), 0);
+    assert_false(r.escape_html);
+    /* the error for a bad boolean names every accepted value */
+    assert_int_equal(parse("SEARCH snippets=2 q", &r, &e), -1);
+    assert_non_null(strstr(e.message, "true"));
 
     /* no options at all: the whole rest is the query; options after the
      * query starts are query text */

@@ -305,23 +305,33 @@ MIXED_DOCS = [
     {"id": "mia-old", "title": "نسبة", "text": "ارتفع التضخم إلى خمسة بالمائة"},
     {"id": "mia-new", "title": "نسبة", "text": "ارتفع التضخم إلى ستة في المئة"},
     {"id": "mia-water", "title": "موارد", "text": "الثروة المائية في البلاد"},
+    # escape=html
+    {"id": "html", "title": "وسم <script>alert('x')</script> & \"نص\"",
+     "text": "نص فيه <b>وسم</b> & رموز"},
     {"id": "nul-title", "title": "عنوان\u0000 النفط", "text": "نص عن النفط", "s": "x"},
     {"id": "nul-text", "title": "عنوان النفط", "text": "نص \u0000عن النفط", "s": "x"},
     {"id": "nul-field", "title": "عنوان النفط", "text": "نص عن النفط", "s": "nul \u0000 x"},
     {"id": "big-int", "title": "عنوان النفط", "text": "نص عن النفط", "s": 10 ** 20,
      "year": 2015, "n": [7, 2.5]},
+    {"id": "numbers", "title": "أرقام", "text": "أرقام مخزنة",
+     "i53": 2 ** 53 + 1, "u64": 2 ** 64 - 1, "f": 0.1, "e": 1e20,
+     "nest": {"a b": [1.25, "x , y"], "k": -0.0}},
 ] + [{"id": "pa%d" % i, "title": "", "text": "pa%c%c%c" % (97 + i // 676, 97 + i // 26 % 26,
                                                           97 + i % 26)} for i in range(600)] \
   + [{"id": "pz%d" % i, "title": "", "text": "pz"} for i in range(50)]
 
 
-class MixedNulTest(unittest.TestCase):
+class OneIndexTest(unittest.TestCase):
+    """A class of tests over one daemon serving DOCS, built with BUILD_ARGS."""
+    DOCS = []
+    BUILD_ARGS = ()
+
     @classmethod
     def setUpClass(cls):
         cls.tmp = TempDir()
         root = cls.tmp.__enter__()
-        index = os.path.join(root, "mixed")
-        build_docs(index, MIXED_DOCS, os.path.join(root, "in"))
+        index = os.path.join(root, "ix")
+        build_docs(index, cls.DOCS, os.path.join(root, "in"), args=cls.BUILD_ARGS)
         cls.d = Daemon(index, workdir=root)
         cls.d.__enter__()
         cls.c = cls.d.client()
@@ -329,6 +339,10 @@ class MixedNulTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         stop_class(cls.tmp, (cls.d,), (cls.c,))
+
+
+class MixedNulTest(OneIndexTest):
+    DOCS = MIXED_DOCS
 
     def search(self, line):
         r = self.c.request(line)
@@ -369,6 +383,21 @@ class MixedNulTest(unittest.TestCase):
         r = self.search("SEARCH snippets=0 مائي")
         self.assertEqual(hit_ids(r), ["mia-water"])
 
+    def test_escape_html(self):
+        r = self.search("SEARCH escape=html وسم")
+        h = r["hits"][0]
+        self.assertEqual(h["id"], "html")
+        self.assertEqual(h["title"], "<b>وسم</b> &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"
+                                     " &amp; &quot;نص&quot;")
+        self.assertEqual(h["snippet"], "نص فيه &lt;b&gt;<b>وسم</b>&lt;/b&gt; &amp; رموز")
+        # the default is the text as stored; escape=none says so explicitly
+        for opt in ("", "escape=none "):
+            h = self.search("SEARCH %sوسم" % opt)["hits"][0]
+            self.assertEqual(h["snippet"], "نص فيه <b><b>وسم</b></b> & رموز")
+        # other markers are not escaped either
+        h = self.search("SEARCH escape=html hl=<mark>,</mark> وسم")["hits"][0]
+        self.assertIn("&lt;b&gt;<mark>وسم</mark>&lt;/b&gt;", h["snippet"])
+
     def test_nul_in_stored_strings(self):
         r = self.search("SEARCH limit=20 fields=s النفط")
         hits = {h["id"]: h for h in r["hits"]}
@@ -386,6 +415,12 @@ class MixedNulTest(unittest.TestCase):
         raw = self.c.read_line()
         self.assertIn(b'"year":2015,', raw)
         self.assertIn(b'"n":[7,2.5]', raw)
+        # numbers as stored, not through a double: 2^53 + 1, 2^64 - 1, 0.1, 1e+20
+        self.c.send("SEARCH snippets=0 fields=i53,u64,f,e,nest,absent مخزنة")
+        raw = self.c.read_line()
+        self.assertIn(b'"i53":9007199254740993,"u64":18446744073709551615,"f":0.1,'
+                      b'"e":1e+20,"nest":{"a b":[1.25,"x , y"],"k":-0.0}}', raw)
+        self.assertNotIn(b'"absent"', raw)
         # GET returns the stored line byte for byte
         r = self.c.request("GET big-int")
         self.assertEqual(r["doc"]["s"], 10 ** 20)
@@ -402,6 +437,28 @@ class MixedNulTest(unittest.TestCase):
         self.assertIn("32 words", r["error"]["message"])
         words = " ".join("w%s" % chr(97 + i % 26) for i in range(32))
         self.search('SEARCH "%s"' % words)
+
+
+class OtherFieldNamesTest(OneIndexTest):
+    """An index of fields headline,body: the snippet comes from body, the
+    longer one, not from the first field."""
+    DOCS = [{"id": "hb-%d" % i, "headline": "خبر عن الطيران رقم %d" % i,
+             "body": "قالت شركات الطيران إن الرحلات عادت إلى مواعيدها بعد العاصفة "
+                     "وإن المسافرين تلقوا تعويضات عن التأخير رقم %d" % i}
+            for i in range(3)]
+    BUILD_ARGS = ("--fields", "headline,body")
+
+    def test_snippet_from_the_longer_field(self):
+        r = self.c.request("SEARCH limit=1 snippet_len=60 تعويضات")
+        self.assertIsNone(error_code(r), r)
+        self.assertEqual(r["total"], 3)
+        snip = r["hits"][0]["snippet"]
+        self.assertIn("<b>تعويضات</b>", snip)
+        self.assertNotIn("خبر", snip)
+        # a word of the headline only: the body's beginning, unhighlighted
+        snip = self.c.request("SEARCH limit=1 snippet_len=30 خبر")["hits"][0]["snippet"]
+        self.assertTrue(snip.startswith("قالت شركات"), snip)
+        self.assertNotIn("<b>", snip)
 
 
 if __name__ == "__main__":
