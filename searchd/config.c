@@ -468,7 +468,13 @@ void fh_srv_config_usage(void *out, const char *prog)
             "its own); if it was ignored when the server started (nohup), it stays\n"
             "ignored.\n"
             "\n"
-            "options:\n",
+            "Exit status: 0 after --help or a graceful stop; 2 for a usage error (a bad\n"
+            "flag, value or config file; one line on stderr); 1 when the server cannot\n"
+            "start (no index, an index of another analyzer or format, the address in\n"
+            "use, a --port-file that cannot be written), logged. The port file is\n"
+            "removed at a graceful stop.\n"
+            "\n"
+            "options ([default], {accepted range}):\n",
             prog);
     for (size_t i = 0; i < N_OPTS; i++) {
         const opt *o = &opts[i];
@@ -498,6 +504,9 @@ void fh_srv_config_usage(void *out, const char *prog)
         case T_FLAG:
             break;
         }
-        fprintf(f, "  %-34s %s%s\n", left, o->help, def);
+        char range[64] = "";
+        if (o->type == T_U32 || o->type == T_DBL)
+            snprintf(range, sizeof range, " {%.15g..%.15g}", o->min, o->max);
+        fprintf(f, "  %-34s %s%s%s\n", left, o->help, def, range);
     }
 }

@@ -870,6 +870,21 @@ static int write_port_file(const char *path, unsigned port)
     return 0;
 }
 
+/* Remove the port file at a clean exit, if it still names our port (another
+ * server may have taken the file over since). */
+static void remove_port_file(const char *path, unsigned port)
+{
+    char want[16], got[16] = {0};
+    snprintf(want, sizeof want, "%u\n", port);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    fclose(f);
+    if (n == strlen(want) && memcmp(got, want, n) == 0 && unlink(path) != 0)
+        FH_LOG_WARN("cannot remove --port-file %s: %s", path, strerror(errno));
+}
+
 static int open_listener(fh_server *s)
 {
     char host[256], port[8];
@@ -989,7 +1004,8 @@ static int choose_analyzer(fh_server *s)
             fh_analyzer_free(a);
     }
     if (!s->analyzer)
-        FH_LOG_ERR("the index in %s was built with analyzer %s %s, which this build lacks",
+        FH_LOG_ERR("the index in %s was built with analyzer %s %s, which this build lacks: "
+                   "rebuild it with this version's fahras-indexer build",
                    s->cfg.index_dir, m->analyzer_name, m->analyzer_version);
     fh_index_close(ix);
     return s->analyzer ? 0 : FH_EANALYZER;
@@ -1000,6 +1016,16 @@ static int open_first_generation(fh_server *s)
 {
     fh_engine *e = NULL;
     int rc = fh_engine_open(s->cfg.index_dir, s->analyzer, &s->rank, &e);
+    fh_index *ix = NULL;
+    if (rc == FH_EANALYZER && fh_index_open(s->cfg.index_dir, NULL, NULL, &ix) == 0) {
+        const fh_index_meta *m = fh_index_get_meta(ix);
+        FH_LOG_ERR("cannot open the index in %s: built with analyzer %s %s, while --stemmer %s "
+                   "is %s %s (--stemmer auto follows the index)",
+                   s->cfg.index_dir, m->analyzer_name, m->analyzer_version, s->cfg.stemmer,
+                   fh_analyzer_name(s->analyzer), fh_analyzer_version(s->analyzer));
+        fh_index_close(ix);
+        return rc;
+    }
     if (rc) {
         FH_LOG_ERR("cannot open the index in %s: %s", s->cfg.index_dir, fh_strerror(rc));
         return rc;
@@ -1214,6 +1240,8 @@ int fh_server_run(fh_server *s)
             s->workers[i]->thread_started = false;
         }
     }
+    if (rc == 0 && s->cfg.port_file[0])
+        remove_port_file(s->cfg.port_file, s->bound_port);
     if (rc == 0)
         FH_LOG_INFO("stopped: all workers drained");
     return rc;

@@ -702,36 +702,39 @@ static void report_text(const lg *g, FILE *f, double secs)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: fahras-loadgen [options] --queries FILE [HOST:PORT]\n"
-            "Closed-loop load against fahras-searchd's line protocol (default target 127.0.0.1:7700).\n"
-            "\n"
-            "  -q, --queries FILE     lines 'id<TAB>text' or 'text' ('-' = stdin); replayed in order, cycling\n"
-            "  -p, --prefix TEMPLATE  request template; {q} is replaced by the text, else the text\n"
-            "                         is appended (default 'SEARCH {q}'), e.g.\n"
-            "                         'SEARCH limit=10 snippets=1 {q}'\n"
-            "  -c, --conns N          connections (default 1, max %u)\n"
-            "  -D, --depth D          requests in flight per connection (pipelining; default 1, max %u)\n"
-            "  -d, --duration S       measured window in seconds (default 10)\n"
-            "  -w, --warmup S         unmeasured warmup before it (default 1)\n"
-            "  -n, --count N          measure N replies instead of a duration\n"
-            "  -t, --timeout S        a connection with no reply for S seconds is dropped and\n"
-            "                         counted as a timeout; the run stops when no connection\n"
-            "                         could be made for S seconds (default 10)\n"
-            "      --max-time S       hard deadline of the whole run (default: warmup + duration\n"
-            "                         + timeout + 5, or 600 with --count)\n"
-            "      --max-reply BYTES  longest reply line accepted (default 16 MiB)\n"
-            "  -j, --json FILE        also write the result as one JSON object ('-' = stdout)\n"
-            "      --watch-pid PID    sample VmRSS of PID from /proc every second (start/min/max/end)\n"
-            "      --rss-log FILE     write the samples there as 'seconds kB' lines\n"
-            "      --allow-remote     allow a non-loopback target\n"
-            "      --quiet            no text report\n"
-            "  -h, --help\n"
-            "\n"
-            "Errors: reply lines starting with {\"error\", failed connects, dropped connections,\n"
-            "timeouts. Exit status: 0 when the window measured at least one reply, 1 when it\n"
-            "measured none, 2 on a usage or setup error.\n",
-            LG_MAX_CONNS, LG_MAX_DEPTH);
+    fprintf(
+        f,
+        "usage: fahras-loadgen [options] --queries FILE [HOST:PORT]\n"
+        "Closed-loop load against fahras-searchd's line protocol (default target 127.0.0.1:7700).\n"
+        "\n"
+        "  -q, --queries FILE     lines 'id<TAB>text' or 'text' ('-' = stdin); replayed in order, "
+        "cycling\n"
+        "  -p, --prefix TEMPLATE  request template; {q} is replaced by the text, else the text\n"
+        "                         is appended (default 'SEARCH {q}'), e.g.\n"
+        "                         'SEARCH limit=10 snippets=1 {q}'\n"
+        "  -c, --conns N          connections (default 1, max %u)\n"
+        "  -D, --depth D          requests in flight per connection (pipelining; default 1, max "
+        "%u)\n"
+        "  -d, --duration S       measured window in seconds (default 10)\n"
+        "  -w, --warmup S         unmeasured warmup before it (default 1)\n"
+        "  -n, --count N          measure N replies instead of a duration\n"
+        "  -t, --timeout S        a connection with no reply for S seconds is dropped and\n"
+        "                         counted as a timeout; the run stops when no connection\n"
+        "                         could be made for S seconds (default 10)\n"
+        "      --max-time S       hard deadline of the whole run (default: warmup + duration\n"
+        "                         + timeout + 5, or 600 with --count)\n"
+        "      --max-reply BYTES  longest reply line accepted (default 24 MiB, searchd's own)\n"
+        "  -j, --json FILE        also write the result as one JSON object ('-' = stdout)\n"
+        "      --watch-pid PID    sample VmRSS of PID from /proc every second (start/min/max/end)\n"
+        "      --rss-log FILE     write the samples there as 'seconds kB' lines\n"
+        "      --allow-remote     allow a non-loopback target\n"
+        "      --quiet            no text report\n"
+        "  -h, --help\n"
+        "\n"
+        "Errors: reply lines starting with {\"error\", failed connects, dropped connections,\n"
+        "timeouts. Exit status: 0 when the window measured at least one reply, 1 when it\n"
+        "measured none, 2 on a usage or setup error.\n",
+        LG_MAX_CONNS, LG_MAX_DEPTH);
 }
 
 static void parse_target(lg_config *cfg, char *t)
@@ -764,7 +767,7 @@ int main(int argc, char **argv)
     cfg->duration_s = 10;
     cfg->warmup_s = 1;
     cfg->timeout_s = 10;
-    cfg->max_reply = 16u << 20;
+    cfg->max_reply = 24u << 20;
 
     enum { O_MAX_TIME = 1000, O_MAX_REPLY, O_WATCH, O_RSS_LOG, O_REMOTE, O_QUIET };
     static const struct option opts[] = {

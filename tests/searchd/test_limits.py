@@ -399,6 +399,16 @@ class LimitsTest(unittest.TestCase):
                            stderr=subprocess.PIPE, timeout=10)
         self.assertEqual(r.returncode, 1)
         self.assertIn(b"ERROR", r.stderr)
+        # an index of another analyzer: refused at start, status 1, both named
+        r = subprocess.run([fhtest.SEARCHD, "--index", self.index, "--stemmer", "snowball",
+                            "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=10)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"built with analyzer fahras-ar-light10g", r.stderr)
+        self.assertIn(b"--stemmer snowball is fahras-ar-snowball", r.stderr)
+        # --help gives the exit statuses
+        r = subprocess.run([fhtest.SEARCHD, "--help"], stdout=subprocess.PIPE, timeout=10)
+        self.assertIn(b"Exit status", r.stdout)
 
 
 if __name__ == "__main__":

@@ -94,9 +94,12 @@ class ShutdownTest(unittest.TestCase):
             with d.client() as c:
                 self.assertEqual(c.request("PING"), {"ok": True, "pong": True})
                 c.send_raw(b"SEARCH half a li")  # a partial line is not in flight
+                self.assertTrue(os.path.exists(d.port_file))
                 d.signal(signal.SIGINT)
                 self.assertTrue(c.at_eof(10))
             self.assertEqual(d.proc.wait(timeout=20), 0, d.logtext())
+            # a clean exit removes the port file, so a restart's is not confused with it
+            self.assertFalse(os.path.exists(d.port_file))
 
     def test_sigterm_with_unread_replies_respects_drain_timeout(self):
         with Daemon(self.index, "--drain-timeout", "1", "--max-output", "65536",
