@@ -264,16 +264,26 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
     fh_analysis_set_alt(ps->s->an, false);
     if (rc != 0)
         return rc;
-    size_t last = SIZE_MAX;
-    for (size_t i = 0; i < nt; i++)
-        if (!(t[i].flags & FH_TOK_PART))
+    size_t last = SIZE_MAX, words = 0, stops = 0;
+    for (size_t i = 0; i < nt; i++) {
+        if (!(t[i].flags & FH_TOK_PART)) {
             last = i;
+            words++;
+            stops += (t[i].flags & FH_TOK_STOP) != 0;
+        }
+    }
+    /* A +item or -item the analyzer splits into several words (+والـiPhone:
+     * و, iphone) constrains its content words only: the stop word split off
+     * would otherwise be required (or excluded) on its own. */
+    bool drop_stops = occ != FH_OCC_SHOULD && words > 1 && stops < words;
     /* A prefix must end where the item ends, otherwise "foo-*" would expand
      * a word the user completed. */
     if (prefix && last != SIZE_MAX && (size_t)t[last].offset + t[last].length != n)
         prefix = false;
     for (size_t i = 0; i < nt; i++) {
         if (t[i].flags & FH_TOK_PART)
+            continue;
+        if (drop_stops && (t[i].flags & FH_TOK_STOP) && !(prefix && i == last))
             continue;
         if (ps->q->n_words < 2 && is_question_word(t[i].norm, t[i].norm_len))
             ps->q->question = true;

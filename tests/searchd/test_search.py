@@ -305,6 +305,10 @@ MIXED_DOCS = [
     {"id": "mia-old", "title": "نسبة", "text": "ارتفع التضخم إلى خمسة بالمائة"},
     {"id": "mia-new", "title": "نسبة", "text": "ارتفع التضخم إلى ستة في المئة"},
     {"id": "mia-water", "title": "موارد", "text": "الثروة المائية في البلاد"},
+    # +/- on a clitic glued to a Latin word constrain the word, not the clitic
+    {"id": "clitic-latin", "title": "جوال", "text": "أطلقت آبل والـiPhone الجديد"},
+    {"id": "plain-latin", "title": "جوال", "text": "جوال iPhone جديد"},
+    {"id": "clitic-other", "title": "شبكة", "text": "جوال يدعم وال5G"},
     # escape=html
     {"id": "html", "title": "وسم <script>alert('x')</script> & \"نص\"",
      "text": "نص فيه <b>وسم</b> & رموز"},
@@ -382,6 +386,13 @@ class MixedNulTest(OneIndexTest):
             self.assertEqual(sorted(hit_ids(r)), ["mia-new", "mia-old"], q)
         r = self.search("SEARCH snippets=0 مائي")
         self.assertEqual(hit_ids(r), ["mia-water"])
+
+    def test_required_clitic_word(self):
+        for q in ("+والـiPhone", "+iPhone", "+والiPhone جديد"):
+            r = self.search("SEARCH snippets=0 %s" % q)
+            self.assertEqual(sorted(hit_ids(r)), ["clitic-latin", "plain-latin"], q)
+        r = self.search("SEARCH snippets=0 -والـiPhone جوال")
+        self.assertEqual(hit_ids(r), ["clitic-other"])
 
     def test_escape_html(self):
         r = self.search("SEARCH escape=html وسم")
