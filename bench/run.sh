@@ -24,6 +24,9 @@ if [[ $# -eq 0 || "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
     [[ $# -eq 0 ]] && exit 2 || exit 0
 fi
 
+# the options first: a typo is a usage error now, not after the build
+"$py" "$repo/bench/loadgen/harness.py" --check-usage "$@" || exit 2
+
 shared="${FAHRAS_SHARED_DATA:-$repo/../shared/data}"
 if [[ ! -d "$shared" ]]; then
     echo "bench/run.sh: shared data not found at $shared (set FAHRAS_SHARED_DATA); nothing measured." >&2

@@ -952,6 +952,7 @@ def main(argv):
                     help="rewrite the RESULTS.md section from $WORK/results/harness.json")
     ap.add_argument("--results-md", default=RESULTS_MD,
                     help="file whose harness section is (re)written (default bench/RESULTS.md)")
+    ap.add_argument("--check-usage", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     corpora = []
     for c in a.corpora:
@@ -971,6 +972,8 @@ def main(argv):
         a.conns = []
     if not a.conns or min(a.conns) < 1:
         ap.error("--conns wants connection counts such as 1,4,16")
+    if a.check_usage:
+        return 0  # bench/run.sh: the options are valid, before it spends minutes building
     if a.render_only:
         src = os.path.join(paths.work_dir("results"), "harness.json")
         try:

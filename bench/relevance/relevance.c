@@ -89,9 +89,12 @@ static int dbl_cmp(const void *a, const void *b)
     return x < y ? -1 : (x > y);
 }
 
-/* The next "qid<TAB>query" line of in (lines without a tab are skipped):
- * the qid is cut at the tab, NUL-terminated in *line, and the query returned;
- * NULL at the end of the file. */
+/* Non-empty lines next_query() skipped for want of a tab (reported once). */
+static unsigned no_tab_lines;
+
+/* The next "qid<TAB>query" line of in (lines without a tab are skipped and
+ * counted): the qid is cut at the tab, NUL-terminated in *line, and the
+ * query returned; NULL at the end of the file. */
 static const char *next_query(FILE *in, char **line, size_t *cap)
 {
     ssize_t n;
@@ -100,8 +103,10 @@ static const char *next_query(FILE *in, char **line, size_t *cap)
         while (n > 0 && (l[n - 1] == '\n' || l[n - 1] == '\r'))
             l[--n] = '\0';
         char *tab = strchr(l, '\t');
-        if (!tab)
+        if (!tab) {
+            no_tab_lines += n > 0;
             continue;
+        }
         *tab = '\0';
         return tab + 1;
     }
@@ -409,6 +414,11 @@ int main(int argc, char **argv)
         }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (no_tab_lines > 0)
+        fprintf(stderr,
+                "fh-relevance: warning: skipped %u non-empty line%s of %s without a tab (a "
+                "line is qid<TAB>query)\n",
+                no_tab_lines, no_tab_lines == 1 ? "" : "s", queries);
     if (latency) {
         fh_search_opts so;
         fh_search_opts_default(&so);
