@@ -107,7 +107,8 @@ ASCENT_START = {"--alt": 0.5, "--lead": 1.5, "--lead-len": 50, "--prox": 0.25, "
                 "--b": 0.75, "--order": 0.3}
 
 
-def ascent(driver, work):
+def ascent(driver, work, extra):
+    """extra: the --param pairs, passed to every run after the tuned ones."""
     rels = {n: read_qrels(SETS[n][3]) for n in ("news", "qa")}
     cache = {}
 
@@ -115,7 +116,7 @@ def ascent(driver, work):
         key = (tuple(sorted(params.items())), name)
         if key not in cache:
             cache[key] = run(driver, os.path.join(work, name), name, work,
-                             sorted(params.items()), rels[name])[0]
+                             sorted(params.items()) + extra, rels[name])[0]
         return cache[key]
 
     cur = dict(ASCENT_START)
@@ -153,6 +154,8 @@ def main():
     ap.add_argument("--param", action="append", default=[],
                     help="'--opt value' passed to fh-relevance for every run (repeatable)")
     a = ap.parse_args()
+    if a.ascent and a.only:
+        ap.error("--ascent tunes on news and reports qa beside it: it takes no --only")
     global STEMMER
     STEMMER = a.stemmer
     extra = []
@@ -172,7 +175,7 @@ def main():
             return 1
     os.makedirs(os.path.join(a.work, "runs"), exist_ok=True)
     if a.ascent:
-        ascent(driver, a.work)
+        ascent(driver, a.work, extra)
         return 0
     names = [a.only] if a.only else ["news", "qa"]
     for name in names:
