@@ -333,7 +333,8 @@ int fh_docjson_strings(const char *doc, size_t len, const char *const *keys, siz
     return 1;
 }
 
-/* The end of the string that starts at p ('"'), past its closing quote. */
+/* The end of the string that starts at p ('"'), past its closing quote;
+ * NULL if it has none before end (never in a document the indexer stored). */
 static const char *raw_str_end(const char *p, const char *end)
 {
     for (p++; p < end; p++) {
@@ -342,7 +343,7 @@ static const char *raw_str_end(const char *p, const char *end)
         else if (*p == '"')
             return p + 1;
     }
-    return end;
+    return NULL;
 }
 
 static bool raw_ws(char c)
@@ -355,8 +356,10 @@ static const char *raw_value_end(const char *p, const char *end)
 {
     if (p >= end)
         return end;
-    if (*p == '"')
-        return raw_str_end(p, end);
+    if (*p == '"') {
+        const char *q = raw_str_end(p, end);
+        return q ? q : end;
+    }
     if (*p != '{' && *p != '[') {
         while (p < end && !raw_ws(*p) && *p != ',' && *p != '}' && *p != ']')
             p++;
@@ -367,6 +370,8 @@ static const char *raw_value_end(const char *p, const char *end)
         char c = *p;
         if (c == '"') {
             p = raw_str_end(p, end);
+            if (!p)
+                return end;
             continue;
         }
         p++;
@@ -391,9 +396,9 @@ int fh_docjson_copy_raw(const char *doc, size_t len, const char *key, size_t kle
             p++;
         if (p >= end || *p != '"')
             break; /* '}' */
-        const char *ks = p + 1, *ke = raw_str_end(p, end) - 1;
-        if (memchr(ks, '\\', (size_t)(ke - ks)) != NULL)
-            return 0;
+        const char *ks = p + 1, *ke = raw_str_end(p, end);
+        if (!ke || memchr(ks, '\\', (size_t)(--ke - ks)) != NULL)
+            return 0; /* unterminated, or an escape: jansson's business */
         p = ke + 1;
         while (p < end && (raw_ws(*p) || *p == ':'))
             p++;
@@ -408,9 +413,11 @@ int fh_docjson_copy_raw(const char *doc, size_t len, const char *key, size_t kle
         return 0;
     while (vs < ve) { /* copy, dropping the white space outside strings */
         const char *q = vs;
-        if (*vs == '"')
+        if (*vs == '"') {
             q = raw_str_end(vs, ve);
-        else
+            if (!q)
+                q = ve;
+        } else
             while (q < ve && !raw_ws(*q) && *q != '"')
                 q++;
         int rc = fh_buf_add(out, vs, (size_t)(q - vs));

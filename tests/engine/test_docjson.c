@@ -187,6 +187,20 @@ static void test_copy_raw(void **state)
         assert_int_equal(out.len, strlen(c[i].want));
         assert_memory_equal(out.data, c[i].want, out.len);
     }
+    /* documents no indexer stores (truncated, garbage): no answer, no read past the end */
+    static const char *const bad[] = {"{\"",      "{\"a",   "{\"a\":\"x", "{\"a\":[\"x\\",
+                                      "{\"a\":{", "{\"a\\", "{\"a\":",    "\"",
+                                      "{",        ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        fh_buf_reset(&out);
+        size_t n = strlen(bad[i]);
+        char *copy = malloc(n ? n : 1); /* exactly n bytes: ASan sees any overread */
+        assert_non_null(copy);
+        memcpy(copy, bad[i], n);
+        int rc = fh_docjson_copy_raw(copy, n, "a", 1, &out);
+        assert_true(rc == 0 || rc == 1);
+        free(copy);
+    }
     fh_buf_free(&out);
     /* against jansson: the crafted documents and mutations of them */
     unsigned copied = 0, seed = 777;
