@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -151,6 +152,22 @@ typedef struct pipeline {
 static const char *rc_reason(int rc)
 {
     return rc == FH_EIO ? strerror(errno) : fh_strerror(rc);
+}
+
+/* rc_reason() for a failed write into dir. A full disk often shows as a
+ * short write, which LMDB reports as EIO: when dir's file system has under
+ * 4 MiB left, say that. buf holds the message when one is built. */
+static const char *write_reason(int rc, const char *dir, char *buf, size_t n)
+{
+    int e = errno;
+    const char *r = rc_reason(rc);
+    struct statvfs sv;
+    if (rc == FH_EIO && (e == EIO || e == ENOSPC) && statvfs(dir, &sv) == 0 &&
+        (uint64_t)sv.f_bavail * sv.f_frsize < ((uint64_t)4 << 20)) {
+        snprintf(buf, n, "no space left on the device of %s (%s)", dir, r);
+        return buf;
+    }
+    return r;
 }
 
 static const char *input_name(const pipeline *p, unsigned file)
@@ -723,7 +740,9 @@ static int spill(worker *w)
     snprintf(path, pl, "%s/run-%u-%zu", p->spill_dir, w->idx, w->nruns);
     rc = fh_ttab_spill(w->tab, path);
     if (rc) {
-        fprintf(p->o->log, "fahras-indexer: cannot write spill run %s: %s\n", path, rc_reason(rc));
+        char why[512];
+        fprintf(p->o->log, "fahras-indexer: cannot write spill run %s: %s\n", path,
+                write_reason(rc, p->spill_dir, why, sizeof why));
         free(path);
         return rc;
     }
@@ -1024,8 +1043,9 @@ static int commit_batch(committer *c, const batch *b)
                                                  br->doc_len);
                 }
                 if (rc) {
+                    char why[512];
                     fprintf(o->log, "fahras-indexer: writing document \"%.*s\": %s\n",
-                            (int)br->id_len, id, fh_strerror(rc));
+                            (int)br->id_len, id, write_reason(rc, o->index_dir, why, sizeof why));
                     return rc;
                 }
                 c->n_docs++;
@@ -1629,6 +1649,7 @@ out:
         }
         if (rc)
             fprintf(o->log, "fahras-indexer: cannot read spill runs: %s\n", fh_strerror(rc));
+        char why[512]; /* write_reason()'s message */
         if (!rc && o->progress) {
             fprintf(o->log, "merging %zu sorted tables and runs into the index...", nsrcs);
             fflush(o->log);
@@ -1640,7 +1661,8 @@ out:
             st->postings = ms.n_postings;
             st->positions = ms.n_positions;
             if (rc && rc != FH_ETIMEOUT)
-                fprintf(o->log, "fahras-indexer: merging postings: %s\n", fh_strerror(rc));
+                fprintf(o->log, "fahras-indexer: merging postings: %s\n",
+                        write_reason(rc, o->index_dir, why, sizeof why));
         }
         if (!rc) {
             double tc = now_s();
@@ -1650,7 +1672,8 @@ out:
                 fprintf(o->log, "fahras-indexer: timing: commit (tail, sync, publish) %.2f s\n",
                         now_s() - tc);
             if (rc)
-                fprintf(o->log, "fahras-indexer: publishing the index: %s\n", rc_reason(rc));
+                fprintf(o->log, "fahras-indexer: publishing the index: %s\n",
+                        write_reason(rc, o->index_dir, why, sizeof why));
             else
                 st->published = true;
         }

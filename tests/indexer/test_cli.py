@@ -316,6 +316,32 @@ def case_crash(tmp):
     expect(dump(idx) == before, "rebuild differs")
 
 
+def case_disk_full(tmp):
+    """A build that fills its disk: exit 3, a message that says the disk is
+    full (LMDB reports the short write as EIO), the previous index intact.
+    Needs a small tmpfs: skipped (and says so) where it cannot be mounted."""
+    mnt = os.path.join(tmp, "small")
+    os.mkdir(mnt)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        print("skip disk_full: cannot mount a tmpfs (%s)" % r.stdout.decode().strip())
+        return
+    try:
+        idx = os.path.join(mnt, "ix")
+        build(idx, [sample()])
+        before = dump(idx)
+        big = big_input(os.path.join(tmp, "big.jsonl"), 300)  # a 4 MB index
+        rc, _, err = build(idx, [big], ok=(3,))
+        expect("no space left on the device of %s" % idx in err, err)
+        expect(dump(idx) == before, "the previous index changed")
+        out = check(idx)
+        expect("45 documents" in out, out)
+        expect(os.listdir(idx) == ["index.mdb"], os.listdir(idx))
+    finally:
+        subprocess.run(["umount", mnt])
+
+
 def case_usage(tmp):
     rc, out, _ = run(["build", "--help"])
     expect("Exit codes" in out and "--strict" in out, out)
