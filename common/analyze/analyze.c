@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.5"
+#define FH_ANALYZER_VERSION "1.6"
 
 /* Character classes */
 enum {
@@ -44,6 +44,7 @@ enum {
     C_DECSEP,  /* ٫ between digits, normalized to '.' */
     C_THOUSEP, /* ٬ between digits, normalized to ',' */
     C_PCT,     /* % ٪ after digits: kept in the whole token */
+    C_MADDA,   /* آ: a letter, normalized ا, but آ again before ل (madda_fix) */
 };
 
 /* Part kinds: a change of kind inside a word starts a new part. */
@@ -145,6 +146,8 @@ struct fh_analysis {
     uint32_t pstart, pend;
     size_t plen, plimit;
     char pbuf[FH_TOKEN_MAX + 8]; /* the slack: part_add copies 4 bytes at a time */
+    uint8_t nmadda;              /* offsets in pbuf of the ا written for an آ */
+    uint8_t madda[8];
 
     /* current compound (word made of one or more parts) */
     bool in_comp;
@@ -215,7 +218,7 @@ static cpent mk(uint8_t cls, uint8_t kind, uint32_t norm)
     memset(&e, 0, sizeof e);
     e.cls = cls;
     e.kind = kind;
-    if (cls == C_ALNUM || cls == C_MARK || cls == C_REPL || cls == C_SINGLE)
+    if (cls == C_ALNUM || cls == C_MARK || cls == C_REPL || cls == C_SINGLE || cls == C_MADDA)
         e.nlen = (uint8_t)fh_utf8_encode(norm, e.u8);
     return e;
 }
@@ -267,8 +270,9 @@ static cpent arab_entry(uint32_t c)
         return mk(C_THOUSEP, K_NONE, 0);
     if (c == 0x066A)
         return mk(C_PCT, K_NONE, 0);
+    if (c == 0x0622) /* آ */
+        return mk(C_MADDA, K_AR, 0x0627);
     switch (c) {
-    case 0x0622: /* آ */
     case 0x0623: /* أ */
     case 0x0625: /* إ */
     case 0x0671: /* ٱ wasla */
@@ -806,8 +810,27 @@ static void whole_add(fh_analysis *s, const char *p, size_t n)
     s->wlen += n;
 }
 
+/* An آ followed by ل stays آ in the normalized word (1.6): آلاف آلية آل
+ * آلي are not the article ال + اف/يه/(nothing)/ي, which light10 would strip
+ * (آلاف -> اف) and the stop list would take for إليه, ال and إلى. Any other
+ * آ is ا (آخر = اخر). Rewrites the part's recorded ا's before a ل. */
+static size_t madda_fix(char *w, size_t n, const uint8_t *at, size_t nat)
+{
+    for (size_t i = 0; i < nat; i++) {
+        size_t o = at[i];
+        if (o + 4 <= n && (unsigned char)w[o] == 0xD8 && (unsigned char)w[o + 1] == 0xA7 &&
+            (unsigned char)w[o + 2] == 0xD9 && (unsigned char)w[o + 3] == 0x84)
+            w[o + 1] = (char)0xA2;
+    }
+    return n;
+}
+
 static void close_part(fh_analysis *s)
 {
+    if (s->nmadda) {
+        madda_fix(s->pbuf, s->plen, s->madda, s->nmadda);
+        s->nmadda = 0;
+    }
     part *pt = &s->parts[s->nparts++];
     pt->start = s->pstart;
     pt->end = s->pend;
@@ -868,6 +891,10 @@ static int close_comp(fh_analysis *s)
     if (s->in_part && s->nparts == 0 && !s->pct) {
         /* the common case, a word of one part: emitted from pbuf, without
          * the copies into parts[] and the whole-token buffer */
+        if (s->nmadda) {
+            madda_fix(s->pbuf, s->plen, s->madda, s->nmadda);
+            s->nmadda = 0;
+        }
         s->in_part = false;
         s->in_comp = false;
         s->cend = s->pend;
@@ -928,6 +955,7 @@ static void start_part(fh_analysis *s, uint8_t kind, uint32_t cs)
     }
     s->in_part = true;
     s->prepl = false;
+    s->nmadda = 0;
     s->pkind = kind;
     s->pstart = cs;
     s->plen = 0;
@@ -951,7 +979,7 @@ static inline void part_add(fh_analysis *s, const cpent *e, uint32_t ce)
 /* Does connector `cls` after a part of kind `prev` join with `next`? */
 static bool joins(int cls, uint8_t prev, cpent next)
 {
-    if (next.cls != C_ALNUM)
+    if (next.cls != C_ALNUM && next.cls != C_MADDA)
         return false;
     switch (cls) {
     case C_HYPHEN:
@@ -993,6 +1021,17 @@ static int step(fh_analysis *s, const cpent *e, uint32_t cs, uint32_t ce, const 
 {
     int rc = 0;
     switch (e->cls) {
+    case C_MADDA: {
+        cpent alef = *e;
+        alef.cls = C_ALNUM;
+        int rc2 = step(s, &alef, cs, ce, text, len);
+        /* where its ا went, if it went in (a truncated part takes no more) */
+        if (rc2 == 0 && s->in_part && s->plen >= 2 && s->plen <= s->plimit &&
+            s->nmadda < sizeof s->madda && s->plen - 2 <= UINT8_MAX &&
+            memcmp(s->pbuf + s->plen - 2, "\xD8\xA7", 2) == 0)
+            s->madda[s->nmadda++] = (uint8_t)(s->plen - 2);
+        return rc2;
+    }
     case C_ALNUM:
         if (s->in_part && s->pkind == e->kind) {
             part_add(s, e, ce);
@@ -1168,17 +1207,21 @@ out:
 /* Normalize a dictionary word with the table rules (no splitting). */
 static size_t normalize_word(const fh_analyzer *a, const char *w, size_t n, char *out)
 {
-    size_t o = 0, i = 0;
+    size_t o = 0, i = 0, nat = 0;
+    uint8_t at[8];
     while (i < n) {
         uint32_t c;
         size_t k = utf8_decode((const unsigned char *)w + i, n - i, &c);
         i += k;
         cpent e = classify_any(a, c);
-        if (e.cls == C_ALNUM && o + e.nlen <= FH_TOKEN_MAX) {
+        if ((e.cls == C_ALNUM || e.cls == C_MADDA) && o + e.nlen <= FH_TOKEN_MAX) {
+            if (e.cls == C_MADDA && nat < sizeof at && o <= UINT8_MAX)
+                at[nat++] = (uint8_t)o;
             memcpy(out + o, e.u8, e.nlen);
             o += e.nlen;
         }
     }
+    madda_fix(out, o, at, nat);
     out[o] = '\0';
     return o;
 }

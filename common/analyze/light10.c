@@ -10,6 +10,7 @@
 #include "fahras/utf8.h"
 
 enum {
+    AR_MADDA = 0x0622, /* آ: kept before ل by the analyzer (آلاف, آلية, آل) */
     AR_ALEF = 0x0627,
     AR_BEH = 0x0628,
     AR_TEH = 0x062A,
@@ -145,14 +146,17 @@ static bool is_protected(const fh_strset *protect, const uint32_t *w, size_t b, 
     return in_set(protect, w, b, e);
 }
 
-/* Strip the suffix list from w[b..e); returns the new end. */
+/* Strip the suffix list from w[b..e); returns the new end. A stem that
+ * begins with آ (before ل: آلية, آليات, آلي) keeps one letter more than the
+ * list asks, so it never shrinks to آل, the family name's word. */
 static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t b, size_t e)
 {
     if (is_protected(protect, w, b, e))
         return e;
+    size_t more = e > b && w[b] == AR_MADDA;
     for (size_t i = 0; i < sizeof k_suffixes / sizeof k_suffixes[0]; i++) {
         const affix *s = &k_suffixes[i];
-        if (e - b >= (size_t)s->n + s->min && has_suffix(w, b, e, s))
+        if (e - b >= (size_t)s->n + s->min + more && has_suffix(w, b, e, s))
             e -= s->n;
     }
     return e;
@@ -175,8 +179,11 @@ static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_s
 
     /* و: removed (light10), except from a known word that begins with it
      * (وزير, وزاره, وكاله stay whole, as الوزير -> وزير already does). */
-    if (e - b >= 1 + L10_MIN_AFTER_WAW && w[b] == AR_WAW &&
-        (wawlex == NULL || !in_set(wawlex, w, b, strip_suffixes(protect, w, b, e))))
+    /* (No word begins with وآ: وآل is و + آل.) */
+    if (e - b >= 2 && w[b] == AR_WAW && w[b + 1] == AR_MADDA)
+        b++;
+    else if (e - b >= 1 + L10_MIN_AFTER_WAW && w[b] == AR_WAW &&
+             (wawlex == NULL || !in_set(wawlex, w, b, strip_suffixes(protect, w, b, e))))
         b++;
     for (size_t i = 0; i < sizeof k_articles / sizeof k_articles[0]; i++) {
         const affix *a = &k_articles[i];

@@ -309,6 +309,9 @@ MIXED_DOCS = [
     {"id": "clitic-latin", "title": "جوال", "text": "أطلقت آبل والـiPhone الجديد"},
     {"id": "plain-latin", "title": "جوال", "text": "جوال iPhone جديد"},
     {"id": "clitic-other", "title": "شبكة", "text": "جوال يدعم وال5G"},
+    # analyzer 1.6: آلية (mechanism) is a word, not the stop word إليه
+    {"id": "madda-yes", "title": "خطة", "text": "آلية التنفيذ الجديدة للخطة"},
+    {"id": "madda-no", "title": "خطة", "text": "التنفيذ يعود إليه وحده"},
     # escape=html
     {"id": "html", "title": "وسم <script>alert('x')</script> & \"نص\"",
      "text": "نص فيه <b>وسم</b> & رموز"},
@@ -393,6 +396,16 @@ class MixedNulTest(OneIndexTest):
             self.assertEqual(sorted(hit_ids(r)), ["clitic-latin", "plain-latin"], q)
         r = self.search("SEARCH snippets=0 -والـiPhone جوال")
         self.assertEqual(hit_ids(r), ["clitic-other"])
+
+    def test_madda_before_lam(self):
+        for q in ("+آلية التنفيذ", "+الآليات التنفيذ"):
+            r = self.search("SEARCH %s" % q)
+            self.assertEqual(hit_ids(r), ["madda-yes"], q)
+        self.assertIn("<b>آلية</b>", r["hits"][0]["snippet"])
+        r = self.search("SEARCH آلية التنفيذ")
+        self.assertEqual(hit_ids(r)[0], "madda-yes")
+        no = [h for h in r["hits"] if h["id"] == "madda-no"][0]
+        self.assertNotIn("<b>إليه</b>", no["snippet"])
 
     def test_escape_html(self):
         r = self.search("SEARCH escape=html وسم")

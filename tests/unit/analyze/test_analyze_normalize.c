@@ -29,6 +29,10 @@ static const norm_case k_cases[] = {
     {"hamza above", "أَحْمَد", "احمد"},
     {"hamza below", "إِسْلَام", "اسلام"},
     {"madda", "آمَنَ", "امن"},
+    {"madda before lam kept", "آلاف", "آلاف"},
+    {"madda before lam, article", "الآلية", "الآليه"},
+    {"madda before lam, presentation forms", "\xef\xba\x81\xef\xbb\xbb\xef\xbb\x91", "آلاف"},
+    {"madda elsewhere", "القرآن", "القران"},
     {"wasla", "ٱسۡم", "اسم"},
     /* alef maqsura, taa marbuta */
     {"alef maqsura", "مُسْتَشْفَى", "مستشفي"},

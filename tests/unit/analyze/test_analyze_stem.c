@@ -103,6 +103,40 @@ static void test_spelling_variants_conflate(void **state)
     an_close(&c);
 }
 
+/* 1.6: آ before ل is not an article: آلاف, آلية, آل keep their letters */
+static void test_madda_lam(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    FAMILY(&c, "آلاف", "الآلاف", "بآلاف", "وآلاف", "ﺁﻻﻑ");
+    FAMILY(&c, "آلية", "الآلية", "وآلية", "بآلية", "آليات", "الآليات", "آلي", "الآلي");
+    FAMILY(&c, "آلام", "الآلام", "وآلام");
+    FAMILY(&c, "آل", "وآل");
+    assert_string_equal(an_stem1(&c, "آلاف"), "آلاف");
+    assert_string_equal(an_stem1(&c, "آلية"), "آلي");
+    assert_string_equal(an_stem1(&c, "آل"), "آل");
+    char a[FH_TOKEN_MAX + 1];
+    strcpy(a, an_stem1(&c, "آل"));
+    assert_string_not_equal(a, an_stem1(&c, "آلية"));
+    assert_string_not_equal(a, an_stem1(&c, "آلة"));
+    strcpy(a, an_stem1(&c, "مآل")); /* outcome, not money */
+    assert_string_not_equal(a, an_stem1(&c, "مال"));
+    /* not the stop words إليه, إلى, ال they normalized like */
+    const char *const content[] = {"آلية", "آلي", "آل", "وآلية"};
+    for (size_t i = 0; i < sizeof content / sizeof content[0]; i++) {
+        an_run(&c, content[i]);
+        assert_int_equal(c.n, 1);
+        assert_false(c.t[0].flags & FH_TOK_STOP);
+    }
+    strcpy(a, an_stem1(&c, "إليه"));
+    assert_string_not_equal(a, an_stem1(&c, "آلية"));
+    /* any other آ is ا */
+    strcpy(a, an_stem1(&c, "آخر"));
+    assert_string_equal(a, an_stem1(&c, "اخر"));
+    an_close(&c);
+}
+
 static void test_pairs_kept_apart(void **state)
 {
     (void)state;
@@ -387,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_families_conflate),
         cmocka_unit_test(test_hamza_seats_conflate),
         cmocka_unit_test(test_spelling_variants_conflate),
+        cmocka_unit_test(test_madda_lam),
         cmocka_unit_test(test_pairs_kept_apart),
         cmocka_unit_test(test_proclitic_guard),
         cmocka_unit_test(test_waw_guard),
