@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.6"
+#define FH_ANALYZER_VERSION "1.7"
 
 /* Character classes */
 enum {
@@ -581,13 +581,14 @@ static size_t spelling_variant(const char *norm, size_t n, char *out, size_t sl)
     static const char miah[] = "\xD9\x85\xD8\xA7\xD8\xA6\xD9\x87"; /* مائه */
     static const char miat[] = "\xD9\x85\xD8\xA7\xD8\xA6\xD8\xAA"; /* مائت */
     static const char *const units[] = {
-        "\xD8\xAB\xD9\x84\xD8\xA7\xD8\xAB", /* ثلاث */
-        "\xD8\xA7\xD8\xB1\xD8\xA8\xD8\xB9", /* اربع */
-        "\xD8\xAE\xD9\x85\xD8\xB3",         /* خمس */
-        "\xD8\xB3\xD8\xAA",                 /* ست */
-        "\xD8\xB3\xD8\xA8\xD8\xB9",         /* سبع */
-        "\xD8\xAB\xD9\x85\xD8\xA7\xD9\x86", /* ثمان */
-        "\xD8\xAA\xD8\xB3\xD8\xB9",         /* تسع */
+        "\xD8\xAB\xD9\x84\xD8\xA7\xD8\xAB",         /* ثلاث */
+        "\xD8\xA7\xD8\xB1\xD8\xA8\xD8\xB9",         /* اربع */
+        "\xD8\xAE\xD9\x85\xD8\xB3",                 /* خمس */
+        "\xD8\xB3\xD8\xAA",                         /* ست */
+        "\xD8\xB3\xD8\xA8\xD8\xB9",                 /* سبع */
+        "\xD8\xAB\xD9\x85\xD8\xA7\xD9\x86",         /* ثمان */
+        "\xD8\xAB\xD9\x85\xD8\xA7\xD9\x86\xD9\x8A", /* ثماني */
+        "\xD8\xAA\xD8\xB3\xD8\xB9",                 /* تسع */
     };
     const size_t ml = sizeof mia - 1, hl = sizeof miah - 1, tl = sizeof miat - 1;
     size_t at = SIZE_MAX; /* where the مائ to shorten starts in out */
@@ -858,8 +859,8 @@ static size_t ungroup_digits(char *w, size_t n)
     size_t i = 0;
     while (i < n && is_digit(w[i]))
         i++;
-    if (i == 0 || i > 3 || i == n || w[i] != ',')
-        return n;
+    if (i == 0 || i > 3 || i == n || w[i] != ',' || w[0] == '0')
+        return n; /* 0,500 is a decimal comma */
     while (i < n && w[i] == ',') {
         size_t g = ++i;
         while (i < n && is_digit(w[i]))
@@ -883,6 +884,29 @@ static size_t ungroup_digits(char *w, size_t n)
         if (w[i] != ',')
             w[o++] = w[i];
     return o;
+}
+
+/* A grouped number, ungrouped (u[0..n): 1250, 1250.75, 2000%), emitted as
+ * the same tokens as the number written without commas, so a phrase or a
+ * proximity sees 1,250 and 1250 alike: a plain token when it is digits only;
+ * else the whole token and its integer and decimal parts. The thousands
+ * groups are not parts of their own. */
+static int emit_ungrouped(fh_analysis *s, size_t first, const char *u, size_t n)
+{
+    const part *p0 = &s->parts[first], *pl = &s->parts[s->nparts - 1];
+    const char *dot = memchr(u, '.', n);
+    bool pct = n > 0 && u[n - 1] == '%';
+    if (!dot && !pct)
+        return emit(s, p0->start, s->cend, u, n, false, FH_TOK_NUMERIC, s->pos++);
+    int rc = emit(s, p0->start, s->cend, u, n, false, FH_TOK_WHOLE | FH_TOK_NUMERIC, s->pos);
+    size_t il = dot ? (size_t)(dot - u) : n - 1; /* the integer digits */
+    uint32_t iend = dot ? s->parts[s->nparts - 2].end : pl->end;
+    if (rc == 0)
+        rc = emit(s, p0->start, iend, u, il, false, FH_TOK_PART | FH_TOK_NUMERIC, s->pos++);
+    if (rc == 0 && dot)
+        rc = emit(s, pl->start, pl->end, pl->norm, pl->len, false, FH_TOK_PART | FH_TOK_NUMERIC,
+                  s->pos++);
+    return rc;
 }
 
 static int close_comp(fh_analysis *s)
@@ -932,8 +956,11 @@ static int close_comp(fh_analysis *s)
     if (wskip > s->wlen)
         wskip = s->wlen; /* the whole was truncated inside the clitic: cannot happen */
     size_t wl = s->wlen - wskip;
-    if (numeric && !s->wtrunc)
-        wl = ungroup_digits(s->wbuf + wskip, wl);
+    if (numeric && !s->wtrunc) {
+        size_t ul = ungroup_digits(s->wbuf + wskip, wl);
+        if (ul != wl)
+            return emit_ungrouped(s, first, s->wbuf + wskip, ul);
+    }
     rc = emit(s, s->parts[first].start, s->cend, s->wbuf + wskip, wl, false, fl | numeric, s->pos);
     for (size_t i = first; rc == 0 && i < s->nparts; i++) {
         part *pt = &s->parts[i];

@@ -397,14 +397,23 @@ int fh_docjson_copy_raw(const char *doc, size_t len, const char *key, size_t kle
         if (p >= end || *p != '"')
             break; /* '}' */
         const char *ks = p + 1, *ke = raw_str_end(p, end);
-        if (!ke || memchr(ks, '\\', (size_t)(--ke - ks)) != NULL)
-            return 0; /* unterminated, or an escape: jansson's business */
-        p = ke + 1;
+        if (!ke)
+            return 0; /* unterminated: never in a stored document */
+        p = ke--;
+        bool match;
+        if (memchr(ks, '\\', (size_t)(ke - ks)) == NULL) {
+            match = (size_t)(ke - ks) == klen && memcmp(ks, key, klen) == 0;
+        } else { /* an escaped key ("k\u0065y"): decoded by jansson */
+            json_t *k = json_loadb(ks - 1, (size_t)(ke - ks) + 2, JSON_DECODE_ANY, NULL);
+            match = json_is_string(k) && json_string_length(k) == klen &&
+                    memcmp(json_string_value(k), key, klen) == 0;
+            json_decref(k);
+        }
         while (p < end && (raw_ws(*p) || *p == ':'))
             p++;
         const char *v = p;
         p = raw_value_end(p, end);
-        if ((size_t)(ke - ks) == klen && memcmp(ks, key, klen) == 0) {
+        if (match) {
             vs = v;
             ve = p;
         }

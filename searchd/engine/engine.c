@@ -465,7 +465,7 @@ static int emit_hit(fh_searcher *s, const fh_search_opts *o, const fh_hit *h, fh
                 rc = fh_buf_add_json_str(out, json_string_value(v), json_string_length(v));
             } else if ((rc = fh_docjson_copy_raw(s->doc.data, s->doc.len, name, strlen(name),
                                                  out)) == 0) {
-                /* numbers as stored; a key with an escape: jansson's text */
+                /* numbers as stored (0: not found raw, which cannot happen) */
                 char *js = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
                 rc = js ? fh_buf_adds(out, js) : FH_ENOMEM;
                 free(js);

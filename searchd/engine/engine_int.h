@@ -300,10 +300,10 @@ int fh_docjson_strings(const char *doc, size_t len, const char *const *keys, siz
 /* Append the value of top-level key key[0..klen) of the stored document
  * (valid JSON: the indexer parsed it) to out as stored, less the white space
  * between its tokens: a number keeps its text (9007199254740993, 1.10, 1e2),
- * which jansson's doubles would not. Returns 1 when appended, 0 when the key
- * is absent or some key of the object has an escape (the caller then uses
- * jansson), or an FH_E* code if out cannot grow. Among duplicate keys the
- * last one wins, as in jansson. */
+ * which jansson's doubles would not. Keys are compared decoded (an escaped
+ * key goes through jansson). Returns 1 when appended, 0 when the key is
+ * absent, or an FH_E* code if out cannot grow. Among duplicate keys the last
+ * one wins, as in jansson. */
 int fh_docjson_copy_raw(const char *doc, size_t len, const char *key, size_t klen, fh_buf *out);
 
 /* ------------------------------------------------------------- searcher */

@@ -424,6 +424,20 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
     if ((rc = fh_buf_addc(out, '"')) != 0)
         return rc;
     static const char ell[] = "\xE2\x80\xA6"; /* … */
+    if (nu == 0 && len > 0) {
+        /* no word at all (a title of "***"): the text as stored, or its
+         * first max_chars characters and an ellipsis */
+        size_t cut = len, chars = 0;
+        for (size_t i = 0; max_chars > 0 && i < len; i++) {
+            if (((unsigned char)text[i] & 0xC0) != 0x80 && chars++ == max_chars) {
+                cut = i;
+                break;
+            }
+        }
+        if ((rc = esc_text(out, text, cut, html)) == 0 && cut < len)
+            rc = fh_buf_adds(out, ell);
+        return rc ? rc : fh_buf_addc(out, '"');
+    }
     for (uint32_t k = 0; k < nw; k++) {
         uint32_t a = w[k].a, b = w[k].b;
         if (k == 0 && a > 0)

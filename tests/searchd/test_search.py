@@ -312,6 +312,9 @@ MIXED_DOCS = [
     # analyzer 1.6: آلية (mechanism) is a word, not the stop word إليه
     {"id": "madda-yes", "title": "خطة", "text": "آلية التنفيذ الجديدة للخطة"},
     {"id": "madda-no", "title": "خطة", "text": "التنفيذ يعود إليه وحده"},
+    # a title or body without a word comes back as stored
+    {"id": "stars-title", "title": "★★★ ***", "text": "نجوم لامعة"},
+    {"id": "stars-text", "title": "نجوم", "text": "*** ### ***"},
     # escape=html
     {"id": "html", "title": "وسم <script>alert('x')</script> & \"نص\"",
      "text": "نص فيه <b>وسم</b> & رموز"},
@@ -322,7 +325,7 @@ MIXED_DOCS = [
      "year": 2015, "n": [7, 2.5]},
     {"id": "numbers", "title": "أرقام", "text": "أرقام مخزنة",
      "i53": 2 ** 53 + 1, "u64": 2 ** 64 - 1, "f": 0.1, "e": 1e20,
-     "nest": {"a b": [1.25, "x , y"], "k": -0.0}},
+     "nest": {"a b": [1.25, "x , y"], "k": -0.0}, 'q"k': 2.5},  # an escaped key too
 ] + [{"id": "pa%d" % i, "title": "", "text": "pa%c%c%c" % (97 + i // 676, 97 + i // 26 % 26,
                                                           97 + i % 26)} for i in range(600)] \
   + [{"id": "pz%d" % i, "title": "", "text": "pz"} for i in range(50)]
@@ -373,6 +376,9 @@ class MixedNulTest(OneIndexTest):
         for q in ("1250", "1,250", "١٢٥٠", "١٬٢٥٠"):
             r = self.search("SEARCH limit=20 %s" % q)
             self.assertEqual(sorted(hit_ids(r)), ["num-grouped", "num-indic", "num-plain"], q)
+            # in a phrase too: 1,250 takes one position, as 1250 does
+            r = self.search('SEARCH snippets=0 "المصابين %s شخصا"' % q)
+            self.assertEqual(sorted(hit_ids(r)), ["num-grouped", "num-indic", "num-plain"], q)
         snips = {h["id"]: h["snippet"] for h in self.search("SEARCH 1250")["hits"]}
         self.assertIn("<b>1,250</b>", snips["num-grouped"])
         self.assertIn("<b>١٬٢٥٠</b>", snips["num-indic"])
@@ -406,6 +412,13 @@ class MixedNulTest(OneIndexTest):
         self.assertEqual(hit_ids(r)[0], "madda-yes")
         no = [h for h in r["hits"] if h["id"] == "madda-no"][0]
         self.assertNotIn("<b>إليه</b>", no["snippet"])
+
+    def test_text_without_words(self):
+        hits = {h["id"]: h for h in self.search("SEARCH snippet_len=5 نجوم")["hits"]}
+        self.assertEqual(hits["stars-title"]["title"], "★★★ ***")
+        self.assertEqual(hits["stars-text"]["snippet"], "*** #…")
+        hits = {h["id"]: h for h in self.search("SEARCH نجوم")["hits"]}
+        self.assertEqual(hits["stars-text"]["snippet"], "*** ### ***")
 
     def test_escape_html(self):
         r = self.search("SEARCH escape=html وسم")
@@ -483,6 +496,19 @@ class OtherFieldNamesTest(OneIndexTest):
         snip = self.c.request("SEARCH limit=1 snippet_len=30 خبر")["hits"][0]["snippet"]
         self.assertTrue(snip.startswith("قالت شركات"), snip)
         self.assertNotIn("<b>", snip)
+
+
+class TextFieldTest(OneIndexTest):
+    """A field named text is the body even when another field is longer."""
+    DOCS = [{"id": "tf-%d" % i,
+             "summary": "ملخص طويل جدا عن الرحلات والمطارات والمسافرين والتذاكر رقم %d" % i,
+             "text": "عادت الرحلات إلى مواعيدها رقم %d" % i} for i in range(3)]
+    BUILD_ARGS = ("--fields", "summary,text")
+
+    def test_snippet_from_text(self):
+        r = self.c.request("SEARCH limit=1 الرحلات")
+        self.assertIsNone(error_code(r), r)
+        self.assertTrue(r["hits"][0]["snippet"].startswith("عادت <b>الرحلات</b>"), r)
 
 
 if __name__ == "__main__":
