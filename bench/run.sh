@@ -19,10 +19,18 @@ py=/usr/bin/python3
 [[ -x "$py" ]] || py="$(command -v python3)"
 
 usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
-if [[ $# -eq 0 || "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
+if [[ $# -eq 0 ]]; then
     usage
-    [[ $# -eq 0 ]] && exit 2 || exit 0
+    exit 2
 fi
+for a in "$@"; do
+    if [[ "$a" == "-h" || "$a" == "--help" ]]; then
+        usage
+        echo
+        "$py" "$repo/bench/loadgen/harness.py" --help
+        exit 0
+    fi
+done
 
 # the options first: a typo is a usage error now, not after the build
 "$py" "$repo/bench/loadgen/harness.py" --check-usage "$@" || exit 2

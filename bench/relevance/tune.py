@@ -156,6 +156,10 @@ def main():
     a = ap.parse_args()
     if a.ascent and a.only:
         ap.error("--ascent tunes on news and reports qa beside it: it takes no --only")
+    tuned = {k for k, _ in ASCENT_GRID}
+    clash = [p.split(" ", 1)[0] for p in a.param if p.split(" ", 1)[0] in tuned]
+    if a.ascent and clash:
+        ap.error("--ascent tunes %s itself: leave it out of --param" % ", ".join(clash))
     global STEMMER
     STEMMER = a.stemmer
     extra = []

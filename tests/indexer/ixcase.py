@@ -16,6 +16,13 @@ class Fail(Exception):
     pass
 
 
+class Skip(Exception):
+    """A case that cannot run here (and says why): exit status SKIP if no case failed."""
+
+
+SKIP = 77  # ctest's SKIP_RETURN_CODE for these scripts
+
+
 def expect(cond, msg):
     if not cond:
         raise Fail(msg)
@@ -32,10 +39,10 @@ def parse_args():
 def run_cases(scope, names, prefix):
     """Run the case_<name> functions of `scope` (a module's globals()) named
     in `names` ("all" or a comma list), each given a fresh temporary
-    directory (removed afterwards). Prints ok/FAIL per case; returns the exit
-    status: 1 if any case failed."""
+    directory (removed afterwards). Prints ok/FAIL/skip per case; returns the
+    exit status: 1 if any case failed, else SKIP if one was skipped, else 0."""
     cases = {n[5:]: f for n, f in scope.items() if n.startswith("case_")}
-    failed = 0
+    failed = skipped = 0
     for n in sorted(cases) if names == "all" else names.split(","):
         tmp = tempfile.mkdtemp(prefix="%s%s-" % (prefix, n))
         t0 = time.time()
@@ -45,6 +52,9 @@ def run_cases(scope, names, prefix):
         except Fail as e:
             failed += 1
             print("FAIL %s: %s" % (n, e))
+        except Skip as e:
+            skipped += 1
+            print("skip %s: %s" % (n, e))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if failed else 0
+    return 1 if failed else SKIP if skipped else 0

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 
-from ixcase import Fail, expect, parse_args, run_cases
+from ixcase import Fail, Skip, expect, parse_args, run_cases
 
 A = None  # parsed arguments
 SUMMARY = re.compile(
@@ -325,8 +325,7 @@ def case_disk_full(tmp):
     r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     if r.returncode != 0:
-        print("skip disk_full: cannot mount a tmpfs (%s)" % r.stdout.decode().strip())
-        return
+        raise Skip("cannot mount a tmpfs (%s)" % r.stdout.decode().strip())
     try:
         idx = os.path.join(mnt, "ix")
         build(idx, [sample()])

@@ -11,7 +11,7 @@ import time
 import unittest
 
 import fhtest
-from fhtest import Client, Daemon, TempDir, build_index, error_code
+from fhtest import Daemon, TempDir, build_index, error_code
 
 
 class LimitsTest(unittest.TestCase):

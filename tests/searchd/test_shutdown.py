@@ -100,6 +100,14 @@ class ShutdownTest(unittest.TestCase):
             self.assertEqual(d.proc.wait(timeout=20), 0, d.logtext())
             # a clean exit removes the port file, so a restart's is not confused with it
             self.assertFalse(os.path.exists(d.port_file))
+        # ... unless it no longer holds this server's port (another took it over)
+        with Daemon(self.index, workdir=self.root) as d:
+            with open(d.port_file, "w") as f:
+                f.write("1\n")
+            d.signal(signal.SIGTERM)
+            self.assertEqual(d.proc.wait(timeout=20), 0, d.logtext())
+            with open(d.port_file) as f:
+                self.assertEqual(f.read(), "1\n")
 
     def test_sigterm_with_unread_replies_respects_drain_timeout(self):
         with Daemon(self.index, "--drain-timeout", "1", "--max-output", "65536",
