@@ -135,6 +135,8 @@ class Gen:
         if r.random() < 0.3:
             n = r.randint(0, 18)
             o.append("fields=" + ",".join(r.choice(FIELDS) for _ in range(n)))
+        if r.random() < 0.2:
+            o.append(r.choice(["escape=html", "escape=none", "escape=HTML", "escape=xml"]))
         if r.random() < 0.03:
             o.append(r.choice(["bogus=1", "LIMIT=3", "Offset=1", "--"]))
         r.shuffle(o)
