@@ -164,6 +164,19 @@ static void worker_wake(fh_worker *w)
     (void)n;
 }
 
+/* "name version" of the analyzer the index in dir was built with, into
+ * out[0..n), for the message of a refused index; false if it cannot be read. */
+static bool index_analyzer(const char *dir, char *out, size_t n)
+{
+    fh_index *ix = NULL;
+    if (fh_index_open(dir, NULL, NULL, &ix) != 0)
+        return false;
+    const fh_index_meta *m = fh_index_get_meta(ix);
+    snprintf(out, n, "%s %s", m->analyzer_name, m->analyzer_version);
+    fh_index_close(ix);
+    return true;
+}
+
 /* Main thread, every reload_interval_ms: a new DIR/index.mdb (the indexer
  * renamed a new file into place) becomes the next generation. Requests in
  * flight finish on the generation they started on; each worker moves to the
@@ -214,16 +227,14 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
         if (retried)
             return; /* counted and logged once per file */
         atomic_fetch_add_explicit(&s->reload_failures, 1, memory_order_relaxed);
-        fh_index *ix = NULL;
-        if (rc == FH_EANALYZER && fh_index_open(s->cfg.index_dir, NULL, NULL, &ix) == 0) {
-            const fh_index_meta *m = fh_index_get_meta(ix);
-            FH_LOG_WARN("re-published index in %s not opened: built with analyzer %s %s, while "
+        char built[96];
+        if (rc == FH_EANALYZER && index_analyzer(s->cfg.index_dir, built, sizeof built)) {
+            FH_LOG_WARN("re-published index in %s not opened: built with analyzer %s, while "
                         "this server runs %s %s (chosen at start); still serving generation "
                         "%llu: restart the server to serve the new index",
-                        s->cfg.index_dir, m->analyzer_name, m->analyzer_version,
-                        fh_analyzer_name(s->analyzer), fh_analyzer_version(s->analyzer),
+                        s->cfg.index_dir, built, fh_analyzer_name(s->analyzer),
+                        fh_analyzer_version(s->analyzer),
                         (unsigned long long)(cur ? cur->generation : 0));
-            fh_index_close(ix);
         } else {
             FH_LOG_WARN("re-published index in %s not opened (%s); still serving generation %llu",
                         s->cfg.index_dir, fh_strerror(rc),
@@ -1016,14 +1027,12 @@ static int open_first_generation(fh_server *s)
 {
     fh_engine *e = NULL;
     int rc = fh_engine_open(s->cfg.index_dir, s->analyzer, &s->rank, &e);
-    fh_index *ix = NULL;
-    if (rc == FH_EANALYZER && fh_index_open(s->cfg.index_dir, NULL, NULL, &ix) == 0) {
-        const fh_index_meta *m = fh_index_get_meta(ix);
-        FH_LOG_ERR("cannot open the index in %s: built with analyzer %s %s, while --stemmer %s "
+    char built[96];
+    if (rc == FH_EANALYZER && index_analyzer(s->cfg.index_dir, built, sizeof built)) {
+        FH_LOG_ERR("cannot open the index in %s: built with analyzer %s, while --stemmer %s "
                    "is %s %s (--stemmer auto follows the index)",
-                   s->cfg.index_dir, m->analyzer_name, m->analyzer_version, s->cfg.stemmer,
-                   fh_analyzer_name(s->analyzer), fh_analyzer_version(s->analyzer));
-        fh_index_close(ix);
+                   s->cfg.index_dir, built, s->cfg.stemmer, fh_analyzer_name(s->analyzer),
+                   fh_analyzer_version(s->analyzer));
         return rc;
     }
     if (rc) {

@@ -632,11 +632,7 @@ static size_t spelling_variant(const char *norm, size_t n, char *out, size_t sl)
 static size_t stem_into(fh_analysis *s, const char *norm, size_t n, char *out)
 {
     const fh_analyzer *a = s->a;
-    if (a->stemmer == FH_STEM_LIGHT10 && !a->guard) {
-        size_t sl = fh_light10_stem(NULL, NULL, &a->protect, norm, n, out);
-        return hamza_seat(out, spelling_variant(norm, n, out, sl));
-    }
-    if (a->stemmer == FH_STEM_LIGHT10 && fh_strset_has(&a->stop, norm, n)) {
+    if (a->stemmer == FH_STEM_LIGHT10 && a->guard && fh_strset_has(&a->stop, norm, n)) {
         /* A stop word is its own stem (1.3): stemmed, 116 of the 642 stop
          * forms landed on a content word (اليهم -> يهم, ولدى -> ولد, فعلى ->
          * فعل) and lent it their occurrences. */
@@ -645,19 +641,25 @@ static size_t stem_into(fh_analysis *s, const char *norm, size_t n, char *out)
         return n;
     }
     if (a->stemmer == FH_STEM_LIGHT10) {
-        size_t sl = fh_light10_stem(&a->lex, &a->wawlex, &a->protect, norm, n, out);
-        /* A word that is not a stop word never takes a stop word's form as
-         * its stem (الله -> له, كليه -> كل, امين -> ام): such a stem would
-         * share the stop word's huge document frequency. Back off to the
-         * proclitic rules only, then to the normalized word. */
-        if (fh_strset_has(&a->stop, out, sl) && !fh_strset_has(&a->stop, norm, n)) {
-            sl = fh_light10_prefix_stem(&a->lex, &a->wawlex, &a->protect, norm, n, out);
+        size_t sl;
+        if (!a->guard) {
+            sl = fh_light10_stem(NULL, NULL, &a->protect, norm, n, out);
+        } else {
+            sl = fh_light10_stem(&a->lex, &a->wawlex, &a->protect, norm, n, out);
+            /* A word that is not a stop word never takes a stop word's form
+             * as its stem (الله -> له, كليه -> كل, امين -> ام): such a stem
+             * would share the stop word's huge document frequency. Back off
+             * to the proclitic rules only, then to the normalized word. */
             if (fh_strset_has(&a->stop, out, sl)) {
-                memcpy(out, norm, n);
-                out[n] = '\0';
-                sl = n;
+                sl = fh_light10_prefix_stem(&a->lex, &a->wawlex, &a->protect, norm, n, out);
+                if (fh_strset_has(&a->stop, out, sl)) {
+                    memcpy(out, norm, n);
+                    out[n] = '\0';
+                    sl = n;
+                }
             }
         }
+        /* rules 9 then 8, on the finished stem */
         return hamza_seat(out, spelling_variant(norm, n, out, sl));
     }
     if (a->stemmer == FH_STEM_SNOWBALL && s->sb != NULL)
@@ -815,7 +817,7 @@ static void whole_add(fh_analysis *s, const char *p, size_t n)
  * آلي are not the article ال + اف/يه/(nothing)/ي, which light10 would strip
  * (آلاف -> اف) and the stop list would take for إليه, ال and إلى. Any other
  * آ is ا (آخر = اخر). Rewrites the part's recorded ا's before a ل. */
-static size_t madda_fix(char *w, size_t n, const uint8_t *at, size_t nat)
+static void madda_fix(char *w, size_t n, const uint8_t *at, size_t nat)
 {
     for (size_t i = 0; i < nat; i++) {
         size_t o = at[i];
@@ -823,15 +825,20 @@ static size_t madda_fix(char *w, size_t n, const uint8_t *at, size_t nat)
             (unsigned char)w[o + 2] == 0xD9 && (unsigned char)w[o + 3] == 0x84)
             w[o + 1] = (char)0xA2;
     }
-    return n;
 }
 
-static void close_part(fh_analysis *s)
+/* madda_fix() on the open part, now complete (its next letter is known). */
+static void part_madda_fix(fh_analysis *s)
 {
     if (s->nmadda) {
         madda_fix(s->pbuf, s->plen, s->madda, s->nmadda);
         s->nmadda = 0;
     }
+}
+
+static void close_part(fh_analysis *s)
+{
+    part_madda_fix(s);
     part *pt = &s->parts[s->nparts++];
     pt->start = s->pstart;
     pt->end = s->pend;
@@ -915,10 +922,7 @@ static int close_comp(fh_analysis *s)
     if (s->in_part && s->nparts == 0 && !s->pct) {
         /* the common case, a word of one part: emitted from pbuf, without
          * the copies into parts[] and the whole-token buffer */
-        if (s->nmadda) {
-            madda_fix(s->pbuf, s->plen, s->madda, s->nmadda);
-            s->nmadda = 0;
-        }
+        part_madda_fix(s);
         s->in_part = false;
         s->in_comp = false;
         s->cend = s->pend;
