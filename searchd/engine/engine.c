@@ -327,7 +327,7 @@ static size_t build_hl(fh_searcher *s, const fh_query *q, int field, fh_hlterm *
     uint32_t bit = field >= 0 ? 1u << (unsigned)field : UINT32_MAX;
     for (uint32_t i = 0; i < q->n_cl && n < cap; i++) {
         const fh_clause *c = &q->cl[i];
-        if (c->occur == FH_OCC_NOT || !(c->field_mask & bit) || c->is_alt)
+        if (c->occur == FH_OCC_NOT || !(c->field_mask & bit) || (c->is_alt && !c->is_spell))
             continue;
         if (c->kind == FH_CL_PHRASE) {
             for (uint32_t k = 0; k < c->n_el && n < cap; k++) {

@@ -86,6 +86,13 @@ typedef struct fh_clause {
     bool is_var;         /* TERM word: its alt is a tense variant (a stem of the
                             light namespace, query.c), not an alternative stem;
                             alt clause: weighted by rp.tense_weight instead */
+    bool is_spell;       /* TERM word: its alt is the madda reading of a word
+                            typed without it (a stem of the light namespace,
+                            query.c); alt clause: full weight, retrieves (not
+                            deferred to the re-rank), highlighted */
+    uint16_t norm_len;   /* TERM word typed with ال near its start: its
+                            normalized form (spell_variant), else 0 */
+    char norm[FH_TOKEN_MAX + 1];
     uint32_t first_el;   /* PHRASE, MIXED (the parts): elements [first_el, first_el + n_el) */
     uint32_t n_el;
 } fh_clause;
@@ -109,7 +116,8 @@ typedef struct fh_query {
 int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_terms,
                    fh_query *out, fh_buf *errmsg);
 
-/* Whether stem t (len bytes) is a word of q: a term clause (not an alt one),
+/* Whether stem t (len bytes) is a word of q: a term clause (not an alt one,
+ * but a madda reading (is_spell) counts: it stands for the word typed),
  * a mixed word's whole term, or a phrase word or mixed word's part. Prefixes
  * do not count. */
 bool fh_query_has_stem(const fh_query *q, const char *t, size_t len);

@@ -658,7 +658,9 @@ static int setup_term(xctx *x, citer *c, const fh_clause *cl)
     }
     c->df_est = df;
     c->work_df = df;
-    float w = !cl->is_alt ? 1.0f : cl->is_var ? e->rp.tense_weight : e->rp.alt_weight;
+    float w = !cl->is_alt || cl->is_spell ? 1.0f
+              : cl->is_var                ? e->rp.tense_weight
+                                          : e->rp.alt_weight;
     c->idf = idf_of(e, df) * (float)cl->qtf * w * cl->weight;
     c->ub = c->idf * sat(e, ntf_bound(e, c->mask, ti.max_tf, ti.min_len)) * UB_SLACK;
     return 0;
@@ -1916,7 +1918,7 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
     xs->expired = false;
     bool defer_alt = false;
     for (uint32_t i = 0; i < q->n_cl && e->rp.alt_rerank; i++)
-        defer_alt |= q->cl[i].is_alt;
+        defer_alt |= q->cl[i].is_alt && !q->cl[i].is_spell;
     bool prox = proximity && e->rp.prox_depth > 0 &&
                 (e->rp.prox_weight > 0 || e->rp.lead_weight > 0 || e->rp.cover_weight > 0 ||
                  e->rp.sdm_o_weight > 0 || e->rp.sdm_u_weight > 0 || e->rp.pass_weight > 0 ||
@@ -1973,7 +1975,7 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
             goto out;
         }
         q->idf[i] = c->idf;
-        if (cl->is_alt && defer_alt) {
+        if (cl->is_alt && !cl->is_spell && defer_alt) {
             if (prox)
                 alt_def[nalt++] = i;
         } else if (cl->occur == FH_OCC_SHOULD)

@@ -34,6 +34,20 @@
  * alternative stems (light10+sb) do not get variants: Snowball's stem is
  * their second representation.
  *
+ * Madda readings: analyzers 1.6+ keep آ before ل (آلاف, آلية, آلة), where
+ * light10 would take آل for the article, but a user often types the word
+ * without the madda (الاف, الالية, الة), and that stems as the article + the
+ * rest (اف, يه, اله). So a ranked or required word typed with ال in its first
+ * letters also matches, at full weight, by the stem of the word with that ا
+ * written آ, when the analyzer keeps the madda in that stem and the index
+ * holds it in at least a fifth as many documents as the word's own stem
+ * (spell_variant below): الاف finds آلاف, and الان (now) does not turn into
+ * آلان (Alain). The reading is an alternative stem of its word (it takes
+ * the place of a light10+sb index's Snowball stem, which is the stem of the
+ * misread word): it adds to the ranking, takes part in proximity for a
+ * document without the typed form, and is highlighted, but a +word still
+ * requires the form typed. A word typed with the madda matches that form only.
+ *
  * A query whose first or second word is an interrogative (ما، من، متى، كم،
  * ...; QUESTION_WORDS) is flagged as a question: a question does not follow
  * its answer's word order, so the re-rank's query-order bonus is off for it.
@@ -244,6 +258,18 @@ static int add_parts(pstate *ps, fh_clause *c, const fh_token *t, size_t n)
     return 0;
 }
 
+/* Where a madda-less آل may start in the normalized word w (n bytes): the
+ * first ال at byte from or later, at most SPELL_MAX_AT bytes in (after the
+ * proclitics and article a word can carry: وبال, فلل...); n if none. */
+#define SPELL_MAX_AT 8u
+static size_t spell_at(const char *w, size_t n, size_t from)
+{
+    for (size_t p = from; p <= SPELL_MAX_AT && p + 4 <= n; p++)
+        if (memcmp(w + p, "\xd8\xa7\xd9\x84", 4) == 0)
+            return p;
+    return n;
+}
+
 /* A plain item: each non-part token becomes a TERM clause, a mixed token
  * with two or more parts a MIXED clause (its whole term OR the phrase of
  * its parts); with a trailing '*' the last one becomes a PREFIX clause. */
@@ -313,6 +339,12 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
             c.alt[t[i].alt_len] = '\0';
             c.alt_len = t[i].alt_len;
         }
+        if (!pre && !mixed && !c.stop && t[i].norm_len <= FH_TOKEN_MAX &&
+            spell_at(t[i].norm, t[i].norm_len, 0) < t[i].norm_len) {
+            memcpy(c.norm, t[i].norm, t[i].norm_len);
+            c.norm[t[i].norm_len] = '\0';
+            c.norm_len = t[i].norm_len;
+        }
         uint32_t el0 = ps->q->n_el, ncl = ps->q->n_cl;
         if (mixed && (rc = add_parts(ps, &c, t + i + 1, np)) != 0)
             return rc;
@@ -354,6 +386,71 @@ static uint32_t stem_df(fh_searcher *s, const char *t, size_t len)
     return fh_term_get(s->rd, t, len, &ti) == 0 ? ti.df : 0u;
 }
 
+/* A candidate variant stem t of the word c (spell_variant, tense_variant):
+ * kept in c->alt, with *flag set, when it is not c's stem, its df beats
+ * *best, and it holds at least share times as many documents as c's stem
+ * (*floor: that bound, looked up on first use; -1 before). */
+static void offer_variant(fh_searcher *s, fh_clause *c, const fh_token *t, double share,
+                          double *floor, uint32_t *best, bool *flag)
+{
+    if (t->stem_len == c->len && memcmp(t->stem, c->term, c->len) == 0)
+        return;
+    uint32_t df = stem_df(s, t->stem, t->stem_len);
+    if (df <= *best)
+        return;
+    if (*floor < 0)
+        *floor = (double)stem_df(s, c->term, c->len) * share;
+    if ((double)df < *floor)
+        return;
+    *best = df;
+    memcpy(c->alt, t->stem, t->stem_len);
+    c->alt[t->stem_len] = '\0';
+    c->alt_len = t->stem_len;
+    *flag = true;
+}
+
+/* A variant that is a word of q already is no variant. */
+static void drop_if_word(const fh_query *q, fh_clause *c, bool *flag)
+{
+    if (*flag && fh_query_has_stem(q, c->alt, c->alt_len)) {
+        c->alt_len = 0;
+        *flag = false;
+    }
+}
+
+/* Madda reading of a word typed without the madda (see the top of the
+ * file): for each ال in the first letters of c's normalized word, the word
+ * with that ا written آ, as the analyzer stems it; the stem with the largest
+ * df wins if it keeps the madda (the analyzer read آل as part of the word,
+ * not as the article), is at least as long as c's stem (the ال the article
+ * reading stripped is now in the stem, so a shorter stem lost letters to
+ * suffixes the typed reading kept: اليونان -> آليونان -> آلي), is not a stop
+ * word, differs from c's stem, holds at least SPELL_MIN_SHARE as many
+ * documents as c's stem and is not a word of q. It goes in c->alt
+ * (is_spell). Uses the searcher's analysis scratch: call it only after the
+ * tokens of the query have been consumed. */
+#define SPELL_MIN_SHARE 0.2
+static void spell_variant(fh_searcher *s, const fh_query *q, fh_clause *c)
+{
+    static const char MADDA[] = "\xd8\xa2";
+    double floor = -1;
+    char buf[FH_TOKEN_MAX + 1];
+    uint32_t best_df = 0;
+    for (size_t p = spell_at(c->norm, c->norm_len, 0); p < c->norm_len;
+         p = spell_at(c->norm, c->norm_len, p + 2)) {
+        memcpy(buf, c->norm, c->norm_len);
+        memcpy(buf + p, MADDA, 2);
+        const fh_token *t;
+        size_t nt;
+        if (fh_analyze(s->an, buf, c->norm_len, &t, &nt) != 0 || nt != 1 ||
+            (t[0].flags & FH_TOK_STOP) || t[0].stem_len < c->len || t[0].stem_len > FH_TOKEN_MAX ||
+            memcmp(t[0].stem, MADDA, 2) != 0)
+            continue;
+        offer_variant(s, c, &t[0], SPELL_MIN_SHARE, &floor, &best_df, &c->is_spell);
+    }
+    drop_if_word(q, c, &c->is_spell);
+}
+
 /* A variant is kept only when at least this share of the word's own df of
  * documents holds it: a rare look-alike (تقرير -> قرير) must not earn the
  * large idf of a rare word. */
@@ -376,7 +473,7 @@ static void tense_variant(fh_searcher *s, const fh_query *q, fh_clause *c)
     bool ta = memcmp(c->term, TA, 2) == 0;
     if (!ta && memcmp(c->term, YA, 2) != 0)
         return;
-    double floor = (double)stem_df(s, c->term, c->len) * TENSE_MIN_SHARE;
+    double floor = -1;
     char buf[FH_TOKEN_MAX + 4];
     uint32_t best_df = 0;
     for (unsigned v = 0; v < (ta ? 4u : 2u); v++) {
@@ -396,21 +493,9 @@ static void tense_variant(fh_searcher *s, const fh_query *q, fh_clause *c)
         if (fh_analyze(s->an, buf, n, &t, &nt) != 0 || nt != 1 || (t[0].flags & FH_TOK_STOP) ||
             t[0].stem_len < 6 || t[0].stem_len > FH_TOKEN_MAX)
             continue;
-        if (t[0].stem_len == c->len && memcmp(t[0].stem, c->term, c->len) == 0)
-            continue;
-        uint32_t df = stem_df(s, t[0].stem, t[0].stem_len);
-        if (df > best_df && (double)df >= floor) {
-            best_df = df;
-            memcpy(c->alt, t[0].stem, t[0].stem_len);
-            c->alt[t[0].stem_len] = '\0';
-            c->alt_len = t[0].stem_len;
-            c->is_var = true;
-        }
+        offer_variant(s, c, &t[0], TENSE_MIN_SHARE, &floor, &best_df, &c->is_var);
     }
-    if (c->is_var && fh_query_has_stem(q, c->alt, c->alt_len)) {
-        c->alt_len = 0;
-        c->is_var = false;
-    }
+    drop_if_word(q, c, &c->is_var);
 }
 
 int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_terms,
@@ -525,7 +610,22 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
             continue;
         if (out->question && c->occur == FH_OCC_SHOULD && is_answer_stem(e, c->term, c->len))
             c->weight = e->rp.answer_type_weight;
-        if (!alts || out->n_cl >= FH_Q_MAX_CLAUSES)
+        if (out->n_cl >= FH_Q_MAX_CLAUSES)
+            continue;
+        if (c->norm_len > 0) {
+            /* a madda reading takes the place of an alternative stem: that
+               is the stem of the reading the user did not mean */
+            char keep[sizeof c->alt];
+            uint16_t keep_len = c->alt_len;
+            memcpy(keep, c->alt, sizeof keep);
+            c->alt_len = 0;
+            spell_variant(s, out, c);
+            if (!c->is_spell) {
+                memcpy(c->alt, keep, sizeof keep);
+                c->alt_len = keep_len;
+            }
+        }
+        if (!c->is_spell && !alts)
             continue;
         if (c->alt_len == 0 && e->rp.tense_weight > 0)
             tense_variant(s, out, c);
@@ -539,6 +639,7 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
         a.weight = c->weight;
         a.is_alt = true;
         a.is_var = c->is_var;
+        a.is_spell = c->is_spell;
         uint32_t j = n;
         for (; j < out->n_cl; j++)
             if (out->cl[j].len == a.len && memcmp(out->cl[j].term, a.term, a.len) == 0 &&
@@ -557,8 +658,8 @@ bool fh_query_has_stem(const fh_query *q, const char *t, size_t len)
 {
     for (uint32_t i = 0; i < q->n_cl; i++) {
         const fh_clause *c = &q->cl[i];
-        if ((c->kind == FH_CL_TERM || c->kind == FH_CL_MIXED) && !c->is_alt && c->len == len &&
-            memcmp(c->term, t, len) == 0)
+        if ((c->kind == FH_CL_TERM || c->kind == FH_CL_MIXED) && (!c->is_alt || c->is_spell) &&
+            c->len == len && memcmp(c->term, t, len) == 0)
             return true;
     }
     for (uint32_t i = 0; i < q->n_el; i++)

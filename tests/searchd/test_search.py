@@ -312,6 +312,13 @@ MIXED_DOCS = [
     # analyzer 1.6: آلية (mechanism) is a word, not the stop word إليه
     {"id": "madda-yes", "title": "خطة", "text": "آلية التنفيذ الجديدة للخطة"},
     {"id": "madda-no", "title": "خطة", "text": "التنفيذ يعود إليه وحده"},
+    # a word typed without its madda (الاف, الاليات) also finds its madda form
+    {"id": "alaf-madda", "title": "تبرع", "text": "جمع المتطوعون آلاف الكتب"},
+    {"id": "alaf-plain", "title": "تبرع", "text": "جمع المتطوعون الاف الدفاتر"},
+    {"id": "greece", "title": "سفر", "text": "زار الوفد اليونان في الربيع"},
+] + [{"id": "now-%d" % i, "title": "موعد", "text": "وصل الوفد الآن إلى المطار"}
+     for i in range(6)] + [
+    {"id": "alain", "title": "ممثل", "text": "الممثل آلان ديلون في المطار"},
     # a title or body without a word comes back as stored
     {"id": "stars-title", "title": "★★★ ***", "text": "نجوم لامعة"},
     {"id": "stars-text", "title": "نجوم", "text": "*** ### ***"},
@@ -412,6 +419,32 @@ class MixedNulTest(OneIndexTest):
         self.assertEqual(hit_ids(r)[0], "madda-yes")
         no = [h for h in r["hits"] if h["id"] == "madda-no"][0]
         self.assertNotIn("<b>إليه</b>", no["snippet"])
+
+    def test_madda_dropped_in_query(self):
+        # الاف: the article + اف, and the madda reading آلاف, which is
+        # highlighted; the form typed still matches
+        r = self.search("SEARCH الاف")
+        self.assertEqual(sorted(hit_ids(r)), ["alaf-madda", "alaf-plain"])
+        hits = {h["id"]: h for h in r["hits"]}
+        self.assertIn("<b>آلاف</b>", hits["alaf-madda"]["snippet"])
+        self.assertIn("<b>الاف</b>", hits["alaf-plain"]["snippet"])
+        r = self.search("SEARCH بالاف الكتب")
+        self.assertEqual(hit_ids(r)[0], "alaf-madda")
+        # the madda reading after the article: الاليات -> الآليات (آلي)
+        r = self.search("SEARCH الاليات التنفيذ")
+        self.assertEqual(hit_ids(r)[0], "madda-yes")
+        self.assertIn("<b>آلية</b>", r["hits"][0]["snippet"])
+        # typed with the madda, the word matches that form only
+        self.assertEqual(hit_ids(self.search("SEARCH آلاف")), ["alaf-madda"])
+        # a reading shorter than the word typed is no reading: آليونان
+        # would stem to آلي (آلية) by its suffixes
+        self.assertEqual(hit_ids(self.search("SEARCH اليونان")), ["greece"])
+        # a reading far rarer than the word typed is not taken: الان is
+        # الآن (now, 6 documents), not آلان (Alain, 1)
+        r = self.search("SEARCH limit=20 الان")
+        self.assertEqual(sorted(hit_ids(r)), ["now-%d" % i for i in range(6)])
+        # a required word needs the form typed
+        self.assertEqual(hit_ids(self.search("SEARCH +الاف")), ["alaf-plain"])
 
     def test_text_without_words(self):
         hits = {h["id"]: h for h in self.search("SEARCH snippet_len=5 نجوم")["hits"]}
