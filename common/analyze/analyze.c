@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.7"
+#define FH_ANALYZER_VERSION "1.8"
 
 /* Character classes */
 enum {
@@ -629,6 +629,35 @@ static size_t spelling_variant(const char *norm, size_t n, char *out, size_t sl)
     return sl;
 }
 
+/* The tanween alif after a final hamza (1.8, rule 10): the accusative
+ * ending -ًا is written with an alif after a word's final hamza (شيئا جزءا
+ * بدءا سوءا هادئا عبئا), and light10 strips no final alif, so the stem kept
+ * it: شيئا was شيءا, not شيء. When the stem ends in ء ؤ or ئ + ا, is the end
+ * of the word (no suffix went) and has three letters or more, the alif goes
+ * and the word is taken to end before it (*n: for rule 9's checks). Without
+ * the alif the hamza ends the word, where a hamza after a consonant sits on
+ * the line: a three-letter stem left with a final ؤ or ئ after a letter other
+ * than و or ي writes it ء (عبئا كفؤا بطئا → عبء كفء بطء, as in the
+ * nominative); after و or ي the seat stays (سيئا → سيئ, as سيئة). Longer
+ * stems are left to rule 8. `out` holds the stem, sl bytes; returns the new
+ * length. */
+static size_t tanween_alif(const char *norm, size_t *n, char *out, size_t sl)
+{
+    if (sl < 6 || *n < sl || memcmp(norm + *n - sl, out, sl) != 0 ||
+        memcmp(out + sl - 2, "\xD8\xA7", 2) != 0 || (unsigned char)out[sl - 4] != 0xD8)
+        return sl;
+    unsigned char h = (unsigned char)out[sl - 3];
+    if (h != 0xA1 && h != 0xA4 && h != 0xA6) /* ء ؤ ئ */
+        return sl;
+    sl -= 2;
+    *n -= 2;
+    out[sl] = '\0';
+    if (sl == 6 && h != 0xA1 && memcmp(out + 2, "\xD9\x88", 2) != 0 &&
+        memcmp(out + 2, "\xD9\x8A", 2) != 0)
+        out[5] = (char)0xA1;
+    return sl;
+}
+
 static size_t stem_into(fh_analysis *s, const char *norm, size_t n, char *out)
 {
     const fh_analyzer *a = s->a;
@@ -659,7 +688,8 @@ static size_t stem_into(fh_analysis *s, const char *norm, size_t n, char *out)
                 }
             }
         }
-        /* rules 9 then 8, on the finished stem */
+        /* rules 10, 9 then 8, on the finished stem */
+        sl = tanween_alif(norm, &n, out, sl);
         return hamza_seat(out, spelling_variant(norm, n, out, sl));
     }
     if (a->stemmer == FH_STEM_SNOWBALL && s->sb != NULL)

@@ -104,6 +104,33 @@ static void test_spelling_variants_conflate(void **state)
     an_close(&c);
 }
 
+/* 1.8: the tanween alif after a final hamza goes (rule 10) */
+static void test_tanween_alif(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    FAMILY(&c, "شيء", "شيئا", "شيئاً", "وشيئا", "الشيء", "شئ");
+    FAMILY(&c, "جزء", "جزءا", "جزءاً", "وجزءا", "الجزء");
+    FAMILY(&c, "بدء", "بدءا", "البدء");
+    FAMILY(&c, "هدوء", "هدوءا", "الهدوء");
+    FAMILY(&c, "عبء", "عبئا", "العبء"); /* the seat goes with the alif */
+    FAMILY(&c, "كفء", "كفؤا");
+    FAMILY(&c, "سيئ", "سيئا", "سيئة");    /* after ي the seat stays */
+    FAMILY(&c, "هادئ", "هادئا", "هادئة"); /* four letters: rule 8 */
+    FAMILY(&c, "لاجئ", "لاجئا", "اللاجئ");
+    FAMILY(&c, "مساء", "مساءا", "المساء");
+    assert_string_equal(an_stem1(&c, "شيئا"), "شيء");
+    assert_string_equal(an_stem1(&c, "عبئا"), "عبء");
+    /* a suffix went: the alif is not the word's last letter */
+    assert_string_equal(an_stem1(&c, "المرءاه"), "مرءا");
+    char a[FH_TOKEN_MAX + 1];
+    strcpy(a, an_stem1(&c, "سوءا")); /* evil */
+    assert_string_equal(a, an_stem1(&c, "سوء"));
+    assert_string_not_equal(a, an_stem1(&c, "سوا"));
+    an_close(&c);
+}
+
 /* 1.6: آ before ل is not an article: آلاف, آلية, آل keep their letters */
 static void test_madda_lam(void **state)
 {
@@ -423,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_hamza_seats_conflate),
         cmocka_unit_test(test_spelling_variants_conflate),
         cmocka_unit_test(test_madda_lam),
+        cmocka_unit_test(test_tanween_alif),
         cmocka_unit_test(test_pairs_kept_apart),
         cmocka_unit_test(test_proclitic_guard),
         cmocka_unit_test(test_waw_guard),
