@@ -55,7 +55,8 @@ static const opt opts[] = {
     {"drain-timeout", T_U32, OFF(drain_timeout_s), 0, 0, 3600, "SEC",
      "on SIGTERM, SIGINT or SIGHUP, longest wait for replies to flush"},
     {"stemmer", T_STR, STR(stemmer), 0, 0, "NAME",
-     "query analyzer: auto (the index's, read at start) or the index's own name:"
+     "query analyzer: auto (the index's, read at start and at each re-publish) or the"
+     " index's own name:"
      " light10 | light10+sb | light10-noguard | snowball | none"},
     {"k1", T_DBL, OFF(k1), 0, 0, 100, "X", "BM25 k1 (default: the engine's)"},
     {"b", T_DBL, OFF(b), 0, 0, 1, "X", "BM25 length normalization b (default: the engine's)"},

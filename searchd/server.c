@@ -100,6 +100,27 @@ uint64_t fh_now_us(void)
 
 /* ------------------------------------------------------------ generations */
 
+/* A reference to analyzer a, which it takes over (freed if out of memory). */
+static fh_analyzer_ref *an_ref_new(fh_analyzer *a)
+{
+    fh_analyzer_ref *r = calloc(1, sizeof *r);
+    if (!r) {
+        fh_analyzer_free(a);
+        return NULL;
+    }
+    r->an = a;
+    atomic_init(&r->refs, 1);
+    return r;
+}
+
+static void an_ref_release(fh_analyzer_ref *r)
+{
+    if (r && atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1) {
+        fh_analyzer_free(r->an);
+        free(r);
+    }
+}
+
 static void ref_release(fh_engine_ref *r)
 {
     if (!r)
@@ -107,6 +128,7 @@ static void ref_release(fh_engine_ref *r)
     if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1) {
         FH_LOG_INFO("index generation %llu closed", (unsigned long long)r->generation);
         fh_engine_free(r->engine);
+        an_ref_release(r->an);
         free(r);
     }
 }
@@ -165,16 +187,50 @@ static void worker_wake(fh_worker *w)
 }
 
 /* "name version" of the analyzer the index in dir was built with, into
- * out[0..n), for the message of a refused index; false if it cannot be read. */
-static bool index_analyzer(const char *dir, char *out, size_t n)
+ * out[0..n). Returns 0 or the error of opening the index. */
+static int index_analyzer(const char *dir, char *out, size_t n)
 {
     fh_index *ix = NULL;
-    if (fh_index_open(dir, NULL, NULL, &ix) != 0)
-        return false;
+    int rc = fh_index_open(dir, NULL, NULL, &ix);
+    if (rc != 0)
+        return rc;
     const fh_index_meta *m = fh_index_get_meta(ix);
     snprintf(out, n, "%s %s", m->analyzer_name, m->analyzer_version);
     fh_index_close(ix);
-    return true;
+    return 0;
+}
+
+/* The analyzer of a --stemmer name (fh_stemmer_names). */
+static int make_analyzer(const char *name, fh_analyzer **out)
+{
+    fh_analyzer_opts ao;
+    memset(&ao, 0, sizeof ao);
+    int rc = fh_analyzer_opts_by_name(name, &ao);
+    return rc ? rc : fh_analyzer_new(&ao, out);
+}
+
+/* A new analyzer like the one the index in dir was built with, into *out
+ * (the caller's), and that analyzer's "name version" into built[0..n).
+ * Returns 0, FH_EANALYZER when this build has none of that name and version,
+ * or the error of opening the index. */
+static int analyzer_for_index(const char *dir, fh_analyzer **out, char *built, size_t n)
+{
+    *out = NULL;
+    int rc = index_analyzer(dir, built, n);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; fh_stemmer_names[i] && !*out; i++) {
+        fh_analyzer *a = NULL;
+        if (make_analyzer(fh_stemmer_names[i], &a) != 0)
+            continue;
+        char have[96];
+        snprintf(have, sizeof have, "%s %s", fh_analyzer_name(a), fh_analyzer_version(a));
+        if (strcmp(have, built) == 0)
+            *out = a;
+        else
+            fh_analyzer_free(a);
+    }
+    return *out ? 0 : FH_EANALYZER;
 }
 
 /* Main thread, every reload_interval_ms: a new DIR/index.mdb (the indexer
@@ -216,10 +272,35 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
      * passing reason (memory, descriptors) is retried every 5 s. */
     if (id == s->failed_id && (s->failed_for_good || fh_now_us() - s->failed_at_us < 5000000u))
         return;
+    if (!cur)
+        return; /* not before generation 1 */
+    /* The analyzer of the current generation, or with --stemmer auto the one
+     * a re-published index of another analyzer was built with. */
     fh_engine *e = NULL;
     uint64_t t0 = fh_now_us();
-    int rc = fh_engine_open(s->cfg.index_dir, s->analyzer, &s->rank, &e);
+    fh_analyzer_ref *ar = cur->an;
+    atomic_fetch_add_explicit(&ar->refs, 1, memory_order_relaxed);
+    int rc = fh_engine_open(s->cfg.index_dir, ar->an, &s->rank, &e);
+    char built[96] = "";
+    const bool follow = strcmp(s->cfg.stemmer, "auto") == 0;
+    if (rc == FH_EANALYZER && follow) {
+        fh_analyzer *a = NULL;
+        int rc2 = analyzer_for_index(s->cfg.index_dir, &a, built, sizeof built);
+        if (rc2 == 0) {
+            fh_analyzer_ref *nr = an_ref_new(a);
+            if (nr) {
+                an_ref_release(ar);
+                ar = nr;
+                rc = fh_engine_open(s->cfg.index_dir, ar->an, &s->rank, &e);
+            } else {
+                rc = FH_ENOMEM;
+            }
+        } else if (rc2 != FH_EANALYZER) {
+            rc = rc2;
+        }
+    }
     if (rc) {
+        an_ref_release(ar);
         bool retried = id == s->failed_id;
         s->failed_id = id;
         s->failed_at_us = fh_now_us();
@@ -227,14 +308,19 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
         if (retried)
             return; /* counted and logged once per file */
         atomic_fetch_add_explicit(&s->reload_failures, 1, memory_order_relaxed);
-        char built[96];
-        if (rc == FH_EANALYZER && index_analyzer(s->cfg.index_dir, built, sizeof built)) {
-            FH_LOG_WARN("re-published index in %s not opened: built with analyzer %s, while "
-                        "this server runs %s %s (chosen at start); still serving generation "
-                        "%llu: restart the server to serve the new index",
-                        s->cfg.index_dir, built, fh_analyzer_name(s->analyzer),
-                        fh_analyzer_version(s->analyzer),
-                        (unsigned long long)(cur ? cur->generation : 0));
+        if (rc == FH_EANALYZER &&
+            (built[0] || index_analyzer(s->cfg.index_dir, built, sizeof built) == 0)) {
+            if (follow)
+                FH_LOG_WARN("re-published index in %s not opened: built with analyzer %s, "
+                            "which this build lacks (rebuild it with this version's "
+                            "fahras-indexer build); still serving generation %llu",
+                            s->cfg.index_dir, built, (unsigned long long)cur->generation);
+            else
+                FH_LOG_WARN("re-published index in %s not opened: built with analyzer %s, "
+                            "while --stemmer %s is %s %s (--stemmer auto follows the index); "
+                            "still serving generation %llu",
+                            s->cfg.index_dir, built, s->cfg.stemmer, fh_analyzer_name(ar->an),
+                            fh_analyzer_version(ar->an), (unsigned long long)cur->generation);
         } else {
             FH_LOG_WARN("re-published index in %s not opened (%s); still serving generation %llu",
                         s->cfg.index_dir, fh_strerror(rc),
@@ -245,11 +331,19 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
     fh_engine_ref *r = calloc(1, sizeof *r);
     if (!r) {
         fh_engine_free(e);
+        an_ref_release(ar);
         return;
     }
     r->engine = e;
+    r->an = ar;
     atomic_init(&r->refs, 1);
     r->index_id = fh_engine_index_id(e);
+    if (ar != cur->an)
+        FH_LOG_INFO("re-published index in %s was built with analyzer %s %s (generation %llu: "
+                    "%s %s): queries of the new generation are analyzed alike",
+                    s->cfg.index_dir, fh_analyzer_name(ar->an), fh_analyzer_version(ar->an),
+                    (unsigned long long)cur->generation, fh_analyzer_name(cur->an->an),
+                    fh_analyzer_version(cur->an->an));
     pthread_mutex_lock(&s->ref_lock);
     r->generation = (cur ? cur->generation : 0) + 1;
     atomic_store_explicit(&s->current, r, memory_order_relaxed);
@@ -975,76 +1069,64 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 
 /* ------------------------------------------------------------ server */
 
-/* The analyzer of a --stemmer name (fh_stemmer_names). */
-static int make_analyzer(const char *name, fh_analyzer **out)
+/* The analyzer of generation 1, into *out: the one named by --stemmer, or
+ * with "auto" the one the index in DIR was built with, so the query side
+ * always matches it. */
+static int choose_analyzer(fh_server *s, fh_analyzer_ref **out)
 {
-    fh_analyzer_opts ao;
-    memset(&ao, 0, sizeof ao);
-    int rc = fh_analyzer_opts_by_name(name, &ao);
-    return rc ? rc : fh_analyzer_new(&ao, out);
-}
-
-/* Create s->analyzer: the one named by --stemmer, or with "auto" the one the
- * index in DIR was built with, so the query side always matches it. */
-static int choose_analyzer(fh_server *s)
-{
+    fh_analyzer *a = NULL;
     int rc;
+    *out = NULL;
     if (strcmp(s->cfg.stemmer, "auto") != 0) {
         /* a name fh_srv_config_parse() accepted */
-        rc = make_analyzer(s->cfg.stemmer, &s->analyzer);
+        rc = make_analyzer(s->cfg.stemmer, &a);
         if (rc)
             FH_LOG_ERR("--stemmer %s: cannot create the analyzer: %s", s->cfg.stemmer,
                        fh_strerror(rc));
+    } else {
+        char built[96];
+        rc = analyzer_for_index(s->cfg.index_dir, &a, built, sizeof built);
+        if (rc == FH_EANALYZER)
+            FH_LOG_ERR("the index in %s was built with analyzer %s, which this build lacks: "
+                       "rebuild it with this version's fahras-indexer build",
+                       s->cfg.index_dir, built);
+        else if (rc)
+            FH_LOG_ERR("cannot open the index in %s: %s", s->cfg.index_dir, fh_strerror(rc));
+    }
+    if (rc)
         return rc;
-    }
-    fh_index *ix = NULL;
-    rc = fh_index_open(s->cfg.index_dir, NULL, NULL, &ix);
-    if (rc) {
-        FH_LOG_ERR("cannot open the index in %s: %s", s->cfg.index_dir, fh_strerror(rc));
-        return rc;
-    }
-    const fh_index_meta *m = fh_index_get_meta(ix);
-    for (size_t i = 0; fh_stemmer_names[i] && !s->analyzer; i++) {
-        fh_analyzer *a = NULL;
-        if (make_analyzer(fh_stemmer_names[i], &a) != 0)
-            continue;
-        if (strcmp(fh_analyzer_name(a), m->analyzer_name) == 0 &&
-            strcmp(fh_analyzer_version(a), m->analyzer_version) == 0)
-            s->analyzer = a;
-        else
-            fh_analyzer_free(a);
-    }
-    if (!s->analyzer)
-        FH_LOG_ERR("the index in %s was built with analyzer %s %s, which this build lacks: "
-                   "rebuild it with this version's fahras-indexer build",
-                   s->cfg.index_dir, m->analyzer_name, m->analyzer_version);
-    fh_index_close(ix);
-    return s->analyzer ? 0 : FH_EANALYZER;
+    *out = an_ref_new(a);
+    return *out ? 0 : FH_ENOMEM;
 }
 
-/* Open the index as generation 1. */
-static int open_first_generation(fh_server *s)
+/* Open the index as generation 1, with analyzer ar, whose reference it takes
+ * over (released on failure). */
+static int open_first_generation(fh_server *s, fh_analyzer_ref *ar)
 {
     fh_engine *e = NULL;
-    int rc = fh_engine_open(s->cfg.index_dir, s->analyzer, &s->rank, &e);
+    int rc = fh_engine_open(s->cfg.index_dir, ar->an, &s->rank, &e);
     char built[96];
-    if (rc == FH_EANALYZER && index_analyzer(s->cfg.index_dir, built, sizeof built)) {
+    if (rc == FH_EANALYZER && index_analyzer(s->cfg.index_dir, built, sizeof built) == 0) {
         FH_LOG_ERR("cannot open the index in %s: built with analyzer %s, while --stemmer %s "
                    "is %s %s (--stemmer auto follows the index)",
-                   s->cfg.index_dir, built, s->cfg.stemmer, fh_analyzer_name(s->analyzer),
-                   fh_analyzer_version(s->analyzer));
+                   s->cfg.index_dir, built, s->cfg.stemmer, fh_analyzer_name(ar->an),
+                   fh_analyzer_version(ar->an));
+        an_ref_release(ar);
         return rc;
     }
     if (rc) {
         FH_LOG_ERR("cannot open the index in %s: %s", s->cfg.index_dir, fh_strerror(rc));
+        an_ref_release(ar);
         return rc;
     }
     fh_engine_ref *r = calloc(1, sizeof *r);
     if (!r) {
         fh_engine_free(e);
+        an_ref_release(ar);
         return FH_ENOMEM;
     }
     r->engine = e;
+    r->an = ar;
     atomic_init(&r->refs, 1);
     r->generation = 1;
     r->index_id = fh_engine_index_id(e);
@@ -1181,9 +1263,10 @@ int fh_server_new(const fh_srv_config *cfg, fh_server **out)
     if (cfg->focus_weight >= 0)
         s->rank.focus_weight = (float)cfg->focus_weight;
 
-    rc = choose_analyzer(s);
+    fh_analyzer_ref *ar = NULL;
+    rc = choose_analyzer(s, &ar);
     if (!rc)
-        rc = open_first_generation(s);
+        rc = open_first_generation(s, ar);
     if (!rc)
         rc = start_workers_objects(s);
     if (!rc)
@@ -1278,7 +1361,6 @@ void fh_server_free(fh_server *s)
     if (s->base)
         event_base_free(s->base);
     ref_release(atomic_load(&s->current));
-    fh_analyzer_free(s->analyzer);
     pthread_mutex_destroy(&s->ref_lock);
     pthread_mutex_destroy(&s->start_lock);
     pthread_cond_destroy(&s->start_cond);

@@ -26,11 +26,21 @@ struct event;
 struct evconnlistener;
 struct bufferevent;
 
+/* An analyzer and the generations opened with it: each holds a reference,
+ * and the last release frees it. The one chosen at start serves until a
+ * re-published index built with another analyzer brings its own (--stemmer
+ * auto). */
+typedef struct fh_analyzer_ref {
+    fh_analyzer *an;
+    _Atomic uint32_t refs;
+} fh_analyzer_ref;
+
 /* One open index. The server holds a reference to the current generation;
  * every worker holds one to the generation its searcher was made on. The
- * last release frees the engine. */
+ * last release frees the engine, then drops its analyzer's reference. */
 typedef struct fh_engine_ref {
     fh_engine *engine;
+    fh_analyzer_ref *an; /* the analyzer the engine was opened with */
     _Atomic uint32_t refs;
     uint64_t generation; /* 1, 2, ... */
     uint64_t index_id;   /* fh_engine_index_id() */
@@ -41,7 +51,6 @@ typedef struct fh_worker fh_worker;
 
 typedef struct fh_server {
     fh_srv_config cfg;
-    fh_analyzer *analyzer;
     fh_rank_params rank;
     fh_proto_limits limits;
 
