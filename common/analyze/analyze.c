@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.8"
+#define FH_ANALYZER_VERSION "1.9"
 
 /* Character classes */
 enum {
@@ -57,12 +57,18 @@ typedef struct cpent {
     char u8[4];     /* normalized UTF-8 */
 } cpent;
 
-/* Presentation forms FB50-FDFF and FE70-FEFF */
-#define PRES_A_LO 0xFB50u
+/* Compatibility forms, read through their NFKC expansions: the alphabetic
+ * presentation forms FB00-FB4F (Latin ligatures ﬁ ﬂ ﬆ, Armenian, Hebrew; 1.9),
+ * Arabic presentation forms FB50-FDFF and FE70-FEFF, and the halfwidth and
+ * fullwidth forms FF00-FFEF (ＡＢＣ, ｗｗｗ; 1.9). */
+#define PRES_A_LO 0xFB00u
 #define PRES_A_HI 0xFDFFu
 #define PRES_B_LO 0xFE70u
 #define PRES_B_HI 0xFEFFu
-#define PRES_N ((PRES_A_HI - PRES_A_LO + 1) + (PRES_B_HI - PRES_B_LO + 1))
+#define PRES_C_LO 0xFF00u
+#define PRES_C_HI 0xFFEFu
+#define PRES_N                                                                                     \
+    ((PRES_A_HI - PRES_A_LO + 1) + (PRES_B_HI - PRES_B_LO + 1) + (PRES_C_HI - PRES_C_LO + 1))
 #define PRES_MAXEXP 20 /* U+FDFA expands to 18 code points */
 
 #define MAX_PARTS 32 /* a longer chain of joined parts is cut into several tokens */
@@ -306,12 +312,17 @@ static void build_arab(fh_analyzer *a)
 
 static bool is_pres(uint32_t c)
 {
-    return (c >= PRES_A_LO && c <= PRES_A_HI) || (c >= PRES_B_LO && c <= PRES_B_HI);
+    return (c >= PRES_A_LO && c <= PRES_A_HI) || (c >= PRES_B_LO && c <= PRES_B_HI) ||
+           (c >= PRES_C_LO && c <= PRES_C_HI);
 }
 
 static size_t pres_index(uint32_t c)
 {
-    return c <= PRES_A_HI ? c - PRES_A_LO : (PRES_A_HI - PRES_A_LO + 1) + (c - PRES_B_LO);
+    if (c <= PRES_A_HI)
+        return c - PRES_A_LO;
+    if (c <= PRES_B_HI)
+        return (PRES_A_HI - PRES_A_LO + 1) + (c - PRES_B_LO);
+    return (PRES_A_HI - PRES_A_LO + 1) + (PRES_B_HI - PRES_B_LO + 1) + (c - PRES_C_LO);
 }
 
 /* NFKC of every presentation form, once. A form that expands to a space and a
@@ -326,7 +337,7 @@ static int build_pres(fh_analyzer *a)
     if (a->pres_cp == NULL)
         return FH_ENOMEM;
     size_t used = 0;
-    for (uint32_t c = PRES_A_LO; c <= PRES_B_HI; c++) {
+    for (uint32_t c = PRES_A_LO; c <= PRES_C_HI; c++) {
         if (!is_pres(c))
             continue;
         size_t idx = pres_index(c);

@@ -58,6 +58,13 @@ static const norm_case k_cases[] = {
     {"Latin letters without a base", "Łódź", "łodz"},
     {"Greek case", "ΕΛΛΆΔΑ", "ελλάδα"},
     {"Cyrillic case", "МОСКВА", "москва"},
+    /* compatibility forms via NFKC (1.9) */
+    {"Latin ligature fi", "\xef\xac\x81nance", "finance"},
+    {"Latin ligature st", "po\xef\xac\x86", "post"},
+    {"fullwidth Latin", "\xef\xbc\xa7\xef\xbd\x8f\xef\xbd\x8f\xef\xbd\x87\xef\xbd\x8c\xef\xbd\x85",
+     "google"},
+    {"fullwidth digits", "\xef\xbc\x92\xef\xbc\x90\xef\xbc\x92\xef\xbc\x96", "2026"},
+    {"halfwidth katakana", "\xef\xbd\xb6", "\xe3\x82\xab"},
     /* composition of a decomposed hamza, format characters */
     {"yeh + hamza above", "شي\xd9\x94", "شئ"},
     {"waw + hamza above", "مو\xd9\x94من", "مؤمن"},
