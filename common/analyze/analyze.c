@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.9"
+#define FH_ANALYZER_VERSION "1.10"
 
 /* Character classes */
 enum {
@@ -699,9 +699,21 @@ static size_t stem_into(fh_analysis *s, const char *norm, size_t n, char *out)
                 }
             }
         }
-        /* rules 10, 9 then 8, on the finished stem */
-        sl = tanween_alif(norm, &n, out, sl);
-        return hamza_seat(out, spelling_variant(norm, n, out, sl));
+        /* rules 10, 9 then 8, on the finished stem; with the guard, their
+           folding never yields a stop word's form (1.10: إزائه, ازاءا are not
+           the stop word إزاء): then the stem before them is kept */
+        char before[FH_TOKEN_MAX + 1];
+        size_t bl = sl <= FH_TOKEN_MAX ? sl : 0;
+        memcpy(before, out, bl);
+        size_t m = tanween_alif(norm, &n, out, sl);
+        m = hamza_seat(out, spelling_variant(norm, n, out, m));
+        if (a->guard && bl == sl && (m != sl || memcmp(out, before, sl) != 0) &&
+            fh_strset_has(&a->stop, out, m)) {
+            memcpy(out, before, bl);
+            out[bl] = '\0';
+            m = bl;
+        }
+        return m;
     }
     if (a->stemmer == FH_STEM_SNOWBALL && s->sb != NULL)
         return sb_stem(s, norm, n, out);

@@ -272,6 +272,12 @@ static void test_stem_never_a_stopword(void **state)
     assert_string_equal(out, "الله");
     an_run(&c, "لها");
     assert_true(c.t[0].flags & FH_TOK_STOP);
+    /* 1.10: nor by the folding rules 10 and 8 (the stop word إزاء) */
+    char stop[FH_TOKEN_MAX + 1];
+    strcpy(stop, an_stem1(&c, "إزاء"));
+    assert_string_not_equal(stop, an_stem1(&c, "ازاءا"));
+    assert_string_not_equal(stop, an_stem1(&c, "وازاءا"));
+    assert_string_not_equal(stop, an_stem1(&c, "إزائه"));
     an_close(&c);
 }
 
