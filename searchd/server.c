@@ -301,6 +301,14 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
     }
     if (rc) {
         an_ref_release(ar);
+        if (fh_index_file_id(s->cfg.index_dir) != id) {
+            /* re-published again while this one was opened (with --stemmer
+               auto the file is read up to three times): the failure may be
+               a mix of two files; the next check tries the newest */
+            FH_LOG_DEBUG("re-published index in %s replaced while it was opened (%s)",
+                         s->cfg.index_dir, fh_strerror(rc));
+            return;
+        }
         bool retried = id == s->failed_id;
         s->failed_id = id;
         s->failed_at_us = fh_now_us();

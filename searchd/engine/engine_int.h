@@ -90,8 +90,9 @@ typedef struct fh_clause {
                             typed without it (a stem of the light namespace,
                             query.c); alt clause: full weight, retrieves (not
                             deferred to the re-rank), highlighted */
-    uint16_t norm_len;   /* TERM word typed with ال near its start: its
-                            normalized form (spell_variant), else 0 */
+    uint16_t norm_len;   /* TERM word typed with a bare ا + ل near its start:
+                            its normalized form (spell_variant), else 0 */
+    uint8_t spell_mask;  /* bit k: letter k of norm is such an ا (query.c) */
     char norm[FH_TOKEN_MAX + 1];
     uint32_t first_el;   /* PHRASE, MIXED (the parts): elements [first_el, first_el + n_el) */
     uint32_t n_el;

@@ -38,7 +38,8 @@
  * light10 would take آل for the article, but a user often types the word
  * without the madda (الاف, الالية, الة), and that stems as the article + the
  * rest (اف, يه, اله). So a ranked or required word typed with ال in its first
- * letters also matches, at full weight, by the stem of the word with that ا
+ * letters, its ا bare (not أ or إ: الإله, the god, is no الآلة), also
+ * matches, at full weight, by the stem of the word with that ا
  * written آ, when the analyzer keeps the madda in that stem and the index
  * holds it in at least a fifth as many documents as the word's own stem
  * (spell_variant below): الاف finds آلاف, and الان (now) does not turn into
@@ -97,6 +98,12 @@ static int add_clause(pstate *ps, const fh_clause *c)
             if (o->kind == c->kind && o->occur == c->occur && o->field_mask == c->field_mask &&
                 o->len == c->len && memcmp(o->term, c->term, c->len) == 0) {
                 o->qtf++;
+                if (o->norm_len == 0 && c->norm_len > 0) {
+                    /* the same stem typed as a madda-less آل word: اف الاف */
+                    memcpy(o->norm, c->norm, c->norm_len + 1u);
+                    o->norm_len = c->norm_len;
+                    o->spell_mask = c->spell_mask;
+                }
                 return 0;
             }
         }
@@ -258,16 +265,46 @@ static int add_parts(pstate *ps, fh_clause *c, const fh_token *t, size_t n)
     return 0;
 }
 
-/* Where a madda-less آل may start in the normalized word w (n bytes): the
- * first ال at byte from or later, at most SPELL_MAX_AT bytes in (after the
- * proclitics and article a word can carry: وبال, فلل...); n if none. */
-#define SPELL_MAX_AT 8u
-static size_t spell_at(const char *w, size_t n, size_t from)
+/* The letters of the normalized word norm (nn bytes) that may take a madda:
+ * bit k is set when norm's letter k, at most SPELL_MAX_LETTER (after the
+ * proclitics and article a word can carry: وبال, فلل...), is the ا of an ال
+ * and the user typed that ا bare (U+0627): a word typed with أ or إ (الإله,
+ * the god) is no madda-less آل (الآلة, the machine). The typed word (sf, sn
+ * bytes) and norm are walked letter by letter: normalization drops marks,
+ * tatweel and format characters and maps every Arabic letter to one letter;
+ * any other character (a presentation form, a Latin letter) stops the walk. */
+#define SPELL_MAX_LETTER 4u
+static uint8_t spell_mask(const char *sf, size_t sn, const char *norm, size_t nn)
 {
-    for (size_t p = from; p <= SPELL_MAX_AT && p + 4 <= n; p++)
-        if (memcmp(w + p, "\xd8\xa7\xd9\x84", 4) == 0)
-            return p;
-    return n;
+    uint8_t mask = 0;
+    size_t i = 0;
+    for (uint32_t k = 0; i < sn && k <= SPELL_MAX_LETTER && 2u * k + 4u <= nn;) {
+        unsigned char b0 = (unsigned char)sf[i];
+        if (b0 < 0xD8 || b0 > 0xDB || i + 1 >= sn) {
+            /* a format character (soft hyphen, ZWNJ, ZWJ, bidi marks) or the end */
+            size_t l = fh_utf8_seq_len((const unsigned char *)sf + i, sn - i);
+            uint32_t c = 0;
+            if (l == 2)
+                c = ((b0 & 0x1Fu) << 6) | ((unsigned char)sf[i + 1] & 0x3Fu);
+            else if (l == 3)
+                c = ((b0 & 0x0Fu) << 12) | (((unsigned char)sf[i + 1] & 0x3Fu) << 6) |
+                    ((unsigned char)sf[i + 2] & 0x3Fu);
+            if (l == 0 || !(c == 0x00AD || (c >= 0x200C && c <= 0x200F) ||
+                            (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069)))
+                break;
+            i += l;
+            continue;
+        }
+        uint32_t c = ((b0 & 0x1Fu) << 6) | ((unsigned char)sf[i + 1] & 0x3Fu);
+        i += 2;
+        if (c == 0x0640 || (c >= 0x064B && c <= 0x065F) || c == 0x0670 ||
+            (c >= 0x06D6 && c <= 0x06ED))
+            continue; /* tatweel, harakat, Quranic marks */
+        if (c == 0x0627 && memcmp(norm + 2u * k, "\xd8\xa7\xd9\x84", 4) == 0)
+            mask |= (uint8_t)(1u << k);
+        k++;
+    }
+    return mask;
 }
 
 /* A plain item: each non-part token becomes a TERM clause, a mixed token
@@ -340,7 +377,8 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
             c.alt_len = t[i].alt_len;
         }
         if (!pre && !mixed && !c.stop && t[i].norm_len <= FH_TOKEN_MAX &&
-            spell_at(t[i].norm, t[i].norm_len, 0) < t[i].norm_len) {
+            (c.spell_mask = spell_mask(p + t[i].offset, t[i].length, t[i].norm, t[i].norm_len)) !=
+                0) {
             memcpy(c.norm, t[i].norm, t[i].norm_len);
             c.norm[t[i].norm_len] = '\0';
             c.norm_len = t[i].norm_len;
@@ -419,16 +457,14 @@ static void drop_if_word(const fh_query *q, fh_clause *c, bool *flag)
 }
 
 /* Madda reading of a word typed without the madda (see the top of the
- * file): for each ال in the first letters of c's normalized word, the word
- * with that ا written آ, as the analyzer stems it; the stem with the largest
- * df wins if it keeps the madda (the analyzer read آل as part of the word,
- * not as the article), is at least as long as c's stem (the ال the article
- * reading stripped is now in the stem, so a shorter stem lost letters to
- * suffixes the typed reading kept: اليونان -> آليونان -> آلي), is not a stop
- * word, differs from c's stem, holds at least SPELL_MIN_SHARE as many
- * documents as c's stem and is not a word of q. It goes in c->alt
- * (is_spell). Uses the searcher's analysis scratch: call it only after the
- * tokens of the query have been consumed. */
+ * file): for each ال of c's normalized word whose ا was typed bare
+ * (c->spell_mask), the word with that ا written آ, as the analyzer stems it; the stem with the
+ * largest df wins if it keeps the madda (the analyzer read آل as part of the word, not as the
+ * article), is at least as long as c's stem (the ال the article reading stripped is now in the
+ * stem, so a shorter stem lost letters to suffixes the typed reading kept: اليونان -> آليونان ->
+ * آلي), is not a stop word, differs from c's stem, holds at least SPELL_MIN_SHARE as many documents
+ * as c's stem and is not a word of q. It goes in c->alt (is_spell). Uses the searcher's analysis
+ * scratch: call it only after the tokens of the query have been consumed. */
 #define SPELL_MIN_SHARE 0.2
 static void spell_variant(fh_searcher *s, const fh_query *q, fh_clause *c)
 {
@@ -436,8 +472,10 @@ static void spell_variant(fh_searcher *s, const fh_query *q, fh_clause *c)
     double floor = -1;
     char buf[FH_TOKEN_MAX + 1];
     uint32_t best_df = 0;
-    for (size_t p = spell_at(c->norm, c->norm_len, 0); p < c->norm_len;
-         p = spell_at(c->norm, c->norm_len, p + 2)) {
+    for (uint32_t k = 0; k <= SPELL_MAX_LETTER; k++) {
+        if (!(c->spell_mask & (1u << k)))
+            continue;
+        size_t p = 2u * k;
         memcpy(buf, c->norm, c->norm_len);
         memcpy(buf + p, MADDA, 2);
         const fh_token *t;

@@ -319,6 +319,11 @@ MIXED_DOCS = [
 ] + [{"id": "now-%d" % i, "title": "موعد", "text": "وصل الوفد الآن إلى المطار"}
      for i in range(6)] + [
     {"id": "alain", "title": "ممثل", "text": "الممثل آلان ديلون في المطار"},
+    # typed with a hamza, الإله (the god) is no madda-less الآلة (the machine)
+    {"id": "god-1", "title": "عقيدة", "text": "الإيمان بالإله الواحد"},
+    {"id": "god-2", "title": "عقيدة", "text": "صفات الإله في الكتب"},
+    {"id": "machine-1", "title": "مصنع", "text": "تعطلت الآلة في المصنع"},
+    {"id": "machine-2", "title": "مصنع", "text": "أصلح العامل الآلة"},
     # a title or body without a word comes back as stored
     {"id": "stars-title", "title": "★★★ ***", "text": "نجوم لامعة"},
     {"id": "stars-text", "title": "نجوم", "text": "*** ### ***"},
@@ -428,6 +433,12 @@ class MixedNulTest(OneIndexTest):
         hits = {h["id"]: h for h in r["hits"]}
         self.assertIn("<b>آلاف</b>", hits["alaf-madda"]["snippet"])
         self.assertIn("<b>الاف</b>", hits["alaf-plain"]["snippet"])
+        # at full weight: the two documents are alike but for the spelling
+        self.assertAlmostEqual(hits["alaf-madda"]["score"], hits["alaf-plain"]["score"],
+                               places=3)
+        # the same stem typed twice, the madda-less word second
+        r = self.search("SEARCH اف الاف")
+        self.assertEqual(sorted(hit_ids(r)), ["alaf-madda", "alaf-plain"])
         r = self.search("SEARCH بالاف الكتب")
         self.assertEqual(hit_ids(r)[0], "alaf-madda")
         # the madda reading after the article: الاليات -> الآليات (آلي)
@@ -445,6 +456,13 @@ class MixedNulTest(OneIndexTest):
         self.assertEqual(sorted(hit_ids(r)), ["now-%d" % i for i in range(6)])
         # a required word needs the form typed
         self.assertEqual(hit_ids(self.search("SEARCH +الاف")), ["alaf-plain"])
+        # an ا typed with a hamza takes no madda: الإله, بالإله find the god
+        # only; typed bare, الالة reads both
+        for q in ("الإله", "بالإله"):
+            r = self.search("SEARCH limit=20 snippets=0 %s" % q)
+            self.assertEqual(sorted(hit_ids(r)), ["god-1", "god-2"], q)
+        r = self.search("SEARCH limit=20 snippets=0 الالة")
+        self.assertEqual(sorted(hit_ids(r)), ["god-1", "god-2", "machine-1", "machine-2"])
 
     def test_text_without_words(self):
         hits = {h["id"]: h for h in self.search("SEARCH snippet_len=5 نجوم")["hits"]}
