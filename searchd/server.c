@@ -121,6 +121,24 @@ static void an_ref_release(fh_analyzer_ref *r)
     }
 }
 
+/* Generation `generation` of engine e, opened with analyzer ar: both are
+ * taken over (freed and released if out of memory, returning NULL). */
+static fh_engine_ref *ref_new(fh_engine *e, fh_analyzer_ref *ar, uint64_t generation)
+{
+    fh_engine_ref *r = calloc(1, sizeof *r);
+    if (!r) {
+        fh_engine_free(e);
+        an_ref_release(ar);
+        return NULL;
+    }
+    r->engine = e;
+    r->an = ar;
+    atomic_init(&r->refs, 1);
+    r->generation = generation;
+    r->index_id = fh_engine_index_id(e);
+    return r;
+}
+
 static void ref_release(fh_engine_ref *r)
 {
     if (!r)
@@ -336,16 +354,9 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
         }
         return;
     }
-    fh_engine_ref *r = calloc(1, sizeof *r);
-    if (!r) {
-        fh_engine_free(e);
-        an_ref_release(ar);
+    fh_engine_ref *r = ref_new(e, ar, cur->generation + 1);
+    if (!r)
         return;
-    }
-    r->engine = e;
-    r->an = ar;
-    atomic_init(&r->refs, 1);
-    r->index_id = fh_engine_index_id(e);
     if (ar != cur->an)
         FH_LOG_INFO("re-published index in %s was built with analyzer %s %s (generation %llu: "
                     "%s %s): queries of the new generation are analyzed alike",
@@ -353,7 +364,6 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
                     (unsigned long long)cur->generation, fh_analyzer_name(cur->an->an),
                     fh_analyzer_version(cur->an->an));
     pthread_mutex_lock(&s->ref_lock);
-    r->generation = (cur ? cur->generation : 0) + 1;
     atomic_store_explicit(&s->current, r, memory_order_relaxed);
     atomic_store_explicit(&s->generation, r->generation, memory_order_release);
     pthread_mutex_unlock(&s->ref_lock);
@@ -1127,17 +1137,9 @@ static int open_first_generation(fh_server *s, fh_analyzer_ref *ar)
         an_ref_release(ar);
         return rc;
     }
-    fh_engine_ref *r = calloc(1, sizeof *r);
-    if (!r) {
-        fh_engine_free(e);
-        an_ref_release(ar);
+    fh_engine_ref *r = ref_new(e, ar, 1);
+    if (!r)
         return FH_ENOMEM;
-    }
-    r->engine = e;
-    r->an = ar;
-    atomic_init(&r->refs, 1);
-    r->generation = 1;
-    r->index_id = fh_engine_index_id(e);
     atomic_store(&s->current, r);
     atomic_store(&s->generation, 1);
     const fh_index_meta *m = fh_engine_meta(e);
