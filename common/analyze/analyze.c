@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.10"
+#define FH_ANALYZER_VERSION "1.11"
 
 /* Character classes */
 enum {
@@ -101,6 +101,7 @@ typedef struct tokoff {
     uint32_t norm, stem, alt;
     uint32_t stem_slot; /* 0: stemmed already; else pending for stem_pass():
                          * its stem-cache slot + 1, or STEM_NOSLOT */
+    bool hamza_alef;    /* the word's final ا was written أ إ or آ (rule 11) */
 } tokoff;
 
 /* alt stems are Snowball's, three times slower than light10: a direct-mapped
@@ -141,6 +142,7 @@ struct fh_analysis {
     fh_token *toks;
     tokoff *offs;
     size_t ntoks, tcap;
+    const unsigned char *text; /* the text fh_analyze is reading (rule 11) */
     char *arena;
     size_t alen, acap;
     uint32_t pos;
@@ -669,7 +671,41 @@ static size_t tanween_alif(const char *norm, size_t *n, char *out, size_t sl)
     return sl;
 }
 
-static size_t stem_into(fh_analysis *s, const char *norm, size_t n, char *out)
+/* The tanween alif of any word (1.11, rule 11; guarded light10 only): the
+ * accusative ending -ًا is written with an alif (عاما كبيرا قتيلا رسميا),
+ * which light10 keeps, so عاما was not عام. When the stem ends in ا, is the
+ * end of the word (no suffix went), has four letters or more, is not the
+ * stem of a known word (the guard lexicon: أمريكا, سوريا, قضايا, أيضا
+ * keep their alif) and the stem without the alif, suffix-stripped as
+ * light10 would strip the word without it, is a known word's stem of three
+ * letters or more, that stem is taken: عاما = عام, رسميا = رسمي (رسم),
+ * قتيلا = قتيل. A word whose final ا was written with a hamza (تبدأ,
+ * نقرأ: the caller says so) and a stem the stop-word back-off gave (لكننا)
+ * never get here, nor rule 10's alif after a hamza. `out` holds the stem,
+ * sl bytes; returns the new length. */
+static size_t tanween_alif_known(const fh_analyzer *a, const char *norm, size_t n, char *out,
+                                 size_t sl)
+{
+    if (sl < 8 || n < sl || memcmp(norm + n - sl, out, sl) != 0 ||
+        memcmp(out + sl - 2, "\xD8\xA7", 2) != 0)
+        return sl;
+    const unsigned char b0 = (unsigned char)out[sl - 4], b1 = (unsigned char)out[sl - 3];
+    if ((b0 == 0xD8 && (b1 == 0xA7 || b1 == 0xA1)) || (b0 == 0xD9 && (b1 == 0x88 || b1 == 0x86)))
+        return sl; /* اا; ءا is rule 10's; وا and نا: the plural verb's alif, the pronoun */
+    for (size_t i = 0; i < sl; i += 2)
+        if ((unsigned char)out[i] != 0xD8 && (unsigned char)out[i] != 0xD9)
+            return sl; /* Arabic letters only */
+    if (fh_strset_has(&a->lex, out, sl))
+        return sl;
+    char base[FH_TOKEN_MAX + 1];
+    size_t bl = fh_light10_suffix_stem(&a->protect, out, sl - 2, base);
+    if (bl < 6 || !fh_strset_has(&a->lex, base, bl))
+        return sl;
+    memcpy(out, base, bl + 1);
+    return bl;
+}
+
+static size_t stem_into(fh_analysis *s, const char *norm, size_t n, bool hamza_alef, char *out)
 {
     const fh_analyzer *a = s->a;
     if (a->stemmer == FH_STEM_LIGHT10 && a->guard && fh_strset_has(&a->stop, norm, n)) {
@@ -682,6 +718,7 @@ static size_t stem_into(fh_analysis *s, const char *norm, size_t n, char *out)
     }
     if (a->stemmer == FH_STEM_LIGHT10) {
         size_t sl;
+        bool backed_off = false;
         if (!a->guard) {
             sl = fh_light10_stem(NULL, NULL, &a->protect, norm, n, out);
         } else {
@@ -691,6 +728,7 @@ static size_t stem_into(fh_analysis *s, const char *norm, size_t n, char *out)
              * would share the stop word's huge document frequency. Back off
              * to the proclitic rules only, then to the normalized word. */
             if (fh_strset_has(&a->stop, out, sl)) {
+                backed_off = true;
                 sl = fh_light10_prefix_stem(&a->lex, &a->wawlex, &a->protect, norm, n, out);
                 if (fh_strset_has(&a->stop, out, sl)) {
                     memcpy(out, norm, n);
@@ -699,14 +737,17 @@ static size_t stem_into(fh_analysis *s, const char *norm, size_t n, char *out)
                 }
             }
         }
-        /* rules 10, 9 then 8, on the finished stem; with the guard, their
-           folding never yields a stop word's form (1.10: إزائه, ازاءا are not
-           the stop word إزاء): then the stem before them is kept */
+        /* rules 10, 9, then (with the guard, when neither changed the
+           stem) 11, then 8, on the finished stem; with the guard, their
+           folding never yields a stop word's form (1.10: إزائه, ازاءا are
+           not the stop word إزاء): then the stem before them is kept */
         char before[FH_TOKEN_MAX + 1];
         size_t bl = sl <= FH_TOKEN_MAX ? sl : 0;
         memcpy(before, out, bl);
-        size_t m = tanween_alif(norm, &n, out, sl);
-        m = hamza_seat(out, spelling_variant(norm, n, out, m));
+        size_t m = spelling_variant(norm, n, out, tanween_alif(norm, &n, out, sl));
+        if (a->guard && !backed_off && !hamza_alef && bl == m && memcmp(out, before, m) == 0)
+            m = tanween_alif_known(a, norm, n, out, m);
+        m = hamza_seat(out, m);
         if (a->guard && bl == sl && (m != sl || memcmp(out, before, sl) != 0) &&
             fh_strset_has(&a->stop, out, m)) {
             memcpy(out, before, bl);
@@ -733,8 +774,8 @@ static uint32_t stem_slot_of(const fh_analysis *s, const char *norm, size_t n)
 /* stem_into() and the stop flag of norm[0..n) through the stem cache entry
  * `slot` (from stem_slot_of): the same results, since both depend only on the
  * word and the analyzer. */
-static size_t stem_stop(fh_analysis *s, uint32_t slot, const char *norm, size_t n, char *out,
-                        bool *stop)
+static size_t stem_stop(fh_analysis *s, uint32_t slot, const char *norm, size_t n, bool hamza_alef,
+                        char *out, bool *stop)
 {
     stemc *c = slot != STEM_NOSLOT ? &s->stemc[slot - 1u] : NULL;
     if (c != NULL && c->nlen == n && memcmp(c->norm, norm, n) == 0) {
@@ -743,7 +784,7 @@ static size_t stem_stop(fh_analysis *s, uint32_t slot, const char *norm, size_t 
         *stop = c->stop != 0;
         return c->slen;
     }
-    size_t m = stem_into(s, norm, n, out);
+    size_t m = stem_into(s, norm, n, hamza_alef, out);
     *stop = fh_strset_has(&s->a->stop, norm, n);
     if (c != NULL) {
         c->nlen = 0;
@@ -756,6 +797,33 @@ static size_t stem_stop(fh_analysis *s, uint32_t slot, const char *norm, size_t 
         }
     }
     return m;
+}
+
+/* Whether the normalized word norm[0..n), whose text ends at `end`, ends in
+ * an ا that was written with a hamza or a madda (أ إ آ, their presentation
+ * forms, a lam-alef ligature with one, or ا + a combining hamza): تبدأ and
+ * نقرأ end in a hamza, عاما and كبيرا in the tanween alif (rule 11). The text
+ * is read backwards over the characters normalization drops. */
+static bool ends_in_hamza_alef(const fh_analysis *s, const char *norm, size_t n, uint32_t end)
+{
+    if (n < 2 || (unsigned char)norm[n - 2] != 0xD8 || (unsigned char)norm[n - 1] != 0xA7)
+        return false;
+    size_t i = end;
+    while (i > 0) {
+        size_t b = i - 1;
+        while (b > 0 && i - b < 4 && (s->text[b] & 0xC0) == 0x80)
+            b--;
+        uint32_t c;
+        utf8_decode(s->text + b, i - b, &c);
+        if (c == 0x0622 || c == 0x0623 || c == 0x0625 || c == 0x0654 || c == 0x0655 ||
+            (c >= 0xFE81 && c <= 0xFE88 && c != 0xFE85 && c != 0xFE86) ||
+            (c >= 0xFEF5 && c <= 0xFEFA))
+            return true; /* آ أ إ, a combining hamza, their presentation forms, لآ لأ لإ */
+        if (classify_any(s->a, c).cls != C_DROP)
+            return false;
+        i = b;
+    }
+    return false;
 }
 
 /* Append one token. `stem_it`: the token is an Arabic word for the stemmer;
@@ -777,8 +845,12 @@ static int emit(fh_analysis *s, uint32_t start, uint32_t end, const char *norm, 
     o->norm = o->stem = (uint32_t)noff;
     o->alt = (uint32_t)(noff + n); /* "" */
     o->stem_slot = 0;
+    o->hamza_alef = false;
     if (stem_it && s->a->stemmer != FH_STEM_NONE) {
-        o->stem_slot = stem_slot_of(s, norm, n);
+        /* a word that ends in a hamza on alif is stemmed outside the cache,
+           which is keyed by the normalized word alone (rule 11) */
+        o->hamza_alef = s->a->guard && ends_in_hamza_alef(s, norm, n, end);
+        o->stem_slot = o->hamza_alef ? STEM_NOSLOT : stem_slot_of(s, norm, n);
         s->pending = true;
     } else if (fh_strset_has(&s->a->stop, norm, n)) {
         flags |= FH_TOK_STOP;
@@ -824,7 +896,7 @@ static int stem_pass(fh_analysis *s)
         size_t n = t->norm_len;
         bool stop;
         o->stem = (uint32_t)s->alen;
-        size_t sl = stem_stop(s, o->stem_slot, norm, n, s->arena + o->stem, &stop);
+        size_t sl = stem_stop(s, o->stem_slot, norm, n, o->hamza_alef, s->arena + o->stem, &stop);
         s->alen += sl + 1;
         t->stem_len = (uint16_t)sl;
         if (stop)
@@ -1216,6 +1288,7 @@ int fh_analyze(fh_analysis *s, const char *text, size_t len, const fh_token **to
     if (len > UINT32_MAX)
         return FH_ELIMIT;
     s->ntoks = 0;
+    s->text = p;
     s->alen = 0;
     s->pos = 0;
     s->in_part = false;
@@ -1558,7 +1631,7 @@ size_t fh_analysis_stem(fh_analysis *s, const char *norm, size_t norm_len, char 
         out[norm_len] = '\0';
         return norm_len;
     }
-    return stem_into(s, norm, norm_len, out);
+    return stem_into(s, norm, norm_len, false, out);
 }
 
 void fh_analysis_set_alt(fh_analysis *s, bool on)

@@ -169,6 +169,24 @@ size_t fh_light10_suffix_stem(const fh_strset *protect, const char *norm, size_t
     return encode(w, 0, strip_suffixes(protect, w, 0, len), out);
 }
 
+/* Whether w[b..e), which begins with و, is a known word that begins with
+ * it: its suffix stem is in wawlex, or, since 1.11, it has five letters or
+ * more, ends in ا, and what comes before the ا is such a stem as it stands
+ * (the tanween alif: وزيرا, واحدا, وصولا keep their و as وزير, واحد, وصول
+ * do). No suffix is stripped before the ا, so وروسيا (and Russia) is not
+ * read وروسي + ا; and a four-letter word is و + a verb as often as not
+ * (ودعا, وعلا, وتلا: and he called, rose, recited), so it loses its و as
+ * before. Always false without wawlex. */
+static bool waw_word(const fh_strset *wawlex, const fh_strset *protect, const uint32_t *w, size_t b,
+                     size_t e)
+{
+    if (wawlex == NULL)
+        return false;
+    if (in_set(wawlex, w, b, strip_suffixes(protect, w, b, e)))
+        return true;
+    return e - b >= 2 + L10_MIN_AFTER_WAW && w[e - 1] == AR_ALEF && in_set(wawlex, w, b, e - 1);
+}
+
 static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_strset *protect,
                        const char *norm, size_t n, char *out, bool suffixes)
 {
@@ -183,7 +201,7 @@ static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_s
     if (e - b >= 2 && w[b] == AR_WAW && w[b + 1] == AR_MADDA)
         b++;
     else if (e - b >= 1 + L10_MIN_AFTER_WAW && w[b] == AR_WAW &&
-             (wawlex == NULL || !in_set(wawlex, w, b, strip_suffixes(protect, w, b, e))))
+             !waw_word(wawlex, protect, w, b, e))
         b++;
     for (size_t i = 0; i < sizeof k_articles / sizeof k_articles[0]; i++) {
         const affix *a = &k_articles[i];

@@ -132,7 +132,11 @@ int fh_analyze(fh_analysis *s, const char *text, size_t len, const fh_token **to
 
 /* Stem one already-normalized word (as found in fh_token.norm) into out
  * (at least FH_TOKEN_MAX + 1 bytes). Returns the stem length. Thread-safe
- * for light10 and none; Snowball needs the scratch, hence `s`. */
+ * for light10 and none; Snowball needs the scratch, hence `s`. It is the
+ * token's stem, except for a word whose final ا was written أ, إ or آ: the
+ * normalized word no longer says so, and it is stemmed as if written bare
+ * (docs/ANALYSIS.md §4, rule 11: تبدأ gives تبدا through fh_analyze, تبد
+ * here). */
 size_t fh_analysis_stem(fh_analysis *s, const char *norm, size_t norm_len, char *out);
 
 /* True if the normalized word is in the stop list. Thread-safe. */

@@ -131,6 +131,57 @@ static void test_tanween_alif(void **state)
     an_close(&c);
 }
 
+/* 1.11, rule 11: the tanween alif of a word the lexicon knows without it */
+static void test_tanween_alif_known(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    FAMILY(&c, "عام", "عاما", "عاماً", "عامًا", "العام", "والعام");
+    FAMILY(&c, "كبير", "كبيرا", "كبيراً", "الكبير");
+    FAMILY(&c, "قتيل", "قتيلا", "القتيل");
+    FAMILY(&c, "رسمي", "رسميا", "رسمياً", "الرسمية"); /* the nisba: its light10 stem */
+    FAMILY(&c, "مؤكد", "مؤكدا");                     /* then rule 8 */
+    /* a known word that begins with و keeps it before the alif too */
+    FAMILY(&c, "واحد", "واحدا", "الواحد");
+    FAMILY(&c, "وزير", "وزيرا", "الوزير");
+    FAMILY(&c, "وصول", "وصولا", "الوصول");
+    assert_string_equal(an_stem1(&c, "عاما"), "عام");
+    /* the lexicon knows the word with its alif */
+    assert_string_equal(an_stem1(&c, "أمريكا"), "امريكا");
+    assert_string_equal(an_stem1(&c, "سوريا"), "سوريا");
+    assert_string_equal(an_stem1(&c, "أيضا"), "ايضا");
+    FAMILY(&c, "روسيا", "وروسيا"); /* not وروسي + ا */
+    FAMILY(&c, "دعا", "ودعا");     /* and he called: four letters, not وداع's stem */
+    /* a final ا written with a hamza is no tanween: تبدأ (begins), however
+       it is written (a mark after it, a presentation form, a combining
+       hamza), is not تبد */
+    char a[FH_TOKEN_MAX + 1];
+    strcpy(a, an_stem1(&c, "تبدأ"));
+    assert_string_equal(a, "تبدا");
+    assert_string_equal(an_stem1(&c, "تبدأُ"), a);
+    assert_string_equal(an_stem1(&c, "تبد\xEF\xBA\x83"), a); /* U+FE83 */
+    assert_string_equal(an_stem1(&c, "تبدا\xD9\x94"), a);    /* ا + U+0654 */
+    assert_string_equal(an_stem1(&c, "نقرأ"), "نقرا");
+    /* the plural verb's alif after و, the pronoun نا */
+    strcpy(a, an_stem1(&c, "فروا")); /* they fled */
+    assert_string_not_equal(a, an_stem1(&c, "فرو"));
+    strcpy(a, an_stem1(&c, "عدنا")); /* we returned */
+    assert_string_not_equal(a, an_stem1(&c, "عدن"));
+    /* too short to lose a letter: جدا (very) is not جد */
+    strcpy(a, an_stem1(&c, "جدا"));
+    assert_string_not_equal(a, an_stem1(&c, "جد"));
+    /* fh_analysis_stem reads the alif as written bare */
+    char out[FH_TOKEN_MAX + 1];
+    fh_analysis_stem(c.s, "كبيرا", strlen("كبيرا"), out);
+    assert_string_equal(out, "كبير");
+    an_close(&c);
+    /* the guard's rule: not without the lexicon */
+    an_open(&c, FH_STEM_LIGHT10, true);
+    assert_string_equal(an_stem1(&c, "عاما"), "عاما");
+    an_close(&c);
+}
+
 /* 1.6: آ before ل is not an article: آلاف, آلية, آل keep their letters */
 static void test_madda_lam(void **state)
 {
@@ -457,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_spelling_variants_conflate),
         cmocka_unit_test(test_madda_lam),
         cmocka_unit_test(test_tanween_alif),
+        cmocka_unit_test(test_tanween_alif_known),
         cmocka_unit_test(test_pairs_kept_apart),
         cmocka_unit_test(test_proclitic_guard),
         cmocka_unit_test(test_waw_guard),
