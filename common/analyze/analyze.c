@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.11"
+#define FH_ANALYZER_VERSION "1.12"
 
 /* Character classes */
 enum {
@@ -1430,14 +1430,22 @@ static int build_lexicon(fh_analyzer *a)
     const char *d = (const char *)fh_lexicon_ar_data;
     size_t n = fh_lexicon_ar_data_size;
     char norm[FH_TOKEN_MAX + 1], stem[FH_TOKEN_MAX + 1];
-    /* The past-tense subject suffixes: وافق, وصلت, وقعتا, وجدوا, وصلنا, وضعتم. */
-    static const char *const subj[] = {"", "ت", "تا", "وا", "نا", "تم"};
+    /* The past-tense subject suffixes: وافق, وصلت, وقعتا, وجدوا, وصلنا, وضعتم;
+       and (1.12) the dual وصلا, which is also a noun's tanween alif (وضعا),
+       as a whole-word entry: وصلاة (and prayer) must not match it once its
+       ه is stripped. */
+    static const char *const subj[] = {"", "ت", "تا", "وا", "نا", "تم", "ا"};
+    const size_t n_subj = sizeof subj / sizeof subj[0];
     for (size_t i = 0; fh_waw_verbs_ar[i] != NULL; i++) {
-        for (size_t k = 0; k < sizeof subj / sizeof subj[0]; k++) {
+        for (size_t k = 0; k < n_subj; k++) {
             size_t nn;
             int rc = normalize_concat(a, fh_waw_verbs_ar[i], subj[k], norm, &nn);
-            if (rc == 0)
+            if (rc == 0 && k + 1 < n_subj) {
                 rc = add_waw_word(a, norm, nn);
+            } else if (rc == 0 && nn < FH_TOKEN_MAX) {
+                norm[nn] = FH_WAW_WHOLE;
+                rc = fh_strset_add(&a->wawlex, norm, nn + 1);
+            }
             if (rc != 0)
                 return rc;
         }

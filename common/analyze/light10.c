@@ -136,6 +136,15 @@ static bool in_set(const fh_strset *set, const uint32_t *w, size_t b, size_t e)
     return n > 0 && fh_strset_has(set, buf, n);
 }
 
+/* in_set for w[b..e) + FH_WAW_WHOLE: a wawlex entry for the whole word. */
+static bool in_set_whole(const fh_strset *set, const uint32_t *w, size_t b, size_t e)
+{
+    char buf[FH_TOKEN_MAX + 2];
+    size_t n = encode(w, b, e, buf);
+    buf[n] = FH_WAW_WHOLE;
+    return n > 0 && fh_strset_has(set, buf, n + 1);
+}
+
 /* A word ending in ان/ين that names a place (لبنان, فلسطين) keeps its ending. */
 static bool is_protected(const fh_strset *protect, const uint32_t *w, size_t b, size_t e)
 {
@@ -170,13 +179,15 @@ size_t fh_light10_suffix_stem(const fh_strset *protect, const char *norm, size_t
 }
 
 /* Whether w[b..e), which begins with و, is a known word that begins with
- * it: its suffix stem is in wawlex, or, since 1.11, it has five letters or
+ * it: its suffix stem is in wawlex; or, since 1.11, it has five letters or
  * more, ends in ا, and what comes before the ا is such a stem as it stands
  * (the tanween alif: وزيرا, واحدا, وصولا keep their و as وزير, واحد, وصول
- * do). No suffix is stripped before the ا, so وروسيا (and Russia) is not
- * read وروسي + ا; and a four-letter word is و + a verb as often as not
- * (ودعا, وعلا, وتلا: and he called, rose, recited), so it loses its و as
- * before. Always false without wawlex. */
+ * do); or, since 1.12, it ends in ا and is a whole-word entry (the dual of a
+ * و-verb of fh_waw_verbs_ar, also a noun's tanween alif: وضعا, وفقا). No
+ * suffix is stripped before the ا, so وروسيا (and Russia) is not read
+ * وروسي + ا; and a four-letter word is و + a verb as often as not (ودعا,
+ * وعلا, وتلا: and he called, rose, recited), so only the listed ones keep
+ * their و. Always false without wawlex. */
 static bool waw_word(const fh_strset *wawlex, const fh_strset *protect, const uint32_t *w, size_t b,
                      size_t e)
 {
@@ -184,7 +195,10 @@ static bool waw_word(const fh_strset *wawlex, const fh_strset *protect, const ui
         return false;
     if (in_set(wawlex, w, b, strip_suffixes(protect, w, b, e)))
         return true;
-    return e - b >= 2 + L10_MIN_AFTER_WAW && w[e - 1] == AR_ALEF && in_set(wawlex, w, b, e - 1);
+    if (w[e - 1] != AR_ALEF)
+        return false;
+    return (e - b >= 2 + L10_MIN_AFTER_WAW && in_set(wawlex, w, b, e - 1)) ||
+           in_set_whole(wawlex, w, b, e);
 }
 
 static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_strset *protect,

@@ -74,13 +74,17 @@ const char *const fh_protected_ar[] = {
  * their first letter to the conjunction rule (صلت, قعت, افقت; وافق became افق,
  * horizon) while ووصلت kept it. Written without shadda (وقّع is وقع once
  * normalized). Each is added to the guard with the past-tense
- * subject suffixes ت تا وا نا تم. Left out on purpose: verbs whose و-less rest
+ * subject suffixes ت تا وا نا تم and (1.12) the dual's ا, which is also the
+ * spelling of the noun's tanween alif (وضعا, وصفا, وفقا: rule 11 then
+ * joins them to وضع, وصف, وفق). وفق and وقت (1.12) are here for their nouns
+ * too: وفقا (according to, 1,922 news tokens) was فقا, وقتها (at that time)
+ * قت. Left out on purpose: verbs whose و-less rest
  * is a common word in its own right (وردت/ردت, ودعت/دعت, وكلنا/كلنا), so the
  * conjunction reading keeps winning there; and the long hunspell verb list,
  * which holds rare roots that would keep وقوات, ولفت, وكنت whole. */
 const char *const fh_waw_verbs_ar[] = {
     "وصل", "وقع", "وجد", "وضع", "وجه", "ولد", "وفر", "وقف", "وصف", "وزع", "وثق", "وحد",
     "وظف", "وسع", "وطد", "وضح", "وعد", "وهب", "ورث", "وجب", "وافق", "واصل", "واجه",
-    "واكب",
+    "واكب", "وفق", "وقت",
     NULL,
 };

@@ -285,6 +285,14 @@ static void test_waw_guard(void **state)
     assert_string_equal(an_stem1(&c, "ولدت"), "ولدت");
     /* a verb left off the list on purpose: its و-less rest is a word */
     assert_string_equal(an_stem1(&c, "وردت"), "ردت");
+    /* 1.12: the dual's ا, which is also the tanween alif (rule 11), and وفق,
+       وقت for their nouns */
+    FAMILY(&c, "وضع", "وضعا", "ووضعا", "الوضع");
+    FAMILY(&c, "وصف", "وصفا", "الوصف");
+    FAMILY(&c, "وفق", "وفقا", "وفقاً", "ووفقا", "وفقه");
+    FAMILY(&c, "وقت", "وقتها", "وقته", "وقتا", "الوقت", "ووقتها");
+    FAMILY(&c, "قتل", "وقتل", "القتل"); /* and killed: not وقت's */
+    FAMILY(&c, "دعا", "ودعا");          /* left off: and he called */
     an_close(&c);
     an_open(&c, FH_STEM_LIGHT10, true);
     assert_string_equal(an_stem1(&c, "وزير"), "زير");
