@@ -576,6 +576,13 @@ static size_t hamza_seat(char *out, size_t sl)
     return sl;
 }
 
+/* Whether the stem out[0..sl) is the end of the normalized word norm[0..n):
+ * no suffix went (rules 9, 10 and 11 ask). */
+static bool stem_ends_word(const char *norm, size_t n, const char *out, size_t sl)
+{
+    return n >= sl && memcmp(norm + n - sl, out, sl) == 0;
+}
+
 /* Two words spelled two ways (1.5), joined on the light10 stem before
  * hamza_seat:
  * - the silent alif of مائة (hundred), which the modern spelling drops: مائة
@@ -626,7 +633,7 @@ static size_t spelling_variant(const char *norm, size_t n, char *out, size_t sl)
     }
     static const char shay[] = "\xD8\xB4\xD9\x8A\xD8\xA1";                    /* شيء */
     static const char shu[] = "\xD8\xB4\xD8\xA4";                             /* شؤ */
-    bool ends = n >= sl && memcmp(norm + n - sl, out, sl) == 0;               /* no suffix went */
+    bool ends = stem_ends_word(norm, n, out, sl);
     if (sl == 6 && ends && memcmp(out, "\xD8\xB4\xD9\x8A\xD8\xA6", 6) == 0) { /* شيئ */
         memcpy(out, shay, sizeof shay);
         return sizeof shay - 1;
@@ -656,8 +663,8 @@ static size_t spelling_variant(const char *norm, size_t n, char *out, size_t sl)
  * length. */
 static size_t tanween_alif(const char *norm, size_t *n, char *out, size_t sl)
 {
-    if (sl < 6 || *n < sl || memcmp(norm + *n - sl, out, sl) != 0 ||
-        memcmp(out + sl - 2, "\xD8\xA7", 2) != 0 || (unsigned char)out[sl - 4] != 0xD8)
+    if (sl < 6 || !stem_ends_word(norm, *n, out, sl) || memcmp(out + sl - 2, "\xD8\xA7", 2) != 0 ||
+        (unsigned char)out[sl - 4] != 0xD8)
         return sl;
     unsigned char h = (unsigned char)out[sl - 3];
     if (h != 0xA1 && h != 0xA4 && h != 0xA6) /* ء ؤ ئ */
@@ -686,8 +693,7 @@ static size_t tanween_alif(const char *norm, size_t *n, char *out, size_t sl)
 static size_t tanween_alif_known(const fh_analyzer *a, const char *norm, size_t n, char *out,
                                  size_t sl)
 {
-    if (sl < 8 || n < sl || memcmp(norm + n - sl, out, sl) != 0 ||
-        memcmp(out + sl - 2, "\xD8\xA7", 2) != 0)
+    if (sl < 8 || !stem_ends_word(norm, n, out, sl) || memcmp(out + sl - 2, "\xD8\xA7", 2) != 0)
         return sl;
     const unsigned char b0 = (unsigned char)out[sl - 4], b1 = (unsigned char)out[sl - 3];
     if ((b0 == 0xD8 && (b1 == 0xA7 || b1 == 0xA1)) || (b0 == 0xD9 && (b1 == 0x88 || b1 == 0x86)))
@@ -1430,25 +1436,25 @@ static int build_lexicon(fh_analyzer *a)
     const char *d = (const char *)fh_lexicon_ar_data;
     size_t n = fh_lexicon_ar_data_size;
     char norm[FH_TOKEN_MAX + 1], stem[FH_TOKEN_MAX + 1];
-    /* The past-tense subject suffixes: وافق, وصلت, وقعتا, وجدوا, وصلنا, وضعتم;
-       and (1.12) the dual وصلا, which is also a noun's tanween alif (وضعا),
-       as a whole-word entry: وصلاة (and prayer) must not match it once its
-       ه is stripped. */
-    static const char *const subj[] = {"", "ت", "تا", "وا", "نا", "تم", "ا"};
-    const size_t n_subj = sizeof subj / sizeof subj[0];
+    /* The past-tense subject suffixes: وافق, وصلت, وقعتا, وجدوا, وصلنا, وضعتم. */
+    static const char *const subj[] = {"", "ت", "تا", "وا", "نا", "تم"};
     for (size_t i = 0; fh_waw_verbs_ar[i] != NULL; i++) {
-        for (size_t k = 0; k < n_subj; k++) {
-            size_t nn;
-            int rc = normalize_concat(a, fh_waw_verbs_ar[i], subj[k], norm, &nn);
-            if (rc == 0 && k + 1 < n_subj) {
+        size_t nn;
+        int rc = 0;
+        for (size_t k = 0; k < sizeof subj / sizeof subj[0] && rc == 0; k++) {
+            rc = normalize_concat(a, fh_waw_verbs_ar[i], subj[k], norm, &nn);
+            if (rc == 0)
                 rc = add_waw_word(a, norm, nn);
-            } else if (rc == 0 && nn < FH_TOKEN_MAX) {
-                norm[nn] = FH_WAW_WHOLE;
-                rc = fh_strset_add(&a->wawlex, norm, nn + 1);
-            }
-            if (rc != 0)
-                return rc;
         }
+        /* (1.12) the dual وصلا, which is also a noun's tanween alif (وضعا),
+           as a whole-word entry: وصلاة (and prayer) must not match it once
+           its ه is stripped */
+        if (rc == 0)
+            rc = normalize_concat(a, fh_waw_verbs_ar[i], "ا", norm, &nn);
+        if (rc == 0)
+            rc = fh_light10_waw_add_whole(&a->wawlex, norm, nn);
+        if (rc != 0)
+            return rc;
     }
     for (int pass = 0; pass < 2; pass++) {
         size_t i = 0;

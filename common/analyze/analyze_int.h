@@ -44,15 +44,19 @@ bool fh_strset_has(const fh_strset *set, const char *s, size_t n);
  * light10 stems of known words) or NULL to disable the guarded ب/ل/ك rule;
  * `wawlex` holds the suffix-stripped forms of known words that begin with و
  * (وزير, وزاره, وكاله): such a word keeps its و (NULL: light10's plain و rule);
- * an entry that ends in FH_WAW_WHOLE (1.12: وضعا\x01, the dual of a و-verb)
- * matches the whole word only, never a suffix-stripped one (وصلاة is و + صلاة);
+ * an entry added by fh_light10_waw_add_whole (1.12: وضعا, the dual of a
+ * و-verb) matches the whole word only, never a suffix-stripped one (وصلاة is
+ * و + صلاة);
  * `protect` holds words whose final ان/ين is not a suffix (may be NULL). */
 size_t fh_light10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_strset *protect,
                        const char *norm, size_t n, char *out);
-#define FH_WAW_WHOLE '\x01'
 /* The same with the proclitic rules only (no suffix removed). */
 size_t fh_light10_prefix_stem(const fh_strset *lex, const fh_strset *wawlex,
                               const fh_strset *protect, const char *norm, size_t n, char *out);
+/* Add the normalized word norm[0..n) to wawlex as a whole-word entry (see
+ * fh_light10_stem). Returns 0, or fh_strset_add's error; a word of
+ * FH_TOKEN_MAX bytes or more is not added. */
+int fh_light10_waw_add_whole(fh_strset *wawlex, const char *norm, size_t n);
 /* Only the suffix rules of light10 (no proclitic removed): the key of wawlex. */
 size_t fh_light10_suffix_stem(const fh_strset *protect, const char *norm, size_t n, char *out);
 

@@ -136,12 +136,26 @@ static bool in_set(const fh_strset *set, const uint32_t *w, size_t b, size_t e)
     return n > 0 && fh_strset_has(set, buf, n);
 }
 
-/* in_set for w[b..e) + FH_WAW_WHOLE: a wawlex entry for the whole word. */
+/* A whole-word wawlex entry is the word + this byte, which no normalized
+ * word holds, so a suffix stem never meets it. */
+#define WAW_WHOLE '\x01'
+
+int fh_light10_waw_add_whole(fh_strset *wawlex, const char *norm, size_t n)
+{
+    char buf[FH_TOKEN_MAX + 1];
+    if (n >= FH_TOKEN_MAX)
+        return 0;
+    memcpy(buf, norm, n);
+    buf[n] = WAW_WHOLE;
+    return fh_strset_add(wawlex, buf, n + 1);
+}
+
+/* in_set for a whole-word wawlex entry (fh_light10_waw_add_whole). */
 static bool in_set_whole(const fh_strset *set, const uint32_t *w, size_t b, size_t e)
 {
     char buf[FH_TOKEN_MAX + 2];
     size_t n = encode(w, b, e, buf);
-    buf[n] = FH_WAW_WHOLE;
+    buf[n] = WAW_WHOLE;
     return n > 0 && fh_strset_has(set, buf, n + 1);
 }
 
