@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.12"
+#define FH_ANALYZER_VERSION "1.13"
 
 /* Character classes */
 enum {
@@ -698,6 +698,8 @@ static size_t tanween_alif_known(const fh_analyzer *a, const char *norm, size_t 
     const unsigned char b0 = (unsigned char)out[sl - 4], b1 = (unsigned char)out[sl - 3];
     if ((b0 == 0xD8 && (b1 == 0xA7 || b1 == 0xA1)) || (b0 == 0xD9 && (b1 == 0x88 || b1 == 0x86)))
         return sl; /* اا; ءا is rule 10's; وا and نا: the plural verb's alif, the pronoun */
+    if (sl == 8 && (unsigned char)out[0] == 0xD8 && (unsigned char)out[1] == 0xAA)
+        return sl; /* (1.13) ت + three letters: تبدأ, تملأ, تهدأ typed with a bare ا */
     for (size_t i = 0; i < sl; i += 2)
         if ((unsigned char)out[i] != 0xD8 && (unsigned char)out[i] != 0xD9)
             return sl; /* Arabic letters only */
@@ -806,10 +808,11 @@ static size_t stem_stop(fh_analysis *s, uint32_t slot, const char *norm, size_t 
 }
 
 /* Whether the normalized word norm[0..n), whose text ends at `end`, ends in
- * an ا that was written with a hamza or a madda (أ إ آ, their presentation
- * forms, a lam-alef ligature with one, or ا + a combining hamza): تبدأ and
- * نقرأ end in a hamza, عاما and كبيرا in the tanween alif (rule 11). The text
- * is read backwards over the characters normalization drops. */
+ * an ا that was written with a hamza or a madda (أ إ آ ٲ ٳ ٵ, their
+ * presentation forms, a lam-alef ligature with one, or ا + a combining hamza
+ * or madda): تبدأ and نقرأ end in a hamza, عاما and كبيرا in the tanween alif
+ * (rule 11). The text is read backwards over the characters and marks
+ * normalization drops. */
 static bool ends_in_hamza_alef(const fh_analysis *s, const char *norm, size_t n, uint32_t end)
 {
     if (n < 2 || (unsigned char)norm[n - 2] != 0xD8 || (unsigned char)norm[n - 1] != 0xA7)
@@ -821,12 +824,14 @@ static bool ends_in_hamza_alef(const fh_analysis *s, const char *norm, size_t n,
             b--;
         uint32_t c;
         utf8_decode(s->text + b, i - b, &c);
-        if (c == 0x0622 || c == 0x0623 || c == 0x0625 || c == 0x0654 || c == 0x0655 ||
+        if (c == 0x0622 || c == 0x0623 || c == 0x0625 || (c >= 0x0653 && c <= 0x0655) ||
+            c == 0x0672 || c == 0x0673 || c == 0x0675 ||
             (c >= 0xFE81 && c <= 0xFE88 && c != 0xFE85 && c != 0xFE86) ||
             (c >= 0xFEF5 && c <= 0xFEFA))
-            return true; /* آ أ إ, a combining hamza, their presentation forms, لآ لأ لإ */
-        if (classify_any(s->a, c).cls != C_DROP)
-            return false;
+            return true; /* آ أ إ ٲ ٳ ٵ, a combining madda or hamza, presentation forms, لآ لأ لإ */
+        const int cls = classify_any(s->a, c).cls;
+        if (cls != C_DROP && cls != C_MARK)
+            return false; /* (1.13) a mark after an Arabic letter is dropped too */
         i = b;
     }
     return false;

@@ -4,8 +4,9 @@
  * input, tokens come in text order, norm and stem are NUL-terminated valid
  * UTF-8 of 1..FH_TOKEN_MAX bytes, a stemmed token's stem is what
  * fh_analysis_stem() gives for its norm (the query side relies on it) unless
- * the token's text holds a hamza or madda alif (its final ا, analyze.h), and
- * a second analysis of the same bytes gives the same tokens. */
+ * its final ا was written with a hamza (analyze.h): then the stem is the one
+ * the norm gets when that ا is typed أ, and a second analysis of the same
+ * bytes gives the same tokens. */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +22,19 @@ static fh_analysis *sc[N_AN];
 static fh_analysis *sc2[N_AN];
 
 /* Whether text[0..n) holds an alif with a hamza or madda in any form the
- * analyzer reads as one (U+0622 U+0623 U+0625, a combining hamza U+0654
- * U+0655, the presentation forms U+FE81-FE88 and U+FEF5-FEFA): rule 11 then
- * may read the token's final ا as written, where fh_analysis_stem cannot. */
+ * analyzer reads as one (U+0622 U+0623 U+0625 U+0672 U+0673 U+0675, a
+ * combining madda or hamza U+0653-0655, the presentation forms U+FE81-FE88
+ * and U+FEF5-FEFA): rule 11 then may read the token's final ا as written,
+ * where fh_analysis_stem cannot. A coarse filter: check_hamza_stem checks
+ * the stem itself. */
 static bool hamza_alef_in(const char *text, size_t n)
 {
     const unsigned char *p = (const unsigned char *)text;
     for (size_t i = 0; i + 1 < n; i++) {
         if (p[i] == 0xD8 && (p[i + 1] == 0xA2 || p[i + 1] == 0xA3 || p[i + 1] == 0xA5))
             return true;
-        if (p[i] == 0xD9 && (p[i + 1] == 0x94 || p[i + 1] == 0x95))
+        if (p[i] == 0xD9 && ((p[i + 1] >= 0x93 && p[i + 1] <= 0x95) || p[i + 1] == 0xB2 ||
+                             p[i + 1] == 0xB3 || p[i + 1] == 0xB5))
             return true;
         if (i + 2 < n && p[i] == 0xEF && p[i + 1] == 0xBA && p[i + 2] >= 0x81 && p[i + 2] <= 0x88)
             return true;
@@ -38,6 +42,27 @@ static bool hamza_alef_in(const char *text, size_t n)
             return true;
     }
     return false;
+}
+
+/* The token x, whose stem is not fh_analysis_stem() of its norm: its norm
+ * ends in ا, and the norm with that ا typed أ, analyzed alone, gives a token
+ * of the same norm and stem (when it gives one of the same norm: a compound's
+ * whole may not come back whole). Uses sc2[k]. */
+static void check_hamza_stem(int k, const fh_token *x)
+{
+    FZ_CHECK(x->norm_len >= 2 && memcmp(x->norm + x->norm_len - 2, "\xD8\xA7", 2) == 0);
+    char probe[FH_TOKEN_MAX + 1];
+    memcpy(probe, x->norm, x->norm_len - 2);
+    memcpy(probe + x->norm_len - 2, "\xD8\xA3", 2); /* أ */
+    const fh_token *p;
+    size_t np;
+    FZ_CHECK(fh_analyze(sc2[k], probe, x->norm_len, &p, &np) == 0);
+    for (size_t j = 0; j < np; j++) {
+        if (p[j].norm_len == x->norm_len && memcmp(p[j].norm, x->norm, x->norm_len) == 0) {
+            FZ_CHECK(p[j].stem_len == x->stem_len && memcmp(p[j].stem, x->stem, x->stem_len) == 0);
+            return;
+        }
+    }
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -89,8 +114,10 @@ static void check_one(int k, const char *text, size_t len)
             (x->stem_len != x->norm_len || memcmp(x->stem, x->norm, x->norm_len) != 0)) {
             char st[FH_TOKEN_MAX + 1];
             size_t sl = fh_analysis_stem(sc[k], x->norm, x->norm_len, st);
-            FZ_CHECK((sl == x->stem_len && memcmp(st, x->stem, sl) == 0) ||
-                     hamza_alef_in(text + x->offset, x->length));
+            if (sl != x->stem_len || memcmp(st, x->stem, sl) != 0) {
+                FZ_CHECK(hamza_alef_in(text + x->offset, x->length));
+                check_hamza_stem(k, x);
+            }
         }
         prev_off = x->offset;
         prev_pos = x->position;

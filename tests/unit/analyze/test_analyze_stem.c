@@ -163,6 +163,24 @@ static void test_tanween_alif_known(void **state)
     assert_string_equal(an_stem1(&c, "تبد\xEF\xBA\x83"), a); /* U+FE83 */
     assert_string_equal(an_stem1(&c, "تبدا\xD9\x94"), a);    /* ا + U+0654 */
     assert_string_equal(an_stem1(&c, "نقرأ"), "نقرا");
+    /* (1.13) and the marks normalization drops after an Arabic letter:
+       a combining madda, a Latin acute, an open fathatan (U+08F0) */
+    assert_string_equal(an_stem1(&c, "عاما\xD9\x93"), "عاما");     /* ا + U+0653 */
+    assert_string_equal(an_stem1(&c, "عامأ\xCC\x81"), "عاما");     /* أ + U+0301 */
+    assert_string_equal(an_stem1(&c, "عامأ\xE0\xA3\xB0"), "عاما"); /* أ + U+08F0 */
+    assert_string_equal(an_stem1(&c, "عام\xD9\xB2"), "عاما");      /* U+0672 */
+    assert_string_equal(an_stem1(&c, "عاماً\xCC\x81"), "عام");      /* no hamza: tanween */
+    /* (1.13) ت + three letters + ا is most often a verb whose last radical
+       is a hamza, typed bare as queries often are: تبدا meets تبدأ, تملا
+       meets تملأ (the tanween of تبع, تام goes with them: تبعا is not تبع) */
+    FAMILY(&c, "تبدأ", "تبدا", "وتبدأ", "وتبدا");
+    FAMILY(&c, "تملأ", "تملا");
+    FAMILY(&c, "تهدأ", "تهدا");
+    strcpy(a, an_stem1(&c, "تبعا"));
+    assert_string_not_equal(a, an_stem1(&c, "تبع"));
+    /* five letters and more still lose the alif */
+    strcpy(a, an_stem1(&c, "تاريخي"));
+    assert_string_equal(an_stem1(&c, "تاريخيا"), a);
     /* the plural verb's alif after و, the pronoun نا */
     strcpy(a, an_stem1(&c, "فروا")); /* they fled */
     assert_string_not_equal(a, an_stem1(&c, "فرو"));
