@@ -60,6 +60,8 @@ static int do_search(fh_worker *w, const fh_request *req)
         o.hl_close = req->hl_close;
     if (req->set & FH_OPT_ESCAPE)
         o.escape_html = req->escape_html;
+    if (req->set & FH_OPT_SNIPPET_FIELD)
+        o.snippet_field = req->snippet_field;
     const char *names[FH_PROTO_MAX_FIELDS];
     if (req->set & FH_OPT_FIELDS) {
         for (uint32_t i = 0; i < req->n_fields; i++)

@@ -350,6 +350,30 @@ static int parse_marker(span key, span v, uint32_t max, char *out, fh_proto_erro
     return 0;
 }
 
+/* snippet_field=NAME: one field name, as fields= takes them, into out. */
+static int parse_field_name(span key, span v, char *out, fh_proto_error *err)
+{
+    if (v.n == 0) {
+        fh_proto_seterr(err, fh_errcode(FH_EINVAL), "%.*s needs a field name", (int)key.n, key.p);
+        return -1;
+    }
+    if (v.n > FH_PROTO_FIELD_MAX) {
+        fh_proto_seterr(err, fh_errcode(FH_ELIMIT), "%.*s: a name is at most %u bytes", (int)key.n,
+                        key.p, FH_PROTO_FIELD_MAX);
+        return -1;
+    }
+    if (!json_verbatim(v) || memchr(v.p, ',', v.n)) {
+        fh_proto_seterr(err, fh_errcode(FH_EINVAL),
+                        "%.*s: one name, without commas, quotes, backslashes or control "
+                        "characters",
+                        (int)key.n, key.p);
+        return -1;
+    }
+    memcpy(out, v.p, v.n);
+    out[v.n] = '\0';
+    return 0;
+}
+
 static int parse_fields(span v, fh_request *req, fh_proto_error *err)
 {
     req->n_fields = 0;
@@ -469,6 +493,9 @@ static int parse_search(span rest, const fh_proto_limits *lim, fh_request *req, 
         } else if (span_ieq(key, "fields")) {
             rc = parse_fields(v, req, err);
             req->set |= FH_OPT_FIELDS;
+        } else if (span_ieq(key, "snippet_field")) {
+            rc = parse_field_name(key, v, req->snippet_field, err);
+            req->set |= FH_OPT_SNIPPET_FIELD;
         } else if (span_ieq(key, "escape")) {
             rc = 0;
             if (span_ieq(v, "html") || span_ieq(v, "none")) {

@@ -87,6 +87,7 @@ typedef enum fh_cmd {
 #define FH_OPT_HL_CLOSE 0x40u
 #define FH_OPT_FIELDS 0x80u
 #define FH_OPT_ESCAPE 0x100u
+#define FH_OPT_SNIPPET_FIELD 0x200u
 
 /* Hard caps the parser enforces on option values (the engine's). */
 typedef struct fh_proto_limits {
@@ -110,6 +111,7 @@ typedef struct fh_request {
     char hl_close[FH_PROTO_MARKER_MAX + 1];
     uint32_t n_fields;
     char fields[FH_PROTO_MAX_FIELDS][FH_PROTO_FIELD_MAX + 1];
+    char snippet_field[FH_PROTO_FIELD_MAX + 1]; /* snippet_field= (FH_OPT_SNIPPET_FIELD) */
 } fh_request;
 
 typedef struct fh_proto_error {

@@ -64,6 +64,7 @@ void fh_search_opts_default(fh_search_opts *o)
     o->snippets = true;
     o->snippet_len = 160;
     o->snippet_count = 1;
+    o->snippet_field = NULL;
     o->hl_open = "<b>";
     o->hl_close = "</b>";
     o->return_fields = 0;
@@ -357,8 +358,9 @@ static bool want_field(const fh_search_opts *o, uint32_t i)
 }
 
 /* The rest of a hit object from the strings the strict reader found:
- * v[0] title, v[1] the body field, v[2] "text" — the same output as the
- * jansson path of emit_hit. */
+ * v[0] title, v[1] the snippet field, v[2] "text" (the body's fallback, not
+ * read when snippet_field= named the field) — the same output as the jansson
+ * path of emit_hit. */
 static int emit_fast(fh_searcher *s, const fh_search_opts *o, const fh_jstr *v, fh_buf *out)
 {
     const fh_engine *e = s->e;
@@ -372,11 +374,13 @@ static int emit_fast(fh_searcher *s, const fh_search_opts *o, const fh_jstr *v, 
             return rc;
     }
     if (o->snippets) {
-        const fh_jstr *body = v[1].found ? &v[1] : &v[2];
+        const fh_jstr *body = strcmp(s->snip_key, "title") == 0 ? &v[0]
+                              : v[1].found || s->snip_asked     ? &v[1]
+                                                                : &v[2];
         if ((rc = fh_buf_adds(out, ",\"snippet\":")) != 0)
             return rc;
         if (body->found) {
-            size_t n = build_hl(s, &s->q, e->body_field, s->hl, sizeof s->hl / sizeof s->hl[0]);
+            size_t n = build_hl(s, &s->q, s->snip_field, s->hl, sizeof s->hl / sizeof s->hl[0]);
             rc = fh_snippet(s, body->p ? body->p : "", body->len, s->hl, n, o, o->snippet_len,
                             o->snippet_count, out);
         } else {
@@ -408,10 +412,10 @@ static int emit_hit(fh_searcher *s, const fh_search_opts *o, const fh_hit *h, fh
             return rc;
         if (!o->return_fields) {
             /* title and body only: the strict reader, jansson if it declines */
-            const char *bname = fh_engine_body_name(e);
-            const char *keys[3] = {"title", bname, "text"};
+            const char *keys[3] = {"title", s->snip_key, "text"};
             fh_jstr v[3];
-            if (fh_docjson_strings(s->doc.data, s->doc.len, keys, 3, v, &s->jstr) == 1)
+            if (fh_docjson_strings(s->doc.data, s->doc.len, keys, s->snip_asked ? 2 : 3, v,
+                                   &s->jstr) == 1)
                 return emit_fast(s, o, v, out);
         }
         /* as the indexer read it: strings with \u0000, integers past 64 bits */
@@ -429,14 +433,13 @@ static int emit_hit(fh_searcher *s, const fh_search_opts *o, const fh_hit *h, fh
                 goto out;
         }
         if (o->snippets) {
-            const char *bname = fh_engine_body_name(e);
-            json_t *body = json_object_get(doc, bname);
-            if (!json_is_string(body))
+            json_t *body = json_object_get(doc, s->snip_key);
+            if (!json_is_string(body) && !s->snip_asked)
                 body = json_object_get(doc, "text");
             if ((rc = fh_buf_adds(out, ",\"snippet\":")) != 0)
                 goto out;
             if (json_is_string(body)) {
-                size_t n = build_hl(s, &s->q, e->body_field, s->hl, sizeof s->hl / sizeof s->hl[0]);
+                size_t n = build_hl(s, &s->q, s->snip_field, s->hl, sizeof s->hl / sizeof s->hl[0]);
                 rc = fh_snippet(s, json_string_value(body), json_string_length(body), s->hl, n, o,
                                 o->snippet_len, o->snippet_count, out);
             } else {
@@ -525,6 +528,34 @@ int fh_search_run(fh_searcher *s, const fh_search_opts *o, const char *q, size_t
                         errmsg);
 }
 
+/* The field snippets come from, for this search: o->snippet_field, else the
+ * engine's body. A name that is no analyzed field of the index is FH_EINVAL,
+ * and the message lists the fields it has. */
+static int snippet_field(fh_searcher *s, const fh_search_opts *o, fh_buf *errmsg)
+{
+    const fh_engine *e = s->e;
+    s->snip_field = e->body_field;
+    s->snip_key = fh_engine_body_name(e);
+    s->snip_asked = o->snippet_field != NULL;
+    if (!s->snip_asked)
+        return 0;
+    for (unsigned f = 0; f < e->n_fields; f++) {
+        if (strcmp(e->meta->field_names[f], o->snippet_field) == 0) {
+            s->snip_field = (int)f;
+            s->snip_key = e->meta->field_names[f];
+            return 0;
+        }
+    }
+    if (errmsg) {
+        fh_buf_addf(errmsg, "snippet_field: the index has no analyzed field '%.63s' (it has",
+                    o->snippet_field);
+        for (unsigned f = 0; f < e->n_fields; f++)
+            fh_buf_addf(errmsg, "%s %s", f ? "," : "", e->meta->field_names[f]);
+        fh_buf_adds(errmsg, ")");
+    }
+    return FH_EINVAL;
+}
+
 int fh_search(fh_searcher *s, const fh_search_opts *o, const char *q, size_t qlen, fh_buf *out,
               fh_buf *errmsg)
 {
@@ -541,7 +572,7 @@ int fh_search(fh_searcher *s, const fh_search_opts *o, const char *q, size_t qle
     }
     if (!q)
         return fail(errmsg, FH_EINVAL, "no query");
-    if ((rc = check_opts(o, errmsg)) != 0)
+    if ((rc = check_opts(o, errmsg)) != 0 || (rc = snippet_field(s, o, errmsg)) != 0)
         return rc;
     s->timed_out = false;
     if ((rc = fh_search_run(s, o, q, qlen, true, &hits, &nhits, &st, errmsg)) != 0)

@@ -192,6 +192,10 @@ typedef struct fh_search_opts {
     bool snippets;                   /* default true */
     uint32_t snippet_len;            /* characters per fragment (default 160) */
     uint32_t snippet_count;          /* fragments per hit (default 1, <= FH_ENGINE_MAX_SNIPPETS) */
+    const char *snippet_field;       /* the analyzed field snippets come from, NUL-terminated,
+                                        borrowed for the call; NULL (default) = the body
+                                        (fh_engine_body_name); a name the index has no
+                                        analyzed field for is FH_EINVAL */
     const char *hl_open, *hl_close;  /* highlight markers, NUL-terminated, <= 64 bytes,
                                         JSON-escaped into the strings (default "<b>",
                                         "</b>"); borrowed for the call */
@@ -276,11 +280,13 @@ int fh_searcher_warm(fh_searcher *s);
  * "snippet" is present when o->snippets, "title" when the stored document has
  * a "title" string (highlighted whole). Markers are JSON-escaped like the text.
  * Errors: FH_ESYNTAX (empty query, no searchable word, only exclusions),
- * FH_EINPUT (invalid UTF-8), FH_ELIMIT (more than max_terms words, an option
- * over its hard cap, or the reply over out's max), FH_ECORRUPT, FH_ELMDB,
- * FH_ENOMEM. The query language is described at the top of query.c; in short:
- * words OR-ed, +required, -excluded, "phrase", field:word, prefix*. Queries
- * with more than max_terms words are refused (never silently truncated). */
+ * FH_EINVAL (no query; o->snippet_field names no analyzed field of the
+ * index: errmsg lists the fields), FH_EINPUT (invalid UTF-8), FH_ELIMIT
+ * (more than max_terms words, an option over its hard cap, or the reply over
+ * out's max), FH_ECORRUPT, FH_ELMDB, FH_ENOMEM. The query language is
+ * described at the top of query.c; in short: words OR-ed, +required,
+ * -excluded, "phrase", field:word, prefix*. Queries with more than max_terms
+ * words are refused (never silently truncated). */
 int fh_search(fh_searcher *s, const fh_search_opts *o, const char *q, size_t qlen, fh_buf *out,
               fh_buf *errmsg);
 

@@ -340,6 +340,9 @@ struct fh_searcher {
     void *snip;
     size_t tok_cap;       /* bytes at snip */
     bool timed_out;       /* the last successful fh_search ran out of its budget */
+    int snip_field;       /* this fh_search's snippet field (engine body, or -1), */
+    const char *snip_key; /* and its stored key; no other key is tried when asked for */
+    bool snip_asked;
 };
 
 #endif /* FAHRAS_ENGINE_INT_H */

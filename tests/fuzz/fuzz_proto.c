@@ -115,6 +115,11 @@ static void check_request(const char *line, size_t len, const fh_proto_limits *l
             for (uint32_t g = 0; g < f; g++) /* a repeated name is kept once */
                 FZ_CHECK(strcmp(req.fields[g], req.fields[f]) != 0);
         }
+        if (req.set & FH_OPT_SNIPPET_FIELD) {
+            FZ_CHECK(memchr(req.snippet_field, '\0', sizeof req.snippet_field) != NULL);
+            FZ_CHECK(strlen(req.snippet_field) >= 1 && json_plain(req.snippet_field));
+            FZ_CHECK(strchr(req.snippet_field, ',') == NULL);
+        }
     } else {
         FZ_CHECK(err.code != NULL);
         FZ_CHECK(memchr(err.message, '\0', sizeof err.message) != NULL);

@@ -234,6 +234,12 @@ static void test_errors(void **state)
     expect_error("SEARCH hl_close=\\ x", "bad_request");
     expect_error("SEARCH bogus=1 x", "bad_request");
     expect_error("SEARCH fields=a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q x", "limit_exceeded");
+    expect_error("SEARCH snippet_field= x", "bad_request");
+    expect_error("SEARCH snippet_field=a,b x", "bad_request");
+    expect_error("SEARCH snippet_field=a\"b x", "bad_request");
+    expect_error(
+        "SEARCH snippet_field=mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm x",
+        "limit_exceeded"); /* 64 bytes */
     char big[200];
     memset(big, 'm', sizeof big);
     memcpy(big, "SEARCH hl_open=", 15);
@@ -283,6 +289,18 @@ static void test_search_options(void **state)
     assert_string_equal(r.hl_close, "</em>");
     assert_int_equal(r.arg_len, 1);
     assert_false(r.set & FH_OPT_ESCAPE);
+
+    /* snippet_field= takes one name, which the engine checks against the index */
+    assert_int_equal(parse("SEARCH snippet_field=summary q", &r, &e), 0);
+    assert_string_equal(r.snippet_field, "summary");
+    assert_int_equal(r.set, FH_OPT_SNIPPET_FIELD);
+    assert_int_equal(r.arg_len, 1);
+    assert_int_equal(
+        parse("SEARCH "
+              "snippet_field=mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm q",
+              &r, &e),
+        0); /* 63 bytes */
+    assert_int_equal(strlen(r.snippet_field), 63);
 
     assert_int_equal(parse("SEARCH escape=HTML q", &r, &e), 0);
     assert_true(r.escape_html);

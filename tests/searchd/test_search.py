@@ -167,6 +167,12 @@ class SearchTest(unittest.TestCase):
         self.assertEqual(h.get("date"), "2026-02-01")
         self.assertEqual(h.get("source"), "Test Wire")
         self.assertIn("snippet", h)
+        # snippets from the title: the whole short title, highlighted as the title is
+        for opts in ("", "fields=date "):
+            r = self.search("SEARCH limit=5 snippet_len=400 snippet_field=title %sالشركات" % opts)
+            for h in r["hits"]:
+                self.assertEqual(h["snippet"], h["title"], h)
+            self.assertIn("<b>", r["hits"][0]["snippet"])
 
     def test_fields_never_repeat_hit_keys(self):
         # asking for the hit's own keys must not put a key twice in one object
@@ -550,16 +556,49 @@ class OtherFieldNamesTest(OneIndexTest):
 
 
 class TextFieldTest(OneIndexTest):
-    """A field named text is the body even when another field is longer."""
+    """A field named text is the body even when another field is longer;
+    snippet_field= names another."""
     DOCS = [{"id": "tf-%d" % i,
              "summary": "ملخص طويل جدا عن الرحلات والمطارات والمسافرين والتذاكر رقم %d" % i,
-             "text": "عادت الرحلات إلى مواعيدها رقم %d" % i} for i in range(3)]
+             "text": "عادت الرحلات إلى مواعيدها رقم %d" % i} for i in range(3)] \
+        + [{"id": "tf-nosummary", "text": "المطارات مزدحمة في الصيف"}]
     BUILD_ARGS = ("--fields", "summary,text")
 
     def test_snippet_from_text(self):
         r = self.c.request("SEARCH limit=1 الرحلات")
         self.assertIsNone(error_code(r), r)
         self.assertTrue(r["hits"][0]["snippet"].startswith("عادت <b>الرحلات</b>"), r)
+        r2 = self.c.request("SEARCH limit=1 snippet_field=text الرحلات")
+        self.assertEqual(r2["hits"], r["hits"])
+
+    def test_snippet_field(self):
+        # the strict reader and (with fields=) jansson give the same snippet
+        for opts in ("", "fields=text "):
+            r = self.c.request("SEARCH limit=3 snippet_len=40 snippet_field=summary %sالرحلات"
+                               % opts)
+            self.assertIsNone(error_code(r), r)
+            self.assertEqual(len(r["hits"]), 3)
+            for h in r["hits"]:
+                self.assertTrue(h["snippet"].startswith("ملخص طويل جدا عن <b>الرحلات</b>"), h)
+            # a document without the field: an empty snippet, never the body's
+            r = self.c.request("SEARCH limit=10 snippet_field=summary %sالمطارات" % opts)
+            by_id = {h["id"]: h["snippet"] for h in r["hits"]}
+            self.assertEqual(by_id["tf-nosummary"], "", r)
+            self.assertIn("<b>والمطارات</b>", by_id["tf-0"])
+
+    def test_snippet_field_unknown(self):
+        for name in ("title", "Summary", "date"):
+            r = self.c.request("SEARCH snippet_field=%s الرحلات" % name)
+            self.assertEqual(error_code(r), "bad_request", r)
+            self.assertIn("'%s'" % name, r["error"]["message"])
+            self.assertIn("(it has summary, text)", r["error"]["message"])
+        # also with snippets off: the name is still checked
+        r = self.c.request("SEARCH snippets=0 snippet_field=nope الرحلات")
+        self.assertEqual(error_code(r), "bad_request", r)
+        self.assertEqual(error_code(self.c.request("SEARCH snippet_field= الرحلات")),
+                         "bad_request")
+        # the connection stays usable
+        self.assertEqual(self.c.request("PING"), {"ok": True, "pong": True})
 
 
 if __name__ == "__main__":
