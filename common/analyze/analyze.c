@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.13"
+#define FH_ANALYZER_VERSION "1.14"
 
 /* Character classes */
 enum {
@@ -996,22 +996,30 @@ static bool is_digit(char c)
  * separate groups of three digits after a first group of one to three
  * (1,000 12,500,000 1,250.75 2,000%), the commas go, so the number is found
  * written either way. Other uses of the comma (1,5 12,34 3,4,5) stay.
+ * Since 1.14 dots group too when there are two groups or more, and a comma
+ * after them is the decimal point (7.200.000 = 7200000, 1.250.000,75 =
+ * 1250000.75); one dot group (1.000, 2.500) may be a decimal and stays.
  * Rewrites w[0..n) in place; returns the new length. */
 static size_t ungroup_digits(char *w, size_t n)
 {
     size_t i = 0;
     while (i < n && is_digit(w[i]))
         i++;
-    if (i == 0 || i > 3 || i == n || w[i] != ',' || w[0] == '0')
+    if (i == 0 || i > 3 || i == n || (w[i] != ',' && w[i] != '.') || w[0] == '0')
         return n; /* 0,500 is a decimal comma */
-    while (i < n && w[i] == ',') {
+    const char sep = w[i], dec = sep == ',' ? '.' : ',';
+    size_t groups = 0;
+    while (i < n && w[i] == sep) {
         size_t g = ++i;
         while (i < n && is_digit(w[i]))
             i++;
         if (i - g != 3)
             return n;
+        groups++;
     }
-    if (i < n && w[i] == '.') {
+    if (sep == '.' && groups < 2)
+        return n;
+    if (i < n && w[i] == dec) {
         size_t g = ++i;
         while (i < n && is_digit(w[i]))
             i++;
@@ -1024,8 +1032,8 @@ static size_t ungroup_digits(char *w, size_t n)
         return n;
     size_t o = 0;
     for (i = 0; i < n; i++)
-        if (w[i] != ',')
-            w[o++] = w[i];
+        if (w[i] != sep)
+            w[o++] = w[i] == dec ? '.' : w[i];
     return o;
 }
 

@@ -306,6 +306,10 @@ MIXED_DOCS = [
     {"id": "num-indic", "title": "حصيلة", "text": "بلغ عدد المصابين ١٬٢٥٠ شخصا"},
     {"id": "num-plain", "title": "حصيلة", "text": "بلغ عدد المصابين 1250 شخصا"},
     {"id": "num-other", "title": "حصيلة", "text": "بلغ المؤشر 1,25 نقطة"},
+    # analyzer 1.14: two dot groups or more are thousands groups, one is not
+    {"id": "mil-dots", "title": "ميزانية", "text": "بلغت الميزانية 7.200.000 ريال"},
+    {"id": "mil-commas", "title": "ميزانية", "text": "بلغت الميزانية 7,200,000 ريال"},
+    {"id": "mil-one-dot", "title": "رقم", "text": "سجل العداد 7.200 درجة"},
     {"id": "latin-acc", "title": "Café Müller", "text": "عرض في Café Müller"},
     {"id": "latin-nfd", "title": "مقهى", "text": "عرض في Cafe\u0301 Mu\u0308ller"},
     {"id": "mia-old", "title": "نسبة", "text": "ارتفع التضخم إلى خمسة بالمائة"},
@@ -400,6 +404,14 @@ class MixedNulTest(OneIndexTest):
         snips = {h["id"]: h["snippet"] for h in self.search("SEARCH 1250")["hits"]}
         self.assertIn("<b>1,250</b>", snips["num-grouped"])
         self.assertIn("<b>١٬٢٥٠</b>", snips["num-indic"])
+        for q in ("7200000", "7,200,000", "7.200.000", "٧٬٢٠٠٬٠٠٠"):
+            r = self.search("SEARCH limit=20 %s" % q)
+            self.assertEqual(sorted(hit_ids(r)), ["mil-commas", "mil-dots"], q)
+            r = self.search('SEARCH snippets=0 "الميزانية %s ريال"' % q)
+            self.assertEqual(sorted(hit_ids(r)), ["mil-commas", "mil-dots"], q)
+        snips = {h["id"]: h["snippet"] for h in self.search("SEARCH 7200000")["hits"]}
+        self.assertIn("<b>7.200.000</b>", snips["mil-dots"])
+        self.assertNotIn("mil-dots", hit_ids(self.search("SEARCH snippets=0 7200")))
         # accents on Latin letters, composed or not, and none at all
         for q in ("cafe muller", "Café Müller", "CAFE\u0301"):
             r = self.search("SEARCH %s" % q)

@@ -309,9 +309,10 @@ static void test_long_word_truncated(void **state)
     an_close(&c);
 }
 
-/* 1.5, 1.7: a number whose commas separate groups of three gives the tokens
- * of the same number written without them (1,000 is 1000: one token, one
- * position, so phrases and proximity see both alike) */
+/* 1.5, 1.7, 1.14: a number whose commas (or two dots or more) separate
+ * groups of three gives the tokens of the same number written without them
+ * (1,000 is 1000: one token, one position, so phrases and proximity see both
+ * alike) */
 static void test_grouped_numbers(void **state)
 {
     (void)state;
@@ -347,6 +348,29 @@ static void test_grouped_numbers(void **state)
         assert_true(c.n >= 3);
         assert_true(c.t[0].flags & FH_TOK_WHOLE);
         assert_string_equal(c.t[0].norm, kept[i]);
+    }
+    /* 1.14: two dot groups or more are groups too, a comma after them the
+       decimal point */
+    const exp_tok dots[] = {
+        {"7.200.000", "7200000", 0, N},
+        {"١٫٠٠٠٫٠٠٠٫٠٠٠", "1000000000", 1, N}, /* the Arabic decimal separator */
+        {"x", "x", 2, L},
+    };
+    check_tokens(&c, "7.200.000 ١٫٠٠٠٫٠٠٠٫٠٠٠ x", dots, 3);
+    const exp_tok dotdec[] = {
+        {"1.250.000,75", "1250000.75", 0, W | N},
+        {"1.250.000", "1250000", 0, P | N},
+        {"75", "75", 1, P | N},
+    };
+    check_tokens(&c, "1.250.000,75", dotdec, 3);
+    /* one dot group may be a decimal; mixed or uneven groups are not groups */
+    const char *const dkept[] = {"1.000",     "2.500",        "12.500.75",
+                                 "0.500.000", "1.250,000.75", "10.20.300"};
+    for (size_t i = 0; i < sizeof dkept / sizeof dkept[0]; i++) {
+        an_run(&c, dkept[i]);
+        assert_true(c.n >= 3);
+        assert_true(c.t[0].flags & FH_TOK_WHOLE);
+        assert_string_equal(c.t[0].norm, dkept[i]);
     }
     an_close(&c);
 }
