@@ -547,11 +547,20 @@ static int snippet_field(fh_searcher *s, const fh_search_opts *o, fh_buf *errmsg
         }
     }
     if (errmsg) {
-        fh_buf_addf(errmsg, "snippet_field: the index has no analyzed field '%.63s' (it has",
-                    o->snippet_field);
-        for (unsigned f = 0; f < e->n_fields; f++)
-            fh_buf_addf(errmsg, "%s %s", f ? "," : "", e->meta->field_names[f]);
-        fh_buf_adds(errmsg, ")");
+        /* the name as given, cut at 63 bytes on a character boundary */
+        size_t nl = strlen(o->snippet_field);
+        if (nl > 63) {
+            nl = 63;
+            while (nl > 0 && ((unsigned char)o->snippet_field[nl] & 0xC0u) == 0x80u)
+                nl--;
+        }
+        int rc =
+            fh_buf_addf(errmsg, "snippet_field: the index has no analyzed field '%.*s' (it has",
+                        (int)nl, o->snippet_field);
+        for (unsigned f = 0; f < e->n_fields && rc == 0; f++)
+            rc = fh_buf_addf(errmsg, "%s %s", f ? "," : "", e->meta->field_names[f]);
+        if (rc == 0)
+            fh_buf_adds(errmsg, ")");
     }
     return FH_EINVAL;
 }

@@ -597,6 +597,13 @@ class TextFieldTest(OneIndexTest):
             by_id = {h["id"]: h["snippet"] for h in r["hits"]}
             self.assertEqual(by_id["tf-nosummary"], "", r)
             self.assertIn("<b>والمطارات</b>", by_id["tf-0"])
+            # the words highlighted are those that can match in the snippet's
+            # field: summary:الرحلات marks the summary, not the text
+            r = self.c.request("SEARCH limit=1 snippet_field=summary %ssummary:الرحلات" % opts)
+            self.assertIn("<b>الرحلات</b>", r["hits"][0]["snippet"], r)
+            r = self.c.request("SEARCH limit=1 snippet_field=text %ssummary:الرحلات" % opts)
+            self.assertTrue(r["hits"][0]["snippet"].startswith("عادت الرحلات"), r)
+            self.assertNotIn("<b>", r["hits"][0]["snippet"], r)
 
     def test_snippet_field_unknown(self):
         for name in ("title", "Summary", "date"):

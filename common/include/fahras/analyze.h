@@ -133,9 +133,10 @@ int fh_analyze(fh_analysis *s, const char *text, size_t len, const fh_token **to
 /* Stem one already-normalized word (as found in fh_token.norm) into out
  * (at least FH_TOKEN_MAX + 1 bytes). Returns the stem length. Thread-safe
  * for light10 and none; Snowball needs the scratch, hence `s`. It is the
- * token's stem, except for a word whose final ا was written أ, إ or آ: the
- * normalized word no longer says so, and it is stemmed as if written bare
- * (docs/ANALYSIS.md §4, rule 11: تبدأ gives تبدا through fh_analyze, تبد
+ * token's stem, except for a word whose final ا was written with a hamza or
+ * a madda (أ إ آ ٲ ٳ ٵ, a presentation form, ا + a combining hamza or madda):
+ * the normalized word no longer says so, and it is stemmed as if written bare
+ * (docs/ANALYSIS.md §4, rule 11: نقرأ gives نقرا through fh_analyze, نقر
  * here). */
 size_t fh_analysis_stem(fh_analysis *s, const char *norm, size_t norm_len, char *out);
 

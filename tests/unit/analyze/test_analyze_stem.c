@@ -169,6 +169,8 @@ static void test_tanween_alif_known(void **state)
     assert_string_equal(an_stem1(&c, "عامأ\xCC\x81"), "عاما");     /* أ + U+0301 */
     assert_string_equal(an_stem1(&c, "عامأ\xE0\xA3\xB0"), "عاما"); /* أ + U+08F0 */
     assert_string_equal(an_stem1(&c, "عام\xD9\xB2"), "عاما");      /* U+0672 */
+    assert_string_equal(an_stem1(&c, "عام\xD9\xB3"), "عاما");      /* U+0673 */
+    assert_string_equal(an_stem1(&c, "عام\xD9\xB5"), "عاما");      /* U+0675 */
     assert_string_equal(an_stem1(&c, "عاماً\xCC\x81"), "عام");      /* no hamza: tanween */
     /* (1.13) ت + three letters + ا is most often a verb whose last radical
        is a hamza, typed bare as queries often are: تبدا meets تبدأ, تملا
