@@ -237,18 +237,18 @@ static int analyzer_for_index(const char *dir, fh_analyzer **out, char *built, s
     int rc = index_analyzer(dir, built, n);
     if (rc != 0)
         return rc;
-    for (size_t i = 0; fh_stemmer_names[i] && !*out; i++) {
-        fh_analyzer *a = NULL;
-        if (make_analyzer(fh_stemmer_names[i], &a) != 0)
+    /* compared by name, so only the analyzer that matches is built */
+    for (size_t i = 0; fh_stemmer_names[i]; i++) {
+        fh_analyzer_opts ao;
+        memset(&ao, 0, sizeof ao);
+        if (fh_analyzer_opts_by_name(fh_stemmer_names[i], &ao) != 0)
             continue;
         char have[96];
-        snprintf(have, sizeof have, "%s %s", fh_analyzer_name(a), fh_analyzer_version(a));
+        snprintf(have, sizeof have, "%s %s", fh_analyzer_opts_name(&ao), fh_analyzer_version(NULL));
         if (strcmp(have, built) == 0)
-            *out = a;
-        else
-            fh_analyzer_free(a);
+            return fh_analyzer_new(&ao, out);
     }
-    return *out ? 0 : FH_EANALYZER;
+    return FH_EANALYZER;
 }
 
 /* Main thread, every reload_interval_ms: a new DIR/index.mdb (the indexer

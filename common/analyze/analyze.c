@@ -1519,6 +1519,26 @@ int fh_analyzer_opts_by_name(const char *name, fh_analyzer_opts *o)
     return FH_EINVAL;
 }
 
+const char *fh_analyzer_opts_name(const fh_analyzer_opts *opts)
+{
+    fh_analyzer_opts o = {0};
+    if (opts != NULL)
+        o = *opts;
+    const bool guard = !o.no_proclitic_guard;
+    switch (o.stemmer) {
+    case FH_STEM_LIGHT10:
+        if (o.alt_stems)
+            return guard ? "fahras-ar-light10g+sb" : "fahras-ar-light10+sb";
+        return guard ? "fahras-ar-light10g" : "fahras-ar-light10";
+    case FH_STEM_SNOWBALL:
+        return "fahras-ar-snowball";
+    case FH_STEM_NONE:
+        return "fahras-ar-none";
+    default:
+        return NULL;
+    }
+}
+
 int fh_analyzer_new(const fh_analyzer_opts *opts, fh_analyzer **out)
 {
     fh_analyzer_opts o = {0};
@@ -1526,8 +1546,8 @@ int fh_analyzer_new(const fh_analyzer_opts *opts, fh_analyzer **out)
     *out = NULL;
     if (opts != NULL)
         o = *opts;
-    if (o.stemmer != FH_STEM_LIGHT10 && o.stemmer != FH_STEM_SNOWBALL &&
-        o.stemmer != FH_STEM_NONE)
+    const char *name = fh_analyzer_opts_name(&o);
+    if (name == NULL)
         return FH_EINVAL;
     fh_analyzer *a = calloc(1, sizeof *a);
     if (a == NULL)
@@ -1539,21 +1559,8 @@ int fh_analyzer_new(const fh_analyzer_opts *opts, fh_analyzer **out)
     fh_strset_init(&a->wawlex);
     a->stemmer = o.stemmer;
     a->guard = o.stemmer == FH_STEM_LIGHT10 && !o.no_proclitic_guard;
-    switch (o.stemmer) {
-    case FH_STEM_LIGHT10:
-        a->alt = o.alt_stems;
-        if (a->alt)
-            a->name = a->guard ? "fahras-ar-light10g+sb" : "fahras-ar-light10+sb";
-        else
-            a->name = a->guard ? "fahras-ar-light10g" : "fahras-ar-light10";
-        break;
-    case FH_STEM_SNOWBALL:
-        a->name = "fahras-ar-snowball";
-        break;
-    default:
-        a->name = "fahras-ar-none";
-        break;
-    }
+    a->alt = o.stemmer == FH_STEM_LIGHT10 && o.alt_stems;
+    a->name = name;
     build_ascii(a);
     build_arab(a);
     rc = build_pres(a);

@@ -94,6 +94,11 @@ typedef struct fh_token {
  * the analyzer; free it with fh_analyzer_free(). Returns 0 or FH_ENOMEM /
  * FH_EINVAL. */
 int fh_analyzer_new(const fh_analyzer_opts *opts, fh_analyzer **out);
+
+/* The fh_analyzer_name() an analyzer of these options (NULL: the defaults)
+ * would have, without building one; NULL when fh_analyzer_new() would refuse
+ * the stemmer. Static string. */
+const char *fh_analyzer_opts_name(const fh_analyzer_opts *opts);
 void fh_analyzer_free(fh_analyzer *a);
 
 /* Name and version the index records, e.g. "fahras-ar-light10" and "1.0".

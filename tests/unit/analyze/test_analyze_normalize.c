@@ -141,7 +141,18 @@ static void test_name_and_version(void **state)
     assert_null(a);
     assert_int_equal(fh_analyzer_new(NULL, &a), 0);
     assert_string_equal(fh_analyzer_name(a), "fahras-ar-light10g");
+    assert_string_equal(fh_analyzer_opts_name(NULL), "fahras-ar-light10g");
+    assert_null(fh_analyzer_opts_name(&bad));
     fh_analyzer_free(a);
+    /* the name without building the analyzer is the built one's, for every
+       --stemmer name (fahras-searchd's auto matches an index by it) */
+    for (size_t i = 0; fh_stemmer_names[i] != NULL; i++) {
+        fh_analyzer_opts o = {0};
+        assert_int_equal(fh_analyzer_opts_by_name(fh_stemmer_names[i], &o), 0);
+        assert_int_equal(fh_analyzer_new(&o, &a), 0);
+        assert_string_equal(fh_analyzer_opts_name(&o), fh_analyzer_name(a));
+        fh_analyzer_free(a);
+    }
 }
 
 int main(void)
