@@ -297,6 +297,15 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
     int rc;
     if (len > UINT32_MAX)
         len = UINT32_MAX;
+    if (nhl == 0 && max_chars == 0) {
+        /* the whole text and nothing to mark (a title when the index has no
+         * title field): the words, gaps and ends below would copy every byte,
+         * so the analysis can be skipped */
+        if ((rc = fh_buf_addc(out, '"')) == 0 &&
+            (rc = esc_text(out, text, len, o->escape_html)) == 0)
+            rc = fh_buf_addc(out, '"');
+        return rc;
+    }
     if ((rc = fh_analyze(s->an, text, len, &t, &nt)) != 0)
         return rc;
     /* units: the non-part tokens; a part's match counts for its whole */
@@ -366,7 +375,8 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
         x->term = m;
     }
     for (uint32_t i = 0; i < nu; i++) {
-        u[i].clause_before = i == 0 || has_boundary(text, u[i - 1].end, u[i].off);
+        /* the gap before a word is the gap after the one before it */
+        u[i].clause_before = i == 0 || u[i - 1].clause_after;
         u[i].clause_after =
             i + 1 == nu || has_boundary(text, u[i].end, i + 1 < nu ? u[i + 1].off : (uint32_t)len);
     }

@@ -250,6 +250,46 @@ static void test_markers_and_title(void **state)
     fh_buf_free(&err);
 }
 
+/* A whole text with nothing to mark (a title when the index has no title
+ * field) skips the analysis: the output must be byte for byte what the
+ * analysed path gives for a term that matches nothing, in both escapes. */
+static void test_whole_text_unmarked(void **state)
+{
+    fx *f = *state;
+    static const char *const texts[] = {
+        "",
+        "***",
+        "«الشركات» \"الكبرى\" & <b>النفط</b>\n",
+        "  \t(قال) الرئيس: نعم؛ لا!  ",
+        "a\x01b\\c\r\n\x1f د",
+        "DeepSeek-R1 و٧٬٢٠٠٬٠٠٠ ريال…",
+    };
+    fh_hlterm none[] = {{"زززز", 8, false, 1.0f, NULL, 0}};
+    fh_buf other;
+    fh_buf_init(&other, 1 << 20);
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        for (int html = 0; html < 2; html++) {
+            fh_search_opts o;
+            fh_search_opts_default(&o);
+            o.escape_html = html;
+            const char *t = texts[i];
+            fh_buf_reset(&f->out);
+            fh_buf_reset(&other);
+            assert_int_equal(fh_snippet(f->s, t, strlen(t), NULL, 0, &o, 0, 1, &f->out), 0);
+            assert_int_equal(fh_snippet(f->s, t, strlen(t), none, 1, &o, 0, 1, &other), 0);
+            if (f->out.len != other.len || memcmp(f->out.data, other.data, other.len) != 0)
+                fail_msg("text %zu, html %d: %.*s against %.*s", i, html, (int)f->out.len,
+                         f->out.data, (int)other.len, other.data);
+            json_t *j = json_loadb(f->out.data, f->out.len, JSON_DECODE_ANY, NULL);
+            assert_non_null(j);
+            if (!html)
+                assert_string_equal(json_string_value(j), t);
+            json_decref(j);
+        }
+    }
+    fh_buf_free(&other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_utf8_never_cut),
         cmocka_unit_test(test_clause_boundaries),
         cmocka_unit_test(test_markers_and_title),
+        cmocka_unit_test(test_whole_text_unmarked),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
