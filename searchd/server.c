@@ -488,6 +488,26 @@ static void conn_line(fh_conn *c, const char *line, size_t len)
         c->closing = true;
 }
 
+/* Send the queued replies now, not after the next poll. The write event is
+ * enabled only while the socket has not taken everything (conn_write_cb turns
+ * it off once the output is empty), so a reply that fits the socket, nearly
+ * every one, costs a single writev: no epoll_ctl to watch for "writable" and
+ * back, and no extra wakeup. A failed write is left to the bufferevent, which
+ * meets the error again and reports it to conn_event_cb. */
+static void conn_flush(fh_conn *c)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    if (evbuffer_get_length(out) == 0)
+        return;
+    /* a bufferevent keeps its output's front frozen; its own write callback
+     * thaws it the same way around each write */
+    evbuffer_unfreeze(out, 1);
+    (void)evbuffer_write(out, bufferevent_getfd(c->bev));
+    evbuffer_freeze(out, 1);
+    if (evbuffer_get_length(out) > 0)
+        bufferevent_enable(c->bev, EV_WRITE);
+}
+
 /* Stop reading and free the connection once its output is flushed. Returns
  * true if it was freed now. */
 static bool conn_finish(fh_conn *c)
@@ -496,6 +516,7 @@ static bool conn_finish(fh_conn *c)
     bufferevent_disable(c->bev, EV_READ);
     struct evbuffer *in = bufferevent_get_input(c->bev);
     evbuffer_drain(in, evbuffer_get_length(in));
+    conn_flush(c);
     if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
         conn_free(c);
         return true;
@@ -507,8 +528,19 @@ static void conn_resume_cb(evutil_socket_t fd, short what, void *arg);
 
 /* Answer the complete requests in the input, in order, until the output
  * holds max_output bytes (then pause reading until the client catches up) or
- * this connection's turn is over. Returns true if c was freed. */
+ * this connection's turn is over, then send the replies (conn_flush).
+ * Returns true if c was freed. */
+static bool conn_answer(fh_conn *c);
+
 static bool conn_process(fh_conn *c)
+{
+    if (conn_answer(c))
+        return true;
+    conn_flush(c);
+    return false;
+}
+
+static bool conn_answer(fh_conn *c)
 {
     fh_worker *w = c->w;
     struct evbuffer *in = bufferevent_get_input(c->bev);
@@ -529,6 +561,8 @@ static bool conn_process(fh_conn *c)
             if (c->ev_resume && evtimer_add(c->ev_resume, &now) == 0)
                 return false;
         }
+        if (conn_over_budget(c, evbuffer_get_length(out)))
+            conn_flush(c); /* the client may have room for it now */
         if (conn_over_budget(c, evbuffer_get_length(out))) {
             if (w->draining)
                 break;
@@ -594,6 +628,8 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
 static void conn_write_cb(struct bufferevent *bev, void *arg)
 {
     fh_conn *c = arg;
+    if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+        bufferevent_disable(bev, EV_WRITE); /* until conn_flush meets a full socket */
     if (c->closing) {
         if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
             conn_free(c);
@@ -743,7 +779,9 @@ static void conn_new(fh_worker *w, int fd)
             return;
         }
     }
-    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    /* a new bufferevent starts with EV_WRITE enabled: see conn_flush */
+    bufferevent_disable(bev, EV_WRITE);
+    bufferevent_enable(bev, EV_READ);
 }
 
 /* ------------------------------------------------------------ workers */
