@@ -1673,6 +1673,12 @@ void fh_analysis_set_alt(fh_analysis *s, bool on)
     s->alt_on = on;
 }
 
+bool fh_analyzer_drops_char(const fh_analyzer *a, uint32_t cp)
+{
+    const int cls = classify_any(a, cp).cls;
+    return cls == C_DROP || cls == C_MARK || cls == C_HAMZA;
+}
+
 bool fh_analyzer_is_stopword(const fh_analyzer *a, const char *norm, size_t norm_len)
 {
     return fh_strset_has(&a->stop, norm, norm_len);

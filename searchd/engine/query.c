@@ -265,43 +265,59 @@ static int add_parts(pstate *ps, fh_clause *c, const fh_token *t, size_t n)
     return 0;
 }
 
+/* The code point of the UTF-8 sequence p[0..l) (l from fh_utf8_seq_len). */
+static uint32_t cp_of(const unsigned char *p, size_t l)
+{
+    static const unsigned char lead_mask[5] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+    uint32_t c = p[0] & lead_mask[l];
+    for (size_t k = 1; k < l; k++)
+        c = (c << 6) | (p[k] & 0x3Fu);
+    return c;
+}
+
 /* The letters of the normalized word norm (nn bytes) that may take a madda:
  * bit k is set when norm's letter k, at most SPELL_MAX_LETTER (after the
  * proclitics and article a word can carry: وبال, فلل...), is the ا of an ال
- * and the user typed that ا bare (U+0627): a word typed with أ or إ (الإله,
- * the god) is no madda-less آل (الآلة, the machine). The typed word (sf, sn
- * bytes) and norm are walked letter by letter: normalization drops marks,
- * tatweel and format characters and maps every Arabic letter to one letter;
- * any other character (a presentation form, a Latin letter) stops the walk. */
+ * and the user typed that ا bare (U+0627, and no combining hamza or madda
+ * after it): a word typed with أ or إ (الإله, the god) is no madda-less آل
+ * (الآلة, the machine). The typed word (sf, sn bytes) and norm are walked
+ * letter by letter: what the analyzer drops (fh_analyzer_drops_char: marks,
+ * tatweel, format characters) is skipped, and every other character of the
+ * Arabic block is one letter of norm; any other character (a presentation
+ * form, a letter of another block) stops the walk. */
 #define SPELL_MAX_LETTER 4u
-static uint8_t spell_mask(const char *sf, size_t sn, const char *norm, size_t nn)
+static uint8_t spell_mask(const fh_analyzer *a, const char *sf, size_t sn, const char *norm,
+                          size_t nn)
 {
+    const unsigned char *p = (const unsigned char *)sf;
     uint8_t mask = 0;
     size_t i = 0;
     for (uint32_t k = 0; i < sn && k <= SPELL_MAX_LETTER && 2u * k + 4u <= nn;) {
-        unsigned char b0 = (unsigned char)sf[i];
-        if (b0 < 0xD8 || b0 > 0xDB || i + 1 >= sn) {
-            /* a format character (soft hyphen, ZWNJ, ZWJ, bidi marks) or the end */
-            size_t l = fh_utf8_seq_len((const unsigned char *)sf + i, sn - i);
-            uint32_t c = 0;
-            if (l == 2)
-                c = ((b0 & 0x1Fu) << 6) | ((unsigned char)sf[i + 1] & 0x3Fu);
-            else if (l == 3)
-                c = ((b0 & 0x0Fu) << 12) | (((unsigned char)sf[i + 1] & 0x3Fu) << 6) |
-                    ((unsigned char)sf[i + 2] & 0x3Fu);
-            if (l == 0 || !(c == 0x00AD || (c >= 0x200C && c <= 0x200F) ||
-                            (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069)))
-                break;
-            i += l;
+        size_t l = fh_utf8_seq_len(p + i, sn - i);
+        if (l == 0)
+            break;
+        uint32_t c = cp_of(p + i, l);
+        i += l;
+        if (c >= 0xFB50 && c <= 0xFEFF)
+            break; /* presentation forms expand to several letters */
+        if (fh_analyzer_drops_char(a, c))
             continue;
+        if (c < 0x0600 || c > 0x06FF)
+            break;
+        if (c == 0x0627 && memcmp(norm + 2u * k, "\xd8\xa7\xd9\x84", 4) == 0) {
+            /* bare unless a combining madda or hamza (ا + U+0653..0655 is
+             * آ أ إ) follows among the characters dropped after it */
+            bool bare = true;
+            for (size_t j = i, m; j < sn && (m = fh_utf8_seq_len(p + j, sn - j)) != 0; j += m) {
+                uint32_t d = cp_of(p + j, m);
+                if (d >= 0x0653 && d <= 0x0655)
+                    bare = false;
+                if (!bare || !fh_analyzer_drops_char(a, d))
+                    break;
+            }
+            if (bare)
+                mask |= (uint8_t)(1u << k);
         }
-        uint32_t c = ((b0 & 0x1Fu) << 6) | ((unsigned char)sf[i + 1] & 0x3Fu);
-        i += 2;
-        if (c == 0x0640 || (c >= 0x064B && c <= 0x065F) || c == 0x0670 ||
-            (c >= 0x06D6 && c <= 0x06ED))
-            continue; /* tatweel, harakat, Quranic marks */
-        if (c == 0x0627 && memcmp(norm + 2u * k, "\xd8\xa7\xd9\x84", 4) == 0)
-            mask |= (uint8_t)(1u << k);
         k++;
     }
     return mask;
@@ -377,8 +393,8 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
             c.alt_len = t[i].alt_len;
         }
         if (!pre && !mixed && !c.stop && t[i].norm_len <= FH_TOKEN_MAX &&
-            (c.spell_mask = spell_mask(p + t[i].offset, t[i].length, t[i].norm, t[i].norm_len)) !=
-                0) {
+            (c.spell_mask = spell_mask(ps->s->e->an, p + t[i].offset, t[i].length, t[i].norm,
+                                       t[i].norm_len)) != 0) {
             memcpy(c.norm, t[i].norm, t[i].norm_len);
             c.norm[t[i].norm_len] = '\0';
             c.norm_len = t[i].norm_len;

@@ -481,6 +481,17 @@ class MixedNulTest(OneIndexTest):
             self.assertEqual(sorted(hit_ids(r)), ["god-1", "god-2"], q)
         r = self.search("SEARCH limit=20 snippets=0 الالة")
         self.assertEqual(sorted(hit_ids(r)), ["god-1", "god-2", "machine-1", "machine-2"])
+        # what normalization drops does not move the letters: an Arabic
+        # letter mark (U+061C), a small high sign (U+0610), tatweel, a fatha
+        for q in ("ال\u061cالة", "ال\u0610الة", "\u061cال\u061cالة", "الـالة", "الاَلة"):
+            r = self.search("SEARCH limit=20 snippets=0 %s" % q)
+            self.assertEqual(sorted(hit_ids(r)), ["god-1", "god-2", "machine-1", "machine-2"],
+                             ascii(q))
+        # an ا with a combining hamza below (U+0655) or above (U+0654) is
+        # إ or أ: typed so, الإله is the god only
+        for q in ("ال\u0627\u0655له", "بال\u0627\u0654له", "ال\u0627\u064e\u0655له"):
+            r = self.search("SEARCH limit=20 snippets=0 %s" % q)
+            self.assertEqual(sorted(hit_ids(r)), ["god-1", "god-2"], ascii(q))
 
     def test_text_without_words(self):
         hits = {h["id"]: h for h in self.search("SEARCH snippet_len=5 نجوم")["hits"]}

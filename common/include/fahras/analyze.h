@@ -148,4 +148,11 @@ size_t fh_analysis_stem(fh_analysis *s, const char *norm, size_t norm_len, char 
 /* True if the normalized word is in the stop list. Thread-safe. */
 bool fh_analyzer_is_stopword(const fh_analyzer *a, const char *norm, size_t norm_len);
 
+/* True if normalization leaves nothing of the code point cp inside an Arabic
+ * word: tashkeel, tatweel, Quranic marks, format characters (ZWNJ, ZWJ, the
+ * Arabic letter mark, bidi marks, soft hyphen), other combining marks, and a
+ * combining hamza (which turns a ي or و before it into ئ ؤ). Such characters
+ * are still inside the token's span in the original text. Thread-safe. */
+bool fh_analyzer_drops_char(const fh_analyzer *a, uint32_t cp);
+
 #endif /* FAHRAS_ANALYZE_H */

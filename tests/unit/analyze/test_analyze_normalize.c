@@ -3,6 +3,8 @@
  * form with the stemmer off so only normalization is under test. */
 #include "an_helpers.h"
 
+#include "fahras/utf8.h"
+
 typedef struct norm_case {
     const char *rule;
     const char *in;
@@ -155,6 +157,41 @@ static void test_name_and_version(void **state)
     }
 }
 
+/* fh_analyzer_drops_char says what analysing a character inside a word
+ * shows: كت + c + ب is the one word كتب exactly when c is dropped. */
+static void test_drops_char_matches_analysis(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_NONE, false);
+    static const uint32_t ranges[][2] = {
+        {0x00A0, 0x00B0}, {0x0300, 0x036F}, {0x0600, 0x06FF}, {0x0750, 0x077F},
+        {0x08A0, 0x08FF}, {0x200B, 0x206F}, {0xFE00, 0xFE0F}, {0xFB50, 0xFB60},
+        {0xFE70, 0xFE80}, {0xFEF5, 0xFEFF}, {0x1D167, 0x1D169}, {0xE0100, 0xE0102},
+    };
+    unsigned dropped = 0;
+    for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
+        for (uint32_t cp = ranges[r][0]; cp <= ranges[r][1]; cp++) {
+            char text[16] = "\xd9\x83\xd8\xaa"; /* كت */
+            size_t n = 4 + fh_utf8_encode(cp, text + 4);
+            memcpy(text + n, "\xd8\xa8", 2); /* ب */
+            an_runn(&c, text, n + 2);
+            bool one_word = c.n == 1 && strcmp(c.t[0].norm, "كتب") == 0 &&
+                            c.t[0].offset == 0 && c.t[0].length == n + 2;
+            if (one_word != fh_analyzer_drops_char(c.a, cp))
+                fail_msg("U+%04X: analysed as %s, fh_analyzer_drops_char says %d", (unsigned)cp,
+                         one_word ? "dropped" : "kept", !one_word);
+            dropped += one_word;
+        }
+    }
+    assert_true(dropped > 150); /* tashkeel, Quranic marks, combining marks, format characters */
+    assert_true(fh_analyzer_drops_char(c.a, 0x061C));  /* Arabic letter mark */
+    assert_true(fh_analyzer_drops_char(c.a, 0x0654));  /* combining hamza above */
+    assert_false(fh_analyzer_drops_char(c.a, 0x0627)); /* ا */
+    assert_false(fh_analyzer_drops_char(c.a, 'a'));
+    an_close(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_spellings_converge),
         cmocka_unit_test(test_arabic_punctuation_separates),
         cmocka_unit_test(test_name_and_version),
+        cmocka_unit_test(test_drops_char_matches_analysis),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
