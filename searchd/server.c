@@ -21,6 +21,9 @@
  * (out_account_cb, conn_over_budget): many clients that stop reading cannot
  * add up to more memory than the budget plus one reply each.
  * A client that sends half a line and waits holds only its own buffers.
+ * The replies of a turn are written at its end (conn_flush), without waiting
+ * for the next poll; only what the socket does not take is left to the
+ * bufferevent's write event.
  *
  * Timeouts (--idle-timeout, conn_idle_cb): a connection with no reply on its
  * way and no request to answer is closed when it has been idle that long

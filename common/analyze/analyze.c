@@ -1673,10 +1673,22 @@ void fh_analysis_set_alt(fh_analysis *s, bool on)
     s->alt_on = on;
 }
 
+static bool drops_cls(int cls)
+{
+    return cls == C_DROP || cls == C_MARK || cls == C_HAMZA;
+}
+
 bool fh_analyzer_drops_char(const fh_analyzer *a, uint32_t cp)
 {
-    const int cls = classify_any(a, cp).cls;
-    return cls == C_DROP || cls == C_MARK || cls == C_HAMZA;
+    if (is_pres(cp) && a->pres_len[pres_index(cp)] > 0) {
+        /* fh_analyze reads a presentation form as its expansion */
+        size_t idx = pres_index(cp);
+        for (size_t k = 0; k < a->pres_len[idx]; k++)
+            if (!drops_cls(classify_any(a, a->pres_cp[a->pres_off[idx] + k]).cls))
+                return false;
+        return true;
+    }
+    return drops_cls(classify_any(a, cp).cls);
 }
 
 bool fh_analyzer_is_stopword(const fh_analyzer *a, const char *norm, size_t norm_len)

@@ -298,10 +298,10 @@ static uint8_t spell_mask(const fh_analyzer *a, const char *sf, size_t sn, const
             break;
         uint32_t c = cp_of(p + i, l);
         i += l;
-        if (c >= 0xFB50 && c <= 0xFEFF)
-            break; /* presentation forms expand to several letters */
         if (fh_analyzer_drops_char(a, c))
             continue;
+        if (c >= 0xFB50 && c <= 0xFEFF)
+            break; /* presentation forms expand to several letters */
         if (c < 0x0600 || c > 0x06FF)
             break;
         if (c == 0x0627 && memcmp(norm + 2u * k, "\xd8\xa7\xd9\x84", 4) == 0) {

@@ -44,9 +44,10 @@ typedef struct fh_analyzer_opts {
     /* light10 only: also give every stemmed (Arabic) word a second, more
      * aggressive stem, fh_token.alt: FH_ALT_PREFIX + Snowball's stem of the
      * normalized word (Snowball's errors differ from light10's, so the two
-     * complement each other; see bench/RESULTS.md "Relevance experiments"). The indexer indexes it as a term of its own (a separate
-     * namespace: the prefix byte never occurs in text) and the engine scores it
-     * with a lower weight. Changes the analyzer name (suffix "+sb"). */
+     * complement each other; see bench/RESULTS.md "Relevance experiments").
+     * The indexer indexes it as a term of its own (a separate namespace: the
+     * prefix byte never occurs in text) and the engine scores it with a lower
+     * weight. Changes the analyzer name (suffix "+sb"). */
     bool alt_stems;
 } fh_analyzer_opts;
 
