@@ -73,6 +73,7 @@
 #define TURN_MAX_US 2000u
 #define REPLY_KEEP (1u << 20) /* bytes of reply buffer a worker keeps between requests */
 #define NOTIFY_WAKE (-1)      /* pipe message: look at want_refresh / want_drain */
+#define LINGER_US 2000000u    /* conn_linger: how long a closed connection discards input */
 
 struct fh_conn {
     fh_worker *w;
@@ -83,6 +84,8 @@ struct fh_conn {
     bool paused;  /* reading stopped until the output drains */
     bool closing; /* QUIT, EOF or drain: free once the output is flushed */
     bool eof;     /* the client closed its side: answer what is buffered, then close */
+    bool lingering;                   /* replies sent and the write side shut: see conn_linger */
+    struct event *ev_linger;          /* ends the lingering */
     struct evbuffer_cb_entry *out_cb; /* keeps out_queued in step with the output buffer */
     int64_t out_accounted;            /* this connection's share of srv->out_queued */
     /* --idle-timeout (conn_idle_cb); ev_idle is NULL with --idle-timeout 0 */
@@ -397,6 +400,8 @@ static void conn_free(fh_conn *c)
         event_free(c->ev_resume);
     if (c->ev_idle)
         event_free(c->ev_idle);
+    if (c->ev_linger)
+        event_free(c->ev_linger);
     if (c->out_cb)
         evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cb);
     atomic_fetch_sub_explicit(&w->srv->out_queued, c->out_accounted, memory_order_relaxed);
@@ -511,19 +516,51 @@ static void conn_flush(fh_conn *c)
         bufferevent_enable(c->bev, EV_WRITE);
 }
 
-/* Stop reading and free the connection once its output is flushed. Returns
- * true if it was freed now. */
-static bool conn_finish(fh_conn *c)
+static void conn_linger_cb(evutil_socket_t fd, short what, void *arg)
 {
-    c->closing = true;
-    bufferevent_disable(c->bev, EV_READ);
-    struct evbuffer *in = bufferevent_get_input(c->bev);
-    evbuffer_drain(in, evbuffer_get_length(in));
-    conn_flush(c);
-    if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+    (void)fd;
+    (void)what;
+    conn_free(arg);
+}
+
+/* Close c, whose replies are all handed to the kernel, without losing them.
+ * Closing a socket that still holds unread input makes the kernel send a
+ * reset, and a reset makes the client's kernel drop the replies its
+ * application has not read yet: a client that pipelined requests past QUIT,
+ * or was still sending when SIGTERM came, would lose answered requests. So
+ * when input is waiting, the write side is shut (the client reads every
+ * reply, then end of stream) and the input is read and discarded until the
+ * client closes or LINGER_US passes (conn_finish, conn_event_cb). Returns
+ * true if c was freed now. */
+static bool conn_linger(fh_conn *c)
+{
+    evutil_socket_t fd = bufferevent_getfd(c->bev);
+    int unread = 0;
+    if (c->eof || ioctl(fd, FIONREAD, &unread) != 0 || unread <= 0 || shutdown(fd, SHUT_WR) != 0 ||
+        (c->ev_linger = evtimer_new(c->w->base, conn_linger_cb, c)) == NULL) {
         conn_free(c);
         return true;
     }
+    const struct timeval tv = {(time_t)(LINGER_US / 1000000u), (suseconds_t)(LINGER_US % 1000000u)};
+    evtimer_add(c->ev_linger, &tv);
+    c->lingering = true;
+    bufferevent_enable(c->bev, EV_READ);
+    return false;
+}
+
+/* Stop answering and close the connection once its output is flushed (while
+ * lingering: discard what was read). Returns true if it was freed now. */
+static bool conn_finish(fh_conn *c)
+{
+    c->closing = true;
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    evbuffer_drain(in, evbuffer_get_length(in));
+    if (c->lingering)
+        return false;
+    bufferevent_disable(c->bev, EV_READ);
+    conn_flush(c);
+    if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+        return conn_linger(c);
     return false;
 }
 
@@ -635,7 +672,7 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
         bufferevent_disable(bev, EV_WRITE); /* until conn_flush meets a full socket */
     if (c->closing) {
         if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-            conn_free(c);
+            conn_finish(c);
         return;
     }
     if (c->paused) {
@@ -732,6 +769,10 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
     (void)bev;
     fh_conn *c = arg;
+    if (c->lingering) {
+        conn_free(c); /* the client closed (or reset) after reading the replies */
+        return;
+    }
     if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
         /* the client closed its side: answer the complete requests still
          * buffered (possibly over several turns), flush, then close */

@@ -5,6 +5,7 @@ after it), binary junk, QUIT and STATS."""
 import json
 import os
 import random
+import time
 import unittest
 
 import fhtest
@@ -212,6 +213,31 @@ class ProtocolTest(unittest.TestCase):
         self.assertEqual(self.c.read_json(), {"ok": True, "bye": True})
         self.assertTrue(self.c.at_eof(5))
         self.assertEqual(self.c.buf, b"")  # nothing after QUIT
+
+    def test_quit_with_more_input_loses_no_reply(self):
+        # a slow reader pipelines searches, QUIT, then keeps sending: the
+        # lines after QUIT go unanswered, but every reply before it arrives,
+        # then end of stream (a close with that input unread would reset the
+        # connection, and the client's kernel would drop unread replies)
+        import threading
+        n = 40
+        data = ("SEARCH limit=50 snippet_len=400 snippets_count=4 النفط\n" * n + "QUIT\n" +
+                "PING\n" * 100000).encode("utf-8")
+        with self.d.client(rcvbuf=4096) as c:
+            def send():
+                try:
+                    c.sock.sendall(data)
+                except OSError:
+                    pass  # the server stops reading once it has closed
+            t = threading.Thread(target=send, daemon=True)
+            t.start()
+            time.sleep(0.5)  # the replies fill the socket buffers meanwhile
+            for _ in range(n):
+                self.assertGreater(c.read_json()["total"], 0)
+            self.assertEqual(c.read_json(), {"ok": True, "bye": True})
+            self.assertEqual(c.read_line(), b"")  # end of stream, not a reset
+            t.join(10)
+        self.assertUsable()
 
     def test_client_half_close_still_answered(self):
         import socket

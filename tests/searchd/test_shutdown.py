@@ -1,6 +1,7 @@
 """SIGTERM / SIGINT / SIGHUP: stop accepting, answer the requests already
 received, flush, exit 0 (SIGHUP stays ignored if it was ignored at start)."""
 
+import json
 import os
 import signal
 import socket
@@ -49,6 +50,41 @@ class ShutdownTest(unittest.TestCase):
         # no longer accepting
         with self.assertRaises(OSError):
             Client(port, timeout=2).request("PING")
+
+    def test_sigterm_while_client_still_sends_loses_no_reply(self):
+        # a slow reader keeps pipelining searches when SIGTERM comes: it gets
+        # the replies to what the server had received, each whole and in
+        # order, then end of stream; never a reset that would make its
+        # kernel drop the replies it has not read yet
+        import threading
+        n = 3000
+        qs = ["النفط", "الشركات", "الطقس"]
+        data = "".join("SEARCH limit=%d snippet_len=400 snippets_count=8 %s\n" %
+                       (i % 40 + 1, qs[i % 3]) for i in range(n)).encode("utf-8")
+        with Daemon(self.index, "--max-output", "4096", workdir=self.root, threads=1) as d:
+            with d.client(rcvbuf=4096) as c:
+                def send():
+                    try:
+                        c.sock.sendall(data)
+                    except OSError:
+                        pass  # the server stops reading once it has closed
+                t = threading.Thread(target=send, daemon=True)
+                t.start()
+                time.sleep(0.5)
+                d.signal(signal.SIGTERM)
+                time.sleep(0.3)
+                got = 0
+                while True:
+                    line = c.read_line()  # a reset raises ConnectionResetError
+                    if not line:
+                        break
+                    r = json.loads(line.decode("utf-8"))  # never a cut line
+                    self.assertIsNone(error_code(r), r)
+                    self.assertEqual(len(r["hits"]), min(got % 40 + 1, r["total"]), got)
+                    got += 1
+                self.assertGreater(got, 0)
+                t.join(10)
+            self.assertEqual(d.proc.wait(timeout=20), 0, d.logtext())
 
     def test_sighup_drains_like_sigterm(self):
         # SIGHUP is a graceful stop too: requests already received are
