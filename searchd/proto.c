@@ -312,14 +312,7 @@ static bool has_wide_space_or_control(span s)
         size_t k = fh_utf8_seq_len(p, s.n - i);
         if (k == 0)
             return true; /* not reached after fh_utf8_check(); refuse rather than guess */
-        uint32_t cp = p[0];
-        if (k == 2)
-            cp = (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
-        else if (k == 3)
-            cp = (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
-        else if (k == 4)
-            cp = 0x10000; /* past U+FFFF: none of them */
-        if (is_wide_space_or_control(cp))
+        if (is_wide_space_or_control(fh_utf8_decode(p, k)))
             return true;
         i += k;
     }
@@ -350,6 +343,24 @@ static int parse_marker(span key, span v, uint32_t max, char *out, fh_proto_erro
     return 0;
 }
 
+/* A field name of option `key` (fields=, snippet_field=): at most
+ * FH_PROTO_FIELD_MAX bytes, copied verbatim into JSON keys and messages. */
+static int check_field_name(span key, span name, fh_proto_error *err)
+{
+    if (name.n > FH_PROTO_FIELD_MAX) {
+        fh_proto_seterr(err, fh_errcode(FH_ELIMIT), "%.*s: a name is at most %u bytes", (int)key.n,
+                        key.p, FH_PROTO_FIELD_MAX);
+        return -1;
+    }
+    if (!json_verbatim(name)) {
+        fh_proto_seterr(err, fh_errcode(FH_EINVAL),
+                        "%.*s: a name may not contain quotes, backslashes or control characters",
+                        (int)key.n, key.p);
+        return -1;
+    }
+    return 0;
+}
+
 /* snippet_field=NAME: one field name, as fields= takes them, into out. */
 static int parse_field_name(span key, span v, char *out, fh_proto_error *err)
 {
@@ -357,24 +368,19 @@ static int parse_field_name(span key, span v, char *out, fh_proto_error *err)
         fh_proto_seterr(err, fh_errcode(FH_EINVAL), "%.*s needs a field name", (int)key.n, key.p);
         return -1;
     }
-    if (v.n > FH_PROTO_FIELD_MAX) {
-        fh_proto_seterr(err, fh_errcode(FH_ELIMIT), "%.*s: a name is at most %u bytes", (int)key.n,
-                        key.p, FH_PROTO_FIELD_MAX);
+    if (memchr(v.p, ',', v.n)) {
+        fh_proto_seterr(err, fh_errcode(FH_EINVAL), "%.*s: one name, without commas", (int)key.n,
+                        key.p);
         return -1;
     }
-    if (!json_verbatim(v) || memchr(v.p, ',', v.n)) {
-        fh_proto_seterr(err, fh_errcode(FH_EINVAL),
-                        "%.*s: one name, without commas, quotes, backslashes or control "
-                        "characters",
-                        (int)key.n, key.p);
+    if (check_field_name(key, v, err) != 0)
         return -1;
-    }
     memcpy(out, v.p, v.n);
     out[v.n] = '\0';
     return 0;
 }
 
-static int parse_fields(span v, fh_request *req, fh_proto_error *err)
+static int parse_fields(span key, span v, fh_request *req, fh_proto_error *err)
 {
     req->n_fields = 0;
     size_t i = 0;
@@ -384,17 +390,8 @@ static int parse_fields(span v, fh_request *req, fh_proto_error *err)
             j++;
         span name = {v.p + i, j - i};
         if (name.n > 0) {
-            if (name.n > FH_PROTO_FIELD_MAX) {
-                fh_proto_seterr(err, fh_errcode(FH_ELIMIT), "fields: a name is at most %u bytes",
-                                FH_PROTO_FIELD_MAX);
+            if (check_field_name(key, name, err) != 0)
                 return -1;
-            }
-            if (!json_verbatim(name)) {
-                fh_proto_seterr(err, fh_errcode(FH_EINVAL),
-                                "fields: a name may not contain quotes, backslashes or "
-                                "control characters");
-                return -1;
-            }
             /* a repeated name is kept once: each would add the same key to
              * every hit again (duplicate JSON keys, and a reply that grows
              * with the repeats, not with the data asked for) */
@@ -491,7 +488,7 @@ static int parse_search(span rest, const fh_proto_limits *lim, fh_request *req, 
             rc = parse_marker(key, v, lim->max_marker, req->hl_close, err);
             req->set |= FH_OPT_HL_CLOSE;
         } else if (span_ieq(key, "fields")) {
-            rc = parse_fields(v, req, err);
+            rc = parse_fields(key, v, req, err);
             req->set |= FH_OPT_FIELDS;
         } else if (span_ieq(key, "snippet_field")) {
             rc = parse_field_name(key, v, req->snippet_field, err);

@@ -568,18 +568,7 @@ static void conn_resume_cb(evutil_socket_t fd, short what, void *arg);
 
 /* Answer the complete requests in the input, in order, until the output
  * holds max_output bytes (then pause reading until the client catches up) or
- * this connection's turn is over, then send the replies (conn_flush).
- * Returns true if c was freed. */
-static bool conn_answer(fh_conn *c);
-
-static bool conn_process(fh_conn *c)
-{
-    if (conn_answer(c))
-        return true;
-    conn_flush(c);
-    return false;
-}
-
+ * this connection's turn is over. Returns true if c was freed. */
 static bool conn_answer(fh_conn *c)
 {
     fh_worker *w = c->w;
@@ -646,6 +635,16 @@ static bool conn_answer(fh_conn *c)
     /* here the input holds no complete line */
     if (c->closing || w->draining || c->eof)
         return conn_finish(c);
+    return false;
+}
+
+/* conn_answer, then send the replies (conn_flush). Returns true if c was
+ * freed. */
+static bool conn_process(fh_conn *c)
+{
+    if (conn_answer(c))
+        return true;
+    conn_flush(c);
     return false;
 }
 

@@ -265,16 +265,6 @@ static int add_parts(pstate *ps, fh_clause *c, const fh_token *t, size_t n)
     return 0;
 }
 
-/* The code point of the UTF-8 sequence p[0..l) (l from fh_utf8_seq_len). */
-static uint32_t cp_of(const unsigned char *p, size_t l)
-{
-    static const unsigned char lead_mask[5] = {0, 0x7F, 0x1F, 0x0F, 0x07};
-    uint32_t c = p[0] & lead_mask[l];
-    for (size_t k = 1; k < l; k++)
-        c = (c << 6) | (p[k] & 0x3Fu);
-    return c;
-}
-
 /* The letters of the normalized word norm (nn bytes) that may take a madda:
  * bit k is set when norm's letter k, at most SPELL_MAX_LETTER (after the
  * proclitics and article a word can carry: وبال, فلل...), is the ا of an ال
@@ -296,20 +286,18 @@ static uint8_t spell_mask(const fh_analyzer *a, const char *sf, size_t sn, const
         size_t l = fh_utf8_seq_len(p + i, sn - i);
         if (l == 0)
             break;
-        uint32_t c = cp_of(p + i, l);
+        uint32_t c = fh_utf8_decode(p + i, l);
         i += l;
         if (fh_analyzer_drops_char(a, c))
             continue;
-        if (c >= 0xFB50 && c <= 0xFEFF)
-            break; /* presentation forms expand to several letters */
         if (c < 0x0600 || c > 0x06FF)
-            break;
+            break; /* presentation forms expand to several letters; other blocks */
         if (c == 0x0627 && memcmp(norm + 2u * k, "\xd8\xa7\xd9\x84", 4) == 0) {
             /* bare unless a combining madda or hamza (ا + U+0653..0655 is
              * آ أ إ) follows among the characters dropped after it */
             bool bare = true;
             for (size_t j = i, m; j < sn && (m = fh_utf8_seq_len(p + j, sn - j)) != 0; j += m) {
-                uint32_t d = cp_of(p + j, m);
+                uint32_t d = fh_utf8_decode(p + j, m);
                 if (d >= 0x0653 && d <= 0x0655)
                     bare = false;
                 if (!bare || !fh_analyzer_drops_char(a, d))

@@ -4,7 +4,8 @@
  * nothing past U+10FFFF, no truncated sequence. The indexer repairs input
  * records with it, the daemon rejects bad request lines with it, the engine
  * checks query text, and fh_buf_add_json_str() uses it so that every JSON
- * string Fahras emits is valid. The analyzer has its own decoder (it needs
+ * string Fahras emits is valid. fh_utf8_decode() reads a sequence that
+ * fh_utf8_seq_len() measured. The analyzer has its own decoder (it needs
  * code points and offsets in one pass) but applies the same rules. */
 #ifndef FAHRAS_UTF8_H
 #define FAHRAS_UTF8_H
@@ -55,6 +56,17 @@ static inline size_t fh_utf8_encode(uint32_t cp, char out[4])
     out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
     out[3] = (char)(0x80 | (cp & 0x3F));
     return 4;
+}
+
+/* The code point of the well-formed sequence p[0..len), len (1..4) from
+ * fh_utf8_seq_len(). */
+static inline uint32_t fh_utf8_decode(const unsigned char *p, size_t len)
+{
+    static const unsigned char lead_bits[5] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+    uint32_t cp = p[0] & lead_bits[len];
+    for (size_t k = 1; k < len; k++)
+        cp = (cp << 6) | (p[k] & 0x3Fu);
+    return cp;
 }
 
 #endif /* FAHRAS_UTF8_H */
