@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -224,6 +225,19 @@ class Client:
 
     def send(self, line):
         self.sock.sendall(line.encode("utf-8") + b"\n")
+
+    def send_in_background(self, data):
+        """Send data from another thread while this one reads (a client that
+        keeps sending); a send the server refuses once it has closed ends
+        quietly. Returns the thread."""
+        def run():
+            try:
+                self.sock.sendall(data)
+            except OSError:
+                pass
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+        return t
 
     def read_line(self):
         """One reply line (bytes, without the newline); b"" at EOF."""

@@ -219,18 +219,11 @@ class ProtocolTest(unittest.TestCase):
         # lines after QUIT go unanswered, but every reply before it arrives,
         # then end of stream (a close with that input unread would reset the
         # connection, and the client's kernel would drop unread replies)
-        import threading
         n = 40
         data = ("SEARCH limit=50 snippet_len=400 snippets_count=4 النفط\n" * n + "QUIT\n" +
                 "PING\n" * 100000).encode("utf-8")
         with self.d.client(rcvbuf=4096) as c:
-            def send():
-                try:
-                    c.sock.sendall(data)
-                except OSError:
-                    pass  # the server stops reading once it has closed
-            t = threading.Thread(target=send, daemon=True)
-            t.start()
+            t = c.send_in_background(data)
             time.sleep(0.5)  # the replies fill the socket buffers meanwhile
             for _ in range(n):
                 self.assertGreater(c.read_json()["total"], 0)

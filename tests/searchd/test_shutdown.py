@@ -56,20 +56,13 @@ class ShutdownTest(unittest.TestCase):
         # the replies to what the server had received, each whole and in
         # order, then end of stream; never a reset that would make its
         # kernel drop the replies it has not read yet
-        import threading
         n = 3000
         qs = ["النفط", "الشركات", "الطقس"]
         data = "".join("SEARCH limit=%d snippet_len=400 snippets_count=8 %s\n" %
                        (i % 40 + 1, qs[i % 3]) for i in range(n)).encode("utf-8")
         with Daemon(self.index, "--max-output", "4096", workdir=self.root, threads=1) as d:
             with d.client(rcvbuf=4096) as c:
-                def send():
-                    try:
-                        c.sock.sendall(data)
-                    except OSError:
-                        pass  # the server stops reading once it has closed
-                t = threading.Thread(target=send, daemon=True)
-                t.start()
+                t = c.send_in_background(data)
                 time.sleep(0.5)
                 d.signal(signal.SIGTERM)
                 time.sleep(0.3)
