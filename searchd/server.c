@@ -505,7 +505,10 @@ static void conn_line(fh_conn *c, const char *line, size_t len)
 static void conn_flush(fh_conn *c)
 {
     struct evbuffer *out = bufferevent_get_output(c->bev);
-    if (evbuffer_get_length(out) == 0)
+    /* with EV_WRITE on, the socket was full at the last flush and the write
+     * callback sends the rest once it has room: a write now would only meet
+     * EAGAIN (after a pause, or in conn_finish, then in conn_process) */
+    if (evbuffer_get_length(out) == 0 || (bufferevent_get_enabled(c->bev) & EV_WRITE))
         return;
     /* a bufferevent keeps its output's front frozen; its own write callback
      * thaws it the same way around each write */
