@@ -283,7 +283,8 @@ typedef struct fh_hlterm {
 } fh_hlterm;
 
 /* Append a JSON string (quotes included): the best fragment(s) of `text` for
- * the highlight terms. max_chars == 0 means the whole text. */
+ * the highlight terms. max_chars == 0 means the whole text; above
+ * FH_ENGINE_MAX_SNIPPET_LEN it counts as that. */
 int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl, size_t nhl,
                const fh_search_opts *o, uint32_t max_chars, uint32_t count, fh_buf *out);
 

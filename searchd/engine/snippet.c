@@ -24,7 +24,11 @@
  * two words: ، ؛ . ؟ ! ? ; : and line breaks. Ties go to the earlier window.
  * With several fragments requested, each next window is chosen among those
  * that do not overlap the chosen ones, with already covered terms counting
- * only a tenth, and the fragments are printed in text order.
+ * only a tenth, and the fragments are printed in text order. Every fragment
+ * shows a query word: a window without one is never chosen (except the
+ * text's beginning when nothing matches at all), so fewer fragments than
+ * asked for may come back. Every word of the text is a candidate, however
+ * long the text.
  *
  * Output: one JSON string. Text between words is copied as it is; "…" marks
  * text elided before, between and after fragments; the highlight markers wrap
@@ -35,8 +39,6 @@
 #include <string.h>
 
 #include "engine_int.h"
-
-#define MAX_UNITS 200000u
 
 typedef struct unit {
     uint32_t off, end;    /* bytes in the original text */
@@ -219,20 +221,24 @@ typedef struct win {
 } win;
 
 /* Best window of units whose characters fit max_chars, avoiding `taken`
- * windows; `covered` lowers the weight of terms already shown. */
+ * windows; `covered` lowers the weight of terms already shown. Only a window
+ * that shows a query word counts (its clause bonuses could otherwise beat a
+ * word already shown, whose weight is a tenth); {0, 0, -1} when none is
+ * left. */
 static win best_window(const unit *u, uint32_t nu, const fh_hlterm *hl, size_t nhl,
-                       uint32_t max_chars, const win *taken, uint32_t ntaken,
-                       const bool *covered, uint8_t *cnt, float minw)
+                       uint32_t max_chars, const win *taken, uint32_t ntaken, const bool *covered,
+                       uint16_t *cnt, float minw)
 {
     win best = {0, 0, -1.0f};
-    memset(cnt, 0, nhl);
+    memset(cnt, 0, nhl * sizeof *cnt);
     float cur = 0;
-    uint32_t b = 0;
+    uint32_t b = 0, nm = 0; /* nm: matching words in [a, b) */
     for (uint32_t a = 0; a < nu; a++) {
         if (b < a + 1) {
             /* window empty: restart at a */
-            memset(cnt, 0, nhl);
+            memset(cnt, 0, nhl * sizeof *cnt);
             cur = 0;
+            nm = 0;
             b = a;
         }
         while (b < nu && (b == a || u[b].c1 - u[a].c0 <= max_chars)) {
@@ -244,12 +250,12 @@ static win best_window(const unit *u, uint32_t nu, const fh_hlterm *hl, size_t n
             if (u[b].term >= 0) {
                 uint32_t j = (uint32_t)u[b].term;
                 float w = hl[j].weight * (covered[j] ? 0.1f : 1.0f);
+                nm++;
                 if (cnt[j] == 0)
                     cur += w;
                 else if (cnt[j] <= 2)
                     cur += 0.25f * w;
-                if (cnt[j] < 255)
-                    cnt[j]++;
+                cnt[j]++; /* at most the words of FH_ENGINE_MAX_SNIPPET_LEN chars */
             }
             b++;
         }
@@ -259,7 +265,7 @@ static win best_window(const unit *u, uint32_t nu, const fh_hlterm *hl, size_t n
                 sc += 0.2f * minw;
             if (u[b - 1].clause_after)
                 sc += 0.2f * minw;
-            if (sc > best.score) {
+            if (nm > 0 && sc > best.score) {
                 best.a = a;
                 best.b = b;
                 best.score = sc;
@@ -268,6 +274,7 @@ static win best_window(const unit *u, uint32_t nu, const fh_hlterm *hl, size_t n
             if (u[a].term >= 0) {
                 uint32_t j = (uint32_t)u[a].term;
                 float w = hl[j].weight * (covered[j] ? 0.1f : 1.0f);
+                nm--;
                 cnt[j]--;
                 if (cnt[j] == 0)
                     cur -= w;
@@ -276,8 +283,9 @@ static win best_window(const unit *u, uint32_t nu, const fh_hlterm *hl, size_t n
             }
         } else {
             b = a + 1; /* unit a is inside a taken window */
-            memset(cnt, 0, nhl);
+            memset(cnt, 0, nhl * sizeof *cnt);
             cur = 0;
+            nm = 0;
         }
     }
     return best;
@@ -297,6 +305,8 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
     int rc;
     if (len > UINT32_MAX)
         len = UINT32_MAX;
+    if (max_chars > FH_ENGINE_MAX_SNIPPET_LEN)
+        max_chars = FH_ENGINE_MAX_SNIPPET_LEN; /* best_window's counts are 16 bits */
     if (nhl == 0 && max_chars == 0) {
         /* the whole text and nothing to mark (a title when the index has no
          * title field): the words, gaps and ends below would copy every byte,
@@ -309,7 +319,7 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
     if ((rc = fh_analyze(s->an, text, len, &t, &nt)) != 0)
         return rc;
     /* units: the non-part tokens; a part's match counts for its whole */
-    size_t need = nt * sizeof(unit) + nhl + 1;
+    size_t need = nt * sizeof(unit) + (nhl + 1) * sizeof(uint16_t);
     if (need > s->tok_cap) {
         void *p = realloc(s->snip, need);
         if (!p)
@@ -318,14 +328,14 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
         s->tok_cap = need;
     }
     unit *u = s->snip;
-    uint8_t *cnt = (uint8_t *)(u + nt);
+    uint16_t *cnt = (uint16_t *)(u + nt);
     uint32_t nu = 0, cpos = 0, cchars = 0;
     bool mixed = false; /* some term is a mixed word's */
     for (size_t j = 0; j < nhl; j++)
         mixed |= hl[j].nparts > 0;
     int32_t carry = -1;   /* a mixed word matched as words: the term of the next */
     uint32_t carry_n = 0; /* carry_n words */
-    for (size_t i = 0; i < nt && nu < MAX_UNITS; i++) {
+    for (size_t i = 0; i < nt; i++) {
         int32_t m = nhl ? match_term(hl, nhl, t[i].stem, t[i].stem_len) : -1;
         if (t[i].flags & FH_TOK_PART) {
             if (nu > 0 && m >= 0 && u[nu - 1].term < 0 && t[i].offset >= u[nu - 1].off &&
@@ -419,10 +429,7 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
         for (uint32_t k = 0; k < count && any; k++) {
             win b = best_window(u, nu, hl, nc, max_chars, w, nw, covered, cnt, minw);
             if (b.b <= b.a)
-                break;
-            /* a later fragment must show a query word */
-            if (k > 0 && b.score < 0.05f * minw)
-                break;
+                break; /* no window left that shows a query word */
             w[nw++] = b;
             for (uint32_t i = b.a; i < b.b; i++)
                 if (u[i].term >= 0 && (size_t)u[i].term < nc)

@@ -290,6 +290,70 @@ static void test_whole_text_unmarked(void **state)
     fh_buf_free(&other);
 }
 
+/* Each fragment of several must show a query word: a clause-bounded window
+ * without one never beats a word already shown, and none is added when no
+ * other match is left. */
+static void test_every_fragment_shows_a_query_word(void **state)
+{
+    fx *f = *state;
+    const char *text = "حذرت شركات طيران كبرى من ارتفاع أسعار الوقود خلال موسم الصيف. "
+                       "وقال مسؤول في إحدى الشركات إن الأسعار سترتفع قريبا.";
+    fh_hlterm hl[] = {{"شرك", 6, false, 2.0f, NULL, 0}};
+    for (uint32_t len = 12; len <= 40; len += 4) {
+        const char *s = snip(f, text, hl, 1, len, 2, NULL, NULL);
+        check_pieces(s, text, "<b>", "</b>");
+        char buf[8192];
+        snprintf(buf, sizeof buf, "%s", s);
+        unsigned nfrag = 0;
+        for (char *piece = buf, *next; piece; piece = next) {
+            next = strstr(piece, "\xE2\x80\xA6");
+            if (next) {
+                *next = '\0';
+                next += 3;
+            }
+            if (strspn(piece, " ") == strlen(piece))
+                continue;
+            nfrag++;
+            if (!strstr(piece, "<b>"))
+                fail_msg("len %u: a fragment without a query word: [%s] in %s", len, piece, s);
+        }
+        assert_int_equal(nfrag, 2);
+    }
+    /* one match in the text: one fragment, although two were asked for */
+    fh_hlterm fuel[] = {{"وقود", 8, false, 2.0f, NULL, 0}};
+    const char *s = snip(f, text, fuel, 1, 20, 2, NULL, NULL);
+    assert_non_null(strstr(s, "<b>الوقود</b>"));
+    assert_null(strstr(s, "\xE2\x80\xA6 \xE2\x80\xA6"));
+    assert_null(strstr(s, "حذرت"));
+    assert_null(strstr(s, "قريبا"));
+}
+
+/* A text of more words than any limit on the analysis's units: the match
+ * near its end is found and shown in a window of snippet_len characters,
+ * elided on both sides. */
+static void test_match_deep_in_a_long_text(void **state)
+{
+    fx *f = *state;
+    const size_t nwords = 250000, at = 240000;
+    const char *filler = "حشو ", *word = "الشركات ";
+    char *text = malloc(nwords * strlen(word) + 1), *w = text;
+    assert_non_null(text);
+    for (size_t i = 0; i < nwords; i++) {
+        const char *x = i == at ? word : filler;
+        memcpy(w, x, strlen(x));
+        w += strlen(x);
+    }
+    w[-1] = '.';
+    *w = '\0';
+    fh_hlterm hl[] = {{"شرك", 6, false, 2.0f, NULL, 0}};
+    const char *s = snip(f, text, hl, 1, 40, 1, NULL, NULL);
+    assert_non_null(strstr(s, "<b>الشركات</b>"));
+    assert_memory_equal(s, "\xE2\x80\xA6 ", 4);
+    assert_non_null(strstr(s, " \xE2\x80\xA6"));
+    assert_true(chars(s) <= 40 + 4 + 7);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +363,8 @@ int main(void)
         cmocka_unit_test(test_clause_boundaries),
         cmocka_unit_test(test_markers_and_title),
         cmocka_unit_test(test_whole_text_unmarked),
+        cmocka_unit_test(test_every_fragment_shows_a_query_word),
+        cmocka_unit_test(test_match_deep_in_a_long_text),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
