@@ -78,7 +78,9 @@ typedef struct fh_clause {
     uint32_t qtf;        /* times the clause occurs in the query */
     bool is_alt;         /* TERM in the alternative-stem namespace (fh_token.alt):
                             weighted by rp.alt_weight, no proximity, no snippet */
-    uint16_t alt_len;    /* TERM/PREFIX word: its alt term (0 = none) */
+    uint16_t alt_len;    /* TERM word: its alt term (0 = none); PREFIX: a second
+                            prefix walked into the same expansions (query.c,
+                            prefix_article_letter: الش* also walks ش*) */
     int16_t alt_ix;      /* index of the word's alt clause, -1 if none */
     char alt[FH_TOKEN_MAX + 2];
     float weight;        /* TERM: idf multiplier, 1 unless an answer-type word of

@@ -666,7 +666,8 @@ static int setup_term(xctx *x, citer *c, const fh_clause *cl)
     return 0;
 }
 
-/* Prefix: walk every dictionary term that starts with the prefix and keep
+/* Prefix: walk every dictionary term that starts with the prefix (and the
+ * clause's second prefix, cl->alt, when it has one) and keep
  * the exp_max with the highest df (ties: shorter, then byte order), so the
  * cap is deterministic and keeps the words most likely meant, wherever they
  * sort. The walk costs one step per dictionary term in the prefix's range
@@ -685,6 +686,10 @@ static int setup_prefix(xctx *x, citer *c, const fh_clause *cl)
     const fh_engine *e = x->e;
     x->exp_n = 0;
     int rc = fh_term_prefix(x->s->rd, cl->term, cl->len, SIZE_MAX, exp_cb, x);
+    /* the second prefix (الش* walks ش* too, query.c): another first
+     * letter, so no term is met twice */
+    if (rc == 0 && cl->alt_len > 0)
+        rc = fh_term_prefix(x->s->rd, cl->alt, cl->alt_len, SIZE_MAX, exp_cb, x);
     if (rc != 0)
         return rc; /* EXEC_TIMEOUT included */
     uint32_t n = x->exp_n;

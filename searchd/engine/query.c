@@ -9,7 +9,8 @@
  *                 index metadata, ASCII case-insensitive); an unknown name
  *                 leaves the item as plain text
  *   word*         prefix: the dictionary terms starting with the word's stem,
- *                 OR-ed as ONE clause (see exec.c for the expansion cap)
+ *                 OR-ed as ONE clause (see exec.c for the expansion cap); an
+ *                 article and one letter (الش*) also walks the letter (ش*)
  * Combinations nest in that order: +title:"a b", -text:foo*.
  *
  * Every word goes through the index's analyzer, so a query word is matched by
@@ -311,6 +312,27 @@ static uint8_t spell_mask(const fh_analyzer *a, const char *sf, size_t sn, const
     return mask;
 }
 
+/* A prefix* whose stem is a proclitic article and a single letter (الش*,
+ * بالم*, للت*): the analyzer keeps so short a word whole, while from a
+ * longer word it strips the article (الشر* is شر*), so the terms a user
+ * typing الش... is after begin with ش. The article may also be the word's
+ * own letters (ألف and ألم are written الف, الم), so the typed prefix stays
+ * and the letter is walked too, into the same expansions: c->alt. */
+static void prefix_article_letter(fh_clause *c)
+{
+    static const char *const articles[] = {"وال", "بال", "كال", "فال", "ال", "لل"};
+    for (size_t k = 0; k < sizeof articles / sizeof articles[0]; k++) {
+        size_t al = strlen(articles[k]);
+        if (c->len == al + 2 && memcmp(c->term, articles[k], al) == 0 &&
+            fh_utf8_seq_len((const unsigned char *)c->term + al, 2) == 2) {
+            memcpy(c->alt, c->term + al, 2);
+            c->alt[2] = '\0';
+            c->alt_len = 2;
+            return;
+        }
+    }
+}
+
 /* A plain item: each non-part token becomes a TERM clause, a mixed token
  * with two or more parts a MIXED clause (its whole term OR the phrase of
  * its parts); with a trailing '*' the last one becomes a PREFIX clause. */
@@ -375,6 +397,8 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
         c.term[wl] = '\0';
         c.len = wl;
         c.stop = !pre && !mixed && (t[i].flags & FH_TOK_STOP) != 0;
+        if (pre)
+            prefix_article_letter(&c);
         if (!pre && !mixed && t[i].alt_len > 0 && t[i].alt_len <= FH_TOKEN_MAX + 1) {
             memcpy(c.alt, t[i].alt, t[i].alt_len);
             c.alt[t[i].alt_len] = '\0';

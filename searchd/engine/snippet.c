@@ -247,7 +247,7 @@ static win best_window(const unit *u, uint32_t nu, const fh_hlterm *hl, size_t n
                 clash = b >= taken[t].a && b < taken[t].b;
             if (clash)
                 break;
-            if (u[b].term >= 0) {
+            if (u[b].term >= 0 && (size_t)u[b].term < nhl) {
                 uint32_t j = (uint32_t)u[b].term;
                 float w = hl[j].weight * (covered[j] ? 0.1f : 1.0f);
                 nm++;
@@ -271,7 +271,7 @@ static win best_window(const unit *u, uint32_t nu, const fh_hlterm *hl, size_t n
                 best.score = sc;
             }
             /* drop unit a from the running sums */
-            if (u[a].term >= 0) {
+            if (u[a].term >= 0 && (size_t)u[a].term < nhl) {
                 uint32_t j = (uint32_t)u[a].term;
                 float w = hl[j].weight * (covered[j] ? 0.1f : 1.0f);
                 nm--;

@@ -186,6 +186,25 @@ static void test_field_and_prefix(void **state)
     assert_int_equal(f->q->cl[1].kind, FH_CL_PREFIX);
     assert_int_equal(f->q->cl[1].occur, FH_OCC_NOT);
     assert_int_equal(f->q->cl[1].field_mask, 2u);
+    /* an article and one letter also walks the letter: الش* is الش* or ش* */
+    static const char *const typed[][3] = {
+        {"الش*", "الش", "ش"}, {"بالم*", "الم", "م"}, {"للت*", "للت", "ت"},    {"الف*", "الف", "ف"},
+        {"الشر*", "شر", ""},  {"ال*", "ال", ""},     {"الشركات*", "شرك", ""},
+    };
+    for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++) {
+        assert_int_equal(parse(f, typed[i][0], 64), 0);
+        assert_int_equal(f->q->n_cl, 1);
+        const fh_clause *c = &f->q->cl[0];
+        assert_int_equal(c->kind, FH_CL_PREFIX);
+        if (strcmp(c->term, typed[i][1]) != 0 || c->alt_len != strlen(typed[i][2]) ||
+            (c->alt_len && strcmp(c->alt, typed[i][2]) != 0))
+            fail_msg("%s: prefixes %s and %.*s, not %s and %s", typed[i][0], c->term,
+                     (int)c->alt_len, c->alt, typed[i][1], typed[i][2]);
+    }
+    /* not a prefix: a word, with no second term */
+    assert_int_equal(parse(f, "الش", 64), 0);
+    assert_int_equal(f->q->cl[0].kind, FH_CL_TERM);
+    assert_string_equal(f->q->cl[0].term, "الش");
 }
 
 static void test_empty_and_junk(void **state)

@@ -854,6 +854,47 @@ static void test_prefix_frequent_late(void **state)
     fx_done(&f);
 }
 
+/* A prefix typed as the article and one letter (الش*, as a user types
+ * الشركة letter by letter) finds what the letter finds, and what the typed
+ * letters begin (الف, thousand: ألف normalized), and highlights both. */
+static void test_prefix_article_letter(void **state)
+{
+    (void)state;
+    static tu_doc pd[] = {
+        {"s1", {"أعلنت الشركة أرباحها"}},
+        {"s2", {"وقالت شركات أخرى"}},
+        {"a1", {"دفع ألف ريال"}},
+        {"n1", {"مقال عن السفر"}},
+    };
+    static const char *const fn[1] = {"text"};
+    fx f;
+    fx_build(&f, NULL, 1, fn, NULL, pd, sizeof pd / sizeof pd[0]);
+    fx_open(&f, NULL);
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    o.hl_open = "[";
+    o.hl_close = "]";
+    json_t *j = search(&f, "الش*", &o);
+    assert_int_equal(total(j), 2);
+    assert_true(has(j, "s1") && has(j, "s2"));
+    for (size_t i = 0; i < 2; i++) {
+        json_t *h = json_array_get(json_object_get(j, "hits"), i);
+        const char *sn = json_string_value(json_object_get(h, "snippet"));
+        if (!strstr(sn, "[الشركة]") && !strstr(sn, "[شركات]"))
+            fail_msg("no highlight: %s", sn);
+    }
+    json_decref(j);
+    j = search(&f, "الف*", &o); /* ألف itself, and words of ف */
+    assert_true(has(j, "a1"));
+    json_decref(j);
+    j = search(&f, "الس*", &o);
+    assert_int_equal(total(j), 1);
+    assert_true(has(j, "n1"));
+    json_decref(j);
+    fx_close(&f);
+    fx_done(&f);
+}
+
 /* A prefix clause weighs the idf of its documents' estimated union: here
  * three expansions each in half of 96 documents, together in 84. The sum of
  * their dfs, capped at N, gave the idf of a word in every document (about
@@ -1032,6 +1073,7 @@ int main(void)
         cmocka_unit_test(test_mixed_words),
         cmocka_unit_test(test_prefix_frequent_late),
         cmocka_unit_test(test_prefix_idf),
+        cmocka_unit_test(test_prefix_article_letter),
         cmocka_unit_test(test_list_cap),
         cmocka_unit_test(test_nul_in_stored),
     };
