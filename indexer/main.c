@@ -6,7 +6,9 @@
 #include "ix_build.h"
 #include "ix_check.h"
 
+#include "fahras/analyze.h"
 #include "fahras/err.h"
+#include "fahras/index.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -38,7 +40,8 @@ static const char usage_main[] =
     "  dump-docs   print every document: docid, id, field lengths, stored JSON\n"
     "  analyze     show how the analyzer tokenizes and stems text\n"
     "\n"
-    "`fahras-indexer COMMAND --help` describes each command.\n"
+    "`fahras-indexer COMMAND --help` describes each command; `fahras-indexer --version`\n"
+    "prints the version, the index format and the analyzer version.\n"
     "Exit codes: 0 ok, 1 usage error, 2 input error, 3 index or I/O error.\n";
 
 static const char usage_build[] =
@@ -401,6 +404,11 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage_main, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("fahras-indexer %s (index format %u, analyzer version %s)\n", FAHRAS_VERSION,
+               FH_FORMAT_VERSION, fh_analyzer_version(NULL));
         return EXIT_OK;
     }
     if (strcmp(cmd, "build") == 0)

@@ -91,6 +91,8 @@ static const opt opts[] = {
     {"cover-weight", T_DBL, OFF(cover_weight), 0, 0, 1000, "X",
      "bonus for the share of query terms present, 0 = off (default: the engine's)"},
     {"help", T_FLAG, OFF(help), 0, 0, 0, NULL, "print this help and exit"},
+    {"version", T_FLAG, OFF(version), 0, 0, 0, NULL,
+     "print the version (program, index format, analyzer) and exit"},
 };
 
 #define N_OPTS (sizeof opts / sizeof opts[0])
@@ -394,12 +396,15 @@ static const opt *flag_opt(const char *a, const char **inline_val)
 
 int fh_srv_config_parse(fh_srv_config *c, int argc, char **argv, char *err, size_t errlen)
 {
-    /* pass 1: --help and --config, so flags can override the file */
+    /* pass 1: --help, --version and --config, so flags can override the file */
     for (int i = 1; i < argc; i++) {
         const char *iv;
         const opt *o = flag_opt(argv[i], &iv);
         if (o && o->type == T_FLAG) {
-            c->help = true;
+            if (strcmp(o->name, "version") == 0)
+                c->version = true;
+            else
+                c->help = true;
             return 0;
         }
         if (o && strcmp(o->name, "config") == 0) {

@@ -51,6 +51,7 @@ typedef struct fh_srv_config {
     double cover_weight;         /* < 0: the engine's default */
     double focus_weight;         /* < 0: the engine's default */
     bool help;
+    bool version; /* --version */
 } fh_srv_config;
 
 /* Fill *c with the defaults. */

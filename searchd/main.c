@@ -11,6 +11,8 @@
 #include <event2/thread.h>
 
 #include "config.h"
+#include "fahras/analyze.h"
+#include "fahras/index.h"
 #include "log.h"
 #include "server.h"
 
@@ -25,6 +27,11 @@ int main(int argc, char **argv)
     }
     if (cfg.help) {
         fh_srv_config_usage(stdout, "fahras-searchd");
+        return 0;
+    }
+    if (cfg.version) {
+        printf("fahras-searchd %s (index format %u, analyzer version %s)\n", FAHRAS_VERSION,
+               FH_FORMAT_VERSION, fh_analyzer_version(NULL));
         return 0;
     }
     if (!cfg.index_dir[0]) {

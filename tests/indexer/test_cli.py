@@ -347,6 +347,9 @@ def case_usage(tmp):
     for cmd in (["check", "--help"], ["dump-terms", "--help"], ["--help"]):
         rc, out, _ = run(cmd)
         expect("Exit codes" in out, out)
+    rc, out, _ = run(["--version"])
+    expect(re.fullmatch(r"fahras-indexer \d+\.\d+\.\d+ \(index format \d+, analyzer version "
+                        r"\d+\.\d+\)\n", out), out)
     run([], ok=(1,))
     run(["build", os.path.join(tmp, "x")], ok=(1,))
     run(["build", "--index", os.path.join(tmp, "x")], ok=(1,))

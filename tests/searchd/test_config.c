@@ -85,6 +85,11 @@ static void test_bad_flags(void **state)
     fh_srv_config_default(&c);
     assert_int_equal(parse_args(&c, err, sizeof err, "--index", "x", "--help", NULL), 0);
     assert_true(c.help);
+    assert_false(c.version);
+    fh_srv_config_default(&c);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--version", "--index", NULL), 0);
+    assert_true(c.version);
+    assert_false(c.help);
 }
 
 static void test_config_file_and_precedence(void **state)

@@ -409,6 +409,11 @@ class LimitsTest(unittest.TestCase):
         # --help gives the exit statuses
         r = subprocess.run([fhtest.SEARCHD, "--help"], stdout=subprocess.PIPE, timeout=10)
         self.assertIn(b"Exit status", r.stdout)
+        # --version: the program, the index format and the analyzer it reads
+        r = subprocess.run([fhtest.SEARCHD, "--version"], stdout=subprocess.PIPE, timeout=10)
+        self.assertEqual(r.returncode, 0)
+        self.assertRegex(r.stdout.decode(), r"^fahras-searchd \d+\.\d+\.\d+ \(index format \d+, "
+                         r"analyzer version \d+\.\d+\)\n$")
 
 
 if __name__ == "__main__":
