@@ -1673,6 +1673,11 @@ void fh_analysis_set_alt(fh_analysis *s, bool on)
     s->alt_on = on;
 }
 
+size_t fh_analyzer_article_len(const char *norm, size_t n)
+{
+    return fh_light10_article_len(norm, n);
+}
+
 static bool drops_cls(int cls)
 {
     return cls == C_DROP || cls == C_MARK || cls == C_HAMZA;

@@ -57,6 +57,10 @@ size_t fh_light10_prefix_stem(const fh_strset *lex, const fh_strset *wawlex,
  * fh_light10_stem). Returns 0, or fh_strset_add's error; a word of
  * FH_TOKEN_MAX bytes or more is not added. */
 int fh_light10_waw_add_whole(fh_strset *wawlex, const char *norm, size_t n);
+/* Bytes of the definite article light10 strips (وال بال كال فال لل ال, the
+ * first that fits) at the start of norm[0..n), or 0; whether enough letters
+ * follow for a stem is not asked. */
+size_t fh_light10_article_len(const char *norm, size_t n);
 /* Only the suffix rules of light10 (no proclitic removed): the key of wawlex. */
 size_t fh_light10_suffix_stem(const fh_strset *protect, const char *norm, size_t n, char *out);
 

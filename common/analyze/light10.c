@@ -136,6 +136,19 @@ static bool in_set(const fh_strset *set, const uint32_t *w, size_t b, size_t e)
     return n > 0 && fh_strset_has(set, buf, n);
 }
 
+size_t fh_light10_article_len(const char *norm, size_t n)
+{
+    uint32_t w[L10_MAXCH];
+    size_t len = decode(norm, n, w);
+    for (size_t i = 0; i < sizeof k_articles / sizeof k_articles[0]; i++) {
+        if (has_prefix(w, 0, len, &k_articles[i])) {
+            char buf[4 * 3 + 1];
+            return encode(w, 0, k_articles[i].n, buf);
+        }
+    }
+    return 0;
+}
+
 /* A whole-word wawlex entry is the word + this byte, which no normalized
  * word holds, so a suffix stem never meets it. */
 #define WAW_WHOLE '\x01'

@@ -317,19 +317,16 @@ static uint8_t spell_mask(const fh_analyzer *a, const char *sf, size_t sn, const
  * longer word it strips the article (الشر* is شر*), so the terms a user
  * typing الش... is after begin with ش. The article may also be the word's
  * own letters (ألف and ألم are written الف, الم), so the typed prefix stays
- * and the letter is walked too, into the same expansions: c->alt. */
+ * and the letter is walked too, into the same expansions: c->alt. The
+ * articles are the analyzer's (fh_analyzer_article_len). */
 static void prefix_article_letter(fh_clause *c)
 {
-    static const char *const articles[] = {"وال", "بال", "كال", "فال", "ال", "لل"};
-    for (size_t k = 0; k < sizeof articles / sizeof articles[0]; k++) {
-        size_t al = strlen(articles[k]);
-        if (c->len == al + 2 && memcmp(c->term, articles[k], al) == 0 &&
-            fh_utf8_seq_len((const unsigned char *)c->term + al, 2) == 2) {
-            memcpy(c->alt, c->term + al, 2);
-            c->alt[2] = '\0';
-            c->alt_len = 2;
-            return;
-        }
+    size_t al = fh_analyzer_article_len(c->term, c->len);
+    if (al > 0 && c->len == al + 2 &&
+        fh_utf8_seq_len((const unsigned char *)c->term + al, 2) == 2) {
+        memcpy(c->alt, c->term + al, 2);
+        c->alt[2] = '\0';
+        c->alt_len = 2;
     }
 }
 

@@ -149,6 +149,12 @@ size_t fh_analysis_stem(fh_analysis *s, const char *norm, size_t norm_len, char 
 /* True if the normalized word is in the stop list. Thread-safe. */
 bool fh_analyzer_is_stopword(const fh_analyzer *a, const char *norm, size_t norm_len);
 
+/* Bytes of a definite article, alone or after a proclitic (وال بال كال فال
+ * لل ال: the ones light10 strips), at the start of the normalized word
+ * norm[0..n), or 0. Whether it would be stripped (enough letters must
+ * follow) is not asked. Thread-safe. */
+size_t fh_analyzer_article_len(const char *norm, size_t n);
+
 /* True if normalization leaves nothing of the code point cp inside an Arabic
  * word: tashkeel, tatweel, Quranic marks, format characters (ZWNJ, ZWJ, the
  * Arabic letter mark, bidi marks, soft hyphen), other combining marks, and a
