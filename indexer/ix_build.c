@@ -319,7 +319,7 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
             }
             size_t hl = nl ? (size_t)(nl - buf) : len;
             char msg[200];
-            if (hl == 0 && !nl) { /* an empty file, like an empty JSON Lines file */
+            if (hl == 0 && !nl) { /* an empty file: reported, like an empty JSON Lines file */
                 fprintf(o->log,
                         "fahras-indexer: %s: empty TSV input (no header line): nothing "
                         "read\n",
@@ -339,8 +339,12 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
             header_done = true;
             continue;
         }
-        if (len == 0 && eof)
+        if (len == 0 && eof) {
+            if (fmt == FH_IN_JSONL && line_no == 1) /* as an empty TSV file is */
+                fprintf(o->log, "fahras-indexer: %s: empty input: nothing read\n",
+                        input_name(p, fi));
             break;
+        }
         char *nl = last_nl(buf, len);
         size_t cut;
         if (nl) {
@@ -1744,23 +1748,25 @@ out:
 void fh_build_print_summary(FILE *f, const fh_build_opts *o, const fh_build_stats *st)
 {
     fprintf(f,
-            "fahras-indexer: %" PRIu64 " documents read: %" PRIu64 " indexed, %" PRIu64
+            "fahras-indexer: %" PRIu64 " document%s read: %" PRIu64 " indexed, %" PRIu64
             " skipped (malformed %" PRIu64 ", missing or bad id %" PRIu64 ", duplicate id %" PRIu64
             ", oversized %" PRIu64 ", unreadable %" PRIu64
             "); warnings: invalid UTF-8 repaired %" PRIu64 ", empty %" PRIu64
             ", field not a string %" PRIu64 "\n",
-            st->read, st->indexed, st->skipped_total, st->skipped[FH_REC_MALFORMED],
-            st->skipped[FH_REC_NOID], st->skipped[FH_REC_DUPLICATE], st->skipped[FH_REC_OVERSIZED],
-            st->skipped[FH_REC_UNREADABLE], st->warn_utf8, st->warn_empty, st->warn_nonstr);
+            st->read, st->read == 1 ? "" : "s", st->indexed, st->skipped_total,
+            st->skipped[FH_REC_MALFORMED], st->skipped[FH_REC_NOID], st->skipped[FH_REC_DUPLICATE],
+            st->skipped[FH_REC_OVERSIZED], st->skipped[FH_REC_UNREADABLE], st->warn_utf8,
+            st->warn_empty, st->warn_nonstr);
     double w = st->wall_s > 0 ? st->wall_s : 1e-9;
     fprintf(f,
             "fahras-indexer: %" PRIu64 " distinct terms, %" PRIu64 " postings, %" PRIu64
             " positions; index %.1f MB%s; input %.1f MB in %.2f s (%.0f docs/s, %.1f MB/s; merge "
-            "%.2f s); %" PRIu64 " spilled runs; peak RSS %.0f MB of a %.0f MB budget\n",
+            "%.2f s); %" PRIu64 " spilled run%s; peak RSS %.0f MB of a %.0f MB budget\n",
             st->terms, st->postings, st->positions, (double)st->index_bytes / 1e6,
             st->published ? "" : " (not published)", (double)st->bytes_in / 1e6, st->wall_s,
             (double)st->indexed / w, (double)st->bytes_in / 1e6 / w, st->merge_s, st->spills,
-            (double)st->peak_rss_kb / 1024.0, (double)o->mem_bytes / 1048576.0);
+            st->spills == 1 ? "" : "s", (double)st->peak_rss_kb / 1024.0,
+            (double)o->mem_bytes / 1048576.0);
     if (getenv("FAHRAS_INDEXER_TIMING"))
         fprintf(f, "fahras-indexer: timing: analysis %.2f s (committer CPU %.2f s), merge+write %.2f s\n",
                 st->analyze_s, st->commit_busy_s, st->merge_s);

@@ -210,7 +210,9 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
     uint64_t npost = 0, npos = 0;
     int rc = fh_index_open(dir, NULL, NULL, &ix);
     if (rc) {
-        fprintf(err, "check: cannot open the index in %s: %s\n", dir, fh_strerror(rc));
+        char why[256];
+        fprintf(err, "check: cannot open the index in %s: %s\n", dir,
+                fh_index_open_reason(rc, dir, why, sizeof why));
         return rc;
     }
     const fh_index_meta *m = fh_index_get_meta(ix);
@@ -473,7 +475,9 @@ int fh_dump_terms(const char *dir, FILE *out, FILE *err)
     int werr = 0;
     int rc = fh_index_open(dir, NULL, NULL, &ix);
     if (rc) {
-        fprintf(err, "dump-terms: cannot open the index in %s: %s\n", dir, fh_strerror(rc));
+        char why[256];
+        fprintf(err, "dump-terms: cannot open the index in %s: %s\n", dir,
+                fh_index_open_reason(rc, dir, why, sizeof why));
         goto out;
     }
     if (!hs) {
@@ -555,7 +559,9 @@ int fh_dump_docs(const char *dir, FILE *out, FILE *err)
     int werr = 0;
     int rc = fh_index_open(dir, NULL, NULL, &ix);
     if (rc) {
-        fprintf(err, "dump-docs: cannot open the index in %s: %s\n", dir, fh_strerror(rc));
+        char why[256];
+        fprintf(err, "dump-docs: cannot open the index in %s: %s\n", dir,
+                fh_index_open_reason(rc, dir, why, sizeof why));
         goto out;
     }
     m = fh_index_get_meta(ix);

@@ -1193,7 +1193,8 @@ static int choose_analyzer(fh_server *s, fh_analyzer_ref **out)
                        "rebuild it with this version's fahras-indexer build",
                        s->cfg.index_dir, built);
         else if (rc)
-            FH_LOG_ERR("cannot open the index in %s: %s", s->cfg.index_dir, fh_strerror(rc));
+            FH_LOG_ERR("cannot open the index in %s: %s", s->cfg.index_dir,
+                       fh_index_open_reason(rc, s->cfg.index_dir, built, sizeof built));
     }
     if (rc)
         return rc;
@@ -1217,7 +1218,8 @@ static int open_first_generation(fh_server *s, fh_analyzer_ref *ar)
         return rc;
     }
     if (rc) {
-        FH_LOG_ERR("cannot open the index in %s: %s", s->cfg.index_dir, fh_strerror(rc));
+        FH_LOG_ERR("cannot open the index in %s: %s", s->cfg.index_dir,
+                   fh_index_open_reason(rc, s->cfg.index_dir, built, sizeof built));
         an_ref_release(ar);
         return rc;
     }
@@ -1411,8 +1413,8 @@ int fh_server_run(fh_server *s)
         rc = FH_EIO;
     }
     if (rc == 0) {
-        FH_LOG_INFO("listening on %s with %u worker threads (pid %ld)", s->bound,
-                    (unsigned)s->n_workers, (long)getpid());
+        FH_LOG_INFO("listening on %s with %u worker thread%s (pid %ld)", s->bound,
+                    (unsigned)s->n_workers, s->n_workers == 1 ? "" : "s", (long)getpid());
         event_base_dispatch(s->base);
     } else {
         FH_LOG_ERR("start-up failed: %s", fh_strerror(rc));

@@ -14,7 +14,9 @@
 #include <lmdb.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -341,6 +343,35 @@ int fh_index_open(const char *dir, const char *expect_analyzer_name,
     }
     *out = ix;
     return 0;
+}
+
+const char *fh_index_open_reason(int rc, const char *dir, char *buf, size_t n)
+{
+    if ((rc != FH_ENOTFOUND && rc != FH_EIO) || !dir || !buf || n == 0)
+        return fh_strerror(rc);
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        snprintf(buf, n, "%s", errno == ENOENT ? "no such directory" : strerror(errno));
+        return buf;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return "not a directory (name the directory that holds " FH_INDEX_FILE ")";
+    size_t dl = strlen(dir);
+    char *path = malloc(dl + sizeof FH_INDEX_FILE + 1);
+    if (!path)
+        return fh_strerror(rc);
+    snprintf(path, dl + sizeof FH_INDEX_FILE + 1, "%s/%s", dir, FH_INDEX_FILE);
+    int e = stat(path, &st) != 0 ? errno : access(path, R_OK) != 0 ? errno : 0;
+    free(path);
+    if (e == ENOENT)
+        return "no " FH_INDEX_FILE " in it (fahras-indexer build --index DIR makes one)";
+    if (e == 0 && !S_ISREG(st.st_mode))
+        return FH_INDEX_FILE " in it is not a regular file";
+    if (e) {
+        snprintf(buf, n, "%s: %s", FH_INDEX_FILE, strerror(e));
+        return buf;
+    }
+    return fh_strerror(rc);
 }
 
 const fh_index_meta *fh_index_get_meta(const fh_index *ix)

@@ -23,7 +23,7 @@ from ixcase import Fail, Skip, expect, parse_args, run_cases
 
 A = None  # parsed arguments
 SUMMARY = re.compile(
-    r"(\d+) documents read: (\d+) indexed, (\d+) skipped \(malformed (\d+), missing or bad id "
+    r"(\d+) documents? read: (\d+) indexed, (\d+) skipped \(malformed (\d+), missing or bad id "
     r"(\d+), duplicate id (\d+), oversized (\d+), unreadable (\d+)\); warnings: invalid UTF-8 "
     r"repaired (\d+), empty (\d+), field not a string (\d+)")
 KEYS = ["read", "indexed", "skipped", "malformed", "noid", "duplicate", "oversized", "unreadable",
@@ -356,7 +356,16 @@ def case_usage(tmp):
     run(["build", "--index", os.path.join(tmp, "x"), "--threads", "0", sample()], ok=(1,))
     run(["build", "--index", os.path.join(tmp, "x"), "--weights", "nope=2", sample()], ok=(1,))
     run(["nosuch"], ok=(1,))
-    run(["check", os.path.join(tmp, "nothing")], ok=(3,))
+    # no index there: exit 3 and the path's problem named, for each reading command
+    os.mkdir(os.path.join(tmp, "empty"))
+    with open(os.path.join(tmp, "plain"), "w") as f:
+        f.write("not an index\n")
+    for name, why in (("nothing", "no such directory"), ("empty", "no index.mdb in it"),
+                      ("plain", "not a directory")):
+        for cmd in ("check", "dump-terms", "dump-docs"):
+            path = os.path.join(tmp, name)
+            rc, _, err = run([cmd, path], ok=(3,))
+            expect("%s: cannot open the index in %s: %s" % (cmd, path, why) in err, err)
     rc, _, err = build(os.path.join(tmp, "y"), [os.path.join(tmp, "missing.jsonl")], ok=(2,))
     expect("cannot" in err or "No such file" in err, err)
     rc, out, _ = run(["analyze", "الكتاب"], ok=None)
@@ -560,11 +569,18 @@ def case_input_edges(tmp):
     # an empty TSV file is nothing to read, like an empty JSON Lines file
     tsv = write(os.path.join(tmp, "t.tsv"), "id\ttitle\ttext\nt1\tx\ty\n\t\t\n\nt2\tz\tw\n")
     empty = write(os.path.join(tmp, "empty.tsv"), "")
-    _, _, err = build(os.path.join(tmp, "ix6"), [empty, tsv])
+    empty_jl = write(os.path.join(tmp, "empty.jsonl"), "")
+    _, _, err = build(os.path.join(tmp, "ix6"), [empty, tsv, empty_jl])
     s = summary(err)
     expect(s["read"] == 3 and s["indexed"] == 2 and s["noid"] == 1, (s, err))
     expect("%s:3: the id is empty" % tsv in err, err)
-    expect("empty TSV input" in err, err)
+    expect("%s: empty TSV input" % empty in err, err)
+    expect("%s: empty input: nothing read" % empty_jl in err, err)
+    expect("%s: empty" % tsv not in err, err)
+    # one record: "1 document read", "0 spilled runs"
+    _, _, err = build(os.path.join(tmp, "ix6b"), [empty_jl, write(
+        os.path.join(tmp, "one.jsonl"), '{"id": "o1", "text": "x"}\n')])
+    expect(" 1 document read: 1 indexed" in err and " 0 spilled runs;" in err, err)
 
     # a folder: unreadable entries are skipped and counted, .TXT counts, and a
     # folder without any *.txt file says so

@@ -329,7 +329,7 @@ class LimitsTest(unittest.TestCase):
                 self.assertEqual(s["threads"], 1)
             self.assertEqual(d.stop(), 0)
             log = d.logtext()
-            self.assertIn("listening on 127.0.0.1:%d" % d.port, log)
+            self.assertIn("listening on 127.0.0.1:%d with 1 worker thread (pid" % d.port, log)
             self.assertRegex(log, r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO ")
 
     def test_config_file_comments_and_quotes(self):
@@ -393,12 +393,19 @@ class LimitsTest(unittest.TestCase):
                            stderr=subprocess.PIPE, timeout=10)
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn(b"stemmer", r.stderr)
-        # a directory without an index: refused at start, status 1
-        r = subprocess.run([fhtest.SEARCHD, "--index", os.path.join(self.root, "none"),
-                            "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=10)
-        self.assertEqual(r.returncode, 1)
-        self.assertIn(b"ERROR", r.stderr)
+        # no index there: refused at start, status 1, the path's problem named
+        empty = os.path.join(self.root, "empty-dir")
+        os.makedirs(empty, exist_ok=True)
+        plain = os.path.join(self.root, "plain-file")
+        with open(plain, "w") as f:
+            f.write("not an index\n")
+        for path, why in ((os.path.join(self.root, "none"), b"no such directory"),
+                          (empty, b"no index.mdb in it"), (plain, b"not a directory")):
+            r = subprocess.run([fhtest.SEARCHD, "--index", path, "--listen", "127.0.0.1:0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=10)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn(b"ERROR cannot open the index in " + path.encode() + b": " + why,
+                          r.stderr)
         # an index of another analyzer: refused at start, status 1, both named
         r = subprocess.run([fhtest.SEARCHD, "--index", self.index, "--stemmer", "snowball",
                             "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,

@@ -184,6 +184,13 @@ typedef struct fh_postings fh_postings;
  * FH_EANALYZER. */
 int fh_index_open(const char *dir, const char *expect_analyzer_name,
                   const char *expect_analyzer_version, fh_index **out);
+/* Why fh_index_open(dir) failed with rc, for a message after "cannot open
+ * the index in DIR: ". For FH_ENOTFOUND and FH_EIO it looks at the file
+ * system and names the path's problem (no such directory, not a directory,
+ * no index.mdb in it, permission denied); otherwise, or when it finds none,
+ * fh_strerror(rc). Returns buf (written, at most n bytes) or a static string;
+ * call it right after the failure. */
+const char *fh_index_open_reason(int rc, const char *dir, char *buf, size_t n);
 void fh_index_close(fh_index *ix);
 /* Valid until fh_index_close(). */
 const fh_index_meta *fh_index_get_meta(const fh_index *ix);
