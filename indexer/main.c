@@ -66,7 +66,7 @@ static const char usage_build[] =
     "  --fields A,B,...     fields to analyze, in index order (max 8)        [title,text]\n"
     "  --weights A=W,...    BM25F field weights recorded in the index  [title=2, others 1]\n"
     "  --format F           jsonl, tsv or dir: override detection for all inputs\n"
-    "  --threads N          analyzer threads                          [online CPUs]\n"
+    "  --threads N          analyzer threads (0 = online CPUs)        [online CPUs]\n"
     "  --mem MB             memory budget; term tables past their share are spilled as\n"
     "                       sorted runs to DIR/.spill-PID and merged            [1024]\n"
     "  --max-doc-mb MB      larger records are skipped and reported        [16, max 256]\n"
@@ -272,11 +272,12 @@ static int cmd_build(int argc, char **argv)
             }
             break;
         case O_THREADS:
-            if (parse_uint(optarg, 256, &v) || v == 0) {
-                fprintf(stderr, "fahras-indexer: --threads: 1..256\n");
+            if (parse_uint(optarg, 256, &v)) {
+                fprintf(stderr, "fahras-indexer: --threads: 0..256 (0 = online CPUs)\n");
                 goto out;
             }
-            o.threads = (unsigned)v;
+            if (v > 0) /* 0 keeps the default, as fahras-searchd reads it */
+                o.threads = (unsigned)v;
             break;
         case O_MEM:
             if (parse_uint(optarg, 1u << 20, &v) || v == 0) {

@@ -353,7 +353,12 @@ def case_usage(tmp):
     run([], ok=(1,))
     run(["build", os.path.join(tmp, "x")], ok=(1,))
     run(["build", "--index", os.path.join(tmp, "x")], ok=(1,))
-    run(["build", "--index", os.path.join(tmp, "x"), "--threads", "0", sample()], ok=(1,))
+    for bad in ("257", "-1", "x", ""):
+        rc, _, err = run(["build", "--index", os.path.join(tmp, "x"), "--threads", bad,
+                          sample()], ok=(1,))
+        expect("--threads: 0..256" in err, err)
+    # 0 = online CPUs, as fahras-searchd reads it
+    build(os.path.join(tmp, "t0"), [sample()], ["--threads", "0", "--quiet"])
     run(["build", "--index", os.path.join(tmp, "x"), "--weights", "nope=2", sample()], ok=(1,))
     run(["nosuch"], ok=(1,))
     # no index there: exit 3 and the path's problem named, for each reading command
