@@ -78,13 +78,13 @@ const char *const fh_protected_ar[] = {
  * spelling of the noun's tanween alif (وضعا, وصفا, وفقا: rule 11 then
  * joins them to وضع, وصف, وفق). وفق and وقت (1.12) are here for their nouns
  * too: وفقا (according to, 1,922 news tokens) was فقا, وقتها (at that time)
- * قت. Left out on purpose: verbs whose و-less rest
- * is a common word in its own right (وردت/ردت, ودعت/دعت, وكلنا/كلنا), so the
- * conjunction reading keeps winning there; and the long hunspell verb list,
- * which holds rare roots that would keep وقوات, ولفت, وكنت whole. */
+ * قت. وعى (1.15) for its noun وعي: وعيه was عي once the lexicon lost the
+ * stop-word section's compositions, while وعي stays وع. Left out on purpose: verbs whose و-less
+ * rest is a common word in its own right (وردت/ردت, ودعت/دعت, وكلنا/كلنا), so the conjunction
+ * reading keeps winning there; and the long hunspell verb list, which holds rare roots that would
+ * keep وقوات, ولفت, وكنت whole. */
 const char *const fh_waw_verbs_ar[] = {
-    "وصل", "وقع", "وجد", "وضع", "وجه", "ولد", "وفر", "وقف", "وصف", "وزع", "وثق", "وحد",
-    "وظف", "وسع", "وطد", "وضح", "وعد", "وهب", "ورث", "وجب", "وافق", "واصل", "واجه",
-    "واكب", "وفق", "وقت",
-    NULL,
+    "وصل",  "وقع",  "وجد",  "وضع",  "وجه", "ولد", "وفر", "وقف", "وصف", "وزع",
+    "وثق",  "وحد",  "وظف",  "وسع",  "وطد", "وضح", "وعد", "وهب", "ورث", "وجب",
+    "وافق", "واصل", "واجه", "واكب", "وفق", "وقت", "وعى", NULL,
 };

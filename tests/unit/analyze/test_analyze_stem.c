@@ -323,6 +323,29 @@ static void test_waw_guard(void **state)
     an_close(&c);
 }
 
+/* 1.15: the lexicon no longer holds the hunspell stop-word section's
+ * particles spelled with a proclitic (وعامة, بعامة, وأكثر, بأكثر, لجميع,
+ * بحسب...), which read as words of their own kept their و, ب, ل, ك; each
+ * now meets its bare form. A verb or noun whose و is its own (وعي, وزير)
+ * keeps it. */
+static void test_stopword_compositions(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    FAMILY(&c, "عامة", "وعامة", "بعامة", "لعامة", "عام", "وعام", "لعام", "وعاما");
+    assert_string_equal(an_stem1(&c, "وعامة"), "عام");
+    FAMILY(&c, "أكثر", "وأكثر", "بأكثر", "لأكثر", "الأكثر");
+    FAMILY(&c, "جميع", "لجميع", "بجميع", "وجميع", "ولجميع", "وجميعا");
+    FAMILY(&c, "حسب", "بحسب", "وحسب", "وبحسب");
+    FAMILY(&c, "قام", "وقام");
+    FAMILY(&c, "أخذ", "وأخذ", "لأخذ");
+    /* و of the word's own: وعى's noun (its verb joined fh_waw_verbs_ar) */
+    FAMILY(&c, "وعي", "وعيه", "ووعيه", "الوعي");
+    assert_string_equal(an_stem1(&c, "وزير"), "وزير");
+    an_close(&c);
+}
+
 /* Words whose own letters begin with ال conflate with their definite forms. */
 static void test_double_article(void **state)
 {
@@ -543,6 +566,7 @@ int main(void)
         cmocka_unit_test(test_pairs_kept_apart),
         cmocka_unit_test(test_proclitic_guard),
         cmocka_unit_test(test_waw_guard),
+        cmocka_unit_test(test_stopword_compositions),
         cmocka_unit_test(test_stem_never_a_stopword),
         cmocka_unit_test(test_stopword_own_stem),
         cmocka_unit_test(test_double_article),
