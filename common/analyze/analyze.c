@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.15"
+#define FH_ANALYZER_VERSION "1.16"
 
 /* Character classes */
 enum {
@@ -1443,7 +1443,7 @@ static int add_waw_word(fh_analyzer *a, const char *norm, size_t n)
 /* The و-initial verbs of fh_waw_verbs_ar with their subject suffixes, then
  * two passes over the lexicon: first its words that begin with و, into
  * wawlex (add_waw_word); then every word's light10 stem, computed with that
- * و guard, into lex. */
+ * و guard, into lex; then the protected names' stems (1.16). */
 static int build_lexicon(fh_analyzer *a)
 {
     const char *d = (const char *)fh_lexicon_ar_data;
@@ -1488,6 +1488,17 @@ static int build_lexicon(fh_analyzer *a)
             }
             i += l + 1;
         }
+    }
+    /* (1.16) the protected names are known words too: درعا, ناسا keep
+       their ا under rule 11, and بدرعا, لناسا lose their proclitic */
+    for (size_t k = 0; fh_protected_ar[k] != NULL; k++) {
+        size_t nn = normalize_word(a, fh_protected_ar[k], strlen(fh_protected_ar[k]), norm);
+        if (nn == 0)
+            continue;
+        size_t sl = fh_light10_stem(NULL, &a->wawlex, &a->protect, norm, nn, stem);
+        int rc = fh_strset_add(&a->lex, stem, sl);
+        if (rc != 0)
+            return rc;
     }
     return 0;
 }

@@ -69,7 +69,8 @@ size_t fh_light10_suffix_stem(const fh_strset *protect, const char *norm, size_t
 extern const char *const fh_stopwords_ar[];
 /* Proclitics split off a following Latin/digit run, natural spelling. */
 extern const char *const fh_clitics_ar[];
-/* Proper nouns ending in ان/ين kept whole by light10, natural spelling. */
+/* Proper nouns light10 keeps whole (لبنان, درعا), natural spelling; their
+ * stems are words of the guard lexicon too. */
 extern const char *const fh_protected_ar[];
 /* Verbs whose own first letter is و (وصل, وافق), past-tense base in natural
  * spelling; with their subject suffixes they join the و guard (wawlex). */

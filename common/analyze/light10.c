@@ -172,12 +172,14 @@ static bool in_set_whole(const fh_strset *set, const uint32_t *w, size_t b, size
     return n > 0 && fh_strset_has(set, buf, n + 1);
 }
 
-/* A word ending in ان/ين that names a place (لبنان, فلسطين) keeps its ending. */
+/* A word on the protected list (لبنان, فلسطين, درعا, أثينا) keeps its ending. */
 static bool is_protected(const fh_strset *protect, const uint32_t *w, size_t b, size_t e)
 {
-    if (protect == NULL || e - b < 3 || w[e - 1] != AR_NOON)
+    if (protect == NULL || e - b < 3)
         return false;
-    if (w[e - 2] != AR_ALEF && w[e - 2] != AR_YEH)
+    /* the list's words end in ان, ين (لبنان) or ا (درعا, أثينا): only those
+       are looked up */
+    if (w[e - 1] != AR_ALEF && (w[e - 1] != AR_NOON || (w[e - 2] != AR_ALEF && w[e - 2] != AR_YEH)))
         return false;
     return in_set(protect, w, b, e);
 }

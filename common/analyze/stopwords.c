@@ -60,14 +60,28 @@ const char *const fh_clitics_ar[] = {
     NULL,
 };
 
+/* Proper nouns light10 would cut: place names ending in ان/ين (لبنان is
+ * not لبن, milk) and (1.16) names whose final ا or ending is their own. A
+ * protected word loses no suffix, and its stem joins the guard lexicon (so
+ * rule 11 leaves its ا, and بدرعا, لناسا lose their proclitic). */
+/* clang-format off */
 const char *const fh_protected_ar[] = {
     "لبنان", "إيران", "اليابان", "يابان", "السودان", "سودان", "عمان", "عُمان", "البحرين",
     "بحرين", "فلسطين", "الصين", "صين", "باكستان", "أفغانستان", "أذربيجان", "كازاخستان",
     "أوزبكستان", "طاجيكستان", "تركمانستان", "قيرغيزستان", "كردستان", "هندوستان", "داغستان",
     "الفلبين", "فلبين", "أرجنتين", "الأرجنتين", "طهران", "عمّان", "يريفان", "ميلان",
     "اليونان", "يونان", "أسوان", "تطوان", "وهران", "تلمسان", "جازان", "نجران", "حلوان",
+    /* (1.16) names whose final ا is their own, which rule 11 read as a
+       tanween alif (درعا -> درع, a shield; ناسا -> ناس, people), or whose
+       ending light10 read as a suffix (أثينا -> اث, كورونا -> كورو). Not
+       ريما, فيلا, صنعا, صيدا: as known words they would take كريما, كفيلا
+       (generously, a guarantor) from rule 11 to rule 3, and صنعا, صيدا are
+       also the accusative of صنع, صيد */
+    "درعا", "ناسا", "ماريا", "أنجيلا", "أريحا", "سكاكا", "ساما", "بنسلفانيا", "جوبا", "أوفا",
+    "حيفا", "يافا", "طابا", "أثينا", "هافانا", "كورونا",
     NULL,
 };
+/* clang-format on */
 
 /* Common verbs that begin with a root و (or the و of form III), past-tense
  * base. The lexicon behind the و guard has no verbs, so وصلت, وقعت, وافقت lost
@@ -79,12 +93,16 @@ const char *const fh_protected_ar[] = {
  * joins them to وضع, وصف, وفق). وفق and وقت (1.12) are here for their nouns
  * too: وفقا (according to, 1,922 news tokens) was فقا, وقتها (at that time)
  * قت. وعى (1.15) for its noun وعي: وعيه was عي once the lexicon lost the
- * stop-word section's compositions, while وعي stays وع. Left out on purpose: verbs whose و-less
- * rest is a common word in its own right (وردت/ردت, ودعت/دعت, وكلنا/كلنا), so the conjunction
- * reading keeps winning there; and the long hunspell verb list, which holds rare roots that would
+ * stop-word section's compositions, while وعي stays وع. Left out on
+ * purpose: verbs whose و-less rest is a common word in its own right
+ * (وردت/ردت, ودعت/دعت, وكلنا/كلنا), so the conjunction reading keeps winning
+ * there; and the long hunspell verb list, which holds rare roots that would
  * keep وقوات, ولفت, وكنت whole. */
+/* clang-format off */
 const char *const fh_waw_verbs_ar[] = {
-    "وصل",  "وقع",  "وجد",  "وضع",  "وجه", "ولد", "وفر", "وقف", "وصف", "وزع",
-    "وثق",  "وحد",  "وظف",  "وسع",  "وطد", "وضح", "وعد", "وهب", "ورث", "وجب",
-    "وافق", "واصل", "واجه", "واكب", "وفق", "وقت", "وعى", NULL,
+    "وصل", "وقع", "وجد", "وضع", "وجه", "ولد", "وفر", "وقف", "وصف", "وزع", "وثق", "وحد",
+    "وظف", "وسع", "وطد", "وضح", "وعد", "وهب", "ورث", "وجب", "وافق", "واصل", "واجه",
+    "واكب", "وفق", "وقت", "وعى",
+    NULL,
 };
+/* clang-format on */

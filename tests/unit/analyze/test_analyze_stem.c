@@ -346,6 +346,32 @@ static void test_stopword_compositions(void **state)
     an_close(&c);
 }
 
+/* 1.16: names whose final ا is their own keep it (rule 11 read درعا as
+ * درع + a tanween alif: a shield; ناسا as ناس, people), names whose ending
+ * looked like a suffix keep it (أثينا was اث, كورونا كورو), and as known
+ * words they lose a proclitic (بدرعا, لناسا). */
+static void test_protected_names(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    FAMILY(&c, "درعا", "بدرعا", "ودرعا", "لدرعا");
+    assert_string_equal(an_stem1(&c, "درعا"), "درعا");
+    assert_string_equal(an_stem1(&c, "درع"), "درع");
+    FAMILY(&c, "ناسا", "لناسا", "وناسا");
+    assert_string_equal(an_stem1(&c, "ناسا"), "ناسا");
+    assert_string_equal(an_stem1(&c, "ماريا"), "ماريا");
+    FAMILY(&c, "أثينا", "وأثينا");
+    assert_string_equal(an_stem1(&c, "أثينا"), "اثينا");
+    FAMILY(&c, "كورونا", "بكورونا", "وكورونا");
+    assert_string_equal(an_stem1(&c, "كورونا"), "كورونا");
+    /* the ان/ين names as before, and the rule still folds a plain word */
+    FAMILY(&c, "لبنان", "بلبنان", "اللبنانية");
+    FAMILY(&c, "عام", "عاما");
+    FAMILY(&c, "شخص", "شخصا");
+    an_close(&c);
+}
+
 /* Words whose own letters begin with ال conflate with their definite forms. */
 static void test_double_article(void **state)
 {
@@ -567,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_proclitic_guard),
         cmocka_unit_test(test_waw_guard),
         cmocka_unit_test(test_stopword_compositions),
+        cmocka_unit_test(test_protected_names),
         cmocka_unit_test(test_stem_never_a_stopword),
         cmocka_unit_test(test_stopword_own_stem),
         cmocka_unit_test(test_double_article),
