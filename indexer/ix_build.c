@@ -70,6 +70,7 @@ typedef struct batch {
     brec *recs;
     fh_buf out;
     int err;
+    bool err_shown; /* err's message is out already (a spill run's) */
     bool done;
 } batch;
 
@@ -162,9 +163,13 @@ static const char *write_reason(int rc, const char *dir, char *buf, size_t n)
     int e = errno;
     const char *r = rc_reason(rc);
     struct statvfs sv;
-    if (rc == FH_EIO && (e == EIO || e == ENOSPC) && statvfs(dir, &sv) == 0 &&
-        (uint64_t)sv.f_bavail * sv.f_frsize < ((uint64_t)4 << 20)) {
-        snprintf(buf, n, "no space left on the device of %s (%s)", dir, r);
+    if (rc == FH_EIO &&
+        (e == ENOSPC || (e == EIO && statvfs(dir, &sv) == 0 &&
+                         (uint64_t)sv.f_bavail * sv.f_frsize < ((uint64_t)4 << 20)))) {
+        if (e == ENOSPC)
+            snprintf(buf, n, "no space left on the device of %s", dir);
+        else
+            snprintf(buf, n, "no space left on the device of %s (%s)", dir, r);
         return buf;
     }
     return r;
@@ -723,24 +728,33 @@ static int make_spill_dir(pipeline *p)
     return rc;
 }
 
+/* Write w's term table as a sorted run into the spill directory. A failure
+ * is reported here (the caller marks it shown). */
 static int spill(worker *w)
 {
     pipeline *p = w->p;
     int rc = make_spill_dir(p);
-    if (rc)
+    if (rc) {
+        fprintf(p->o->log, "fahras-indexer: cannot create the spill directory %s: %s\n",
+                p->spill_dir, strerror(errno));
         return rc;
+    }
     if (w->nruns == w->runs_cap) {
         size_t nc = w->runs_cap ? w->runs_cap * 2 : 8;
         char **nr = realloc(w->runs, nc * sizeof *nr);
-        if (!nr)
+        if (!nr) {
+            fprintf(p->o->log, "fahras-indexer: cannot spill a run: out of memory\n");
             return FH_ENOMEM;
+        }
         w->runs = nr;
         w->runs_cap = nc;
     }
     size_t pl = strlen(p->spill_dir) + 48;
     char *path = malloc(pl);
-    if (!path)
+    if (!path) {
+        fprintf(p->o->log, "fahras-indexer: cannot spill a run: out of memory\n");
         return FH_ENOMEM;
+    }
     snprintf(path, pl, "%s/run-%u-%zu", p->spill_dir, w->idx, w->nruns);
     rc = fh_ttab_spill(w->tab, path);
     if (rc) {
@@ -789,12 +803,14 @@ static void *worker_main(void *arg)
         int rc = process_batch(w, b);
         uint32_t gen = atomic_load(&p->spill_gen);
         size_t used = fh_ttab_mem(w->tab);
+        bool shown = false;
         if (!rc && (used > p->table_limit || (gen != w->spill_gen && used > RSS_SPILL_MIN)))
-            rc = spill(w);
+            shown = (rc = spill(w)) != 0;
         w->spill_gen = gen;
 
         pthread_mutex_lock(&p->mu);
         b->err = rc;
+        b->err_shown = shown;
         b->done = true;
         pthread_cond_broadcast(&p->done_cv);
         pthread_mutex_unlock(&p->mu);
@@ -1146,7 +1162,7 @@ static int commit_loop(committer *c)
         }
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
         c->busy += (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
-        if (b->err)
+        if (b->err && !b->err_shown)
             fprintf(p->o->log, "fahras-indexer: analyzing %s: %s\n", input_name(p, b->file),
                     fh_strerror(b->err));
         pthread_mutex_lock(&p->mu);
@@ -1435,8 +1451,10 @@ static void rm_spill_dir(const char *path)
     rmdir(path);
 }
 
-/* Remove DIR/.spill-<pid> left by builds whose process is gone. */
-static void clean_stale_spills(const char *dir)
+/* Remove DIR/.spill-<pid> left by dead builds: all of them when this build
+ * holds DIR's build lock (fh_index_writer_dir_locked), else those whose
+ * process is gone. */
+static void clean_stale_spills(const char *dir, bool locked)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -1447,9 +1465,11 @@ static void clean_stale_spills(const char *dir)
             continue;
         char *endp;
         long pid = strtol(e->d_name + 7, &endp, 10);
-        if (*endp || pid <= 0 || pid == (long)getpid())
+        if (*endp || pid <= 0)
             continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+        /* this build's own directory is made later: one of its pid now is
+           a dead process's that had the pid before */
+        if (!locked && pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
             continue; /* alive (or not ours to judge) */
         size_t pl = strlen(dir) + strlen(e->d_name) + 2;
         char *path = malloc(pl);
@@ -1525,7 +1545,6 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
         fprintf(o->log, "fahras-indexer: cannot create %s: %s\n", o->index_dir, strerror(errno));
         goto out;
     }
-    clean_stale_spills(o->index_dir);
     sl = strlen(o->index_dir) + 32;
     if (!(p->spill_dir = malloc(sl))) {
         rc = FH_ENOMEM;
@@ -1550,11 +1569,20 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
         info.field_weights[f] = o->weights[f];
     }
     if ((rc = fh_index_writer_open(o->index_dir, &info, &w)) != 0) {
-        fprintf(o->log, "fahras-indexer: cannot start the index in %s: %s\n", o->index_dir,
-                rc_reason(rc));
+        if (rc == FH_EEXIST)
+            fprintf(o->log,
+                    "fahras-indexer: another build is running in %s; wait for it to end "
+                    "(one build at a time per index directory)\n",
+                    o->index_dir);
+        else
+            fprintf(o->log, "fahras-indexer: cannot start the index in %s: %s\n", o->index_dir,
+                    rc_reason(rc));
         goto out;
     }
     C.w = w;
+    /* the build lock held, no other build runs here: every .spill-* is a
+       dead build's, whatever its pid */
+    clean_stale_spills(o->index_dir, fh_index_writer_dir_locked(w));
 
     /* Deep enough that the analyzers keep going while the writer trains its
      * zstd dictionary at the start (~0.5 s), within 1/16 of the budget. */
@@ -1645,7 +1673,6 @@ out:
             rc = FH_ENOMEM;
         for (unsigned i = 0; !rc && i < p->nworkers; i++) {
             worker *wk = &p->workers[i];
-            st->spills += wk->nruns;
             for (size_t r = 0; !rc && r < wk->nruns; r++)
                 rc = fh_msrc_run(wk->runs[r], &srcs[k++]);
             if (!rc)
@@ -1697,6 +1724,7 @@ out:
     free(srcs);
     for (unsigned i = 0; p->workers && i < p->nworkers; i++) {
         worker *wk = &p->workers[i];
+        st->spills += wk->nruns; /* published or not */
         for (size_t r = 0; r < wk->nruns; r++) {
             unlink(wk->runs[r]);
             free(wk->runs[r]);
@@ -1748,12 +1776,13 @@ out:
 void fh_build_print_summary(FILE *f, const fh_build_opts *o, const fh_build_stats *st)
 {
     fprintf(f,
-            "fahras-indexer: %" PRIu64 " document%s read: %" PRIu64 " indexed, %" PRIu64
+            "fahras-indexer: %" PRIu64 " document%s read: %" PRIu64 " %s, %" PRIu64
             " skipped (malformed %" PRIu64 ", missing or bad id %" PRIu64 ", duplicate id %" PRIu64
             ", oversized %" PRIu64 ", unreadable %" PRIu64
             "); warnings: invalid UTF-8 repaired %" PRIu64 ", empty %" PRIu64
             ", field not a string %" PRIu64 "\n",
-            st->read, st->read == 1 ? "" : "s", st->indexed, st->skipped_total,
+            st->read, st->read == 1 ? "" : "s", st->indexed,
+            st->published ? "indexed" : "analyzed (not published)", st->skipped_total,
             st->skipped[FH_REC_MALFORMED], st->skipped[FH_REC_NOID], st->skipped[FH_REC_DUPLICATE],
             st->skipped[FH_REC_OVERSIZED], st->skipped[FH_REC_UNREADABLE], st->warn_utf8,
             st->warn_empty, st->warn_nonstr);

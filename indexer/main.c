@@ -87,7 +87,8 @@ static const char usage_build[] =
     "\n"
     "Exit codes: 0 index published; 1 usage error; 2 input error (an input cannot be read,\n"
     "a TSV header without id, a reported record under --strict, nothing indexed); 3 index\n"
-    "or I/O error (cannot write DIR, storage error, out of memory, interrupted).\n";
+    "or I/O error (cannot write DIR, another build running in DIR, storage error, out of\n"
+    "memory, interrupted).\n";
 
 static const char usage_check[] =
     "usage: fahras-indexer check DIR\n"

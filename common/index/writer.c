@@ -23,7 +23,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 /* ZDICT_trainFromBuffer_fastCover: stable in the library since zstd 1.3.6,
@@ -57,6 +59,8 @@ struct fh_index_writer {
     char *lock;      /* build + "-lock" */
     char *final;     /* DIR/index.mdb */
     char *dir;
+    int dir_fd; /* DIR, flock()ed while dir_locked; -1 when not open */
+    bool dir_locked;
     MDB_env *env;
     MDB_txn *txn;
     MDB_dbi dbi[FH_DB_COUNT];
@@ -141,8 +145,9 @@ static int fsync_path(const char *path, int flags)
     return rc;
 }
 
-/* Remove .build-<pid>* files whose process no longer exists. */
-static void remove_stale_builds(const char *dir)
+/* Remove .build-<pid>* files of dead builds: all of them when this writer
+ * holds DIR's build lock, else those whose process no longer exists. */
+static void remove_stale_builds(const char *dir, bool locked)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -156,9 +161,7 @@ static void remove_stale_builds(const char *dir)
         long pid = strtol(e->d_name + 7, &endp, 10);
         if (errno || pid <= 0 || pid > INT32_MAX || endp == e->d_name + 7 || *endp != '-')
             continue;
-        if ((pid_t)pid == getpid())
-            continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+        if (!locked && ((pid_t)pid == getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH))
             continue;
         unlinkat(dirfd(d), e->d_name, 0);
     }
@@ -309,6 +312,8 @@ static void writer_free(fh_index_writer *w, bool remove_build)
         if (w->lock)
             unlink(w->lock);
     }
+    if (w->dir_fd >= 0)
+        close(w->dir_fd); /* releases the build lock */
     free(w->build);
     free(w->lock);
     free(w->final);
@@ -401,11 +406,24 @@ int fh_index_writer_open(const char *dir, const fh_index_build_info *info, fh_in
         return rc;
     if (mkdir(dir, 0777) && errno != EEXIST)
         return FH_EIO;
-    remove_stale_builds(dir);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return FH_EIO;
+    bool locked = flock(dfd, LOCK_EX | LOCK_NB) == 0;
+    if (!locked && errno == EWOULDBLOCK) {
+        close(dfd);
+        return FH_EEXIST; /* another build is running in DIR */
+    }
+    /* otherwise no flock on this file system: unlocked, as before */
+    remove_stale_builds(dir, locked);
 
     fh_index_writer *w = calloc(1, sizeof *w);
-    if (!w)
+    if (!w) {
+        close(dfd);
         return FH_ENOMEM;
+    }
+    w->dir_fd = dfd;
+    w->dir_locked = locked;
     fh_buf_init(&w->id_arena, SIZE_MAX / 2);
     fh_buf_init(&w->scratch, SIZE_MAX / 2);
     fh_buf_init(&w->pend, SIZE_MAX / 2);
@@ -1189,9 +1207,20 @@ int fh_index_writer_commit(fh_index_writer *w)
     return 0;
 fail:;
     int e = errno; /* FH_EIO: why, for the caller's message */
+    /* LMDB reports a short write as EIO; the disk was full if it still is
+       (asked before the build file goes and frees the space) */
+    struct statvfs sv;
+    if (rc == FH_EIO && e == EIO && statvfs(w->dir, &sv) == 0 &&
+        (uint64_t)sv.f_bavail * sv.f_frsize < ((uint64_t)4 << 20))
+        e = ENOSPC;
     writer_free(w, true);
     errno = e;
     return rc;
+}
+
+bool fh_index_writer_dir_locked(const fh_index_writer *w)
+{
+    return w && w->dir_locked;
 }
 
 void fh_index_writer_abort(fh_index_writer *w)

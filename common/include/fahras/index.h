@@ -62,10 +62,20 @@ typedef struct fh_index_build_info {
 } fh_index_build_info;
 
 /* Start a new index beside the live one in DIR (created if missing):
- * DIR/.build-<pid>.mdb. Stale .build-* files of dead builds are removed.
- * On FH_EIO, here and from fh_index_writer_commit, errno says why. */
+ * DIR/.build-<pid>-<seq>.mdb. The writer holds DIR's build lock (flock on
+ * the directory) until commit or abort, so one writer at a time builds in
+ * DIR: FH_EEXIST when another holds it (another process, or another writer
+ * of this one). With the lock held every .build-* file found is a dead
+ * build's and is removed, whatever its pid; where the file system has no
+ * flock (some NFS) the writer goes on unlocked and removes only those whose
+ * process is gone. On FH_EIO, here and from fh_index_writer_commit, errno
+ * says why (ENOSPC for a write that found the disk full). */
 int fh_index_writer_open(const char *dir, const fh_index_build_info *info,
                          fh_index_writer **out);
+/* Whether w holds DIR's build lock: then no other build is running in DIR,
+ * and whatever else a build leaves there (the indexer's .spill-* runs) is a
+ * dead build's. */
+bool fh_index_writer_dir_locked(const fh_index_writer *w);
 
 /* Documents, in strictly increasing docid order starting at 0 with no gaps.
  * A document must be added before any term_add() names it (its field lengths

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <limits.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -767,6 +768,34 @@ static void test_atomic_publish(void **state)
         fh_index_writer_abort(w);
         assert_old_index(dir, id);
     }
+
+    /* one writer at a time per directory (its flock), from this process too;
+       with the lock held, leftovers named after a live pid are a dead build's
+       (the pid was reused: a container's indexer often runs as the same pid)
+       and go too */
+    assert_int_equal(fh_index_writer_open(dir, &bi, &w), 0);
+    assert_true(fh_index_writer_dir_locked(w));
+    fh_index_writer *w2 = NULL;
+    assert_int_equal(fh_index_writer_open(dir, &bi, &w2), FH_EEXIST);
+    assert_null(w2);
+    fh_index_writer_abort(w);
+    char stale[2][PATH_MAX];
+    snprintf(stale[0], sizeof stale[0], "%s/.build-%ld-7.mdb", dir, (long)getppid());
+    snprintf(stale[1], sizeof stale[1], "%s/.build-%ld-99.mdb-lock", dir, (long)getpid());
+    for (int i = 0; i < 2; i++) {
+        FILE *f = fopen(stale[i], "w");
+        assert_non_null(f);
+        fclose(f);
+    }
+    assert_int_equal(count_files(dir, ".build"), 2);
+    assert_int_equal(fh_index_writer_open(dir, &bi, &w), 0);
+    assert_int_equal(count_files(dir, ".build"), 2); /* its own file and lock */
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(access(stale[i], F_OK), -1);
+    fh_index_writer_abort(w);
+    assert_int_equal(fh_index_writer_open(dir, &bi, &w), 0); /* the lock went with it */
+    fh_index_writer_abort(w);
+    assert_old_index(dir, id);
 
     /* a reader keeps its (old) index across a re-publish, and sees the new id */
     fh_index *ix;
