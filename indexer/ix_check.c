@@ -219,6 +219,9 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
     /* kept past fh_index_close() for the closing note (at most 15 bytes) */
     char analyzer_version[32];
     snprintf(analyzer_version, sizeof analyzer_version, "%s", m->analyzer_version);
+    const bool analyzer_known = fh_stemmer_for_analyzer(m->analyzer_name) != NULL;
+    char analyzer_name[64];
+    snprintf(analyzer_name, sizeof analyzer_name, "%s", m->analyzer_name);
     fprintf(out, "index %s/%s: format %u, analyzer %s %s, %u documents, %u fields\n", dir,
             FH_INDEX_FILE, m->format_version, m->analyzer_name, m->analyzer_version, m->n_docs,
             m->n_fields);
@@ -447,7 +450,13 @@ out:
         rc = FH_ECORRUPT;
     } else if (!rc) {
         fprintf(out, "check: OK\n");
-        if (strcmp(analyzer_version, fh_analyzer_version(NULL)) != 0)
+        if (!analyzer_known)
+            fprintf(err,
+                    "check: note: %s was built with analyzer %s, which this build lacks; "
+                    "fahras-searchd will not serve it until it is rebuilt (fahras-indexer "
+                    "build)\n",
+                    dir, analyzer_name);
+        else if (strcmp(analyzer_version, fh_analyzer_version(NULL)) != 0)
             fprintf(err,
                     "check: note: %s was built with analyzer version %s and this build's is "
                     "%s; fahras-searchd will not serve it until it is rebuilt "

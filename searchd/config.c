@@ -366,13 +366,14 @@ static int load_file(fh_srv_config *c, const char *path, char *err, size_t errle
             text = p;
             cap = ncap;
         }
+        errno = 0;
         size_t got = fread(text + len, 1, cap - len, f);
         len += got;
         if (got == 0)
             break;
     }
-    if (ferror(f)) {
-        snprintf(err, errlen, "config %s: read error", path);
+    if (ferror(f)) { /* errno: EISDIR for a directory */
+        snprintf(err, errlen, "config %s: %s", path, errno ? strerror(errno) : "read error");
         goto out;
     }
     rc = fh_srv_config_parse_text(c, text ? text : "", len, path, err, errlen);

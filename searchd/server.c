@@ -49,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -243,18 +244,17 @@ static int analyzer_for_index(const char *dir, fh_analyzer **out, char *built, s
     int rc = index_analyzer(dir, built, n);
     if (rc != 0)
         return rc;
-    /* compared by name, so only the analyzer that matches is built */
-    for (size_t i = 0; fh_stemmer_names[i]; i++) {
-        fh_analyzer_opts ao;
-        memset(&ao, 0, sizeof ao);
-        if (fh_analyzer_opts_by_name(fh_stemmer_names[i], &ao) != 0)
-            continue;
-        char have[96];
-        snprintf(have, sizeof have, "%s %s", fh_analyzer_opts_name(&ao), fh_analyzer_version(NULL));
-        if (strcmp(have, built) == 0)
-            return fh_analyzer_new(&ao, out);
-    }
-    return FH_EANALYZER;
+    /* "name version": the name has no blank; only the analyzer that matches
+       is built */
+    char name[96];
+    const char *sp = strchr(built, ' ');
+    size_t nl = sp ? (size_t)(sp - built) : strlen(built);
+    if (!sp || nl >= sizeof name || strcmp(sp + 1, fh_analyzer_version(NULL)) != 0)
+        return FH_EANALYZER;
+    memcpy(name, built, nl);
+    name[nl] = '\0';
+    const char *stemmer = fh_stemmer_for_analyzer(name);
+    return stemmer ? make_analyzer(stemmer, out) : FH_EANALYZER;
 }
 
 /* Main thread, every reload_interval_ms: a new DIR/index.mdb (the indexer
@@ -355,7 +355,8 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
                             fh_analyzer_version(ar->an), (unsigned long long)cur->generation);
         } else {
             FH_LOG_WARN("re-published index in %s not opened (%s); still serving generation %llu",
-                        s->cfg.index_dir, fh_strerror(rc),
+                        s->cfg.index_dir,
+                        fh_index_open_reason(rc, s->cfg.index_dir, built, sizeof built),
                         (unsigned long long)(cur ? cur->generation : 0));
         }
         return;
@@ -1055,7 +1056,16 @@ static void accept_error_cb(struct evconnlistener *l, void *arg)
 {
     fh_server *s = arg;
     int err = EVUTIL_SOCKET_ERROR();
-    FH_LOG_WARN("accept: %s; pausing for 100 ms", evutil_socket_error_to_string(err));
+    /* out of descriptors, it recurs every 100 ms: one line per 10 s at most */
+    s->accept_err_unlogged++;
+    uint64_t now = fh_now_us();
+    if (s->accept_err_logged_us == 0 || now - s->accept_err_logged_us >= 10000000u) {
+        FH_LOG_WARN("accept: %s; pausing for 100 ms (%llu such pauses since the last such "
+                    "message; new clients wait in the listen queue)",
+                    evutil_socket_error_to_string(err), (unsigned long long)s->accept_err_unlogged);
+        s->accept_err_logged_us = now;
+        s->accept_err_unlogged = 0;
+    }
     evconnlistener_disable(l);
     struct timeval tv = {0, 100000};
     evtimer_add(s->ev_relisten, &tv);
@@ -1092,6 +1102,40 @@ static void remove_port_file(const char *path, unsigned port)
         FH_LOG_WARN("cannot remove --port-file %s: %s", path, strerror(errno));
 }
 
+/* Descriptors a server needs besides its connections: the listener, each
+ * worker's event base and wake-up pipe, the index files of two generations
+ * during a re-publish, the log and slack. */
+static unsigned fd_reserve(const fh_server *s)
+{
+    return 64u + 4u * s->n_workers;
+}
+
+/* --max-connections must fit the descriptor limit, or clients past it wait
+ * unanswered in the listen queue instead of getting too_many_connections:
+ * raise the soft limit towards the hard one, and warn when that is not
+ * enough. */
+static void fit_fd_limit(fh_server *s)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t need = (rlim_t)s->cfg.max_connections + fd_reserve(s);
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        struct rlimit nl = rl;
+        nl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+        if (nl.rlim_cur > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &nl) == 0)
+            rl = nl;
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
+        FH_LOG_WARN(
+            "the descriptor limit (ulimit -n) is %llu, the hard limit %llu: about %llu "
+            "connections fit, not the %u of --max-connections; the clients past them "
+            "wait unanswered (raise the limit or lower --max-connections)",
+            (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max,
+            (unsigned long long)(rl.rlim_cur > fd_reserve(s) ? rl.rlim_cur - fd_reserve(s) : 0),
+            (unsigned)s->cfg.max_connections);
+}
+
 static int open_listener(fh_server *s)
 {
     char host[256], port[8];
@@ -1111,6 +1155,7 @@ static int open_listener(fh_server *s)
         FH_LOG_ERR("--listen %s: %s", s->cfg.listen, gai_strerror(gai));
         return FH_EINVAL;
     }
+    fit_fd_limit(s);
     s->listener = evconnlistener_new_bind(
         s->base, accept_cb, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
         1024, ai->ai_addr, (int)ai->ai_addrlen);
@@ -1388,10 +1433,12 @@ int fh_server_run(fh_server *s)
     sigaddset(&block, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &block, &old);
     int rc = 0;
+    bool told = false; /* the cause of a failure is in the log already */
     for (uint32_t i = 0; i < s->n_workers; i++) {
         if (pthread_create(&s->workers[i]->thread, NULL, worker_main, s->workers[i]) != 0) {
             FH_LOG_ERR("cannot start worker thread %u", i);
             rc = FH_ENOMEM;
+            told = true;
             break;
         }
         s->workers[i]->thread_started = true;
@@ -1411,13 +1458,15 @@ int fh_server_run(fh_server *s)
     if (rc == 0 && s->cfg.port_file[0] && write_port_file(s->cfg.port_file, s->bound_port) != 0) {
         FH_LOG_ERR("cannot write --port-file %s: %s", s->cfg.port_file, strerror(errno));
         rc = FH_EIO;
+        told = true;
     }
     if (rc == 0) {
         FH_LOG_INFO("listening on %s with %u worker thread%s (pid %ld)", s->bound,
                     (unsigned)s->n_workers, s->n_workers == 1 ? "" : "s", (long)getpid());
         event_base_dispatch(s->base);
     } else {
-        FH_LOG_ERR("start-up failed: %s", fh_strerror(rc));
+        if (!told)
+            FH_LOG_ERR("start-up failed: %s", fh_strerror(rc));
         for (uint32_t i = 0; i < s->n_workers; i++)
             if (s->workers[i]->thread_started)
                 event_base_loopexit(s->workers[i]->base, NULL);

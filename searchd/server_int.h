@@ -84,6 +84,9 @@ typedef struct fh_server {
     /* connections refused by the cap, logged at most once per 10 s (main thread only) */
     uint64_t reject_logged_us;
     uint64_t reject_unlogged;
+    /* accept() failures (no descriptors left), logged likewise */
+    uint64_t accept_err_logged_us;
+    uint64_t accept_err_unlogged;
 
     int64_t started_wall;     /* Unix seconds */
     uint64_t started_mono_us; /* monotonic */

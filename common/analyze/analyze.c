@@ -1530,6 +1530,20 @@ int fh_analyzer_opts_by_name(const char *name, fh_analyzer_opts *o)
     return FH_EINVAL;
 }
 
+const char *fh_stemmer_for_analyzer(const char *name)
+{
+    for (size_t i = 0; name && fh_stemmer_names[i]; i++) {
+        fh_analyzer_opts o;
+        memset(&o, 0, sizeof o);
+        const char *an = fh_analyzer_opts_by_name(fh_stemmer_names[i], &o) == 0
+                             ? fh_analyzer_opts_name(&o)
+                             : NULL;
+        if (an && strcmp(an, name) == 0)
+            return fh_stemmer_names[i];
+    }
+    return NULL;
+}
+
 const char *fh_analyzer_opts_name(const fh_analyzer_opts *opts)
 {
     fh_analyzer_opts o = {0};

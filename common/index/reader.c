@@ -11,6 +11,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <math.h>
 #include <stdbool.h>
@@ -347,6 +348,13 @@ int fh_index_open(const char *dir, const char *expect_analyzer_name,
 
 const char *fh_index_open_reason(int rc, const char *dir, char *buf, size_t n)
 {
+    if (rc == FH_EVERSION && buf && n > 0) {
+        snprintf(buf, n,
+                 "%s: this build reads format %u (rebuild the index with its fahras-indexer "
+                 "build)",
+                 fh_strerror(rc), (unsigned)FH_FORMAT_VERSION);
+        return buf;
+    }
     if ((rc != FH_ENOTFOUND && rc != FH_EIO) || !dir || !buf || n == 0)
         return fh_strerror(rc);
     struct stat st;
@@ -356,22 +364,30 @@ const char *fh_index_open_reason(int rc, const char *dir, char *buf, size_t n)
     }
     if (!S_ISDIR(st.st_mode))
         return "not a directory (name the directory that holds " FH_INDEX_FILE ")";
-    size_t dl = strlen(dir);
-    char *path = malloc(dl + sizeof FH_INDEX_FILE + 1);
+    size_t pl = strlen(dir) + sizeof FH_INDEX_FILE + 1;
+    char *path = malloc(pl);
     if (!path)
         return fh_strerror(rc);
-    snprintf(path, dl + sizeof FH_INDEX_FILE + 1, "%s/%s", dir, FH_INDEX_FILE);
+    snprintf(path, pl, "%s/%s", dir, FH_INDEX_FILE);
+    const char *why = fh_strerror(rc);
     int e = stat(path, &st) != 0 ? errno : access(path, R_OK) != 0 ? errno : 0;
-    free(path);
-    if (e == ENOENT)
-        return "no " FH_INDEX_FILE " in it (fahras-indexer build --index DIR makes one)";
-    if (e == 0 && !S_ISREG(st.st_mode))
-        return FH_INDEX_FILE " in it is not a regular file";
-    if (e) {
-        snprintf(buf, n, "%s: %s", FH_INDEX_FILE, strerror(e));
-        return buf;
+    if (e == 0 && rc == FH_EIO) { /* open it again: no descriptors left, a permission */
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            e = errno;
+        else
+            close(fd);
     }
-    return fh_strerror(rc);
+    if (e == ENOENT) {
+        why = "no " FH_INDEX_FILE " in it (fahras-indexer build --index DIR makes one)";
+    } else if (e) {
+        snprintf(buf, n, "%s: %s", FH_INDEX_FILE, strerror(e));
+        why = buf;
+    } else if (!S_ISREG(st.st_mode)) {
+        why = FH_INDEX_FILE " in it is not a regular file";
+    }
+    free(path);
+    return why;
 }
 
 const fh_index_meta *fh_index_get_meta(const fh_index *ix)

@@ -461,8 +461,9 @@ def case_tools(tmp):
 
 
 def case_analyzer_version(tmp):
-    """An index from another analyzer version still checks sound, and check
-    says that fahras-searchd will not serve it until it is rebuilt."""
+    """An index from another analyzer version or name still checks sound, and
+    check says that fahras-searchd will not serve it until it is rebuilt; one
+    of another format version is refused, naming the format this build reads."""
     idx = os.path.join(tmp, "ix")
     build(idx, [sample()])
     rc, out, err = run(["check", idx], ok=None)
@@ -484,6 +485,23 @@ def case_analyzer_version(tmp):
     build(idx, [sample()])
     rc, out, err = run(["check", idx], ok=None)
     expect(rc == 0 and "note:" not in err, err)
+    # an analyzer name this build lacks: sound, and the same note
+    with open(path, "rb") as f:
+        mdb = f.read()
+    expect(mdb.count(b"fahras-ar-light10g") == 1, "no single analyzer name in the file")
+    with open(path, "wb") as f:
+        f.write(mdb.replace(b"fahras-ar-light10g", b"fahras-ar-lightXXg"))
+    rc, out, err = run(["check", idx], ok=None)
+    expect(rc == 0 and "check: OK" in out and "analyzer fahras-ar-lightXXg, which this build "
+           "lacks" in err and "rebuilt" in err, (rc, out, err))
+    # another format version: refused, and the format this build reads named
+    m = re.search(rb"format_version(\x01\x00\x00\x00)", mdb)
+    expect(m and mdb.count(b"format_version") == 1, "no single format_version in the file")
+    with open(path, "wb") as f:
+        f.write(mdb[:m.start(1)] + b"\x02\x00\x00\x00" + mdb[m.end(1):])
+    for cmd in ("check", "dump-docs"):
+        rc, out, err = run([cmd, idx], ok=(3,))
+        expect("index format version not supported: this build reads format 1" in err, err)
 
 
 def write(path, data):

@@ -5,6 +5,9 @@ client that never reads its replies does not make the server buffer without
 bound; --listen and config-file syntax."""
 
 import os
+import resource
+import signal
+import socket
 import subprocess
 import threading
 import time
@@ -316,6 +319,58 @@ class LimitsTest(unittest.TestCase):
                 self.assertEqual(s["timeouts"], partial)
                 self.assertEqual(s["errors"], 0)
 
+    def test_descriptor_limit(self):
+        """--max-connections must fit the descriptor limit: the daemon raises
+        its soft limit towards the hard one, and warns when the hard one is
+        too low (clients past it would wait unanswered, not be refused)."""
+        for soft, hard, warned in ((200, 20000, False), (120, 120, True)):
+            port_file = os.path.join(self.root, "fd-%d.port" % hard)
+            p = subprocess.Popen(
+                [fhtest.SEARCHD, "--index", self.index, "--listen", "127.0.0.1:0", "--threads",
+                 "2", "--max-connections", "1024", "--port-file", port_file],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard)))
+            try:
+                deadline = time.monotonic() + 10
+                while not os.path.exists(port_file):
+                    self.assertIsNone(p.poll(), "the daemon exited")
+                    self.assertLess(time.monotonic(), deadline, "no port file")
+                    time.sleep(0.02)
+                with open("/proc/%d/limits" % p.pid) as f:
+                    cur = [int(l.split()[3]) for l in f if l.startswith("Max open files")][0]
+                if warned:
+                    # past the descriptors: accept() fails every 100 ms for
+                    # 1.5 s, logged once; the daemon serves again after
+                    with open(port_file) as f:
+                        port = int(f.read())
+                    socks = [socket.create_connection(("127.0.0.1", port), timeout=5)
+                             for _ in range(150)]
+                    time.sleep(1.5)
+                    for c in socks:
+                        c.close()
+                    deadline = time.monotonic() + 10
+                    while True:
+                        try:
+                            with socket.create_connection(("127.0.0.1", port), timeout=2) as c:
+                                c.sendall(b"PING\n")
+                                if c.makefile("rb").readline().startswith(b'{"ok"'):
+                                    break
+                        except OSError:
+                            pass
+                        self.assertLess(time.monotonic(), deadline, "not serving again")
+                        time.sleep(0.1)
+            finally:
+                p.send_signal(signal.SIGTERM)
+                _, err = p.communicate(timeout=10)
+            self.assertEqual(p.returncode, 0, err)
+            if warned:
+                self.assertEqual(cur, 120)
+                self.assertIn(b"the descriptor limit (ulimit -n) is 120", err)
+                self.assertEqual(err.count(b"WARN  accept: "), 1, err)
+            else:
+                self.assertGreaterEqual(cur, 1024 + 64)
+                self.assertNotIn(b"descriptor limit", err)
+
     def test_config_file_and_flags(self):
         conf = os.path.join(self.root, "searchd.conf")
         with open(conf, "w") as f:
@@ -364,6 +419,13 @@ class LimitsTest(unittest.TestCase):
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=10)
             self.assertEqual(r.returncode, 2, (bad, r.stderr))
             self.assertIn(why, r.stderr)
+        # a file that cannot be read says why
+        for path, why in ((os.path.join(self.root, "no-such.conf"), b"No such file"),
+                          (self.root, b"Is a directory")):
+            r = subprocess.run([fhtest.SEARCHD, "--config", path, "--listen", "127.0.0.1:0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=10)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(b"config " + path.encode() + b": " + why, r.stderr)
 
     def test_command_line_errors(self):
         r = subprocess.run([fhtest.SEARCHD, "--help"], stdout=subprocess.PIPE,

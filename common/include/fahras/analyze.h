@@ -61,6 +61,12 @@ extern const char *const fh_stemmer_names[];
  * name (o untouched). */
 int fh_analyzer_opts_by_name(const char *name, fh_analyzer_opts *o);
 
+/* The fh_stemmer_names entry whose analyzer has the fh_analyzer_name() name
+ * (e.g. "fahras-ar-light10g+sb" -> "light10+sb"), or NULL when this build
+ * has no analyzer of that name (an index's recorded name: whether this build
+ * can read it; its version is fh_analyzer_version(NULL)'s question). */
+const char *fh_stemmer_for_analyzer(const char *name);
+
 /* First byte of every alternative-stem term: a control character, which the
  * analyzer never puts in a stem, so the namespaces cannot collide. */
 #define FH_ALT_PREFIX '\x01'
