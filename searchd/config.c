@@ -155,6 +155,8 @@ int fh_srv_listen_split(const char *spec, char *host, size_t hostlen, unsigned *
     if (hn >= 2 && h[0] == '[' && h[hn - 1] == ']') {
         h++;
         hn -= 2;
+    } else if (memchr(h, ':', hn)) {
+        return -1; /* an IPv6 address needs its brackets: ::1:7700 is ambiguous */
     }
     if (hn == 0 || hn >= hostlen)
         return -1;
@@ -267,11 +269,12 @@ static const char *comment_start(const char *p, const char *end)
  * that starts with " or ' runs to the same quote and is taken as written
  * (blanks and '#' included, no escapes); only blanks and a comment (its '#'
  * glued to the quote or not) may follow it. Any other value is taken without
- * the blanks around it. */
+ * the blanks around it. A setting given twice is an error. */
 int fh_srv_config_parse_text(fh_srv_config *c, const char *text, size_t len, const char *origin,
                              char *err, size_t errlen)
 {
     size_t lineno = 0, i = 0;
+    size_t first[sizeof opts / sizeof opts[0]] = {0}; /* line that set each */
     while (i < len) {
         lineno++;
         const char *ln = text + i;
@@ -325,6 +328,13 @@ int fh_srv_config_parse_text(fh_srv_config *c, const char *text, size_t len, con
             snprintf(err, errlen, "%s:%zu: unknown setting '%.*s'", origin, lineno, (int)kn, ln);
             return -1;
         }
+        size_t k = (size_t)(o - opts);
+        if (first[k]) { /* which one was meant? */
+            snprintf(err, errlen, "%s:%zu: '%s' is set again (first on line %zu)", origin, lineno,
+                     o->name, first[k]);
+            return -1;
+        }
+        first[k] = lineno;
         char val[FH_SRV_PATH_MAX];
         if (vn >= sizeof val) {
             snprintf(err, errlen, "%s:%zu: value too long", origin, lineno);
@@ -466,7 +476,8 @@ void fh_srv_config_usage(void *out, const char *prog)
             "of the value (index = /srv/a#1). A value in \"double\" or 'single'\n"
             "quotes is taken as written, spaces and '#' included (no escapes); only\n"
             "a comment may follow it, its '#' right after the quote or after blanks.\n"
-            "Other values lose the blanks around them.\n"
+            "Other values lose the blanks around them. A name given twice is an\n"
+            "error.\n"
             "\n"
             "Signals: SIGTERM, SIGINT and SIGHUP all stop the server gracefully: it\n"
             "stops accepting, answers the requests already received, flushes, logs\n"

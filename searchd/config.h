@@ -73,9 +73,10 @@ int fh_srv_config_parse_text(fh_srv_config *c, const char *text, size_t len, con
                              char *err, size_t errlen);
 
 /* Split a --listen value, "HOST:PORT" or "[IPv6]:PORT", into host (copied
- * into host[hostlen], NUL-terminated) and *port. HOST is not empty; PORT is
- * decimal digits only, 0..65535 (no sign, no wrap-around). Returns 0, or -1
- * if malformed. */
+ * into host[hostlen], NUL-terminated) and *port. HOST is not empty and has
+ * no ':' unless bracketed (::1:7700 is refused: which colon ends the
+ * address?); PORT is decimal digits only, 0..65535 (no sign, no
+ * wrap-around). Returns 0, or -1 if malformed. */
 int fh_srv_listen_split(const char *spec, char *host, size_t hostlen, unsigned *port);
 
 /* Print the usage text, every option with its default, to `out` (a FILE *). */

@@ -179,6 +179,9 @@ static void test_listen(void **state)
     assert_string_equal(host, "a.example");
     assert_int_equal(port, 65535);
     assert_int_equal(fh_srv_listen_split("toolonghostname:1", host, 8, &port), -1);
+    /* an IPv6 address without brackets is ambiguous: ::1:7700 */
+    assert_int_equal(fh_srv_listen_split("::1:7700", host, sizeof host, &port), -1);
+    assert_int_equal(fh_srv_listen_split("[::1]:7700", host, sizeof host, &port), 0);
 }
 
 /* Config-file lines: '#' is a comment at the start of a line or after a

@@ -412,7 +412,9 @@ class LimitsTest(unittest.TestCase):
         # quote, a '#' glued to a number
         for bad, why in (('index = "%s\n' % quoted, b"no closing"),
                          ('index = "%s" x\n' % quoted, b"after the closing"),
-                         ("index = %s\nthreads = 1#2\n" % bare, b"threads")):
+                         ("index = %s\nthreads = 1#2\n" % bare, b"threads"),
+                         ("index = %s\nthreads = 1\nmax_line = 4096\nthreads = 2\n" % bare,
+                          b":4: 'threads' is set again (first on line 2)")):
             with open(conf, "w") as f:
                 f.write(bad)
             r = subprocess.run([fhtest.SEARCHD, "--config", conf, "--listen", "127.0.0.1:0"],
