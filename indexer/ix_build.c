@@ -38,7 +38,7 @@ volatile sig_atomic_t fh_build_interrupted;
 
 typedef struct brec {
     uint8_t status;
-    bool repaired, empty, doc_in_out;
+    bool repaired, surrogates, empty, doc_in_out;
     uint32_t nonstr; /* analyzed fields that held no string (fh_record) */
     bool enc;       /* the stored document is encoded (fh_doc_encode) in out */
     uint32_t id_len;
@@ -680,6 +680,7 @@ static int process_batch(worker *w, batch *b)
             return rc;
         br->status = (uint8_t)r.status;
         br->repaired = r.repaired;
+        br->surrogates = r.surrogates;
         br->nonstr = r.nonstr;
         if (r.status != FH_REC_OK) {
             if (r.status != FH_REC_BLANK) {
@@ -1070,8 +1071,15 @@ static int commit_batch(committer *c, const batch *b)
                 }
                 c->n_docs++;
                 st->indexed++;
-                if (br->repaired) {
-                    report(c, b, i, "invalid UTF-8 replaced by U+FFFD (document indexed)");
+                if (br->repaired || br->surrogates) {
+                    report(c, b, i,
+                           br->repaired && br->surrogates
+                               ? "invalid UTF-8 and a lone \\uD800-\\uDFFF escape replaced by "
+                                 "U+FFFD (document indexed)"
+                           : br->repaired
+                               ? "invalid UTF-8 replaced by U+FFFD (document indexed)"
+                               : "a lone \\uD800-\\uDFFF escape replaced by \\uFFFD (document "
+                                 "indexed)");
                     st->warn_utf8++;
                     problem = true;
                 }

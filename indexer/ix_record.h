@@ -55,6 +55,7 @@ typedef struct fh_record {
     fh_rec_status status;
     char msg[200];    /* why it was skipped */
     bool repaired;    /* invalid UTF-8 replaced by U+FFFD */
+    bool surrogates;  /* a lone \uD800-\uDFFF escape rewritten \uFFFD (JSON Lines) */
     uint32_t nonstr;  /* bit f: analyzed field f is present but not a string (nor null) */
     const char *id;
     size_t id_len;

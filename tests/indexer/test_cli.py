@@ -537,6 +537,25 @@ def case_input_edges(tmp):
     expect('123456789012345678901234567890' in rows["n1"][4], "the line is not stored verbatim")
     check(idx)
 
+    # a lone surrogate escape: stored as \ufffd and indexed with a warning (jansson
+    # refuses the line as written); a pair, an escaped backslash and a line
+    # malformed besides are left as they are
+    sur = write(os.path.join(tmp, "sur.jsonl"),
+                '{"id": "u1", "text": "a \\ud800 b \\ud83d\\ude00 c \\\\ud800 d \\udc00"}\n'
+                '{"id": "u\\ud800", "text": "the id too"}\n'
+                '{"id": "u3", "text": "\\ud800" x}\n'
+                '{"id": "u4", "text": "\\ud83d\\ude00 ok"}\n')
+    _, _, err = build(os.path.join(tmp, "ixs"), [sur])
+    s = summary(err)
+    expect(s["indexed"] == 3 and s["malformed"] == 1 and s["utf8"] == 2, (s, err))
+    expect("%s:1: a lone \\uD800-\\uDFFF escape replaced by \\uFFFD" % sur in err, err)
+    expect("%s:3: malformed JSON" % sur in err and "%s:4:" % sur not in err, err)
+    rows = docs_of(os.path.join(tmp, "ixs"))
+    expect(sorted(rows) == ["u1", "u4", "u\ufffd"], rows)
+    expect(rows["u1"][4] == '{"id": "u1", "text": "a \\ufffd b \\ud83d\\ude00 c \\\\ud800 d '
+           '\\ufffd"}', rows["u1"][4])
+    check(os.path.join(tmp, "ixs"))
+
     # an integer id past 2^53 is read exactly, except in a line that also holds
     # an integer beyond 64 bits: refused then, never indexed under a rounded id
     ids53 = write(os.path.join(tmp, "ids53.jsonl"),
