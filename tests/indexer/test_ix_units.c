@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,6 +235,72 @@ static void test_json_fast(void **state)
         }
         same_as_jansson(buf, n);
     }
+}
+
+/* Whether a JSON text holds a \uD800-\uDFFF escape that is not half of a
+ * pair (inside its strings; the texts here have no other backslashes). */
+static bool has_lone_surrogate(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 6 <= n; i++) {
+        if (s[i] != '\\')
+            continue;
+        if (s[i + 1] != 'u') {
+            i++;
+            continue;
+        }
+        unsigned u, lo;
+        if (sscanf(s + i + 2, "%4x", &u) != 1)
+            continue;
+        if (u >= 0xD800 && u <= 0xDBFF && i + 12 <= n && s[i + 6] == '\\' &&
+            sscanf(s + i + 8, "%4x", &lo) == 1 && lo >= 0xDC00 && lo <= 0xDFFF) {
+            i += 11;
+            continue;
+        }
+        if (u >= 0xD800 && u <= 0xDFFF)
+            return true;
+        i += 5;
+    }
+    return false;
+}
+
+/* A lone surrogate escape is rewritten \ufffd and the line kept: random
+ * strings of escapes (lone halves, pairs, escaped backslashes, quotes) in
+ * a JSON Lines record never crash the parser; a record kept is a JSON
+ * object jansson reads, with no lone surrogate left, the same length as the
+ * line; one refused is malformed. */
+static void test_lone_surrogates(void **state)
+{
+    (void)state;
+    static const char *pieces[] = {"\\ud800", "\\uDBFF", "\\udc00", "\\uDFFF", "\\ud83d\\ude00",
+                                   "\\\\",    "\\\"",    "a",       " ",       "\\u0041",
+                                   "\\u",     "\"",      "\\"};
+    fh_recparser *p;
+    assert_int_equal(fh_recparser_new(&fs2, 1 << 20, &p), 0);
+    char line[512];
+    int kept = 0, fixed = 0;
+    for (int it = 0; it < 20000; it++) {
+        int n = snprintf(line, sizeof line, "{\"id\":\"i%d\",\"text\":\"", it);
+        int np = 1 + (int)rnd(8);
+        for (int k = 0; k < np; k++)
+            n += snprintf(line + n, sizeof line - (size_t)n, "%s",
+                          pieces[rnd(sizeof pieces / sizeof pieces[0])]);
+        n += snprintf(line + n, sizeof line - (size_t)n, "\"}");
+        fh_record r;
+        assert_int_equal(fh_rec_jsonl(p, line, (size_t)n, &r), 0);
+        if (r.status == FH_REC_MALFORMED)
+            continue;
+        assert_int_equal(r.status, FH_REC_OK);
+        kept++;
+        fixed += r.surrogates;
+        assert_int_equal(r.doc_len, (size_t)n);
+        assert_false(has_lone_surrogate(r.doc, r.doc_len));
+        assert_int_equal(r.surrogates, has_lone_surrogate(line, (size_t)n));
+        json_t *j = fh_json_load_doc(r.doc, r.doc_len, NULL);
+        assert_non_null(j);
+        json_decref(j);
+    }
+    assert_true(kept > 1000 && fixed > 100);
+    fh_recparser_free(p);
 }
 
 /* ------------------------------------------------------ table + merge */
@@ -552,9 +619,13 @@ static void test_sources(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf8),        cmocka_unit_test(test_json_fast),
-        cmocka_unit_test(test_merge_tables), cmocka_unit_test(test_merge_spills),
-        cmocka_unit_test(test_run_corrupt),  cmocka_unit_test(test_sources),
+        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_json_fast),
+        cmocka_unit_test(test_lone_surrogates),
+        cmocka_unit_test(test_merge_tables),
+        cmocka_unit_test(test_merge_spills),
+        cmocka_unit_test(test_run_corrupt),
+        cmocka_unit_test(test_sources),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
