@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.16"
+#define FH_ANALYZER_VERSION "1.17"
 
 /* Character classes */
 enum {
@@ -1440,10 +1440,11 @@ static int add_waw_word(fh_analyzer *a, const char *norm, size_t n)
     return fh_strset_add(&a->wawlex, stem, sl);
 }
 
-/* The و-initial verbs of fh_waw_verbs_ar with their subject suffixes, then
- * two passes over the lexicon: first its words that begin with و, into
- * wawlex (add_waw_word); then every word's light10 stem, computed with that
- * و guard, into lex; then the protected names' stems (1.16). */
+/* The و-initial verbs of fh_waw_verbs_ar with their subject suffixes and
+ * (1.17) the protected names that begin with و, then two passes over the
+ * lexicon: first its words that begin with و, into wawlex (add_waw_word);
+ * then every word's light10 stem, computed with that و guard, into lex; then
+ * the protected names' stems (1.16). */
 static int build_lexicon(fh_analyzer *a)
 {
     const char *d = (const char *)fh_lexicon_ar_data;
@@ -1466,6 +1467,13 @@ static int build_lexicon(fh_analyzer *a)
             rc = normalize_concat(a, fh_waw_verbs_ar[i], "ا", norm, &nn);
         if (rc == 0)
             rc = fh_light10_waw_add_whole(&a->wawlex, norm, nn);
+        if (rc != 0)
+            return rc;
+    }
+    /* (1.17) a protected name that begins with و keeps it: وهران */
+    for (size_t k = 0; fh_protected_ar[k] != NULL; k++) {
+        size_t nn = normalize_word(a, fh_protected_ar[k], strlen(fh_protected_ar[k]), norm);
+        int rc = add_waw_word(a, norm, nn);
         if (rc != 0)
             return rc;
     }

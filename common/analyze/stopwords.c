@@ -20,6 +20,8 @@ const char *const fh_stopwords_ar[] = {
     "إلا", "ثم", "كما", "حيث", "عندما", "بينما", "لما", "مثل", "إما", "أما", "إذا", "إذ",
     "إذن", "كذلك", "أيضا", "فقط", "جدا", "لأن", "كي", "لكي", "ليت", "لعل", "كأن", "رغم",
     "عدة", "نفس", "ذات", "ذو", "ذي", "يا", "أيها", "إنما", "أنما", "كلا", "كلتا", "بلى", "نعم",
+    /* (1.17) if not for: ولولا, فلولا were read as the tanween of ولول, فلول */
+    "لولا",
     /* interrogatives not above, and their common joined spellings (ما هو -> ماهو) */
     "كم", "بكم", "بماذا", "لمن", "ممن", "ماهو", "ماهي", "ماهم", "ماذاك", "أيّ",
     /* أي after a preposition (بأي مدينة, لأي سبب); not the feminine أية, which
@@ -76,7 +78,8 @@ const char *const fh_protected_ar[] = {
        ending light10 read as a suffix (أثينا -> اث, كورونا -> كورو). Not
        ريما, فيلا, صنعا, صيدا: as known words they would take كريما, كفيلا
        (generously, a guarantor) from rule 11 to rule 3, and صنعا, صيدا are
-       also the accusative of صنع, صيد */
+       also the accusative of صنع, صيد. ساما is kept although سامًا is
+       toxic's: 62 of its 64 news uses are SAMA, the central bank */
     "درعا", "ناسا", "ماريا", "أنجيلا", "أريحا", "سكاكا", "ساما", "بنسلفانيا", "جوبا", "أوفا",
     "حيفا", "يافا", "طابا", "أثينا", "هافانا", "كورونا",
     NULL,
