@@ -227,7 +227,8 @@ static int cmd_build(int argc, char **argv)
     o.mem_bytes = (size_t)1024 << 20;
     o.max_doc_bytes = (size_t)16 << 20;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    o.threads = ncpu > 0 ? (unsigned)(ncpu > 64 ? 64 : ncpu) : 1;
+    const unsigned default_threads = ncpu > 0 ? (unsigned)(ncpu > 64 ? 64 : ncpu) : 1;
+    o.threads = default_threads;
     o.stemmer = FH_STEM_LIGHT10;
     char *fields_keep = NULL;
     const char *weights = NULL;
@@ -278,8 +279,8 @@ static int cmd_build(int argc, char **argv)
                 fprintf(stderr, "fahras-indexer: --threads: 0..256 (0 = online CPUs)\n");
                 goto out;
             }
-            if (v > 0) /* 0 keeps the default, as fahras-searchd reads it */
-                o.threads = (unsigned)v;
+            /* 0: the default, online CPUs, as fahras-searchd reads it */
+            o.threads = v > 0 ? (unsigned)v : default_threads;
             break;
         case O_MEM:
             if (parse_uint(optarg, 1u << 20, &v) || v == 0) {

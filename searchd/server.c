@@ -354,9 +354,10 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
                             s->cfg.index_dir, built, s->cfg.stemmer, fh_analyzer_name(ar->an),
                             fh_analyzer_version(ar->an), (unsigned long long)cur->generation);
         } else {
+            char why[256];
             FH_LOG_WARN("re-published index in %s not opened (%s); still serving generation %llu",
                         s->cfg.index_dir,
-                        fh_index_open_reason(rc, s->cfg.index_dir, built, sizeof built),
+                        fh_index_open_reason(rc, s->cfg.index_dir, why, sizeof why),
                         (unsigned long long)(cur ? cur->generation : 0));
         }
         return;
@@ -1237,9 +1238,11 @@ static int choose_analyzer(fh_server *s, fh_analyzer_ref **out)
             FH_LOG_ERR("the index in %s was built with analyzer %s, which this build lacks: "
                        "rebuild it with this version's fahras-indexer build",
                        s->cfg.index_dir, built);
-        else if (rc)
+        else if (rc) {
+            char why[256];
             FH_LOG_ERR("cannot open the index in %s: %s", s->cfg.index_dir,
-                       fh_index_open_reason(rc, s->cfg.index_dir, built, sizeof built));
+                       fh_index_open_reason(rc, s->cfg.index_dir, why, sizeof why));
+        }
     }
     if (rc)
         return rc;
@@ -1263,8 +1266,9 @@ static int open_first_generation(fh_server *s, fh_analyzer_ref *ar)
         return rc;
     }
     if (rc) {
+        char why[256];
         FH_LOG_ERR("cannot open the index in %s: %s", s->cfg.index_dir,
-                   fh_index_open_reason(rc, s->cfg.index_dir, built, sizeof built));
+                   fh_index_open_reason(rc, s->cfg.index_dir, why, sizeof why));
         an_ref_release(ar);
         return rc;
     }

@@ -312,8 +312,13 @@ static void writer_free(fh_index_writer *w, bool remove_build)
         if (w->lock)
             unlink(w->lock);
     }
-    if (w->dir_fd >= 0)
-        close(w->dir_fd); /* releases the build lock */
+    if (w->dir_fd >= 0) {
+        /* unlock first: a child forked meanwhile shares the descriptor, and
+           its copy would keep the lock until it exits */
+        if (w->dir_locked)
+            flock(w->dir_fd, LOCK_UN);
+        close(w->dir_fd);
+    }
     free(w->build);
     free(w->lock);
     free(w->final);
@@ -406,11 +411,11 @@ int fh_index_writer_open(const char *dir, const fh_index_build_info *info, fh_in
         return rc;
     if (mkdir(dir, 0777) && errno != EEXIST)
         return FH_EIO;
+    /* a directory that can be written but not read (mode 0300) cannot be
+       opened: the build goes on unlocked, as where flock is missing */
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return FH_EIO;
-    bool locked = flock(dfd, LOCK_EX | LOCK_NB) == 0;
-    if (!locked && errno == EWOULDBLOCK) {
+    bool locked = dfd >= 0 && flock(dfd, LOCK_EX | LOCK_NB) == 0;
+    if (dfd >= 0 && !locked && errno == EWOULDBLOCK) {
         close(dfd);
         return FH_EEXIST; /* another build is running in DIR */
     }
@@ -419,7 +424,8 @@ int fh_index_writer_open(const char *dir, const fh_index_build_info *info, fh_in
 
     fh_index_writer *w = calloc(1, sizeof *w);
     if (!w) {
-        close(dfd);
+        if (dfd >= 0)
+            close(dfd);
         return FH_ENOMEM;
     }
     w->dir_fd = dfd;

@@ -360,8 +360,14 @@ def case_usage(tmp):
         rc, _, err = run(["build", "--index", os.path.join(tmp, "x"), "--threads", bad,
                           sample()], ok=(1,))
         expect("--threads: 0..256" in err, err)
-    # 0 = online CPUs, as fahras-searchd reads it
-    build(os.path.join(tmp, "t0"), [sample()], ["--threads", "0", "--quiet"])
+    # 0 = online CPUs, as fahras-searchd reads it, even after another --threads
+    p = subprocess.run([A.indexer, "build", "--index", os.path.join(tmp, "t0"), "--threads", "3",
+                        "--threads", "0", "--quiet", sample()], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=300,
+                       env=dict(os.environ, FAHRAS_INDEXER_TIMING="1"))
+    workers = p.stderr.decode().count("timing: worker ")
+    expect(p.returncode == 0 and workers == min(os.sysconf("SC_NPROCESSORS_ONLN"), 64),
+           (p.returncode, workers, p.stderr[-800:]))
     run(["build", "--index", os.path.join(tmp, "x"), "--weights", "nope=2", sample()], ok=(1,))
     run(["nosuch"], ok=(1,))
     # no index there: exit 3 and the path's problem named, for each reading command

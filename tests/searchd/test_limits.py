@@ -470,6 +470,21 @@ class LimitsTest(unittest.TestCase):
             self.assertEqual(r.returncode, 1, r.stderr)
             self.assertIn(b"ERROR cannot open the index in " + path.encode() + b": " + why,
                           r.stderr)
+        # another format version: refused at start, the whole reason given
+        fmt = os.path.join(self.root, "format2")
+        os.makedirs(fmt, exist_ok=True)
+        with open(os.path.join(self.index, "index.mdb"), "rb") as f:
+            mdb = f.read()
+        at = mdb.find(b"format_version\x01\x00\x00\x00")
+        self.assertGreater(at, 0)
+        at += len(b"format_version")
+        with open(os.path.join(fmt, "index.mdb"), "wb") as f:
+            f.write(mdb[:at] + b"\x02" + mdb[at + 1:])
+        r = subprocess.run([fhtest.SEARCHD, "--index", fmt, "--listen", "127.0.0.1:0"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=10)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(b"index format version not supported: this build reads format 1 (rebuild "
+                      b"the index with its fahras-indexer build)\n", r.stderr)
         # an index of another analyzer: refused at start, status 1, both named
         r = subprocess.run([fhtest.SEARCHD, "--index", self.index, "--stemmer", "snowball",
                             "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,

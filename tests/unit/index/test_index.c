@@ -795,6 +795,25 @@ static void test_atomic_publish(void **state)
     fh_index_writer_abort(w);
     assert_int_equal(fh_index_writer_open(dir, &bi, &w), 0); /* the lock went with it */
     fh_index_writer_abort(w);
+    /* a child forked while a writer is open shares its descriptor: the
+       abort still frees the lock while the child lives */
+    assert_int_equal(fh_index_writer_open(dir, &bi, &w), 0);
+    int hold[2];
+    assert_int_equal(pipe(hold), 0);
+    pid_t kid = fork();
+    assert_true(kid >= 0);
+    if (kid == 0) {
+        char c;
+        close(hold[1]);
+        _exit(read(hold[0], &c, 1) < 0); /* until the parent closes the pipe */
+    }
+    close(hold[0]);
+    fh_index_writer_abort(w);
+    assert_int_equal(fh_index_writer_open(dir, &bi, &w), 0);
+    fh_index_writer_abort(w);
+    close(hold[1]);
+    int kst;
+    assert_int_equal(waitpid(kid, &kst, 0), kid);
     assert_old_index(dir, id);
 
     /* a reader keeps its (old) index across a re-publish, and sees the new id */
