@@ -1440,16 +1440,33 @@ static int add_waw_word(fh_analyzer *a, const char *norm, size_t n)
     return fh_strset_add(&a->wawlex, stem, sl);
 }
 
-/* The و-initial verbs of fh_waw_verbs_ar with their subject suffixes and
- * (1.17) the protected names that begin with و, then two passes over the
- * lexicon: first its words that begin with و, into wawlex (add_waw_word);
- * then every word's light10 stem, computed with that و guard, into lex; then
- * the protected names' stems (1.16). */
+/* One word of the guard lexicon, w[0..l) in natural spelling, in the pass
+ * build_lexicon is making: 0 puts a word that begins with و into wawlex
+ * (add_waw_word), 1 puts its light10 stem, computed with that و guard, into
+ * lex. */
+static int lexicon_word(fh_analyzer *a, int pass, const char *w, size_t l)
+{
+    char norm[FH_TOKEN_MAX + 1], stem[FH_TOKEN_MAX + 1];
+    size_t nn = normalize_word(a, w, l, norm);
+    if (pass == 0)
+        return add_waw_word(a, norm, nn);
+    if (nn == 0)
+        return 0;
+    size_t sl = fh_light10_stem(NULL, &a->wawlex, &a->protect, norm, nn, stem);
+    return fh_strset_add(&a->lex, stem, sl);
+}
+
+/* The و-initial verbs of fh_waw_verbs_ar with their subject suffixes, then
+ * two passes (lexicon_word) over the lexicon's words and the protected
+ * names, which are known words too (1.16: درعا, ناسا keep their ا under rule
+ * 11, and بدرعا, لناسا lose their proclitic; 1.17: وهران keeps its و):
+ * first the words that begin with و, into wawlex; then every word's stem
+ * into lex. */
 static int build_lexicon(fh_analyzer *a)
 {
     const char *d = (const char *)fh_lexicon_ar_data;
     size_t n = fh_lexicon_ar_data_size;
-    char norm[FH_TOKEN_MAX + 1], stem[FH_TOKEN_MAX + 1];
+    char norm[FH_TOKEN_MAX + 1];
     /* The past-tense subject suffixes: وافق, وصلت, وقعتا, وجدوا, وصلنا, وضعتم. */
     static const char *const subj[] = {"", "ت", "تا", "وا", "نا", "تم"};
     for (size_t i = 0; fh_waw_verbs_ar[i] != NULL; i++) {
@@ -1470,43 +1487,23 @@ static int build_lexicon(fh_analyzer *a)
         if (rc != 0)
             return rc;
     }
-    /* (1.17) a protected name that begins with و keeps it: وهران */
-    for (size_t k = 0; fh_protected_ar[k] != NULL; k++) {
-        size_t nn = normalize_word(a, fh_protected_ar[k], strlen(fh_protected_ar[k]), norm);
-        int rc = add_waw_word(a, norm, nn);
-        if (rc != 0)
-            return rc;
-    }
     for (int pass = 0; pass < 2; pass++) {
         size_t i = 0;
         while (i < n) {
             const char *nl = memchr(d + i, '\n', n - i);
             size_t l = nl ? (size_t)(nl - (d + i)) : n - i;
             if (l > 0 && l <= FH_TOKEN_MAX && d[i] != '#') {
-                size_t nn = normalize_word(a, d + i, l, norm);
-                int rc = 0;
-                if (pass == 0) {
-                    rc = add_waw_word(a, norm, nn);
-                } else if (nn > 0) {
-                    size_t sl = fh_light10_stem(NULL, &a->wawlex, &a->protect, norm, nn, stem);
-                    rc = fh_strset_add(&a->lex, stem, sl);
-                }
+                int rc = lexicon_word(a, pass, d + i, l);
                 if (rc != 0)
                     return rc;
             }
             i += l + 1;
         }
-    }
-    /* (1.16) the protected names are known words too: درعا, ناسا keep
-       their ا under rule 11, and بدرعا, لناسا lose their proclitic */
-    for (size_t k = 0; fh_protected_ar[k] != NULL; k++) {
-        size_t nn = normalize_word(a, fh_protected_ar[k], strlen(fh_protected_ar[k]), norm);
-        if (nn == 0)
-            continue;
-        size_t sl = fh_light10_stem(NULL, &a->wawlex, &a->protect, norm, nn, stem);
-        int rc = fh_strset_add(&a->lex, stem, sl);
-        if (rc != 0)
-            return rc;
+        for (size_t k = 0; fh_protected_ar[k] != NULL; k++) {
+            int rc = lexicon_word(a, pass, fh_protected_ar[k], strlen(fh_protected_ar[k]));
+            if (rc != 0)
+                return rc;
+        }
     }
     return 0;
 }

@@ -11,9 +11,9 @@ deduplicated and sorted. The stopwords.dic section spells out its particles
 with every proclitic (عامة, وعامة, بعامة, فبعامة, أبعامة...); a word of that
 section that is one of و ف ب ل ك أ before another word of the section is left
 out (since analyzer 1.15), unless another section has it: the guard would
-otherwise read وعامة, بأكثر, وأمامه as words of their own, whose clitic stays. The analyzer normalizes and light10-stems each entry
-when it is created, so the list stays in natural spelling and never has to
-follow stemmer changes.
+otherwise read وعامة, بأكثر, وأمامه as words of their own, whose clitic stays.
+The analyzer normalizes and light10-stems each entry when it is created, so
+the list stays in natural spelling and never has to follow stemmer changes.
 
 Usage: gen_lexicon.py [path/to/ar.dic] > lexicon_ar.txt
 """
