@@ -23,7 +23,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -155,17 +154,14 @@ static const char *rc_reason(int rc)
     return rc == FH_EIO ? strerror(errno) : fh_strerror(rc);
 }
 
-/* rc_reason() for a failed write into dir. A full disk often shows as a
- * short write, which LMDB reports as EIO: when dir's file system has under
- * 4 MiB left, say that. buf holds the message when one is built. */
+/* rc_reason() for a failed write into dir, naming a full disk, also when
+ * LMDB reported its short write as EIO (fh_index_write_errno). buf holds the
+ * message when one is built. */
 static const char *write_reason(int rc, const char *dir, char *buf, size_t n)
 {
     int e = errno;
     const char *r = rc_reason(rc);
-    struct statvfs sv;
-    if (rc == FH_EIO &&
-        (e == ENOSPC || (e == EIO && statvfs(dir, &sv) == 0 &&
-                         (uint64_t)sv.f_bavail * sv.f_frsize < ((uint64_t)4 << 20)))) {
+    if (rc == FH_EIO && fh_index_write_errno(dir, e) == ENOSPC) {
         if (e == ENOSPC)
             snprintf(buf, n, "no space left on the device of %s", dir);
         else

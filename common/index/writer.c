@@ -1213,15 +1213,20 @@ int fh_index_writer_commit(fh_index_writer *w)
     return 0;
 fail:;
     int e = errno; /* FH_EIO: why, for the caller's message */
-    /* LMDB reports a short write as EIO; the disk was full if it still is
-       (asked before the build file goes and frees the space) */
-    struct statvfs sv;
-    if (rc == FH_EIO && e == EIO && statvfs(w->dir, &sv) == 0 &&
-        (uint64_t)sv.f_bavail * sv.f_frsize < ((uint64_t)4 << 20))
-        e = ENOSPC;
+    if (rc == FH_EIO) /* asked before the build file goes and frees the space */
+        e = fh_index_write_errno(w->dir, e);
     writer_free(w, true);
     errno = e;
     return rc;
+}
+
+int fh_index_write_errno(const char *dir, int e)
+{
+    struct statvfs sv;
+    if (e == EIO && statvfs(dir, &sv) == 0 &&
+        (uint64_t)sv.f_bavail * sv.f_frsize < ((uint64_t)4 << 20))
+        return ENOSPC;
+    return e;
 }
 
 bool fh_index_writer_dir_locked(const fh_index_writer *w)

@@ -72,6 +72,11 @@ typedef struct fh_index_build_info {
  * says why (ENOSPC for a write that found the disk full). */
 int fh_index_writer_open(const char *dir, const fh_index_build_info *info,
                          fh_index_writer **out);
+/* errno e after a failed write into DIR, read with the disk in mind: EIO
+ * becomes ENOSPC when DIR's file system has under 4 MiB left (LMDB reports
+ * the short write of a full disk as EIO); any other e is returned as is.
+ * Ask before the failed file is removed, which frees the space. */
+int fh_index_write_errno(const char *dir, int e);
 /* Whether w holds DIR's build lock: then no other build is running in DIR,
  * and whatever else a build leaves there (the indexer's .spill-* runs) is a
  * dead build's. */
@@ -198,8 +203,9 @@ int fh_index_open(const char *dir, const char *expect_analyzer_name,
  * the index in DIR: ". For FH_ENOTFOUND and FH_EIO it looks at the file
  * system and names the path's problem (no such directory, not a directory,
  * no index.mdb in it, permission denied); for FH_EVERSION the format this
- * build reads; otherwise, or when it finds none, fh_strerror(rc). Returns buf (written, at most n bytes) or a static string;
- * call it right after the failure. */
+ * build reads; otherwise, or when it finds none, fh_strerror(rc). Returns
+ * buf (written, at most n bytes) or a static string; call it right after
+ * the failure. */
 const char *fh_index_open_reason(int rc, const char *dir, char *buf, size_t n);
 void fh_index_close(fh_index *ix);
 /* Valid until fh_index_close(). */
