@@ -9,6 +9,7 @@
  * caller parses the line with jansson, which also words the error message. */
 #include "ix_json.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -433,4 +434,33 @@ int fh_json_fast(const char *line, size_t len, const fh_fieldset *fs, fh_buf *es
         out->text_len[f] = flen[f];
     }
     return 1;
+}
+
+size_t fh_json_fix_lone_surrogates(char *line, size_t len)
+{
+    unsigned char *c = (unsigned char *)line, *end = c + len;
+    size_t fixed = 0;
+    bool in_str = false;
+    for (; c < end; c++) {
+        if (*c == '"') {
+            in_str = !in_str;
+            continue;
+        }
+        if (!in_str || *c != '\\' || c + 1 >= end)
+            continue;
+        uint32_t u, lo;
+        if (end - c < 6 || c[1] != 'u' || hex4(c + 2, &u) || u < 0xD800 || u > 0xDFFF) {
+            c++; /* the escaped character */
+            continue;
+        }
+        if (u <= 0xDBFF && end - c >= 12 && c[6] == '\\' && c[7] == 'u' && hex4(c + 8, &lo) == 0 &&
+            lo >= 0xDC00 && lo <= 0xDFFF) {
+            c += 11; /* a pair: both escapes */
+            continue;
+        }
+        memcpy(c + 2, "fffd", 4);
+        fixed++;
+        c += 5;
+    }
+    return fixed;
 }

@@ -33,4 +33,11 @@ typedef struct fh_json_fields {
 int fh_json_fast(const char *line, size_t len, const fh_fieldset *fs, fh_buf *esc,
                  fh_json_fields *out);
 
+/* Rewrite in line[0..len), in place, each \uD800-\uDFFF escape inside a
+ * string that is not half of a pair (a high surrogate then a low one) as
+ * \uFFFD, the same six bytes: jansson refuses a line with a lone surrogate,
+ * and reads it once rewritten. Escaped backslashes and valid pairs are left
+ * alone. Returns how many escapes were rewritten. */
+size_t fh_json_fix_lone_surrogates(char *line, size_t len);
+
 #endif /* FAHRAS_IX_JSON_H */

@@ -213,72 +213,6 @@ static int set_id_from_json(fh_recparser *p, json_t *id, fh_record *r)
     return 0;
 }
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
-/* The code unit of the \uXXXX escape at s[0..6), or -1. */
-static long escape_unit(const char *s, const char *end)
-{
-    if (end - s < 6 || s[0] != '\\' || s[1] != 'u')
-        return -1;
-    long u = 0;
-    for (int i = 2; i < 6; i++) {
-        int h = hexval(s[i]);
-        if (h < 0)
-            return -1;
-        u = u * 16 + h;
-    }
-    return u;
-}
-
-/* A \uD800-\uDFFF escape that is not half of a pair (a high surrogate
- * followed by a low one) is no character: jansson refuses the line. Rewrite
- * each such escape in the line's strings as \uFFFD, the same six bytes, in
- * p->fix (the line is copied there unless it is there already). Returns 1
- * when one was rewritten (*line then points into p->fix), 0 when none was
- * found, or a negative FH_E*. */
-static int fix_lone_surrogates(fh_recparser *p, const char **line, size_t len)
-{
-    char *w = NULL; /* writable copy, made at the first rewrite */
-    const char *s = *line, *end = s + len;
-    bool in_str = false;
-    for (const char *c = s; c < end; c++) {
-        if (*c == '"') {
-            in_str = !in_str;
-        } else if (in_str && *c == '\\' && c + 1 < end) {
-            long u = escape_unit(c, end);
-            if (u >= 0xD800 && u <= 0xDFFF) {
-                long lo = u <= 0xDBFF ? escape_unit(c + 6, end) : -1;
-                if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                    c += 11; /* a pair: both escapes */
-                    continue;
-                }
-                if (!w) {
-                    if (s != p->fix.data) {
-                        fh_buf_reset(&p->fix);
-                        if (fh_buf_add(&p->fix, s, len) != 0)
-                            return FH_ENOMEM;
-                    }
-                    w = p->fix.data;
-                }
-                memcpy(w + (c - s) + 2, "fffd", 4);
-                c += 5;
-                continue;
-            }
-            c++; /* the escaped character */
-        }
-    }
-    if (!w)
-        return 0;
-    *line = w;
-    return 1;
-}
-
 int fh_rec_jsonl(fh_recparser *p, const char *line, size_t len, fh_record *r)
 {
     rec_init(r);
@@ -310,11 +244,16 @@ int fh_rec_jsonl(fh_recparser *p, const char *line, size_t len, fh_record *r)
     json_error_t err;
     p->root = fh_json_load_doc(line, len, &err);
     if (!p->root) {
-        /* a lone surrogate escape (\ud800): repaired like invalid UTF-8 */
-        int fx = fix_lone_surrogates(p, &line, len);
-        if (fx < 0)
-            return fx;
-        if (fx > 0 && (p->root = fh_json_load_doc(line, len, &err)) != NULL)
+        /* a lone surrogate escape (\ud800): repaired like invalid UTF-8, in
+           p->fix (where the line already is after a UTF-8 repair) */
+        if (line != p->fix.data) {
+            fh_buf_reset(&p->fix);
+            if (fh_buf_add(&p->fix, line, len) != 0)
+                return FH_ENOMEM;
+            line = p->fix.data;
+        }
+        if (fh_json_fix_lone_surrogates(p->fix.data, len) > 0 &&
+            (p->root = fh_json_load_doc(line, len, &err)) != NULL)
             r->surrogates = true;
     }
     if (!p->root) {
