@@ -1008,6 +1008,20 @@ static void reject(fh_server *s, int fd)
     close(fd);
 }
 
+/* Count one occurrence of r's warning; true when it is due (the first, or
+ * 10 s after the last logged), with *n the occurrences it stands for. */
+static bool rate_log_due(fh_rate_log *r, uint64_t *n)
+{
+    r->unlogged++;
+    uint64_t now = fh_now_us();
+    if (r->logged_us != 0 && now - r->logged_us < 10000000u)
+        return false;
+    *n = r->unlogged;
+    r->logged_us = now;
+    r->unlogged = 0;
+    return true;
+}
+
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
                       void *arg)
 {
@@ -1018,15 +1032,11 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
     if (atomic_load_explicit(&s->conns, memory_order_relaxed) >= s->cfg.max_connections) {
         /* An operator needs to know the cap is being hit, but a flood of
          * refusals must not flood the log: one line per 10 s at most. */
-        s->reject_unlogged++;
-        uint64_t now = fh_now_us();
-        if (s->reject_logged_us == 0 || now - s->reject_logged_us >= 10000000u) {
+        uint64_t n;
+        if (rate_log_due(&s->rejects, &n))
             FH_LOG_WARN("connection refused: %u connections open (--max-connections); "
                         "%llu refused since the last such message",
-                        (unsigned)s->cfg.max_connections, (unsigned long long)s->reject_unlogged);
-            s->reject_logged_us = now;
-            s->reject_unlogged = 0;
-        }
+                        (unsigned)s->cfg.max_connections, (unsigned long long)n);
         reject(s, fd);
         return;
     }
@@ -1058,15 +1068,11 @@ static void accept_error_cb(struct evconnlistener *l, void *arg)
     fh_server *s = arg;
     int err = EVUTIL_SOCKET_ERROR();
     /* out of descriptors, it recurs every 100 ms: one line per 10 s at most */
-    s->accept_err_unlogged++;
-    uint64_t now = fh_now_us();
-    if (s->accept_err_logged_us == 0 || now - s->accept_err_logged_us >= 10000000u) {
+    uint64_t n;
+    if (rate_log_due(&s->accept_errors, &n))
         FH_LOG_WARN("accept: %s; pausing for 100 ms (%llu such pauses since the last such "
                     "message; new clients wait in the listen queue)",
-                    evutil_socket_error_to_string(err), (unsigned long long)s->accept_err_unlogged);
-        s->accept_err_logged_us = now;
-        s->accept_err_unlogged = 0;
-    }
+                    evutil_socket_error_to_string(err), (unsigned long long)n);
     evconnlistener_disable(l);
     struct timeval tv = {0, 100000};
     evtimer_add(s->ev_relisten, &tv);

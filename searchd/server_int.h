@@ -30,6 +30,13 @@ struct bufferevent;
  * and the last release frees it. The one chosen at start serves until a
  * re-published index built with another analyzer brings its own (--stemmer
  * auto). */
+/* A warning that may recur many times a second, logged at most once per
+ * 10 s with the number of times it happened since (rate_log_due). */
+typedef struct fh_rate_log {
+    uint64_t logged_us; /* when it was last logged; 0: never */
+    uint64_t unlogged;  /* times it happened since, this one included */
+} fh_rate_log;
+
 typedef struct fh_analyzer_ref {
     fh_analyzer *an;
     _Atomic uint32_t refs;
@@ -81,12 +88,9 @@ typedef struct fh_server {
     bool failed_for_good;  /* corrupt, other format or analyzer: not retried */
     bool index_missing;    /* DIR/index.mdb was gone at the last check (logged once) */
 
-    /* connections refused by the cap, logged at most once per 10 s (main thread only) */
-    uint64_t reject_logged_us;
-    uint64_t reject_unlogged;
-    /* accept() failures (no descriptors left), logged likewise */
-    uint64_t accept_err_logged_us;
-    uint64_t accept_err_unlogged;
+    /* connections refused by the cap, and accept() failures (no descriptors
+       left): each logged at most once per 10 s (main thread only) */
+    fh_rate_log rejects, accept_errors;
 
     int64_t started_wall;     /* Unix seconds */
     uint64_t started_mono_us; /* monotonic */
