@@ -21,6 +21,8 @@
  * (out_account_cb, conn_over_budget): many clients that stop reading cannot
  * add up to more memory than the budget plus one reply each.
  * A client that sends half a line and waits holds only its own buffers.
+ * What a connection that held a large backlog leaves in the heap is given
+ * back to the system shortly after it closes (worker_trim_cb).
  * The replies of a turn are written at its end (conn_flush), without waiting
  * for the next poll; only what the socket does not take is left to the
  * bufferevent's write event.
@@ -44,6 +46,9 @@
 #include <netinet/tcp.h>
 #ifdef __linux__
 #include <linux/sockios.h> /* SIOCOUTQ */
+#endif
+#ifdef __GLIBC__
+#include <malloc.h> /* malloc_trim */
 #endif
 #include <signal.h>
 #include <stdio.h>
@@ -75,6 +80,10 @@
 #define REPLY_KEEP (1u << 20) /* bytes of reply buffer a worker keeps between requests */
 #define NOTIFY_WAKE (-1)      /* pipe message: look at want_refresh / want_drain */
 #define LINGER_US 2000000u    /* conn_linger: how long a closed connection discards input */
+/* A connection that once held this many unread reply bytes makes its worker
+ * trim the heap TRIM_DELAY_US after it closes (worker_trim_cb). */
+#define TRIM_PEAK_BYTES (1 << 20)
+#define TRIM_DELAY_US 200000u
 
 struct fh_conn {
     fh_worker *w;
@@ -89,6 +98,7 @@ struct fh_conn {
     struct event *ev_linger;          /* ends the lingering */
     struct evbuffer_cb_entry *out_cb; /* keeps out_queued in step with the output buffer */
     int64_t out_accounted;            /* this connection's share of srv->out_queued */
+    int64_t out_peak;                 /* the most unread reply bytes it ever held */
     /* --idle-timeout (conn_idle_cb); ev_idle is NULL with --idle-timeout 0 */
     struct event *ev_idle;
     uint64_t active_us;   /* last complete request line, or when the output last emptied */
@@ -407,6 +417,11 @@ static void conn_free(fh_conn *c)
     if (c->out_cb)
         evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cb);
     atomic_fetch_sub_explicit(&w->srv->out_queued, c->out_accounted, memory_order_relaxed);
+    if (c->out_peak >= TRIM_PEAK_BYTES && w->ev_trim) {
+        /* (re)armed: a burst of such closes ends in one trim */
+        struct timeval tv = {0, TRIM_DELAY_US};
+        evtimer_add(w->ev_trim, &tv);
+    }
     bufferevent_free(c->bev); /* closes the socket */
     fh_framer_fini(&c->fr);
     free(c);
@@ -426,6 +441,8 @@ static void out_account_cb(struct evbuffer *buf, const struct evbuffer_cb_info *
     int64_t d = (int64_t)info->n_added - (int64_t)info->n_deleted;
     if (d) {
         c->out_accounted += d;
+        if (c->out_accounted > c->out_peak)
+            c->out_peak = c->out_accounted;
         atomic_fetch_add_explicit(&c->w->srv->out_queued, d, memory_order_relaxed);
     }
     if (info->n_deleted) {
@@ -672,10 +689,11 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
 static void conn_write_cb(struct bufferevent *bev, void *arg)
 {
     fh_conn *c = arg;
-    if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+    const bool drained = evbuffer_get_length(bufferevent_get_output(bev)) == 0;
+    if (drained)
         bufferevent_disable(bev, EV_WRITE); /* until conn_flush meets a full socket */
     if (c->closing) {
-        if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+        if (drained)
             conn_finish(c);
         return;
     }
@@ -932,12 +950,29 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* The replies a client left unread (up to --max-output each, up to
+ * --max-total-output in all) are freed when it closes, but glibc keeps the
+ * freed pages: after a burst of such clients the daemon stayed over 100 MB
+ * above its resident size before it. malloc_trim hands them back; it runs
+ * once a burst of closes is over, never on the path of a request. */
+static void worker_trim_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    (void)arg;
+#ifdef __GLIBC__
+    (void)malloc_trim(0);
+#endif
+}
+
 static void worker_free(fh_worker *w)
 {
     if (!w)
         return;
     if (w->ev_notify)
         event_free(w->ev_notify);
+    if (w->ev_trim)
+        event_free(w->ev_trim);
     if (w->ev_drain_deadline)
         event_free(w->ev_drain_deadline);
     if (w->base)
@@ -981,6 +1016,7 @@ static int worker_new(fh_server *s, unsigned id, fh_worker **out)
     w->ev_notify = event_new(w->base, w->pipe_rd, EV_READ | EV_PERSIST, worker_notify_cb, w);
     if (!w->ev_notify || event_add(w->ev_notify, NULL) != 0)
         goto fail;
+    w->ev_trim = evtimer_new(w->base, worker_trim_cb, w); /* NULL: no trim */
     *out = w;
     return 0;
 fail:

@@ -110,6 +110,7 @@ struct fh_worker {
     struct event_base *base;
     int pipe_rd, pipe_wr; /* main -> worker: accepted fds and wake-ups */
     struct event *ev_notify, *ev_drain_deadline;
+    struct event *ev_trim; /* gives a closed backlog's heap back (server.c) */
     _Atomic bool want_refresh, want_drain;
     bool draining;
 

@@ -266,6 +266,60 @@ class LimitsTest(unittest.TestCase):
                     h.close()
             self.assertEqual(d.stop(), 0)
 
+    def test_backlog_memory_is_given_back(self):
+        # Thirty clients pipeline big replies and never read, holding 100 MiB
+        # of unread output between them; once they close, the daemon's
+        # heap returns near its size before them (glibc keeps freed pages
+        # unless they are trimmed: it stayed over 100 MB up before the fix).
+        def rss_anon(pid):
+            with open("/proc/%d/status" % pid) as f:
+                for ln in f:
+                    if ln.startswith("RssAnon:"):
+                        return int(ln.split()[1]) * 1024
+            self.skipTest("no RssAnon in /proc")
+
+        line = "SEARCH limit=50 fields=title,text snippet_count=4 snippet_len=400 في\n"
+        with self.run_daemon(threads=2) as d:  # --max-output 4 MiB each
+            with open("/proc/%d/maps" % d.proc.pid) as f:
+                if "libasan" in f.read():
+                    self.skipTest("ASan's allocator keeps its own pages")
+            with d.client() as c:
+                c.request(line.strip())
+                base = rss_anon(d.proc.pid)
+            hogs = [d.client(timeout=30, rcvbuf=4096) for _ in range(30)]
+            try:
+                for h in hogs:
+                    h.sock.setblocking(False)
+                deadline = time.monotonic() + 20
+                queued = 0
+                while queued < 100 << 20 and time.monotonic() < deadline:
+                    for h in hogs:
+                        try:
+                            h.sock.send(line.encode() * 100)
+                        except BlockingIOError:
+                            pass
+                    time.sleep(0.05)
+                    with d.client() as c:
+                        queued = c.request("STATS")["connections"]["output_queued"]
+                self.assertGreaterEqual(queued, 100 << 20)
+                peak = rss_anon(d.proc.pid)
+                self.assertGreater(peak - base, 80 << 20)
+            finally:
+                for h in hogs:
+                    h.close()
+            deadline = time.monotonic() + 10
+            while True:
+                now = rss_anon(d.proc.pid)
+                if now - base < (peak - base) // 5 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.1)
+            self.assertLess(now - base, (peak - base) // 5,
+                            "resident heap %d MB before, %d MB at the peak, %d MB after"
+                            % (base >> 20, peak >> 20, now >> 20))
+            with d.client() as c:
+                self.assertEqual(c.request("PING"), {"ok": True, "pong": True})
+            self.assertEqual(d.stop(), 0)
+
     def test_deep_pipeline_does_not_starve_others(self):
         # one worker; a client pipelines many heavy searches in one write;
         # another client's PINGs must be answered between them, not after
