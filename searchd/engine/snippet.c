@@ -22,6 +22,9 @@
  * and among windows of equal coverage one that is a readable clause wins.
  * A clause edge is the text's start or end, or a boundary character between
  * two words: ، ؛ . ؟ ! ? ; : and line breaks. Ties go to the earlier window.
+ * A window that ends at the text's end (or at a fragment already chosen) and
+ * so falls short of max_chars takes in the words before it that fit, from a
+ * clause start when that leaves it half of max_chars or more.
  * With several fragments requested, each next window is chosen among those
  * that do not overlap the chosen ones, with already covered terms counting
  * only a tenth, and the fragments are printed in text order. Every fragment
@@ -291,6 +294,30 @@ static win best_window(const unit *u, uint32_t nu, const fh_hlterm *hl, size_t n
     return best;
 }
 
+/* A window runs forward as far as max_chars allows, so only one that meets
+ * the text's end or a taken window can be short: "… نصل إلى الحل." out of
+ * 300 characters. It takes the words before it that fit and are not taken,
+ * from the earliest clause start among them (or its own) that leaves it at
+ * least half of max_chars; without one, all of them. Returns the new first
+ * unit. */
+static uint32_t grow_back(const unit *u, win w, uint32_t max_chars, const win *taken,
+                          uint32_t ntaken)
+{
+    uint32_t lo = w.a;
+    while (lo > 0 && u[w.b - 1].c1 - u[lo - 1].c0 <= max_chars) {
+        bool clash = false;
+        for (uint32_t t = 0; t < ntaken && !clash; t++)
+            clash = lo - 1 >= taken[t].a && lo - 1 < taken[t].b;
+        if (clash)
+            break;
+        lo--;
+    }
+    for (uint32_t i = lo; i <= w.a; i++)
+        if (u[i].clause_before)
+            return u[w.b - 1].c1 - u[i].c0 >= max_chars / 2 ? i : lo;
+    return lo;
+}
+
 static int win_cmp(const void *x, const void *y)
 {
     const win *a = x, *b = y;
@@ -430,6 +457,7 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
             win b = best_window(u, nu, hl, nc, max_chars, w, nw, covered, cnt, minw);
             if (b.b <= b.a)
                 break; /* no window left that shows a query word */
+            b.a = grow_back(u, b, max_chars, w, nw);
             w[nw++] = b;
             for (uint32_t i = b.a; i < b.b; i++)
                 if (u[i].term >= 0 && (size_t)u[i].term < nc)

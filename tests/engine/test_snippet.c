@@ -354,6 +354,42 @@ static void test_match_deep_in_a_long_text(void **state)
     free(text);
 }
 
+/* A match in the text's last short clause: the window cannot run forward
+ * past the end, so it takes in the words before it up to the length, from a
+ * clause start, instead of the clause alone ("… قبل أن ينتهي اللقاء."). */
+static void test_match_at_the_end_fills_the_length(void **state)
+{
+    fx *f = *state;
+    static const char *const text =
+        "وقال الوزير في مؤتمر صحفي عقده مساء أمس في العاصمة بحضور عدد كبير من الصحفيين "
+        "والمراسلين إن الحكومة تعمل منذ أشهر على خطة شاملة لإصلاح قطاع الكهرباء وتحسين "
+        "الخدمات في المدن والقرى، بالمفاوضات نصل إلى الحل.";
+    fh_hlterm hl[] = {{"حل", 4, false, 2.0f, NULL, 0}};
+    /* the last clause alone is 26 characters: the words before it fill the
+     * length (no clause start in reach) */
+    const char *s = snip(f, text, hl, 1, 120, 1, NULL, NULL);
+    check_pieces(s, text, "<b>", "</b>");
+    const char *tail = "المدن والقرى، بالمفاوضات نصل إلى <b>الحل</b>.";
+    assert_non_null(strstr(s, tail));
+    assert_true(chars(s) > 110);
+    assert_true(chars(s) <= 120 + 2 + 7 + 1);
+    /* a last clause of half the length or more stays alone */
+    fh_hlterm hl2[] = {{"لقاء", 8, false, 2.0f, NULL, 0}};
+    s = snip(f, LONG, hl2, 1, 100, 1, NULL, NULL);
+    const char *last = "\xE2\x80\xA6 وفي النهاية عاد المتحدث إلى الشركات مرة أخرى قبل أن "
+                       "ينتهي <b>اللقاء</b>.";
+    assert_string_equal(s, last);
+    /* two fragments: the last clause (24 characters) is half of 40 or more */
+    fh_hlterm two[] = {{"حل", 4, false, 2.0f, NULL, 0}, {"حكوم", 8, false, 1.0f, NULL, 0}};
+    s = snip(f, text, two, 2, 40, 2, NULL, NULL);
+    check_pieces(s, text, "<b>", "</b>");
+    const char *a = strstr(s, "<b>الحكومة</b>"), *b = strstr(s, "<b>الحل</b>");
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_true(a < b);
+    assert_non_null(strstr(s, " \xE2\x80\xA6 بالمفاوضات نصل إلى <b>الحل</b>."));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_whole_text_unmarked),
         cmocka_unit_test(test_every_fragment_shows_a_query_word),
         cmocka_unit_test(test_match_deep_in_a_long_text),
+        cmocka_unit_test(test_match_at_the_end_fills_the_length),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
