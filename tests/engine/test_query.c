@@ -85,6 +85,57 @@ static void test_terms_and_operators(void **state)
     assert_int_equal(f->q->cl[0].n_el, 3);
 }
 
+/* Pasted and phone-typed queries: Unicode spaces and directional marks
+ * separate items, so an operator after them still applies; “ ” quote a
+ * phrase as " does; « » are punctuation (headlines quote names with them). */
+static void test_unicode_separators_and_quotes(void **state)
+{
+    fx *f = *state;
+    static const char *const seps[] = {"\xC2\xA0",     "\xE2\x80\xAF", "\xE3\x80\x80",
+                                       "\xE2\x80\x8F", "\xD8\x9C",     "\xE2\x81\xA6"};
+    for (size_t i = 0; i < sizeof seps / sizeof seps[0]; i++) {
+        char q[256];
+        /* NBSP, narrow NBSP, ideographic space, RLM, ALM, LRI */
+        snprintf(q, sizeof q, "+الشركات%s-الرياضة%sالصينية", seps[i], seps[i]);
+        assert_int_equal(parse(f, q, 64), 0);
+        assert_int_equal(f->q->n_cl, 3);
+        assert_int_equal(f->q->cl[0].occur, FH_OCC_MUST);
+        assert_string_equal(f->q->cl[1].term, "رياض");
+        assert_int_equal(f->q->cl[1].occur, FH_OCC_NOT);
+        assert_int_equal(f->q->cl[2].occur, FH_OCC_SHOULD);
+    }
+    /* an RLM right before the operator */
+    assert_int_equal(parse(f, "الشركات \xE2\x80\x8F-الرياضة", 64), 0);
+    assert_int_equal(f->q->n_cl, 2);
+    assert_int_equal(f->q->cl[1].occur, FH_OCC_NOT);
+    /* only separators: empty */
+    assert_int_equal(parse(f, "\xC2\xA0\xE2\x80\x8F ", 64), FH_ESYNTAX);
+    /* curly quotes, either way round, and with a field */
+    static const char *const phr[] = {"\xE2\x80\x9Cالشركات الصينية\xE2\x80\x9D نموذج",
+                                      "\xE2\x80\x9Dالشركات الصينية\xE2\x80\x9C نموذج",
+                                      "\"الشركات الصينية\xE2\x80\x9D نموذج",
+                                      "text:\xE2\x80\x9Cالشركات الصينية\xE2\x80\x9D نموذج"};
+    for (size_t i = 0; i < sizeof phr / sizeof phr[0]; i++) {
+        assert_int_equal(parse(f, phr[i], 64), 0);
+        assert_int_equal(f->q->n_cl, 2);
+        assert_int_equal(f->q->cl[0].kind, FH_CL_PHRASE);
+        assert_int_equal(f->q->cl[0].n_el, 2);
+        assert_int_equal(f->q->cl[1].kind, FH_CL_TERM);
+    }
+    /* unbalanced: runs to the end */
+    assert_int_equal(parse(f, "نموذج \xE2\x80\x9Cالشركات الصينية", 64), 0);
+    assert_int_equal(f->q->cl[1].kind, FH_CL_PHRASE);
+    /* « » are not quotes: two ranked words */
+    assert_int_equal(parse(f, "\xC2\xABالشركات الصينية\xC2\xBB", 64), 0);
+    assert_int_equal(f->q->n_cl, 2);
+    assert_int_equal(f->q->cl[0].kind, FH_CL_TERM);
+    assert_int_equal(f->q->cl[1].kind, FH_CL_TERM);
+    /* a word glued to a curly quote ends there */
+    assert_int_equal(parse(f, "نموذج\xE2\x80\x9Cالشركات الصينية\xE2\x80\x9D", 64), 0);
+    assert_int_equal(f->q->n_cl, 2);
+    assert_int_equal(f->q->cl[1].kind, FH_CL_PHRASE);
+}
+
 /* Mixed words (docs/ANALYSIS.md, "The rule"): R1 is one MIXED clause, its
  * whole term r1 and its parts r 1 at consecutive positions, whatever its
  * occurrence; it counts as one word; the same word twice is one clause
@@ -387,6 +438,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_terms_and_operators),
         cmocka_unit_test(test_phrase),
+        cmocka_unit_test(test_unicode_separators_and_quotes),
         cmocka_unit_test(test_mixed_words),
         cmocka_unit_test(test_field_and_prefix),
         cmocka_unit_test(test_empty_and_junk),
