@@ -26,8 +26,10 @@ static void usage(FILE *f)
           "\n"
           "Analyze TEXT (or standard input, line by line) and print one token per line:\n"
           "  offset<TAB>length<TAB>surface<TAB>normalized<TAB>stem<TAB>position<TAB>flags\n"
-          "offset/length are bytes in the original input; flags: stop whole part latin num\n"
-          "alt, or -.\n"
+          "offset/length are bytes in the original input (TEXT arguments are one text,\n"
+          "joined by spaces; standard input is counted from its first byte across\n"
+          "lines); position counts words, from 0 on each line of standard input;\n"
+          "flags: stop whole part latin num alt, or -.\n"
           "\n"
           "Options:\n"
           "  --stemmer S   light10 (default), light10+sb, light10-noguard, snowball or none,\n"
@@ -165,14 +167,15 @@ int fh_cmd_analyze(int argc, char **argv)
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             usage(stdout);
             return EXIT_OK;
-        } else if (strcmp(arg, "--stemmer") == 0) {
-            if (i + 1 == argc) {
+        } else if (strcmp(arg, "--stemmer") == 0 || strncmp(arg, "--stemmer=", 10) == 0) {
+            if (arg[9] == '\0' && i + 1 == argc) {
                 fprintf(stderr, "analyze: option --stemmer needs a value\n");
                 usage(stderr);
                 return EXIT_USAGE;
             }
-            /* the names of `build --stemmer` (and fahras-searchd's) */
-            const char *v = argv[++i];
+            /* the names of `build --stemmer` (and fahras-searchd's); --stemmer=NAME
+               as build takes it */
+            const char *v = arg[9] == '=' ? arg + 10 : argv[++i];
             if (fh_analyzer_opts_by_name(v, &opts) != 0) {
                 fprintf(stderr,
                         "analyze: unknown stemmer '%s' (light10, light10+sb, "

@@ -73,6 +73,7 @@ static const char usage_build[] =
     "  --strict             stop at the first reported record (skip or warning), exit 2\n"
     "  --quiet              no progress line and no summary (reports still print)\n"
     "  --progress           force the progress line even when stderr is not a terminal\n"
+    "                       (--quiet wins over it)\n"
     "  --stemmer S          light10 (default), light10+sb, light10-noguard, snowball or none\n"
     "  --help\n"
     "\n"

@@ -408,6 +408,7 @@ static const opt *flag_opt(const char *a, const char **inline_val)
 int fh_srv_config_parse(fh_srv_config *c, int argc, char **argv, char *err, size_t errlen)
 {
     /* pass 1: --help, --version and --config, so flags can override the file */
+    bool have_config = false;
     for (int i = 1; i < argc; i++) {
         const char *iv;
         const opt *o = flag_opt(argv[i], &iv);
@@ -424,6 +425,12 @@ int fh_srv_config_parse(fh_srv_config *c, int argc, char **argv, char *err, size
                 snprintf(err, errlen, "--config needs a value");
                 return -1;
             }
+            if (have_config) {
+                /* one file: which of two would win is not for a reader to guess */
+                snprintf(err, errlen, "--config given twice (one config file at most)");
+                return -1;
+            }
+            have_config = true;
             if (set_opt(c, o, v, err, errlen) != 0 || load_file(c, v, err, errlen) != 0)
                 return -1;
         }

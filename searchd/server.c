@@ -354,9 +354,11 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
             (built[0] || index_analyzer(s->cfg.index_dir, built, sizeof built) == 0)) {
             if (follow)
                 FH_LOG_WARN("re-published index in %s not opened: built with analyzer %s, "
-                            "which this build lacks (rebuild it with this version's "
-                            "fahras-indexer build); still serving generation %llu",
-                            s->cfg.index_dir, built, (unsigned long long)cur->generation);
+                            "which this build lacks (its analyzers are version %s; rebuild the "
+                            "index with this version's fahras-indexer build); still serving "
+                            "generation %llu",
+                            s->cfg.index_dir, built, fh_analyzer_version(NULL),
+                            (unsigned long long)cur->generation);
             else
                 FH_LOG_WARN("re-published index in %s not opened: built with analyzer %s, "
                             "while --stemmer %s is %s %s (--stemmer auto follows the index); "
@@ -1277,9 +1279,10 @@ static int choose_analyzer(fh_server *s, fh_analyzer_ref **out)
         char built[96];
         rc = analyzer_for_index(s->cfg.index_dir, &a, built, sizeof built);
         if (rc == FH_EANALYZER)
-            FH_LOG_ERR("the index in %s was built with analyzer %s, which this build lacks: "
-                       "rebuild it with this version's fahras-indexer build",
-                       s->cfg.index_dir, built);
+            FH_LOG_ERR("the index in %s was built with analyzer %s, which this build lacks "
+                       "(its analyzers are version %s): rebuild it with this version's "
+                       "fahras-indexer build",
+                       s->cfg.index_dir, built, fh_analyzer_version(NULL));
         else if (rc) {
             char why[256];
             FH_LOG_ERR("cannot open the index in %s: %s", s->cfg.index_dir,

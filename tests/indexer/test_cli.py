@@ -456,6 +456,9 @@ def case_tools(tmp):
            "%s: its stems %s are not terms of the light10+sb index" % (word, sb))
     expect(stems("light10-noguard") == stems("light10", "--no-guard"), "light10-noguard")
     expect(stems("none")[0][4] == word, "none")
+    # --stemmer=NAME as build takes it
+    _, out, _ = run(["analyze", "--stemmer=snowball", word])
+    expect([l.split("\t") for l in out.splitlines()] == snow, "--stemmer=snowball: %r" % out)
     # empty names are usage errors, not skipped or read as weight 0
     x = os.path.join(tmp, "x")
     for extra in (["--weights", "title="], ["--weights", "title=,text=1"],

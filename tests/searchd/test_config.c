@@ -116,6 +116,15 @@ static void test_config_file_and_precedence(void **state)
     assert_int_equal(c.max_connections, 9);
     assert_int_equal(c.idle_timeout_s, 30);
     assert_int_equal(c.threads, 5); /* the flag wins, even given before --config */
+    /* one config file at most: a second is an error, not a silent override */
+    fh_srv_config_default(&c);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--config", path, "--config=/x.conf", NULL),
+                     -1);
+    assert_non_null(strstr(err, "--config given twice"));
+    /* a flag given twice: the last wins (as with most Unix tools) */
+    fh_srv_config_default(&c);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--threads", "1", "--threads", "2", NULL), 0);
+    assert_int_equal(c.threads, 2);
     unlink(path);
 
     fh_srv_config_default(&c);

@@ -546,6 +546,21 @@ class LimitsTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn(b"built with analyzer fahras-ar-light10g", r.stderr)
         self.assertIn(b"--stemmer snowball is fahras-ar-snowball", r.stderr)
+        # an index of an older analyzer version: refused, both versions named
+        r = subprocess.run([fhtest.SEARCHD, "--version"], stdout=subprocess.PIPE, timeout=10)
+        ours = r.stdout.decode().split("analyzer version ")[1].rstrip(")\n").encode()
+        at = mdb.find(b"analyzer_version" + ours)
+        self.assertGreater(at, 0)
+        old = os.path.join(self.root, "old-analyzer")
+        os.makedirs(old, exist_ok=True)
+        fake = b"0." + b"0" * (len(ours) - 2)  # the same length: 1.17 -> 0.00
+        with open(os.path.join(old, "index.mdb"), "wb") as f:
+            f.write(mdb[:at] + b"analyzer_version" + fake + mdb[at + 16 + len(ours):])
+        r = subprocess.run([fhtest.SEARCHD, "--index", old, "--listen", "127.0.0.1:0"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=10)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(b"built with analyzer fahras-ar-light10g " + fake + b",", r.stderr)
+        self.assertIn(b"(its analyzers are version " + ours + b")", r.stderr)
         # --help gives the exit statuses
         r = subprocess.run([fhtest.SEARCHD, "--help"], stdout=subprocess.PIPE, timeout=10)
         self.assertIn(b"Exit status", r.stdout)

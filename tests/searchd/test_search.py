@@ -561,10 +561,21 @@ class OtherFieldNamesTest(OneIndexTest):
     """An index of fields headline,body: the snippet comes from body, the
     longer one, not from the first field."""
     DOCS = [{"id": "hb-%d" % i, "headline": "خبر عن الطيران رقم %d" % i,
+             "title": "عنوان مخزن رقم %d" % i,
              "body": "قالت شركات الطيران إن الرحلات عادت إلى مواعيدها بعد العاصفة "
                      "وإن المسافرين تلقوا تعويضات عن التأخير رقم %d" % i}
             for i in range(3)]
     BUILD_ARGS = ("--fields", "headline,body")
+
+    def test_stored_title_without_a_title_field(self):
+        # title is not analyzed here, but a hit still carries the stored
+        # title, unhighlighted, with snippets off as well as on
+        for opts in ("", "snippets=0 ", "snippets=0 fields=headline "):
+            r = self.c.request("SEARCH limit=3 %sتعويضات" % opts)
+            self.assertIsNone(error_code(r), r)
+            self.assertEqual(len(r["hits"]), 3)
+            for h in r["hits"]:
+                self.assertEqual(h.get("title"), "عنوان مخزن رقم " + h["id"][-1], (opts, h))
 
     def test_snippet_from_the_longer_field(self):
         r = self.c.request("SEARCH limit=1 snippet_len=60 تعويضات")
