@@ -349,6 +349,8 @@ static size_t build_hl(fh_searcher *s, const fh_query *q, int field, fh_hlterm *
         n++;
         if (c->kind == FH_CL_PREFIX && c->alt_len > 0 && n < cap) /* its second prefix */
             hl[n++] = (fh_hlterm){c->alt, c->alt_len, true, w > 0 ? w : 0.01f, NULL, 0};
+        if (c->kind == FH_CL_PREFIX && c->norm_len > 0 && n < cap) /* its exact stem */
+            hl[n++] = (fh_hlterm){c->norm, c->norm_len, false, w > 0 ? w : 0.01f, NULL, 0};
     }
     (void)s;
     return n;

@@ -80,7 +80,7 @@ typedef struct fh_clause {
                             weighted by rp.alt_weight, no proximity, no snippet */
     uint16_t alt_len;    /* TERM word: its alt term (0 = none); PREFIX: a second
                             prefix walked into the same expansions (query.c,
-                            prefix_article_letter: الش* also walks ش*) */
+                            prefix_readings: الش* also walks ش*) */
     int16_t alt_ix;      /* index of the word's alt clause, -1 if none */
     char alt[FH_TOKEN_MAX + 2];
     float weight;        /* TERM: idf multiplier, 1 unless an answer-type word of
@@ -93,7 +93,9 @@ typedef struct fh_clause {
                             query.c); alt clause: full weight, retrieves (not
                             deferred to the re-rank), highlighted */
     uint16_t norm_len;   /* TERM word typed with a bare ا + ل near its start:
-                            its normalized form (spell_variant), else 0 */
+                            its normalized form (spell_variant), else 0;
+                            PREFIX: a stem it also matches exactly (query.c,
+                            prefix_readings: القوا* matches قو) */
     uint8_t spell_mask;  /* bit k: letter k of norm is such an ا (query.c) */
     char norm[FH_TOKEN_MAX + 1];
     uint32_t first_el;   /* PHRASE, MIXED (the parts): elements [first_el, first_el + n_el) */

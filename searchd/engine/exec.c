@@ -616,6 +616,9 @@ static int exp_cb(void *ctx, const char *term, size_t len, const fh_term_info *t
         return EXEC_TIMEOUT;
     if (len > FH_TOKEN_MAX)
         return 0; /* no query word has such a stem */
+    if (fh_analyzer_is_stopword(x->e->an, term, len))
+        return 0; /* في, إلى: the most frequent terms, which would crowd out the words
+                     meant (a stop word is its own stem) */
     if (x->exp_n == x->exp_max) {
         /* full: only a term that comes before the root replaces it */
         fh_expansion cand;
@@ -630,6 +633,26 @@ static int exp_cb(void *ctx, const char *term, size_t len, const fh_term_info *t
     exp_set(&h[i], term, len, ti->df);
     exp_up(h, i);
     return 0;
+}
+
+/* The exact stem of a prefix clause (القوا* matches قو, query.c) joins its
+ * expansions when the index holds it and no walk met it; over the cap it
+ * takes the place of the last of them: it is the word most likely meant. */
+static void exp_exact(xctx *x, const char *term, size_t len)
+{
+    fh_term_info ti;
+    if (fh_term_get(x->s->rd, term, len, &ti) != 0)
+        return;
+    fh_expansion *h = x->xs->exp;
+    for (uint32_t i = 0; i < x->exp_n; i++)
+        if (h[i].len == len && memcmp(h[i].term, term, len) == 0)
+            return;
+    if (x->exp_n == x->exp_max && x->exp_n > 0) {
+        exp_set(&h[0], term, len, ti.df); /* the root: the last in exp_cmp order */
+        return;
+    }
+    if (x->exp_n < x->exp_max)
+        exp_set(&h[x->exp_n++], term, len, ti.df);
 }
 
 static int setup_term(xctx *x, citer *c, const fh_clause *cl)
@@ -667,8 +690,8 @@ static int setup_term(xctx *x, citer *c, const fh_clause *cl)
 }
 
 /* Prefix: walk every dictionary term that starts with the prefix (and the
- * clause's second prefix, cl->alt, when it has one) and keep
- * the exp_max with the highest df (ties: shorter, then byte order), so the
+ * clause's second prefix, cl->alt, when it has one), stop words aside, and
+ * keep the exp_max with the highest df (ties: shorter, then byte order), so the
  * cap is deterministic and keeps the words most likely meant, wherever they
  * sort. The walk costs one step per dictionary term in the prefix's range
  * (a one-letter Arabic prefix of a 460,000-term dictionary: about 50,000
@@ -686,12 +709,14 @@ static int setup_prefix(xctx *x, citer *c, const fh_clause *cl)
     const fh_engine *e = x->e;
     x->exp_n = 0;
     int rc = fh_term_prefix(x->s->rd, cl->term, cl->len, SIZE_MAX, exp_cb, x);
-    /* the second prefix (الش* walks ش* too, query.c): another first
-     * letter, so no term is met twice */
+    /* the second prefix (الش* walks ش* too, query.c): never a prefix of
+     * the first, so no term is met twice */
     if (rc == 0 && cl->alt_len > 0)
         rc = fh_term_prefix(x->s->rd, cl->alt, cl->alt_len, SIZE_MAX, exp_cb, x);
     if (rc != 0)
         return rc; /* EXEC_TIMEOUT included */
+    if (cl->norm_len > 0)
+        exp_exact(x, cl->norm, cl->norm_len);
     uint32_t n = x->exp_n;
     qsort(x->xs->exp, n, sizeof *x->xs->exp, exp_cmp);
     c->sub = &x->xs->pool[x->xs->npool];

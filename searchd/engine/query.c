@@ -345,21 +345,83 @@ static uint8_t spell_mask(const fh_analyzer *a, const char *sf, size_t sn, const
     return mask;
 }
 
-/* A prefix* whose stem is a proclitic article and a single letter (الش*,
- * بالم*, للت*): the analyzer keeps so short a word whole, while from a
- * longer word it strips the article (الشر* is شر*), so the terms a user
- * typing الش... is after begin with ش. The article may also be the word's
- * own letters (ألف and ألم are written الف, الم), so the typed prefix stays
- * and the letter is walked too, into the same expansions: c->alt. The
- * articles are the analyzer's (fh_analyzer_article_len). */
-static void prefix_article_letter(fh_clause *c)
+/* Letters (not bytes) of a UTF-8 string. */
+static size_t letters(const char *p, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += ((unsigned char)p[i] & 0xC0) != 0x80;
+    return k;
+}
+
+/* What a prefix* walks besides its stem, so that a word typed letter by
+ * letter finds what the index holds at every step (search as you type):
+ * - c->alt, a second prefix walked into the same expansions:
+ *   - the letters after an article the analyzer kept (الش*, الام*, المع*,
+ *     ألما*: a word too short to lose it, or a stop word's form, which the
+ *     analyzer keeps whole): the index holds الشركات, الأمم, المعلم, ألمانيا
+ *     without it. The article may be the word's own letters (الف, الم), so
+ *     the typed prefix is walked too, unless those letters begin it as well
+ *     (الا*, after ال: ا*), whose walk then is the only one;
+ *   - else, for light10, a stem of under four letters with ؤ or ئ written ء:
+ *     longer stems have their hamza seat folded (analyzer 1.4), so المؤت
+ *     (مؤت) must walk مءت to reach مءتمر;
+ * - c->norm, one stem matched exactly: that of the typed word completed
+ *   with the suffix its last letter begins (ا: ات, و: ون, ك: كم, ن: نا), when
+ *   the analyzer left that letter at the end of the stem: القوا* is قوا*
+ *   and the stem of القوات, قو.
+ * norm[0..nl) is the typed word normalized; c->term its stem. */
+static void prefix_readings(fh_searcher *s, fh_clause *c, const char *norm, size_t nl)
 {
     size_t al = fh_analyzer_article_len(c->term, c->len);
-    if (al > 0 && c->len == al + 2 &&
-        fh_utf8_seq_len((const unsigned char *)c->term + al, 2) == 2) {
-        memcpy(c->alt, c->term + al, 2);
-        c->alt[2] = '\0';
-        c->alt_len = 2;
+    if (al > 0 && c->len > al && memcmp(c->term, c->term + al, c->len - al) == 0) {
+        /* the letters after the article begin it too (الا: ا): their walk
+           covers the typed prefix's, and is the one walk */
+        memmove(c->term, c->term + al, c->len - al);
+        c->len = (uint16_t)(c->len - al);
+        c->term[c->len] = '\0';
+    } else if (al > 0 && c->len > al) {
+        memcpy(c->alt, c->term + al, c->len - al);
+        c->alt_len = (uint16_t)(c->len - al);
+        c->alt[c->alt_len] = '\0';
+    } else if (letters(c->term, c->len) < 4 &&
+               strncmp(fh_analyzer_name(s->e->an), "fahras-ar-light10", 17) == 0) {
+        /* ؤ U+0624 and ئ U+0626 (D8 A4, D8 A6) -> ء U+0621 (D8 A1) */
+        bool seat = false;
+        memcpy(c->alt, c->term, c->len + 1u);
+        for (size_t i = 0; i + 1 < c->len; i++) {
+            if ((unsigned char)c->alt[i] == 0xD8 &&
+                ((unsigned char)c->alt[i + 1] == 0xA4 || (unsigned char)c->alt[i + 1] == 0xA6)) {
+                c->alt[i + 1] = (char)0xA1;
+                seat = true;
+            }
+        }
+        c->alt_len = seat ? c->len : 0;
+    }
+    /* the completion: the stem must end the typed word (no suffix went) */
+    static const char *const tails[][2] = {
+        {"\xD8\xA7", "\xD8\xA7\xD8\xAA"}, /* ا: ات */
+        {"\xD9\x88", "\xD9\x88\xD9\x86"}, /* و: ون */
+        {"\xD9\x83", "\xD9\x83\xD9\x85"}, /* ك: كم */
+        {"\xD9\x86", "\xD9\x86\xD8\xA7"}, /* ن: نا */
+    };
+    if (c->len < 2 || nl < c->len || nl + 2 > FH_TOKEN_MAX ||
+        memcmp(norm + nl - c->len, c->term, c->len) != 0)
+        return;
+    for (size_t k = 0; k < sizeof tails / sizeof tails[0]; k++) {
+        if (memcmp(c->term + c->len - 2, tails[k][0], 2) != 0)
+            continue;
+        char word[FH_TOKEN_MAX + 1], stem[FH_TOKEN_MAX + 1];
+        memcpy(word, norm, nl - 2);
+        memcpy(word + nl - 2, tails[k][1], 4);
+        size_t sl = fh_analysis_stem(s->an, word, nl + 2, stem);
+        /* a stem the walk does not reach already: shorter than the prefix */
+        if (sl > 0 && sl < c->len && !fh_analyzer_is_stopword(s->e->an, stem, sl)) {
+            memcpy(c->norm, stem, sl);
+            c->norm[sl] = '\0';
+            c->norm_len = (uint16_t)sl;
+        }
+        return;
     }
 }
 
@@ -428,7 +490,7 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
         c.len = wl;
         c.stop = !pre && !mixed && (t[i].flags & FH_TOK_STOP) != 0;
         if (pre)
-            prefix_article_letter(&c);
+            prefix_readings(ps->s, &c, t[i].norm, t[i].norm_len);
         if (!pre && !mixed && t[i].alt_len > 0 && t[i].alt_len <= FH_TOKEN_MAX + 1) {
             memcpy(c.alt, t[i].alt, t[i].alt_len);
             c.alt[t[i].alt_len] = '\0';

@@ -51,18 +51,19 @@ typedef struct unit {
     bool clause_after;
 } unit;
 
-static bool hl_match(const fh_hlterm *h, const char *stem, size_t len)
+/* A prefix matches no stop word, as its expansions hold none (exec.c). */
+static bool hl_match(const fh_hlterm *h, const char *stem, size_t len, bool stop)
 {
     if (h->prefix)
-        return len >= h->len && memcmp(stem, h->term, h->len) == 0;
+        return !stop && len >= h->len && memcmp(stem, h->term, h->len) == 0;
     return len == h->len && memcmp(stem, h->term, len) == 0;
 }
 
-static int32_t match_term(const fh_hlterm *hl, size_t nhl, const char *stem, size_t len)
+static int32_t match_term(const fh_hlterm *hl, size_t nhl, const char *stem, size_t len, bool stop)
 {
     int32_t best = -1;
     for (size_t j = 0; j < nhl; j++)
-        if (hl_match(&hl[j], stem, len) && (best < 0 || hl[j].weight > hl[best].weight))
+        if (hl_match(&hl[j], stem, len, stop) && (best < 0 || hl[j].weight > hl[best].weight))
             best = (int32_t)j;
     return best;
 }
@@ -363,7 +364,9 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
     int32_t carry = -1;   /* a mixed word matched as words: the term of the next */
     uint32_t carry_n = 0; /* carry_n words */
     for (size_t i = 0; i < nt; i++) {
-        int32_t m = nhl ? match_term(hl, nhl, t[i].stem, t[i].stem_len) : -1;
+        int32_t m =
+            nhl ? match_term(hl, nhl, t[i].stem, t[i].stem_len, (t[i].flags & FH_TOK_STOP) != 0)
+                : -1;
         if (t[i].flags & FH_TOK_PART) {
             if (nu > 0 && m >= 0 && u[nu - 1].term < 0 && t[i].offset >= u[nu - 1].off &&
                 t[i].offset < u[nu - 1].end)

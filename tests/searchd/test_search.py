@@ -590,6 +590,29 @@ class OtherFieldNamesTest(OneIndexTest):
         self.assertNotIn("<b>", snip)
 
 
+class TypeAheadTest(OneIndexTest):
+    """Search as you type: a prefix* finds the word at every letter typed,
+    through the article the analyzer keeps on short words and stop words'
+    forms (الأم*, المع*), a suffix begun (القوا*: القوات is قو), and the
+    hamza seat folded in longer stems (المؤت*: المؤتمر is مءتمر); stop words
+    are neither expansions nor highlighted."""
+    WORDS = ["الأمم", "القوات", "المعلمون", "المؤتمر", "ألمانيا", "الإمارات", "الشركات"]
+    DOCS = [{"id": "ta-%d" % i, "text": "خبر عن %s في العاصمة" % w} for i, w in enumerate(WORDS)] \
+        + [{"id": "ta-noise", "text": "قال إن الأمر في المدينة إلى حد ما"}]
+
+    def test_every_letter_typed(self):
+        for i, word in enumerate(self.WORDS):
+            for n in range(3, len(word) + 1):
+                r = self.c.request("SEARCH limit=10 snippet_len=80 %s*" % word[:n])
+                self.assertIsNone(error_code(r), r)
+                self.assertIn("ta-%d" % i, hit_ids(r), "%s* (typing %s): %r" % (word[:n], word, r))
+                snip = next(h["snippet"] for h in r["hits"] if h["id"] == "ta-%d" % i)
+                self.assertIn("<b>%s</b>" % word, snip, word[:n])
+                for h in r["hits"]:  # في, إن, إلى: never marked
+                    for stop in ("<b>في</b>", "<b>إن</b>", "<b>إلى</b>", "<b>عن</b>"):
+                        self.assertNotIn(stop, h["snippet"], (word[:n], h))
+
+
 class TextFieldTest(OneIndexTest):
     """A field named text is the body even when another field is longer;
     snippet_field= names another."""
