@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.17"
+#define FH_ANALYZER_VERSION "1.18"
 
 /* Character classes */
 enum {
@@ -292,7 +292,14 @@ static cpent arab_entry(uint32_t c)
     case 0x06CC: /* ی Persian yeh */
         return mk(C_ALNUM, K_AR, 0x064A);
     case 0x0629: /* ة */
+    case 0x06BE: /* (1.18) ھ heh doachashmee, ہ heh goal, ۀ heh with yeh, ە ae */
+    case 0x06C0:
+    case 0x06C1:
+    case 0x06D5:
         return mk(C_ALNUM, K_AR, 0x0647);
+    case 0x06D2: /* (1.18) ے yeh barree, ې yeh with two dots */
+    case 0x06D0:
+        return mk(C_ALNUM, K_AR, 0x064A);
     case 0x06A9: /* ک Persian keheh */
     case 0x06AA:
         return mk(C_ALNUM, K_AR, 0x0643);
@@ -433,7 +440,9 @@ static cpent classify_slow(uint32_t c)
     case U_COMBINING_SPACING_MARK:
         return mk(C_MARK, K_NONE, c);
     case U_FORMAT_CHAR:
-        return mk(C_DROP, K_NONE, 0); /* ZWJ, ZWNJ, bidi marks, soft hyphen */
+        if (c == 0x200B)
+            return mk(C_SEP, K_NONE, 0); /* (1.18) zero width space: a word break */
+        return mk(C_DROP, K_NONE, 0);    /* ZWJ, ZWNJ, bidi marks, soft hyphen */
     default:
         return mk(C_SEP, K_NONE, 0);
     }
@@ -624,6 +633,15 @@ static size_t spelling_variant(const char *norm, size_t n, char *out, size_t sl)
     } else if (sl >= tl && memcmp(out, miat, tl) == 0 &&
                (sl == tl || (sl == tl + 2 && memcmp(out + tl, "\xD8\xA7", 2) == 0))) {
         at = 0; /* مائت, مائتا */
+    } else if (sl == ml && memcmp(out, mia, ml) == 0) {
+        /* (1.18) the dual مائتان, مائتي, whose ت the ة rule took (light10.c):
+           مئت, as مئتان gives */
+        for (size_t i = 0; i + tl <= n; i += 2) {
+            if (memcmp(norm + i, miat, tl) == 0) {
+                memcpy(out, "\xD9\x85\xD8\xA6\xD8\xAA", 7); /* مئت */
+                return 6;
+            }
+        }
     }
     if (at != SIZE_MAX) {
         memmove(out + at + 2, out + at + 4, sl - at - 4); /* م ا ئ -> م ئ */
@@ -1442,14 +1460,23 @@ static int add_waw_word(fh_analyzer *a, const char *norm, size_t n)
 
 /* One word of the guard lexicon, w[0..l) in natural spelling, in the pass
  * build_lexicon is making: 0 puts a word that begins with و into wawlex
- * (add_waw_word), 1 puts its light10 stem, computed with that و guard, into
- * lex. */
+ * (add_waw_word) and the suffix stem of a word that ends in ة into protect
+ * (1.18, fh_light10_taa_add), 1 puts its light10 stem, computed with that و
+ * guard, into lex. */
 static int lexicon_word(fh_analyzer *a, int pass, const char *w, size_t l)
 {
     char norm[FH_TOKEN_MAX + 1], stem[FH_TOKEN_MAX + 1];
     size_t nn = normalize_word(a, w, l, norm);
-    if (pass == 0)
+    if (pass == 0) {
+        static const char taa[] = "\xD8\xA9"; /* ة */
+        if (l >= 8 && memcmp(w + l - 2, taa, 2) == 0) {
+            size_t sl = fh_light10_suffix_stem(&a->protect, norm, nn, stem);
+            int rc = sl < nn ? fh_light10_taa_add(&a->protect, stem, sl) : 0;
+            if (rc != 0)
+                return rc;
+        }
         return add_waw_word(a, norm, nn);
+    }
     if (nn == 0)
         return 0;
     size_t sl = fh_light10_stem(NULL, &a->wawlex, &a->protect, norm, nn, stem);

@@ -47,7 +47,8 @@ bool fh_strset_has(const fh_strset *set, const char *s, size_t n);
  * an entry added by fh_light10_waw_add_whole (1.12: وضعا, the dual of a
  * و-verb) matches the whole word only, never a suffix-stripped one (وصلاة is
  * و + صلاة);
- * `protect` holds words whose final ان/ين is not a suffix (may be NULL). */
+ * `protect` holds words whose final ان/ين/ا is not a suffix (may be NULL),
+ * and the entries of fh_light10_taa_add. */
 size_t fh_light10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_strset *protect,
                        const char *norm, size_t n, char *out);
 /* The same with the proclitic rules only (no suffix removed). */
@@ -57,6 +58,11 @@ size_t fh_light10_prefix_stem(const fh_strset *lex, const fh_strset *wawlex,
  * fh_light10_stem). Returns 0, or fh_strset_add's error; a word of
  * FH_TOKEN_MAX bytes or more is not added. */
 int fh_light10_waw_add_whole(fh_strset *wawlex, const char *norm, size_t n);
+/* (1.18) Add to `protect` the suffix stem stem[0..n) of a known word that
+ * ends in ة (حكوم for حكومة): the stem of a word that ends in that stem + ت
+ * + a suffix loses the ت (حكومتها -> حكوم). Returns 0 or fh_strset_add's
+ * error; a stem of FH_TOKEN_MAX bytes or more is not added. */
+int fh_light10_taa_add(fh_strset *protect, const char *stem, size_t n);
 /* Bytes of the definite article light10 strips (وال بال كال فال لل ال, the
  * first that fits) at the start of norm[0..n), or 0; whether enough letters
  * follow for a stem is not asked. */

@@ -31,13 +31,14 @@ typedef struct affix {
     uint8_t n;     /* letters */
     uint16_t c[3]; /* the letters */
     uint8_t min;   /* suffixes: letters that must remain after stripping */
+    bool taa;      /* suffixes: ة is written ت before it (a pronoun, the dual) */
 } affix;
 
 /* Definite articles, combined forms first (longest match wins). */
 static const affix k_articles[] = {
-    {3, {AR_WAW, AR_ALEF, AR_LAM}, 2}, {3, {AR_BEH, AR_ALEF, AR_LAM}, 2},
-    {3, {AR_KAF, AR_ALEF, AR_LAM}, 2}, {3, {AR_FEH, AR_ALEF, AR_LAM}, 2},
-    {2, {AR_LAM, AR_LAM, 0}, 2},       {2, {AR_ALEF, AR_LAM, 0}, 2},
+    {3, {AR_WAW, AR_ALEF, AR_LAM}, 2, false}, {3, {AR_BEH, AR_ALEF, AR_LAM}, 2, false},
+    {3, {AR_KAF, AR_ALEF, AR_LAM}, 2, false}, {3, {AR_FEH, AR_ALEF, AR_LAM}, 2, false},
+    {2, {AR_LAM, AR_LAM, 0}, 2, false},       {2, {AR_ALEF, AR_LAM, 0}, 2, false},
 };
 
 /* Suffixes, tried once each in this order. First the attached pronouns
@@ -45,14 +46,21 @@ static const affix k_articles[] = {
  * so أسهم and تفهم stay whole), then light10's own list ها ان ات ون ين يه ية
  * ه ة ي (2 letters must remain). */
 static const affix k_suffixes[] = {
-    {3, {AR_HEH, AR_MEEM, AR_ALEF}, 3}, {3, {AR_KAF, AR_MEEM, AR_ALEF}, 3},
-    {2, {AR_HEH, AR_MEEM, 0}, 3},       {2, {AR_HEH, AR_NOON, 0}, 3},
-    {2, {AR_KAF, AR_MEEM, 0}, 3},       {2, {AR_KAF, AR_NOON, 0}, 3},
-    {2, {AR_NOON, AR_ALEF, 0}, 3},      {2, {AR_HEH, AR_ALEF, 0}, 2},
-    {2, {AR_ALEF, AR_NOON, 0}, 2},      {2, {AR_ALEF, AR_TEH, 0}, 2},
-    {2, {AR_WAW, AR_NOON, 0}, 2},       {2, {AR_YEH, AR_NOON, 0}, 2},
-    {2, {AR_YEH, AR_HEH, 0}, 2},        {1, {AR_HEH, 0, 0}, 2},
-    {1, {AR_YEH, 0, 0}, 2},
+    {3, {AR_HEH, AR_MEEM, AR_ALEF}, 3, true},
+    {3, {AR_KAF, AR_MEEM, AR_ALEF}, 3, true},
+    {2, {AR_HEH, AR_MEEM, 0}, 3, true},
+    {2, {AR_HEH, AR_NOON, 0}, 3, true},
+    {2, {AR_KAF, AR_MEEM, 0}, 3, true},
+    {2, {AR_KAF, AR_NOON, 0}, 3, true},
+    {2, {AR_NOON, AR_ALEF, 0}, 3, true},
+    {2, {AR_HEH, AR_ALEF, 0}, 2, true},
+    {2, {AR_ALEF, AR_NOON, 0}, 2, true},
+    {2, {AR_ALEF, AR_TEH, 0}, 2, false},
+    {2, {AR_WAW, AR_NOON, 0}, 2, false},
+    {2, {AR_YEH, AR_NOON, 0}, 2, true},
+    {2, {AR_YEH, AR_HEH, 0}, 2, false},
+    {1, {AR_HEH, 0, 0}, 2, true},
+    {1, {AR_YEH, 0, 0}, 2, true},
 };
 
 /* Minimum characters left after stripping: و needs 3 left, articles 2,
@@ -152,6 +160,9 @@ size_t fh_light10_article_len(const char *norm, size_t n)
 /* A whole-word wawlex entry is the word + this byte, which no normalized
  * word holds, so a suffix stem never meets it. */
 #define WAW_WHOLE '\x01'
+/* A protect-set entry of this byte after a stem is the suffix stem of a
+ * known word that ends in ة (fh_light10_taa_add): حكوم for حكومة. */
+#define TAA_STEM '\x02'
 
 int fh_light10_waw_add_whole(fh_strset *wawlex, const char *norm, size_t n)
 {
@@ -163,12 +174,22 @@ int fh_light10_waw_add_whole(fh_strset *wawlex, const char *norm, size_t n)
     return fh_strset_add(wawlex, buf, n + 1);
 }
 
-/* in_set for a whole-word wawlex entry (fh_light10_waw_add_whole). */
-static bool in_set_whole(const fh_strset *set, const uint32_t *w, size_t b, size_t e)
+int fh_light10_taa_add(fh_strset *protect, const char *stem, size_t n)
+{
+    char buf[FH_TOKEN_MAX + 1];
+    if (n >= FH_TOKEN_MAX)
+        return 0;
+    memcpy(buf, stem, n);
+    buf[n] = TAA_STEM;
+    return fh_strset_add(protect, buf, n + 1);
+}
+
+/* in_set for an entry marked by the byte `mark` (WAW_WHOLE, TAA_STEM). */
+static bool in_set_marked(const fh_strset *set, const uint32_t *w, size_t b, size_t e, char mark)
 {
     char buf[FH_TOKEN_MAX + 2];
     size_t n = encode(w, b, e, buf);
-    buf[n] = WAW_WHOLE;
+    buf[n] = mark;
     return n > 0 && fh_strset_has(set, buf, n + 1);
 }
 
@@ -186,17 +207,29 @@ static bool is_protected(const fh_strset *protect, const uint32_t *w, size_t b, 
 
 /* Strip the suffix list from w[b..e); returns the new end. A stem that
  * begins with آ (before ل: آلية, آليات, آلي) keeps one letter more than the
- * list asks, so it never shrinks to آل, the family name's word. */
+ * list asks, so it never shrinks to آل, the family name's word.
+ * (1.18) Before a pronoun, the dual's ان/ين and ي, ة is written ت: حكومته,
+ * وزارتها, دولتين. When such a suffix went (not ون, ات: كلينتون is no
+ * كلين + ة) and the stem ends in ت after three letters or more that are
+ * the stem of a known word ending in ة (fh_light10_taa_add), the ت goes
+ * too: حكومتها is حكوم as حكومة is, and وزارتها no longer loses its و to
+ * become زارت (she visited). بيته, وقتها keep their ت: no بية, وقة. */
 static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t b, size_t e)
 {
     if (is_protected(protect, w, b, e))
         return e;
     size_t more = e > b && w[b] == AR_MADDA;
+    const affix *last = NULL; /* the suffix next to the stem */
     for (size_t i = 0; i < sizeof k_suffixes / sizeof k_suffixes[0]; i++) {
         const affix *s = &k_suffixes[i];
-        if (e - b >= (size_t)s->n + s->min + more && has_suffix(w, b, e, s))
+        if (e - b >= (size_t)s->n + s->min + more && has_suffix(w, b, e, s)) {
             e -= s->n;
+            last = s;
+        }
     }
+    if (last != NULL && last->taa && protect != NULL && e - b >= 4 && w[e - 1] == AR_TEH &&
+        in_set_marked(protect, w, b, e - 1, TAA_STEM))
+        e--;
     return e;
 }
 
@@ -227,7 +260,7 @@ static bool waw_word(const fh_strset *wawlex, const fh_strset *protect, const ui
     if (w[e - 1] != AR_ALEF)
         return false;
     return (e - b >= 2 + L10_MIN_AFTER_WAW && in_set(wawlex, w, b, e - 1)) ||
-           in_set_whole(wawlex, w, b, e);
+           in_set_marked(wawlex, w, b, e, WAW_WHOLE);
 }
 
 static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_strset *protect,

@@ -42,6 +42,11 @@ static const norm_case k_cases[] = {
     /* Persian / Urdu letters */
     {"keheh", "کتاب", "كتاب"},
     {"farsi yeh", "ایران", "ايران"},
+    {"heh goal (1.18)", "ہاتف", "هاتف"},
+    {"heh with yeh (1.18)", "مدرسۀ", "مدرسه"},
+    {"heh doachashmee (1.18)", "ھذا", "هذا"},
+    {"ae (1.18)", "مدرسە", "مدرسه"},
+    {"yeh barree (1.18)", "کے", "كي"},
     /* digits */
     {"Arabic-Indic digits", "٢٠٢٦", "2026"},
     {"extended digits", "۱۴۰۲", "1402"},
@@ -102,6 +107,22 @@ static void test_spellings_converge(void **state)
     const char *forms[] = {"إِلَى", "إلى", "الى", "الي", "ٱلَىٰ"};
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
         assert_string_equal(an_norm1(&c, forms[i]), "الي");
+    an_close(&c);
+}
+
+/* (1.18) A zero width space is a word break (UAX #29), unlike ZWNJ and ZWJ:
+ * web copy joins words with it. */
+static void test_zero_width_space_separates(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_NONE, false);
+    an_run(&c, "الحكومة\xe2\x80\x8bالجديدة Apple\xe2\x80\x8biPhone");
+    assert_int_equal(c.n, 4);
+    assert_string_equal(c.t[0].norm, "الحكومه");
+    assert_string_equal(c.t[1].norm, "الجديده");
+    assert_string_equal(c.t[2].norm, "apple");
+    assert_string_equal(c.t[3].norm, "iphone");
     an_close(&c);
 }
 
@@ -200,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_normalization_table),
         cmocka_unit_test(test_spellings_converge),
         cmocka_unit_test(test_arabic_punctuation_separates),
+        cmocka_unit_test(test_zero_width_space_separates),
         cmocka_unit_test(test_name_and_version),
         cmocka_unit_test(test_drops_char_matches_analysis),
     };

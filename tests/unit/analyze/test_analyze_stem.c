@@ -375,6 +375,34 @@ static void test_protected_names(void **state)
     an_close(&c);
 }
 
+/* (1.18) ة is written ت before a pronoun, the dual and ي: the word keeps the
+ * stem of its ة form, where a known word ends in ة; a word with its own ت
+ * (بيته, وقتها) and a ت before ون/ات (كلينتون) keep theirs. */
+static void test_taa_before_suffix(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    FAMILY(&c, "حكومة", "الحكومة", "حكومته", "حكومتها", "حكومتنا", "حكومتين", "الحكومتين", "حكومتي",
+           "بحكومته");
+    assert_string_equal(an_stem1(&c, "حكومتها"), "حكوم");
+    /* وزارتها kept its و as وزارة does; 1.17 read و + زارت (she visited) */
+    FAMILY(&c, "وزارة", "الوزارة", "وزارتها", "وزارته", "بوزارتها", "لوزارتهم");
+    assert_string_equal(an_stem1(&c, "وزارتها"), "وزار");
+    FAMILY(&c, "زيارة", "زيارته", "زيارتها");
+    FAMILY(&c, "دولة", "دولته", "الدولتين");
+    assert_string_equal(an_stem1(&c, "بيته"), "بيت");
+    assert_string_equal(an_stem1(&c, "وقتها"), "وقت");
+    assert_string_equal(an_stem1(&c, "صوته"), "صوت");
+    assert_string_equal(an_stem1(&c, "كلينتون"), "كلينت");
+    assert_string_equal(an_stem1(&c, "زارت"), "زارت");
+    an_close(&c);
+    /* light10-noguard has no lexicon: plain light10 */
+    an_open(&c, FH_STEM_LIGHT10, true);
+    assert_string_equal(an_stem1(&c, "حكومتها"), "حكومت");
+    an_close(&c);
+}
+
 /* Words whose own letters begin with ال conflate with their definite forms. */
 static void test_double_article(void **state)
 {
@@ -596,6 +624,7 @@ int main(void)
         cmocka_unit_test(test_waw_guard),
         cmocka_unit_test(test_stopword_compositions),
         cmocka_unit_test(test_protected_names),
+        cmocka_unit_test(test_taa_before_suffix),
         cmocka_unit_test(test_stem_never_a_stopword),
         cmocka_unit_test(test_stopword_own_stem),
         cmocka_unit_test(test_double_article),
