@@ -164,24 +164,26 @@ size_t fh_light10_article_len(const char *norm, size_t n)
  * known word that ends in ة (fh_light10_taa_add): حكوم for حكومة. */
 #define TAA_STEM '\x02'
 
-int fh_light10_waw_add_whole(fh_strset *wawlex, const char *norm, size_t n)
+/* Add s[0..n) + the byte `mark` to set (a string of FH_TOKEN_MAX bytes or
+ * more is not added); in_set_marked looks it up. */
+static int add_marked(fh_strset *set, const char *s, size_t n, char mark)
 {
     char buf[FH_TOKEN_MAX + 1];
     if (n >= FH_TOKEN_MAX)
         return 0;
-    memcpy(buf, norm, n);
-    buf[n] = WAW_WHOLE;
-    return fh_strset_add(wawlex, buf, n + 1);
+    memcpy(buf, s, n);
+    buf[n] = mark;
+    return fh_strset_add(set, buf, n + 1);
+}
+
+int fh_light10_waw_add_whole(fh_strset *wawlex, const char *norm, size_t n)
+{
+    return add_marked(wawlex, norm, n, WAW_WHOLE);
 }
 
 int fh_light10_taa_add(fh_strset *protect, const char *stem, size_t n)
 {
-    char buf[FH_TOKEN_MAX + 1];
-    if (n >= FH_TOKEN_MAX)
-        return 0;
-    memcpy(buf, stem, n);
-    buf[n] = TAA_STEM;
-    return fh_strset_add(protect, buf, n + 1);
+    return add_marked(protect, stem, n, TAA_STEM);
 }
 
 /* in_set for an entry marked by the byte `mark` (WAW_WHOLE, TAA_STEM). */
