@@ -564,18 +564,28 @@ static size_t alt_stem(fh_analysis *s, const char *w, size_t n, char *out)
  * tell words apart (ماء مائي, شؤون شيء, بئر بؤر, مرء مرئي). Applied to
  * the finished stem only, so the proclitic guard and the lexicon it
  * consults see the same unfolded stems as before. */
+#define SEAT_MIN_LETTERS 4 /* the shortest stem whose seats are folded */
+
+/* ؤ U+0624 and ئ U+0626 (D8 A4, D8 A6) in s[0..n) -> ء U+0621 (D8 A1);
+ * true if one was. */
+static bool fold_seats(char *s, size_t n)
+{
+    bool any = false;
+    for (size_t i = 0; i + 1 < n; i++) {
+        if ((unsigned char)s[i] == 0xD8 &&
+            ((unsigned char)s[i + 1] == 0xA4 || (unsigned char)s[i + 1] == 0xA6)) {
+            s[i + 1] = (char)0xA1;
+            any = true;
+        }
+    }
+    return any;
+}
+
 static size_t hamza_seat(char *out, size_t sl)
 {
-    size_t letters = 0;
-    for (size_t i = 0; i < sl; i++)
-        letters += ((unsigned char)out[i] & 0xC0) != 0x80;
-    if (letters < 4)
+    if (fh_utf8_chars(out, sl) < SEAT_MIN_LETTERS)
         return sl;
-    /* ؤ U+0624 and ئ U+0626 (D8 A4, D8 A6) -> ء U+0621 (D8 A1) */
-    for (size_t i = 0; i + 1 < sl; i++)
-        if ((unsigned char)out[i] == 0xD8 &&
-            ((unsigned char)out[i + 1] == 0xA4 || (unsigned char)out[i + 1] == 0xA6))
-            out[i + 1] = (char)0xA1;
+    fold_seats(out, sl);
     static const char yeh_hamza[] = "\xD9\x8A\xD8\xA1"; /* يء */
     if (memcmp(out + sl - 4, yeh_hamza, 4) == 0) {
         memcpy(out + sl - 4, yeh_hamza + 2, 2);
@@ -1733,6 +1743,16 @@ void fh_analysis_set_alt(fh_analysis *s, bool on)
 size_t fh_analyzer_article_len(const char *norm, size_t n)
 {
     return fh_light10_article_len(norm, n);
+}
+
+size_t fh_analyzer_seat_prefix(const fh_analyzer *a, const char *stem, size_t n, char *out)
+{
+    if (a->stemmer != FH_STEM_LIGHT10 || n > FH_TOKEN_MAX ||
+        fh_utf8_chars(stem, n) >= SEAT_MIN_LETTERS)
+        return 0;
+    memcpy(out, stem, n);
+    out[n] = '\0';
+    return fold_seats(out, n) ? n : 0;
 }
 
 static bool drops_cls(int cls)

@@ -345,15 +345,6 @@ static uint8_t spell_mask(const fh_analyzer *a, const char *sf, size_t sn, const
     return mask;
 }
 
-/* Letters (not bytes) of a UTF-8 string. */
-static size_t letters(const char *p, size_t n)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        k += ((unsigned char)p[i] & 0xC0) != 0x80;
-    return k;
-}
-
 /* What a prefix* walks besides its stem, so that a word typed letter by
  * letter finds what the index holds at every step (search as you type):
  * - c->alt, a second prefix walked into the same expansions:
@@ -363,7 +354,8 @@ static size_t letters(const char *p, size_t n)
  *     without it. The article may be the word's own letters (الف, الم), so
  *     the typed prefix is walked too, unless those letters begin it as well
  *     (الا*, after ال: ا*), whose walk then is the only one;
- *   - else, for light10, a stem of under four letters with ؤ or ئ written ء:
+ *   - else, for light10, a stem of under four letters with ؤ or ئ written ء
+ *     (fh_analyzer_seat_prefix):
  *     longer stems have their hamza seat folded (analyzer 1.4), so المؤت
  *     (مؤت) must walk مءت to reach مءتمر;
  * - c->norm, one stem matched exactly: that of the typed word completed
@@ -384,19 +376,8 @@ static void prefix_readings(fh_searcher *s, fh_clause *c, const char *norm, size
         memcpy(c->alt, c->term + al, c->len - al);
         c->alt_len = (uint16_t)(c->len - al);
         c->alt[c->alt_len] = '\0';
-    } else if (letters(c->term, c->len) < 4 &&
-               strncmp(fh_analyzer_name(s->e->an), "fahras-ar-light10", 17) == 0) {
-        /* ؤ U+0624 and ئ U+0626 (D8 A4, D8 A6) -> ء U+0621 (D8 A1) */
-        bool seat = false;
-        memcpy(c->alt, c->term, c->len + 1u);
-        for (size_t i = 0; i + 1 < c->len; i++) {
-            if ((unsigned char)c->alt[i] == 0xD8 &&
-                ((unsigned char)c->alt[i + 1] == 0xA4 || (unsigned char)c->alt[i + 1] == 0xA6)) {
-                c->alt[i + 1] = (char)0xA1;
-                seat = true;
-            }
-        }
-        c->alt_len = seat ? c->len : 0;
+    } else {
+        c->alt_len = (uint16_t)fh_analyzer_seat_prefix(s->e->an, c->term, c->len, c->alt);
     }
     /* the completion: the stem must end the typed word (no suffix went) */
     static const char *const tails[][2] = {

@@ -135,11 +135,7 @@ static bool has_boundary(const char *t, uint32_t a, uint32_t b)
 
 static uint32_t count_chars(const char *t, uint32_t a, uint32_t b)
 {
-    uint32_t n = 0;
-    for (uint32_t i = a; i < b; i++)
-        if (((unsigned char)t[i] & 0xC0u) != 0x80u)
-            n++;
-    return n;
+    return (uint32_t)fh_utf8_chars(t + a, b - a);
 }
 
 /* JSON-escape n bytes (valid UTF-8 assumed: stored text is validated JSON)

@@ -161,6 +161,14 @@ bool fh_analyzer_is_stopword(const fh_analyzer *a, const char *norm, size_t norm
  * follow) is not asked. Thread-safe. */
 size_t fh_analyzer_article_len(const char *norm, size_t n);
 
+/* For a stem too short to have its hamza seats folded (light10, rule 8:
+ * ؤ ئ are written ء in stems of four letters or more), the form those
+ * letters take in the longer stems it begins: مؤت -> مءت, the start of
+ * مءتمر. Written to out (at least FH_TOKEN_MAX + 1 bytes); returns its
+ * length, or 0 when there is no such form (no seat, a stem long enough, or
+ * an analyzer that does not fold). Thread-safe. */
+size_t fh_analyzer_seat_prefix(const fh_analyzer *a, const char *stem, size_t n, char *out);
+
 /* True if normalization leaves nothing of the code point cp inside an Arabic
  * word: tashkeel, tatweel, Quranic marks, format characters (ZWNJ, ZWJ, the
  * Arabic letter mark, bidi marks, soft hyphen), other combining marks, and a

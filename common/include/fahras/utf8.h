@@ -32,6 +32,16 @@ bool fh_utf8_valid(const char *s, size_t n);
  * (FH_ELIMIT / FH_ENOMEM from the buffer; what was appended stays). */
 long fh_utf8_repair(const char *s, size_t n, fh_buf *out);
 
+/* Characters (code points) of the well-formed UTF-8 s[0..n): its bytes
+ * that are not continuation bytes. */
+static inline size_t fh_utf8_chars(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += ((unsigned char)s[i] & 0xC0u) != 0x80u;
+    return k;
+}
+
 /* Encode code point cp (at most U+10FFFF, not checked) into out[0..4).
  * Returns the number of bytes written, 1..4. */
 static inline size_t fh_utf8_encode(uint32_t cp, char out[4])
