@@ -1,7 +1,9 @@
 /* query.c — the query language: one UTF-8 line in, a flat list of clauses out.
  *
  * Grammar (items are separated by white space, Unicode spaces and
- * directional marks included, see space_len; anything else is a word):
+ * directional marks included, see space_len; anything else is a word;
+ * two items the analyzer reads as one word, 15 % or عبد الله, are one item,
+ * see joined_item_end):
  *   word          ranked, OR-ed with the other words (SHOULD)
  *   +item         required (MUST)          -item    excluded (NOT)
  *   "a b c"       exact phrase: the words at consecutive positions of one
@@ -71,12 +73,18 @@
 
 #include "engine_int.h"
 
+/* The directional marks: ALM, LRM, RLM, the embeddings and isolates. */
+static bool is_dir_mark(uint32_t cp)
+{
+    return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
 /* The bytes of the separator at q[i] (0: none). Besides ASCII white space,
  * the Unicode spaces a pasted query carries (no-break U+00A0, U+2000-U+200A,
- * U+202F, U+205F, U+3000, ...) and the directional marks (LRM, RLM, ALM,
- * the embeddings and isolates) separate items: `+a<NBSP>-b` or an RLM
- * before `-word` must not turn an exclusion into a ranked word. The query is
- * valid UTF-8 (checked first). */
+ * U+202F, U+205F, U+3000, ...) and the directional marks separate items:
+ * `+a<NBSP>-b` or an RLM before `-word` must not turn an exclusion into a
+ * ranked word. The query is valid UTF-8 (checked first). */
 static size_t space_len(const char *q, size_t i, size_t n)
 {
     const unsigned char c = (unsigned char)q[i];
@@ -88,8 +96,7 @@ static size_t space_len(const char *q, size_t i, size_t n)
     uint32_t cp = fh_utf8_decode((const unsigned char *)q + i, l);
     bool sp = cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
               cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000 ||
-              cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
-              (cp >= 0x2066 && cp <= 0x2069);
+              is_dir_mark(cp);
     return sp ? l : 0;
 }
 
@@ -495,6 +502,40 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
     return 0;
 }
 
+/* The end of the plain item q[st, end). Since analyzer 1.19 a few words
+ * written apart are one word (15 %, عبد الله: docs/ANALYSIS.md §3); when
+ * the analyzer reads the item and the next one, after one separator, so,
+ * the item takes the next one in, and the query holds the word as the index
+ * does. Only a next item that opens with %, ٪ or a letter of U+0600-U+063F
+ * (ا among them) is tried. */
+static size_t joined_item_end(pstate *ps, const char *q, size_t qlen, size_t st, size_t end)
+{
+    size_t sl = end < qlen ? space_len(q, end, qlen) : 0;
+    if (sl == 0 || end + sl >= qlen)
+        return end;
+    if (sl > 1) {
+        /* a directional mark separates items here, but the analyzer drops
+           it inside a word: it joins nothing */
+        if (is_dir_mark(fh_utf8_decode((const unsigned char *)q + end, sl)))
+            return end;
+    }
+    size_t j = end + sl;
+    const unsigned char c = (unsigned char)q[j];
+    if (c != '%' && c != 0xD8 && !(c == 0xD9 && j + 1 < qlen && (unsigned char)q[j + 1] == 0xAA))
+        return end;
+    size_t k = j;
+    while (k < qlen && !space_len(q, k, qlen) && !quote_len(q, k, qlen))
+        k++;
+    const fh_token *t;
+    size_t nt;
+    if (fh_analyze(ps->s->an, q + st, k - st, &t, &nt) != 0)
+        return end;
+    for (size_t x = 0; x < nt; x++)
+        if (t[x].offset < end - st && (size_t)t[x].offset + t[x].length > end - st)
+            return k;
+    return end;
+}
+
 static int field_index(const fh_engine *e, const char *p, size_t n)
 {
     for (uint32_t f = 0; f < e->n_fields; f++) {
@@ -696,6 +737,7 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
             size_t st = i;
             while (i < qlen && !space_len(q, i, qlen) && !quote_len(q, i, qlen))
                 i++;
+            i = joined_item_end(&ps, q, qlen, st, i);
             rc = parse_words(&ps, q + st, i - st, occ, mask);
         }
         if (rc != 0)

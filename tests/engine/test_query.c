@@ -122,6 +122,20 @@ static void test_unicode_separators_and_quotes(void **state)
         assert_int_equal(f->q->cl[0].n_el, 2);
         assert_int_equal(f->q->cl[1].kind, FH_CL_TERM);
     }
+    /* (analyzer 1.19) words the analyzer joins across a space are one
+     * item: عبد الله is the word عبدالله, 15 % is 15%; a directional mark
+     * between them joins nothing */
+    assert_int_equal(parse(f, "+عبد الله 15 % شركة", 64), 0);
+    assert_int_equal(f->q->n_cl, 3);
+    assert_int_equal(f->q->cl[0].occur, FH_OCC_MUST);
+    assert_int_equal(parse(f, "عبدالله", 64), 0);
+    char joined[sizeof f->q->cl[0].term];
+    snprintf(joined, sizeof joined, "%s", f->q->cl[0].term);
+    assert_int_equal(parse(f, "+عبد الله 15 % شركة", 64), 0);
+    assert_string_equal(f->q->cl[0].term, joined);
+    assert_string_equal(f->q->cl[1].term, "15%");
+    assert_int_equal(parse(f, "عبد\xE2\x80\x8Fالله 15\xE2\x80\x8F%", 64), 0);
+    assert_int_equal(f->q->n_cl, 3);
     /* unbalanced: runs to the end */
     assert_int_equal(parse(f, "نموذج \xE2\x80\x9Cالشركات الصينية", 64), 0);
     assert_int_equal(f->q->cl[1].kind, FH_CL_PHRASE);

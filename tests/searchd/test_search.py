@@ -616,6 +616,53 @@ class TypeAheadTest(OneIndexTest):
                         self.assertNotIn(stop, h["snippet"], (word[:n], h))
 
 
+class WrittenApartTest(OneIndexTest):
+    """Analyzer 1.19: a percentage written 15%, 15 %, %15 (the sign first,
+    as right-to-left text puts it) or 15 في المائة, and a compound name
+    written عبدالعزيز or عبد العزيز, are found by every spelling, and the
+    highlight covers the word as written."""
+    DOCS = [{"id": "pct-joined", "text": "ارتفعت الصادرات 15% هذا العام"},
+            {"id": "pct-space", "text": "ارتفعت الصادرات 15 % هذا العام"},
+            {"id": "pct-first", "text": "ارتفعت الصادرات %15 هذا العام"},
+            {"id": "pct-words", "text": "ارتفعت الصادرات 15 في المائة هذا العام"},
+            {"id": "pct-other", "text": "ارتفعت الصادرات 15 ضعفا و20% هذا العام"},
+            {"id": "abd-joined", "text": "افتتح الأمير عبدالعزيز المعرض"},
+            {"id": "abd-apart", "text": "افتتح الأمير عبد العزيز المعرض"},
+            {"id": "abd-other", "text": "افتتح العزيز عبد المعرض"}]
+    PCT = {"pct-joined", "pct-space", "pct-first", "pct-words"}
+
+    def test_percent_every_spelling(self):
+        for q in ("15%", "15 %", "%15", "٪١٥", "+15%", '"الصادرات 15%"'):
+            r = self.c.request("SEARCH limit=10 snippet_len=60 " + q)
+            self.assertIsNone(error_code(r), r)
+            self.assertEqual(set(hit_ids(r)), self.PCT, (q, r))
+        snips = {h["id"]: h["snippet"]
+                 for h in self.c.request("SEARCH limit=10 snippet_len=60 15%")["hits"]}
+        self.assertIn("<b>15 %</b>", snips["pct-space"])
+        self.assertIn("<b>%15</b>", snips["pct-first"])
+        self.assertIn("<b>15</b> في المائة", snips["pct-words"])
+        # the bare number still finds them all, and excluding 15% leaves the rest
+        self.assertEqual(set(hit_ids(self.c.request("SEARCH limit=10 15"))),
+                         self.PCT | {"pct-other"})
+        r = self.c.request("SEARCH limit=10 الصادرات -15%")
+        self.assertEqual(hit_ids(r), ["pct-other"], r)
+
+    def test_compound_name_either_way(self):
+        for q in ("عبدالعزيز", "عبد العزيز", "+عبد العزيز", '"الأمير عبد العزيز"',
+                  '"الأمير عبدالعزيز"'):
+            r = self.c.request("SEARCH limit=10 snippet_len=60 " + q)
+            self.assertIsNone(error_code(r), r)
+            self.assertEqual(set(hit_ids(r)), {"abd-joined", "abd-apart"}, (q, r))
+        snips = {h["id"]: h["snippet"]
+                 for h in self.c.request("SEARCH limit=10 عبد العزيز")["hits"]}
+        self.assertIn("<b>عبد العزيز</b>", snips["abd-apart"])
+        self.assertIn("<b>عبدالعزيز</b>", snips["abd-joined"])
+        # KEYWORDS shows the one word
+        r = self.c.request("KEYWORDS عبد العزيز")
+        self.assertEqual([t["token"] for t in r["tokens"]], ["عبد العزيز"], r)
+        self.assertEqual(r["tokens"][0]["df"], 2, r)
+
+
 class TextFieldTest(OneIndexTest):
     """A field named text is the body even when another field is longer;
     snippet_field= names another."""

@@ -152,6 +152,91 @@ static void test_mixed_tokens(void **state)
     an_close(&c);
 }
 
+/* (1.19) Words written apart that are one word: a percentage with a space
+ * or its sign in front (RTL text), and a compound name with عبد. Each reads
+ * as the word written joined, spanning the space; nothing else joins. */
+static void test_words_joined_across_a_space(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    const exp_tok pct[] = {
+        {"15 %", "15%", 0, W | N}, {"15", "15", 0, P | N},   {"15\xC2\xA0٪", "15%", 1, W | N},
+        {"15", "15", 1, P | N},    {"%15", "15%", 2, W | N}, {"%15", "15", 2, P | N},
+        {"٪١٢", "12%", 3, W | N},  {"٪١٢", "12", 3, P | N},  {"%97.2", "97.2%", 4, W | N},
+        {"%97", "97", 4, P | N},   {"2", "2", 5, P | N},     {"%7%", "7%", 6, W | N},
+        {"%7", "7", 6, P | N},
+    };
+    check_tokens(&c, "15 % 15\xC2\xA0٪ %15 ٪١٢ %97.2. %7%", pct, 13);
+    /* not joined: two spaces, a % that leads the next number, a % inside a
+     * word (a URL escape) */
+    const exp_tok apart[] = {
+        {"15", "15", 0, N},      {"15", "15", 1, N},        {"%20", "20%", 2, W | N},
+        {"%20", "20", 2, P | N}, {"not", "not", 3, L},      {"20yet", "20yet", 4, W | L},
+        {"20", "20", 4, P | N},  {"yet", "yet", 5, P | L},  {"%15", "15%", 6, W | N},
+        {"%15", "15", 6, P | N}, {"15 %", "15%", 7, W | N}, {"15", "15", 7, P | N},
+    };
+    /* a decimal, a grouped number and one after a proclitic join too */
+    const exp_tok more[] = {
+        {"2.5 %", "2.5%", 0, W | N},    {"2", "2", 0, P | N},        {"5", "5", 1, P | N},
+        {"1,250 %", "1250%", 2, W | N}, {"1,250", "1250", 2, P | N}, {"و", "و", 3, 0},
+        {"15 %", "15%", 4, W | N},      {"15", "15", 4, P | N},
+    };
+    check_tokens(&c, "2.5 % 1,250 % و15 %", more, 8);
+    /* ... and a number that has its % in front takes no second one */
+    check_tokens(&c, "15  % 15 %20 not%20yet %15 % 15 %", apart, 12);
+    const exp_tok abd[] = {
+        {"قال", "قال", 0, 0},
+        {"عبد الله", "عبدالله", 1, 0},
+        {"وعبد العزيز", "وعبدالعزيز", 2, 0},
+        {"عبدُ\xC2\xA0الرحمن", "عبدالرحمن", 3, 0},
+        {"عبدالله", "عبدالله", 4, 0},
+        {"عبد", "عبد", 5, 0},
+        {"الله", "الله", 6, 0},
+        {"عبد", "عبد", 7, 0},
+        {"الله", "الله", 8, 0},
+        {"عبده", "عبده", 9, 0},
+        {"الله", "الله", 10, 0},
+        {"عبد", "عبد", 11, 0},
+        {"ال", "ال", 12, 0},
+    };
+    check_tokens(
+        &c,
+        "قال عبد الله وعبد العزيز عبدُ\xC2\xA0الرحمن عبدالله عبد  الله عبد\nالله عبده الله عبد ال",
+        abd, 13);
+    /* per cent in words: the number gives the tokens of 15%, and the words
+     * stay words of their own */
+    const exp_tok words[] = {
+        {"15", "15%", 0, W | N},
+        {"15", "15", 0, P | N},
+        {"في", "في", 1, 0},
+        {"المائة", "المائه", 2, 0},
+        {"2.5", "2.5%", 3, W | N},
+        {"2", "2", 3, P | N},
+        {"5", "5", 4, P | N},
+        {"بالمئة", "بالمئه", 5, 0},
+        {"و", "و", 6, 0},
+        {"١٠", "10%", 7, W | N},
+        {"١٠", "10", 7, P | N},
+        {"فى", "في", 8, 0},
+        {"المئة", "المئه", 9, 0},
+        {"15", "15", 10, N},
+        {"في", "في", 11, 0},
+        {"المائتين", "المائتين", 12, 0},
+        {"15", "15", 13, N},
+        {"في", "في", 14, 0},
+        {"المائة", "المائه", 15, 0},
+    };
+    check_tokens(&c, "15 في المائة 2.5 بالمئة و١٠ فى المئة 15 في المائتين 15 في  المائة", words,
+                 19);
+    /* the joined word stems as the word written joined */
+    an_run(&c, "عبد الله عبدالله");
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.t[0].stem_len, c.t[1].stem_len);
+    assert_memory_equal(c.t[0].stem, c.t[1].stem, c.t[0].stem_len);
+    an_close(&c);
+}
+
 /* Analyzes text and asserts that exactly the tokens whose normalized form is
  * in stops[0..n) carry FH_TOK_STOP, and that each listed form occurs once. */
 static void check_stops(an_ctx *c, const char *text, const char *const *stops, size_t n)
@@ -396,6 +481,7 @@ int main(void)
         cmocka_unit_test(test_offsets_with_tatweel_and_presentation_forms),
         cmocka_unit_test(test_mixed_tokens),
         cmocka_unit_test(test_grouped_numbers),
+        cmocka_unit_test(test_words_joined_across_a_space),
         cmocka_unit_test(test_stop_words_flagged),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_nul_bytes),
