@@ -88,6 +88,10 @@ struct fh_analyzer {
     fh_strset clitic;
     fh_strset lex; /* light10 stems of lexicon words; empty unless guard */
     fh_strset wawlex; /* suffix stems of lexicon words starting with و; idem */
+    /* the stems of a country's name and of its adjective (fh_countries_ar,
+       fh_analyzer_country_pair): n_country pairs, owned; guard only */
+    size_t n_country;
+    char (*country)[2][FH_TOKEN_MAX + 1];
 };
 
 typedef struct part {
@@ -1782,6 +1786,55 @@ const char *fh_analyzer_opts_name(const fh_analyzer_opts *opts)
     }
 }
 
+/* The stems of fh_countries_ar's pairs, as this analyzer stems the words
+ * (a->country); a pair whose stems meet already (مالطا, مالطي) or that
+ * would read a stop word is left out. Call it last: it stems. */
+static int build_countries(fh_analyzer *a)
+{
+    size_t n = 0;
+    while (fh_countries_ar[2 * n] != NULL && fh_countries_ar[2 * n + 1] != NULL)
+        n++;
+    a->country = calloc(n > 0 ? n : 1, sizeof *a->country);
+    if (a->country == NULL)
+        return FH_ENOMEM;
+    fh_analysis *s;
+    int rc = fh_analysis_new(a, &s);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        char(*pair)[FH_TOKEN_MAX + 1] = a->country[a->n_country];
+        size_t len[2];
+        for (size_t k = 0; k < 2; k++) {
+            const char *w = fh_countries_ar[2 * i + k];
+            char norm[FH_TOKEN_MAX + 1];
+            size_t nn = normalize_word(a, w, strlen(w), norm);
+            len[k] = fh_analysis_stem(s, norm, nn, pair[k]);
+        }
+        if (len[0] == 0 || len[1] == 0 ||
+            (len[0] == len[1] && memcmp(pair[0], pair[1], len[0]) == 0) ||
+            fh_strset_has(&a->stop, pair[0], len[0]) || fh_strset_has(&a->stop, pair[1], len[1]))
+            continue;
+        a->n_country++;
+    }
+    fh_analysis_free(s);
+    return 0;
+}
+
+size_t fh_analyzer_country_pair(const fh_analyzer *a, const char *stem, size_t n, char *out)
+{
+    for (size_t i = 0; i < a->n_country; i++) {
+        for (size_t k = 0; k < 2; k++) {
+            const char *w = a->country[i][k];
+            if (strlen(w) == n && memcmp(w, stem, n) == 0) {
+                size_t l = strlen(a->country[i][1 - k]);
+                memcpy(out, a->country[i][1 - k], l + 1);
+                return l;
+            }
+        }
+    }
+    return 0;
+}
+
 int fh_analyzer_new(const fh_analyzer_opts *opts, fh_analyzer **out)
 {
     fh_analyzer_opts o = {0};
@@ -1822,6 +1875,8 @@ int fh_analyzer_new(const fh_analyzer_opts *opts, fh_analyzer **out)
         rc = add_normalized(a, &a->clitic, fh_clitics_ar[i], "");
     if (rc == 0 && a->guard)
         rc = build_lexicon(a);
+    if (rc == 0 && a->guard)
+        rc = build_countries(a);
 out:
     if (rc != 0) {
         fh_analyzer_free(a);
@@ -1841,6 +1896,7 @@ void fh_analyzer_free(fh_analyzer *a)
     fh_strset_fini(&a->clitic);
     fh_strset_fini(&a->lex);
     fh_strset_fini(&a->wawlex);
+    free(a->country);
     free(a);
 }
 

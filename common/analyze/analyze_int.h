@@ -78,6 +78,7 @@ extern const char *const fh_clitics_ar[];
 /* Proper nouns light10 keeps whole (لبنان, درعا), natural spelling; their
  * stems are words of the guard lexicon too. */
 extern const char *const fh_protected_ar[];
+extern const char *const fh_countries_ar[];
 /* Verbs whose own first letter is و (وصل, وافق), past-tense base in natural
  * spelling; with their subject suffixes they join the و guard (wawlex). */
 extern const char *const fh_waw_verbs_ar[];

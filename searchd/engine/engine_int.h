@@ -85,8 +85,9 @@ typedef struct fh_clause {
     char alt[FH_TOKEN_MAX + 2];
     float weight;        /* TERM: idf multiplier, 1 unless an answer-type word of
                             a question (rp.answer_type_weight); its alt inherits it */
-    bool is_var;         /* TERM word: its alt is a tense variant (a stem of the
-                            light namespace, query.c), not an alternative stem;
+    bool is_var;         /* TERM word: its alt is a tense variant or a country
+                            reading (a stem of the light namespace, query.c),
+                            not an alternative stem;
                             alt clause: weighted by rp.tense_weight instead */
     bool is_spell;       /* TERM word: its alt is the madda reading of a word
                             typed without it (a stem of the light namespace,

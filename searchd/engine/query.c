@@ -39,6 +39,16 @@
  * alternative stems (light10+sb) do not get variants: Snowball's stem is
  * their second representation.
  *
+ * Country readings: headlines name the country (روسيا، تركيا، سوريا) where
+ * the articles under them often have only its adjective (الروسية، التركي),
+ * which light10 stems apart (روسيا vs روس). So a ranked or required word
+ * whose stem is one half of a country pair (fh_analyzer_country_pair) also
+ * scores, like a tense variant and at tense_weight, by the other half, when
+ * the index holds it in at least a fifth as many documents. Not in a
+ * question: there the article about the country is wanted, and the readings
+ * lowered ARCD (bench/RESULTS.md, part 27). A country reading takes the
+ * place of a tense variant (تركيا).
+ *
  * Madda readings: analyzers 1.6+ keep آ before ل (آلاف, آلية, آلة), where
  * light10 would take آل for the article, but a user often types the word
  * without the madda (الاف, الالية, الة), and that stems as the article + the
@@ -636,6 +646,24 @@ static void spell_variant(fh_searcher *s, const fh_query *q, fh_clause *c)
  * large idf of a rare word. */
 #define TENSE_MIN_SHARE 0.2
 
+/* Country reading of a ranked word of q (see the top of the file): the
+ * other half of the country pair c's stem belongs to, if it is common
+ * enough and not a word of q. It goes in c->alt (is_var). */
+static void country_variant(fh_searcher *s, const fh_query *q, fh_clause *c)
+{
+    fh_token t = {0};
+    char other[FH_TOKEN_MAX + 1];
+    size_t n = fh_analyzer_country_pair(s->e->an, c->term, c->len, other);
+    if (n == 0)
+        return;
+    t.stem = other;
+    t.stem_len = (uint16_t)n;
+    double floor = -1;
+    uint32_t best_df = 0;
+    offer_variant(s, c, &t, TENSE_MIN_SHARE, &floor, &best_df, &c->is_var);
+    drop_if_word(q, c, &c->is_var);
+}
+
 /* Tense variant of a ranked word of q (see the top of the file): when c's
  * stem has at least 4 letters and opens with ي or ت, the stems of the
  * candidate past forms rest, ا + rest and, after ت, rest + ت and
@@ -808,6 +836,8 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
         }
         if (!c->is_spell && !alts)
             continue;
+        if (c->alt_len == 0 && e->rp.tense_weight > 0 && !out->question)
+            country_variant(s, out, c);
         if (c->alt_len == 0 && e->rp.tense_weight > 0)
             tense_variant(s, out, c);
         if (c->alt_len == 0)

@@ -432,6 +432,59 @@ static void test_tense(void **state)
     fx_done(&f);
 }
 
+/* Country readings: روسيا also scores, at tense_weight, by روس (الروسية):
+ * the text with the name first, then the one with the adjective only, then
+ * the one with neither. Off at tense_weight 0, off in a question, and the
+ * other way round too (الروسية reads روسيا). A text with only the adjective
+ * matches روسيا by the reading alone: a variant ranks, it also retrieves. */
+static void test_country(void **state)
+{
+    (void)state;
+    static const tu_doc cdocs[] = {
+        {"adj", {"وقعت الحكومة الروسية الاتفاق الجديد"}},
+        {"name", {"روسيا توقع الاتفاق الجديد"}},
+        {"none", {"وقعت الحكومة الاتفاق الجديد"}},
+        {"f1", {"مدرسة جديدة في المدينة"}},
+        {"f2", {"سوق المدينة"}},
+    };
+    static const char *const fn[1] = {"text"};
+    fx f;
+    fx_build(&f, NULL, 1, fn, NULL, cdocs, sizeof cdocs / sizeof cdocs[0]);
+    for (int on = 0; on < 2; on++) {
+        fh_rank_params rp;
+        fh_rank_params_default(&rp);
+        if (!on)
+            rp.tense_weight = 0;
+        fx_open(&f, &rp);
+        json_t *j = search(&f, "روسيا الاتفاق", NULL);
+        assert_int_equal(nhits(j), 3);
+        assert_string_equal(hit_id(j, 0), "name");
+        if (on) {
+            assert_string_equal(hit_id(j, 1), "adj");
+            assert_string_equal(hit_id(j, 2), "none");
+        }
+        json_decref(j);
+        fh_query *q = &f.s->q;
+        assert_int_equal(
+            fh_query_parse(f.s, "روسيا الاتفاق", strlen("روسيا الاتفاق"), 64, q, &f.err), 0);
+        assert_int_equal(q->cl[0].is_var, on);
+        if (on)
+            assert_string_equal(q->cl[0].alt, "روس");
+        const char *back = "الروسية";
+        assert_int_equal(fh_query_parse(f.s, back, strlen(back), 64, q, &f.err), 0);
+        assert_int_equal(q->cl[0].is_var, on);
+        if (on)
+            assert_string_equal(q->cl[0].alt, "روسيا");
+        const char *ask = "متى وقعت روسيا الاتفاق";
+        assert_int_equal(fh_query_parse(f.s, ask, strlen(ask), 64, q, &f.err), 0);
+        assert_true(q->question);
+        for (uint32_t k = 0; k < q->n_cl; k++)
+            assert_false(q->cl[k].is_var && strcmp(q->cl[k].alt, "روس") == 0);
+        fx_close(&f);
+    }
+    fx_done(&f);
+}
+
 /* Answer-type words: "name" holds اسم and the river, "river" the river and
  * the city, in a longer text; اسم and the city are equally rare, so at full
  * weight (1) the shorter "name" comes first. At the default اسم weighs a
@@ -1065,6 +1118,7 @@ int main(void)
         cmocka_unit_test(test_get_keywords_stats),
         cmocka_unit_test(test_alt_stems),
         cmocka_unit_test(test_tense),
+        cmocka_unit_test(test_country),
         cmocka_unit_test(test_answer_type),
         cmocka_unit_test(test_lead_title),
         cmocka_unit_test(test_prf),
