@@ -164,6 +164,7 @@ struct fh_analysis {
     /* current compound (word made of one or more parts) */
     bool in_comp;
     bool pct;
+    bool pct_lead; /* (1.19) its % came before the number: %15 */
     uint32_t cstart, cend;
     size_t nparts;
     part parts[MAX_PARTS];
@@ -171,12 +172,7 @@ struct fh_analysis {
     bool wtrunc;
     char wbuf[FH_TOKEN_MAX + 8];
 
-    /* (1.19) words written apart (close_comp, step), kept last: the fields
-       above are the hot ones */
-    size_t tlen;      /* the length of text */
-    bool pct_lead;    /* the compound's % came before its number: %15 */
-    bool lead_next;   /* a % was just read whose digits follow (step, C_PCT) */
-    uint32_t lead_at; /* where that % starts */
+    size_t tlen; /* the length of text (1.19: per_cent_after) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -1196,13 +1192,6 @@ static bool comp_is_number(const fh_analysis *s)
 static int close_comp(fh_analysis *s)
 {
     int rc = 0;
-    if ((s->in_part ? s->pkind == K_DIGIT : s->nparts > 0) && !s->pct && s->in_comp &&
-        comp_is_number(s) && per_cent_after(s, s->in_part ? s->pend : s->cend)) {
-        if (s->in_part)
-            close_part(s);
-        whole_add(s, "%", 1); /* 15 في المائة is 15% */
-        s->pct = true;
-    }
     if (s->in_part && s->nparts == 0 && !s->pct) {
         /* the common case, a word of one part: emitted from pbuf, without
          * the copies into parts[] and the whole-token buffer */
@@ -1264,15 +1253,12 @@ static void start_part(fh_analysis *s, uint8_t kind, uint32_t cs)
 {
     if (!s->in_comp) {
         s->in_comp = true;
-        s->pct = s->pct_lead = s->lead_next && kind == K_DIGIT;
-        if (s->pct_lead)
-            cs = s->lead_at; /* the number's span takes in its % */
+        s->pct = s->pct_lead = false;
         s->cstart = cs;
         s->nparts = 0;
         s->wlen = 0;
         s->wtrunc = false;
     }
-    s->lead_next = false;
     s->in_part = true;
     s->prepl = false;
     s->nmadda = 0;
@@ -1349,24 +1335,36 @@ static bool is_abd(const char *w, size_t n)
     return n == 6 && memcmp(w, ABD, 6) == 0;
 }
 
-/* (1.19) Whether the word open before the separator text[cs, ce) goes on
- * after it, the separator inside the word's span:
+/* (1.19) The word open before the separator text[cs, ce), a number or a
+ * word of three or four letters (the caller's cheap tests), at one space:
+ * returns whether the word goes on after it, the space inside its span:
  * - a number, one space and % or ٪ (15 %: the tokens of 15%), unless
  *   the number has its % in front already or the % has digits after it;
- * - عبد (is_abd, a word of one part), one space and ال + an Arabic letter: a compound name
- *   written apart (عبد الله, عبد العزيز) is the word written joined
- *   (عبدالله, عبدالعزيز), which the news writes three times in four. */
-__attribute__((noinline)) static bool joins_across(const fh_analysis *s, const char *text,
-                                                   size_t len, uint32_t cs, uint32_t ce)
+ * - عبد (is_abd, a word of one part), one space and ال + an Arabic letter:
+ *   a compound name written apart (عبد الله, عبد العزيز) is the word
+ *   written joined (عبدالله, عبدالعزيز), which the news writes three
+ *   times in four.
+ * A number that does not go on but is followed by في المائة (per_cent_after)
+ * is marked a percentage here, for close_comp: 15 في المائة is 15%. */
+__attribute__((noinline)) static bool word_at_space(fh_analysis *s, const char *text, size_t len,
+                                                    uint32_t cs, uint32_t ce)
 {
     if (!one_space(text, cs, ce))
         return false;
     if (s->pkind == K_DIGIT) {
-        /* not %15 %, nor 15 %20, whose % goes with the other number */
-        if (s->pct_lead || !comp_is_number(s) || peek(s->a, text, len, ce).cls != C_PCT)
+        if (s->pct_lead || !comp_is_number(s))
             return false;
-        cpent after = peek(s->a, text, len, ce + (text[ce] == '%' ? 1u : 2u));
-        return after.cls != C_ALNUM || after.kind != K_DIGIT;
+        if (peek(s->a, text, len, ce).cls == C_PCT) {
+            /* not 15 %20, whose % goes with the other number */
+            cpent after = peek(s->a, text, len, ce + (text[ce] == '%' ? 1u : 2u));
+            return after.cls != C_ALNUM || after.kind != K_DIGIT;
+        }
+        if (per_cent_after(s, cs)) {
+            close_part(s);
+            whole_add(s, "%", 1);
+            s->pct = true;
+        }
+        return false;
     }
     if (s->pkind != K_AR || s->nparts > 0 || !is_abd(s->pbuf, s->plen) || len - ce < 6 ||
         memcmp(text + ce, "\xD8\xA7\xD9\x84", 4) != 0)
@@ -1382,9 +1380,28 @@ __attribute__((noinline)) static void lead_pct(fh_analysis *s, const char *text,
 {
     cpent next = peek(s->a, text, len, ce);
     if (next.cls == C_ALNUM && next.kind == K_DIGIT) {
-        s->lead_next = true;
-        s->lead_at = cs;
+        /* the number's part opens at the sign: its span takes the sign in */
+        start_part(s, K_DIGIT, cs);
+        s->pct = s->pct_lead = true;
     }
+}
+
+/* A separator text[cs, ce): the end of the open word, unless the word goes
+ * on after one space (word_at_space; the cheap tests first, ordered to be
+ * predictable: this runs at the end of every word. ع (D8 B9) is the first
+ * letter of a three-letter word, or the second of a four-letter one). */
+static inline int at_separator(fh_analysis *s, const char *text, size_t len, uint32_t cs,
+                               uint32_t ce)
+{
+    if (!s->in_comp)
+        return 0;
+    if (s->in_part &&
+        (s->pkind == K_DIGIT ||
+         (s->pkind == K_AR && s->plen >= 6 && (unsigned char)s->pbuf[s->plen - 5] == 0xB9 &&
+          s->plen <= 8 && s->plen != 7)) &&
+        word_at_space(s, text, len, cs, ce))
+        return 0;
+    return close_comp(s);
 }
 
 /* Everything but the hot cases handled inline in fh_analyze. */
@@ -1486,18 +1503,12 @@ static int step(fh_analysis *s, const cpent *e, uint32_t cs, uint32_t ce, const 
             s->pct = true;
             s->cend = ce;
         } else if (!s->in_comp) {
-            lead_pct(s, text, len, cs, ce);
+            lead_pct(s, text, len, cs, ce); /* may open the number's part */
+            return 0;
         }
         return s->in_comp ? close_comp(s) : 0;
     default: /* C_SEP */
-        /* the cheap tests first: this runs at the end of every word (ع is
-           D8 B9: the first or, after a proclitic, the second letter) */
-        if (s->in_part &&
-            (s->pkind == K_DIGIT || (s->pkind == K_AR && (s->plen == 6 || s->plen == 8) &&
-                                     (unsigned char)s->pbuf[s->plen - 5] == 0xB9)) &&
-            joins_across(s, text, len, cs, ce))
-            return 0; /* the word goes on after the space */
-        return s->in_comp ? close_comp(s) : 0;
+        return at_separator(s, text, len, cs, ce);
     }
 }
 
@@ -1520,7 +1531,6 @@ int fh_analyze(fh_analysis *s, const char *text, size_t len, const fh_token **to
     s->in_part = false;
     s->in_comp = false;
     s->nparts = 0;
-    s->lead_next = false;
     s->pending = false;
     if (s->stemc == NULL && a->stemmer != FH_STEM_NONE)
         s->stemc = fh_big_calloc(STEMC_N * sizeof *s->stemc); /* NULL: stem without it */
@@ -1557,8 +1567,10 @@ int fh_analyze(fh_analysis *s, const char *text, size_t len, const fh_token **to
         /* hot cases: a letter continuing the current part, a separator between words */
         if (e->cls == C_ALNUM && s->in_part && s->pkind == e->kind) {
             part_add(s, e, (uint32_t)(i + n));
-        } else if (e->cls == C_SEP && !s->in_comp) {
-            /* nothing */
+        } else if (e->cls == C_SEP) {
+            rc = at_separator(s, text, len, (uint32_t)i, (uint32_t)(i + n));
+            if (rc != 0)
+                goto out;
         } else {
             rc = step(s, e, (uint32_t)i, (uint32_t)(i + n), text, len);
             if (rc != 0)
