@@ -89,7 +89,7 @@ struct fh_analyzer {
     fh_strset lex; /* light10 stems of lexicon words; empty unless guard */
     fh_strset wawlex; /* suffix stems of lexicon words starting with و; idem */
     /* the stems of a country's name and of its adjective (fh_countries_ar,
-       fh_analyzer_country_pair): n_country pairs, owned; guard only */
+       fh_analyzer_country_adjective): n_country pairs, owned; guard only */
     size_t n_country;
     char (*country)[2][FH_TOKEN_MAX + 1];
 };
@@ -1321,17 +1321,16 @@ static bool only_repl(const char *p, size_t n)
     return n % 3 == 0;
 }
 
-/* عبد with at most one proclitic (و ف ب ل ك), the first half of a
- * compound name written apart: عبد الله, وعبد العزيز. */
+/* عبد, or وعبد, the first half of a compound name written apart: عبد الله,
+ * وعبد العزيز. Not after ب ل ك ف: light10 keeps those on a name it does not
+ * know (لعبدالله stays whole), so لعبد الله joined would lose the name; as
+ * two words, لعبد is عبد and الله stays. */
 static bool is_abd(const char *w, size_t n)
 {
     static const char ABD[] = "\xD8\xB9\xD8\xA8\xD8\xAF";
-    if (n == 8) {
-        const unsigned char c0 = (unsigned char)w[0], c1 = (unsigned char)w[1];
-        bool clitic = (c0 == 0xD9 && (c1 == 0x88 || c1 == 0x81 || c1 == 0x84 || c1 == 0x83)) ||
-                      (c0 == 0xD8 && c1 == 0xA8); /* و ف ل ك, ب */
-        return clitic && memcmp(w + 2, ABD, 6) == 0;
-    }
+    if (n == 8)
+        return (unsigned char)w[0] == 0xD9 && (unsigned char)w[1] == 0x88 &&
+               memcmp(w + 2, ABD, 6) == 0; /* و */
     return n == 6 && memcmp(w, ABD, 6) == 0;
 }
 
@@ -1355,8 +1354,11 @@ __attribute__((noinline)) static bool word_at_space(fh_analysis *s, const char *
         if (s->pct_lead || !comp_is_number(s))
             return false;
         if (peek(s->a, text, len, ce).cls == C_PCT) {
-            /* not 15 %20, whose % goes with the other number */
-            cpent after = peek(s->a, text, len, ce + (text[ce] == '%' ? 1u : 2u));
+            /* not 15 %20, whose % goes with the other number (% ٪ ％ are
+               one to three bytes) */
+            uint32_t c;
+            size_t pl = utf8_decode((const unsigned char *)text + ce, len - ce, &c);
+            cpent after = peek(s->a, text, len, ce + pl);
             return after.cls != C_ALNUM || after.kind != K_DIGIT;
         }
         if (per_cent_after(s, cs)) {
@@ -1366,19 +1368,40 @@ __attribute__((noinline)) static bool word_at_space(fh_analysis *s, const char *
         }
         return false;
     }
-    if (s->pkind != K_AR || s->nparts > 0 || !is_abd(s->pbuf, s->plen) || len - ce < 6 ||
-        memcmp(text + ce, "\xD8\xA7\xD9\x84", 4) != 0)
+    if (s->pkind != K_AR || s->nparts > 0 || !is_abd(s->pbuf, s->plen))
         return false;
-    cpent next = peek(s->a, text, len, ce + 4);
-    return (next.cls == C_ALNUM || next.cls == C_MADDA) && next.kind == K_AR;
+    /* the next word as normalization reads it: ٱ is ا, marks and tatweel
+       go (عبدُ ٱللَّه, عبد الْعزيز, عبد الـله) */
+    char w[FH_TOKEN_MAX + 8];
+    size_t n;
+    word_at(s, ce, w, &n);
+    return n >= 6 && memcmp(w, "\xD8\xA7\xD9\x84", 4) == 0;
 }
 
-/* (1.19) A % at text[cs, ce), at a word start: before a number (%15, ٪١٢,
- * the sign first as right-to-left text puts it) it goes with the number. */
+/* (1.19) A % at text[cs, ce), outside a word or right after an Arabic one
+ * (بنسبة%15): before a number (%15, ٪١٢, the sign first as right-to-left
+ * text puts it) it goes with the number. Not after a Latin letter, a digit
+ * or ASCII punctuation other than ( [ " ' (a URL's q=%20, a%20b), nor when
+ * a letter follows the number (%20b, %20يوم): no percentage. */
 __attribute__((noinline)) static void lead_pct(fh_analysis *s, const char *text, size_t len,
                                                uint32_t cs, uint32_t ce)
 {
-    cpent next = peek(s->a, text, len, ce);
+    if (cs > 0) {
+        const unsigned char b = (unsigned char)text[cs - 1];
+        if (b < 0x80 && b > ' ' && b != '(' && b != '[' && b != '"' && b != '\'')
+            return;
+    }
+    size_t at = ce;
+    cpent next = peek(s->a, text, len, at), e = next;
+    while (at < len && (e.cls == C_ALNUM ? e.kind == K_DIGIT
+                                         : e.cls == C_DOT || e.cls == C_COMMA ||
+                                               e.cls == C_DECSEP || e.cls == C_THOUSEP)) {
+        uint32_t c;
+        at += utf8_decode((const unsigned char *)text + at, len - at, &c);
+        e = peek(s->a, text, len, at);
+    }
+    if ((e.cls == C_ALNUM || e.cls == C_MADDA) && e.kind != K_DIGIT)
+        return; /* %20b, %20يوم */
     if (next.cls == C_ALNUM && next.kind == K_DIGIT) {
         /* the number's part opens at the sign: its span takes the sign in */
         start_part(s, K_DIGIT, cs);
@@ -1502,11 +1525,18 @@ static int step(fh_analysis *s, const cpent *e, uint32_t cs, uint32_t ce, const 
             whole_add(s, "%", 1);
             s->pct = true;
             s->cend = ce;
-        } else if (!s->in_comp) {
-            lead_pct(s, text, len, cs, ce); /* may open the number's part */
-            return 0;
+            return close_comp(s);
         }
-        return s->in_comp ? close_comp(s) : 0;
+        if (s->in_comp) {
+            /* the word before ends here; after an Arabic word the sign may
+               still lead a number (بنسبة%15, و%3) */
+            bool arabic = s->in_part && s->pkind == K_AR;
+            int rc2 = close_comp(s);
+            if (rc2 != 0 || !arabic)
+                return rc2;
+        }
+        lead_pct(s, text, len, cs, ce); /* may open the number's part */
+        return 0;
     default: /* C_SEP */
         return at_separator(s, text, len, cs, ce);
     }
@@ -1832,16 +1862,13 @@ static int build_countries(fh_analyzer *a)
     return 0;
 }
 
-size_t fh_analyzer_country_pair(const fh_analyzer *a, const char *stem, size_t n, char *out)
+size_t fh_analyzer_country_adjective(const fh_analyzer *a, const char *stem, size_t n, char *out)
 {
     for (size_t i = 0; i < a->n_country; i++) {
-        for (size_t k = 0; k < 2; k++) {
-            const char *w = a->country[i][k];
-            if (strlen(w) == n && memcmp(w, stem, n) == 0) {
-                size_t l = strlen(a->country[i][1 - k]);
-                memcpy(out, a->country[i][1 - k], l + 1);
-                return l;
-            }
+        if (strlen(a->country[i][0]) == n && memcmp(a->country[i][0], stem, n) == 0) {
+            size_t l = strlen(a->country[i][1]);
+            memcpy(out, a->country[i][1], l + 1);
+            return l;
         }
     }
     return 0;

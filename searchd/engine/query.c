@@ -42,9 +42,11 @@
  * Country readings: headlines name the country (روسيا، تركيا، سوريا) where
  * the articles under them often have only its adjective (الروسية، التركي),
  * which light10 stems apart (روسيا vs روس). So a ranked or required word
- * whose stem is one half of a country pair (fh_analyzer_country_pair) also
- * scores, like a tense variant and at tense_weight, by the other half, when
- * the index holds it in at least a fifth as many documents. Not in a
+ * whose stem is a country's name (fh_analyzer_country_adjective) also
+ * scores, like a tense variant and at tense_weight, by its adjective's stem,
+ * when the index holds it in at least a fifth as many documents. One way
+ * only: an adjective's stem is often a word of its own too (ترك, left; سور,
+ * a wall), and reading the name into it gained nothing measurable. Not in a
  * question: there the article about the country is wanted, and the readings
  * lowered ARCD (bench/RESULTS.md, part 27). A country reading takes the
  * place of a tense variant (تركيا).
@@ -512,37 +514,69 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
     return 0;
 }
 
-/* The end of the plain item q[st, end). Since analyzer 1.19 a few words
- * written apart are one word (15 %, عبد الله: docs/ANALYSIS.md §3); when
- * the analyzer reads the item and the next one, after one separator, so,
- * the item takes the next one in, and the query holds the word as the index
- * does. Only a next item that opens with %, ٪ or a letter of U+0600-U+063F
- * (ا among them) is tried. */
-static size_t joined_item_end(pstate *ps, const char *q, size_t qlen, size_t st, size_t end)
+/* Since analyzer 1.19 a few words written apart are one word (15 %,
+ * عبد الله: docs/ANALYSIS.md §3). The plain item q[st, end), of occurrence
+ * occ, takes in the next item when the analyzer reads the two, one space
+ * apart, as one word; the query then holds the word as the index does.
+ * Whatever separates them (two spaces, a tab) counts as one space; the next
+ * item may repeat the item's operator (+عبد +الله), and may be a prefix
+ * being typed (عبد ال*: tried as if a letter followed). The joined text is
+ * the two items without the space (the analyzer's word; a prefix keeps its
+ * *), written to buf (JOIN_MAX bytes), its length in *bl. Returns where
+ * the item ends in q (the next item's end when joined). Only a next item
+ * that opens with %, ٪ or a letter of U+0600-U+063F (ا among them) is
+ * tried. */
+#define JOIN_MAX (2u * FH_TOKEN_MAX + 8u)
+static size_t joined_item_end(pstate *ps, const char *q, size_t qlen, size_t st, size_t end,
+                              fh_occur occ, char *buf, size_t *bl)
 {
-    size_t sl = end < qlen ? space_len(q, end, qlen) : 0;
-    if (sl == 0 || end + sl >= qlen)
+    *bl = 0;
+    size_t j = end;
+    for (size_t l; j < qlen && (l = space_len(q, j, qlen)) > 0;)
+        j += l;
+    if (j == end || j >= qlen || q[end - 1] == '*')
         return end;
-    if (sl > 1) {
-        /* a directional mark separates items here, but the analyzer drops
-           it inside a word: it joins nothing */
-        if (is_dir_mark(fh_utf8_decode((const unsigned char *)q + end, sl)))
-            return end;
-    }
-    size_t j = end + sl;
+    if (occ != FH_OCC_SHOULD && q[j] == (occ == FH_OCC_MUST ? '+' : '-'))
+        j++;
+    if (j >= qlen)
+        return end;
     const unsigned char c = (unsigned char)q[j];
     if (c != '%' && c != 0xD8 && !(c == 0xD9 && j + 1 < qlen && (unsigned char)q[j + 1] == 0xAA))
         return end;
     size_t k = j;
     while (k < qlen && !space_len(q, k, qlen) && !quote_len(q, k, qlen))
         k++;
+    size_t n1 = end - st, n2 = k - j;
+    bool prefix = false;
+    while (n2 > 0 && q[j + n2 - 1] == '*') {
+        prefix = true;
+        n2--;
+    }
+    char pair[JOIN_MAX + 4];
+    if (n2 == 0 || n1 + n2 + 4 > JOIN_MAX)
+        return end;
+    memcpy(pair, q + st, n1);
+    pair[n1] = ' ';
+    memcpy(pair + n1 + 1, q + j, n2);
+    size_t pl = n1 + 1 + n2;
+    if (prefix) {
+        memcpy(pair + pl, "\xD8\xA8", 2); /* ب: a letter to complete the word */
+        pl += 2;
+    }
     const fh_token *t;
     size_t nt;
-    if (fh_analyze(ps->s->an, q + st, k - st, &t, &nt) != 0)
+    if (fh_analyze(ps->s->an, pair, pl, &t, &nt) != 0)
         return end;
-    for (size_t x = 0; x < nt; x++)
-        if (t[x].offset < end - st && (size_t)t[x].offset + t[x].length > end - st)
+    for (size_t x = 0; x < nt; x++) {
+        if (t[x].offset < n1 && (size_t)t[x].offset + t[x].length > n1 + 1) {
+            memcpy(buf, q + st, n1);
+            memcpy(buf + n1, q + j, n2);
+            *bl = n1 + n2;
+            if (prefix)
+                buf[(*bl)++] = '*';
             return k;
+        }
+    }
     return end;
 }
 
@@ -647,13 +681,13 @@ static void spell_variant(fh_searcher *s, const fh_query *q, fh_clause *c)
 #define TENSE_MIN_SHARE 0.2
 
 /* Country reading of a ranked word of q (see the top of the file): the
- * other half of the country pair c's stem belongs to, if it is common
+ * stem of the adjective of the country c's stem names, if it is common
  * enough and not a word of q. It goes in c->alt (is_var). */
 static void country_variant(fh_searcher *s, const fh_query *q, fh_clause *c)
 {
     fh_token t = {0};
     char other[FH_TOKEN_MAX + 1];
-    size_t n = fh_analyzer_country_pair(s->e->an, c->term, c->len, other);
+    size_t n = fh_analyzer_country_adjective(s->e->an, c->term, c->len, other);
     if (n == 0)
         return;
     t.stem = other;
@@ -765,8 +799,12 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
             size_t st = i;
             while (i < qlen && !space_len(q, i, qlen) && !quote_len(q, i, qlen))
                 i++;
-            i = joined_item_end(&ps, q, qlen, st, i);
-            rc = parse_words(&ps, q + st, i - st, occ, mask);
+            char joined[JOIN_MAX];
+            size_t jl;
+            size_t next = joined_item_end(&ps, q, qlen, st, i, occ, joined, &jl);
+            rc = jl > 0 ? parse_words(&ps, joined, jl, occ, mask)
+                        : parse_words(&ps, q + st, i - st, occ, mask);
+            i = next;
         }
         if (rc != 0)
             return rc;

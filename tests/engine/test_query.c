@@ -123,8 +123,9 @@ static void test_unicode_separators_and_quotes(void **state)
         assert_int_equal(f->q->cl[1].kind, FH_CL_TERM);
     }
     /* (analyzer 1.19) words the analyzer joins across a space are one
-     * item: عبد الله is the word عبدالله, 15 % is 15%; a directional mark
-     * between them joins nothing */
+     * item: عبد الله is the word عبدالله, 15 % is 15%, whatever separates
+     * them (two spaces, a tab, a directional mark, which a document's word
+     * drops), with the operator repeated or not, and as a prefix typed */
     assert_int_equal(parse(f, "+عبد الله 15 % شركة", 64), 0);
     assert_int_equal(f->q->n_cl, 3);
     assert_int_equal(f->q->cl[0].occur, FH_OCC_MUST);
@@ -134,8 +135,28 @@ static void test_unicode_separators_and_quotes(void **state)
     assert_int_equal(parse(f, "+عبد الله 15 % شركة", 64), 0);
     assert_string_equal(f->q->cl[0].term, joined);
     assert_string_equal(f->q->cl[1].term, "15%");
-    assert_int_equal(parse(f, "عبد\xE2\x80\x8Fالله 15\xE2\x80\x8F%", 64), 0);
-    assert_int_equal(f->q->n_cl, 3);
+    static const char *const apart[] = {"عبد\xE2\x80\x8Fالله", "عبد  الله", "عبد\tالله",
+                                        "+عبد +الله"};
+    for (size_t k = 0; k < sizeof apart / sizeof apart[0]; k++) {
+        assert_int_equal(parse(f, apart[k], 64), 0);
+        assert_int_equal(f->q->n_cl, 1);
+        assert_string_equal(f->q->cl[0].term, joined);
+    }
+    assert_int_equal(parse(f, "شركة -عبد -الله", 64), 0);
+    assert_int_equal(f->q->n_cl, 2);
+    assert_string_equal(f->q->cl[1].term, joined);
+    assert_int_equal(f->q->cl[1].occur, FH_OCC_NOT);
+    assert_int_equal(parse(f, "+عبد الله", 64), 0); /* +عبد +الله, as typed */
+    assert_int_equal(f->q->cl[0].occur, FH_OCC_MUST);
+    assert_int_equal(parse(f, "+عبد -الله", 64), 0); /* two operators: two items */
+    assert_int_equal(f->q->n_cl, 2);
+    assert_int_equal(parse(f, "15\xE2\x80\x8F%", 64), 0);
+    assert_int_equal(f->q->n_cl, 1);
+    assert_string_equal(f->q->cl[0].term, "15%");
+    assert_int_equal(parse(f, "عبد ال*", 64), 0);
+    assert_int_equal(f->q->n_cl, 1);
+    assert_int_equal(f->q->cl[0].kind, FH_CL_PREFIX);
+    assert_memory_equal(f->q->cl[0].term, "عبدال", strlen("عبدال"));
     /* unbalanced: runs to the end */
     assert_int_equal(parse(f, "نموذج \xE2\x80\x9Cالشركات الصينية", 64), 0);
     assert_int_equal(f->q->cl[1].kind, FH_CL_PHRASE);

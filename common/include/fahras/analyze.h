@@ -169,14 +169,13 @@ size_t fh_analyzer_article_len(const char *norm, size_t n);
  * an analyzer that does not fold). Thread-safe. */
 size_t fh_analyzer_seat_prefix(const fh_analyzer *a, const char *stem, size_t n, char *out);
 
-/* The other half of a country pair: for the stem of a country's name that
- * its adjective drops the ending of (روسيا; the list is fh_countries_ar),
- * the adjective's stem (روس, as الروسية and الروسي stem), and the other way
- * round. Written to out (at least FH_TOKEN_MAX + 1 bytes); returns its
- * length, or 0 when stem is neither (and always for analyzers without the
- * guard). The index keeps the two apart; the query side reads one as a
- * variant of the other. Thread-safe. */
-size_t fh_analyzer_country_pair(const fh_analyzer *a, const char *stem, size_t n, char *out);
+/* For the stem of a country's name that its adjective drops the ending of
+ * (روسيا; the list is fh_countries_ar), the adjective's stem (روس, as
+ * الروسية and الروسي stem). Written to out (at least FH_TOKEN_MAX + 1
+ * bytes); returns its length, or 0 when stem is no such name (and always
+ * for analyzers without the guard). The index keeps the two apart; the
+ * query side reads the name's adjective as a variant. Thread-safe. */
+size_t fh_analyzer_country_adjective(const fh_analyzer *a, const char *stem, size_t n, char *out);
 
 /* True if normalization leaves nothing of the code point cp inside an Arabic
  * word: tashkeel, tatweel, Quranic marks, format characters (ZWNJ, ZWJ, the

@@ -229,6 +229,25 @@ static void test_words_joined_across_a_space(void **state)
     };
     check_tokens(&c, "15 في المائة 2.5 بالمئة و١٠ فى المئة 15 في المائتين 15 في  المائة", words,
                  19);
+    /* vocalized text: ٱ, a sukun on the lam, tatweel; not after ل ب ك ف,
+     * whose name light10 would keep whole (لعبدالله) */
+    const exp_tok voc[] = {
+        {"عَبْدُ ٱللَّهِ", "عبدالله", 0, 0},  {"عبد الْعزيز", "عبدالعزيز", 1, 0},
+        {"عبد الـله", "عبدالله", 2, 0}, {"لعبد", "لعبد", 3, 0},
+        {"الله", "الله", 4, 0},
+    };
+    check_tokens(&c, "عَبْدُ ٱللَّهِ عبد الْعزيز عبد الـله لعبد الله", voc, 5);
+    /* a sign first after an Arabic word leads its number; not after a Latin
+     * letter or = (URL escapes), nor before a number with a letter after it;
+     * the fullwidth ％ is a sign too */
+    const exp_tok lead[] = {
+        {"بنسبة", "بنسبه", 0, 0}, {"%15", "15%", 1, W | N}, {"%15", "15", 1, P | N},
+        {"و", "و", 2, 0},         {"%3", "3%", 3, W | N},   {"%3", "3", 3, P | N},
+        {"q", "q", 4, L},         {"20", "20", 5, N},       {"20b", "20b", 6, W | L},
+        {"20", "20", 6, P | N},   {"b", "b", 7, P | L},     {"15", "15", 8, N},
+        {"％5", "5%", 9, W | N},  {"％5", "5", 9, P | N},
+    };
+    check_tokens(&c, "بنسبة%15 و%3 q=%20& %20b 15 ％5", lead, 14);
     /* the joined word stems as the word written joined */
     an_run(&c, "عبد الله عبدالله");
     assert_int_equal(c.n, 2);
