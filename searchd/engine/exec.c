@@ -1081,11 +1081,28 @@ static float best_passage(const uint32_t *const *pos, const size_t *np, const fl
     return best;
 }
 
+/* Whether field f is in mask (all fields from the 32nd on are in a full
+ * mask). */
+static inline bool field_in(uint32_t mask, unsigned f)
+{
+    return f < 32 ? (mask >> f) & 1u : mask == UINT32_MAX;
+}
+
+/* Whether any field of mask holds the posting (tfs: its per-field tf). */
+static bool in_fields(const fh_engine *e, const uint32_t *tfs, uint32_t mask)
+{
+    for (unsigned f = 0; f < e->n_fields; f++)
+        if (tfs[f] && field_in(mask, f))
+            return true;
+    return false;
+}
+
 /* Re-rank hits[0..n) (BM25F scores) with the proximity bonus
  *   prox_weight * sum over term pairs (i<j) of
  *     min(idf_i, idf_j) * tp * (k1 + 1) / (k1 + tp)
  * where tp sums 1/d^2 over the occurrences of i whose nearest j, in the same
- * field, is d <= prox_window positions away. */
+ * field, is d <= prox_window positions away. A word restricted to fields
+ * (title:word) takes part only where it occurs in them. */
 static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
 {
     const fh_engine *e = x->e;
@@ -1094,6 +1111,7 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
      * takes the word's positions from the alt stem, at the alt weight */
     fh_postings *tp[PROX_MAX_TERMS], *ta[PROX_MAX_TERMS];
     float tidf[PROX_MAX_TERMS], aidf[PROX_MAX_TERMS];
+    uint32_t tmask[PROX_MAX_TERMS]; /* the fields the word may match in (title:word) */
     uint32_t nt = 0;
     int rc = 0;
     for (uint32_t i = 0; i < q->n_cl && nt < PROX_MAX_TERMS; i++) {
@@ -1117,6 +1135,7 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
                                  (float)cl->qtf
                            : 0;
         tidf[nt] = tp[nt] ? x->xs->it[i].idf : aidf[nt];
+        tmask[nt] = cl->field_mask;
         nt++;
     }
     if (nt < 1 || (nt < 2 && e->rp.lead_weight <= 0 && e->rp.cover_weight <= 0 &&
@@ -1156,6 +1175,10 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
                     wt[t] = aidf[t];
                 }
             }
+            /* a field-restricted word (title:word) is on only in its fields:
+               elsewhere it earns no re-rank bonus, as it earns no BM25F */
+            if (on[t] && !in_fields(e, fh_postings_tfs(src[t]), tmask[t]))
+                on[t] = false;
         }
         float bonus = 0, lead = 0, idf_on = 0, dep = 0, pass = 0, order = 0;
         for (uint32_t t = 0; t < nt; t++)
@@ -1166,7 +1189,7 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
                                                       : e->weight[f];
             for (uint32_t t = 0; t < nt; t++) {
                 np[t] = 0;
-                if (on[t] && fh_postings_tfs(src[t])[f] &&
+                if (on[t] && field_in(tmask[t], f) && fh_postings_tfs(src[t])[f] &&
                     (rc = fh_postings_positions(src[t], f, &pos[t], &np[t])) != 0)
                     return rc;
                 if (np[t] && e->rp.lead_weight > 0)

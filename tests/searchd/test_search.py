@@ -133,6 +133,16 @@ class SearchTest(unittest.TestCase):
         r = self.search("SEARCH snippets=0 الكمبيوتر")
         self.assertEqual(sorted(hit_ids(r)), ["field-text", "field-title"])
 
+    def test_field_word_scores_only_in_its_field(self):
+        # field-text has الكمبيوتر in its text only: title:الكمبيوتر earns it
+        # nothing, neither BM25F nor the re-rank's lead and proximity bonus
+        def score(line):
+            return {h["id"]: h["score"] for h in self.search(line)["hits"]}["field-text"]
+        self.assertEqual(score("SEARCH snippets=0 title:الكمبيوتر المحمول"),
+                         score("SEARCH snippets=0 المحمول"))
+        self.assertGreater(score("SEARCH snippets=0 text:الكمبيوتر المحمول"),
+                           score("SEARCH snippets=0 المحمول"))
+
     def test_prefix(self):
         r = self.search("SEARCH snippets=0 kube*")
         self.assertEqual(sorted(hit_ids(r)), ["px-1", "px-2"])
