@@ -1302,13 +1302,22 @@ static bool joins(int cls, uint8_t prev, cpent next)
     }
 }
 
-static cpent peek(const fh_analyzer *a, const char *text, size_t len, size_t at)
+/* The class of the character at text[at] (a separator past the end), and
+ * in *n its bytes (0 past the end). */
+static cpent peek_n(const fh_analyzer *a, const char *text, size_t len, size_t at, size_t *n)
 {
+    *n = 0;
     if (at >= len)
         return mk(C_SEP, K_NONE, 0);
     uint32_t c;
-    utf8_decode((const unsigned char *)text + at, len - at, &c);
+    *n = utf8_decode((const unsigned char *)text + at, len - at, &c);
     return classify_any(a, c);
+}
+
+static cpent peek(const fh_analyzer *a, const char *text, size_t len, size_t at)
+{
+    size_t n;
+    return peek_n(a, text, len, at, &n);
 }
 
 /* Whether p[0..n) is U+FFFD only (the hot loop may have added letters of
@@ -1353,11 +1362,10 @@ __attribute__((noinline)) static bool word_at_space(fh_analysis *s, const char *
     if (s->pkind == K_DIGIT) {
         if (s->pct_lead || !comp_is_number(s))
             return false;
-        if (peek(s->a, text, len, ce).cls == C_PCT) {
+        size_t pl;
+        if (peek_n(s->a, text, len, ce, &pl).cls == C_PCT) {
             /* not 15 %20, whose % goes with the other number (% ٪ ％ are
                one to three bytes) */
-            uint32_t c;
-            size_t pl = utf8_decode((const unsigned char *)text + ce, len - ce, &c);
             cpent after = peek(s->a, text, len, ce + pl);
             return after.cls != C_ALNUM || after.kind != K_DIGIT;
         }
@@ -1391,14 +1399,13 @@ __attribute__((noinline)) static void lead_pct(fh_analysis *s, const char *text,
         if (b < 0x80 && b > ' ' && b != '(' && b != '[' && b != '"' && b != '\'')
             return;
     }
-    size_t at = ce;
-    cpent next = peek(s->a, text, len, at), e = next;
-    while (at < len && (e.cls == C_ALNUM ? e.kind == K_DIGIT
-                                         : e.cls == C_DOT || e.cls == C_COMMA ||
-                                               e.cls == C_DECSEP || e.cls == C_THOUSEP)) {
-        uint32_t c;
-        at += utf8_decode((const unsigned char *)text + at, len - at, &c);
-        e = peek(s->a, text, len, at);
+    size_t at = ce, k;
+    cpent next = peek_n(s->a, text, len, at, &k), e = next;
+    while (k > 0 && (e.cls == C_ALNUM ? e.kind == K_DIGIT
+                                      : e.cls == C_DOT || e.cls == C_COMMA || e.cls == C_DECSEP ||
+                                            e.cls == C_THOUSEP)) {
+        at += k;
+        e = peek_n(s->a, text, len, at, &k);
     }
     if ((e.cls == C_ALNUM || e.cls == C_MADDA) && e.kind != K_DIGIT)
         return; /* %20b, %20يوم */

@@ -1081,22 +1081,6 @@ static float best_passage(const uint32_t *const *pos, const size_t *np, const fl
     return best;
 }
 
-/* Whether field f is in mask (all fields from the 32nd on are in a full
- * mask). */
-static inline bool field_in(uint32_t mask, unsigned f)
-{
-    return f < 32 ? (mask >> f) & 1u : mask == UINT32_MAX;
-}
-
-/* Whether any field of mask holds the posting (tfs: its per-field tf). */
-static bool in_fields(const fh_engine *e, const uint32_t *tfs, uint32_t mask)
-{
-    for (unsigned f = 0; f < e->n_fields; f++)
-        if (tfs[f] && field_in(mask, f))
-            return true;
-    return false;
-}
-
 /* Re-rank hits[0..n) (BM25F scores) with the proximity bonus
  *   prox_weight * sum over term pairs (i<j) of
  *     min(idf_i, idf_j) * tp * (k1 + 1) / (k1 + tp)
@@ -1177,7 +1161,7 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
             }
             /* a field-restricted word (title:word) is on only in its fields:
                elsewhere it earns no re-rank bonus, as it earns no BM25F */
-            if (on[t] && !in_fields(e, fh_postings_tfs(src[t]), tmask[t]))
+            if (on[t] && !masked_hit(src[t], tmask[t], e->n_fields))
                 on[t] = false;
         }
         float bonus = 0, lead = 0, idf_on = 0, dep = 0, pass = 0, order = 0;
@@ -1189,7 +1173,7 @@ static int prox_rerank(xctx *x, fh_query *q, fh_hit *hits, uint32_t n)
                                                       : e->weight[f];
             for (uint32_t t = 0; t < nt; t++) {
                 np[t] = 0;
-                if (on[t] && field_in(tmask[t], f) && fh_postings_tfs(src[t])[f] &&
+                if (on[t] && (tmask[t] & (1u << f)) && fh_postings_tfs(src[t])[f] &&
                     (rc = fh_postings_positions(src[t], f, &pos[t], &np[t])) != 0)
                     return rc;
                 if (np[t] && e->rp.lead_weight > 0)

@@ -126,6 +126,22 @@ static size_t quote_len(const char *q, size_t i, size_t n)
     return 0;
 }
 
+/* Where the separators that start at q[i] end. */
+static size_t skip_spaces(const char *q, size_t i, size_t n)
+{
+    for (size_t l; i < n && (l = space_len(q, i, n)) > 0;)
+        i += l;
+    return i;
+}
+
+/* Where the plain item that starts at q[i] ends: at a separator or a quote. */
+static size_t item_end(const char *q, size_t i, size_t n)
+{
+    while (i < n && !space_len(q, i, n) && !quote_len(q, i, n))
+        i++;
+    return i;
+}
+
 /* The parser's state: the query being built and the limits. */
 typedef struct pstate {
     fh_searcher *s;
@@ -531,9 +547,7 @@ static size_t joined_item_end(pstate *ps, const char *q, size_t qlen, size_t st,
                               fh_occur occ, char *buf, size_t *bl)
 {
     *bl = 0;
-    size_t j = end;
-    for (size_t l; j < qlen && (l = space_len(q, j, qlen)) > 0;)
-        j += l;
+    size_t j = skip_spaces(q, end, qlen);
     if (j == end || j >= qlen || q[end - 1] == '*')
         return end;
     if (occ != FH_OCC_SHOULD && q[j] == (occ == FH_OCC_MUST ? '+' : '-'))
@@ -543,9 +557,7 @@ static size_t joined_item_end(pstate *ps, const char *q, size_t qlen, size_t st,
     const unsigned char c = (unsigned char)q[j];
     if (c != '%' && c != 0xD8 && !(c == 0xD9 && j + 1 < qlen && (unsigned char)q[j + 1] == 0xAA))
         return end;
-    size_t k = j;
-    while (k < qlen && !space_len(q, k, qlen) && !quote_len(q, k, qlen))
-        k++;
+    size_t k = item_end(q, j, qlen);
     size_t n1 = end - st, n2 = k - j;
     bool prefix = false;
     while (n2 > 0 && q[j + n2 - 1] == '*') {
@@ -764,8 +776,7 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
     size_t i = 0;
     bool any_text = false;
     while (i < qlen) {
-        for (size_t l; i < qlen && (l = space_len(q, i, qlen)) > 0;)
-            i += l;
+        i = skip_spaces(q, i, qlen);
         if (i >= qlen)
             break;
         any_text = true;
@@ -797,8 +808,7 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
             i += ql; /* the closing quote, if any */
         } else {
             size_t st = i;
-            while (i < qlen && !space_len(q, i, qlen) && !quote_len(q, i, qlen))
-                i++;
+            i = item_end(q, i, qlen);
             char joined[JOIN_MAX];
             size_t jl;
             size_t next = joined_item_end(&ps, q, qlen, st, i, occ, joined, &jl);
