@@ -540,9 +540,24 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
  * the two items without the space (the analyzer's word; a prefix keeps its
  * *), written to buf (JOIN_MAX bytes), its length in *bl. Returns where
  * the item ends in q (the next item's end when joined). Only a next item
- * that opens with %, ٪ or a letter of U+0600-U+063F (ا among them) is
- * tried. */
+ * that can open such a word is tried (pair_opener). */
 #define JOIN_MAX (2u * FH_TOKEN_MAX + 8u)
+
+/* Whether the item at q[j] opens with a character that can begin the second
+ * half of a word written apart: a per cent sign (% ٪ ％) or an Arabic letter,
+ * of the Arabic block (ٱ among them) or of the presentation forms, which
+ * normalization reads as letters. The test saves the pair's analysis for
+ * every other item. */
+static bool pair_opener(const char *q, size_t j, size_t qlen)
+{
+    size_t l = fh_utf8_seq_len((const unsigned char *)q + j, qlen - j);
+    if (l == 0)
+        return false;
+    uint32_t cp = fh_utf8_decode((const unsigned char *)q + j, l);
+    return cp == '%' || cp == 0xFF05 || (cp >= 0x0600 && cp <= 0x06FF) ||
+           (cp >= 0xFB50 && cp <= 0xFDFF) || (cp >= 0xFE70 && cp <= 0xFEFF);
+}
+
 static size_t joined_item_end(pstate *ps, const char *q, size_t qlen, size_t st, size_t end,
                               fh_occur occ, char *buf, size_t *bl)
 {
@@ -554,8 +569,7 @@ static size_t joined_item_end(pstate *ps, const char *q, size_t qlen, size_t st,
         j++;
     if (j >= qlen)
         return end;
-    const unsigned char c = (unsigned char)q[j];
-    if (c != '%' && c != 0xD8 && !(c == 0xD9 && j + 1 < qlen && (unsigned char)q[j + 1] == 0xAA))
+    if (!pair_opener(q, j, qlen))
         return end;
     size_t k = item_end(q, j, qlen);
     size_t n1 = end - st, n2 = k - j;

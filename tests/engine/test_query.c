@@ -153,6 +153,21 @@ static void test_unicode_separators_and_quotes(void **state)
     assert_int_equal(parse(f, "15\xE2\x80\x8F%", 64), 0);
     assert_int_equal(f->q->n_cl, 1);
     assert_string_equal(f->q->cl[0].term, "15%");
+    /* the second half as a document may write it: ٱ (U+0671), the
+     * presentation forms of الله, the fullwidth ％ and ٪ */
+    static const char *const second[] = {"عبد ٱلله",
+                                         "عبد \xEF\xBA\x8D\xEF\xBB\x9F\xEF\xBB\xA0\xEF\xBB\xAA"};
+    for (size_t k = 0; k < sizeof second / sizeof second[0]; k++) {
+        assert_int_equal(parse(f, second[k], 64), 0);
+        assert_int_equal(f->q->n_cl, 1);
+        assert_string_equal(f->q->cl[0].term, joined);
+    }
+    static const char *const pct[] = {"15 \xEF\xBC\x85", "15 ٪"};
+    for (size_t k = 0; k < sizeof pct / sizeof pct[0]; k++) {
+        assert_int_equal(parse(f, pct[k], 64), 0);
+        assert_int_equal(f->q->n_cl, 1);
+        assert_string_equal(f->q->cl[0].term, "15%");
+    }
     assert_int_equal(parse(f, "عبد ال*", 64), 0);
     assert_int_equal(f->q->n_cl, 1);
     assert_int_equal(f->q->cl[0].kind, FH_CL_PREFIX);
