@@ -195,19 +195,23 @@ static bool in_set_marked(const fh_strset *set, const uint32_t *w, size_t b, siz
     return n > 0 && fh_strset_has(set, buf, n + 1);
 }
 
-/* A word on the protected list (لبنان, فلسطين, درعا, أثينا) keeps its ending. */
+/* A word on the protected list (لبنان, فلسطين, درعا, أثينا; since 1.21
+ * بيان, قانون, تحسين) keeps its ending. */
 static bool is_protected(const fh_strset *protect, const uint32_t *w, size_t b, size_t e)
 {
     if (protect == NULL || e - b < 3)
         return false;
-    /* the list's words end in ان, ين (لبنان) or ا (درعا, أثينا): only those
-       are looked up */
-    if (w[e - 1] != AR_ALEF && (w[e - 1] != AR_NOON || (w[e - 2] != AR_ALEF && w[e - 2] != AR_YEH)))
+    /* the list's words end in ان, ين, ون (لبنان, قانون) or ا (درعا,
+       أثينا): only those are looked up */
+    if (w[e - 1] != AR_ALEF &&
+        (w[e - 1] != AR_NOON || (w[e - 2] != AR_ALEF && w[e - 2] != AR_YEH && w[e - 2] != AR_WAW)))
         return false;
     return in_set(protect, w, b, e);
 }
 
-/* Strip the suffix list from w[b..e); returns the new end. A stem that
+/* Strip the suffix list from w[b..e); returns the new end. A protected
+ * word loses nothing, and (1.21) stripping stops where what is left is one:
+ * بيانها, لبنانها lose ها and keep their ان. A stem that
  * begins with آ (before ل: آلية, آليات, آلي) keeps one letter more than the
  * list asks, so it never shrinks to آل, the family name's word.
  * (1.18) Before a pronoun, the dual's ان/ين and ي, ة is written ت: حكومته,
@@ -227,6 +231,8 @@ static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t
         if (e - b >= (size_t)s->n + s->min + more && has_suffix(w, b, e, s)) {
             e -= s->n;
             last = s;
+            if (is_protected(protect, w, b, e))
+                break;
         }
     }
     if (last != NULL && last->taa && protect != NULL && e - b >= 4 && w[e - 1] == AR_TEH &&

@@ -372,6 +372,28 @@ static void test_protected_names(void **state)
     assert_string_equal(an_stem1(&c, "وهران"), "وهران");
     FAMILY(&c, "عام", "عاما");
     FAMILY(&c, "شخص", "شخصا");
+    /* (1.21) words whose ان, ين, ون is their own keep it, also when a
+       suffix went first (بيانها, لبنانها: ها is tried before ان), so they
+       meet their plurals and no short word: إعلان was اعل, as أعلى is */
+    FAMILY(&c, "إعلان", "الإعلان", "إعلانات", "الإعلانات", "إعلانها", "وإعلانه", "لإعلان");
+    FAMILY(&c, "بيان", "البيان", "بيانها", "بيانات", "ببيان");
+    FAMILY(&c, "لبنان", "لبنانها");
+    FAMILY(&c, "قانون", "القانون", "قانونها", "قانونية", "القانونية");
+    FAMILY(&c, "مهرجان", "المهرجان", "مهرجانات", "لمهرجان");
+    FAMILY(&c, "تحسين", "وتحسين", "لتحسين", "التحسين");
+    assert_string_equal(an_stem1(&c, "إعلان"), "اعلان");
+    assert_string_equal(an_stem1(&c, "مليون"), "مليون");
+    static const char *const apart[][2] = {{"أعلى", "إعلان"}, {"مكة", "مكان"}, {"سلم", "سلمان"}};
+    for (size_t i = 0; i < sizeof apart / sizeof apart[0]; i++) {
+        char a[FH_TOKEN_MAX + 1];
+        snprintf(a, sizeof a, "%s", an_stem1(&c, apart[i][0]));
+        assert_string_not_equal(a, an_stem1(&c, apart[i][1]));
+    }
+    /* a dual, a plural and a verb still lose their ending */
+    FAMILY(&c, "طرف", "طرفان", "طرفين");
+    FAMILY(&c, "كتاب", "كتابان");
+    FAMILY(&c, "مهندس", "مهندسون", "مهندسين");
+    FAMILY(&c, "يعمل", "يعملون");
     an_close(&c);
 }
 
@@ -394,7 +416,9 @@ static void test_taa_before_suffix(void **state)
     assert_string_equal(an_stem1(&c, "بيته"), "بيت");
     assert_string_equal(an_stem1(&c, "وقتها"), "وقت");
     assert_string_equal(an_stem1(&c, "صوته"), "صوت");
-    assert_string_equal(an_stem1(&c, "كلينتون"), "كلينت");
+    /* (1.21) كلينتون is protected; the rule itself leaves ت before ون */
+    assert_string_equal(an_stem1(&c, "كلينتون"), "كلينتون");
+    assert_string_equal(an_stem1(&c, "حكومتون"), "حكومت");
     assert_string_equal(an_stem1(&c, "زارت"), "زارت");
     an_close(&c);
     /* light10-noguard has no lexicon: plain light10 */

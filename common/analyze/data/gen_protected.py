@@ -1,0 +1,164 @@
+#!/usr/bin/python3
+"""gen_protected.py — the words of fh_protected_ar (common/analyze/stopwords.c)
+whose ان, ين or ون ending is their own (analyzer 1.21; docs/ANALYSIS.md §4,
+rule 5).
+
+light10 strips ان (the dual), ين and ون (the dual's and the sound plural's
+other case, the verb's plural) from every word that keeps two letters, so
+بيان was بي, قانون قان, سلمان سلم, while their plurals kept the ending
+(بيانات -> بيان). This script picks, from word counts, the words where that
+reading is wrong: a word W = X + ending whose dual or plural reading would
+come with other forms that the corpus does not have.
+
+Counting: every run of Arabic letters of the corpus's `text` field,
+normalized as the analyzer does for this purpose (marks and tatweel dropped,
+أ إ آ ٱ -> ا, ى -> ي, ة -> ه), an article (وال بال كال فال لل ال) taken off
+when three letters stay. A word W of four letters or more is a candidate
+when it is seen at least MIN times (100 in news, 800 in books: the book
+corpus is eight times larger) and
+  - W = X + ان:  X + ين is seen at most 5 % as often (a dual has both cases:
+                 طرفان, طرفين);
+  - W = X + ين:  X, X + ون, X + ان and X + ي together at most 5 % (مرشحين
+                 has مرشح, ساعين has ساعي);
+  - W = X + ون:  X, X + ين and X + ي together at most 5 % (يعملون has يعمل,
+                 ينتمون has ينتمي);
+  - and for ان and ين after a ت, X without its ت + ه (ة) is counted too
+    (ساعتين is the dual of ساعة).
+Then the script drops the words the analyzer's stop list has (fahras-indexer
+analyze marks them), the words of the list before 1.21, and three kinds
+decided by reading the candidates once (EXCLUDED below): a proclitic on
+another candidate or listed word (the analyzer takes it off: وتحسين,
+لضمان), verb forms (سيكون, يتكون, تبين) and a few words of no use as terms
+(بشأن, ما بين, عشان). A candidate that starts with ال is read by the
+analyzer as an article + word, so it is dropped too (ألوان, ألمان).
+
+Output: the words, news first then the books' own, each with its count,
+one per line; the list in stopwords.c holds the same words in natural
+spelling (hamza written), which the analyzer normalizes.
+
+Usage: gen_protected.py [--shared DIR] [--indexer PATH]
+  DIR: the shared data (default ../shared/data beside the repository);
+  PATH: a built fahras-indexer (default build/release/indexer/fahras-indexer).
+Reading the book corpus (900 MB) takes a few minutes.
+"""
+import argparse
+import collections
+import json
+import lzma
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__)))))
+CORPORA = [("news/saudinewsnet-docs.jsonl.xz", 100), ("books/hindawi-passages.jsonl.xz", 800)]
+SHARE = 0.05
+ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
+# The words of fh_protected_ar before 1.21, normalized.
+OLDER = set("""لبنان ايران اليابان يابان السودان سودان عمان البحرين بحرين فلسطين الصين صين
+باكستان افغانستان اذربيجان كازاخستان اوزبكستان طاجيكستان تركمانستان قيرغيزستان كردستان
+هندوستان داغستان الفلبين فلبين ارجنتين الارجنتين طهران يريفان ميلان اليونان يونان اسوان
+تطوان وهران تلمسان جازان نجران حلوان""".split())
+# Read once and left out: a proclitic on a listed word, verb forms, no use as a term.
+EXCLUDED = set("""لايران وايران ولبنان وجازان بجازان ونجران وباكستان لمهرجان لتحسين وتحسين
+لتامين وتامين بتامين بامكان وضمان لضمان لشؤون بعنوان ومكان وتعيين بتعيين وبدون بمكان وبيان
+وسرعان لكان والان
+سيكون وسيكون ستكون وستكون لتكون ليكون يتكون تتكون ويتكون اكون نكون اكان يتعين تبين وتبين
+يتبين
+بشان مابين عشان""".split())
+
+MARKS = re.compile("[\u064B-\u065F\u0670\u0640]")
+WORD = re.compile("[\u0621-\u064A\u0671\u064B-\u065F\u0670\u0640]+")
+
+
+def norm(w):
+    w = MARKS.sub("", w)
+    w = re.sub("[\u0623\u0625\u0622\u0671]", "\u0627", w)
+    return w.replace("\u0649", "\u064A").replace("\u0629", "\u0647")
+
+
+def unarticled(w):
+    for a in ARTICLES:
+        if w.startswith(a) and len(w) - len(a) >= 3:
+            return w[len(a):]
+    return w
+
+
+def count(path):
+    c = collections.Counter()
+    with lzma.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            text = json.loads(line).get("text") or ""
+            for w in WORD.findall(text):
+                c[unarticled(norm(w))] += 1
+    return c
+
+
+def candidates(c, least):
+    n = c.get
+    out = []
+    for w, k in c.items():
+        if k < least or len(w) < 4 or w.startswith("ال"):
+            continue
+        x, end = w[:-2], w[-2:]
+        if end == "ان":
+            other = n(x + "ين", 0)
+        elif end == "ين":
+            other = n(x, 0) + n(x + "ون", 0) + n(x + "ان", 0) + n(x + "ي", 0)
+        elif end == "ون":
+            other = n(x, 0) + n(x + "ين", 0) + n(x + "ي", 0)
+        else:
+            continue
+        if end != "ون" and x.endswith("ت"):
+            other += n(x[:-1] + "ه", 0)
+        if other <= SHARE * k:
+            out.append((k, w))
+    out.sort(key=lambda t: (-t[0], t[1]))
+    return out
+
+
+def stop_words(indexer, words):
+    """The words fahras-indexer analyze flags as stop words."""
+    stop = set()
+    for i in range(0, len(words), 400):
+        r = subprocess.run([indexer, "analyze", " ".join(words[i:i + 400])],
+                           capture_output=True, text=True, check=True)
+        for line in r.stdout.splitlines():
+            f = line.split("\t")
+            if len(f) >= 7 and "stop" in f[6].split(","):
+                stop.add(f[3])
+    return stop
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--shared", default=os.environ.get(
+        "FAHRAS_SHARED_DATA", os.path.join(os.path.dirname(ROOT), "shared", "data")))
+    ap.add_argument("--indexer", default=os.path.join(ROOT, "build", "release", "indexer",
+                                                      "fahras-indexer"))
+    a = ap.parse_args()
+    rows = []
+    for rel, least in CORPORA:
+        path = os.path.join(a.shared, rel)
+        if not os.path.exists(path):
+            print("gen_protected: %s not found" % path, file=sys.stderr)
+            return 2
+        print("gen_protected: counting %s" % path, file=sys.stderr)
+        rows.append(candidates(count(path), least))
+    seen, out = set(), []
+    for part in rows:
+        for k, w in part:
+            if w not in seen:
+                seen.add(w)
+                out.append((w, k))
+    words = [w for w, _ in out if w not in OLDER and w not in EXCLUDED]
+    stop = stop_words(a.indexer, words)
+    for w, k in out:
+        if w in words and w not in stop:
+            print("%s\t%d" % (w, k))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
