@@ -108,6 +108,28 @@ static void test_encode(void **state)
     }
 }
 
+/* fh_utf8_chars against a byte-at-a-time count, at every offset and length
+ * of a text that mixes 1- to 4-byte characters, so each span starts and ends
+ * inside and outside the eight-byte steps and inside a sequence. */
+static void test_chars(void **state)
+{
+    (void)state;
+    static const char text[] = "abc \xD8\xB4\xD8\xB1\xD9\x83\xD8\xA9 \xE2\x80\xA6 DeepSeek "
+                               "\xF0\x9F\x98\x80\xEF\xBF\xBD\xD8\xA7\xD9\x84 12345678";
+    const size_t len = sizeof text - 1;
+    assert_int_equal(fh_utf8_chars(S("")), 0);
+    assert_int_equal(fh_utf8_chars(S("\xD8\xB4\xD8\xB1\xD9\x83\xD8\xA9")), 4);
+    assert_int_equal(fh_utf8_chars(text, len), 33);
+    for (size_t a = 0; a <= len; a++) {
+        for (size_t b = a; b <= len; b++) {
+            size_t k = 0;
+            for (size_t i = a; i < b; i++)
+                k += ((unsigned char)text[i] & 0xC0u) != 0x80u;
+            assert_int_equal(fh_utf8_chars(text + a, b - a), k);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -117,6 +139,7 @@ int main(void)
         cmocka_unit_test(test_repair),
         cmocka_unit_test(test_repair_respects_cap),
         cmocka_unit_test(test_encode),
+        cmocka_unit_test(test_chars),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
