@@ -210,8 +210,9 @@ static bool is_protected(const fh_strset *protect, const uint32_t *w, size_t b, 
 }
 
 /* Strip the suffix list from w[b..e); returns the new end. A protected
- * word loses nothing, and (1.21) stripping stops where what is left is one:
- * بيانها, لبنانها lose ها and keep their ان. A stem that
+ * word loses nothing but (1.22) its tanween alif, and (1.21) stripping
+ * stops where what is left is one: بيانها, لبنانها lose ها and keep their
+ * ان. A stem that
  * begins with آ (before ل: آلية, آليات, آلي) keeps one letter more than the
  * list asks, so it never shrinks to آل, the family name's word.
  * (1.18) Before a pronoun, the dual's ان/ين and ي, ة is written ت: حكومته,
@@ -224,6 +225,10 @@ static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t
 {
     if (is_protected(protect, w, b, e))
         return e;
+    /* (1.22) a protected word's tanween alif: مليونا, أحيانا, يقينا; the
+       pronoun نا would take مليو, احي, يق */
+    if (e - b >= 4 && w[e - 1] == AR_ALEF && is_protected(protect, w, b, e - 1))
+        return e - 1;
     size_t more = e > b && w[b] == AR_MADDA;
     const affix *last = NULL; /* the suffix next to the stem */
     for (size_t i = 0; i < sizeof k_suffixes / sizeof k_suffixes[0]; i++) {
@@ -239,6 +244,16 @@ static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t
         in_set_marked(protect, w, b, e - 1, TAA_STEM))
         e--;
     return e;
+}
+
+/* (1.22) Whether w[b..e), suffixes stripped, is a protected word: then a
+ * proclitic before it goes (لقانون, ولجان, للجان, كإنسان), although the
+ * whole word, suffixes stripped, may land on another known word (لقان,
+ * ولج, the article لل + جان, كانس). */
+static bool rest_protected(const fh_strset *protect, const uint32_t *w, size_t b, size_t e)
+{
+    return protect != NULL && e - b >= 3 &&
+           is_protected(protect, w, b, strip_suffixes(protect, w, b, e));
 }
 
 size_t fh_light10_suffix_stem(const fh_strset *protect, const char *norm, size_t n, char *out)
@@ -285,12 +300,17 @@ static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_s
     if (e - b >= 2 && w[b] == AR_WAW && w[b + 1] == AR_MADDA)
         b++;
     else if (e - b >= 1 + L10_MIN_AFTER_WAW && w[b] == AR_WAW &&
-             !waw_word(wawlex, protect, w, b, e))
+             (!waw_word(wawlex, protect, w, b, e) ||
+              (rest_protected(protect, w, b + 1, e) && !rest_protected(protect, w, b, e))))
         b++;
     for (size_t i = 0; i < sizeof k_articles / sizeof k_articles[0]; i++) {
         const affix *a = &k_articles[i];
         if (e - b >= (size_t)a->n + L10_MIN_STEM && has_prefix(w, b, e, a)) {
-            b += a->n;
+            /* (1.22) لل before a protected word that begins with ل is the
+               preposition ل alone: للجان is ل + لجان, not لل + جان */
+            bool lam = a->n == 2 && w[b] == AR_LAM && rest_protected(protect, w, b + 1, e) &&
+                       !rest_protected(protect, w, b + 2, e);
+            b += lam ? 1 : a->n;
             article = true;
             break;
         }
@@ -306,8 +326,13 @@ static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_s
         (w[b] == AR_BEH || w[b] == AR_LAM || w[b] == AR_KAF)) {
         size_t e_full = strip_suffixes(protect, w, b, e);
         size_t e_rest = strip_suffixes(protect, w, b + 1, e);
-        if (e_rest - (b + 1) >= L10_MIN_GUARDED && !in_set(lex, w, b, e_full) &&
-            in_set(lex, w, b + 1, e_rest))
+        bool rest_known = !in_set(lex, w, b, e_full) && in_set(lex, w, b + 1, e_rest);
+        /* (1.22) or the rest is a protected word and the whole is not one:
+           لقانون was لقان (لقانة's stem), لبيان لب, كإنسان كانس */
+        if (!rest_known && is_protected(protect, w, b + 1, e_rest) &&
+            !is_protected(protect, w, b, e_full))
+            rest_known = true;
+        if (e_rest - (b + 1) >= L10_MIN_GUARDED && rest_known)
             b++;
     }
     if (suffixes)

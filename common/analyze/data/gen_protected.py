@@ -24,13 +24,16 @@ corpus is eight times larger) and
                  ينتمون has ينتمي);
   - and for ان and ين after a ت, X without its ت + ه (ة) is counted too
     (ساعتين is the dual of ساعة).
-Then the script drops the words the analyzer's stop list has (fahras-indexer
-analyze marks them), the words of the list before 1.21, and three kinds
-decided by reading the candidates once (EXCLUDED below): a proclitic on
-another candidate or listed word (the analyzer takes it off: وتحسين,
-لضمان), verb forms (سيكون, يتكون, تبين) and a few words of no use as terms
-(بشأن, ما بين, عشان). A candidate that starts with ال is read by the
-analyzer as an article + word, so it is dropped too (ألوان, ألمان).
+A word that begins with و ب ل ف or ك and whose rest is a candidate (of
+either corpus), a word of the list before 1.21, or seen at least five times
+as often, is that word with a proclitic (وتحسين, لضمان, بلسان, وتأمين),
+which the analyzer takes off (analyzer 1.22: also when the whole word would
+land on another known word), so it is not a candidate; nor is a word that
+starts with ال, which the analyzer reads as an article + word (ألوان,
+ألمان). Then the script drops the words the analyzer's stop list has
+(fahras-indexer analyze marks them), the words of the list before 1.21,
+and, decided by reading the candidates once (EXCLUDED below), verb forms
+(سيكون, يتكون, تبين) and words of no use as terms (بشأن, ما بين, عشان).
 
 Output: the words, news first then the books' own, each with its count,
 one per line; the list in stopwords.c holds the same words in natural
@@ -60,13 +63,13 @@ OLDER = set("""لبنان ايران اليابان يابان السودان س
 باكستان افغانستان اذربيجان كازاخستان اوزبكستان طاجيكستان تركمانستان قيرغيزستان كردستان
 هندوستان داغستان الفلبين فلبين ارجنتين الارجنتين طهران يريفان ميلان اليونان يونان اسوان
 تطوان وهران تلمسان جازان نجران حلوان""".split())
-# Read once and left out: a proclitic on a listed word, verb forms, no use as a term.
-EXCLUDED = set("""لايران وايران ولبنان وجازان بجازان ونجران وباكستان لمهرجان لتحسين وتحسين
-لتامين وتامين بتامين بامكان وضمان لضمان لشؤون بعنوان ومكان وتعيين بتعيين وبدون بمكان وبيان
-وسرعان لكان والان
-سيكون وسيكون ستكون وستكون لتكون ليكون يتكون تتكون ويتكون اكون نكون اكان يتعين تبين وتبين
-يتبين
-بشان مابين عشان""".split())
+# A word that begins with one of these and whose rest is a candidate, a word of the older
+# list, or a word seen at least five times as often, is that word with a proclitic
+# (وتحسين, لضمان, بلسان, وتأمين), which the analyzer takes off.
+PROCLITICS = "وبلفك"
+# Read once and left out: verb forms, no use as a term.
+EXCLUDED = set("""سيكون وسيكون ستكون وستكون لتكون ليكون يتكون تتكون ويتكون اكون نكون اكان
+يتعين تبين وتبين يتبين بشان مابين عشان""".split())
 
 MARKS = re.compile("[\u064B-\u065F\u0670\u0640]")
 WORD = re.compile("[\u0621-\u064A\u0671\u064B-\u065F\u0670\u0640]+")
@@ -112,6 +115,8 @@ def candidates(c, least):
             continue
         if end != "ون" and x.endswith("ت"):
             other += n(x[:-1] + "ه", 0)
+        if w[0] in PROCLITICS and n(w[1:], 0) >= 5 * k:
+            continue
         if other <= SHARE * k:
             out.append((k, w))
     out.sort(key=lambda t: (-t[0], t[1]))
@@ -146,10 +151,11 @@ def main():
             return 2
         print("gen_protected: counting %s" % path, file=sys.stderr)
         rows.append(candidates(count(path), least))
+    every = {w for part in rows for _, w in part} | OLDER
     seen, out = set(), []
     for part in rows:
         for k, w in part:
-            if w not in seen:
+            if w not in seen and not (w[0] in PROCLITICS and w[1:] in every):
                 seen.add(w)
                 out.append((w, k))
     words = [w for w, _ in out if w not in OLDER and w not in EXCLUDED]
