@@ -252,8 +252,12 @@ static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t
  * ولج, the article لل + جان, كانس). */
 static bool rest_protected(const fh_strset *protect, const uint32_t *w, size_t b, size_t e)
 {
-    return protect != NULL && e - b >= 3 &&
-           is_protected(protect, w, b, strip_suffixes(protect, w, b, e));
+    if (protect == NULL || e - b < 4)
+        return false;
+    size_t r = strip_suffixes(protect, w, b, e);
+    /* (1.23) only a word of four letters or more that ends in ن (1.21's
+       words, لبنان): the names in ا and صين would take وساما, وجوبا, لصين */
+    return r - b >= 4 && w[r - 1] == AR_NOON && is_protected(protect, w, b, r);
 }
 
 size_t fh_light10_suffix_stem(const fh_strset *protect, const char *norm, size_t n, char *out)
@@ -307,9 +311,10 @@ static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_s
         const affix *a = &k_articles[i];
         if (e - b >= (size_t)a->n + L10_MIN_STEM && has_prefix(w, b, e, a)) {
             /* (1.22) لل before a protected word that begins with ل is the
-               preposition ل alone: للجان is ل + لجان, not لل + جان */
-            bool lam = a->n == 2 && w[b] == AR_LAM && rest_protected(protect, w, b + 1, e) &&
-                       !rest_protected(protect, w, b + 2, e);
+               preposition ل alone: للجان is ل + لجان, not لل + جان; (1.23)
+               the word as it stands, so للجاني stays لل + جاني */
+            bool lam = a->n == 2 && w[b] == AR_LAM && e - b >= 5 && w[e - 1] == AR_NOON &&
+                       is_protected(protect, w, b + 1, e) && !rest_protected(protect, w, b + 2, e);
             b += lam ? 1 : a->n;
             article = true;
             break;
@@ -329,7 +334,7 @@ static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_s
         bool rest_known = !in_set(lex, w, b, e_full) && in_set(lex, w, b + 1, e_rest);
         /* (1.22) or the rest is a protected word and the whole is not one:
            لقانون was لقان (لقانة's stem), لبيان لب, كإنسان كانس */
-        if (!rest_known && is_protected(protect, w, b + 1, e_rest) &&
+        if (!rest_known && rest_protected(protect, w, b + 1, e) &&
             !is_protected(protect, w, b, e_full))
             rest_known = true;
         if (e_rest - (b + 1) >= L10_MIN_GUARDED && rest_known)
