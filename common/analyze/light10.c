@@ -246,18 +246,23 @@ static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t
     return e;
 }
 
-/* (1.22) Whether w[b..e), suffixes stripped, is a protected word: then a
- * proclitic before it goes (لقانون, ولجان, للجان, كإنسان), although the
+/* (1.23) Whether w[b..e) is a protected word of four letters or more that
+ * ends in ن (1.21's words, لبنان), the kind a proclitic goes from although
+ * the whole word lands on another known word; not the names in ا nor صين,
+ * which would take وساما, وجوبا, لصين. */
+static bool nun_protected(const fh_strset *protect, const uint32_t *w, size_t b, size_t e)
+{
+    return e - b >= 4 && w[e - 1] == AR_NOON && is_protected(protect, w, b, e);
+}
+
+/* (1.22) Whether w[b..e), suffixes stripped, is such a word (nun_protected):
+ * then a proclitic before it goes (لقانون, ولجان, كإنسان), although the
  * whole word, suffixes stripped, may land on another known word (لقان,
- * ولج, the article لل + جان, كانس). */
+ * ولج, كانس). */
 static bool rest_protected(const fh_strset *protect, const uint32_t *w, size_t b, size_t e)
 {
-    if (protect == NULL || e - b < 4)
-        return false;
-    size_t r = strip_suffixes(protect, w, b, e);
-    /* (1.23) only a word of four letters or more that ends in ن (1.21's
-       words, لبنان): the names in ا and صين would take وساما, وجوبا, لصين */
-    return r - b >= 4 && w[r - 1] == AR_NOON && is_protected(protect, w, b, r);
+    return protect != NULL && e - b >= 4 &&
+           nun_protected(protect, w, b, strip_suffixes(protect, w, b, e));
 }
 
 size_t fh_light10_suffix_stem(const fh_strset *protect, const char *norm, size_t n, char *out)
@@ -313,8 +318,8 @@ static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_s
             /* (1.22) لل before a protected word that begins with ل is the
                preposition ل alone: للجان is ل + لجان, not لل + جان; (1.23)
                the word as it stands, so للجاني stays لل + جاني */
-            bool lam = a->n == 2 && w[b] == AR_LAM && e - b >= 5 && w[e - 1] == AR_NOON &&
-                       is_protected(protect, w, b + 1, e) && !rest_protected(protect, w, b + 2, e);
+            bool lam = a->n == 2 && w[b] == AR_LAM && nun_protected(protect, w, b + 1, e) &&
+                       !rest_protected(protect, w, b + 2, e);
             b += lam ? 1 : a->n;
             article = true;
             break;
@@ -334,7 +339,7 @@ static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_s
         bool rest_known = !in_set(lex, w, b, e_full) && in_set(lex, w, b + 1, e_rest);
         /* (1.22) or the rest is a protected word and the whole is not one:
            لقانون was لقان (لقانة's stem), لبيان لب, كإنسان كانس */
-        if (!rest_known && rest_protected(protect, w, b + 1, e) &&
+        if (!rest_known && nun_protected(protect, w, b + 1, e_rest) &&
             !is_protected(protect, w, b, e_full))
             rest_known = true;
         if (e_rest - (b + 1) >= L10_MIN_GUARDED && rest_known)

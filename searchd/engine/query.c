@@ -92,6 +92,14 @@ static bool is_dir_mark(uint32_t cp)
            (cp >= 0x2066 && cp <= 0x2069);
 }
 
+/* The code point at q[i] (i < n), its bytes in *l (0, and 0 returned, when
+ * no well-formed sequence starts there). */
+static uint32_t cp_at(const char *q, size_t i, size_t n, size_t *l)
+{
+    *l = fh_utf8_seq_len((const unsigned char *)q + i, n - i);
+    return *l ? fh_utf8_decode((const unsigned char *)q + i, *l) : 0;
+}
+
 /* The bytes of the separator at q[i] (0: none). Besides ASCII white space,
  * the Unicode spaces a pasted query carries (no-break U+00A0, U+2000-U+200A,
  * U+202F, U+205F, U+3000, ...) and the directional marks separate items:
@@ -102,10 +110,10 @@ static size_t space_len(const char *q, size_t i, size_t n)
     const unsigned char c = (unsigned char)q[i];
     if (c < 0x80)
         return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-    size_t l = fh_utf8_seq_len((const unsigned char *)q + i, n - i);
+    size_t l;
+    uint32_t cp = cp_at(q, i, n, &l);
     if (l < 2)
         return 0;
-    uint32_t cp = fh_utf8_decode((const unsigned char *)q + i, l);
     bool sp = cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
               cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000 ||
               is_dir_mark(cp);
@@ -550,10 +558,8 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
  * every other item. */
 static bool pair_opener(const char *q, size_t j, size_t qlen)
 {
-    size_t l = fh_utf8_seq_len((const unsigned char *)q + j, qlen - j);
-    if (l == 0)
-        return false;
-    uint32_t cp = fh_utf8_decode((const unsigned char *)q + j, l);
+    size_t l;
+    uint32_t cp = cp_at(q, j, qlen, &l);
     return cp == '%' || cp == 0xFF05 || (cp >= 0x0600 && cp <= 0x06FF) ||
            (cp >= 0xFB50 && cp <= 0xFDFF) || (cp >= 0xFE70 && cp <= 0xFEFF);
 }
