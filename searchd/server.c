@@ -221,16 +221,27 @@ static void worker_wake(fh_worker *w)
     (void)n;
 }
 
-/* "name version" of the analyzer the index in dir was built with, into
- * out[0..n). Returns 0 or the error of opening the index. */
-static int index_analyzer(const char *dir, char *out, size_t n)
+/* The analyzer an index was built with, as its meta records it. */
+typedef struct built_an {
+    char name[sizeof(((fh_index_meta *)0)->analyzer_name)];
+    char version[sizeof(((fh_index_meta *)0)->analyzer_version)];
+    char text[sizeof(((fh_index_meta *)0)->analyzer_name) +
+              sizeof(((fh_index_meta *)0)->analyzer_version)]; /* "name version", for logs */
+} built_an;
+
+/* The analyzer the index in dir was built with, into *out. Returns 0 or the
+ * error of opening the index (*out is then all empty strings). */
+static int index_analyzer(const char *dir, built_an *out)
 {
+    memset(out, 0, sizeof *out);
     fh_index *ix = NULL;
     int rc = fh_index_open(dir, NULL, NULL, &ix);
     if (rc != 0)
         return rc;
     const fh_index_meta *m = fh_index_get_meta(ix);
-    snprintf(out, n, "%s %s", m->analyzer_name, m->analyzer_version);
+    snprintf(out->name, sizeof out->name, "%s", m->analyzer_name);
+    snprintf(out->version, sizeof out->version, "%s", m->analyzer_version);
+    snprintf(out->text, sizeof out->text, "%s %s", out->name, out->version);
     fh_index_close(ix);
     return 0;
 }
@@ -245,25 +256,18 @@ static int make_analyzer(const char *name, fh_analyzer **out)
 }
 
 /* A new analyzer like the one the index in dir was built with, into *out
- * (the caller's), and that analyzer's "name version" into built[0..n).
- * Returns 0, FH_EANALYZER when this build has none of that name and version,
- * or the error of opening the index. */
-static int analyzer_for_index(const char *dir, fh_analyzer **out, char *built, size_t n)
+ * (the caller's), and what the index records of it into *built. Returns 0,
+ * FH_EANALYZER when this build has none of that name and version, or the
+ * error of opening the index. */
+static int analyzer_for_index(const char *dir, fh_analyzer **out, built_an *built)
 {
     *out = NULL;
-    int rc = index_analyzer(dir, built, n);
+    int rc = index_analyzer(dir, built);
     if (rc != 0)
         return rc;
-    /* "name version": the name has no blank; only the analyzer that matches
-       is built */
-    char name[96];
-    const char *sp = strchr(built, ' ');
-    size_t nl = sp ? (size_t)(sp - built) : strlen(built);
-    if (!sp || nl >= sizeof name || strcmp(sp + 1, fh_analyzer_version(NULL)) != 0)
-        return FH_EANALYZER;
-    memcpy(name, built, nl);
-    name[nl] = '\0';
-    const char *stemmer = fh_stemmer_for_analyzer(name);
+    if (strcmp(built->version, fh_analyzer_version(NULL)) != 0)
+        return FH_EANALYZER; /* only the analyzers of this version are built */
+    const char *stemmer = fh_stemmer_for_analyzer(built->name);
     return stemmer ? make_analyzer(stemmer, out) : FH_EANALYZER;
 }
 
@@ -315,11 +319,11 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
     fh_analyzer_ref *ar = cur->an;
     atomic_fetch_add_explicit(&ar->refs, 1, memory_order_relaxed);
     int rc = fh_engine_open(s->cfg.index_dir, ar->an, &s->rank, &e);
-    char built[96] = "";
+    built_an built = {0};
     const bool follow = strcmp(s->cfg.stemmer, "auto") == 0;
     if (rc == FH_EANALYZER && follow) {
         fh_analyzer *a = NULL;
-        int rc2 = analyzer_for_index(s->cfg.index_dir, &a, built, sizeof built);
+        int rc2 = analyzer_for_index(s->cfg.index_dir, &a, &built);
         if (rc2 == 0) {
             fh_analyzer_ref *nr = an_ref_new(a);
             if (nr) {
@@ -351,19 +355,19 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
             return; /* counted and logged once per file */
         atomic_fetch_add_explicit(&s->reload_failures, 1, memory_order_relaxed);
         if (rc == FH_EANALYZER &&
-            (built[0] || index_analyzer(s->cfg.index_dir, built, sizeof built) == 0)) {
+            (built.text[0] || index_analyzer(s->cfg.index_dir, &built) == 0)) {
             if (follow)
                 FH_LOG_WARN("re-published index in %s not opened: built with analyzer %s, "
                             "which this build lacks (its analyzers are version %s; rebuild the "
                             "index with this version's fahras-indexer build); still serving "
                             "generation %llu",
-                            s->cfg.index_dir, built, fh_analyzer_version(NULL),
+                            s->cfg.index_dir, built.text, fh_analyzer_version(NULL),
                             (unsigned long long)cur->generation);
             else
                 FH_LOG_WARN("re-published index in %s not opened: built with analyzer %s, "
                             "while --stemmer %s is %s %s (--stemmer auto follows the index); "
                             "still serving generation %llu",
-                            s->cfg.index_dir, built, s->cfg.stemmer, fh_analyzer_name(ar->an),
+                            s->cfg.index_dir, built.text, s->cfg.stemmer, fh_analyzer_name(ar->an),
                             fh_analyzer_version(ar->an), (unsigned long long)cur->generation);
         } else {
             char why[256];
@@ -1276,13 +1280,13 @@ static int choose_analyzer(fh_server *s, fh_analyzer_ref **out)
             FH_LOG_ERR("--stemmer %s: cannot create the analyzer: %s", s->cfg.stemmer,
                        fh_strerror(rc));
     } else {
-        char built[96];
-        rc = analyzer_for_index(s->cfg.index_dir, &a, built, sizeof built);
+        built_an built;
+        rc = analyzer_for_index(s->cfg.index_dir, &a, &built);
         if (rc == FH_EANALYZER)
             FH_LOG_ERR("the index in %s was built with analyzer %s, which this build lacks "
                        "(its analyzers are version %s): rebuild it with this version's "
                        "fahras-indexer build",
-                       s->cfg.index_dir, built, fh_analyzer_version(NULL));
+                       s->cfg.index_dir, built.text, fh_analyzer_version(NULL));
         else if (rc) {
             char why[256];
             FH_LOG_ERR("cannot open the index in %s: %s", s->cfg.index_dir,
@@ -1301,11 +1305,11 @@ static int open_first_generation(fh_server *s, fh_analyzer_ref *ar)
 {
     fh_engine *e = NULL;
     int rc = fh_engine_open(s->cfg.index_dir, ar->an, &s->rank, &e);
-    char built[96];
-    if (rc == FH_EANALYZER && index_analyzer(s->cfg.index_dir, built, sizeof built) == 0) {
+    built_an built;
+    if (rc == FH_EANALYZER && index_analyzer(s->cfg.index_dir, &built) == 0) {
         FH_LOG_ERR("cannot open the index in %s: built with analyzer %s, while --stemmer %s "
                    "is %s %s (--stemmer auto follows the index)",
-                   s->cfg.index_dir, built, s->cfg.stemmer, fh_analyzer_name(ar->an),
+                   s->cfg.index_dir, built.text, s->cfg.stemmer, fh_analyzer_name(ar->an),
                    fh_analyzer_version(ar->an));
         an_ref_release(ar);
         return rc;
