@@ -327,6 +327,13 @@ static void fx_build(fx *f, const fh_analyzer_opts *ao, unsigned nf, const char 
     fh_buf_init(&f->err, 4096);
 }
 
+/* fx_build with the default analyzer and one field, "text". */
+static void fx_build_text(fx *f, const tu_doc *dv, size_t n)
+{
+    static const char *const fn[1] = {"text"};
+    fx_build(f, NULL, 1, fn, NULL, dv, n);
+}
+
 /* Open the engine over f's index with ranking parameters rp, and a searcher. */
 static void fx_open(fx *f, const fh_rank_params *rp)
 {
@@ -406,9 +413,8 @@ static void test_tense(void **state)
         {"r5", {"تقرير عن الخطة"}},   {"r6", {"تقرير عن الوزير"}},
         {"q1", {"قرير العين"}},
     };
-    static const char *const fn[1] = {"text"};
     fx f;
-    fx_build(&f, NULL, 1, fn, NULL, tdocs, sizeof tdocs / sizeof tdocs[0]);
+    fx_build_text(&f, tdocs, sizeof tdocs / sizeof tdocs[0]);
     for (int on = 0; on < 2; on++) {
         fh_rank_params rp;
         fh_rank_params_default(&rp);
@@ -447,9 +453,8 @@ static void test_country(void **state)
         {"f1", {"مدرسة جديدة في المدينة"}},
         {"f2", {"سوق المدينة"}},
     };
-    static const char *const fn[1] = {"text"};
     fx f;
-    fx_build(&f, NULL, 1, fn, NULL, cdocs, sizeof cdocs / sizeof cdocs[0]);
+    fx_build_text(&f, cdocs, sizeof cdocs / sizeof cdocs[0]);
     for (int on = 0; on < 2; on++) {
         fh_rank_params rp;
         fh_rank_params_default(&rp);
@@ -499,9 +504,8 @@ static void test_answer_type(void **state)
         {"f2", {"سوق القرية القديمة"}},
         {"f3", {"حديقة القرية الجميلة"}},
     };
-    static const char *const fn[1] = {"text"};
     fx f;
-    fx_build(&f, NULL, 1, fn, NULL, adocs, sizeof adocs / sizeof adocs[0]);
+    fx_build_text(&f, adocs, sizeof adocs / sizeof adocs[0]);
     for (int on = 0; on < 2; on++) {
         fh_rank_params rp;
         fh_rank_params_default(&rp);
@@ -590,9 +594,8 @@ static void test_prf(void **state)
         {"filler1", {"مدرسة جديدة في الحي الشمالي"}},
         {"filler2", {"السوق المركزي يفتح أبوابه"}},
     };
-    static const char *const fn[1] = {"text"};
     fx f;
-    fx_build(&f, NULL, 1, fn, NULL, pdocs, sizeof pdocs / sizeof pdocs[0]);
+    fx_build_text(&f, pdocs, sizeof pdocs / sizeof pdocs[0]);
     fh_rank_params rp;
     fh_rank_params_default(&rp);
     assert_true(rp.prf_weight == 0.0f); /* off by default, on for questions */
@@ -641,9 +644,8 @@ static void test_query_order(void **state)
         {"ordered", {"الثلج غزير في الجبال ثم المطر"}},
         {"filler", {"مدرسة جديدة في الحي الشمالي"}},
     };
-    static const char *const fn[1] = {"text"};
     fx f;
-    fx_build(&f, NULL, 1, fn, NULL, odocs, 3);
+    fx_build_text(&f, odocs, 3);
     for (int on = 0; on < 2; on++) {
         fh_rank_params rp;
         fh_rank_params_default(&rp);
@@ -709,9 +711,8 @@ static void test_focus(void **state)
         {"filler1", {"مدرسة جديدة في الحي الشمالي"}},
         {"filler2", {"السوق المركزي يفتح أبوابه"}},
     };
-    static const char *const fn[1] = {"text"};
     fx f;
-    fx_build(&f, NULL, 1, fn, NULL, fdocs, sizeof fdocs / sizeof fdocs[0]);
+    fx_build_text(&f, fdocs, sizeof fdocs / sizeof fdocs[0]);
     fh_rank_params rp;
     fh_rank_params_default(&rp);
     assert_true(rp.focus_weight > 0.0f && rp.focus_depth >= 2 && rp.focus_len > 0);
@@ -880,9 +881,8 @@ static void test_prefix_frequent_late(void **state)
             pd[i].field[0] = "pz";
         }
     }
-    static const char *const fn[1] = {"text"};
     fx f;
-    fx_build(&f, NULL, 1, fn, NULL, pd, NP + NZ);
+    fx_build_text(&f, pd, NP + NZ);
     fx_open(&f, NULL);
     fh_search_opts o;
     fh_search_opts_default(&o);
@@ -917,9 +917,8 @@ static void test_prefix_article_letter(void **state)
         {"a1", {"دفع ألف ريال"}},
         {"n1", {"مقال عن السفر"}},
     };
-    static const char *const fn[1] = {"text"};
     fx f;
-    fx_build(&f, NULL, 1, fn, NULL, pd, sizeof pd / sizeof pd[0]);
+    fx_build_text(&f, pd, sizeof pd / sizeof pd[0]);
     fx_open(&f, NULL);
     fh_search_opts o;
     fh_search_opts_default(&o);
@@ -961,9 +960,8 @@ static void test_prefix_idf(void **state)
                  d & 4 ? "qc" : "y");
         qd[d] = (tu_doc){ids[d], {text[d]}};
     }
-    static const char *const fn[1] = {"text"};
     fx f;
-    fx_build(&f, NULL, 1, fn, NULL, qd, 96);
+    fx_build_text(&f, qd, 96);
     fx_open(&f, NULL);
     json_t *j = search(&f, "q*", NULL);
     assert_int_equal(total(j), 84);
@@ -995,9 +993,8 @@ static void test_list_cap(void **state)
         snprintf(ids[d], sizeof ids[d], "d%d", d);
         ld[d] = (tu_doc){ids[d], {text[d]}};
     }
-    static const char *const fn[1] = {"text"};
     fx f;
-    fx_build(&f, NULL, 1, fn, NULL, ld, NT / PER);
+    fx_build_text(&f, ld, NT / PER);
     fx_open(&f, NULL);
     fh_search_opts o;
     fh_search_opts_default(&o);
