@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.23"
+#define FH_ANALYZER_VERSION "1.24"
 
 /* Character classes */
 enum {
@@ -92,6 +92,8 @@ struct fh_analyzer {
        fh_analyzer_country_adjective): n_country pairs, owned; guard only */
     size_t n_country;
     char (*country)[2][FH_TOKEN_MAX + 1];
+    fh_strset maksura;     /* (1.24) fh_maksura_ar normalized (its ى as ي), and with و, ف */
+    size_t mk_min, mk_max; /* the shortest and longest entry of maksura, in bytes */
 };
 
 typedef struct part {
@@ -872,6 +874,47 @@ static bool ends_in_hamza_alef(const fh_analysis *s, const char *norm, size_t n,
     return false;
 }
 
+/* ى (U+0649) or one of its presentation forms; or the Persian ی (U+06CC,
+ * and its isolated and final forms), which a Persian keyboard types for ى
+ * and ي alike: a final ی is ى's far more often (news: على 130,032 times,
+ * علي 3,790, علی 66, as in دماء علی شال). */
+static bool is_maksura(uint32_t c)
+{
+    return c == 0x0649 || c == 0xFEEF || c == 0xFEF0 || c == 0x06CC || c == 0xFBFC || c == 0xFBFD;
+}
+
+/* (1.24) norm[0..n), a word whose last letter was written ى: when it is one
+ * of fh_maksura_ar (على, وعلى, فعلى), its final ي goes back to ى, so that it
+ * is not the word written with ي (علي, the name). */
+static void keep_maksura(const fh_analyzer *a, char *norm, size_t n)
+{
+    if (n >= 2 && (unsigned char)norm[n - 2] == 0xD9 && (unsigned char)norm[n - 1] == 0x8A &&
+        fh_strset_has(&a->maksura, norm, n))
+        norm[n - 1] = (char)0x89;
+}
+
+/* Whether the text of a word, text[start, end), ends in ى, the marks and
+ * dropped characters after it aside (عَلَى, علىٰ, علـى). */
+__attribute__((noinline)) static bool ends_in_maksura(const fh_analysis *s, uint32_t start,
+                                                      uint32_t end)
+{
+    size_t i = end;
+    while (i > start) {
+        size_t b = i - 1;
+        while (b > start && i - b < 4 && (s->text[b] & 0xC0) == 0x80)
+            b--;
+        uint32_t c;
+        utf8_decode(s->text + b, i - b, &c);
+        if (is_maksura(c))
+            return true;
+        const int cls = classify_any(s->a, c).cls;
+        if (cls != C_DROP && cls != C_MARK)
+            return false;
+        i = b;
+    }
+    return false;
+}
+
 /* Append one token. `stem_it`: the token is an Arabic word for the stemmer;
  * its stem, alt stem and stop flag are then left to stem_pass(). */
 static int emit(fh_analysis *s, uint32_t start, uint32_t end, const char *norm, size_t n,
@@ -887,6 +930,14 @@ static int emit(fh_analysis *s, uint32_t start, uint32_t end, const char *norm, 
     memcpy(s->arena + noff, norm, n);
     s->arena[noff + n] = '\0';
     s->alen += n + 1;
+    /* (1.24) على: a word that ends in ي as the text writes it (the common
+       case) is settled by its last two bytes */
+    if (stem_it && n >= s->a->mk_min && n <= s->a->mk_max && (unsigned char)norm[n - 1] == 0x8A &&
+        !(end - start >= 2 && s->text[end - 1] == 0x8A && s->text[end - 2] == 0xD9) &&
+        ends_in_maksura(s, start, end)) {
+        keep_maksura(s->a, s->arena + noff, n);
+        norm = s->arena + noff;
+    }
     tokoff *o = &s->offs[s->ntoks];
     o->norm = o->stem = (uint32_t)noff;
     o->alt = (uint32_t)(noff + n); /* "" */
@@ -1641,7 +1692,8 @@ out:
 static size_t normalize_word(const fh_analyzer *a, const char *w, size_t n, char *out)
 {
     size_t o = 0, i = 0, nat = 0;
-    uint8_t at[8];
+    uint8_t at[8] = {0}; /* at[0..nat) are read */
+    uint32_t last = 0;
     while (i < n) {
         uint32_t c;
         size_t k = utf8_decode((const unsigned char *)w + i, n - i, &c);
@@ -1652,9 +1704,12 @@ static size_t normalize_word(const fh_analyzer *a, const char *w, size_t n, char
                 at[nat++] = (uint8_t)o;
             memcpy(out + o, e.u8, e.nlen);
             o += e.nlen;
+            last = c;
         }
     }
     madda_fix(out, o, at, nat);
+    if (is_maksura(last))
+        keep_maksura(a, out, o);
     out[o] = '\0';
     return o;
 }
@@ -1897,6 +1952,7 @@ int fh_analyzer_new(const fh_analyzer_opts *opts, fh_analyzer **out)
     fh_strset_init(&a->stop);
     fh_strset_init(&a->protect);
     fh_strset_init(&a->clitic);
+    fh_strset_init(&a->maksura);
     fh_strset_init(&a->lex);
     fh_strset_init(&a->wawlex);
     a->stemmer = o.stemmer;
@@ -1908,6 +1964,20 @@ int fh_analyzer_new(const fh_analyzer_opts *opts, fh_analyzer **out)
     rc = build_pres(a);
     if (rc != 0)
         goto out;
+    /* before the lists below, whose normalization keeps their ى */
+    a->mk_min = SIZE_MAX;
+    for (size_t i = 0; fh_maksura_ar[i] != NULL && rc == 0; i++) {
+        static const char *const pre[] = {"", "و", "ف"};
+        for (size_t k = 0; k < sizeof pre / sizeof pre[0] && rc == 0; k++) {
+            char buf[FH_TOKEN_MAX + 1];
+            size_t n;
+            if ((rc = normalize_concat(a, pre[k], fh_maksura_ar[i], buf, &n)) != 0 ||
+                (rc = fh_strset_add(&a->maksura, buf, n)) != 0)
+                break;
+            a->mk_min = n < a->mk_min ? n : a->mk_min;
+            a->mk_max = n > a->mk_max ? n : a->mk_max;
+        }
+    }
     for (size_t i = 0; fh_stopwords_ar[i] != NULL && rc == 0; i++) {
         rc = add_normalized(a, &a->stop, fh_stopwords_ar[i], "");
         if (rc == 0)
@@ -1940,6 +2010,7 @@ void fh_analyzer_free(fh_analyzer *a)
     fh_strset_fini(&a->stop);
     fh_strset_fini(&a->protect);
     fh_strset_fini(&a->clitic);
+    fh_strset_fini(&a->maksura);
     fh_strset_fini(&a->lex);
     fh_strset_fini(&a->wawlex);
     free(a->country);

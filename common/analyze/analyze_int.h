@@ -73,6 +73,9 @@ size_t fh_light10_suffix_stem(const fh_strset *protect, const char *norm, size_t
 /* ---- data ----
  * The stop list in natural spelling (normalized at load), NULL-terminated. */
 extern const char *const fh_stopwords_ar[];
+/* (1.24) Stop words whose final ى stays ى: written with ي they are another,
+ * content word (على, علي the name). Natural spelling, NULL-terminated. */
+extern const char *const fh_maksura_ar[];
 /* Proclitics split off a following Latin/digit run, natural spelling. */
 extern const char *const fh_clitics_ar[];
 /* Proper nouns light10 keeps whole (لبنان, درعا), natural spelling; their

@@ -33,6 +33,9 @@ const char *const fh_stopwords_ar[] = {
     "منها", "منهم", "فيه", "فيها", "فيهم", "له", "لها", "لهم", "لهما", "به", "بها", "بهم",
     "عنه", "عنها", "عنهم", "إليه", "إليها", "إليهم", "معه", "معها", "معهم", "بينهم", "لي",
     "لنا", "لك", "لكم", "منا", "عنا", "علينا", "إلينا",
+    /* (1.24) the rest of على with a pronoun: once على and علي (the name)
+       are two words, these would otherwise be stemmed to the name */
+    "عليك", "عليكم", "عليكما", "عليهما", "عليهن", "عليكن",
     /* demonstratives and relatives */
     "هذا", "هذه", "هذان", "هاتان", "هؤلاء", "ذلك", "تلك", "ذاك", "أولئك", "هنا", "هناك",
     "هنالك", "الذي", "التي", "الذين", "اللذان", "اللتان", "اللذين", "اللتين", "اللاتي",
@@ -53,6 +56,15 @@ const char *const fh_stopwords_ar[] = {
     NULL,
 };
 /* clang-format on */
+
+/* (1.24) The stop words whose final ى is kept: normalization writes ى as ي
+ * (مستشفى = مستشفي, فى = في), which made the preposition على one word with
+ * the name علي, so the name was a stop word and shared على's postings (news:
+ * 130,032 على against 3,790 علي, nearly all of them the name). Written with ى
+ * (and as وعلى, فعلى) the word keeps its ى; written with ي it is the name.
+ * Not إلى, حتى, لدى, سوى: their ي spellings are the same words misspelled or
+ * function words of their own (لدي). */
+const char *const fh_maksura_ar[] = {"على", NULL};
 
 /* Arabic proclitics that, glued to a Latin or digit run (وOpenAI, الـ5G,
  * بـ4%), are emitted as their own word instead of starting a mixed token. */

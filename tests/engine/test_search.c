@@ -488,6 +488,43 @@ static void test_country(void **state)
     fx_done(&f);
 }
 
+/* (1.24) The name علي is a word of its own, no longer the stop word على:
+ * "علي الزهراني" ranks the text that names him above the one where only the
+ * preposition meets the family name, "علي" alone finds only the name (the
+ * preposition's text is no hit), and the snippet marks the name, not على. */
+static void test_name_ali(void **state)
+{
+    (void)state;
+    static const tu_doc ndocs[] = {
+        {"prep", {"وقع الزهراني على العقد الجديد"}},
+        {"name", {"وقع علي الزهراني العقد الجديد"}},
+        {"f1", {"مدرسة جديدة في المدينة"}},
+        {"f2", {"سوق المدينة"}},
+    };
+    fx f;
+    fx_build_text(&f, ndocs, sizeof ndocs / sizeof ndocs[0]);
+    fh_rank_params rp;
+    fh_rank_params_default(&rp);
+    fx_open(&f, &rp);
+    json_t *j = search(&f, "علي الزهراني", NULL);
+    assert_int_equal(nhits(j), 2);
+    assert_string_equal(hit_id(j, 0), "name");
+    json_decref(j);
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    o.snippets = true;
+    j = search(&f, "علي", &o);
+    assert_int_equal(nhits(j), 1);
+    assert_string_equal(hit_id(j, 0), "name");
+    const char *sn = json_string_value(
+        json_object_get(json_array_get(json_object_get(j, "hits"), 0), "snippet"));
+    assert_non_null(sn);
+    assert_non_null(strstr(sn, "<b>علي</b>"));
+    json_decref(j);
+    fx_close(&f);
+    fx_done(&f);
+}
+
 /* Answer-type words: "name" holds اسم and the river, "river" the river and
  * the city, in a longer text; اسم and the city are equally rare, so at full
  * weight (1) the shorter "name" comes first. At the default اسم weighs a
@@ -1114,6 +1151,7 @@ int main(void)
         cmocka_unit_test(test_alt_stems),
         cmocka_unit_test(test_tense),
         cmocka_unit_test(test_country),
+        cmocka_unit_test(test_name_ali),
         cmocka_unit_test(test_answer_type),
         cmocka_unit_test(test_lead_title),
         cmocka_unit_test(test_prf),

@@ -3,6 +3,7 @@
  * NUL bytes, truncation of very long words, other scripts. */
 #include "an_helpers.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 /* Every token's [offset, offset+length) must be exactly `surfaces[i]`. */
@@ -283,7 +284,7 @@ static void test_stop_words_flagged(void **state)
     /* positions are kept for stop words: phrases still need them */
     assert_int_equal(c.t[c.n - 1].position, c.n - 1);
     assert_true(fh_analyzer_is_stopword(c.a, "الذي", strlen("الذي")));
-    assert_true(fh_analyzer_is_stopword(c.a, "علي", strlen("علي")));
+    assert_true(fh_analyzer_is_stopword(c.a, "على", strlen("على"))); /* (1.24) ى kept */
     assert_false(fh_analyzer_is_stopword(c.a, "الشركه", strlen("الشركه")));
     /* interrogatives, with the joined spellings questions use (ARCD) */
     const char *q[] = {"كم", "ماهي", "ماهو", "بماذا", "متي", "لماذا", "باي", "لاي", "وباي"};
@@ -300,6 +301,62 @@ static void test_stop_words_flagged(void **state)
     check_stops(&c, "ما المدينة اللتى زارها وبأيّ عام؟ اللذى لأي سبب", qs,
                 sizeof qs / sizeof qs[0]);
     an_close(&c);
+}
+
+/* (1.24) The preposition على keeps its ى and stays a stop word; علي, the
+ * name, is a content word with a stem of its own. Every spelling of the
+ * preposition (marks, tatweel, presentation forms, the Persian ی) and its
+ * و/ف forms keep the ى; elsewhere ى is still ي (مستشفى, إلى). The same for
+ * every stemmer, and the stems of the two words never meet. */
+static void test_ala_and_ali(void **state)
+{
+    (void)state;
+    static const char ala[] = "\xD8\xB9\xD9\x84\xD9\x89"; /* على */
+    static const fh_stemmer_kind kinds[] = {FH_STEM_LIGHT10, FH_STEM_SNOWBALL, FH_STEM_NONE};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        an_ctx c;
+        an_open(&c, kinds[k], false);
+        const char *const prep[] = {
+            "على", "عَلَى", "علىٰ", "علـى", "\xEF\xBB\x8B\xEF\xBB\xA0\xEF\xBB\xB0", "عل\xDB\x8C"};
+        for (size_t i = 0; i < sizeof prep / sizeof prep[0]; i++) {
+            an_run(&c, prep[i]);
+            assert_int_equal(c.n, 1);
+            assert_string_equal(c.t[0].norm, ala);
+            assert_true(c.t[0].flags & FH_TOK_STOP);
+        }
+        assert_true(fh_analyzer_is_stopword(c.a, ala, strlen(ala)));
+        an_run(&c, "وعلى فعلى");
+        assert_int_equal(c.n, 2);
+        assert_string_equal(c.t[0].norm, "وعلى");
+        assert_string_equal(c.t[1].norm, "فعلى");
+        assert_true((c.t[0].flags & c.t[1].flags) & FH_TOK_STOP);
+        /* the name, with or without a proclitic or article */
+        an_run(&c, "علي");
+        assert_string_equal(c.t[0].norm, "علي");
+        assert_false(c.t[0].flags & FH_TOK_STOP);
+        assert_false(fh_analyzer_is_stopword(c.a, "علي", strlen("علي")));
+        char name[64];
+        snprintf(name, sizeof name, "%s", c.t[0].stem);
+        assert_string_not_equal(name, an_stem1(&c, "على"));
+        assert_string_not_equal(name, an_stem1(&c, "عليكم"));
+        if (kinds[k] == FH_STEM_LIGHT10) {
+            assert_string_equal(an_stem1(&c, "وعلي"), name);
+            assert_string_equal(an_stem1(&c, "العلي"), name);
+        }
+        /* على with a pronoun: stop words like عليه, not the name */
+        const char *const pron[] = {"عليك", "عليكم", "عليكما", "عليهما", "عليهن", "عليكن"};
+        for (size_t i = 0; i < sizeof pron / sizeof pron[0]; i++) {
+            an_run(&c, pron[i]);
+            assert_true(c.t[0].flags & FH_TOK_STOP);
+        }
+        /* only على: ى is ي elsewhere */
+        assert_string_equal(an_norm1(&c, "مستشفى"), "مستشفي");
+        assert_string_equal(an_norm1(&c, "إلى"), an_norm1(&c, "إلي"));
+        assert_string_equal(an_norm1(&c, "فى"), "في");
+        /* a word that merely ends like it keeps the rule of its own */
+        assert_string_equal(an_norm1(&c, "أعلى"), "اعلي");
+        an_close(&c);
+    }
 }
 
 static void test_invalid_utf8(void **state)
@@ -502,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_grouped_numbers),
         cmocka_unit_test(test_words_joined_across_a_space),
         cmocka_unit_test(test_stop_words_flagged),
+        cmocka_unit_test(test_ala_and_ali),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_nul_bytes),
         cmocka_unit_test(test_long_word_truncated),
