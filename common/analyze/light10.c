@@ -196,14 +196,15 @@ static bool in_set_marked(const fh_strset *set, const uint32_t *w, size_t b, siz
 }
 
 /* A word on the protected list (لبنان, فلسطين, درعا, أثينا; since 1.21
- * بيان, قانون, تحسين) keeps its ending. */
-static bool is_protected(const fh_strset *protect, const uint32_t *w, size_t b, size_t e)
+ * بيان, قانون, تحسين; since 1.25 علي) keeps its ending. */
+static inline bool is_protected(const fh_strset *protect, const uint32_t *w, size_t b, size_t e)
 {
     if (protect == NULL || e - b < 3)
         return false;
     /* the list's words end in ان, ين, ون (لبنان, قانون) or ا (درعا,
-       أثينا): only those are looked up */
-    if (w[e - 1] != AR_ALEF &&
+       أثينا), or are three letters ending in ي (علي): only those are
+       looked up */
+    if (w[e - 1] != AR_ALEF && (w[e - 1] != AR_YEH || e - b != 3) &&
         (w[e - 1] != AR_NOON || (w[e - 2] != AR_ALEF && w[e - 2] != AR_YEH && w[e - 2] != AR_WAW)))
         return false;
     return in_set(protect, w, b, e);
@@ -226,8 +227,10 @@ static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t
     if (is_protected(protect, w, b, e))
         return e;
     /* (1.22) a protected word's tanween alif: مليونا, أحيانا, يقينا; the
-       pronoun نا would take مليو, احي, يق */
-    if (e - b >= 4 && w[e - 1] == AR_ALEF && is_protected(protect, w, b, e - 1))
+       pronoun نا would take مليو, احي, يق. (1.25) Not after ي: عليا
+       (العليا, supreme) is no tanween of علي */
+    if (e - b >= 4 && w[e - 1] == AR_ALEF && w[e - 2] != AR_YEH &&
+        is_protected(protect, w, b, e - 1))
         return e - 1;
     size_t more = e > b && w[b] == AR_MADDA;
     const affix *last = NULL; /* the suffix next to the stem */

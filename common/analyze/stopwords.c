@@ -96,6 +96,9 @@ const char *const fh_protected_ar[] = {
        toxic's: 62 of its 64 news uses are SAMA, the central bank */
     "درعا", "ناسا", "ماريا", "أنجيلا", "أريحا", "سكاكا", "ساما", "بنسلفانيا", "جوبا", "أوفا",
     "حيفا", "يافا", "طابا", "أثينا", "هافانا", "كورونا",
+    /* (1.25) the name علي, a word of its own since على keeps its ى
+       (fh_maksura_ar): light10 cut its ي, and عل was also العلة's, عله's */
+    "علي",
     /* (1.21) words whose ان, ين or ون is their own, which light10 cut as
        the dual's, the plural's or the verb's ending (بيان -> بي, قانون ->
        قان, سلمان -> سلم, تحسين -> تحس, مليون -> مل), so they met

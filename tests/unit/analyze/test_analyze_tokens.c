@@ -340,9 +340,35 @@ static void test_ala_and_ali(void **state)
         assert_string_not_equal(name, an_stem1(&c, "على"));
         assert_string_not_equal(name, an_stem1(&c, "عليكم"));
         if (kinds[k] == FH_STEM_LIGHT10) {
+            /* the name is its own stem, with a proclitic or article too;
+               العلة (a cause), عله and العليا (supreme) are other words */
+            assert_string_equal(name, "علي");
             assert_string_equal(an_stem1(&c, "وعلي"), name);
             assert_string_equal(an_stem1(&c, "العلي"), name);
+            assert_string_not_equal(an_stem1(&c, "العلة"), name);
+            assert_string_not_equal(an_stem1(&c, "عله"), name);
+            assert_string_not_equal(an_stem1(&c, "العليا"), name);
         }
+        /* on me: ي with a shadda and no kasra or tanween is على's; the
+           name vocalized (عَلِيّ, عليٌّ) stays the name */
+        const char *const onme[] = {"عليّ", "عَلَيَّ", "عليَّ"};
+        for (size_t i = 0; i < sizeof onme / sizeof onme[0]; i++) {
+            an_run(&c, onme[i]);
+            assert_string_equal(c.t[0].norm, ala);
+            assert_true(c.t[0].flags & FH_TOK_STOP);
+        }
+        const char *const named[] = {"عَلِيّ", "عليٌّ", "وعليّ"};
+        for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
+            an_run(&c, named[i]);
+            assert_false(c.t[0].flags & FH_TOK_STOP);
+        }
+        /* in a mixed token, the whole term keeps the ى too */
+        an_run(&c, "علىGoogle عليGoogle");
+        assert_int_equal(c.n, 6);
+        assert_string_equal(c.t[0].norm, "علىgoogle");
+        assert_string_equal(c.t[1].norm, ala);
+        assert_string_equal(c.t[3].norm, "عليgoogle");
+        assert_string_equal(c.t[4].norm, "علي");
         /* على with a pronoun: stop words like عليه, not the name */
         const char *const pron[] = {"عليك", "عليكم", "عليكما", "عليهما", "عليهن", "عليكن"};
         for (size_t i = 0; i < sizeof pron / sizeof pron[0]; i++) {
