@@ -225,8 +225,6 @@ static void worker_wake(fh_worker *w)
 typedef struct built_an {
     char name[sizeof(((fh_index_meta *)0)->analyzer_name)];
     char version[sizeof(((fh_index_meta *)0)->analyzer_version)];
-    char text[sizeof(((fh_index_meta *)0)->analyzer_name) +
-              sizeof(((fh_index_meta *)0)->analyzer_version)]; /* "name version", for logs */
 } built_an;
 
 /* The analyzer the index in dir was built with, into *out. Returns 0 or the
@@ -241,7 +239,6 @@ static int index_analyzer(const char *dir, built_an *out)
     const fh_index_meta *m = fh_index_get_meta(ix);
     snprintf(out->name, sizeof out->name, "%s", m->analyzer_name);
     snprintf(out->version, sizeof out->version, "%s", m->analyzer_version);
-    snprintf(out->text, sizeof out->text, "%s %s", out->name, out->version);
     fh_index_close(ix);
     return 0;
 }
@@ -355,20 +352,21 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
             return; /* counted and logged once per file */
         atomic_fetch_add_explicit(&s->reload_failures, 1, memory_order_relaxed);
         if (rc == FH_EANALYZER &&
-            (built.text[0] || index_analyzer(s->cfg.index_dir, &built) == 0)) {
+            (built.name[0] || index_analyzer(s->cfg.index_dir, &built) == 0)) {
             if (follow)
-                FH_LOG_WARN("re-published index in %s not opened: built with analyzer %s, "
+                FH_LOG_WARN("re-published index in %s not opened: built with analyzer %s %s, "
                             "which this build lacks (its analyzers are version %s; rebuild the "
                             "index with this version's fahras-indexer build); still serving "
                             "generation %llu",
-                            s->cfg.index_dir, built.text, fh_analyzer_version(NULL),
+                            s->cfg.index_dir, built.name, built.version, fh_analyzer_version(NULL),
                             (unsigned long long)cur->generation);
             else
-                FH_LOG_WARN("re-published index in %s not opened: built with analyzer %s, "
+                FH_LOG_WARN("re-published index in %s not opened: built with analyzer %s %s, "
                             "while --stemmer %s is %s %s (--stemmer auto follows the index); "
                             "still serving generation %llu",
-                            s->cfg.index_dir, built.text, s->cfg.stemmer, fh_analyzer_name(ar->an),
-                            fh_analyzer_version(ar->an), (unsigned long long)cur->generation);
+                            s->cfg.index_dir, built.name, built.version, s->cfg.stemmer,
+                            fh_analyzer_name(ar->an), fh_analyzer_version(ar->an),
+                            (unsigned long long)cur->generation);
         } else {
             char why[256];
             FH_LOG_WARN("re-published index in %s not opened (%s); still serving generation %llu",
@@ -1283,10 +1281,10 @@ static int choose_analyzer(fh_server *s, fh_analyzer_ref **out)
         built_an built;
         rc = analyzer_for_index(s->cfg.index_dir, &a, &built);
         if (rc == FH_EANALYZER)
-            FH_LOG_ERR("the index in %s was built with analyzer %s, which this build lacks "
+            FH_LOG_ERR("the index in %s was built with analyzer %s %s, which this build lacks "
                        "(its analyzers are version %s): rebuild it with this version's "
                        "fahras-indexer build",
-                       s->cfg.index_dir, built.text, fh_analyzer_version(NULL));
+                       s->cfg.index_dir, built.name, built.version, fh_analyzer_version(NULL));
         else if (rc) {
             char why[256];
             FH_LOG_ERR("cannot open the index in %s: %s", s->cfg.index_dir,
@@ -1307,10 +1305,10 @@ static int open_first_generation(fh_server *s, fh_analyzer_ref *ar)
     int rc = fh_engine_open(s->cfg.index_dir, ar->an, &s->rank, &e);
     built_an built;
     if (rc == FH_EANALYZER && index_analyzer(s->cfg.index_dir, &built) == 0) {
-        FH_LOG_ERR("cannot open the index in %s: built with analyzer %s, while --stemmer %s "
+        FH_LOG_ERR("cannot open the index in %s: built with analyzer %s %s, while --stemmer %s "
                    "is %s %s (--stemmer auto follows the index)",
-                   s->cfg.index_dir, built.text, s->cfg.stemmer, fh_analyzer_name(ar->an),
-                   fh_analyzer_version(ar->an));
+                   s->cfg.index_dir, built.name, built.version, s->cfg.stemmer,
+                   fh_analyzer_name(ar->an), fh_analyzer_version(ar->an));
         an_ref_release(ar);
         return rc;
     }
