@@ -845,6 +845,27 @@ static size_t stem_stop(fh_analysis *s, uint32_t slot, const char *norm, size_t 
     return m;
 }
 
+/* The code point of the text that ends at *i (reading back no further than
+ * lo); *i moves to its first byte. */
+static uint32_t cp_before(const fh_analysis *s, size_t lo, size_t *i)
+{
+    size_t b = *i - 1;
+    while (b > lo && *i - b < 4 && (s->text[b] & 0xC0) == 0x80)
+        b--;
+    uint32_t c;
+    utf8_decode(s->text + b, *i - b, &c);
+    *i = b;
+    return c;
+}
+
+/* Whether normalization drops the code point c after a letter (a mark, a
+ * format character, tatweel): the text read backwards steps over those. */
+static bool dropped_after_letter(const fh_analysis *s, uint32_t c)
+{
+    const int cls = classify_any(s->a, c).cls;
+    return cls == C_DROP || cls == C_MARK; /* (1.13) a mark after an Arabic letter too */
+}
+
 /* Whether the normalized word norm[0..n), whose text ends at `end`, ends in
  * an ا that was written with a hamza or a madda (أ إ آ ٲ ٳ ٵ, their
  * presentation forms, a lam-alef ligature with one, or ا + a combining hamza
@@ -857,20 +878,14 @@ static bool ends_in_hamza_alef(const fh_analysis *s, const char *norm, size_t n,
         return false;
     size_t i = end;
     while (i > 0) {
-        size_t b = i - 1;
-        while (b > 0 && i - b < 4 && (s->text[b] & 0xC0) == 0x80)
-            b--;
-        uint32_t c;
-        utf8_decode(s->text + b, i - b, &c);
+        uint32_t c = cp_before(s, 0, &i);
         if (c == 0x0622 || c == 0x0623 || c == 0x0625 || (c >= 0x0653 && c <= 0x0655) ||
             c == 0x0672 || c == 0x0673 || c == 0x0675 ||
             (c >= 0xFE81 && c <= 0xFE88 && c != 0xFE85 && c != 0xFE86) ||
             (c >= 0xFEF5 && c <= 0xFEFA))
             return true; /* آ أ إ ٲ ٳ ٵ, a combining madda or hamza, presentation forms, لآ لأ لإ */
-        const int cls = classify_any(s->a, c).cls;
-        if (cls != C_DROP && cls != C_MARK)
-            return false; /* (1.13) a mark after an Arabic letter is dropped too */
-        i = b;
+        if (!dropped_after_letter(s, c))
+            return false;
     }
     return false;
 }
@@ -905,11 +920,7 @@ __attribute__((noinline)) static int word_ending(const fh_analysis *s, uint32_t 
     size_t i = end;
     bool shadda = false;
     while (i > start) {
-        size_t b = i - 1;
-        while (b > start && i - b < 4 && (s->text[b] & 0xC0) == 0x80)
-            b--;
-        uint32_t c;
-        utf8_decode(s->text + b, i - b, &c);
+        uint32_t c = cp_before(s, start, &i);
         if (is_maksura(c))
             return MK_ALEF;
         if (c == 0x064A && shadda) {
@@ -922,11 +933,9 @@ __attribute__((noinline)) static int word_ending(const fh_analysis *s, uint32_t 
             }
             return MK_SHADDA;
         }
-        const int cls = classify_any(s->a, c).cls;
-        if (cls != C_DROP && cls != C_MARK)
+        if (!dropped_after_letter(s, c))
             return MK_NONE;
         shadda |= c == 0x0651;
-        i = b;
     }
     return MK_NONE;
 }
