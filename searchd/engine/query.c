@@ -538,19 +538,6 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
     return 0;
 }
 
-/* Since analyzer 1.19 a few words written apart are one word (15 %,
- * عبد الله: docs/ANALYSIS.md §3). The plain item q[st, end), of occurrence
- * occ, takes in the next item when the analyzer reads the two, one space
- * apart, as one word; the query then holds the word as the index does.
- * Whatever separates them (two spaces, a tab) counts as one space; the next
- * item may repeat the item's operator (+عبد +الله), and may be a prefix
- * being typed (عبد ال*: tried as if a letter followed). The joined text is
- * the two items without the space (the analyzer's word; a prefix keeps its
- * *), written to buf (JOIN_MAX bytes), its length in *bl. Returns where
- * the item ends in q (the next item's end when joined). Only a next item
- * that can open such a word is tried (pair_opener). */
-#define JOIN_MAX (2u * FH_TOKEN_MAX + 8u)
-
 /* Whether the item at q[j] opens with a character that can begin the second
  * half of a word written apart: a per cent sign (% ٪ ％) or an Arabic letter,
  * of the Arabic block (ٱ among them) or of the presentation forms, which
@@ -564,6 +551,20 @@ static bool pair_opener(const char *q, size_t j, size_t qlen)
            (cp >= 0xFB50 && cp <= 0xFDFF) || (cp >= 0xFE70 && cp <= 0xFEFF);
 }
 
+/* The longest pair of items joined_item_end() writes, in bytes. */
+#define JOIN_MAX (2u * FH_TOKEN_MAX + 8u)
+
+/* Since analyzer 1.19 a few words written apart are one word (15 %,
+ * عبد الله: docs/ANALYSIS.md §3). The plain item q[st, end), of occurrence
+ * occ, takes in the next item when the analyzer reads the two, one space
+ * apart, as one word; the query then holds the word as the index does.
+ * Whatever separates them (two spaces, a tab) counts as one space; the next
+ * item may repeat the item's operator (+عبد +الله), and may be a prefix
+ * being typed (عبد ال*: tried as if a letter followed). The joined text is
+ * the two items without the space (the analyzer's word; a prefix keeps its
+ * *), written to buf (JOIN_MAX bytes), its length in *bl. Returns where
+ * the item ends in q (the next item's end when joined). Only a next item
+ * that can open such a word is tried (pair_opener). */
 static size_t joined_item_end(pstate *ps, const char *q, size_t qlen, size_t st, size_t end,
                               fh_occur occ, char *buf, size_t *bl)
 {
