@@ -103,10 +103,21 @@ static json_t *search(fx *f, const char *q, const fh_search_opts *o)
     return j;
 }
 
+/* Hit i of a reply (NULL past the last). */
+static json_t *hit(json_t *j, size_t i)
+{
+    return json_array_get(json_object_get(j, "hits"), i);
+}
+
 static const char *hit_id(json_t *j, size_t i)
 {
-    json_t *h = json_array_get(json_object_get(j, "hits"), i);
+    json_t *h = hit(j, i);
     return h ? json_string_value(json_object_get(h, "id")) : NULL;
+}
+
+static double score_of(json_t *j, size_t i)
+{
+    return json_real_value(json_object_get(hit(j, i), "score"));
 }
 
 static size_t nhits(json_t *j)
@@ -154,8 +165,7 @@ static void test_ranking_rules(void **state)
     assert_int_equal(total(j), 4);
     double prev = 1e9;
     for (size_t i = 0; i < nhits(j); i++) {
-        double sc = json_real_value(
-            json_object_get(json_array_get(json_object_get(j, "hits"), i), "score"));
+        double sc = score_of(j, i);
         assert_true(sc <= prev);
         prev = sc;
     }
@@ -175,9 +185,7 @@ static void test_warm(void **state)
     json_t *warm = search(f, q, NULL);
     assert_true(nhits(cold) >= 2);
     assert_true(json_equal(json_object_get(cold, "hits"), json_object_get(warm, "hits")));
-    assert_non_null(strstr(json_string_value(json_object_get(
-                               json_array_get(json_object_get(warm, "hits"), 0), "snippet")),
-                           "<b>"));
+    assert_non_null(strstr(json_string_value(json_object_get(hit(warm, 0), "snippet")), "<b>"));
     json_decref(warm);
     warm = search(f, q, NULL); /* again, from the cache */
     assert_true(json_equal(json_object_get(cold, "hits"), json_object_get(warm, "hits")));
@@ -258,7 +266,7 @@ static void test_limit_offset_fields(void **state)
     assert_int_equal(nhits(j), 2);
     assert_string_equal(hit_id(j, 0), hit_id(all, 1));
     assert_string_equal(hit_id(j, 1), hit_id(all, 2));
-    json_t *h = json_array_get(json_object_get(j, "hits"), 0);
+    json_t *h = hit(j, 0);
     assert_null(json_object_get(h, "snippet"));
     assert_non_null(json_object_get(h, "text"));
     assert_non_null(json_object_get(h, "title"));
@@ -516,8 +524,7 @@ static void test_name_ali(void **state)
     j = search(&f, "علي", &o);
     assert_int_equal(nhits(j), 1);
     assert_string_equal(hit_id(j, 0), "name");
-    const char *sn = json_string_value(
-        json_object_get(json_array_get(json_object_get(j, "hits"), 0), "snippet"));
+    const char *sn = json_string_value(json_object_get(hit(j, 0), "snippet"));
     assert_non_null(sn);
     assert_non_null(strstr(sn, "<b>علي</b>"));
     json_decref(j);
@@ -734,11 +741,6 @@ static double focus_of(fh_searcher *s, const fh_query *q, const char *id)
     return sum;
 }
 
-static double score_of(json_t *j, size_t i)
-{
-    return json_real_value(json_object_get(json_array_get(json_object_get(j, "hits"), i), "score"));
-}
-
 static void test_focus(void **state)
 {
     (void)state;
@@ -864,11 +866,11 @@ static void test_mixed_words(void **state)
     json_t *j = search(&f, "R1", NULL);
     assert_int_equal(total(j), 3);
     assert_true(has(j, "ds") && has(j, "alone") && has(j, "apart"));
-    json_t *h = json_array_get(json_object_get(j, "hits"), (size_t)rank_of(j, "ds"));
+    json_t *h = hit(j, (size_t)rank_of(j, "ds"));
     const char *sn = json_string_value(json_object_get(h, "snippet"));
     assert_non_null(strstr(sn, "<b>DeepSeek-R1</b>"));
     assert_null(strstr(sn, "<b>OpenAI-o1-1217</b>"));
-    h = json_array_get(json_object_get(j, "hits"), (size_t)rank_of(j, "apart"));
+    h = hit(j, (size_t)rank_of(j, "apart"));
     assert_non_null(strstr(json_string_value(json_object_get(h, "snippet")), "<b>R</b> <b>1</b>"));
     json_decref(j);
     j = search(&f, "4o", NULL);
@@ -965,7 +967,7 @@ static void test_prefix_article_letter(void **state)
     assert_int_equal(total(j), 2);
     assert_true(has(j, "s1") && has(j, "s2"));
     for (size_t i = 0; i < 2; i++) {
-        json_t *h = json_array_get(json_object_get(j, "hits"), i);
+        json_t *h = hit(j, i);
         const char *sn = json_string_value(json_object_get(h, "snippet"));
         if (!strstr(sn, "[الشركة]") && !strstr(sn, "[شركات]"))
             fail_msg("no highlight: %s", sn);
@@ -1002,8 +1004,7 @@ static void test_prefix_idf(void **state)
     fx_open(&f, NULL);
     json_t *j = search(&f, "q*", NULL);
     assert_int_equal(total(j), 84);
-    double top =
-        json_number_value(json_object_get(json_array_get(json_object_get(j, "hits"), 0), "score"));
+    double top = json_number_value(json_object_get(hit(j, 0), "score"));
     assert_true(top > 0.05);
     json_decref(j);
     fx_close(&f);
@@ -1112,7 +1113,7 @@ static void test_nul_in_stored(void **state)
         assert_non_null(j);
         assert_int_equal(nhits(j), 4);
         for (size_t i = 0; i < 4; i++) {
-            json_t *h = json_array_get(json_object_get(j, "hits"), i);
+            json_t *h = hit(j, i);
             const char *id = json_string_value(json_object_get(h, "id"));
             json_t *ti = json_object_get(h, "title"), *sn = json_object_get(h, "snippet");
             json_t *sv = json_object_get(h, "s");
