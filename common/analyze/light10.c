@@ -14,6 +14,9 @@ enum {
     AR_ALEF = 0x0627,
     AR_BEH = 0x0628,
     AR_TEH = 0x062A,
+    AR_DAL = 0x062F,
+    AR_SEEN = 0x0633,
+    AR_SAD = 0x0635,
     AR_FEH = 0x0641,
     AR_KAF = 0x0643,
     AR_LAM = 0x0644,
@@ -32,35 +35,40 @@ typedef struct affix {
     uint16_t c[3]; /* the letters */
     uint8_t min;   /* suffixes: letters that must remain after stripping */
     bool taa;      /* suffixes: ة is written ت before it (a pronoun, the dual) */
+    bool nun;      /* suffixes: ان ون ين, which leave 2 letters of short_nun_stem */
 } affix;
 
 /* Definite articles, combined forms first (longest match wins). */
 static const affix k_articles[] = {
-    {3, {AR_WAW, AR_ALEF, AR_LAM}, 2, false}, {3, {AR_BEH, AR_ALEF, AR_LAM}, 2, false},
-    {3, {AR_KAF, AR_ALEF, AR_LAM}, 2, false}, {3, {AR_FEH, AR_ALEF, AR_LAM}, 2, false},
-    {2, {AR_LAM, AR_LAM, 0}, 2, false},       {2, {AR_ALEF, AR_LAM, 0}, 2, false},
+    {3, {AR_WAW, AR_ALEF, AR_LAM}, 2, false, false},
+    {3, {AR_BEH, AR_ALEF, AR_LAM}, 2, false, false},
+    {3, {AR_KAF, AR_ALEF, AR_LAM}, 2, false, false},
+    {3, {AR_FEH, AR_ALEF, AR_LAM}, 2, false, false},
+    {2, {AR_LAM, AR_LAM, 0}, 2, false, false},
+    {2, {AR_ALEF, AR_LAM, 0}, 2, false, false},
 };
 
 /* Suffixes, tried once each in this order. First the attached pronouns
  * هما كما هم هن كم كن نا (an addition to light10: they must leave 3 letters,
  * so أسهم and تفهم stay whole), then light10's own list ها ان ات ون ين يه ية
- * ه ة ي (2 letters must remain). */
+ * ه ة ي (2 letters must remain; since 1.26, 3 after ان ون ين but for the
+ * stems of short_nun_stem: حسين, ديون, مكون are no حس, دي, مك). */
 static const affix k_suffixes[] = {
-    {3, {AR_HEH, AR_MEEM, AR_ALEF}, 3, true},
-    {3, {AR_KAF, AR_MEEM, AR_ALEF}, 3, true},
-    {2, {AR_HEH, AR_MEEM, 0}, 3, true},
-    {2, {AR_HEH, AR_NOON, 0}, 3, true},
-    {2, {AR_KAF, AR_MEEM, 0}, 3, true},
-    {2, {AR_KAF, AR_NOON, 0}, 3, true},
-    {2, {AR_NOON, AR_ALEF, 0}, 3, true},
-    {2, {AR_HEH, AR_ALEF, 0}, 2, true},
-    {2, {AR_ALEF, AR_NOON, 0}, 2, true},
-    {2, {AR_ALEF, AR_TEH, 0}, 2, false},
-    {2, {AR_WAW, AR_NOON, 0}, 2, false},
-    {2, {AR_YEH, AR_NOON, 0}, 2, true},
-    {2, {AR_YEH, AR_HEH, 0}, 2, false},
-    {1, {AR_HEH, 0, 0}, 2, true},
-    {1, {AR_YEH, 0, 0}, 2, true},
+    {3, {AR_HEH, AR_MEEM, AR_ALEF}, 3, true, false},
+    {3, {AR_KAF, AR_MEEM, AR_ALEF}, 3, true, false},
+    {2, {AR_HEH, AR_MEEM, 0}, 3, true, false},
+    {2, {AR_HEH, AR_NOON, 0}, 3, true, false},
+    {2, {AR_KAF, AR_MEEM, 0}, 3, true, false},
+    {2, {AR_KAF, AR_NOON, 0}, 3, true, false},
+    {2, {AR_NOON, AR_ALEF, 0}, 3, true, false},
+    {2, {AR_HEH, AR_ALEF, 0}, 2, true, false},
+    {2, {AR_ALEF, AR_NOON, 0}, 3, true, true},
+    {2, {AR_ALEF, AR_TEH, 0}, 2, false, false},
+    {2, {AR_WAW, AR_NOON, 0}, 3, false, true},
+    {2, {AR_YEH, AR_NOON, 0}, 3, true, true},
+    {2, {AR_YEH, AR_HEH, 0}, 2, false, false},
+    {1, {AR_HEH, 0, 0}, 2, true, false},
+    {1, {AR_YEH, 0, 0}, 2, true, false},
 };
 
 /* Minimum characters left after stripping: و needs 3 left, articles 2,
@@ -196,7 +204,8 @@ static bool in_set_marked(const fh_strset *set, const uint32_t *w, size_t b, siz
 }
 
 /* A word on the protected list (لبنان, فلسطين, درعا, أثينا; since 1.21
- * بيان, قانون, تحسين; since 1.25 علي) keeps its ending. */
+ * بيان, قانون, تحسين; since 1.25 علي; since 1.26 تأمين, كربون) keeps its
+ * ending. */
 static inline bool is_protected(const fh_strset *protect, const uint32_t *w, size_t b, size_t e)
 {
     if (protect == NULL || e - b < 3)
@@ -208,6 +217,23 @@ static inline bool is_protected(const fh_strset *protect, const uint32_t *w, siz
         (w[e - 1] != AR_NOON || (w[e - 2] != AR_ALEF && w[e - 2] != AR_YEH && w[e - 2] != AR_WAW)))
         return false;
     return in_set(protect, w, b, e);
+}
+
+/* (1.26) ان, ين and ون leave three letters (the roots of حسين, ديون,
+ * مكونات, بكين end in their ن), except these two-letter stems of a dual or
+ * plural: يدين, يدان (hands), فنون (arts), سنين, سنون (years, as سنة is
+ * سن), لصين (two thieves, which 1.23 kept from الصين). w[b..e) is the stem
+ * that would be left. */
+static bool short_nun_stem(const uint32_t *w, size_t b, size_t e)
+{
+    static const uint32_t k[][2] = {
+        {AR_YEH, AR_DAL}, {AR_FEH, AR_NOON}, {AR_SEEN, AR_NOON}, {AR_LAM, AR_SAD}};
+    if (e - b != 2)
+        return false;
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+        if (w[b] == k[i][0] && w[b + 1] == k[i][1])
+            return true;
+    return false;
 }
 
 /* Strip the suffix list from w[b..e); returns the new end. A protected
@@ -236,7 +262,10 @@ static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t
     const affix *last = NULL; /* the suffix next to the stem */
     for (size_t i = 0; i < sizeof k_suffixes / sizeof k_suffixes[0]; i++) {
         const affix *s = &k_suffixes[i];
-        if (e - b >= (size_t)s->n + s->min + more && has_suffix(w, b, e, s)) {
+        bool fits = e - b >= (size_t)s->n + s->min + more;
+        if (!fits && s->nun && e - b == (size_t)s->n + 2)
+            fits = short_nun_stem(w, b, e - s->n);
+        if (fits && has_suffix(w, b, e, s)) {
             e -= s->n;
             last = s;
             if (is_protected(protect, w, b, e))

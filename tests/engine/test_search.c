@@ -532,6 +532,53 @@ static void test_name_ali(void **state)
     fx_done(&f);
 }
 
+/* (1.26) A word whose ن is its root's: حسين (Hussein) was حس (a sense),
+ * تأمين (insurance) تام (complete), الديون (debts) دي as الدية (blood money),
+ * so each query found the other word's texts. Now each finds its own, with
+ * its clitics and plural, and the whole word is highlighted. */
+static void test_nun_words(void **state)
+{
+    (void)state;
+    static const tu_doc ndocs[] = {
+        {"name", {"استقبل الأمير الحسين بن طلال الوفد"}},
+        {"sense", {"للفنان حس فني رفيع"}},
+        {"ins", {"ارتفعت أسعار التأمين على السيارات وشركات تأمينات"}},
+        {"full", {"تم إنجاز العمل بشكل تام"}},
+        {"debt", {"سددت الحكومة الديون المتأخرة"}},
+        {"blood", {"دفعت الأسرة الدية كاملة"}},
+    };
+    fx f;
+    fx_build_text(&f, ndocs, sizeof ndocs / sizeof ndocs[0]);
+    fh_rank_params rp;
+    fh_rank_params_default(&rp);
+    fx_open(&f, &rp);
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    o.snippets = true;
+    static const struct {
+        const char *q, *id, *mark;
+    } want[] = {
+        {"حسين", "name", "<b>الحسين</b>"},
+        {"تأمين", "ins", "<b>التأمين</b>"},
+        {"ديون", "debt", "<b>الديون</b>"},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        json_t *j = search(&f, want[i].q, &o);
+        assert_int_equal(nhits(j), 1);
+        assert_string_equal(hit_id(j, 0), want[i].id);
+        const char *sn = json_string_value(json_object_get(hit(j, 0), "snippet"));
+        assert_non_null(sn);
+        assert_non_null(strstr(sn, want[i].mark));
+        json_decref(j);
+    }
+    json_t *j = search(&f, "تأمينات", NULL); /* the plural finds the singular's text */
+    assert_int_equal(nhits(j), 1);
+    assert_string_equal(hit_id(j, 0), "ins");
+    json_decref(j);
+    fx_close(&f);
+    fx_done(&f);
+}
+
 /* Answer-type words: "name" holds اسم and the river, "river" the river and
  * the city, in a longer text; اسم and the city are equally rare, so at full
  * weight (1) the shorter "name" comes first. At the default اسم weighs a
@@ -1153,6 +1200,7 @@ int main(void)
         cmocka_unit_test(test_tense),
         cmocka_unit_test(test_country),
         cmocka_unit_test(test_name_ali),
+        cmocka_unit_test(test_nun_words),
         cmocka_unit_test(test_answer_type),
         cmocka_unit_test(test_lead_title),
         cmocka_unit_test(test_prf),

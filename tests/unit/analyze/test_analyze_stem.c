@@ -417,6 +417,60 @@ static void test_protected_names(void **state)
     an_close(&c);
 }
 
+/* (1.26) ان, ين, ون leave three letters: the word whose root ends in its ن
+ * keeps it and meets no two-letter word (حسين was حس, ديون دي as دية,
+ * مكونات مك as مكة); the short duals and plurals listed keep their link
+ * (يدين, فنون, سنين, لصين); the words the count rule could not see are
+ * protected (تأمين was تام, complete); and a few function words the shorter
+ * stems hid are stop words. */
+static void test_nun_endings(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    FAMILY(&c, "حسين", "الحسين", "وحسين", "بحسين", "للحسين");
+    assert_string_equal(an_stem1(&c, "حسين"), "حسين");
+    FAMILY(&c, "ديون", "الديون", "بالديون", "ديونها");
+    FAMILY(&c, "مكون", "المكون", "مكونات", "المكونات", "بمكونات", "مكوناتها");
+    FAMILY(&c, "سجون", "السجون", "بالسجون");
+    FAMILY(&c, "بكين", "وبكين");
+    FAMILY(&c, "شأن", "بشأن", "وبشأن", "بشأنها");
+    static const char *const apart[][2] = {
+        {"حس", "حسين"},   {"دية", "ديون"},  {"مكة", "مكون"},  {"جنة", "جنون"},
+        {"حصة", "حصان"},  {"تام", "تأمين"}, {"كرب", "كربون"}, {"زيت", "زيتون"},
+        {"فرع", "فرعون"}, {"ست", "ستين"}, /* sixty is no six (ستة) */
+    };
+    for (size_t i = 0; i < sizeof apart / sizeof apart[0]; i++) {
+        char a[FH_TOKEN_MAX + 1];
+        snprintf(a, sizeof a, "%s", an_stem1(&c, apart[i][0]));
+        if (strcmp(a, an_stem1(&c, apart[i][1])) == 0) {
+            print_error("'%s' and '%s' share the stem '%s'\n", apart[i][0], apart[i][1], a);
+            fail();
+        }
+    }
+    /* the listed short stems keep their dual or plural */
+    FAMILY(&c, "يد", "يدين", "اليدين", "يدان");
+    FAMILY(&c, "فن", "فنون", "الفنون", "والفنون");
+    FAMILY(&c, "سنة", "سنين", "السنين", "سنون");
+    assert_string_equal(an_stem1(&c, "لصين"), "لص");
+    /* a three-letter stem still loses the dual's and the plural's ending */
+    FAMILY(&c, "عام", "عامين", "العامين");
+    FAMILY(&c, "مواطن", "المواطنين", "مواطنون");
+    /* the protected words, with their plurals and proclitics */
+    FAMILY(&c, "تأمين", "التأمين", "للتأمين", "وتأمين", "بتأمين", "تأمينات");
+    FAMILY(&c, "كربون", "الكربون");
+    FAMILY(&c, "ياسين", "وياسين");
+    /* stop words */
+    const char *const stops[] = {"بدون", "وبدون", "هذين", "هاتين", "اكون", "نكون"};
+    for (size_t k = 0; k < sizeof stops / sizeof stops[0]; k++) {
+        if (!fh_analyzer_is_stopword(c.a, stops[k], strlen(stops[k]))) {
+            print_error("'%s' is not a stop word\n", stops[k]);
+            fail();
+        }
+    }
+    an_close(&c);
+}
+
 /* (1.18) ة is written ت before a pronoun, the dual and ي: the word keeps the
  * stem of its ة form, where a known word ends in ة; a word with its own ت
  * (بيته, وقتها) and a ت before ون/ات (كلينتون) keep theirs. */
@@ -705,6 +759,7 @@ int main(void)
         cmocka_unit_test(test_waw_guard),
         cmocka_unit_test(test_stopword_compositions),
         cmocka_unit_test(test_protected_names),
+        cmocka_unit_test(test_nun_endings),
         cmocka_unit_test(test_taa_before_suffix),
         cmocka_unit_test(test_stem_never_a_stopword),
         cmocka_unit_test(test_stopword_own_stem),
