@@ -33,8 +33,10 @@
  * asked for may come back. Every word of the text is a candidate, however
  * long the text.
  *
- * Output: one JSON string. Text between words is copied as it is; "…" marks
- * text elided before, between and after fragments; the highlight markers wrap
+ * Output: one JSON string. Text between words is copied as it is, also
+ * between two fragments that touch (no word between them) unless it is longer
+ * than max_chars characters; "…" marks text elided before, between and after
+ * fragments; the highlight markers wrap
  * each matching word. When nothing matches (the hit matched in another field)
  * the fragment is the text's beginning.
  */
@@ -482,16 +484,17 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
             rc = fh_buf_adds(out, ell);
         return rc ? rc : fh_buf_addc(out, '"');
     }
+    uint32_t shown = 0; /* the byte after the text printed so far */
     for (uint32_t k = 0; k < nw; k++) {
         uint32_t a = w[k].a, b = w[k].b;
         if (k == 0 && a > 0)
             rc = fh_buf_adds(out, "\xE2\x80\xA6 ");
         else if (k == 0)
             rc = esc_text(out, text, u[0].off, html); /* leading quotes, brackets */
-        else if (a > w[k - 1].b)
+        else if (a > w[k - 1].b || count_chars(text, shown, u[a].off) > max_chars)
             rc = fh_buf_adds(out, " \xE2\x80\xA6 ");
-        else
-            rc = fh_buf_addc(out, ' ');
+        else /* fragments that touch: the text between them as it stands (« ، —) */
+            rc = esc_text(out, text + shown, u[a].off - shown, html);
         if (rc)
             return rc;
         for (uint32_t i = a; i < b; i++) {
@@ -517,6 +520,7 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
                 x++;
         if (x > e && (rc = esc_text(out, text + e, x - e, html)) != 0)
             return rc;
+        shown = x;
         if (k + 1 == nw && b < nu && (rc = fh_buf_adds(out, " ")) == 0)
             rc = fh_buf_adds(out, ell);
         if (rc)

@@ -328,6 +328,59 @@ static void test_every_fragment_shows_a_query_word(void **state)
     assert_null(strstr(s, "قريبا"));
 }
 
+/* Fragments that touch (no word between them) keep the text between them
+ * as it stands: a guillemet, a dash, a comma were replaced by one space
+ * (بعنوان «مرحبا became بعنوان مرحبا), and a long run of non-words went
+ * unmarked. A gap longer than a fragment is elided with an ellipsis. */
+static void test_touching_fragments(void **state)
+{
+    fx *f = *state;
+    const char *text = "أطلق المهرجان حملة بعنوان «مرحبا بكم» في المدينة — (بيتا) «جاما» ، دلتا";
+    fh_hlterm hl[] = {{"عنوان", 10, false, 2.0f, NULL, 0},
+                      {"مرحب", 8, false, 2.0f, NULL, 0},
+                      {"بيت", 6, false, 1.0f, NULL, 0},
+                      {"جام", 6, false, 1.0f, NULL, 0},
+                      {"دلتا", 8, false, 1.0f, NULL, 0}};
+    const char *s = snip(f, text, hl, 2, 10, 2, "[", "]");
+    assert_non_null(strstr(s, "[بعنوان] «[مرحبا]"));
+    s = snip(f, text, hl + 2, 3, 6, 3, "[", "]");
+    assert_non_null(strstr(s, "[بيتا]) «[جاما]» ، [دلتا]"));
+    /* every piece between ellipses, markers taken out, is the text's own */
+    for (uint32_t len = 4; len <= 24; len += 2) {
+        for (uint32_t count = 1; count <= 5; count++) {
+            char buf[8192];
+            snprintf(buf, sizeof buf, "%s", snip(f, text, hl, 5, len, count, "[", "]"));
+            char *w = buf;
+            for (const char *p = buf; *p; p++)
+                if (*p != '[' && *p != ']')
+                    *w++ = *p;
+            *w = '\0';
+            for (char *piece = buf, *next; piece; piece = next) {
+                if ((next = strstr(piece, "\xE2\x80\xA6")) != NULL) {
+                    *next = '\0';
+                    next += 3;
+                }
+                piece += strspn(piece, " ");
+                size_t n = strlen(piece);
+                while (n && piece[n - 1] == ' ')
+                    piece[--n] = '\0';
+                if (n && !strstr(text, piece))
+                    fail_msg("len %u count %u: [%s] is not in the text", len, count, piece);
+            }
+        }
+    }
+    /* a run of non-words longer than a fragment between two that touch */
+    char longer[1024];
+    int n = snprintf(longer, sizeof longer, "كلمة أولى ");
+    for (int i = 0; i < 100; i++)
+        n += snprintf(longer + n, sizeof longer - (size_t)n, "- ");
+    snprintf(longer + n, sizeof longer - (size_t)n, "مرحبا أخيرة");
+    fh_hlterm both[] = {{"اول", 6, false, 1.0f, NULL, 0}, {"مرحب", 8, false, 1.0f, NULL, 0}};
+    s = snip(f, longer, both, 2, 10, 2, "[", "]");
+    assert_non_null(strstr(s, "[أولى] \xE2\x80\xA6 [مرحبا]"));
+    assert_null(strstr(s, "- -"));
+}
+
 /* A text of more words than any limit on the analysis's units: the match
  * near its end is found and shown in a window of snippet_len characters,
  * elided on both sides. */
@@ -400,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_markers_and_title),
         cmocka_unit_test(test_whole_text_unmarked),
         cmocka_unit_test(test_every_fragment_shows_a_query_word),
+        cmocka_unit_test(test_touching_fragments),
         cmocka_unit_test(test_match_deep_in_a_long_text),
         cmocka_unit_test(test_match_at_the_end_fills_the_length),
     };
