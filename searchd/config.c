@@ -58,38 +58,34 @@ static const opt opts[] = {
      "query analyzer: auto (the index's, read at start and at each re-publish) or the"
      " index's own name:"
      " light10 | light10+sb | light10-noguard | snowball | none"},
-    {"k1", T_DBL, OFF(k1), 0, 0, 100, "X", "BM25 k1 (default: the engine's)"},
-    {"b", T_DBL, OFF(b), 0, 0, 1, "X", "BM25 length normalization b (default: the engine's)"},
+    {"k1", T_DBL, OFF(k1), 0, 0, 100, "X", "BM25 k1"},
+    {"b", T_DBL, OFF(b), 0, 0, 1, "X", "BM25 length normalization b"},
     {"prox-weight", T_DBL, OFF(prox_weight), 0, 0, 1000, "X",
-     "term proximity bonus weight, 0 = off (default: the engine's)"},
+     "term proximity bonus weight, 0 = off"},
     {"lead-weight", T_DBL, OFF(lead_weight), 0, 0, 1000, "X",
-     "bonus for query terms early in a field, 0 = off (default: the engine's)"},
+     "bonus for query terms early in a field, 0 = off"},
     {"order-weight", T_DBL, OFF(order_weight), 0, 0, 1000, "X",
-     "bonus for query terms whose first occurrences keep the query's order, 0 = off "
-     "(default: the engine's)"},
+     "bonus for query terms whose first occurrences keep the query's order, 0 = off"},
     {"lead-title", T_DBL, OFF(lead_title), 0, 0, 1000, "X",
-     "lead bonus of a match in the title field, times its usual size (default: the engine's)"},
+     "lead bonus of a match in the title field, times its usual size"},
     {"tense-weight", T_DBL, OFF(tense_weight), 0, 0, 1000, "X",
-     "present-tense words (يعلن) also match their past form (أعلن) at this weight, 0 = off "
-     "(default: the engine's)"},
+     "present-tense words (يعلن) also match their past form (أعلن) at this weight, 0 = off"},
     {"answer-type-weight", T_DBL, OFF(answer_type_weight), 0, 0, 1, "X",
      "in a question, words asking for a name or a number (اسم، عدد، يسمى) weigh this much, "
-     "1 = off (default: the engine's)"},
+     "1 = off"},
     {"prf-weight", T_DBL, OFF(prf_weight), 0, 0, 1000, "X",
-     "pseudo-relevance feedback for queries that are not questions, 0 = off (default: the "
-     "engine's)"},
+     "pseudo-relevance feedback for queries that are not questions, 0 = off"},
     {"prf-question-weight", T_DBL, OFF(prf_question_weight), 0, 0, 1000, "X",
-     "feedback weight for questions (an interrogative among the first two words), 0 = off "
-     "(default: the engine's)"},
+     "feedback weight for questions (an interrogative among the first two words), 0 = off"},
     {"focus-weight", T_DBL, OFF(focus_weight), 0, 0, 1000, "X",
      "focus re-rank: the best 10 hits lose for prominent words of theirs the query leaves "
-     "out, 0 = off; for queries of 3+ words that are not questions (default: the engine's)"},
+     "out, 0 = off; for queries of 3+ words that are not questions"},
     {"prf-docs", T_U32, OFF(prf_docs), 0, 0, 50, "N",
-     "feedback: best hits whose text gives expansion terms (0 = the engine's default)"},
+     "feedback: best hits whose text gives expansion terms (0 = the default)"},
     {"prf-terms", T_U32, OFF(prf_terms), 0, 0, 100, "N",
-     "feedback: expansion terms (0 = the engine's default)"},
+     "feedback: expansion terms (0 = the default)"},
     {"cover-weight", T_DBL, OFF(cover_weight), 0, 0, 1000, "X",
-     "bonus for the share of query terms present, 0 = off (default: the engine's)"},
+     "bonus for the share of query terms present, 0 = off"},
     {"help", T_FLAG, OFF(help), 0, 0, 0, NULL, "print this help and exit"},
     {"version", T_FLAG, OFF(version), 0, 0, 0, NULL,
      "print the version (program, index format, analyzer) and exit"},
@@ -465,11 +461,9 @@ int fh_srv_config_parse(fh_srv_config *c, int argc, char **argv, char *err, size
     return -1;
 }
 
-void fh_srv_config_usage(void *out, const char *prog)
+void fh_srv_config_usage(void *out, const char *prog, const fh_srv_config *d)
 {
     FILE *f = out;
-    fh_srv_config d;
-    fh_srv_config_default(&d);
     fprintf(f,
             "usage: %s --index DIR [options]\n"
             "\n"
@@ -493,11 +487,11 @@ void fh_srv_config_usage(void *out, const char *prog)
             "its own); if it was ignored when the server started (nohup), it stays\n"
             "ignored.\n"
             "\n"
-            "Exit status: 0 after --help or a graceful stop; 2 for a usage error (a bad\n"
-            "flag, value or config file; one line on stderr); 1 when the server cannot\n"
-            "start (no index, an index of another analyzer or format, the address in\n"
-            "use, a --port-file that cannot be written), logged. The port file is\n"
-            "removed at a graceful stop.\n"
+            "Exit status: 0 after --help, --version or a graceful stop; 2 for a usage\n"
+            "error (a bad flag, value or config file; one line on stderr); 1 when the\n"
+            "server cannot start (no index, an index of another analyzer or format,\n"
+            "the address in use, a --port-file that cannot be written), logged. The\n"
+            "port file is removed at a graceful stop.\n"
             "\n"
             "options ([default], {accepted range}):\n",
             prog);
@@ -509,7 +503,7 @@ void fh_srv_config_usage(void *out, const char *prog)
         else
             snprintf(left, sizeof left, "--%s", o->name);
         char def[128] = "";
-        const char *base = (const char *)&d;
+        const char *base = (const char *)d;
         switch (o->type) {
         case T_STR:
         case T_LISTEN:
@@ -523,9 +517,15 @@ void fh_srv_config_usage(void *out, const char *prog)
             break;
         }
         case T_LEVEL:
-            snprintf(def, sizeof def, " [%s]", fh_log_level_name(d.log_level));
+            snprintf(def, sizeof def, " [%s]", fh_log_level_name(d->log_level));
             break;
-        case T_DBL:
+        case T_DBL: {
+            double x;
+            memcpy(&x, base + o->off, sizeof x);
+            if (x >= 0) /* -1: the engine's, which this caller could not reach */
+                snprintf(def, sizeof def, " [%g]", x);
+            break;
+        }
         case T_FLAG:
             break;
         }

@@ -79,7 +79,10 @@ int fh_srv_config_parse_text(fh_srv_config *c, const char *text, size_t len, con
  * wrap-around). Returns 0, or -1 if malformed. */
 int fh_srv_listen_split(const char *spec, char *host, size_t hostlen, unsigned *port);
 
-/* Print the usage text, every option with its default, to `out` (a FILE *). */
-void fh_srv_config_usage(void *out, const char *prog);
+/* Print the usage text, every option with its default as `d` holds it, to
+ * `out` (a FILE *). `d` is fh_srv_config_default's, with the engine's
+ * ranking defaults in place of "the engine's" (-1, 0) where the caller can
+ * reach the engine (fh_srv_rank_defaults). */
+void fh_srv_config_usage(void *out, const char *prog, const fh_srv_config *d);
 
 #endif /* FAHRAS_SEARCHD_CONFIG_H */

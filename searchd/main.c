@@ -26,7 +26,10 @@ int main(int argc, char **argv)
         return 2;
     }
     if (cfg.help) {
-        fh_srv_config_usage(stdout, "fahras-searchd");
+        fh_srv_config d;
+        fh_srv_config_default(&d);
+        fh_server_rank_defaults(&d);
+        fh_srv_config_usage(stdout, "fahras-searchd", &d);
         return 0;
     }
     if (cfg.version) {

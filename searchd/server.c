@@ -51,6 +51,7 @@
 #include <malloc.h> /* malloc_trim */
 #endif
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1408,6 +1409,82 @@ static void absolute_index_dir(fh_srv_config *cfg)
         memcpy(cfg->index_dir, abs, (size_t)n + 1);
 }
 
+/* The ranking settings: a config double (< 0: unset) for a float of
+ * fh_rank_params, or a config count (0: unset) for a count. */
+static const struct {
+    size_t cfg, rank;
+    bool count;
+} k_rank_settings[] = {
+#define RS_F(c, r)                                                                                 \
+    {                                                                                              \
+        offsetof(fh_srv_config, c), offsetof(fh_rank_params, r), false                             \
+    }
+#define RS_N(c, r)                                                                                 \
+    {                                                                                              \
+        offsetof(fh_srv_config, c), offsetof(fh_rank_params, r), true                              \
+    }
+    RS_F(k1, k1),
+    RS_F(b, b),
+    RS_F(prox_weight, prox_weight),
+    RS_F(lead_weight, lead_weight),
+    RS_F(lead_title, lead_title),
+    RS_F(order_weight, order_weight),
+    RS_F(prf_weight, prf_weight),
+    RS_F(prf_question_weight, prf_question_weight),
+    RS_N(prf_docs, prf_docs),
+    RS_N(prf_terms, prf_terms),
+    RS_F(cover_weight, cover_weight),
+    RS_F(tense_weight, tense_weight),
+    RS_F(answer_type_weight, answer_type_weight),
+    RS_F(focus_weight, focus_weight),
+#undef RS_F
+#undef RS_N
+};
+
+/* Copy the settings cfg sets into rp (fh_rank_params_default's). */
+static void rank_settings(const fh_srv_config *cfg, fh_rank_params *rp)
+{
+    for (size_t i = 0; i < sizeof k_rank_settings / sizeof k_rank_settings[0]; i++) {
+        const char *c = (const char *)cfg + k_rank_settings[i].cfg;
+        char *r = (char *)rp + k_rank_settings[i].rank;
+        if (k_rank_settings[i].count) {
+            uint32_t n;
+            memcpy(&n, c, sizeof n);
+            if (n > 0)
+                memcpy(r, &n, sizeof n);
+        } else {
+            double x;
+            memcpy(&x, c, sizeof x);
+            float v = (float)x;
+            if (x >= 0)
+                memcpy(r, &v, sizeof v);
+        }
+    }
+}
+
+void fh_server_rank_defaults(fh_srv_config *cfg)
+{
+    fh_rank_params rp;
+    fh_rank_params_default(&rp);
+    for (size_t i = 0; i < sizeof k_rank_settings / sizeof k_rank_settings[0]; i++) {
+        char *c = (char *)cfg + k_rank_settings[i].cfg;
+        const char *r = (const char *)&rp + k_rank_settings[i].rank;
+        if (k_rank_settings[i].count) {
+            uint32_t n;
+            memcpy(&n, c, sizeof n);
+            if (n == 0)
+                memcpy(c, r, sizeof n);
+        } else {
+            double x;
+            float v;
+            memcpy(&x, c, sizeof x);
+            memcpy(&v, r, sizeof v);
+            x = x < 0 ? (double)v : x;
+            memcpy(c, &x, sizeof x);
+        }
+    }
+}
+
 int fh_server_new(const fh_srv_config *cfg, fh_server **out)
 {
     int rc;
@@ -1426,34 +1503,7 @@ int fh_server_new(const fh_srv_config *cfg, fh_server **out)
     s->limits.max_snippet_count = FH_ENGINE_MAX_SNIPPETS;
     s->limits.max_marker = FH_ENGINE_MAX_MARKER;
     fh_rank_params_default(&s->rank);
-    if (cfg->k1 >= 0)
-        s->rank.k1 = (float)cfg->k1;
-    if (cfg->b >= 0)
-        s->rank.b = (float)cfg->b;
-    if (cfg->prox_weight >= 0)
-        s->rank.prox_weight = (float)cfg->prox_weight;
-    if (cfg->lead_weight >= 0)
-        s->rank.lead_weight = (float)cfg->lead_weight;
-    if (cfg->lead_title >= 0)
-        s->rank.lead_title = (float)cfg->lead_title;
-    if (cfg->order_weight >= 0)
-        s->rank.order_weight = (float)cfg->order_weight;
-    if (cfg->prf_weight >= 0)
-        s->rank.prf_weight = (float)cfg->prf_weight;
-    if (cfg->prf_question_weight >= 0)
-        s->rank.prf_question_weight = (float)cfg->prf_question_weight;
-    if (cfg->prf_docs > 0)
-        s->rank.prf_docs = cfg->prf_docs;
-    if (cfg->prf_terms > 0)
-        s->rank.prf_terms = cfg->prf_terms;
-    if (cfg->cover_weight >= 0)
-        s->rank.cover_weight = (float)cfg->cover_weight;
-    if (cfg->tense_weight >= 0)
-        s->rank.tense_weight = (float)cfg->tense_weight;
-    if (cfg->answer_type_weight >= 0)
-        s->rank.answer_type_weight = (float)cfg->answer_type_weight;
-    if (cfg->focus_weight >= 0)
-        s->rank.focus_weight = (float)cfg->focus_weight;
+    rank_settings(cfg, &s->rank);
 
     fh_analyzer_ref *ar = NULL;
     rc = choose_analyzer(s, &ar);

@@ -29,4 +29,9 @@ int fh_server_run(fh_server *s);
 
 void fh_server_free(fh_server *s);
 
+/* Fill cfg's ranking settings left unset (k1, the weights: < 0; prf_docs,
+ * prf_terms: 0) with the engine's defaults, which fh_server_new would use:
+ * for --help, which shows them (config.c cannot reach the engine). */
+void fh_server_rank_defaults(fh_srv_config *cfg);
+
 #endif /* FAHRAS_SEARCHD_SERVER_H */

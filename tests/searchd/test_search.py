@@ -5,6 +5,8 @@ markers, fields)."""
 
 import json
 import os
+import re
+import subprocess
 import unittest
 
 import fhtest
@@ -282,6 +284,24 @@ class RankKnobsTest(unittest.TestCase):
         self.assertEqual(rk["tense_weight"], 0)
         self.assertEqual(rk["answer_type_weight"], 1)
         self.assertAlmostEqual(rk["cover_weight"], 0.5, places=5)
+
+    def test_help_shows_rank_defaults(self):
+        # --help gives each ranking flag's default as the engine has it: the
+        # default daemon's STATS shows the same values
+        r = subprocess.run([fhtest.SEARCHD, "--help"], stdout=subprocess.PIPE, timeout=10)
+        self.assertEqual(r.returncode, 0)
+        shown = dict(re.findall(r"^  --([a-z0-9-]+) [XN] .*\[([0-9.]+)\] \{", r.stdout.decode(),
+                                re.M))
+        rd = self.cd.request("STATS")["index"]["facts"]["rank"]
+        flags = {"k1": "k1", "b": "b", "prox-weight": "prox_weight", "lead-weight": "lead_weight",
+                 "order-weight": "order_weight", "lead-title": "lead_title",
+                 "tense-weight": "tense_weight", "answer-type-weight": "answer_type_weight",
+                 "prf-weight": "prf_weight", "prf-question-weight": "prf_question_weight",
+                 "focus-weight": "focus_weight", "prf-docs": "prf_docs",
+                 "prf-terms": "prf_terms", "cover-weight": "cover_weight"}
+        for flag, key in flags.items():
+            self.assertIn(flag, shown)
+            self.assertAlmostEqual(float(shown[flag]), rd[key], places=5, msg=flag)
 
     def test_focus(self):
         # الرماد is in no document: three words, the least that gets focus
