@@ -1669,21 +1669,29 @@ out:
     }
     if (!rc) {
         double tm = now_s(), cm = thread_cpu();
+        size_t nruns = 0;
         for (unsigned i = 0; i < p->nworkers; i++)
-            nsrcs += p->workers[i].nruns + 1;
+            nruns += p->workers[i].nruns;
+        nsrcs = nruns + p->nworkers;
+        /* the runs' read buffers share an eighth of the budget, 64 KiB to
+           1 MiB each (fh_msrc_run opens a run only while it refills one) */
+        size_t run_buf = nruns ? o->mem_bytes / 8 / nruns : 0;
+        run_buf = run_buf > ((size_t)1 << 20) ? (size_t)1 << 20 : run_buf;
         srcs = calloc(nsrcs, sizeof *srcs);
         size_t k = 0;
         if (!srcs)
             rc = FH_ENOMEM;
         for (unsigned i = 0; !rc && i < p->nworkers; i++) {
             worker *wk = &p->workers[i];
-            for (size_t r = 0; !rc && r < wk->nruns; r++)
-                rc = fh_msrc_run(wk->runs[r], &srcs[k++]);
-            if (!rc)
-                rc = fh_msrc_table(wk->tab, &srcs[k++]);
+            for (size_t r = 0; !rc && r < wk->nruns; r++) {
+                rc = fh_msrc_run(wk->runs[r], run_buf, &srcs[k++]);
+                if (rc)
+                    fprintf(o->log, "fahras-indexer: cannot read spill run %s: %s\n",
+                            wk->runs[r], rc == FH_EIO ? strerror(errno) : fh_strerror(rc));
+            }
+            if (!rc && (rc = fh_msrc_table(wk->tab, &srcs[k++])) != 0)
+                fprintf(o->log, "fahras-indexer: cannot merge: %s\n", fh_strerror(rc));
         }
-        if (rc)
-            fprintf(o->log, "fahras-indexer: cannot read spill runs: %s\n", fh_strerror(rc));
         char why[512]; /* write_reason()'s message */
         if (!rc && o->progress) {
             fprintf(o->log, "merging %zu sorted tables and runs into the index...", nsrcs);

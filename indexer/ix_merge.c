@@ -8,10 +8,13 @@
 #include "fahras/err.h"
 #include "fahras/grow.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct fh_msrc {
     /* current term */
@@ -25,8 +28,10 @@ struct fh_msrc {
     size_t next_i;
     uint8_t *scratch;
     size_t scratch_cap;
-    /* run source */
-    FILE *f;
+    /* run source: the file is opened for each refill only, so a merge of
+       any number of runs holds one descriptor at a time */
+    char *path;
+    uint64_t off; /* of the next byte to read */
     uint8_t *buf;
     size_t cap, pos, fill;
     bool eof;
@@ -53,18 +58,48 @@ int fh_msrc_table(fh_ttab *t, fh_msrc **out)
     return 0;
 }
 
-int fh_msrc_run(const char *path, fh_msrc **out)
+/* Read up to n bytes of the run at s->off into dst; returns the count (0 at
+ * its end) or -1 with errno set. */
+static ssize_t read_at(fh_msrc *s, uint8_t *dst, size_t n)
+{
+    int fd = open(s->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = pread(fd, dst + got, n - got, (off_t)(s->off + got));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            int e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        if (k == 0)
+            break;
+        got += (size_t)k;
+    }
+    close(fd);
+    s->off += got;
+    return (ssize_t)got;
+}
+
+int fh_msrc_run(const char *path, size_t buf_bytes, fh_msrc **out)
 {
     fh_msrc *s = calloc(1, sizeof *s);
     if (!s)
         return FH_ENOMEM;
-    s->f = fopen(path, "rb");
-    s->cap = 1u << 20;
+    s->cap = buf_bytes < FH_RUN_BUF_MIN ? FH_RUN_BUF_MIN : buf_bytes;
+    s->path = strdup(path);
     s->buf = malloc(s->cap);
-    char magic[8];
-    if (!s->f || !s->buf || fread(magic, 1, 8, s->f) != 8 || memcmp(magic, FH_RUN_MAGIC, 8)) {
-        int rc = !s->buf ? FH_ENOMEM : !s->f ? FH_EIO : FH_ECORRUPT;
+    uint8_t magic[8];
+    ssize_t k = s->path && s->buf ? read_at(s, magic, 8) : 0;
+    if (!s->path || !s->buf || k != 8 || memcmp(magic, FH_RUN_MAGIC, 8)) {
+        int e = errno;
+        int rc = !s->path || !s->buf ? FH_ENOMEM : k < 0 ? FH_EIO : FH_ECORRUPT;
         fh_msrc_free(s);
+        errno = e;
         return rc;
     }
     *out = s;
@@ -75,8 +110,7 @@ void fh_msrc_free(fh_msrc *s)
 {
     if (!s)
         return;
-    if (s->f)
-        fclose(s->f);
+    free(s->path);
     free(s->buf);
     free(s->scratch);
     free(s->pv);
@@ -102,13 +136,12 @@ static int need(fh_msrc *s, size_t n)
         s->cap = nc;
     }
     while (s->fill < n && !s->eof) {
-        size_t k = fread(s->buf + s->fill, 1, s->cap - s->fill, s->f);
-        if (k == 0) {
-            if (ferror(s->f))
-                return FH_EIO;
+        ssize_t k = read_at(s, s->buf + s->fill, s->cap - s->fill);
+        if (k < 0)
+            return FH_EIO;
+        if (k == 0)
             s->eof = true;
-        }
-        s->fill += k;
+        s->fill += (size_t)k;
     }
     return 0;
 }

@@ -21,8 +21,13 @@ typedef struct fh_msrc fh_msrc;
 
 /* A source over a table already sorted with fh_ttab_sort() (borrowed). */
 int fh_msrc_table(fh_ttab *t, fh_msrc **out);
-/* A source over a run file written by fh_ttab_spill(). */
-int fh_msrc_run(const char *path, fh_msrc **out);
+/* A source over a run file written by fh_ttab_spill(), read through a
+ * buffer of buf_bytes (at least FH_RUN_BUF_MIN; it grows for a term whose
+ * postings are longer). The file is opened for each refill and closed
+ * again, so a merge of any number of runs needs one descriptor at a time.
+ * FH_EIO (errno set) if it cannot be read, FH_ECORRUPT if it is no run. */
+#define FH_RUN_BUF_MIN ((size_t)64 << 10)
+int fh_msrc_run(const char *path, size_t buf_bytes, fh_msrc **out);
 void fh_msrc_free(fh_msrc *s);
 
 typedef struct fh_post_sink {

@@ -269,6 +269,34 @@ def case_threads_spill(tmp):
         expect(dumps[name] == dumps["t1"], "%s index differs from --threads 1" % name)
 
 
+def case_many_runs(tmp):
+    # More spilled runs than the descriptor limit: the merge opens one run at a
+    # time (it failed with "cannot read spill runs" once runs outnumbered it)
+    import random
+    import resource
+    rnd = random.Random(7)
+    letters = [chr(c) for c in range(0x628, 0x64B) if not 0x63B <= c < 0x641]
+    vocab = ["".join(rnd.choices(letters, k=rnd.randint(3, 7))) for _ in range(40000)]
+    src = os.path.join(tmp, "random.jsonl")
+    with open(src, "w", encoding="utf-8") as f:
+        for i in range(3000):
+            f.write(json.dumps({"id": "r%d" % i, "text": " ".join(rnd.choices(vocab, k=120))},
+                               ensure_ascii=False) + "\n")
+    whole = os.path.join(tmp, "whole")
+    build(whole, [src], ["--threads", "1"])
+    runs = os.path.join(tmp, "runs")
+    p = subprocess.run([A.indexer, "build", "--index", runs, "--threads", "1", "--mem", "1",
+                        "--batch-kb", "16", src], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=300, preexec_fn=lambda: resource.setrlimit(
+                           resource.RLIMIT_NOFILE, (40, 40)))
+    err = p.stderr.decode("utf-8", "replace")
+    expect(p.returncode == 0, err)
+    m = re.search(r"(\d+) spilled runs", err)
+    expect(m and int(m.group(1)) > 40, "fewer runs than descriptors: " + err)
+    expect(dump(runs) == dump(whole), "the index built from runs differs")
+    check(runs)
+
+
 def case_crash(tmp):
     idx = os.path.join(tmp, "ix")
     build(idx, [sample()])

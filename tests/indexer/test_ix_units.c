@@ -467,7 +467,7 @@ static void run_merge(int spill_every, int ntables, bool vpos)
     fh_msrc *srcs[140];
     size_t ns = 0;
     for (int i = 0; i < nruns; i++)
-        assert_int_equal(fh_msrc_run(runs[i], &srcs[ns++]), 0);
+        assert_int_equal(fh_msrc_run(runs[i], FH_RUN_BUF_MIN, &srcs[ns++]), 0);
     for (int i = 0; i < ntables; i++) {
         assert_int_equal(fh_ttab_sort(tab[i]), 0);
         assert_int_equal(fh_msrc_table(tab[i], &srcs[ns++]), 0);
@@ -530,7 +530,7 @@ static void test_run_corrupt(void **state)
     assert_int_equal(write(fd, bytes, sizeof bytes - 1), (ssize_t)(sizeof bytes - 1));
     close(fd);
     fh_msrc *s;
-    assert_int_equal(fh_msrc_run(path, &s), 0);
+    assert_int_equal(fh_msrc_run(path, FH_RUN_BUF_MIN, &s), 0);
     collect got = {0};
     fh_post_sink sink = {&got, c_begin, c_add, c_end, NULL};
     uint32_t remap[4] = {0, 1, 2, 3};
