@@ -32,6 +32,21 @@ volatile sig_atomic_t fh_build_interrupted;
 #define DEFAULT_BATCH (1u << 20)
 #define DIR_BATCH_FILES 1024u
 #define RSS_SPILL_MIN ((size_t)4 << 20)
+/* What an analyzer thread holds besides its term table: its analysis's stem
+ * cache (16 MiB, written as it fills), the table's first arena page and the
+ * per-document arrays; measured, about 22 MB a thread with its table. */
+#define THREAD_FIXED ((size_t)18 << 20)
+/* The least table share a thread is started with. */
+#define TABLE_MIN ((size_t)1 << 20)
+
+/* The budget (bytes) whose table share holds n threads (fh_build's rule). */
+static size_t mem_for_threads(unsigned n, size_t batch)
+{
+    size_t need = ((size_t)128 << 20) + (size_t)(n * 3 + 2) * batch * 2 +
+                  (size_t)n * (THREAD_FIXED + TABLE_MIN);
+    /* need <= mem * 0.6 - mem / 16, so mem >= need / (0.6 - 1/16) */
+    return (size_t)((double)need / (0.6 - 1.0 / 16)) + ((size_t)1 << 20);
+}
 
 /* ------------------------------------------------------------------ batches */
 
@@ -1535,9 +1550,25 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
     p->batch_bytes = o->batch_bytes ? o->batch_bytes : DEFAULT_BATCH;
     /* The tables get 60% of the budget less what does not shrink with it:
      * the writer's write transaction (up to 64 MiB of dirty pages) and its
-     * zstd training buffer, the merge pipe, the batches in flight. */
+     * zstd training buffer, the merge pipe, the batches in flight, and each
+     * analyzer thread's own (THREAD_FIXED). Threads the budget cannot hold
+     * with TABLE_MIN of table each are not started: 64 threads held 2.2 GB
+     * under the default 1024 MB. */
     size_t tables = o->mem_bytes / 10 * 6;
-    size_t fixed = ((size_t)128 << 20) + o->mem_bytes / 16 + (size_t)(nw * 3 + 2) * p->batch_bytes * 2;
+    size_t fixed;
+    for (;;) {
+        fixed = ((size_t)128 << 20) + o->mem_bytes / 16 +
+                (size_t)(nw * 3 + 2) * p->batch_bytes * 2 + (size_t)nw * THREAD_FIXED;
+        if (nw == 1 || fixed + (size_t)nw * TABLE_MIN <= tables)
+            break;
+        nw--;
+    }
+    if (nw < (o->threads ? o->threads : 1))
+        fprintf(o->log,
+                "fahras-indexer: a %zu MB budget holds %u analyzer thread%s, not %u "
+                "(--mem %zu would hold them)\n",
+                o->mem_bytes >> 20, nw, nw == 1 ? "" : "s", o->threads,
+                mem_for_threads(o->threads, p->batch_bytes) >> 20);
     tables = tables > fixed ? tables - fixed : 0;
     p->table_limit = tables / nw;
     if (p->table_limit < ((size_t)256 << 10))
@@ -1686,8 +1717,8 @@ out:
             for (size_t r = 0; !rc && r < wk->nruns; r++) {
                 rc = fh_msrc_run(wk->runs[r], run_buf, &srcs[k++]);
                 if (rc)
-                    fprintf(o->log, "fahras-indexer: cannot read spill run %s: %s\n",
-                            wk->runs[r], rc == FH_EIO ? strerror(errno) : fh_strerror(rc));
+                    fprintf(o->log, "fahras-indexer: cannot read spill run %s: %s\n", wk->runs[r],
+                            rc == FH_EIO ? strerror(errno) : fh_strerror(rc));
             }
             if (!rc && (rc = fh_msrc_table(wk->tab, &srcs[k++])) != 0)
                 fprintf(o->log, "fahras-indexer: cannot merge: %s\n", fh_strerror(rc));
