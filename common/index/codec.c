@@ -1,6 +1,6 @@
 /* codec.c — varints, bit packing, postings blocks and position lists (codec.h).
  *
- * Postings block (docs/FORMAT.md, "postings block"), n documents, nf fields:
+ * Postings block (docs/FORMAT.md, "postings", Block), n documents, nf fields:
  *   u8  wd                 bit width of the docid gaps
  *   u8  wt[nf]             bit width of each field's term frequencies
  *   gaps  packed n x wd    gap_i = doc_i - base_i, base_0 = base,

@@ -1,13 +1,15 @@
 /* writer.c — builds an index in DIR/.build-<pid>-<seq>.mdb and publishes it
  * atomically as DIR/index.mdb (index.h, docs/FORMAT.md).
  *
- * Everything is written with MDB_APPEND in key order, in transactions of at
- * most FH_TXN_CHUNK bytes (committed without fsync: the file is private
- * until the rename), growing the map between transactions so MDB_MAP_FULL
- * never strikes. Publishing is: final commit, fsync of the file, rename(2)
- * over index.mdb, fsync of the directory. Until the rename nothing a reader
- * can open has changed; a crash leaves only a .build-* file that the next
- * writer removes once its pid is dead.
+ * Every database but meta is written with MDB_APPEND in key order, in
+ * transactions of at most FH_TXN_CHUNK bytes (committed without fsync: the
+ * file is private until the rename), growing the map between transactions
+ * so MDB_MAP_FULL never strikes. Publishing is: final commit, fsync of the
+ * file, rename(2) over index.mdb, fsync of the directory. Until the rename
+ * nothing a reader can open has changed; a crash leaves only a
+ * .build-<pid>-<seq>.mdb file (and its -lock), which the next writer
+ * removes: at once when it holds DIR's build lock, else once that pid is
+ * dead.
  */
 #define _GNU_SOURCE /* sync_file_range */
 #include "internal.h"
@@ -145,8 +147,9 @@ static int fsync_path(const char *path, int flags)
     return rc;
 }
 
-/* Remove .build-<pid>* files of dead builds: all of them when this writer
- * holds DIR's build lock, else those whose process no longer exists. */
+/* Remove .build-<pid>-* files of dead builds: all of them when this writer
+ * holds DIR's build lock, else those whose process no longer exists (and
+ * is not this one). */
 static void remove_stale_builds(const char *dir, bool locked)
 {
     DIR *d = opendir(dir);

@@ -2,12 +2,12 @@
  *
  * An index lives in a directory DIR. The live index is the single LMDB file
  * DIR/index.mdb (opened with MDB_NOSUBDIR). It is immutable once published:
- * a build writes DIR/.build-<pid>.mdb beside it and publishes with rename(2),
- * which is atomic, so a crash at any moment leaves the previous index.mdb
- * intact and no reader can ever open a half-written index. Readers open the
- * file read-only without a lock file (MDB_RDONLY | MDB_NOLOCK), which is safe
- * because nothing ever writes a published file. docs/FORMAT.md documents
- * every database, key and value byte by byte.
+ * a build writes DIR/.build-<pid>-<seq>.mdb beside it and publishes with
+ * rename(2), which is atomic, so a crash at any moment leaves the previous
+ * index.mdb intact and no reader can ever open a half-written index.
+ * Readers open the file read-only without a lock file (MDB_RDONLY |
+ * MDB_NOLOCK), which is safe because nothing ever writes a published file.
+ * docs/FORMAT.md documents every database, key and value byte by byte.
  *
  * Threads: an fh_index is immutable after open and shared by all threads.
  * An fh_reader (one LMDB read transaction plus cursors) belongs to one thread.
@@ -58,18 +58,19 @@ typedef struct fh_index_build_info {
     uint32_t n_fields;
     const char *field_names[FH_MAX_FIELDS];
     float field_weights[FH_MAX_FIELDS];
-    size_t map_size_hint;                 /* bytes; 0 = let the writer choose */
+    size_t map_size_hint; /* initial map bytes, >= 1 MiB; 0 = 1 GiB */
 } fh_index_build_info;
 
 /* Start a new index beside the live one in DIR (created if missing):
  * DIR/.build-<pid>-<seq>.mdb. The writer holds DIR's build lock (flock on
  * the directory) until commit or abort, so one writer at a time builds in
  * DIR: FH_EEXIST when another holds it (another process, or another writer
- * of this one). With the lock held every .build-* file found is a dead
- * build's and is removed, whatever its pid; where the file system has no
- * flock (some NFS) the writer goes on unlocked and removes only those whose
- * process is gone. On FH_EIO, here and from fh_index_writer_commit, errno
- * says why (ENOSPC for a write that found the disk full). */
+ * of this one). With the lock held every .build-<pid>-* file found is a
+ * dead build's and is removed, whatever its pid; where the file system has
+ * no flock (some NFS) the writer goes on unlocked and removes only those
+ * whose process is gone (docs/FORMAT.md, "Cleanup"). On FH_EIO, here and
+ * from fh_index_writer_commit, errno says why (ENOSPC for a write that found
+ * the disk full). */
 int fh_index_writer_open(const char *dir, const fh_index_build_info *info,
                          fh_index_writer **out);
 /* errno e after a failed write into DIR, read with the disk in mind: EIO
@@ -98,7 +99,7 @@ int fh_index_writer_add_doc(fh_index_writer *w, uint32_t docid, const char *ext_
 /* Stored documents encoded off the writer's thread.
  *
  * The writer compresses stored documents with zstd (level 3) and a
- * dictionary it trains on the first 8 MiB of documents (docs/FORMAT.md,
+ * dictionary it trains on the first 4 MiB of documents (docs/FORMAT.md,
  * "docs"). To take compression off the thread that calls the writer, an
  * indexer can encode documents on its own threads once the writer has its
  * codec:
