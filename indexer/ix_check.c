@@ -1,12 +1,14 @@
 /* ix_check.c — `fahras-indexer check DIR` and `fahras-indexer dump-terms DIR`.
  *
  * check decodes the whole published index through the reader API (every
- * term's postings and positions, every stored document, both id maps) and
- * verifies the invariants the indexer promises; it also opens the LMDB file
- * itself, read-only, for per-database size statistics. dump-terms prints a
- * canonical text form (term, df, cf, hash of the decoded postings, then a
- * hash of all documents) so two indexes can be compared with diff. Neither
- * writes anything to the index; a failed write of their output is an error. */
+ * term's postings and positions, every stored document, both id maps),
+ * verifies the invariants the indexer promises, and holds every value to
+ * the bytes the writer produces (fh_term_verify, fh_doc_verify); it also
+ * opens the LMDB file itself, read-only, for per-database size statistics.
+ * dump-terms prints a canonical text form (term, df, cf, hash of the decoded
+ * postings, then a hash of all documents) so two indexes can be compared
+ * with diff. Neither writes anything to the index; a failed write of their
+ * output is an error. */
 #include "ix_check.h"
 
 #include "fahras/analyze.h"
@@ -23,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 /* ----------------------------------------------------------- term list */
@@ -129,11 +133,16 @@ static void db_stats(const char *dir, FILE *out, uint64_t *ids_entries)
     MDB_val k, v;
     uint64_t total = 0;
     int r;
+    struct stat st;
     *ids_entries = UINT64_MAX;
     if (!path)
         return;
     snprintf(path, pl, "%s/%s", dir, FH_INDEX_FILE);
+    /* map the file's size, as the reader does, not the writer's map size */
+    size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+    size_t map = stat(path, &st) == 0 ? ((size_t)st.st_size + ps - 1) / ps * ps : 0;
     if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 64) ||
+        (map && mdb_env_set_mapsize(env, map)) ||
         mdb_env_open(env, path, MDB_NOSUBDIR | MDB_RDONLY | MDB_NOLOCK, 0) ||
         mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) {
         fprintf(out, "(database statistics unavailable)\n");
@@ -234,6 +243,10 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
         goto out;
     }
     nf = m->n_fields;
+    for (unsigned f = 1; f < nf; f++)
+        for (unsigned g = 0; g < f; g++)
+            if (strcmp(m->field_names[f], m->field_names[g]) == 0)
+                violation(c, "fields %u and %u are both named \"%s\"", g, f, m->field_names[f]);
     N = m->n_docs;
     /* an alt_stems analyzer ("+sb") also indexes each stemmed word under
      * FH_ALT_PREFIX + a second stem, at the word's position; the field
@@ -280,6 +293,7 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
         const char *term = tl.bytes + tl.off[t];
         size_t len = tl.len[t];
         const fh_term_info *ti = &tl.info[t];
+        uint64_t seen = c->violations;
         if (t > 0) {
             const char *pt = tl.bytes + tl.off[t - 1];
             size_t pl = tl.len[t - 1], mn = pl < len ? pl : len;
@@ -386,6 +400,18 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
                 violation(c, "term \"%.*s\" field %u: min length %u, decoded %u", (int)len, term,
                           f, ti->min_len[f], min_len[f]);
         }
+        /* the bytes, once what they hold is known to be right */
+        if (c->violations == seen) {
+            char why[160];
+            rc = fh_term_verify(r, term, len, why, sizeof why);
+            if (rc == FH_ECORRUPT)
+                violation(c, "term \"%.*s\": %s", (int)len, term, why);
+            else if (rc) {
+                fprintf(err, "check: term \"%.*s\": %s\n", (int)len, term, fh_strerror(rc));
+                goto out;
+            }
+            rc = 0;
+        }
     }
     if (npost != m->n_postings)
         violation(c, "%" PRIu64 " postings decoded, metadata says %" PRIu64, npost,
@@ -430,6 +456,14 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
             violation(c, "doc %u: stored \"id\" differs from the id map \"%.*s\"", d, (int)idlen,
                       id);
         json_decref(root);
+        char why[160];
+        if ((rc = fh_doc_verify(r, d, why, sizeof why)) == FH_ECORRUPT)
+            violation(c, "doc %u: %s", d, why);
+        else if (rc) {
+            fprintf(err, "check: doc %u: %s\n", d, fh_strerror(rc));
+            goto out;
+        }
+        rc = 0;
     }
     fprintf(out, "%zu terms, %" PRIu64 " postings, %" PRIu64 " positions, %u documents\n", tl.n,
             npost, npos, N);

@@ -39,6 +39,10 @@ extern const char *const fh_db_names[FH_DB_COUNT];
 /* Stored document flags. */
 #define FH_DOC_ZSTD 0x01u  /* a zstd frame follows the raw length */
 #define FH_DOC_ZDICT 0x02u /* ... compressed with meta "zstd_dict" */
+/* A stored document is compressed when it has at least FH_DOC_ZSTD_MIN bytes
+ * and its frame is more than FH_DOC_ZSTD_GAIN bytes shorter; else it is raw. */
+#define FH_DOC_ZSTD_MIN 32u
+#define FH_DOC_ZSTD_GAIN 5u
 
 /* Bytes of one skip entry for nf fields. */
 #define FH_SKIP_ENTRY(nf) (8u + 4u * (nf))

@@ -7,13 +7,17 @@
  * just of a transaction: field length arrays are handed out for the life of
  * the fh_index, document ids for the life of the reader. Every value read
  * from the map is bounds-checked; anything inconsistent is FH_ECORRUPT.
+ * fh_term_verify and fh_doc_verify, at the end, are for `fahras-indexer
+ * check` only: they hold the values to the writer's exact bytes.
  */
 #include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <lmdb.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -957,5 +961,247 @@ int fh_doc_lookup(fh_reader *r, const char *ext_id, size_t len, uint32_t *docid)
     if (d >= r->ix->meta.n_docs)
         return FH_ECORRUPT;
     *docid = d;
+    return 0;
+}
+
+/* ------------------------------------------------------------- exactness */
+
+/* What the writer never produces (docs/FORMAT.md, "Exactness"), for
+ * `fahras-indexer check`: no query path calls these. Each part is decoded
+ * with the codecs the reader uses, then encoded again as the writer would
+ * and compared byte for byte, so every rule that fixes the bytes for given
+ * contents (shortest varints, smallest widths, zero padding bits, nothing
+ * before or after the data) is checked at once. */
+
+static int inexact(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int inexact(char *why, size_t n, const char *fmt, ...)
+{
+    if (why && n) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, n, fmt, ap);
+        va_end(ap);
+    }
+    return FH_ECORRUPT;
+}
+
+/* Whether a varint of value v took `used` bytes: its shortest form's. */
+static bool varint_shortest(uint64_t v, size_t used)
+{
+    uint8_t tmp[FH_VARINT_MAX];
+    return fh_varint_put(tmp, v) == used;
+}
+
+/* The skip entry's max_tf and min_len against block b's decoded documents. */
+static int verify_skip(const fh_index *ix, const uint8_t *e, uint32_t b, const uint32_t *docs,
+                       const uint32_t *tfs, uint32_t cnt, char *why, size_t n)
+{
+    unsigned nf = ix->meta.n_fields;
+    for (unsigned f = 0; f < nf; f++) {
+        uint32_t mt = 0, ml = UINT32_MAX;
+        for (uint32_t i = 0; i < cnt; i++) {
+            uint32_t tf = tfs[(size_t)i * nf + f];
+            if (tf > mt)
+                mt = tf;
+            if (tf && ix->lens[f][docs[i]] < ml)
+                ml = ix->lens[f][docs[i]];
+        }
+        uint32_t want_mt = mt > 0xffff ? 0xffff : mt;
+        uint32_t want_ml = mt == 0 ? 0 : ml > 0xffff ? 0xffff : ml;
+        uint32_t got_mt = fh_ld16le(e + 8 + 2 * f), got_ml = fh_ld16le(e + 8 + 2 * nf + 2 * f);
+        if (got_mt != want_mt || got_ml != want_ml)
+            return inexact(why, n,
+                           "postings block %u field %u: skip entry max_tf %u, min_len %u; "
+                           "the block's are %u, %u",
+                           b, f, got_mt, got_ml, want_mt, want_ml);
+    }
+    return 0;
+}
+
+/* Block b's positions, [s, e) of the data, against its documents' tfs:
+ * decoded and encoded again, they must be exactly those bytes. */
+static int verify_pos_block(const uint8_t *s, const uint8_t *e, uint32_t b, const uint32_t *tfs,
+                            uint32_t cnt, unsigned nf, uint32_t **pos, size_t *pos_cap, fh_buf *enc,
+                            char *why, size_t n)
+{
+    const uint8_t *p = s;
+    fh_buf_reset(enc);
+    for (uint32_t i = 0; i < cnt; i++) {
+        for (unsigned f = 0; f < nf; f++) {
+            uint32_t tf = tfs[(size_t)i * nf + f];
+            if (!tf)
+                continue;
+            int rc;
+            if (tf > (size_t)(e - p) || fh_grow_u32(pos, pos_cap, tf, 64) != 0 ||
+                fh_positions_decode(&p, e, *pos, tf) != 0)
+                return inexact(why, n, "positions block %u: document %u field %u does not decode",
+                               b, i, f);
+            if ((rc = fh_positions_encode(enc, *pos, tf)))
+                return rc;
+        }
+    }
+    if (p != e)
+        return inexact(why, n, "positions block %u: %zu byte(s) after its documents' positions", b,
+                       (size_t)(e - p));
+    if (enc->len != (size_t)(e - s) || memcmp(enc->data, s, enc->len) != 0)
+        return inexact(why, n, "positions block %u: a varint longer than its shortest form", b);
+    return 0;
+}
+
+int fh_term_verify(fh_reader *r, const char *term, size_t len, char *why, size_t n)
+{
+    const fh_index *ix = r->ix;
+    unsigned nf = ix->meta.n_fields;
+    if (!term || len == 0 || len > FH_MAX_KEY)
+        return FH_EINVAL;
+    MDB_val v;
+    int rc = get(r->txn, ix->dbi[FH_DB_TERMS], term, len, &v);
+    if (rc)
+        return rc;
+    fh_dict_entry d;
+    if (fh_dict_decode(v.mv_data, v.mv_size, nf, ix->meta.n_terms, &d))
+        return inexact(why, n, "dictionary value does not decode");
+    uint8_t head[FH_DICT_HEAD_MAX];
+    size_t hl = fh_dict_encode(head, d.flags, d.term_id, &d.ti, nf);
+    size_t have = d.blob ? (size_t)(d.blob - (const uint8_t *)v.mv_data) : v.mv_size;
+    if (have != hl || memcmp(head, v.mv_data, hl) != 0)
+        return inexact(why, n, "dictionary value: a varint longer than its shortest form");
+
+    uint8_t key[4];
+    fh_st32be(key, d.term_id);
+    const uint8_t *blob = d.blob;
+    size_t blen = d.blob_len;
+    rc = get(r->txn, ix->dbi[FH_DB_POSTINGS], key, 4, &v);
+    if (rc && rc != FH_ENOTFOUND)
+        return rc;
+    if ((d.flags & FH_TERM_INLINE) && rc == 0)
+        return inexact(why, n, "inlined, and a postings entry too");
+    if (!(d.flags & FH_TERM_INLINE)) {
+        if (rc)
+            return inexact(why, n, "neither inlined nor in postings");
+        blob = v.mv_data;
+        blen = v.mv_size;
+    }
+    if (((d.flags & FH_TERM_INLINE) != 0) != (blen <= FH_INLINE_MAX))
+        return inexact(why, n,
+                       "a %zu-byte list %s (the writer inlines exactly those of at most %u)", blen,
+                       (d.flags & FH_TERM_INLINE) ? "inlined" : "in postings", FH_INLINE_MAX);
+    const uint8_t *pv = NULL;
+    size_t plen = 0;
+    rc = get(r->txn, ix->dbi[FH_DB_POSITIONS], key, 4, &v);
+    if (rc && rc != FH_ENOTFOUND)
+        return rc;
+    if (!(d.flags & FH_TERM_HAS_POS) && rc == 0)
+        return inexact(why, n, "a positions entry without HAS_POS");
+    if ((d.flags & FH_TERM_HAS_POS) && rc)
+        return inexact(why, n, "HAS_POS without a positions entry");
+    if (rc == 0) {
+        pv = v.mv_data;
+        plen = v.mv_size;
+    }
+
+    uint32_t nb = (uint32_t)(((uint64_t)d.ti.df + FH_BLOCK_DOCS - 1) / FH_BLOCK_DOCS);
+    size_t es = FH_SKIP_ENTRY(nf), sk = (size_t)nb * es, ptab = (size_t)nb * 4;
+    if (blen < sk)
+        return inexact(why, n, "postings list shorter than its skip table");
+    if (pv && plen < ptab)
+        return inexact(why, n, "positions shorter than their offset table");
+    const uint8_t *data = blob + sk, *pdata = pv ? pv + ptab : NULL;
+    size_t dlen = blen - sk, pdlen = pv ? plen - ptab : 0;
+    if (pv && nb && fh_ld32le(pv) != 0)
+        return inexact(why, n, "positions: block 0 starts at %u, not 0", fh_ld32le(pv));
+
+    uint32_t docs[FH_BLOCK_DOCS], tfs[FH_BLOCK_DOCS * FH_MAX_FIELDS];
+    uint32_t *pos = NULL;
+    size_t pos_cap = 0;
+    fh_buf enc;
+    fh_buf_init(&enc, (size_t)UINT32_MAX);
+    uint32_t start = 0, base = 0;
+    rc = 0;
+    for (uint32_t b = 0; b < nb && !rc; b++) {
+        const uint8_t *e = blob + (size_t)b * es;
+        uint32_t last = fh_ld32le(e), end = fh_ld32le(e + 4);
+        uint32_t cnt = b + 1 == nb ? d.ti.df - FH_BLOCK_DOCS * b : FH_BLOCK_DOCS;
+        if (end < start || end > dlen ||
+            fh_block_decode(data + start, end - start, dlen - end, base, cnt, nf, docs, tfs) ||
+            docs[cnt - 1] != last || last >= ix->meta.n_docs) {
+            rc = inexact(why, n, "postings block %u does not decode", b);
+            break;
+        }
+        fh_buf_reset(&enc);
+        if ((rc = fh_block_encode(&enc, base, docs, tfs, cnt, nf)))
+            break;
+        if (enc.len != end - start || memcmp(enc.data, data + start, enc.len) != 0) {
+            rc = inexact(why, n,
+                         "postings block %u: a width wider than its values need, or padding "
+                         "bits set",
+                         b);
+            break;
+        }
+        if ((rc = verify_skip(ix, e, b, docs, tfs, cnt, why, n)))
+            break;
+        if (pv) {
+            size_t s = fh_ld32le(pv + 4 * (size_t)b);
+            size_t t = b + 1 < nb ? fh_ld32le(pv + 4 * ((size_t)b + 1)) : pdlen;
+            if (s > t || t > pdlen)
+                rc = inexact(why, n, "positions block %u: offsets %zu..%zu outside %zu bytes", b, s,
+                             t, pdlen);
+            else
+                rc = verify_pos_block(pdata + s, pdata + t, b, tfs, cnt, nf, &pos, &pos_cap, &enc,
+                                      why, n);
+        }
+        start = end;
+        base = last + 1;
+    }
+    if (!rc && start != dlen)
+        rc = inexact(why, n, "postings: %zu byte(s) after the last block", dlen - start);
+    free(pos);
+    fh_buf_free(&enc);
+    return rc;
+}
+
+int fh_doc_verify(fh_reader *r, uint32_t docid, char *why, size_t n)
+{
+    const uint8_t *p, *end, *id;
+    unsigned flags;
+    size_t il;
+    int rc = doc_value(r, docid, &p, &end, &flags, &id, &il);
+    if (rc)
+        return rc == FH_ECORRUPT ? inexact(why, n, "the value does not decode") : rc;
+    /* doc_value() read the id length's varint from just after the flags
+       byte, up to the id */
+    const uint8_t *v = r->doc_last.mv_data;
+    if (!varint_shortest(il, (size_t)(id - v - 1)))
+        return inexact(why, n, "id length: a varint longer than its shortest form");
+    if (il > FH_MAX_KEY)
+        return inexact(why, n, "an id of %zu bytes (at most %u)", il, FH_MAX_KEY);
+    if (!(flags & FH_DOC_ZSTD))
+        return 0;
+    const uint8_t *q = p;
+    uint64_t raw;
+    if (fh_varint_get(&q, end, &raw))
+        return inexact(why, n, "raw length does not decode");
+    if (!varint_shortest(raw, (size_t)(q - p)))
+        return inexact(why, n, "raw length: a varint longer than its shortest form");
+    size_t fl = (size_t)(end - q);
+    if (fl < 5 || fh_ld32le(q) != ZSTD_MAGICNUMBER)
+        return inexact(why, n, "not a zstd frame");
+    size_t first = ZSTD_findFrameCompressedSize(q, fl);
+    if (ZSTD_isError(first) || first != fl)
+        return inexact(why, n, "not exactly one zstd frame (%zu bytes, the first frame %zu)", fl,
+                       ZSTD_isError(first) ? (size_t)0 : first);
+    /* frame header descriptor (RFC 8878): no content size (and so not
+       single-segment), no checksum, no dictionary id */
+    if (q[4] & (0xC0u | 0x20u | 0x04u | 0x03u))
+        return inexact(why, n, "the zstd frame records a content size, checksum or dictionary id");
+    if (!(flags & FH_DOC_ZDICT) != !r->ix->ddict)
+        return inexact(why, n, "compressed %s, and the index %s a zstd_dict",
+                       (flags & FH_DOC_ZDICT) ? "with a dictionary" : "without the dictionary",
+                       r->ix->ddict ? "has" : "has no");
+    if (raw < FH_DOC_ZSTD_MIN || fl + FH_DOC_ZSTD_GAIN >= raw)
+        return inexact(why, n,
+                       "a %" PRIu64 "-byte document compressed to %zu bytes (the writer stores "
+                       "it raw)",
+                       raw, fl);
     return 0;
 }

@@ -40,7 +40,6 @@
 
 #define FH_TXN_CHUNK ((size_t)64 << 20)    /* bytes written per write transaction */
 #define FH_MAP_DEFAULT ((size_t)1 << 30)   /* initial map size; grown on demand */
-#define FH_ZSTD_MIN 32u                     /* shorter documents are stored raw */
 #define FH_DICT_SAMPLE ((size_t)4 << 20)    /* bytes of documents to train on */
 #define FH_PEND_MAX ((size_t)32 << 20)      /* documents waiting beyond the sample */
 #define FH_DICT_MIN_DOCS 256u               /* fewer documents: no dictionary */
@@ -574,14 +573,14 @@ int fh_doc_encode(fh_doc_encoder *e, const char *stored, size_t stored_len, fh_b
         return FH_ELIMIT;
     size_t start = out->len;
     int rc;
-    if (stored_len >= FH_ZSTD_MIN) {
+    if (stored_len >= FH_DOC_ZSTD_MIN) {
         size_t bound = ZSTD_compressBound(stored_len);
         if ((rc = fh_buf_reserve(out, 1 + FH_VARINT_MAX + bound)))
             return rc;
         uint8_t *d = (uint8_t *)out->data + start;
         size_t hl = 1 + fh_varint_put(d + 1, stored_len);
         size_t cs = ZSTD_compress2(e->zc, d + hl, bound, stored, stored_len);
-        if (!ZSTD_isError(cs) && cs + 5 < stored_len) {
+        if (!ZSTD_isError(cs) && cs + FH_DOC_ZSTD_GAIN < stored_len) {
             d[0] = (uint8_t)(FH_DOC_ZSTD | (e->c->cdict ? FH_DOC_ZDICT : 0u));
             out->len = start + hl + cs;
             return 0;

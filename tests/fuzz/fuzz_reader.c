@@ -8,9 +8,10 @@
  * bytes of the input, or patched at offsets the input gives. Then the index
  * is opened as the daemon opens it and walked: next() over the whole list
  * with the positions of every document, seek() and block_bound() to targets
- * from the input, prefix enumeration. Allowed outcomes: correct-looking data
- * or FH_ECORRUPT; never an overread, a crash or an invariant broken
- * (docids ascending and < n_docs, positions ascending, as many as the tfs). */
+ * from the input, prefix enumeration, and fahras-indexer check's byte-exact
+ * fh_term_verify. Allowed outcomes: correct-looking data or FH_ECORRUPT;
+ * never an overread, a crash or an invariant broken (docids ascending and
+ * < n_docs, positions ascending, as many as the tfs). */
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,6 +293,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rc = fh_term_get(r, terms[t], strlen(terms[t]), &ti);
         FZ_CHECK(rc == 0 || rc == FH_ECORRUPT || rc == FH_ENOTFOUND);
         walk(r, m, t, &in);
+        char why[160];
+        rc = fh_term_verify(r, terms[t], strlen(terms[t]), why, sizeof why);
+        FZ_CHECK(rc == 0 || rc == FH_ECORRUPT || rc == FH_ENOTFOUND);
+        FZ_CHECK(rc != FH_ECORRUPT || memchr(why, '\0', sizeof why));
         size_t n = 0;
         check_ok(fh_term_prefix(r, "", 0, 100, count_cb, &n));
         fh_reader_close(r);

@@ -12,8 +12,10 @@ and ids. It asserts the invariants FORMAT.md states, then compares the
 decoded index with ground truth that does not come from the decoder: the
 input documents, the analyzer's tokens (`fahras-indexer analyze`, one field
 per line) turned into term -> doc -> (tfs, positions), and `dump-terms` /
-`dump-docs`. zstd frames are decompressed with libzstd through ctypes.
-Standard library only.
+`dump-docs`, and runs `check`. zstd frames are decompressed with libzstd
+through ctypes. The `exact` case changes copies of an index (mdb_dump, then
+mdb_load) in ways the reader accepts but the writer never produces, and
+expects `check` to refuse each. Standard library only.
 """
 import bisect
 import ctypes
@@ -588,6 +590,9 @@ def build_and_check(tmp, records, fields=("title", "text"), weights=None, stemme
     bt = idx["meta"]["build_time"]
     expect(t0 - 1 <= bt <= t1 + 1, "build_time %d outside [%d, %d]" % (bt, t0, t1))
     compare(path, idx, records, list(fields), list(weights), stemmer)
+    # and `check` finds the writer's bytes exact (FORMAT.md, "Exactness")
+    rc, out, err = ix(["check", path], ok=None)
+    expect(rc == 0 and b"check: OK" in out, "check exit %d: %s" % (rc, err[-2000:]))
     return idx
 
 
@@ -756,6 +761,166 @@ def case_sample(tmp):
         lines = [l.rstrip(b"\n") for l in f if l.strip()]
     objs = [{"obj": json.loads(l), "id": str(json.loads(l)["id"]), "line": l} for l in lines]
     check_compression(build_and_check(tmp, objs))
+
+
+def mdb_load(dbs, path):
+    """Write {db name: [(key, value)]} as a new LMDB file at path (mdb_load)."""
+    text = []
+    for name in DBS:
+        text += ["VERSION=3", "format=bytevalue", "database=" + name, "type=btree",
+                 "mapsize=268435456", "HEADER=END"]
+        for k, v in dbs[name]:
+            text += [" " + k.hex(), " " + v.hex()]
+        text.append("DATA=END")
+    src = path + ".dump"
+    with open(src, "w") as f:
+        f.write("\n".join(text) + "\n")
+    run(["mdb_load", "-n", "-f", src, path])
+    os.unlink(src)
+    os.unlink(path + "-lock")
+
+
+def varint_bytes(v):
+    out = b""
+    while v >= 0x80:
+        out += bytes([v & 0x7F | 0x80])
+        v >>= 7
+    return out + bytes([v])
+
+
+def raw_frame(data):
+    """One zstd frame of a raw block (RFC 8878): no content size, 128 KiB window."""
+    return (b"\x28\xb5\x2f\xfd\x00" + bytes([7 << 3])
+            + struct.pack("<I", len(data) << 3 | 1)[:3] + data)
+
+
+def case_exact(tmp):
+    """`check` rejects what FORMAT.md ("Exactness") says the writer never
+    produces, though the reader takes it: each change to a copy of a small
+    index (dumped with mdb_dump, loaded back with mdb_load) must fail check
+    with its message, and the copy loaded back unchanged must pass."""
+    rng = random.Random(4)
+    objs = []
+    for d in range(240):  # "everyx" in 2 documents of 3: two blocks, in postings
+        text = words(rng, rng.randrange(8, 30))
+        if d % 3:
+            place(text, "everyx", rng.randrange(1, 4), rng)
+        objs.append(rec({"id": "x%d" % d, "title": " ".join(words(rng, 3)),
+                         "text": " ".join(text)}))
+    idx = build_and_check(tmp, objs)
+    orig = mdb_dump(os.path.join(tmp, "ix", "index.mdb"))
+    nf = len(idx["meta"]["fields"])
+    every = idx["terms"][b"everyx"]
+    tid = struct.pack(">I", every["id"])
+    inl = min((k for k, t in idx["terms"].items() if t["inline"] is not None),
+              key=lambda k: len(idx["terms"][k]["inline"]))  # one more byte stays inline
+    doc = next(d for d, (_, _, z) in enumerate(idx["docs"]) if z)  # a compressed one
+    expect(every["inline"] is None and every["flags"] & F_HAS_POS and every["df"] == 160,
+           "everyx: not a two-block list in postings")
+
+    def value(dbs, db, key):
+        return next(v for k, v in dbs[db] if k == key)
+
+    def put(dbs, db, key, val):
+        dbs[db] = [(k, val if k == key else v) for k, v in dbs[db]]
+
+    def post_trailing(dbs):
+        put(dbs, "postings", tid, value(dbs, "postings", tid) + b"\0\0")
+
+    def inline_trailing(dbs):
+        put(dbs, "terms", inl, value(dbs, "terms", inl) + b"\0")
+
+    def skip_max_tf(dbs):  # block 0's max_tf of the text field, one more
+        v = bytearray(value(dbs, "postings", tid))
+        struct.pack_into("<H", v, 10, struct.unpack_from("<H", v, 10)[0] + 1)
+        put(dbs, "postings", tid, bytes(v))
+
+    def pos_off0(dbs):  # two bytes before block 0's positions, every offset moved
+        v = value(dbs, "positions", tid)
+        nb = (every["df"] + BLOCK - 1) // BLOCK
+        offs = struct.unpack_from("<%dI" % nb, v)
+        put(dbs, "positions", tid, struct.pack("<%dI" % nb, *(o + 2 for o in offs))
+            + b"\1\1" + v[4 * nb:])
+
+    def pos_trailing(dbs):
+        put(dbs, "positions", tid, value(dbs, "positions", tid) + b"\5")
+
+    def pos_long_varint(dbs):  # the last position step as a 2-byte varint
+        v = value(dbs, "positions", tid)
+        expect(v[-1] < 0x80, "last position step of everyx")
+        put(dbs, "positions", tid, v[:-1] + bytes([v[-1] | 0x80, 0]))
+
+    def dict_long_varint(dbs):  # df as a 3-byte varint
+        v = value(dbs, "terms", b"everyx")
+        head = 1 + len(varint_bytes(every["id"]))
+        df = varint_bytes(every["df"])
+        longer = bytes(b | 0x80 for b in df) + b"\x80\x00"
+        put(dbs, "terms", b"everyx", v[:head] + longer + v[head + len(df):])
+
+    def id_long_varint(dbs):
+        key = struct.pack(">I", doc)
+        v = value(dbs, "docs", key)
+        expect(v[1] < 0x80, "id length")
+        put(dbs, "docs", key, v[:1] + bytes([v[1] | 0x80, 0]) + v[2:])
+
+    def two_frames(dbs):  # the document as two raw frames
+        key = struct.pack(">I", doc)
+        v = value(dbs, "docs", key)
+        ext, raw = idx["docs"][doc][0], idx["docs"][doc][1]
+        h = len(raw) // 2
+        put(dbs, "docs", key, bytes([v[0]]) + varint_bytes(len(ext)) + ext
+            + varint_bytes(len(raw)) + raw_frame(raw[:h]) + raw_frame(raw[h:]))
+
+    def skippable_frame(dbs):
+        key = struct.pack(">I", doc)
+        put(dbs, "docs", key, value(dbs, "docs", key) + struct.pack("<II", 0x184D2A50, 3) + b"abc")
+
+    def same_names(dbs):  # both fields named "title"
+        b = Buf(value(dbs, "meta", b"fields"), "fields")
+        n = b.fixed("B")
+        out = bytes([n])
+        for _ in range(n):
+            b.take(b.fixed("B"))
+            out += bytes([5]) + b"title" + b.take(12)
+        put(dbs, "meta", b"fields", out)
+
+    cases = [
+        ("same", None, None),
+        ("post_trailing", post_trailing, 'term "everyx": postings: 2 byte(s) after the last block'),
+        ("inline_trailing", inline_trailing,
+         'term "%s": postings: 1 byte(s) after the last block' % inl.decode()),
+        ("skip_max_tf", skip_max_tf, 'term "everyx": postings block 0 field 1: skip entry max_tf'),
+        ("pos_off0", pos_off0, 'term "everyx": positions: block 0 starts at 2, not 0'),
+        ("pos_trailing", pos_trailing,
+         'term "everyx": positions block 1: 1 byte(s) after its documents\' positions'),
+        ("pos_long_varint", pos_long_varint,
+         'term "everyx": positions block 1: a varint longer than its shortest form'),
+        ("dict_long_varint", dict_long_varint,
+         'term "everyx": dictionary value: a varint longer than its shortest form'),
+        ("id_long_varint", id_long_varint,
+         "doc %d: id length: a varint longer than its shortest form" % doc),
+        ("two_frames", two_frames, "doc %d: not exactly one zstd frame" % doc),
+        ("skippable_frame", skippable_frame, "doc %d: not exactly one zstd frame" % doc),
+        ("same_names", same_names, 'fields 0 and 1 are both named "title"'),
+    ]
+    expect(nf == 2, "two fields")
+    for name, change, want in cases:
+        dbs = {k: list(v) for k, v in orig.items()}
+        if change:
+            change(dbs)
+        d = os.path.join(tmp, name)
+        os.mkdir(d)
+        mdb_load(dbs, os.path.join(d, "index.mdb"))
+        rc, out, err = ix(["check", d], ok=None)
+        err = err.decode("utf-8", "replace")
+        if want is None:
+            expect(rc == 0 and b"check: OK" in out, "%s: check exit %d: %s" % (name, rc, err))
+            continue
+        expect(rc == 3 and "check: VIOLATION: " + want in err and b"check: OK" not in out,
+               "%s: check exit %d, want 3 and \"%s\": %s" % (name, rc, want, err[-2000:]))
+        # the reader itself takes it: the document or the term still reads
+        _, dump, _ = ix(["dump-terms", d], ok=None)
+        expect(b"everyx\t" in dump, "%s: dump-terms fails" % name)
 
 
 def main():

@@ -303,6 +303,18 @@ typedef struct fh_index_db_stat {
  * lengths, docs, ids in that order. */
 int fh_index_db_stats(fh_reader *r, fh_index_db_stat out[FH_INDEX_N_DBS]);
 
+/* Exactness (an addition for `fahras-indexer check`; no query path calls
+ * them): whether the stored bytes are exactly those the writer produces for
+ * what they decode to (docs/FORMAT.md, "Exactness"), beyond the checks of
+ * the calls above. fh_term_verify covers the term's dictionary value,
+ * postings list (skip entries, blocks, nothing after the last) and
+ * positions; fh_doc_verify the `docs` value of docid (shortest varints, one
+ * zstd frame as the writer makes it). 0; FH_ECORRUPT with the first
+ * difference described in why (n bytes, NUL-terminated); or another error
+ * (FH_ENOTFOUND for a term the index lacks, FH_ENOMEM). */
+int fh_term_verify(fh_reader *r, const char *term, size_t len, char *why, size_t n);
+int fh_doc_verify(fh_reader *r, uint32_t docid, char *why, size_t n);
+
 /* The stored document (JSON object, UTF-8) appended to `out`. */
 int fh_doc_get(fh_reader *r, uint32_t docid, fh_buf *out);
 /* External id of docid; *id valid until the reader is closed. */
