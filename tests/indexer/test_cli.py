@@ -499,6 +499,40 @@ def case_tools(tmp):
     build(x, [sample()], ["--quiet", "--fields", "title,text", "--weights", "title=0,text=1.5"])
 
 
+def case_damaged(tmp):
+    # A damaged LMDB page: the duplicate-data flag (F_DUPDATA, 0x04) set on
+    # the first node of a leaf page of a database that has no duplicates.
+    # LMDB trusts its pages and crashes reading it; check and the dumps walk
+    # in a child process and report the damage (exit 3).
+    idx = os.path.join(tmp, "ix")
+    build(idx, [sample()], ["--quiet"])
+    with open(os.path.join(idx, "index.mdb"), "rb") as f:
+        mdb = bytearray(f.read())
+    ps = os.sysconf("SC_PAGESIZE")
+    leaves = []
+    for pg in range(2, len(mdb) // ps):
+        pgno, _, flags, lower, _ = struct.unpack_from("<QHHHH", mdb, pg * ps)
+        if pgno == pg and flags == 0x02 and lower > 16:  # P_LEAF, with nodes
+            leaves.append(pg * ps)
+    expect(len(leaves) >= 2, "fewer than two leaf pages")
+    node = leaves[1] + struct.unpack_from("<H", mdb, leaves[1] + 16)[0]
+    mdb[node + 4] |= 0x04
+    bad = os.path.join(tmp, "bad")
+    os.mkdir(bad)
+    with open(os.path.join(bad, "index.mdb"), "wb") as f:
+        f.write(mdb)
+    env = dict(os.environ)
+    # under ASan the crash must stay a signal, as in a release build
+    env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":handle_segv=0:handle_sigbus=0"
+    for cmd in ("check", "dump-terms"):  # dump-docs reads no page of that database
+        p = subprocess.run([A.indexer, cmd, bad], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=120, env=env)
+        err = p.stderr.decode("utf-8", "replace")
+        expect(p.returncode == 3, "%s: exit %d: %s" % (cmd, p.returncode, err))
+        expect("page structure is damaged" in err, "%s: %s" % (cmd, err))
+    check(idx)
+
+
 def case_analyzer_version(tmp):
     """An index from another analyzer version or name still checks sound, and
     check says that fahras-searchd will not serve it until it is rebuilt; one
