@@ -320,6 +320,12 @@ int fh_tsv_header_parse(const char *line, size_t len, const fh_fieldset *fs,
     h->ncols = n;
     h->id_col = SIZE_MAX;
     for (size_t i = 0; i < n; i++) {
+        /* a NUL would end the name early (strndup, strcmp) */
+        if (memchr(line + off[i], '\0', lens[i])) {
+            snprintf(msg, msg_cap, "TSV header column %zu contains a NUL byte", i + 1);
+            rc = FH_EINPUT;
+            goto out;
+        }
         h->names[i] = strndup(line + off[i], lens[i]);
         if (!h->names[i]) {
             rc = FH_ENOMEM;

@@ -46,7 +46,8 @@ typedef struct fh_tsv_header {
 } fh_tsv_header;
 
 /* Parse the header line (without its newline). FH_EINPUT with a message in
- * msg (msg_cap bytes) when it has no id column or a column is repeated. */
+ * msg (msg_cap bytes) when it has no id column, a column is repeated, or a
+ * column name is empty, not UTF-8 or holds a NUL byte. */
 int fh_tsv_header_parse(const char *line, size_t len, const fh_fieldset *fs,
                         fh_tsv_header **out, char *msg, size_t msg_cap);
 void fh_tsv_header_free(fh_tsv_header *h);

@@ -89,9 +89,10 @@ static const char usage_build[] =
     "reads the *.txt files directly in it (any case; not hidden files, not subfolders).\n"
     "\n"
     "Exit codes: 0 index published; 1 usage error; 2 input error (an input cannot be read,\n"
-    "a TSV header without id, a reported record under --strict, nothing indexed); 3 index\n"
-    "or I/O error (cannot write DIR, another build running in DIR, storage error, out of\n"
-    "memory, interrupted).\n";
+    "a TSV header without id or with a bad column name (empty, repeated, not UTF-8, with a\n"
+    "NUL byte), a reported record under --strict, nothing indexed); 3 index or I/O error\n"
+    "(cannot write DIR, another build running in DIR, storage error, out of memory,\n"
+    "interrupted).\n";
 
 static const char usage_check[] =
     "usage: fahras-indexer check DIR\n"

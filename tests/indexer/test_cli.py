@@ -200,6 +200,13 @@ def case_tsv(tmp):
         f.write("title\ttext\nx\ty\n")
     rc, _, err = build(os.path.join(tmp, "ix2"), [noid], ok=(2,))
     expect('no "id" column' in err, err)
+    # a NUL in a column name is refused by name (it ended the name early, and
+    # the UTF-8 check then read past the copy)
+    nul = os.path.join(tmp, "nul.tsv")
+    with open(nul, "wb") as f:
+        f.write(b"id\tti\x00tle\ttext\n1\ta\tb\n")
+    rc, _, err = build(os.path.join(tmp, "ix3"), [nul], ok=(2,))
+    expect("%s:1: TSV header column 2 contains a NUL byte" % nul in err, err)
 
 
 def case_dir(tmp):
