@@ -280,6 +280,19 @@ static size_t count_lines(const char *s, size_t n)
     return k;
 }
 
+/* A failed fh_src_read() of input fi, wherever the reader was: reported
+ * (unless the build is stopping: FH_ETIMEOUT) and turned into the build's
+ * error, FH_EINPUT for a read error or corrupt compressed data. */
+static int read_failed(pipeline *p, unsigned fi, ssize_t n)
+{
+    int rc = (int)n;
+    if (rc == FH_ETIMEOUT)
+        return rc;
+    fprintf(p->o->log, "fahras-indexer: %s: %s\n", input_name(p, fi),
+            rc == FH_EINPUT ? "corrupt compressed data" : rc_reason(rc));
+    return rc == FH_EINPUT || rc == FH_EIO ? FH_EINPUT : rc;
+}
+
 static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt)
 {
     const fh_build_opts *o = p->o;
@@ -303,14 +316,8 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
     for (;;) {
         while (!eof && len < cap) {
             ssize_t n = fh_src_read(src, buf + len, cap - len);
-            if (n == FH_ETIMEOUT) { /* the build is stopping */
-                rc = FH_ETIMEOUT;
-                goto out;
-            }
             if (n < 0) {
-                fprintf(o->log, "fahras-indexer: %s: %s\n", input_name(p, fi),
-                        n == FH_EINPUT ? "corrupt compressed data" : strerror(errno));
-                rc = FH_EINPUT;
+                rc = read_failed(p, fi, n);
                 goto out;
             }
             if (n == 0)
@@ -391,7 +398,7 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
             for (;;) {
                 ssize_t n = fh_src_read(src, buf, cap);
                 if (n < 0) {
-                    rc = FH_EINPUT;
+                    rc = read_failed(p, fi, n);
                     goto out;
                 }
                 atomic_fetch_add(&p->bytes_in, (uint64_t)n);

@@ -251,6 +251,13 @@ def case_stdin_gz(tmp):
         f.write(cut)
     rc, _, err = build(os.path.join(tmp, "cut"), [bad], ok=(2,))
     expect("corrupt compressed data" in err, err)
+    # ... also when the data ends while a line longer than --max-doc-mb is skipped
+    long_line = b'{"id": "b", "text": "' + b"".join(b"w%d " % i for i in range(1000000)) + b'"}\n'
+    z = gzip.compress(b'{"id": "a", "text": "x"}\n' + long_line + b'{"id": "c", "text": "y"}\n')
+    write(bad, z[: len(z) * 3 // 4])
+    rc, _, err = build(os.path.join(tmp, "cut"), [bad], ["--max-doc-mb", "1"], ok=(2,))
+    expect("%s:2: line longer than --max-doc-mb" % bad in err
+           and "%s: corrupt compressed data" % bad in err, err)
 
 
 def case_threads_spill(tmp):
