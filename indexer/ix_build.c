@@ -78,8 +78,8 @@ typedef struct batch {
     bool oversized_line; /* one line longer than the cap; data holds nothing */
     /* text-file batches: one record per file */
     char **names;
-    size_t *doff, *dlen; /* dlen: or DLEN_OVERSIZED / DLEN_UNREADABLE (errno in derr) */
-    int *derr;
+    size_t *doff, *dlen; /* dlen: or DLEN_OVERSIZED / DLEN_UNREADABLE (why in derr) */
+    int *derr;           /* an errno value, or file_check()'s negative kind */
     /* results */
     brec *recs;
     fh_buf out;
@@ -456,15 +456,47 @@ out:
     return rc;
 }
 
-/* Read exactly size bytes of the file at path into dst: 0, or an errno
- * value (EIO when the file is shorter than size: it changed meanwhile). */
+/* Whether a folder's file of mode m can be read as a document: 0 for a
+ * regular file, EISDIR for a folder, else minus its S_IFMT type (a named
+ * pipe, socket or device, which is never opened: a FIFO would block). */
+static int file_check(mode_t m)
+{
+    return S_ISREG(m) ? 0 : S_ISDIR(m) ? EISDIR : -(int)(m & S_IFMT);
+}
+
+/* Why a folder's file was not read, from its derr (file_check, errno). */
+static void unreadable_msg(int derr, char *msg, size_t n)
+{
+    if (derr >= 0) {
+        snprintf(msg, n, "cannot read: %s", strerror(derr));
+        return;
+    }
+    mode_t m = (mode_t)-derr;
+    snprintf(msg, n, "not a regular file (%s)",
+             S_ISFIFO(m)   ? "a named pipe"
+             : S_ISSOCK(m) ? "a socket"
+             : S_ISCHR(m)  ? "a character device"
+             : S_ISBLK(m)  ? "a block device"
+                           : "of an unknown type");
+}
+
+/* Read exactly size bytes of the file at path into dst: 0, a file_check()
+ * code when the path is no longer a regular file, or an errno value (EIO
+ * when the file is shorter than size: it changed meanwhile). */
 static int read_file_whole(const char *path, size_t size, char *dst)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: should the file have become a FIFO since its stat(), the
+     * open does not wait for a writer; fstat() then refuses it */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return errno;
+    struct stat st;
+    int err = fstat(fd, &st) != 0 ? errno : file_check(st.st_mode);
+    if (err) {
+        close(fd);
+        return err;
+    }
     size_t got = 0;
-    int err = 0;
     while (got < size) {
         ssize_t n = read(fd, dst + got, size - got);
         if (n < 0 && errno == EINTR)
@@ -522,7 +554,7 @@ static int read_txt_dir(pipeline *p, rstate *rs, unsigned fi)
             b->names[k] = names[i];
             names[i] = NULL;
             b->doff[k] = b->len;
-            int ferr = stat(path, &st) != 0 ? errno : S_ISREG(st.st_mode) ? 0 : EISDIR;
+            int ferr = stat(path, &st) != 0 ? errno : file_check(st.st_mode);
             size_t sz = ferr ? 0 : (size_t)st.st_size;
             if (ferr) {
                 b->dlen[k] = DLEN_UNREADABLE; /* reported and skipped, like a bad record */
@@ -681,7 +713,7 @@ static int process_batch(worker *w, batch *b)
             } else if (b->dlen[i] == DLEN_UNREADABLE) {
                 memset(&r, 0, sizeof r);
                 r.status = FH_REC_UNREADABLE;
-                snprintf(r.msg, sizeof r.msg, "cannot read: %s", strerror(b->derr[i]));
+                unreadable_msg(b->derr[i], r.msg, sizeof r.msg);
             } else {
                 rc = fh_rec_txt(w->rp, b->names[i], b->data + b->doff[i], b->dlen[i], &r);
             }

@@ -344,7 +344,12 @@ int fh_txtdir_list(const char *dir, char ***names, size_t *n)
         size_t k = strlen(e->d_name);
         if (k <= 4 || strcasecmp(e->d_name + k - 4, ".txt") != 0 || e->d_name[0] == '.')
             continue;
-        if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN && e->d_type != DT_LNK)
+        /* subfolders are not read; anything else is listed, and what is not
+           a regular file (after links) is reported when read */
+        struct stat st;
+        if (e->d_type == DT_DIR ||
+            (e->d_type == DT_UNKNOWN &&
+             fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)))
             continue;
         if (len == cap) {
             size_t nc = cap ? cap * 2 : 64;

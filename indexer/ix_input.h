@@ -49,9 +49,11 @@ const char *fh_informat_name(fh_informat f);
 /* Size on disk (0 for standard input or when unknown). */
 uint64_t fh_input_size(const char *path);
 
-/* Sorted names (not paths) of the *.txt files in `dir` (the extension in any
- * case; not hidden ones, not in subfolders; symbolic links included, their
- * targets are checked when read). On success
+/* Sorted names (not paths) of the *.txt entries in `dir` (the extension in
+ * any case; not hidden ones, not subfolders, not in subfolders). Everything
+ * else is listed, symbolic links, named pipes and devices too: the reader
+ * checks what each is (after links) and reports what it cannot read. On
+ * success
  * *names is a malloc'd array of malloc'd strings; free with
  * fh_txtdir_free(). */
 int fh_txtdir_list(const char *dir, char ***names, size_t *n);
