@@ -4,9 +4,11 @@
  * checks the whole JSON grammar but only materializes the top-level "id" and
  * the analyzed string fields (zero-copy unless they contain escapes). It
  * accepts a subset of what jansson accepts and declines everything unusual
- * (a number too long to judge, an escaped key, a repeated wanted key, a lone
- * surrogate, deep nesting, a non-string non-integer id...), in which case the
- * caller parses the line with jansson, which also words the error message. */
+ * (a number too long to judge, an escaped key, a wanted key repeated after a
+ * string or integer value, a lone surrogate, deep nesting, a non-string
+ * non-integer id...), in which case the caller parses the line with jansson,
+ * which also words the error message. A wanted key repeated after any other
+ * value is handled here, as jansson does: its last value counts. */
 #include "ix_json.h"
 
 #include <stdbool.h>
@@ -379,8 +381,11 @@ int fh_json_fast(const char *line, size_t len, const fh_fieldset *fs, fh_buf *es
                     fesc[slot] = false;
                     flen[slot] = SIZE_MAX; /* marks the integer form */
                 } else {
-                    seen[slot] = false; /* a non-string field carries no text */
-                    if (*s->p != 'n')   /* null is no text either, and no mistake */
+                    /* a non-string field carries no text; the last value of a
+                       repeated key decides whether it is a mistake (null is none) */
+                    seen[slot] = false;
+                    out->nonstr &= ~(1u << slot);
+                    if (*s->p != 'n')
                         out->nonstr |= 1u << slot;
                     if (value(s, 1))
                         return 0;

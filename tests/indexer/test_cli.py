@@ -667,6 +667,15 @@ def case_input_edges(tmp):
     expect('%s:3: not a string, so not analyzed: "title", "text"' % ns in err, err)
     expect("%s:2: " % ns not in err, "a null field was reported")
     build(os.path.join(tmp, "ix2"), [ns], ["--strict"], ok=(2,))
+    # a key given twice takes its last value, the id too, on either parsing path
+    # (the escaped key sends the second line to jansson)
+    dup = write(os.path.join(tmp, "dup.jsonl"),
+                '{"id": "d1", "title": 5, "title": null, "text": "x"}\n'
+                '{"id": "d2", "title": 5, "ti\\u0074le": null, "text": "x"}\n'
+                '{"id": "first", "text": "y", "id": "d3"}\n')
+    build(os.path.join(tmp, "ixd"), [dup], ["--strict"])
+    expect(sorted(docs_of(os.path.join(tmp, "ixd"))) == ["d1", "d2", "d3"],
+           docs_of(os.path.join(tmp, "ixd")))
 
     # --fields id,...: the id is analyzed on either parsing path
     fid = write(os.path.join(tmp, "fid.jsonl"),

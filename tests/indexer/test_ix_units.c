@@ -237,6 +237,46 @@ static void test_json_fast(void **state)
     }
 }
 
+/* A key given twice takes its last value on either path: every object of up
+ * to three members drawn from the wanted keys and a few kinds of value
+ * (jansson keeps the last value of a repeated key). */
+static void test_json_repeated_keys(void **state)
+{
+    (void)state;
+    static const char *keys[] = {"id", "title", "text"};
+    static const char *vals[] = {"\"s\"", "\"e\\u0041\"", "7", "null", "[1]", "{}"};
+    const unsigned nk = 3, nv = 6, np = nk * nv;
+    fh_buf esc;
+    fh_buf_init(&esc, 1 << 20);
+    fh_json_fields jf;
+    unsigned fast_repeats = 0;
+    for (unsigned len = 1; len <= 3; len++) {
+        unsigned total = len == 1 ? np : len == 2 ? np * np : np * np * np;
+        for (unsigned c = 0; c < total; c++) {
+            char line[256];
+            size_t at = 0;
+            unsigned used = 0, x = c;
+            bool repeat = false;
+            for (unsigned m = 0; m < len; m++, x /= np) {
+                unsigned k = x % np / nv, v = x % np % nv;
+                repeat |= (used >> k) & 1u;
+                used |= 1u << k;
+                at += (size_t)snprintf(line + at, sizeof line - at, "%s\"%s\":%s", m ? "," : "{",
+                                       keys[k], vals[v]);
+            }
+            at += (size_t)snprintf(line + at, sizeof line - at, "}");
+            same_as_jansson(line, at);
+            fast_repeats += repeat && fh_json_fast(line, at, &fs2, &esc, &jf) == 1;
+        }
+    }
+    assert_true(fast_repeats > 0); /* the fast path did take some repeated keys */
+    /* the audit's line: the last value, null, is no text and no mistake */
+    const char *l = "{\"id\":\"a\",\"title\":5,\"title\":null,\"text\":\"x\"}";
+    assert_int_equal(fh_json_fast(l, strlen(l), &fs2, &esc, &jf), 1);
+    assert_int_equal(jf.nonstr, 0);
+    fh_buf_free(&esc);
+}
+
 /* Whether a JSON text holds a \uD800-\uDFFF escape that is not half of a
  * pair (inside its strings; the texts here have no other backslashes). */
 static bool has_lone_surrogate(const char *s, size_t n)
@@ -621,6 +661,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_json_fast),
+        cmocka_unit_test(test_json_repeated_keys),
         cmocka_unit_test(test_lone_surrogates),
         cmocka_unit_test(test_merge_tables),
         cmocka_unit_test(test_merge_spills),
