@@ -276,10 +276,12 @@ void fh_src_close(fh_src *s)
     free(s);
 }
 
+/* Whether s[0, n) ends with suf, in any case (.TSV, .Gz), as folder inputs
+ * take .TXT. */
 static bool ends_with(const char *s, size_t n, const char *suf)
 {
     size_t k = strlen(suf);
-    return n >= k && memcmp(s + n - k, suf, k) == 0;
+    return n >= k && strncasecmp(s + n - k, suf, k) == 0;
 }
 
 int fh_input_detect(const char *path, fh_informat *out)

@@ -41,8 +41,9 @@ const char *fh_src_kind(const fh_src *s);
 void fh_src_close(fh_src *s);
 
 /* Format of an input path: FH_IN_DIR for a directory, FH_IN_TSV for names
- * ending .tsv (before an optional .gz/.xz), FH_IN_JSONL otherwise (also for
- * "-"). Returns FH_EIO if the path cannot be stat'ed. */
+ * ending .tsv (before an optional .gz/.xz; each in any case, .TSV.GZ too),
+ * FH_IN_JSONL otherwise (also for "-"). Returns FH_EIO if the path cannot be
+ * stat'ed. */
 int fh_input_detect(const char *path, fh_informat *out);
 const char *fh_informat_name(fh_informat f);
 

@@ -194,6 +194,15 @@ def case_tsv(tmp):
     expect(d1 == {"id": "t1", "title": "عنوان أول", "text": "نص الوثيقة الأولى\nسطر ثان",
                   "source": "site-a"}, d1)
     expect(json.loads(rows[1][4])["text"] == "نص بعلامة \t تبويب", rows[1])
+    # the extension in any case, before a compression suffix too
+    with open(data("docs.tsv"), "rb") as f:
+        raw = f.read()
+    for name, content in (("UP.TSV", raw), ("up.Tsv.GZ", gzip.compress(raw)),
+                          ("up.tsv.Xz", lzma.compress(raw))):
+        path = write(os.path.join(tmp, name), content)
+        _, _, err2 = build(os.path.join(tmp, "ix-" + name), [path])
+        expect(summary(err2) == want and dump(os.path.join(tmp, "ix-" + name)) == dump(idx),
+               "%s was not read as TSV: %s" % (name, err2))
     # a header without id is an input error
     noid = os.path.join(tmp, "noid.tsv")
     with open(noid, "w") as f:
