@@ -219,7 +219,7 @@ int fh_rec_jsonl(fh_recparser *p, const char *line, size_t len, fh_record *r)
     drop(p);
     while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
         len--;
-    if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) /* a BOM (first line) */
+    if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) /* a BOM (on any line) */
         line += 3, len -= 3;
     while (len && (line[0] == ' ' || line[0] == '\t'))
         line++, len--;
@@ -427,6 +427,8 @@ int fh_rec_tsv(fh_recparser *p, const fh_tsv_header *h, const char *line, size_t
     drop(p);
     while (len && line[len - 1] == '\r')
         len--;
+    if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) /* a BOM, as on a JSON line */
+        line += 3, len -= 3;
     int rc = admit(p, &line, &len, r, "row", true);
     if (rc <= 0)
         return rc;

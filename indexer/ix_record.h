@@ -71,10 +71,12 @@ typedef struct fh_recparser fh_recparser;
 int fh_recparser_new(const fh_fieldset *fs, size_t max_doc, fh_recparser **out);
 void fh_recparser_free(fh_recparser *p);
 
-/* Parse one line (no newline; a trailing CR is dropped) of JSON Lines input.
+/* Parse one line (no newline; a trailing CR and a leading UTF-8 BOM are
+ * dropped) of JSON Lines input.
  * Returns 0 (look at r->status) or FH_ENOMEM. */
 int fh_rec_jsonl(fh_recparser *p, const char *line, size_t len, fh_record *r);
-/* One TSV row under header h. Values are unescaped: \t \n \r \\. */
+/* One TSV row under header h (a trailing CR and a leading UTF-8 BOM are
+ * dropped, as on a JSON line). Values are unescaped: \t \n \r \\. */
 int fh_rec_tsv(fh_recparser *p, const fh_tsv_header *h, const char *line, size_t len,
                fh_record *r);
 /* One text file: id = name without ".txt", first line = title, rest = text. */

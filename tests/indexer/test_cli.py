@@ -203,6 +203,13 @@ def case_tsv(tmp):
         _, _, err2 = build(os.path.join(tmp, "ix-" + name), [path])
         expect(summary(err2) == want and dump(os.path.join(tmp, "ix-" + name)) == dump(idx),
                "%s was not read as TSV: %s" % (name, err2))
+    # a UTF-8 BOM is dropped at the start of any row, as on any JSON line
+    bom = write(os.path.join(tmp, "bom.tsv"),
+                b"\xef\xbb\xbfid\ttitle\n\xef\xbb\xbf1\ta\n2\t\xef\xbb\xbfb\n")
+    build(os.path.join(tmp, "ixbom"), [bom])
+    _, docs = dump(os.path.join(tmp, "ixbom"))
+    expect([json.loads(l.split("\t", 4)[4]) for l in docs.splitlines()] ==
+           [{"id": "1", "title": "a"}, {"id": "2", "title": "\ufeffb"}], docs)
     # a header without id is an input error
     noid = os.path.join(tmp, "noid.tsv")
     with open(noid, "w") as f:
