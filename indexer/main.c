@@ -68,6 +68,7 @@ static const char usage_build[] =
     "  --index DIR          index directory (created if missing)             [required]\n"
     "  --fields A,B,...     fields to analyze, in index order (max 8)        [title,text]\n"
     "  --weights A=W,...    BM25F field weights recorded in the index  [title=2, others 1]\n"
+    "                       (fields of --fields, each at most once; 0 <= W <= 1000)\n"
     "  --format F           jsonl, tsv or dir: override detection for all inputs\n"
     "  --threads N          analyzer threads (0 = online CPUs)        [online CPUs]\n"
     "  --mem MB             memory budget; term tables past their share are spilled as\n"
@@ -181,35 +182,46 @@ static int parse_fields(const char *s, fh_fieldset *fs, char **keep)
     }
 }
 
+/* Parse "a=1.5,b=0" into w (indexed as fs). Like --fields, an empty item
+ * (",a=1", "a=1,,b=2", "a=1,", "") is an error, not skipped, and so is a
+ * field named twice (reported here: the second value would silently win). */
 static int parse_weights(const char *s, const fh_fieldset *fs, float *w)
 {
     char *copy = strdup(s);
-    int rc = 0;
+    bool set[FH_MAX_FIELDS] = {false};
+    int rc = -1;
     if (!copy)
         return -1;
-    for (char *tok = strtok(copy, ","); tok && !rc; tok = strtok(NULL, ",")) {
+    for (char *tok = copy, *comma;; tok = comma + 1) {
+        comma = strchr(tok, ',');
+        if (comma)
+            *comma = '\0';
         char *eq = strchr(tok, '=');
-        if (!eq) {
-            rc = -1;
-            break;
-        }
+        if (!eq || eq == tok)
+            goto out;
         *eq = '\0';
         char *end;
         float v = strtof(eq + 1, &end);
-        if (end == eq + 1 || *end || !(v >= 0.0f) || v > 1000.0f) { /* "title=" is no weight */
-            rc = -1;
-            break;
-        }
+        if (end == eq + 1 || *end || !(v >= 0.0f) || v > 1000.0f) /* "title=" is no weight */
+            goto out;
         unsigned f = 0;
         while (f < fs->n && strcmp(fs->names[f], tok) != 0)
             f++;
         if (f == fs->n) {
             fprintf(stderr, "fahras-indexer: --weights names \"%s\", not in --fields\n", tok);
-            rc = -1;
-            break;
+            goto out;
         }
+        if (set[f]) {
+            fprintf(stderr, "fahras-indexer: --weights names \"%s\" twice\n", tok);
+            goto out;
+        }
+        set[f] = true;
         w[f] = v;
+        if (!comma)
+            break;
     }
+    rc = 0;
+out:
     free(copy);
     return rc;
 }
@@ -356,7 +368,8 @@ static int cmd_build(int argc, char **argv)
     for (unsigned f = 0; f < o.fields.n; f++)
         o.weights[f] = strcmp(o.fields.names[f], "title") == 0 ? 2.0f : 1.0f;
     if (weights && parse_weights(weights, &o.fields, o.weights)) {
-        fprintf(stderr, "fahras-indexer: --weights FIELD=W,... with 0 <= W <= 1000\n");
+        fprintf(stderr, "fahras-indexer: --weights FIELD=W,... (non-empty items, each field of "
+                        "--fields at most once) with 0 <= W <= 1000\n");
         goto out;
     }
     for (int i = optind; i < argc; i++)

@@ -521,10 +521,15 @@ def case_tools(tmp):
     expect([l.split("\t") for l in out.splitlines()] == snow, "--stemmer=snowball: %r" % out)
     # empty names are usage errors, not skipped or read as weight 0
     x = os.path.join(tmp, "x")
-    for extra in (["--weights", "title="], ["--weights", "title=,text=1"],
-                  ["--fields", ",title,,text,"], ["--fields", "title,"], ["--fields", ""]):
+    for extra in (["--weights", "title="], ["--weights", "title=,text=1"], ["--weights", ""],
+                  ["--weights", ","], ["--weights", "title=2,,text=1"], ["--weights", "title=2,"],
+                  ["--weights", "=2"], ["--fields", ",title,,text,"], ["--fields", "title,"],
+                  ["--fields", ""]):
         rc, _, err = build(x, [sample()], extra, ok=(1,))
         expect("--weights" in err or "--fields" in err, "%s: %s" % (extra, err))
+    # a field weighted twice is an error too, not the last value silently
+    rc, _, err = build(x, [sample()], ["--weights", "title=2,text=1,title=5"], ok=(1,))
+    expect('--weights names "title" twice' in err, err)
     expect(not os.path.exists(os.path.join(x, "index.mdb")), "a usage error built an index")
     build(x, [sample()], ["--quiet", "--fields", "title,text", "--weights", "title=0,text=1.5"])
 
