@@ -5,7 +5,8 @@
  * word's alternative stem. Offsets count bytes from the start of TEXT, or of
  * standard input. Standard input is read in bounded chunks, line by line, so
  * an endless stream runs in constant memory; a line longer than the chunk is
- * cut at a space (or a character boundary) and analyzed in pieces. */
+ * cut at a space (or a character boundary) and analyzed in pieces, whose
+ * positions go on from the piece before (as the line's would). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,9 @@ static void usage(FILE *f)
           "  offset<TAB>length<TAB>surface<TAB>normalized<TAB>stem<TAB>position<TAB>flags\n"
           "offset/length are bytes in the original input (TEXT arguments are one text,\n"
           "joined by spaces; standard input is counted from its first byte across\n"
-          "lines); position counts words, from 0 on each line of standard input;\n"
+          "lines); position counts words, from 0 on each line of standard input (a line\n"
+          "longer than 1 MiB is analyzed in pieces cut at a space, its positions counted on\n"
+          "across them; only a word longer than 512 KiB is cut, in two);\n"
           "flags: stop whole part latin num alt, or -.\n"
           "\n"
           "Options:\n"
@@ -65,24 +68,34 @@ static void print_flags(FILE *f, uint32_t fl, bool alt)
         fputc('-', f);
 }
 
-static int run(fh_analysis *s, const char *text, size_t len, uint64_t base, FILE *out)
+/* Analyze text and print its tokens, offsets counted from `base` and
+ * positions from `pos`; *next_pos (may be NULL) gets the position after the
+ * last token's, where a piece that continues the text starts counting. */
+static int run(fh_analysis *s, const char *text, size_t len, uint64_t base, uint64_t pos,
+               uint64_t *next_pos, FILE *out)
 {
     const fh_token *t;
     size_t n;
     int rc = fh_analyze(s, text, len, &t, &n);
     if (rc != 0)
         return rc;
+    if (next_pos) {
+        *next_pos = pos;
+        for (size_t i = 0; i < n; i++) /* a whole mixed token shares its first part's */
+            if (pos + t[i].position + 1 > *next_pos)
+                *next_pos = pos + t[i].position + 1;
+    }
     for (size_t i = 0; i < n; i++) {
         /* the word, then (light10+sb) the word again under its alt term,
          * shown without the FH_ALT_PREFIX byte and flagged alt */
         for (int alt = 0; alt <= (t[i].alt_len > 0); alt++) {
             fprintf(out, "%llu\t%u\t", (unsigned long long)(base + t[i].offset), t[i].length);
             fwrite(text + t[i].offset, 1, t[i].length, out);
+            unsigned long long p = pos + t[i].position;
             if (alt)
-                fprintf(out, "\t%s\t%.*s\t%u\t", t[i].norm, t[i].alt_len - 1, t[i].alt + 1,
-                        t[i].position);
+                fprintf(out, "\t%s\t%.*s\t%llu\t", t[i].norm, t[i].alt_len - 1, t[i].alt + 1, p);
             else
-                fprintf(out, "\t%s\t%s\t%u\t", t[i].norm, t[i].stem, t[i].position);
+                fprintf(out, "\t%s\t%s\t%llu\t", t[i].norm, t[i].stem, p);
             print_flags(out, t[i].flags, alt);
             fputc('\n', out);
         }
@@ -109,7 +122,7 @@ static int run_stdin(fh_analysis *s, FILE *in, FILE *out)
 {
     char *buf = malloc(CHUNK_MAX);
     size_t have = 0;
-    uint64_t base = 0;
+    uint64_t base = 0, pos = 0; /* pos: where the rest of a cut line counts from */
     int rc = 0;
     bool eof = false;
     if (buf == NULL)
@@ -132,14 +145,15 @@ static int run_stdin(fh_analysis *s, FILE *in, FILE *out)
             if (nl == NULL)
                 break;
             size_t l = (size_t)(nl - (buf + start));
-            rc = run(s, buf + start, l, base + start, out);
+            rc = run(s, buf + start, l, base + start, pos, NULL, out);
             if (rc != 0)
                 goto out;
             start += l + 1;
+            pos = 0;
         }
         if (start == 0 && (have == CHUNK_MAX || (eof && have > 0))) {
             size_t cut = eof ? have : cut_point(buf, have);
-            rc = run(s, buf, cut, base, out);
+            rc = run(s, buf, cut, base, pos, &pos, out);
             if (rc != 0)
                 goto out;
             start = cut;
@@ -220,7 +234,7 @@ int fh_cmd_analyze(int argc, char **argv)
             memcpy(text + o, argv[k], l);
             o += l;
         }
-        rc = run(s, text, o, 0, stdout);
+        rc = run(s, text, o, 0, 0, NULL, stdout);
     } else {
         rc = run_stdin(s, stdin, stdout);
     }
