@@ -169,6 +169,29 @@ static ssize_t read_plain(fh_src *s, unsigned char *buf, size_t n)
     return k;
 }
 
+/* After a gzip member: 0 when more input follows (another member), 1 at the
+ * end of the input. Zero bytes after the last member are padding, skipped
+ * as gzip(1) does (tapes and some tools pad); anything after them is
+ * corrupt (FH_EINPUT). Or FH_EIO / FH_ETIMEOUT from the read. */
+static int gzip_after_member(fh_src *s)
+{
+    bool padding = false;
+    for (;;) {
+        if (s->raw_off == s->raw_len) {
+            if (s->raw_eof)
+                return 1;
+            int rc = raw_fill(s);
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (s->raw[s->raw_off] != 0)
+            return padding ? FH_EINPUT : 0;
+        padding = true;
+        s->raw_off++;
+    }
+}
+
 static ssize_t read_gzip(fh_src *s, unsigned char *buf, size_t n)
 {
     if (n > UINT32_MAX)
@@ -189,12 +212,10 @@ static ssize_t read_gzip(fh_src *s, unsigned char *buf, size_t n)
         s->raw_off = s->raw_len - s->z.avail_in;
         if (zr == Z_STREAM_END) {
             /* concatenated members: continue if more input follows */
-            if (s->raw_off == s->raw_len) {
-                int rc = raw_fill(s);
-                if (rc)
-                    return rc;
-            }
-            if (s->raw_off == s->raw_len && s->raw_eof)
+            int rc = gzip_after_member(s);
+            if (rc < 0)
+                return rc;
+            if (rc == 1)
                 s->stream_end = true;
             else if (inflateReset(&s->z) != Z_OK)
                 return FH_EINPUT;

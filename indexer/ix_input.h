@@ -3,7 +3,10 @@
  * detection and the listing of a folder of .txt files.
  *
  * Compression is recognized by its magic bytes, not by the file name, so a
- * compressed standard input works too. A source belongs to one thread. */
+ * compressed standard input works too. Concatenated gzip members are read
+ * one after the other; zero bytes after the last are padding, as gzip(1)
+ * takes them, and any other trailing bytes are corrupt data. A source
+ * belongs to one thread. */
 #ifndef FAHRAS_IX_INPUT_H
 #define FAHRAS_IX_INPUT_H
 

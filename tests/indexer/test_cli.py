@@ -259,6 +259,15 @@ def case_stdin_gz(tmp):
     expect(dump(os.path.join(tmp, "xz")) == want, ".xz index differs")
     build(os.path.join(tmp, "gzstdin"), ["-"], input_bytes=gzip.compress(raw))
     expect(dump(os.path.join(tmp, "gzstdin")) == want, "gzip on stdin differs")
+    # zero bytes after the last gzip member are padding, as gzip takes them;
+    # other trailing bytes, also after zeros, are corrupt data
+    gzraw = gzip.compress(raw)
+    for name, tail, ok in (("pad", b"\0" * 512, True), ("padjunk", b"\0" * 512 + b"x", False),
+                           ("junk", b"junk", False)):
+        path = write(os.path.join(tmp, name + ".jsonl.gz"), gzraw + tail)
+        rc, _, err = build(os.path.join(tmp, name), [path], ok=(0,) if ok else (2,))
+        expect(dump(os.path.join(tmp, name)) == want if ok else "corrupt compressed data" in err,
+               "%s: %s" % (name, err))
     # a truncated compressed file is an input error, not a silent short index
     with open(gz, "rb") as f:
         cut = f.read()[: len(raw) // 8]
