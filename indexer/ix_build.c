@@ -1134,7 +1134,8 @@ static int commit_batch(committer *c, const batch *b)
                     problem = true;
                 }
                 if (br->nonstr) {
-                    char names[FH_MAX_FIELDS * 24] = "";
+                    /* room for every field: "name" and ", " each */
+                    char names[FH_MAX_FIELDS * (FH_FIELD_NAME_MAX + 4) + 1] = "";
                     size_t at = 0;
                     for (unsigned f = 0; f < o->fields.n && at < sizeof names; f++)
                         if (br->nonstr & (1u << f))

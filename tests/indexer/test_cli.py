@@ -697,6 +697,13 @@ def case_input_edges(tmp):
     expect('%s:3: not a string, so not analyzed: "title", "text"' % ns in err, err)
     expect("%s:2: " % ns not in err, "a null field was reported")
     build(os.path.join(tmp, "ix2"), [ns], ["--strict"], ok=(2,))
+    # the warning names every such field, however long the eight names are
+    long_names = ["f%d" % i + "x" * 29 for i in range(8)]
+    many = write(os.path.join(tmp, "many.jsonl"), json.dumps(
+        dict([("id", "m1")] + [(n, 1) for n in long_names])) + "\n")
+    _, _, err = build(os.path.join(tmp, "ixm"), [many], ["--fields", ",".join(long_names)])
+    expect("%s:1: not a string, so not analyzed: %s (document indexed" % (
+        many, ", ".join('"%s"' % n for n in long_names)) in err, err)
     # a key given twice takes its last value, the id too, on either parsing path
     # (the escaped key sends the second line to jansson)
     dup = write(os.path.join(tmp, "dup.jsonl"),
