@@ -69,7 +69,8 @@ static const char usage_build[] =
     "  --fields A,B,...     fields to analyze, in index order (max 8)        [title,text]\n"
     "  --weights A=W,...    BM25F field weights recorded in the index  [title=2, others 1]\n"
     "                       (fields of --fields, each at most once; 0 <= W <= 1000)\n"
-    "  --format F           jsonl, tsv or dir: override detection for all inputs\n"
+    "  --format F           jsonl or tsv: every file input, whatever its name (a folder\n"
+    "                       is still a folder); dir: every input is a folder (not -)\n"
     "  --threads N          analyzer threads (0 = online CPUs)        [online CPUs]\n"
     "  --mem MB             memory budget; term tables past their share are spilled as\n"
     "                       sorted runs to DIR/.spill-PID and merged            [1024]\n"
@@ -376,6 +377,11 @@ static int cmd_build(int argc, char **argv)
         nstdin += strcmp(argv[i], "-") == 0;
     if (nstdin > 1) {
         fprintf(stderr, "fahras-indexer: standard input (-) may be named only once\n");
+        goto out;
+    }
+    if (nstdin && o.format == FH_IN_DIR) {
+        fprintf(stderr, "fahras-indexer: --format dir reads folders; standard input (-) is "
+                        "JSON Lines or TSV\n");
         goto out;
     }
     o.inputs = (const char *const *)(argv + optind);

@@ -438,6 +438,10 @@ def case_usage(tmp):
     expect(p.returncode == 0 and workers == min(os.sysconf("SC_NPROCESSORS_ONLN"), 64),
            (p.returncode, workers, p.stderr[-800:]))
     run(["build", "--index", os.path.join(tmp, "x"), "--weights", "nope=2", sample()], ok=(1,))
+    # standard input is no folder
+    rc, _, err = run(["build", "--index", os.path.join(tmp, "x"), "--format", "dir", "-"],
+                     input_bytes=b"", ok=(1,))
+    expect("--format dir reads folders" in err, err)
     run(["nosuch"], ok=(1,))
     # no index there: exit 3 and the path's problem named, for each reading command
     os.mkdir(os.path.join(tmp, "empty"))
