@@ -389,6 +389,8 @@ const char *fh_index_open_reason(int rc, const char *dir, char *buf, size_t n)
         why = buf;
     } else if (!S_ISREG(st.st_mode)) {
         why = FH_INDEX_FILE " in it is not a regular file";
+    } else if (st.st_size == 0) { /* LMDB calls it an I/O error */
+        why = FH_INDEX_FILE " in it is empty (0 bytes), not an index";
     }
     free(path);
     return why;

@@ -447,8 +447,11 @@ def case_usage(tmp):
     os.mkdir(os.path.join(tmp, "empty"))
     with open(os.path.join(tmp, "plain"), "w") as f:
         f.write("not an index\n")
+    os.mkdir(os.path.join(tmp, "zero"))
+    write(os.path.join(tmp, "zero", "index.mdb"), b"")
     for name, why in (("nothing", "no such directory"), ("empty", "no index.mdb in it"),
-                      ("plain", "not a directory")):
+                      ("plain", "not a directory"),
+                      ("zero", "index.mdb in it is empty (0 bytes), not an index")):
         for cmd in ("check", "dump-terms", "dump-docs"):
             path = os.path.join(tmp, name)
             rc, _, err = run([cmd, path], ok=(3,))
