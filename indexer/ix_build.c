@@ -282,14 +282,21 @@ static size_t count_lines(const char *s, size_t n)
 
 /* A failed fh_src_read() of input fi, wherever the reader was: reported
  * (unless the build is stopping: FH_ETIMEOUT) and turned into the build's
- * error, FH_EINPUT for a read error or corrupt compressed data. */
-static int read_failed(pipeline *p, unsigned fi, ssize_t n)
+ * error, FH_EINPUT for a read error, corrupt or unsupported compressed data. */
+static int read_failed(pipeline *p, unsigned fi, const fh_src *src, ssize_t n)
 {
     int rc = (int)n;
+    const char *kind = fh_src_unsupported(src);
     if (rc == FH_ETIMEOUT)
         return rc;
-    fprintf(p->o->log, "fahras-indexer: %s: %s\n", input_name(p, fi),
-            rc == FH_EINPUT ? "corrupt compressed data" : rc_reason(rc));
+    if (rc == FH_EINPUT && kind)
+        fprintf(p->o->log,
+                "fahras-indexer: %s: %s compression is not supported (gzip and xz are): "
+                "decompress it first, e.g. %s -dc FILE | fahras-indexer build --index DIR -\n",
+                input_name(p, fi), kind, kind);
+    else
+        fprintf(p->o->log, "fahras-indexer: %s: %s\n", input_name(p, fi),
+                rc == FH_EINPUT ? "corrupt compressed data" : rc_reason(rc));
     return rc == FH_EINPUT || rc == FH_EIO ? FH_EINPUT : rc;
 }
 
@@ -317,7 +324,7 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
         while (!eof && len < cap) {
             ssize_t n = fh_src_read(src, buf + len, cap - len);
             if (n < 0) {
-                rc = read_failed(p, fi, n);
+                rc = read_failed(p, fi, src, n);
                 goto out;
             }
             if (n == 0)
@@ -398,7 +405,7 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
             for (;;) {
                 ssize_t n = fh_src_read(src, buf, cap);
                 if (n < 0) {
-                    rc = read_failed(p, fi, n);
+                    rc = read_failed(p, fi, src, n);
                     goto out;
                 }
                 atomic_fetch_add(&p->bytes_in, (uint64_t)n);

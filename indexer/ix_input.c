@@ -20,7 +20,10 @@
 
 #define RAW_CAP (256u * 1024u)
 
-typedef enum { SRC_UNKNOWN, SRC_PLAIN, SRC_GZIP, SRC_XZ } src_kind;
+/* SRC_ZSTD and SRC_BZIP2 are recognized only to be refused by name. */
+typedef enum { SRC_UNKNOWN, SRC_PLAIN, SRC_GZIP, SRC_XZ, SRC_ZSTD, SRC_BZIP2 } src_kind;
+
+#define SNIFF_LEN 10 /* the longest magic: bzip2's "BZh", level, block or end magic */
 
 struct fh_src {
     int fd;
@@ -123,7 +126,7 @@ static int raw_fill(fh_src *s)
 
 static int sniff(fh_src *s)
 {
-    while (!s->raw_eof && s->raw_len < 6) {
+    while (!s->raw_eof && s->raw_len < SNIFF_LEN) {
         int rc = raw_fill(s);
         if (rc)
             return rc;
@@ -142,6 +145,12 @@ static int sniff(fh_src *s)
         if (lzma_stream_decoder(&s->x, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
             return FH_ENOMEM;
         s->x_init = true;
+    } else if (s->raw_len >= 4 && memcmp(r, "\x28\xB5\x2F\xFD", 4) == 0) {
+        s->kind = SRC_ZSTD; /* not valid UTF-8: no text starts so */
+    } else if (s->raw_len >= 10 && memcmp(r, "BZh", 3) == 0 && r[3] >= '1' && r[3] <= '9' &&
+               (memcmp(r + 4, "\x31\x41\x59\x26\x53\x59", 6) == 0 ||
+                memcmp(r + 4, "\x17\x72\x45\x38\x50\x90", 6) == 0)) {
+        s->kind = SRC_BZIP2; /* the block (or end) magic too: a TSV header may start BZh1 */
     } else {
         s->kind = SRC_PLAIN;
     }
@@ -268,6 +277,9 @@ ssize_t fh_src_read(fh_src *s, void *buf, size_t n)
         return read_gzip(s, buf, n);
     case SRC_XZ:
         return read_xz(s, buf, n);
+    case SRC_ZSTD:
+    case SRC_BZIP2:
+        return FH_EINPUT; /* fh_src_unsupported() names it */
     default:
         return read_plain(s, buf, n);
     }
@@ -280,7 +292,16 @@ uint64_t fh_src_raw_pos(const fh_src *s)
 
 const char *fh_src_kind(const fh_src *s)
 {
-    return s->kind == SRC_GZIP ? "gzip" : s->kind == SRC_XZ ? "xz" : "plain";
+    return s->kind == SRC_GZIP    ? "gzip"
+           : s->kind == SRC_XZ    ? "xz"
+           : s->kind == SRC_ZSTD  ? "zstd"
+           : s->kind == SRC_BZIP2 ? "bzip2"
+                                  : "plain";
+}
+
+const char *fh_src_unsupported(const fh_src *s)
+{
+    return s->kind == SRC_ZSTD || s->kind == SRC_BZIP2 ? fh_src_kind(s) : NULL;
 }
 
 void fh_src_close(fh_src *s)

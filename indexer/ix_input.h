@@ -5,7 +5,8 @@
  * Compression is recognized by its magic bytes, not by the file name, so a
  * compressed standard input works too. Concatenated gzip members are read
  * one after the other; zero bytes after the last are padding, as gzip(1)
- * takes them, and any other trailing bytes are corrupt data. A source
+ * takes them, and any other trailing bytes are corrupt data. zstd and
+ * bzip2 are recognized only to be refused (fh_src_unsupported). A source
  * belongs to one thread. */
 #ifndef FAHRAS_IX_INPUT_H
 #define FAHRAS_IX_INPUT_H
@@ -29,7 +30,8 @@ typedef struct fh_src fh_src;
  * returns FH_EIO with errno set and *out untouched. */
 int fh_src_open(const char *path, fh_src **out);
 /* Read up to n decompressed bytes. Returns the count, 0 at the end, or a
- * negative FH_E* code (FH_EIO, FH_EINPUT for a corrupt compressed stream,
+ * negative FH_E* code (FH_EIO, FH_EINPUT for a corrupt compressed stream or
+ * one compressed by a program it cannot undo, see fh_src_unsupported(),
  * FH_ETIMEOUT once cancelled, below). */
 ssize_t fh_src_read(fh_src *s, void *buf, size_t n);
 /* Make reads give up with FH_ETIMEOUT once *cancel is true. A pipe, FIFO,
@@ -39,8 +41,13 @@ ssize_t fh_src_read(fh_src *s, void *buf, size_t n);
 void fh_src_set_cancel(fh_src *s, const atomic_bool *cancel);
 /* Bytes consumed from the underlying file so far (compressed bytes). */
 uint64_t fh_src_raw_pos(const fh_src *s);
-/* "plain", "gzip" or "xz" (valid after the first read). */
+/* "plain", "gzip", "xz", "zstd" or "bzip2" (valid after the first read). */
 const char *fh_src_kind(const fh_src *s);
+/* "zstd" or "bzip2" when the data is compressed so (recognized by its magic
+ * bytes, which no text begins with), which the source does not decompress:
+ * its reads fail with FH_EINPUT. NULL otherwise (valid after the first
+ * read). */
+const char *fh_src_unsupported(const fh_src *s);
 void fh_src_close(fh_src *s);
 
 /* Format of an input path: FH_IN_DIR for a directory, FH_IN_TSV for names

@@ -8,6 +8,7 @@ Each case builds indexes in its own temporary directory and compares them
 through `dump-terms` / `dump-docs` (canonical text forms) and `check`.
 Standard library only.
 """
+import bz2
 import gzip
 import json
 import lzma
@@ -268,6 +269,20 @@ def case_stdin_gz(tmp):
         rc, _, err = build(os.path.join(tmp, name), [path], ok=(0,) if ok else (2,))
         expect(dump(os.path.join(tmp, name)) == want if ok else "corrupt compressed data" in err,
                "%s: %s" % (name, err))
+    # zstd and bzip2 are recognized by their magic bytes and refused in one
+    # line, not read as text (a "malformed JSON" report per line); only
+    # zstd's magic is looked at, and bzip2's block magic: a TSV header may
+    # start BZh1
+    for name, content in (("z.jsonl.zst", b"\x28\xb5\x2f\xfd" + b"\0" * 64),
+                          ("z.jsonl.bz2", bz2.compress(raw))):
+        for src in ([write(os.path.join(tmp, name), content)], ["-"]):
+            rc, _, err = build(os.path.join(tmp, "unsup"), src, input_bytes=content, ok=(2,))
+            kind = "zstd" if name.endswith("zst") else "bzip2"
+            expect(err.count("%s compression is not supported" % kind) == 1
+                   and "malformed" not in err.replace("malformed 0", ""), err)
+    bzh = write(os.path.join(tmp, "bzh.tsv"), "BZh1\tid\ttitle\nx\t1\tعنوان\n")
+    _, _, err = build(os.path.join(tmp, "bzh"), [bzh])
+    expect(summary(err)["indexed"] == 1, err)
     # a truncated compressed file is an input error, not a silent short index
     with open(gz, "rb") as f:
         cut = f.read()[: len(raw) // 8]
