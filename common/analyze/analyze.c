@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.26"
+#define FH_ANALYZER_VERSION "1.27"
 
 /* Character classes */
 enum {
@@ -1800,11 +1800,19 @@ static int add_waw_word(fh_analyzer *a, const char *norm, size_t n)
  * build_lexicon is making: 0 puts a word that begins with و into wawlex
  * (add_waw_word) and the suffix stem of a word that ends in ة into protect
  * (1.18, fh_light10_taa_add), 1 puts its light10 stem, computed with that و
- * guard, into lex. */
-static int lexicon_word(fh_analyzer *a, int pass, const char *w, size_t l)
+ * guard, into lex. (1.27) A word of `whole` (fh_whole_words_ar, normalized)
+ * goes into wawlex and lex as a whole-word entry instead. */
+static int lexicon_word(fh_analyzer *a, const fh_strset *whole, int pass, const char *w, size_t l)
 {
     char norm[FH_TOKEN_MAX + 1], stem[FH_TOKEN_MAX + 1];
     size_t nn = normalize_word(a, w, l, norm);
+    if (nn > 0 && fh_strset_has(whole, norm, nn)) {
+        static const char waw[] = "\xD9\x88"; /* U+0648 */
+        if (pass == 1)
+            return fh_light10_add_whole(&a->lex, norm, nn);
+        return nn >= 8 && memcmp(norm, waw, 2) == 0 ? fh_light10_add_whole(&a->wawlex, norm, nn)
+                                                    : 0;
+    }
     if (pass == 0) {
         static const char taa[] = "\xD8\xA9"; /* ة */
         if (l >= 8 && memcmp(w + l - 2, taa, 2) == 0) {
@@ -1848,29 +1856,34 @@ static int build_lexicon(fh_analyzer *a)
         if (rc == 0)
             rc = normalize_concat(a, fh_waw_verbs_ar[i], "ا", norm, &nn);
         if (rc == 0)
-            rc = fh_light10_waw_add_whole(&a->wawlex, norm, nn);
+            rc = fh_light10_add_whole(&a->wawlex, norm, nn);
         if (rc != 0)
             return rc;
     }
-    for (int pass = 0; pass < 2; pass++) {
+    fh_strset whole;
+    fh_strset_init(&whole);
+    int rc = 0;
+    for (size_t k = 0; fh_whole_words_ar[k] != NULL && rc == 0; k++) {
+        /* four Arabic letters each: light10 looks only such words up */
+        size_t nn;
+        rc = normalize_concat(a, fh_whole_words_ar[k], "", norm, &nn);
+        if (rc == 0)
+            rc = nn == 8 ? fh_strset_add(&whole, norm, nn) : FH_EINVAL;
+    }
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
         size_t i = 0;
-        while (i < n) {
+        while (i < n && rc == 0) {
             const char *nl = memchr(d + i, '\n', n - i);
             size_t l = nl ? (size_t)(nl - (d + i)) : n - i;
-            if (l > 0 && l <= FH_TOKEN_MAX && d[i] != '#') {
-                int rc = lexicon_word(a, pass, d + i, l);
-                if (rc != 0)
-                    return rc;
-            }
+            if (l > 0 && l <= FH_TOKEN_MAX && d[i] != '#')
+                rc = lexicon_word(a, &whole, pass, d + i, l);
             i += l + 1;
         }
-        for (size_t k = 0; fh_protected_ar[k] != NULL; k++) {
-            int rc = lexicon_word(a, pass, fh_protected_ar[k], strlen(fh_protected_ar[k]));
-            if (rc != 0)
-                return rc;
-        }
+        for (size_t k = 0; fh_protected_ar[k] != NULL && rc == 0; k++)
+            rc = lexicon_word(a, &whole, pass, fh_protected_ar[k], strlen(fh_protected_ar[k]));
     }
-    return 0;
+    fh_strset_fini(&whole);
+    return rc;
 }
 
 const char *const fh_stemmer_names[] = {"light10",  "light10+sb", "light10-noguard",

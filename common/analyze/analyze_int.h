@@ -44,7 +44,7 @@ bool fh_strset_has(const fh_strset *set, const char *s, size_t n);
  * light10 stems of known words) or NULL to disable the guarded ب/ل/ك rule;
  * `wawlex` holds the suffix-stripped forms of known words that begin with و
  * (وزير, وزاره, وكاله): such a word keeps its و (NULL: light10's plain و rule);
- * an entry added by fh_light10_waw_add_whole (1.12: وضعا, the dual of a
+ * an entry added by fh_light10_add_whole (1.12: وضعا, the dual of a
  * و-verb) matches the whole word only, never a suffix-stripped one (وصلاة is
  * و + صلاة);
  * `protect` holds words whose final ان/ين/ا is not a suffix (may be NULL),
@@ -54,10 +54,11 @@ size_t fh_light10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_s
 /* The same with the proclitic rules only (no suffix removed). */
 size_t fh_light10_prefix_stem(const fh_strset *lex, const fh_strset *wawlex,
                               const fh_strset *protect, const char *norm, size_t n, char *out);
-/* Add the normalized word norm[0..n) to wawlex as a whole-word entry (see
- * fh_light10_stem). Returns 0, or fh_strset_add's error; a word of
+/* Add the normalized word norm[0..n) to wawlex or (1.27) lex as a
+ * whole-word entry (see fh_light10_stem): it matches the word as it stands,
+ * never a suffix stem. Returns 0, or fh_strset_add's error; a word of
  * FH_TOKEN_MAX bytes or more is not added. */
-int fh_light10_waw_add_whole(fh_strset *wawlex, const char *norm, size_t n);
+int fh_light10_add_whole(fh_strset *set, const char *norm, size_t n);
 /* (1.18) Add to `protect` the suffix stem stem[0..n) of a known word that
  * ends in ة (حكوم for حكومة): the stem of a word that ends in that stem + ت
  * + a suffix loses the ت (حكومتها -> حكوم). Returns 0 or fh_strset_add's
@@ -76,6 +77,9 @@ extern const char *const fh_stopwords_ar[];
 /* (1.24) Stop words whose final ى stays ى: written with ي they are another,
  * content word (على, علي the name). Natural spelling, NULL-terminated. */
 extern const char *const fh_maksura_ar[];
+/* (1.27) Guard-lexicon words known as they stand only, never by a suffix
+ * stem (بدين: بدينه is ب + دينه). Natural spelling, NULL-terminated. */
+extern const char *const fh_whole_words_ar[];
 /* Proclitics split off a following Latin/digit run, natural spelling. */
 extern const char *const fh_clitics_ar[];
 /* Proper nouns light10 keeps whole (لبنان, درعا), natural spelling; their

@@ -14,9 +14,6 @@ enum {
     AR_ALEF = 0x0627,
     AR_BEH = 0x0628,
     AR_TEH = 0x062A,
-    AR_DAL = 0x062F,
-    AR_SEEN = 0x0633,
-    AR_SAD = 0x0635,
     AR_FEH = 0x0641,
     AR_KAF = 0x0643,
     AR_LAM = 0x0644,
@@ -165,9 +162,9 @@ size_t fh_light10_article_len(const char *norm, size_t n)
     return 0;
 }
 
-/* A whole-word wawlex entry is the word + this byte, which no normalized
- * word holds, so a suffix stem never meets it. */
-#define WAW_WHOLE '\x01'
+/* A whole-word entry of wawlex or (1.27) lex is the word + this byte, which
+ * no normalized word holds, so a suffix stem never meets it. */
+#define WHOLE_WORD '\x01'
 /* A protect-set entry of this byte after a stem is the suffix stem of a
  * known word that ends in ة (fh_light10_taa_add): حكوم for حكومة. */
 #define TAA_STEM '\x02'
@@ -184,9 +181,9 @@ static int add_marked(fh_strset *set, const char *s, size_t n, char mark)
     return fh_strset_add(set, buf, n + 1);
 }
 
-int fh_light10_waw_add_whole(fh_strset *wawlex, const char *norm, size_t n)
+int fh_light10_add_whole(fh_strset *set, const char *norm, size_t n)
 {
-    return add_marked(wawlex, norm, n, WAW_WHOLE);
+    return add_marked(set, norm, n, WHOLE_WORD);
 }
 
 int fh_light10_taa_add(fh_strset *protect, const char *stem, size_t n)
@@ -194,7 +191,7 @@ int fh_light10_taa_add(fh_strset *protect, const char *stem, size_t n)
     return add_marked(protect, stem, n, TAA_STEM);
 }
 
-/* in_set for an entry marked by the byte `mark` (WAW_WHOLE, TAA_STEM). */
+/* in_set for an entry marked by the byte `mark` (WHOLE_WORD, TAA_STEM). */
 static bool in_set_marked(const fh_strset *set, const uint32_t *w, size_t b, size_t e, char mark)
 {
     char buf[FH_TOKEN_MAX + 2];
@@ -220,19 +217,43 @@ static inline bool is_protected(const fh_strset *protect, const uint32_t *w, siz
 }
 
 /* (1.26) ان, ين and ون leave three letters (the roots of حسين, ديون,
- * مكونات, بكين end in their ن), except these two-letter stems of a dual or
- * plural: يدين, يدان (hands), فنون (arts), سنين, سنون (years, as سنة is
- * سن), لصين (two thieves, which 1.23 kept from الصين). w[b..e) is the stem
- * that would be left. */
-static bool short_nun_stem(const uint32_t *w, size_t b, size_t e)
+ * مكونات, بكين end in their ن), except after these two-letter stems, each
+ * with the endings its duals, plurals or verb forms take (1.27: per
+ * ending, so سنان, the name, and يدون, he writes down, stay whole):
+ * w[b..e) is the stem that would be left, `end` the ending's first letter
+ * (ا, ي or و). */
+enum { NUN_AN = 1, NUN_IN = 2, NUN_UN = 4 };
+static bool short_nun_stem(const uint32_t *w, size_t b, size_t e, uint32_t end)
 {
-    static const uint32_t k[][2] = {
-        {AR_YEH, AR_DAL}, {AR_FEH, AR_NOON}, {AR_SEEN, AR_NOON}, {AR_LAM, AR_SAD}};
+    static const struct {
+        uint16_t c0, c1;
+        uint8_t ends;
+    } k[] = {
+        {0x064A, 0x062F, NUN_AN | NUN_IN}, /* يد: يدان, يدين (hands) */
+        {0x0641, 0x0646, NUN_UN},          /* فن: فنون (arts) */
+        {0x0633, 0x0646, NUN_IN | NUN_UN}, /* سن: سنين, سنون (years, as سنة) */
+        {0x0644, 0x0635, NUN_AN | NUN_IN}, /* لص: لصين (two thieves, not الصين) */
+        /* (1.27) */
+        {0x064A, 0x0631, NUN_IN | NUN_UN}, /* ير: يرون (they see) */
+        {0x062A, 0x0631, NUN_IN | NUN_UN}, /* تر: ترون, ترين (you see) */
+        {0x0633, 0x062A, NUN_IN | NUN_UN}, /* ست: ستين, ستون (sixty, as عشرين is عشر) */
+        {0x0638, 0x0646, NUN_UN},          /* ظن: الظنون (suppositions) */
+        {0x062E, 0x062F, NUN_AN | NUN_IN}, /* خد: الخدين (cheeks) */
+        {0x062D, 0x062F, NUN_AN | NUN_IN}, /* حد: حدين */
+        {0x062E, 0x0637, NUN_AN | NUN_IN}, /* خط: خطين */
+        {0x0634, 0x0642, NUN_AN | NUN_IN}, /* شق: شقين */
+        {0x0646, 0x0635, NUN_AN | NUN_IN}, /* نص: نصين */
+        {0x0643, 0x0641, NUN_AN | NUN_IN}, /* كف: كفين */
+        {0x062E, 0x0644, NUN_AN},          /* خل: الخلان (close friends) */
+        {0x062F, 0x0646, NUN_AN},          /* دن: الدنان (wine jars) */
+        {0x0628, 0x0631, NUN_IN},          /* بر: البرين (land and sea) */
+    };
     if (e - b != 2)
         return false;
+    uint8_t bit = end == AR_ALEF ? NUN_AN : end == AR_YEH ? NUN_IN : NUN_UN;
     for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
-        if (w[b] == k[i][0] && w[b + 1] == k[i][1])
-            return true;
+        if (w[b] == k[i].c0 && w[b + 1] == k[i].c1)
+            return (k[i].ends & bit) != 0;
     return false;
 }
 
@@ -264,7 +285,7 @@ static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t
         const affix *s = &k_suffixes[i];
         bool fits = e - b >= (size_t)s->n + s->min + more;
         if (!fits && s->nun && e - b == (size_t)s->n + 2)
-            fits = short_nun_stem(w, b, e - s->n);
+            fits = short_nun_stem(w, b, e - s->n, s->c[0]);
         if (fits && has_suffix(w, b, e, s)) {
             e -= s->n;
             last = s;
@@ -308,8 +329,9 @@ size_t fh_light10_suffix_stem(const fh_strset *protect, const char *norm, size_t
  * it: its suffix stem is in wawlex; or, since 1.11, it has five letters or
  * more, ends in ا, and what comes before the ا is such a stem as it stands
  * (the tanween alif: وزيرا, واحدا, وصولا keep their و as وزير, واحد, وصول
- * do); or, since 1.12, it ends in ا and is a whole-word entry (the dual of a
- * و-verb of fh_waw_verbs_ar, also a noun's tanween alif: وضعا, وفقا). No
+ * do); or, since 1.12, it is a whole-word entry (the dual of a و-verb of
+ * fh_waw_verbs_ar, also a noun's tanween alif: وضعا, وفقا; since 1.27 the
+ * words of fh_whole_words_ar, وزين: وزينة is و + زينة). No
  * suffix is stripped before the ا, so وروسيا (and Russia) is not read
  * وروسي + ا; and a four-letter word is و + a verb as often as not (ودعا,
  * وعلا, وتلا: and he called, rose, recited), so only the listed ones keep
@@ -319,12 +341,12 @@ static bool waw_word(const fh_strset *wawlex, const fh_strset *protect, const ui
 {
     if (wawlex == NULL)
         return false;
-    if (in_set(wawlex, w, b, strip_suffixes(protect, w, b, e)))
+    /* whole-word entries: the و-verbs' duals end in ا, fh_whole_words_ar's
+       words have four letters (build_lexicon holds them to it) */
+    if (in_set(wawlex, w, b, strip_suffixes(protect, w, b, e)) ||
+        ((w[e - 1] == AR_ALEF || e - b == 4) && in_set_marked(wawlex, w, b, e, WHOLE_WORD)))
         return true;
-    if (w[e - 1] != AR_ALEF)
-        return false;
-    return (e - b >= 2 + L10_MIN_AFTER_WAW && in_set(wawlex, w, b, e - 1)) ||
-           in_set_marked(wawlex, w, b, e, WAW_WHOLE);
+    return w[e - 1] == AR_ALEF && e - b >= 2 + L10_MIN_AFTER_WAW && in_set(wawlex, w, b, e - 1);
 }
 
 static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_strset *protect,
@@ -368,7 +390,12 @@ static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_s
         (w[b] == AR_BEH || w[b] == AR_LAM || w[b] == AR_KAF)) {
         size_t e_full = strip_suffixes(protect, w, b, e);
         size_t e_rest = strip_suffixes(protect, w, b + 1, e);
-        bool rest_known = !in_set(lex, w, b, e_full) && in_set(lex, w, b + 1, e_rest);
+        /* (1.27) a word of fh_whole_words_ar is known as it stands only:
+           بدين (fat) keeps its ب, بدينه is ب + دينه; it is no rest either
+           (بلعين, the village, is no ب + لعين) */
+        bool rest_known = !in_set(lex, w, b, e_full) &&
+                          !(e - b == 4 && in_set_marked(lex, w, b, e, WHOLE_WORD)) &&
+                          in_set(lex, w, b + 1, e_rest);
         /* (1.22) or the rest is a protected word and the whole is not one:
            لقانون was لقان (لقانة's stem), لبيان لب, كإنسان كانس */
         if (!rest_known && nun_protected(protect, w, b + 1, e_rest) &&

@@ -44,11 +44,13 @@ const char *const fh_stopwords_ar[] = {
      * left out, their stems لت/لذ become rare terms that swamp a question */
     "اللتي", "اللذي",
     /* auxiliaries and very frequent function verbs */
-    "كان", "كانت", "كانوا", "يكون", "تكون", "أكون", "نكون", "يكن", "كنت", "ليس", "ليست", "لست", "ظل",
+    "كان", "كانت", "كانوا", "يكون", "تكون", "أكون", "نكون", "أكان", "يكن", "كنت", "ليس", "ليست", "لست", "ظل",
     "مازال", "لايزال", "لازال", "أصبح", "أصبحت", "تم", "يتم", "أصبحوا",
     /* a preposition joined to a demonstrative, relative or pronoun (1.3) */
     "لذلك", "بذلك", "لهذا", "بهذا", "لهذه", "بهذه", "فيما", "مما", "عما", "بما", "لديه",
     "لديها", "لديهم", "لدينا", "بأن", "بأنه", "بأنها", "بأنهم",
+    /* (1.27) as بهذا, لهذا: the duals */
+    "بهذين", "لهذين", "بهاتين", "لهاتين",
     /* detached conjunctions, and the clitics split off a Latin word or a
      * number (الـ5G, وOpenAI): see fh_clitics_ar */
     "و", "ف", "ب", "ل", "ك", "ال", "وال", "بال", "لل", "فال", "كال", "ولل", "وبال", "وب",
@@ -65,6 +67,17 @@ const char *const fh_stopwords_ar[] = {
  * Not إلى, حتى, لدى, سوى: their ي spellings are the same words misspelled or
  * function words of their own (لدي). */
 const char *const fh_maksura_ar[] = {"على", NULL};
+
+/* (1.27) Words of the guard lexicon (hunspell's) that are known only as they
+ * stand, each of four letters (light10 looks up no others; the analyzer
+ * refuses to start otherwise). Since 1.26 ان, ين, ون leave three letters, so these four-letter
+ * words became their own suffix stems, and the suffixed forms of a
+ * proclitic + word matched them: لعيني (for my eye) was لعين (cursed),
+ * بدينه (with his religion) بدين (fat), وزينة (and adornment) وزين, وكونه
+ * (and its being) وكون. As whole words they keep their letter; with a
+ * suffix the proclitic goes. */
+const char *const fh_whole_words_ar[] = {"لعين", "بدين", "بطين", "وزين", "وكون",
+                                         "وهان", "ودان", "وتين", NULL};
 
 /* Arabic proclitics that, glued to a Latin or digit run (وOpenAI, الـ5G,
  * بـ4%), are emitted as their own word instead of starting a mixed token. */
@@ -138,6 +151,8 @@ const char *const fh_protected_ar[] = {
     "ريحان", "حوران", "دارون", "سعدون", "ماسون", "مرجان", "زيدان", "سكران",
     "حمدون", "قحطان", "غفران", "كلدان", "دهقان", "تلحين", "فرمان", "سمعان", "إيوان", "شيرين",
     "خلكان", "سحبان", "شيبان",
+    /* (1.27) protein: روتين (routine) above would take its ب as a proclitic */
+    "بروتين",
     NULL,
 };
 /* clang-format on */
