@@ -153,6 +153,9 @@ const char *const fh_protected_ar[] = {
     "خلكان", "سحبان", "شيبان",
     /* (1.27) protein: روتين (routine) above would take its ب as a proclitic */
     "بروتين",
+    /* (1.28) the month شعبان (was شعب, a people: الشعب is one of the news
+       corpus's commonest words) and the name نسرين (was نسر, an eagle) */
+    "شعبان", "نسرين",
     NULL,
 };
 /* clang-format on */
