@@ -1784,14 +1784,16 @@ static int add_normalized(const fh_analyzer *a, fh_strset *set, const char *w, c
 }
 
 /* A known word that begins with و (at least 4 letters: light10 only removes
- * و when 3 remain) goes into wawlex by its suffix stem; other words are
- * ignored. */
-static int add_waw_word(fh_analyzer *a, const char *norm, size_t n)
+ * و when 3 remain) goes into wawlex by its suffix stem, or (1.27, `whole`)
+ * as a whole-word entry; other words are ignored. */
+static int add_waw_word(fh_analyzer *a, const char *norm, size_t n, bool whole)
 {
     static const char waw[] = "\xD9\x88"; /* U+0648 */
     char stem[FH_TOKEN_MAX + 1];
     if (n < 8 || memcmp(norm, waw, 2) != 0)
         return 0;
+    if (whole)
+        return fh_light10_add_whole(&a->wawlex, norm, n);
     size_t sl = fh_light10_suffix_stem(&a->protect, norm, n, stem);
     return fh_strset_add(&a->wawlex, stem, sl);
 }
@@ -1806,13 +1808,9 @@ static int lexicon_word(fh_analyzer *a, const fh_strset *whole, int pass, const 
 {
     char norm[FH_TOKEN_MAX + 1], stem[FH_TOKEN_MAX + 1];
     size_t nn = normalize_word(a, w, l, norm);
-    if (nn > 0 && fh_strset_has(whole, norm, nn)) {
-        static const char waw[] = "\xD9\x88"; /* U+0648 */
-        if (pass == 1)
-            return fh_light10_add_whole(&a->lex, norm, nn);
-        return nn >= 8 && memcmp(norm, waw, 2) == 0 ? fh_light10_add_whole(&a->wawlex, norm, nn)
-                                                    : 0;
-    }
+    if (nn > 0 && fh_strset_has(whole, norm, nn))
+        return pass == 1 ? fh_light10_add_whole(&a->lex, norm, nn)
+                         : add_waw_word(a, norm, nn, true);
     if (pass == 0) {
         static const char taa[] = "\xD8\xA9"; /* ة */
         if (l >= 8 && memcmp(w + l - 2, taa, 2) == 0) {
@@ -1821,7 +1819,7 @@ static int lexicon_word(fh_analyzer *a, const fh_strset *whole, int pass, const 
             if (rc != 0)
                 return rc;
         }
-        return add_waw_word(a, norm, nn);
+        return add_waw_word(a, norm, nn, false);
     }
     if (nn == 0)
         return 0;
@@ -1848,7 +1846,7 @@ static int build_lexicon(fh_analyzer *a)
         for (size_t k = 0; k < sizeof subj / sizeof subj[0] && rc == 0; k++) {
             rc = normalize_concat(a, fh_waw_verbs_ar[i], subj[k], norm, &nn);
             if (rc == 0)
-                rc = add_waw_word(a, norm, nn);
+                rc = add_waw_word(a, norm, nn, false);
         }
         /* (1.12) the dual وصلا, which is also a noun's tanween alif (وضعا),
            as a whole-word entry: وصلاة (and prayer) must not match it once
@@ -1856,7 +1854,7 @@ static int build_lexicon(fh_analyzer *a)
         if (rc == 0)
             rc = normalize_concat(a, fh_waw_verbs_ar[i], "ا", norm, &nn);
         if (rc == 0)
-            rc = fh_light10_add_whole(&a->wawlex, norm, nn);
+            rc = add_waw_word(a, norm, nn, true);
         if (rc != 0)
             return rc;
     }
