@@ -39,12 +39,19 @@ volatile sig_atomic_t fh_build_interrupted;
 /* The least table share a thread is started with. */
 #define TABLE_MIN ((size_t)1 << 20)
 
-/* The budget (bytes) whose table share holds n threads (fh_build's rule). */
+/* What does not shrink with the budget for n analyzer threads, besides
+ * mem / 16 (fh_build): the writer's transaction and zstd training buffer,
+ * the merge pipe, the batches in flight, each thread's own. */
+static size_t fixed_for_threads(unsigned n, size_t batch)
+{
+    return ((size_t)128 << 20) + (size_t)(n * 3 + 2) * batch * 2 + (size_t)n * THREAD_FIXED;
+}
+
+/* The budget (bytes) whose table share holds n threads (fh_build's rule:
+ * fixed + mem / 16 + n * TABLE_MIN <= mem * 0.6). */
 static size_t mem_for_threads(unsigned n, size_t batch)
 {
-    size_t need = ((size_t)128 << 20) + (size_t)(n * 3 + 2) * batch * 2 +
-                  (size_t)n * (THREAD_FIXED + TABLE_MIN);
-    /* need <= mem * 0.6 - mem / 16, so mem >= need / (0.6 - 1/16) */
+    size_t need = fixed_for_threads(n, batch) + (size_t)n * TABLE_MIN;
     return (size_t)((double)need / (0.6 - 1.0 / 16)) + ((size_t)1 << 20);
 }
 
@@ -1604,8 +1611,7 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
     size_t tables = o->mem_bytes / 10 * 6;
     size_t fixed;
     for (;;) {
-        fixed = ((size_t)128 << 20) + o->mem_bytes / 16 +
-                (size_t)(nw * 3 + 2) * p->batch_bytes * 2 + (size_t)nw * THREAD_FIXED;
+        fixed = fixed_for_threads(nw, p->batch_bytes) + o->mem_bytes / 16;
         if (nw == 1 || fixed + (size_t)nw * TABLE_MIN <= tables)
             break;
         nw--;
