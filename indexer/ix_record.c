@@ -213,14 +213,22 @@ static int set_id_from_json(fh_recparser *p, json_t *id, fh_record *r)
     return 0;
 }
 
+/* Drop a UTF-8 byte order mark at the start of s[0, *n). */
+static void skip_bom(const char **s, size_t *n)
+{
+    if (*n >= 3 && memcmp(*s, "\xEF\xBB\xBF", 3) == 0) {
+        *s += 3;
+        *n -= 3;
+    }
+}
+
 int fh_rec_jsonl(fh_recparser *p, const char *line, size_t len, fh_record *r)
 {
     rec_init(r);
     drop(p);
     while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
         len--;
-    if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) /* a BOM (on any line) */
-        line += 3, len -= 3;
+    skip_bom(&line, &len); /* on any line */
     while (len && (line[0] == ' ' || line[0] == '\t'))
         line++, len--;
     int rc = admit(p, &line, &len, r, "document", false);
@@ -306,8 +314,7 @@ int fh_tsv_header_parse(const char *line, size_t len, const fh_fieldset *fs,
 {
     while (len && line[len - 1] == '\r')
         len--;
-    if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) /* a BOM */
-        line += 3, len -= 3;
+    skip_bom(&line, &len);
     size_t n = split_tabs(line, len, NULL, NULL, 0);
     fh_tsv_header *h = calloc(1, sizeof *h);
     size_t *off = malloc(n * sizeof *off), *lens = malloc(n * sizeof *lens);
@@ -427,8 +434,7 @@ int fh_rec_tsv(fh_recparser *p, const fh_tsv_header *h, const char *line, size_t
     drop(p);
     while (len && line[len - 1] == '\r')
         len--;
-    if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) /* a BOM, as on a JSON line */
-        line += 3, len -= 3;
+    skip_bom(&line, &len); /* as on a JSON line */
     int rc = admit(p, &line, &len, r, "row", true);
     if (rc <= 0)
         return rc;
@@ -508,8 +514,7 @@ int fh_rec_txt(fh_recparser *p, const char *name, const char *data, size_t len, 
     int rc = repair(p, &data, &len, r);
     if (rc)
         return rc;
-    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
-        data += 3, len -= 3;
+    skip_bom(&data, &len);
     const char *eol = memchr(data, '\n', len);
     size_t tlen = eol ? (size_t)(eol - data) : len;
     const char *text = eol ? eol + 1 : data + len;
