@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.28"
+#define FH_ANALYZER_VERSION "1.29"
 
 /* Character classes */
 enum {

@@ -221,9 +221,11 @@ static inline bool is_protected(const fh_strset *protect, const uint32_t *w, siz
  * with the endings its duals, plurals or verb forms take (1.27: per
  * ending, so سنان, the name, and يدون, he writes down, stay whole):
  * w[b..e) is the stem that would be left, `end` the ending's first letter
- * (ا, ي or و). */
+ * (ا, ي or و). Asked only of a four-letter word with such an ending, so it
+ * is kept out of line, off strip_suffixes' loop. */
 enum { NUN_AN = 1, NUN_IN = 2, NUN_UN = 4 };
-static bool short_nun_stem(const uint32_t *w, size_t b, size_t e, uint32_t end)
+__attribute__((noinline)) static bool short_nun_stem(const uint32_t *w, size_t b, size_t e,
+                                                     uint32_t end)
 {
     static const struct {
         uint16_t c0, c1;
@@ -236,7 +238,6 @@ static bool short_nun_stem(const uint32_t *w, size_t b, size_t e, uint32_t end)
         /* (1.27) */
         {0x064A, 0x0631, NUN_IN | NUN_UN}, /* ير: يرون (they see) */
         {0x062A, 0x0631, NUN_IN | NUN_UN}, /* تر: ترون, ترين (you see) */
-        {0x0633, 0x062A, NUN_IN | NUN_UN}, /* ست: ستين, ستون (sixty, as عشرين is عشر) */
         {0x0638, 0x0646, NUN_UN},          /* ظن: الظنون (suppositions) */
         {0x062E, 0x062F, NUN_AN | NUN_IN}, /* خد: الخدين (cheeks) */
         {0x062D, 0x062F, NUN_AN | NUN_IN}, /* حد: حدين */
@@ -255,6 +256,69 @@ static bool short_nun_stem(const uint32_t *w, size_t b, size_t e, uint32_t end)
         if (w[b] == k[i].c0 && w[b + 1] == k[i].c1)
             return (k[i].ends & bit) != 0;
     return false;
+}
+
+/* (1.29) The tens: عشرون ... تسعون in the nominative, عشرين ... تسعين in the
+ * other cases. The ين forms are protected words (fh_protected_ar), so a ten
+ * keeps its ending and never meets its unit (ثلاثين was ثلاث, as ثلاثة;
+ * ستين ست); a word that is proclitics + a unit + ون is written with ين
+ * here, before any rule reads it, so عشرون, والعشرون meet عشرين. Only
+ * after proclitics (و, then ب ل ك ال لل بال كال or فال): أستون (Aston, a
+ * protected word) keeps its ون. The units, normalized: */
+static const struct {
+    uint8_t n;
+    uint16_t c[4];
+} k_units[] = {
+    {3, {0x0639, 0x0634, 0x0631, 0}},      /* عشر */
+    {4, {0x062B, 0x0644, 0x0627, 0x062B}}, /* ثلاث */
+    {4, {0x0627, 0x0631, 0x0628, 0x0639}}, /* اربع */
+    {3, {0x062E, 0x0645, 0x0633, 0}},      /* خمس */
+    {2, {0x0633, 0x062A, 0, 0}},           /* ست */
+    {3, {0x0633, 0x0628, 0x0639, 0}},      /* سبع */
+    {4, {0x062B, 0x0645, 0x0627, 0x0646}}, /* ثمان */
+    {3, {0x062A, 0x0633, 0x0639, 0}},      /* تسع */
+};
+
+/* Whether w[0..n) is proclitics only: و, then nothing or one of these (a
+ * lone ف is no proclitic to light10). */
+static bool only_proclitics(const uint32_t *w, size_t n)
+{
+    static const affix k[] = {
+        {1, {AR_BEH, 0, 0}, 0, false, false},
+        {1, {AR_LAM, 0, 0}, 0, false, false},
+        {1, {AR_KAF, 0, 0}, 0, false, false},
+        {2, {AR_ALEF, AR_LAM, 0}, 0, false, false},
+        {2, {AR_LAM, AR_LAM, 0}, 0, false, false},
+        {3, {AR_BEH, AR_ALEF, AR_LAM}, 0, false, false},
+        {3, {AR_KAF, AR_ALEF, AR_LAM}, 0, false, false},
+        {3, {AR_FEH, AR_ALEF, AR_LAM}, 0, false, false},
+    };
+    size_t i = n > 0 && w[0] == AR_WAW;
+    if (i == n)
+        return true;
+    for (size_t j = 0; j < sizeof k / sizeof k[0]; j++)
+        if (n - i == k[j].n && has_prefix(w, i, n, &k[j]))
+            return true;
+    return false;
+}
+
+static void tens_nominative(uint32_t *w, size_t len)
+{
+    if (len < 4 || w[len - 1] != AR_NOON || w[len - 2] != AR_WAW)
+        return;
+    for (size_t i = 0; i < sizeof k_units / sizeof k_units[0]; i++) {
+        size_t un = k_units[i].n;
+        if (len - 2 < un)
+            continue;
+        size_t at = len - 2 - un;
+        size_t k = 0;
+        while (k < un && w[at + k] == k_units[i].c[k])
+            k++;
+        if (k == un && only_proclitics(w, at)) {
+            w[len - 2] = AR_YEH;
+            return;
+        }
+    }
 }
 
 /* Strip the suffix list from w[b..e); returns the new end. A protected
@@ -284,7 +348,7 @@ static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t
     for (size_t i = 0; i < sizeof k_suffixes / sizeof k_suffixes[0]; i++) {
         const affix *s = &k_suffixes[i];
         bool fits = e - b >= (size_t)s->n + s->min + more;
-        if (!fits && s->nun && e - b == (size_t)s->n + 2)
+        if (!fits && s->nun && e - b == (size_t)s->n + 2 && has_suffix(w, b, e, s))
             fits = short_nun_stem(w, b, e - s->n, s->c[0]);
         if (fits && has_suffix(w, b, e, s)) {
             e -= s->n;
@@ -322,6 +386,7 @@ size_t fh_light10_suffix_stem(const fh_strset *protect, const char *norm, size_t
 {
     uint32_t w[L10_MAXCH];
     size_t len = decode(norm, n, w);
+    tens_nominative(w, len);
     return encode(w, 0, strip_suffixes(protect, w, 0, len), out);
 }
 
@@ -356,6 +421,7 @@ static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_s
     size_t len = decode(norm, n, w);
     size_t b = 0, e = len;
     bool article = false;
+    tens_nominative(w, len);
 
     /* و: removed (light10), except from a known word that begins with it
      * (وزير, وزاره, وكاله stay whole, as الوزير -> وزير already does). */

@@ -156,6 +156,10 @@ const char *const fh_protected_ar[] = {
     /* (1.28) the month شعبان (was شعب, a people: الشعب is one of the news
        corpus's commonest words) and the name نسرين (was نسر, an eagle) */
     "شعبان", "نسرين",
+    /* (1.29) the tens, which light10 cut to their units (ثلاثين was ثلاث,
+       as ثلاثة; ستين ست); their nominative عشرون ... تسعون is written
+       with ين first (light10.c, tens_nominative) */
+    "عشرين", "ثلاثين", "أربعين", "خمسين", "ستين", "سبعين", "ثمانين", "تسعين",
     NULL,
 };
 /* clang-format on */

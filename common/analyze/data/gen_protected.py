@@ -46,7 +46,8 @@ strip of its ب; and (1.28) the month شعبان and the name نسرين, which 
 reading had let by as the dual of شعب, نسر. They are printed after the rule's words, marked "read",
 with their counts over both corpora. A two-letter X
 needs no entry: since 1.26 light10 leaves three letters after these
-endings (حسين, ديون, مكون).
+endings (حسين, ديون, مكون). The tens (1.29: عشرين … تسعين, whose X is the
+unit) are listed by hand in stopwords.c, not printed here.
 
 Output: the words, news first then the books' own, each with its count,
 one per line; the list in stopwords.c holds the same words in natural

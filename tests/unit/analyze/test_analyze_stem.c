@@ -457,11 +457,10 @@ static void test_nun_endings(void **state)
     FAMILY(&c, "فن", "فنون", "الفنون", "والفنون");
     FAMILY(&c, "سنة", "سنين", "السنين", "سنون");
     assert_string_equal(an_stem1(&c, "لصين"), "لص");
-    /* (1.27) more of them, each with its own endings: the verb to see, sixty
-       as the other tens (عشرين is عشر), suppositions, duals */
+    /* (1.27) more of them, each with its own endings: the verb to see,
+       suppositions, duals (sixty: test_tens) */
     FAMILY(&c, "يرى", "يرون", "ويرون", "يرونها");
     FAMILY(&c, "ترى", "ترون", "ترين");
-    FAMILY(&c, "ستين", "ستون", "الستين", "وستين");
     FAMILY(&c, "ظن", "الظنون");
     FAMILY(&c, "خد", "الخدين");
     FAMILY(&c, "كف", "الكفين");
@@ -490,6 +489,37 @@ static void test_nun_endings(void **state)
             fail();
         }
     }
+    an_close(&c);
+}
+
+/* (1.29) A ten keeps its ending: it meets its other case (عشرون, عشرين),
+ * its definite and proclitic forms and its decade (العشرينيات), never its
+ * unit (ثلاثين was ثلاث, as ثلاثة). The ون of the nominative becomes ين
+ * after proclitics only: أستون (Aston, a protected word) keeps its own. */
+static void test_tens(void **state)
+{
+    (void)state;
+    an_ctx c;
+    an_open(&c, FH_STEM_LIGHT10, false);
+    FAMILY(&c, "عشرين", "عشرون", "العشرين", "والعشرون", "بعشرين", "لعشرين", "وللعشرين", "العشرينات",
+           "العشرينيات");
+    assert_string_equal(an_stem1(&c, "عشرون"), "عشرين");
+    FAMILY(&c, "ثلاثين", "ثلاثون", "الثلاثين", "وثلاثون", "الثلاثينيات");
+    FAMILY(&c, "أربعين", "أربعون", "الأربعين", "وأربعون", "الأربعينات");
+    FAMILY(&c, "خمسين", "خمسون", "الخمسين", "وخمسين", "بخمسين", "فالخمسون");
+    FAMILY(&c, "ستين", "ستون", "الستين", "وستين", "بستين", "لستين", "الستينيات");
+    FAMILY(&c, "سبعين", "سبعون", "السبعين", "وسبعون", "السبعينيات");
+    FAMILY(&c, "ثمانين", "ثمانون", "الثمانين", "والثمانون", "الثمانينات");
+    FAMILY(&c, "تسعين", "تسعون", "التسعين", "كالتسعين", "التسعينيات");
+    static const char *const apart[][2] = {
+        {"عشرة", "عشرين"},   {"عشر", "عشرون"},     {"ثلاثة", "ثلاثين"}, {"ثلاث", "ثلاثون"},
+        {"أربعة", "أربعين"}, {"خمسة", "خمسين"},    {"ستة", "ستين"},     {"ست", "ستون"},
+        {"سبعة", "سبعين"},   {"ثمانية", "ثمانين"}, {"تسعة", "تسعين"},   {"بوستون", "ستين"},
+    };
+    check_apart(&c, apart, sizeof apart / sizeof apart[0]);
+    /* the units keep theirs */
+    FAMILY(&c, "ثلاثة", "ثلاث", "الثلاثة");
+    assert_string_equal(an_stem1(&c, "أستون"), "استون");
     an_close(&c);
 }
 
@@ -782,6 +812,7 @@ int main(void)
         cmocka_unit_test(test_stopword_compositions),
         cmocka_unit_test(test_protected_names),
         cmocka_unit_test(test_nun_endings),
+        cmocka_unit_test(test_tens),
         cmocka_unit_test(test_taa_before_suffix),
         cmocka_unit_test(test_stem_never_a_stopword),
         cmocka_unit_test(test_stopword_own_stem),
