@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.29"
+#define FH_ANALYZER_VERSION "1.30"
 
 /* Character classes */
 enum {
@@ -1798,24 +1798,51 @@ static int add_waw_word(fh_analyzer *a, const char *norm, size_t n, bool whole)
     return fh_strset_add(&a->wawlex, stem, sl);
 }
 
+/* (1.30) A known word X + ية (normalized: X + يه) from which light10 takes
+ * exactly its ية puts X into protect (fh_light10_taa_add, `ya`), unless X +
+ * يت is a known word's stem itself (توقيت, تصويت beside the rare توقية,
+ * تصوية; the verb رأيت of fh_ya_verbs_ar beside راية) or X a stop word (هو of هوية: the stem would
+ * back off to the whole word): then جمعيتها, عمليتين lose their يت as جمعية, عملية lose ية. */
+static int ya_word(fh_analyzer *a, const char *norm, size_t nn)
+{
+    static const char ya[] = "\xD9\x8A\xD9\x87", yt[] = "\xD9\x8A\xD8\xAA"; /* يه, يت */
+    char stem[FH_TOKEN_MAX + 1];
+    if (nn < 8 || memcmp(norm + nn - 4, ya, 4) != 0)
+        return 0;
+    size_t sl = fh_light10_suffix_stem(&a->protect, norm, nn, stem);
+    if (sl + 4 != nn || fh_strset_has(&a->stop, stem, sl))
+        return 0;
+    memcpy(stem + sl, yt, 4);
+    if (fh_strset_has(&a->lex, stem, sl + 4))
+        return 0;
+    return fh_light10_taa_add(&a->protect, stem, sl, true);
+}
+
 /* One word of the guard lexicon, w[0..l) in natural spelling, in the pass
  * build_lexicon is making: 0 puts a word that begins with و into wawlex
  * (add_waw_word) and the suffix stem of a word that ends in ة into protect
  * (1.18, fh_light10_taa_add), 1 puts its light10 stem, computed with that و
- * guard, into lex. (1.27) A word of `whole` (fh_whole_words_ar, normalized)
- * goes into wawlex and lex as a whole-word entry instead. */
+ * guard, into lex, 2 (1.30, once lex is whole) puts the part before ية of a
+ * word that ends in it into protect (ya_word). (1.27) A word of `whole`
+ * (fh_whole_words_ar, normalized) goes into wawlex and lex as a whole-word
+ * entry instead in passes 0 and 1. */
 static int lexicon_word(fh_analyzer *a, const fh_strset *whole, int pass, const char *w, size_t l)
 {
+    static const char taa[] = "\xD8\xA9"; /* ة */
     char norm[FH_TOKEN_MAX + 1], stem[FH_TOKEN_MAX + 1];
+    bool ends_taa = l >= 8 && memcmp(w + l - 2, taa, 2) == 0;
+    if (pass == 2 && !ends_taa)
+        return 0;
     size_t nn = normalize_word(a, w, l, norm);
+    if (pass == 2)
+        return ya_word(a, norm, nn);
     if (nn > 0 && fh_strset_has(whole, norm, nn))
         return pass == 1 ? fh_light10_add_whole(&a->lex, norm, nn)
                          : add_waw_word(a, norm, nn, true);
     if (pass == 0) {
-        static const char taa[] = "\xD8\xA9"; /* ة */
-        if (l >= 8 && memcmp(w + l - 2, taa, 2) == 0) {
+        if (ends_taa) {
             size_t sl = fh_light10_suffix_stem(&a->protect, norm, nn, stem);
-            int rc = sl < nn ? fh_light10_taa_add(&a->protect, stem, sl) : 0;
+            int rc = sl < nn ? fh_light10_taa_add(&a->protect, stem, sl, false) : 0;
             if (rc != 0)
                 return rc;
         }
@@ -1828,11 +1855,11 @@ static int lexicon_word(fh_analyzer *a, const fh_strset *whole, int pass, const 
 }
 
 /* The و-initial verbs of fh_waw_verbs_ar with their subject suffixes, then
- * two passes (lexicon_word) over the lexicon's words and the protected
+ * three passes (lexicon_word) over the lexicon's words and the protected
  * names, which are known words too (1.16: درعا, ناسا keep their ا under rule
  * 11, and بدرعا, لناسا lose their proclitic; 1.17: وهران keeps its و):
  * first the words that begin with و, into wawlex; then every word's stem
- * into lex. */
+ * into lex; then (1.30) the ية words' stems into protect. */
 static int build_lexicon(fh_analyzer *a)
 {
     const char *d = (const char *)fh_lexicon_ar_data;
@@ -1868,7 +1895,11 @@ static int build_lexicon(fh_analyzer *a)
         if (rc == 0)
             rc = nn == 8 ? fh_strset_add(&whole, norm, nn) : FH_EINVAL;
     }
-    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+    for (int pass = 0; pass < 3 && rc == 0; pass++) {
+        /* (1.30) the verb forms ya_word must not read as X + ية's X + يت
+           (رأيت) are known words too, before pass 2 */
+        for (size_t k = 0; pass == 2 && fh_ya_verbs_ar[k] != NULL && rc == 0; k++)
+            rc = lexicon_word(a, &whole, 1, fh_ya_verbs_ar[k], strlen(fh_ya_verbs_ar[k]));
         size_t i = 0;
         while (i < n && rc == 0) {
             const char *nl = memchr(d + i, '\n', n - i);

@@ -61,9 +61,11 @@ size_t fh_light10_prefix_stem(const fh_strset *lex, const fh_strset *wawlex,
 int fh_light10_add_whole(fh_strset *set, const char *norm, size_t n);
 /* (1.18) Add to `protect` the suffix stem stem[0..n) of a known word that
  * ends in ة (حكوم for حكومة): the stem of a word that ends in that stem + ت
- * + a suffix loses the ت (حكومتها -> حكوم). Returns 0 or fh_strset_add's
- * error; a stem of FH_TOKEN_MAX bytes or more is not added. */
-int fh_light10_taa_add(fh_strset *protect, const char *stem, size_t n);
+ * + a suffix loses the ت (حكومتها -> حكوم). (1.30) With `ya`, stem[0..n) is
+ * what comes before ية in a known word that ends in ية (جمع for جمعية): a
+ * stem that ends in it + يت loses both (جمعيتها -> جمع). Returns 0 or
+ * fh_strset_add's error; a stem of FH_TOKEN_MAX bytes or more is not added. */
+int fh_light10_taa_add(fh_strset *protect, const char *stem, size_t n, bool ya);
 /* Bytes of the definite article light10 strips (وال بال كال فال لل ال, the
  * first that fits) at the start of norm[0..n), or 0; whether enough letters
  * follow for a stem is not asked. */
@@ -80,6 +82,9 @@ extern const char *const fh_maksura_ar[];
 /* (1.27) Guard-lexicon words known as they stand only, never by a suffix
  * stem (بدين: بدينه is ب + دينه). Natural spelling, NULL-terminated. */
 extern const char *const fh_whole_words_ar[];
+/* (1.30) Verb forms X + يت (رأيت) that the ية rule must not read as X + ية
+ * + a suffix; known words of the guard lexicon. Natural spelling. */
+extern const char *const fh_ya_verbs_ar[];
 /* Proclitics split off a following Latin/digit run, natural spelling. */
 extern const char *const fh_clitics_ar[];
 /* Proper nouns light10 keeps whole (لبنان, درعا), natural spelling; their

@@ -168,6 +168,9 @@ size_t fh_light10_article_len(const char *norm, size_t n)
 /* A protect-set entry of this byte after a stem is the suffix stem of a
  * known word that ends in ة (fh_light10_taa_add): حكوم for حكومة. */
 #define TAA_STEM '\x02'
+/* (1.30) An entry of this byte after a stem is the part before ية of a
+ * known word that ends in ية (fh_light10_taa_add, `ya`): جمع for جمعية. */
+#define YA_STEM '\x03'
 
 /* Add s[0..n) + the byte `mark` to set (a string of FH_TOKEN_MAX bytes or
  * more is not added); in_set_marked looks it up. */
@@ -186,12 +189,13 @@ int fh_light10_add_whole(fh_strset *set, const char *norm, size_t n)
     return add_marked(set, norm, n, WHOLE_WORD);
 }
 
-int fh_light10_taa_add(fh_strset *protect, const char *stem, size_t n)
+int fh_light10_taa_add(fh_strset *protect, const char *stem, size_t n, bool ya)
 {
-    return add_marked(protect, stem, n, TAA_STEM);
+    return add_marked(protect, stem, n, ya ? YA_STEM : TAA_STEM);
 }
 
-/* in_set for an entry marked by the byte `mark` (WHOLE_WORD, TAA_STEM). */
+/* in_set for an entry marked by the byte `mark` (WHOLE_WORD, TAA_STEM,
+ * YA_STEM). */
 static bool in_set_marked(const fh_strset *set, const uint32_t *w, size_t b, size_t e, char mark)
 {
     char buf[FH_TOKEN_MAX + 2];
@@ -357,9 +361,12 @@ static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t
                 break;
         }
     }
-    if (last != NULL && last->taa && protect != NULL && e - b >= 4 && w[e - 1] == AR_TEH &&
-        in_set_marked(protect, w, b, e - 1, TAA_STEM))
-        e--;
+    if (last != NULL && last->taa && protect != NULL && e - b >= 4 && w[e - 1] == AR_TEH) {
+        if (in_set_marked(protect, w, b, e - 1, TAA_STEM))
+            e--;
+        else if (w[e - 2] == AR_YEH && in_set_marked(protect, w, b, e - 2, YA_STEM))
+            e -= 2; /* (1.30) the ية of جمعيتها, عمليتين: جمع, عمل as جمعية, عملية */
+    }
     return e;
 }
 

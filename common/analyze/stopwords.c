@@ -79,6 +79,13 @@ const char *const fh_maksura_ar[] = {"على", NULL};
 const char *const fh_whole_words_ar[] = {"لعين", "بدين", "بطين", "وزين", "وكون",
                                          "وهان", "ودان", "وتين", NULL};
 
+/* (1.30) Verb forms X + يت whose X is also what comes before ية in a known
+ * word: رأيت (I saw) beside راية (a flag). The ية rule (ya_word) holds them
+ * as known words, so رأيته (I saw him, 1,288 tokens in 100,000 book
+ * passages) keeps رأيت's stem and is not read as راية + ه, whose stem را
+ * رأي (an opinion) shares. */
+const char *const fh_ya_verbs_ar[] = {"رأيت", NULL};
+
 /* Arabic proclitics that, glued to a Latin or digit run (وOpenAI, الـ5G,
  * بـ4%), are emitted as their own word instead of starting a mixed token. */
 const char *const fh_clitics_ar[] = {

@@ -524,8 +524,8 @@ static void test_tens(void **state)
 }
 
 /* (1.18) ة is written ت before a pronoun, the dual and ي: the word keeps the
- * stem of its ة form, where a known word ends in ة; a word with its own ت
- * (بيته, وقتها) and a ت before ون/ات (كلينتون) keep theirs. */
+ * stem of its ة form, where a known word ends in ة (1.30: also ية); a word
+ * with its own ت (بيته, وقتها) and a ت before ون/ات (كلينتون) keep theirs. */
 static void test_taa_before_suffix(void **state)
 {
     (void)state;
@@ -546,6 +546,23 @@ static void test_taa_before_suffix(void **state)
     assert_string_equal(an_stem1(&c, "كلينتون"), "كلينتون");
     assert_string_equal(an_stem1(&c, "حكومتون"), "حكومت");
     assert_string_equal(an_stem1(&c, "زارت"), "زارت");
+    /* (1.30) a word that ends in ية: its يت goes with the pronoun or the
+       dual (جمعيتها was جمعيت, apart from جمعية's جمع) */
+    FAMILY(&c, "جمعية", "الجمعية", "جمعيات", "جمعيتها", "الجمعيتين", "وجمعيته");
+    FAMILY(&c, "مسؤولية", "المسؤولية", "مسؤوليتها", "مسؤوليته", "بمسؤوليتهم");
+    FAMILY(&c, "عملية", "العمليات", "عمليتها", "عمليتين", "العمليتين");
+    FAMILY(&c, "ميزانية", "الميزانية", "ميزانيتها", "وميزانيته");
+    FAMILY(&c, "شخصية", "شخصيته", "الشخصيتين");
+    FAMILY(&c, "قضية", "قضيته", "قضيتنا");
+    /* but not where X + يت is a known word of its own (توقيت, تصويت, beside
+       the rare توقية, تصوية), nor where X is a stop word (هو of هوية) */
+    assert_string_equal(an_stem1(&c, "توقيتها"), "توقيت");
+    assert_string_equal(an_stem1(&c, "تصويته"), "تصويت");
+    assert_string_equal(an_stem1(&c, "هويته"), "هويت");
+    /* nor the verb رأيت (I saw, fh_ya_verbs_ar) beside راية (a flag) */
+    FAMILY(&c, "رأيت", "رأيته", "رأيتها");
+    static const char *const apart[][2] = {{"رأيته", "راية"}};
+    check_apart(&c, apart, 1);
     an_close(&c);
     /* light10-noguard has no lexicon: plain light10 */
     an_open(&c, FH_STEM_LIGHT10, true);
