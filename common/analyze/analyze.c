@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.30"
+#define FH_ANALYZER_VERSION "1.31"
 
 /* Character classes */
 enum {
@@ -751,6 +751,57 @@ static size_t tanween_alif_known(const fh_analyzer *a, const char *norm, size_t 
     return bl;
 }
 
+/* Whether r[0..n) is one of the endings a word X + ي takes as X + ية: ة
+ * (normalized ه), ات, ات + a pronoun, or ت + a pronoun, the dual's ين or
+ * ان, or ي. */
+static bool ya_ending(const char *r, size_t n)
+{
+    static const char *const after[] = {"ه",   "ها", "هم", "هما", "هن", "كم",
+                                        "كما", "كن", "نا", "ي",   "ين", "ان"};
+    if (n == 2 && memcmp(r, "ه", 2) == 0)
+        return true;
+    size_t ll = n >= 4 && memcmp(r, "ات", 4) == 0 ? 4 : n >= 2 && memcmp(r, "ت", 2) == 0 ? 2 : 0;
+    if (ll == 0)
+        return false;
+    r += ll;
+    n -= ll;
+    if (n == 0)
+        return ll == 4; /* ات; ت alone is no ending */
+    for (size_t i = 0; i < sizeof after / sizeof after[0]; i++)
+        if (n == strlen(after[i]) && memcmp(r, after[i], n) == 0)
+            return ll == 2 || i < 10; /* no dual after ات */
+    return false;
+}
+
+/* (1.31) A word X + ية whose light10 stem X is a stop word (كمية → كم,
+ * هوية → هو, ولاية → ولا, كلية → كل) has the back-off's stem, the whole
+ * word (كميه), and so do its plural and pronoun forms (كميات, هويته,
+ * الولايات, كلياتها), which the back-off gave stems of their own. `out`
+ * holds the light10 stem, sl bytes, and `pre` the word with only its
+ * proclitics taken, pl bytes. Returns the length of X + يه, written to out,
+ * or 0 when the word is not such a form or X + يه is a stop word. When the
+ * stem is not a stop word it must be X + يت with X one (light10 took a
+ * pronoun or the dual: هويته → هويت). */
+static size_t ya_of_stop(const fh_analyzer *a, char *out, size_t sl, const char *pre, size_t pl)
+{
+    static const char yeh[] = "\xD9\x8A", yt[] = "\xD9\x8A\xD8\xAA", yh[] = "\xD9\x8A\xD9\x87";
+    bool taa = !fh_strset_has(&a->stop, out, sl);
+    size_t xl = taa ? sl - 4 : sl; /* X */
+    if (taa && (sl < 8 || memcmp(out + xl, yt, 4) != 0 || !fh_strset_has(&a->stop, out, xl)))
+        return 0;
+    if (xl < 4 || xl + 4 > FH_TOKEN_MAX || pl < xl + 2 || memcmp(pre, out, xl) != 0 ||
+        memcmp(pre + xl, yeh, 2) != 0 || !ya_ending(pre + xl + 2, pl - xl - 2))
+        return 0;
+    char xyh[FH_TOKEN_MAX + 1];
+    memcpy(xyh, out, xl);
+    memcpy(xyh + xl, yh, 4);
+    if (fh_strset_has(&a->stop, xyh, xl + 4))
+        return 0;
+    memcpy(out, xyh, xl + 4);
+    out[xl + 4] = '\0';
+    return xl + 4;
+}
+
 static size_t stem_into(fh_analysis *s, const char *norm, size_t n, bool hamza_alef, char *out)
 {
     const fh_analyzer *a = s->a;
@@ -772,14 +823,24 @@ static size_t stem_into(fh_analysis *s, const char *norm, size_t n, bool hamza_a
             /* A word that is not a stop word never takes a stop word's form
              * as its stem (الله -> له, كليه -> كل, امين -> ام): such a stem
              * would share the stop word's huge document frequency. Back off
-             * to the proclitic rules only, then to the normalized word. */
-            if (fh_strset_has(&a->stop, out, sl)) {
-                backed_off = true;
-                sl = fh_light10_prefix_stem(&a->lex, &a->wawlex, &a->protect, norm, n, out);
-                if (fh_strset_has(&a->stop, out, sl)) {
-                    memcpy(out, norm, n);
-                    out[n] = '\0';
-                    sl = n;
+             * to the proclitic rules only, then to the normalized word;
+             * (1.31) but a ية word's forms keep X + ي (ya_of_stop). */
+            bool stop = fh_strset_has(&a->stop, out, sl);
+            if (stop || (sl >= 8 && memcmp(out + sl - 4, "\xD9\x8A\xD8\xAA", 4) == 0)) {
+                char pre[FH_TOKEN_MAX + 1];
+                size_t pl = fh_light10_prefix_stem(&a->lex, &a->wawlex, &a->protect, norm, n, pre);
+                size_t yl = ya_of_stop(a, out, sl, pre, pl);
+                if (yl > 0) {
+                    sl = yl;
+                } else if (stop) {
+                    backed_off = true;
+                    memcpy(out, pre, pl + 1);
+                    sl = pl;
+                    if (fh_strset_has(&a->stop, out, sl)) {
+                        memcpy(out, norm, n);
+                        out[n] = '\0';
+                        sl = n;
+                    }
                 }
             }
         }
@@ -1801,8 +1862,9 @@ static int add_waw_word(fh_analyzer *a, const char *norm, size_t n, bool whole)
 /* (1.30) A known word X + ية (normalized: X + يه) from which light10 takes
  * exactly its ية puts X into protect (fh_light10_taa_add, `ya`), unless X +
  * يت is a known word's stem itself (توقيت, تصويت beside the rare توقية,
- * تصوية; the verb رأيت of fh_ya_verbs_ar beside راية) or X a stop word (هو of هوية: the stem would
- * back off to the whole word): then جمعيتها, عمليتين lose their يت as جمعية, عملية lose ية. */
+ * تصوية; the verb رأيت of fh_ya_verbs_ar beside راية): then جمعيتها,
+ * عمليتين lose their يت as جمعية, عملية lose ية. (An X that is a stop word,
+ * هو of هوية, then backs off to X + يه: ya_of_stop.) */
 static int ya_word(fh_analyzer *a, const char *norm, size_t nn)
 {
     static const char ya[] = "\xD9\x8A\xD9\x87", yt[] = "\xD9\x8A\xD8\xAA"; /* يه, يت */
@@ -1810,7 +1872,7 @@ static int ya_word(fh_analyzer *a, const char *norm, size_t nn)
     if (nn < 8 || memcmp(norm + nn - 4, ya, 4) != 0)
         return 0;
     size_t sl = fh_light10_suffix_stem(&a->protect, norm, nn, stem);
-    if (sl + 4 != nn || fh_strset_has(&a->stop, stem, sl))
+    if (sl + 4 != nn)
         return 0;
     memcpy(stem + sl, yt, 4);
     if (fh_strset_has(&a->lex, stem, sl + 4))
