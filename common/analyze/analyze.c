@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.31"
+#define FH_ANALYZER_VERSION "1.32"
 
 /* Character classes */
 enum {
@@ -792,14 +792,27 @@ static size_t ya_of_stop(const fh_analyzer *a, char *out, size_t sl, const char 
     if (xl < 4 || xl + 4 > FH_TOKEN_MAX || pl < xl + 2 || memcmp(pre, out, xl) != 0 ||
         memcmp(pre + xl, yeh, 2) != 0 || !ya_ending(pre + xl + 2, pl - xl - 2))
         return 0;
+    /* (1.32) X may be a proclitic + such a stop word, the proclitic left
+       on because X as a whole is one (وكيفية: وكيف; لولاية: لولا): it goes
+       when the rest + ية is a known word (كيفية, ولاية; not لاية, so ولاية
+       keeps its و), but for أن/إن + ية: فانية (mortal) and الألبانية are no
+       ف, ب + آنية (vessels) */
+    size_t skip = 0;
+    unsigned char c0 = (unsigned char)out[0], c1 = (unsigned char)out[1];
+    bool clitic = (c0 == 0xD9 && (c1 == 0x88 || c1 == 0x81 || c1 == 0x84 || c1 == 0x83)) ||
+                  (c0 == 0xD8 && c1 == 0xA8); /* و ف ل ك ب */
+    if (clitic && xl >= 6 && !(xl == 6 && memcmp(out + 2, "\xD8\xA7\xD9\x86", 4) == 0) &&
+        fh_strset_has(&a->stop, out + 2, xl - 2) &&
+        fh_light10_ya_known(&a->protect, out + 2, xl - 2))
+        skip = 2;
     char xyh[FH_TOKEN_MAX + 1];
-    memcpy(xyh, out, xl);
-    memcpy(xyh + xl, yh, 4);
-    if (fh_strset_has(&a->stop, xyh, xl + 4))
+    memcpy(xyh, out + skip, xl - skip);
+    memcpy(xyh + xl - skip, yh, 4);
+    if (fh_strset_has(&a->stop, xyh, xl - skip + 4))
         return 0;
-    memcpy(out, xyh, xl + 4);
-    out[xl + 4] = '\0';
-    return xl + 4;
+    memcpy(out, xyh, xl - skip + 4);
+    out[xl - skip + 4] = '\0';
+    return xl - skip + 4;
 }
 
 static size_t stem_into(fh_analysis *s, const char *norm, size_t n, bool hamza_alef, char *out)

@@ -66,6 +66,9 @@ int fh_light10_add_whole(fh_strset *set, const char *norm, size_t n);
  * stem that ends in it + يت loses both (جمعيتها -> جمع). Returns 0 or
  * fh_strset_add's error; a stem of FH_TOKEN_MAX bytes or more is not added. */
 int fh_light10_taa_add(fh_strset *protect, const char *stem, size_t n, bool ya);
+/* (1.32) Whether stem[0..n) was added with `ya`: what comes before ية in a
+ * known word. */
+bool fh_light10_ya_known(const fh_strset *protect, const char *stem, size_t n);
 /* Bytes of the definite article light10 strips (وال بال كال فال لل ال, the
  * first that fits) at the start of norm[0..n), or 0; whether enough letters
  * follow for a stem is not asked. */

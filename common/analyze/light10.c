@@ -204,6 +204,16 @@ static bool in_set_marked(const fh_strset *set, const uint32_t *w, size_t b, siz
     return n > 0 && fh_strset_has(set, buf, n + 1);
 }
 
+bool fh_light10_ya_known(const fh_strset *protect, const char *stem, size_t n)
+{
+    char buf[FH_TOKEN_MAX + 1];
+    if (protect == NULL || n >= FH_TOKEN_MAX)
+        return false;
+    memcpy(buf, stem, n);
+    buf[n] = YA_STEM;
+    return fh_strset_has(protect, buf, n + 1);
+}
+
 /* A word on the protected list (لبنان, فلسطين, درعا, أثينا; since 1.21
  * بيان, قانون, تحسين; since 1.25 علي; since 1.26 تأمين, كربون) keeps its
  * ending. */

@@ -603,6 +603,13 @@ static void test_stem_never_a_stopword(void **state)
     FAMILY(&c, "كمية", "الكمية", "كميات", "الكميات", "كميتها");
     FAMILY(&c, "هوية", "الهوية", "هويات", "هويته", "هوياتهم");
     assert_string_equal(an_stem1(&c, "الولايات"), "ولايه");
+    /* (1.32) a proclitic + such a stop word (وكيف, لولا, وكل) lets its
+       proclitic go when the rest + ية is a known word; not before آنية */
+    FAMILY(&c, "كيفية", "وكيفية", "وكيفيات");
+    FAMILY(&c, "ولاية", "لولاية", "ولولاية");
+    FAMILY(&c, "كلية", "وكلية", "وكلياتها");
+    static const char *const apart[][2] = {{"الفانية", "آنية"}, {"الألبانية", "آنية"}};
+    check_apart(&c, apart, sizeof apart / sizeof apart[0]);
     /* the masculine keeps its own back-off, and X + ي + no ية ending
        is not read as one */
     assert_string_equal(an_stem1(&c, "الكلي"), "كلي");
