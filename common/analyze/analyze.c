@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.32"
+#define FH_ANALYZER_VERSION "1.33"
 
 /* Character classes */
 enum {
@@ -1971,6 +1971,13 @@ static int build_lexicon(fh_analyzer *a)
             rc = nn == 8 ? fh_strset_add(&whole, norm, nn) : FH_EINVAL;
     }
     for (int pass = 0; pass < 3 && rc == 0; pass++) {
+        /* (1.33) the plurals of fh_at_plurals_ar, before pass 0 */
+        for (size_t k = 0; pass == 0 && fh_at_plurals_ar[k] != NULL && rc == 0; k++) {
+            size_t nn;
+            rc = normalize_concat(a, fh_at_plurals_ar[k], "", norm, &nn);
+            if (rc == 0)
+                rc = fh_light10_at_plural_add(&a->protect, norm, nn);
+        }
         /* (1.30) the verb forms ya_word must not read as X + ية's X + يت
            (رأيت) are known words too, before pass 2 */
         for (size_t k = 0; pass == 2 && fh_ya_verbs_ar[k] != NULL && rc == 0; k++)

@@ -66,6 +66,11 @@ int fh_light10_add_whole(fh_strset *set, const char *norm, size_t n);
  * stem that ends in it + يت loses both (جمعيتها -> جمع). Returns 0 or
  * fh_strset_add's error; a stem of FH_TOKEN_MAX bytes or more is not added. */
 int fh_light10_taa_add(fh_strset *protect, const char *stem, size_t n, bool ya);
+/* (1.33) Add to `protect` the normalized plural norm[0..n) in ات (بنات):
+ * before a pronoun its ات stays a plural's even where a known word in اة
+ * (بناة) would read it as that word's ة. Returns 0 or fh_strset_add's
+ * error. */
+int fh_light10_at_plural_add(fh_strset *protect, const char *norm, size_t n);
 /* (1.32) Whether stem[0..n) was added with `ya`: what comes before ية in a
  * known word. */
 bool fh_light10_ya_known(const fh_strset *protect, const char *stem, size_t n);
@@ -88,6 +93,9 @@ extern const char *const fh_whole_words_ar[];
 /* (1.30) Verb forms X + يت (رأيت) that the ية rule must not read as X + ية
  * + a suffix; known words of the guard lexicon. Natural spelling. */
 extern const char *const fh_ya_verbs_ar[];
+/* (1.33) Plurals in ات that a rare known word in اة would claim before a
+ * pronoun (بنات beside بناة). Natural spelling. */
+extern const char *const fh_at_plurals_ar[];
 /* Proclitics split off a following Latin/digit run, natural spelling. */
 extern const char *const fh_clitics_ar[];
 /* Proper nouns light10 keeps whole (لبنان, درعا), natural spelling; their

@@ -171,6 +171,9 @@ size_t fh_light10_article_len(const char *norm, size_t n)
 /* (1.30) An entry of this byte after a stem is the part before ية of a
  * known word that ends in ية (fh_light10_taa_add, `ya`): جمع for جمعية. */
 #define YA_STEM '\x03'
+/* (1.33) An entry of this byte after a word is a plural in ات that a known
+ * word in اة would otherwise claim (fh_light10_at_plural_add): بنات. */
+#define AT_PLURAL '\x04'
 
 /* Add s[0..n) + the byte `mark` to set (a string of FH_TOKEN_MAX bytes or
  * more is not added); in_set_marked looks it up. */
@@ -202,6 +205,11 @@ static bool in_set_marked(const fh_strset *set, const uint32_t *w, size_t b, siz
     size_t n = encode(w, b, e, buf);
     buf[n] = mark;
     return n > 0 && fh_strset_has(set, buf, n + 1);
+}
+
+int fh_light10_at_plural_add(fh_strset *protect, const char *norm, size_t n)
+{
+    return add_marked(protect, norm, n, AT_PLURAL);
 }
 
 bool fh_light10_ya_known(const fh_strset *protect, const char *stem, size_t n)
@@ -365,6 +373,17 @@ static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t
         if (!fits && s->nun && e - b == (size_t)s->n + 2 && has_suffix(w, b, e, s))
             fits = short_nun_stem(w, b, e - s->n, s->c[0]);
         if (fits && has_suffix(w, b, e, s)) {
+            /* (1.33) ات after a pronoun is the ة of a word in اة written ت
+               when what is left + ة is a known word: حياتهم, مباراتها are
+               حيا, مبارا as حياة, مباراة (ات took حي, مبار), not plurals;
+               but for the plurals of fh_at_plurals_ar (بناتها: بنات, not
+               بناة, builders) */
+            if (s->n == 2 && s->c[0] == AR_ALEF && s->c[1] == AR_TEH && last != NULL && last->taa &&
+                protect != NULL && e - b >= 4 && in_set_marked(protect, w, b, e - 1, TAA_STEM) &&
+                !in_set_marked(protect, w, b, e, AT_PLURAL)) {
+                e--;
+                break;
+            }
             e -= s->n;
             last = s;
             if (is_protected(protect, w, b, e))

@@ -546,6 +546,13 @@ static void test_taa_before_suffix(void **state)
     assert_string_equal(an_stem1(&c, "كلينتون"), "كلينتون");
     assert_string_equal(an_stem1(&c, "حكومتون"), "حكومت");
     assert_string_equal(an_stem1(&c, "زارت"), "زارت");
+    /* (1.33) a word in اة: its ات before a pronoun is its ة, not a plural
+       (حياتهم was حي), but for the listed plurals (بناتها, not بناة) */
+    FAMILY(&c, "حياة", "الحياة", "حياته", "حياتهم", "حياتها", "حياتنا");
+    FAMILY(&c, "مباراة", "المباراة", "مباراتها", "مباراتين");
+    FAMILY(&c, "معاناة", "معاناتهم");
+    FAMILY(&c, "بنات", "البنات", "بناتها", "وبناتهم");
+    FAMILY(&c, "شركة", "شركات", "شركاتها"); /* no شركاة */
     /* (1.30) a word that ends in ية: its يت goes with the pronoun or the
        dual (جمعيتها was جمعيت, apart from جمعية's جمع) */
     FAMILY(&c, "جمعية", "الجمعية", "جمعيات", "جمعيتها", "الجمعيتين", "وجمعيته");
