@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.33"
+#define FH_ANALYZER_VERSION "1.34"
 
 /* Character classes */
 enum {
@@ -1893,6 +1893,34 @@ static int ya_word(fh_analyzer *a, const char *norm, size_t nn)
     return fh_light10_taa_add(&a->protect, stem, sl, true);
 }
 
+/* (1.34) A known word X that light10 leaves whole, of three letters or
+ * more, is the stem of its ة form, and one that ends in ي, less its ي, the
+ * stem of its ية form (fh_light10_fem_add): the lexicon lists مجموع, صديق,
+ * قاعد, جنسي but not مجموعة, صديقة, قاعدة, جنسية, so 1.18's rule left
+ * مجموعتها, صديقته, جنسيته with their ت. Not where X + ت (X + يت) is a
+ * known word's stem itself (توقيت). */
+static int base_word(fh_analyzer *a, const char *norm, size_t nn)
+{
+    static const char t[] = "\xD8\xAA", yeh[] = "\xD9\x8A"; /* ت, ي */
+    char stem[FH_TOKEN_MAX + 1];
+    if (nn < 6 || nn + 2 > FH_TOKEN_MAX)
+        return 0;
+    int rc = 0;
+    size_t sl = fh_light10_suffix_stem(&a->protect, norm, nn, stem);
+    if (sl == nn) {
+        memcpy(stem + sl, t, 2);
+        if (!fh_strset_has(&a->lex, stem, sl + 2))
+            rc = fh_light10_fem_add(&a->protect, norm, nn, false);
+    }
+    if (rc == 0 && memcmp(norm + nn - 2, yeh, 2) == 0) {
+        memcpy(stem, norm, nn);
+        memcpy(stem + nn, t, 2); /* X + ي + ت */
+        if (!fh_strset_has(&a->lex, stem, nn + 2))
+            rc = fh_light10_fem_add(&a->protect, norm, nn - 2, true);
+    }
+    return rc;
+}
+
 /* One word of the guard lexicon, w[0..l) in natural spelling, in the pass
  * build_lexicon is making: 0 puts a word that begins with و into wawlex
  * (add_waw_word) and the suffix stem of a word that ends in ة into protect
@@ -1906,11 +1934,9 @@ static int lexicon_word(fh_analyzer *a, const fh_strset *whole, int pass, const 
     static const char taa[] = "\xD8\xA9"; /* ة */
     char norm[FH_TOKEN_MAX + 1], stem[FH_TOKEN_MAX + 1];
     bool ends_taa = l >= 8 && memcmp(w + l - 2, taa, 2) == 0;
-    if (pass == 2 && !ends_taa)
-        return 0;
     size_t nn = normalize_word(a, w, l, norm);
     if (pass == 2)
-        return ya_word(a, norm, nn);
+        return ends_taa ? ya_word(a, norm, nn) : base_word(a, norm, nn);
     if (nn > 0 && fh_strset_has(whole, norm, nn))
         return pass == 1 ? fh_light10_add_whole(&a->lex, norm, nn)
                          : add_waw_word(a, norm, nn, true);

@@ -66,6 +66,12 @@ int fh_light10_add_whole(fh_strset *set, const char *norm, size_t n);
  * stem that ends in it + يت loses both (جمعيتها -> جمع). Returns 0 or
  * fh_strset_add's error; a stem of FH_TOKEN_MAX bytes or more is not added. */
 int fh_light10_taa_add(fh_strset *protect, const char *stem, size_t n, bool ya);
+/* (1.34) Add to `protect` a known word stem[0..n) that light10 leaves whole
+ * (مجموع), or (`ya`) one in ي less its ي (جنس for جنسي): the final stem
+ * of a word that ends in it + ت (+ يت) + a pronoun or the dual loses those
+ * letters (مجموعتها -> مجموع, جنسيته -> جنس), as its ة (ية) form does.
+ * Returns 0 or fh_strset_add's error. */
+int fh_light10_fem_add(fh_strset *protect, const char *stem, size_t n, bool ya);
 /* (1.33) Add to `protect` the normalized plural norm[0..n) in ات (بنات):
  * before a pronoun its ات stays a plural's even where a known word in اة
  * (بناة) would read it as that word's ة. Returns 0 or fh_strset_add's

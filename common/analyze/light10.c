@@ -14,6 +14,7 @@ enum {
     AR_ALEF = 0x0627,
     AR_BEH = 0x0628,
     AR_TEH = 0x062A,
+    AR_SEEN = 0x0633,
     AR_FEH = 0x0641,
     AR_KAF = 0x0643,
     AR_LAM = 0x0644,
@@ -174,6 +175,13 @@ size_t fh_light10_article_len(const char *norm, size_t n)
 /* (1.33) An entry of this byte after a word is a plural in ات that a known
  * word in اة would otherwise claim (fh_light10_at_plural_add): بنات. */
 #define AT_PLURAL '\x04'
+/* (1.34) Entries of these bytes after a stem: a known word light10 leaves
+ * whole (مجموع), the stem of its ة form, or one in ي less its ي (جنسي:
+ * جنس), the stem of its ية form (fh_light10_fem_add). Only the word's own
+ * final stem reads them (strip_suffixes' `fem`), never the proclitic
+ * guards nor the اة rule. */
+#define FEM_STEM '\x05'
+#define FEM_YA '\x06'
 
 /* Add s[0..n) + the byte `mark` to set (a string of FH_TOKEN_MAX bytes or
  * more is not added); in_set_marked looks it up. */
@@ -205,6 +213,11 @@ static bool in_set_marked(const fh_strset *set, const uint32_t *w, size_t b, siz
     size_t n = encode(w, b, e, buf);
     buf[n] = mark;
     return n > 0 && fh_strset_has(set, buf, n + 1);
+}
+
+int fh_light10_fem_add(fh_strset *protect, const char *stem, size_t n, bool ya)
+{
+    return add_marked(protect, stem, n, ya ? FEM_YA : FEM_STEM);
 }
 
 int fh_light10_at_plural_add(fh_strset *protect, const char *norm, size_t n)
@@ -354,8 +367,11 @@ static void tens_nominative(uint32_t *w, size_t len)
  * كلين + ة) and the stem ends in ت after three letters or more that are
  * the stem of a known word ending in ة (fh_light10_taa_add), the ت goes
  * too: حكومتها is حكوم as حكومة is, and وزارتها no longer loses its و to
- * become زارت (she visited). بيته, وقتها keep their ت: no بية, وقة. */
-static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t b, size_t e)
+ * become زارت (she visited). بيته, وقتها keep their ت: no بية, وقة.
+ * (1.34) With `fem` (the word's final stem only), the stems of
+ * fh_light10_fem_add count too: مجموعتها is مجموع as مجموعة. */
+static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t b, size_t e,
+                             bool fem)
 {
     if (is_protected(protect, w, b, e))
         return e;
@@ -367,6 +383,7 @@ static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t
         return e - 1;
     size_t more = e > b && w[b] == AR_MADDA;
     const affix *last = NULL; /* the suffix next to the stem */
+    unsigned nsuf = 0;        /* suffixes taken */
     for (size_t i = 0; i < sizeof k_suffixes / sizeof k_suffixes[0]; i++) {
         const affix *s = &k_suffixes[i];
         bool fits = e - b >= (size_t)s->n + s->min + more;
@@ -386,14 +403,22 @@ static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t
             }
             e -= s->n;
             last = s;
+            nsuf++;
             if (is_protected(protect, w, b, e))
                 break;
         }
     }
+    /* (1.34) the known base words count after one suffix only, not after
+       ا (كلماته, صفاته: a plural's ات + ه; باستيان: ان, then ي), and not
+       in ستان (سجستان, روستان: places, not the dual of سجس + ة) */
+    fem = fem && nsuf == 1 && e - b >= 3 && w[e - 2] != AR_ALEF &&
+          !(last->c[0] == AR_ALEF && last->c[1] == AR_NOON && w[e - 2] == AR_SEEN);
     if (last != NULL && last->taa && protect != NULL && e - b >= 4 && w[e - 1] == AR_TEH) {
-        if (in_set_marked(protect, w, b, e - 1, TAA_STEM))
+        if (in_set_marked(protect, w, b, e - 1, TAA_STEM) ||
+            (fem && in_set_marked(protect, w, b, e - 1, FEM_STEM)))
             e--;
-        else if (w[e - 2] == AR_YEH && in_set_marked(protect, w, b, e - 2, YA_STEM))
+        else if (w[e - 2] == AR_YEH && (in_set_marked(protect, w, b, e - 2, YA_STEM) ||
+                                        (fem && in_set_marked(protect, w, b, e - 2, FEM_YA))))
             e -= 2; /* (1.30) the ية of جمعيتها, عمليتين: جمع, عمل as جمعية, عملية */
     }
     return e;
@@ -415,7 +440,7 @@ static bool nun_protected(const fh_strset *protect, const uint32_t *w, size_t b,
 static bool rest_protected(const fh_strset *protect, const uint32_t *w, size_t b, size_t e)
 {
     return protect != NULL && e - b >= 4 &&
-           nun_protected(protect, w, b, strip_suffixes(protect, w, b, e));
+           nun_protected(protect, w, b, strip_suffixes(protect, w, b, e, false));
 }
 
 size_t fh_light10_suffix_stem(const fh_strset *protect, const char *norm, size_t n, char *out)
@@ -423,7 +448,7 @@ size_t fh_light10_suffix_stem(const fh_strset *protect, const char *norm, size_t
     uint32_t w[L10_MAXCH];
     size_t len = decode(norm, n, w);
     tens_nominative(w, len);
-    return encode(w, 0, strip_suffixes(protect, w, 0, len), out);
+    return encode(w, 0, strip_suffixes(protect, w, 0, len, false), out);
 }
 
 /* Whether w[b..e), which begins with و, is a known word that begins with
@@ -444,7 +469,7 @@ static bool waw_word(const fh_strset *wawlex, const fh_strset *protect, const ui
         return false;
     /* whole-word entries: the و-verbs' duals end in ا, fh_whole_words_ar's
        words have four letters (build_lexicon holds them to it) */
-    if (in_set(wawlex, w, b, strip_suffixes(protect, w, b, e)) ||
+    if (in_set(wawlex, w, b, strip_suffixes(protect, w, b, e, false)) ||
         ((w[e - 1] == AR_ALEF || e - b == 4) && in_set_marked(wawlex, w, b, e, WHOLE_WORD)))
         return true;
     return w[e - 1] == AR_ALEF && e - b >= 2 + L10_MIN_AFTER_WAW && in_set(wawlex, w, b, e - 1);
@@ -490,8 +515,8 @@ static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_s
      * written is unknown to the lexicon and the rest is a known stem. */
     if (!article && lex != NULL && e - b >= 1 + L10_MIN_GUARDED &&
         (w[b] == AR_BEH || w[b] == AR_LAM || w[b] == AR_KAF)) {
-        size_t e_full = strip_suffixes(protect, w, b, e);
-        size_t e_rest = strip_suffixes(protect, w, b + 1, e);
+        size_t e_full = strip_suffixes(protect, w, b, e, false);
+        size_t e_rest = strip_suffixes(protect, w, b + 1, e, false);
         /* (1.27) a word of fh_whole_words_ar is known as it stands only:
            بدين (fat) keeps its ب, بدينه is ب + دينه; it is no rest either
            (بلعين, the village, is no ب + لعين) */
@@ -507,7 +532,7 @@ static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_s
             b++;
     }
     if (suffixes)
-        e = strip_suffixes(protect, w, b, e);
+        e = strip_suffixes(protect, w, b, e, true);
     return encode(w, b, e, out);
 }
 

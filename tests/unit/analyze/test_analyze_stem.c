@@ -546,6 +546,18 @@ static void test_taa_before_suffix(void **state)
     assert_string_equal(an_stem1(&c, "كلينتون"), "كلينتون");
     assert_string_equal(an_stem1(&c, "حكومتون"), "حكومت");
     assert_string_equal(an_stem1(&c, "زارت"), "زارت");
+    /* (1.34) the ة (ية) form of a base word the lexicon lists without it
+       (مجموع, صديق, جنسي): only the word's own final stem reads those, not
+       the proclitic guard (بوقته is ب + وقته, لابنته ل + ابنته), and not
+       after ا (كلماته), after two suffixes, or in ستان */
+    FAMILY(&c, "مجموعة", "المجموعة", "مجموعتها", "المجموعتين");
+    FAMILY(&c, "صديقة", "صديقتي", "صديقته");
+    FAMILY(&c, "جنسية", "الجنسية", "جنسيته");
+    assert_string_equal(an_stem1(&c, "بوقته"), "وقت");
+    assert_string_equal(an_stem1(&c, "لابنته"), "ابن");
+    assert_string_equal(an_stem1(&c, "كلماته"), "كلمات");
+    assert_string_equal(an_stem1(&c, "باستيان"), "باست");
+    assert_string_equal(an_stem1(&c, "سجستان"), "سجست");
     /* (1.33) a word in اة: its ات before a pronoun is its ة, not a plural
        (حياتهم was حي), but for the listed plurals (بناتها, not بناة) */
     FAMILY(&c, "حياة", "الحياة", "حياته", "حياتهم", "حياتها", "حياتنا");
