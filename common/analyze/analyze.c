@@ -85,6 +85,7 @@ struct fh_analyzer {
     uint32_t *pres_cp; /* owned */
     fh_strset stop;
     fh_strset protect;
+    fh_strset fem; /* (1.34) fh_light10_fem_add's entries; empty unless guard */
     fh_strset clitic;
     fh_strset lex; /* light10 stems of lexicon words; empty unless guard */
     fh_strset wawlex; /* suffix stems of lexicon words starting with و; idem */
@@ -830,9 +831,9 @@ static size_t stem_into(fh_analysis *s, const char *norm, size_t n, bool hamza_a
         size_t sl;
         bool backed_off = false;
         if (!a->guard) {
-            sl = fh_light10_stem(NULL, NULL, &a->protect, norm, n, out);
+            sl = fh_light10_stem(NULL, NULL, &a->protect, &a->fem, norm, n, out);
         } else {
-            sl = fh_light10_stem(&a->lex, &a->wawlex, &a->protect, norm, n, out);
+            sl = fh_light10_stem(&a->lex, &a->wawlex, &a->protect, &a->fem, norm, n, out);
             /* A word that is not a stop word never takes a stop word's form
              * as its stem (الله -> له, كليه -> كل, امين -> ام): such a stem
              * would share the stop word's huge document frequency. Back off
@@ -1910,13 +1911,13 @@ static int base_word(fh_analyzer *a, const char *norm, size_t nn)
     if (sl == nn) {
         memcpy(stem + sl, t, 2);
         if (!fh_strset_has(&a->lex, stem, sl + 2))
-            rc = fh_light10_fem_add(&a->protect, norm, nn, false);
+            rc = fh_light10_fem_add(&a->fem, norm, nn, false);
     }
     if (rc == 0 && memcmp(norm + nn - 2, yeh, 2) == 0) {
         memcpy(stem, norm, nn);
         memcpy(stem + nn, t, 2); /* X + ي + ت */
         if (!fh_strset_has(&a->lex, stem, nn + 2))
-            rc = fh_light10_fem_add(&a->protect, norm, nn - 2, true);
+            rc = fh_light10_fem_add(&a->fem, norm, nn - 2, true);
     }
     return rc;
 }
@@ -1951,7 +1952,7 @@ static int lexicon_word(fh_analyzer *a, const fh_strset *whole, int pass, const 
     }
     if (nn == 0)
         return 0;
-    size_t sl = fh_light10_stem(NULL, &a->wawlex, &a->protect, norm, nn, stem);
+    size_t sl = fh_light10_stem(NULL, &a->wawlex, &a->protect, NULL, norm, nn, stem);
     return fh_strset_add(&a->lex, stem, sl);
 }
 
@@ -2145,6 +2146,7 @@ int fh_analyzer_new(const fh_analyzer_opts *opts, fh_analyzer **out)
         return FH_ENOMEM;
     fh_strset_init(&a->stop);
     fh_strset_init(&a->protect);
+    fh_strset_init(&a->fem);
     fh_strset_init(&a->clitic);
     fh_strset_init(&a->maksura);
     fh_strset_init(&a->maksura_bare);
@@ -2205,6 +2207,7 @@ void fh_analyzer_free(fh_analyzer *a)
     free(a->pres_cp);
     fh_strset_fini(&a->stop);
     fh_strset_fini(&a->protect);
+    fh_strset_fini(&a->fem);
     fh_strset_fini(&a->clitic);
     fh_strset_fini(&a->maksura);
     fh_strset_fini(&a->maksura_bare);

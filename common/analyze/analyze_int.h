@@ -48,9 +48,11 @@ bool fh_strset_has(const fh_strset *set, const char *s, size_t n);
  * و-verb) matches the whole word only, never a suffix-stripped one (وصلاة is
  * و + صلاة);
  * `protect` holds words whose final ان/ين/ا is not a suffix (may be NULL),
- * and the entries of fh_light10_taa_add. */
+ * and the entries of fh_light10_taa_add; `fem` (1.34, may be NULL) the
+ * entries of fh_light10_fem_add, kept apart so that `protect`, read for
+ * most words, stays small. */
 size_t fh_light10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_strset *protect,
-                       const char *norm, size_t n, char *out);
+                       const fh_strset *fem, const char *norm, size_t n, char *out);
 /* The same with the proclitic rules only (no suffix removed). */
 size_t fh_light10_prefix_stem(const fh_strset *lex, const fh_strset *wawlex,
                               const fh_strset *protect, const char *norm, size_t n, char *out);
@@ -66,12 +68,12 @@ int fh_light10_add_whole(fh_strset *set, const char *norm, size_t n);
  * stem that ends in it + يت loses both (جمعيتها -> جمع). Returns 0 or
  * fh_strset_add's error; a stem of FH_TOKEN_MAX bytes or more is not added. */
 int fh_light10_taa_add(fh_strset *protect, const char *stem, size_t n, bool ya);
-/* (1.34) Add to `protect` a known word stem[0..n) that light10 leaves whole
+/* (1.34) Add to `fem` a known word stem[0..n) that light10 leaves whole
  * (مجموع), or (`ya`) one in ي less its ي (جنس for جنسي): the final stem
  * of a word that ends in it + ت (+ يت) + a pronoun or the dual loses those
  * letters (مجموعتها -> مجموع, جنسيته -> جنس), as its ة (ية) form does.
  * Returns 0 or fh_strset_add's error. */
-int fh_light10_fem_add(fh_strset *protect, const char *stem, size_t n, bool ya);
+int fh_light10_fem_add(fh_strset *fem, const char *stem, size_t n, bool ya);
 /* (1.33) Add to `protect` the normalized plural norm[0..n) in ات (بنات):
  * before a pronoun its ات stays a plural's even where a known word in اة
  * (بناة) would read it as that word's ة. Returns 0 or fh_strset_add's

@@ -175,11 +175,11 @@ size_t fh_light10_article_len(const char *norm, size_t n)
 /* (1.33) An entry of this byte after a word is a plural in ات that a known
  * word in اة would otherwise claim (fh_light10_at_plural_add): بنات. */
 #define AT_PLURAL '\x04'
-/* (1.34) Entries of these bytes after a stem: a known word light10 leaves
- * whole (مجموع), the stem of its ة form, or one in ي less its ي (جنسي:
- * جنس), the stem of its ية form (fh_light10_fem_add). Only the word's own
- * final stem reads them (strip_suffixes' `fem`), never the proclitic
- * guards nor the اة rule. */
+/* (1.34) Entries of these bytes after a stem, in their own set (`fem`): a
+ * known word light10 leaves whole (مجموع), the stem of its ة form, or one
+ * in ي less its ي (جنسي: جنس), the stem of its ية form
+ * (fh_light10_fem_add). Only the word's own final stem reads them
+ * (strip_suffixes' `fem`), never the proclitic guards nor the اة rule. */
 #define FEM_STEM '\x05'
 #define FEM_YA '\x06'
 
@@ -215,9 +215,9 @@ static bool in_set_marked(const fh_strset *set, const uint32_t *w, size_t b, siz
     return n > 0 && fh_strset_has(set, buf, n + 1);
 }
 
-int fh_light10_fem_add(fh_strset *protect, const char *stem, size_t n, bool ya)
+int fh_light10_fem_add(fh_strset *fem, const char *stem, size_t n, bool ya)
 {
-    return add_marked(protect, stem, n, ya ? FEM_YA : FEM_STEM);
+    return add_marked(fem, stem, n, ya ? FEM_YA : FEM_STEM);
 }
 
 int fh_light10_at_plural_add(fh_strset *protect, const char *norm, size_t n)
@@ -368,10 +368,10 @@ static void tens_nominative(uint32_t *w, size_t len)
  * the stem of a known word ending in ة (fh_light10_taa_add), the ت goes
  * too: حكومتها is حكوم as حكومة is, and وزارتها no longer loses its و to
  * become زارت (she visited). بيته, وقتها keep their ت: no بية, وقة.
- * (1.34) With `fem` (the word's final stem only), the stems of
- * fh_light10_fem_add count too: مجموعتها is مجموع as مجموعة. */
+ * (1.34) With `fem` (the word's final stem only; NULL otherwise), the
+ * stems of fh_light10_fem_add count too: مجموعتها is مجموع as مجموعة. */
 static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t b, size_t e,
-                             bool fem)
+                             const fh_strset *fem)
 {
     if (is_protected(protect, w, b, e))
         return e;
@@ -411,14 +411,15 @@ static size_t strip_suffixes(const fh_strset *protect, const uint32_t *w, size_t
     /* (1.34) the known base words count after one suffix only, not after
        ا (كلماته, صفاته: a plural's ات + ه; باستيان: ان, then ي), and not
        in ستان (سجستان, روستان: places, not the dual of سجس + ة) */
-    fem = fem && nsuf == 1 && e - b >= 3 && w[e - 2] != AR_ALEF &&
-          !(last->c[0] == AR_ALEF && last->c[1] == AR_NOON && w[e - 2] == AR_SEEN);
+    if (!(nsuf == 1 && e - b >= 3 && w[e - 2] != AR_ALEF &&
+          !(last->c[0] == AR_ALEF && last->c[1] == AR_NOON && w[e - 2] == AR_SEEN)))
+        fem = NULL;
     if (last != NULL && last->taa && protect != NULL && e - b >= 4 && w[e - 1] == AR_TEH) {
         if (in_set_marked(protect, w, b, e - 1, TAA_STEM) ||
-            (fem && in_set_marked(protect, w, b, e - 1, FEM_STEM)))
+            (fem != NULL && in_set_marked(fem, w, b, e - 1, FEM_STEM)))
             e--;
         else if (w[e - 2] == AR_YEH && (in_set_marked(protect, w, b, e - 2, YA_STEM) ||
-                                        (fem && in_set_marked(protect, w, b, e - 2, FEM_YA))))
+                                        (fem != NULL && in_set_marked(fem, w, b, e - 2, FEM_YA))))
             e -= 2; /* (1.30) the ية of جمعيتها, عمليتين: جمع, عمل as جمعية, عملية */
     }
     return e;
@@ -440,7 +441,7 @@ static bool nun_protected(const fh_strset *protect, const uint32_t *w, size_t b,
 static bool rest_protected(const fh_strset *protect, const uint32_t *w, size_t b, size_t e)
 {
     return protect != NULL && e - b >= 4 &&
-           nun_protected(protect, w, b, strip_suffixes(protect, w, b, e, false));
+           nun_protected(protect, w, b, strip_suffixes(protect, w, b, e, NULL));
 }
 
 size_t fh_light10_suffix_stem(const fh_strset *protect, const char *norm, size_t n, char *out)
@@ -448,7 +449,7 @@ size_t fh_light10_suffix_stem(const fh_strset *protect, const char *norm, size_t
     uint32_t w[L10_MAXCH];
     size_t len = decode(norm, n, w);
     tens_nominative(w, len);
-    return encode(w, 0, strip_suffixes(protect, w, 0, len, false), out);
+    return encode(w, 0, strip_suffixes(protect, w, 0, len, NULL), out);
 }
 
 /* Whether w[b..e), which begins with و, is a known word that begins with
@@ -469,14 +470,14 @@ static bool waw_word(const fh_strset *wawlex, const fh_strset *protect, const ui
         return false;
     /* whole-word entries: the و-verbs' duals end in ا, fh_whole_words_ar's
        words have four letters (build_lexicon holds them to it) */
-    if (in_set(wawlex, w, b, strip_suffixes(protect, w, b, e, false)) ||
+    if (in_set(wawlex, w, b, strip_suffixes(protect, w, b, e, NULL)) ||
         ((w[e - 1] == AR_ALEF || e - b == 4) && in_set_marked(wawlex, w, b, e, WHOLE_WORD)))
         return true;
     return w[e - 1] == AR_ALEF && e - b >= 2 + L10_MIN_AFTER_WAW && in_set(wawlex, w, b, e - 1);
 }
 
 static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_strset *protect,
-                       const char *norm, size_t n, char *out, bool suffixes)
+                       const fh_strset *fem, const char *norm, size_t n, char *out, bool suffixes)
 {
     uint32_t w[L10_MAXCH];
     size_t len = decode(norm, n, w);
@@ -515,8 +516,8 @@ static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_s
      * written is unknown to the lexicon and the rest is a known stem. */
     if (!article && lex != NULL && e - b >= 1 + L10_MIN_GUARDED &&
         (w[b] == AR_BEH || w[b] == AR_LAM || w[b] == AR_KAF)) {
-        size_t e_full = strip_suffixes(protect, w, b, e, false);
-        size_t e_rest = strip_suffixes(protect, w, b + 1, e, false);
+        size_t e_full = strip_suffixes(protect, w, b, e, NULL);
+        size_t e_rest = strip_suffixes(protect, w, b + 1, e, NULL);
         /* (1.27) a word of fh_whole_words_ar is known as it stands only:
            بدين (fat) keeps its ب, بدينه is ب + دينه; it is no rest either
            (بلعين, the village, is no ب + لعين) */
@@ -532,18 +533,18 @@ static size_t l10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_s
             b++;
     }
     if (suffixes)
-        e = strip_suffixes(protect, w, b, e, true);
+        e = strip_suffixes(protect, w, b, e, fem);
     return encode(w, b, e, out);
 }
 
 size_t fh_light10_stem(const fh_strset *lex, const fh_strset *wawlex, const fh_strset *protect,
-                       const char *norm, size_t n, char *out)
+                       const fh_strset *fem, const char *norm, size_t n, char *out)
 {
-    return l10_stem(lex, wawlex, protect, norm, n, out, true);
+    return l10_stem(lex, wawlex, protect, fem, norm, n, out, true);
 }
 
 size_t fh_light10_prefix_stem(const fh_strset *lex, const fh_strset *wawlex,
                               const fh_strset *protect, const char *norm, size_t n, char *out)
 {
-    return l10_stem(lex, wawlex, protect, norm, n, out, false);
+    return l10_stem(lex, wawlex, protect, NULL, norm, n, out, false);
 }
