@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.34"
+#define FH_ANALYZER_VERSION "1.35"
 
 /* Character classes */
 enum {
@@ -789,6 +789,10 @@ static size_t ya_of_stop(const fh_analyzer *a, char *out, size_t sl, const char 
     bool taa = !fh_strset_has(&a->stop, out, sl);
     size_t xl = taa ? sl - 4 : sl; /* X */
     if (taa && (sl < 8 || memcmp(out + xl, yt, 4) != 0 || !fh_strset_has(&a->stop, out, xl)))
+        return 0;
+    /* (1.35) nor where X + يت is a known word's stem itself (السوفيتي:
+       سوفيت, not سوف + ية; فليته: فليت) */
+    if (taa && fh_strset_has(&a->lex, out, sl))
         return 0;
     if (xl < 4 || xl + 4 > FH_TOKEN_MAX || pl < xl + 2 || memcmp(pre, out, xl) != 0 ||
         memcmp(pre + xl, yeh, 2) != 0 || !ya_ending(pre + xl + 2, pl - xl - 2))
@@ -1899,7 +1903,8 @@ static int ya_word(fh_analyzer *a, const char *norm, size_t nn)
  * stem of its ية form (fh_light10_fem_add): the lexicon lists مجموع, صديق,
  * قاعد, جنسي but not مجموعة, صديقة, قاعدة, جنسية, so 1.18's rule left
  * مجموعتها, صديقته, جنسيته with their ت. Not where X + ت (X + يت) is a
- * known word's stem itself (توقيت). */
+ * known word's stem itself (توقيت), nor (1.35) where X is a stop word
+ * (فهم: فهمته would back off to the whole word, apart from فهمت). */
 static int base_word(fh_analyzer *a, const char *norm, size_t nn)
 {
     static const char t[] = "\xD8\xAA", yeh[] = "\xD9\x8A"; /* ت, ي */
@@ -1908,12 +1913,13 @@ static int base_word(fh_analyzer *a, const char *norm, size_t nn)
         return 0;
     int rc = 0;
     size_t sl = fh_light10_suffix_stem(&a->protect, norm, nn, stem);
-    if (sl == nn) {
+    /* (1.35) never a stop word's form: فهمته would back off to itself */
+    if (sl == nn && !fh_strset_has(&a->stop, norm, nn)) {
         memcpy(stem + sl, t, 2);
         if (!fh_strset_has(&a->lex, stem, sl + 2))
             rc = fh_light10_fem_add(&a->fem, norm, nn, false);
     }
-    if (rc == 0 && memcmp(norm + nn - 2, yeh, 2) == 0) {
+    if (rc == 0 && memcmp(norm + nn - 2, yeh, 2) == 0 && !fh_strset_has(&a->stop, norm, nn - 2)) {
         memcpy(stem, norm, nn);
         memcpy(stem + nn, t, 2); /* X + ي + ت */
         if (!fh_strset_has(&a->lex, stem, nn + 2))

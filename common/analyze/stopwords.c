@@ -83,8 +83,9 @@ const char *const fh_whole_words_ar[] = {"لعين", "بدين", "بطين", "و
  * word: رأيت (I saw) beside راية (a flag). The ية rule (ya_word) holds them
  * as known words, so رأيته (I saw him, 1,288 tokens in 100,000 book
  * passages) keeps رأيت's stem and is not read as راية + ه, whose stem را
- * رأي (an opinion) shares. */
-const char *const fh_ya_verbs_ar[] = {"رأيت", NULL};
+ * رأي (an opinion) shares. (1.35) Also نسيت (I forgot), سميت (I named: سمية,
+ * toxicity, took سميته to سم, poison) and رميت (I threw), from an audit. */
+const char *const fh_ya_verbs_ar[] = {"رأيت", "نسيت", "سميت", "رميت", NULL};
 
 /* (1.33) Before a pronoun, ات after a word's letters is read as the ة of a
  * known word in اة (حياتهم is حياة + هم, not a plural), and the guard
