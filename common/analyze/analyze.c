@@ -777,23 +777,29 @@ static bool ya_ending(const char *r, size_t n)
 /* (1.31) A word X + ية whose light10 stem X is a stop word (كمية → كم,
  * هوية → هو, ولاية → ولا, كلية → كل) has the back-off's stem, the whole
  * word (كميه), and so do its plural and pronoun forms (كميات, هويته,
- * الولايات, كلياتها), which the back-off gave stems of their own. `out`
- * holds the light10 stem, sl bytes, and `pre` the word with only its
- * proclitics taken, pl bytes. Returns the length of X + يه, written to out,
- * or 0 when the word is not such a form or X + يه is a stop word. When the
- * stem is not a stop word it must be X + يت with X one (light10 took a
- * pronoun or the dual: هويته → هويت). */
-static size_t ya_of_stop(const fh_analyzer *a, char *out, size_t sl, const char *pre, size_t pl)
+ * الولايات, كلياتها), which the back-off gave stems of their own. The
+ * light10 stem is X itself when X is a stop word, or X + يت when light10
+ * took a pronoun or the dual (هويته → هويت): ya_taa_x finds X in the
+ * latter, before the caller pays for the proclitic stem. */
+
+/* The length of X when out[0..sl), which is no stop word, is X + يت with X
+ * one, and (1.35) X + يت is no known word's stem (السوفيتي: سوفيت, not
+ * سوف + ية; فليته: فليت); else 0. */
+static size_t ya_taa_x(const fh_analyzer *a, const char *out, size_t sl)
 {
-    static const char yeh[] = "\xD9\x8A", yt[] = "\xD9\x8A\xD8\xAA", yh[] = "\xD9\x8A\xD9\x87";
-    bool taa = !fh_strset_has(&a->stop, out, sl);
-    size_t xl = taa ? sl - 4 : sl; /* X */
-    if (taa && (sl < 8 || memcmp(out + xl, yt, 4) != 0 || !fh_strset_has(&a->stop, out, xl)))
+    static const char yt[] = "\xD9\x8A\xD8\xAA"; /* يت */
+    if (sl < 8 || memcmp(out + sl - 4, yt, 4) != 0 || !fh_strset_has(&a->stop, out, sl - 4) ||
+        fh_strset_has(&a->lex, out, sl))
         return 0;
-    /* (1.35) nor where X + يت is a known word's stem itself (السوفيتي:
-       سوفيت, not سوف + ية; فليته: فليت) */
-    if (taa && fh_strset_has(&a->lex, out, sl))
-        return 0;
+    return sl - 4;
+}
+
+/* out[0..xl) is X; `pre` is the word with only its proclitics taken, pl
+ * bytes. Returns the length of X + يه, written to out, or 0 when the word
+ * is not X + ي + an ending of the ية word or X + يه is a stop word. */
+static size_t ya_of_stop(const fh_analyzer *a, char *out, size_t xl, const char *pre, size_t pl)
+{
+    static const char yeh[] = "\xD9\x8A", yh[] = "\xD9\x8A\xD9\x87";
     if (xl < 4 || xl + 4 > FH_TOKEN_MAX || pl < xl + 2 || memcmp(pre, out, xl) != 0 ||
         memcmp(pre + xl, yeh, 2) != 0 || !ya_ending(pre + xl + 2, pl - xl - 2))
         return 0;
@@ -842,12 +848,13 @@ static size_t stem_into(fh_analysis *s, const char *norm, size_t n, bool hamza_a
              * as its stem (الله -> له, كليه -> كل, امين -> ام): such a stem
              * would share the stop word's huge document frequency. Back off
              * to the proclitic rules only, then to the normalized word;
-             * (1.31) but a ية word's forms keep X + ي (ya_of_stop). */
+             * (1.31) but a ية word's forms take X + يه (ya_of_stop). */
             bool stop = fh_strset_has(&a->stop, out, sl);
-            if (stop || (sl >= 8 && memcmp(out + sl - 4, "\xD9\x8A\xD8\xAA", 4) == 0)) {
+            size_t xl = stop ? sl : ya_taa_x(a, out, sl);
+            if (xl > 0) {
                 char pre[FH_TOKEN_MAX + 1];
                 size_t pl = fh_light10_prefix_stem(&a->lex, &a->wawlex, &a->protect, norm, n, pre);
-                size_t yl = ya_of_stop(a, out, sl, pre, pl);
+                size_t yl = ya_of_stop(a, out, xl, pre, pl);
                 if (yl > 0) {
                     sl = yl;
                 } else if (stop) {
