@@ -80,6 +80,12 @@ static const opt opts[] = {
     {"focus-weight", T_DBL, OFF(focus_weight), 0, 0, 1000, "X",
      "focus re-rank: the best 10 hits lose for prominent words of theirs the query leaves "
      "out, 0 = off; for queries of 3+ words that are not questions"},
+    {"exact-weight", T_DBL, OFF(exact_weight), 0, 0, 1000, "X",
+     "exact forms, over the hits focus reads (and a question's best 10): each query word "
+     "found as typed (the same clitics and spelling) adds this x its idf, 0 = off"},
+    {"exact-pair-weight", T_DBL, OFF(exact_pair_weight), 0, 0, 1000, "X",
+     "exact forms: each pair of query words typed side by side and found so adds this x "
+     "their mean idf, 0 = off"},
     {"prf-docs", T_U32, OFF(prf_docs), 0, 0, 50, "N",
      "feedback: best hits whose text gives expansion terms (0 = the default)"},
     {"prf-terms", T_U32, OFF(prf_terms), 0, 0, 100, "N",
@@ -123,6 +129,8 @@ void fh_srv_config_default(fh_srv_config *c)
     c->prf_question_weight = -1;
     c->cover_weight = -1;
     c->focus_weight = -1;
+    c->exact_weight = -1;
+    c->exact_pair_weight = -1;
 }
 
 /* Option names compare with '_' == '-'. */

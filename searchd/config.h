@@ -50,6 +50,8 @@ typedef struct fh_srv_config {
     uint32_t prf_docs, prf_terms; /* 0: the engine's default */
     double cover_weight;         /* < 0: the engine's default */
     double focus_weight;         /* < 0: the engine's default */
+    double exact_weight;         /* < 0: the engine's default */
+    double exact_pair_weight;    /* < 0: the engine's default */
     bool help;
     bool version; /* --version */
 } fh_srv_config;

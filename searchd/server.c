@@ -1437,6 +1437,8 @@ static const struct {
     RS_F(tense_weight, tense_weight),
     RS_F(answer_type_weight, answer_type_weight),
     RS_F(focus_weight, focus_weight),
+    RS_F(exact_weight, exact_weight),
+    RS_F(exact_pair_weight, exact_pair_weight),
 #undef RS_F
 #undef RS_N
 };

@@ -41,6 +41,7 @@ static int usage(FILE *f)
           "       [--alt-pos 0|1] [--tense W] [--answer-type W] [--idf-pow P] [--order W]\n"
           "       [--prf W] [--prf-q W] [--prf-docs N] [--prf-terms N] [--prf-len N]\n"
           "       [--prf-depth N] [--focus W] [--focus-depth N] [--focus-len N] [--focus-min N]\n"
+          "       [--exact W] [--exact-pair W] [--exact-q 0|1]\n"
           "       [--focus-dump FILE --qrels QRELS]\n"
           "       [--stemmer light10|light10+sb|light10-noguard|snowball|none] [--time]\n"
           "       [--stats FILE] [--latency [--replies FILE] [--repeat N] [--lat-file FILE]]\n",
@@ -266,6 +267,12 @@ int main(int argc, char **argv)
             rp.focus_min_words = opt_u32(a, v);
         else if (strcmp(a, "--focus-len") == 0)
             rp.focus_len = opt_u32(a, v);
+        else if (strcmp(a, "--exact") == 0)
+            rp.exact_weight = opt_f(a, v);
+        else if (strcmp(a, "--exact-pair") == 0)
+            rp.exact_pair_weight = opt_f(a, v);
+        else if (strcmp(a, "--exact-q") == 0)
+            rp.exact_questions = opt_u32(a, v) != 0;
         else if (strcmp(a, "--focus-dump") == 0)
             focus_dump = v;
         else if (strcmp(a, "--qrels") == 0)

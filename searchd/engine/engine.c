@@ -54,6 +54,9 @@ void fh_rank_params_default(fh_rank_params *p)
     p->focus_depth = 10;
     p->focus_len = 400;
     p->focus_min_words = 3;
+    p->exact_weight = 0.5f;
+    p->exact_pair_weight = 1.0f;
+    p->exact_questions = true;
 }
 
 void fh_search_opts_default(fh_search_opts *o)
@@ -109,7 +112,8 @@ int fh_engine_open(const char *index_dir, const fh_analyzer *a, const fh_rank_pa
         !(e->rp.answer_type_weight >= 0.0f && e->rp.answer_type_weight <= 1.0f) ||
         e->rp.prf_docs > FH_PRF_MAX_DOCS || e->rp.prf_terms > FH_PRF_MAX_TERMS ||
         e->rp.prf_len > FH_PRF_MAX_LEN || !(e->rp.focus_weight >= 0.0f) ||
-        e->rp.focus_depth > FH_FOCUS_MAX_DEPTH || e->rp.focus_len > FH_FOCUS_MAX_LEN) {
+        e->rp.focus_depth > FH_FOCUS_MAX_DEPTH || e->rp.focus_len > FH_FOCUS_MAX_LEN ||
+        !(e->rp.exact_weight >= 0.0f) || !(e->rp.exact_pair_weight >= 0.0f)) {
         rc = FH_EINVAL;
         goto out;
     }
@@ -221,24 +225,26 @@ int fh_engine_stats(const fh_engine *e, fh_buf *out)
     if (!rc)
         rc = fh_buf_add_json_str(out, m->analyzer_version, strlen(m->analyzer_version));
     if (!rc)
-        rc = fh_buf_addf(out,
-                         "},\"format\":%u,\"build_time\":%lld,\"file_bytes\":%lld,"
-                         "\"index_id\":\"%016llx\",\"rank\":{\"k1\":%g,\"b\":%g,\"prox_weight\":%g,"
-                         "\"prox_depth\":%u,\"prox_window\":%u,\"lead_weight\":%g,"
-                         "\"lead_title\":%g,\"order_weight\":%g,\"prf_weight\":%g,"
-                         "\"prf_question_weight\":%g,\"prf_docs\":%u,"
-                         "\"prf_terms\":%u,\"focus_weight\":%g,\"focus_depth\":%u,"
-                         "\"focus_len\":%u,\"focus_min_words\":%u,\"tense_weight\":%g,"
-                         "\"answer_type_weight\":%g,\"cover_weight\":%g}}",
-                         m->format_version, (long long)m->build_time, bytes,
-                         (unsigned long long)fh_index_id(e->ix), (double)e->rp.k1, (double)e->rp.b,
-                         (double)e->rp.prox_weight, e->rp.prox_depth, e->rp.prox_window,
-                         (double)e->rp.lead_weight, (double)e->rp.lead_title,
-                         (double)e->rp.order_weight, (double)e->rp.prf_weight,
-                         (double)e->rp.prf_question_weight, e->rp.prf_docs, e->rp.prf_terms,
-                         (double)e->rp.focus_weight, e->rp.focus_depth, e->rp.focus_len,
-                         e->rp.focus_min_words, (double)e->rp.tense_weight,
-                         (double)e->rp.answer_type_weight, (double)e->rp.cover_weight);
+        rc = fh_buf_addf(
+            out,
+            "},\"format\":%u,\"build_time\":%lld,\"file_bytes\":%lld,"
+            "\"index_id\":\"%016llx\",\"rank\":{\"k1\":%g,\"b\":%g,\"prox_weight\":%g,"
+            "\"prox_depth\":%u,\"prox_window\":%u,\"lead_weight\":%g,"
+            "\"lead_title\":%g,\"order_weight\":%g,\"prf_weight\":%g,"
+            "\"prf_question_weight\":%g,\"prf_docs\":%u,"
+            "\"prf_terms\":%u,\"focus_weight\":%g,\"focus_depth\":%u,"
+            "\"focus_len\":%u,\"focus_min_words\":%u,\"exact_weight\":%g,"
+            "\"exact_pair_weight\":%g,\"exact_questions\":%s,\"tense_weight\":%g,"
+            "\"answer_type_weight\":%g,\"cover_weight\":%g}}",
+            m->format_version, (long long)m->build_time, bytes,
+            (unsigned long long)fh_index_id(e->ix), (double)e->rp.k1, (double)e->rp.b,
+            (double)e->rp.prox_weight, e->rp.prox_depth, e->rp.prox_window,
+            (double)e->rp.lead_weight, (double)e->rp.lead_title, (double)e->rp.order_weight,
+            (double)e->rp.prf_weight, (double)e->rp.prf_question_weight, e->rp.prf_docs,
+            e->rp.prf_terms, (double)e->rp.focus_weight, e->rp.focus_depth, e->rp.focus_len,
+            e->rp.focus_min_words, (double)e->rp.exact_weight, (double)e->rp.exact_pair_weight,
+            e->rp.exact_questions ? "true" : "false", (double)e->rp.tense_weight,
+            (double)e->rp.answer_type_weight, (double)e->rp.cover_weight);
     if (rc) {
         out->len = mark;
         if (out->data)

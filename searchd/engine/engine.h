@@ -93,9 +93,14 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
  *   + focus_weight * (focus(d) - the lowest focus among them), focus(d) the
  *                    sum of log(1 - p) over the stems of d's opening that
  *                    the query leaves out, p a fitted headline probability
+ *   + exact_weight * the idf of each distinct query word that d's opening
+ *                    has as it was typed (the same clitics and spelling;
+ *                    exact.c), and for questions too (exact_questions)
+ *   + exact_pair_weight * the mean idf of each pair of words typed side by
+ *                    side that d's opening has side by side, as typed
  * idf may be raised to idf_pow. Off by default: sdm, len, idf_pow (they did
  * not help on both dev sets); on: prox, lead, pass, order, alt, tense, answer_type and
- * feedback for questions, focus for other queries.
+ * feedback for questions, focus for other queries, exact forms for both.
  * Defaults (fh_rank_params_default) were chosen on the dev sets; see
  * bench/RESULTS.md "## Relevance (engine)". */
 typedef struct fh_rank_params {
@@ -179,6 +184,15 @@ typedef struct fh_rank_params {
     uint32_t focus_min_words;
     uint32_t focus_depth;             /* <= FH_FOCUS_MAX_DEPTH */
     uint32_t focus_len;               /* words, <= FH_FOCUS_MAX_LEN */
+    /* Exact forms (exact.c), with focus and over the same hits and words
+     * read: each gains exact_weight x the idf of each distinct query word
+     * found as it was typed (the same clitics and spelling), + exact_pair_weight
+     * x the mean idf of each pair of words typed side by side and found side
+     * by side. For the queries focus reads for, and questions
+     * (exact_questions). */
+    float exact_weight;      /* 0 = off */
+    float exact_pair_weight; /* 0 = off */
+    bool exact_questions;
 } fh_rank_params;
 
 /* Fill *p with the tuned defaults. */

@@ -103,6 +103,20 @@ typedef struct fh_clause {
     uint32_t n_el;
 } fh_clause;
 
+/* A word of the query as it was typed (exact.c): its form (the token's
+ * original bytes without the characters the analyzer drops, ASCII letters in
+ * lower case: fh_exact_form), its normalized form and its stem. */
+typedef struct fh_qform {
+    char form[FH_TOKEN_MAX + 1];
+    char norm[FH_TOKEN_MAX + 1];
+    char stem[FH_TOKEN_MAX + 1];
+    uint16_t form_len, norm_len, stem_len;
+    uint32_t seq; /* the word's place among the query's words (fh_query.n_words):
+                     two forms whose seq differ by 1 were typed side by side */
+} fh_qform;
+
+#define FH_Q_MAX_FORMS 64u /* the exact-form re-rank sees the first 64 words */
+
 typedef struct fh_query {
     fh_clause cl[FH_Q_MAX_CLAUSES];
     uint32_t n_cl;
@@ -112,6 +126,11 @@ typedef struct fh_query {
     bool dropped_stop;   /* stop words were removed from the ranked part */
     bool question;       /* one of the first two words is an interrogative (query.c):
                             the query-order bonus is off */
+    /* the ranked, required and phrase words as typed, in query order, for the
+       exact-form re-rank (not exclusions, prefixes or a mixed word's parts;
+       the first FH_Q_MAX_FORMS of them) */
+    fh_qform form[FH_Q_MAX_FORMS];
+    uint32_t n_form;
     /* filled by fh_exec_topk: clause and phrase-word weights, for snippets */
     float idf[FH_Q_MAX_CLAUSES];
     float el_idf[FH_Q_MAX_ELEMS];
@@ -214,10 +233,48 @@ int fh_prf_rerank(fh_searcher *s, const fh_query *q, float w, fh_hit *hits, uint
  * so a hit below them gains nothing and none passes one of them: *rescored
  * = m, and sorting hits[0..m) again gives the new order (0, nothing
  * changed, for a question (fh_query.question), a query of fewer than
- * rp.focus_min_words words, or m < 2). Errors: FH_ENOMEM, FH_ECORRUPT,
- * FH_ELMDB. */
+ * rp.focus_min_words words, or m < 2). The same read feeds the exact-form
+ * re-rank (exact.c), whose gain is never negative either: for the same
+ * queries, and for questions when rp.exact_questions; then focus's own
+ * gain is 0 for a question. Errors: FH_ENOMEM, FH_ECORRUPT, FH_ELMDB. */
 int fh_focus_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n,
                     uint32_t *rescored);
+
+/* The exact-form re-rank (exact.c). A query's forms in a small hash by their
+ * normalized form, and what one document read so far matched: bit i of a mask
+ * is fh_query.form[i]. */
+#define FH_EXACT_SLOTS 128u /* a power of two above FH_Q_MAX_FORMS */
+#define FH_EXACT_NONE 0xFFu
+typedef struct fh_exact {
+    const fh_query *q;            /* borrowed, for the forms */
+    uint32_t n;                   /* q->n_form */
+    uint8_t slot[FH_EXACT_SLOTS]; /* first form of each hash slot, or FH_EXACT_NONE */
+    uint8_t next[FH_Q_MAX_FORMS]; /* the next form of the same slot */
+    float w[FH_Q_MAX_FORMS];      /* the form's stem's idf */
+    float uni_w[FH_Q_MAX_FORMS];  /* exact_weight * w, 0 for a form typed twice (after the first) */
+    float pair_w;                 /* exact_pair_weight */
+    uint64_t adjacent;            /* bit i: form i + 1 was typed right after form i */
+    uint64_t found, pairs, prev;  /* this document: forms seen, pairs seen, the last word's forms */
+} fh_exact;
+
+/* The form of the word p[0..n) into out (FH_TOKEN_MAX + 1 bytes): its bytes
+ * without the code points the analyzer drops, ASCII letters in lower case,
+ * NUL-terminated. Returns its length; 0 when it is empty or longer than
+ * FH_TOKEN_MAX. */
+size_t fh_exact_form(const fh_analyzer *a, const char *p, size_t n, char *out);
+
+/* Set x up for q (after fh_exec_topk filled q's idfs) and rp's weights.
+ * False when the re-rank can change nothing (no forms, or every weight 0). */
+bool fh_exact_prepare(const fh_query *q, const fh_rank_params *rp, fh_exact *x);
+
+/* A document's words, in text order: fh_exact_doc_begin, then
+ * fh_exact_token for each word that is not a mixed token's part (text: the
+ * text t was analyzed from), fh_exact_break where two words are not side by
+ * side (between a title and a body), and fh_exact_doc_score. */
+void fh_exact_doc_begin(fh_exact *x);
+void fh_exact_token(fh_exact *x, const fh_analyzer *a, const char *text, const fh_token *t);
+void fh_exact_break(fh_exact *x);
+float fh_exact_doc_score(const fh_exact *x);
 
 /* One distinct stem of the words read from a body (fh_focus_read). */
 typedef struct fh_focus_term {

@@ -1960,8 +1960,8 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
                 (e->rp.prox_weight > 0 || e->rp.lead_weight > 0 || e->rp.cover_weight > 0 ||
                  e->rp.sdm_o_weight > 0 || e->rp.sdm_u_weight > 0 || e->rp.pass_weight > 0 ||
                  e->rp.len_weight != 0 || e->rp.order_weight > 0 || defer_alt ||
-                 e->rp.prf_weight > 0 || e->rp.prf_question_weight > 0 ||
-                 e->rp.focus_weight > 0);
+                 e->rp.prf_weight > 0 || e->rp.prf_question_weight > 0 || e->rp.focus_weight > 0 ||
+                 e->rp.exact_weight > 0 || e->rp.exact_pair_weight > 0);
     uint32_t alt_def[FH_Q_MAX_CLAUSES], nalt = 0;
     uint32_t kk = k;
     if (prox && e->rp.prox_depth > kk)
@@ -2048,7 +2048,7 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
             qsort(hp.h, hp.n, sizeof *hp.h, hit_cmp);
         }
         /* focus last, on the final order: it reads the best hits' bodies */
-        if (e->rp.focus_weight > 0) {
+        if (e->rp.focus_weight > 0 || e->rp.exact_weight > 0 || e->rp.exact_pair_weight > 0) {
             uint32_t m;
             if ((rc = fh_focus_rerank(s, q, hp.h, hp.n, &m)) != 0)
                 goto out;

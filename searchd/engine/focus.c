@@ -72,21 +72,27 @@ static void focus_add(fh_stemtab *tab, const char *t, uint16_t len, uint32_t w)
         e->lead++;
 }
 
-int fh_focus_read(fh_searcher *s, uint32_t doc, uint32_t max_words,
-                  const fh_focus_term **terms, uint32_t *nterms, uint32_t *nwords)
+/* Read the first max_words words of doc's title and body; count their stems
+ * in s->focus when stems is true, and feed them to ex when it is not NULL. */
+static int read_doc(fh_searcher *s, uint32_t doc, uint32_t max_words, bool stems, fh_exact *ex,
+                    uint32_t *nwords)
 {
-    *terms = NULL;
-    *nterms = *nwords = 0;
+    *nwords = 0;
     uint32_t cap = max_words ? max_words : 1u; /* stems of at most FH_TOKEN_MAX bytes */
     fh_stemtab *tab = &s->focus;
-    int rc = fh_stemtab_reserve(tab, cap, (size_t)cap * FH_TOKEN_MAX, sizeof(fh_focus_term));
-    if (rc)
-        return rc;
-    fh_stemtab_reset(tab);
+    int rc;
+    if (stems) {
+        if ((rc = fh_stemtab_reserve(tab, cap, (size_t)cap * FH_TOKEN_MAX,
+                                     sizeof(fh_focus_term))) != 0)
+            return rc;
+        fh_stemtab_reset(tab);
+    }
     const char *txt[2];
     size_t len[2];
     if ((rc = fh_doc_texts(s, doc, &txt[0], &len[0], &txt[1], &len[1])) != 0)
         return rc;
+    if (ex)
+        fh_exact_doc_begin(ex);
     /* the title (if any) then the body, as one run of words */
     uint32_t w = 0;
     for (int part = 0; part < 2 && w < max_words; part++) {
@@ -98,21 +104,37 @@ int fh_focus_read(fh_searcher *s, uint32_t doc, uint32_t max_words,
         size_t nt;
         if ((rc = fh_analyze(s->an, txt[part], n, &tok, &nt)) != 0)
             return rc;
+        if (ex)
+            fh_exact_break(ex); /* a title's last word and the body's first are no pair */
         for (size_t i = 0; i < nt && w < max_words; i++) {
             const fh_token *t = &tok[i];
             if (t->flags & FH_TOK_PART)
                 continue;
-            if (!(t->flags & FH_TOK_STOP) && t->stem_len > 0)
+            if (stems && !(t->flags & FH_TOK_STOP) && t->stem_len > 0)
                 focus_add(tab, t->stem, t->stem_len, w);
+            if (ex)
+                fh_exact_token(ex, s->e->an, txt[part], t);
             w++;
         }
     }
+    *nwords = w;
+    return 0;
+}
+
+int fh_focus_read(fh_searcher *s, uint32_t doc, uint32_t max_words, const fh_focus_term **terms,
+                  uint32_t *nterms, uint32_t *nwords)
+{
+    *terms = NULL;
+    *nterms = 0;
+    int rc = read_doc(s, doc, max_words, true, NULL, nwords);
+    if (rc)
+        return rc;
+    fh_stemtab *tab = &s->focus;
     fh_focus_term *term = tab->data;
     for (uint32_t i = 0; i < tab->n; i++)
         term[i].stem = fh_stemtab_str(tab, i);
     *terms = term;
     *nterms = tab->n;
-    *nwords = w;
     return 0;
 }
 
@@ -176,29 +198,40 @@ int fh_focus_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n,
     const fh_rank_params *rp = &s->e->rp;
     uint32_t m = rp->focus_depth < n ? rp->focus_depth : n;
     *rescored = 0;
-    if (m < 2 || rp->focus_len == 0 || !(rp->focus_weight > 0) || q->question ||
-        focus_query_words(q) < rp->focus_min_words)
+    if (m < 2 || rp->focus_len == 0)
         return 0;
-    float fs[FH_FOCUS_MAX_DEPTH];
+    bool long_enough = !q->question && focus_query_words(q) >= rp->focus_min_words;
+    bool focus = long_enough && rp->focus_weight > 0;
+    fh_exact ex;
+    bool exact = (q->question ? rp->exact_questions : long_enough) &&
+                 (rp->exact_weight > 0 || rp->exact_pair_weight > 0) &&
+                 fh_exact_prepare(q, rp, &ex);
+    if (!focus && !exact)
+        return 0;
+    float fs[FH_FOCUS_MAX_DEPTH], xs[FH_FOCUS_MAX_DEPTH];
     float lo = 0;
     pthread_once(&log1p_once, log1p_init);
     for (uint32_t i = 0; i < m; i++) {
-        const fh_focus_term *t;
-        uint32_t nterm, nw;
-        int rc = fh_focus_read(s, hits[i].doc, rp->focus_len, &t, &nterm, &nw);
+        uint32_t nw;
+        int rc = read_doc(s, hits[i].doc, rp->focus_len, focus, exact ? &ex : NULL, &nw);
         if (rc)
             return rc;
+        xs[i] = exact ? fh_exact_doc_score(&ex) : 0.0f;
+        if (!focus)
+            continue;
+        const fh_stemtab *tab = &s->focus;
+        const fh_focus_term *t = tab->data;
         /* counts are <= focus_len <= FH_FOCUS_MAX_LEN: LOG1P covers them */
         float zdoc = (float)FOCUS_B + (float)FOCUS_C[4] * LOG1P[nw], sum = 0;
-        for (uint32_t j = 0; j < nterm; j++)
-            if (!fh_query_has_stem(q, t[j].stem, t[j].len))
+        for (uint32_t j = 0; j < tab->n; j++)
+            if (!fh_query_has_stem(q, fh_stemtab_str(tab, j), t[j].len))
                 sum += focus_log_miss(&t[j], zdoc);
         fs[i] = sum;
         if (i == 0 || fs[i] < lo)
             lo = fs[i];
     }
     for (uint32_t i = 0; i < m; i++)
-        hits[i].score += rp->focus_weight * (fs[i] - lo);
+        hits[i].score += (focus ? rp->focus_weight * (fs[i] - lo) : 0.0f) + xs[i];
     *rescored = m;
     return 0;
 }

@@ -252,6 +252,28 @@ static int count_word(pstate *ps)
     return 0;
 }
 
+/* Keep word t of p as it was typed, for the exact-form re-rank (exact.c):
+ * call right after count_word, so its seq is its place among the words. */
+static void add_form(pstate *ps, const char *p, const fh_token *t)
+{
+    fh_query *q = ps->q;
+    if (q->n_form >= FH_Q_MAX_FORMS || t->stem_len == 0 || t->norm_len == 0)
+        return;
+    fh_qform *f = &q->form[q->n_form];
+    size_t fl = fh_exact_form(ps->s->e->an, p + t->offset, t->length, f->form);
+    if (fl == 0)
+        return;
+    f->form_len = (uint16_t)fl;
+    memcpy(f->norm, t->norm, t->norm_len);
+    f->norm[t->norm_len] = '\0';
+    f->norm_len = t->norm_len;
+    memcpy(f->stem, t->stem, t->stem_len);
+    f->stem[t->stem_len] = '\0';
+    f->stem_len = t->stem_len;
+    f->seq = q->n_words - 1u;
+    q->n_form++;
+}
+
 static void clause_init(fh_clause *c, fh_clause_kind kind, fh_occur occ, uint32_t mask)
 {
     memset(c, 0, sizeof *c);
@@ -285,6 +307,8 @@ static int parse_phrase(pstate *ps, const char *p, size_t n, fh_occur occ, uint3
         }
         if ((rc = count_word(ps)) != 0)
             return rc;
+        if (occ != FH_OCC_NOT)
+            add_form(ps, p, &t[i]);
         if (q->n_el >= FH_Q_MAX_ELEMS)
             return too_many(ps);
         fh_qelem *e = &q->el[q->n_el++];
@@ -509,6 +533,8 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
         }
         if (wl == 0)
             continue;
+        if (occ != FH_OCC_NOT && !pre)
+            add_form(ps, p, &t[i]);
         memcpy(c.term, w, wl);
         c.term[wl] = '\0';
         c.len = wl;
@@ -782,6 +808,7 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
     out->n_cl = 0;
     out->n_el = 0;
     out->n_words = 0;
+    out->n_form = 0;
     out->dropped_stop = false;
     out->question = false;
     if (max_terms == 0 || max_terms > FH_ENGINE_MAX_TERMS) {

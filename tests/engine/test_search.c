@@ -889,6 +889,204 @@ static void test_focus(void **state)
     fx_done(&f);
 }
 
+/* The exact-form re-rank (exact.c). Each pair of documents ties on BM25
+ * (the same stems, the same lengths) and differs only in how its words are
+ * written, with every other re-rank off: "typed" has the query's word forms
+ * (وللشركة, not الشركة) or a pair of them side by side in the query's order,
+ * its twin does not; the twin has the lower docid, so it wins the tie. */
+static json_t *exact_search(fx *f, const fh_rank_params *base, float w, float pw, bool questions,
+                            const char *q)
+{
+    fh_rank_params rp = *base;
+    rp.exact_weight = w;
+    rp.exact_pair_weight = pw;
+    rp.exact_questions = questions;
+    fx_open(f, &rp);
+    json_t *j = search(f, q, NULL);
+    fx_close(f);
+    return j;
+}
+
+static void test_exact(void **state)
+{
+    (void)state;
+    static const tu_doc edocs[] = {
+        {"form-plain", {"الشركة الكبرى تعلن نتائجها"}},
+        {"form-typed", {"وللشركة الكبرى تعلن نتائجها"}},
+        {"pair-apart", {"والمدينة صغيرة مدينة تنمو"}},
+        {"pair-typed", {"مدينة صغيرة والمدينة تنمو"}},
+        {"spell-plain", {"امريكا تدعم الاتفاق"}},
+        {"spell-typed", {"أمريكا تدعم الاتفاق"}},
+        {"filler1", {"سوق جديد في الحي الشمالي"}},
+        {"filler2", {"المكتبة الصغيرة تفتح أبوابها"}},
+    };
+    fx f;
+    fx_build_text(&f, edocs, sizeof edocs / sizeof edocs[0]);
+    fh_rank_params rp;
+    fh_rank_params_default(&rp);
+    assert_true(rp.exact_weight > 0.0f && rp.exact_pair_weight > 0.0f && rp.exact_questions);
+    rp.prox_weight = rp.lead_weight = rp.pass_weight = rp.order_weight = 0;
+    rp.focus_weight = rp.tense_weight = rp.prf_question_weight = 0;
+
+    /* a word as typed: the gain is exact_weight x its idf, linear in the weight */
+    const char *q1 = "وللشركة الكبرى تعلن";
+    json_t *j = exact_search(&f, &rp, 0, 0, true, q1);
+    assert_int_equal(nhits(j), 2);
+    assert_string_equal(hit_id(j, 0), "form-plain");
+    assert_true(score_of(j, 0) == score_of(j, 1));
+    json_decref(j);
+    j = exact_search(&f, &rp, 0.5f, 0, true, q1);
+    assert_string_equal(hit_id(j, 0), "form-typed");
+    double g1 = score_of(j, 0) - score_of(j, 1);
+    json_decref(j);
+    j = exact_search(&f, &rp, 1.0f, 0, true, q1);
+    assert_string_equal(hit_id(j, 0), "form-typed");
+    double g2 = score_of(j, 0) - score_of(j, 1);
+    json_decref(j);
+    assert_true(g1 > 0.1 && fabs(g2 - 2 * g1) < 1e-3);
+    /* the pair (وللشركة الكبرى) adds to it */
+    j = exact_search(&f, &rp, 0.5f, 1.0f, true, q1);
+    assert_string_equal(hit_id(j, 0), "form-typed");
+    assert_true(score_of(j, 0) - score_of(j, 1) > g1 + 0.1);
+    json_decref(j);
+
+    /* the spelling counts too: أمريكا is not امريكا, though both stem alike */
+    j = exact_search(&f, &rp, 0, 0, true, "أمريكا تدعم الاتفاق");
+    assert_string_equal(hit_id(j, 0), "spell-plain");
+    json_decref(j);
+    j = exact_search(&f, &rp, 0.5f, 0, true, "أمريكا تدعم الاتفاق");
+    assert_string_equal(hit_id(j, 0), "spell-typed");
+    json_decref(j);
+
+    /* both pair documents have every form; only one has مدينة صغيرة in a row */
+    const char *q2 = "مدينة صغيرة تنمو";
+    j = exact_search(&f, &rp, 0.5f, 0, true, q2);
+    assert_string_equal(hit_id(j, 0), "pair-apart");
+    assert_true(score_of(j, 0) == score_of(j, 1));
+    json_decref(j);
+    /* the pair gains exact_pair_weight x the mean idf of its two stems, which
+     * differ (صغير is in filler2 too) */
+    rp.exact_weight = 0;
+    rp.exact_pair_weight = 1.0f;
+    fx_open(&f, &rp);
+    j = search(&f, q2, NULL);
+    assert_string_equal(hit_id(j, 0), "pair-typed");
+    double p1 = score_of(j, 0) - score_of(j, 1);
+    float idf_m = -1, idf_s = -1;
+    for (uint32_t i = 0; i < f.s->q.n_cl; i++) {
+        const fh_clause *c = &f.s->q.cl[i];
+        if (c->kind == FH_CL_TERM && !c->is_alt && strcmp(c->term, "مدين") == 0)
+            idf_m = f.s->q.idf[i];
+        if (c->kind == FH_CL_TERM && !c->is_alt && strcmp(c->term, "صغير") == 0)
+            idf_s = f.s->q.idf[i];
+    }
+    assert_true(idf_m > idf_s + 0.1f && idf_s > 0);
+    assert_true(fabs(p1 - 0.5 * (double)(idf_m + idf_s)) < 1e-3);
+    json_decref(j);
+    fx_close(&f);
+    j = exact_search(&f, &rp, 0.5f, 2.0f, true, q2);
+    assert_string_equal(hit_id(j, 0), "pair-typed");
+    assert_true(p1 > 0.1 && fabs(score_of(j, 0) - score_of(j, 1) - 2 * p1) < 1e-3);
+    json_decref(j);
+    /* typed the other way round, the pairs are the other document's
+     * (صغيرة مدينة, مدينة تنمو); مدينة صغيرة counts for nothing */
+    j = exact_search(&f, &rp, 0, 1.0f, true, "صغيرة مدينة تنمو");
+    assert_string_equal(hit_id(j, 0), "pair-apart");
+    assert_true(score_of(j, 0) - score_of(j, 1) > 0.1);
+    json_decref(j);
+
+    /* a form typed twice counts once */
+    j = exact_search(&f, &rp, 0.5f, 0, true, "وللشركة وللشركة الكبرى تعلن");
+    assert_string_equal(hit_id(j, 0), "form-typed");
+    assert_true(fabs(score_of(j, 0) - score_of(j, 1) - g1) < 1e-3);
+    json_decref(j);
+
+    /* fh_exact directly: a break (between a title and a body) ends a pair */
+    rp.exact_weight = 0.5f;
+    rp.exact_pair_weight = 1.0f;
+    fx_open(&f, &rp);
+    json_decref(search(&f, q2, NULL)); /* fills the query's idfs */
+    fh_exact ex;
+    assert_true(fh_exact_prepare(&f.s->q, &rp, &ex));
+    fh_analysis *an;
+    assert_int_equal(fh_analysis_new(f.a, &an), 0);
+    float xs[2];
+    for (int brk = 0; brk < 2; brk++) {
+        fh_exact_doc_begin(&ex);
+        static const char *const parts[2] = {"مدينة", "صغيرة تنمو"};
+        for (int k = 0; k < 2; k++) {
+            const fh_token *t;
+            size_t nt;
+            assert_int_equal(fh_analyze(an, parts[k], strlen(parts[k]), &t, &nt), 0);
+            if (k == 1 && brk)
+                fh_exact_break(&ex);
+            for (size_t i = 0; i < nt; i++)
+                fh_exact_token(&ex, f.a, parts[k], &t[i]);
+        }
+        xs[brk] = fh_exact_doc_score(&ex);
+    }
+    /* without the break: three forms and two pairs; with it, one pair */
+    assert_true(xs[0] > xs[1] + 0.1f && xs[1] > 0);
+    fh_analysis_free(an);
+    fx_close(&f);
+
+    /* words typed apart (an exclusion between them) are no pair: مدينة تنمو,
+     * which pair-apart has, counts for nothing here */
+    j = exact_search(&f, &rp, 0, 1.0f, true, "مدينة -سوق تنمو صغيرة");
+    assert_string_equal(hit_id(j, 0), "pair-apart");
+    assert_true(score_of(j, 0) == score_of(j, 1));
+    json_decref(j);
+
+    /* as focus: not for two words; for a question only with exact_questions */
+    j = exact_search(&f, &rp, 0.5f, 1.0f, true, "مدينة صغيرة");
+    assert_string_equal(hit_id(j, 0), "pair-apart");
+    json_decref(j);
+    j = exact_search(&f, &rp, 0.5f, 1.0f, true, "ما مدينة صغيرة تنمو");
+    assert_string_equal(hit_id(j, 0), "pair-typed");
+    json_decref(j);
+    j = exact_search(&f, &rp, 0.5f, 1.0f, false, "ما مدينة صغيرة تنمو");
+    assert_string_equal(hit_id(j, 0), "pair-apart");
+    json_decref(j);
+    /* a weight below 0 is refused */
+    rp.exact_pair_weight = -1;
+    assert_int_equal(fh_engine_open(f.dir, f.a, &rp, &f.e), FH_EINVAL);
+    rp.exact_pair_weight = 1;
+
+    /* the forms a query keeps: ranked, required and phrase words, a mixed word
+     * whole; not an exclusion nor a prefix. Words typed side by side have
+     * consecutive seq. */
+    fx_open(&f, &rp);
+    static fh_query q;
+    const char *qs = "+الكبرى -وللشركة \"مدينة صغيرة\" تنمو* DeepSeek-R1 الشَّرِكَةُ";
+    assert_int_equal(fh_query_parse(f.s, qs, strlen(qs), 64, &q, &f.err), 0);
+    static const char *const want[] = {"الكبرى", "مدينة", "صغيرة", "deepseek-r1", "الشركة"};
+    static const uint32_t seq[] = {0, 2, 3, 5, 6};
+    assert_int_equal(q.n_form, 5);
+    for (uint32_t i = 0; i < 5; i++) {
+        assert_string_equal(q.form[i].form, want[i]);
+        assert_int_equal(q.form[i].form_len, strlen(want[i]));
+        assert_int_equal(q.form[i].seq, seq[i]);
+    }
+    assert_string_equal(q.form[4].norm, "الشركه");
+    assert_string_equal(q.form[4].stem, "شرك");
+    fx_close(&f);
+
+    /* fh_exact_form: marks and tatweel go, case folds, hamza seats stay */
+    char out[FH_TOKEN_MAX + 1];
+    assert_int_equal(fh_exact_form(f.a, "كتـــابٌ", strlen("كتـــابٌ"), out), strlen("كتاب"));
+    assert_string_equal(out, "كتاب");
+    fh_exact_form(f.a, "أمريكا", strlen("أمريكا"), out);
+    assert_string_equal(out, "أمريكا");
+    fh_exact_form(f.a, "GPT-4o", 6, out);
+    assert_string_equal(out, "gpt-4o");
+    char big[FH_TOKEN_MAX + 2];
+    memset(big, 'a', sizeof big);
+    assert_int_equal(fh_exact_form(f.a, big, sizeof big, out), 0);
+    assert_int_equal(fh_exact_form(f.a, big, FH_TOKEN_MAX, out), FH_TOKEN_MAX);
+    assert_int_equal(fh_exact_form(f.a, "\xD9\x8E", 2, out), 0); /* a fatha alone */
+    fx_done(&f);
+}
+
 /* Mixed words (docs/ANALYSIS.md, "The rule"): R1 and 4o find the documents
  * that write them inside DeepSeek-R1 and GPT-4o, alone, or as two words
  * (R 1): the whole term or the phrase of the parts, for ranked, +required
@@ -1206,6 +1404,7 @@ int main(void)
         cmocka_unit_test(test_prf),
         cmocka_unit_test(test_query_order),
         cmocka_unit_test(test_focus),
+        cmocka_unit_test(test_exact),
         cmocka_unit_test(test_mixed_words),
         cmocka_unit_test(test_prefix_frequent_late),
         cmocka_unit_test(test_prefix_idf),

@@ -159,6 +159,16 @@ static void check_parse(const char *s, size_t n, uint32_t max_terms)
             FZ_CHECK(!c->stop && !c->is_alt && c->alt_ix < 0);
     }
     FZ_CHECK(positive);
+    /* the words as typed (exact.c): valid UTF-8 of at most FH_TOKEN_MAX
+     * bytes, with a stem, in the order typed */
+    FZ_CHECK(q.n_form <= FH_Q_MAX_FORMS);
+    for (uint32_t i = 0; i < q.n_form; i++) {
+        const fh_qform *f = &q.form[i];
+        FZ_CHECK(f->form_len >= 1 && f->form_len <= FH_TOKEN_MAX && f->form[f->form_len] == '\0');
+        FZ_CHECK(fz_utf8_ok(f->form, f->form_len));
+        FZ_CHECK(f->stem_len >= 1 && f->norm_len >= 1 && f->seq < q.n_words);
+        FZ_CHECK(i == 0 || f->seq > q.form[i - 1].seq);
+    }
     fh_buf_free(&err);
 }
 

@@ -238,6 +238,10 @@ ORDER_DOCS = [
     # the focus re-rank separates them ("few" has fewer distinct other words)
     {"id": "many", "title": "تقرير", "text": "البركان الجزيرة المدرسة الحديقة السوق المكتبة"},
     {"id": "few", "title": "تقرير", "text": "البركان الجزيرة المدرسة المدرسة الحديقة الحديقة"},
+    # exact forms: the same stems at the same places; only "form-typed" has
+    # the query's وللشركة as typed
+    {"id": "form-plain", "title": "تقرير", "text": "الشركة الكبرى تعلن نتائجها"},
+    {"id": "form-typed", "title": "تقرير", "text": "وللشركة الكبرى تعلن نتائجها"},
 ]
 
 
@@ -252,6 +256,7 @@ class RankKnobsTest(unittest.TestCase):
         cls.dd.__enter__()
         cls.dk = Daemon(index, "--order-weight", "0", "--lead-title", "1",
                         "--prf-question-weight", "0", "--focus-weight", "0",
+                        "--exact-weight", "0", "--exact-pair-weight", "0",
                         "--tense-weight", "0", "--answer-type-weight", "1",
                         "--cover-weight", "0.5", workdir=root)
         cls.dk.__enter__()
@@ -277,6 +282,11 @@ class RankKnobsTest(unittest.TestCase):
         self.assertEqual(rd["focus_len"], 400)
         self.assertEqual(rd["focus_min_words"], 3)
         self.assertEqual(rk["focus_weight"], 0)
+        self.assertAlmostEqual(rd["exact_weight"], 0.5, places=5)
+        self.assertAlmostEqual(rd["exact_pair_weight"], 1, places=5)
+        self.assertIs(rd["exact_questions"], True)
+        self.assertEqual(rk["exact_weight"], 0)
+        self.assertEqual(rk["exact_pair_weight"], 0)
         # every ranking knob with a flag is shown
         self.assertAlmostEqual(rd["tense_weight"], 0.5, places=5)
         self.assertAlmostEqual(rd["answer_type_weight"], 0.25, places=5)
@@ -298,6 +308,7 @@ class RankKnobsTest(unittest.TestCase):
                  "tense-weight": "tense_weight", "answer-type-weight": "answer_type_weight",
                  "prf-weight": "prf_weight", "prf-question-weight": "prf_question_weight",
                  "focus-weight": "focus_weight", "prf-docs": "prf_docs",
+                 "exact-weight": "exact_weight", "exact-pair-weight": "exact_pair_weight",
                  "prf-terms": "prf_terms", "cover-weight": "cover_weight"}
         for flag, key in flags.items():
             self.assertIn(flag, shown)
@@ -312,6 +323,14 @@ class RankKnobsTest(unittest.TestCase):
         for q in ("SEARCH snippets=0 ما البركان الجزيرة الرماد",
                   "SEARCH snippets=0 البركان الجزيرة"):
             self.assertEqual([h["id"] for h in self.cd.request(q)["hits"]], ["many", "few"])
+
+    def test_exact_forms(self):
+        # three words: the query is long enough for the exact-form re-rank
+        q = "SEARCH snippets=0 وللشركة الكبرى تعلن"
+        self.assertEqual(hit_ids(self.cd.request(q)), ["form-typed", "form-plain"])
+        r = self.ck.request(q)  # --exact-weight 0 --exact-pair-weight 0: the tie stands
+        self.assertEqual(hit_ids(r), ["form-plain", "form-typed"])
+        self.assertEqual(r["hits"][0]["score"], r["hits"][1]["score"])
 
     def test_query_order(self):
         r = self.cd.request("SEARCH snippets=0 الثلج المطر")

@@ -1,0 +1,163 @@
+/* exact.c — the exact-form re-rank: the query's words as they were typed.
+ *
+ * Stems let والشركات find الشركة; but among documents that match the same
+ * stems, the one written with the query's own word forms — the same clitics,
+ * number and spelling (للشركات, not الشركة; أمريكا, not امريكا) — and with
+ * the query's words side by side in the same forms is more likely the one the
+ * query was written for: a headline repeats its article's wording, a question
+ * its paragraph's. So each hit the focus pass reads again (focus.c: the best
+ * rp.focus_depth hits, the first rp.focus_len words of title and body) gains
+ *   exact_weight      * sum over the distinct forms f of the query found in
+ *                       its text of w(f)
+ *   + exact_pair_weight * sum over the pairs of forms typed side by side
+ *                       (f, g) found side by side, in that order, of
+ *                       (w(f) + w(g)) / 2,
+ * w the idf of the form's stem as the query ranks it (0 for a stop word the
+ * ranking dropped), never negative. bench/RESULTS.md ("Relevance
+ * experiments", part 41) has the figures.
+ *
+ * A form is a token's original bytes without the characters normalization
+ * drops (tashkeel, tatweel, format characters: fh_analyzer_drops_char), ASCII
+ * letters in lower case; hamza seats, ى and ة are kept as written. A document
+ * word is compared with the query's forms only when its normalized form is
+ * one of theirs, so most words cost one hash.
+ *
+ * Owns nothing: fh_exact lives in the caller's frame; the query's forms are
+ * fh_query.form (query.c fills them).
+ */
+#include <string.h>
+
+#include "engine_int.h"
+
+static uint32_t norm_hash(const char *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 16777619u;
+    return h ^ (uint32_t)n;
+}
+
+size_t fh_exact_form(const fh_analyzer *a, const char *p, size_t n, char *out)
+{
+    size_t o = 0, i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)p[i];
+        size_t l = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
+        if (l > n - i)
+            l = n - i;
+        uint32_t cp = c;
+        if (l == 2)
+            cp = ((c & 0x1Fu) << 6) | ((unsigned char)p[i + 1] & 0x3Fu);
+        else if (l == 3)
+            cp = ((c & 0x0Fu) << 12) | (((unsigned char)p[i + 1] & 0x3Fu) << 6) |
+                 ((unsigned char)p[i + 2] & 0x3Fu);
+        else if (l == 4)
+            cp = ((c & 0x07u) << 18) | (((unsigned char)p[i + 1] & 0x3Fu) << 12) |
+                 (((unsigned char)p[i + 2] & 0x3Fu) << 6) | ((unsigned char)p[i + 3] & 0x3Fu);
+        /* the Arabic letters ء..غ and ف..ي are never dropped: no look-up */
+        bool keep = cp < 0x80 || (cp >= 0x621 && cp <= 0x63A) || (cp >= 0x641 && cp <= 0x64A) ||
+                    !fh_analyzer_drops_char(a, cp);
+        if (keep) {
+            if (o + l > FH_TOKEN_MAX)
+                return 0;
+            if (l == 1)
+                out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+            else
+                for (size_t k = 0; k < l; k++)
+                    out[o++] = p[i + k];
+        }
+        i += l;
+    }
+    out[o] = '\0';
+    return o;
+}
+
+/* w(f): the idf the ranking gives the form's stem (fh_query_has_stem's
+ * words), per occurrence; 0 when the ranking dropped it. */
+static float stem_weight(const fh_query *q, const fh_qform *f)
+{
+    for (uint32_t i = 0; i < q->n_cl; i++) {
+        const fh_clause *c = &q->cl[i];
+        if ((c->kind == FH_CL_TERM || c->kind == FH_CL_MIXED) && !c->is_alt &&
+            c->occur != FH_OCC_NOT && c->len == f->stem_len &&
+            memcmp(c->term, f->stem, f->stem_len) == 0)
+            return q->idf[i] / (float)(c->qtf ? c->qtf : 1u);
+    }
+    for (uint32_t i = 0; i < q->n_el; i++)
+        if (q->el[i].len == f->stem_len && memcmp(q->el[i].term, f->stem, f->stem_len) == 0)
+            return q->el_idf[i];
+    return 0.0f;
+}
+
+bool fh_exact_prepare(const fh_query *q, const fh_rank_params *rp, fh_exact *x)
+{
+    memset(x->slot, 0xFF, sizeof x->slot);
+    x->n = q->n_form;
+    x->adjacent = 0;
+    x->pair_w = rp->exact_pair_weight;
+    float any = 0;
+    for (uint32_t i = 0; i < x->n; i++) {
+        const fh_qform *f = &q->form[i];
+        x->w[i] = stem_weight(q, f);
+        if (i + 1 < x->n && q->form[i + 1].seq == f->seq + 1)
+            x->adjacent |= 1ull << i;
+        bool dup = false;
+        for (uint32_t j = 0; j < i && !dup; j++)
+            dup = q->form[j].form_len == f->form_len &&
+                  memcmp(q->form[j].form, f->form, f->form_len) == 0;
+        x->uni_w[i] = dup ? 0.0f : rp->exact_weight * x->w[i];
+        any += x->uni_w[i] + x->w[i];
+        /* chain the forms by their normalized form */
+        uint32_t h = norm_hash(f->norm, f->norm_len) & (FH_EXACT_SLOTS - 1u);
+        x->next[i] = x->slot[h];
+        x->slot[h] = (uint8_t)i;
+    }
+    x->q = q;
+    return x->n > 0 && any > 0 &&
+           (rp->exact_weight > 0 || (rp->exact_pair_weight > 0 && x->adjacent != 0));
+}
+
+void fh_exact_doc_begin(fh_exact *x)
+{
+    x->found = x->pairs = x->prev = 0;
+}
+
+void fh_exact_break(fh_exact *x)
+{
+    x->prev = 0;
+}
+
+void fh_exact_token(fh_exact *x, const fh_analyzer *a, const char *text, const fh_token *t)
+{
+    uint64_t cur = 0;
+    if (t->norm_len > 0) {
+        uint32_t h = norm_hash(t->norm, t->norm_len) & (FH_EXACT_SLOTS - 1u);
+        char form[FH_TOKEN_MAX + 1];
+        size_t fl = SIZE_MAX;
+        for (uint8_t i = x->slot[h]; i != FH_EXACT_NONE; i = x->next[i]) {
+            const fh_qform *f = &x->q->form[i];
+            if (f->norm_len != t->norm_len || memcmp(f->norm, t->norm, t->norm_len) != 0)
+                continue;
+            if (fl == SIZE_MAX)
+                fl = fh_exact_form(a, text + t->offset, t->length, form);
+            if (fl == f->form_len && memcmp(form, f->form, fl) == 0)
+                cur |= 1ull << i;
+        }
+    }
+    x->found |= cur;
+    /* form i then form i + 1, typed side by side */
+    x->pairs |= x->prev & (cur >> 1) & x->adjacent;
+    x->prev = cur;
+}
+
+float fh_exact_doc_score(const fh_exact *x)
+{
+    float s = 0;
+    for (uint32_t i = 0; i < x->n; i++) {
+        if (x->found & (1ull << i))
+            s += x->uni_w[i];
+        if (x->pairs & (1ull << i))
+            s += x->pair_w * 0.5f * (x->w[i] + x->w[i + 1]);
+    }
+    return s;
+}
