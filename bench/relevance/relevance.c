@@ -267,6 +267,8 @@ int main(int argc, char **argv)
             rp.focus_min_words = opt_u32(a, v);
         else if (strcmp(a, "--focus-len") == 0)
             rp.focus_len = opt_u32(a, v);
+        else if (strcmp(a, "--prox-depth-short") == 0)
+            rp.prox_depth_short = opt_u32(a, v);
         else if (strcmp(a, "--exact") == 0)
             rp.exact_weight = opt_f(a, v);
         else if (strcmp(a, "--exact-pair") == 0)

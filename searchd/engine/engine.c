@@ -25,6 +25,7 @@ void fh_rank_params_default(fh_rank_params *p)
     }
     p->prox_weight = 0.25f;
     p->prox_depth = 100;
+    p->prox_depth_short = 30;
     p->prox_window = 8;
     p->lead_weight = 1.5f;
     p->lead_len = 50;
@@ -229,7 +230,7 @@ int fh_engine_stats(const fh_engine *e, fh_buf *out)
             out,
             "},\"format\":%u,\"build_time\":%lld,\"file_bytes\":%lld,"
             "\"index_id\":\"%016llx\",\"rank\":{\"k1\":%g,\"b\":%g,\"prox_weight\":%g,"
-            "\"prox_depth\":%u,\"prox_window\":%u,\"lead_weight\":%g,"
+            "\"prox_depth\":%u,\"prox_depth_short\":%u,\"prox_window\":%u,\"lead_weight\":%g,"
             "\"lead_title\":%g,\"order_weight\":%g,\"prf_weight\":%g,"
             "\"prf_question_weight\":%g,\"prf_docs\":%u,"
             "\"prf_terms\":%u,\"focus_weight\":%g,\"focus_depth\":%u,"
@@ -238,7 +239,7 @@ int fh_engine_stats(const fh_engine *e, fh_buf *out)
             "\"answer_type_weight\":%g,\"cover_weight\":%g}}",
             m->format_version, (long long)m->build_time, bytes,
             (unsigned long long)fh_index_id(e->ix), (double)e->rp.k1, (double)e->rp.b,
-            (double)e->rp.prox_weight, e->rp.prox_depth, e->rp.prox_window,
+            (double)e->rp.prox_weight, e->rp.prox_depth, e->rp.prox_depth_short, e->rp.prox_window,
             (double)e->rp.lead_weight, (double)e->rp.lead_title, (double)e->rp.order_weight,
             (double)e->rp.prf_weight, (double)e->rp.prf_question_weight, e->rp.prf_docs,
             e->rp.prf_terms, (double)e->rp.focus_weight, e->rp.focus_depth, e->rp.focus_len,

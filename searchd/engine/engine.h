@@ -110,6 +110,10 @@ typedef struct fh_rank_params {
     float field_weight[FH_MAX_FIELDS];/* < 0 means "use the index meta's weight" */
     float prox_weight;                /* 0 disables the proximity bonus */
     uint32_t prox_depth;              /* candidates rescored with proximity */
+    uint32_t prox_depth_short;        /* the same for queries of at most two words
+                                         (fh_query_words): a smaller pool prunes
+                                         more, and two words give the re-rank
+                                         little to go on; 0 = prox_depth */
     uint32_t prox_window;             /* max position gap that earns a bonus */
     float lead_weight;                /* bonus for query terms early in a field; 0 = off */
     uint32_t lead_len;                /* positions: the bonus halves at this position */

@@ -147,6 +147,11 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
  * do not count. */
 bool fh_query_has_stem(const fh_query *q, const char *t, size_t len);
 
+/* The query's words as the re-ranks count them: distinct non-stop stems of
+ * term clauses and phrases, and mixed words (one each), that are not
+ * exclusions or alternative stems. */
+uint32_t fh_query_words(const fh_query *q);
+
 /* Fill e->answer_stem / n_answer: query.c's answer-type words run through
  * e->an. Called once by fh_engine_open. Returns 0 or FH_ENOMEM. */
 int fh_query_answer_stems(fh_engine *e);

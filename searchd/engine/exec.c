@@ -55,7 +55,9 @@
  * feedback, focus: each bounded by its depth) and the reply (titles,
  * snippets, fields: bounded by the limit) are not checked.
  *
- * Proximity: the best prox_depth documents by BM25F are re-ranked with a
+ * Proximity: the best prox_depth documents by BM25F (prox_depth_short for a
+ * query of at most two words: the larger the pool, the lower the k-th score
+ * pruning works against) are re-ranked with a
  * bonus for query-term pairs that occur close together (BM25TP style, see
  * prox_bonus()). Pruning is exact for the BM25F part, so re-ranking a pool
  * that is itself exact keeps the whole result independent of pruning.
@@ -1964,8 +1966,11 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
                  e->rp.exact_weight > 0 || e->rp.exact_pair_weight > 0);
     uint32_t alt_def[FH_Q_MAX_CLAUSES], nalt = 0;
     uint32_t kk = k;
-    if (prox && e->rp.prox_depth > kk)
-        kk = e->rp.prox_depth;
+    uint32_t depth = e->rp.prox_depth;
+    if (e->rp.prox_depth_short > 0 && e->rp.prox_depth_short < depth && fh_query_words(q) <= 2)
+        depth = e->rp.prox_depth_short;
+    if (prox && depth > kk)
+        kk = depth;
     if (kk > s->hits_cap)
         kk = s->hits_cap;
     if (k > kk)

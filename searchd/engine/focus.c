@@ -173,25 +173,6 @@ static float focus_log_miss(const fh_focus_term *t, float zdoc)
     return -log1pf(expf(z));
 }
 
-/* Words of the query that the focus model can see: distinct non-stop stems
- * of term clauses and phrases, and mixed words (one each), that are not
- * exclusions. */
-static uint32_t focus_query_words(const fh_query *q)
-{
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < q->n_cl; i++) {
-        const fh_clause *c = &q->cl[i];
-        if (c->occur == FH_OCC_NOT || c->is_alt)
-            continue;
-        if ((c->kind == FH_CL_TERM && !c->stop) || c->kind == FH_CL_MIXED)
-            n++; /* a mixed word is one word */
-        else if (c->kind == FH_CL_PHRASE)
-            for (uint32_t k = c->first_el; k < c->first_el + c->n_el; k++)
-                n += !q->el[k].stop;
-    }
-    return n;
-}
-
 int fh_focus_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n,
                     uint32_t *rescored)
 {
@@ -200,7 +181,7 @@ int fh_focus_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n,
     *rescored = 0;
     if (m < 2 || rp->focus_len == 0)
         return 0;
-    bool long_enough = !q->question && focus_query_words(q) >= rp->focus_min_words;
+    bool long_enough = !q->question && fh_query_words(q) >= rp->focus_min_words;
     bool focus = long_enough && rp->focus_weight > 0;
     fh_exact ex;
     bool exact = (q->question ? rp->exact_questions : long_enough) &&

@@ -961,6 +961,22 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
     return 0;
 }
 
+uint32_t fh_query_words(const fh_query *q)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < q->n_cl; i++) {
+        const fh_clause *c = &q->cl[i];
+        if (c->occur == FH_OCC_NOT || c->is_alt)
+            continue;
+        if ((c->kind == FH_CL_TERM && !c->stop) || c->kind == FH_CL_MIXED)
+            n++; /* a mixed word is one word */
+        else if (c->kind == FH_CL_PHRASE)
+            for (uint32_t k = c->first_el; k < c->first_el + c->n_el; k++)
+                n += !q->el[k].stop;
+    }
+    return n;
+}
+
 bool fh_query_has_stem(const fh_query *q, const char *t, size_t len)
 {
     for (uint32_t i = 0; i < q->n_cl; i++) {

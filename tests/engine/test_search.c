@@ -765,6 +765,46 @@ static void test_query_order(void **state)
     fx_done(&f);
 }
 
+/* The re-rank pool: prox_depth_short BM25F hits for a query of at most two
+ * words, prox_depth for a longer one (never fewer than asked for). With
+ * limit 1 and a pool of 1, the order bonus cannot lift "ordered" over the
+ * BM25F tie's winner, "reversed"; a pool of 2 can, and a three-word query
+ * gets the full pool. */
+static void test_short_depth(void **state)
+{
+    (void)state;
+    static const tu_doc odocs[] = {
+        {"reversed", {"المطر غزير في الجبال ثم الثلج"}},
+        {"ordered", {"الثلج غزير في الجبال ثم المطر"}},
+        {"filler", {"مدرسة جديدة في الحي الشمالي"}},
+    };
+    fx f;
+    fx_build_text(&f, odocs, 3);
+    fh_rank_params rp;
+    fh_rank_params_default(&rp);
+    assert_true(rp.prox_depth_short > 0 && rp.prox_depth_short < rp.prox_depth);
+    rp.focus_weight = rp.exact_weight = rp.exact_pair_weight = 0;
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    o.limit = 1;
+    for (uint32_t d = 0; d < 3; d++) {
+        rp.prox_depth_short = d; /* 0: prox_depth for every query */
+        fx_open(&f, &rp);
+        json_t *j = search(&f, "الثلج المطر", &o);
+        assert_string_equal(hit_id(j, 0), d == 1 ? "reversed" : "ordered");
+        json_decref(j);
+        j = search(&f, "الثلج المطر غزير", &o);
+        assert_string_equal(hit_id(j, 0), "ordered");
+        json_decref(j);
+        /* as many hits as asked for are re-ranked, whatever the pool */
+        j = search(&f, "الثلج المطر", NULL);
+        assert_string_equal(hit_id(j, 0), "ordered");
+        json_decref(j);
+        fx_close(&f);
+    }
+    fx_done(&f);
+}
+
 /* The focus re-rank. "many" and "few" hold the query words at the same
  * places in bodies of the same length, so every other feature ties them and
  * the lower docid, "many", comes first. Their other words differ: four
@@ -1403,6 +1443,7 @@ int main(void)
         cmocka_unit_test(test_lead_title),
         cmocka_unit_test(test_prf),
         cmocka_unit_test(test_query_order),
+        cmocka_unit_test(test_short_depth),
         cmocka_unit_test(test_focus),
         cmocka_unit_test(test_exact),
         cmocka_unit_test(test_mixed_words),

@@ -279,6 +279,8 @@ class RankKnobsTest(unittest.TestCase):
         self.assertEqual(rk["prf_question_weight"], 0)
         self.assertAlmostEqual(rd["focus_weight"], 2, places=5)
         self.assertEqual(rd["focus_depth"], 10)
+        self.assertEqual(rd["prox_depth"], 100)
+        self.assertEqual(rd["prox_depth_short"], 30)
         self.assertEqual(rd["focus_len"], 400)
         self.assertEqual(rd["focus_min_words"], 3)
         self.assertEqual(rk["focus_weight"], 0)
