@@ -35,6 +35,7 @@ static int usage(FILE *f)
 {
     fputs("usage: fh-relevance --index DIR --queries Q.tsv --run OUT [--depth N] [--k1 X] [--b X]\n"
           "       [--weight FIELD=W]... [--fb FIELD=B]... [--prox W] [--prox-depth N]\n"
+          "       [--prox-depth-short N]\n"
           "       [--prox-window N] [--lead W] [--lead-len N] [--lead-title X] [--cover W]\n"
           "       [--sdm-o W] [--sdm-ow N] [--sdm-u W] [--sdm-uw N]\n"
           "       [--pass W] [--pass-window N] [--len-prior W] [--alt W] [--alt-rerank 0|1]\n"
