@@ -81,8 +81,8 @@ static const opt opts[] = {
      "focus re-rank: the best 10 hits lose for prominent words of theirs the query leaves "
      "out, 0 = off; for queries of 3+ words that are not questions"},
     {"exact-weight", T_DBL, OFF(exact_weight), 0, 0, 1000, "X",
-     "exact forms, over the hits focus reads (and a question's best 10): each query word "
-     "found as typed (the same clitics and spelling) adds this x its idf, 0 = off"},
+     "exact forms, over the best 10 hits of a query of 3+ words or a question: each query "
+     "word found as typed (the same clitics and spelling) adds this x its idf, 0 = off"},
     {"exact-pair-weight", T_DBL, OFF(exact_pair_weight), 0, 0, 1000, "X",
      "exact forms: each pair of query words typed side by side and found so adds this x "
      "their mean idf, 0 = off"},

@@ -111,7 +111,8 @@ typedef struct fh_qform {
     char norm[FH_TOKEN_MAX + 1];
     char stem[FH_TOKEN_MAX + 1];
     uint16_t form_len, norm_len, stem_len;
-    uint32_t seq; /* the word's place among the query's words (fh_query.n_words):
+    uint32_t seq; /* the word's place among every word the analyzer read in the
+                     query (excluded, prefixed and dropped stop words included):
                      two forms whose seq differ by 1 were typed side by side */
 } fh_qform;
 
@@ -263,9 +264,10 @@ typedef struct fh_exact {
 } fh_exact;
 
 /* The form of the word p[0..n) into out (FH_TOKEN_MAX + 1 bytes): its bytes
- * without the code points the analyzer drops, ASCII letters in lower case,
- * NUL-terminated. Returns its length; 0 when it is empty or longer than
- * FH_TOKEN_MAX. */
+ * without the code points the analyzer drops and without white space (a
+ * word written in two, عبد الله, is one token, and a query may join it),
+ * ASCII letters in lower case, NUL-terminated. Returns its length; 0 when it is empty or longer
+ * than FH_TOKEN_MAX. */
 size_t fh_exact_form(const fh_analyzer *a, const char *p, size_t n, char *out);
 
 /* Set x up for q (after fh_exec_topk filled q's idfs) and rp's weights.

@@ -17,8 +17,10 @@
  * experiments", part 41) has the figures.
  *
  * A form is a token's original bytes without the characters normalization
- * drops (tashkeel, tatweel, format characters: fh_analyzer_drops_char), ASCII
- * letters in lower case; hamza seats, ى and ة are kept as written. A document
+ * drops (tashkeel, tatweel, format characters: fh_analyzer_drops_char) and
+ * without white space (a word written in two, عبد الله or 15 %, is one token,
+ * which a query may have joined), ASCII letters in lower case; hamza seats,
+ * ى and ة are kept as written. A document
  * word is compared with the query's forms only when its normalized form is
  * one of theirs, so most words cost one hash.
  *
@@ -42,7 +44,8 @@ size_t fh_exact_form(const fh_analyzer *a, const char *p, size_t n, char *out)
     size_t o = 0, i = 0;
     while (i < n) {
         unsigned char c = (unsigned char)p[i];
-        size_t l = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
+        /* a stray continuation byte (invalid UTF-8) is one byte of its own */
+        size_t l = c < 0x80 || (c >> 6) == 2 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
         if (l > n - i)
             l = n - i;
         uint32_t cp = c;
@@ -55,8 +58,10 @@ size_t fh_exact_form(const fh_analyzer *a, const char *p, size_t n, char *out)
             cp = ((c & 0x07u) << 18) | (((unsigned char)p[i + 1] & 0x3Fu) << 12) |
                  (((unsigned char)p[i + 2] & 0x3Fu) << 6) | ((unsigned char)p[i + 3] & 0x3Fu);
         /* the Arabic letters ء..غ and ف..ي are never dropped: no look-up */
-        bool keep = cp < 0x80 || (cp >= 0x621 && cp <= 0x63A) || (cp >= 0x641 && cp <= 0x64A) ||
-                    !fh_analyzer_drops_char(a, cp);
+        bool space = cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0xA0 ||
+                     (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+        bool keep = (cp >= 0x621 && cp <= 0x63A) || (cp >= 0x641 && cp <= 0x64A) ||
+                    (!space && (cp < 0x80 || !fh_analyzer_drops_char(a, cp)));
         if (keep) {
             if (o + l > FH_TOKEN_MAX)
                 return 0;
@@ -72,8 +77,9 @@ size_t fh_exact_form(const fh_analyzer *a, const char *p, size_t n, char *out)
     return o;
 }
 
-/* w(f): the idf the ranking gives the form's stem (fh_query_has_stem's
- * words), per occurrence; 0 when the ranking dropped it. */
+/* w(f): the idf the ranking gives the form's stem as a word of a ranked or
+ * required clause (a term or mixed word, per occurrence), else as a word of
+ * such a phrase; 0 when the ranking dropped it (a stop word). */
 static float stem_weight(const fh_query *q, const fh_qform *f)
 {
     for (uint32_t i = 0; i < q->n_cl; i++) {
@@ -83,9 +89,14 @@ static float stem_weight(const fh_query *q, const fh_qform *f)
             memcmp(c->term, f->stem, f->stem_len) == 0)
             return q->idf[i] / (float)(c->qtf ? c->qtf : 1u);
     }
-    for (uint32_t i = 0; i < q->n_el; i++)
-        if (q->el[i].len == f->stem_len && memcmp(q->el[i].term, f->stem, f->stem_len) == 0)
-            return q->el_idf[i];
+    for (uint32_t i = 0; i < q->n_cl; i++) {
+        const fh_clause *c = &q->cl[i];
+        if (c->kind != FH_CL_PHRASE || c->occur == FH_OCC_NOT)
+            continue;
+        for (uint32_t k = c->first_el; k < c->first_el + c->n_el; k++)
+            if (q->el[k].len == f->stem_len && memcmp(q->el[k].term, f->stem, f->stem_len) == 0)
+                return q->el_idf[k];
+    }
     return 0.0f;
 }
 

@@ -1966,7 +1966,7 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
                  e->rp.exact_weight > 0 || e->rp.exact_pair_weight > 0);
     uint32_t alt_def[FH_Q_MAX_CLAUSES], nalt = 0;
     uint32_t kk = k;
-    uint32_t depth = e->rp.prox_depth;
+    uint32_t depth = e->rp.prox_depth, nre; /* nre: the hits re-ranked (below) */
     if (e->rp.prox_depth_short > 0 && e->rp.prox_depth_short < depth && fh_query_words(q) <= 2)
         depth = e->rp.prox_depth_short;
     if (prox && depth > kk)
@@ -2037,10 +2037,20 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
         goto out;
     /* The re-rankers take the hits in any order (they sort them by docid),
      * and hit_cmp is a total order (docids are unique), so one sort at the
-     * end gives the order that sorting after each step would. */
-    if (nalt && hp.n > 1 && (rc = alt_rerank(&x, alt_def, nalt, hp.h, hp.n)) != 0)
+     * end gives the order that sorting after each step would. Only the best
+     * `depth` by BM25F are re-ranked; when more hits are asked for
+     * (limit + offset), those below keep their BM25F scores, so the pool
+     * does not depend on the page and paging never repeats or skips a hit
+     * (a re-ranked hit stays above them: every bonus is >= 0, but for the
+     * length prior, which is off unless set below 0 or above). */
+    nre = hp.n;
+    if (prox && nre > depth) {
+        qsort(hp.h, hp.n, sizeof *hp.h, hit_cmp);
+        nre = depth;
+    }
+    if (nalt && nre > 1 && (rc = alt_rerank(&x, alt_def, nalt, hp.h, nre)) != 0)
         goto out;
-    if (prox && hp.n > 1 && (rc = prox_rerank(&x, q, hp.h, hp.n)) != 0)
+    if (prox && nre > 1 && (rc = prox_rerank(&x, q, hp.h, nre)) != 0)
         goto out;
     qsort(hp.h, hp.n, sizeof *hp.h, hit_cmp);
     /* feedback reads the best hits after the re-rank, so it runs on the

@@ -157,6 +157,9 @@ typedef struct pstate {
     uint32_t max_terms;
     uint32_t all_fields;
     fh_buf *errmsg;
+    uint32_t seq; /* the query's words so far, every one the analyzer gave
+                     (dropped stop words, exclusions and prefixes too): a
+                     form's fh_qform.seq */
 } pstate;
 
 static int too_many(pstate *ps)
@@ -252,9 +255,9 @@ static int count_word(pstate *ps)
     return 0;
 }
 
-/* Keep word t of p as it was typed, for the exact-form re-rank (exact.c):
- * call right after count_word, so its seq is its place among the words. */
-static void add_form(pstate *ps, const char *p, const fh_token *t)
+/* Keep word t of p as it was typed, for the exact-form re-rank (exact.c),
+ * as the word at place seq among the query's words. */
+static void add_form(pstate *ps, const char *p, const fh_token *t, uint32_t seq)
 {
     fh_query *q = ps->q;
     if (q->n_form >= FH_Q_MAX_FORMS || t->stem_len == 0 || t->norm_len == 0)
@@ -270,7 +273,7 @@ static void add_form(pstate *ps, const char *p, const fh_token *t)
     memcpy(f->stem, t->stem, t->stem_len);
     f->stem[t->stem_len] = '\0';
     f->stem_len = t->stem_len;
-    f->seq = q->n_words - 1u;
+    f->seq = seq;
     q->n_form++;
 }
 
@@ -305,10 +308,11 @@ static int parse_phrase(pstate *ps, const char *p, size_t n, fh_occur occ, uint3
                 fh_buf_addf(ps->errmsg, "a phrase has more than %u words", FH_Q_MAX_PHRASE);
             return FH_ELIMIT;
         }
+        uint32_t seq = ps->seq++;
         if ((rc = count_word(ps)) != 0)
             return rc;
         if (occ != FH_OCC_NOT)
-            add_form(ps, p, &t[i]);
+            add_form(ps, p, &t[i], seq);
         if (q->n_el >= FH_Q_MAX_ELEMS)
             return too_many(ps);
         fh_qelem *e = &q->el[q->n_el++];
@@ -512,6 +516,7 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
     for (size_t i = 0; i < nt; i++) {
         if (t[i].flags & FH_TOK_PART)
             continue;
+        uint32_t seq = ps->seq++;
         if (drop_stops && (t[i].flags & FH_TOK_STOP) && !(prefix && i == last))
             continue;
         if (ps->q->n_words < 2 && is_question_word(t[i].norm, t[i].norm_len))
@@ -534,7 +539,7 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
         if (wl == 0)
             continue;
         if (occ != FH_OCC_NOT && !pre)
-            add_form(ps, p, &t[i]);
+            add_form(ps, p, &t[i], seq);
         memcpy(c.term, w, wl);
         c.term[wl] = '\0';
         c.len = wl;
@@ -802,7 +807,7 @@ static void tense_variant(fh_searcher *s, const fh_query *q, fh_clause *c)
 int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_terms,
                    fh_query *out, fh_buf *errmsg)
 {
-    pstate ps = {s, out, max_terms, 0, errmsg};
+    pstate ps = {s, out, max_terms, 0, errmsg, 0};
     const fh_engine *e = s->e;
     ps.all_fields = e->n_fields >= 32 ? UINT32_MAX : ((1u << e->n_fields) - 1u);
     out->n_cl = 0;

@@ -765,11 +765,10 @@ static void test_query_order(void **state)
     fx_done(&f);
 }
 
-/* The re-rank pool: prox_depth_short BM25F hits for a query of at most two
- * words, prox_depth for a longer one (never fewer than asked for). With
- * limit 1 and a pool of 1, the order bonus cannot lift "ordered" over the
- * BM25F tie's winner, "reversed"; a pool of 2 can, and a three-word query
- * gets the full pool. */
+/* The re-rank pool: the best prox_depth_short BM25F hits for a query of at
+ * most two words, prox_depth for a longer one. With a pool of 1, the order
+ * bonus cannot lift "ordered" over the BM25F tie's winner, "reversed"; a
+ * pool of 2 can, and a three-word query gets the full pool. */
 static void test_short_depth(void **state)
 {
     (void)state;
@@ -796,10 +795,19 @@ static void test_short_depth(void **state)
         j = search(&f, "الثلج المطر غزير", &o);
         assert_string_equal(hit_id(j, 0), "ordered");
         json_decref(j);
-        /* as many hits as asked for are re-ranked, whatever the pool */
+        /* more hits than the pool: those below it keep their BM25F order, so
+         * the first page is the same whatever the limit, and the next page
+         * (offset 1) neither repeats nor skips a hit */
         j = search(&f, "الثلج المطر", NULL);
-        assert_string_equal(hit_id(j, 0), "ordered");
+        assert_int_equal(nhits(j), 2);
+        assert_string_equal(hit_id(j, 0), d == 1 ? "reversed" : "ordered");
+        assert_string_equal(hit_id(j, 1), d == 1 ? "ordered" : "reversed");
         json_decref(j);
+        o.offset = 1;
+        j = search(&f, "الثلج المطر", &o);
+        assert_string_equal(hit_id(j, 0), d == 1 ? "ordered" : "reversed");
+        json_decref(j);
+        o.offset = 0;
         fx_close(&f);
     }
     fx_done(&f);
@@ -955,6 +963,8 @@ static void test_exact(void **state)
         {"form-typed", {"وللشركة الكبرى تعلن نتائجها"}},
         {"pair-apart", {"والمدينة صغيرة مدينة تنمو"}},
         {"pair-typed", {"مدينة صغيرة والمدينة تنمو"}},
+        {"name-apart", {"قال عبد الله إن المصنع يكبر"}},
+        {"name-joined", {"قال عبدالله إن المصنع يكبر"}},
         {"spell-plain", {"امريكا تدعم الاتفاق"}},
         {"spell-typed", {"أمريكا تدعم الاتفاق"}},
         {"filler1", {"سوق جديد في الحي الشمالي"}},
@@ -996,6 +1006,13 @@ static void test_exact(void **state)
     json_decref(j);
     j = exact_search(&f, &rp, 0.5f, 0, true, "أمريكا تدعم الاتفاق");
     assert_string_equal(hit_id(j, 0), "spell-typed");
+    json_decref(j);
+
+    /* a name written in two is one word, which the query joins (عبد الله):
+     * written apart or together, it is the same form */
+    j = exact_search(&f, &rp, 0.5f, 1.0f, true, "عبد الله المصنع يكبر");
+    assert_string_equal(hit_id(j, 0), "name-apart");
+    assert_true(score_of(j, 0) == score_of(j, 1));
     json_decref(j);
 
     /* both pair documents have every form; only one has مدينة صغيرة in a row */
@@ -1067,6 +1084,14 @@ static void test_exact(void **state)
     }
     /* without the break: three forms and two pairs; with it, one pair */
     assert_true(xs[0] > xs[1] + 0.1f && xs[1] > 0);
+    /* a stop word the ranking dropped weighs 0, even when an excluded phrase
+     * holds it; a ranked word weighs its idf */
+    const char *q3 = "من وللشركة الكبرى -\"من البنك\"";
+    json_decref(search(&f, q3, NULL));
+    assert_true(fh_exact_prepare(&f.s->q, &rp, &ex));
+    assert_int_equal(ex.n, 3);
+    assert_string_equal(f.s->q.form[0].form, "من");
+    assert_true(ex.w[0] == 0.0f && ex.w[1] > 0.1f && ex.w[2] > 0.1f);
     fh_analysis_free(an);
     fx_close(&f);
 
@@ -1109,6 +1134,13 @@ static void test_exact(void **state)
     }
     assert_string_equal(q.form[4].norm, "الشركه");
     assert_string_equal(q.form[4].stem, "شرك");
+    /* a stop word a +item drops (والـ of +والـiPhone) still takes its place:
+     * الجديد and iphone were not typed side by side */
+    const char *qs2 = "الجديد +والـiPhone";
+    assert_int_equal(fh_query_parse(f.s, qs2, strlen(qs2), 64, &q, &f.err), 0);
+    assert_int_equal(q.n_form, 2);
+    assert_string_equal(q.form[1].form, "iphone");
+    assert_int_equal(q.form[1].seq, q.form[0].seq + 2);
     fx_close(&f);
 
     /* fh_exact_form: marks and tatweel go, case folds, hamza seats stay */
@@ -1119,6 +1151,13 @@ static void test_exact(void **state)
     assert_string_equal(out, "أمريكا");
     fh_exact_form(f.a, "GPT-4o", 6, out);
     assert_string_equal(out, "gpt-4o");
+    fh_exact_form(f.a, "عبد\xC2\xA0الله", strlen("عبد\xC2\xA0الله"), out); /* a no-break space */
+    assert_string_equal(out, "عبدالله");
+    assert_int_equal(fh_exact_form(f.a,
+                                   "\x80\x80"
+                                   "a",
+                                   3, out),
+                     3); /* stray bytes: one each */
     char big[FH_TOKEN_MAX + 2];
     memset(big, 'a', sizeof big);
     assert_int_equal(fh_exact_form(f.a, big, sizeof big, out), 0);
