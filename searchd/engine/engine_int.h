@@ -208,6 +208,15 @@ typedef struct fh_stemtab {
     size_t alen, acap;
 } fh_stemtab;
 
+/* FNV-1a of s[0..n): the stem table's hash, and exact.c's. */
+static inline uint32_t fh_fnv1a(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)s[i]) * 16777619u;
+    return h;
+}
+
 /* Room for cap stems, arena_bytes of their text and cap data elements of
  * elem bytes (elem must not change between calls); grows only, and empties
  * the table when it grows. FH_ENOMEM. */

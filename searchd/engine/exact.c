@@ -31,32 +31,17 @@
 
 #include "engine_int.h"
 
-static uint32_t norm_hash(const char *p, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 16777619u;
-    return h ^ (uint32_t)n;
-}
-
 size_t fh_exact_form(const fh_analyzer *a, const char *p, size_t n, char *out)
 {
     size_t o = 0, i = 0;
     while (i < n) {
-        unsigned char c = (unsigned char)p[i];
-        /* a stray continuation byte (invalid UTF-8) is one byte of its own */
-        size_t l = c < 0x80 || (c >> 6) == 2 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
-        if (l > n - i)
-            l = n - i;
-        uint32_t cp = c;
-        if (l == 2)
-            cp = ((c & 0x1Fu) << 6) | ((unsigned char)p[i + 1] & 0x3Fu);
-        else if (l == 3)
-            cp = ((c & 0x0Fu) << 12) | (((unsigned char)p[i + 1] & 0x3Fu) << 6) |
-                 ((unsigned char)p[i + 2] & 0x3Fu);
-        else if (l == 4)
-            cp = ((c & 0x07u) << 18) | (((unsigned char)p[i + 1] & 0x3Fu) << 12) |
-                 (((unsigned char)p[i + 2] & 0x3Fu) << 6) | ((unsigned char)p[i + 3] & 0x3Fu);
+        const unsigned char *u = (const unsigned char *)p + i;
+        unsigned char c = *u;
+        /* a byte that starts no well-formed sequence is one of its own */
+        size_t l = fh_utf8_seq_len(u, n - i);
+        uint32_t cp = l ? fh_utf8_decode(u, l) : c;
+        if (l == 0)
+            l = 1;
         /* the Arabic letters ء..غ and ف..ي are never dropped: no look-up */
         bool space = cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0xA0 ||
                      (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F || cp == 0x205F || cp == 0x3000;
@@ -106,7 +91,7 @@ bool fh_exact_prepare(const fh_query *q, const fh_rank_params *rp, fh_exact *x)
     x->n = q->n_form;
     x->adjacent = 0;
     x->pair_w = rp->exact_pair_weight;
-    float any = 0;
+    bool any = false; /* some form weighs more than 0 */
     for (uint32_t i = 0; i < x->n; i++) {
         const fh_qform *f = &q->form[i];
         x->w[i] = stem_weight(q, f);
@@ -117,15 +102,14 @@ bool fh_exact_prepare(const fh_query *q, const fh_rank_params *rp, fh_exact *x)
             dup = q->form[j].form_len == f->form_len &&
                   memcmp(q->form[j].form, f->form, f->form_len) == 0;
         x->uni_w[i] = dup ? 0.0f : rp->exact_weight * x->w[i];
-        any += x->uni_w[i] + x->w[i];
+        any |= x->w[i] > 0;
         /* chain the forms by their normalized form */
-        uint32_t h = norm_hash(f->norm, f->norm_len) & (FH_EXACT_SLOTS - 1u);
+        uint32_t h = fh_fnv1a(f->norm, f->norm_len) & (FH_EXACT_SLOTS - 1u);
         x->next[i] = x->slot[h];
         x->slot[h] = (uint8_t)i;
     }
     x->q = q;
-    return x->n > 0 && any > 0 &&
-           (rp->exact_weight > 0 || (rp->exact_pair_weight > 0 && x->adjacent != 0));
+    return any && (rp->exact_weight > 0 || (rp->exact_pair_weight > 0 && x->adjacent != 0));
 }
 
 void fh_exact_doc_begin(fh_exact *x)
@@ -142,7 +126,7 @@ void fh_exact_token(fh_exact *x, const fh_analyzer *a, const char *text, const f
 {
     uint64_t cur = 0;
     if (t->norm_len > 0) {
-        uint32_t h = norm_hash(t->norm, t->norm_len) & (FH_EXACT_SLOTS - 1u);
+        uint32_t h = fh_fnv1a(t->norm, t->norm_len) & (FH_EXACT_SLOTS - 1u);
         char form[FH_TOKEN_MAX + 1];
         size_t fl = SIZE_MAX;
         for (uint8_t i = x->slot[h]; i != FH_EXACT_NONE; i = x->next[i]) {

@@ -73,9 +73,7 @@ void fh_stemtab_reset(fh_stemtab *t)
 
 int fh_stemtab_intern(fh_stemtab *t, const char *s, uint16_t len, uint32_t *ix, bool *added)
 {
-    uint32_t h = 2166136261u;
-    for (uint16_t i = 0; i < len; i++)
-        h = (h ^ (uint8_t)s[i]) * 16777619u;
+    uint32_t h = fh_fnv1a(s, len);
     uint32_t mask = t->nslot - 1u;
     for (uint32_t i = h & mask;; i = (i + 1u) & mask) {
         uint32_t k = t->slot[i];

@@ -727,14 +727,17 @@ static void test_prf(void **state)
  * feature ties them and the lower docid, "reversed", comes first; the order
  * bonus puts "ordered", whose words come in the query's order, first — but
  * not for a question. */
+/* The query's two words (equal idf) at mirrored places: only the order bonus
+ * separates them (test_query_order, test_short_depth). */
+static const tu_doc odocs[] = {
+    {"reversed", {"المطر غزير في الجبال ثم الثلج"}},
+    {"ordered", {"الثلج غزير في الجبال ثم المطر"}},
+    {"filler", {"مدرسة جديدة في الحي الشمالي"}},
+};
+
 static void test_query_order(void **state)
 {
     (void)state;
-    static const tu_doc odocs[] = {
-        {"reversed", {"المطر غزير في الجبال ثم الثلج"}},
-        {"ordered", {"الثلج غزير في الجبال ثم المطر"}},
-        {"filler", {"مدرسة جديدة في الحي الشمالي"}},
-    };
     fx f;
     fx_build_text(&f, odocs, 3);
     for (int on = 0; on < 2; on++) {
@@ -772,11 +775,6 @@ static void test_query_order(void **state)
 static void test_short_depth(void **state)
 {
     (void)state;
-    static const tu_doc odocs[] = {
-        {"reversed", {"المطر غزير في الجبال ثم الثلج"}},
-        {"ordered", {"الثلج غزير في الجبال ثم المطر"}},
-        {"filler", {"مدرسة جديدة في الحي الشمالي"}},
-    };
     fx f;
     fx_build_text(&f, odocs, 3);
     fh_rank_params rp;
