@@ -1815,6 +1815,46 @@ out:
     return rc;
 }
 
+int fh_analysis_copy(const fh_analysis *s, fh_token_copy *dst)
+{
+    dst->ntoks = 0;
+    if (s->ntoks > dst->tok_cap) {
+        fh_token *t = realloc(dst->toks, s->ntoks * sizeof *t);
+        if (t == NULL)
+            return FH_ENOMEM;
+        dst->toks = t;
+        dst->tok_cap = s->ntoks;
+    }
+    if (s->alen > dst->arena_cap) {
+        char *a = realloc(dst->arena, s->alen);
+        if (a == NULL)
+            return FH_ENOMEM;
+        dst->arena = a;
+        dst->arena_cap = s->alen;
+    }
+    if (s->ntoks == 0)
+        return 0;
+    memcpy(dst->arena, s->arena, s->alen);
+    for (size_t k = 0; k < s->ntoks; k++) {
+        fh_token *t = &dst->toks[k];
+        *t = s->toks[k];
+        t->norm = dst->arena + s->offs[k].norm;
+        t->stem = dst->arena + s->offs[k].stem;
+        t->alt = dst->arena + s->offs[k].alt;
+    }
+    dst->ntoks = s->ntoks;
+    return 0;
+}
+
+void fh_token_copy_free(fh_token_copy *c)
+{
+    if (c == NULL)
+        return;
+    free(c->toks);
+    free(c->arena);
+    *c = (fh_token_copy){0};
+}
+
 /* ------------------------------------------------------------------ */
 /* Analyzer, scratch                                                   */
 

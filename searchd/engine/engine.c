@@ -299,6 +299,7 @@ void fh_searcher_free(fh_searcher *s)
     fh_exec_scratch_free(s->xs);
     fh_stemtab_free(&s->prf);
     fh_stemtab_free(&s->focus);
+    fh_textcache_free(&s->tcache);
     if (s->rd)
         fh_reader_close(s->rd);
     if (s->an)

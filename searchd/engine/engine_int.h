@@ -396,6 +396,37 @@ int fh_docjson_copy_raw(const char *doc, size_t len, const char *key, size_t kle
 
 /* ------------------------------------------------------------- searcher */
 
+/* ---------------------------------------------------------- text cache */
+
+/* The analyzed texts of one query (textcache.c): the focus re-rank keeps the
+ * tokens of each title and body it reads, and the snippets of the same hits
+ * take them instead of analyzing the same bytes again. */
+/* texts kept per query: a title and a body for each of up to 32 hits read */
+#define FH_TEXTCACHE_N 64u
+typedef struct fh_textcache_ent {
+    char *text; /* a copy of the text's len bytes (text_cap allocated) */
+    size_t len, text_cap;
+    fh_token_copy tc; /* its tokens */
+} fh_textcache_ent;
+
+typedef struct fh_textcache {
+    fh_textcache_ent ent[FH_TEXTCACHE_N];
+    uint32_t n;    /* entries of this query */
+    uint32_t hits; /* analyses this query took from an entry (tests) */
+} fh_textcache;
+
+/* Empty the cache (at the start of each query); buffers are kept. */
+void fh_textcache_reset(fh_textcache *c);
+void fh_textcache_free(fh_textcache *c);
+
+/* fh_analyze(s->an, text, len, ...), or the tokens of an identical text
+ * analyzed earlier in this query with keep_copy, which keeps a copy of the
+ * result while there is room. The tokens stay valid until the next
+ * fh_analyze on s->an, fh_text_analyze, or fh_textcache_reset. Errors: those
+ * of fh_analyze (nothing is kept then). */
+int fh_text_analyze(fh_searcher *s, const char *text, size_t len, bool keep_copy,
+                    const fh_token **toks, size_t *ntoks);
+
 struct fh_searcher {
     fh_engine *e;
     fh_analysis *an;
@@ -408,6 +439,7 @@ struct fh_searcher {
     struct fh_exec_scratch *xs; /* iterator state (exec.c) */
     fh_stemtab prf;       /* feedback's terms (feedback.c), reserved on first use */
     fh_stemtab focus;     /* focus's stems of one document (focus.c), likewise */
+    fh_textcache tcache;  /* this query's analyzed titles and bodies (textcache.c) */
     fh_hlterm hl[FH_Q_MAX_CLAUSES + FH_Q_MAX_ELEMS + FH_ENGINE_MAX_EXPANSIONS];
     uint32_t n_hl;
     char *hlstore;        /* prefix expansions' text for hl */

@@ -1944,6 +1944,7 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
     uint64_t t0 = fh_engine_now_us();
     uint32_t all = e->n_fields >= 32 ? UINT32_MAX : ((1u << e->n_fields) - 1u);
     memset(st, 0, sizeof *st);
+    fh_textcache_reset(&s->tcache); /* a new query: texts of the last one are not its hits */
     *nhits = 0;
     *hits = s->hits;
     x.exp_max = o->max_prefix_expansions ? o->max_prefix_expansions : 1u;

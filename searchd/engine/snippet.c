@@ -342,7 +342,7 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
             rc = fh_buf_addc(out, '"');
         return rc;
     }
-    if ((rc = fh_analyze(s->an, text, len, &t, &nt)) != 0)
+    if ((rc = fh_text_analyze(s, text, len, false, &t, &nt)) != 0)
         return rc;
     /* units: the non-part tokens; a part's match counts for its whole */
     size_t need = nt * sizeof(unit) + (nhl + 1) * sizeof(uint16_t);

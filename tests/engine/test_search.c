@@ -1463,6 +1463,116 @@ static void test_nul_in_stored(void **state)
     fx_done(&f);
 }
 
+/* The analyzed texts of one query (textcache.c). Unit: a kept text comes back
+ * from its copy, equal to a fresh analysis, after other analyses; a text of
+ * the same length with other bytes never does; a reset empties the cache; a
+ * full cache keeps nothing more. End to end: the snippets and titles of a
+ * query that focus reads (3+ words) come from focus's copies and are those a
+ * reply without the focus read gives. */
+static bool same_tokens(const fh_token *a, size_t na, const fh_token *b, size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (a[i].offset != b[i].offset || a[i].length != b[i].length ||
+            a[i].position != b[i].position || a[i].flags != b[i].flags ||
+            strcmp(a[i].norm, b[i].norm) != 0 || strcmp(a[i].stem, b[i].stem) != 0)
+            return false;
+    return true;
+}
+
+static void test_text_cache(void **state)
+{
+    (void)state;
+    static const tu_doc cdocs[] = {
+        {"d0", {"تقرير المدينة", "أعلنت المدينة الجديدة خطة للنقل العام في الشوارع الكبرى"}},
+        {"d1", {"خطة النقل", "المدينة تعلن خطة جديدة للنقل وتوسع الشوارع"}},
+        {"d2", {"الشوارع", "النقل العام في المدينة يتحسن والشوارع أنظف"}},
+        {"d3", {"سوق", "سوق جديد في الحي الشمالي"}},
+    };
+    static const char *const fn[2] = {"title", "text"};
+    fx f;
+    fx_build(&f, NULL, 2, fn, NULL, cdocs, sizeof cdocs / sizeof cdocs[0]);
+    fh_rank_params rp;
+    fh_rank_params_default(&rp);
+    fx_open(&f, &rp);
+    fh_searcher *s = f.s;
+    fh_textcache *c = &s->tcache;
+    const char *ta = "والشركات العربية تعلن نتائجها";
+    const char *tb = "المدينة الكبرى";
+    char tx[64]; /* ta with its last letter changed: the same length */
+    strcpy(tx, ta);
+    tx[strlen(tx) - 1] = (char)0xA9; /* ا -> ة's second byte, still UTF-8 */
+    const fh_token *t, *u;
+    size_t nt, nu;
+    fh_textcache_reset(c);
+    assert_int_equal(fh_text_analyze(s, ta, strlen(ta), true, &t, &nt), 0);
+    assert_int_equal(fh_text_analyze(s, tb, strlen(tb), true, &t, &nt), 0);
+    assert_int_equal(c->n, 2);
+    assert_int_equal(c->hits, 0);
+    assert_int_equal(fh_text_analyze(s, tx, strlen(tx), false, &t, &nt), 0);
+    assert_int_equal(c->hits, 0); /* same length, other bytes: analyzed */
+    assert_int_equal(c->n, 2);    /* and not kept */
+    assert_int_equal(fh_text_analyze(s, ta, strlen(ta), false, &t, &nt), 0);
+    assert_int_equal(c->hits, 1);
+    assert_ptr_equal(t, c->ent[0].tc.toks);
+    assert_int_equal(fh_analyze(s->an, ta, strlen(ta), &u, &nu), 0);
+    assert_true(same_tokens(t, nt, u, nu)); /* the copy outlived that analysis */
+    assert_int_equal(nt, 4);
+    assert_string_equal(t[0].stem, "شرك");
+    fh_textcache_reset(c);
+    assert_int_equal(fh_text_analyze(s, ta, strlen(ta), false, &t, &nt), 0);
+    assert_int_equal(c->hits, 0);
+    assert_true(t != c->ent[0].tc.toks);
+    /* full: the first FH_TEXTCACHE_N texts are kept, no later one */
+    char buf[FH_TEXTCACHE_N + 1][16];
+    for (unsigned i = 0; i <= FH_TEXTCACHE_N; i++) {
+        snprintf(buf[i], sizeof buf[i], "word %u", i);
+        assert_int_equal(fh_text_analyze(s, buf[i], strlen(buf[i]), true, &t, &nt), 0);
+    }
+    assert_int_equal(c->n, FH_TEXTCACHE_N);
+    assert_int_equal(fh_text_analyze(s, buf[FH_TEXTCACHE_N - 1], strlen(buf[FH_TEXTCACHE_N - 1]),
+                                     false, &t, &nt),
+                     0);
+    assert_int_equal(c->hits, 1);
+    assert_int_equal(
+        fh_text_analyze(s, buf[FH_TEXTCACHE_N], strlen(buf[FH_TEXTCACHE_N]), false, &t, &nt), 0);
+    assert_int_equal(c->hits, 1);
+    assert_int_equal(nt, 2);
+    assert_string_equal(t[1].norm, "64");
+
+    /* end to end: focus reads the hits' titles and bodies, the reply's
+       titles and snippets are then analyzed from its copies */
+    const char *q = "المدينة تعلن خطة النقل";
+    json_t *j1 = search(&f, q, NULL);
+    assert_int_equal(nhits(j1), 3);
+    assert_int_equal(c->n, 6);    /* a title and a body for each hit read */
+    assert_int_equal(c->hits, 6); /* and each analyzed again for the reply */
+    fx_close(&f);
+    rp.focus_weight = rp.exact_weight = rp.exact_pair_weight = 0;
+    fx_open(&f, &rp); /* no read: nothing cached, everything analyzed */
+    json_t *j2 = search(&f, q, NULL);
+    assert_int_equal(f.s->tcache.n, 0);
+    assert_int_equal(f.s->tcache.hits, 0);
+    assert_int_equal(nhits(j2), 3);
+    for (size_t i = 0; i < 3; i++) {
+        json_t *h1 = hit(j1, i), *h2 = NULL;
+        for (size_t k = 0; k < 3 && !h2; k++)
+            if (strcmp(hit_id(j2, k), hit_id(j1, i)) == 0)
+                h2 = hit(j2, k);
+        assert_non_null(h2);
+        assert_string_equal(json_string_value(json_object_get(h1, "title")),
+                            json_string_value(json_object_get(h2, "title")));
+        assert_string_equal(json_string_value(json_object_get(h1, "snippet")),
+                            json_string_value(json_object_get(h2, "snippet")));
+        assert_non_null(strstr(json_string_value(json_object_get(h1, "snippet")), "<b>"));
+    }
+    json_decref(j1);
+    json_decref(j2);
+    fx_close(&f);
+    fx_done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1489,6 +1599,7 @@ int main(void)
         cmocka_unit_test(test_prefix_article_letter),
         cmocka_unit_test(test_list_cap),
         cmocka_unit_test(test_nul_in_stored),
+        cmocka_unit_test(test_text_cache),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

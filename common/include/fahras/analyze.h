@@ -142,6 +142,23 @@ int fh_analysis_prefault(fh_analysis *s);
 int fh_analyze(fh_analysis *s, const char *text, size_t len, const fh_token **toks,
                size_t *ntoks);
 
+/* A copy of one fh_analyze() result that stays valid after the scratch's next
+ * call: the tokens and the strings they point to. Zero-initialize it; it owns
+ * its buffers (grown as needed, reused by the next fh_analysis_copy() into
+ * it) until fh_token_copy_free(). */
+typedef struct fh_token_copy {
+    fh_token *toks; /* ntoks tokens, their strings in arena */
+    size_t ntoks;
+    char *arena;
+    size_t tok_cap, arena_cap;
+} fh_token_copy;
+
+/* Copy into *dst the tokens of the last fh_analyze() on `s`, which must have
+ * succeeded (and that no later call failed). The previous content of *dst is
+ * replaced. Returns 0 or FH_ENOMEM (then *dst holds no tokens). */
+int fh_analysis_copy(const fh_analysis *s, fh_token_copy *dst);
+void fh_token_copy_free(fh_token_copy *c);
+
 /* Stem one already-normalized word (as found in fh_token.norm) into out
  * (at least FH_TOKEN_MAX + 1 bytes). Returns the stem length. Thread-safe
  * for light10 and none; Snowball needs the scratch, hence `s`. It is the

@@ -2,6 +2,7 @@
  * bytes, positions, mixed tokens (whole + parts), stop flags, invalid UTF-8,
  * NUL bytes, truncation of very long words, other scripts. */
 #include "an_helpers.h"
+#include "fahras/err.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -572,6 +573,72 @@ static void test_other_scripts(void **state)
     an_close(&c);
 }
 
+/* fh_analysis_copy: a copy equal to the analysis, token by token, that
+ * survives the scratch's next calls (a longer text, which grows its arena,
+ * and a failed one), and is replaced whole by the next copy into it. */
+static bool tok_equal(const fh_token *a, const fh_token *b)
+{
+    return a->offset == b->offset && a->length == b->length && a->position == b->position &&
+           a->flags == b->flags && a->norm_len == b->norm_len && a->stem_len == b->stem_len &&
+           a->alt_len == b->alt_len && strcmp(a->norm, b->norm) == 0 &&
+           strcmp(a->stem, b->stem) == 0 && strcmp(a->alt, b->alt) == 0;
+}
+
+static void test_analysis_copy(void **state)
+{
+    (void)state;
+    an_ctx c; /* light10 with alt stems: every token has three strings */
+    fh_analyzer_opts o = {.stemmer = FH_STEM_LIGHT10, .alt_stems = true};
+    assert_int_equal(fh_analyzer_new(&o, &c.a), 0);
+    assert_int_equal(fh_analysis_new(c.a, &c.s), 0);
+    const char *text = "والشركات العربية في DeepSeek-R1 وللمعلمين، ١٢٫٥ ٪ من عبد الله.";
+    an_run(&c, text);
+    const size_t n = c.n;
+    assert_true(n >= 8);
+    fh_token *orig = malloc(n * sizeof *orig);
+    char(*str)[3][FH_TOKEN_MAX + 2] = malloc(n * sizeof *str);
+    assert_non_null(orig);
+    assert_non_null(str);
+    for (size_t i = 0; i < n; i++) { /* a deep copy made by hand */
+        orig[i] = c.t[i];
+        strcpy(str[i][0], c.t[i].norm);
+        strcpy(str[i][1], c.t[i].stem);
+        strcpy(str[i][2], c.t[i].alt);
+        orig[i].norm = str[i][0];
+        orig[i].stem = str[i][1];
+        orig[i].alt = str[i][2];
+    }
+    fh_token_copy cp = {0};
+    assert_int_equal(fh_analysis_copy(c.s, &cp), 0);
+    assert_int_equal(cp.ntoks, n);
+    /* the next analyses overwrite the scratch, not the copy */
+    char big[8192];
+    size_t bl = 0;
+    while (bl + 40 < sizeof big) {
+        memcpy(big + bl, "المملكة والمؤتمرات ", strlen("المملكة والمؤتمرات "));
+        bl += strlen("المملكة والمؤتمرات ");
+    }
+    an_runn(&c, big, bl);
+    assert_int_equal(fh_analyze(c.s, "x", (size_t)UINT32_MAX + 1u, &c.t, &c.n), FH_ELIMIT);
+    for (size_t i = 0; i < n; i++)
+        assert_true(tok_equal(&cp.toks[i], &orig[i]));
+    /* a copy of the big text replaces it, whole */
+    an_runn(&c, big, bl);
+    assert_int_equal(fh_analysis_copy(c.s, &cp), 0);
+    assert_int_equal(cp.ntoks, c.n);
+    for (size_t i = 0; i < c.n; i++)
+        assert_true(tok_equal(&cp.toks[i], &c.t[i]));
+    /* and of an empty text: no tokens */
+    an_run(&c, "");
+    assert_int_equal(fh_analysis_copy(c.s, &cp), 0);
+    assert_int_equal(cp.ntoks, 0);
+    fh_token_copy_free(&cp);
+    assert_null(cp.toks);
+    free(orig);
+    free(str);
+    an_close(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -586,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_nul_bytes),
         cmocka_unit_test(test_long_word_truncated),
         cmocka_unit_test(test_other_scripts),
+        cmocka_unit_test(test_analysis_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
