@@ -1739,9 +1739,9 @@ int fh_analyze(fh_analysis *s, const char *text, size_t len, const fh_token **to
 
     *toks = NULL;
     *ntoks = 0;
+    s->ntoks = 0;
     if (len > UINT32_MAX)
         return FH_ELIMIT;
-    s->ntoks = 0;
     s->text = p;
     s->tlen = len;
     s->alen = 0;
@@ -1818,6 +1818,7 @@ out:
 int fh_analysis_copy(const fh_analysis *s, fh_token_copy *dst)
 {
     dst->ntoks = 0;
+    dst->arena_len = 0;
     if (s->ntoks > dst->tok_cap) {
         fh_token *t = realloc(dst->toks, s->ntoks * sizeof *t);
         if (t == NULL)
@@ -1835,6 +1836,8 @@ int fh_analysis_copy(const fh_analysis *s, fh_token_copy *dst)
     if (s->ntoks == 0)
         return 0;
     memcpy(dst->arena, s->arena, s->alen);
+    dst->arena_len = s->alen;
+    dst->alt = fh_analysis_alt(s);
     for (size_t k = 0; k < s->ntoks; k++) {
         fh_token *t = &dst->toks[k];
         *t = s->toks[k];
@@ -2340,6 +2343,11 @@ size_t fh_analysis_stem(fh_analysis *s, const char *norm, size_t norm_len, char 
 void fh_analysis_set_alt(fh_analysis *s, bool on)
 {
     s->alt_on = on;
+}
+
+bool fh_analysis_alt(const fh_analysis *s)
+{
+    return s->a->alt && s->alt_on;
 }
 
 size_t fh_analyzer_article_len(const char *norm, size_t n)

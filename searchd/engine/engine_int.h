@@ -401,8 +401,12 @@ int fh_docjson_copy_raw(const char *doc, size_t len, const char *key, size_t kle
 /* The analyzed texts of one query (textcache.c): the focus re-rank keeps the
  * tokens of each title and body it reads, and the snippets of the same hits
  * take them instead of analyzing the same bytes again. */
-/* texts kept per query: a title and a body for each of up to 32 hits read */
+/* texts kept per query: a title and a body for each of the first 32 hits read
+ * (focus_depth is 10 by default), and their bytes with their tokens' */
 #define FH_TEXTCACHE_N 64u
+#define FH_TEXTCACHE_BYTES ((size_t)4 << 20)
+/* what the entries may hold from one query to the next */
+#define FH_TEXTCACHE_HOLD ((size_t)8 << 20)
 typedef struct fh_textcache_ent {
     char *text; /* a copy of the text's len bytes (text_cap allocated) */
     size_t len, text_cap;
@@ -413,15 +417,18 @@ typedef struct fh_textcache {
     fh_textcache_ent ent[FH_TEXTCACHE_N];
     uint32_t n;    /* entries of this query */
     uint32_t hits; /* analyses this query took from an entry (tests) */
+    size_t bytes;  /* bytes of this query's entries: texts, tokens, strings */
 } fh_textcache;
 
-/* Empty the cache (at the start of each query); buffers are kept. */
+/* Empty the cache (at the start of each query); the buffers are kept unless
+ * they hold more than FH_TEXTCACHE_HOLD. */
 void fh_textcache_reset(fh_textcache *c);
 void fh_textcache_free(fh_textcache *c);
 
 /* fh_analyze(s->an, text, len, ...), or the tokens of an identical text
- * analyzed earlier in this query with keep_copy, which keeps a copy of the
- * result while there is room. The tokens stay valid until the next
+ * analyzed earlier in this query (under the same fh_analysis_alt) with
+ * keep_copy, which keeps a copy of the result while there is room: pass it
+ * for a whole title or body only, the text a snippet analyzes. The tokens stay valid until the next
  * fh_analyze on s->an, fh_text_analyze, or fh_textcache_reset. Errors: those
  * of fh_analyze (nothing is kept then). */
 int fh_text_analyze(fh_searcher *s, const char *text, size_t len, bool keep_copy,

@@ -29,10 +29,10 @@
  * re-fits them). It uses no idf, so it needs no dictionary look-up.
  * bench/RESULTS.md "Relevance experiments" part 7 has the figures.
  *
- * Each title and body it analyzes is kept in the query's text cache
- * (textcache.c), so a reply's snippets of the same hits take those tokens
- * instead of analyzing the same text again (a book passage, an article
- * under focus_len words: read whole).
+ * Each title and body it analyzes whole (a book passage, an article under
+ * focus_len words) is kept in the query's text cache (textcache.c), so the
+ * reply's snippets of the same hits take those tokens instead of analyzing
+ * the same text again.
  *
  * Owns nothing but its scratch (fh_searcher.focus, a stem table of
  * fh_focus_term); reads the index only.
@@ -107,7 +107,7 @@ static int read_doc(fh_searcher *s, uint32_t doc, uint32_t max_words, bool stems
             continue;
         const fh_token *tok;
         size_t nt;
-        if ((rc = fh_text_analyze(s, txt[part], n, true, &tok, &nt)) != 0)
+        if ((rc = fh_text_analyze(s, txt[part], n, n == len[part], &tok, &nt)) != 0)
             return rc;
         if (ex)
             fh_exact_break(ex); /* a title's last word and the body's first are no pair */

@@ -1476,7 +1476,9 @@ static bool same_tokens(const fh_token *a, size_t na, const fh_token *b, size_t 
     for (size_t i = 0; i < na; i++)
         if (a[i].offset != b[i].offset || a[i].length != b[i].length ||
             a[i].position != b[i].position || a[i].flags != b[i].flags ||
-            strcmp(a[i].norm, b[i].norm) != 0 || strcmp(a[i].stem, b[i].stem) != 0)
+            a[i].norm_len != b[i].norm_len || a[i].stem_len != b[i].stem_len ||
+            a[i].alt_len != b[i].alt_len || strcmp(a[i].norm, b[i].norm) != 0 ||
+            strcmp(a[i].stem, b[i].stem) != 0 || strcmp(a[i].alt, b[i].alt) != 0)
             return false;
     return true;
 }
@@ -1540,6 +1542,24 @@ static void test_text_cache(void **state)
     assert_int_equal(c->hits, 1);
     assert_int_equal(nt, 2);
     assert_string_equal(t[1].norm, "64");
+    /* the budget: a text whose tokens would pass FH_TEXTCACHE_BYTES is not
+       kept, and the buffers it grew go at the next reset (FH_TEXTCACHE_HOLD) */
+    const size_t bl = FH_TEXTCACHE_BYTES / 4;
+    char *big = malloc(bl);
+    assert_non_null(big);
+    for (size_t i = 0; i < bl; i++)
+        big[i] = i % 3 == 2 ? ' ' : 'a';
+    fh_textcache_reset(c);
+    assert_int_equal(fh_text_analyze(s, big, bl, true, &t, &nt), 0);
+    assert_true(nt > bl / 4);
+    assert_int_equal(c->n, 0);
+    assert_true(c->ent[0].tc.tok_cap >= nt);
+    fh_textcache_reset(c);
+    assert_int_equal(c->ent[0].tc.tok_cap, 0);
+    assert_null(c->ent[0].text);
+    assert_int_equal(fh_text_analyze(s, ta, strlen(ta), true, &t, &nt), 0);
+    assert_int_equal(c->n, 1); /* and the cache works on */
+    free(big);
 
     /* end to end: focus reads the hits' titles and bodies, the reply's
        titles and snippets are then analyzed from its copies */
@@ -1569,6 +1589,61 @@ static void test_text_cache(void **state)
     }
     json_decref(j1);
     json_decref(j2);
+    fx_close(&f);
+    /* bodies focus cuts short (focus_len 3 words, the title's included) are
+       not kept: the snippets analyze them whole, and get the same fragments */
+    fh_rank_params_default(&rp);
+    rp.focus_len = 3;
+    fx_open(&f, &rp);
+    j1 = search(&f, q, NULL);
+    assert_int_equal(nhits(j1), 3);
+    assert_int_equal(f.s->tcache.n, 3);    /* the titles */
+    assert_int_equal(f.s->tcache.hits, 3); /* their highlights */
+    for (size_t i = 0; i < 3; i++) {
+        json_t *h1 = hit(j1, i);
+        const char *id = hit_id(j1, i);
+        assert_non_null(id);
+        size_t d = id ? (size_t)(id[1] - '0') : 99;
+        assert_true(d < 3);
+        assert_non_null(strstr(json_string_value(json_object_get(h1, "snippet")), "<b>"));
+        /* the whole body, highlighted: more than focus's 3 words */
+        assert_true(strlen(json_string_value(json_object_get(h1, "snippet"))) >
+                    strlen(cdocs[d].field[1]));
+    }
+    json_decref(j1);
+    fx_close(&f);
+    fx_done(&f);
+
+    /* an alt_stems analyzer: a text kept while alt stems were on is not the
+       analysis of the same bytes with them off (the searcher's state outside
+       query parsing), nor the other way round */
+    static const char *const fn1[1] = {"text"};
+    fh_analyzer_opts ao = {.stemmer = FH_STEM_LIGHT10, .alt_stems = true};
+    fx_build(&f, &ao, 1, fn1, NULL, cdocs, 1);
+    fh_rank_params_default(&rp);
+    fx_open(&f, &rp);
+    s = f.s;
+    c = &s->tcache;
+    fh_textcache_reset(c);
+    fh_analysis_set_alt(s->an, true);
+    assert_true(fh_analysis_alt(s->an));
+    assert_int_equal(fh_text_analyze(s, ta, strlen(ta), true, &t, &nt), 0);
+    assert_true(t[0].alt_len > 0);
+    fh_analysis_set_alt(s->an, false);
+    assert_int_equal(fh_text_analyze(s, ta, strlen(ta), true, &t, &nt), 0);
+    assert_int_equal(c->hits, 0);
+    assert_int_equal(t[0].alt_len, 0);
+    assert_int_equal(c->n, 2);
+    assert_int_equal(fh_text_analyze(s, ta, strlen(ta), false, &t, &nt), 0);
+    assert_int_equal(c->hits, 1);
+    assert_int_equal(t[0].alt_len, 0);
+    fh_analysis_set_alt(s->an, true);
+    assert_int_equal(fh_text_analyze(s, ta, strlen(ta), false, &t, &nt), 0);
+    assert_int_equal(c->hits, 2);
+    assert_true(t[0].alt_len > 0);
+    assert_int_equal(fh_analyze(s->an, ta, strlen(ta), &u, &nu), 0);
+    assert_true(same_tokens(t, nt, u, nu));
+    fh_analysis_set_alt(s->an, false);
     fx_close(&f);
     fx_done(&f);
 }

@@ -150,14 +150,21 @@ typedef struct fh_token_copy {
     fh_token *toks; /* ntoks tokens, their strings in arena */
     size_t ntoks;
     char *arena;
-    size_t tok_cap, arena_cap;
+    size_t arena_len;          /* bytes of arena in use */
+    size_t tok_cap, arena_cap; /* allocated */
+    bool alt;                  /* the analysis filled fh_token.alt (fh_analysis_alt) */
 } fh_token_copy;
 
-/* Copy into *dst the tokens of the last fh_analyze() on `s`, which must have
- * succeeded (and that no later call failed). The previous content of *dst is
- * replaced. Returns 0 or FH_ENOMEM (then *dst holds no tokens). */
+/* Copy into *dst the tokens of the last fh_analyze() on `s` (none after a
+ * failed one). The previous content of *dst is replaced. Returns 0 or
+ * FH_ENOMEM (then *dst holds no tokens). */
 int fh_analysis_copy(const fh_analysis *s, fh_token_copy *dst);
 void fh_token_copy_free(fh_token_copy *c);
+
+/* Whether fh_analyze() on `s` fills fh_token.alt now: an alt_stems analyzer
+ * with fh_analysis_set_alt on. The tokens of a text depend on its bytes, the
+ * analyzer and this alone. */
+bool fh_analysis_alt(const fh_analysis *s);
 
 /* Stem one already-normalized word (as found in fh_token.norm) into out
  * (at least FH_TOKEN_MAX + 1 bytes). Returns the stem length. Thread-safe

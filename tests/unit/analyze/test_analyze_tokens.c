@@ -620,6 +620,10 @@ static void test_analysis_copy(void **state)
     }
     an_runn(&c, big, bl);
     assert_int_equal(fh_analyze(c.s, "x", (size_t)UINT32_MAX + 1u, &c.t, &c.n), FH_ELIMIT);
+    fh_token_copy none = {0}; /* a failed analysis leaves no tokens to copy */
+    assert_int_equal(fh_analysis_copy(c.s, &none), 0);
+    assert_int_equal(none.ntoks, 0);
+    fh_token_copy_free(&none);
     for (size_t i = 0; i < n; i++)
         assert_true(tok_equal(&cp.toks[i], &orig[i]));
     /* a copy of the big text replaces it, whole */
