@@ -248,11 +248,12 @@ int fh_prf_rerank(fh_searcher *s, const fh_query *q, float w, fh_hit *hits, uint
  * so a hit below them gains nothing and none passes one of them: *rescored
  * = m, and sorting hits[0..m) again gives the new order (0, nothing
  * changed, for a question (fh_query.question), a query of fewer than
- * rp.focus_min_words words, or m < 2). The same read feeds the exact-form
+ * rp.focus_min_words words (words: fh_query_words(q), which the caller has
+ * counted already), or m < 2). The same read feeds the exact-form
  * re-rank (exact.c), whose gain is never negative either: for the same
  * queries, and for questions when rp.exact_questions; then focus's own
  * gain is 0 for a question. Errors: FH_ENOMEM, FH_ECORRUPT, FH_ELMDB. */
-int fh_focus_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n,
+int fh_focus_rerank(fh_searcher *s, const fh_query *q, uint32_t words, fh_hit *hits, uint32_t n,
                     uint32_t *rescored);
 
 /* The exact-form re-rank (exact.c). A query's forms in a small hash by their
@@ -399,13 +400,13 @@ int fh_docjson_copy_raw(const char *doc, size_t len, const char *key, size_t kle
 /* ---------------------------------------------------------- text cache */
 
 /* The analyzed texts of one query (textcache.c): the focus re-rank keeps the
- * tokens of each title and body it reads, and the snippets of the same hits
- * take them instead of analyzing the same bytes again. */
-/* texts kept per query: a title and a body for each of the first 32 hits read
- * (focus_depth is 10 by default), and their bytes with their tokens' */
+ * tokens of each title and body it reads whole, and the snippets of the same
+ * hits take them instead of analyzing the same bytes again. A query keeps at
+ * most FH_TEXTCACHE_N texts (a title and a body for each of the first 32 hits
+ * read; focus_depth is 10 by default) and FH_TEXTCACHE_BYTES of texts and
+ * tokens; the entries may hold FH_TEXTCACHE_HOLD from one query to the next. */
 #define FH_TEXTCACHE_N 64u
 #define FH_TEXTCACHE_BYTES ((size_t)4 << 20)
-/* what the entries may hold from one query to the next */
 #define FH_TEXTCACHE_HOLD ((size_t)8 << 20)
 typedef struct fh_textcache_ent {
     char *text; /* a copy of the text's len bytes (text_cap allocated) */
@@ -428,9 +429,9 @@ void fh_textcache_free(fh_textcache *c);
 /* fh_analyze(s->an, text, len, ...), or the tokens of an identical text
  * analyzed earlier in this query (under the same fh_analysis_alt) with
  * keep_copy, which keeps a copy of the result while there is room: pass it
- * for a whole title or body only, the text a snippet analyzes. The tokens stay valid until the next
- * fh_analyze on s->an, fh_text_analyze, or fh_textcache_reset. Errors: those
- * of fh_analyze (nothing is kept then). */
+ * for a whole title or body only, the text a snippet analyzes. The tokens
+ * stay valid until the next fh_analyze on s->an, fh_text_analyze, or
+ * fh_textcache_reset. Errors: those of fh_analyze (nothing is kept then). */
 int fh_text_analyze(fh_searcher *s, const char *text, size_t len, bool keep_copy,
                     const fh_token **toks, size_t *ntoks);
 

@@ -1967,8 +1967,9 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
                  e->rp.exact_weight > 0 || e->rp.exact_pair_weight > 0);
     uint32_t alt_def[FH_Q_MAX_CLAUSES], nalt = 0;
     uint32_t kk = k;
-    uint32_t depth = e->rp.prox_depth, nre; /* nre: the hits re-ranked (below) */
-    if (e->rp.prox_depth_short > 0 && e->rp.prox_depth_short < depth && fh_query_words(q) <= 2)
+    const uint32_t words = fh_query_words(q); /* for the pool here and for focus */
+    uint32_t depth = e->rp.prox_depth, nre;   /* nre: the hits re-ranked (below) */
+    if (e->rp.prox_depth_short > 0 && e->rp.prox_depth_short < depth && words <= 2)
         depth = e->rp.prox_depth_short;
     if (prox && depth > kk)
         kk = depth;
@@ -2066,7 +2067,7 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
         /* focus last, on the final order: it reads the best hits' bodies */
         if (e->rp.focus_weight > 0 || e->rp.exact_weight > 0 || e->rp.exact_pair_weight > 0) {
             uint32_t m;
-            if ((rc = fh_focus_rerank(s, q, hp.h, hp.n, &m)) != 0)
+            if ((rc = fh_focus_rerank(s, q, words, hp.h, hp.n, &m)) != 0)
                 goto out;
             if (m > 1) /* only the re-scored head can change order */
                 qsort(hp.h, m, sizeof *hp.h, hit_cmp);

@@ -178,7 +178,7 @@ static float focus_log_miss(const fh_focus_term *t, float zdoc)
     return -log1pf(expf(z));
 }
 
-int fh_focus_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n,
+int fh_focus_rerank(fh_searcher *s, const fh_query *q, uint32_t words, fh_hit *hits, uint32_t n,
                     uint32_t *rescored)
 {
     const fh_rank_params *rp = &s->e->rp;
@@ -186,7 +186,7 @@ int fh_focus_rerank(fh_searcher *s, const fh_query *q, fh_hit *hits, uint32_t n,
     *rescored = 0;
     if (m < 2 || rp->focus_len == 0)
         return 0;
-    bool long_enough = !q->question && fh_query_words(q) >= rp->focus_min_words;
+    bool long_enough = !q->question && words >= rp->focus_min_words;
     bool focus = long_enough && rp->focus_weight > 0;
     fh_exact ex;
     bool exact = (q->question ? rp->exact_questions : long_enough) &&
