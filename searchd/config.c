@@ -53,7 +53,7 @@ static const opt opts[] = {
     {"reload-interval-ms", T_U32, OFF(reload_interval_ms), 0, 0, 3600000, "N",
      "how often to look for a re-published index (0 = never)"},
     {"drain-timeout", T_U32, OFF(drain_timeout_s), 0, 0, 3600, "SEC",
-     "on SIGTERM, SIGINT or SIGHUP, longest wait for replies to flush"},
+     "on SIGTERM, SIGINT or SIGHUP, longest wait for replies to flush (0: none)"},
     {"stemmer", T_STR, STR(stemmer), 0, 0, "NAME",
      "query analyzer: auto (the index's, read at start and at each re-publish) or the"
      " index's own name:"

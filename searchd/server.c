@@ -604,13 +604,13 @@ static bool conn_answer(fh_conn *c)
     unsigned lines = 0;
     uint64_t turn_start = fh_now_us();
     while (!c->closing) {
-        if (lines && !w->draining &&
-            (lines >= TURN_MAX_LINES || fh_now_us() - turn_start >= TURN_MAX_US)) {
+        if (lines && (lines >= TURN_MAX_LINES || fh_now_us() - turn_start >= TURN_MAX_US)) {
             /* fairness: a deep pipeline yields to the worker's other
              * connections. A zero timeout runs after the next poll, so
              * sockets that became readable meanwhile go first (an
              * event_active() or deferred callback would run in this same
-             * pass, before any poll). */
+             * pass, before any poll). While draining too: the drain
+             * deadline and a second signal act between turns. */
             static const struct timeval now = {0, 0};
             if (!c->ev_resume)
                 c->ev_resume = evtimer_new(w->base, conn_resume_cb, c);
@@ -620,8 +620,9 @@ static bool conn_answer(fh_conn *c)
         if (conn_over_budget(c, evbuffer_get_length(out)))
             conn_flush(c); /* the client may have room for it now */
         if (conn_over_budget(c, evbuffer_get_length(out))) {
-            if (w->draining)
-                break;
+            /* while draining too: the requests already taken in wait for
+               the client to read (conn_write_cb resumes), up to the drain
+               deadline */
             if (!c->paused) {
                 c->paused = true;
                 bufferevent_disable(c->bev, EV_READ);
@@ -704,7 +705,7 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
     }
     if (c->paused) {
         c->paused = false;
-        if (!c->eof)
+        if (!c->eof && !c->w->draining) /* a drain answers what it took in */
             bufferevent_enable(bev, EV_READ);
         conn_process(c); /* lines may already be waiting in the input */
     }
@@ -872,17 +873,37 @@ static void worker_drain(fh_worker *w)
     if (w->draining)
         return;
     w->draining = true;
+    if (!w->conns) {
+        event_base_loopexit(w->base, NULL);
+        return;
+    }
+    /* armed first: answering the requests below yields to the event loop
+     * between turns (conn_answer), so the deadline bounds that work too */
+    struct timeval tv = {(time_t)w->srv->cfg.drain_timeout_s, 0};
+    w->ev_drain_deadline = evtimer_new(w->base, drain_deadline_cb, w);
+    if (w->ev_drain_deadline)
+        evtimer_add(w->ev_drain_deadline, &tv);
+    /* Take in what is already in each socket: those requests count as in
+     * flight and get their replies. Nothing is read after this. A
+     * bufferevent keeps its input's end frozen (it thaws it around its own
+     * reads), so it is thawed for these reads as conn_flush does its output. */
+    for (fh_conn *c = w->conns; c; c = c->next) {
+        if (c->closing)
+            continue;
+        struct evbuffer *in = bufferevent_get_input(c->bev);
+        evutil_socket_t fd = bufferevent_getfd(c->bev);
+        evbuffer_unfreeze(in, 0);
+        while (evbuffer_get_length(in) < READ_HIGH_WATER &&
+               evbuffer_read(in, fd, (int)READ_HIGH_WATER) > 0)
+            ;
+        evbuffer_freeze(in, 0);
+        bufferevent_disable(c->bev, EV_READ);
+    }
+    /* conn_process and conn_finish may free c: its successor is taken first */
     fh_conn *c = w->conns;
     while (c) {
         fh_conn *next = c->next;
         if (!c->closing) {
-            /* take in what is already in the socket: those requests count
-             * as in flight and get their replies */
-            struct evbuffer *in = bufferevent_get_input(c->bev);
-            evutil_socket_t fd = bufferevent_getfd(c->bev);
-            while (evbuffer_get_length(in) < READ_HIGH_WATER &&
-                   evbuffer_read(in, fd, (int)READ_HIGH_WATER) > 0)
-                ;
             c->paused = false;
             conn_process(c);
         } else {
@@ -890,14 +911,6 @@ static void worker_drain(fh_worker *w)
         }
         c = next;
     }
-    if (!w->conns) {
-        event_base_loopexit(w->base, NULL);
-        return;
-    }
-    struct timeval tv = {(time_t)w->srv->cfg.drain_timeout_s, 0};
-    w->ev_drain_deadline = evtimer_new(w->base, drain_deadline_cb, w);
-    if (w->ev_drain_deadline)
-        evtimer_add(w->ev_drain_deadline, &tv);
 }
 
 static void worker_notify_cb(evutil_socket_t fd, short what, void *arg)
@@ -952,6 +965,10 @@ static void *worker_main(void *arg)
     w->searcher = NULL;
     ref_release(w->ref);
     w->ref = NULL;
+    /* the last worker out ends the main loop, which after a stop signal
+       stayed up only to take a second one */
+    if (atomic_fetch_add_explicit(&s->workers_done, 1, memory_order_acq_rel) + 1 == s->n_workers)
+        event_base_loopexit(s->base, NULL);
     return NULL;
 }
 
@@ -1258,8 +1275,8 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
         atomic_store_explicit(&s->workers[i]->want_drain, true, memory_order_relaxed);
         worker_wake(s->workers[i]);
     }
-    /* the main loop then only waits for a second signal; fh_server_run joins */
-    event_base_loopexit(s->base, NULL);
+    /* the main loop keeps running for a second signal; the last worker to
+       finish ends it (worker_main) and fh_server_run joins */
 }
 
 /* ------------------------------------------------------------ server */

@@ -95,6 +95,7 @@ typedef struct fh_server {
     int64_t started_wall;     /* Unix seconds */
     uint64_t started_mono_us; /* monotonic */
     _Atomic bool stopping;
+    _Atomic uint32_t workers_done; /* worker threads that have finished */
 
     /* start-up handshake with the workers */
     pthread_mutex_t start_lock;

@@ -156,6 +156,108 @@ class ShutdownTest(unittest.TestCase):
             finally:
                 hog.close()
 
+    def test_requests_still_in_the_socket_are_answered(self):
+        # the requests reach the server's socket while it is stopped, so none
+        # has been read when SIGTERM comes: the drain reads them and answers
+        # every one
+        n = 5000
+        with Daemon(self.index, workdir=self.root, threads=1) as d:
+            with d.client() as c:
+                self.assertEqual(c.request("PING"), {"ok": True, "pong": True})
+                d.signal(signal.SIGSTOP)
+                try:
+                    c.send_raw(b"PING\n" * n)  # 25 KB: fits the socket buffers
+                    time.sleep(0.1)
+                    d.signal(signal.SIGTERM)
+                finally:
+                    d.signal(signal.SIGCONT)
+                for i in range(n):
+                    self.assertEqual(c.read_json(), {"ok": True, "pong": True}, i)
+                self.assertTrue(c.at_eof(10))
+            self.assertEqual(d.proc.wait(timeout=20), 0, d.logtext())
+
+    def test_drain_waits_for_a_reader_past_max_output(self):
+        # the replies to the requests already received exceed --max-output:
+        # the drain waits for the client to read them, as the server does
+        # at any other time, instead of dropping the rest
+        # (every document, ~18 MB of replies to 30 KB of requests: more than
+        # the kernel's socket buffers take, so most wait in the server)
+        n = 200
+        line = ("SEARCH limit=45 snippet_len=1000 snippets_count=2 " +
+                " ".join(ch + "*" for ch in "ابتثجحخدذرزسشصضطظعغفقكلمنهوي") +
+                "\n").encode("utf-8")
+        with Daemon(self.index, "--max-output", "8192", workdir=self.root, threads=1) as d:
+            with d.client(rcvbuf=4096) as c:
+                c.send_raw(line * n)
+                time.sleep(0.3)  # received; most replies wait for the client
+                d.signal(signal.SIGTERM)
+                for i in range(n):
+                    r = c.read_json()
+                    self.assertIsNone(error_code(r), (i, r))
+                self.assertTrue(c.at_eof(10))
+            self.assertEqual(d.proc.wait(timeout=20), 0, d.logtext())
+
+    def test_second_signal_cuts_the_drain_short(self):
+        # a client that never reads would hold the drain for --drain-timeout
+        # (60 s here); a second SIGTERM ends it at once
+        with Daemon(self.index, "--drain-timeout", "60", "--max-output", "65536",
+                    workdir=self.root, threads=2) as d:
+            hog = d.client(timeout=2, rcvbuf=4096)
+            try:
+                try:
+                    for _ in range(20):
+                        hog.send_raw("SEARCH limit=50 snippet_len=500 النفط\n".encode() * 200)
+                except OSError:
+                    pass
+                d.signal(signal.SIGTERM)
+                time.sleep(0.5)
+                self.assertIsNone(d.proc.poll(), "exited before the second signal")
+                t0 = time.monotonic()
+                d.signal(signal.SIGTERM)
+                self.assertEqual(d.proc.wait(timeout=20), 0, d.logtext())
+                self.assertLess(time.monotonic() - t0, 5)
+                self.assertIn("second signal", d.logtext())
+            finally:
+                hog.close()
+
+    def test_drain_timeout_bounds_slow_requests(self):
+        # clients keep a worker busy with pipelined queries of many prefix
+        # expansions when SIGTERM comes, more work than the drain timeout
+        # (1 s) allows: answering them yields to the event loop between
+        # turns, so the drain still ends on time
+        q = ("SEARCH limit=1 snippets=0 " +
+             " ".join(ch + "*" for ch in "ابتثجحخدذرزسشصضطظعغفقكلمنهوي") + " " +
+             " ".join("ال" + ch + "*" for ch in "ابتثجحخدذرزسشصضطظعغفقكلمنهوي") +
+             "\n").encode("utf-8")
+        per_conn = 65536 // len(q)  # what the drain takes in from each socket
+        with Daemon(self.index, "--drain-timeout", "1", workdir=self.root, threads=1) as d:
+            with d.client() as c:  # how long one takes on this build and machine
+                t0 = time.monotonic()
+                for _ in range(10):
+                    self.assertIsNone(error_code(c.request(q.decode("utf-8").strip())))
+                each = (time.monotonic() - t0) / 10
+            # ~8 s of work even counting only the first 16 KB of each client's
+            # requests (what libevent takes in with one read)
+            n = min(200, max(2, int(8.0 / (each * (16384 // len(q)))) + 1))
+            # (their replies, ~50 KB each, fit the sockets: no client is
+            # held back for not reading)
+            hogs = [d.client(timeout=2) for _ in range(n)]
+            try:
+                for h in hogs:
+                    h.sock.setblocking(False)
+                    try:
+                        h.sock.send(q * per_conn)
+                    except BlockingIOError:
+                        pass
+                time.sleep(0.2)
+                t0 = time.monotonic()
+                d.signal(signal.SIGTERM)
+                self.assertEqual(d.proc.wait(timeout=60), 0, d.logtext())
+                self.assertLess(time.monotonic() - t0, 4, "%d clients" % n)
+                self.assertIn("drain timeout", d.logtext())
+            finally:
+                for h in hogs:
+                    h.close()
 
 if __name__ == "__main__":
     fhtest.main()
