@@ -55,9 +55,15 @@ int fh_src_open(const char *path, fh_src **out)
     if (strcmp(path, "-") == 0) {
         s->fd = STDIN_FILENO;
     } else {
-        s->fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (s->fd < 0) {
+        /* O_NONBLOCK: opening a named pipe would otherwise wait in open(2)
+         * for a writer, where no cancel reaches it; the wait happens in
+         * src_read_fd's poll instead. Reads are blocking again after. */
+        s->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        int fl = s->fd < 0 ? -1 : fcntl(s->fd, F_GETFL);
+        if (fl < 0 || fcntl(s->fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
             int e = errno;
+            if (s->fd >= 0)
+                close(s->fd);
             free(s->raw);
             free(s);
             errno = e;
@@ -68,15 +74,15 @@ int fh_src_open(const char *path, fh_src **out)
         (void)posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
     }
+    struct stat st;
+    s->may_block = fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode);
     *out = s;
     return 0;
 }
 
 void fh_src_set_cancel(fh_src *s, const atomic_bool *cancel)
 {
-    struct stat st;
     s->cancel = cancel;
-    s->may_block = fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode);
 }
 
 /* read(2) that gives up once the source is cancelled: FH_ETIMEOUT. */
@@ -85,9 +91,11 @@ static ssize_t src_read_fd(fh_src *s, void *buf, size_t n)
     for (;;) {
         if (s->cancel && atomic_load(s->cancel))
             return FH_ETIMEOUT;
-        if (s->cancel && s->may_block) {
+        if (s->may_block) {
+            /* also without a cancel: a named pipe opened before its writer
+               reads end of file until one comes, and poll waits for it */
             struct pollfd pf = {.fd = s->fd, .events = POLLIN};
-            int k = poll(&pf, 1, 100);
+            int k = poll(&pf, 1, s->cancel ? 100 : -1);
             if (k == 0 || (k < 0 && errno == EINTR))
                 continue;
             if (k < 0)

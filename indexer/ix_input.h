@@ -26,8 +26,10 @@ typedef enum fh_informat {
 
 typedef struct fh_src fh_src;
 
-/* Open `path` ("-" is standard input, which is not closed). On failure
- * returns FH_EIO with errno set and *out untouched. */
+/* Open `path` ("-" is standard input, which is not closed). A named pipe is
+ * opened without waiting for a writer: the first read waits for one (and
+ * sees a cancel meanwhile, below). On failure returns FH_EIO with errno set
+ * and *out untouched. */
 int fh_src_open(const char *path, fh_src **out);
 /* Read up to n decompressed bytes. Returns the count, 0 at the end, or a
  * negative FH_E* code (FH_EIO, FH_EINPUT for a corrupt compressed stream or

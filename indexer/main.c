@@ -271,7 +271,7 @@ static int cmd_build(int argc, char **argv)
     o.fields = def;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (c) {
         case O_INDEX:
             o.index_dir = optarg;
@@ -352,6 +352,7 @@ static int cmd_build(int argc, char **argv)
             o.alt_stems = ao.alt_stems;
             break;
         }
+        case 'h':
         case O_HELP:
             fputs(usage_build, stdout);
             rc = EXIT_OK;

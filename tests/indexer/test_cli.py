@@ -195,6 +195,12 @@ def case_tsv(tmp):
     expect(d1 == {"id": "t1", "title": "عنوان أول", "text": "نص الوثيقة الأولى\nسطر ثان",
                   "source": "site-a"}, d1)
     expect(json.loads(rows[1][4])["text"] == "نص بعلامة \t تبويب", rows[1])
+    # a file larger than a read buffer: the header is parsed out of a full
+    # buffer (no NUL after it; ASan's strict_string_checks caught a strndup)
+    many = write(os.path.join(tmp, "many.tsv"),
+                 "id\ttext\r\n" + "".join("r%d\tكلمة%d\r\n" % (i, i) for i in range(400)))
+    _, _, err = build(os.path.join(tmp, "ixm"), [many], ["--batch-kb", "1"])
+    expect(summary(err)["indexed"] == 400, err)
     # the extension in any case, before a compression suffix too
     with open(data("docs.tsv"), "rb") as f:
         raw = f.read()
@@ -431,7 +437,8 @@ def case_disk_full(tmp):
 def case_usage(tmp):
     rc, out, _ = run(["build", "--help"])
     expect("Exit codes" in out and "--strict" in out, out)
-    for cmd in (["check", "--help"], ["dump-terms", "--help"], ["--help"]):
+    for cmd in (["check", "--help"], ["dump-terms", "--help"], ["--help"], ["build", "-h"],
+                ["check", "-h"], ["-h"]):
         rc, out, _ = run(cmd)
         expect("Exit codes" in out, out)
     rc, out, _ = run(["--version"])
@@ -854,6 +861,44 @@ def case_interrupt_idle_input(tmp):
             os.close(holder)
     expect(not os.path.exists(os.path.join(tmp, "ix", "index.mdb")), "published")
 
+
+
+def case_interrupt_fifo_without_writer(tmp):
+    """A named pipe given as INPUT that no program has opened for writing:
+    the build waits for a writer (one that comes later is read), and a
+    signal stops that wait too (it once sat in open(2), beyond a signal)."""
+    fifo = os.path.join(tmp, "ff")
+    os.mkfifo(fifo)
+    p = subprocess.Popen([A.indexer, "build", "--index", os.path.join(tmp, "ix"), fifo],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        time.sleep(0.5)
+        expect(p.poll() is None, "did not wait for a writer")
+        t0 = time.time()
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        raise Fail("SIGINT did not stop a build waiting for its FIFO's writer")
+    expect(p.returncode == 3, (p.returncode, err))
+    expect(time.time() - t0 < 3, "slow to stop: %.1f s" % (time.time() - t0))
+    expect(not os.path.exists(os.path.join(tmp, "ix", "index.mdb")), "published")
+    # a writer that opens the pipe a moment after the build started
+    p = subprocess.Popen([A.indexer, "build", "--index", os.path.join(tmp, "ix2"), "--quiet",
+                          fifo], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        time.sleep(0.3)
+        with open(fifo, "wb") as w:
+            w.write('{"id": "late", "text": "\u0648\u0627\u062d\u062f"}\n'.encode())
+        _, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+    expect(p.returncode == 0, (p.returncode, err))
+    _, docs, _ = run(["dump-docs", os.path.join(tmp, "ix2")])
+    expect(docs.startswith("0\tlate\t") and docs.count("\n") == 1, docs[:300])
 
 def case_build_lock(tmp):
     """One build at a time per index directory: a second build started while
