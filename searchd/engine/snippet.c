@@ -388,8 +388,10 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
         uint32_t toff = t[i].offset, tend = t[i].offset + t[i].length;
         if (tend > len || toff > tend)
             continue; /* never expected from the analyzer; never trusted */
-        if (nu > 0 && toff < u[nu - 1].end) {
-            /* overlaps the previous word: one unit, so gaps never run backwards */
+        if (nu > 0 && toff <= u[nu - 1].end) {
+            /* overlaps or touches the previous word (a proclitic the analyzer
+             * split from a Latin or digit word: والiPhone): one unit, so gaps
+             * never run backwards and a fragment never cuts a surface word */
             unit *pv = &u[nu - 1];
             if (tend > pv->end) {
                 pv->c1 += count_chars(text, pv->end, tend);

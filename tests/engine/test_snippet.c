@@ -148,6 +148,22 @@ static void test_whole_word_highlight(void **state)
     fh_hlterm mx[] = {{"deepseek", 8, false, 1.0f, NULL, 0}};
     s = snip(f, "أطلقت نموذج DeepSeek-R1 أمس", mx, 1, 0, 1, NULL, NULL);
     assert_non_null(strstr(s, "<b>DeepSeek-R1</b>"));
+    /* a proclitic written onto a Latin word: the analyzer makes two tokens of
+     * والiPhone, the snippet one surface word, never a bare وال */
+    fh_hlterm ip[] = {{"iphone", 6, false, 1.0f, NULL, 0}};
+    s = snip(f, "الشركات والiPhone جديد", ip, 1, 0, 1, NULL, NULL);
+    assert_non_null(strstr(s, "<b>والiPhone</b>"));
+    fh_hlterm cn[] = {{"صين", 6, false, 1.0f, NULL, 0}};
+    for (uint32_t len = 8; len <= 30; len++) {
+        s = snip(f, "قديم جدا جدا جدا جدا جدا جدا جدا جدا جدا جدا بالFahras الصينية", cn, 1, len, 1,
+                 NULL, NULL);
+        assert_non_null(strstr(s, "<b>الصينية</b>"));
+        if (strstr(s, "Fahras") && !strstr(s, "بالFahras"))
+            fail_msg("window of %u cuts بالFahras: [%s]", len, s);
+    }
+    s = snip(f, "الشركات والiPhone جديد", hl, 1, 12, 1, NULL, NULL);
+    if (strstr(s, "وال") && !strstr(s, "والiPhone"))
+        fail_msg("a bare proclitic ends the fragment: [%s]", s);
     /* diacritics stay inside the highlighted surface word */
     s = snip(f, "قالت الشَّرِكَاتُ شيئا", hl, 1, 0, 1, NULL, NULL);
     assert_non_null(strstr(s, "<b>الشَّرِكَاتُ</b>"));
