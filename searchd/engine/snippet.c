@@ -140,6 +140,31 @@ static uint32_t count_chars(const char *t, uint32_t a, uint32_t b)
     return (uint32_t)fh_utf8_chars(t + a, b - a);
 }
 
+/* Characters of the text around a fragment that are not words (leading
+ * quotes, closing punctuation, the text's own ending) shown at most: a run
+ * of 3,000 '=' must not make a 40-character snippet 3,000 long. */
+#define GAP_CHARS 8u
+
+/* The byte after at most GAP_CHARS characters of t[a, b). */
+static uint32_t gap_end(const char *t, uint32_t a, uint32_t b)
+{
+    uint32_t n = 0;
+    for (uint32_t i = a; i < b; i++)
+        if (((unsigned char)t[i] & 0xC0) != 0x80 && n++ == GAP_CHARS)
+            return i;
+    return b;
+}
+
+/* The first byte of the last (at most) GAP_CHARS characters of t[a, b). */
+static uint32_t gap_start(const char *t, uint32_t a, uint32_t b)
+{
+    uint32_t n = 0;
+    for (uint32_t i = b; i > a; i--)
+        if (((unsigned char)t[i - 1] & 0xC0) != 0x80 && ++n == GAP_CHARS)
+            return i - 1;
+    return a;
+}
+
 /* JSON-escape n bytes (valid UTF-8 assumed: stored text is validated JSON)
  * without quotes. */
 static int esc(fh_buf *b, const char *p, size_t n)
@@ -491,9 +516,13 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
         uint32_t a = w[k].a, b = w[k].b;
         if (k == 0 && a > 0)
             rc = fh_buf_adds(out, "\xE2\x80\xA6 ");
-        else if (k == 0)
-            rc = esc_text(out, text, u[0].off, html); /* leading quotes, brackets */
-        else if (a > w[k - 1].b || count_chars(text, shown, u[a].off) > max_chars)
+        else if (k == 0) { /* leading quotes, brackets: the last few */
+            uint32_t g = gap_start(text, 0, u[0].off);
+            if (g > 0)
+                rc = fh_buf_adds(out, "\xE2\x80\xA6 ");
+            if (!rc)
+                rc = esc_text(out, text + g, u[0].off - g, html);
+        } else if (a > w[k - 1].b || count_chars(text, shown, u[a].off) > max_chars)
             rc = fh_buf_adds(out, " \xE2\x80\xA6 ");
         else /* fragments that touch: the text between them as it stands (« ، —) */
             rc = esc_text(out, text + shown, u[a].off - shown, html);
@@ -520,10 +549,11 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
             while (x < stop && text[x] != ' ' && text[x] != '\n' && text[x] != '\t' &&
                    text[x] != '\r')
                 x++;
-        if (x > e && (rc = esc_text(out, text + e, x - e, html)) != 0)
+        const uint32_t xg = gap_end(text, e, x); /* a few characters of it */
+        if (xg > e && (rc = esc_text(out, text + e, xg - e, html)) != 0)
             return rc;
-        shown = x;
-        if (k + 1 == nw && b < nu && (rc = fh_buf_adds(out, " ")) == 0)
+        shown = xg;
+        if (k + 1 == nw && (b < nu || xg < x) && (rc = fh_buf_adds(out, " ")) == 0)
             rc = fh_buf_adds(out, ell);
         if (rc)
             return rc;

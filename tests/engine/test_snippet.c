@@ -397,6 +397,30 @@ static void test_touching_fragments(void **state)
     assert_null(strstr(s, "- -"));
 }
 
+/* Non-word text around a fragment (a leading run, closing punctuation, the
+ * text's own ending) shows a few characters, never thousands. */
+static void test_long_runs_of_non_words(void **state)
+{
+    fx *f = *state;
+    fh_hlterm hl[] = {{"شرك", 6, false, 2.0f, NULL, 0}};
+    static char text[8192];
+    static const char *const runs[][3] = {
+        {"", "=", " الشركات الصينية تعلن"},
+        {"الشركات الصينية تعلن", "!", ""},
+        {"كلمة كلمة كلمة كلمة كلمة الشركات", "\xE2\x80\x94", "أخرى كلمة كلمة كلمة"}};
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+        int n = snprintf(text, sizeof text, "%s", runs[r][0]);
+        for (int i = 0; i < 2000; i++)
+            n += snprintf(text + n, sizeof text - (size_t)n, "%s", runs[r][1]);
+        snprintf(text + n, sizeof text - (size_t)n, "%s", runs[r][2]);
+        const char *s = snip(f, text, hl, 1, 40, 1, NULL, NULL);
+        assert_non_null(strstr(s, "<b>الشركات</b>"));
+        size_t chars = fh_utf8_chars(s, strlen(s));
+        if (chars > 40 + 30)
+            fail_msg("run %zu: a %zu-character snippet for snippet_len 40: [%.200s]", r, chars, s);
+    }
+}
+
 /* A text of more words than any limit on the analysis's units: the match
  * near its end is found and shown in a window of snippet_len characters,
  * elided on both sides. */
@@ -472,6 +496,7 @@ int main(void)
         cmocka_unit_test(test_touching_fragments),
         cmocka_unit_test(test_match_deep_in_a_long_text),
         cmocka_unit_test(test_match_at_the_end_fills_the_length),
+        cmocka_unit_test(test_long_runs_of_non_words),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
