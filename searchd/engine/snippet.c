@@ -145,12 +145,12 @@ static uint32_t count_chars(const char *t, uint32_t a, uint32_t b)
  * of 3,000 '=' must not make a 40-character snippet 3,000 long. */
 #define GAP_CHARS 8u
 
-/* The byte after at most GAP_CHARS characters of t[a, b). */
-static uint32_t gap_end(const char *t, uint32_t a, uint32_t b)
+/* The byte after at most n characters of t[a, b). */
+static size_t chars_end(const char *t, size_t a, size_t b, size_t n)
 {
-    uint32_t n = 0;
-    for (uint32_t i = a; i < b; i++)
-        if (((unsigned char)t[i] & 0xC0) != 0x80 && n++ == GAP_CHARS)
+    size_t c = 0;
+    for (size_t i = a; i < b; i++)
+        if (((unsigned char)t[i] & 0xC0) != 0x80 && c++ == n)
             return i;
     return b;
 }
@@ -500,13 +500,7 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
     if (nu == 0 && len > 0) {
         /* no word at all (a title of "***"): the text as stored, or its
          * first max_chars characters and an ellipsis */
-        size_t cut = len, chars = 0;
-        for (size_t i = 0; max_chars > 0 && i < len; i++) {
-            if (((unsigned char)text[i] & 0xC0) != 0x80 && chars++ == max_chars) {
-                cut = i;
-                break;
-            }
-        }
+        size_t cut = max_chars > 0 ? chars_end(text, 0, len, max_chars) : len;
         if ((rc = esc_text(out, text, cut, html)) == 0 && cut < len)
             rc = fh_buf_adds(out, ell);
         return rc ? rc : fh_buf_addc(out, '"');
@@ -549,7 +543,7 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
             while (x < stop && text[x] != ' ' && text[x] != '\n' && text[x] != '\t' &&
                    text[x] != '\r')
                 x++;
-        const uint32_t xg = gap_end(text, e, x); /* a few characters of it */
+        const uint32_t xg = (uint32_t)chars_end(text, e, x, GAP_CHARS); /* a few of them */
         if (xg > e && (rc = esc_text(out, text + e, xg - e, html)) != 0)
             return rc;
         shown = xg;
