@@ -520,6 +520,17 @@ static int parse_search(span rest, const fh_proto_limits *lim, fh_request *req, 
                         (unsigned)lim->max_limit);
         return -1;
     }
+    /* one empty marker beside a set one would mark words open-ended
+       (hl_open= with the default </b>); both empty is no highlighting */
+    bool open_empty = (req->set & FH_OPT_HL_OPEN) && req->hl_open[0] == '\0';
+    bool close_empty = (req->set & FH_OPT_HL_CLOSE) && req->hl_close[0] == '\0';
+    if (open_empty != close_empty) {
+        fh_proto_seterr(err, fh_errcode(FH_EINVAL),
+                        "%s is empty but %s is not: give both markers empty (no highlighting) "
+                        "or both set",
+                        open_empty ? "hl_open" : "hl_close", open_empty ? "hl_close" : "hl_open");
+        return -1;
+    }
     rest = trim(rest);
     if (rest.n == 0) {
         fh_proto_seterr(err, FH_PCODE_EMPTY_QUERY, "SEARCH needs a query");

@@ -232,6 +232,11 @@ static void test_errors(void **state)
     expect_error("SEARCH hl=<b> x", "bad_request");
     expect_error("SEARCH hl_open=<b\"> x", "bad_request");
     expect_error("SEARCH hl_close=\\ x", "bad_request");
+    /* one empty marker and the other set (or left at its default) */
+    expect_error("SEARCH hl_open= x", "bad_request");
+    expect_error("SEARCH hl_close= x", "bad_request");
+    expect_error("SEARCH hl=,</b> x", "bad_request");
+    expect_error("SEARCH hl_open= hl_close=] x", "bad_request");
     expect_error("SEARCH bogus=1 x", "bad_request");
     expect_error("SEARCH fields=a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q x", "limit_exceeded");
     expect_error("SEARCH snippet_field= x", "bad_request");
@@ -282,6 +287,11 @@ static void test_search_options(void **state)
     assert_int_equal(r.arg_len, strlen(q));
     assert_memory_equal(r.arg, q, r.arg_len);
 
+    /* both empty: no highlighting */
+    assert_int_equal(parse("SEARCH hl=, q", &r, &e), 0);
+    assert_string_equal(r.hl_open, "");
+    assert_string_equal(r.hl_close, "");
+    assert_int_equal(parse("SEARCH hl_close= hl_open= q", &r, &e), 0);
     assert_int_equal(parse("search LIMIT=3 Snippets=on hl_open=<em> hl_close=</em> q", &r, &e), 0);
     assert_int_equal(r.limit, 3);
     assert_true(r.snippets);

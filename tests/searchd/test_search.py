@@ -112,6 +112,14 @@ class SearchTest(unittest.TestCase):
         self.assertNotIn("<b>", r["hits"][0]["snippet"])
         r = self.search("SEARCH hl_open=« hl_close=» الشركات")
         self.assertIn("«والشركات»", r["hits"][0]["snippet"])
+        # both empty: no marks; one empty beside the other: refused
+        r = self.search("SEARCH hl=, الشركات")
+        self.assertIn("والشركات", r["hits"][0]["snippet"])
+        self.assertNotIn("<b>", r["hits"][0]["snippet"])
+        for opt in ("hl_open=", "hl_close=", "hl_open= hl_close=]"):
+            r = self.c.request("SEARCH %s الشركات" % opt)
+            self.assertEqual(error_code(r), "bad_request", opt)
+            self.assertIn("empty", r["error"]["message"])
 
     # ---------------------------------------------------------- query language
 
