@@ -339,28 +339,35 @@ static size_t build_hl(fh_searcher *s, const fh_query *q, int field, fh_hlterm *
         if (c->occur == FH_OCC_NOT || !(c->field_mask & bit) || (c->is_alt && !c->is_spell))
             continue;
         if (c->kind == FH_CL_PHRASE) {
+            /* its stop words only when it has nothing else ("من أجل" is not
+               marked as every من of the text, "من" alone is) */
+            bool all_stop = true;
+            for (uint32_t k = 0; k < c->n_el; k++)
+                all_stop &= q->el[c->first_el + k].stop;
             for (uint32_t k = 0; k < c->n_el && n < cap; k++) {
                 const fh_qelem *el = &q->el[c->first_el + k];
-                if (el->stop)
+                if ((el->stop && !all_stop) || el->len == 0)
                     continue;
-                hl[n++] =
-                    (fh_hlterm){el->term, el->len, false, q->el_idf[c->first_el + k], NULL, 0};
+                hl[n++] = (fh_hlterm){
+                    .term = el->term, .len = el->len, .weight = q->el_idf[c->first_el + k]};
             }
             continue;
         }
         float w = q->idf[i] / (float)(c->qtf ? c->qtf : 1u);
-        hl[n] = (fh_hlterm){c->term, c->len, c->kind == FH_CL_PREFIX, w > 0 ? w : 0.01f, NULL, 0};
+        hl[n] = (fh_hlterm){.term = c->term,
+                            .len = c->len,
+                            .prefix = c->kind == FH_CL_PREFIX,
+                            .weight = w > 0 ? w : 0.01f};
         if (c->kind == FH_CL_MIXED) { /* and its parts in a row */
             hl[n].parts = &q->el[c->first_el];
             hl[n].nparts = c->n_el;
         }
+        /* a prefix marks the words it expanded to, not every word it begins
+           (those past the expansion cap did not match) */
+        if (c->kind == FH_CL_PREFIX || (c->kind == FH_CL_MIXED && c->last_prefix))
+            hl[n].nexps = fh_exec_expansions(s, i, &hl[n].exps);
         n++;
-        if (c->kind == FH_CL_PREFIX && c->alt_len > 0 && n < cap) /* its second prefix */
-            hl[n++] = (fh_hlterm){c->alt, c->alt_len, true, w > 0 ? w : 0.01f, NULL, 0};
-        if (c->kind == FH_CL_PREFIX && c->norm_len > 0 && n < cap) /* its exact stem */
-            hl[n++] = (fh_hlterm){c->norm, c->norm_len, false, w > 0 ? w : 0.01f, NULL, 0};
     }
-    (void)s;
     return n;
 }
 

@@ -101,6 +101,8 @@ typedef struct fh_clause {
     char norm[FH_TOKEN_MAX + 1];
     uint32_t first_el;   /* PHRASE, MIXED (the parts): elements [first_el, first_el + n_el) */
     uint32_t n_el;
+    bool last_prefix; /* MIXED typed with a '*' (R1*): its last part is a prefix,
+                         walked like a PREFIX clause's (query.c, exec.c) */
 } fh_clause;
 
 /* A word of the query as it was typed (exact.c): its form (the token's
@@ -343,6 +345,16 @@ struct fh_exec_scratch;
 int fh_exec_scratch_new(struct fh_exec_scratch **out);
 void fh_exec_scratch_free(struct fh_exec_scratch *xs);
 
+/* The terms clause i of the last fh_exec_topk on s expanded to: a PREFIX
+ * clause's expansions, a last_prefix MIXED clause's last part's; in byte
+ * order (fh_expansion_find), into *out (owned by s, valid until the next
+ * fh_exec_topk). 0 for any other clause, and for one the query's time budget
+ * left unopened. */
+uint32_t fh_exec_expansions(const fh_searcher *s, uint32_t i, const fh_expansion **out);
+
+/* Whether term t (len bytes) is among the n expansions of x (byte order). */
+bool fh_expansion_find(const fh_expansion *x, uint32_t n, const char *t, size_t len);
+
 /* CLOCK_MONOTONIC in microseconds (the query time budget, took_us). */
 uint64_t fh_engine_now_us(void);
 
@@ -359,6 +371,11 @@ typedef struct fh_hlterm {
        the words that spell them in a row (R 1) */
     const fh_qelem *parts;
     uint32_t nparts;
+    /* prefix: the terms the prefix* expanded to (fh_exec_expansions), the
+       stems it marks; a mixed word typed with a '*' (R1*): its last part's
+       expansions, which that part matches instead of its stem. Not owned. */
+    const fh_expansion *exps;
+    uint32_t nexps;
 } fh_hlterm;
 
 /* Append a JSON string (quotes included): the best fragment(s) of `text` for
@@ -442,15 +459,11 @@ struct fh_searcher {
     fh_query q;
     fh_hit *hits;         /* heap / results, cap FH_ENGINE_MAX_LIMIT + prox depth */
     uint32_t hits_cap;
-    fh_expansion *exp;    /* prefix expansions scratch */
-    uint32_t exp_cap;
     struct fh_exec_scratch *xs; /* iterator state (exec.c) */
     fh_stemtab prf;       /* feedback's terms (feedback.c), reserved on first use */
     fh_stemtab focus;     /* focus's stems of one document (focus.c), likewise */
     fh_textcache tcache;  /* this query's analyzed titles and bodies (textcache.c) */
-    fh_hlterm hl[FH_Q_MAX_CLAUSES + FH_Q_MAX_ELEMS + FH_ENGINE_MAX_EXPANSIONS];
-    uint32_t n_hl;
-    char *hlstore;        /* prefix expansions' text for hl */
+    fh_hlterm hl[FH_Q_MAX_CLAUSES + FH_Q_MAX_ELEMS];
     fh_buf doc;           /* stored document scratch */
     fh_buf tmp;           /* scratch */
     fh_buf jstr;          /* decoded stored strings (docjson.c) */

@@ -68,6 +68,7 @@
 
 #include "engine_int.h"
 #include "fahras/codec.h"
+#include "fahras/grow.h"
 
 #define POOL_MAX 4096u /* postings iterators per query's retrieval */
 #define PROX_MAX_TERMS 16u
@@ -88,7 +89,10 @@ typedef struct citer {
     uint32_t doc;
     fh_postings *p;       /* TERM */
     fh_postings **sub;    /* PREFIX expansions / PHRASE words (in the pool) */
-    uint32_t nsub;
+    uint32_t nsub;        /* PHRASE, MIXED: the words, a union counting as one */
+    uint32_t nu;          /* PHRASE, MIXED: when > 0, the last word is the union of
+                             the nu lists sub[nsub - 1 .. nsub - 1 + nu) (the
+                             expansions of a prefix part, R1*: 1*; see el_doc) */
     uint32_t rel[FH_Q_MAX_PHRASE];
     uint32_t tf[FH_MAX_FIELDS];  /* PREFIX / PHRASE / MIXED: tfs of the current doc */
     uint32_t pdoc;               /* MIXED: the current doc of the phrase of the parts */
@@ -112,6 +116,13 @@ struct fh_exec_scratch {
     float bub[FH_Q_MAX_CLAUSES];
     fh_expansion *exp;
     uint32_t exp_cap;
+    /* the expansions of each clause, for the highlight (fh_exec_expansions):
+       clause i's are rec[rec_first[i] .. + rec_n[i]), in byte order */
+    fh_expansion *rec;
+    uint32_t nrec, rec_cap;
+    uint32_t rec_first[FH_Q_MAX_CLAUSES], rec_n[FH_Q_MAX_CLAUSES];
+    uint32_t *ubuf; /* a union word's positions in one field (el_positions) */
+    size_t ucap;
     /* the running query's time budget (see the top of the file) */
     uint64_t budget, t0; /* budget in us, 0 = none; t0 = the query's start */
     uint32_t work;       /* units of work since the clock was last read */
@@ -138,6 +149,8 @@ void fh_exec_scratch_free(struct fh_exec_scratch *xs)
     if (!xs)
         return;
     free(xs->exp);
+    free(xs->rec);
+    free(xs->ubuf);
     free(xs);
 }
 
@@ -294,14 +307,105 @@ static int prefix_settle(const fh_engine *e, citer *c)
     return 0;
 }
 
-/* Occurrences of the phrase in field f of the current doc (all subs on it). */
+/* The words of a phrase (PHRASE, MIXED's parts) are lists c->sub[i], but
+ * for the last word of a mixed word typed as a prefix (c->nu > 0): the union
+ * of its nu expansions' lists, which starts at c->sub[nsub - 1]. el_doc,
+ * el_seek, el_next and el_positions move and read word i either way. */
+static inline bool el_union(const citer *c, uint32_t i)
+{
+    return c->nu > 0 && i + 1u == c->nsub;
+}
+
+/* Word i's current doc: a union's is its members' smallest. */
+static uint32_t el_doc(const citer *c, uint32_t i)
+{
+    if (!el_union(c, i))
+        return fh_postings_docid(c->sub[i]);
+    uint32_t d = FH_DOC_END;
+    for (uint32_t j = 0; j < c->nu; j++) {
+        uint32_t sd = fh_postings_docid(c->sub[i + j]);
+        if (sd < d)
+            d = sd;
+    }
+    return d;
+}
+
+/* Move word i to its first doc >= target. */
+static int el_seek(citer *c, uint32_t i, uint32_t target)
+{
+    if (!el_union(c, i))
+        return fh_postings_seek(c->sub[i], target);
+    for (uint32_t j = 0; j < c->nu; j++) {
+        if (fh_postings_docid(c->sub[i + j]) < target) {
+            int rc = fh_postings_seek(c->sub[i + j], target);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* Move word i past its current doc. */
+static int el_next(citer *c, uint32_t i)
+{
+    if (!el_union(c, i))
+        return fh_postings_next(c->sub[i]);
+    uint32_t d = el_doc(c, i);
+    for (uint32_t j = 0; j < c->nu; j++) {
+        if (fh_postings_docid(c->sub[i + j]) == d) {
+            int rc = fh_postings_next(c->sub[i + j]);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Word i's positions in field f of its current doc, ascending: a union's
+ * are its members' on that doc, merged into c->xs->ubuf (valid until the
+ * next call). */
+static int el_positions(citer *c, uint32_t i, unsigned f, const uint32_t **pos, size_t *np)
+{
+    if (!el_union(c, i))
+        return fh_postings_positions(c->sub[i], f, pos, np);
+    struct fh_exec_scratch *xs = c->xs;
+    uint32_t d = el_doc(c, i);
+    size_t n = 0;
+    for (uint32_t j = 0; j < c->nu; j++) {
+        const uint32_t *p;
+        size_t m;
+        if (fh_postings_docid(c->sub[i + j]) != d)
+            continue;
+        int rc = fh_postings_positions(c->sub[i + j], f, &p, &m);
+        if (rc)
+            return rc;
+        if (m == 0)
+            continue;
+        if ((rc = fh_grow_u32(&xs->ubuf, &xs->ucap, n + m, 256)) != 0)
+            return rc;
+        memcpy(xs->ubuf + n, p, m * sizeof *p);
+        n += m;
+    }
+    qsort(xs->ubuf, n, sizeof *xs->ubuf, u32_cmp);
+    *pos = xs->ubuf;
+    *np = n;
+    return 0;
+}
+
+/* Occurrences of the phrase in field f of the current doc (all words on it). */
 static int phrase_count(citer *c, unsigned f, uint32_t *count)
 {
     const uint32_t *pos[FH_Q_MAX_PHRASE];
     size_t np[FH_Q_MAX_PHRASE], at[FH_Q_MAX_PHRASE], all = 0;
     *count = 0;
     for (uint32_t i = 0; i < c->nsub; i++) {
-        int rc = fh_postings_positions(c->sub[i], f, &pos[i], &np[i]);
+        int rc = el_positions(c, i, f, &pos[i], &np[i]);
         if (rc)
             return rc;
         if (np[i] == 0)
@@ -348,7 +452,7 @@ static int phrase_align(const fh_engine *e, citer *c, uint32_t *doc, uint32_t *t
             return EXEC_TIMEOUT;
         uint32_t d = 0;
         for (uint32_t i = 0; i < c->nsub; i++) {
-            uint32_t sd = fh_postings_docid(c->sub[i]);
+            uint32_t sd = el_doc(c, i);
             if (sd > d)
                 d = sd;
         }
@@ -358,11 +462,11 @@ static int phrase_align(const fh_engine *e, citer *c, uint32_t *doc, uint32_t *t
         }
         bool aligned = true;
         for (uint32_t i = 0; i < c->nsub; i++) {
-            if (fh_postings_docid(c->sub[i]) < d) {
-                if ((rc = fh_postings_seek(c->sub[i], d)) != 0)
+            if (el_doc(c, i) < d) {
+                if ((rc = el_seek(c, i, d)) != 0)
                     return rc;
             }
-            if (fh_postings_docid(c->sub[i]) != d)
+            if (el_doc(c, i) != d)
                 aligned = false;
         }
         if (!aligned)
@@ -381,7 +485,7 @@ static int phrase_align(const fh_engine *e, citer *c, uint32_t *doc, uint32_t *t
             *doc = d;
             return 0;
         }
-        if ((rc = fh_postings_next(c->sub[0])) != 0)
+        if ((rc = el_next(c, 0)) != 0)
             return rc;
     }
 }
@@ -432,7 +536,7 @@ static int citer_next(const fh_engine *e, citer *c)
         }
         return prefix_settle(e, c);
     case FH_CL_PHRASE:
-        if ((rc = fh_postings_next(c->sub[0])) != 0)
+        if ((rc = el_next(c, 0)) != 0)
             return rc;
         return phrase_settle(e, c);
     case FH_CL_MIXED:
@@ -442,8 +546,7 @@ static int citer_next(const fh_engine *e, citer *c)
                 return rc;
         }
         if (c->pdoc == c->doc) {
-            if ((rc = fh_postings_next(c->sub[0])) != 0 ||
-                (rc = phrase_align(e, c, &c->pdoc, c->ptf)) != 0)
+            if ((rc = el_next(c, 0)) != 0 || (rc = phrase_align(e, c, &c->pdoc, c->ptf)) != 0)
                 return rc;
         }
         return mixed_settle(e, c);
@@ -472,7 +575,7 @@ static int citer_seek(const fh_engine *e, citer *c, uint32_t target)
         }
         return prefix_settle(e, c);
     case FH_CL_PHRASE:
-        if ((rc = fh_postings_seek(c->sub[0], target)) != 0)
+        if ((rc = el_seek(c, 0, target)) != 0)
             return rc;
         return phrase_settle(e, c);
     case FH_CL_MIXED:
@@ -482,7 +585,7 @@ static int citer_seek(const fh_engine *e, citer *c, uint32_t target)
                 return rc;
         }
         if (c->pdoc < target) {
-            if ((rc = fh_postings_seek(c->sub[0], target)) != 0 ||
+            if ((rc = el_seek(c, 0, target)) != 0 ||
                 (rc = phrase_align(e, c, &c->pdoc, c->ptf)) != 0)
                 return rc;
         }
@@ -691,6 +794,66 @@ static int setup_term(xctx *x, citer *c, const fh_clause *cl)
     return 0;
 }
 
+/* Byte order of terms (fh_expansion_find), for the highlight's lookups. */
+static int exp_byte_cmp(const void *a, const void *b)
+{
+    const fh_expansion *x = a, *y = b;
+    int d = memcmp(x->term, y->term, x->len < y->len ? x->len : y->len);
+    return d ? d : (x->len > y->len) - (x->len < y->len);
+}
+
+bool fh_expansion_find(const fh_expansion *x, uint32_t n, const char *t, size_t len)
+{
+    uint32_t lo = 0, hi = n; /* exp_byte_cmp order; the answer is in [lo, hi) */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const fh_expansion *m = &x[mid];
+        int d = memcmp(m->term, t, m->len < len ? m->len : len);
+        if (d == 0)
+            d = (m->len > len) - (m->len < len);
+        if (d == 0)
+            return true;
+        if (d < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+uint32_t fh_exec_expansions(const fh_searcher *s, uint32_t i, const fh_expansion **out)
+{
+    const struct fh_exec_scratch *xs = s->xs;
+    *out = NULL;
+    if (i >= FH_Q_MAX_CLAUSES || xs->rec_n[i] == 0)
+        return 0;
+    *out = xs->rec + xs->rec_first[i];
+    return xs->rec_n[i];
+}
+
+/* Keep the x->exp_n expansions as clause i's, for the highlight. */
+static int record_expansions(xctx *x, uint32_t i)
+{
+    struct fh_exec_scratch *xs = x->xs;
+    uint32_t n = x->exp_n;
+    if (xs->nrec + n > xs->rec_cap) {
+        uint32_t cap = xs->rec_cap ? xs->rec_cap : 64;
+        while (cap < xs->nrec + n)
+            cap *= 2;
+        fh_expansion *nr = realloc(xs->rec, sizeof *nr * cap);
+        if (!nr)
+            return FH_ENOMEM;
+        xs->rec = nr;
+        xs->rec_cap = cap;
+    }
+    memcpy(xs->rec + xs->nrec, xs->exp, sizeof *xs->exp * n);
+    qsort(xs->rec + xs->nrec, n, sizeof *xs->rec, exp_byte_cmp);
+    xs->rec_first[i] = xs->nrec;
+    xs->rec_n[i] = n;
+    xs->nrec += n;
+    return 0;
+}
+
 /* Prefix: walk every dictionary term that starts with the prefix (and the
  * clause's second prefix, cl->alt, when it has one), stop words aside, and
  * keep the exp_max with the highest df (ties: shorter, then byte order), so the
@@ -701,60 +864,110 @@ static int setup_term(xctx *x, citer *c, const fh_clause *cl)
  * of exp_max. Every kept expansion opens a list: past POOL_MAX lists the
  * query is refused (FH_ELIMIT), never cut silently.
  *
- * Weight: the clause matches the union of its expansions' documents, whose
- * df lies between the largest df_i and min(N, sum df_i); it is estimated as
- * N * (1 - prod(1 - df_i / N)) (the expansions taken as independent, as
- * for the estimated total), clamped to those bounds. The capped sum made
- * the idf of a prefix with common expansions 0 on a large index. */
-static int setup_prefix(xctx *x, citer *c, const fh_clause *cl)
+ * walk_prefix leaves the expansions of prefix pre (pl bytes), of the second
+ * prefix alt (al bytes, 0: none) and the exact term ex (xl bytes, 0: none;
+ * see exp_exact) in x->xs->exp[0 .. x->exp_n), in exp_cmp order. */
+static int walk_prefix(xctx *x, const char *pre, size_t pl, const char *alt, size_t al,
+                       const char *ex, size_t xl)
 {
-    const fh_engine *e = x->e;
     x->exp_n = 0;
-    int rc = fh_term_prefix(x->s->rd, cl->term, cl->len, SIZE_MAX, exp_cb, x);
+    int rc = fh_term_prefix(x->s->rd, pre, pl, SIZE_MAX, exp_cb, x);
     /* the second prefix (الش* walks ش* too, query.c): never a prefix of
      * the first, so no term is met twice */
-    if (rc == 0 && cl->alt_len > 0)
-        rc = fh_term_prefix(x->s->rd, cl->alt, cl->alt_len, SIZE_MAX, exp_cb, x);
+    if (rc == 0 && al > 0)
+        rc = fh_term_prefix(x->s->rd, alt, al, SIZE_MAX, exp_cb, x);
     if (rc != 0)
         return rc; /* EXEC_TIMEOUT included */
-    if (cl->norm_len > 0)
-        exp_exact(x, cl->norm, cl->norm_len);
-    uint32_t n = x->exp_n;
-    qsort(x->xs->exp, n, sizeof *x->xs->exp, exp_cmp);
-    c->sub = &x->xs->pool[x->xs->npool];
-    c->nsub = 0;
-    uint32_t max_tf[FH_MAX_FIELDS] = {0}, min_len[FH_MAX_FIELDS];
-    for (unsigned f = 0; f < FH_MAX_FIELDS; f++)
-        min_len[f] = UINT32_MAX;
+    if (xl > 0)
+        exp_exact(x, ex, xl);
+    qsort(x->xs->exp, x->exp_n, sizeof *x->xs->exp, exp_cmp);
+    return 0;
+}
+
+/* The union of the expansions' documents, as one word: its df lies between
+ * the largest df_i and min(N, sum df_i); it is estimated as
+ * N * (1 - prod(1 - df_i / N)) (the expansions taken as independent, as for
+ * the estimated total), clamped to those bounds (*df; *hi the upper one).
+ * The capped sum made the idf of a prefix with common expansions 0 on a
+ * large index. Per field, max_tf gets the sum of their largest tfs and
+ * min_len their smallest length (1 when none has the field). */
+typedef struct union_est {
+    double dfsum, dfmax, miss;
+} union_est;
+
+static void union_add(const fh_engine *e, union_est *u, const fh_term_info *ti, uint32_t *max_tf,
+                      uint32_t *min_len)
+{
     const double nd = (double)e->n_docs;
-    double dfsum = 0, dfmax = 0, miss = 1.0;
-    for (uint32_t i = 0; i < n; i++) {
+    u->dfsum += ti->df;
+    if (ti->df > u->dfmax)
+        u->dfmax = ti->df;
+    if (nd > 0)
+        u->miss *= 1.0 - ((double)ti->df < nd ? (double)ti->df / nd : 1.0);
+    for (unsigned f = 0; f < e->n_fields; f++) {
+        max_tf[f] += ti->max_tf[f];
+        if (ti->max_tf[f] && ti->min_len[f] < min_len[f])
+            min_len[f] = ti->min_len[f];
+    }
+}
+
+static double union_df(const fh_engine *e, const union_est *u, double *hi)
+{
+    const double nd = (double)e->n_docs;
+    double d = nd * (1.0 - u->miss);
+    *hi = u->dfsum < nd ? u->dfsum : nd;
+    return d < u->dfmax ? u->dfmax : d > *hi ? *hi : d;
+}
+
+/* Open the lists of the expansions x->xs->exp[0 .. x->exp_n) into the pool
+ * (in that order, after what is there), each moved to a doc with a tf in
+ * c->mask when settle is set, and keep them as clause i's. *n gets the
+ * number opened, the union's estimate and bounds go to u, max_tf, min_len
+ * (union_add). */
+static int open_expansions(xctx *x, citer *c, uint32_t i, bool settle, uint32_t *n, union_est *u,
+                           uint32_t *max_tf, uint32_t *min_len)
+{
+    const fh_engine *e = x->e;
+    int rc;
+    *n = 0;
+    *u = (union_est){0, 0, 1.0};
+    for (unsigned f = 0; f < FH_MAX_FIELDS; f++) {
+        max_tf[f] = 0;
+        min_len[f] = UINT32_MAX;
+    }
+    for (uint32_t k = 0; k < x->exp_n; k++) {
         fh_term_info ti;
-        const fh_expansion *ex = &x->xs->exp[i];
+        const fh_expansion *ex = &x->xs->exp[k];
         if ((rc = fh_term_get(x->s->rd, ex->term, ex->len, &ti)) != 0)
             return rc == FH_ENOTFOUND ? FH_ECORRUPT : rc;
         fh_postings *p;
         if ((rc = pool_open(x, ex->term, ex->len, &p)) != 0)
             return rc;
-        if ((rc = post_settle(x->xs, p, c->mask, c->filter, e->n_fields)) != 0)
+        if (settle && (rc = post_settle(x->xs, p, c->mask, c->filter, e->n_fields)) != 0)
             return rc;
-        c->nsub++;
-        dfsum += ti.df;
-        if (ti.df > dfmax)
-            dfmax = ti.df;
-        if (nd > 0)
-            miss *= 1.0 - ((double)ti.df < nd ? (double)ti.df / nd : 1.0);
-        for (unsigned f = 0; f < e->n_fields; f++) {
-            max_tf[f] += ti.max_tf[f];
-            if (ti.max_tf[f] && ti.min_len[f] < min_len[f])
-                min_len[f] = ti.min_len[f];
-        }
+        (*n)++;
+        union_add(e, u, &ti, max_tf, min_len);
     }
     for (unsigned f = 0; f < FH_MAX_FIELDS; f++)
         if (min_len[f] == UINT32_MAX)
             min_len[f] = 1;
-    double hi = dfsum < nd ? dfsum : nd, u = nd * (1.0 - miss);
-    c->df_est = u < dfmax ? dfmax : u > hi ? hi : u;
+    return record_expansions(x, i);
+}
+
+/* A PREFIX clause (clause i): the union of its expansions. */
+static int setup_prefix(xctx *x, citer *c, const fh_clause *cl, uint32_t i)
+{
+    const fh_engine *e = x->e;
+    int rc = walk_prefix(x, cl->term, cl->len, cl->alt, cl->alt_len, cl->norm, cl->norm_len);
+    if (rc != 0)
+        return rc;
+    c->sub = &x->xs->pool[x->xs->npool];
+    uint32_t max_tf[FH_MAX_FIELDS], min_len[FH_MAX_FIELDS];
+    union_est u;
+    if ((rc = open_expansions(x, c, i, true, &c->nsub, &u, max_tf, min_len)) != 0)
+        return rc;
+    double hi;
+    c->df_est = union_df(e, &u, &hi);
     c->work_df = hi;
     c->idf = idf_of(e, c->df_est) * (float)cl->qtf;
     c->ub = c->idf * sat(e, ntf_bound(e, c->mask, max_tf, min_len)) * UB_SLACK;
@@ -764,12 +977,17 @@ static int setup_prefix(xctx *x, citer *c, const fh_clause *cl)
 /* Open the lists of the phrase words q->el[first, first + n) as c->sub with
  * their relative positions; q->el_idf gets each word's idf. *live = false
  * when a word that is not a stop word is absent from the index (nothing can
- * match); a stop word the index dropped is a wildcard. For the live words:
- * *idf the sum of their idfs, *dfmin their smallest df, *prob the product of
- * their df / N, and max_tf / min_len the phrase's per-field bounds (max_tf =
- * UINT32_MAX where no word bounds it). */
-static int open_phrase(xctx *x, citer *c, fh_query *q, uint32_t first, uint32_t n, bool *live,
-                       float *idf, double *dfmin, double *prob, uint32_t *max_tf, uint32_t *min_len)
+ * match); a stop word the index dropped is a wildcard. With last_prefix (a
+ * mixed word typed with a '*', clause ci) the last word is a prefix: the
+ * union of its expansions (walk_prefix, the word itself kept when the index
+ * holds it), a word like the others, whose df is the union's estimate
+ * (union_df); none is as an absent word. For the live words: *idf the sum
+ * of their idfs, *dfmin their smallest df, *prob the product of their df / N,
+ * and max_tf / min_len the phrase's per-field bounds (max_tf = UINT32_MAX
+ * where no word bounds it). */
+static int open_phrase(xctx *x, citer *c, fh_query *q, uint32_t first, uint32_t n, bool last_prefix,
+                       uint32_t ci, bool *live, float *idf, double *dfmin, double *prob,
+                       uint32_t *max_tf, uint32_t *min_len)
 {
     const fh_engine *e = x->e;
     const double nd = (double)e->n_docs;
@@ -779,12 +997,44 @@ static int open_phrase(xctx *x, citer *c, fh_query *q, uint32_t first, uint32_t 
     }
     c->sub = &x->xs->pool[x->xs->npool];
     c->nsub = 0;
+    c->nu = 0;
     *live = true;
     *idf = 0;
     *dfmin = nd;
     *prob = 1.0;
     for (uint32_t k = 0; k < n; k++) {
         const fh_qelem *el = &q->el[first + k];
+        if (last_prefix && k + 1 == n && el->len > 0) {
+            if (!*live)
+                break;
+            int rc = walk_prefix(x, el->term, el->len, NULL, 0, el->term, el->len);
+            uint32_t nu = 0, umax[FH_MAX_FIELDS], umin[FH_MAX_FIELDS];
+            union_est u;
+            if (rc || (rc = open_expansions(x, c, ci, false, &nu, &u, umax, umin)) != 0)
+                return rc;
+            if (nu == 0) {
+                q->el_idf[first + k] = idf_of(e, 0);
+                *live = false;
+                break;
+            }
+            double hi, df = union_df(e, &u, &hi);
+            float wi = idf_of(e, df);
+            q->el_idf[first + k] = wi;
+            c->rel[c->nsub++] = el->rel;
+            c->nu = nu;
+            *idf += wi;
+            if (df < *dfmin)
+                *dfmin = df;
+            if (nd > 0)
+                *prob *= df < nd ? df / nd : 1.0;
+            for (unsigned f = 0; f < e->n_fields; f++) {
+                if (umax[f] < max_tf[f])
+                    max_tf[f] = umax[f];
+                if (umin[f] > min_len[f])
+                    min_len[f] = umin[f];
+            }
+            break;
+        }
         fh_term_info ti;
         int rc = el->len ? fh_term_get(x->s->rd, el->term, el->len, &ti) : FH_ENOTFOUND;
         if (rc == FH_ENOTFOUND) {
@@ -815,8 +1065,10 @@ static int open_phrase(xctx *x, citer *c, fh_query *q, uint32_t first, uint32_t 
                 min_len[f] = ti.min_len[f];
         }
     }
-    if (!*live)
+    if (!*live) {
         c->nsub = 0;
+        c->nu = 0;
+    }
     return 0;
 }
 
@@ -827,8 +1079,8 @@ static int setup_phrase(xctx *x, citer *c, const fh_clause *cl, fh_query *q)
     float idf;
     double dfmin, prob;
     bool live;
-    int rc =
-        open_phrase(x, c, q, cl->first_el, cl->n_el, &live, &idf, &dfmin, &prob, max_tf, min_len);
+    int rc = open_phrase(x, c, q, cl->first_el, cl->n_el, false, 0, &live, &idf, &dfmin, &prob,
+                         max_tf, min_len);
     if (rc)
         return rc;
     c->idf = idf * (float)cl->qtf;
@@ -856,8 +1108,13 @@ static int setup_phrase(xctx *x, citer *c, const fh_clause *cl, fh_query *q)
  * only inside DeepSeek-R1) gets about the rarity of its parts together, as
  * a quoted phrase does (whose weight is the sum of its words' idfs). df_est
  * (the estimated total, the pruning decision) is max(df_whole, the parts'
- * smallest df), an upper bound like a phrase's. */
-static int setup_mixed(xctx *x, citer *c, const fh_clause *cl, fh_query *q)
+ * smallest df), an upper bound like a phrase's.
+ *
+ * Typed with a '*' (R1*: cl->last_prefix), the last part is a prefix, the
+ * union of its expansions (open_phrase): r 1* finds R1, R10, DeepSeek-R1
+ * and DeepSeek-R10; the whole term is still the word typed (r1), whose
+ * every occurrence the phrase holds too. */
+static int setup_mixed(xctx *x, citer *c, const fh_clause *cl, fh_query *q, uint32_t ci)
 {
     const fh_engine *e = x->e;
     const double nd = (double)e->n_docs;
@@ -886,8 +1143,8 @@ static int setup_mixed(xctx *x, citer *c, const fh_clause *cl, fh_query *q)
     float pidf;
     double dfmin, prob;
     bool live;
-    if ((rc = open_phrase(x, c, q, cl->first_el, cl->n_el, &live, &pidf, &dfmin, &prob, max_tf,
-                          min_len)) != 0)
+    if ((rc = open_phrase(x, c, q, cl->first_el, cl->n_el, cl->last_prefix, ci, &live, &pidf,
+                          &dfmin, &prob, max_tf, min_len)) != 0)
         return rc;
     /* the union's bounds: per field the larger tf and the smaller length */
     for (unsigned f = 0; f < FH_MAX_FIELDS; f++) {
@@ -1952,6 +2209,8 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
         x.exp_max = FH_ENGINE_MAX_EXPANSIONS;
     if (x.exp_max > xs->exp_cap)
         x.exp_max = xs->exp_cap;
+    xs->nrec = 0;
+    memset(xs->rec_n, 0, sizeof xs->rec_n);
     xs->budget = o->time_budget_us;
     xs->t0 = t0;
     xs->work = 0;
@@ -1996,13 +2255,13 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
             rc = setup_term(&x, c, cl);
             break;
         case FH_CL_PREFIX:
-            rc = setup_prefix(&x, c, cl);
+            rc = setup_prefix(&x, c, cl, i);
             break;
         case FH_CL_PHRASE:
             rc = setup_phrase(&x, c, cl, q);
             break;
         case FH_CL_MIXED:
-            rc = setup_mixed(&x, c, cl, q);
+            rc = setup_mixed(&x, c, cl, q, i);
             break;
         }
         if (rc == EXEC_TIMEOUT) {

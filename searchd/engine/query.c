@@ -11,10 +11,13 @@
  *                 “ and ” are quotes too (quote_len), « » are not
  *   field:item    the item must match in that analyzed field (names from the
  *                 index metadata, ASCII case-insensitive); an unknown name
- *                 leaves the item as plain text
+ *                 leaves the item as plain text; a known one with nothing
+ *                 after it (title: at the end or before a space) is an
+ *                 error; the operator may follow it (title:-x is -title:x)
  *   word*         prefix: the dictionary terms starting with the word's stem,
  *                 OR-ed as ONE clause (see exec.c for the expansion cap); an
- *                 article and one letter (الش*) also walks the letter (ش*)
+ *                 article and one letter (الش*) also walks the letter (ش*);
+ *                 after a mixed word (R1*), on its last part (below)
  * Combinations nest in that order: +title:"a b", -text:foo*.
  *
  * Every word goes through the index's analyzer, so a query word is matched by
@@ -24,7 +27,10 @@
  * in a row wherever DeepSeek-R1 or R1 was written), ranked, +required and
  * -excluded alike; it counts as one word. Its parts are not clauses of their
  * own. A token with one part and a % (4%) is matched whole only: its one
- * part is the bare number. In a "phrase" a mixed token is its whole term.
+ * part is the bare number. In a "phrase" of two or more words a mixed token
+ * is its whole term; quoted alone ("R1") it is the word unquoted. A '*'
+ * after a mixed word (R1*) is on its last part: the whole term OR the parts
+ * in a row, the last one a prefix (r 1*: R10, DeepSeek-R1).
  * Stop words are dropped from the ranked OR part unless nothing but stop words
  * is left; inside phrases, and when required or excluded, they are kept.
  *
@@ -102,7 +108,8 @@ static uint32_t cp_at(const char *q, size_t i, size_t n, size_t *l)
 
 /* The bytes of the separator at q[i] (0: none). Besides ASCII white space,
  * the Unicode spaces a pasted query carries (no-break U+00A0, U+2000-U+200A,
- * U+202F, U+205F, U+3000, ...) and the directional marks separate items:
+ * U+202F, U+205F, U+3000, ...), the zero width space U+200B (which the
+ * analyzer splits words at too) and the directional marks separate items:
  * `+a<NBSP>-b` or an RLM before `-word` must not turn an exclusion into a
  * ranked word. The query is valid UTF-8 (checked first). */
 static size_t space_len(const char *q, size_t i, size_t n)
@@ -114,7 +121,7 @@ static size_t space_len(const char *q, size_t i, size_t n)
     uint32_t cp = cp_at(q, i, n, &l);
     if (l < 2)
         return 0;
-    bool sp = cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+    bool sp = cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200B) ||
               cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000 ||
               is_dir_mark(cp);
     return sp ? l : 0;
@@ -138,6 +145,18 @@ static size_t quote_len(const char *q, size_t i, size_t n)
 static size_t skip_spaces(const char *q, size_t i, size_t n)
 {
     for (size_t l; i < n && (l = space_len(q, i, n)) > 0;)
+        i += l;
+    return i;
+}
+
+/* Where the characters the analyzer drops (a byte order mark, a word joiner,
+ * tatweel, marks: fh_analyzer_drops_char) that start at q[i] end: before an
+ * item they are nothing, so a BOM pasted before -word leaves an exclusion. */
+static size_t skip_dropped(const fh_analyzer *a, const char *q, size_t i, size_t n)
+{
+    size_t l;
+    while (i < n && (unsigned char)q[i] >= 0x80 && fh_analyzer_drops_char(a, cp_at(q, i, n, &l)) &&
+           l > 0)
         i += l;
     return i;
 }
@@ -176,7 +195,8 @@ static int add_clause(pstate *ps, const fh_clause *c)
         for (uint32_t i = 0; i < q->n_cl; i++) {
             fh_clause *o = &q->cl[i];
             if (o->kind == c->kind && o->occur == c->occur && o->field_mask == c->field_mask &&
-                o->len == c->len && memcmp(o->term, c->term, c->len) == 0) {
+                o->last_prefix == c->last_prefix && o->len == c->len &&
+                memcmp(o->term, c->term, c->len) == 0) {
                 o->qtf++;
                 if (o->norm_len == 0 && c->norm_len > 0) {
                     /* the same stem typed as a madda-less آل word: اف الاف */
@@ -288,6 +308,46 @@ static void clause_init(fh_clause *c, fh_clause_kind kind, fh_occur occ, uint32_
     c->weight = 1.0f;
 }
 
+/* The parts t[0..n) of a mixed word as the elements of its clause c: their
+ * stems at their positions relative to the first part. A part with no stem
+ * is never indexed: it is a wildcard, like a stop word the index dropped.
+ * With last_prefix the last part is walked as a prefix (exec.c): by its stem,
+ * or, when it has none, by its normalized form, as a PREFIX clause is. */
+static int add_parts(pstate *ps, fh_clause *c, const fh_token *t, size_t n, bool last_prefix)
+{
+    fh_query *q = ps->q;
+    if (n > FH_Q_MAX_PHRASE) {
+        if (ps->errmsg)
+            fh_buf_addf(ps->errmsg, "a word has more than %u parts", FH_Q_MAX_PHRASE);
+        return FH_ELIMIT;
+    }
+    if (q->n_el + n > FH_Q_MAX_ELEMS) {
+        if (ps->errmsg)
+            fh_buf_addf(ps->errmsg, "query has more than %u phrase words and word parts",
+                        FH_Q_MAX_ELEMS);
+        return FH_ELIMIT;
+    }
+    c->first_el = q->n_el;
+    c->n_el = (uint32_t)n;
+    for (size_t k = 0; k < n; k++) {
+        fh_qelem *e = &q->el[q->n_el++];
+        memcpy(e->term, t[k].stem, t[k].stem_len);
+        e->term[t[k].stem_len] = '\0';
+        e->len = t[k].stem_len;
+        e->stop = (t[k].flags & FH_TOK_STOP) != 0 || t[k].stem_len == 0;
+        e->rel = t[k].position - t[0].position;
+        if (last_prefix && k + 1 == n) {
+            if (t[k].stem_len == 0) {
+                memcpy(e->term, t[k].norm, t[k].norm_len);
+                e->term[t[k].norm_len] = '\0';
+                e->len = t[k].norm_len;
+            }
+            e->stop = false;
+        }
+    }
+    return 0;
+}
+
 /* A phrase: the non-part tokens of its text at their relative positions. */
 static int parse_phrase(pstate *ps, const char *p, size_t n, fh_occur occ, uint32_t mask)
 {
@@ -298,11 +358,14 @@ static int parse_phrase(pstate *ps, const char *p, size_t n, fh_occur occ, uint3
         return rc;
     fh_query *q = ps->q;
     uint32_t first = q->n_el, cnt = 0, pos0 = 0;
+    size_t i0 = 0; /* the first word */
     for (size_t i = 0; i < nt; i++) {
         if (t[i].flags & FH_TOK_PART)
             continue;
-        if (cnt == 0)
+        if (cnt == 0) {
             pos0 = t[i].position;
+            i0 = i;
+        }
         if (cnt >= FH_Q_MAX_PHRASE) {
             if (ps->errmsg)
                 fh_buf_addf(ps->errmsg, "a phrase has more than %u words", FH_Q_MAX_PHRASE);
@@ -327,47 +390,29 @@ static int parse_phrase(pstate *ps, const char *p, size_t n, fh_occur occ, uint3
         return 0;
     fh_clause c;
     if (cnt == 1) {
-        /* a one-word phrase is that word, stop word or not */
-        clause_init(&c, FH_CL_TERM, occ, mask);
+        /* a one-word phrase is that word, stop word or not; a mixed word
+           ("R1") too, its whole term or its parts in a row, as unquoted */
+        size_t np = 0;
+        while (i0 + 1 + np < nt && (t[i0 + 1 + np].flags & FH_TOK_PART))
+            np++;
+        bool mixed = (t[i0].flags & FH_TOK_WHOLE) && np >= 2;
+        clause_init(&c, mixed ? FH_CL_MIXED : FH_CL_TERM, occ, mask);
         memcpy(c.term, q->el[first].term, q->el[first].len + 1u);
         c.len = q->el[first].len;
         q->n_el = first;
-        return add_clause(ps, &c);
+        if (mixed && (rc = add_parts(ps, &c, t + i0 + 1, np, false)) != 0)
+            return rc;
+        uint32_t ncl = q->n_cl;
+        if ((rc = add_clause(ps, &c)) != 0)
+            return rc;
+        if (q->n_cl == ncl)
+            q->n_el = first; /* the same word again: its parts are there already */
+        return 0;
     }
     clause_init(&c, FH_CL_PHRASE, occ, mask);
     c.first_el = first;
     c.n_el = cnt;
     return add_clause(ps, &c);
-}
-
-/* The parts t[0..n) of a mixed word as the elements of its clause c: their
- * stems at their positions relative to the first part. A part with no stem
- * is never indexed: it is a wildcard, like a stop word the index dropped. */
-static int add_parts(pstate *ps, fh_clause *c, const fh_token *t, size_t n)
-{
-    fh_query *q = ps->q;
-    if (n > FH_Q_MAX_PHRASE) {
-        if (ps->errmsg)
-            fh_buf_addf(ps->errmsg, "a word has more than %u parts", FH_Q_MAX_PHRASE);
-        return FH_ELIMIT;
-    }
-    if (q->n_el + n > FH_Q_MAX_ELEMS) {
-        if (ps->errmsg)
-            fh_buf_addf(ps->errmsg, "query has more than %u phrase words and word parts",
-                        FH_Q_MAX_ELEMS);
-        return FH_ELIMIT;
-    }
-    c->first_el = q->n_el;
-    c->n_el = (uint32_t)n;
-    for (size_t k = 0; k < n; k++) {
-        fh_qelem *e = &q->el[q->n_el++];
-        memcpy(e->term, t[k].stem, t[k].stem_len);
-        e->term[t[k].stem_len] = '\0';
-        e->len = t[k].stem_len;
-        e->stop = (t[k].flags & FH_TOK_STOP) != 0 || t[k].stem_len == 0;
-        e->rel = t[k].position - t[0].position;
-    }
-    return 0;
 }
 
 /* The letters of the normalized word norm (nn bytes) that may take a madda:
@@ -524,12 +569,14 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
         if ((rc = count_word(ps)) != 0)
             return rc;
         fh_clause c;
-        bool pre = prefix && i == last;
         size_t np = 0; /* the parts that follow a whole mixed token */
         while (i + 1 + np < nt && (t[i + 1 + np].flags & FH_TOK_PART))
             np++;
-        bool mixed = !pre && (t[i].flags & FH_TOK_WHOLE) && np >= 2;
+        bool mixed = (t[i].flags & FH_TOK_WHOLE) && np >= 2;
+        /* a '*' after a mixed word is on its last part (R1*: r 1*) */
+        bool pre = prefix && i == last && !mixed;
         clause_init(&c, pre ? FH_CL_PREFIX : mixed ? FH_CL_MIXED : FH_CL_TERM, occ, mask);
+        c.last_prefix = mixed && prefix && i == last;
         const char *w = t[i].stem;
         uint16_t wl = t[i].stem_len;
         if (pre && wl == 0) {
@@ -538,7 +585,7 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
         }
         if (wl == 0)
             continue;
-        if (occ != FH_OCC_NOT && !pre)
+        if (occ != FH_OCC_NOT && !pre && !c.last_prefix)
             add_form(ps, p, &t[i], seq);
         memcpy(c.term, w, wl);
         c.term[wl] = '\0';
@@ -559,7 +606,7 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
             c.norm_len = t[i].norm_len;
         }
         uint32_t el0 = ps->q->n_el, ncl = ps->q->n_cl;
-        if (mixed && (rc = add_parts(ps, &c, t + i + 1, np)) != 0)
+        if (mixed && (rc = add_parts(ps, &c, t + i + 1, np, c.last_prefix)) != 0)
             return rc;
         if ((rc = add_clause(ps, &c)) != 0)
             return rc;
@@ -829,9 +876,11 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
     size_t i = 0;
     bool any_text = false;
     while (i < qlen) {
-        i = skip_spaces(q, i, qlen);
+        i = skip_dropped(e->an, q, skip_spaces(q, i, qlen), qlen);
         if (i >= qlen)
             break;
+        if (space_len(q, i, qlen))
+            continue;
         any_text = true;
         fh_occur occ = FH_OCC_SHOULD;
         if (q[i] == '+' || q[i] == '-') {
@@ -844,11 +893,20 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
         while (j < qlen && ((q[j] >= 'a' && q[j] <= 'z') || (q[j] >= 'A' && q[j] <= 'Z') ||
                             (q[j] >= '0' && q[j] <= '9') || q[j] == '_'))
             j++;
-        if (j > i && j < qlen && q[j] == ':' && j + 1 < qlen && !space_len(q, j + 1, qlen)) {
-            int f = field_index(e, q + i, j - i);
-            if (f >= 0) {
-                mask = 1u << (unsigned)f;
-                i = j + 1;
+        int f = j > i && j < qlen && q[j] == ':' ? field_index(e, q + i, j - i) : -1;
+        if (f >= 0) {
+            if (j + 1 >= qlen || space_len(q, j + 1, qlen)) {
+                if (errmsg)
+                    fh_buf_addf(errmsg, "'%.*s:' has no word after it (write %.*s:word)",
+                                (int)(j - i), q + i, (int)(j - i), q + i);
+                return FH_ESYNTAX;
+            }
+            mask = 1u << (unsigned)f;
+            i = j + 1;
+            /* the operator after the field: title:-x is -title:x */
+            if (occ == FH_OCC_SHOULD && (q[i] == '+' || q[i] == '-')) {
+                occ = q[i] == '+' ? FH_OCC_MUST : FH_OCC_NOT;
+                i++;
             }
         }
         int rc;

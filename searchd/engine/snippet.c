@@ -3,10 +3,12 @@
  * How a fragment is chosen. The stored text is run through the same analyzer
  * as the index, which gives every word its stem and its byte span in the
  * ORIGINAL text. A word "matches" when its stem equals a query term's stem
- * (or starts with a prefix* term's prefix); for a mixed token such as
+ * (or is one of the terms a prefix* term expanded to in the search, not
+ * any word that begins with the prefix); for a mixed token such as
  * DeepSeek-R1 a match of any of its parts counts for the whole token. A
  * mixed query word (R1) matches by its whole term, or by its parts in a row:
- * among a mixed token's parts (DeepSeek-R1) or as words (R 1). The
+ * among a mixed token's parts (DeepSeek-R1) or as words (R 1); typed with a
+ * '*' (R1*), its last part matches by that part's expansions. The
  * unit of a fragment is the whole word, so a fragment can never start or end
  * inside a word or inside a UTF-8 sequence, and a highlight always covers the
  * whole surface word, clitics included: والشركات is marked whole because its
@@ -57,7 +59,7 @@ typedef struct unit {
 static bool hl_match(const fh_hlterm *h, const char *stem, size_t len, bool stop)
 {
     if (h->prefix)
-        return !stop && len >= h->len && memcmp(stem, h->term, h->len) == 0;
+        return !stop && fh_expansion_find(h->exps, h->nexps, stem, len);
     return len == h->len && memcmp(stem, h->term, len) == 0;
 }
 
@@ -73,6 +75,15 @@ static int32_t match_term(const fh_hlterm *hl, size_t nhl, const char *stem, siz
 static bool same_stem(const fh_token *t, const fh_qelem *e)
 {
     return t->stem_len == e->len && memcmp(t->stem, e->term, e->len) == 0;
+}
+
+/* Whether token t is part k of mixed-word term h: its stem, or for the last
+ * part of a word typed with a '*', one of that part's expansions. */
+static bool part_match(const fh_hlterm *h, size_t k, const fh_token *t)
+{
+    if (h->exps && k + 1 == h->nparts)
+        return fh_expansion_find(h->exps, h->nexps, t->stem, t->stem_len);
+    return same_stem(t, &h->parts[k]);
 }
 
 /* The best mixed-word term (nparts > 0) whose parts occur in a row at token
@@ -95,7 +106,7 @@ static int32_t match_parts(const fh_hlterm *hl, size_t nhl, const fh_token *t, s
         if (t[i].flags & FH_TOK_WHOLE) {
             for (size_t o = 0; o + h->nparts <= np && !w; o++) {
                 size_t k = 0;
-                while (k < h->nparts && same_stem(&t[i + 1 + o + k], &h->parts[k]))
+                while (k < h->nparts && part_match(h, k, &t[i + 1 + o + k]))
                     k++;
                 w = k == h->nparts;
             }
@@ -103,7 +114,7 @@ static int32_t match_parts(const fh_hlterm *hl, size_t nhl, const fh_token *t, s
             size_t k = 0;
             while (k < h->nparts && i + k < nt &&
                    !(t[i + k].flags & (FH_TOK_PART | FH_TOK_WHOLE)) &&
-                   t[i + k].position == t[i].position + k && same_stem(&t[i + k], &h->parts[k]))
+                   t[i + k].position == t[i].position + k && part_match(h, k, &t[i + k]))
                 k++;
             w = k == h->nparts ? h->nparts : 0;
         }

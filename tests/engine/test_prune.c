@@ -1,7 +1,7 @@
 /* test_prune.c — dynamic pruning (MaxScore + block-max bounds) returns the
  * same top-k as scoring every matching document, on many random queries over
  * a synthetic two-field index large enough for many postings blocks; mixed
- * words' clauses; the time budget. */
+ * words' clauses (their last part a prefix too); the time budget. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -271,7 +271,14 @@ static void random_query(fh_query *q, uint32_t n)
             add_term(q, 10 + rnd() % 30, FH_OCC_SHOULD, 3, FH_CL_PREFIX);
         else if (r < 21)
             add_phrase(q, rnd() % 20, rnd() % 20);
-        else
+        else if (r < 24) {
+            /* a mixed word typed with a '*': its last part t01* is t010..t019 */
+            uint32_t w = band_term(), a = rnd() % 20, b = 10 + rnd() % 30;
+            add_mixed(q, w, a, b, r == 23 && i > 0 ? FH_OCC_MUST : FH_OCC_SHOULD);
+            q->cl[q->n_cl - 1].last_prefix = true;
+            q->el[q->n_el - 1].term[3] = '\0';
+            q->el[q->n_el - 1].len = 3;
+        } else
             add_term(q, t, FH_OCC_SHOULD, 3, FH_CL_TERM);
     }
     /* a query of exclusions only is refused by the parser; keep one positive */

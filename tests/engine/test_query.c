@@ -91,11 +91,11 @@ static void test_terms_and_operators(void **state)
 static void test_unicode_separators_and_quotes(void **state)
 {
     fx *f = *state;
-    static const char *const seps[] = {"\xC2\xA0",     "\xE2\x80\xAF", "\xE3\x80\x80",
-                                       "\xE2\x80\x8F", "\xD8\x9C",     "\xE2\x81\xA6"};
+    static const char *const seps[] = {"\xC2\xA0", "\xE2\x80\xAF", "\xE3\x80\x80", "\xE2\x80\x8F",
+                                       "\xD8\x9C", "\xE2\x81\xA6", "\xE2\x80\x8B"};
     for (size_t i = 0; i < sizeof seps / sizeof seps[0]; i++) {
         char q[256];
-        /* NBSP, narrow NBSP, ideographic space, RLM, ALM, LRI */
+        /* NBSP, narrow NBSP, ideographic space, RLM, ALM, LRI, zero width space */
         snprintf(q, sizeof q, "+الشركات%s-الرياضة%sالصينية", seps[i], seps[i]);
         assert_int_equal(parse(f, q, 64), 0);
         assert_int_equal(f->q->n_cl, 3);
@@ -108,8 +108,19 @@ static void test_unicode_separators_and_quotes(void **state)
     assert_int_equal(parse(f, "الشركات \xE2\x80\x8F-الرياضة", 64), 0);
     assert_int_equal(f->q->n_cl, 2);
     assert_int_equal(f->q->cl[1].occur, FH_OCC_NOT);
-    /* only separators: empty */
+    /* what the analyzer drops (a BOM, a word joiner) before an operator is
+     * nothing; inside a word it joins, as in the documents */
+    assert_int_equal(parse(f, "الشركات \xEF\xBB\xBF-الرياضة \xE2\x81\xA0+نموذج", 64), 0);
+    assert_int_equal(f->q->n_cl, 3);
+    assert_int_equal(f->q->cl[1].occur, FH_OCC_NOT);
+    assert_int_equal(f->q->cl[2].occur, FH_OCC_MUST);
+    assert_int_equal(parse(f, "نمو\xEF\xBB\xBFذج", 64), 0);
+    assert_int_equal(f->q->n_cl, 1);
+    assert_string_equal(f->q->cl[0].term, "نموذج");
+    /* only separators, or only what the analyzer drops: empty */
     assert_int_equal(parse(f, "\xC2\xA0\xE2\x80\x8F ", 64), FH_ESYNTAX);
+    assert_int_equal(parse(f, "\xEF\xBB\xBF \xEF\xBB\xBF", 64), FH_ESYNTAX);
+    assert_non_null(strstr(f->err.data, "empty"));
     /* curly quotes, either way round, and with a field */
     static const char *const phr[] = {"\xE2\x80\x9Cالشركات الصينية\xE2\x80\x9D نموذج",
                                       "\xE2\x80\x9Dالشركات الصينية\xE2\x80\x9C نموذج",
@@ -190,7 +201,8 @@ static void test_unicode_separators_and_quotes(void **state)
  * whole term r1 and its parts r 1 at consecutive positions, whatever its
  * occurrence; it counts as one word; the same word twice is one clause
  * weighted twice, its parts not repeated. One part and a % (4%) is a plain
- * term; a prefix or a phrase word keeps the whole term. */
+ * term; a word of a phrase keeps the whole term; a prefix is on the last
+ * part; a one-word phrase is the word. */
 static void test_mixed_words(void **state)
 {
     fx *f = *state;
@@ -220,9 +232,37 @@ static void test_mixed_words(void **state)
     assert_int_equal(parse(f, "4%", 64), 0);
     assert_int_equal(f->q->cl[0].kind, FH_CL_TERM);
     assert_string_equal(f->q->cl[0].term, "4%");
+    /* a prefix on a mixed word is on its last part: r 1* */
     assert_int_equal(parse(f, "R1*", 64), 0);
-    assert_int_equal(f->q->cl[0].kind, FH_CL_PREFIX);
+    assert_int_equal(f->q->n_cl, 1);
+    assert_int_equal(f->q->cl[0].kind, FH_CL_MIXED);
+    assert_true(f->q->cl[0].last_prefix);
     assert_string_equal(f->q->cl[0].term, "r1");
+    assert_int_equal(f->q->cl[0].n_el, 2);
+    assert_string_equal(f->q->el[f->q->cl[0].first_el + 1].term, "1");
+    assert_int_equal(parse(f, "R1 R1*", 64), 0); /* the word and its prefix: two clauses */
+    assert_int_equal(f->q->n_cl, 2);
+    assert_false(f->q->cl[0].last_prefix);
+    assert_true(f->q->cl[1].last_prefix);
+    assert_int_equal(parse(f, "GPT-4*", 64), 0);
+    assert_int_equal(f->q->cl[0].kind, FH_CL_MIXED);
+    assert_true(f->q->cl[0].last_prefix);
+    /* a one-word phrase of a mixed word is the word: "R1", -"R1" */
+    static const char *const ph[] = {"\"R1\"", "-\"R1\" الشركات", "R1 \"R1\""};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(parse(f, ph[i], 64), 0);
+        const fh_clause *c = &f->q->cl[0];
+        assert_int_equal(c->kind, FH_CL_MIXED);
+        assert_int_equal(c->occur, i == 1 ? FH_OCC_NOT : FH_OCC_SHOULD);
+        assert_false(c->last_prefix);
+        assert_string_equal(c->term, "r1");
+        assert_int_equal(c->n_el, 2);
+        assert_string_equal(f->q->el[c->first_el].term, "r");
+        assert_int_equal(f->q->n_el, 2);
+        assert_int_equal(c->qtf, i == 2 ? 2u : 1u);
+    }
+    assert_int_equal(parse(f, "\"4%\"", 64), 0);
+    assert_int_equal(f->q->cl[0].kind, FH_CL_TERM);
     assert_int_equal(parse(f, "\"نموذج R1\"", 64), 0);
     assert_int_equal(f->q->cl[0].kind, FH_CL_PHRASE);
     assert_string_equal(f->q->el[f->q->cl[0].first_el + 1].term, "r1");
@@ -276,6 +316,20 @@ static void test_field_and_prefix(void **state)
     assert_int_equal(parse(f, "color:الشركات", 64), 0);
     for (uint32_t i = 0; i < f->q->n_cl; i++)
         assert_int_equal(f->q->cl[i].field_mask, 3u);
+    /* a known one with nothing after it is an error, not the word "title" */
+    static const char *const dangling[] = {"+title:", "الشركات title:", "title: الشركات",
+                                           "text:\xC2\xA0نموذج"};
+    for (size_t i = 0; i < sizeof dangling / sizeof dangling[0]; i++) {
+        assert_int_equal(parse(f, dangling[i], 64), FH_ESYNTAX);
+        assert_non_null(strstr(f->err.data, "no word after it"));
+    }
+    /* the operator may follow the field */
+    assert_int_equal(parse(f, "نموذج text:-الشركات title:+الصينية", 64), 0);
+    assert_int_equal(f->q->n_cl, 3);
+    assert_int_equal(f->q->cl[1].occur, FH_OCC_NOT);
+    assert_int_equal(f->q->cl[1].field_mask, 2u);
+    assert_int_equal(f->q->cl[2].occur, FH_OCC_MUST);
+    assert_int_equal(f->q->cl[2].field_mask, 1u);
     assert_int_equal(parse(f, "+title:\"الشركات الصينية\"", 64), 0);
     assert_int_equal(f->q->cl[0].kind, FH_CL_PHRASE);
     assert_int_equal(f->q->cl[0].occur, FH_OCC_MUST);

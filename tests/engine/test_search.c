@@ -144,6 +144,28 @@ static bool has(json_t *j, const char *id)
     return rank_of(j, id) >= 0;
 }
 
+/* Assert that q (default options) finds exactly the documents ids, a list of
+ * ids separated by spaces, in any order. */
+static void expect_ids(fx *f, const char *q, const char *ids)
+{
+    json_t *j = search(f, q, NULL);
+    long long n = 0;
+    for (const char *p = ids; *p;) {
+        size_t l = strcspn(p, " ");
+        char id[64];
+        assert_true(l > 0 && l < sizeof id);
+        memcpy(id, p, l);
+        id[l] = '\0';
+        if (!has(j, id))
+            fail_msg("query [%s]: no hit %s", q, id);
+        n++;
+        p += l + (p[l] == ' ');
+    }
+    if (total(j) != n)
+        fail_msg("query [%s]: %lld hits, expected %lld (%s)", q, total(j), n, ids);
+    json_decref(j);
+}
+
 static void test_ranking_rules(void **state)
 {
     fx *f = *state;
@@ -1169,7 +1191,9 @@ static void test_exact(void **state)
  * (R 1): the whole term or the phrase of the parts, for ranked, +required
  * and -excluded words alike. OpenAI-o1-1217 holds r and 1 only apart: no R1.
  * The snippet marks the token whose parts hold R1 in a row, not the one that
- * has them apart. */
+ * has them apart. Quoted alone ("R1") it is the same word. R1* is r 1*: the
+ * word, and the words whose last part only begins with 1 (DeepSeek-R10),
+ * which alone the snippet marks of those; not R2. */
 static void test_mixed_words(void **state)
 {
     (void)state;
@@ -1180,6 +1204,7 @@ static void test_mixed_words(void **state)
         {"gpt", {"نموذج جديد", "نموذج GPT-4o للمحادثة"}},
         {"o1", {"نموذج جديد", "نموذج OpenAI-o1-1217 للمحادثة"}},
         {"none", {"خبر", "نص عادي عن الطقس"}},
+        {"r10", {"خبر", "الإصدار DeepSeek-R10 متاح بعد R2"}},
     };
     static const char *const fn[2] = {"title", "text"};
     fx f;
@@ -1199,23 +1224,25 @@ static void test_mixed_words(void **state)
     assert_int_equal(total(j), 1);
     assert_string_equal(hit_id(j, 0), "gpt");
     json_decref(j);
-    j = search(&f, "o1", NULL);
-    assert_int_equal(total(j), 2);
-    assert_true(has(j, "ds") && has(j, "o1"));
-    json_decref(j);
+    expect_ids(&f, "o1", "ds o1");
     /* required: every hit has R1; excluded: no hit has it */
-    j = search(&f, "+R1 نموذج", NULL);
-    assert_int_equal(total(j), 3);
-    assert_true(has(j, "ds") && has(j, "alone") && has(j, "apart"));
-    json_decref(j);
-    j = search(&f, "-R1 نموذج", NULL);
-    assert_int_equal(total(j), 2);
-    assert_true(has(j, "gpt") && has(j, "o1") && !has(j, "ds"));
-    json_decref(j);
+    expect_ids(&f, "+R1 نموذج", "ds alone apart");
+    expect_ids(&f, "-R1 نموذج", "gpt o1");
     /* the whole term still finds its own form */
-    j = search(&f, "deepseek-r1", NULL);
-    assert_int_equal(total(j), 1);
-    assert_string_equal(hit_id(j, 0), "ds");
+    expect_ids(&f, "deepseek-r1", "ds");
+    /* quoted alone, the same word: ranked and excluded */
+    expect_ids(&f, "\"R1\"", "ds alone apart");
+    expect_ids(&f, "-\"R1\" نموذج", "gpt o1");
+    /* a prefix on the last part: every R1 and DeepSeek-R10, not R2 */
+    expect_ids(&f, "R1*", "ds alone apart r10");
+    expect_ids(&f, "+R1* نموذج", "ds alone apart r10");
+    expect_ids(&f, "-R1* نموذج", "gpt o1");
+    expect_ids(&f, "DeepSeek-R*", "ds r10");
+    expect_ids(&f, "GPT-4*", "gpt");
+    j = search(&f, "R1*", NULL);
+    sn = json_string_value(json_object_get(hit(j, (size_t)rank_of(j, "r10")), "snippet"));
+    assert_non_null(strstr(sn, "<b>DeepSeek-R10</b>"));
+    assert_null(strstr(sn, "<b>R2</b>"));
     json_decref(j);
     fx_close(&f);
     fx_done(&f);
@@ -1261,6 +1288,35 @@ static void test_prefix_frequent_late(void **state)
     o.max_prefix_expansions = 1;
     j = search(&f, "p*", &o);
     assert_int_equal(total(j), NZ);
+    json_decref(j);
+    fx_close(&f);
+    fx_done(&f);
+}
+
+/* The snippet marks the words a prefix expanded to, not every word it
+ * begins: with one expansion p* is pz, and paab beside it stays unmarked. */
+static void test_prefix_highlight(void **state)
+{
+    (void)state;
+    static const tu_doc pd[] = {
+        {"a", {"pz paab qq"}}, {"b", {"pz"}}, {"c", {"pz"}}, {"d", {"qq paab"}}};
+    fx f;
+    fx_build_text(&f, pd, sizeof pd / sizeof pd[0]);
+    fx_open(&f, NULL);
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    o.max_prefix_expansions = 1;
+    json_t *j = search(&f, "p*", &o);
+    assert_int_equal(total(j), 3);
+    const char *sn = json_string_value(json_object_get(hit(j, (size_t)rank_of(j, "a")), "snippet"));
+    assert_non_null(strstr(sn, "<b>pz</b>"));
+    assert_non_null(strstr(sn, " paab "));
+    json_decref(j);
+    o.max_prefix_expansions = 2;
+    j = search(&f, "p*", &o);
+    assert_int_equal(total(j), 4);
+    sn = json_string_value(json_object_get(hit(j, (size_t)rank_of(j, "a")), "snippet"));
+    assert_non_null(strstr(sn, "<b>pz</b> <b>paab</b>"));
     json_decref(j);
     fx_close(&f);
     fx_done(&f);
@@ -1670,6 +1726,7 @@ int main(void)
         cmocka_unit_test(test_exact),
         cmocka_unit_test(test_mixed_words),
         cmocka_unit_test(test_prefix_frequent_late),
+        cmocka_unit_test(test_prefix_highlight),
         cmocka_unit_test(test_prefix_idf),
         cmocka_unit_test(test_prefix_article_letter),
         cmocka_unit_test(test_list_cap),

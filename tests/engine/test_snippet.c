@@ -133,27 +133,47 @@ static void check_pieces(const char *snippet, const char *text, const char *ho, 
 static void test_whole_word_highlight(void **state)
 {
     fx *f = *state;
-    fh_hlterm hl[] = {{"شرك", 6, false, 2.0f, NULL, 0}};
+    fh_hlterm hl[] = {{"شرك", 6, false, 2.0f, NULL, 0, NULL, 0}};
     const char *s = snip(f, "قالت والشركات الكبرى إن الشركة لشركاتها خطط", hl, 1, 0, 1, NULL, NULL);
     assert_non_null(strstr(s, "<b>والشركات</b>"));
     assert_non_null(strstr(s, "<b>الشركة</b>"));
     assert_null(strstr(s, "<b>ال</b>"));
     assert_null(strstr(s, "و<b>"));
     assert_null(strstr(s, "ال<b>"));
-    /* a prefix term marks whole words too */
-    fh_hlterm pre[] = {{"كبر", 6, true, 1.0f, NULL, 0}};
-    s = snip(f, "قالت والشركات الكبرى إن", pre, 1, 0, 1, NULL, NULL);
+    /* a prefix term marks whole words too: those whose stem is one of the
+     * terms it expanded to (كبر), not every word it begins (الكبريت) */
+    fh_expansion kx[] = {{"كبر", 6, 1}};
+    fh_hlterm pre[] = {{"كبر", 6, true, 1.0f, NULL, 0, kx, 1}};
+    s = snip(f, "قالت والشركات الكبرى إن الكبريت", pre, 1, 0, 1, NULL, NULL);
     assert_non_null(strstr(s, "<b>الكبرى</b>"));
+    assert_null(strstr(s, "<b>الكبريت</b>"));
+    /* expansions in byte order, as fh_exec_expansions gives them */
+    fh_expansion kx2[] = {{"كبر", 6, 1}, {"كبريت", 10, 1}};
+    pre[0].exps = kx2;
+    pre[0].nexps = 2;
+    s = snip(f, "قالت والشركات الكبرى إن الكبريت", pre, 1, 0, 1, NULL, NULL);
+    assert_non_null(strstr(s, "<b>الكبرى</b>"));
+    assert_non_null(strstr(s, "<b>الكبريت</b>"));
+    /* a mixed word typed as a prefix (R1*): its last part by its expansions,
+     * in a mixed token (DeepSeek-R10) or as words (R 10) */
+    fh_qelem rp[] = {{"r", 1, false, 0}, {"1", 1, false, 1}};
+    fh_expansion rx[] = {{"1", 1, 9}, {"10", 2, 3}};
+    fh_hlterm mp[] = {{"r1", 2, false, 1.0f, rp, 2, rx, 2}};
+    s = snip(f, "نماذج DeepSeek-R10 و R 10 وR2 وR1", mp, 1, 0, 1, NULL, NULL);
+    assert_non_null(strstr(s, "<b>DeepSeek-R10</b>"));
+    assert_non_null(strstr(s, "<b>R</b> <b>10</b>"));
+    assert_non_null(strstr(s, "<b>وR1</b>"));
+    assert_null(strstr(s, "<b>وR2</b>"));
     /* mixed token: matching a part marks the whole token */
-    fh_hlterm mx[] = {{"deepseek", 8, false, 1.0f, NULL, 0}};
+    fh_hlterm mx[] = {{"deepseek", 8, false, 1.0f, NULL, 0, NULL, 0}};
     s = snip(f, "أطلقت نموذج DeepSeek-R1 أمس", mx, 1, 0, 1, NULL, NULL);
     assert_non_null(strstr(s, "<b>DeepSeek-R1</b>"));
     /* a proclitic written onto a Latin word: the analyzer makes two tokens of
      * والiPhone, the snippet one surface word, never a bare وال */
-    fh_hlterm ip[] = {{"iphone", 6, false, 1.0f, NULL, 0}};
+    fh_hlterm ip[] = {{"iphone", 6, false, 1.0f, NULL, 0, NULL, 0}};
     s = snip(f, "الشركات والiPhone جديد", ip, 1, 0, 1, NULL, NULL);
     assert_non_null(strstr(s, "<b>والiPhone</b>"));
-    fh_hlterm cn[] = {{"صين", 6, false, 1.0f, NULL, 0}};
+    fh_hlterm cn[] = {{"صين", 6, false, 1.0f, NULL, 0, NULL, 0}};
     for (uint32_t len = 8; len <= 30; len++) {
         s = snip(f, "قديم جدا جدا جدا جدا جدا جدا جدا جدا جدا جدا بالFahras الصينية", cn, 1, len, 1,
                  NULL, NULL);
@@ -172,7 +192,8 @@ static void test_whole_word_highlight(void **state)
 static void test_window_bounds_and_ellipses(void **state)
 {
     fx *f = *state;
-    fh_hlterm hl[] = {{"صين", 6, false, 3.0f, NULL, 0}, {"شرك", 6, false, 2.0f, NULL, 0}};
+    fh_hlterm hl[] = {{"صين", 6, false, 3.0f, NULL, 0, NULL, 0},
+                      {"شرك", 6, false, 2.0f, NULL, 0, NULL, 0}};
     for (uint32_t len = 10; len <= 200; len += 7) {
         const char *s = snip(f, LONG, hl, 2, len, 1, NULL, NULL);
         check_pieces(s, LONG, "<b>", "</b>");
@@ -191,7 +212,7 @@ static void test_window_bounds_and_ellipses(void **state)
     assert_null(strstr(s, "\xE2\x80\xA6"));
     assert_string_equal(s, "<b>الشركات</b> <b>الصينية</b>");
     /* no match: the beginning, elided after */
-    fh_hlterm none[] = {{"غيرموجود", 16, false, 1.0f, NULL, 0}};
+    fh_hlterm none[] = {{"غيرموجود", 16, false, 1.0f, NULL, 0, NULL, 0}};
     s = snip(f, LONG, none, 1, 40, 1, NULL, NULL);
     assert_memory_equal(s, "بدأ الاجتماع", strlen("بدأ الاجتماع"));
     assert_true(chars(s) <= 40 + 2);
@@ -214,7 +235,7 @@ static void test_utf8_never_cut(void **state)
     for (int i = 0; i < 100; i++)
         strcat(text, "ب");
     strcat(text, " الشركات نهاية");
-    fh_hlterm hl[] = {{"شرك", 6, false, 1.0f, NULL, 0}};
+    fh_hlterm hl[] = {{"شرك", 6, false, 1.0f, NULL, 0, NULL, 0}};
     for (uint32_t len = 1; len < 30; len += 3) {
         const char *s = snip(f, text, hl, 1, len, 1, NULL, NULL);
         check_pieces(s, text, "<b>", "</b>");
@@ -227,7 +248,7 @@ static void test_utf8_never_cut(void **state)
 static void test_clause_boundaries(void **state)
 {
     fx *f = *state;
-    fh_hlterm hl[] = {{"صين", 6, false, 1.0f, NULL, 0}};
+    fh_hlterm hl[] = {{"صين", 6, false, 1.0f, NULL, 0, NULL, 0}};
     const char *clause = "والشركات الصينية تعلن نموذجا جديدا للذكاء الاصطناعي.";
     const char *s = snip(f, LONG, hl, 1, (uint32_t)chars(clause), 1, NULL, NULL);
     /* the window is exactly the clause between "،" and "." */
@@ -238,7 +259,7 @@ static void test_clause_boundaries(void **state)
 static void test_markers_and_title(void **state)
 {
     fx *f = *state;
-    fh_hlterm hl[] = {{"شرك", 6, false, 1.0f, NULL, 0}};
+    fh_hlterm hl[] = {{"شرك", 6, false, 1.0f, NULL, 0, NULL, 0}};
     const char *s = snip(f, "الشركات \"الكبرى\"\n", hl, 1, 0, 1, "[[", "]]");
     assert_string_equal(s, "[[الشركات]] \"الكبرى\"\n");
     /* markers with JSON specials are escaped: the output parses */
@@ -280,7 +301,7 @@ static void test_whole_text_unmarked(void **state)
         "a\x01b\\c\r\n\x1f د",
         "DeepSeek-R1 و٧٬٢٠٠٬٠٠٠ ريال…",
     };
-    fh_hlterm none[] = {{"زززز", 8, false, 1.0f, NULL, 0}};
+    fh_hlterm none[] = {{"زززز", 8, false, 1.0f, NULL, 0, NULL, 0}};
     fh_buf other;
     fh_buf_init(&other, 1 << 20);
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
@@ -314,7 +335,7 @@ static void test_every_fragment_shows_a_query_word(void **state)
     fx *f = *state;
     const char *text = "حذرت شركات طيران كبرى من ارتفاع أسعار الوقود خلال موسم الصيف. "
                        "وقال مسؤول في إحدى الشركات إن الأسعار سترتفع قريبا.";
-    fh_hlterm hl[] = {{"شرك", 6, false, 2.0f, NULL, 0}};
+    fh_hlterm hl[] = {{"شرك", 6, false, 2.0f, NULL, 0, NULL, 0}};
     for (uint32_t len = 12; len <= 40; len += 4) {
         const char *s = snip(f, text, hl, 1, len, 2, NULL, NULL);
         check_pieces(s, text, "<b>", "</b>");
@@ -336,7 +357,7 @@ static void test_every_fragment_shows_a_query_word(void **state)
         assert_int_equal(nfrag, 2);
     }
     /* one match in the text: one fragment, although two were asked for */
-    fh_hlterm fuel[] = {{"وقود", 8, false, 2.0f, NULL, 0}};
+    fh_hlterm fuel[] = {{"وقود", 8, false, 2.0f, NULL, 0, NULL, 0}};
     const char *s = snip(f, text, fuel, 1, 20, 2, NULL, NULL);
     assert_non_null(strstr(s, "<b>الوقود</b>"));
     assert_null(strstr(s, "\xE2\x80\xA6 \xE2\x80\xA6"));
@@ -352,11 +373,11 @@ static void test_touching_fragments(void **state)
 {
     fx *f = *state;
     const char *text = "أطلق المهرجان حملة بعنوان «مرحبا بكم» في المدينة — (بيتا) «جاما» ، دلتا";
-    fh_hlterm hl[] = {{"عنوان", 10, false, 2.0f, NULL, 0},
-                      {"مرحب", 8, false, 2.0f, NULL, 0},
-                      {"بيت", 6, false, 1.0f, NULL, 0},
-                      {"جام", 6, false, 1.0f, NULL, 0},
-                      {"دلتا", 8, false, 1.0f, NULL, 0}};
+    fh_hlterm hl[] = {{"عنوان", 10, false, 2.0f, NULL, 0, NULL, 0},
+                      {"مرحب", 8, false, 2.0f, NULL, 0, NULL, 0},
+                      {"بيت", 6, false, 1.0f, NULL, 0, NULL, 0},
+                      {"جام", 6, false, 1.0f, NULL, 0, NULL, 0},
+                      {"دلتا", 8, false, 1.0f, NULL, 0, NULL, 0}};
     const char *s = snip(f, text, hl, 2, 10, 2, "[", "]");
     assert_non_null(strstr(s, "[بعنوان] «[مرحبا]"));
     s = snip(f, text, hl + 2, 3, 6, 3, "[", "]");
@@ -391,7 +412,8 @@ static void test_touching_fragments(void **state)
     for (int i = 0; i < 100; i++)
         n += snprintf(longer + n, sizeof longer - (size_t)n, "- ");
     snprintf(longer + n, sizeof longer - (size_t)n, "مرحبا أخيرة");
-    fh_hlterm both[] = {{"اول", 6, false, 1.0f, NULL, 0}, {"مرحب", 8, false, 1.0f, NULL, 0}};
+    fh_hlterm both[] = {{"اول", 6, false, 1.0f, NULL, 0, NULL, 0},
+                        {"مرحب", 8, false, 1.0f, NULL, 0, NULL, 0}};
     s = snip(f, longer, both, 2, 10, 2, "[", "]");
     assert_non_null(strstr(s, "[أولى] \xE2\x80\xA6 [مرحبا]"));
     assert_null(strstr(s, "- -"));
@@ -402,7 +424,7 @@ static void test_touching_fragments(void **state)
 static void test_long_runs_of_non_words(void **state)
 {
     fx *f = *state;
-    fh_hlterm hl[] = {{"شرك", 6, false, 2.0f, NULL, 0}};
+    fh_hlterm hl[] = {{"شرك", 6, false, 2.0f, NULL, 0, NULL, 0}};
     static char text[8192];
     static const char *const runs[][3] = {
         {"", "=", " الشركات الصينية تعلن"},
@@ -438,7 +460,7 @@ static void test_match_deep_in_a_long_text(void **state)
     }
     w[-1] = '.';
     *w = '\0';
-    fh_hlterm hl[] = {{"شرك", 6, false, 2.0f, NULL, 0}};
+    fh_hlterm hl[] = {{"شرك", 6, false, 2.0f, NULL, 0, NULL, 0}};
     const char *s = snip(f, text, hl, 1, 40, 1, NULL, NULL);
     assert_non_null(strstr(s, "<b>الشركات</b>"));
     assert_memory_equal(s, "\xE2\x80\xA6 ", 4);
@@ -457,7 +479,7 @@ static void test_match_at_the_end_fills_the_length(void **state)
         "وقال الوزير في مؤتمر صحفي عقده مساء أمس في العاصمة بحضور عدد كبير من الصحفيين "
         "والمراسلين إن الحكومة تعمل منذ أشهر على خطة شاملة لإصلاح قطاع الكهرباء وتحسين "
         "الخدمات في المدن والقرى، بالمفاوضات نصل إلى الحل.";
-    fh_hlterm hl[] = {{"حل", 4, false, 2.0f, NULL, 0}};
+    fh_hlterm hl[] = {{"حل", 4, false, 2.0f, NULL, 0, NULL, 0}};
     /* the last clause alone is 26 characters: the words before it fill the
      * length (no clause start in reach) */
     const char *s = snip(f, text, hl, 1, 120, 1, NULL, NULL);
@@ -467,13 +489,14 @@ static void test_match_at_the_end_fills_the_length(void **state)
     assert_true(chars(s) > 110);
     assert_true(chars(s) <= 120 + 2 + 7 + 1);
     /* a last clause of half the length or more stays alone */
-    fh_hlterm hl2[] = {{"لقاء", 8, false, 2.0f, NULL, 0}};
+    fh_hlterm hl2[] = {{"لقاء", 8, false, 2.0f, NULL, 0, NULL, 0}};
     s = snip(f, LONG, hl2, 1, 100, 1, NULL, NULL);
     const char *last = "\xE2\x80\xA6 وفي النهاية عاد المتحدث إلى الشركات مرة أخرى قبل أن "
                        "ينتهي <b>اللقاء</b>.";
     assert_string_equal(s, last);
     /* two fragments: the last clause (24 characters) is half of 40 or more */
-    fh_hlterm two[] = {{"حل", 4, false, 2.0f, NULL, 0}, {"حكوم", 8, false, 1.0f, NULL, 0}};
+    fh_hlterm two[] = {{"حل", 4, false, 2.0f, NULL, 0, NULL, 0},
+                       {"حكوم", 8, false, 1.0f, NULL, 0, NULL, 0}};
     s = snip(f, text, two, 2, 40, 2, NULL, NULL);
     check_pieces(s, text, "<b>", "</b>");
     const char *a = strstr(s, "<b>الحكومة</b>"), *b = strstr(s, "<b>الحل</b>");

@@ -142,6 +142,13 @@ class SearchTest(unittest.TestCase):
         self.assertEqual(hit_ids(r), ["field-text"])
         r = self.search("SEARCH snippets=0 الكمبيوتر")
         self.assertEqual(sorted(hit_ids(r)), ["field-text", "field-title"])
+        # the operator after the field; a field with no word after it is an error
+        r = self.search("SEARCH snippets=0 الكمبيوتر title:-الكمبيوتر")
+        self.assertEqual(hit_ids(r), ["field-text"])
+        for q in ("+title:", "الكمبيوتر title:", "title: الكمبيوتر"):
+            r = self.c.request("SEARCH " + q)
+            self.assertEqual(error_code(r), "syntax_error", q)
+            self.assertIn("title:word", r["error"]["message"])
 
     def test_field_word_scores_only_in_its_field(self):
         # field-text has الكمبيوتر in its text only: title:الكمبيوتر earns it
@@ -451,6 +458,20 @@ class MixedNulTest(OneIndexTest):
         self.assertEqual(sorted(hit_ids(r)), ["alone", "ds"])
         r = self.search("SEARCH snippets=0 -R1 نموذج")
         self.assertEqual(sorted(hit_ids(r)), ["gpt", "o1"])
+
+    def test_mixed_word_quoted_alone_and_as_prefix(self):
+        # "R1" is R1; R1* is r 1*, its last part a prefix (not o1-1217's 1)
+        for q in ('"R1"', "R1*"):
+            self.assertEqual(sorted(hit_ids(self.search("SEARCH snippets=0 " + q))),
+                             ["alone", "ds"], q)
+        r = self.search('SEARCH snippets=0 -"R1" نموذج')
+        self.assertEqual(sorted(hit_ids(r)), ["gpt", "o1"])
+        r = self.search("SEARCH o1*")
+        self.assertEqual(sorted(hit_ids(r)), ["ds", "o1"])
+        for h in r["hits"]:
+            self.assertIn("<b>OpenAI-o1-1217</b>", h["snippet"])
+            self.assertNotIn("<b>DeepSeek-R1</b>", h["snippet"])
+        self.assertEqual(hit_ids(self.search("SEARCH snippets=0 GPT-4*")), ["gpt"])
 
     def test_one_word_written_several_ways(self):
         # 1,250 ١٬٢٥٠ 1250 are one number; 1,25 is not 1250
