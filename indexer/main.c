@@ -9,6 +9,7 @@
 #include "fahras/analyze.h"
 #include "fahras/err.h"
 #include "fahras/index.h"
+#include "fahras/utf8.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -161,8 +162,31 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
     return 0;
 }
 
+/* Whether a field name can name a key of the input: valid UTF-8 (JSON keys
+ * and TSV headers are) and no control character (a JSON key would have
+ * escaped it, and the name goes into replies and messages as it is). */
+static bool field_name_ok(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7F)
+            return false;
+    return fh_utf8_valid(s, strlen(s));
+}
+
+/* Whether `name:word` in a query can name the field: ASCII letters, digits
+ * and '_' (searchd's query parser). */
+static bool field_name_queryable(const char *s)
+{
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_'))
+            return false;
+    return true;
+}
+
 /* Split "a,b,c" into fs (names point into the strdup'd copy kept in *keep).
- * An empty name (",a", "a,,b", "a,") is an error, not skipped. */
+ * An empty name (",a", "a,,b", "a,") is an error, not skipped, and so is a
+ * name that cannot be an input's key (field_name_ok). */
 static int parse_fields(const char *s, fh_fieldset *fs, char **keep)
 {
     char *copy = strdup(s);
@@ -174,7 +198,8 @@ static int parse_fields(const char *s, fh_fieldset *fs, char **keep)
         comma = strchr(tok, ',');
         if (comma)
             *comma = '\0';
-        if (fs->n == FH_MAX_FIELDS || strlen(tok) > FH_FIELD_NAME_MAX || !*tok)
+        if (fs->n == FH_MAX_FIELDS || strlen(tok) > FH_FIELD_NAME_MAX || !*tok ||
+            !field_name_ok(tok))
             return -1;
         for (unsigned i = 0; i < fs->n; i++)
             if (strcmp(fs->names[i], tok) == 0)
@@ -282,10 +307,17 @@ static int cmd_build(int argc, char **argv)
             if (parse_fields(optarg, &o.fields, &fields_keep)) {
                 fprintf(stderr,
                         "fahras-indexer: --fields: 1 to %u distinct non-empty names of at most "
-                        "%u bytes, comma-separated\n",
+                        "%u bytes of UTF-8 without control characters, comma-separated\n",
                         FH_MAX_FIELDS, FH_FIELD_NAME_MAX);
                 goto out;
             }
+            for (unsigned f = 0; f < o.fields.n; f++)
+                if (!field_name_queryable(o.fields.names[f]))
+                    fprintf(stderr,
+                            "fahras-indexer: note: field \"%s\" is searched with the others, "
+                            "but a query cannot name it alone (name:word takes ASCII letters, "
+                            "digits and _)\n",
+                            o.fields.names[f]);
             break;
         case O_WEIGHTS:
             weights = optarg;

@@ -562,9 +562,14 @@ def case_tools(tmp):
     for extra in (["--weights", "title="], ["--weights", "title=,text=1"], ["--weights", ""],
                   ["--weights", ","], ["--weights", "title=2,,text=1"], ["--weights", "title=2,"],
                   ["--weights", "=2"], ["--fields", ",title,,text,"], ["--fields", "title,"],
-                  ["--fields", ""]):
+                  ["--fields", ""], ["--fields", "ti\x01tle,text"], ["--fields", b"\xff,text"],
+                  ["--fields", "title,te\x7fxt"]):
         rc, _, err = build(x, [sample()], extra, ok=(1,))
         expect("--weights" in err or "--fields" in err, "%s: %s" % (extra, err))
+    # a name a query cannot write as name:word is taken, with a note
+    _, _, err = build(os.path.join(tmp, "sp"), [sample()], ["--fields", "my title,text,عنوان"])
+    expect('field "my title" is searched with the others' in err and
+           'field "عنوان" is searched' in err and 'field "text"' not in err, err)
     # a field weighted twice is an error too, not the last value silently
     rc, _, err = build(x, [sample()], ["--weights", "title=2,text=1,title=5"], ok=(1,))
     expect('--weights names "title" twice' in err, err)
