@@ -1555,17 +1555,24 @@ static void clean_stale_spills(const char *dir, bool locked)
     closedir(d);
 }
 
-static int mkdir_p(const char *dir)
+/* Create dir and its missing parents. *made gets the length of the first
+ * directory created (dir[0 .. *made) names it; 0 when all existed), for
+ * rm_made. */
+static int mkdir_p(const char *dir, size_t *made)
 {
     size_t n = strlen(dir);
     char *tmp = strdup(dir);
+    *made = 0;
     if (!tmp)
         return FH_ENOMEM;
     for (size_t i = 1; i <= n; i++) {
         if (tmp[i] == '/' || tmp[i] == '\0') {
             char c = tmp[i];
             tmp[i] = '\0';
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+            if (mkdir(tmp, 0755) == 0) {
+                if (*made == 0)
+                    *made = i;
+            } else if (errno != EEXIST) {
                 free(tmp);
                 return FH_EIO;
             }
@@ -1574,6 +1581,27 @@ static int mkdir_p(const char *dir)
     }
     free(tmp);
     return 0;
+}
+
+/* After a build that published nothing: remove the directories mkdir_p made
+ * for dir (made > 0), deepest first, as long as they are empty (rmdir never
+ * removes anything else: a directory the user filled meanwhile stays). */
+static void rm_made(const char *dir, size_t made)
+{
+    char *tmp = made ? strdup(dir) : NULL;
+    if (!tmp)
+        return;
+    size_t n = strlen(tmp);
+    while (n > 0 && tmp[n - 1] == '/')
+        tmp[--n] = '\0';
+    while (n >= made && rmdir(tmp) == 0) {
+        char *sl = strrchr(tmp, '/');
+        if (!sl)
+            break;
+        *sl = '\0';
+        n = (size_t)(sl - tmp);
+    }
+    free(tmp);
 }
 
 /* ------------------------------------------------------------------ build */
@@ -1596,7 +1624,7 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
     size_t nsrcs = 0;
     int rc = 0;
     bool locks = false;
-    size_t sl;
+    size_t sl, made = 0;
     fh_analyzer_opts aopts;
     fh_index_build_info info;
 
@@ -1629,7 +1657,7 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
     for (size_t i = 0; i < o->n_inputs; i++)
         p->raw_total += fh_input_size(o->inputs[i]);
 
-    if ((rc = mkdir_p(o->index_dir)) != 0) {
+    if ((rc = mkdir_p(o->index_dir, &made)) != 0) {
         fprintf(o->log, "fahras-indexer: cannot create %s: %s\n", o->index_dir, strerror(errno));
         goto out;
     }
@@ -1849,6 +1877,8 @@ out:
     fh_analyzer_free(p->analyzer);
     idset_free(&C.ids);
     free(C.remap);
+    if (!st->published)
+        rm_made(o->index_dir, made); /* a failed first build leaves no empty DIR */
 
     st->bytes_in = atomic_load(&p->bytes_in);
     st->wall_s = now_s() - t0;

@@ -789,6 +789,13 @@ def case_input_edges(tmp):
     expect("%s: empty TSV input" % empty in err, err)
     expect("%s: empty input: nothing read" % empty_jl in err, err)
     expect("%s: empty" % tsv not in err, err)
+    # a build that publishes nothing removes the directories it made for
+    # DIR (empty ones only), not those that were there
+    rc, _, err = build(os.path.join(tmp, "new", "a", "b"), [empty_jl], ok=(2,))
+    expect("nothing indexed" in err and not os.path.exists(os.path.join(tmp, "new")), err)
+    os.makedirs(os.path.join(tmp, "old"))
+    build(os.path.join(tmp, "old", "x", "y") + "/", [empty_jl], ok=(2,))
+    expect(os.listdir(os.path.join(tmp, "old")) == [], os.listdir(os.path.join(tmp, "old")))
     # one record: "1 document read", "0 spilled runs"
     _, _, err = build(os.path.join(tmp, "ix6b"), [empty_jl, write(
         os.path.join(tmp, "one.jsonl"), '{"id": "o1", "text": "x"}\n')])
