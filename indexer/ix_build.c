@@ -494,11 +494,33 @@ static void unreadable_msg(int derr, char *msg, size_t n)
                            : "of an unknown type");
 }
 
-/* Read exactly size bytes of the file at path into dst: 0, a file_check()
- * code when the path is no longer a regular file, or an errno value (EIO
- * when the file is shorter than size: it changed meanwhile). */
-static int read_file_whole(const char *path, size_t size, char *dst)
+/* Make the batch buffer *data (capacity *cap) hold need bytes, doubling
+ * from first. ENOMEM (nothing changed) or 0. */
+static int data_reserve(char **data, size_t *cap, size_t need, size_t first)
 {
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : first;
+    while (nc < need)
+        nc *= 2;
+    char *d = realloc(*data, nc);
+    if (!d)
+        return ENOMEM;
+    *data = d;
+    *cap = nc;
+    return 0;
+}
+
+/* Read the file at path, to its end, into *data from offset at (the buffer
+ * grown as needed, room kept for a NUL; first: its first capacity), its
+ * size by stat() the first guess: a file that grew or shrank since is read
+ * as it is then, never cut. *got gets the bytes read. 0; EFBIG when it
+ * holds more than max bytes (nothing kept); a file_check() code when the
+ * path is no longer a regular file; ENOMEM; or read(2)'s errno. */
+static int read_file_whole(const char *path, size_t size, size_t max, char **data, size_t *cap,
+                           size_t at, size_t first, size_t *got)
+{
+    *got = 0;
     /* O_NONBLOCK: should the file have become a FIFO since its stat(), the
      * open does not wait for a writer; fstat() then refuses it */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -506,23 +528,30 @@ static int read_file_whole(const char *path, size_t size, char *dst)
         return errno;
     struct stat st;
     int err = fstat(fd, &st) != 0 ? errno : file_check(st.st_mode);
-    if (err) {
-        close(fd);
-        return err;
-    }
-    size_t got = 0;
-    while (got < size) {
-        ssize_t n = read(fd, dst + got, size - got);
+    /* max is at most 256 MiB (--max-doc-mb), size at most max */
+    size_t want = size + 1; /* one byte more: the end is seen, not assumed */
+    while (!err) {
+        if (*got > max) {
+            err = EFBIG;
+            break;
+        }
+        if ((err = data_reserve(data, cap, at + want + 1, first)) != 0)
+            break;
+        ssize_t n = read(fd, *data + at + *got, want - *got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
             err = errno;
         if (n <= 0)
             break;
-        got += (size_t)n;
+        *got += (size_t)n;
+        if (*got == want) /* it grew: read on, up to one byte past max */
+            want = want * 2 > max + 1 ? max + 1 : want * 2;
     }
     close(fd);
-    return got == size ? 0 : err ? err : EIO;
+    if (!err && *got > max)
+        err = EFBIG;
+    return err;
 }
 
 static int read_txt_dir(pipeline *p, rstate *rs, unsigned fi)
@@ -576,25 +605,22 @@ static int read_txt_dir(pipeline *p, rstate *rs, unsigned fi)
             } else if (sz > o->max_doc_bytes) {
                 b->dlen[k] = DLEN_OVERSIZED; /* not read */
             } else {
-                if (b->len + sz + 1 > cap) {
-                    size_t nc = cap ? cap : p->batch_bytes;
-                    while (nc < b->len + sz + 1)
-                        nc *= 2;
-                    char *d = realloc(b->data, nc);
-                    if (!d) {
-                        rc = FH_ENOMEM;
-                        break;
-                    }
-                    b->data = d;
-                    cap = nc;
+                size_t got;
+                ferr = read_file_whole(path, sz, o->max_doc_bytes, &b->data, &cap, b->len,
+                                       p->batch_bytes, &got);
+                if (ferr == ENOMEM) {
+                    rc = FH_ENOMEM;
+                    break;
                 }
-                if ((ferr = read_file_whole(path, sz, b->data + b->len)) != 0) {
+                if (ferr == EFBIG) {
+                    b->dlen[k] = DLEN_OVERSIZED; /* it grew past the cap */
+                } else if (ferr) {
                     b->dlen[k] = DLEN_UNREADABLE;
                     b->derr[k] = ferr;
                 } else {
-                    b->dlen[k] = sz;
-                    b->len += sz;
-                    atomic_fetch_add(&p->bytes_in, (uint64_t)sz);
+                    b->dlen[k] = got;
+                    b->len += got;
+                    atomic_fetch_add(&p->bytes_in, (uint64_t)got);
                 }
                 atomic_fetch_add(&p->raw_done, (uint64_t)sz);
             }
