@@ -96,6 +96,7 @@ struct fh_conn {
     bool closing; /* QUIT, EOF or drain: free once the output is flushed */
     bool eof;     /* the client closed its side: answer what is buffered, then close */
     bool lingering;                   /* replies sent and the write side shut: see conn_linger */
+    bool input_left;                  /* conn_finish discarded input (past QUIT): linger */
     struct event *ev_linger;          /* ends the lingering */
     struct evbuffer_cb_entry *out_cb; /* keeps out_queued in step with the output buffer */
     int64_t out_accounted;            /* this connection's share of srv->out_queued */
@@ -557,13 +558,16 @@ static void conn_linger_cb(evutil_socket_t fd, short what, void *arg)
  * or was still sending when SIGTERM came, would lose answered requests. So
  * when input is waiting, the write side is shut (the client reads every
  * reply, then end of stream) and the input is read and discarded until the
- * client closes or LINGER_US passes (conn_finish, conn_event_cb). Returns
- * true if c was freed now. */
+ * client closes or LINGER_US passes (conn_finish, conn_event_cb). Input
+ * already read past QUIT counts too (input_left): the kernel's buffer may be
+ * empty now, but a client that pipelined past QUIT is likely still sending.
+ * Returns true if c was freed now. */
 static bool conn_linger(fh_conn *c)
 {
     evutil_socket_t fd = bufferevent_getfd(c->bev);
     int unread = 0;
-    if (c->eof || ioctl(fd, FIONREAD, &unread) != 0 || unread <= 0 || shutdown(fd, SHUT_WR) != 0 ||
+    if (c->eof || ioctl(fd, FIONREAD, &unread) != 0 || (unread <= 0 && !c->input_left) ||
+        shutdown(fd, SHUT_WR) != 0 ||
         (c->ev_linger = evtimer_new(c->w->base, conn_linger_cb, c)) == NULL) {
         conn_free(c);
         return true;
@@ -581,6 +585,8 @@ static bool conn_finish(fh_conn *c)
 {
     c->closing = true;
     struct evbuffer *in = bufferevent_get_input(c->bev);
+    if (evbuffer_get_length(in) > 0 && !c->lingering)
+        c->input_left = true;
     evbuffer_drain(in, evbuffer_get_length(in));
     if (c->lingering)
         return false;

@@ -232,6 +232,26 @@ class ProtocolTest(unittest.TestCase):
             t.join(10)
         self.assertUsable()
 
+    def test_quit_lingers_after_input_read_past_it(self):
+        # the lines after QUIT were read with it (one write), the kernel's
+        # buffer is empty: the server still shuts its side and lingers, so a
+        # client that goes on sending meets no reset (a reset makes its kernel
+        # drop replies not yet read)
+        with self.d.client() as c:
+            c.send_raw(b"PING\nQUIT\nPING\n")
+            self.assertEqual(c.read_json(), {"ok": True, "pong": True})
+            self.assertEqual(c.read_json(), {"ok": True, "bye": True})
+            self.assertTrue(c.at_eof(5))
+            try:
+                for _ in range(2):  # the first send meets the reset, the second reports it
+                    c.sock.sendall(b"PING\n" * 100)
+                    time.sleep(0.3)
+                got = c.sock.recv(1)
+            except (ConnectionResetError, BrokenPipeError) as e:
+                self.fail("the connection was reset after QUIT: %r" % e)
+            self.assertEqual(got, b"")
+        self.assertUsable()
+
     def test_client_half_close_still_answered(self):
         import socket
         self.c.send_raw(b"PING\nGET sample-002\n")
