@@ -965,6 +965,12 @@ static void *worker_main(void *arg)
     pthread_mutex_unlock(&s->start_lock);
     if (w->searcher)
         event_base_dispatch(w->base);
+    /* what is left: lingering connections (every reply sent) and, after a
+       drain timeout or a second signal, those cut short */
+    uint32_t cut = 0;
+    for (fh_conn *c = w->conns; c; c = c->next)
+        cut += !c->lingering;
+    atomic_fetch_add_explicit(&s->conns_cut, cut, memory_order_relaxed);
     while (w->conns)
         conn_free(w->conns);
     fh_searcher_free(w->searcher);
@@ -1605,8 +1611,13 @@ int fh_server_run(fh_server *s)
     }
     if (rc == 0 && s->cfg.port_file[0])
         remove_port_file(s->cfg.port_file, s->bound_port);
-    if (rc == 0)
+    uint32_t cut = atomic_load_explicit(&s->conns_cut, memory_order_relaxed);
+    if (rc == 0 && cut == 0)
         FH_LOG_INFO("stopped: all workers drained");
+    else if (rc == 0)
+        FH_LOG_WARN("stopped: %u connection%s closed before every reply was sent (drain timeout "
+                    "or a second signal)",
+                    cut, cut == 1 ? "" : "s");
     return rc;
 }
 

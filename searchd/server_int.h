@@ -96,6 +96,8 @@ typedef struct fh_server {
     uint64_t started_mono_us; /* monotonic */
     _Atomic bool stopping;
     _Atomic uint32_t workers_done; /* worker threads that have finished */
+    _Atomic uint32_t conns_cut;    /* connections closed at the end with replies
+                                      not all sent (drain timeout, second signal) */
 
     /* start-up handshake with the workers */
     pthread_mutex_t start_lock;

@@ -218,6 +218,10 @@ class ShutdownTest(unittest.TestCase):
                 self.assertEqual(d.proc.wait(timeout=20), 0, d.logtext())
                 self.assertLess(time.monotonic() - t0, 5)
                 self.assertIn("second signal", d.logtext())
+                # the log says the drain was cut, not that it completed
+                self.assertIn("stopped: 1 connection closed before every reply was sent",
+                              d.logtext())
+                self.assertNotIn("all workers drained", d.logtext())
             finally:
                 hog.close()
 
@@ -256,6 +260,9 @@ class ShutdownTest(unittest.TestCase):
                 self.assertEqual(d.proc.wait(timeout=60), 0, d.logtext())
                 self.assertLess(time.monotonic() - t0, 4, "%d clients" % n)
                 self.assertIn("drain timeout", d.logtext())
+                self.assertRegex(d.logtext(),
+                                 r"stopped: \d+ connections? closed before every reply was sent")
+                self.assertNotIn("all workers drained", d.logtext())
             finally:
                 for h in hogs:
                     h.close()
