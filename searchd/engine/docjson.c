@@ -20,6 +20,7 @@
  * reader.
  */
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine_int.h"
@@ -383,6 +384,30 @@ static const char *raw_value_end(const char *p, const char *end)
     return end;
 }
 
+/* Append [vs, ve), a JSON value, without the white space outside its strings. */
+static int copy_compact(const char *vs, const char *ve, fh_buf *out)
+{
+    while (vs < ve && raw_ws(*vs))
+        vs++;
+    while (vs < ve) {
+        const char *q = vs;
+        if (*vs == '"') {
+            q = raw_str_end(vs, ve);
+            if (!q)
+                q = ve;
+        } else
+            while (q < ve && !raw_ws(*q) && *q != '"')
+                q++;
+        int rc = fh_buf_add(out, vs, (size_t)(q - vs));
+        if (rc)
+            return rc;
+        vs = q;
+        while (vs < ve && raw_ws(*vs))
+            vs++;
+    }
+    return 0;
+}
+
 int fh_docjson_copy_raw(const char *doc, size_t len, const char *key, size_t klen, fh_buf *out)
 {
     const char *p = doc, *end = doc + len, *vs = NULL, *ve = NULL;
@@ -420,23 +445,122 @@ int fh_docjson_copy_raw(const char *doc, size_t len, const char *key, size_t kle
     }
     if (vs == NULL)
         return 0;
-    while (vs < ve) { /* copy, dropping the white space outside strings */
-        const char *q = vs;
-        if (*vs == '"') {
-            q = raw_str_end(vs, ve);
-            if (!q)
-                q = ve;
-        } else
-            while (q < ve && !raw_ws(*q) && *q != '"')
-                q++;
-        int rc = fh_buf_add(out, vs, (size_t)(q - vs));
-        if (rc)
-            return rc;
-        vs = q;
-        while (vs < ve && raw_ws(*vs))
-            vs++;
+    int rc = copy_compact(vs, ve, out);
+    return rc ? rc : 1;
+}
+
+/* A top-level member of a stored document: its key (the bytes between the
+ * quotes, escapes as stored) and its value [vs, ve). */
+typedef struct raw_member {
+    const char *ks, *vs, *ve;
+    size_t kl;
+    char *dec;   /* the key decoded, when it has escapes (malloc'd), else NULL */
+    size_t dl;   /* its length (kl when not escaped) */
+    size_t ord;  /* place in the document */
+} raw_member;
+
+static const char *member_key(const raw_member *m)
+{
+    return m->dec ? m->dec : m->ks;
+}
+
+/* By decoded key, then by place: a key's last occurrence ends its run. */
+static int member_cmp(const void *a, const void *b)
+{
+    const raw_member *x = a, *y = b;
+    size_t n = x->dl < y->dl ? x->dl : y->dl;
+    int d = memcmp(member_key(x), member_key(y), n);
+    if (d == 0)
+        d = (x->dl > y->dl) - (x->dl < y->dl);
+    return d ? d : (x->ord > y->ord) - (x->ord < y->ord);
+}
+
+static int member_ord_cmp(const void *a, const void *b)
+{
+    const raw_member *x = a, *y = b;
+    return (x->ord > y->ord) - (x->ord < y->ord);
+}
+
+int fh_docjson_copy_doc(const char *doc, size_t len, fh_buf *out)
+{
+    const char *p = doc, *end = doc + len;
+    while (p < end && raw_ws(*p))
+        p++;
+    if (p >= end || *p != '{')
+        return copy_compact(p, end, out); /* never stored: the indexer keeps objects */
+    p++;
+    raw_member *m = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    for (;;) {
+        while (p < end && (raw_ws(*p) || *p == ','))
+            p++;
+        if (p >= end || *p != '"')
+            break; /* '}' */
+        const char *ke = raw_str_end(p, end);
+        if (!ke)
+            break; /* unterminated: never in a stored document */
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            raw_member *nm = realloc(m, nc * sizeof *nm);
+            if (!nm) {
+                for (size_t i = 0; i < n; i++)
+                    free(m[i].dec);
+                free(m);
+                return FH_ENOMEM;
+            }
+            m = nm;
+            cap = nc;
+        }
+        raw_member *r = &m[n];
+        r->ks = p + 1;
+        r->kl = (size_t)(ke - 1 - r->ks);
+        r->dec = NULL;
+        r->dl = r->kl;
+        r->ord = n;
+        if (memchr(r->ks, '\\', r->kl)) { /* an escaped key ("k\u0065y"): decoded by jansson */
+            json_t *k = json_loadb(p, r->kl + 2, JSON_DECODE_ANY, NULL);
+            if (json_is_string(k) && (r->dec = malloc(json_string_length(k) + 1)) != NULL) {
+                r->dl = json_string_length(k);
+                memcpy(r->dec, json_string_value(k), r->dl + 1);
+            }
+            json_decref(k);
+        }
+        n++;
+        p = ke;
+        while (p < end && (raw_ws(*p) || *p == ':'))
+            p++;
+        r->vs = p;
+        p = raw_value_end(p, end);
+        r->ve = p;
     }
-    return 1;
+    /* each key once, its last value (as jansson, hence SEARCH, reads it), in
+       the order of those last occurrences */
+    qsort(m, n, sizeof *m, member_cmp);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i + 1 < n && m[i].dl == m[i + 1].dl &&
+            memcmp(member_key(&m[i]), member_key(&m[i + 1]), m[i].dl) == 0) {
+            free(m[i].dec);
+            continue;
+        }
+        m[k++] = m[i];
+    }
+    qsort(m, k, sizeof *m, member_ord_cmp);
+    n = k;
+    rc = fh_buf_addc(out, '{');
+    for (size_t i = 0; i < n && !rc; i++) {
+        if ((i && (rc = fh_buf_addc(out, ',')) != 0) || (rc = fh_buf_addc(out, '"')) != 0 ||
+            (rc = fh_buf_add(out, m[i].ks, m[i].kl)) != 0 || (rc = fh_buf_adds(out, "\":")) != 0)
+            break;
+        rc = copy_compact(m[i].vs, m[i].ve, out);
+    }
+    if (!rc)
+        rc = fh_buf_addc(out, '}');
+    for (size_t i = 0; i < n; i++)
+        free(m[i].dec);
+    free(m);
+    return rc;
 }
 
 int fh_doc_texts(fh_searcher *s, uint32_t doc, const char **title, size_t *tlen,

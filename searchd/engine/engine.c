@@ -654,8 +654,10 @@ int fh_get(fh_searcher *s, const char *id, size_t len, fh_buf *out, fh_buf *errm
         return fail(errmsg, rc, "no document with that id");
     if (rc)
         return fail(errmsg, rc, fh_strerror(rc));
-    if ((rc = fh_buf_adds(out, "{\"id\":")) || (rc = fh_buf_add_json_str(out, id, len)) ||
-        (rc = fh_buf_adds(out, ",\"doc\":")) || (rc = fh_doc_get(s->rd, docid, out)) ||
+    fh_buf_reset(&s->doc);
+    if ((rc = fh_doc_get(s->rd, docid, &s->doc)) || (rc = fh_buf_adds(out, "{\"id\":")) ||
+        (rc = fh_buf_add_json_str(out, id, len)) || (rc = fh_buf_adds(out, ",\"doc\":")) ||
+        (rc = fh_docjson_copy_doc(s->doc.data, s->doc.len, out)) ||
         (rc = fh_buf_addc(out, '}'))) {
         restore(out, mark);
         return fail(errmsg, rc, rc == FH_ELIMIT ? "reply too large" : fh_strerror(rc));

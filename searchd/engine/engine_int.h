@@ -412,6 +412,15 @@ int fh_docjson_strings(const char *doc, size_t len, const char *const *keys, siz
  * one wins, as in jansson. */
 int fh_docjson_copy_raw(const char *doc, size_t len, const char *key, size_t klen, fh_buf *out);
 
+/* Append the stored document (a JSON object the indexer parsed) to out in
+ * one line: less the white space between its tokens (a raw CR or LF between
+ * them would split the reply line for a client reading lines loosely), and
+ * with a key given more than once only once, at its last value, as jansson
+ * and so SEARCH's fields= read it (keys compared decoded), placed where that
+ * last occurrence stands. Values are copied as stored (numbers keep their
+ * text). 0, or FH_ELIMIT / FH_ENOMEM (out may hold part of it then). */
+int fh_docjson_copy_doc(const char *doc, size_t len, fh_buf *out);
+
 /* ------------------------------------------------------------- searcher */
 
 /* ---------------------------------------------------------- text cache */

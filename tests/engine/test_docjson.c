@@ -3,7 +3,9 @@
  * duplicates, nesting, numbers, trailing bytes, invalid UTF-8) and on 20,000
  * random mutations of them, whenever it accepts a document its string values
  * for the asked keys are exactly jansson's, and json_loadb() accepts it too.
- * fh_docjson_copy_raw's copies parse back to jansson's values. */
+ * fh_docjson_copy_raw's copies parse back to jansson's values, and
+ * fh_docjson_copy_doc's copy of a whole document to jansson's object, with
+ * no duplicate key and no raw line break. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -150,6 +152,15 @@ static unsigned check_raw(const char *doc, size_t len)
     }
     fh_buf_reset(&out);
     assert_int_equal(fh_docjson_copy_raw(doc, len, "no such key", 11, &out), 0);
+    /* the whole document: jansson's object, each key once, on one line */
+    fh_buf_reset(&out);
+    assert_int_equal(fh_docjson_copy_doc(doc, len, &out), 0);
+    json_t *back = json_loadb(out.data, out.len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
+    assert_non_null(back);
+    assert_true(json_equal(back, j));
+    assert_null(memchr(out.data, '\n', out.len));
+    assert_null(memchr(out.data, '\r', out.len));
+    json_decref(back);
     fh_buf_free(&out);
     json_decref(j);
     return copied;
@@ -195,6 +206,26 @@ static void test_copy_raw(void **state)
         int rc = fh_docjson_copy_raw(copy, n, "a", 1, &out);
         assert_true(rc == 0 || rc == 1);
         free(copy);
+    }
+    /* whole documents: compacted, a repeated key (compared decoded) once, at
+       its last value and place */
+    static const struct {
+        const char *doc, *want;
+    } w[] = {
+        {"{\"id\":\"d7\",\r\"title\":\"x\",\n\"text\":\"y z\",\t\"title\":\"z\"}",
+         "{\"id\":\"d7\",\"text\":\"y z\",\"title\":\"z\"}"},
+        {" { \"id\" : \"a\" , \"n\" : [ 1 , 2.50 ] , \"id\" : \"b\" } ",
+         "{\"n\":[1,2.50],\"id\":\"b\"}"},
+        {"{\"k\\u0065y\":1,\"key\":2,\"x\":{\"a\" :1 ,\"a\":2}}", "{\"key\":2,\"x\":{\"a\":1,\"a\":2}}"},
+        {"{\"key\":2,\"k\\u0065y\":1}", "{\"k\\u0065y\":1}"},
+        {"{}", "{}"},
+    };
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
+        fh_buf_reset(&out);
+        assert_int_equal(fh_docjson_copy_doc(w[i].doc, strlen(w[i].doc), &out), 0);
+        if (out.len != strlen(w[i].want) || memcmp(out.data, w[i].want, out.len) != 0)
+            fail_msg("copy_doc [%s]: [%.*s], want [%s]", w[i].doc, (int)out.len, out.data,
+                     w[i].want);
     }
     fh_buf_free(&out);
     /* against jansson: the crafted documents and mutations of them */
