@@ -536,7 +536,8 @@ int fh_docjson_copy_doc(const char *doc, size_t len, fh_buf *out)
     }
     /* each key once, its last value (as jansson, hence SEARCH, reads it), in
        the order of those last occurrences */
-    qsort(m, n, sizeof *m, member_cmp);
+    if (n > 1)
+        qsort(m, n, sizeof *m, member_cmp);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (i + 1 < n && m[i].dl == m[i + 1].dl &&
@@ -546,7 +547,8 @@ int fh_docjson_copy_doc(const char *doc, size_t len, fh_buf *out)
         }
         m[k++] = m[i];
     }
-    qsort(m, k, sizeof *m, member_ord_cmp);
+    if (k > 1)
+        qsort(m, k, sizeof *m, member_ord_cmp);
     n = k;
     rc = fh_buf_addc(out, '{');
     for (size_t i = 0; i < n && !rc; i++) {
