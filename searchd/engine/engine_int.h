@@ -78,8 +78,9 @@ typedef struct fh_clause {
     uint32_t qtf;        /* times the clause occurs in the query */
     bool is_alt;         /* TERM in the alternative-stem namespace (fh_token.alt):
                             weighted by rp.alt_weight, no proximity, no snippet */
-    uint16_t alt_len;    /* TERM word: its alt term (0 = none); PREFIX: a second
-                            prefix walked into the same expansions (query.c,
+    uint16_t alt_len;    /* TERM word: its alt term (0 = none); PREFIX, and a
+                            last_prefix MIXED's last part: a second prefix
+                            walked into the same expansions (query.c,
                             prefix_readings: الش* also walks ش*) */
     int16_t alt_ix;      /* index of the word's alt clause, -1 if none */
     char alt[FH_TOKEN_MAX + 2];
@@ -95,7 +96,8 @@ typedef struct fh_clause {
                             deferred to the re-rank), highlighted */
     uint16_t norm_len;   /* TERM word typed with a bare ا + ل near its start:
                             its normalized form (spell_variant), else 0;
-                            PREFIX: a stem it also matches exactly (query.c,
+                            PREFIX, and a last_prefix MIXED's last part: a
+                            stem it also matches exactly (query.c,
                             prefix_readings: القوا* matches قو) */
     uint8_t spell_mask;  /* bit k: letter k of norm is such an ا (query.c) */
     char norm[FH_TOKEN_MAX + 1];

@@ -392,7 +392,8 @@ static int el_positions(citer *c, uint32_t i, unsigned f, const uint32_t **pos, 
         memcpy(xs->ubuf + n, p, m * sizeof *p);
         n += m;
     }
-    qsort(xs->ubuf, n, sizeof *xs->ubuf, u32_cmp);
+    if (n > 1)
+        qsort(xs->ubuf, n, sizeof *xs->ubuf, u32_cmp);
     *pos = xs->ubuf;
     *np = n;
     return 0;
@@ -448,7 +449,8 @@ static int phrase_align(const fh_engine *e, citer *c, uint32_t *doc, uint32_t *t
 {
     int rc;
     for (;;) {
-        if (budget_spend(c->xs, c->nsub))
+        /* a round moves every list: a union's members each count */
+        if (budget_spend(c->xs, c->nsub + (c->nu ? c->nu - 1u : 0u)))
             return EXEC_TIMEOUT;
         uint32_t d = 0;
         for (uint32_t i = 0; i < c->nsub; i++) {
@@ -836,6 +838,8 @@ static int record_expansions(xctx *x, uint32_t i)
 {
     struct fh_exec_scratch *xs = x->xs;
     uint32_t n = x->exp_n;
+    if (n == 0)
+        return 0; /* rec_n[i] stays 0 */
     if (xs->nrec + n > xs->rec_cap) {
         uint32_t cap = xs->rec_cap ? xs->rec_cap : 64;
         while (cap < xs->nrec + n)
@@ -865,10 +869,11 @@ static int record_expansions(xctx *x, uint32_t i)
  * query is refused (FH_ELIMIT), never cut silently.
  *
  * walk_prefix leaves the expansions of prefix pre (pl bytes), of the second
- * prefix alt (al bytes, 0: none) and the exact term ex (xl bytes, 0: none;
- * see exp_exact) in x->xs->exp[0 .. x->exp_n), in exp_cmp order. */
+ * prefix alt (al bytes, 0: none) and the exact terms ex and ex2 (xl, xl2
+ * bytes, 0: none; see exp_exact) in x->xs->exp[0 .. x->exp_n), in exp_cmp
+ * order. */
 static int walk_prefix(xctx *x, const char *pre, size_t pl, const char *alt, size_t al,
-                       const char *ex, size_t xl)
+                       const char *ex, size_t xl, const char *ex2, size_t xl2)
 {
     x->exp_n = 0;
     int rc = fh_term_prefix(x->s->rd, pre, pl, SIZE_MAX, exp_cb, x);
@@ -880,6 +885,8 @@ static int walk_prefix(xctx *x, const char *pre, size_t pl, const char *alt, siz
         return rc; /* EXEC_TIMEOUT included */
     if (xl > 0)
         exp_exact(x, ex, xl);
+    if (xl2 > 0)
+        exp_exact(x, ex2, xl2);
     qsort(x->xs->exp, x->exp_n, sizeof *x->xs->exp, exp_cmp);
     return 0;
 }
@@ -958,7 +965,8 @@ static int open_expansions(xctx *x, citer *c, uint32_t i, bool settle, uint32_t 
 static int setup_prefix(xctx *x, citer *c, const fh_clause *cl, uint32_t i)
 {
     const fh_engine *e = x->e;
-    int rc = walk_prefix(x, cl->term, cl->len, cl->alt, cl->alt_len, cl->norm, cl->norm_len);
+    int rc =
+        walk_prefix(x, cl->term, cl->len, cl->alt, cl->alt_len, cl->norm, cl->norm_len, NULL, 0);
     if (rc != 0)
         return rc;
     c->sub = &x->xs->pool[x->xs->npool];
@@ -977,17 +985,16 @@ static int setup_prefix(xctx *x, citer *c, const fh_clause *cl, uint32_t i)
 /* Open the lists of the phrase words q->el[first, first + n) as c->sub with
  * their relative positions; q->el_idf gets each word's idf. *live = false
  * when a word that is not a stop word is absent from the index (nothing can
- * match); a stop word the index dropped is a wildcard. With last_prefix (a
- * mixed word typed with a '*', clause ci) the last word is a prefix: the
- * union of its expansions (walk_prefix, the word itself kept when the index
- * holds it), a word like the others, whose df is the union's estimate
- * (union_df); none is as an absent word. For the live words: *idf the sum
- * of their idfs, *dfmin their smallest df, *prob the product of their df / N,
- * and max_tf / min_len the phrase's per-field bounds (max_tf = UINT32_MAX
- * where no word bounds it). */
-static int open_phrase(xctx *x, citer *c, fh_query *q, uint32_t first, uint32_t n, bool last_prefix,
-                       uint32_t ci, bool *live, float *idf, double *dfmin, double *prob,
-                       uint32_t *max_tf, uint32_t *min_len)
+ * match); a stop word the index dropped is a wildcard. With pcl (a mixed
+ * word typed with a '*', clause ci) the last word is a prefix: the union of
+ * its expansions (walk_prefix with pcl's second prefix and completion, the
+ * word itself kept when the index holds it), a word like the others, whose
+ * df is the union's estimate (union_df); none is as an absent word. For the live words: *idf the
+ * sum of their idfs, *dfmin their smallest df, *prob the product of their df / N, and max_tf /
+ * min_len the phrase's per-field bounds (max_tf = UINT32_MAX where no word bounds it). */
+static int open_phrase(xctx *x, citer *c, fh_query *q, uint32_t first, uint32_t n,
+                       const fh_clause *pcl, uint32_t ci, bool *live, float *idf, double *dfmin,
+                       double *prob, uint32_t *max_tf, uint32_t *min_len)
 {
     const fh_engine *e = x->e;
     const double nd = (double)e->n_docs;
@@ -1004,10 +1011,11 @@ static int open_phrase(xctx *x, citer *c, fh_query *q, uint32_t first, uint32_t 
     *prob = 1.0;
     for (uint32_t k = 0; k < n; k++) {
         const fh_qelem *el = &q->el[first + k];
-        if (last_prefix && k + 1 == n && el->len > 0) {
+        if (pcl && k + 1 == n && el->len > 0) {
             if (!*live)
                 break;
-            int rc = walk_prefix(x, el->term, el->len, NULL, 0, el->term, el->len);
+            int rc = walk_prefix(x, el->term, el->len, pcl->alt, pcl->alt_len, el->term, el->len,
+                                 pcl->norm, pcl->norm_len);
             uint32_t nu = 0, umax[FH_MAX_FIELDS], umin[FH_MAX_FIELDS];
             union_est u;
             if (rc || (rc = open_expansions(x, c, ci, false, &nu, &u, umax, umin)) != 0)
@@ -1079,7 +1087,7 @@ static int setup_phrase(xctx *x, citer *c, const fh_clause *cl, fh_query *q)
     float idf;
     double dfmin, prob;
     bool live;
-    int rc = open_phrase(x, c, q, cl->first_el, cl->n_el, false, 0, &live, &idf, &dfmin, &prob,
+    int rc = open_phrase(x, c, q, cl->first_el, cl->n_el, NULL, 0, &live, &idf, &dfmin, &prob,
                          max_tf, min_len);
     if (rc)
         return rc;
@@ -1143,8 +1151,8 @@ static int setup_mixed(xctx *x, citer *c, const fh_clause *cl, fh_query *q, uint
     float pidf;
     double dfmin, prob;
     bool live;
-    if ((rc = open_phrase(x, c, q, cl->first_el, cl->n_el, cl->last_prefix, ci, &live, &pidf,
-                          &dfmin, &prob, max_tf, min_len)) != 0)
+    if ((rc = open_phrase(x, c, q, cl->first_el, cl->n_el, cl->last_prefix ? cl : NULL, ci, &live,
+                          &pidf, &dfmin, &prob, max_tf, min_len)) != 0)
         return rc;
     /* the union's bounds: per field the larger tf and the smaller length */
     for (unsigned f = 0; f < FH_MAX_FIELDS; f++) {

@@ -522,6 +522,26 @@ static void prefix_readings(fh_searcher *s, fh_clause *c, const char *norm, size
     }
 }
 
+/* The last part of a mixed word typed with a '*' (R-الش*) is walked as a
+ * prefix is (prefix_readings): its element e (token t) may lose an article
+ * whose letters begin it too, and the clause c takes the second prefix and
+ * the completion in its alt and norm, which a MIXED clause has no other use
+ * for. */
+static void last_part_readings(fh_searcher *s, fh_clause *c, fh_qelem *e, const fh_token *t)
+{
+    fh_clause tc;
+    clause_init(&tc, FH_CL_PREFIX, c->occur, c->field_mask);
+    memcpy(tc.term, e->term, e->len + 1u);
+    tc.len = e->len;
+    prefix_readings(s, &tc, t->norm, t->norm_len);
+    memcpy(e->term, tc.term, tc.len + 1u);
+    e->len = tc.len;
+    memcpy(c->alt, tc.alt, tc.alt_len + 1u);
+    c->alt_len = tc.alt_len;
+    memcpy(c->norm, tc.norm, tc.norm_len + 1u);
+    c->norm_len = tc.norm_len;
+}
+
 /* A plain item: each non-part token becomes a TERM clause, a mixed token
  * with two or more parts a MIXED clause (its whole term OR the phrase of
  * its parts); with a trailing '*' the last one becomes a PREFIX clause. */
@@ -608,6 +628,8 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
         uint32_t el0 = ps->q->n_el, ncl = ps->q->n_cl;
         if (mixed && (rc = add_parts(ps, &c, t + i + 1, np, c.last_prefix)) != 0)
             return rc;
+        if (c.last_prefix)
+            last_part_readings(ps->s, &c, &ps->q->el[c.first_el + c.n_el - 1], &t[i + np]);
         if ((rc = add_clause(ps, &c)) != 0)
             return rc;
         if (ps->q->n_cl == ncl)
@@ -883,9 +905,11 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
             continue;
         any_text = true;
         fh_occur occ = FH_OCC_SHOULD;
+        /* what the analyzer drops is skipped after an operator and a field
+           too: -<BOM>"a b" stays an exclusion */
         if (q[i] == '+' || q[i] == '-') {
             occ = q[i] == '+' ? FH_OCC_MUST : FH_OCC_NOT;
-            i++;
+            i = skip_dropped(e->an, q, i + 1, qlen);
         }
         uint32_t mask = ps.all_fields;
         /* field: — letters, digits, '_' up to ':' */
@@ -895,19 +919,20 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
             j++;
         int f = j > i && j < qlen && q[j] == ':' ? field_index(e, q + i, j - i) : -1;
         if (f >= 0) {
-            if (j + 1 >= qlen || space_len(q, j + 1, qlen)) {
+            size_t k = skip_dropped(e->an, q, j + 1, qlen);
+            /* the operator after the field: title:-x is -title:x */
+            if (occ == FH_OCC_SHOULD && k < qlen && (q[k] == '+' || q[k] == '-')) {
+                occ = q[k] == '+' ? FH_OCC_MUST : FH_OCC_NOT;
+                k = skip_dropped(e->an, q, k + 1, qlen);
+            }
+            if (k >= qlen || space_len(q, k, qlen)) {
                 if (errmsg)
                     fh_buf_addf(errmsg, "'%.*s:' has no word after it (write %.*s:word)",
                                 (int)(j - i), q + i, (int)(j - i), q + i);
                 return FH_ESYNTAX;
             }
             mask = 1u << (unsigned)f;
-            i = j + 1;
-            /* the operator after the field: title:-x is -title:x */
-            if (occ == FH_OCC_SHOULD && (q[i] == '+' || q[i] == '-')) {
-                occ = q[i] == '+' ? FH_OCC_MUST : FH_OCC_NOT;
-                i++;
-            }
+            i = k;
         }
         int rc;
         size_t ql = i < qlen ? quote_len(q, i, qlen) : 0;

@@ -114,6 +114,16 @@ static void test_unicode_separators_and_quotes(void **state)
     assert_int_equal(f->q->n_cl, 3);
     assert_int_equal(f->q->cl[1].occur, FH_OCC_NOT);
     assert_int_equal(f->q->cl[2].occur, FH_OCC_MUST);
+    /* and after the operator, and after a field with its operator */
+    assert_int_equal(parse(f, "الشركات -\xEF\xBB\xBF\"الشركات الصينية\" -\xD9\x80الرياضة", 64), 0);
+    assert_int_equal(f->q->n_cl, 3);
+    assert_int_equal(f->q->cl[1].kind, FH_CL_PHRASE);
+    assert_int_equal(f->q->cl[1].occur, FH_OCC_NOT);
+    assert_int_equal(f->q->cl[2].occur, FH_OCC_NOT);
+    assert_int_equal(parse(f, "الشركات title:\xEF\xBB\xBF-\xEF\xBB\xBFالرياضة", 64), 0);
+    assert_int_equal(f->q->n_cl, 2);
+    assert_int_equal(f->q->cl[1].occur, FH_OCC_NOT);
+    assert_int_equal(f->q->cl[1].field_mask, 1u);
     assert_int_equal(parse(f, "نمو\xEF\xBB\xBFذج", 64), 0);
     assert_int_equal(f->q->n_cl, 1);
     assert_string_equal(f->q->cl[0].term, "نموذج");
@@ -317,8 +327,9 @@ static void test_field_and_prefix(void **state)
     for (uint32_t i = 0; i < f->q->n_cl; i++)
         assert_int_equal(f->q->cl[i].field_mask, 3u);
     /* a known one with nothing after it is an error, not the word "title" */
-    static const char *const dangling[] = {"+title:", "الشركات title:", "title: الشركات",
-                                           "text:\xC2\xA0نموذج"};
+    static const char *const dangling[] = {
+        "+title:",         "الشركات title:", "title: الشركات", "text:\xC2\xA0نموذج",
+        "الشركات title:-", "title:- الشركات"};
     for (size_t i = 0; i < sizeof dangling / sizeof dangling[0]; i++) {
         assert_int_equal(parse(f, dangling[i], 64), FH_ESYNTAX);
         assert_non_null(strstr(f->err.data, "no word after it"));

@@ -1293,6 +1293,38 @@ static void test_prefix_frequent_late(void **state)
     fx_done(&f);
 }
 
+/* The last part of a mixed word typed with a '*' is walked as a prefix is:
+ * the article's letters also walked without it (R-الش*), the hamza seat
+ * folded (R-المؤت*), the completion (R-القوا* finds القوات, stem قو). A
+ * prefix with no expansion, and a union with no position in a field where
+ * the other parts have some (r in the title, 10 only in the text), find
+ * nothing there, cleanly. */
+static void test_mixed_prefix_readings(void **state)
+{
+    (void)state;
+    static const tu_doc md[] = {
+        {"sh", {"خبر", "نص R-الشركات"}},
+        {"mu", {"خبر", "نص R-المؤتمر"}},
+        {"qu", {"خبر", "نص R-القوات"}},
+        {"tt", {"R عنوان", "نموذج R 10 جديد"}},
+    };
+    static const char *const fn[2] = {"title", "text"};
+    fx f;
+    fx_build(&f, NULL, 2, fn, NULL, md, sizeof md / sizeof md[0]);
+    fx_open(&f, NULL);
+    /* first on this searcher: no expansion kept, no position merged yet */
+    expect_ids(&f, "قزز* نموذج", "tt");
+    expect_ids(&f, "R1*", "tt");
+    expect_ids(&f, "title:R1*", "");
+    expect_ids(&f, "R-قزز* نموذج", "tt");
+    expect_ids(&f, "R-الش*", "sh");
+    expect_ids(&f, "R-المؤت*", "mu");
+    expect_ids(&f, "R-القوا*", "qu");
+    expect_ids(&f, "R-الق*", "qu");
+    fx_close(&f);
+    fx_done(&f);
+}
+
 /* The snippet marks the words a prefix expanded to, not every word it
  * begins: with one expansion p* is pz, and paab beside it stays unmarked. */
 static void test_prefix_highlight(void **state)
@@ -1727,6 +1759,7 @@ int main(void)
         cmocka_unit_test(test_mixed_words),
         cmocka_unit_test(test_prefix_frequent_late),
         cmocka_unit_test(test_prefix_highlight),
+        cmocka_unit_test(test_mixed_prefix_readings),
         cmocka_unit_test(test_prefix_idf),
         cmocka_unit_test(test_prefix_article_letter),
         cmocka_unit_test(test_list_cap),
