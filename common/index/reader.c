@@ -43,6 +43,7 @@ struct fh_index {
     const uint32_t *lens[FH_MAX_FIELDS];
     uint32_t *lens_owned[FH_MAX_FIELDS]; /* heap copies when the map is misaligned */
     uint64_t id;
+    uint64_t file_bytes; /* the size of the file opened (fstat) */
     ZSTD_DDict *ddict; /* meta "zstd_dict", if the build trained one */
 };
 
@@ -265,6 +266,11 @@ uint64_t fh_index_id(const fh_index *ix)
     return ix->id;
 }
 
+uint64_t fh_index_file_bytes(const fh_index *ix)
+{
+    return ix->file_bytes;
+}
+
 void fh_index_close(fh_index *ix)
 {
     if (!ix)
@@ -297,8 +303,10 @@ static int index_setup(fh_index *ix, const char *path, const char *an, const cha
                             0)))
         return lrc == ENOENT ? FH_ENOTFOUND : lrc == MDB_INVALID ? FH_ECORRUPT : fh_lmdb_err(lrc);
     int fd;
-    if (mdb_env_get_fd(ix->env, &fd) == 0 && fstat(fd, &st) == 0)
+    if (mdb_env_get_fd(ix->env, &fd) == 0 && fstat(fd, &st) == 0) {
         ix->id = stat_id(&st);
+        ix->file_bytes = (uint64_t)st.st_size;
+    }
     /* A cut-off file (an interrupted copy renamed in): its header names pages
      * past the end, and LMDB maps them anyway; the first read of one would
      * raise SIGBUS. Refuse it before any page is read. */

@@ -200,12 +200,9 @@ int fh_engine_stats(const fh_engine *e, fh_buf *out)
 {
     const fh_index_meta *m = e->meta;
     size_t mark = out->len;
-    char path[4200];
-    struct stat sb;
-    long long bytes = -1;
-    snprintf(path, sizeof path, "%s/%s", e->dir, FH_INDEX_FILE);
-    if (stat(path, &sb) == 0)
-        bytes = (long long)sb.st_size;
+    /* the index served, not what DIR/index.mdb is now (a re-publish the
+       daemon refused, a removed file) */
+    long long bytes = (long long)fh_index_file_bytes(e->ix);
     int rc = fh_buf_addf(out, "{\"docs\":%u,\"terms\":%llu,\"postings\":%llu,\"fields\":[",
                          m->n_docs, (unsigned long long)m->n_terms,
                          (unsigned long long)m->n_postings);

@@ -132,6 +132,7 @@ class ReloadTest(unittest.TestCase):
 
                 with d.client() as c:
                     self.assertEqual(serving(c), 40)
+                    served = os.path.getsize(os.path.join(index, "index.mdb"))
                     install(data[:len(data) // 2 // 4096 * 4096])  # an interrupted copy
                     time.sleep(1.5)
                     self.assertEqual(serving(c), 40)
@@ -144,6 +145,8 @@ class ReloadTest(unittest.TestCase):
                     s = c.request("STATS")
                     self.assertEqual(s["index"]["reload_failures"], 2, s["index"])
                     self.assertEqual(s["index"]["generation"], 1)
+                    # the facts are those of the index served, not of the refused file
+                    self.assertEqual(s["index"]["facts"]["file_bytes"], served, s["index"])
                     install(data)
                     deadline = time.monotonic() + 3
                     while serving(c) != 120:

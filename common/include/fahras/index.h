@@ -216,6 +216,9 @@ const fh_index_meta *fh_index_get_meta(const fh_index *ix);
  * re-publish. 0 if DIR has no index. */
 uint64_t fh_index_file_id(const char *dir);
 uint64_t fh_index_id(const fh_index *ix);
+/* The size in bytes of the file ix opened (the index it serves, whatever
+ * has been published over DIR/index.mdb since). */
+uint64_t fh_index_file_bytes(const fh_index *ix);
 
 int fh_reader_open(fh_index *ix, fh_reader **out);
 void fh_reader_close(fh_reader *r);
