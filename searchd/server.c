@@ -517,6 +517,8 @@ static void conn_line(fh_conn *c, const char *line, size_t len)
     conn_reply(c, is_error, t0, search);
     if (w->reply.cap > REPLY_KEEP)
         fh_buf_free(&w->reply); /* one huge reply does not pin its memory */
+    if (w->searcher)
+        fh_searcher_trim(w->searcher); /* nor the documents it was made of */
     if (quit)
         c->closing = true;
 }

@@ -253,6 +253,17 @@ int fh_engine_stats(const fh_engine *e, fh_buf *out)
 
 /* ------------------------------------------------------------- searcher */
 
+#define SCRATCH_MAX ((size_t)512 << 20)
+#define SCRATCH_KEEP ((size_t)1 << 20) /* bytes a scratch buffer keeps between requests */
+
+void fh_searcher_trim(fh_searcher *s)
+{
+    fh_buf *b[] = {&s->doc, &s->tmp, &s->jstr, &s->body};
+    for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
+        if (b[i]->cap > SCRATCH_KEEP)
+            fh_buf_free(b[i]);
+}
+
 int fh_searcher_new(fh_engine *e, fh_searcher **out)
 {
     fh_searcher *s = calloc(1, sizeof *s);
@@ -260,10 +271,13 @@ int fh_searcher_new(fh_engine *e, fh_searcher **out)
     if (!s)
         return FH_ENOMEM;
     s->e = e;
-    fh_buf_init(&s->doc, (size_t)64 << 20);
-    fh_buf_init(&s->tmp, (size_t)64 << 20);
-    fh_buf_init(&s->jstr, (size_t)64 << 20);
-    fh_buf_init(&s->body, (size_t)64 << 20);
+    /* caps, not allocations: a stored document (the indexer's --max-doc-mb
+       is at most 256 MiB) and its decoded strings fit; the hits of a reply
+       are capped by the reply's own buffer (fh_search) */
+    fh_buf_init(&s->doc, SCRATCH_MAX);
+    fh_buf_init(&s->tmp, SCRATCH_MAX);
+    fh_buf_init(&s->jstr, SCRATCH_MAX);
+    fh_buf_init(&s->body, SCRATCH_MAX);
     s->hits_cap = FH_ENGINE_MAX_LIMIT + PROX_DEPTH_MAX;
     s->hits = malloc(sizeof *s->hits * s->hits_cap);
     if (!s->hits) {
@@ -608,6 +622,7 @@ int fh_search(fh_searcher *s, const fh_search_opts *o, const char *q, size_t qle
     if ((rc = fh_search_run(s, o, q, qlen, true, &hits, &nhits, &st, errmsg)) != 0)
         return rc;
     fh_buf_reset(&s->tmp);
+    s->tmp.max = out->max; /* the hits go into out: its cap is theirs */
     for (uint32_t i = o->offset; i < nhits; i++) {
         if (i > o->offset && (rc = fh_buf_addc(&s->tmp, ',')) != 0)
             goto out;

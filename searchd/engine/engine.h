@@ -277,6 +277,12 @@ int fh_engine_stats(const fh_engine *e, fh_buf *out);
 int fh_searcher_new(fh_engine *e, fh_searcher **out);
 void fh_searcher_free(fh_searcher *s);
 
+/* Give back the searcher's document and reply scratch when a request left
+ * them holding more than 1 MiB (a GET of a large document, a page of hits
+ * with large fields=), so one big reply does not pin its memory in every
+ * worker. Call between requests; cheap when there is nothing to free. */
+void fh_searcher_trim(fh_searcher *s);
+
 /* Fault in the searcher's analysis cache (fh_analysis_prefault) before the
  * first query, so that query is not the one that waits for it. Optional: a
  * cold searcher answers the same, only its first queries are slower.

@@ -1293,6 +1293,68 @@ static void test_prefix_frequent_late(void **state)
     fx_done(&f);
 }
 
+/* A reply is capped by its own buffer only (the daemon's --max-reply): 70
+ * hits of a 1 MiB stored field make a 70 MiB reply, past the searcher's
+ * former hidden 64 MiB cap on the hits. The scratch that held them is given
+ * back by fh_searcher_trim. */
+static void test_large_reply(void **state)
+{
+    (void)state;
+    enum { ND = 70, PAD = 1 << 20 };
+    static tu_doc ld[ND];
+    static char ids[ND][8];
+    char **st = calloc(ND, sizeof *st);
+    assert_non_null(st);
+    for (int i = 0; i < ND; i++) {
+        snprintf(ids[i], sizeof ids[i], "d%d", i);
+        ld[i] = (tu_doc){ids[i], {"الشركة", "الشركة"}};
+        st[i] = malloc(PAD + 128);
+        assert_non_null(st[i]);
+        int n = snprintf(st[i], 128, "{\"id\":\"%s\",\"title\":\"الشركة\",\"pad\":\"", ids[i]);
+        memset(st[i] + n, 'x', PAD);
+        strcpy(st[i] + n + PAD, "\"}");
+    }
+    static const char *const fn[2] = {"title", "text"};
+    fx f;
+    memset(&f, 0, sizeof f);
+    assert_int_equal(fh_analyzer_new(NULL, &f.a), 0);
+    strcpy(f.dir, tu_tmpdir());
+    assert_int_equal(tu_build_stored(f.dir, f.a, 2, fn, NULL, ld, ND, (const char *const *)st), 0);
+    for (int i = 0; i < ND; i++)
+        free(st[i]);
+    free(st);
+    fh_buf_init(&f.out, (size_t)128 << 20);
+    fh_buf_init(&f.err, 4096);
+    fx_open(&f, NULL);
+    static const char *const names[1] = {"pad"};
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    o.snippets = false;
+    o.limit = ND;
+    o.fields = names;
+    o.n_fields = 1;
+    o.return_fields = 1;
+    assert_int_equal(fh_search(f.s, &o, "الشركة", strlen("الشركة"), &f.out, &f.err), 0);
+    assert_true(f.out.len > (size_t)ND * PAD);
+    json_t *j = fh_json_load_doc(f.out.data, f.out.len, NULL);
+    assert_non_null(j);
+    assert_int_equal(nhits(j), ND);
+    json_decref(j);
+    /* a reply buffer that cannot hold them: refused, out untouched */
+    fh_buf small;
+    fh_buf_init(&small, (size_t)32 << 20);
+    fh_buf_reset(&f.err);
+    assert_int_equal(fh_search(f.s, &o, "الشركة", strlen("الشركة"), &small, &f.err), FH_ELIMIT);
+    assert_int_equal(small.len, 0);
+    fh_buf_free(&small);
+    assert_true(f.s->tmp.cap > ((size_t)1 << 20));
+    fh_searcher_trim(f.s);
+    assert_int_equal(f.s->tmp.cap, 0);
+    assert_int_equal(f.s->doc.cap, 0);
+    fx_close(&f);
+    fx_done(&f);
+}
+
 /* The last part of a mixed word typed with a '*' is walked as a prefix is:
  * the article's letters also walked without it (R-الش*), the hamza seat
  * folded (R-المؤت*), the completion (R-القوا* finds القوات, stem قو). A
@@ -1760,6 +1822,7 @@ int main(void)
         cmocka_unit_test(test_prefix_frequent_late),
         cmocka_unit_test(test_prefix_highlight),
         cmocka_unit_test(test_mixed_prefix_readings),
+        cmocka_unit_test(test_large_reply),
         cmocka_unit_test(test_prefix_idf),
         cmocka_unit_test(test_prefix_article_letter),
         cmocka_unit_test(test_list_cap),
