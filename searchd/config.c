@@ -224,8 +224,12 @@ static int set_opt(fh_srv_config *c, const opt *o, const char *v, char *err, siz
     case T_DBL: {
         char *end;
         errno = 0;
-        double x = strtod(v, &end);
-        if (errno || end == v || *end || !isfinite(x) || x < o->min || x > o->max) {
+        /* decimal only: strtod would also take " 5", 0x10, inf, nan */
+        bool dec = *v && strspn(v, "0123456789.eE+-") == strlen(v);
+        double x = dec ? strtod(v, &end) : 0;
+        if (dec && errno == ERANGE && isfinite(x))
+            errno = 0; /* an underflow (1e-320): the value is near 0, as written */
+        if (!dec || errno || end == v || *end || !isfinite(x) || x < o->min || x > o->max) {
             snprintf(err, errlen, "%s: expected a number in %g..%g, got '%s'", o->name, o->min,
                      o->max, v);
             return -1;
@@ -279,12 +283,18 @@ int fh_srv_config_parse_text(fh_srv_config *c, const char *text, size_t len, con
 {
     size_t lineno = 0, i = 0;
     size_t first[sizeof opts / sizeof opts[0]] = {0}; /* line that set each */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        i = 3; /* a byte order mark, as some editors write */
     while (i < len) {
         lineno++;
         const char *ln = text + i;
         const char *nl = memchr(ln, '\n', len - i);
         size_t n = nl ? (size_t)(nl - ln) : len - i;
         i += n + (nl ? 1 : 0);
+        if (memchr(ln, '\0', n)) {
+            snprintf(err, errlen, "%s:%zu: a NUL byte in the line", origin, lineno);
+            return -1;
+        }
         while (n && is_blank(ln[0])) {
             ln++;
             n--;
@@ -411,8 +421,8 @@ static const opt *flag_opt(const char *a, const char **inline_val)
 
 int fh_srv_config_parse(fh_srv_config *c, int argc, char **argv, char *err, size_t errlen)
 {
-    /* pass 1: --help, --version and --config, so flags can override the file */
-    bool have_config = false;
+    /* pass 0: --help and --version win wherever they stand (a value that
+       looks like them, --index --help, is a value) */
     for (int i = 1; i < argc; i++) {
         const char *iv;
         const opt *o = flag_opt(argv[i], &iv);
@@ -423,6 +433,16 @@ int fh_srv_config_parse(fh_srv_config *c, int argc, char **argv, char *err, size
                 c->help = true;
             return 0;
         }
+        if (o && !iv)
+            i++; /* its value */
+    }
+    /* pass 1: --config, so flags can override the file */
+    bool have_config = false;
+    for (int i = 1; i < argc; i++) {
+        const char *iv;
+        const opt *o = flag_opt(argv[i], &iv);
+        if (o && strcmp(o->name, "config") != 0 && !iv)
+            i++; /* its value */
         if (o && strcmp(o->name, "config") == 0) {
             const char *v = iv ? iv : (i + 1 < argc ? argv[++i] : NULL);
             if (!v) {

@@ -90,6 +90,27 @@ static void test_bad_flags(void **state)
     assert_int_equal(parse_args(&c, err, sizeof err, "--version", "--index", NULL), 0);
     assert_true(c.version);
     assert_false(c.help);
+    /* --help and --version win wherever they stand, before a config file is
+       read; a value that looks like them is a value */
+    fh_srv_config_default(&c);
+    assert_int_equal(
+        parse_args(&c, err, sizeof err, "--config", "/nonexistent/x.conf", "--version", NULL), 0);
+    assert_true(c.version);
+    fh_srv_config_default(&c);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--index", "--help", NULL), 0);
+    assert_false(c.help);
+    assert_string_equal(c.index_dir, "--help");
+    /* decimal numbers only: no blanks, hex, inf; an underflow is near 0 */
+    static const char *const nums[] = {" 5", "5 ", "0x10", "inf", "1e5x", "", "+"};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        fh_srv_config_default(&c);
+        if (parse_args(&c, err, sizeof err, "--k1", nums[i], NULL) != -1)
+            fail_msg("--k1 '%s' accepted", nums[i]);
+    }
+    fh_srv_config_default(&c);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--k1", "1e-320", "--b", "0.5e0", NULL), 0);
+    assert_true(c.k1 >= 0 && c.k1 < 1e-300);
+    assert_true(c.b == 0.5);
 }
 
 static void test_config_file_and_precedence(void **state)
@@ -141,6 +162,15 @@ static void test_config_file_and_precedence(void **state)
     assert_int_equal(fh_srv_config_parse_text(&c, bad3, sizeof bad3 - 1, "f", err, sizeof err), -1);
     const char bad4[] = "help = 1\n";
     assert_int_equal(fh_srv_config_parse_text(&c, bad4, sizeof bad4 - 1, "f", err, sizeof err), -1);
+    /* a NUL byte would cut the value short silently: refused */
+    const char bad5[] = "index = /srv/a\0garbage\n";
+    assert_int_equal(fh_srv_config_parse_text(&c, bad5, sizeof bad5 - 1, "f", err, sizeof err), -1);
+    assert_non_null(strstr(err, "f:1: a NUL byte"));
+    /* a byte order mark before the first line is not part of its name */
+    fh_srv_config_default(&c);
+    const char bom[] = "\xEF\xBB\xBFthreads = 3\n";
+    assert_int_equal(fh_srv_config_parse_text(&c, bom, sizeof bom - 1, "f", err, sizeof err), 0);
+    assert_int_equal(c.threads, 3);
 }
 
 static void test_listen(void **state)
