@@ -203,6 +203,16 @@ static int set_opt(fh_srv_config *c, const opt *o, const char *v, char *err, siz
                      o->name, v);
             return -1;
         }
+        fh_analyzer_opts ao;
+        if (strcmp(o->name, "stemmer") == 0 && strcmp(v, "auto") != 0 &&
+            fh_analyzer_opts_by_name(v, &ao) != 0) {
+            /* here, so that a config file's bad value has its file:line */
+            snprintf(err, errlen,
+                     "stemmer: expected auto, light10, light10+sb, light10-noguard, snowball or "
+                     "none, not '%s'",
+                     v);
+            return -1;
+        }
         memcpy(base + o->off, v, n + 1);
         return 0;
     }
@@ -479,14 +489,7 @@ int fh_srv_config_parse(fh_srv_config *c, int argc, char **argv, char *err, size
         if (set_opt(c, o, v ? v : "", err, errlen) != 0)
             return -1;
     }
-    fh_analyzer_opts ao;
-    if (strcmp(c->stemmer, "auto") == 0 || fh_analyzer_opts_by_name(c->stemmer, &ao) == 0)
-        return 0;
-    snprintf(err, errlen,
-             "stemmer: expected auto, light10, light10+sb, light10-noguard, snowball or none, "
-             "not '%s'",
-             c->stemmer);
-    return -1;
+    return 0;
 }
 
 void fh_srv_config_usage(void *out, const char *prog, const fh_srv_config *d)

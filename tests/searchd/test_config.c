@@ -166,6 +166,13 @@ static void test_config_file_and_precedence(void **state)
     const char bad5[] = "index = /srv/a\0garbage\n";
     assert_int_equal(fh_srv_config_parse_text(&c, bad5, sizeof bad5 - 1, "f", err, sizeof err), -1);
     assert_non_null(strstr(err, "f:1: a NUL byte"));
+    /* a bad stemmer is refused where it is written: file:line, or the flag */
+    const char bad6[] = "threads = 2\nstemmer = porter\n";
+    assert_int_equal(fh_srv_config_parse_text(&c, bad6, sizeof bad6 - 1, "f", err, sizeof err), -1);
+    assert_non_null(strstr(err, "f:2: stemmer: expected"));
+    fh_srv_config_default(&c);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--stemmer", "porter", NULL), -1);
+    assert_non_null(strstr(err, "stemmer: expected"));
     /* a byte order mark before the first line is not part of its name */
     fh_srv_config_default(&c);
     const char bom[] = "\xEF\xBB\xBFthreads = 3\n";
