@@ -796,12 +796,18 @@ static int setup_term(xctx *x, citer *c, const fh_clause *cl)
     return 0;
 }
 
-/* Byte order of terms (fh_expansion_find), for the highlight's lookups. */
+/* Byte order of terms a (al bytes) and b (bl bytes): a prefix first. */
+static int term_cmp(const char *a, size_t al, const char *b, size_t bl)
+{
+    int d = memcmp(a, b, al < bl ? al : bl);
+    return d ? d : (al > bl) - (al < bl);
+}
+
+/* Expansions in byte order (fh_expansion_find), for the highlight's lookups. */
 static int exp_byte_cmp(const void *a, const void *b)
 {
     const fh_expansion *x = a, *y = b;
-    int d = memcmp(x->term, y->term, x->len < y->len ? x->len : y->len);
-    return d ? d : (x->len > y->len) - (x->len < y->len);
+    return term_cmp(x->term, x->len, y->term, y->len);
 }
 
 bool fh_expansion_find(const fh_expansion *x, uint32_t n, const char *t, size_t len)
@@ -809,10 +815,7 @@ bool fh_expansion_find(const fh_expansion *x, uint32_t n, const char *t, size_t 
     uint32_t lo = 0, hi = n; /* exp_byte_cmp order; the answer is in [lo, hi) */
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        const fh_expansion *m = &x[mid];
-        int d = memcmp(m->term, t, m->len < len ? m->len : len);
-        if (d == 0)
-            d = (m->len > len) - (m->len < len);
+        int d = term_cmp(x[mid].term, x[mid].len, t, len);
         if (d == 0)
             return true;
         if (d < 0)
@@ -989,9 +992,10 @@ static int setup_prefix(xctx *x, citer *c, const fh_clause *cl, uint32_t i)
  * word typed with a '*', clause ci) the last word is a prefix: the union of
  * its expansions (walk_prefix with pcl's second prefix and completion, the
  * word itself kept when the index holds it), a word like the others, whose
- * df is the union's estimate (union_df); none is as an absent word. For the live words: *idf the
- * sum of their idfs, *dfmin their smallest df, *prob the product of their df / N, and max_tf /
- * min_len the phrase's per-field bounds (max_tf = UINT32_MAX where no word bounds it). */
+ * df is the union's estimate (union_df); none is as an absent word. For the
+ * live words: *idf the sum of their idfs, *dfmin their smallest df, *prob the
+ * product of their df / N, and max_tf / min_len the phrase's per-field
+ * bounds (max_tf = UINT32_MAX where no word bounds it). */
 static int open_phrase(xctx *x, citer *c, fh_query *q, uint32_t first, uint32_t n,
                        const fh_clause *pcl, uint32_t ci, bool *live, float *idf, double *dfmin,
                        double *prob, uint32_t *max_tf, uint32_t *min_len)
@@ -1011,40 +1015,33 @@ static int open_phrase(xctx *x, citer *c, fh_query *q, uint32_t first, uint32_t 
     *prob = 1.0;
     for (uint32_t k = 0; k < n; k++) {
         const fh_qelem *el = &q->el[first + k];
-        if (pcl && k + 1 == n && el->len > 0) {
-            if (!*live)
-                break;
-            int rc = walk_prefix(x, el->term, el->len, pcl->alt, pcl->alt_len, el->term, el->len,
-                                 pcl->norm, pcl->norm_len);
-            uint32_t nu = 0, umax[FH_MAX_FIELDS], umin[FH_MAX_FIELDS];
-            union_est u;
-            if (rc || (rc = open_expansions(x, c, ci, false, &nu, &u, umax, umin)) != 0)
-                return rc;
-            if (nu == 0) {
-                q->el_idf[first + k] = idf_of(e, 0);
-                *live = false;
-                break;
-            }
-            double hi, df = union_df(e, &u, &hi);
-            float wi = idf_of(e, df);
-            q->el_idf[first + k] = wi;
-            c->rel[c->nsub++] = el->rel;
-            c->nu = nu;
-            *idf += wi;
-            if (df < *dfmin)
-                *dfmin = df;
-            if (nd > 0)
-                *prob *= df < nd ? df / nd : 1.0;
-            for (unsigned f = 0; f < e->n_fields; f++) {
-                if (umax[f] < max_tf[f])
-                    max_tf[f] = umax[f];
-                if (umin[f] > min_len[f])
-                    min_len[f] = umin[f];
-            }
-            break;
-        }
+        const bool pre = pcl && k + 1 == n && el->len > 0;
         fh_term_info ti;
-        int rc = el->len ? fh_term_get(x->s->rd, el->term, el->len, &ti) : FH_ENOTFOUND;
+        uint32_t umax[FH_MAX_FIELDS], umin[FH_MAX_FIELDS];
+        const uint32_t *tmax = ti.max_tf, *tmin = ti.min_len; /* the word's bounds */
+        double df = 0;
+        int rc;
+        if (pre) {
+            if (!*live)
+                break; /* nothing can match: no walk */
+            uint32_t nu = 0;
+            union_est u;
+            if ((rc = walk_prefix(x, el->term, el->len, pcl->alt, pcl->alt_len, el->term, el->len,
+                                  pcl->norm, pcl->norm_len)) != 0 ||
+                (rc = open_expansions(x, c, ci, false, &nu, &u, umax, umin)) != 0)
+                return rc;
+            rc = nu ? 0 : FH_ENOTFOUND; /* no expansion: as an absent word */
+            if (nu) {
+                double hi;
+                df = union_df(e, &u, &hi);
+                tmax = umax;
+                tmin = umin;
+                c->nu = nu;
+            }
+        } else {
+            rc = el->len ? fh_term_get(x->s->rd, el->term, el->len, &ti) : FH_ENOTFOUND;
+            df = rc ? 0 : (double)ti.df;
+        }
         if (rc == FH_ENOTFOUND) {
             q->el_idf[first + k] = idf_of(e, 0);
             if (!el->stop)
@@ -1053,24 +1050,24 @@ static int open_phrase(xctx *x, citer *c, fh_query *q, uint32_t first, uint32_t 
         }
         if (rc)
             return rc;
-        float wi = idf_of(e, ti.df);
+        float wi = idf_of(e, df);
         q->el_idf[first + k] = wi;
         if (!*live)
             continue;
         fh_postings *p;
-        if ((rc = pool_open(x, el->term, el->len, &p)) != 0)
-            return rc;
+        if (!pre && (rc = pool_open(x, el->term, el->len, &p)) != 0)
+            return rc; /* (a union's lists are open already) */
         c->rel[c->nsub++] = el->rel;
         *idf += wi;
-        if ((double)ti.df < *dfmin)
-            *dfmin = ti.df;
+        if (df < *dfmin)
+            *dfmin = df;
         if (nd > 0)
-            *prob *= (double)ti.df < nd ? (double)ti.df / nd : 1.0;
+            *prob *= df < nd ? df / nd : 1.0;
         for (unsigned f = 0; f < e->n_fields; f++) {
-            if (ti.max_tf[f] < max_tf[f])
-                max_tf[f] = ti.max_tf[f];
-            if (ti.min_len[f] > min_len[f])
-                min_len[f] = ti.min_len[f];
+            if (tmax[f] < max_tf[f])
+                max_tf[f] = tmax[f];
+            if (tmin[f] > min_len[f])
+                min_len[f] = tmin[f];
         }
     }
     if (!*live) {
