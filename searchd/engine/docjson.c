@@ -408,40 +408,85 @@ static int copy_compact(const char *vs, const char *ve, fh_buf *out)
     return 0;
 }
 
-int fh_docjson_copy_raw(const char *doc, size_t len, const char *key, size_t klen, fh_buf *out)
+/* A top-level member of a stored document: its key (the bytes between the
+ * quotes, escapes as stored) and its value [vs, ve). */
+typedef struct raw_member {
+    const char *ks, *vs, *ve;
+    size_t kl;
+    char *dec;  /* the key decoded, when it has escapes (malloc'd), else NULL */
+    size_t dl;  /* its length (kl when not escaped) */
+    size_t ord; /* place in the document */
+} raw_member;
+
+/* Where the members of the object doc[0, len) start (past its '{'), NULL
+ * when it is not an object. */
+static const char *raw_members(const char *doc, size_t len)
 {
-    const char *p = doc, *end = doc + len, *vs = NULL, *ve = NULL;
+    const char *p = doc, *end = doc + len;
     while (p < end && raw_ws(*p))
         p++;
-    if (p >= end || *p != '{')
-        return 0;
-    p++;
-    for (;;) {
-        while (p < end && (raw_ws(*p) || *p == ','))
-            p++;
-        if (p >= end || *p != '"')
-            break; /* '}' */
-        const char *ks = p + 1, *ke = raw_str_end(p, end);
-        if (!ke)
+    return p < end && *p == '{' ? p + 1 : NULL;
+}
+
+/* The member that starts at or after *p (past separators) into r's ks, kl,
+ * vs, ve, and *p past it: 1; 0 at the object's end; -1 at a key without
+ * its closing quote (never in a stored document). */
+static int raw_member_next(const char **p, const char *end, raw_member *r)
+{
+    const char *q = *p;
+    while (q < end && (raw_ws(*q) || *q == ','))
+        q++;
+    if (q >= end || *q != '"')
+        return 0; /* '}' */
+    const char *ke = raw_str_end(q, end);
+    if (!ke)
+        return -1;
+    r->ks = q + 1;
+    r->kl = (size_t)(ke - 1 - r->ks);
+    q = ke;
+    while (q < end && (raw_ws(*q) || *q == ':'))
+        q++;
+    r->vs = q;
+    r->ve = *p = raw_value_end(q, end);
+    return 1;
+}
+
+/* Member r's key decoded into r->dec (malloc'd; r->dl its length) when it
+ * has escapes ("k\u0065y"), by jansson; else r->dec stays NULL, r->dl = r->kl.
+ * A decoding that fails leaves the key as stored. */
+static void raw_key_decode(raw_member *r)
+{
+    r->dec = NULL;
+    r->dl = r->kl;
+    if (!memchr(r->ks, '\\', r->kl))
+        return;
+    json_t *k = json_loadb(r->ks - 1, r->kl + 2, JSON_DECODE_ANY, NULL);
+    if (json_is_string(k) && (r->dec = malloc(json_string_length(k) + 1)) != NULL) {
+        r->dl = json_string_length(k);
+        memcpy(r->dec, json_string_value(k), r->dl + 1);
+    }
+    json_decref(k);
+}
+
+static const char *member_key(const raw_member *m)
+{
+    return m->dec ? m->dec : m->ks;
+}
+
+int fh_docjson_copy_raw(const char *doc, size_t len, const char *key, size_t klen, fh_buf *out)
+{
+    const char *p = raw_members(doc, len), *end = doc + len, *vs = NULL, *ve = NULL;
+    raw_member r;
+    int more;
+    while (p && (more = raw_member_next(&p, end, &r)) != 0) {
+        if (more < 0)
             return 0; /* unterminated: never in a stored document */
-        p = ke--;
-        bool match;
-        if (memchr(ks, '\\', (size_t)(ke - ks)) == NULL) {
-            match = (size_t)(ke - ks) == klen && memcmp(ks, key, klen) == 0;
-        } else { /* an escaped key ("k\u0065y"): decoded by jansson */
-            json_t *k = json_loadb(ks - 1, (size_t)(ke - ks) + 2, JSON_DECODE_ANY, NULL);
-            match = json_is_string(k) && json_string_length(k) == klen &&
-                    memcmp(json_string_value(k), key, klen) == 0;
-            json_decref(k);
+        raw_key_decode(&r);
+        if (r.dl == klen && memcmp(member_key(&r), key, klen) == 0) {
+            vs = r.vs;
+            ve = r.ve;
         }
-        while (p < end && (raw_ws(*p) || *p == ':'))
-            p++;
-        const char *v = p;
-        p = raw_value_end(p, end);
-        if (match) {
-            vs = v;
-            ve = p;
-        }
+        free(r.dec);
     }
     if (vs == NULL)
         return 0;
@@ -449,29 +494,18 @@ int fh_docjson_copy_raw(const char *doc, size_t len, const char *key, size_t kle
     return rc ? rc : 1;
 }
 
-/* A top-level member of a stored document: its key (the bytes between the
- * quotes, escapes as stored) and its value [vs, ve). */
-typedef struct raw_member {
-    const char *ks, *vs, *ve;
-    size_t kl;
-    char *dec;   /* the key decoded, when it has escapes (malloc'd), else NULL */
-    size_t dl;   /* its length (kl when not escaped) */
-    size_t ord;  /* place in the document */
-} raw_member;
-
-static const char *member_key(const raw_member *m)
+/* Byte order of the decoded keys. */
+static int member_key_cmp(const raw_member *x, const raw_member *y)
 {
-    return m->dec ? m->dec : m->ks;
+    int d = memcmp(member_key(x), member_key(y), x->dl < y->dl ? x->dl : y->dl);
+    return d ? d : (x->dl > y->dl) - (x->dl < y->dl);
 }
 
 /* By decoded key, then by place: a key's last occurrence ends its run. */
 static int member_cmp(const void *a, const void *b)
 {
     const raw_member *x = a, *y = b;
-    size_t n = x->dl < y->dl ? x->dl : y->dl;
-    int d = memcmp(member_key(x), member_key(y), n);
-    if (d == 0)
-        d = (x->dl > y->dl) - (x->dl < y->dl);
+    int d = member_key_cmp(x, y);
     return d ? d : (x->ord > y->ord) - (x->ord < y->ord);
 }
 
@@ -483,23 +517,13 @@ static int member_ord_cmp(const void *a, const void *b)
 
 int fh_docjson_copy_doc(const char *doc, size_t len, fh_buf *out)
 {
-    const char *p = doc, *end = doc + len;
-    while (p < end && raw_ws(*p))
-        p++;
-    if (p >= end || *p != '{')
-        return copy_compact(p, end, out); /* never stored: the indexer keeps objects */
-    p++;
-    raw_member *m = NULL;
+    const char *p = raw_members(doc, len), *end = doc + len;
+    if (!p)
+        return copy_compact(doc, end, out); /* never stored: the indexer keeps objects */
+    raw_member *m = NULL, r;
     size_t n = 0, cap = 0;
     int rc = 0;
-    for (;;) {
-        while (p < end && (raw_ws(*p) || *p == ','))
-            p++;
-        if (p >= end || *p != '"')
-            break; /* '}' */
-        const char *ke = raw_str_end(p, end);
-        if (!ke)
-            break; /* unterminated: never in a stored document */
+    while (raw_member_next(&p, end, &r) > 0) { /* (< 0: never in a stored document) */
         if (n == cap) {
             size_t nc = cap ? cap * 2 : 16;
             raw_member *nm = realloc(m, nc * sizeof *nm);
@@ -512,27 +536,9 @@ int fh_docjson_copy_doc(const char *doc, size_t len, fh_buf *out)
             m = nm;
             cap = nc;
         }
-        raw_member *r = &m[n];
-        r->ks = p + 1;
-        r->kl = (size_t)(ke - 1 - r->ks);
-        r->dec = NULL;
-        r->dl = r->kl;
-        r->ord = n;
-        if (memchr(r->ks, '\\', r->kl)) { /* an escaped key ("k\u0065y"): decoded by jansson */
-            json_t *k = json_loadb(p, r->kl + 2, JSON_DECODE_ANY, NULL);
-            if (json_is_string(k) && (r->dec = malloc(json_string_length(k) + 1)) != NULL) {
-                r->dl = json_string_length(k);
-                memcpy(r->dec, json_string_value(k), r->dl + 1);
-            }
-            json_decref(k);
-        }
-        n++;
-        p = ke;
-        while (p < end && (raw_ws(*p) || *p == ':'))
-            p++;
-        r->vs = p;
-        p = raw_value_end(p, end);
-        r->ve = p;
+        raw_key_decode(&r);
+        r.ord = n;
+        m[n++] = r;
     }
     /* each key once, its last value (as jansson, hence SEARCH, reads it), in
        the order of those last occurrences */
@@ -540,8 +546,7 @@ int fh_docjson_copy_doc(const char *doc, size_t len, fh_buf *out)
         qsort(m, n, sizeof *m, member_cmp);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (i + 1 < n && m[i].dl == m[i + 1].dl &&
-            memcmp(member_key(&m[i]), member_key(&m[i + 1]), m[i].dl) == 0) {
+        if (i + 1 < n && member_key_cmp(&m[i], &m[i + 1]) == 0) {
             free(m[i].dec);
             continue;
         }
