@@ -173,13 +173,11 @@ static bool field_name_ok(const char *s)
     return fh_utf8_valid(s, strlen(s));
 }
 
-/* Whether `name:word` in a query can name the field: ASCII letters, digits
- * and '_' (searchd's query parser). */
+/* Whether `name:word` in a query can name the field (fh_field_name_char). */
 static bool field_name_queryable(const char *s)
 {
     for (const char *p = s; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '_'))
+        if (!fh_field_name_char(*p))
             return false;
     return true;
 }

@@ -161,6 +161,17 @@ static size_t skip_dropped(const fh_analyzer *a, const char *q, size_t i, size_t
     return i;
 }
 
+/* The operator at q[*i] (+ required, - excluded), if any, into *occ, and
+ * *i past it and what the analyzer drops after it (-<BOM>"a b" stays an
+ * exclusion). */
+static void take_operator(const fh_analyzer *a, const char *q, size_t *i, size_t n, fh_occur *occ)
+{
+    if (*i < n && (q[*i] == '+' || q[*i] == '-')) {
+        *occ = q[*i] == '+' ? FH_OCC_MUST : FH_OCC_NOT;
+        *i = skip_dropped(a, q, *i + 1, n);
+    }
+}
+
 /* Where the plain item that starts at q[i] ends: at a separator or a quote. */
 static size_t item_end(const char *q, size_t i, size_t n)
 {
@@ -212,6 +223,28 @@ static int add_clause(pstate *ps, const fh_clause *c)
         return too_many(ps);
     q->cl[q->n_cl++] = *c;
     return 0;
+}
+
+/* add_clause for c, whose elements (a mixed word's parts) start at el0: when
+ * c merges into the same clause given earlier, its elements go again (the
+ * earlier clause's are there already). */
+static int add_clause_els(pstate *ps, const fh_clause *c, uint32_t el0)
+{
+    uint32_t ncl = ps->q->n_cl;
+    int rc = add_clause(ps, c);
+    if (rc == 0 && ps->q->n_cl == ncl)
+        ps->q->n_el = el0;
+    return rc;
+}
+
+/* The parts that follow token t[i] when it is the whole of a mixed word
+ * (two or more parts: DeepSeek-R1, R1), else 0 (a plain word, 4%). */
+static size_t mixed_parts(const fh_token *t, size_t nt, size_t i)
+{
+    size_t np = 0;
+    while (i + 1 + np < nt && (t[i + 1 + np].flags & FH_TOK_PART))
+        np++;
+    return (t[i].flags & FH_TOK_WHOLE) && np >= 2 ? np : 0;
 }
 
 /* Interrogatives, normalized as the analyzer normalizes (ى -> ي, أ -> ا),
@@ -392,22 +425,14 @@ static int parse_phrase(pstate *ps, const char *p, size_t n, fh_occur occ, uint3
     if (cnt == 1) {
         /* a one-word phrase is that word, stop word or not; a mixed word
            ("R1") too, its whole term or its parts in a row, as unquoted */
-        size_t np = 0;
-        while (i0 + 1 + np < nt && (t[i0 + 1 + np].flags & FH_TOK_PART))
-            np++;
-        bool mixed = (t[i0].flags & FH_TOK_WHOLE) && np >= 2;
-        clause_init(&c, mixed ? FH_CL_MIXED : FH_CL_TERM, occ, mask);
+        size_t np = mixed_parts(t, nt, i0);
+        clause_init(&c, np ? FH_CL_MIXED : FH_CL_TERM, occ, mask);
         memcpy(c.term, q->el[first].term, q->el[first].len + 1u);
         c.len = q->el[first].len;
         q->n_el = first;
-        if (mixed && (rc = add_parts(ps, &c, t + i0 + 1, np, false)) != 0)
+        if (np && (rc = add_parts(ps, &c, t + i0 + 1, np, false)) != 0)
             return rc;
-        uint32_t ncl = q->n_cl;
-        if ((rc = add_clause(ps, &c)) != 0)
-            return rc;
-        if (q->n_cl == ncl)
-            q->n_el = first; /* the same word again: its parts are there already */
-        return 0;
+        return add_clause_els(ps, &c, first);
     }
     clause_init(&c, FH_CL_PHRASE, occ, mask);
     c.first_el = first;
@@ -589,10 +614,8 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
         if ((rc = count_word(ps)) != 0)
             return rc;
         fh_clause c;
-        size_t np = 0; /* the parts that follow a whole mixed token */
-        while (i + 1 + np < nt && (t[i + 1 + np].flags & FH_TOK_PART))
-            np++;
-        bool mixed = (t[i].flags & FH_TOK_WHOLE) && np >= 2;
+        size_t np = mixed_parts(t, nt, i);
+        bool mixed = np > 0;
         /* a '*' after a mixed word is on its last part (R1*: r 1*) */
         bool pre = prefix && i == last && !mixed;
         clause_init(&c, pre ? FH_CL_PREFIX : mixed ? FH_CL_MIXED : FH_CL_TERM, occ, mask);
@@ -625,15 +648,13 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
             c.norm[t[i].norm_len] = '\0';
             c.norm_len = t[i].norm_len;
         }
-        uint32_t el0 = ps->q->n_el, ncl = ps->q->n_cl;
+        uint32_t el0 = ps->q->n_el;
         if (mixed && (rc = add_parts(ps, &c, t + i + 1, np, c.last_prefix)) != 0)
             return rc;
         if (c.last_prefix)
             last_part_readings(ps->s, &c, &ps->q->el[c.first_el + c.n_el - 1], &t[i + np]);
-        if ((rc = add_clause(ps, &c)) != 0)
+        if ((rc = add_clause_els(ps, &c, el0)) != 0)
             return rc;
-        if (ps->q->n_cl == ncl)
-            ps->q->n_el = el0; /* the same word again: its parts are there already */
     }
     return 0;
 }
@@ -905,26 +926,17 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
             continue;
         any_text = true;
         fh_occur occ = FH_OCC_SHOULD;
-        /* what the analyzer drops is skipped after an operator and a field
-           too: -<BOM>"a b" stays an exclusion */
-        if (q[i] == '+' || q[i] == '-') {
-            occ = q[i] == '+' ? FH_OCC_MUST : FH_OCC_NOT;
-            i = skip_dropped(e->an, q, i + 1, qlen);
-        }
+        take_operator(e->an, q, &i, qlen, &occ);
         uint32_t mask = ps.all_fields;
         /* field: — letters, digits, '_' up to ':' */
         size_t j = i;
-        while (j < qlen && ((q[j] >= 'a' && q[j] <= 'z') || (q[j] >= 'A' && q[j] <= 'Z') ||
-                            (q[j] >= '0' && q[j] <= '9') || q[j] == '_'))
+        while (j < qlen && fh_field_name_char(q[j]))
             j++;
         int f = j > i && j < qlen && q[j] == ':' ? field_index(e, q + i, j - i) : -1;
         if (f >= 0) {
             size_t k = skip_dropped(e->an, q, j + 1, qlen);
-            /* the operator after the field: title:-x is -title:x */
-            if (occ == FH_OCC_SHOULD && k < qlen && (q[k] == '+' || q[k] == '-')) {
-                occ = q[k] == '+' ? FH_OCC_MUST : FH_OCC_NOT;
-                k = skip_dropped(e->an, q, k + 1, qlen);
-            }
+            if (occ == FH_OCC_SHOULD) /* the operator after the field: title:-x is -title:x */
+                take_operator(e->an, q, &k, qlen, &occ);
             if (k >= qlen || space_len(q, k, qlen)) {
                 if (errmsg)
                     fh_buf_addf(errmsg, "'%.*s:' has no word after it (write %.*s:word)",

@@ -29,6 +29,14 @@
 #define FH_FORMAT_VERSION 1u
 #define FH_MAX_FIELDS 8u        /* analyzed fields per document */
 #define FH_FIELD_NAME_MAX 31u   /* bytes, excluding NUL */
+
+/* Whether c may be part of a field name a query writes as name:word
+ * (searchd's query parser): ASCII letters, digits and '_'. A field with
+ * another name is searched with the others only (the indexer notes it). */
+static inline bool fh_field_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
 #define FH_DOC_END UINT32_MAX   /* docid of an exhausted iterator */
 #define FH_INDEX_FILE "index.mdb"
 
