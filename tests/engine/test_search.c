@@ -340,21 +340,39 @@ static void test_get_keywords_stats(void **state)
     json_decref(j);
 }
 
-
 /* A fixture of its own for a test: analyzer a (NULL: the default), an index of
- * the documents dv in nf fields (weights fw, NULL: the defaults) in a fresh
- * temporary directory, and the reply buffers. The engine and the searcher are
- * the test's: it opens them with the ranking parameters it needs. fx_done
- * releases the rest. */
-static void fx_build(fx *f, const fh_analyzer_opts *ao, unsigned nf, const char *const *fn,
-                     const float *fw, const tu_doc *dv, size_t n)
+ * the documents dv in nf fields (weights fw, NULL: the defaults; stored as
+ * the lines stored, NULL: as tu_build writes them) in a fresh temporary
+ * directory, and the reply buffers (out of out_max bytes). The engine and
+ * the searcher are the test's: it opens them with the ranking parameters it
+ * needs. fx_done releases the rest. */
+static void fx_build_lines(fx *f, const fh_analyzer_opts *ao, unsigned nf, const char *const *fn,
+                           const float *fw, const tu_doc *dv, size_t n, const char *const *stored,
+                           size_t out_max)
 {
     memset(f, 0, sizeof *f);
     assert_int_equal(fh_analyzer_new(ao, &f->a), 0);
     strcpy(f->dir, tu_tmpdir());
-    assert_int_equal(tu_build(f->dir, f->a, nf, fn, fw, dv, n), 0);
-    fh_buf_init(&f->out, 1 << 20);
+    assert_int_equal(tu_build_stored(f->dir, f->a, nf, fn, fw, dv, n, stored), 0);
+    fh_buf_init(&f->out, out_max);
     fh_buf_init(&f->err, 4096);
+}
+
+/* fx_build_lines with tu_build's stored lines and a 1 MiB reply buffer. */
+static void fx_build(fx *f, const fh_analyzer_opts *ao, unsigned nf, const char *const *fn,
+                     const float *fw, const tu_doc *dv, size_t n)
+{
+    fx_build_lines(f, ao, nf, fn, fw, dv, n, NULL, 1 << 20);
+}
+
+/* fx_build with the default analyzer, the fields title and text, the
+ * documents stored as the lines stored[0..n) (tu_build_stored), and a reply
+ * buffer of out_max bytes. */
+static void fx_build_stored(fx *f, const tu_doc *dv, size_t n, const char *const *stored,
+                            size_t out_max)
+{
+    static const char *const fn[2] = {"title", "text"};
+    fx_build_lines(f, NULL, 2, fn, NULL, dv, n, stored, out_max);
 }
 
 /* fx_build with the default analyzer and one field, "text". */
@@ -1314,17 +1332,11 @@ static void test_large_reply(void **state)
         memset(st[i] + n, 'x', PAD);
         strcpy(st[i] + n + PAD, "\"}");
     }
-    static const char *const fn[2] = {"title", "text"};
     fx f;
-    memset(&f, 0, sizeof f);
-    assert_int_equal(fh_analyzer_new(NULL, &f.a), 0);
-    strcpy(f.dir, tu_tmpdir());
-    assert_int_equal(tu_build_stored(f.dir, f.a, 2, fn, NULL, ld, ND, (const char *const *)st), 0);
+    fx_build_stored(&f, ld, ND, (const char *const *)st, (size_t)128 << 20);
     for (int i = 0; i < ND; i++)
         free(st[i]);
     free(st);
-    fh_buf_init(&f.out, (size_t)128 << 20);
-    fh_buf_init(&f.err, 4096);
     fx_open(&f, NULL);
     static const char *const names[1] = {"pad"};
     fh_search_opts o;
@@ -1559,14 +1571,8 @@ static void test_nul_in_stored(void **state)
         ("{\"id\":\"n\",\"title\":\"عنوان النفط\",\"text\":\"نص عن النفط\","
          "\"s\":99999999999999999999}"),
     };
-    static const char *const fn[2] = {"title", "text"};
     fx f;
-    memset(&f, 0, sizeof f);
-    assert_int_equal(fh_analyzer_new(NULL, &f.a), 0);
-    strcpy(f.dir, tu_tmpdir());
-    assert_int_equal(tu_build_stored(f.dir, f.a, 2, fn, NULL, nd, 4, st), 0);
-    fh_buf_init(&f.out, 1 << 20);
-    fh_buf_init(&f.err, 4096);
+    fx_build_stored(&f, nd, 4, st, 1 << 20);
     fx_open(&f, NULL);
     static const char *const names[1] = {"s"};
     for (int with_fields = 0; with_fields < 2; with_fields++) {

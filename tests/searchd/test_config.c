@@ -152,24 +152,32 @@ static void test_config_file_and_precedence(void **state)
     assert_int_equal(parse_args(&c, err, sizeof err, "--config", "/nonexistent/x.conf", NULL), -1);
     assert_non_null(strstr(err, "/nonexistent/x.conf"));
 
-    const char bad1[] = "threads 4\n";
-    assert_int_equal(fh_srv_config_parse_text(&c, bad1, sizeof bad1 - 1, "f", err, sizeof err), -1);
-    assert_non_null(strstr(err, "f:1"));
-    const char bad2[] = "\nfoo = 1\n";
-    assert_int_equal(fh_srv_config_parse_text(&c, bad2, sizeof bad2 - 1, "f", err, sizeof err), -1);
-    assert_non_null(strstr(err, "f:2"));
-    const char bad3[] = "threads = 99999\n";
-    assert_int_equal(fh_srv_config_parse_text(&c, bad3, sizeof bad3 - 1, "f", err, sizeof err), -1);
-    const char bad4[] = "help = 1\n";
-    assert_int_equal(fh_srv_config_parse_text(&c, bad4, sizeof bad4 - 1, "f", err, sizeof err), -1);
-    /* a NUL byte would cut the value short silently: refused */
-    const char bad5[] = "index = /srv/a\0garbage\n";
-    assert_int_equal(fh_srv_config_parse_text(&c, bad5, sizeof bad5 - 1, "f", err, sizeof err), -1);
-    assert_non_null(strstr(err, "f:1: a NUL byte"));
-    /* a bad stemmer is refused where it is written: file:line, or the flag */
-    const char bad6[] = "threads = 2\nstemmer = porter\n";
-    assert_int_equal(fh_srv_config_parse_text(&c, bad6, sizeof bad6 - 1, "f", err, sizeof err), -1);
-    assert_non_null(strstr(err, "f:2: stemmer: expected"));
+    /* each refused with its place: not name = value; unknown; out of range;
+     * a flag; a NUL byte, which would cut the value short silently; a bad
+     * stemmer (refused where it is written, file:line) */
+#define BAD(text, msg)                                                                             \
+    {                                                                                              \
+        text, sizeof text - 1, msg                                                                 \
+    }
+    static const struct {
+        const char *text;
+        size_t len;
+        const char *msg;
+    } bad[] = {
+        BAD("threads 4\n", "f:1"),
+        BAD("\nfoo = 1\n", "f:2"),
+        BAD("threads = 99999\n", "f:1"),
+        BAD("help = 1\n", "f:1"),
+        BAD("index = /srv/a\0garbage\n", "f:1: a NUL byte"),
+        BAD("threads = 2\nstemmer = porter\n", "f:2: stemmer: expected"),
+    };
+#undef BAD
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(
+            fh_srv_config_parse_text(&c, bad[i].text, bad[i].len, "f", err, sizeof err), -1);
+        if (!strstr(err, bad[i].msg))
+            fail_msg("[%s]: %s, not %s", bad[i].text, err, bad[i].msg);
+    }
     fh_srv_config_default(&c);
     assert_int_equal(parse_args(&c, err, sizeof err, "--stemmer", "porter", NULL), -1);
     assert_non_null(strstr(err, "stemmer: expected"));
