@@ -6,8 +6,9 @@
  * (or is one of the terms a prefix* term expanded to in the search, not
  * any word that begins with the prefix); for a mixed token such as
  * DeepSeek-R1 a match of any of its parts counts for the whole token. A
- * mixed query word (R1) matches by its whole term, or by its parts in a row:
- * among a mixed token's parts (DeepSeek-R1) or as words (R 1); typed with a
+ * mixed query word (R1) matches by its whole term, or by its parts at
+ * consecutive positions, as the search matches them: among a mixed token's
+ * parts (DeepSeek-R1), as words (R 1), or both (R 1.5, X-R 1); typed with a
  * '*' (R1*), its last part matches by that part's expansions. The
  * unit of a fragment is the whole word, so a fragment can never start or end
  * inside a word or inside a UTF-8 sequence, and a highlight always covers the
@@ -86,44 +87,40 @@ static bool part_match(const fh_hlterm *h, size_t k, const fh_token *t)
     return same_stem(t, &h->parts[k]);
 }
 
-/* The best mixed-word term (nparts > 0) whose parts occur in a row at token
- * t[i], a word: among the parts of t[i] when it is a whole mixed token
- * (DeepSeek-R1 for R1; *words = 1), or as the words t[i], t[i + 1], ... at
- * consecutive positions (R 1; *words = nparts). -1 when there is none. */
-static int32_t match_parts(const fh_hlterm *hl, size_t nhl, const fh_token *t, size_t nt, size_t i,
-                           uint32_t *words)
+/* Mark in mt[] (one entry per token, -1 for none) the words and mixed-token
+ * parts that spell a mixed-word term's parts in a row, as the search matches
+ * them: at consecutive positions, whether among one mixed token's parts
+ * (DeepSeek-R1 for R1), as words (R 1), or both (R 1.5, GPT 4o, X-R 1). A
+ * whole mixed token holds no position of its own (it shares its first
+ * part's), so only words and parts are walked. A token in several matches
+ * keeps the heaviest term. */
+static void mark_parts(const fh_hlterm *hl, size_t nhl, const fh_token *t, size_t nt, int32_t *mt)
 {
-    int32_t best = -1;
-    size_t np = 0;
-    while ((t[i].flags & FH_TOK_WHOLE) && i + 1 + np < nt && (t[i + 1 + np].flags & FH_TOK_PART))
-        np++;
-    *words = 0;
-    for (size_t j = 0; j < nhl; j++) {
-        const fh_hlterm *h = &hl[j];
-        if (h->nparts == 0 || (best >= 0 && h->weight <= hl[best].weight))
+    for (size_t i = 0; i < nt; i++)
+        mt[i] = -1;
+    for (size_t i = 0; i < nt; i++) {
+        if (t[i].flags & FH_TOK_WHOLE)
             continue;
-        uint32_t w = 0;
-        if (t[i].flags & FH_TOK_WHOLE) {
-            for (size_t o = 0; o + h->nparts <= np && !w; o++) {
-                size_t k = 0;
-                while (k < h->nparts && part_match(h, k, &t[i + 1 + o + k]))
-                    k++;
-                w = k == h->nparts;
-            }
-        } else {
-            size_t k = 0;
-            while (k < h->nparts && i + k < nt &&
-                   !(t[i + k].flags & (FH_TOK_PART | FH_TOK_WHOLE)) &&
-                   t[i + k].position == t[i].position + k && part_match(h, k, &t[i + k]))
+        for (size_t j = 0; j < nhl; j++) {
+            const fh_hlterm *h = &hl[j];
+            if (h->nparts == 0)
+                continue;
+            size_t k = 0, at = i;
+            while (k < h->nparts) {
+                while (at < nt && (t[at].flags & FH_TOK_WHOLE))
+                    at++;
+                if (at == nt || t[at].position != t[i].position + k || !part_match(h, k, &t[at]))
+                    break;
                 k++;
-            w = k == h->nparts ? h->nparts : 0;
-        }
-        if (w) {
-            best = (int32_t)j;
-            *words = w;
+                at++;
+            }
+            if (k < h->nparts)
+                continue;
+            for (size_t x = i; x < at; x++) /* a whole met on the way: its first part's */
+                if (mt[x] < 0 || h->weight > hl[mt[x]].weight)
+                    mt[x] = (int32_t)j;
         }
     }
-    return best;
 }
 
 /* Is there a clause boundary in text[a, b)? */
@@ -381,7 +378,11 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
     if ((rc = fh_text_analyze(s, text, len, false, &t, &nt)) != 0)
         return rc;
     /* units: the non-part tokens; a part's match counts for its whole */
-    size_t need = nt * sizeof(unit) + (nhl + 1) * sizeof(uint16_t);
+    bool mixed = false; /* some term is a mixed word's */
+    for (size_t j = 0; j < nhl; j++)
+        mixed |= hl[j].nparts > 0;
+    size_t need =
+        nt * sizeof(unit) + (mixed ? nt * sizeof(int32_t) : 0) + (nhl + 1) * sizeof(uint16_t);
     if (need > s->tok_cap) {
         void *p = realloc(s->snip, need);
         if (!p)
@@ -390,36 +391,22 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
         s->tok_cap = need;
     }
     unit *u = s->snip;
-    uint16_t *cnt = (uint16_t *)(u + nt);
+    int32_t *mt = (int32_t *)(u + nt); /* mixed terms only: mark_parts */
+    uint16_t *cnt = (uint16_t *)(mixed ? mt + nt : mt);
     uint32_t nu = 0, cpos = 0, cchars = 0;
-    bool mixed = false; /* some term is a mixed word's */
-    for (size_t j = 0; j < nhl; j++)
-        mixed |= hl[j].nparts > 0;
-    int32_t carry = -1;   /* a mixed word matched as words: the term of the next */
-    uint32_t carry_n = 0; /* carry_n words */
+    if (mixed)
+        mark_parts(hl, nhl, t, nt, mt);
     for (size_t i = 0; i < nt; i++) {
         int32_t m =
             nhl ? match_term(hl, nhl, t[i].stem, t[i].stem_len, (t[i].flags & FH_TOK_STOP) != 0)
                 : -1;
+        if (mixed && mt[i] >= 0 && (m < 0 || hl[mt[i]].weight > hl[m].weight))
+            m = mt[i];
         if (t[i].flags & FH_TOK_PART) {
-            if (nu > 0 && m >= 0 && u[nu - 1].term < 0 && t[i].offset >= u[nu - 1].off &&
-                t[i].offset < u[nu - 1].end)
+            if (nu > 0 && m >= 0 && t[i].offset >= u[nu - 1].off && t[i].offset < u[nu - 1].end &&
+                (u[nu - 1].term < 0 || hl[m].weight > hl[u[nu - 1].term].weight))
                 u[nu - 1].term = m;
             continue;
-        }
-        if (carry_n > 0) {
-            if (m < 0)
-                m = carry;
-            carry_n--;
-        }
-        if (mixed) {
-            uint32_t w;
-            int32_t pm = match_parts(hl, nhl, t, nt, i, &w);
-            if (pm >= 0 && (m < 0 || hl[pm].weight > hl[m].weight)) {
-                m = pm;
-                carry = pm;
-                carry_n = w - 1;
-            }
         }
         uint32_t toff = t[i].offset, tend = t[i].offset + t[i].length;
         if (tend > len || toff > tend)

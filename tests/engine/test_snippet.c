@@ -164,6 +164,20 @@ static void test_whole_word_highlight(void **state)
     assert_non_null(strstr(s, "<b>R</b> <b>10</b>"));
     assert_non_null(strstr(s, "<b>وR1</b>"));
     assert_null(strstr(s, "<b>وR2</b>"));
+    /* a mixed word's parts in a row across a word and a mixed token, as the
+     * search matches them (positions): R then 1.5's first part, GPT then
+     * 4o's two parts, X-R's last part then the word 1; never R 2.5, nor
+     * R and 1 with a word between them */
+    fh_hlterm m1[] = {{"r1", 2, false, 1.0f, rp, 2, NULL, 0}};
+    s = snip(f, "الإصدار R 1.5 متاح و R 2.5 و R هنا 1", m1, 1, 0, 1, NULL, NULL);
+    assert_non_null(strstr(s, "<b>R</b> <b>1.5</b> متاح"));
+    assert_non_null(strstr(s, "و R 2.5 و R هنا 1"));
+    s = snip(f, "نموذج X-R 1 جديد", m1, 1, 0, 1, NULL, NULL);
+    assert_string_equal(s, "نموذج <b>X-R</b> <b>1</b> جديد");
+    fh_qelem gp[] = {{"gpt", 3, false, 0}, {"4", 1, false, 1}, {"o", 1, false, 2}};
+    fh_hlterm g4[] = {{"gpt-4o", 6, false, 1.0f, gp, 3, NULL, 0}};
+    s = snip(f, "نموذج GPT 4o وGPT 4 و GPT-4o", g4, 1, 0, 1, NULL, NULL);
+    assert_string_equal(s, "نموذج <b>GPT</b> <b>4o</b> وGPT 4 و <b>GPT-4o</b>");
     /* mixed token: matching a part marks the whole token */
     fh_hlterm mx[] = {{"deepseek", 8, false, 1.0f, NULL, 0, NULL, 0}};
     s = snip(f, "أطلقت نموذج DeepSeek-R1 أمس", mx, 1, 0, 1, NULL, NULL);
@@ -469,6 +483,23 @@ static void test_match_deep_in_a_long_text(void **state)
     free(text);
 }
 
+/* A mixed token whose parts match several terms counts as its heaviest (as a
+ * word matching several terms does), whichever part comes first: here the
+ * window holding alpha-beta and alpha covers beta (3) and alpha (1), and
+ * beats the later window that holds beta alone. */
+static void test_mixed_token_counts_its_heaviest_part(void **state)
+{
+    fx *f = *state;
+    static const char *const text = "قال alpha-beta ثم alpha وذهب بعيدا عن البيت "
+                                    "في الصباح الباكر جدا قبل أن يعود ومعه beta";
+    fh_hlterm hl[] = {{"alpha", 5, false, 1.0f, NULL, 0, NULL, 0},
+                      {"beta", 4, false, 3.0f, NULL, 0, NULL, 0}};
+    const char *s = snip(f, text, hl, 2, 24, 1, NULL, NULL);
+    check_pieces(s, text, "<b>", "</b>");
+    assert_non_null(strstr(s, "<b>alpha-beta</b> ثم <b>alpha</b>"));
+    assert_null(strstr(s, "ومعه"));
+}
+
 /* A match in the text's last short clause: the window cannot run forward
  * past the end, so it takes in the words before it up to the length, from a
  * clause start, instead of the clause alone ("… قبل أن ينتهي اللقاء."). */
@@ -519,6 +550,7 @@ int main(void)
         cmocka_unit_test(test_touching_fragments),
         cmocka_unit_test(test_match_deep_in_a_long_text),
         cmocka_unit_test(test_match_at_the_end_fills_the_length),
+        cmocka_unit_test(test_mixed_token_counts_its_heaviest_part),
         cmocka_unit_test(test_long_runs_of_non_words),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
