@@ -508,8 +508,8 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
         uint32_t a = w[k].a, b = w[k].b;
         if (k == 0 && a > 0)
             rc = fh_buf_adds(out, "\xE2\x80\xA6 ");
-        else if (k == 0) { /* leading quotes, brackets: the last few */
-            uint32_t g = gap_start(text, 0, u[0].off);
+        else if (k == 0) { /* leading quotes, brackets: the last few (all: whole text) */
+            uint32_t g = max_chars > 0 ? gap_start(text, 0, u[0].off) : 0;
             if (g > 0)
                 rc = fh_buf_adds(out, "\xE2\x80\xA6 ");
             if (!rc)
@@ -532,7 +532,8 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
                 return rc;
         }
         /* keep the punctuation that closes the fragment (up to the next space),
-         * or the text's own ending */
+         * or the text's own ending: a few characters of it, or all of it when
+         * the whole text was asked for (a title) */
         uint32_t e = u[b - 1].end, stop = b < nu ? u[b].off : (uint32_t)len;
         uint32_t x = e;
         if (b == nu)
@@ -541,7 +542,7 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
             while (x < stop && text[x] != ' ' && text[x] != '\n' && text[x] != '\t' &&
                    text[x] != '\r')
                 x++;
-        const uint32_t xg = (uint32_t)chars_end(text, e, x, GAP_CHARS); /* a few of them */
+        const uint32_t xg = max_chars > 0 ? (uint32_t)chars_end(text, e, x, GAP_CHARS) : x;
         if (xg > e && (rc = esc_text(out, text + e, xg - e, html)) != 0)
             return rc;
         shown = xg;

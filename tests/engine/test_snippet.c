@@ -314,6 +314,8 @@ static void test_whole_text_unmarked(void **state)
         "  \t(قال) الرئيس: نعم؛ لا!  ",
         "a\x01b\\c\r\n\x1f د",
         "DeepSeek-R1 و٧٬٢٠٠٬٠٠٠ ريال…",
+        "عاجل: انهيار الأسواق!!!!!!!!!!!!",
+        "■■■■■■■■■■ الأسواق ■■■■■■■■■■",
     };
     fh_hlterm none[] = {{"زززز", 8, false, 1.0f, NULL, 0, NULL, 0}};
     fh_buf other;
@@ -339,6 +341,13 @@ static void test_whole_text_unmarked(void **state)
         }
     }
     fh_buf_free(&other);
+    /* a whole text with a match: the text as it is, with the markers, however
+     * long the runs of non-words around the words */
+    fh_hlterm hl[] = {{"اسواق", 10, false, 1.0f, NULL, 0, NULL, 0}};
+    assert_string_equal(snip(f, texts[6], hl, 1, 0, 1, NULL, NULL),
+                        "عاجل: انهيار <b>الأسواق</b>!!!!!!!!!!!!");
+    assert_string_equal(snip(f, texts[7], hl, 1, 0, 1, NULL, NULL),
+                        "■■■■■■■■■■ <b>الأسواق</b> ■■■■■■■■■■");
 }
 
 /* Each fragment of several must show a query word: a clause-bounded window
