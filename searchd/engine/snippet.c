@@ -24,7 +24,8 @@
  * so covering more, and rarer, query words always beats repeating one word,
  * and among windows of equal coverage one that is a readable clause wins.
  * A clause edge is the text's start or end, or a boundary character between
- * two words: ، ؛ . ؟ ! ? ; : and line breaks. Ties go to the earlier window.
+ * two words: ، ؛ ؟ … and line breaks, or . ! ? ; : with a space after them
+ * (not 10:30, nor a URL's dots). Ties go to the earlier window.
  * A window that ends at the text's end (or at a fragment already chosen) and
  * so falls short of max_chars takes in the words before it that fit, from a
  * clause start when that leaves it half of max_chars or more.
@@ -123,22 +124,36 @@ static void mark_parts(const fh_hlterm *hl, size_t nhl, const fh_token *t, size_
     }
 }
 
-/* Is there a clause boundary in text[a, b)? */
+static bool is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Is there a clause boundary in the gap text[a, b) between two words? The
+ * Arabic marks ، ؛ ؟, an ellipsis and line breaks (\n \r U+0085 U+2028
+ * U+2029) always are; the ASCII . ! ? ; : only when a space follows them in
+ * the gap, so 10:30, 3.5 or a URL's :// and . are not clause ends. */
 static bool has_boundary(const char *t, uint32_t a, uint32_t b)
 {
+    bool ascii_mark = false; /* an ASCII mark not yet followed by a space */
     for (uint32_t i = a; i < b; i++) {
         unsigned char c = (unsigned char)t[i];
-        if (c == '.' || c == '!' || c == '?' || c == ';' || c == ':' || c == '\n' || c == '\r')
+        if (c == '\n' || c == '\r' || (ascii_mark && is_space(c)))
             return true;
-        /* ، U+060C = D8 8C; ؛ U+061B = D8 9B; ؟ U+061F = D8 9F; … U+2026 = E2 80 A6 */
-        if (c == 0xD8 && i + 1 < b) {
+        if (c == '.' || c == '!' || c == '?' || c == ';' || c == ':')
+            ascii_mark = true;
+        /* ، U+060C = D8 8C; ؛ U+061B = D8 9B; ؟ U+061F = D8 9F; U+0085 = C2 85 */
+        if ((c == 0xD8 || c == 0xC2) && i + 1 < b) {
             unsigned char d = (unsigned char)t[i + 1];
-            if (d == 0x8C || d == 0x9B || d == 0x9F)
+            if (c == 0xD8 ? d == 0x8C || d == 0x9B || d == 0x9F : d == 0x85)
                 return true;
         }
-        if (c == 0xE2 && i + 2 < b && (unsigned char)t[i + 1] == 0x80 &&
-            (unsigned char)t[i + 2] == 0xA6)
-            return true;
+        /* … U+2026 = E2 80 A6; U+2028 = E2 80 A8; U+2029 = E2 80 A9 */
+        if (c == 0xE2 && i + 2 < b && (unsigned char)t[i + 1] == 0x80) {
+            unsigned char d = (unsigned char)t[i + 2];
+            if (d == 0xA6 || d == 0xA8 || d == 0xA9)
+                return true;
+        }
     }
     return false;
 }
@@ -539,8 +554,7 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
         if (b == nu)
             x = stop;
         else
-            while (x < stop && text[x] != ' ' && text[x] != '\n' && text[x] != '\t' &&
-                   text[x] != '\r')
+            while (x < stop && !is_space((unsigned char)text[x]))
                 x++;
         const uint32_t xg = max_chars > 0 ? (uint32_t)chars_end(text, e, x, GAP_CHARS) : x;
         if (xg > e && (rc = esc_text(out, text + e, xg - e, html)) != 0)

@@ -268,6 +268,35 @@ static void test_clause_boundaries(void **state)
     /* the window is exactly the clause between "،" and "." */
     assert_non_null(strstr(s, "والشركات <b>الصينية</b> تعلن نموذجا جديدا للذكاء الاصطناعي."));
     assert_memory_equal(s, "\xE2\x80\xA6 والشركات", strlen("\xE2\x80\xA6 والشركات"));
+    /* the colon of 10:30 and a URL's :// and dots are not clause ends (a
+     * fragment began at "30" and at "example.com"); a colon or a full stop
+     * followed by a space is, and so are U+2028 and U+0085 */
+    fh_hlterm mz[] = {{"ميزان", 10, false, 1.0f, NULL, 0, NULL, 0}};
+    static const char *const t1 = "افتتحت الجلسة العامة في الساعة 10:30 صباحا وناقش النواب "
+                                  "الميزانية الجديدة للدولة طوال اليوم";
+    s = snip(f, t1, mz, 1, 60, 1, NULL, NULL);
+    assert_string_equal(s, "\xE2\x80\xA6 10:30 صباحا وناقش النواب <b>الميزانية</b> "
+                           "الجديدة للدولة طوال اليوم");
+    static const char *const t2 = "نشر الموقع https://www.example.com/news/page ثم ناقش "
+                                  "النواب الميزانية الجديدة للدولة طوال اليوم";
+    s = snip(f, t2, mz, 1, 60, 1, NULL, NULL);
+    assert_null(strstr(s, "\xE2\x80\xA6 example"));
+    assert_null(strstr(s, "\xE2\x80\xA6 www"));
+    static const char *const t3 = "افتتحت الجلسة العامة في الساعة العاشرة: صباحا وناقش "
+                                  "النواب الميزانية الجديدة للدولة طوال اليوم وحتى ساعة "
+                                  "متأخرة من الليل";
+    s = snip(f, t3, mz, 1, 60, 1, NULL, NULL);
+    assert_memory_equal(s, "\xE2\x80\xA6 صباحا", strlen("\xE2\x80\xA6 صباحا"));
+    static const char *const seps[] = {"\xE2\x80\xA8", "\xC2\x85"};
+    for (size_t i = 0; i < 2; i++) {
+        char t4[512];
+        snprintf(t4, sizeof t4,
+                 "افتتحت الجلسة العامة في الساعة العاشرة%s صباحا وناقش النواب "
+                 "الميزانية الجديدة للدولة طوال اليوم وحتى ساعة متأخرة من الليل",
+                 seps[i]);
+        s = snip(f, t4, mz, 1, 60, 1, NULL, NULL);
+        assert_memory_equal(s, "\xE2\x80\xA6 صباحا", strlen("\xE2\x80\xA6 صباحا"));
+    }
 }
 
 static void test_markers_and_title(void **state)
