@@ -3,7 +3,8 @@
  * Grammar (items are separated by white space, Unicode spaces and
  * directional marks included, see space_len; anything else is a word;
  * two items the analyzer reads as one word, 15 % or عبد الله, are one item,
- * see joined_item_end):
+ * and so are a number and the words of a percentage, 15 في المائة, the word
+ * 15%, see joined_item_end):
  *   word          ranked, OR-ed with the other words (SHOULD)
  *   +item         required (MUST)          -item    excluded (NOT)
  *   "a b c"       exact phrase: the words at consecutive positions of one
@@ -675,6 +676,44 @@ static bool pair_opener(const char *q, size_t j, size_t qlen)
 /* The longest pair of items joined_item_end() writes, in bytes. */
 #define JOIN_MAX (2u * FH_TOKEN_MAX + 8u)
 
+/* The item after q[end) for joined_item_end: its start *j (past a repeated
+ * operator) and end *k; false when there is none or it cannot open a word
+ * written apart (pair_opener). */
+static bool next_joinable(const char *q, size_t qlen, size_t end, fh_occur occ, size_t *j,
+                          size_t *k)
+{
+    size_t i = skip_spaces(q, end, qlen);
+    if (i == end || i >= qlen)
+        return false;
+    if (occ != FH_OCC_SHOULD && q[i] == (occ == FH_OCC_MUST ? '+' : '-'))
+        i++;
+    if (i >= qlen || !pair_opener(q, i, qlen))
+        return false;
+    *j = i;
+    *k = item_end(q, i, qlen);
+    return true;
+}
+
+/* Whether q[0, n) holds a percent sign: % or its Arabic or full-width form. */
+static bool has_percent_sign(const char *q, size_t n)
+{
+    for (size_t i = 0, l; i < n; i += l ? l : 1) {
+        uint32_t cp = cp_at(q, i, n, &l);
+        if (cp == '%' || cp == 0x066A || cp == 0xFF05)
+            return true;
+    }
+    return false;
+}
+
+/* Whether the analysis of "number words" (pl bytes) reads the words as a
+ * percentage of the number q[0, n1): its first token is the number with % and
+ * spans the number only (15 في المائة, 15 بالمائة: docs/ANALYSIS.md). */
+static bool percent_words(const fh_token *t, size_t nt, size_t n1)
+{
+    return nt > 0 && t[0].offset == 0 && t[0].length == n1 && t[0].norm_len > 1 &&
+           t[0].norm[t[0].norm_len - 1] == '%';
+}
+
 /* Since analyzer 1.19 a few words written apart are one word (15 %,
  * عبد الله: docs/ANALYSIS.md §3). The plain item q[st, end), of occurrence
  * occ, takes in the next item when the analyzer reads the two, one space
@@ -683,23 +722,18 @@ static bool pair_opener(const char *q, size_t j, size_t qlen)
  * item may repeat the item's operator (+عبد +الله), and may be a prefix
  * being typed (عبد ال*: tried as if a letter followed). The joined text is
  * the two items without the space (the analyzer's word; a prefix keeps its
- * *), written to buf (JOIN_MAX bytes), its length in *bl. Returns where
- * the item ends in q (the next item's end when joined). Only a next item
- * that can open such a word is tried (pair_opener). */
+ * *), written to buf (JOIN_MAX bytes), its length in *bl. A number followed
+ * by the words of a percentage (15 بالمائة, or the two items 15 في المائة)
+ * takes them in as the word 15%, the term the index holds for them. Returns
+ * where the item ends in q (the last item's end when joined). Only a next
+ * item that can open such a word is tried (pair_opener). */
 static size_t joined_item_end(pstate *ps, const char *q, size_t qlen, size_t st, size_t end,
                               fh_occur occ, char *buf, size_t *bl)
 {
     *bl = 0;
-    size_t j = skip_spaces(q, end, qlen);
-    if (j == end || j >= qlen || q[end - 1] == '*')
+    size_t j, k;
+    if (!next_joinable(q, qlen, end, occ, &j, &k) || q[end - 1] == '*')
         return end;
-    if (occ != FH_OCC_SHOULD && q[j] == (occ == FH_OCC_MUST ? '+' : '-'))
-        j++;
-    if (j >= qlen)
-        return end;
-    if (!pair_opener(q, j, qlen))
-        return end;
-    size_t k = item_end(q, j, qlen);
     size_t n1 = end - st, n2 = k - j;
     bool prefix = false;
     while (n2 > 0 && q[j + n2 - 1] == '*') {
@@ -731,7 +765,26 @@ static size_t joined_item_end(pstate *ps, const char *q, size_t qlen, size_t st,
             return k;
         }
     }
-    return end;
+    if (prefix || nt == 0 || t[0].offset != 0 || t[0].length != n1 ||
+        !(t[0].flags & FH_TOK_NUMERIC) || has_percent_sign(q + st, n1))
+        return end;
+    size_t last = k; /* the number, then its percentage words */
+    if (!percent_words(t, nt, n1)) {
+        size_t j3, k3;
+        if (!next_joinable(q, qlen, k, occ, &j3, &k3) || q[k3 - 1] == '*' ||
+            pl + 1 + (k3 - j3) > sizeof pair)
+            return end;
+        pair[pl] = ' ';
+        memcpy(pair + pl + 1, q + j3, k3 - j3);
+        pl += 1 + (k3 - j3);
+        if (fh_analyze(ps->s->an, pair, pl, &t, &nt) != 0 || !percent_words(t, nt, n1))
+            return end;
+        last = k3;
+    }
+    memcpy(buf, q + st, n1);
+    buf[n1] = '%';
+    *bl = n1 + 1;
+    return last;
 }
 
 static int field_index(const fh_engine *e, const char *p, size_t n)

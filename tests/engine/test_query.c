@@ -189,6 +189,36 @@ static void test_unicode_separators_and_quotes(void **state)
         assert_int_equal(f->q->n_cl, 1);
         assert_string_equal(f->q->cl[0].term, "15%");
     }
+    /* a number and the words of a percentage, as the index reads them: the
+     * number with % (15 في المائة, 15 بالمائة), the words taken in */
+    static const char *const pw[] = {"15 في المائة", "15 في المئة", "15 فى المائة",
+                                     "15 بالمائة",   "١٥ في المئة", "15\tفي  المائة"};
+    for (size_t k = 0; k < sizeof pw / sizeof pw[0]; k++) {
+        assert_int_equal(parse(f, pw[k], 64), 0);
+        if (f->q->n_cl != 1 || strcmp(f->q->cl[0].term, "15%") != 0)
+            fail_msg("[%s]: %u clauses, the first %s", pw[k], f->q->n_cl, f->q->cl[0].term);
+    }
+    assert_int_equal(parse(f, "نمو +15 +في +المائة سنويا", 64), 0);
+    assert_int_equal(f->q->n_cl, 3);
+    assert_string_equal(f->q->cl[1].term, "15%");
+    assert_int_equal(f->q->cl[1].occur, FH_OCC_MUST);
+    assert_int_equal(parse(f, "نمو -15 في المائة", 64), 0);
+    assert_int_equal(f->q->n_cl, 2);
+    assert_string_equal(f->q->cl[1].term, "15%");
+    assert_int_equal(f->q->cl[1].occur, FH_OCC_NOT);
+    /* not: a number that has its sign already, the words alone, the words
+     * after another word, a prefix being typed */
+    assert_int_equal(parse(f, "15% في المائة", 64), 0);
+    assert_string_equal(f->q->cl[0].term, "15%");
+    assert_int_equal(f->q->n_cl, 2); /* 15% and المائة (في is a stop word) */
+    assert_int_equal(parse(f, "15% بالمائة", 64), 0);
+    assert_int_equal(f->q->n_cl, 2);
+    assert_int_equal(parse(f, "في المائة 15", 64), 0);
+    assert_string_equal(f->q->cl[f->q->n_cl - 1].term, "15");
+    assert_int_equal(parse(f, "15 في", 64), 0);
+    assert_string_equal(f->q->cl[0].term, "15");
+    assert_int_equal(parse(f, "15 في المائ*", 64), 0);
+    assert_string_equal(f->q->cl[0].term, "15");
     assert_int_equal(parse(f, "عبد ال*", 64), 0);
     assert_int_equal(f->q->n_cl, 1);
     assert_int_equal(f->q->cl[0].kind, FH_CL_PREFIX);
