@@ -15,27 +15,29 @@
  * whole surface word, clitics included: والشركات is marked whole because its
  * stem شرك matches, never a bare ال.
  *
- * Every run of consecutive words whose text fits in `max_chars` characters is
- * a candidate window, found with two pointers in one pass. Its score is
- *   sum over the DISTINCT query terms it contains of the term's idf
- *   + 0.25 x idf for each further occurrence (capped at two per term)
- *   + a small bonus (0.2 x the smallest idf) for starting at a clause start
- *     and another for ending at a clause end,
- * so covering more, and rarer, query words always beats repeating one word,
- * and among windows of equal coverage one that is a readable clause wins.
+ * The candidate windows, found with two pointers in one pass: for each word,
+ * the longest run of words from it whose text fits in `max_chars`
+ * characters, and that run cut at its last clause end. A window's score is
+ *   the sum over the DISTINCT query terms it shows of the term's idf,
+ *   then, worth together less than the lightest term, points for starting
+ *   and for ending at a clause edge (2 each) and for repeats (1 for each
+ *   second and third occurrence of a term),
+ * so showing one more query term always beats repeating one, however rare,
+ * and among windows that show the same terms a readable clause wins.
  * A clause edge is the text's start or end, or a boundary character between
  * two words: ، ؛ ؟ … and line breaks, or . ! ? ; : with a space after them
  * (not 10:30, nor a URL's dots). Ties go to the earlier window.
- * A window that ends at the text's end (or at a fragment already chosen) and
- * so falls short of max_chars takes in the words before it that fit, from a
- * clause start when that leaves it half of max_chars or more.
+ * A window that falls short of max_chars (it ends at the text's end, at a
+ * fragment already chosen, or at a clause end) takes in the words before it
+ * that fit, from a clause start when that leaves it half of max_chars or
+ * more.
  * With several fragments requested, each next window is chosen among those
- * that do not overlap the chosen ones, with already covered terms counting
- * only a tenth, and the fragments are printed in text order. Every fragment
- * shows a query word: a window without one is never chosen (except the
- * text's beginning when nothing matches at all), so fewer fragments than
- * asked for may come back. Every word of the text is a candidate, however
- * long the text.
+ * that do not overlap the chosen ones, a term already shown counting only
+ * as a point (so a term not yet shown wins), and the fragments are printed
+ * in text order. Every fragment shows a query word: a window without one is
+ * never chosen (except the text's beginning when nothing matches at all), so
+ * fewer fragments than asked for may come back. Every word of the text is a
+ * candidate, however long the text.
  *
  * Output: one JSON string. Text between words is copied as it is, also
  * between two fragments that touch (no word between them) unless it is longer
@@ -267,29 +269,74 @@ static int esc_text(fh_buf *b, const char *p, size_t n, bool html)
 
 typedef struct win {
     uint32_t a, b; /* units [a, b) */
-    float score;
+    double score;
 } win;
 
+/* The running sums of a window being slid over the units: `prim` the weight
+ * of the distinct terms not yet shown it holds; `sec` its lesser points (a
+ * term already shown 1, the second and third occurrence of a term 1 each);
+ * `nm` its matching words; cnt[j] the occurrences of term j. */
+typedef struct run {
+    double prim;
+    uint32_t sec, nm;
+    uint16_t *cnt;
+} run;
+
+static void run_reset(run *r, size_t nhl)
+{
+    r->prim = 0;
+    r->sec = r->nm = 0;
+    memset(r->cnt, 0, nhl * sizeof *r->cnt);
+}
+
+/* Add (d = 1) or drop (d = -1) unit x. */
+static void run_step(run *r, const unit *x, const fh_hlterm *hl, size_t nhl, const bool *covered,
+                     int d)
+{
+    if (x->term < 0 || (size_t)x->term >= nhl)
+        return;
+    uint32_t j = (uint32_t)x->term;
+    uint32_t c = d > 0 ? r->cnt[j]++ : --r->cnt[j]; /* occurrences besides x */
+    int sgn = d > 0 ? 1 : -1;
+    r->nm += (uint32_t)sgn;
+    if (c == 0) {
+        if (covered[j])
+            r->sec += (uint32_t)sgn;
+        else
+            r->prim += sgn * (double)hl[j].weight;
+    } else if (c <= 2) {
+        r->sec += (uint32_t)sgn;
+    }
+}
+
 /* Best window of units whose characters fit max_chars, avoiding `taken`
- * windows; `covered` lowers the weight of terms already shown. Only a window
- * that shows a query word counts (its clause bonuses could otherwise beat a
- * word already shown, whose weight is a tenth); {0, 0, -1} when none is
- * left. */
+ * windows; `covered` marks the terms already shown. A window's score is
+ * lexicographic in effect: the weight of the query terms it shows that no
+ * chosen fragment shows yet, then (worth together less than the lightest
+ * term, minw) 2 points for each clause edge it starts or ends at, 1 for each
+ * term already shown, 1 for each second and third occurrence of a term. So
+ * one more term not yet shown always wins, and among windows that show the
+ * same ones a clause wins over repeats. The candidates: for each first unit,
+ * the longest window that fits, and the one that ends at the last clause end
+ * inside it. Only a window that shows a query word counts; {0, 0, -1} when
+ * none is left. */
 static win best_window(const unit *u, uint32_t nu, const fh_hlterm *hl, size_t nhl,
                        uint32_t max_chars, const win *taken, uint32_t ntaken, const bool *covered,
                        uint16_t *cnt, float minw)
 {
-    win best = {0, 0, -1.0f};
-    memset(cnt, 0, nhl * sizeof *cnt);
-    float cur = 0;
-    uint32_t b = 0, nm = 0; /* nm: matching words in [a, b) */
+    win best = {0, 0, -1.0};
+    const double eps = (double)minw / (3.0 * (double)nhl + 5.0);
+    run full = {.cnt = cnt}, cl = {.cnt = cnt + nhl}; /* [a, b) and [a, e) */
+    run_reset(&full, nhl);
+    run_reset(&cl, nhl);
+    uint32_t b = 0, e = 0;
+    uint32_t lastc = 0; /* 1 + the last unit in [0, b) that ends a clause, or 0 */
     for (uint32_t a = 0; a < nu; a++) {
         if (b < a + 1) {
             /* window empty: restart at a */
-            memset(cnt, 0, nhl * sizeof *cnt);
-            cur = 0;
-            nm = 0;
-            b = a;
+            run_reset(&full, nhl);
+            run_reset(&cl, nhl);
+            b = e = a;
         }
         while (b < nu && (b == a || u[b].c1 - u[a].c0 <= max_chars)) {
             bool clash = false;
@@ -297,56 +344,48 @@ static win best_window(const unit *u, uint32_t nu, const fh_hlterm *hl, size_t n
                 clash = b >= taken[t].a && b < taken[t].b;
             if (clash)
                 break;
-            if (u[b].term >= 0 && (size_t)u[b].term < nhl) {
-                uint32_t j = (uint32_t)u[b].term;
-                float w = hl[j].weight * (covered[j] ? 0.1f : 1.0f);
-                nm++;
-                if (cnt[j] == 0)
-                    cur += w;
-                else if (cnt[j] <= 2)
-                    cur += 0.25f * w;
-                cnt[j]++; /* at most the words of FH_ENGINE_MAX_SNIPPET_LEN chars */
-            }
+            run_step(&full, &u[b], hl, nhl, covered, 1);
+            if (u[b].clause_after)
+                lastc = b + 1;
             b++;
         }
         if (b > a) {
-            float sc = cur;
-            if (u[a].clause_before)
-                sc += 0.2f * minw;
-            if (u[b - 1].clause_after)
-                sc += 0.2f * minw;
-            if (nm > 0 && sc > best.score) {
-                best.a = a;
-                best.b = b;
-                best.score = sc;
+            uint32_t edge = u[a].clause_before ? 2 : 0;
+            double sc = full.prim + eps * (full.sec + edge + (u[b - 1].clause_after ? 2 : 0));
+            if (full.nm > 0 && sc > best.score)
+                best = (win){a, b, sc};
+            /* the window cut at its last clause end, when that is shorter and
+             * could win: it shows no more than the whole, so its score is at
+             * most the whole's with the end bonus (its sums are brought up
+             * to date only then; e only moves forward) */
+            if (lastc > a && lastc < b && full.prim + eps * (full.sec + edge + 2) > best.score) {
+                if (e < a) {
+                    run_reset(&cl, nhl);
+                    e = a;
+                }
+                while (e < lastc)
+                    run_step(&cl, &u[e++], hl, nhl, covered, 1);
+                sc = cl.prim + eps * (cl.sec + edge + 2);
+                if (cl.nm > 0 && sc > best.score)
+                    best = (win){a, lastc, sc};
             }
-            /* drop unit a from the running sums */
-            if (u[a].term >= 0 && (size_t)u[a].term < nhl) {
-                uint32_t j = (uint32_t)u[a].term;
-                float w = hl[j].weight * (covered[j] ? 0.1f : 1.0f);
-                nm--;
-                cnt[j]--;
-                if (cnt[j] == 0)
-                    cur -= w;
-                else if (cnt[j] <= 2)
-                    cur -= 0.25f * w;
-            }
+            run_step(&full, &u[a], hl, nhl, covered, -1);
+            if (e > a)
+                run_step(&cl, &u[a], hl, nhl, covered, -1);
         } else {
-            b = a + 1; /* unit a is inside a taken window */
-            memset(cnt, 0, nhl * sizeof *cnt);
-            cur = 0;
-            nm = 0;
+            b = e = a + 1; /* unit a is inside a taken window */
+            run_reset(&full, nhl);
+            run_reset(&cl, nhl);
         }
     }
     return best;
 }
 
-/* A window runs forward as far as max_chars allows, so only one that meets
- * the text's end or a taken window can be short: "… نصل إلى الحل." out of
- * 300 characters. It takes the words before it that fit and are not taken,
- * from the earliest clause start among them (or its own) that leaves it at
- * least half of max_chars; without one, all of them. Returns the new first
- * unit. */
+/* A window that falls short of max_chars (it meets the text's end or a
+ * taken window, or was cut at a clause end: "… نصل إلى الحل." out of 300
+ * characters) takes the words before it that fit and are not taken, from the
+ * earliest clause start among them (or its own) that leaves it at least half
+ * of max_chars; without one, all of them. Returns the new first unit. */
 static uint32_t grow_back(const unit *u, win w, uint32_t max_chars, const win *taken,
                           uint32_t ntaken)
 {
@@ -397,7 +436,7 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
     for (size_t j = 0; j < nhl; j++)
         mixed |= hl[j].nparts > 0;
     size_t need =
-        nt * sizeof(unit) + (mixed ? nt * sizeof(int32_t) : 0) + (nhl + 1) * sizeof(uint16_t);
+        nt * sizeof(unit) + (mixed ? nt * sizeof(int32_t) : 0) + 2 * (nhl + 1) * sizeof(uint16_t);
     if (need > s->tok_cap) {
         void *p = realloc(s->snip, need);
         if (!p)

@@ -538,6 +538,44 @@ static void test_mixed_token_counts_its_heaviest_part(void **state)
     assert_null(strstr(s, "ومعه"));
 }
 
+/* A window that shows one more query term wins over one that repeats a term,
+ * however rare that term: coverage first, then clause edges, then repeats;
+ * a later fragment prefers a term not yet shown. */
+static void test_coverage_beats_repeats(void **state)
+{
+    fx *f = *state;
+    static const char *const text =
+        "ظهر البركان ثم البركان ثم البركان مجددا. كلام عادي لا علاقة له بالموضوع المطروح "
+        "هنا ابدا كلام عادي لا علاقة له بالموضوع المطروح هنا ابدا ثم البركان والطقس معا.";
+    fh_hlterm hl[] = {{"بركان", 10, false, 4.0f, NULL, 0, NULL, 0},
+                      {"طقس", 6, false, 0.2f, NULL, 0, NULL, 0}};
+    const char *s = snip(f, text, hl, 2, 45, 1, NULL, NULL);
+    check_pieces(s, text, "<b>", "</b>");
+    assert_non_null(strstr(s, "<b>البركان</b> <b>والطقس</b> معا."));
+    /* two fragments: the second shows the term the first did not */
+    static const char *const text2 =
+        "ظهر البركان ثم البركان مجددا. كلام عادي لا علاقة له بالموضوع المطروح هنا ابدا "
+        "وبعده البركان ثم البركان مرة اخرى. كلام عادي لا علاقة له بالموضوع المطروح هنا "
+        "ابدا وتغير الطقس فجأة.";
+    s = snip(f, text2, hl, 2, 30, 2, NULL, NULL);
+    check_pieces(s, text2, "<b>", "</b>");
+    assert_non_null(strstr(s, "<b>الطقس</b>"));
+    assert_non_null(strstr(s, "<b>البركان</b>"));
+}
+
+/* A fragment may end before max_chars to end at a clause's end: the clause
+ * that holds the match, not the end of the one before it. */
+static void test_clause_bounded_window(void **state)
+{
+    fx *f = *state;
+    static const char *const text =
+        "كلام عادي لا علاقة له بالموضوع المطروح هنا ابدا نهاية الفقرة. ظهر الزلزال في "
+        "المدينة. كلام عادي لا علاقة له بالموضوع المطروح هنا ابدا";
+    fh_hlterm hl[] = {{"زلزال", 10, false, 1.0f, NULL, 0, NULL, 0}};
+    const char *s = snip(f, text, hl, 1, 30, 1, NULL, NULL);
+    assert_string_equal(s, "\xE2\x80\xA6 ظهر <b>الزلزال</b> في المدينة. \xE2\x80\xA6");
+}
+
 /* A match in the text's last short clause: the window cannot run forward
  * past the end, so it takes in the words before it up to the length, from a
  * clause start, instead of the clause alone ("… قبل أن ينتهي اللقاء."). */
@@ -589,6 +627,8 @@ int main(void)
         cmocka_unit_test(test_match_deep_in_a_long_text),
         cmocka_unit_test(test_match_at_the_end_fills_the_length),
         cmocka_unit_test(test_mixed_token_counts_its_heaviest_part),
+        cmocka_unit_test(test_coverage_beats_repeats),
+        cmocka_unit_test(test_clause_bounded_window),
         cmocka_unit_test(test_long_runs_of_non_words),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
