@@ -319,6 +319,7 @@ void fh_searcher_free(fh_searcher *s)
     fh_buf_free(&s->jstr);
     fh_buf_free(&s->body);
     free(s->hits);
+    fh_snippet_free(s);
     free(s->snip);
     free(s);
 }

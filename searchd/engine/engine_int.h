@@ -380,6 +380,10 @@ typedef struct fh_hlterm {
     uint32_t nexps;
 } fh_hlterm;
 
+/* Release what fh_snippet() keeps in s (its break iterator); s->snip is
+ * freed with the searcher. */
+void fh_snippet_free(fh_searcher *s);
+
 /* Append a JSON string (quotes included): the best fragment(s) of `text` for
  * the highlight terms. max_chars == 0 means the whole text; above
  * FH_ENGINE_MAX_SNIPPET_LEN it counts as that. */
@@ -482,6 +486,8 @@ struct fh_searcher {
     /* snippet scratch */
     void *snip;
     size_t tok_cap;       /* bytes at snip */
+    struct UBreakIterator *gbrk; /* grapheme clusters, for cuts in non-word runs
+                                    (snippet.c; opened on first use, owned) */
     bool timed_out;       /* the last successful fh_search ran out of its budget */
     int snip_field;       /* this fh_search's snippet field (engine body, or -1), */
     const char *snip_key; /* and its stored key; no other key is tried when asked for */

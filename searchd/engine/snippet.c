@@ -49,6 +49,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/ubrk.h>
+#include <unicode/utext.h>
+
 #include "engine_int.h"
 
 typedef struct unit {
@@ -188,6 +191,61 @@ static uint32_t gap_start(const char *t, uint32_t a, uint32_t b)
         if (((unsigned char)t[i - 1] & 0xC0) != 0x80 && ++n == GAP_CHARS)
             return i - 1;
     return a;
+}
+
+void fh_snippet_free(fh_searcher *s)
+{
+    if (s->gbrk)
+        ubrk_close(s->gbrk);
+    s->gbrk = NULL;
+}
+
+/* Bytes of context a grapheme question looks at around the cut: any cluster
+ * a text really has (a flag, a family emoji, a letter and its marks) fits. */
+#define GRAPHEME_CONTEXT 256u
+
+/* A cut at byte `at` of t[a, b) (t[a] starts a cluster) moved, if it falls
+ * inside a grapheme cluster (UAX #29: a flag's two regional indicators, an
+ * emoji ZWJ sequence, a character and its marks), to the cluster's start
+ * (up = false) or end (up = true). ICU's character break iterator answers;
+ * when it cannot (no memory), the cut stays where it was. */
+static size_t grapheme_cut(fh_searcher *s, const char *t, size_t a, size_t b, size_t at, bool up)
+{
+    if (at <= a || at >= b)
+        return at;
+    unsigned char p = (unsigned char)t[at - 1], n = (unsigned char)t[at];
+    if (p < 0x80 && n < 0x80 && !(p == '\r' && n == '\n'))
+        return at;                   /* two ASCII characters: two clusters */
+    if (at - a > GRAPHEME_CONTEXT) { /* a character's first byte, near enough */
+        a = at - GRAPHEME_CONTEXT;
+        while (a < at && ((unsigned char)t[a] & 0xC0) == 0x80)
+            a++;
+    }
+    if (b - at > GRAPHEME_CONTEXT) {
+        b = at + GRAPHEME_CONTEXT;
+        while (b > at && ((unsigned char)t[b] & 0xC0) == 0x80)
+            b--;
+    }
+    UErrorCode st = U_ZERO_ERROR;
+    if (!s->gbrk) {
+        s->gbrk = ubrk_open(UBRK_CHARACTER, "", NULL, 0, &st);
+        if (U_FAILURE(st)) {
+            s->gbrk = NULL;
+            return at;
+        }
+    }
+    UText ut = UTEXT_INITIALIZER;
+    utext_openUTF8(&ut, t + a, (int64_t)(b - a), &st);
+    ubrk_setUText(s->gbrk, &ut, &st);
+    size_t r = at;
+    if (U_SUCCESS(st) && !ubrk_isBoundary(s->gbrk, (int32_t)(at - a))) {
+        int32_t k = up ? ubrk_following(s->gbrk, (int32_t)(at - a))
+                       : ubrk_preceding(s->gbrk, (int32_t)(at - a));
+        if (k != UBRK_DONE)
+            r = a + (size_t)k;
+    }
+    utext_close(&ut);
+    return r;
 }
 
 /* JSON-escape n bytes (valid UTF-8 assumed: stored text is validated JSON)
@@ -552,7 +610,9 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
     if (nu == 0 && len > 0) {
         /* no word at all (a title of "***"): the text as stored, or its
          * first max_chars characters and an ellipsis */
-        size_t cut = max_chars > 0 ? chars_end(text, 0, len, max_chars) : len;
+        size_t cut = max_chars > 0
+                         ? grapheme_cut(s, text, 0, len, chars_end(text, 0, len, max_chars), false)
+                         : len;
         if ((rc = esc_text(out, text, cut, html)) == 0 && cut < len)
             rc = fh_buf_adds(out, ell);
         return rc ? rc : fh_buf_addc(out, '"');
@@ -563,7 +623,10 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
         if (k == 0 && a > 0)
             rc = fh_buf_adds(out, "\xE2\x80\xA6 ");
         else if (k == 0) { /* leading quotes, brackets: the last few (all: whole text) */
-            uint32_t g = max_chars > 0 ? gap_start(text, 0, u[0].off) : 0;
+            uint32_t g = 0;
+            if (max_chars > 0)
+                g = (uint32_t)grapheme_cut(s, text, 0, u[0].off, gap_start(text, 0, u[0].off),
+                                           true);
             if (g > 0)
                 rc = fh_buf_adds(out, "\xE2\x80\xA6 ");
             if (!rc)
@@ -595,7 +658,9 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
         else
             while (x < stop && !is_space((unsigned char)text[x]))
                 x++;
-        const uint32_t xg = max_chars > 0 ? (uint32_t)chars_end(text, e, x, GAP_CHARS) : x;
+        uint32_t xg = x;
+        if (max_chars > 0)
+            xg = (uint32_t)grapheme_cut(s, text, e, x, chars_end(text, e, x, GAP_CHARS), false);
         if (xg > e && (rc = esc_text(out, text + e, xg - e, html)) != 0)
             return rc;
         shown = xg;

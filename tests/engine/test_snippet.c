@@ -257,6 +257,28 @@ static void test_utf8_never_cut(void **state)
         assert_non_null(j);
         json_decref(j);
     }
+    /* the runs of non-words cut to a few characters around a fragment are
+     * cut between grapheme clusters: never between a flag's two regional
+     * indicators (🇸🇦 cut after 🇸 showed 🇸🇦🇸🇦 as 🇦🇸, another flag) nor
+     * inside an emoji ZWJ sequence (👨‍👩‍👧‍👦) */
+#define SA "\xF0\x9F\x87\xB8\xF0\x9F\x87\xA6"
+#define FAMILY                                                                                     \
+    "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7\xE2\x80\x8D\xF0\x9F" \
+    "\x91"                                                                                         \
+    "\xA6"
+    fh_hlterm wz[] = {{"وزير", 8, false, 1.0f, NULL, 0, NULL, 0}};
+    const char *s = snip(f, "قال الوزير!" SA SA SA SA " ثم مضى بعيدا عن القاعة الكبرى", wz, 1, 10,
+                         1, NULL, NULL);
+    assert_string_equal(s, "قال <b>الوزير</b>!" SA SA SA " \xE2\x80\xA6");
+    s = snip(f, SA SA SA SA SA " الوزير قال", wz, 1, 10, 1, NULL, NULL);
+    assert_string_equal(s, "\xE2\x80\xA6 " SA SA SA " <b>الوزير</b> قال");
+    s = snip(f, "قال الوزير!!" FAMILY " ثم مضى بعيدا عن القاعة الكبرى", wz, 1, 10, 1, NULL, NULL);
+    assert_string_equal(s, "قال <b>الوزير</b>!! \xE2\x80\xA6");
+    /* a text without words, cut at max_chars */
+    s = snip(f, SA SA SA SA SA SA, wz, 1, 5, 1, NULL, NULL);
+    assert_string_equal(s, SA SA "\xE2\x80\xA6");
+#undef SA
+#undef FAMILY
 }
 
 static void test_clause_boundaries(void **state)
