@@ -163,6 +163,15 @@ static bool has_boundary(const char *t, uint32_t a, uint32_t b)
     return false;
 }
 
+/* Is the gap text[a, b) between two words one apostrophe (' U+2019 U+02BC)? */
+static bool apostrophe_gap(const char *t, uint32_t a, uint32_t b)
+{
+    if (b == a + 1)
+        return t[a] == '\'';
+    return b == a + 3 ? memcmp(t + a, "\xE2\x80\x99", 3) == 0
+                      : b == a + 2 && memcmp(t + a, "\xCA\xBC", 2) == 0;
+}
+
 static uint32_t count_chars(const char *t, uint32_t a, uint32_t b)
 {
     return (uint32_t)fh_utf8_chars(t + a, b - a);
@@ -523,10 +532,12 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
         uint32_t toff = t[i].offset, tend = t[i].offset + t[i].length;
         if (tend > len || toff > tend)
             continue; /* never expected from the analyzer; never trusted */
-        if (nu > 0 && toff <= u[nu - 1].end) {
+        if (nu > 0 && (toff <= u[nu - 1].end || apostrophe_gap(text, u[nu - 1].end, toff))) {
             /* overlaps or touches the previous word (a proclitic the analyzer
-             * split from a Latin or digit word: والiPhone): one unit, so gaps
-             * never run backwards and a fragment never cuts a surface word */
+             * split from a Latin or digit word: والiPhone), or an apostrophe
+             * alone joins them (O'Neil, Qur'an, which the analyzer splits):
+             * one unit, so gaps never run backwards and a fragment never cuts
+             * a surface word */
             unit *pv = &u[nu - 1];
             if (tend > pv->end) {
                 pv->c1 += count_chars(text, pv->end, tend);

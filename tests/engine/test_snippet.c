@@ -198,6 +198,15 @@ static void test_whole_word_highlight(void **state)
     s = snip(f, "الشركات والiPhone جديد", hl, 1, 12, 1, NULL, NULL);
     if (strstr(s, "وال") && !strstr(s, "والiPhone"))
         fail_msg("a bare proclitic ends the fragment: [%s]", s);
+    /* an apostrophe alone between two words joins them into one surface
+     * word (the analyzer splits O'Neil): marked whole, never cut */
+    fh_hlterm ne[] = {{"neil", 4, false, 1.0f, NULL, 0, NULL, 0}};
+    s = snip(f, "قال السيد O'Neil إن وO\xE2\x80\x99Neil و O' Neil", ne, 1, 0, 1, NULL, NULL);
+    assert_string_equal(s, "قال السيد <b>O'Neil</b> إن <b>وO\xE2\x80\x99Neil</b> و O' <b>Neil</b>");
+    for (uint32_t len = 1; len <= 12; len++) {
+        s = snip(f, "كلام كثير جدا عن السيد O'Neil هنا", ne, 1, len, 1, NULL, NULL);
+        assert_non_null(strstr(s, "<b>O'Neil</b>"));
+    }
     /* diacritics stay inside the highlighted surface word */
     s = snip(f, "قالت الشَّرِكَاتُ شيئا", hl, 1, 0, 1, NULL, NULL);
     assert_non_null(strstr(s, "<b>الشَّرِكَاتُ</b>"));
