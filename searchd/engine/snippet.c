@@ -20,8 +20,9 @@
  * characters, and that run cut at its last clause end. A window's score is
  *   the sum over the DISTINCT query terms it shows of the term's idf,
  *   then, worth together less than the lightest term, points for starting
- *   and for ending at a clause edge (2 each) and for repeats (1 for each
- *   second and third occurrence of a term),
+ *   and for ending at a clause edge (each more than all the others
+ *   together) and for a term already shown or repeated (1 for each second
+ *   and third occurrence),
  * so showing one more query term always beats repeating one, however rare,
  * and among windows that show the same terms a readable clause wins.
  * A clause edge is the text's start or end, or a boundary character between
@@ -378,10 +379,10 @@ static void run_step(run *r, const unit *x, const fh_hlterm *hl, size_t nhl, con
 
 /* Best window of units whose characters fit max_chars, avoiding `taken`
  * windows; `covered` marks the terms already shown. A window's score is
- * lexicographic in effect: the weight of the query terms it shows that no
- * chosen fragment shows yet, then (worth together less than the lightest
- * term, minw) 2 points for each clause edge it starts or ends at, 1 for each
- * term already shown, 1 for each second and third occurrence of a term. So
+ * the weight of the query terms it shows that no chosen fragment shows yet,
+ * then (worth together less than the lightest term, minw) points: for each
+ * clause edge it starts or ends at more than all the rest together, 1 for
+ * each term already shown, 1 for each second and third occurrence. So
  * one more term not yet shown always wins, and among windows that show the
  * same ones a clause wins over repeats. The candidates: for each first unit,
  * the longest window that fits, and the one that ends at the last clause end
@@ -392,7 +393,11 @@ static win best_window(const unit *u, uint32_t nu, const fh_hlterm *hl, size_t n
                        uint16_t *cnt, float minw)
 {
     win best = {0, 0, -1.0};
-    const double eps = (double)minw / (3.0 * (double)nhl + 5.0);
+    /* a clause edge outweighs every lesser point of a window together (at
+       most 3 a term: shown already, or repeated twice), and all the points
+       together weigh less than the lightest term */
+    const uint32_t ep = 3u * (uint32_t)nhl + 1u;
+    const double eps = (double)minw / (2.0 * ep + 3.0 * (double)nhl + 1.0);
     run full = {.cnt = cnt}, cl = {.cnt = cnt + nhl}; /* [a, b) and [a, e) */
     run_reset(&full, nhl);
     run_reset(&cl, nhl);
@@ -417,22 +422,22 @@ static win best_window(const unit *u, uint32_t nu, const fh_hlterm *hl, size_t n
             b++;
         }
         if (b > a) {
-            uint32_t edge = u[a].clause_before ? 2 : 0;
-            double sc = full.prim + eps * (full.sec + edge + (u[b - 1].clause_after ? 2 : 0));
+            uint32_t edge = u[a].clause_before ? ep : 0;
+            double sc = full.prim + eps * (full.sec + edge + (u[b - 1].clause_after ? ep : 0));
             if (full.nm > 0 && sc > best.score)
                 best = (win){a, b, sc};
             /* the window cut at its last clause end, when that is shorter and
              * could win: it shows no more than the whole, so its score is at
              * most the whole's with the end bonus (its sums are brought up
              * to date only then; e only moves forward) */
-            if (lastc > a && lastc < b && full.prim + eps * (full.sec + edge + 2) > best.score) {
+            if (lastc > a && lastc < b && full.prim + eps * (full.sec + edge + ep) > best.score) {
                 if (e < a) {
                     run_reset(&cl, nhl);
                     e = a;
                 }
                 while (e < lastc)
                     run_step(&cl, &u[e++], hl, nhl, covered, 1);
-                sc = cl.prim + eps * (cl.sec + edge + 2);
+                sc = cl.prim + eps * (cl.sec + edge + ep);
                 if (cl.nm > 0 && sc > best.score)
                     best = (win){a, lastc, sc};
             }
@@ -543,7 +548,7 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
                 pv->c1 += count_chars(text, pv->end, tend);
                 pv->end = tend;
             }
-            if (m >= 0 && pv->term < 0)
+            if (m >= 0 && (pv->term < 0 || hl[m].weight > hl[pv->term].weight))
                 pv->term = m;
             continue;
         }

@@ -203,6 +203,13 @@ static void test_whole_word_highlight(void **state)
     fh_hlterm ne[] = {{"neil", 4, false, 1.0f, NULL, 0, NULL, 0}};
     s = snip(f, "قال السيد O'Neil إن وO\xE2\x80\x99Neil و O' Neil", ne, 1, 0, 1, NULL, NULL);
     assert_string_equal(s, "قال السيد <b>O'Neil</b> إن <b>وO\xE2\x80\x99Neil</b> و O' <b>Neil</b>");
+    /* joined so, it counts as its heaviest term (neil), not its first (o) */
+    fh_hlterm on[] = {{"neil", 4, false, 5.0f, NULL, 0, NULL, 0},
+                      {"o", 1, false, 0.1f, NULL, 0, NULL, 0},
+                      {"smith", 5, false, 3.0f, NULL, 0, NULL, 0}};
+    s = snip(f, "O'Neil said hello. kalam kalam kalam kalam kalam kalam. Smith came", on, 3, 20, 1,
+             NULL, NULL);
+    assert_non_null(strstr(s, "<b>O'Neil</b>"));
     for (uint32_t len = 1; len <= 12; len++) {
         s = snip(f, "كلام كثير جدا عن السيد O'Neil هنا", ne, 1, len, 1, NULL, NULL);
         assert_non_null(strstr(s, "<b>O'Neil</b>"));
@@ -605,6 +612,16 @@ static void test_clause_bounded_window(void **state)
     fh_hlterm hl[] = {{"زلزال", 10, false, 1.0f, NULL, 0, NULL, 0}};
     const char *s = snip(f, text, hl, 1, 30, 1, NULL, NULL);
     assert_string_equal(s, "\xE2\x80\xA6 ظهر <b>الزلزال</b> في المدينة. \xE2\x80\xA6");
+    /* a clause wins over repeats of the same terms, however many */
+    static const char *const t2 = "قمح شعير ذرة. كلام كلام كلام كلام كلام كلام كلام كلام كلام كلام "
+                                  "كلام كلام قمح شعير ذرة قمح شعير "
+                                  "ذرة قمح شعير ذرة كلام كلام";
+    fh_hlterm g[] = {{"قمح", 6, false, 1.0f, NULL, 0, NULL, 0},
+                     {"شعير", 8, false, 1.0f, NULL, 0, NULL, 0},
+                     {"ذر", 4, false, 1.0f, NULL, 0, NULL, 0}};
+    s = snip(f, t2, g, 3, 60, 1, NULL, NULL);
+    assert_memory_equal(s, "<b>قمح</b> <b>شعير</b> <b>ذرة</b>.",
+                        strlen("<b>قمح</b> <b>شعير</b> <b>ذرة</b>."));
 }
 
 /* A match in the text's last short clause: the window cannot run forward
