@@ -12,6 +12,7 @@
 #include "ix_json.h"
 
 #include <stdbool.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -439,6 +440,136 @@ int fh_json_fast(const char *line, size_t len, const fh_fieldset *fs, fh_buf *es
         out->text_len[f] = flen[f];
     }
     return 1;
+}
+
+/* Skip one value of a line jansson accepted, however deep: strings whole,
+ * containers by their brackets, any other token up to the next delimiter.
+ * Unlike value(), it declines nothing jansson reads (1e308, deep nesting). */
+static int skip_lax(scan *s)
+{
+    int depth = 0;
+    do {
+        if (s->p >= s->end)
+            return -1;
+        unsigned char c = *s->p;
+        if (c == '"') {
+            if (skip_string(s))
+                return -1;
+        } else if (c == '{' || c == '[') {
+            depth++;
+            s->p++;
+        } else if (c == '}' || c == ']') {
+            depth--;
+            s->p++;
+        } else if (depth > 0) {
+            s->p++; /* a delimiter, a space or a byte of a number or literal */
+        } else {
+            while (s->p < s->end && *s->p != ',' && *s->p != '}' && *s->p != ']' && *s->p != ' ' &&
+                   *s->p != '\t' && *s->p != '\n' && *s->p != '\r')
+                s->p++;
+        }
+    } while (depth > 0);
+    return depth == 0 ? 0 : -1;
+}
+
+int fh_json_id_text(const char *line, size_t len, fh_buf *esc, const char **txt, size_t *n)
+{
+    scan S = {(const unsigned char *)line, (const unsigned char *)line + len, esc};
+    scan *s = &S;
+    *txt = NULL;
+    *n = 0;
+    ws(s);
+    if (s->p >= s->end || *s->p != '{')
+        return -1;
+    s->p++;
+    ws(s);
+    while (s->p < s->end && *s->p == '"') {
+        const char *raw = (const char *)s->p + 1;
+        size_t ko, kl;
+        bool ke;
+        fh_buf_reset(esc);
+        if (string(s, true, &ko, &kl, &ke))
+            return -1;
+        const char *key = ke ? esc->data + ko : raw; /* "i\u0064" is "id" too */
+        bool is_id = kl == 2 && memcmp(key, "id", 2) == 0;
+        ws(s);
+        if (s->p >= s->end || *s->p != ':')
+            return -1;
+        s->p++;
+        ws(s);
+        const unsigned char *v = s->p;
+        if (skip_lax(s))
+            return -1;
+        if (is_id) { /* the last one counts, as in jansson's tree */
+            *txt = (const char *)v;
+            *n = (size_t)(s->p - v);
+        }
+        ws(s);
+        if (s->p < s->end && *s->p == ',') {
+            s->p++;
+            ws(s);
+        }
+    }
+    return *txt ? 0 : -1;
+}
+
+int fh_json_int_text(const char *num, size_t n, char *out, size_t cap)
+{
+    const char *p = num, *end = num + n;
+    bool neg = p < end && *p == '-';
+    if (neg)
+        p++;
+    /* the significant digits (first to last nonzero one, at most 16 kept in
+     * v), the zeros after them, and the fraction's length */
+    uint64_t v = 0;
+    size_t sig = 0, zeros = 0, frac = 0;
+    bool in_frac = false, digits = false;
+    for (; p < end && ((*p >= '0' && *p <= '9') || *p == '.'); p++) {
+        if (*p == '.') {
+            in_frac = true;
+            continue;
+        }
+        digits = true;
+        if (in_frac)
+            frac++;
+        if (*p == '0') {
+            if (sig) /* a leading zero counts for nothing */
+                zeros++;
+            continue;
+        }
+        sig += zeros + 1;
+        for (; zeros && sig <= 16; zeros--)
+            v *= 10;
+        if (sig <= 16)
+            v = v * 10 + (uint64_t)(*p - '0');
+        zeros = 0;
+    }
+    long long exp = 0;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        bool eneg = p < end && *p == '-';
+        if (p < end && (*p == '-' || *p == '+'))
+            p++;
+        if (p == end)
+            return -1;
+        for (; p < end && *p >= '0' && *p <= '9'; p++)
+            if (exp < 1000000) /* far past any double's range: saturate */
+                exp = exp * 10 + (*p - '0');
+        exp = eneg ? -exp : exp;
+    }
+    if (!digits || p != end)
+        return -1;
+    if (sig == 0) /* zero, however written (-0.0, 0e-400) */
+        return snprintf(out, cap, "0");
+    /* v's last digit stands for 10^scale */
+    long long scale = exp - (long long)frac + (long long)zeros;
+    if (scale < 0 || (long long)sig + scale > 16)
+        return -1; /* a fraction, or 10^16 or more */
+    for (; scale > 0; scale--)
+        v *= 10;
+    if (v >= (uint64_t)1 << 53)
+        return -1;
+    return snprintf(out, cap, "%s%" PRIu64, neg ? "-" : "", v);
 }
 
 size_t fh_json_fix_lone_surrogates(char *line, size_t len)

@@ -33,6 +33,19 @@ typedef struct fh_json_fields {
 int fh_json_fast(const char *line, size_t len, const fh_fieldset *fs, fh_buf *esc,
                  fh_json_fields *out);
 
+/* In a line jansson read as an object: the text of the value of its last
+ * top-level "id" member (escaped keys decoded, in esc) in (*txt, *n),
+ * pointing into line. 0, or -1 when there is none. */
+int fh_json_id_text(const char *line, size_t len, fh_buf *esc, const char **txt, size_t *n);
+
+/* The decimal text of a JSON number num[0..n) when it is an integer below
+ * 2^53 in magnitude, judged from its digits, fraction and exponent (never
+ * from a rounded double: 1.0000000000000001 and 1e-400 are not integers;
+ * 1.0, 1e3 and 250e-1 are "1", "1000" and "25"; -0.0 is "0"). Written to out like
+ * snprintf; returns its length, or -1 when the number is not such an
+ * integer. */
+int fh_json_int_text(const char *num, size_t n, char *out, size_t cap);
+
 /* Rewrite in line[0..len), in place, each \uD800-\uDFFF escape inside a
  * string that is not half of a pair (a high surrogate then a low one) as
  * \uFFFD, the same six bytes: jansson refuses a line with a lone surrogate,

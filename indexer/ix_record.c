@@ -185,27 +185,44 @@ static int check_id(fh_record *r)
     return -1;
 }
 
-static int set_id_from_json(fh_recparser *p, json_t *id, fh_record *r)
+/* The decimal text of a number id, in p->idbuf, judged from the number as
+ * written in the line (jansson read it from there): a double cannot tell
+ * 1.0000000000000001 from 1, nor 1e-400 from 0. Returns its length, or -1
+ * when the number is no id. */
+static int number_id(fh_recparser *p, const json_t *id, const char *line, size_t len)
+{
+    const char *t;
+    size_t n;
+    if (fh_json_id_text(line, len, &p->vals, &t, &n) != 0)
+        return -1;
+    /* an integer as written, read as one: exact to 64 bits (in a line
+       holding an integer beyond 64 bits it is a real, and the rule for
+       reals applies) */
+    if (json_is_integer(id) && !memchr(t, '.', n) && !memchr(t, 'e', n) && !memchr(t, 'E', n))
+        return snprintf(p->idbuf, sizeof p->idbuf, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
+    return fh_json_int_text(t, n, p->idbuf, sizeof p->idbuf);
+}
+
+static int set_id_from_json(fh_recparser *p, json_t *id, const char *line, size_t len, fh_record *r)
 {
     if (!id) {
         snprintf(r->msg, sizeof r->msg, "no \"id\" field");
         r->status = FH_REC_NOID;
         return 0;
     }
-    long long iv;
+    int k;
     if (json_is_string(id)) {
         r->id = json_string_value(id);
         r->id_len = json_string_length(id);
-    } else if (fh_json_exact_int(id, &iv)) {
-        int k = snprintf(p->idbuf, sizeof p->idbuf, "%lld", iv);
+    } else if (json_is_number(id) && (k = number_id(p, id, line, len)) >= 0) {
         r->id = p->idbuf;
         r->id_len = (size_t)k;
     } else {
         snprintf(r->msg, sizeof r->msg,
-                 json_is_real(id) ? "\"id\" must be a string or an integer (a real is one only "
-                                    "when integral and below 2^53, and so is an integer id of a "
-                                    "line holding an integer beyond 64 bits)"
-                                  : "\"id\" must be a string or an integer");
+                 json_is_number(id) ? "\"id\" must be a string or an integer (a real is one only "
+                                      "when integral and below 2^53, and so is an integer id of a "
+                                      "line holding an integer beyond 64 bits)"
+                                    : "\"id\" must be a string or an integer");
         r->status = FH_REC_NOID;
         return 0;
     }
@@ -274,7 +291,7 @@ int fh_rec_jsonl(fh_recparser *p, const char *line, size_t len, fh_record *r)
         r->status = FH_REC_MALFORMED;
         return 0;
     }
-    set_id_from_json(p, json_object_get(p->root, "id"), r);
+    set_id_from_json(p, json_object_get(p->root, "id"), line, len, r);
     if (r->status != FH_REC_OK)
         return 0;
     for (unsigned f = 0; f < p->fs.n; f++) {

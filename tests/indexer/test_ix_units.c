@@ -343,6 +343,85 @@ static void test_lone_surrogates(void **state)
     fh_recparser_free(p);
 }
 
+/* A number id is judged from its digits, never from a rounded double: an
+ * integral real below 2^53 is an id (in its decimal text), any other real
+ * is a bad id, on either parsing path, also where every number is read as
+ * a real (a line holding an integer beyond 64 bits). */
+static void test_real_ids(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *num;
+        const char *id; /* NULL: a bad id */
+    } cases[] = {
+        {"1.0", "1"},
+        {"1e3", "1000"},
+        {"3.0", "3"},
+        {"-7.00e0", "-7"},
+        {"250e-1", "25"},
+        {"0.5e1", "5"},
+        {"-0.0", "0"},
+        {"0e-400", "0"},
+        {"100E+2", "10000"},
+        {"9007199254740991.0", "9007199254740991"},
+        {"1.0000000000000001", NULL},
+        {"1e-400", NULL},
+        {"4.9999999999999999e0", NULL},
+        {"2.5", NULL},
+        {"25e-1", NULL},
+        {"9007199254740992.0", NULL},
+        {"1e16", NULL},
+    };
+    fh_recparser *p;
+    assert_int_equal(fh_recparser_new(&fs2, 1 << 20, &p), 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        /* as it is; after an escaped key (the jansson path); in a line of reals */
+        static const char *forms[][2] = {{"{\"id\":", ",\"title\":\"t\"}"},
+                                         {"{\"t\\u0069tle\":\"t\",\"id\" : ", " }"},
+                                         {"{\"id\":", ",\"n\":123456789012345678901234567890}"}};
+        for (size_t f = 0; f < 3; f++) {
+            char line[256];
+            int n = snprintf(line, sizeof line, "%s%s%s", forms[f][0], cases[i].num, forms[f][1]);
+            fh_record r;
+            assert_int_equal(fh_rec_jsonl(p, line, (size_t)n, &r), 0);
+            const char *want = cases[i].id;
+            if (!want) {
+                if (r.status != FH_REC_NOID)
+                    fprintf(stderr, "accepted as id \"%.*s\": %s\n", (int)r.id_len, r.id, line);
+                assert_int_equal(r.status, FH_REC_NOID);
+                continue;
+            }
+            if (r.status != FH_REC_OK)
+                fprintf(stderr, "refused (%s): %s\n", r.msg, line);
+            assert_int_equal(r.status, FH_REC_OK);
+            assert_int_equal(r.id_len, strlen(want));
+            assert_memory_equal(r.id, want, r.id_len);
+        }
+    }
+    /* an integer of 2^53 or more is exact as an integer, not as a real */
+    static const char *big[] = {"{\"id\":123456789012345678}",
+                                "{\"id\":123456789012345678,\"n\":123456789012345678901234567890}"};
+    fh_record r;
+    assert_int_equal(fh_rec_jsonl(p, big[0], strlen(big[0]), &r), 0);
+    assert_int_equal(r.status, FH_REC_OK);
+    assert_int_equal(r.id_len, 18);
+    assert_memory_equal(r.id, "123456789012345678", 18);
+    assert_int_equal(fh_rec_jsonl(p, big[1], strlen(big[1]), &r), 0);
+    assert_int_equal(r.status, FH_REC_NOID);
+    fh_recparser_free(p);
+    /* the text of the last top-level "id", however deep the rest is */
+    const char *l = "{\"a\":{\"id\":1},\"id\":2,\"b\":[[[\"]\"]]],\"i\\u0064\" :\t-3.5e1 }";
+    const char *t;
+    size_t tn;
+    fh_buf esc;
+    fh_buf_init(&esc, 1 << 10);
+    assert_int_equal(fh_json_id_text(l, strlen(l), &esc, &t, &tn), 0);
+    assert_int_equal(tn, 6);
+    assert_memory_equal(t, "-3.5e1", 6);
+    assert_int_equal(fh_json_id_text("{\"x\":{\"id\":1}}", 14, &esc, &t, &tn), -1);
+    fh_buf_free(&esc);
+}
+
 /* ------------------------------------------------------ table + merge */
 
 #define NDOC 400
@@ -663,6 +742,7 @@ int main(void)
         cmocka_unit_test(test_json_fast),
         cmocka_unit_test(test_json_repeated_keys),
         cmocka_unit_test(test_lone_surrogates),
+        cmocka_unit_test(test_real_ids),
         cmocka_unit_test(test_merge_tables),
         cmocka_unit_test(test_merge_spills),
         cmocka_unit_test(test_run_corrupt),
