@@ -1581,23 +1581,36 @@ static void clean_stale_spills(const char *dir, bool locked)
     closedir(d);
 }
 
-/* Create dir and its missing parents. *made gets the length of the first
- * directory created (dir[0 .. *made) names it; 0 when all existed), for
- * rm_made. */
-static int mkdir_p(const char *dir, size_t *made)
+/* The directories mkdir_p created, in the order it made them: each one is
+ * the path's first end[i] bytes. Kept as made (not as the path's last
+ * components) because a path with "." or ".." names some of them only as
+ * a prefix: nd4/x/../idx makes nd4, nd4/x and nd4/idx. */
+typedef struct made_dirs {
+    size_t *end;
+    size_t n;
+} made_dirs;
+
+/* Create dir and its missing parents, recording each one created in *made
+ * (for rm_made; made->end is the caller's to free, also on failure). */
+static int mkdir_p(const char *dir, made_dirs *made)
 {
-    size_t n = strlen(dir);
+    size_t n = strlen(dir), parts = 1;
+    for (size_t i = 0; i < n; i++)
+        if (dir[i] == '/')
+            parts++;
     char *tmp = strdup(dir);
-    *made = 0;
-    if (!tmp)
+    made->n = 0;
+    made->end = malloc(parts * sizeof *made->end);
+    if (!tmp || !made->end) {
+        free(tmp);
         return FH_ENOMEM;
+    }
     for (size_t i = 1; i <= n; i++) {
         if (tmp[i] == '/' || tmp[i] == '\0') {
             char c = tmp[i];
             tmp[i] = '\0';
             if (mkdir(tmp, 0755) == 0) {
-                if (*made == 0)
-                    *made = i;
+                made->end[made->n++] = i;
             } else if (errno != EEXIST) {
                 free(tmp);
                 return FH_EIO;
@@ -1609,23 +1622,18 @@ static int mkdir_p(const char *dir, size_t *made)
     return 0;
 }
 
-/* After a build that published nothing: remove the directories mkdir_p made
- * for dir (made > 0), deepest first, as long as they are empty (rmdir never
- * removes anything else: a directory the user filled meanwhile stays). */
-static void rm_made(const char *dir, size_t made)
+/* After a build that published nothing (or a mkdir_p that failed half way):
+ * remove the directories mkdir_p made for dir, deepest (last made) first,
+ * those that are empty (rmdir never removes anything else: a directory the
+ * user filled meanwhile stays). */
+static void rm_made(const char *dir, const made_dirs *made)
 {
-    char *tmp = made ? strdup(dir) : NULL;
+    char *tmp = made->n ? strdup(dir) : NULL;
     if (!tmp)
         return;
-    size_t n = strlen(tmp);
-    while (n > 0 && tmp[n - 1] == '/')
-        tmp[--n] = '\0';
-    while (n >= made && rmdir(tmp) == 0) {
-        char *sl = strrchr(tmp, '/');
-        if (!sl)
-            break;
-        *sl = '\0';
-        n = (size_t)(sl - tmp);
+    for (size_t i = made->n; i-- > 0;) {
+        tmp[made->end[i]] = '\0';
+        rmdir(tmp);
     }
     free(tmp);
 }
@@ -1650,7 +1658,8 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
     size_t nsrcs = 0;
     int rc = 0;
     bool locks = false;
-    size_t sl, made = 0;
+    size_t sl;
+    made_dirs made = {NULL, 0};
     fh_analyzer_opts aopts;
     fh_index_build_info info;
 
@@ -1904,7 +1913,8 @@ out:
     idset_free(&C.ids);
     free(C.remap);
     if (!st->published)
-        rm_made(o->index_dir, made); /* a failed first build leaves no empty DIR */
+        rm_made(o->index_dir, &made); /* a failed first build leaves no empty DIR */
+    free(made.end);
 
     st->bytes_in = atomic_load(&p->bytes_in);
     st->wall_s = now_s() - t0;

@@ -796,6 +796,13 @@ def case_input_edges(tmp):
     os.makedirs(os.path.join(tmp, "old"))
     build(os.path.join(tmp, "old", "x", "y") + "/", [empty_jl], ok=(2,))
     expect(os.listdir(os.path.join(tmp, "old")) == [], os.listdir(os.path.join(tmp, "old")))
+    # also when DIR names some of them through "." or ".." (nd2/x/../idx makes
+    # nd2, nd2/x and nd2/idx)
+    for d in (os.path.join("nd1", ".", "idx"), os.path.join("nd2", "x", "..", "idx"),
+              os.path.join("nd3", "x", ".", "..", "y", "idx", ".")):
+        build(os.path.join(tmp, d), [empty_jl], ok=(2,))
+        expect(not os.path.exists(os.path.join(tmp, d.split(os.sep)[0])),
+               (d, os.listdir(tmp)))
     # one record: "1 document read", "0 spilled runs"
     _, _, err = build(os.path.join(tmp, "ix6b"), [empty_jl, write(
         os.path.join(tmp, "one.jsonl"), '{"id": "o1", "text": "x"}\n')])
