@@ -326,11 +326,18 @@ static size_t split_tabs(const char *s, size_t n, size_t *off, size_t *lens, siz
     return k;
 }
 
+/* The length of a line (a TSV line, a text file's title) without the CR of
+ * a CRLF line end: one CR only,
+ * as any CR before it is data (y\r\r\n ends in the value y\r). */
+static size_t crlf_end(const char *line, size_t len)
+{
+    return len && line[len - 1] == '\r' ? len - 1 : len;
+}
+
 int fh_tsv_header_parse(const char *line, size_t len, const fh_fieldset *fs,
                         fh_tsv_header **out, char *msg, size_t msg_cap)
 {
-    while (len && line[len - 1] == '\r')
-        len--;
+    len = crlf_end(line, len);
     skip_bom(&line, &len);
     size_t n = split_tabs(line, len, NULL, NULL, 0);
     fh_tsv_header *h = calloc(1, sizeof *h);
@@ -454,8 +461,7 @@ int fh_rec_tsv(fh_recparser *p, const fh_tsv_header *h, const char *line, size_t
 {
     rec_init(r);
     drop(p);
-    while (len && line[len - 1] == '\r')
-        len--;
+    len = crlf_end(line, len);
     skip_bom(&line, &len); /* as on a JSON line */
     int rc = admit(p, &line, &len, r, "row", true);
     if (rc <= 0)
@@ -541,9 +547,7 @@ int fh_rec_txt(fh_recparser *p, const char *name, const char *data, size_t len, 
     size_t tlen = eol ? (size_t)(eol - data) : len;
     const char *text = eol ? eol + 1 : data + len;
     size_t xlen = eol ? len - tlen - 1 : 0;
-    size_t tl = tlen;
-    while (tl && data[tl - 1] == '\r')
-        tl--;
+    size_t tl = crlf_end(data, tlen);
     p->root = json_object();
     json_t *jid = json_stringn_nocheck(name, nl);
     json_t *jt = json_stringn_nocheck(data, tl);

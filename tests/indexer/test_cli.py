@@ -210,6 +210,18 @@ def case_tsv(tmp):
         _, _, err2 = build(os.path.join(tmp, "ix-" + name), [path])
         expect(summary(err2) == want and dump(os.path.join(tmp, "ix-" + name)) == dump(idx),
                "%s was not read as TSV: %s" % (name, err2))
+    # only the CR of a CRLF line end is dropped: a CR before it is data, in
+    # a row as in the header
+    cr = write(os.path.join(tmp, "cr.tsv"),
+               b"id\ttitle\ttext\r\nr1\tx\ty\r\r\nr2\tx\ty\r\nr3\tx\ty\\r\r\nr4\tx\ty\n")
+    build(os.path.join(tmp, "ixcr"), [cr])
+    _, docs = dump(os.path.join(tmp, "ixcr"))
+    expect([json.loads(l.split("\t", 4)[4])["text"] for l in docs.splitlines()] ==
+           ["y\r", "y", "y\r", "y"], docs)
+    crh = write(os.path.join(tmp, "crh.tsv"), b"id\ttext\r\r\nr1\ty\r\n")
+    build(os.path.join(tmp, "ixcrh"), [crh], ["--quiet"])
+    _, docs = dump(os.path.join(tmp, "ixcrh"))
+    expect(json.loads(docs.split("\t", 4)[4]) == {"id": "r1", "text\r": "y"}, docs)
     # a UTF-8 BOM is dropped at the start of any row, as on any JSON line
     bom = write(os.path.join(tmp, "bom.tsv"),
                 b"\xef\xbb\xbfid\ttitle\n\xef\xbb\xbf1\ta\n2\t\xef\xbb\xbfb\n")
@@ -244,6 +256,16 @@ def case_dir(tmp):
     d = json.loads(rows[0][4])
     expect(d["title"] == "المكتبة العامة" and d["text"].startswith("تضم"), d)
     expect(rows[1][3] == "0" and rows[1][2] != "0", "title-only: title tokens, no text")
+    # the title line loses the CR of a CRLF line end, and only that one
+    crd = os.path.join(tmp, "cr")
+    os.makedirs(crd)
+    write(os.path.join(crd, "a.txt"), b"t\r\r\nx\r\n")
+    write(os.path.join(crd, "b.txt"), b"t\r\nx")
+    build(os.path.join(tmp, "ixcr"), [crd])
+    _, docs = dump(os.path.join(tmp, "ixcr"))
+    expect([json.loads(l.split("\t", 4)[4]) for l in docs.splitlines()] ==
+           [{"id": "a", "title": "t\r", "text": "x\r\n"},
+            {"id": "b", "title": "t", "text": "x"}], docs)
 
 
 def case_stdin_gz(tmp):
