@@ -425,13 +425,9 @@ int fh_json_fast(const char *line, size_t len, const fh_fieldset *fs, fh_buf *es
         out->id_len = flen[idslot];
     }
     for (unsigned f = 0; f < fs->n; f++) {
-        if (strcmp(fs->names[f], "id") == 0) {
-            if (flen[idslot] == SIZE_MAX) {
-                out->nonstr |= 1u << f;
-            } else {
-                out->text[f] = out->id;
-                out->text_len[f] = out->id_len;
-            }
+        if (strcmp(fs->names[f], "id") == 0) { /* an integer id as its decimal text */
+            out->text[f] = out->id;
+            out->text_len[f] = out->id_len;
             continue;
         }
         if (!seen[f])

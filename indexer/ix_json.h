@@ -27,8 +27,8 @@ typedef struct fh_json_fields {
 
 /* 1: parsed; pointers go into `line` or into `esc` (unescaped strings) and
  * stay valid while both are unchanged. An analyzed field named "id" gets the
- * id's text when the id is a string (an integer id sets its nonstr bit), as
- * jansson's tree gives it. 0: declined — use jansson. A missing
+ * id as stored: a string's text, an integer's decimal text (as
+ * fh_rec_jsonl gives it on the jansson path). 0: declined — use jansson. A missing
  * id is declined too (jansson words the report). */
 int fh_json_fast(const char *line, size_t len, const fh_fieldset *fs, fh_buf *esc,
                  fh_json_fields *out);

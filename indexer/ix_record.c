@@ -296,7 +296,10 @@ int fh_rec_jsonl(fh_recparser *p, const char *line, size_t len, fh_record *r)
         return 0;
     for (unsigned f = 0; f < p->fs.n; f++) {
         json_t *v = json_object_get(p->root, p->fs.names[f]);
-        if (json_is_string(v)) {
+        if (strcmp(p->fs.names[f], "id") == 0) { /* an integer id as its decimal text */
+            r->text[f] = r->id;
+            r->text_len[f] = r->id_len;
+        } else if (json_is_string(v)) {
             r->text[f] = json_string_value(v);
             r->text_len[f] = json_string_length(v);
         } else if (v && !json_is_null(v)) {

@@ -770,16 +770,19 @@ def case_input_edges(tmp):
     expect(sorted(docs_of(os.path.join(tmp, "ixd"))) == ["d1", "d2", "d3"],
            docs_of(os.path.join(tmp, "ixd")))
 
-    # --fields id,...: the id is analyzed on either parsing path
+    # --fields id,...: the id is analyzed on either parsing path, an integer
+    # id (or an integral real) as its decimal text, with no warning
     fid = write(os.path.join(tmp, "fid.jsonl"),
-                '{"id": "alpha", "title": "x"}\n{"id": "beta", "ti\\u0074le": "y"}\n')
+                '{"id": "alpha", "title": "x"}\n{"id": "beta", "ti\\u0074le": "y"}\n'
+                '{"id": 42, "title": "x"}\n{"id": 43, "ti\\u0074le": "y"}\n'
+                '{"id": 4.4e1, "title": "z"}\n')
     ix3 = os.path.join(tmp, "ix3")
-    build(ix3, [fid], ["--fields", "id,title"])
+    build(ix3, [fid], ["--fields", "id,title", "--strict"])
     rows = docs_of(ix3)
-    expect(rows["alpha"][2] == "1" and rows["beta"][2] == "1", rows)
+    expect(all(rows[i][2] == "1" for i in ("alpha", "beta", "42", "43", "44")), rows)
     terms, _ = dump(ix3)
     names = {t.split("\t")[0] for t in terms.splitlines()}
-    expect({"alpha", "beta"} <= names, "ids not analyzed on both paths")
+    expect({"alpha", "beta", "42", "43", "44"} <= names, "ids not analyzed on both paths")
 
     # ids that GET could not name are refused, with the reason
     ids = write(os.path.join(tmp, "ids.jsonl"),
