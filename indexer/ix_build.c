@@ -672,7 +672,24 @@ static void *reader_main(void *arg)
 
 /* ---------------------------------------------------------- analyzer thread */
 
-static int analyze_record(worker *w, uint32_t ord, const fh_record *r, brec *br)
+/* After fh_ttab_add_tokens failed with rc on field f: FH_ELIMIT (a position
+ * past FH_POS_MAX) drops the document from the table and returns 1. */
+static int too_many_positions(worker *w, int rc, unsigned f, unsigned *bad_field)
+{
+    if (rc != FH_ELIMIT)
+        return rc;
+    fh_ttab_doc_abort(w->tab);
+    *bad_field = f;
+    return 1;
+}
+
+/* Analyze r's fields into w's table as document ord. Returns 0, a negative
+ * FH_E*, or 1 when a field holds more word positions than the table can
+ * (FH_POS_MAX; a record within --max-doc-mb can: a ligature such as U+FDFA
+ * is four words): the record is then left out of the table, its field in
+ * *bad_field, for the caller to skip and report. */
+static int analyze_record(worker *w, uint32_t ord, const fh_record *r, brec *br,
+                          unsigned *bad_field)
 {
     const fh_build_opts *o = w->p->o;
     int rc = fh_ttab_doc_begin(w->tab, ord);
@@ -689,7 +706,7 @@ static int analyze_record(worker *w, uint32_t ord, const fh_record *r, brec *br)
             return rc;
         uint32_t added = 0;
         if ((rc = fh_ttab_add_tokens(w->tab, f, toks, nt, &added)) != 0)
-            return rc;
+            return too_many_positions(w, rc, f, bad_field);
         br->flen[f] = added;
         if (o->alt_stems) {
             /* the second namespace: each word again under its alt term, at the
@@ -712,7 +729,7 @@ static int analyze_record(worker *w, uint32_t ord, const fh_record *r, brec *br)
             }
             uint32_t ignored;
             if (m && (rc = fh_ttab_add_tokens(w->tab, f, w->alt, m, &ignored)) != 0)
-                return rc;
+                return too_many_positions(w, rc, f, bad_field);
         }
         any |= added > 0;
     }
@@ -780,7 +797,17 @@ static int process_batch(worker *w, batch *b)
             }
             continue;
         }
-        if ((rc = analyze_record(w, b->first_ord + i, &r, br)) != 0)
+        unsigned bad = 0;
+        if ((rc = analyze_record(w, b->first_ord + i, &r, br, &bad)) == 1) {
+            br->status = FH_REC_OVERSIZED;
+            br->msg_off = b->out.len;
+            if (fh_buf_addf(&b->out, "field \"%s\" holds more than %u word positions",
+                            o->fields.names[bad], FH_POS_MAX + 1u) ||
+                fh_buf_addc(&b->out, '\0'))
+                return FH_ENOMEM;
+            continue;
+        }
+        if (rc)
             return rc;
         br->id_off = b->out.len;
         br->id_len = (uint32_t)r.id_len;

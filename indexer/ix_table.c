@@ -54,7 +54,8 @@ struct fh_ttab {
     uint64_t *slots; /* (hash >> 32) << 32 | (index + 1); 0 = empty */
     size_t nslots;   /* power of two */
     /* the document being accumulated */
-    uint32_t cur; /* ord + 1 */
+    uint32_t cur;       /* ord + 1 */
+    uint32_t doc_nents; /* nents at its begin: later entries are its new terms */
     uint32_t *tok_e, *tok_fp, *touched, *sc;
     size_t ntok, tok_cap, ntouched, touched_cap, sc_cap;
     uint8_t *enc;
@@ -156,15 +157,13 @@ int fh_ttab_doc_begin(fh_ttab *t, uint32_t ord)
     t->cur = ord + 1u;
     t->ntok = 0;
     t->ntouched = 0;
+    t->doc_nents = t->nents;
     return 0;
 }
 
-static int rehash(fh_ttab *t)
+/* Place entries [0, nents) into the ns zeroed slots s. */
+static void fill_slots(const fh_ttab *t, uint64_t *s, size_t ns)
 {
-    size_t ns = t->nslots * 2;
-    uint64_t *s = fh_big_calloc(ns * sizeof *s);
-    if (!s)
-        return FH_ENOMEM;
     size_t mask = ns - 1;
     for (uint32_t i = 0; i < t->nents; i++) {
         uint64_t h = t->ents[i].hash;
@@ -173,10 +172,35 @@ static int rehash(fh_ttab *t)
             j = (j + 1) & mask;
         s[j] = (h & 0xFFFFFFFF00000000ull) | (uint64_t)(i + 1u);
     }
+}
+
+static int rehash(fh_ttab *t)
+{
+    size_t ns = t->nslots * 2;
+    uint64_t *s = fh_big_calloc(ns * sizeof *s);
+    if (!s)
+        return FH_ENOMEM;
+    fill_slots(t, s, ns);
     fh_big_free(t->slots, t->nslots * sizeof *t->slots);
     t->slots = s;
     t->nslots = ns;
     return 0;
+}
+
+void fh_ttab_doc_abort(fh_ttab *t)
+{
+    for (size_t k = 0; k < t->ntouched; k++)
+        t->ents[t->touched[k]].cur_cnt = 0;
+    t->ntok = 0;
+    t->ntouched = 0;
+    if (t->nents == t->doc_nents)
+        return;
+    /* its new terms hold no posting: drop them (a spill would write them
+       as empty lists). Rare, so the slots are simply refilled; their term
+       bytes stay in the arena until the next reset. */
+    t->nents = t->doc_nents;
+    memset(t->slots, 0, t->nslots * sizeof *t->slots);
+    fill_slots(t, t->slots, t->nslots);
 }
 
 static inline uint64_t ld64(const void *p)

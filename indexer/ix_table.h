@@ -37,6 +37,9 @@ void fh_ttab_free(fh_ttab *t);
 int fh_ttab_doc_begin(fh_ttab *t, uint32_t ord);
 int fh_ttab_add(fh_ttab *t, unsigned field, const char *term, size_t len, uint32_t pos);
 int fh_ttab_doc_end(fh_ttab *t);
+/* Instead of fh_ttab_doc_end: forget the current document, as if it had
+ * never begun (its tokens, and its terms that no other document has). */
+void fh_ttab_doc_abort(fh_ttab *t);
 /* Add a field's tokens at once (the hot path: table misses are prefetched).
  * Tokens with an empty stem are skipped; *added counts the others. */
 int fh_ttab_add_tokens(fh_ttab *t, unsigned field, const fh_token *toks, size_t n,

@@ -621,6 +621,55 @@ static void run_merge(int spill_every, int ntables, bool vpos)
     free(got.v);
 }
 
+/* A document dropped half way (a position past FH_POS_MAX) leaves no trace:
+ * neither its tokens of known terms nor its new terms, even after the table
+ * grew its slots meanwhile; known terms are still found, not added again. */
+static void test_ttab_doc_abort(void **state)
+{
+    (void)state;
+    fh_ttab *t;
+    assert_int_equal(fh_ttab_new(1, &t), 0);
+    assert_int_equal(fh_ttab_doc_begin(t, 0), 0);
+    assert_int_equal(fh_ttab_add(t, 0, "a", 1, 0), 0);
+    assert_int_equal(fh_ttab_doc_end(t), 0);
+    assert_int_equal(fh_ttab_doc_begin(t, 1), 0);
+    assert_int_equal(fh_ttab_add(t, 0, "a", 1, 0), 0);
+    char term[16];
+    for (uint32_t k = 0; k < 20000; k++) { /* new terms, past a rehash */
+        int n = snprintf(term, sizeof term, "new%u", k);
+        assert_int_equal(fh_ttab_add(t, 0, term, (size_t)n, k + 1), 0);
+    }
+    assert_int_equal(fh_ttab_add(t, 0, "b", 1, FH_POS_MAX + 1u), FH_ELIMIT);
+    fh_ttab_doc_abort(t);
+    assert_int_equal(fh_ttab_nterms(t), 1);
+    assert_int_equal(fh_ttab_doc_begin(t, 2), 0);
+    assert_int_equal(fh_ttab_add(t, 0, "a", 1, 3), 0);
+    assert_int_equal(fh_ttab_add(t, 0, "c", 1, 4), 0);
+    assert_int_equal(fh_ttab_doc_end(t), 0);
+    assert_int_equal(fh_ttab_nterms(t), 2);
+    assert_int_equal(fh_ttab_sort(t), 0);
+    uint8_t *scratch = NULL;
+    size_t cap = 0;
+    /* per posting: ord delta (ord + 1 first), tf, position */
+    static const struct {
+        const char *term;
+        uint8_t post[6];
+        size_t n;
+    } want[] = {{"a", {1, 1, 0, 2, 1, 3}, 6}, {"c", {3, 1, 4}, 3}};
+    for (size_t i = 0; i < 2; i++) {
+        const char *tm;
+        size_t len, nb;
+        const uint8_t *post;
+        assert_int_equal(fh_ttab_sorted_term(t, i, &tm, &len, &post, &nb, &scratch, &cap), 0);
+        assert_int_equal(len, 1);
+        assert_memory_equal(tm, want[i].term, 1);
+        assert_int_equal(nb, want[i].n);
+        assert_memory_equal(post, want[i].post, nb);
+    }
+    free(scratch);
+    fh_ttab_free(t);
+}
+
 static void test_merge_tables(void **state)
 {
     (void)state;
@@ -743,6 +792,7 @@ int main(void)
         cmocka_unit_test(test_json_repeated_keys),
         cmocka_unit_test(test_lone_surrogates),
         cmocka_unit_test(test_real_ids),
+        cmocka_unit_test(test_ttab_doc_abort),
         cmocka_unit_test(test_merge_tables),
         cmocka_unit_test(test_merge_spills),
         cmocka_unit_test(test_run_corrupt),
