@@ -71,12 +71,19 @@ static bool hl_match(const fh_hlterm *h, const char *stem, size_t len, bool stop
     return len == h->len && memcmp(stem, h->term, len) == 0;
 }
 
+/* Of two matching terms (-1: none), the one a word counts as: the heavier,
+ * the first on a tie. */
+static int32_t heavier(const fh_hlterm *hl, int32_t a, int32_t b)
+{
+    return b >= 0 && (a < 0 || hl[b].weight > hl[a].weight) ? b : a;
+}
+
 static int32_t match_term(const fh_hlterm *hl, size_t nhl, const char *stem, size_t len, bool stop)
 {
     int32_t best = -1;
     for (size_t j = 0; j < nhl; j++)
-        if (hl_match(&hl[j], stem, len, stop) && (best < 0 || hl[j].weight > hl[best].weight))
-            best = (int32_t)j;
+        if (hl_match(&hl[j], stem, len, stop))
+            best = heavier(hl, best, (int32_t)j);
     return best;
 }
 
@@ -124,8 +131,7 @@ static void mark_parts(const fh_hlterm *hl, size_t nhl, const fh_token *t, size_
             if (k < h->nparts)
                 continue;
             for (size_t x = i; x < at; x++) /* a whole met on the way: its first part's */
-                if (mt[x] < 0 || h->weight > hl[mt[x]].weight)
-                    mt[x] = (int32_t)j;
+                mt[x] = heavier(hl, mt[x], (int32_t)j);
         }
     }
 }
@@ -365,16 +371,11 @@ static void run_step(run *r, const unit *x, const fh_hlterm *hl, size_t nhl, con
         return;
     uint32_t j = (uint32_t)x->term;
     uint32_t c = d > 0 ? r->cnt[j]++ : --r->cnt[j]; /* occurrences besides x */
-    int sgn = d > 0 ? 1 : -1;
-    r->nm += (uint32_t)sgn;
-    if (c == 0) {
-        if (covered[j])
-            r->sec += (uint32_t)sgn;
-        else
-            r->prim += sgn * (double)hl[j].weight;
-    } else if (c <= 2) {
-        r->sec += (uint32_t)sgn;
-    }
+    r->nm += (uint32_t)d;
+    if (c == 0 && !covered[j])
+        r->prim += d * (double)hl[j].weight;
+    else if (c <= 2) /* a term already shown, or its second or third occurrence */
+        r->sec += (uint32_t)d;
 }
 
 /* Best window of units whose characters fit max_chars, avoiding `taken`
@@ -526,12 +527,11 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
         int32_t m =
             nhl ? match_term(hl, nhl, t[i].stem, t[i].stem_len, (t[i].flags & FH_TOK_STOP) != 0)
                 : -1;
-        if (mixed && mt[i] >= 0 && (m < 0 || hl[mt[i]].weight > hl[m].weight))
-            m = mt[i];
+        if (mixed)
+            m = heavier(hl, m, mt[i]);
         if (t[i].flags & FH_TOK_PART) {
-            if (nu > 0 && m >= 0 && t[i].offset >= u[nu - 1].off && t[i].offset < u[nu - 1].end &&
-                (u[nu - 1].term < 0 || hl[m].weight > hl[u[nu - 1].term].weight))
-                u[nu - 1].term = m;
+            if (nu > 0 && t[i].offset >= u[nu - 1].off && t[i].offset < u[nu - 1].end)
+                u[nu - 1].term = heavier(hl, u[nu - 1].term, m);
             continue;
         }
         uint32_t toff = t[i].offset, tend = t[i].offset + t[i].length;
@@ -548,8 +548,7 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
                 pv->c1 += count_chars(text, pv->end, tend);
                 pv->end = tend;
             }
-            if (m >= 0 && (pv->term < 0 || hl[m].weight > hl[pv->term].weight))
-                pv->term = m;
+            pv->term = heavier(hl, pv->term, m);
             continue;
         }
         unit *x = &u[nu++];
