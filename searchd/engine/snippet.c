@@ -216,32 +216,21 @@ void fh_snippet_free(fh_searcher *s)
     s->gbrk = NULL;
 }
 
-/* Bytes of context a grapheme question looks at around the cut: any cluster
- * a text really has (a flag, a family emoji, a letter and its marks) fits. */
-#define GRAPHEME_CONTEXT 256u
-
 /* A cut at byte `at` of t[a, b) (t[a] starts a cluster) moved, if it falls
  * inside a grapheme cluster (UAX #29: a flag's two regional indicators, an
  * emoji ZWJ sequence, a character and its marks), to the cluster's start
- * (up = false) or end (up = true). ICU's character break iterator answers;
- * when it cannot (no memory), the cut stays where it was. */
+ * (up = false) or end (up = true). ICU's character break iterator answers
+ * over the whole range: it backs up from `at` only as far as the rules need
+ * (to the start of a run of regional indicators, to a mark's base), so a
+ * run of any length is cut between clusters. When ICU cannot answer (no
+ * memory), the cut stays where it was. */
 static size_t grapheme_cut(fh_searcher *s, const char *t, size_t a, size_t b, size_t at, bool up)
 {
     if (at <= a || at >= b)
         return at;
     unsigned char p = (unsigned char)t[at - 1], n = (unsigned char)t[at];
     if (p < 0x80 && n < 0x80 && !(p == '\r' && n == '\n'))
-        return at;                   /* two ASCII characters: two clusters */
-    if (at - a > GRAPHEME_CONTEXT) { /* a character's first byte, near enough */
-        a = at - GRAPHEME_CONTEXT;
-        while (a < at && ((unsigned char)t[a] & 0xC0) == 0x80)
-            a++;
-    }
-    if (b - at > GRAPHEME_CONTEXT) {
-        b = at + GRAPHEME_CONTEXT;
-        while (b > at && ((unsigned char)t[b] & 0xC0) == 0x80)
-            b--;
-    }
+        return at; /* two ASCII characters: two clusters */
     UErrorCode st = U_ZERO_ERROR;
     if (!s->gbrk) {
         s->gbrk = ubrk_open(UBRK_CHARACTER, "", NULL, 0, &st);
@@ -301,6 +290,55 @@ static int esc(fh_buf *b, const char *p, size_t n)
         run = i + 1;
     }
     return fh_buf_add(b, p + run, n - run);
+}
+
+/* The explicit directional formatting characters (UAX #9): embeddings and
+ * overrides LRE RLE LRO RLO closed by PDF, isolates LRI RLI FSI closed by
+ * PDI. Their 3-byte UTF-8 forms are E2 80 AA..AE and E2 81 A6..A9. */
+#define BIDI_DEPTH 125 /* UAX #9's max_depth; deeper openers are not counted */
+
+/* Append the closers of the embeddings and isolates that t[a, b) opens and
+ * does not close, innermost first, so that text elided after a fragment
+ * cannot leave the ellipsis and the next fragment in the fragment's
+ * direction (an RLE whose PDF was cut off). A closer without its opener
+ * in the range is left as it stands. */
+static int bidi_close(fh_buf *out, const char *t, size_t a, size_t b)
+{
+    char stack[BIDI_DEPTH]; /* 'e' an embedding or override, 'i' an isolate */
+    size_t depth = 0, over = 0;
+    for (size_t i = a; i + 2 < b; i++) {
+        if ((unsigned char)t[i] != 0xE2)
+            continue;
+        unsigned char c1 = (unsigned char)t[i + 1], c2 = (unsigned char)t[i + 2];
+        char kind = 0;
+        if (c1 == 0x80 && c2 >= 0xAA && c2 <= 0xAE && c2 != 0xAC)
+            kind = 'e';
+        else if (c1 == 0x81 && c2 >= 0xA6 && c2 <= 0xA8)
+            kind = 'i';
+        if (kind) {
+            if (depth < BIDI_DEPTH)
+                stack[depth++] = kind;
+            else
+                over++;
+        } else if (c1 == 0x80 && c2 == 0xAC) { /* PDF: the innermost embedding */
+            if (over > 0)
+                over--;
+            else if (depth > 0 && stack[depth - 1] == 'e')
+                depth--;
+        } else if (c1 == 0x81 && c2 == 0xA9) { /* PDI: the innermost isolate and */
+            size_t k = depth;                  /* what it holds */
+            while (k > 0 && stack[k - 1] != 'i')
+                k--;
+            if (k > 0) {
+                depth = k - 1;
+                over = 0;
+            }
+        }
+    }
+    int rc = 0;
+    while (depth > 0 && !rc)
+        rc = fh_buf_adds(out, stack[--depth] == 'e' ? "\xE2\x80\xAC" : "\xE2\x81\xA9");
+    return rc;
 }
 
 /* The document's text into the JSON string: esc(), or with html first the
@@ -628,16 +666,19 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
         size_t cut = max_chars > 0
                          ? grapheme_cut(s, text, 0, len, chars_end(text, 0, len, max_chars), false)
                          : len;
-        if ((rc = esc_text(out, text, cut, html)) == 0 && cut < len)
+        if ((rc = esc_text(out, text, cut, html)) == 0 && cut < len &&
+            (rc = bidi_close(out, text, 0, cut)) == 0)
             rc = fh_buf_adds(out, ell);
         return rc ? rc : fh_buf_addc(out, '"');
     }
     uint32_t shown = 0; /* the byte after the text printed so far */
+    uint32_t from = 0;  /* where the text printed since the last ellipsis starts */
     for (uint32_t k = 0; k < nw; k++) {
         uint32_t a = w[k].a, b = w[k].b;
-        if (k == 0 && a > 0)
+        if (k == 0 && a > 0) {
             rc = fh_buf_adds(out, "\xE2\x80\xA6 ");
-        else if (k == 0) { /* leading quotes, brackets: the last few (all: whole text) */
+            from = u[a].off;
+        } else if (k == 0) { /* leading quotes, brackets: the last few (all: whole text) */
             uint32_t g = 0;
             if (max_chars > 0)
                 g = (uint32_t)grapheme_cut(s, text, 0, u[0].off, gap_start(text, 0, u[0].off),
@@ -646,9 +687,12 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
                 rc = fh_buf_adds(out, "\xE2\x80\xA6 ");
             if (!rc)
                 rc = esc_text(out, text + g, u[0].off - g, html);
-        } else if (a > w[k - 1].b || count_chars(text, shown, u[a].off) > max_chars)
-            rc = fh_buf_adds(out, " \xE2\x80\xA6 ");
-        else /* fragments that touch: the text between them as it stands (« ، —) */
+            from = g;
+        } else if (a > w[k - 1].b || count_chars(text, shown, u[a].off) > max_chars) {
+            if ((rc = bidi_close(out, text, from, shown)) == 0)
+                rc = fh_buf_adds(out, " \xE2\x80\xA6 ");
+            from = u[a].off;
+        } else /* fragments that touch: the text between them as it stands (« ، —) */
             rc = esc_text(out, text + shown, u[a].off - shown, html);
         if (rc)
             return rc;
@@ -679,7 +723,8 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
         if (xg > e && (rc = esc_text(out, text + e, xg - e, html)) != 0)
             return rc;
         shown = xg;
-        if (k + 1 == nw && (b < nu || xg < x) && (rc = fh_buf_adds(out, " ")) == 0)
+        if (k + 1 == nw && (b < nu || xg < x) && (rc = bidi_close(out, text, from, xg)) == 0 &&
+            (rc = fh_buf_adds(out, " ")) == 0)
             rc = fh_buf_adds(out, ell);
         if (rc)
             return rc;

@@ -293,6 +293,24 @@ static void test_utf8_never_cut(void **state)
     /* a text without words, cut at max_chars */
     s = snip(f, SA SA SA SA SA SA, wz, 1, 5, 1, NULL, NULL);
     assert_string_equal(s, SA SA "\xE2\x80\xA6");
+    /* a run of any length: 200 flags before the word are cut at a flag's
+     * start (a cut decided from the 256 bytes before it paired them
+     * wrongly: 🇦🇸🇦🇸), and a mark's base carrying 300 marks is one cluster
+     * (a cut from the middle of the marks showed the base and 70 of them) */
+    char *long_text = malloc(200 * 8 + 64);
+    assert_non_null(long_text);
+    long_text[0] = '\0';
+    for (int i = 0; i < 200; i++)
+        strcat(long_text, SA);
+    strcat(long_text, " الوزير قال");
+    s = snip(f, long_text, wz, 1, 10, 1, NULL, NULL);
+    assert_string_equal(s, "\xE2\x80\xA6 " SA SA SA " <b>الوزير</b> قال");
+    strcpy(long_text, "!");
+    for (int i = 0; i < 300; i++)
+        strcat(long_text, "\xCC\x81"); /* U+0301 */
+    s = snip(f, long_text, wz, 1, 200, 1, NULL, NULL);
+    assert_string_equal(s, "\xE2\x80\xA6");
+    free(long_text);
 #undef SA
 #undef FAMILY
 }
@@ -627,6 +645,46 @@ static void test_clause_bounded_window(void **state)
 /* A match in the text's last short clause: the window cannot run forward
  * past the end, so it takes in the words before it up to the length, from a
  * clause start, instead of the clause alone ("… قبل أن ينتهي اللقاء."). */
+/* an embedding or isolate a fragment opens is closed where text is elided
+ * after it (an RLE whose PDF was cut off left the ellipsis and the next
+ * fragment right to left); a fragment that closes its own is left alone */
+static void test_bidi_controls_closed_at_a_cut(void **state)
+{
+    fx *f = *state;
+#define RLE "\xE2\x80\xAB"
+#define PDF "\xE2\x80\xAC"
+#define RLI "\xE2\x81\xA7"
+#define PDI "\xE2\x81\xA9"
+    fh_hlterm wz[] = {{"وزير", 8, false, 1.0f, NULL, 0, NULL, 0}};
+    const char *s =
+        snip(f, "قال " RLE "الوزير كلاما طويلا جدا عن القاعة الكبرى والمدينة" PDF " نهاية", wz, 1,
+             20, 1, NULL, NULL);
+    assert_string_equal(s, "قال " RLE "<b>الوزير</b> كلاما" PDF " \xE2\x80\xA6");
+    /* innermost first: the embedding inside the isolate, then the isolate */
+    s = snip(f,
+             "قال " RLI "المدير " RLE "الوزير كلاما طويلا جدا عن القاعة الكبرى" PDF " والمدينة" PDI
+             " نهاية",
+             wz, 1, 20, 1, NULL, NULL);
+    assert_string_equal(s, "قال " RLI "المدير " RLE "<b>الوزير</b>" PDF PDI " \xE2\x80\xA6");
+    /* closed inside the fragment: nothing added */
+    s = snip(f, "قال " RLE "الوزير كلاما" PDF " طويلا جدا عن القاعة الكبرى والمدينة نهاية", wz, 1,
+             20, 1, NULL, NULL);
+    assert_string_equal(s, "قال " RLE "<b>الوزير</b> كلاما" PDF " \xE2\x80\xA6");
+    /* between two fragments: the first is closed before its ellipsis */
+    s = snip(f,
+             "قال " RLE "الوزير كلاما طويلا جدا عن القاعة الكبرى والمدينة والقرى والجبال والوديان "
+             "ثم الوزير" PDF " نهاية",
+             wz, 1, 12, 2, NULL, NULL);
+    assert_non_null(strstr(s, "<b>الوزير</b>" PDF " \xE2\x80\xA6 "));
+    /* a text without words cut at max_chars */
+    s = snip(f, RLE "!!!!!!!!!!!!" PDF, wz, 1, 5, 1, NULL, NULL);
+    assert_string_equal(s, RLE "!!!!" PDF "\xE2\x80\xA6");
+#undef RLE
+#undef PDF
+#undef RLI
+#undef PDI
+}
+
 static void test_match_at_the_end_fills_the_length(void **state)
 {
     fx *f = *state;
@@ -678,6 +736,7 @@ int main(void)
         cmocka_unit_test(test_coverage_beats_repeats),
         cmocka_unit_test(test_clause_bounded_window),
         cmocka_unit_test(test_long_runs_of_non_words),
+        cmocka_unit_test(test_bidi_controls_closed_at_a_cut),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
