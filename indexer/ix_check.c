@@ -10,6 +10,7 @@
  * with diff. Neither writes anything to the index; a failed write of their
  * output is an error. */
 #include "ix_check.h"
+#include "ix_json.h"
 
 #include "fahras/analyze.h"
 #include "fahras/err.h"
@@ -189,16 +190,19 @@ out:
 
 /* ------------------------------------------------------------- check */
 
-static bool id_matches(json_t *jid, const char *id, size_t len)
+/* Whether jid, the "id" of the stored document doc[0..doclen), names the
+ * id map's id[0..len) as the indexer names a record's id: a string by its
+ * text, a number by fh_json_number_id (from its text in the document, never
+ * from a double). esc: scratch. */
+static bool id_matches(json_t *jid, const char *doc, size_t doclen, fh_buf *esc, const char *id,
+                       size_t len)
 {
     char tmp[32];
-    long long iv;
+    int k;
     if (json_is_string(jid))
         return json_string_length(jid) == len && memcmp(json_string_value(jid), id, len) == 0;
-    if (fh_json_exact_int(jid, &iv)) { /* as the indexer names an integer id */
-        int k = snprintf(tmp, sizeof tmp, "%lld", iv);
+    if ((k = fh_json_number_id(jid, doc, doclen, esc, tmp, sizeof tmp)) >= 0)
         return (size_t)k == len && memcmp(tmp, id, len) == 0;
-    }
     return false;
 }
 
@@ -212,8 +216,9 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
     memset(&tl, 0, sizeof tl);
     uint32_t *sumtf = NULL, *sumalt = NULL;
     bool alt_index;
-    fh_buf doc;
+    fh_buf doc, esc; /* a stored document; its escaped keys, decoded */
     fh_buf_init(&doc, (size_t)1 << 31);
+    fh_buf_init(&esc, (size_t)1 << 31);
     unsigned nf;
     uint32_t N;
     uint64_t npost = 0, npos = 0;
@@ -452,7 +457,7 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
         if (!json_is_object(root))
             violation(c, "doc %u: stored document is not a JSON object (%s)", d,
                       root ? "other type" : je.text);
-        else if (!id_matches(json_object_get(root, "id"), id, idlen))
+        else if (!id_matches(json_object_get(root, "id"), doc.data, doc.len, &esc, id, idlen))
             violation(c, "doc %u: stored \"id\" differs from the id map \"%.*s\"", d, (int)idlen,
                       id);
         json_decref(root);
@@ -473,6 +478,7 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
         violation(c, "the id map has %" PRIu64 " entries for %u documents", ids_entries, N);
 out:
     fh_buf_free(&doc);
+    fh_buf_free(&esc);
     free(sumtf);
     free(sumalt);
     termlist_free(&tl);

@@ -568,6 +568,21 @@ int fh_json_int_text(const char *num, size_t n, char *out, size_t cap)
     return snprintf(out, cap, "%s%" PRIu64, neg ? "-" : "", v);
 }
 
+int fh_json_number_id(const json_t *id, const char *line, size_t len, fh_buf *esc, char *out,
+                      size_t cap)
+{
+    const char *t;
+    size_t n;
+    if (!json_is_number(id) || fh_json_id_text(line, len, esc, &t, &n) != 0)
+        return -1;
+    /* an integer as written, read as one: exact to 64 bits (in a line
+       holding an integer beyond 64 bits it is a real, and the rule for
+       reals applies) */
+    if (json_is_integer(id) && !memchr(t, '.', n) && !memchr(t, 'e', n) && !memchr(t, 'E', n))
+        return snprintf(out, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
+    return fh_json_int_text(t, n, out, cap);
+}
+
 size_t fh_json_fix_lone_surrogates(char *line, size_t len)
 {
     unsigned char *c = (unsigned char *)line, *end = c + len;

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "fahras/buf.h"
 #include "ix_record.h"
 
@@ -45,6 +47,19 @@ int fh_json_id_text(const char *line, size_t len, fh_buf *esc, const char **txt,
  * snprintf; returns its length, or -1 when the number is not such an
  * integer. */
 int fh_json_int_text(const char *num, size_t n, char *out, size_t cap);
+
+/* The id a JSON number names, as the indexer names it (docs/FORMAT.md,
+ * "ids"): id is the number jansson read (fh_json_load_doc) as the "id" of
+ * the object line[0..len). An integer as written (no fraction, no exponent)
+ * that jansson read as one: its decimal text, exact to 64 bits; any other
+ * number -- a real, or an integer of a line holding an integer beyond 64
+ * bits, which jansson reads as a real -- as fh_json_int_text judges its text
+ * in the line (fh_json_id_text, esc its scratch), never from a rounded
+ * double. Written to out like snprintf; returns its length, or -1 when the
+ * number is no id (or id is no number). The indexer names a record's id by
+ * it, and `check` compares a stored document's id with the id map by it. */
+int fh_json_number_id(const json_t *id, const char *line, size_t len, fh_buf *esc, char *out,
+                      size_t cap);
 
 /* Rewrite in line[0..len), in place, each \uD800-\uDFFF escape inside a
  * string that is not half of a pair (a high surrogate then a low one) as

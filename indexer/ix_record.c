@@ -185,24 +185,6 @@ static int check_id(fh_record *r)
     return -1;
 }
 
-/* The decimal text of a number id, in p->idbuf, judged from the number as
- * written in the line (jansson read it from there): a double cannot tell
- * 1.0000000000000001 from 1, nor 1e-400 from 0. Returns its length, or -1
- * when the number is no id. */
-static int number_id(fh_recparser *p, const json_t *id, const char *line, size_t len)
-{
-    const char *t;
-    size_t n;
-    if (fh_json_id_text(line, len, &p->vals, &t, &n) != 0)
-        return -1;
-    /* an integer as written, read as one: exact to 64 bits (in a line
-       holding an integer beyond 64 bits it is a real, and the rule for
-       reals applies) */
-    if (json_is_integer(id) && !memchr(t, '.', n) && !memchr(t, 'e', n) && !memchr(t, 'E', n))
-        return snprintf(p->idbuf, sizeof p->idbuf, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
-    return fh_json_int_text(t, n, p->idbuf, sizeof p->idbuf);
-}
-
 static int set_id_from_json(fh_recparser *p, json_t *id, const char *line, size_t len, fh_record *r)
 {
     if (!id) {
@@ -214,7 +196,9 @@ static int set_id_from_json(fh_recparser *p, json_t *id, const char *line, size_
     if (json_is_string(id)) {
         r->id = json_string_value(id);
         r->id_len = json_string_length(id);
-    } else if (json_is_number(id) && (k = number_id(p, id, line, len)) >= 0) {
+    } else if ((k = fh_json_number_id(id, line, len, &p->vals, p->idbuf, sizeof p->idbuf)) >= 0) {
+        /* a number, judged from its text in the line: a double cannot tell
+           1.0000000000000001 from 1, nor 1e-400 from 0 */
         r->id = p->idbuf;
         r->id_len = (size_t)k;
     } else {

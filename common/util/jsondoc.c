@@ -49,12 +49,3 @@ json_t *fh_json_load_doc(const char *text, size_t len, json_error_t *err)
     }
     return j;
 }
-
-bool fh_json_exact_int(const json_t *v, long long *out)
-{
-    if (json_is_integer(v)) {
-        *out = (long long)json_integer_value(v);
-        return true;
-    }
-    return json_is_real(v) && small_integral(json_real_value(v), out);
-}

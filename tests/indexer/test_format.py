@@ -15,7 +15,9 @@ per line) turned into term -> doc -> (tfs, positions), and `dump-terms` /
 `dump-docs`, and runs `check`. zstd frames are decompressed with libzstd
 through ctypes. The `exact` case changes copies of an index (mdb_dump, then
 mdb_load) in ways the reader accepts but the writer never produces, and
-expects `check` to refuse each. Standard library only.
+expects `check` to refuse each; `number_ids` rewrites the number ids of
+stored documents likewise and expects `check` to name each as the writer
+does. Standard library only.
 """
 import bisect
 import ctypes
@@ -23,6 +25,7 @@ import ctypes.util
 import json
 import os
 import random
+import re
 import struct
 import subprocess
 import sys
@@ -921,6 +924,57 @@ def case_exact(tmp):
         # the reader itself takes it: the document or the term still reads
         _, dump, _ = ix(["dump-terms", d], ok=None)
         expect(b"everyx\t" in dump, "%s: dump-terms fails" % name)
+
+
+def case_number_ids(tmp):
+    """`check` names a JSON number id as the writer does (FORMAT.md, *ids*),
+    from its text: an integer as written, a real only when its digits make
+    it integral and below 2^53 -- not from a double, which rounds
+    1.0000000000000001 to 1 and 1e-400 to 0. The writer's names are pinned
+    by a build; then, in copies of the index, every stored document's "id" is
+    rewritten to one text (the id map left alone), and check must accept
+    exactly the documents whose id map holds the name the writer gives that
+    text, and report every other one."""
+    big = ', "big": 123456789012345678901234567890'  # jansson reads the line's integers as reals
+    # (the id as written, other members, the id the writer names it, or None: refused)
+    built = [
+        ("1", "", "1"), ("5", "", "5"), ("-0.0", "", "0"), ("1e3", "", "1000"),
+        ("250e-1", "", "25"), ("9007199254740991", "", "9007199254740991"),
+        ("9007199254740993", "", "9007199254740993"), ("-42", big, "-42"),
+        ("1.0000000000000001", "", None), ("4.9999999999999999e0", "", None),
+        ("1e-400", "", None), ("9007199254740991.0000001", "", None),
+        ("9007199254740992.0", "", None), ("9007199254740993", big, None),
+        ("12345678901234567890", "", None),
+    ]
+    more = [("1.0", "", "1"), ("0.5e1", "", "5"), ("-0", "", "0"), ("1000", big, "1000"),
+            ("9007199254740991", big, "9007199254740991"), ("-4.2e1", "", "-42"),
+            ("9007199254740992", "", "9007199254740992"), ("1e16", "", None)]
+
+    def line(num, extra, d):
+        return ('{"id": %s, "text": "w%d"%s}' % (num, d, extra)).encode()
+
+    recs = [{"obj": {"text": "w%d" % d}, "id": name or "", "line": line(num, extra, d),
+             "skipped": name is None} for d, (num, extra, name) in enumerate(built)]
+    os.mkdir(os.path.join(tmp, "built"))
+    idx = build_and_check(os.path.join(tmp, "built"), recs, fields=("text",))
+    ids = [e for e, _, _ in idx["docs"]]
+    expect(ids == [n.encode() for _, _, n in built if n], "writer ids %s" % ids)
+    orig = mdb_dump(os.path.join(tmp, "built", "ix", "index.mdb"))
+    for v, (num, extra, name) in enumerate(built + more):
+        dbs = {k: list(x) for k, x in orig.items()}
+        dbs["docs"] = [(k, b"\0" + varint_bytes(len(ids[d])) + ids[d] + line(num, extra, d))
+                       for d, (k, _) in enumerate(dbs["docs"])]
+        d = os.path.join(tmp, "v%d" % v)
+        os.mkdir(d)
+        mdb_load(dbs, os.path.join(d, "index.mdb"))
+        rc, out, err = ix(["check", d], ok=None)
+        err = err.decode("utf-8", "replace")
+        bad = sorted(int(m) for m in re.findall(
+            r'check: VIOLATION: doc (\d+): stored "id" differs from the id map', err))
+        want = [i for i, e in enumerate(ids) if name is None or e != name.encode()]
+        expect(bad == want and (rc == 0) == (not want), "id %s%s: check exit %d, reports docs "
+               "%s, want %s: %s" % (num, " (and a big integer)" if extra else "", rc, bad, want,
+                                    err[-2000:]))
 
 
 def main():

@@ -20,9 +20,4 @@
  * caller owns the tree (json_decref). */
 json_t *fh_json_load_doc(const char *text, size_t len, json_error_t *err);
 
-/* Whether v is an integer, or a real with an integral value below 2^53 in
- * magnitude (exact: 1.0, 1e3); its value in *out. A real of 2^53 or more may
- * be a rounded integer, so it is not one. */
-bool fh_json_exact_int(const json_t *v, long long *out);
-
 #endif /* FAHRAS_JSONDOC_H */
