@@ -1066,6 +1066,7 @@ static void report(committer *c, const batch *b, uint32_t i, const char *fmt, ..
 static void report(committer *c, const batch *b, uint32_t i, const char *fmt, ...)
 {
     FILE *f = c->p->o->log;
+    flockfile(f); /* one line: the reader thread reports on f too */
     if (c->progress_shown) {
         fputs("\r\033[K", f);
         c->progress_shown = false;
@@ -1079,6 +1080,7 @@ static void report(committer *c, const batch *b, uint32_t i, const char *fmt, ..
     vfprintf(f, fmt, ap);
     va_end(ap);
     fputc('\n', f);
+    funlockfile(f);
 }
 
 static void show_progress(committer *c, bool final)
