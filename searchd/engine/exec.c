@@ -1044,8 +1044,10 @@ static int open_phrase(xctx *x, citer *c, fh_query *q, uint32_t first, uint32_t 
         }
         if (rc == FH_ENOTFOUND) {
             q->el_idf[first + k] = idf_of(e, 0);
-            if (!el->stop)
-                *live = false; /* a stop word the index dropped is a wildcard */
+            if (el->len > 0)
+                *live = false; /* every token is indexed, stop words too: the
+                                  phrase cannot occur; a word that analyzes to
+                                  no term holds no position to test */
             continue;
         }
         if (rc)

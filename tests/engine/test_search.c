@@ -227,6 +227,18 @@ static void test_operators(void **state)
     j = search(f, "\"مفتوح نموذج\"", NULL);
     assert_int_equal(total(j), 0);
     json_decref(j);
+    /* a stop word no document holds (every token is indexed, stop words
+     * included): the phrase cannot occur; it was a wildcard, and "أطلقت لكن
+     * نموذج" found "أطلقت الشركة نموذج" */
+    j = search(f, "\"أطلقت لكن نموذج\"", NULL);
+    assert_int_equal(total(j), 0);
+    json_decref(j);
+    j = search(f, "\"لكن نموذج\"", NULL);
+    assert_int_equal(total(j), 0);
+    json_decref(j);
+    j = search(f, "\"أطلقت الشركة نموذج\"", NULL);
+    assert_int_equal(total(j), 1);
+    json_decref(j);
     /* exclusion */
     j = search(f, "المنطقة -الشمسية", NULL);
     assert_false(has(j, "title-hit"));
