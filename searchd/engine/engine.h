@@ -77,7 +77,7 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
  *                    query) whose first occurrences in the field come in the
  *                    query's order of field_weight * min(idf_a, idf_b); not
  *                    for a question (an interrogative among the first two
- *                    words, query.c)
+ *                    words not excluded, query.c)
  *   + alt_weight   * BM25F of each word's alternative (Snowball) stem, when
  *                    the index was built with an alt_stems analyzer
  *   + tense_weight * BM25F of the tense variant of each word whose stem opens

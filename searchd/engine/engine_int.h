@@ -129,8 +129,8 @@ typedef struct fh_query {
     uint32_t n_el;
     uint32_t n_words;    /* terms counted against max_terms (before dedup) */
     bool dropped_stop;   /* stop words were removed from the ranked part */
-    bool question;       /* one of the first two words is an interrogative (query.c):
-                            the query-order bonus is off */
+    bool question;       /* one of the first two words not excluded is an
+                            interrogative (query.c): the query-order bonus is off */
     /* the ranked, required and phrase words as typed, in query order, for the
        exact-form re-rank (not exclusions, prefixes or a mixed word's parts;
        the first FH_Q_MAX_FORMS of them) */

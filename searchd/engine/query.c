@@ -74,7 +74,9 @@
  * requires the form typed. A word typed with the madda matches that form only.
  *
  * A query whose first or second word is an interrogative (ما، من، متى، كم،
- * ...; QUESTION_WORDS) is flagged as a question: a question does not follow
+ * ...; QUESTION_WORDS) is flagged as a question, the words counted and the
+ * interrogative taken from those not excluded (-من asks nothing, and the
+ * query reads the same wherever it is put): a question does not follow
  * its answer's word order, so the re-rank's query-order bonus is off for it.
  * In a question, the ranked words that name the kind of answer asked for
  * (ANSWER_WORDS: ما اسم ..., ما عدد ..., بماذا يسمى ...) say nothing of
@@ -188,9 +190,11 @@ typedef struct pstate {
     uint32_t max_terms;
     uint32_t all_fields;
     fh_buf *errmsg;
-    uint32_t seq; /* the query's words so far, every one the analyzer gave
-                     (dropped stop words, exclusions and prefixes too): a
-                     form's fh_qform.seq */
+    uint32_t seq;   /* the query's words so far, every one the analyzer gave
+                       (dropped stop words, exclusions and prefixes too): a
+                       form's fh_qform.seq */
+    uint32_t asked; /* the words so far that are not excluded: an
+                       interrogative among the first two makes a question */
 } pstate;
 
 static int too_many(pstate *ps)
@@ -408,8 +412,10 @@ static int parse_phrase(pstate *ps, const char *p, size_t n, fh_occur occ, uint3
         uint32_t seq = ps->seq++;
         if ((rc = count_word(ps)) != 0)
             return rc;
-        if (occ != FH_OCC_NOT)
+        if (occ != FH_OCC_NOT) {
             add_form(ps, p, &t[i], seq);
+            ps->asked++;
+        }
         if (q->n_el >= FH_Q_MAX_ELEMS)
             return too_many(ps);
         fh_qelem *e = &q->el[q->n_el++];
@@ -610,7 +616,10 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
         uint32_t seq = ps->seq++;
         if (drop_stops && (t[i].flags & FH_TOK_STOP) && !(prefix && i == last))
             continue;
-        if (ps->q->n_words < 2 && is_question_word(t[i].norm, t[i].norm_len))
+        /* an excluded word is no part of what is asked (-من leaves a
+           query about the rest): it neither makes a question nor counts
+           among its first two words */
+        if (occ != FH_OCC_NOT && ps->asked++ < 2 && is_question_word(t[i].norm, t[i].norm_len))
             ps->q->question = true;
         if ((rc = count_word(ps)) != 0)
             return rc;
@@ -950,7 +959,7 @@ static void tense_variant(fh_searcher *s, const fh_query *q, fh_clause *c)
 int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_terms,
                    fh_query *out, fh_buf *errmsg)
 {
-    pstate ps = {s, out, max_terms, 0, errmsg, 0};
+    pstate ps = {s, out, max_terms, 0, errmsg, 0, 0};
     const fh_engine *e = s->e;
     ps.all_fields = e->n_fields >= 32 ? UINT32_MAX : ((1u << e->n_fields) - 1u);
     out->n_cl = 0;

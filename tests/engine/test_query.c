@@ -562,6 +562,16 @@ static void test_answer_type_words(void **state)
     /* not a question: full weight */
     assert_int_equal(parse(f, "اسم الشركات الصينية", 64), 0);
     assert_false(f->q->question);
+    /* an excluded interrogative asks nothing, and an excluded word is not
+       one of the first two: the query reads the same wherever it stands */
+    assert_int_equal(parse(f, "-من الشركات الصينية", 64), 0);
+    assert_false(f->q->question);
+    assert_int_equal(parse(f, "الشركات الصينية -من", 64), 0);
+    assert_false(f->q->question);
+    assert_int_equal(parse(f, "-الرياضة ما الشركات", 64), 0);
+    assert_true(f->q->question);
+    assert_int_equal(parse(f, "+ما الشركات", 64), 0);
+    assert_true(f->q->question);
     assert_true(f->q->cl[0].weight == 1.0f);
     /* required: the user asked for the word */
     assert_int_equal(parse(f, "ما +اسم الشركات", 64), 0);
