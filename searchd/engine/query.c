@@ -214,6 +214,9 @@ static int add_clause(pstate *ps, const fh_clause *c)
                 o->last_prefix == c->last_prefix && o->len == c->len &&
                 memcmp(o->term, c->term, c->len) == 0) {
                 o->qtf++;
+                /* a stop word quoted ("في") is asked for: typed plain as
+                   well, in either order, it stays a ranked word */
+                o->stop = o->stop && c->stop;
                 if (o->norm_len == 0 && c->norm_len > 0) {
                     /* the same stem typed as a madda-less آل word: اف الاف */
                     memcpy(o->norm, c->norm, c->norm_len + 1u);

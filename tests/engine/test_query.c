@@ -441,6 +441,16 @@ static void test_stop_words(void **state)
     /* required stop words are kept */
     assert_int_equal(parse(f, "+في الشركات", 64), 0);
     assert_int_equal(f->q->n_cl, 2);
+    /* a stop word quoted is asked for, also when typed plain as well,
+       before or after: one clause, kept, whatever the order */
+    assert_int_equal(parse(f, "في \"في\" الشركات", 64), 0);
+    assert_int_equal(f->q->n_cl, 2);
+    assert_false(f->q->dropped_stop);
+    assert_int_equal(f->q->cl[0].qtf, 2);
+    assert_int_equal(parse(f, "\"في\" في الشركات", 64), 0);
+    assert_int_equal(f->q->n_cl, 2);
+    assert_false(f->q->dropped_stop);
+    assert_int_equal(f->q->cl[0].qtf, 2);
 }
 
 static void test_term_cap(void **state)
