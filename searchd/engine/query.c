@@ -204,6 +204,16 @@ static int too_many(pstate *ps)
     return FH_ELIMIT;
 }
 
+/* The phrase words and mixed words' parts share one cap (fh_query.el), not
+ * max_terms: the message names the cap that was hit. */
+static int too_many_elems(pstate *ps)
+{
+    if (ps->errmsg)
+        fh_buf_addf(ps->errmsg, "query has more than %u phrase words and word parts",
+                    FH_Q_MAX_ELEMS);
+    return FH_ELIMIT;
+}
+
 static int add_clause(pstate *ps, const fh_clause *c)
 {
     fh_query *q = ps->q;
@@ -362,12 +372,8 @@ static int add_parts(pstate *ps, fh_clause *c, const fh_token *t, size_t n, bool
             fh_buf_addf(ps->errmsg, "a word has more than %u parts", FH_Q_MAX_PHRASE);
         return FH_ELIMIT;
     }
-    if (q->n_el + n > FH_Q_MAX_ELEMS) {
-        if (ps->errmsg)
-            fh_buf_addf(ps->errmsg, "query has more than %u phrase words and word parts",
-                        FH_Q_MAX_ELEMS);
-        return FH_ELIMIT;
-    }
+    if (q->n_el + n > FH_Q_MAX_ELEMS)
+        return too_many_elems(ps);
     c->first_el = q->n_el;
     c->n_el = (uint32_t)n;
     for (size_t k = 0; k < n; k++) {
@@ -420,7 +426,7 @@ static int parse_phrase(pstate *ps, const char *p, size_t n, fh_occur occ, uint3
             ps->asked++;
         }
         if (q->n_el >= FH_Q_MAX_ELEMS)
-            return too_many(ps);
+            return too_many_elems(ps);
         fh_qelem *e = &q->el[q->n_el++];
         memcpy(e->term, t[i].stem, t[i].stem_len);
         e->term[t[i].stem_len] = '\0';

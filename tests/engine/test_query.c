@@ -477,6 +477,22 @@ static void test_term_cap(void **state)
     assert_int_equal(parse(f, "a b c d", 4), 0);
     assert_int_equal(parse(f, "a b \"c d\" e", 4), FH_ELIMIT);
     assert_int_equal(parse(f, "a", 0), FH_ELIMIT);
+    /* the phrase words and word parts have their own cap (512), which a
+       phrase after 16 words of 32 parts passes under 256 words: the
+       message names that cap, not max_terms */
+    char pq[4096];
+    n = 0;
+    for (int k = 0; k < 16; k++) {
+        for (int j = 0; j < 32; j++)
+            n += (size_t)snprintf(pq + n, sizeof pq - n, "%s%c%cx", j ? "-" : "", 'a' + k,
+                                  'a' + j % 26);
+        pq[n++] = ' ';
+    }
+    snprintf(pq + n, sizeof pq - n, "\"الشركات الصينية\"");
+    assert_int_equal(parse(f, pq, 256), FH_ELIMIT);
+    assert_non_null(strstr(f->err.data, "512 phrase words and word parts"));
+    pq[n] = '\0'; /* the 512 parts alone fit */
+    assert_int_equal(parse(f, pq, 256), 0);
     /* fh_search reports the error and leaves out untouched */
     fh_buf out;
     fh_buf_init(&out, 1 << 20);
