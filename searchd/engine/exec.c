@@ -642,6 +642,7 @@ typedef struct xctx {
     uint32_t n;           /* iterators */
     uint32_t exp_max;
     uint32_t exp_n;
+    uint32_t exp_kept; /* of exp_n, the exact terms exp_exact put last, out of the heap */
     uint32_t pool_cap; /* POOL_MAX during retrieval, + POOL_RERANK for the re-rank */
 } xctx;
 
@@ -742,24 +743,49 @@ static int exp_cb(void *ctx, const char *term, size_t len, const fh_term_info *t
     return 0;
 }
 
-/* The exact stem of a prefix clause (القوا* matches قو, query.c) joins its
- * expansions when the index holds it and no walk met it; over the cap it
- * takes the place of the last of them: it is the word most likely meant. */
+/* The exact stem of a prefix clause (القوا* matches قو, query.c), and a
+ * mixed word's last part itself (R-قوا*), join its expansions when the index
+ * holds them; over the cap each takes the place of the last of the others:
+ * it is the word most likely meant. Such a term is kept: it leaves the heap
+ * (x->xs->exp[0 .. exp_n - exp_kept)) for the tail after it, so that a
+ * second one evicts the heap's root, never the first (a walk met it too). */
 static void exp_exact(xctx *x, const char *term, size_t len)
 {
     fh_term_info ti;
     if (fh_term_get(x->s->rd, term, len, &ti) != 0)
         return;
     fh_expansion *h = x->xs->exp;
-    for (uint32_t i = 0; i < x->exp_n; i++)
-        if (h[i].len == len && memcmp(h[i].term, term, len) == 0)
-            return;
-    if (x->exp_n == x->exp_max && x->exp_n > 0) {
-        exp_set(&h[0], term, len, ti.df); /* the root: the last in exp_cmp order */
+    uint32_t hn = x->exp_n - x->exp_kept;
+    for (uint32_t i = 0; i < x->exp_n; i++) {
+        if (h[i].len != len || memcmp(h[i].term, term, len) != 0)
+            continue;
+        if (i < hn) {
+            /* in the heap: swap it with the heap's last, which takes its
+               place, and the tail grows by it */
+            fh_expansion t = h[i];
+            h[i] = h[--hn];
+            h[hn] = t;
+            x->exp_kept++;
+            if (i < hn) {
+                exp_up(h, i);
+                exp_down(h, hn, i);
+            }
+        }
         return;
     }
-    if (x->exp_n < x->exp_max)
+    if (x->exp_n < x->exp_max) {
         exp_set(&h[x->exp_n++], term, len, ti.df);
+        x->exp_kept++;
+        return;
+    }
+    if (hn == 0)
+        return; /* every place is kept already */
+    /* full: the root (the last in exp_cmp order) gives way; the heap's last
+       takes its place, and its slot starts the tail */
+    h[0] = h[--hn];
+    exp_down(h, hn, 0);
+    exp_set(&h[hn], term, len, ti.df);
+    x->exp_kept++;
 }
 
 static int setup_term(xctx *x, citer *c, const fh_clause *cl)
@@ -879,6 +905,7 @@ static int walk_prefix(xctx *x, const char *pre, size_t pl, const char *alt, siz
                        const char *ex, size_t xl, const char *ex2, size_t xl2)
 {
     x->exp_n = 0;
+    x->exp_kept = 0;
     int rc = fh_term_prefix(x->s->rd, pre, pl, SIZE_MAX, exp_cb, x);
     /* the second prefix (الش* walks ش* too, query.c): never a prefix of
      * the first, so no term is met twice */
@@ -2201,7 +2228,7 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
 {
     const fh_engine *e = s->e;
     struct fh_exec_scratch *xs = s->xs;
-    xctx x = {s, e, xs, 0, 0, 0, POOL_MAX};
+    xctx x = {s, e, xs, 0, 0, 0, 0, POOL_MAX};
     plan pl;
     heap hp = {s->hits, 0, 0};
     int rc = 0;

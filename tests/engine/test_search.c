@@ -1411,6 +1411,39 @@ static void test_mixed_prefix_readings(void **state)
     fx_done(&f);
 }
 
+/* Past the cap the part of R-القوا* (قوا) and its completion (القوات, stem
+ * قو) both take the place of other expansions: the second pushes out one of
+ * the walk's terms, never the first (with two places, both are kept). */
+static void test_mixed_prefix_cap(void **state)
+{
+    (void)state;
+    static const tu_doc md[] = {
+        {"part", {"نص R-قوا"}}, {"compl", {"نص R-القوات"}}, {"b1", {"نص R-قوابد"}},
+        {"b2", {"نص R-قوابد"}}, {"d1", {"نص R-قوادج"}},     {"d2", {"نص R-قوادج"}},
+        {"z1", {"نص R-قوارز"}}, {"z2", {"نص R-قوارز"}},
+    };
+    fx f;
+    fx_build_text(&f, md, sizeof md / sizeof md[0]);
+    fx_open(&f, NULL);
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    o.snippets = false;
+    o.max_prefix_expansions = 2;
+    json_t *j = search(&f, "R-القوا*", &o);
+    assert_int_equal(total(j), 2);
+    assert_true(rank_of(j, "part") >= 0);
+    assert_true(rank_of(j, "compl") >= 0);
+    json_decref(j);
+    o.max_prefix_expansions = 3; /* one place left for the walk's first */
+    j = search(&f, "R-القوا*", &o);
+    assert_int_equal(total(j), 4);
+    assert_true(rank_of(j, "part") >= 0);
+    assert_true(rank_of(j, "compl") >= 0);
+    json_decref(j);
+    fx_close(&f);
+    fx_done(&f);
+}
+
 /* The snippet marks the words a prefix expanded to, not every word it
  * begins: with one expansion p* is pz, and paab beside it stays unmarked. */
 static void test_prefix_highlight(void **state)
@@ -1840,6 +1873,7 @@ int main(void)
         cmocka_unit_test(test_prefix_frequent_late),
         cmocka_unit_test(test_prefix_highlight),
         cmocka_unit_test(test_mixed_prefix_readings),
+        cmocka_unit_test(test_mixed_prefix_cap),
         cmocka_unit_test(test_large_reply),
         cmocka_unit_test(test_prefix_idf),
         cmocka_unit_test(test_prefix_article_letter),
