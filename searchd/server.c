@@ -99,6 +99,7 @@ struct fh_conn {
     bool input_left;                  /* conn_finish discarded input (past QUIT): linger */
     struct event *ev_linger;          /* ends the lingering */
     struct evbuffer_cb_entry *out_cb; /* keeps out_queued in step with the output buffer */
+    struct evbuffer_cb_entry *in_cb;  /* counts the bytes read (in_count_cb) */
     int64_t out_accounted;            /* this connection's share of srv->out_queued */
     int64_t out_peak;                 /* the most unread reply bytes it ever held */
     /* --idle-timeout (conn_idle_cb); ev_idle is NULL with --idle-timeout 0 */
@@ -422,6 +423,8 @@ static void conn_free(fh_conn *c)
         event_free(c->ev_linger);
     if (c->out_cb)
         evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cb);
+    if (c->in_cb)
+        evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->in_cb);
     atomic_fetch_sub_explicit(&w->srv->out_queued, c->out_accounted, memory_order_relaxed);
     if (c->out_peak >= TRIM_PEAK_BYTES && w->ev_trim) {
         /* (re)armed: a burst of such closes ends in one trim */
@@ -439,7 +442,9 @@ static void conn_free(fh_conn *c)
 
 /* Output buffer callback: every byte added to or written out of a connection's
  * output moves srv->out_queued, the server-wide total of unread replies. The
- * moment the output runs empty starts the idle clock (conn_idle_cb). */
+ * moment the output runs empty starts the idle clock (conn_idle_cb). Bytes
+ * leave the output only when written to the socket, so they count in STATS
+ * bytes.out then: a reply dropped at a close is never counted as sent. */
 static void out_account_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
     (void)buf;
@@ -453,9 +458,21 @@ static void out_account_cb(struct evbuffer *buf, const struct evbuffer_cb_info *
     }
     if (info->n_deleted) {
         c->out_written += info->n_deleted;
+        fh_stat_add(&c->w->stats->bytes_out, info->n_deleted);
         if (info->orig_size + info->n_added == info->n_deleted)
             c->active_us = fh_now_us();
     }
+}
+
+/* Input buffer callback: STATS bytes.in counts every byte read from the
+ * socket, whether a request line, the discarded rest of an over-long line,
+ * input past QUIT or what a lingering connection discards. */
+static void in_count_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    (void)buf;
+    fh_conn *c = arg;
+    if (info->n_added)
+        fh_stat_add(&c->w->stats->bytes_in, info->n_added);
 }
 
 /* Whether c must stop answering until its client reads: its own unread
@@ -487,7 +504,6 @@ static void conn_reply(fh_conn *c, bool is_error, uint64_t t0, bool search)
     if (evbuffer_add(out, w->reply.data, w->reply.len) != 0)
         FH_LOG_WARN("worker %u: cannot queue a reply (out of memory)", w->id);
     fh_wstats *st = w->stats;
-    fh_stat_add(&st->bytes_out, w->reply.len);
     fh_stat_add(&st->requests, 1);
     if (is_error)
         fh_stat_add(&st->errors, 1);
@@ -665,7 +681,6 @@ static bool conn_answer(fh_conn *c)
         case FH_FRAME_MORE:
             break;
         }
-        fh_stat_add(&w->stats->bytes_in, used);
         evbuffer_drain(in, used);
     }
     /* here the input holds no complete line */
@@ -843,6 +858,7 @@ static void conn_new(fh_worker *w, int fd)
     fh_stat_add(&w->stats->connections, 1);
     fh_stat_add(&w->stats->accepted, 1);
     c->out_cb = evbuffer_add_cb(bufferevent_get_output(bev), out_account_cb, c);
+    c->in_cb = evbuffer_add_cb(bufferevent_get_input(bev), in_count_cb, c);
     bufferevent_setcb(bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
     bufferevent_setwatermark(bev, EV_READ, 0, READ_HIGH_WATER);
     bufferevent_setwatermark(bev, EV_WRITE, s->cfg.max_output_bytes / 2, 0);

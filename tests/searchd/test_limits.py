@@ -4,6 +4,7 @@ readers, the connection cap refuses extra clients with an error line, a
 client that never reads its replies does not make the server buffer without
 bound; --listen and config-file syntax."""
 
+import json
 import os
 import resource
 import signal
@@ -162,6 +163,64 @@ class LimitsTest(unittest.TestCase):
                 self.assertIsNotNone(closed, "a client that stopped reading was never closed")
                 self.assertGreater(closed, 0.7)
                 self.assertEqual(s["connections"]["current"], 1, s)  # only the watcher
+            self.assertEqual(d.stop(), 0)
+
+    def test_stats_bytes_are_what_was_read_and_sent(self):
+        """STATS bytes.in counts every byte read from the socket, input past
+        QUIT too; bytes.out only what was written to the socket, not replies
+        dropped when a client that stopped reading is closed."""
+        line = "SEARCH limit=20 snippet_len=300 fields=text النفط"
+
+        def stats(c):  # the reply, and its length on the wire
+            c.send("STATS")
+            raw = c.read_line()
+            return json.loads(raw.decode("utf-8")), len(raw) + 1
+
+        with self.run_daemon("--idle-timeout", "1", "--max-output", "65536") as d:
+            with d.client() as watch:
+                watch.send(line)
+                raw = watch.read_line()
+                # the longest reply to it: took_us of up to 7 digits
+                took = json.loads(raw.decode("utf-8"))["took_us"]
+                reply_len = len(raw) + 1 - len(str(took)) + 7
+                # QUIT, then 50,000 bytes more: discarded, but read
+                s0, _ = stats(watch)
+                with d.client() as q:
+                    q.send_raw(b"QUIT\n" + b"PING\n" * 10000)
+                    self.assertEqual(q.read_json(), {"ok": True, "bye": True})
+                    self.assertTrue(q.at_eof(5))
+                deadline = time.monotonic() + 5
+                polls = 0
+                while True:  # until the server has seen the client close
+                    s1, _ = stats(watch)
+                    polls += 1
+                    if s1["connections"]["current"] == 1 or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.05)
+                # a STATS line counts before its own reply is made
+                self.assertEqual(s1["bytes"]["in"] - s0["bytes"]["in"], 5 + 50000 + 6 * polls,
+                                 (s0, s1))
+                # a client that never reads is closed with replies still
+                # queued (at least --max-output of them), never sent: the old
+                # count of replies queued was all of them
+                s0, watch_sent = stats(watch)
+                polls = 0
+                with d.client(timeout=5, rcvbuf=4096) as hog:
+                    hog.send_in_background((line + "\n").encode() * 3000)
+                    deadline = time.monotonic() + 10
+                    while True:
+                        s1, n = stats(watch)
+                        if s1["connections"]["idle_closed"] >= 1:
+                            break
+                        watch_sent += n  # only s1's own reply is sent after it
+                        polls += 1
+                        self.assertLess(time.monotonic(), deadline, "the hog was never closed")
+                        time.sleep(0.1)
+                hog_replies = s1["requests"] - s0["requests"] - 1 - polls
+                hog_sent = s1["bytes"]["out"] - s0["bytes"]["out"] - watch_sent
+                self.assertGreater(hog_replies, 0)
+                self.assertLessEqual(hog_sent, hog_replies * reply_len - 65536,
+                                     (hog_replies, reply_len, hog_sent))
             self.assertEqual(d.stop(), 0)
 
     def test_connection_cap(self):
