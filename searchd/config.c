@@ -375,6 +375,8 @@ int fh_srv_config_parse_text(fh_srv_config *c, const char *text, size_t len, con
     return 0;
 }
 
+#define CONFIG_MAX_BYTES ((size_t)1 << 20) /* a config file over 1 MiB is refused */
+
 static int load_file(fh_srv_config *c, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
@@ -386,12 +388,11 @@ static int load_file(fh_srv_config *c, const char *path, char *err, size_t errle
     size_t len = 0, cap = 0;
     int rc = -1;
     for (;;) {
-        if (cap - len < 4096) {
-            if (cap >= (1u << 20)) {
-                snprintf(err, errlen, "config %s: larger than 1 MiB", path);
-                goto out;
-            }
+        if (len == cap) {
+            /* one byte past the cap: a file that fills it is too large */
             size_t ncap = cap ? cap * 2 : 8192;
+            if (ncap > CONFIG_MAX_BYTES + 1)
+                ncap = CONFIG_MAX_BYTES + 1;
             char *p = realloc(text, ncap);
             if (!p) {
                 snprintf(err, errlen, "config %s: out of memory", path);
@@ -403,6 +404,10 @@ static int load_file(fh_srv_config *c, const char *path, char *err, size_t errle
         errno = 0;
         size_t got = fread(text + len, 1, cap - len, f);
         len += got;
+        if (len > CONFIG_MAX_BYTES) {
+            snprintf(err, errlen, "config %s: larger than 1 MiB (1048576 bytes)", path);
+            goto out;
+        }
         if (got == 0)
             break;
     }
@@ -509,7 +514,7 @@ void fh_srv_config_usage(void *out, const char *prog, const fh_srv_config *d)
             "quotes is taken as written, spaces and '#' included (no escapes); only\n"
             "a comment may follow it, its '#' right after the quote or after blanks.\n"
             "Other values lose the blanks around them. A name given twice is an\n"
-            "error.\n"
+            "error. A file over 1 MiB (1048576 bytes) is refused.\n"
             "\n"
             "Signals: SIGTERM, SIGINT and SIGHUP all stop the server gracefully: it\n"
             "stops accepting, answers the requests already received, flushes, logs\n"

@@ -542,6 +542,25 @@ class LimitsTest(unittest.TestCase):
             self.assertEqual(r.returncode, 2, r.stderr)
             self.assertIn(b"config " + path.encode() + b": " + why, r.stderr)
 
+    def test_config_file_size_cap(self):
+        # a file of up to 1 MiB is read; one byte more is refused
+        conf = os.path.join(self.root, "big.conf")
+        setting = "index = %s\nmax-connections = 9\n" % self.index
+        for size in (1044481, 1 << 20):
+            with open(conf, "w") as f:
+                f.write("#" * (size - len(setting) - 1) + "\n" + setting)
+            self.assertEqual(os.path.getsize(conf), size)
+            with Daemon(None, "--config", conf, workdir=self.root, threads=1) as d:
+                with d.client() as c:
+                    self.assertEqual(c.request("STATS")["connections"]["max"], 9)
+                self.assertEqual(d.stop(), 0)
+        with open(conf, "a") as f:
+            f.write("\n")
+        r = subprocess.run([fhtest.SEARCHD, "--config", conf, "--listen", "127.0.0.1:0"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=10)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(b"larger than 1 MiB", r.stderr)
+
     def test_command_line_errors(self):
         r = subprocess.run([fhtest.SEARCHD, "--help"], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=10)
