@@ -2213,6 +2213,14 @@ done:
         for (uint32_t i = 0; i < nshould; i++)
             miss *= 1.0 - (xs->it[pl->should[i]].df_est / (n > 0 ? n : 1.0));
         double est = n * (1.0 - miss);
+        /* every match lacks the excluded words: at most N - df of each, a
+         * true bound for a word over all fields (its df is exact; a phrase's
+         * or a prefix's is not, nor a filtered sum of per-field dfs) */
+        for (uint32_t i = 0; i < nnot; i++) {
+            const citer *c = &xs->it[nots[i]];
+            if (c->kind == FH_CL_TERM && !c->filter && c->p && n - c->df_est < est)
+                est = n - c->df_est;
+        }
         if (est > (double)st->total)
             st->total = (uint64_t)est;
         st->total_estimate = true;

@@ -1323,6 +1323,43 @@ static void test_prefix_frequent_late(void **state)
     fx_done(&f);
 }
 
+/* A pruned OR query's estimated total counts no more documents than lack
+ * its excluded word: 95% of these hold الشركات, so at most 5% can match
+ * -الشركات, however common the other words; and never fewer than the hits. */
+static void test_estimate_exclusion(void **state)
+{
+    (void)state;
+    enum { ND = 10000 }; /* 64,000 postings: past the exact count of rare words */
+    static const char *const w[] = {"بكين",  "الصين", "كتاب",  "مدينة",
+                                    "اليوم", "السوق", "النفط", "الذهب"};
+    static tu_doc dv[ND];
+    static char ids[ND][8], texts[ND][160];
+    for (int i = 0; i < ND; i++) {
+        size_t m = 0;
+        for (int k = 0; k < 8; k++)
+            if ((i * 7 + k * 13) % 10 < 8)
+                m += (size_t)snprintf(texts[i] + m, sizeof texts[i] - m, "%s ", w[k]);
+        if (i % 20)
+            snprintf(texts[i] + m, sizeof texts[i] - m, "الشركات");
+        snprintf(ids[i], sizeof ids[i], "d%d", i);
+        dv[i].id = ids[i];
+        dv[i].field[0] = texts[i];
+    }
+    fx f;
+    fx_build_text(&f, dv, ND);
+    fx_open(&f, NULL);
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    o.snippets = false;
+    o.limit = 1;
+    json_t *j = search(&f, "بكين الصين كتاب مدينة اليوم السوق النفط الذهب -الشركات", &o);
+    assert_true(json_is_true(json_object_get(j, "total_is_estimate")));
+    assert_true(total(j) >= 1 && total(j) <= ND / 20);
+    json_decref(j);
+    fx_close(&f);
+    fx_done(&f);
+}
+
 /* A reply is capped by its own buffer only (the daemon's --max-reply): 70
  * hits of a 1 MiB stored field make a 70 MiB reply, past the searcher's
  * former hidden 64 MiB cap on the hits. The scratch that held them is given
@@ -1874,6 +1911,7 @@ int main(void)
         cmocka_unit_test(test_prefix_highlight),
         cmocka_unit_test(test_mixed_prefix_readings),
         cmocka_unit_test(test_mixed_prefix_cap),
+        cmocka_unit_test(test_estimate_exclusion),
         cmocka_unit_test(test_large_reply),
         cmocka_unit_test(test_prefix_idf),
         cmocka_unit_test(test_prefix_article_letter),
