@@ -118,6 +118,8 @@ typedef struct fh_qform {
     uint32_t seq; /* the word's place among every word the analyzer read in the
                      query (excluded, prefixed and dropped stop words included):
                      two forms whose seq differ by 1 were typed side by side */
+    uint32_t field_mask; /* its clause's: the fields where the form counts
+                            (fh_query.all_fields for a word typed without a field) */
 } fh_qform;
 
 #define FH_Q_MAX_FORMS 64u /* the exact-form re-rank sees the first 64 words */
@@ -128,6 +130,7 @@ typedef struct fh_query {
     fh_qelem el[FH_Q_MAX_ELEMS];
     uint32_t n_el;
     uint32_t n_words;    /* terms counted against max_terms (before dedup) */
+    uint32_t all_fields; /* the field_mask of an item typed without a field */
     bool dropped_stop;   /* stop words were removed from the ranked part */
     bool question;       /* one of the first two words not excluded is an
                             interrogative (query.c): the query-order bonus is off */
@@ -151,6 +154,11 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
  * a mixed word's whole term, or a phrase word or mixed word's part. Prefixes
  * do not count. */
 bool fh_query_has_stem(const fh_query *q, const char *t, size_t len);
+
+/* The fields where stem t (len bytes) is a word of q, as fh_query_has_stem
+ * counts them: the union of those clauses' field_masks (a phrase word's or a
+ * mixed word's part's is its clause's); 0 when it is none. */
+uint32_t fh_query_stem_fields(const fh_query *q, const char *t, size_t len);
 
 /* The query's words as the re-ranks count them: distinct non-stop stems of
  * term clauses and phrases, and mixed words (one each), that are not
@@ -274,7 +282,10 @@ typedef struct fh_exact {
     float uni_w[FH_Q_MAX_FORMS];  /* exact_weight * w, 0 for a form typed twice (after the first) */
     float pair_w;                 /* exact_pair_weight */
     uint64_t adjacent;            /* bit i: form i + 1 was typed right after form i */
+    uint8_t first[FH_Q_MAX_FORMS]; /* the first form typed the same as form i (i itself
+                                      when none): the one whose uni_w it earns */
     uint64_t found, pairs, prev;  /* this document: forms seen, pairs seen, the last word's forms */
+    uint64_t allow;               /* the forms that count in the text being read (fh_exact_field) */
 } fh_exact;
 
 /* The form of the word p[0..n) into out (FH_TOKEN_MAX + 1 bytes): its bytes
@@ -291,10 +302,15 @@ bool fh_exact_prepare(const fh_query *q, const fh_rank_params *rp, fh_exact *x);
 /* A document's words, in text order: fh_exact_doc_begin, then
  * fh_exact_token for each word that is not a mixed token's part (text: the
  * text t was analyzed from), fh_exact_break where two words are not side by
- * side (between a title and a body), and fh_exact_doc_score. */
+ * side (between a title and a body), and fh_exact_doc_score.
+ * fh_exact_field(x, f) is a break before the words of field f (-1: a text of
+ * no indexed field): a form the query restricts to fields (title:word,
+ * fh_qform.field_mask) counts only in those; without it, as after
+ * fh_exact_doc_begin, every form counts everywhere. */
 void fh_exact_doc_begin(fh_exact *x);
 void fh_exact_token(fh_exact *x, const fh_analyzer *a, const char *text, const fh_token *t);
 void fh_exact_break(fh_exact *x);
+void fh_exact_field(fh_exact *x, int field);
 float fh_exact_doc_score(const fh_exact *x);
 
 /* One distinct stem of the words read from a body (fh_focus_read). */

@@ -62,27 +62,36 @@ size_t fh_exact_form(const fh_analyzer *a, const char *p, size_t n, char *out)
     return o;
 }
 
-/* w(f): the idf the ranking gives the form's stem as a word of a ranked or
- * required clause (a term or mixed word, per occurrence), else as a word of
- * such a phrase; 0 when the ranking dropped it (a stop word). */
-static float stem_weight(const fh_query *q, const fh_qform *f)
+/* w(f) among the clauses of field_mask mask (any clause when all is true). */
+static float stem_weight_in(const fh_query *q, const fh_qform *f, uint32_t mask, bool all)
 {
     for (uint32_t i = 0; i < q->n_cl; i++) {
         const fh_clause *c = &q->cl[i];
         if ((c->kind == FH_CL_TERM || c->kind == FH_CL_MIXED) && !c->is_alt &&
-            c->occur != FH_OCC_NOT && c->len == f->stem_len &&
+            c->occur != FH_OCC_NOT && (all || c->field_mask == mask) && c->len == f->stem_len &&
             memcmp(c->term, f->stem, f->stem_len) == 0)
             return q->idf[i] / (float)(c->qtf ? c->qtf : 1u);
     }
     for (uint32_t i = 0; i < q->n_cl; i++) {
         const fh_clause *c = &q->cl[i];
-        if (c->kind != FH_CL_PHRASE || c->occur == FH_OCC_NOT)
+        if (c->kind != FH_CL_PHRASE || c->occur == FH_OCC_NOT || !(all || c->field_mask == mask))
             continue;
         for (uint32_t k = c->first_el; k < c->first_el + c->n_el; k++)
             if (q->el[k].len == f->stem_len && memcmp(q->el[k].term, f->stem, f->stem_len) == 0)
                 return q->el_idf[k];
     }
     return 0.0f;
+}
+
+/* w(f): the idf the ranking gives the form's stem as a word of a ranked or
+ * required clause (a term or mixed word, per occurrence), else as a word of
+ * such a phrase; 0 when the ranking dropped it (a stop word). The clauses
+ * of the form's own fields first (title:x x: each x its own clause); in a
+ * query without fields every clause has the form's mask. */
+static float stem_weight(const fh_query *q, const fh_qform *f)
+{
+    float w = stem_weight_in(q, f, f->field_mask, false);
+    return w != 0.0f ? w : stem_weight_in(q, f, 0, true);
 }
 
 bool fh_exact_prepare(const fh_query *q, const fh_rank_params *rp, fh_exact *x)
@@ -97,10 +106,14 @@ bool fh_exact_prepare(const fh_query *q, const fh_rank_params *rp, fh_exact *x)
         x->w[i] = stem_weight(q, f);
         if (i + 1 < x->n && q->form[i + 1].seq == f->seq + 1)
             x->adjacent |= 1ull << i;
-        bool dup = false;
-        for (uint32_t j = 0; j < i && !dup; j++)
-            dup = q->form[j].form_len == f->form_len &&
-                  memcmp(q->form[j].form, f->form, f->form_len) == 0;
+        x->first[i] = (uint8_t)i;
+        for (uint32_t j = 0; j < i; j++)
+            if (q->form[j].form_len == f->form_len &&
+                memcmp(q->form[j].form, f->form, f->form_len) == 0) {
+                x->first[i] = (uint8_t)j;
+                break;
+            }
+        bool dup = x->first[i] != i;
         x->uni_w[i] = dup ? 0.0f : rp->exact_weight * x->w[i];
         any |= x->w[i] > 0;
         /* chain the forms by their normalized form */
@@ -115,11 +128,24 @@ bool fh_exact_prepare(const fh_query *q, const fh_rank_params *rp, fh_exact *x)
 void fh_exact_doc_begin(fh_exact *x)
 {
     x->found = x->pairs = x->prev = 0;
+    x->allow = UINT64_MAX;
 }
 
 void fh_exact_break(fh_exact *x)
 {
     x->prev = 0;
+}
+
+void fh_exact_field(fh_exact *x, int field)
+{
+    x->prev = 0;
+    x->allow = 0;
+    uint32_t bit = field >= 0 && field < 32 ? 1u << (unsigned)field : 0u;
+    for (uint32_t i = 0; i < x->n; i++) {
+        uint32_t m = x->q->form[i].field_mask;
+        if (m == x->q->all_fields || (m & bit))
+            x->allow |= 1ull << i;
+    }
 }
 
 void fh_exact_token(fh_exact *x, const fh_analyzer *a, const char *text, const fh_token *t)
@@ -139,6 +165,7 @@ void fh_exact_token(fh_exact *x, const fh_analyzer *a, const char *text, const f
                 cur |= 1ull << i;
         }
     }
+    cur &= x->allow;
     x->found |= cur;
     /* form i then form i + 1, typed side by side */
     x->pairs |= x->prev & (cur >> 1) & x->adjacent;
@@ -147,9 +174,16 @@ void fh_exact_token(fh_exact *x, const fh_analyzer *a, const char *text, const f
 
 float fh_exact_doc_score(const fh_exact *x)
 {
+    /* a form found earns its weight for the first form typed the same
+       (title:x x, x only in the body: the second x's find). Without fields
+       the first is found wherever a later one is. */
+    uint64_t found = x->found;
+    for (uint32_t i = 0; i < x->n; i++)
+        if (x->found & (1ull << i))
+            found |= 1ull << x->first[i];
     float s = 0;
     for (uint32_t i = 0; i < x->n; i++) {
-        if (x->found & (1ull << i))
+        if (found & (1ull << i))
             s += x->uni_w[i];
         if (x->pairs & (1ull << i))
             s += x->pair_w * 0.5f * (x->w[i] + x->w[i + 1]);

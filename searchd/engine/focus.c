@@ -77,17 +77,37 @@ static void focus_add(fh_stemtab *tab, const char *t, uint16_t len, uint32_t w)
         e->lead++;
 }
 
+/* The byte before a stem counted apart (read_doc): never a stem's first
+ * byte (stems are UTF-8), so never a query word. */
+#define FOCUS_APART '\xFF'
+
+/* Whether some item of q is restricted to fields (title:word): the query
+ * whose words read_doc counts by field. */
+static bool query_restricted(const fh_query *q)
+{
+    for (uint32_t i = 0; i < q->n_cl; i++)
+        if (q->cl[i].field_mask != q->all_fields)
+            return true;
+    return false;
+}
+
 /* Read the first max_words words of doc's title and body; count their stems
- * in s->focus when stems is true, and feed them to ex when it is not NULL. */
-static int read_doc(fh_searcher *s, uint32_t doc, uint32_t max_words, bool stems, fh_exact *ex,
-                    uint32_t *nwords)
+ * in s->focus when stems is true, and feed them to ex when it is not NULL.
+ * rq: a query with items restricted to fields (query_restricted), or NULL:
+ * a stem that is a word of rq only in other fields than the one read (the
+ * body's الشركات for title:الشركات) is not rq's word there, and its
+ * occurrences there are counted apart, as a stem of their own that is no
+ * query word (FOCUS_APART and the stem). */
+static int read_doc(fh_searcher *s, const fh_query *rq, uint32_t doc, uint32_t max_words,
+                    bool stems, fh_exact *ex, uint32_t *nwords)
 {
     *nwords = 0;
-    uint32_t cap = max_words ? max_words : 1u; /* stems of at most FH_TOKEN_MAX bytes */
+    uint32_t cap = max_words ? max_words : 1u; /* stems of at most FH_TOKEN_MAX bytes,
+                                                  FOCUS_APART and one of them */
     fh_stemtab *tab = &s->focus;
     int rc;
     if (stems) {
-        if ((rc = fh_stemtab_reserve(tab, cap, (size_t)cap * FH_TOKEN_MAX,
+        if ((rc = fh_stemtab_reserve(tab, cap, (size_t)cap * (FH_TOKEN_MAX + 1u),
                                      sizeof(fh_focus_term))) != 0)
             return rc;
         fh_stemtab_reset(tab);
@@ -99,6 +119,7 @@ static int read_doc(fh_searcher *s, uint32_t doc, uint32_t max_words, bool stems
     if (ex)
         fh_exact_doc_begin(ex);
     /* the title (if any) then the body, as one run of words */
+    const int field[2] = {s->e->title_field, s->e->body_field};
     uint32_t w = 0;
     for (int part = 0; part < 2 && w < max_words; part++) {
         size_t n = fh_text_cut(txt[part], len[part],
@@ -110,13 +131,24 @@ static int read_doc(fh_searcher *s, uint32_t doc, uint32_t max_words, bool stems
         if ((rc = fh_text_analyze(s, txt[part], n, n == len[part], &tok, &nt)) != 0)
             return rc;
         if (ex)
-            fh_exact_break(ex); /* a title's last word and the body's first are no pair */
+            fh_exact_field(ex, field[part]); /* a title's last word and the body's first
+                                                are no pair */
+        uint32_t bit = field[part] >= 0 && field[part] < 32 ? 1u << (unsigned)field[part] : 0u;
         for (size_t i = 0; i < nt && w < max_words; i++) {
             const fh_token *t = &tok[i];
             if (t->flags & FH_TOK_PART)
                 continue;
-            if (stems && !(t->flags & FH_TOK_STOP) && t->stem_len > 0)
-                focus_add(tab, t->stem, t->stem_len, w);
+            if (stems && !(t->flags & FH_TOK_STOP) && t->stem_len > 0) {
+                uint32_t m = rq ? fh_query_stem_fields(rq, t->stem, t->stem_len) : 0u;
+                if (m != 0 && m != rq->all_fields && !(m & bit)) {
+                    char apart[FH_TOKEN_MAX + 2];
+                    apart[0] = FOCUS_APART;
+                    memcpy(apart + 1, t->stem, t->stem_len);
+                    focus_add(tab, apart, (uint16_t)(t->stem_len + 1u), w);
+                } else {
+                    focus_add(tab, t->stem, t->stem_len, w);
+                }
+            }
             if (ex)
                 fh_exact_token(ex, s->e->an, txt[part], t);
             w++;
@@ -131,7 +163,7 @@ int fh_focus_read(fh_searcher *s, uint32_t doc, uint32_t max_words, const fh_foc
 {
     *terms = NULL;
     *nterms = 0;
-    int rc = read_doc(s, doc, max_words, true, NULL, nwords);
+    int rc = read_doc(s, NULL, doc, max_words, true, NULL, nwords);
     if (rc)
         return rc;
     fh_stemtab *tab = &s->focus;
@@ -194,12 +226,13 @@ int fh_focus_rerank(fh_searcher *s, const fh_query *q, uint32_t words, fh_hit *h
                  fh_exact_prepare(q, rp, &ex);
     if (!focus && !exact)
         return 0;
+    const fh_query *rq = focus && query_restricted(q) ? q : NULL;
     float fs[FH_FOCUS_MAX_DEPTH], xs[FH_FOCUS_MAX_DEPTH];
     float lo = 0;
     pthread_once(&log1p_once, log1p_init);
     for (uint32_t i = 0; i < m; i++) {
         uint32_t nw;
-        int rc = read_doc(s, hits[i].doc, rp->focus_len, focus, exact ? &ex : NULL, &nw);
+        int rc = read_doc(s, rq, hits[i].doc, rp->focus_len, focus, exact ? &ex : NULL, &nw);
         if (rc)
             return rc;
         xs[i] = exact ? fh_exact_doc_score(&ex) : 0.0f;

@@ -328,7 +328,7 @@ static int count_word(pstate *ps)
 
 /* Keep word t of p as it was typed, for the exact-form re-rank (exact.c),
  * as the word at place seq among the query's words. */
-static void add_form(pstate *ps, const char *p, const fh_token *t, uint32_t seq)
+static void add_form(pstate *ps, const char *p, const fh_token *t, uint32_t seq, uint32_t mask)
 {
     fh_query *q = ps->q;
     if (q->n_form >= FH_Q_MAX_FORMS || t->stem_len == 0 || t->norm_len == 0)
@@ -345,6 +345,7 @@ static void add_form(pstate *ps, const char *p, const fh_token *t, uint32_t seq)
     f->stem[t->stem_len] = '\0';
     f->stem_len = t->stem_len;
     f->seq = seq;
+    f->field_mask = mask;
     q->n_form++;
 }
 
@@ -422,7 +423,7 @@ static int parse_phrase(pstate *ps, const char *p, size_t n, fh_occur occ, uint3
         if ((rc = count_word(ps)) != 0)
             return rc;
         if (occ != FH_OCC_NOT) {
-            add_form(ps, p, &t[i], seq);
+            add_form(ps, p, &t[i], seq, mask);
             ps->asked++;
         }
         if (q->n_el >= FH_Q_MAX_ELEMS)
@@ -648,7 +649,7 @@ static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32
         if (wl == 0)
             continue;
         if (occ != FH_OCC_NOT && !pre && !c.last_prefix)
-            add_form(ps, p, &t[i], seq);
+            add_form(ps, p, &t[i], seq, mask);
         memcpy(c.term, w, wl);
         c.term[wl] = '\0';
         c.len = wl;
@@ -975,6 +976,7 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
     out->n_el = 0;
     out->n_words = 0;
     out->n_form = 0;
+    out->all_fields = ps.all_fields;
     out->dropped_stop = false;
     out->question = false;
     if (max_terms == 0 || max_terms > FH_ENGINE_MAX_TERMS) {
@@ -1146,6 +1148,22 @@ uint32_t fh_query_words(const fh_query *q)
                 n += !q->el[k].stop;
     }
     return n;
+}
+
+uint32_t fh_query_stem_fields(const fh_query *q, const char *t, size_t len)
+{
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < q->n_cl; i++) {
+        const fh_clause *c = &q->cl[i];
+        if ((c->kind == FH_CL_TERM || c->kind == FH_CL_MIXED) && (!c->is_alt || c->is_spell) &&
+            c->len == len && memcmp(c->term, t, len) == 0)
+            m |= c->field_mask;
+        if (c->kind == FH_CL_PHRASE || c->kind == FH_CL_MIXED)
+            for (uint32_t k = c->first_el; k < c->first_el + c->n_el && k < q->n_el; k++)
+                if (q->el[k].len == len && memcmp(q->el[k].term, t, len) == 0)
+                    m |= c->field_mask;
+    }
+    return m;
 }
 
 bool fh_query_has_stem(const fh_query *q, const char *t, size_t len)

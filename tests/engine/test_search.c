@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1216,6 +1217,80 @@ static void test_exact(void **state)
     fx_done(&f);
 }
 
+/* A word restricted to a field (title:word) earns the exact-form and focus
+ * re-ranks' bonuses only from that field, as it scores there only. "e1" and
+ * "e2" differ only in one body word: e2's is the title-restricted الشركات,
+ * e1's السياسة, which is no query word. They tie with the re-ranks off, and
+ * must tie with each of them on: e2's body الشركات is neither a form found
+ * for title:الشركات nor one of the query's words for focus (it counts as any
+ * other word of the body, as السياسة does in e1). Typed also without the
+ * field (title:الشركات الشركات), the word counts anywhere again: e2's body
+ * form earns the exact-form gain, once. */
+static void test_field_reranks(void **state)
+{
+    (void)state;
+    static tu_doc fdocs[22] = {
+        {"e1", {"للشركات الصينية", "أخبار السياسة عن الاقتصاد"}},
+        {"e2", {"للشركات الصينية", "أخبار الشركات عن الاقتصاد"}},
+    };
+    static char ids[20][8];
+    for (int i = 0; i < 20; i++) {
+        snprintf(ids[i], sizeof ids[i], "f%d", i);
+        fdocs[2 + i] = (tu_doc){ids[i], {"عنوان آخر", "كلام عادي عن موضوع مختلف"}};
+    }
+    static const char *const fn[2] = {"title", "text"};
+    fx f;
+    fx_build(&f, NULL, 2, fn, NULL, fdocs, 22);
+    fh_rank_params rp;
+    fh_rank_params_default(&rp);
+    assert_true(rp.exact_weight > 0.0f && rp.exact_pair_weight > 0.0f && rp.focus_weight > 0.0f);
+    const float xw = rp.exact_weight, xpw = rp.exact_pair_weight, fw = rp.focus_weight;
+    const char *q = "title:الشركات الصينية الاقتصاد";
+    /* off; exact only; focus only; both */
+    for (int k = 0; k < 4; k++) {
+        rp.exact_weight = k & 1 ? xw : 0.0f;
+        rp.exact_pair_weight = k & 1 ? xpw : 0.0f;
+        rp.focus_weight = k & 2 ? fw : 0.0f;
+        fx_open(&f, &rp);
+        json_t *j = search(&f, q, NULL);
+        assert_int_equal(nhits(j), 2);
+        assert_string_equal(hit_id(j, 0), "e1"); /* the tie: lower docid */
+        assert_true(score_of(j, 0) == score_of(j, 1));
+        json_decref(j);
+        fx_close(&f);
+    }
+
+    /* title:الشركات الشركات: the second الشركات matches e2's body, its form
+     * too; the gain is the first form's (the two are one form typed twice),
+     * exact_weight x the title clause's idf */
+    const char *q2 = "title:الشركات الشركات الصينية الاقتصاد";
+    double gap[2];
+    float idf = -1;
+    rp.focus_weight = 0;
+    for (int on = 0; on < 2; on++) {
+        rp.exact_weight = on ? xw : 0.0f;
+        rp.exact_pair_weight = on ? xpw : 0.0f;
+        fx_open(&f, &rp);
+        json_t *j = search(&f, q2, NULL);
+        assert_string_equal(hit_id(j, 0), "e2");
+        gap[on] = score_of(j, 0) - score_of(j, 1);
+        const fh_query *pq = &f.s->q;
+        assert_int_equal(pq->n_form, 4);
+        assert_int_equal(pq->form[0].field_mask, 1u); /* title */
+        assert_int_equal(pq->form[1].field_mask, pq->all_fields);
+        for (uint32_t i = 0; i < pq->n_cl && idf < 0; i++)
+            if (pq->cl[i].kind == FH_CL_TERM && !pq->cl[i].is_alt && pq->cl[i].field_mask == 1u &&
+                pq->cl[i].len == pq->form[0].stem_len &&
+                memcmp(pq->cl[i].term, pq->form[0].stem, pq->cl[i].len) == 0)
+                idf = pq->idf[i] / (float)pq->cl[i].qtf;
+        json_decref(j);
+        fx_close(&f);
+    }
+    assert_true(idf > 0.1f);
+    assert_true(fabs(gap[1] - gap[0] - (double)xw * idf) < 1e-3);
+    fx_done(&f);
+}
+
 /* Mixed words (docs/ANALYSIS.md, "The rule"): R1 and 4o find the documents
  * that write them inside DeepSeek-R1 and GPT-4o, alone, or as two words
  * (R 1): the whole term or the phrase of the parts, for ranked, +required
@@ -1906,6 +1981,7 @@ int main(void)
         cmocka_unit_test(test_short_depth),
         cmocka_unit_test(test_focus),
         cmocka_unit_test(test_exact),
+        cmocka_unit_test(test_field_reranks),
         cmocka_unit_test(test_mixed_words),
         cmocka_unit_test(test_prefix_frequent_late),
         cmocka_unit_test(test_prefix_highlight),
