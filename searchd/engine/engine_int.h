@@ -254,7 +254,8 @@ int fh_prf_rerank(fh_searcher *s, const fh_query *q, float w, fh_hit *hits, uint
  * probability p(t) that a headline written for the document would use it,
  * from where and how often it occurs (fh_focus_prob); a hit whose probable
  * headline words the query leaves out is less likely the one sought:
- *   focus(d) = sum over stems t of d not in the query of log(1 - p(t)).
+ *   focus(d) = sum over stems t of d not in the query of log(1 - p(t))
+ * (a word restricted to fields, title:word, is in the query in those only).
  * hits[0..n) sorted best first; the best rp.focus_depth (m) gain
  *   rp.focus_weight * (focus(d) - min over those m of focus),
  * so a hit below them gains nothing and none passes one of them: *rescored

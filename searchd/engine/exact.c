@@ -14,7 +14,10 @@
  *                       (w(f) + w(g)) / 2,
  * w the idf of the form's stem as the query ranks it (0 for a stop word the
  * ranking dropped), never negative. bench/RESULTS.md ("Relevance
- * experiments", part 41) has the figures.
+ * experiments", part 41) has the figures. A word the query restricts to
+ * fields (title:word) is found only in those, as it scores only there
+ * (fh_exact_field); typed again without the field (title:word word), the
+ * form is found anywhere, and still counts once.
  *
  * A form is a token's original bytes without the characters normalization
  * drops (tashkeel, tatweel, format characters: fh_analyzer_drops_char) and

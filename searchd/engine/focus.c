@@ -11,6 +11,9 @@
  * distinct non-stop stem t gets p(t), the probability that a headline for the
  * document uses it (fh_focus_prob), and
  *   focus(d) = sum over stems t of d that are not query words of log(1 - p(t)).
+ * A word the query restricts to fields (title:word) is a query word in those
+ * only: its occurrences elsewhere (the body's) count as a stem of their own
+ * that is not (read_doc); typed also without the field, it is one anywhere.
  * It is for queries that describe one document: those of at least
  * rp.focus_min_words words (3; a word or two name a topic, which many
  * documents share, and two-word queries are the cheapest to answer, so the
