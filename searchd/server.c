@@ -39,6 +39,7 @@
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -1197,38 +1198,68 @@ static void remove_port_file(const char *path, unsigned port)
         FH_LOG_WARN("cannot remove --port-file %s: %s", path, strerror(errno));
 }
 
-/* Descriptors a server needs besides its connections: the listener, each
- * worker's event base and wake-up pipe, the index files of two generations
- * during a re-publish, the log and slack. */
-static unsigned fd_reserve(const fh_server *s)
+/* Descriptors the server may open beyond those of an idle server and its
+ * connections: the one a connection over --max-connections holds while it is
+ * refused, and the index opened to read its analyzer at a re-publish
+ * (--stemmer auto), besides the new generation's own (engine_fds). */
+#define FD_SLACK 2u
+
+/* The descriptors open in this process, or -1 if it cannot tell: the entries
+ * of /proc/self/fd less the one reading it, else a probe of every descriptor
+ * below the limit (if the limit is under 2^20). */
+static long count_open_fds(void)
 {
-    return 64u + 4u * s->n_workers;
+    DIR *d = opendir("/proc/self/fd");
+    if (d) {
+        long n = 0;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL)
+            n += e->d_name[0] != '.';
+        closedir(d);
+        return n > 0 ? n - 1 : -1;
+    }
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur > (1u << 20))
+        return -1;
+    long n = 0;
+    for (rlim_t fd = 0; fd < rl.rlim_cur; fd++)
+        n += fcntl((int)fd, F_GETFD) != -1;
+    return n;
 }
 
 /* --max-connections must fit the descriptor limit, or clients past it wait
- * unanswered in the listen queue instead of getting too_many_connections:
- * raise the soft limit towards the hard one, and warn when that is not
- * enough. */
+ * unanswered in the listen queue instead of getting too_many_connections.
+ * Called once the server is ready (listening, every worker started, nothing
+ * accepted yet): what is open then is what an idle server holds. Each
+ * connection adds one; a re-publish adds the new generation's (engine_fds)
+ * while the old one is still open, and FD_SLACK covers the rest. Raises the
+ * soft limit towards the hard one, and warns when that is not enough. */
 static void fit_fd_limit(fh_server *s)
 {
     struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+    long open_now = count_open_fds();
+    if (open_now < 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return;
-    rlim_t need = (rlim_t)s->cfg.max_connections + fd_reserve(s);
+    const rlim_t idle = (rlim_t)open_now, republish = s->engine_fds + FD_SLACK;
+    rlim_t need = (rlim_t)s->cfg.max_connections + idle + republish;
     if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
         struct rlimit nl = rl;
         nl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
         if (nl.rlim_cur > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &nl) == 0)
             rl = nl;
     }
-    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
-        FH_LOG_WARN(
-            "the descriptor limit (ulimit -n) is %llu, the hard limit %llu: about %llu "
-            "connections fit, not the %u of --max-connections; the clients past them "
-            "wait unanswered (raise the limit or lower --max-connections)",
-            (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max,
-            (unsigned long long)(rl.rlim_cur > fd_reserve(s) ? rl.rlim_cur - fd_reserve(s) : 0),
-            (unsigned)s->cfg.max_connections);
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        rlim_t fit = rl.rlim_cur > idle ? rl.rlim_cur - idle : 0;
+        FH_LOG_WARN("the descriptor limit (ulimit -n) is %llu, the hard limit %llu; the idle "
+                    "server holds %llu: about %llu connections fit (%llu while a re-published "
+                    "index is opened), not the %u of --max-connections; the clients past them "
+                    "wait unanswered (raise the limit or lower --max-connections)",
+                    (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max,
+                    (unsigned long long)idle, (unsigned long long)fit,
+                    (unsigned long long)(fit > republish ? fit - republish : 0),
+                    (unsigned)s->cfg.max_connections);
+    }
 }
 
 static int open_listener(fh_server *s)
@@ -1250,7 +1281,6 @@ static int open_listener(fh_server *s)
         FH_LOG_ERR("--listen %s: %s", s->cfg.listen, gai_strerror(gai));
         return FH_EINVAL;
     }
-    fit_fd_limit(s);
     s->listener = evconnlistener_new_bind(
         s->base, accept_cb, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
         1024, ai->ai_addr, (int)ai->ai_addrlen);
@@ -1556,8 +1586,12 @@ int fh_server_new(const fh_srv_config *cfg, fh_server **out)
 
     fh_analyzer_ref *ar = NULL;
     rc = choose_analyzer(s, &ar);
+    long fds0 = count_open_fds();
     if (!rc)
         rc = open_first_generation(s, ar);
+    long fds1 = count_open_fds();
+    /* what a generation holds open; a re-publish opens as many more */
+    s->engine_fds = fds0 >= 0 && fds1 > fds0 ? (unsigned)(fds1 - fds0) : 2u;
     if (!rc)
         rc = start_workers_objects(s);
     if (!rc)
@@ -1604,6 +1638,8 @@ int fh_server_run(fh_server *s)
         rc = FH_EINTERNAL;
     pthread_mutex_unlock(&s->start_lock);
 
+    if (rc == 0)
+        fit_fd_limit(s);
     /* the port file appears only once every worker is ready to serve */
     if (rc == 0 && s->cfg.port_file[0] && write_port_file(s->cfg.port_file, s->bound_port) != 0) {
         FH_LOG_ERR("cannot write --port-file %s: %s", s->cfg.port_file, strerror(errno));

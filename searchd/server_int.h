@@ -87,6 +87,7 @@ typedef struct fh_server {
     uint64_t failed_at_us; /* when */
     bool failed_for_good;  /* corrupt, other format or analyzer: not retried */
     bool index_missing;    /* DIR/index.mdb was gone at the last check (logged once) */
+    unsigned engine_fds;   /* descriptors a generation holds open (fit_fd_limit) */
 
     /* connections refused by the cap, and accept() failures (no descriptors
        left): each logged at most once per 10 s (main thread only) */

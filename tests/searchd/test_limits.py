@@ -6,6 +6,7 @@ bound; --listen and config-file syntax."""
 
 import json
 import os
+import re
 import resource
 import signal
 import socket
@@ -355,7 +356,7 @@ class LimitsTest(unittest.TestCase):
                     for h in hogs:
                         try:
                             h.sock.send(line.encode() * 100)
-                        except BlockingIOError:
+                        except (BlockingIOError, socket.timeout):
                             pass
                     time.sleep(0.05)
                     with d.client() as c:
@@ -435,7 +436,8 @@ class LimitsTest(unittest.TestCase):
     def test_descriptor_limit(self):
         """--max-connections must fit the descriptor limit: the daemon raises
         its soft limit towards the hard one, and warns when the hard one is
-        too low (clients past it would wait unanswered, not be refused)."""
+        too low (clients past it would wait unanswered, not be refused),
+        with the number of connections that fit as many as it then serves."""
         for soft, hard, warned in ((200, 20000, False), (120, 120, True)):
             port_file = os.path.join(self.root, "fd-%d.port" % hard)
             p = subprocess.Popen(
@@ -451,6 +453,7 @@ class LimitsTest(unittest.TestCase):
                     time.sleep(0.02)
                 with open("/proc/%d/limits" % p.pid) as f:
                     cur = [int(l.split()[3]) for l in f if l.startswith("Max open files")][0]
+                idle_fds = len(os.listdir("/proc/%d/fd" % p.pid))
                 if warned:
                     # past the descriptors: accept() fails every 100 ms for
                     # 1.5 s, logged once; the daemon serves again after
@@ -458,7 +461,16 @@ class LimitsTest(unittest.TestCase):
                         port = int(f.read())
                     socks = [socket.create_connection(("127.0.0.1", port), timeout=5)
                              for _ in range(150)]
+                    for c in socks:
+                        c.sendall(b"PING\n")
                     time.sleep(1.5)
+                    answered = 0
+                    for c in socks:
+                        c.setblocking(False)
+                        try:
+                            answered += c.recv(64).startswith(b'{"ok"')
+                        except BlockingIOError:
+                            pass
                     for c in socks:
                         c.close()
                     deadline = time.monotonic() + 10
@@ -479,9 +491,13 @@ class LimitsTest(unittest.TestCase):
             if warned:
                 self.assertEqual(cur, 120)
                 self.assertIn(b"the descriptor limit (ulimit -n) is 120", err)
+                m = re.search(rb"the idle server holds (\d+): about (\d+) connections fit", err)
+                self.assertIsNotNone(m, err)
+                self.assertEqual(int(m.group(1)), idle_fds, err)
+                self.assertLessEqual(abs(int(m.group(2)) - answered), 2, (answered, err))
                 self.assertEqual(err.count(b"WARN  accept: "), 1, err)
             else:
-                self.assertGreaterEqual(cur, 1024 + 64)
+                self.assertGreaterEqual(cur, 1024 + idle_fds)
                 self.assertNotIn(b"descriptor limit", err)
 
     def test_config_file_and_flags(self):
