@@ -36,7 +36,9 @@ static const opt opts[] = {
      "open connections at most; more are refused with an error line"},
     {"idle-timeout", T_U32, OFF(idle_timeout_s), 0, 0, 86400, "SEC",
      "close a connection idle for SEC (no complete request line, no reply on its way), or "
-     "whose client reads none of its replies for SEC (0 = never; docs/PROTOCOL.md)"},
+     "whose client's TCP acknowledges none of its reply bytes for SEC (a client reading "
+     "slower than roughly a few tens of KiB per SEC may count as not reading; 0 = never; "
+     "docs/PROTOCOL.md)"},
     {"max-line", T_U32, OFF(max_line), 0, 16, 16777216, "BYTES", "request line cap"},
     {"max-reply", T_U32, OFF(max_reply_bytes), 0, 4096, 1073741824, "BYTES",
      "largest single reply"},
