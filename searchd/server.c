@@ -31,8 +31,9 @@
  * way and no request to answer is closed when it has been idle that long
  * since its last complete request line or its last delivered reply, so bytes
  * trickled without a newline do not keep it open; one with replies on their
- * way is closed only if its client received none of them for that long, so a
- * slow reader keeps its connection and one that stopped reading does not.
+ * way is closed only if its client acknowledged none of their bytes for that
+ * long: one that stopped reading is closed, and so can be a reader too slow
+ * to reopen its TCP window within that time (see conn_idle_cb).
  *
  * Hot reload: see fh_worker_refresh() and reload_cb().
  */
@@ -760,11 +761,13 @@ static size_t conn_kernel_unacked(const fh_conn *c)
  * whichever is latest (never early). Bytes of a line that is not complete
  * (trickled, or the discarded rest of an over-long line) do not count.
  *
- * A busy connection is closed only if its client received none of its reply
- * bytes for SEC (it stopped reading): a slow reader keeps its connection. The
- * poll's "writable" is not used for that, as the kernel reports it only once
- * a third of the send buffer is free, which a slow reader may take longer
- * than SEC to make.
+ * A busy connection is closed only if its client acknowledged none of its
+ * reply bytes for SEC (it stopped reading). The poll's "writable" is not used
+ * for that, as the kernel reports it only once a third of the send buffer is
+ * free, which a slow reader may take longer than SEC to make. The client's
+ * acknowledgements are all this side can see: one that reads a few KiB at a
+ * time reopens its receive window only every few tens of KiB, so a reader
+ * slower than that per SEC looks stopped and is closed (PROTOCOL.md says so).
  *
  * The timer looks every SEC/4 (or when the time left runs out, if sooner),
  * so a request never has to move it; a change of state is seen at most SEC/4
