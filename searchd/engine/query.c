@@ -1168,14 +1168,7 @@ uint32_t fh_query_stem_fields(const fh_query *q, const char *t, size_t len)
 
 bool fh_query_has_stem(const fh_query *q, const char *t, size_t len)
 {
-    for (uint32_t i = 0; i < q->n_cl; i++) {
-        const fh_clause *c = &q->cl[i];
-        if ((c->kind == FH_CL_TERM || c->kind == FH_CL_MIXED) && (!c->is_alt || c->is_spell) &&
-            c->len == len && memcmp(c->term, t, len) == 0)
-            return true;
-    }
-    for (uint32_t i = 0; i < q->n_el; i++)
-        if (q->el[i].len == len && memcmp(q->el[i].term, t, len) == 0)
-            return true;
-    return false;
+    /* every element is a phrase's or a mixed word's (a merged clause's go
+       again, add_clause_els), and no clause has an empty field_mask */
+    return fh_query_stem_fields(q, t, len) != 0;
 }
