@@ -302,16 +302,16 @@ bool fh_exact_prepare(const fh_query *q, const fh_rank_params *rp, fh_exact *x);
 
 /* A document's words, in text order: fh_exact_doc_begin, then
  * fh_exact_token for each word that is not a mixed token's part (text: the
- * text t was analyzed from), fh_exact_break where two words are not side by
- * side (between a title and a body), and fh_exact_doc_score.
- * fh_exact_field(x, f) is a break before the words of field f (-1: a text of
- * no indexed field): a form the query restricts to fields (title:word,
+ * text t was analyzed from), fh_exact_field before each field's words, and
+ * fh_exact_doc_score. fh_exact_field(x, bit) starts the words of the field
+ * whose field_mask bit is `bit` (0: a text of no indexed field): the last
+ * word before it and the first after are not side by side (a title's and a
+ * body's), and a form the query restricts to fields (title:word,
  * fh_qform.field_mask) counts only in those; without it, as after
  * fh_exact_doc_begin, every form counts everywhere. */
 void fh_exact_doc_begin(fh_exact *x);
 void fh_exact_token(fh_exact *x, const fh_analyzer *a, const char *text, const fh_token *t);
-void fh_exact_break(fh_exact *x);
-void fh_exact_field(fh_exact *x, int field);
+void fh_exact_field(fh_exact *x, uint32_t bit);
 float fh_exact_doc_score(const fh_exact *x);
 
 /* One distinct stem of the words read from a body (fh_focus_read). */

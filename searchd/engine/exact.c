@@ -134,16 +134,10 @@ void fh_exact_doc_begin(fh_exact *x)
     x->allow = UINT64_MAX;
 }
 
-void fh_exact_break(fh_exact *x)
-{
-    x->prev = 0;
-}
-
-void fh_exact_field(fh_exact *x, int field)
+void fh_exact_field(fh_exact *x, uint32_t bit)
 {
     x->prev = 0;
     x->allow = 0;
-    uint32_t bit = field >= 0 && field < 32 ? 1u << (unsigned)field : 0u;
     for (uint32_t i = 0; i < x->n; i++) {
         uint32_t m = x->q->form[i].field_mask;
         if (m == x->q->all_fields || (m & bit))

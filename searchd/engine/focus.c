@@ -133,10 +133,9 @@ static int read_doc(fh_searcher *s, const fh_query *rq, uint32_t doc, uint32_t m
         size_t nt;
         if ((rc = fh_text_analyze(s, txt[part], n, n == len[part], &tok, &nt)) != 0)
             return rc;
-        if (ex)
-            fh_exact_field(ex, field[part]); /* a title's last word and the body's first
-                                                are no pair */
         uint32_t bit = field[part] >= 0 && field[part] < 32 ? 1u << (unsigned)field[part] : 0u;
+        if (ex)
+            fh_exact_field(ex, bit); /* a title's last word and the body's first are no pair */
         for (size_t i = 0; i < nt && w < max_words; i++) {
             const fh_token *t = &tok[i];
             if (t->flags & FH_TOK_PART)

@@ -1109,7 +1109,7 @@ static void test_exact(void **state)
     assert_true(fabs(score_of(j, 0) - score_of(j, 1) - g1) < 1e-3);
     json_decref(j);
 
-    /* fh_exact directly: a break (between a title and a body) ends a pair */
+    /* fh_exact directly: a field's start (a body after a title) ends a pair */
     rp.exact_weight = 0.5f;
     rp.exact_pair_weight = 1.0f;
     fx_open(&f, &rp);
@@ -1127,7 +1127,7 @@ static void test_exact(void **state)
             size_t nt;
             assert_int_equal(fh_analyze(an, parts[k], strlen(parts[k]), &t, &nt), 0);
             if (k == 1 && brk)
-                fh_exact_break(&ex);
+                fh_exact_field(&ex, 1u << (unsigned)f.s->e->body_field);
             for (size_t i = 0; i < nt; i++)
                 fh_exact_token(&ex, f.a, parts[k], &t[i]);
         }
