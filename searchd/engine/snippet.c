@@ -297,47 +297,75 @@ static int esc(fh_buf *b, const char *p, size_t n)
  * PDI. Their 3-byte UTF-8 forms are E2 80 AA..AE and E2 81 A6..A9. */
 #define BIDI_DEPTH 125 /* UAX #9's max_depth; deeper openers are not counted */
 
-/* Append the closers of the embeddings and isolates that t[a, b) opens and
- * does not close, innermost first, so that text elided after a fragment
- * cannot leave the ellipsis and the next fragment in the fragment's
- * direction (an RLE whose PDF was cut off). A closer without its opener
- * in the range is left as it stands. */
-static int bidi_close(fh_buf *out, const char *t, size_t a, size_t b)
+/* The embeddings and isolates open at byte `at` of a text, outermost first:
+ * op[i] is the last byte of the opener's UTF-8 form (AA AB AD AE an
+ * embedding or override, A6 A7 A8 an isolate; the values do not overlap). */
+typedef struct bidi_st {
+    size_t at, depth, over; /* over: openers past BIDI_DEPTH, not kept */
+    unsigned char op[BIDI_DEPTH];
+} bidi_st;
+
+static bool bidi_embedding(unsigned char op)
 {
-    char stack[BIDI_DEPTH]; /* 'e' an embedding or override, 'i' an isolate */
-    size_t depth = 0, over = 0;
-    for (size_t i = a; i + 2 < b; i++) {
+    return op >= 0xAA;
+}
+
+/* Advance st from st->at to `to` (both on character boundaries) over t. */
+static void bidi_scan(bidi_st *st, const char *t, size_t to)
+{
+    for (size_t i = st->at; i + 2 < to; i++) {
         if ((unsigned char)t[i] != 0xE2)
             continue;
         unsigned char c1 = (unsigned char)t[i + 1], c2 = (unsigned char)t[i + 2];
-        char kind = 0;
-        if (c1 == 0x80 && c2 >= 0xAA && c2 <= 0xAE && c2 != 0xAC)
-            kind = 'e';
-        else if (c1 == 0x81 && c2 >= 0xA6 && c2 <= 0xA8)
-            kind = 'i';
-        if (kind) {
-            if (depth < BIDI_DEPTH)
-                stack[depth++] = kind;
+        if ((c1 == 0x80 && c2 >= 0xAA && c2 <= 0xAE && c2 != 0xAC) ||
+            (c1 == 0x81 && c2 >= 0xA6 && c2 <= 0xA8)) {
+            if (st->depth < BIDI_DEPTH)
+                st->op[st->depth++] = c2;
             else
-                over++;
+                st->over++;
         } else if (c1 == 0x80 && c2 == 0xAC) { /* PDF: the innermost embedding */
-            if (over > 0)
-                over--;
-            else if (depth > 0 && stack[depth - 1] == 'e')
-                depth--;
+            if (st->over > 0)
+                st->over--;
+            else if (st->depth > 0 && bidi_embedding(st->op[st->depth - 1]))
+                st->depth--;
         } else if (c1 == 0x81 && c2 == 0xA9) { /* PDI: the innermost isolate and */
-            size_t k = depth;                  /* what it holds */
-            while (k > 0 && stack[k - 1] != 'i')
+            size_t k = st->depth;              /* what it holds */
+            while (k > 0 && bidi_embedding(st->op[k - 1]))
                 k--;
             if (k > 0) {
-                depth = k - 1;
-                over = 0;
+                st->depth = k - 1;
+                st->over = 0;
             }
         }
     }
+    if (to > st->at)
+        st->at = to;
+}
+
+/* Before a fragment that follows elided text: the openers in effect where
+ * it starts (outermost first), so it shows in the direction it has in the
+ * document, and a closer in it whose opener was elided closes what it
+ * closes there rather than something around the snippet. */
+static int bidi_reopen(fh_buf *out, const bidi_st *st)
+{
     int rc = 0;
-    while (depth > 0 && !rc)
-        rc = fh_buf_adds(out, stack[--depth] == 'e' ? "\xE2\x80\xAC" : "\xE2\x81\xA9");
+    for (size_t i = 0; i < st->depth && !rc; i++) {
+        const unsigned char c[3] = {0xE2, bidi_embedding(st->op[i]) ? 0x80 : 0x81, st->op[i]};
+        rc = fh_buf_add(out, (const char *)c, sizeof c);
+    }
+    return rc;
+}
+
+/* Before the ellipsis after a fragment: the closers of what is open where it
+ * ends, innermost first, so that text elided after it cannot leave the
+ * ellipsis and the next fragment in the fragment's direction (an RLE whose
+ * PDF was cut off). With bidi_reopen at the fragment's start, what is open
+ * there is what the fragment's output opened. */
+static int bidi_close(fh_buf *out, const bidi_st *st)
+{
+    int rc = 0;
+    for (size_t i = st->depth; i > 0 && !rc; i--)
+        rc = fh_buf_adds(out, bidi_embedding(st->op[i - 1]) ? "\xE2\x80\xAC" : "\xE2\x81\xA9");
     return rc;
 }
 
@@ -666,32 +694,38 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
         size_t cut = max_chars > 0
                          ? grapheme_cut(s, text, 0, len, chars_end(text, 0, len, max_chars), false)
                          : len;
+        bidi_st bs = {0};
+        bidi_scan(&bs, text, cut);
         if ((rc = esc_text(out, text, cut, html)) == 0 && cut < len &&
-            (rc = bidi_close(out, text, 0, cut)) == 0)
+            (rc = bidi_close(out, &bs)) == 0)
             rc = fh_buf_adds(out, ell);
         return rc ? rc : fh_buf_addc(out, '"');
     }
     uint32_t shown = 0; /* the byte after the text printed so far */
-    uint32_t from = 0;  /* where the text printed since the last ellipsis starts */
+    bidi_st bs = {0};   /* the directional state of the text up to bs.at */
     for (uint32_t k = 0; k < nw; k++) {
         uint32_t a = w[k].a, b = w[k].b;
         if (k == 0 && a > 0) {
-            rc = fh_buf_adds(out, "\xE2\x80\xA6 ");
-            from = u[a].off;
+            bidi_scan(&bs, text, u[a].off);
+            if ((rc = fh_buf_adds(out, "\xE2\x80\xA6 ")) == 0)
+                rc = bidi_reopen(out, &bs);
         } else if (k == 0) { /* leading quotes, brackets: the last few (all: whole text) */
             uint32_t g = 0;
             if (max_chars > 0)
                 g = (uint32_t)grapheme_cut(s, text, 0, u[0].off, gap_start(text, 0, u[0].off),
                                            true);
-            if (g > 0)
-                rc = fh_buf_adds(out, "\xE2\x80\xA6 ");
+            bidi_scan(&bs, text, g);
+            if (g > 0 && (rc = fh_buf_adds(out, "\xE2\x80\xA6 ")) == 0)
+                rc = bidi_reopen(out, &bs);
             if (!rc)
                 rc = esc_text(out, text + g, u[0].off - g, html);
-            from = g;
         } else if (a > w[k - 1].b || count_chars(text, shown, u[a].off) > max_chars) {
-            if ((rc = bidi_close(out, text, from, shown)) == 0)
-                rc = fh_buf_adds(out, " \xE2\x80\xA6 ");
-            from = u[a].off;
+            bidi_scan(&bs, text, shown);
+            if ((rc = bidi_close(out, &bs)) == 0 &&
+                (rc = fh_buf_adds(out, " \xE2\x80\xA6 ")) == 0) {
+                bidi_scan(&bs, text, u[a].off);
+                rc = bidi_reopen(out, &bs);
+            }
         } else /* fragments that touch: the text between them as it stands (« ، —) */
             rc = esc_text(out, text + shown, u[a].off - shown, html);
         if (rc)
@@ -723,9 +757,11 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
         if (xg > e && (rc = esc_text(out, text + e, xg - e, html)) != 0)
             return rc;
         shown = xg;
-        if (k + 1 == nw && (b < nu || xg < x) && (rc = bidi_close(out, text, from, xg)) == 0 &&
-            (rc = fh_buf_adds(out, " ")) == 0)
-            rc = fh_buf_adds(out, ell);
+        if (k + 1 == nw && (b < nu || xg < x)) {
+            bidi_scan(&bs, text, xg);
+            if ((rc = bidi_close(out, &bs)) == 0 && (rc = fh_buf_adds(out, " ")) == 0)
+                rc = fh_buf_adds(out, ell);
+        }
         if (rc)
             return rc;
     }

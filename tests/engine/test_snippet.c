@@ -679,6 +679,19 @@ static void test_bidi_controls_closed_at_a_cut(void **state)
     /* a text without words cut at max_chars */
     s = snip(f, RLE "!!!!!!!!!!!!" PDF, wz, 1, 5, 1, NULL, NULL);
     assert_string_equal(s, RLE "!!!!" PDF "\xE2\x80\xA6");
+    /* a fragment after elided text starts with the openers in effect there,
+       so its own closer closes them, not something around the snippet */
+    s = snip(f, "قال " RLE "كلاما طويلا جدا عن القاعة الكبرى والمدينة ثم الوزير" PDF " نهاية", wz,
+             1, 12, 1, NULL, NULL);
+    /* (a format character belongs to the word before it, UAX #29) */
+    assert_string_equal(s, "\xE2\x80\xA6 " RLE "ثم <b>الوزير" PDF "</b> \xE2\x80\xA6");
+    s = snip(f,
+             "قال " RLI "المدير " RLE "كلاما طويلا جدا عن القاعة الكبرى" PDF " والمدينة الوزير" PDI
+             " نهاية",
+             wz, 1, 16, 1, NULL, NULL);
+    /* only the isolate is open where the fragment starts (the embedding in
+       it was closed in the elided text) */
+    assert_string_equal(s, "\xE2\x80\xA6 " RLI "<b>الوزير" PDI "</b> نهاية");
 #undef RLE
 #undef PDF
 #undef RLI
