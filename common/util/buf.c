@@ -112,7 +112,7 @@ int fh_buf_add_json_str(fh_buf *b, const char *s, size_t n)
         while (j < n) {
             if (p[j] >= 0x80) {
                 size_t l = fh_utf8_seq_len(p + j, n - j);
-                if (!l)
+                if (!l || fh_utf8_line_break_like(p + j, n - j))
                     break;
                 j += l;
             } else if (p[j] >= 0x20 && p[j] != '"' && p[j] != '\\') {
@@ -127,7 +127,11 @@ int fh_buf_add_json_str(fh_buf *b, const char *s, size_t n)
             continue;
         }
         unsigned char c = p[i];
-        if (c == '"' || c == '\\') {
+        uint32_t cp = fh_utf8_line_break_like(p + i, n - i); /* well-formed ones */
+        if (cp) {
+            rc = fh_buf_addf(b, "\\u%04x", (unsigned)cp);
+            i += cp < 0x100 ? 2 : 3;
+        } else if (c == '"' || c == '\\') {
             char esc[2] = {'\\', (char)c};
             rc = fh_buf_add(b, esc, 2);
             i++;
@@ -154,6 +158,30 @@ int fh_buf_add_json_str(fh_buf *b, const char *s, size_t n)
     }
     if (rc == 0)
         rc = fh_buf_addc(b, '"');
+    if (rc) { /* all or nothing */
+        b->len = start;
+        if (b->data)
+            b->data[start] = '\0';
+    }
+    return rc;
+}
+
+int fh_buf_add_json_raw(fh_buf *b, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t start = b->len, run = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        uint32_t cp = p[i] == 0xC2 || p[i] == 0xE2 ? fh_utf8_line_break_like(p + i, n - i) : 0;
+        if (!cp)
+            continue;
+        if ((rc = fh_buf_add(b, p + run, i - run)) == 0)
+            rc = fh_buf_addf(b, "\\u%04x", (unsigned)cp);
+        run = i + (cp < 0x100 ? 2 : 3);
+        i = run - 1;
+    }
+    if (rc == 0)
+        rc = fh_buf_add(b, p + run, n - run);
     if (rc) { /* all or nothing */
         b->len = start;
         if (b->data)

@@ -398,7 +398,7 @@ static int copy_compact(const char *vs, const char *ve, fh_buf *out)
         } else
             while (q < ve && !raw_ws(*q) && *q != '"')
                 q++;
-        int rc = fh_buf_add(out, vs, (size_t)(q - vs));
+        int rc = fh_buf_add_json_raw(out, vs, (size_t)(q - vs));
         if (rc)
             return rc;
         vs = q;
@@ -558,7 +558,8 @@ int fh_docjson_copy_doc(const char *doc, size_t len, fh_buf *out)
     rc = fh_buf_addc(out, '{');
     for (size_t i = 0; i < n && !rc; i++) {
         if ((i && (rc = fh_buf_addc(out, ',')) != 0) || (rc = fh_buf_addc(out, '"')) != 0 ||
-            (rc = fh_buf_add(out, m[i].ks, m[i].kl)) != 0 || (rc = fh_buf_adds(out, "\":")) != 0)
+            (rc = fh_buf_add_json_raw(out, m[i].ks, m[i].kl)) != 0 ||
+            (rc = fh_buf_adds(out, "\":")) != 0)
             break;
         rc = copy_compact(m[i].vs, m[i].ve, out);
     }

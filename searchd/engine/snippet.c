@@ -254,17 +254,28 @@ static size_t grapheme_cut(fh_searcher *s, const char *t, size_t a, size_t b, si
 }
 
 /* JSON-escape n bytes (valid UTF-8 assumed: stored text is validated JSON)
- * without quotes. */
+ * without quotes; as fh_buf_add_json_str, the characters
+ * fh_utf8_line_break_like() names are escaped too. */
 static int esc(fh_buf *b, const char *p, size_t n)
 {
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        uint32_t cp = 0;
+        if (c >= 0x20 && c != '"' && c != '\\' &&
+            ((c != 0xC2 && c != 0xE2) ||
+             (cp = fh_utf8_line_break_like((const unsigned char *)p + i, n - i)) == 0))
             continue;
         int rc = fh_buf_add(b, p + run, i - run);
         if (rc)
             return rc;
+        if (cp) {
+            if ((rc = fh_buf_addf(b, "\\u%04x", (unsigned)cp)) != 0)
+                return rc;
+            run = i + (cp < 0x100 ? 2 : 3);
+            i = run - 1;
+            continue;
+        }
         switch (c) {
         case '"':
             rc = fh_buf_adds(b, "\\\"");

@@ -698,6 +698,19 @@ static void test_bidi_controls_closed_at_a_cut(void **state)
 #undef PDI
 }
 
+/* a line separator, a paragraph separator or a C1 control in the text is
+ * written as its escape: the reply stays one line to every reader */
+static void test_line_breaks_escaped(void **state)
+{
+    fx *f = *state;
+    fh_hlterm wz[] = {{"وزير", 8, false, 1.0f, NULL, 0, NULL, 0}};
+    const char *t = "قال\xE2\x80\xA8الوزير\xC2\x85كلاما\xE2\x80\xA9نهاية";
+    const char *s = snip(f, t, wz, 1, 0, 1, NULL, NULL);
+    assert_string_equal(s, "قال\xE2\x80\xA8<b>الوزير</b>\xC2\x85كلاما\xE2\x80\xA9نهاية");
+    fh_buf_addc(&f->out, '\0');
+    assert_string_equal(f->out.data, "\"قال\\u2028<b>الوزير</b>\\u0085كلاما\\u2029نهاية\"");
+}
+
 static void test_match_at_the_end_fills_the_length(void **state)
 {
     fx *f = *state;
@@ -750,6 +763,7 @@ int main(void)
         cmocka_unit_test(test_clause_bounded_window),
         cmocka_unit_test(test_long_runs_of_non_words),
         cmocka_unit_test(test_bidi_controls_closed_at_a_cut),
+        cmocka_unit_test(test_line_breaks_escaped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -6,6 +6,7 @@
 
 #include "fahras/buf.h"
 #include "fahras/err.h"
+#include "fahras/utf8.h"
 #include "fuzz_util.h"
 
 /* Decode the JSON string literal s[0..n) (known valid) into out; returns its length. */
@@ -40,8 +41,12 @@ static size_t unescape(const char *s, size_t n, char *out)
                 char d = s[++i];
                 v = v * 16 + (unsigned)(d <= '9' ? d - '0' : (d | 0x20) - 'a' + 10);
             }
-            FZ_CHECK(v < 0x80); /* only control characters need \u here */
-            out[o++] = (char)v;
+            /* only the controls and what readers take for a line end */
+            char enc[4];
+            size_t el = fh_utf8_encode(v, enc);
+            FZ_CHECK(v < 0x20 || fh_utf8_line_break_like((const unsigned char *)enc, el));
+            memcpy(out + o, enc, el);
+            o += el;
             break;
         }
         default:
@@ -64,6 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FZ_CHECK(fh_buf_adds(&b, "]") == 0);
     FZ_CHECK(fz_json_ok(b.data, b.len));
     FZ_CHECK(strlen(b.data) == b.len);
+    for (size_t i = 0; i < b.len; i++) /* one line to every reader */
+        FZ_CHECK(!fh_utf8_line_break_like((const unsigned char *)b.data + i, b.len - i));
     if (fz_utf8_ok(s, size)) {
         static char dec[1u << 20];
         size_t dl = unescape(b.data + 1, b.len - 2, dec);

@@ -45,6 +45,9 @@ DOCS = [
     {"id": "hl-1", "title": "الشركات الناشئة",
      "text": "قال المستثمرون والشركات الكبرى إن للشركات دورا في الاقتصاد",
      "date": "2026-02-01", "source": "Test Wire"},
+    # line and paragraph separators, a C1 control, written raw in the input
+    {"id": "sep\u2028id", "title": "فاصل\u2028السطور",
+     "text": "نص\u0085الفواصل\u2029نهاية", "note": ["a\u2028b", {"k\u2029": 1}]},
 ]
 
 
@@ -228,6 +231,28 @@ class SearchTest(unittest.TestCase):
         self.assertEqual(r["id"], "hl-1")
         self.assertEqual(r["doc"]["source"], "Test Wire")
         self.assertEqual(error_code(self.c.request("GET no-such-doc")), "not_found")
+
+    def test_line_separators_escaped(self):
+        # raw in the stored document; escaped in every reply (one line to any
+        # reader), with the same values
+        seps = (b"\xe2\x80\xa8", b"\xe2\x80\xa9", b"\xc2\x85")
+        for line in ("SEARCH fields=note الفواصل", "GET sep\u2028id"):
+            self.c.send(line)
+            raw = self.c.read_line()
+            for sep in seps:
+                self.assertNotIn(sep, raw, line)
+            r = json.loads(raw.decode("utf-8"))
+            self.assertEqual(len(raw.decode("utf-8").splitlines()), 1)
+            if line.startswith("GET"):
+                self.assertEqual(r["id"], "sep\u2028id")
+                doc = r["doc"]
+            else:
+                self.assertEqual(hit_ids(r), ["sep\u2028id"])
+                doc = r["hits"][0]
+                self.assertEqual(doc["title"], "فاصل\u2028السطور")
+                self.assertIn("\u0085<b>الفواصل</b>\u2029", doc["snippet"])
+            self.assertEqual(doc["note"], ["a\u2028b", {"k\u2029": 1}])
+        self.assertIn(b"\\u2028", raw)
 
     def test_keywords(self):
         r = self.c.request("KEYWORDS والشركات")

@@ -34,9 +34,16 @@ int fh_buf_addc(fh_buf *b, char c);
 int fh_buf_addf(fh_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int fh_buf_vaddf(fh_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Append `n` bytes of UTF-8 as a JSON string literal, quotes included.
- * Control characters and " \ are escaped; invalid UTF-8 becomes U+FFFD so
- * the output is always valid JSON. */
+ * Control characters and " \ are escaped, and so are the characters
+ * fh_utf8_line_break_like() names (U+0080-U+009F, U+2028, U+2029), so the
+ * output is one line to every reader; invalid UTF-8 becomes U+FFFD so the
+ * output is always valid JSON. All or nothing on error. */
 int fh_buf_add_json_str(fh_buf *b, const char *s, size_t n);
+/* Append `n` bytes of valid JSON text (a stored document's token) as they
+ * stand, except the characters fh_utf8_line_break_like() names, written as
+ * \uXXXX: JSON allows them raw only inside strings, where the escape keeps
+ * the value. All or nothing on error. */
+int fh_buf_add_json_raw(fh_buf *b, const char *s, size_t n);
 /* Give the caller the heap block (NUL-terminated) and leave b empty.
  * The caller frees it with free(). Returns NULL if b was never appended to. */
 char *fh_buf_take(fh_buf *b, size_t *len);

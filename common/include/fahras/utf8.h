@@ -89,4 +89,21 @@ static inline uint32_t fh_utf8_decode(const unsigned char *p, size_t len)
     return cp;
 }
 
+/* The code point of the character at p (`avail` >= 1 bytes, well-formed)
+ * when it is one that JSON lets a string hold raw but that line-oriented
+ * readers take for a line end or a control: U+0080-U+009F (the C1
+ * controls, U+0085 NEXT LINE among them; C2 80..C2 9F), U+2028 LINE
+ * SEPARATOR and U+2029 PARAGRAPH SEPARATOR (E2 80 A8, E2 80 A9); else 0.
+ * Every JSON string Fahras writes has them as \uXXXX, so that a reply is
+ * one line to any reader (Python's str.splitlines, JavaScript before
+ * ES2019). Its length is 2 when the code point is under 0x100, else 3. */
+static inline uint32_t fh_utf8_line_break_like(const unsigned char *p, size_t avail)
+{
+    if (avail >= 2 && p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+        return p[1];
+    if (avail >= 3 && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9))
+        return 0x2000u + (p[2] - 0x80u);
+    return 0;
+}
+
 #endif /* FAHRAS_UTF8_H */

@@ -50,6 +50,35 @@ static void test_json_escaping(void **state)
     fh_buf_free(&b);
 }
 
+/* the characters line-oriented readers take for a line end are escaped,
+ * their neighbours (U+00A0, U+2027, U+202A) are not */
+static void test_json_escaping_of_line_breaks(void **state)
+{
+    (void)state;
+    fh_buf b;
+    fh_buf_init(&b, 1024);
+    const char in[] = "a\xE2\x80\xA8"
+                      "b\xC2\x85"
+                      "c\xE2\x80\xA9"
+                      "d\xC2\x80\xC2\x9F"
+                      "\xC2\xA0\xE2\x80\xA7\xE2\x80\xAA";
+    assert_int_equal(fh_buf_add_json_str(&b, in, sizeof in - 1), 0);
+    assert_string_equal(b.data, "\"a\\u2028b\\u0085c\\u2029d\\u0080\\u009f"
+                                "\xC2\xA0\xE2\x80\xA7\xE2\x80\xAA\"");
+    /* raw JSON text (a stored string token) keeps all but those */
+    fh_buf_reset(&b);
+    const char raw[] = "\"x\\u2028\xE2\x80\xA8y\xC2\x85\\n\xD8\xB4\"";
+    assert_int_equal(fh_buf_add_json_raw(&b, raw, sizeof raw - 1), 0);
+    assert_string_equal(b.data, "\"x\\u2028\\u2028y\\u0085\\n\xD8\xB4\"");
+    /* all or nothing */
+    fh_buf_free(&b);
+    fh_buf_init(&b, 8);
+    assert_int_equal(fh_buf_adds(&b, "ab"), 0);
+    assert_int_equal(fh_buf_add_json_raw(&b, "c\xE2\x80\xA8", 4), FH_ELIMIT);
+    assert_string_equal(b.data, "ab");
+    fh_buf_free(&b);
+}
+
 static void test_json_escaping_respects_cap(void **state)
 {
     (void)state;
@@ -91,6 +120,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cap_is_enforced),
         cmocka_unit_test(test_json_escaping),
+        cmocka_unit_test(test_json_escaping_of_line_breaks),
         cmocka_unit_test(test_json_escaping_respects_cap),
         cmocka_unit_test(test_take_moves_ownership),
         cmocka_unit_test(test_error_names),
