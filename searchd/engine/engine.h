@@ -303,7 +303,8 @@ int fh_searcher_warm(fh_searcher *s);
  * total — a partial answer, not an error (FH_ETIMEOUT is not returned).
  * "snippet" is present when o->snippets, "title" when the stored document has
  * a "title" string (highlighted whole). Markers are JSON-escaped like the text.
- * Errors: FH_ESYNTAX (empty query, no searchable word, only exclusions),
+ * Errors: FH_EEMPTY (white space only), FH_ESYNTAX (no searchable word,
+ * only exclusions),
  * FH_EINVAL (no query; o->snippet_field names no analyzed field of the
  * index: errmsg lists the fields), FH_EINPUT (invalid UTF-8), FH_ELIMIT
  * (more than max_terms words, an option over its hard cap, or the reply over

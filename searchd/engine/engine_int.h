@@ -144,7 +144,7 @@ typedef struct fh_query {
     float el_idf[FH_Q_MAX_ELEMS];
 } fh_query;
 
-/* Parse q into *out. Messages for FH_ESYNTAX / FH_ELIMIT / FH_EINPUT go to
+/* Parse q into *out. Messages for FH_EEMPTY / FH_ESYNTAX / FH_ELIMIT / FH_EINPUT go to
  * errmsg. See the query language at the top of query.c. */
 int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_terms,
                    fh_query *out, fh_buf *errmsg);

@@ -87,7 +87,9 @@
  * accepted; a longer query is refused with FH_ELIMIT and a message naming the
  * limit. Refusing is deterministic and visible, where silent truncation
  * would rank on a query the user did not write. Invalid UTF-8 is FH_EINPUT;
- * an empty query, or one with no searchable word, FH_ESYNTAX.
+ * a query of white space only (Unicode's, and what the analyzer drops: a
+ * BOM, the directional marks) FH_EEMPTY, the protocol's empty_query; one
+ * with no searchable word FH_ESYNTAX.
  */
 #include <stdio.h>
 #include <string.h>
@@ -1042,8 +1044,8 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
     }
     if (!any_text) {
         if (errmsg)
-            fh_buf_adds(errmsg, "empty query");
-        return FH_ESYNTAX;
+            fh_buf_adds(errmsg, "empty query (white space only)");
+        return FH_EEMPTY;
     }
     /* Drop stop words from the ranked part unless that leaves no positive clause. */
     uint32_t n_pos = 0, n_pos_stop = 0;

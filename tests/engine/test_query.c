@@ -128,8 +128,8 @@ static void test_unicode_separators_and_quotes(void **state)
     assert_int_equal(f->q->n_cl, 1);
     assert_string_equal(f->q->cl[0].term, "نموذج");
     /* only separators, or only what the analyzer drops: empty */
-    assert_int_equal(parse(f, "\xC2\xA0\xE2\x80\x8F ", 64), FH_ESYNTAX);
-    assert_int_equal(parse(f, "\xEF\xBB\xBF \xEF\xBB\xBF", 64), FH_ESYNTAX);
+    assert_int_equal(parse(f, "\xC2\xA0\xE2\x80\x8F ", 64), FH_EEMPTY);
+    assert_int_equal(parse(f, "\xEF\xBB\xBF \xEF\xBB\xBF", 64), FH_EEMPTY);
     assert_non_null(strstr(f->err.data, "empty"));
     /* curly quotes, either way round, and with a field */
     static const char *const phr[] = {"\xE2\x80\x9Cالشركات الصينية\xE2\x80\x9D نموذج",
@@ -416,8 +416,8 @@ static void test_field_and_prefix(void **state)
 static void test_empty_and_junk(void **state)
 {
     fx *f = *state;
-    assert_int_equal(parse(f, "", 64), FH_ESYNTAX);
-    assert_int_equal(parse(f, "   \t ", 64), FH_ESYNTAX);
+    assert_int_equal(parse(f, "", 64), FH_EEMPTY);
+    assert_int_equal(parse(f, "   \t ", 64), FH_EEMPTY);
     assert_int_equal(parse(f, "+ - * \"\" ،؛.", 64), FH_ESYNTAX);
     assert_int_equal(parse(f, "-الشركات", 64), FH_ESYNTAX);
     assert_non_null(strstr(f->err.data, "exclusion"));

@@ -5,7 +5,7 @@
  * corpus instead, so long lists reach the block-max pruning and multi-block
  * paths; the saved corpus is replayed against the sample.
  *
- * Each input is a query: fh_query_parse() must return 0, FH_ESYNTAX,
+ * Each input is a query: fh_query_parse() must return 0, FH_EEMPTY, FH_ESYNTAX,
  * FH_ELIMIT or FH_EINPUT (with a message) and, on success, a well-formed
  * clause list; fh_search() with options derived from a hash of the input
  * must append exactly one valid JSON object or fail leaving the reply
@@ -110,7 +110,7 @@ static void check_parse(const char *s, size_t n, uint32_t max_terms)
     fh_buf err;
     fh_buf_init(&err, 4096);
     int rc = fh_query_parse(srch, s, n, max_terms, &q, &err);
-    FZ_CHECK(rc == 0 || rc == FH_ESYNTAX || rc == FH_ELIMIT || rc == FH_EINPUT);
+    FZ_CHECK(rc == 0 || rc == FH_EEMPTY || rc == FH_ESYNTAX || rc == FH_ELIMIT || rc == FH_EINPUT);
     if (rc != 0) {
         FZ_CHECK(err.len > 0);
         fh_buf_free(&err);
@@ -234,7 +234,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t mark = out.len;
     int rc = fh_search(srch, &o, s, size, &out, &err);
     FZ_CHECK(bad_field ? rc == FH_EINVAL
-                       : rc == 0 || rc == FH_ESYNTAX || rc == FH_ELIMIT || rc == FH_EINPUT);
+                       : rc == 0 || rc == FH_EEMPTY || rc == FH_ESYNTAX || rc == FH_ELIMIT ||
+                             rc == FH_EINPUT);
     check_reply(rc, &out, mark, &err);
 
     fh_buf_reset(&out);

@@ -59,6 +59,12 @@ class ProtocolTest(unittest.TestCase):
         self.assertError(self.c.request("SEARCH"), "empty_query")
         self.assertError(self.c.request("SEARCH limit=3   "), "empty_query")
         self.assertError(self.c.request("KEYWORDS"), "empty_query")
+        # white space that is not ASCII, or what the analyzer drops, is empty too
+        for q in ("\u00a0", "\u200b", "\u200f", "\ufeff", "limit=1 \u3000 \u00a0"):
+            self.assertError(self.c.request("SEARCH " + q), "empty_query")
+        # an empty phrase or punctuation is text with no word: a syntax error
+        self.assertError(self.c.request('SEARCH ""'), "syntax_error")
+        self.assertError(self.c.request("SEARCH ..."), "syntax_error")
         self.assertError(self.c.request(""), "bad_request")
         self.assertError(self.c.request("GET"), "bad_request")
         self.assertError(self.c.request("PING now"), "bad_request")

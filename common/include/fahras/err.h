@@ -9,21 +9,22 @@
 #define FAHRAS_ERR_H
 
 /* X(NAME, value, stable_code, message) */
-#define FH_ERRORS(X)                                                                   \
-    X(FH_ENOMEM, -1, "out_of_memory", "out of memory")                                 \
-    X(FH_EINVAL, -2, "bad_request", "invalid argument")                                \
-    X(FH_EIO, -3, "io_error", "input/output error")                                    \
-    X(FH_ECORRUPT, -4, "corrupt_index", "index data is corrupt")                       \
-    X(FH_ENOTFOUND, -5, "not_found", "not found")                                      \
-    X(FH_EVERSION, -6, "index_version", "index format version not supported")         \
-    X(FH_EANALYZER, -7, "analyzer_mismatch", "index was built with another analyzer")  \
-    X(FH_ELIMIT, -8, "limit_exceeded", "a configured limit was exceeded")              \
-    X(FH_ESYNTAX, -9, "syntax_error", "syntax error")                                  \
-    X(FH_ELMDB, -10, "storage_error", "LMDB storage error")                            \
-    X(FH_ETIMEOUT, -11, "timeout", "time budget exceeded")                             \
-    X(FH_EINPUT, -12, "bad_input", "malformed input")                                  \
-    X(FH_EEXIST, -13, "exists", "already exists")                                      \
-    X(FH_EINTERNAL, -14, "internal_error", "internal error")
+#define FH_ERRORS(X)                                                                               \
+    X(FH_ENOMEM, -1, "out_of_memory", "out of memory")                                             \
+    X(FH_EINVAL, -2, "bad_request", "invalid argument")                                            \
+    X(FH_EIO, -3, "io_error", "input/output error")                                                \
+    X(FH_ECORRUPT, -4, "corrupt_index", "index data is corrupt")                                   \
+    X(FH_ENOTFOUND, -5, "not_found", "not found")                                                  \
+    X(FH_EVERSION, -6, "index_version", "index format version not supported")                      \
+    X(FH_EANALYZER, -7, "analyzer_mismatch", "index was built with another analyzer")              \
+    X(FH_ELIMIT, -8, "limit_exceeded", "a configured limit was exceeded")                          \
+    X(FH_ESYNTAX, -9, "syntax_error", "syntax error")                                              \
+    X(FH_ELMDB, -10, "storage_error", "LMDB storage error")                                        \
+    X(FH_ETIMEOUT, -11, "timeout", "time budget exceeded")                                         \
+    X(FH_EINPUT, -12, "bad_input", "malformed input")                                              \
+    X(FH_EEXIST, -13, "exists", "already exists")                                                  \
+    X(FH_EINTERNAL, -14, "internal_error", "internal error")                                       \
+    X(FH_EEMPTY, -15, "empty_query", "empty query")
 
 enum fh_err {
     FH_OK = 0,
