@@ -216,6 +216,18 @@ static int too_many_elems(pstate *ps)
     return FH_ELIMIT;
 }
 
+/* Whether the reading b (bl bytes) is to be kept over a (al bytes) when two
+ * forms of one clause carry different ones: the shorter, then the lower in
+ * byte order; none (0 bytes) loses to any. */
+static bool reading_wins(const char *b, size_t bl, const char *a, size_t al)
+{
+    return bl > 0 && (al == 0 || bl < al || (bl == al && memcmp(b, a, bl) < 0));
+}
+
+/* Add c to the query, or merge it into the same clause given earlier (qtf
+ * counts both). The merged clause must not depend on the order the forms
+ * were typed: it keeps a reading (alt, norm) that either form carries, and
+ * of two different ones the same one whatever the order (reading_wins). */
 static int add_clause(pstate *ps, const fh_clause *c)
 {
     fh_query *q = ps->q;
@@ -229,8 +241,16 @@ static int add_clause(pstate *ps, const fh_clause *c)
                 /* a stop word quoted ("في") is asked for: typed plain as
                    well, in either order, it stays a ranked word */
                 o->stop = o->stop && c->stop;
-                if (o->norm_len == 0 && c->norm_len > 0) {
-                    /* the same stem typed as a madda-less آل word: اف الاف */
+                /* the alternative stem: a one-word phrase ("شركات") has
+                   none, and two forms of one stem can have two (light10+sb:
+                   الشركات شرك, شركات شركا) */
+                if (reading_wins(c->alt, c->alt_len, o->alt, o->alt_len)) {
+                    memcpy(o->alt, c->alt, c->alt_len + 1u);
+                    o->alt_len = c->alt_len;
+                }
+                /* the same stem typed as a madda-less آل word (اف الاف), or
+                   two such words (الاف والاف) */
+                if (reading_wins(c->norm, c->norm_len, o->norm, o->norm_len)) {
                     memcpy(o->norm, c->norm, c->norm_len + 1u);
                     o->norm_len = c->norm_len;
                     o->spell_mask = c->spell_mask;

@@ -1,7 +1,8 @@
 /* test_query.c — the query language: phrases, +, -, field:, prefix*,
  * unbalanced quotes, empty input, stop words, term caps, invalid UTF-8, and
  * the tense variants of present-tense words, the answer-type words of
- * questions, mixed words (R1: the whole term or the phrase of its parts). */
+ * questions, mixed words (R1: the whole term or the phrase of its parts),
+ * and the same word typed twice in either order. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -624,6 +625,86 @@ static void test_answer_type_words(void **state)
     f->e = e;
 }
 
+/* Parse q1 and q2 and check that they give the same clauses: what each
+ * clause carries (its readings, flags, weight and alt clause), not the forms
+ * typed. */
+static void assert_same_clauses(fx *f, const char *q1, const char *q2)
+{
+    fh_query *a = malloc(sizeof *a);
+    assert_non_null(a);
+    assert_int_equal(parse(f, q1, 64), 0);
+    memcpy(a, f->q, sizeof *a);
+    assert_int_equal(parse(f, q2, 64), 0);
+    const fh_query *b = f->q;
+    assert_int_equal(a->n_cl, b->n_cl);
+    for (uint32_t k = 0; k < a->n_cl; k++) {
+        const fh_clause *x = &a->cl[k], *y = &b->cl[k];
+        assert_int_equal(x->kind, y->kind);
+        assert_int_equal(x->occur, y->occur);
+        assert_string_equal(x->term, y->term);
+        assert_int_equal(x->qtf, y->qtf);
+        assert_int_equal(x->stop, y->stop);
+        assert_int_equal(x->alt_len, y->alt_len);
+        assert_memory_equal(x->alt, y->alt, x->alt_len);
+        assert_int_equal(x->alt_ix, y->alt_ix);
+        assert_int_equal(x->is_alt, y->is_alt);
+        assert_int_equal(x->is_var, y->is_var);
+        assert_int_equal(x->is_spell, y->is_spell);
+        assert_true(x->weight == y->weight);
+        assert_int_equal(x->norm_len, y->norm_len);
+        assert_memory_equal(x->norm, y->norm, x->norm_len);
+        assert_int_equal(x->spell_mask, y->spell_mask);
+    }
+    free(a);
+}
+
+/* The same stem typed twice is one clause, and it is the same clause
+ * whichever form comes first: it keeps a reading either form carries (a
+ * one-word phrase has no alternative stem and no madda reading), and of two
+ * different ones, the same one (the shorter). */
+static void test_merge_order(void **state)
+{
+    fx *f = *state;
+    /* madda readings: الاف and والاف both carry one, by their own norm */
+    assert_same_clauses(f, "الاف والاف", "والاف الاف");
+    assert_int_equal(f->q->n_cl, 1);
+    assert_int_equal(f->q->cl[0].qtf, 2);
+    assert_string_equal(f->q->cl[0].norm, "الاف");
+    assert_int_equal(f->q->cl[0].spell_mask, 1);
+    assert_same_clauses(f, "\"الاف\" الاف", "الاف \"الاف\"");
+    assert_string_equal(f->q->cl[0].norm, "الاف");
+    /* alternative stems (light10+sb): "شركات" has none; الشركات's is شرك,
+       شركات's شركا */
+    fx g = *f;
+    static const char *const fn[2] = {"title", "text"};
+    static const tu_doc docs[] = {{"d0", {"الشركات", "شركات الشركات"}}};
+    fh_analyzer_opts ao = {.stemmer = FH_STEM_LIGHT10, .alt_stems = true};
+    assert_int_equal(fh_analyzer_new(&ao, &g.a), 0);
+    strcpy(g.dir, tu_tmpdir());
+    assert_int_equal(tu_build(g.dir, g.a, 2, fn, NULL, docs, 1), 0);
+    assert_int_equal(fh_engine_open(g.dir, g.a, NULL, &g.e), 0);
+    assert_int_equal(fh_searcher_new(g.e, &g.s), 0);
+    char sherk[16], sherka[16];
+    snprintf(sherk, sizeof sherk, "%c%s", FH_ALT_PREFIX, "شرك");
+    snprintf(sherka, sizeof sherka, "%c%s", FH_ALT_PREFIX, "شركا");
+    assert_same_clauses(&g, "\"شركات\" شركات", "شركات \"شركات\"");
+    assert_int_equal(g.q->n_cl, 2);
+    assert_int_equal(g.q->cl[0].qtf, 2);
+    assert_string_equal(g.q->cl[0].alt, sherka);
+    assert_int_equal(g.q->cl[0].alt_ix, 1);
+    assert_true(g.q->cl[1].is_alt);
+    assert_string_equal(g.q->cl[1].term, sherka);
+    assert_int_equal(g.q->cl[1].qtf, 2);
+    assert_same_clauses(&g, "الشركات شركات", "شركات الشركات");
+    assert_int_equal(g.q->n_cl, 2);
+    assert_string_equal(g.q->cl[0].alt, sherk);
+    assert_string_equal(g.q->cl[1].term, sherk);
+    fh_searcher_free(g.s);
+    fh_engine_free(g.e);
+    fh_analyzer_free(g.a);
+    tu_rmrf(g.dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -637,6 +718,7 @@ int main(void)
         cmocka_unit_test(test_term_cap),
         cmocka_unit_test(test_tense_variants),
         cmocka_unit_test(test_answer_type_words),
+        cmocka_unit_test(test_merge_order),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
