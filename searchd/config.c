@@ -33,7 +33,8 @@ static const opt opts[] = {
     {"log-level", T_LEVEL, OFF(log_level), 0, 0, 0, "LEVEL", "error | warn | info | debug"},
     {"port-file", T_STR, STR(port_file), 0, 0, "FILE", "write the bound port to FILE once serving"},
     {"max-connections", T_U32, OFF(max_connections), 0, 1, 1000000, "N",
-     "open connections at most; more are refused with an error line"},
+     "open connections at most; more, and any past the descriptor limit (ulimit -n), are "
+     "refused with an error line"},
     {"idle-timeout", T_U32, OFF(idle_timeout_s), 0, 0, 86400, "SEC",
      "close a connection idle for SEC (no complete request line, no reply on its way), or "
      "whose client's TCP acknowledges none of its reply bytes for SEC (a client reading "

@@ -1082,16 +1082,21 @@ fail:
 
 /* ------------------------------------------------------------ listener */
 
-/* Refuse a connection over the cap with one error line, then close. The line
- * is tiny and the socket buffer empty, so a non-blocking send suffices. */
-static void reject(fh_server *s, int fd)
+/* Refuse a connection with one error line, then close: over the cap, or
+ * (fds) past the descriptor limit. The line is tiny and the socket buffer
+ * empty, so a non-blocking send suffices. */
+static void reject(fh_server *s, int fd, bool fds)
 {
     atomic_fetch_add_explicit(&s->rejected, 1, memory_order_relaxed);
-    char msg[160];
+    char why[64], msg[192];
+    if (fds)
+        snprintf(why, sizeof why, "%llu open: the server's descriptor limit",
+                 (unsigned long long)atomic_load_explicit(&s->conns, memory_order_relaxed));
+    else
+        snprintf(why, sizeof why, "max %u", (unsigned)s->cfg.max_connections);
     int n = snprintf(msg, sizeof msg,
-                     "{\"error\":{\"code\":\"%s\",\"message\":\"too many connections "
-                     "(max %u)\"}}\n",
-                     FH_PCODE_TOO_MANY_CONNECTIONS, (unsigned)s->cfg.max_connections);
+                     "{\"error\":{\"code\":\"%s\",\"message\":\"too many connections (%s)\"}}\n",
+                     FH_PCODE_TOO_MANY_CONNECTIONS, why);
     if (n > 0) {
         ssize_t k = send(fd, msg, (size_t)n, MSG_NOSIGNAL);
         (void)k;
@@ -1129,7 +1134,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
             FH_LOG_WARN("connection refused: %u connections open (--max-connections); "
                         "%llu refused since the last such message",
                         (unsigned)s->cfg.max_connections, (unsigned long long)n);
-        reject(s, fd);
+        reject(s, fd, false);
         return;
     }
     int one = 1;
@@ -1153,16 +1158,76 @@ static void relisten_cb(evutil_socket_t fd, short what, void *arg)
         evconnlistener_enable(s->listener);
 }
 
-/* accept() failed (EMFILE and friends): pause accepting for 100 ms rather
- * than spin on a listener that stays readable. */
+/* The descriptor kept in reserve, so that a connection past the descriptor
+ * limit can still be accepted and refused (refuse_past_limit). */
+static int open_spare(void)
+{
+    return open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* accept() failed for want of a descriptor (EMFILE, ENFILE) with a client
+ * waiting: give the spare descriptor's place to that client, refuse it with
+ * too_many_connections, and take the spare back, so that clients past the
+ * limit are answered and closed rather than left in the listen queue. One
+ * client per call: the listener stays readable while more wait. If a
+ * descriptor came free meanwhile (the spare could be taken back while the
+ * client's is open), the client is served instead. Main thread only, like
+ * reload_cb, which therefore never takes the spare's place; workers open no
+ * descriptors. Returns false when it could not make room (no spare: the
+ * caller pauses accepting). */
+static bool refuse_past_limit(fh_server *s, struct evconnlistener *l)
+{
+    if (s->spare_fd < 0 && (s->spare_fd = open_spare()) < 0)
+        return false;
+    close(s->spare_fd);
+    int fd = accept(evconnlistener_get_fd(l), NULL, NULL);
+    int err = errno;
+    s->spare_fd = open_spare();
+    if (fd < 0) { /* none waiting any more, or one that gave up: nothing to pause for */
+        bool gone = err == EAGAIN || err == ECONNABORTED || err == EINTR;
+#if EWOULDBLOCK != EAGAIN
+        gone = gone || err == EWOULDBLOCK;
+#endif
+        return gone;
+    }
+    if (evutil_make_socket_nonblocking(fd) != 0) {
+        close(fd);
+        return true;
+    }
+    evutil_make_socket_closeonexec(fd);
+    if (s->spare_fd >= 0) {
+        accept_cb(l, fd, NULL, 0, s);
+        return true;
+    }
+    reject(s, fd, true);
+    s->spare_fd = open_spare(); /* if this fails, the next call retries it */
+    return true;
+}
+
+/* accept() failed. Out of descriptors, the client is refused through the
+ * spare descriptor (refuse_past_limit); otherwise, or without a spare, pause
+ * accepting for 100 ms rather than spin on a listener that stays readable. */
 static void accept_error_cb(struct evconnlistener *l, void *arg)
 {
     fh_server *s = arg;
     int err = EVUTIL_SOCKET_ERROR();
-    /* out of descriptors, it recurs every 100 ms: one line per 10 s at most */
+    /* out of descriptors, it recurs for every client past the limit (or
+       every 100 ms): one line per 10 s at most */
+    bool fds = err == EMFILE || err == ENFILE;
+    if (fds && refuse_past_limit(s, l)) {
+        uint64_t n;
+        if (rate_log_due(&s->accept_errors, &n))
+            FH_LOG_WARN("accept: %s; refusing new clients with too_many_connections at %llu "
+                        "open (%llu such failures since the last such message; raise the "
+                        "descriptor limit or lower --max-connections)",
+                        evutil_socket_error_to_string(err),
+                        (unsigned long long)atomic_load_explicit(&s->conns, memory_order_relaxed),
+                        (unsigned long long)n);
+        return;
+    }
     uint64_t n;
     if (rate_log_due(&s->accept_errors, &n))
-        FH_LOG_WARN("accept: %s; pausing for 100 ms (%llu such pauses since the last such "
+        FH_LOG_WARN("accept: %s; pausing for 100 ms (%llu such failures since the last such "
                     "message; new clients wait in the listen queue)",
                     evutil_socket_error_to_string(err), (unsigned long long)n);
     evconnlistener_disable(l);
@@ -1201,10 +1266,11 @@ static void remove_port_file(const char *path, unsigned port)
         FH_LOG_WARN("cannot remove --port-file %s: %s", path, strerror(errno));
 }
 
-/* Descriptors the server may open beyond those of an idle server and its
- * connections: the one a connection over --max-connections holds while it is
- * refused, and the index opened to read its analyzer at a re-publish
- * (--stemmer auto), besides the new generation's own (engine_fds). */
+/* Descriptors the server may open beyond those of an idle server (its spare
+ * descriptor included) and its connections: the one a connection over
+ * --max-connections holds while it is refused, and the index opened to read
+ * its analyzer at a re-publish (--stemmer auto), besides the new
+ * generation's own (engine_fds). */
 #define FD_SLACK 2u
 
 /* The descriptors open in this process, or -1 if it cannot tell: the entries
@@ -1231,13 +1297,15 @@ static long count_open_fds(void)
     return n;
 }
 
-/* --max-connections must fit the descriptor limit, or clients past it wait
- * unanswered in the listen queue instead of getting too_many_connections.
- * Called once the server is ready (listening, every worker started, nothing
- * accepted yet): what is open then is what an idle server holds. Each
- * connection adds one; a re-publish adds the new generation's (engine_fds)
- * while the old one is still open, and FD_SLACK covers the rest. Raises the
- * soft limit towards the hard one, and warns when that is not enough. */
+/* --max-connections must fit the descriptor limit, or clients past it are
+ * refused with too_many_connections (refuse_past_limit) before the cap is
+ * reached. Called once the server is ready (listening, every worker started,
+ * nothing accepted yet): what is open then is what an idle server holds, the
+ * spare descriptor (spare_fd) among them, so the connections that fit are the
+ * limit less that. Each connection adds one; a re-publish adds the new
+ * generation's (engine_fds) while the old one is still open, and FD_SLACK
+ * covers the rest. Raises the soft limit towards the hard one, and warns when
+ * that is not enough. */
 static void fit_fd_limit(fh_server *s)
 {
     struct rlimit rl;
@@ -1257,7 +1325,8 @@ static void fit_fd_limit(fh_server *s)
         FH_LOG_WARN("the descriptor limit (ulimit -n) is %llu, the hard limit %llu; the idle "
                     "server holds %llu: about %llu connections fit (%llu while a re-published "
                     "index is opened), not the %u of --max-connections; the clients past them "
-                    "wait unanswered (raise the limit or lower --max-connections)",
+                    "are refused with too_many_connections (raise the limit or lower "
+                    "--max-connections)",
                     (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max,
                     (unsigned long long)idle, (unsigned long long)fit,
                     (unsigned long long)(fit > republish ? fit - republish : 0),
@@ -1574,6 +1643,7 @@ int fh_server_new(const fh_srv_config *cfg, fh_server **out)
     if (!s)
         return FH_ENOMEM;
     s->cfg = *cfg;
+    s->spare_fd = -1;
     absolute_index_dir(&s->cfg);
     pthread_mutex_init(&s->ref_lock, NULL);
     pthread_mutex_init(&s->start_lock, NULL);
@@ -1603,6 +1673,12 @@ int fh_server_new(const fh_srv_config *cfg, fh_server **out)
         rc = open_listener(s);
     if (rc)
         goto fail;
+    /* opened before fit_fd_limit counts what the idle server holds */
+    s->spare_fd = open_spare();
+    if (s->spare_fd < 0)
+        FH_LOG_WARN("cannot open /dev/null (%s): clients past the descriptor limit, if it is "
+                    "reached, wait in the listen queue instead of being refused",
+                    strerror(errno));
     *out = s;
     return 0;
 fail:
@@ -1688,6 +1764,8 @@ void fh_server_free(fh_server *s)
         event_free(s->ev_reload);
     if (s->ev_relisten)
         event_free(s->ev_relisten);
+    if (s->spare_fd >= 0)
+        close(s->spare_fd);
     if (s->ev_term)
         event_free(s->ev_term);
     if (s->ev_int)

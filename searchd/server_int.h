@@ -65,6 +65,7 @@ typedef struct fh_server {
     struct evconnlistener *listener;
     /* ev_hup is NULL when SIGHUP was ignored at start (nohup) */
     struct event *ev_term, *ev_int, *ev_hup, *ev_reload, *ev_relisten;
+    int spare_fd;        /* reserve descriptor, or -1 (server.c: refuse_past_limit) */
     char bound[128];     /* "127.0.0.1:7700" as actually bound */
     unsigned bound_port; /* the port drawn for port 0 */
 
@@ -90,7 +91,8 @@ typedef struct fh_server {
     unsigned engine_fds;   /* descriptors a generation holds open (fit_fd_limit) */
 
     /* connections refused by the cap, and accept() failures (no descriptors
-       left): each logged at most once per 10 s (main thread only) */
+       left; those refused through spare_fd among them): each logged at most
+       once per 10 s (main thread only) */
     fh_rate_log rejects, accept_errors;
 
     int64_t started_wall;     /* Unix seconds */

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import resource
+import selectors
 import signal
 import socket
 import subprocess
@@ -436,8 +437,9 @@ class LimitsTest(unittest.TestCase):
     def test_descriptor_limit(self):
         """--max-connections must fit the descriptor limit: the daemon raises
         its soft limit towards the hard one, and warns when the hard one is
-        too low (clients past it would wait unanswered, not be refused),
-        with the number of connections that fit as many as it then serves."""
+        too low, with the number of connections that fit as many as it then
+        serves; the clients past them are refused with too_many_connections,
+        not left waiting unanswered."""
         for soft, hard, warned in ((200, 20000, False), (120, 120, True)):
             port_file = os.path.join(self.root, "fd-%d.port" % hard)
             p = subprocess.Popen(
@@ -455,22 +457,58 @@ class LimitsTest(unittest.TestCase):
                     cur = [int(l.split()[3]) for l in f if l.startswith("Max open files")][0]
                 idle_fds = len(os.listdir("/proc/%d/fd" % p.pid))
                 if warned:
-                    # past the descriptors: accept() fails every 100 ms for
-                    # 1.5 s, logged once; the daemon serves again after
+                    # past the descriptors, each client is refused at once
+                    # with one too_many_connections line and a close (the
+                    # spare descriptor makes room for it), logged once; the
+                    # clients that fit are served; nothing is sent before the
+                    # refusals, so that they close cleanly (no RST)
                     with open(port_file) as f:
                         port = int(f.read())
                     socks = [socket.create_connection(("127.0.0.1", port), timeout=5)
                              for _ in range(150)]
-                    for c in socks:
-                        c.sendall(b"PING\n")
-                    time.sleep(1.5)
-                    answered = 0
+                    got = {c: b"" for c in socks}
+                    closed = set()
+                    sel = selectors.DefaultSelector()
                     for c in socks:
                         c.setblocking(False)
-                        try:
-                            answered += c.recv(64).startswith(b'{"ok"')
-                        except BlockingIOError:
-                            pass
+                        sel.register(c, selectors.EVENT_READ)
+                    # the refusals take milliseconds; stop 0.5 s after the last
+                    t_end = time.monotonic() + 5
+                    quiet = time.monotonic() + 1.5
+                    while time.monotonic() < min(t_end, quiet):
+                        for key, _ in sel.select(timeout=0.05):
+                            c = key.fileobj
+                            data = c.recv(4096)
+                            got[c] += data
+                            if not data:
+                                closed.add(c)
+                                sel.unregister(c)
+                            quiet = max(quiet, time.monotonic() + 0.5)
+                    sel.close()
+                    refused = len(closed)
+                    self.assertGreater(refused, 0, "no client past the descriptors refused")
+                    for c in closed:
+                        lines = got[c].split(b"\n")
+                        self.assertEqual(len(lines), 2, got[c])
+                        self.assertEqual(lines[1], b"", got[c])
+                        self.assertEqual(error_code(json.loads(lines[0])),
+                                         "too_many_connections", got[c])
+                    served = [c for c in socks if c not in closed]
+                    for c in served:
+                        self.assertEqual(got[c], b"")  # nothing until asked
+                    self.assertEqual(refused + len(served), 150)
+                    answered = 0
+                    for c in served:
+                        c.setblocking(True)
+                        c.settimeout(5)
+                        c.sendall(b"PING\n")
+                    for c in served:
+                        answered += c.makefile("rb").readline().startswith(b'{"ok"')
+                    self.assertEqual(answered, len(served))
+                    served[0].sendall(b"STATS\n")
+                    stats = json.loads(served[0].makefile("rb").readline())
+                    self.assertEqual(stats["connections"]["rejected"], refused)
+                    self.assertEqual(stats["connections"]["current"], len(served))
                     for c in socks:
                         c.close()
                     deadline = time.monotonic() + 10
@@ -496,6 +534,7 @@ class LimitsTest(unittest.TestCase):
                 self.assertEqual(int(m.group(1)), idle_fds, err)
                 self.assertLessEqual(abs(int(m.group(2)) - answered), 2, (answered, err))
                 self.assertEqual(err.count(b"WARN  accept: "), 1, err)
+                self.assertIn(b"refusing new clients with too_many_connections", err)
             else:
                 self.assertGreaterEqual(cur, 1024 + idle_fds)
                 self.assertNotIn(b"descriptor limit", err)
