@@ -70,7 +70,7 @@ static const char usage_build[] =
     "  --index DIR          index directory (created if missing)             [required]\n"
     "  --fields A,B,...     fields to analyze, in index order (max 8)        [title,text]\n"
     "  --weights A=W,...    BM25F field weights recorded in the index  [title=2, others 1]\n"
-    "                       (fields of --fields, each at most once; 0 <= W <= 1000)\n"
+    "                       (fields of --fields, each at most once; 0 < W <= 1000)\n"
     "  --format F           jsonl or tsv: every file input, whatever its name (a folder\n"
     "                       is still a folder); dir: every input is a folder (not -)\n"
     "  --threads N          analyzer threads (0 = online CPUs; fewer when --mem cannot\n"
@@ -209,7 +209,9 @@ static int parse_fields(const char *s, fh_fieldset *fs, char **keep)
     }
 }
 
-/* Parse "a=1.5,b=0" into w (indexed as fs). Like --fields, an empty item
+/* Parse "a=1.5,b=0.5" into w (indexed as fs). A weight is over 0: the
+ * daemon reads a recorded 0 as the default 1 (FORMAT.md), so "title=0"
+ * would be served as 1. Like --fields, an empty item
  * (",a=1", "a=1,,b=2", "a=1,", "") is an error, not skipped, and so is a
  * field named twice (reported here: the second value would silently win). */
 static int parse_weights(const char *s, const fh_fieldset *fs, float *w)
@@ -229,7 +231,7 @@ static int parse_weights(const char *s, const fh_fieldset *fs, float *w)
         *eq = '\0';
         char *end;
         float v = strtof(eq + 1, &end);
-        if (end == eq + 1 || *end || !(v >= 0.0f) || v > 1000.0f) /* "title=" is no weight */
+        if (end == eq + 1 || *end || !(v > 0.0f) || v > 1000.0f) /* "title=" is no weight */
             goto out;
         unsigned f = 0;
         while (f < fs->n && strcmp(fs->names[f], tok) != 0)
@@ -404,7 +406,8 @@ static int cmd_build(int argc, char **argv)
         o.weights[f] = strcmp(o.fields.names[f], "title") == 0 ? 2.0f : 1.0f;
     if (weights && parse_weights(weights, &o.fields, o.weights)) {
         fprintf(stderr, "fahras-indexer: --weights FIELD=W,... (non-empty items, each field of "
-                        "--fields at most once) with 0 <= W <= 1000\n");
+                        "--fields at most once) with 0 < W <= 1000 (a field\n"
+                        "not to be scored is one left out of --fields)\n");
         goto out;
     }
     for (int i = optind; i < argc; i++)

@@ -596,7 +596,11 @@ def case_tools(tmp):
     rc, _, err = build(x, [sample()], ["--weights", "title=2,text=1,title=5"], ok=(1,))
     expect('--weights names "title" twice' in err, err)
     expect(not os.path.exists(os.path.join(x, "index.mdb")), "a usage error built an index")
-    build(x, [sample()], ["--quiet", "--fields", "title,text", "--weights", "title=0,text=1.5"])
+    # a weight of 0 is refused: the daemon would read it as 1
+    for w in ("title=0,text=1.5", "title=-0", "title=1001", "title=nan"):
+        rc, _, err = build(x, [sample()], ["--weights", w], ok=(1,))
+        expect("0 < W <= 1000" in err, "%s: %s" % (w, err))
+    build(x, [sample()], ["--quiet", "--fields", "title,text", "--weights", "title=0.001,text=1.5"])
 
 
 def case_damaged(tmp):
