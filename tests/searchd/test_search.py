@@ -254,6 +254,20 @@ class SearchTest(unittest.TestCase):
             self.assertEqual(doc["note"], ["a\u2028b", {"k\u2029": 1}])
         self.assertIn(b"\\u2028", raw)
 
+    def test_readme_example(self):
+        # README.md's example reply is what the daemon answers on the sample
+        # corpus (took_us aside): the first thing a user compares against
+        readme = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md")
+        with open(readme, encoding="utf-8") as f:
+            text = f.read()
+        m = re.search(r"printf '(SEARCH [^'\\]*)\\n' \| nc[^\n]*\n\s*(\{.*\})\n", text)
+        self.assertIsNotNone(m, "README.md has no SEARCH example with its reply")
+        want = json.loads(m.group(2))
+        got = self.search(m.group(1), self.cs)
+        want.pop("took_us")
+        got.pop("took_us")
+        self.assertEqual(got, want)
+
     def test_keywords(self):
         r = self.c.request("KEYWORDS والشركات")
         self.assertIsNone(error_code(r), r)
