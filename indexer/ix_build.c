@@ -11,6 +11,7 @@
 #include "fahras/err.h"
 #include "fahras/grow.h"
 #include "fahras/index.h"
+#include "fahras/jsondoc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -61,6 +62,7 @@ typedef struct brec {
     uint8_t status;
     bool repaired, surrogates, empty, doc_in_out;
     uint32_t nonstr; /* analyzed fields that held no string (fh_record) */
+    uint32_t has;    /* analyzed fields that held a string (fh_record) */
     bool enc;       /* the stored document is encoded (fh_doc_encode) in out */
     uint32_t id_len;
     size_t id_off;  /* in out */
@@ -287,6 +289,45 @@ static size_t count_lines(const char *s, size_t n)
     return k;
 }
 
+/* "a", "b", "c" into out (cap bytes): the names quoted, a control character
+ * as '?', and ", ..." for the names that do not fit or, when `more`, follow. */
+static void quote_names(char *out, size_t cap, const char *const *names, size_t n, bool more)
+{
+    size_t at = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        size_t need = strlen(names[i]) + 4; /* ", " and the quotes */
+        if (at + need + 6 > cap) {          /* ", ..." and the NUL */
+            snprintf(out + at, cap - at, "%s...", at ? ", " : "");
+            return;
+        }
+        at += (size_t)snprintf(out + at, cap - at, "%s\"", at ? ", " : "");
+        for (const unsigned char *q = (const unsigned char *)names[i]; *q; q++)
+            out[at++] = *q < 0x20 || *q == 0x7F ? '?' : (char)*q;
+        out[at++] = '"';
+        out[at] = '\0';
+    }
+    if (more)
+        snprintf(out + at, cap - at, "%s...", at ? ", " : "");
+}
+
+/* A TSV header without a column of --fields is said at once: none of the
+ * file's rows can have that field, which is otherwise silently unindexed. */
+static void warn_tsv_header(pipeline *p, unsigned fi, const fh_tsv_header *h)
+{
+    const fh_fieldset *fs = &p->o->fields;
+    for (unsigned f = 0; f < fs->n; f++) {
+        if (h->field_col[f] >= 0) /* "id" always is a column */
+            continue;
+        char cols[400];
+        quote_names(cols, sizeof cols, (const char *const *)h->names, h->ncols, false);
+        fprintf(p->o->log,
+                "%s:1: warning: the header has no column \"%s\" of --fields, so no row of "
+                "this file has that field to analyze (the columns: %s)\n",
+                input_name(p, fi), fs->names[f], cols);
+    }
+}
+
 /* A failed fh_src_read() of input fi, wherever the reader was: reported
  * (unless the build is stopping: FH_ETIMEOUT) and turned into the build's
  * error, FH_EINPUT for a read error, corrupt or unsupported compressed data. */
@@ -369,6 +410,7 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
                     fprintf(o->log, "%s:1: %s\n", input_name(p, fi), msg);
                 goto out;
             }
+            warn_tsv_header(p, fi, p->hdrs[fi]);
             size_t used = nl ? hl + 1 : hl;
             memmove(buf, buf + used, len - used);
             len -= used;
@@ -789,6 +831,7 @@ static int process_batch(worker *w, batch *b)
         br->repaired = r.repaired;
         br->surrogates = r.surrogates;
         br->nonstr = r.nonstr;
+        br->has = r.has;
         if (r.status != FH_REC_OK) {
             if (r.status != FH_REC_BLANK) {
                 br->msg_off = b->out.len;
@@ -1052,6 +1095,8 @@ typedef struct committer {
     double busy; /* seconds spent committing (ids, stored documents) */
     size_t rss_at_spill;
     bool progress_shown;
+    bool first_done;      /* the first document was indexed */
+    char first_keys[400]; /* its keys, quoted, when it lacked a field of --fields */
 } committer;
 
 static double now_s(void)
@@ -1148,6 +1193,51 @@ static void watch_rss(committer *c)
     }
 }
 
+/* The keys of the first indexed document into c->first_keys, for the
+ * warning about a --fields name no document held (warn_missing_fields):
+ * only a document that lacks a field can be the first of a build that
+ * warns, so no other is parsed. */
+static void first_doc_keys(committer *c, const char *doc, size_t len)
+{
+    json_t *root = fh_json_load_doc(doc, len, NULL);
+    const char *keys[64];
+    size_t n = 0;
+    bool more = false;
+    const char *k;
+    json_t *v;
+    if (!root)
+        return;
+    json_object_foreach(root, k, v)
+    {
+        (void)v;
+        if (n == sizeof keys / sizeof *keys) {
+            more = true;
+            break;
+        }
+        keys[n++] = k;
+    }
+    quote_names(c->first_keys, sizeof c->first_keys, keys, n, more);
+    json_decref(root);
+}
+
+/* After every record was committed: each --fields name that no indexed
+ * document held as a string is said, with the first document's keys when
+ * known (a misspelled name otherwise leaves a field stored but unsearched). */
+static void warn_missing_fields(const committer *c)
+{
+    const fh_build_opts *o = c->p->o;
+    for (unsigned f = 0; f < o->fields.n; f++) {
+        if (c->st->fields_held & (1u << f))
+            continue;
+        fprintf(o->log,
+                "fahras-indexer: warning: no document has a string field \"%s\" (--fields), "
+                "so it is not indexed%s%s; --fields names JSON keys, TSV header columns or a "
+                "folder's title and text\n",
+                o->fields.names[f], c->first_keys[0] ? "; the first document has " : "",
+                c->first_keys);
+    }
+}
+
 static int commit_batch(committer *c, const batch *b)
 {
     const fh_build_opts *o = c->p->o;
@@ -1190,6 +1280,13 @@ static int commit_batch(committer *c, const batch *b)
                 }
                 c->n_docs++;
                 st->indexed++;
+                st->fields_held |= br->has;
+                if (!c->first_done) {
+                    c->first_done = true;
+                    if (br->has != (1u << o->fields.n) - 1 && !br->enc)
+                        first_doc_keys(c, (br->doc_in_out ? b->out.data : b->data) + br->doc_off,
+                                       br->doc_len);
+                }
                 if (br->repaired || br->surrogates) {
                     report(c, b, i,
                            br->repaired && br->surrogates
@@ -1843,6 +1940,8 @@ out:
         fprintf(o->log, "fahras-indexer: nothing indexed; the live index is untouched\n");
         rc = FH_EINPUT;
     }
+    if (!rc)
+        warn_missing_fields(&C);
     if (!rc) {
         double tm = now_s(), cm = thread_cpu();
         size_t nruns = 0;

@@ -49,6 +49,9 @@ typedef struct fh_build_stats {
     uint64_t skipped_total;
     uint64_t warn_utf8, warn_empty;      /* indexed anyway */
     uint64_t warn_nonstr;                /* an analyzed field held no string */
+    uint32_t fields_held;                /* bit f: an indexed document held field f as a
+                                            string (a --fields name no bit covers is
+                                            warned about) */
     uint64_t bytes_in;                   /* decompressed input bytes */
     uint64_t terms, postings, positions;
     uint64_t spills;

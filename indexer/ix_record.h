@@ -58,6 +58,7 @@ typedef struct fh_record {
     bool repaired;    /* invalid UTF-8 replaced by U+FFFD */
     bool surrogates;  /* a lone \uD800-\uDFFF escape rewritten \uFFFD (JSON Lines) */
     uint32_t nonstr;  /* bit f: analyzed field f is present but not a string (nor null) */
+    uint32_t has;     /* bit f: analyzed field f is a string, empty or not (text[f] is it) */
     const char *id;
     size_t id_len;
     const char *doc;  /* the stored JSON object */

@@ -244,6 +244,53 @@ def case_tsv(tmp):
     expect("%s:1: TSV header column 2 contains a NUL byte" % nul in err, err)
 
 
+def case_missing_field(tmp):
+    """A --fields name no document holds (a typo: txt for text) leaves that
+    text stored but unsearched: the build says so on stderr, naming the
+    field and the first document's keys (a TSV header's columns as soon as
+    it is read), and still publishes (exit 0, --quiet and --strict too)."""
+    warn = re.compile(r'warning: no document has a string field "([^"]*)" \(--fields\), so it is '
+                      r'not indexed(?:; the first document has ([^;]*))?; --fields names JSON keys')
+    # JSON Lines: the typo, named with the keys the documents do have
+    for extra in ([], ["--quiet"], ["--strict"]):
+        _, _, err = build(os.path.join(tmp, "ixj"), [sample()], ["--fields", "title,txt"] + extra)
+        found = warn.findall(err)
+        expect(found == [("txt", '"id", "title", "text", "date", "source"')],
+               "%s: %r in %s" % (extra, found, err))
+    # a field held by one document only (here written with an escape, which
+    # the fast JSON path leaves to jansson), or as "" only, is no warning;
+    # one held as a number only (warned per record) or as null is
+    j = write(os.path.join(tmp, "m.jsonl"),
+              '{"id": "a", "title": "x"}\n{"id": "b", "title": "y", "bo\\u0064y": "z"}\n'
+              '{"id": "c", "title": "y", "empty": "", "num": 5, "nul": null}\n')
+    _, _, err = build(os.path.join(tmp, "ixm"), [j],
+                      ["--fields", "title,body,empty,num,nul,id", "--threads", "2",
+                       "--batch-kb", "1"])
+    expect([f for f, _ in warn.findall(err)] == ["num", "nul"], err)
+    expect('the first document has "id", "title";' in err, err)
+    # no warning when every field is there, whatever the input
+    for inputs in ([sample()], [data("docs.tsv")], [data("txt")]):
+        _, _, err = build(os.path.join(tmp, "ixok"), inputs, ["--fields", "title,text"])
+        expect(not warn.findall(err) and "header has no column" not in err,
+               "%s: %s" % (inputs, err))
+    # TSV: the header without the column is said at once, with its columns,
+    # then the summary warning; a second file with the column clears the latter
+    t = write(os.path.join(tmp, "f2.tsv"), "id\ttitle\ttext\na\tعنوان\tنص طويل\n")
+    t2 = write(os.path.join(tmp, "g.tsv"), "id\tbody\nb\tنص\n")
+    _, _, err = build(os.path.join(tmp, "ixt"), [t], ["--fields", "title,body", "--quiet"])
+    expect('%s:1: warning: the header has no column "body" of --fields, so no row of this file '
+           'has that field to analyze (the columns: "id", "title", "text")' % t in err, err)
+    expect(warn.findall(err) == [("body", '"id", "title", "text"')], err)
+    _, _, err = build(os.path.join(tmp, "ixt2"), [t, t2], ["--fields", "title,body"])
+    expect('%s:1: warning: the header has no column "body"' % t in err and
+           '%s:1: warning: the header has no column "title"' % t2 in err and
+           not warn.findall(err), err)
+    expect(summary(err)["indexed"] == 2, err)
+    # a folder: title and text only
+    _, _, err = build(os.path.join(tmp, "ixd"), [data("txt")], ["--fields", "title,body"])
+    expect([f for f, _ in warn.findall(err)] == ["body"], err)
+
+
 def case_dir(tmp):
     idx = os.path.join(tmp, "ix")
     _, _, err = build(idx, [data("txt")])
