@@ -73,8 +73,8 @@ static const char usage_build[] =
     "                       (fields of --fields, each at most once; 0 < W <= 1000)\n"
     "  --format F           jsonl or tsv: every file input, whatever its name (a folder\n"
     "                       is still a folder); dir: every input is a folder (not -)\n"
-    "  --threads N          analyzer threads (0 = online CPUs; fewer when --mem cannot\n"
-    "                       hold them, about 20 MB each, with a notice) [online CPUs]\n"
+    "  --threads N          analyzer threads (0 = online CPUs; fewer, with a notice, when\n"
+    "                       --mem is below about 246 + 46.5 x N MB)            [online CPUs]\n"
     "  --mem MB             memory budget; term tables past their share are spilled as\n"
     "                       sorted runs to DIR/.spill-PID and merged            [1024]\n"
     "  --max-doc-mb MB      larger records are skipped and reported        [16, max 256]\n"
@@ -348,7 +348,7 @@ static int cmd_build(int argc, char **argv)
             break;
         case O_MEM:
             if (parse_uint(optarg, 1u << 20, &v) || v == 0) {
-                fprintf(stderr, "fahras-indexer: --mem: megabytes, at least 1\n");
+                fprintf(stderr, "fahras-indexer: --mem: megabytes, 1..%u\n", 1u << 20);
                 goto out;
             }
             o.mem_bytes = (size_t)v << 20;

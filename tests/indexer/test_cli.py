@@ -520,6 +520,21 @@ def case_usage(tmp):
         rc, _, err = run(["build", "--index", os.path.join(tmp, "x"), "--threads", bad,
                           sample()], ok=(1,))
         expect("--threads: 0..256" in err, err)
+    # --mem names its range, the upper bound too
+    for bad in ("0", "1048577", "2000000", "-1", "x", ""):
+        rc, _, err = run(["build", "--index", os.path.join(tmp, "x"), "--mem", bad, sample()],
+                         ok=(1,))
+        expect("--mem: megabytes, 1..1048576\n" in err, (bad, err))
+    # the budget --threads N needs, as build --help gives it, is what the
+    # build's notice says (its rule: fixed_for_threads, mem_for_threads)
+    _, out, _ = run(["build", "--help"])
+    expect("--mem is below about 246 + 46.5 x N MB" in out, out)
+    for n in (2, 16, 64, 256):
+        _, _, err = build(os.path.join(tmp, "m"), [sample()],
+                          ["--quiet", "--mem", "1", "--threads", str(n)])
+        m = re.search(r"holds 1 analyzer thread, not %d \(--mem (\d+) would hold them\)" % n,
+                      err)
+        expect(m and abs(int(m.group(1)) - (246 + 46.5 * n)) <= 1 + n / 50, (n, err))
     # 0 = online CPUs, as fahras-searchd reads it, even after another --threads
     p = subprocess.run([A.indexer, "build", "--index", os.path.join(tmp, "t0"), "--threads", "3",
                         "--threads", "0", "--quiet", sample()], stdout=subprocess.PIPE,
