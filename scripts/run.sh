@@ -6,9 +6,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${FAHRAS_PORT:-7700}
+# A port number in decimal, 1..65535, as it is announced below: no sign, no
+# leading zero (the daemon would read 00 as port 0, any free port), at most
+# five digits (so the arithmetic below cannot overflow). Checked before
+# anything is installed or built.
 case $port in
-    '' | *[!0-9]* | 0) echo "run.sh: FAHRAS_PORT must be a port number, 1..65535" >&2; exit 2 ;;
+    [123456789] | [123456789][0123456789] | [123456789][0123456789][0123456789] | \
+        [123456789][0123456789][0123456789][0123456789] | \
+        [123456789][0123456789][0123456789][0123456789][0123456789])
+        ok=$((port <= 65535)) ;;
+    *) ok=0 ;;
 esac
+if [ "$ok" != 1 ]; then
+    echo "run.sh: FAHRAS_PORT must be a port number, 1..65535, in decimal without leading zeros (got '$port')" >&2
+    exit 2
+fi
 
 bash scripts/deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
