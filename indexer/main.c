@@ -142,7 +142,8 @@ static const char usage_dump_docs[] =
     "usage: fahras-indexer dump-docs DIR\n"
     "\n"
     "Prints docid<TAB>id<TAB>length of each field (TAB-separated)<TAB>stored JSON, one\n"
-    "document per line in docid order.\n"
+    "document per line in docid order. The id and the JSON are as stored: U+2028,\n"
+    "U+2029 or U+0085 in them stay raw (lines end at \\n only).\n"
     "\n"
     "Exit codes: 0 ok; 1 usage error; 3 cannot open or decode the index, or the output\n"
     "cannot be written.\n";

@@ -1173,12 +1173,13 @@ static int open_spare(void)
  * descriptor came free meanwhile (the spare could be taken back while the
  * client's is open), the client is served instead. Main thread only, like
  * reload_cb, which therefore never takes the spare's place; workers open no
- * descriptors. Returns false when it could not make room (no spare: the
- * caller pauses accepting). */
-static bool refuse_past_limit(fh_server *s, struct evconnlistener *l)
+ * descriptors. Returns 1 when a client was refused, 0 when none was (it was
+ * served, or gave up, or none waits any more), -1 when it could not make
+ * room (no spare: the caller pauses accepting). */
+static int refuse_past_limit(fh_server *s, struct evconnlistener *l)
 {
     if (s->spare_fd < 0 && (s->spare_fd = open_spare()) < 0)
-        return false;
+        return -1;
     close(s->spare_fd);
     int fd = accept(evconnlistener_get_fd(l), NULL, NULL);
     int err = errno;
@@ -1188,20 +1189,20 @@ static bool refuse_past_limit(fh_server *s, struct evconnlistener *l)
 #if EWOULDBLOCK != EAGAIN
         gone = gone || err == EWOULDBLOCK;
 #endif
-        return gone;
+        return gone ? 0 : -1;
     }
     if (evutil_make_socket_nonblocking(fd) != 0) {
         close(fd);
-        return true;
+        return 0;
     }
     evutil_make_socket_closeonexec(fd);
     if (s->spare_fd >= 0) {
         accept_cb(l, fd, NULL, 0, s);
-        return true;
+        return 0;
     }
     reject(s, fd, true);
     s->spare_fd = open_spare(); /* if this fails, the next call retries it */
-    return true;
+    return 1;
 }
 
 /* accept() failed. Out of descriptors, the client is refused through the
@@ -1214,11 +1215,12 @@ static void accept_error_cb(struct evconnlistener *l, void *arg)
     /* out of descriptors, it recurs for every client past the limit (or
        every 100 ms): one line per 10 s at most */
     bool fds = err == EMFILE || err == ENFILE;
-    if (fds && refuse_past_limit(s, l)) {
+    int refused = fds ? refuse_past_limit(s, l) : -1;
+    if (refused >= 0) {
         uint64_t n;
-        if (rate_log_due(&s->accept_errors, &n))
+        if (refused && rate_log_due(&s->accept_errors, &n))
             FH_LOG_WARN("accept: %s; refusing new clients with too_many_connections at %llu "
-                        "open (%llu such failures since the last such message; raise the "
+                        "open (%llu refused this way since the last such message; raise the "
                         "descriptor limit or lower --max-connections)",
                         evutil_socket_error_to_string(err),
                         (unsigned long long)atomic_load_explicit(&s->conns, memory_order_relaxed),

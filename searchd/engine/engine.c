@@ -505,7 +505,7 @@ static int emit_hit(fh_searcher *s, const fh_search_opts *o, const fh_hit *h, fh
                                                  out)) == 0) {
                 /* numbers as stored (0: not found raw, which cannot happen) */
                 char *js = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-                rc = js ? fh_buf_adds(out, js) : FH_ENOMEM;
+                rc = js ? fh_buf_add_json_raw(out, js, strlen(js)) : FH_ENOMEM;
                 free(js);
             } else if (rc == 1) {
                 rc = 0;
