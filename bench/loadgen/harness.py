@@ -340,6 +340,7 @@ class Harness:
     # ------------------------------------------------------------ relevance
 
     def step_relevance(self):
+        failed = []
         for corp in self.a.corpora:
             sets = REL_SETS[corp]
             if not sets:
@@ -359,9 +360,19 @@ class Harness:
                     log("fahras relevance %s" % s)
                     r = fh_eval.evaluate("127.0.0.1", port, qpath, qrels, run)
                     r.update({"system": "fahras", "set": s})
-                    log("fahras %-10s MRR@10 %.4f nDCG@10 %.4f R@10 %.4f R@100 %.4f" % (
-                        s, r["MRR@10"], r["nDCG@10"], r["Recall@10"], r["Recall@100"]))
+                    log("fahras %-10s MRR@10 %.4f nDCG@10 %.4f R@10 %.4f R@100 %.4f "
+                        "(error replies %d, empty queries %d)" % (
+                            s, r["MRR@10"], r["nDCG@10"], r["Recall@10"], r["Recall@100"],
+                            r.get("errors", 0), r.get("empty", 0)))
                     self.out["relevance"].append(r)
+                    if r.get("errors"):
+                        # an error reply scores as an empty ranking: the figures of this set
+                        # are not the engine's; the row stays (with its count), the step fails
+                        codes = ", ".join("%s %d" % kv for kv in
+                                          sorted((r.get("error_codes") or {}).items()))
+                        failed.append("%s: %d of %d queries got an error reply from "
+                                      "fahras-searchd (%s), scored as empty rankings" % (
+                                          s, r["errors"], r.get("queries_sent", 0), codes))
             finally:
                 self.stop_daemon(pid)
             runutil.write_json(os.path.join(self.rdir, "fahras-relevance-%s.json" % corp),
@@ -389,6 +400,8 @@ class Harness:
                                 self.out["relevance"].append(r)
                 else:
                     self.note("Xapian relevance on %s failed (rc=%s)" % (corp, rc))
+        if failed:
+            raise RuntimeError("Fahras relevance figures are not valid: " + "; ".join(failed))
 
     # ------------------------------------------------------------ speed
 
@@ -778,17 +791,31 @@ def render(out, commands):
                      "field, Sphinx and Xapian as title + \" \" + text in their one field, the "
                      "setup PEERS.md's ARCD figures were measured with.")
         L.append("")
-        L.append("| set | system | queries | MRR@10 | nDCG@10 | Recall@10 | Recall@100 "
-                 "| Fahras MRR@10 ÷ system |")
-        L.append("|---|---|---:|---:|---:|---:|---:|---:|")
+        L.append("| set | system | queries | empty | errors | MRR@10 | nDCG@10 | Recall@10 "
+                 "| Recall@100 | Fahras MRR@10 ÷ system |")
+        L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         fah = {r["set"]: r for r in out["relevance"] if r["system"] == "fahras"}
+        bad = []
         for r in out["relevance"]:
             f = fah.get(r["set"])
-            L.append("| %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %s |" % (
-                r["set"], r["system"], r.get("queries"), r["MRR@10"], r["nDCG@10"],
-                r["Recall@10"], r["Recall@100"],
+            empty = r.get("empty", r.get("empty_queries"))
+            errors = r.get("errors")
+            if errors:
+                bad.append("%s %s: %d" % (r["set"], r["system"], errors))
+            L.append("| %s | %s | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %s |" % (
+                r["set"], r["system"], r.get("queries"), "–" if empty is None else empty,
+                "–" if errors is None else ("**%d**" % errors if errors else "0"),
+                r["MRR@10"], r["nDCG@10"], r["Recall@10"], r["Recall@100"],
                 ratio(f["MRR@10"], r["MRR@10"]) if f and r["system"] != "fahras" else ""))
         L.append("")
+        L.append("empty: queries with no word left after sanitizing (scored 0). errors: error "
+                 "replies from fahras-searchd (scored as empty rankings; '–' for the peers, "
+                 "whose scripts stop on an error).")
+        L.append("")
+        if bad:
+            L.append("**Not valid: error replies** (%s). Those queries scored 0, so these "
+                     "figures understate the engine; the relevance step failed." % "; ".join(bad))
+            L.append("")
 
     # speed
     if out["speed"]:
