@@ -11,14 +11,15 @@
 # Environment: FAHRAS_SHARED_DATA (default <repo>/../shared/data), FAHRAS_BENCH_WORK
 # (default bench/work), FAHRAS_BUILD_DIR (default build/release; configured and built here
 # unless FAHRAS_SKIP_BUILD=1).
-# Exit status: 0 done, 2 shared data absent or bad usage, other: a step failed.
+# Exit status: 0 done, 2 shared data absent or bad usage, 3 a requested step failed or was
+# skipped for lack of inputs (bench/RESULTS.md then left as it is), other: a build or setup failure.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 py=/usr/bin/python3
 [[ -x "$py" ]] || py="$(command -v python3)"
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 if [[ $# -eq 0 ]]; then
     usage
     exit 2

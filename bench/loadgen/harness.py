@@ -24,8 +24,12 @@ $WORK/fahras/searchd.pids and stopped by pid (SIGTERM, SIGKILL after 15 s) when 
 ends, on error and on SIGINT/SIGTERM. Results: $WORK/results/fahras-*.json, the whole run in
 $WORK/results/harness.json, and the "## Harness results" section of bench/RESULTS.md
 (between <!-- harness:begin --> and <!-- harness:end -->; nothing else in the file is touched).
-Exit status 2 when the shared data is absent or on bad usage (an unknown corpus or step), 1 when
-a program is not built or --render-only finds no earlier results.
+Exit status 0 when every requested step produced its figures; 3 when one failed, was skipped
+for lack of inputs (no index), measured error replies, or a requested peer was not measured:
+the notes say which, and bench/RESULTS.md is then left as it is (the section goes to
+$WORK/results/harness-incomplete.md; an explicit --results-md file is written either way,
+with the notes); 2 when the shared data is absent or on bad usage (an unknown corpus or
+step); 1 when a program is not built or --render-only finds no earlier results.
 """
 import argparse
 import datetime
@@ -94,7 +98,7 @@ class Harness:
         self.commands = []          # (kind, command line) of everything run
         self.out = {"argv": sys.argv[1:], "corpora": a.corpora, "quick": a.quick,
                     "settings": {}, "index": [], "relevance": [], "speed": [], "memory": None,
-                    "notes": [], "peers": {}}
+                    "notes": [], "failed": [], "peers": {}}
         self.sphinx_port = None
 
     # ------------------------------------------------------------ utilities
@@ -102,6 +106,12 @@ class Harness:
     def note(self, msg):
         log("NOTE: " + msg)
         self.out["notes"].append(msg)
+
+    def fail(self, msg):
+        """A requested figure is missing or not valid: noted, and the run is incomplete
+        (non-zero exit, bench/RESULTS.md left as it is)."""
+        self.note(msg)
+        self.out["failed"].append(msg)
 
     def record(self, kind, cmd):
         self.commands.append((kind, shlex.join(str(c) for c in cmd)))
@@ -304,7 +314,7 @@ class Harness:
             rc, _ = self.call(peer, [DEBIAN_PY, script, "index", corp], timeout=timeout, env=env)
             path = os.path.join(self.rdir, "%s-index-%s.json" % (peer, corp))
             if rc != 0 or not os.path.exists(path):
-                self.note("%s indexing of %s failed (rc=%s)" % (peer.capitalize(), corp, rc))
+                self.fail("%s indexing of %s failed (rc=%s)" % (peer.capitalize(), corp, rc))
                 return None
             with open(path) as f:
                 runs.append(json.load(f))
@@ -347,7 +357,7 @@ class Harness:
                 continue
             idx = self.fahras_index_dir(corp)
             if not os.path.isdir(idx):
-                self.note("no Fahras index of %s (run the index step): relevance skipped" % corp)
+                self.fail("no Fahras index of %s (run the index step): relevance skipped" % corp)
                 continue
             pid, port = self.start_daemon(idx, "rel-" + corp)
             try:
@@ -388,7 +398,7 @@ class Harness:
                                 r["system"] = "sphinx (%s)" % r.get("ranker", "?")
                                 self.out["relevance"].append(r)
                 else:
-                    self.note("Sphinx relevance on %s failed (rc=%s)" % (corp, rc))
+                    self.fail("Sphinx relevance on %s failed (rc=%s)" % (corp, rc))
             if self.peer_ok("xapian"):
                 rc, _ = self.call("xapian", [DEBIAN_PY, XAPIAN, "relevance"] + sets, timeout=3600)
                 p = os.path.join(self.rdir, "xapian-relevance.json")
@@ -399,7 +409,7 @@ class Harness:
                                 r["system"] = "xapian"
                                 self.out["relevance"].append(r)
                 else:
-                    self.note("Xapian relevance on %s failed (rc=%s)" % (corp, rc))
+                    self.fail("Xapian relevance on %s failed (rc=%s)" % (corp, rc))
         if failed:
             raise RuntimeError("Fahras relevance figures are not valid: " + "; ".join(failed))
 
@@ -425,11 +435,13 @@ class Harness:
     def step_speed(self):
         corp = self.speed_corpus()
         if corp not in self.a.corpora:
+            self.note("speed and memory are measured on books or news, neither of which is "
+                      "in this run")
             return
         sets = SPEED_SETS[corp]
         idx = self.fahras_index_dir(corp)
         if not os.path.isdir(idx):
-            self.note("no Fahras index of %s: speed skipped" % corp)
+            self.fail("no Fahras index of %s (run the index step): speed skipped" % corp)
             return
         a = self.a
         conns = a.conns
@@ -437,7 +449,7 @@ class Harness:
         try:
             self.speed_fahras(corp, sets, idx, entries)
         except RuntimeError as e:
-            self.note("Fahras speed run stopped: %s" % e)
+            self.fail("Fahras speed run stopped: %s" % e)
         res = {"system": "fahras", "corpus": corp, "results": entries, "template_snippets":
                "SEARCH limit=10 snippets=1 snippet_len=%d {q}" % SNIPPET_CHARS,
                "seconds": a.seconds, "warmup": a.warmup, "reps": a.reps}
@@ -482,7 +494,7 @@ class Harness:
                     for e in json.load(f)["results"]:
                         self.out["speed"].append(peer_speed_entry("sphinx", e, e["conns"]))
             else:
-                self.note("Sphinx speed run failed (rc=%s)" % rc)
+                self.fail("Sphinx speed run failed (rc=%s)" % rc)
         if self.peer_ok("xapian"):
             procs = sorted({1, os.cpu_count() or 1})
             rc, _ = self.call("xapian", [DEBIAN_PY, XAPIAN, "speed", "--procs",
@@ -493,14 +505,19 @@ class Harness:
                     for e in json.load(f)["results"]:
                         self.out["speed"].append(peer_speed_entry("xapian", e, e["procs"]))
             else:
-                self.note("Xapian speed run failed (rc=%s)" % rc)
+                self.fail("Xapian speed run failed (rc=%s)" % rc)
 
     # ------------------------------------------------------------ memory
 
     def step_memory(self):
         corp = self.speed_corpus()
         idx = self.fahras_index_dir(corp)
-        if corp not in self.a.corpora or not os.path.isdir(idx):
+        if corp not in self.a.corpora:
+            if "speed" not in self.a.only:
+                self.note("memory is measured on books or news, neither of which is in this run")
+            return
+        if not os.path.isdir(idx):
+            self.fail("no Fahras index of %s (run the index step): memory skipped" % corp)
             return
         s = SPEED_SETS[corp][0]
         qfile = self.speed_query_file(s)
@@ -573,7 +590,7 @@ class Harness:
             self.out["peers"]["xapian"] = {"ok": False, "why": "%s not found" % XAPIAN}
         for name, st in self.out["peers"].items():
             if not st["ok"]:
-                self.note("%s not measured: %s" % (name, st["why"]))
+                self.fail("%s not measured: %s" % (name, st["why"]))
 
     # ------------------------------------------------------------ main
 
@@ -603,18 +620,14 @@ class Harness:
             t0 = time.monotonic()
             try:
                 fn()
-            except (RuntimeError, OSError, ValueError, KeyError) as e:
-                self.note("step %s failed: %s" % (name, e))
+            except (RuntimeError, OSError, ValueError, KeyError, fh_eval.EvalError) as e:
+                self.fail("step %s failed: %s" % (name, e))
             finally:
                 self.stop_all()
             log("=== %s done in %.0f s ===" % (name, time.monotonic() - t0))
         self.out["commands"] = self.commands
         runutil.write_json(os.path.join(self.rdir, "harness.json"), self.out)
-        md = render(self.out, self.commands)
-        write_section(md, a.results_md)
-        log("wrote %s (section %r) and %s" % (a.results_md, SECTION,
-                                               os.path.join(self.rdir, "harness.json")))
-        return 0
+        return publish(self.out, self.commands, a.results_md)
 
 
 # ---------------------------------------------------------------- summaries
@@ -748,6 +761,10 @@ def render(out, commands):
     if missing:
         L.append("")
         L.append("**Not measured in this run:** " + "; ".join(missing) + ".")
+    if out.get("failed"):
+        L.append("")
+        L.append("**Incomplete run** (exit status %d): %s." % (EXIT_INCOMPLETE,
+                                                              "; ".join(out["failed"])))
     L.append("")
 
     # indexing
@@ -923,6 +940,32 @@ def render(out, commands):
     return "\n".join(L) + "\n"
 
 
+EXIT_INCOMPLETE = 3
+
+
+def publish(out, commands, results_md):
+    """Write the section; 0, or EXIT_INCOMPLETE when a requested figure is missing. An
+    incomplete run never replaces the published section of bench/RESULTS.md: its section
+    goes to $WORK/results/harness-incomplete.md instead (an explicit --results-md file
+    gets it, notes included)."""
+    md = render(out, commands)
+    failed = out.get("failed") or []
+    if failed and os.path.realpath(results_md) == os.path.realpath(RESULTS_MD):
+        side = os.path.join(paths.work_dir("results"), "harness-incomplete.md")
+        write_section(md, side)
+        log("incomplete run (%d problem(s): %s); %s left as it is, this run's section is in %s"
+            % (len(failed), "; ".join(failed), results_md, side))
+        return EXIT_INCOMPLETE
+    write_section(md, results_md)
+    log("wrote %s (section %r) and %s" % (results_md, SECTION,
+                                           os.path.join(paths.work_dir("results"),
+                                                        "harness.json")))
+    if failed:
+        log("incomplete run (%d problem(s)): %s" % (len(failed), "; ".join(failed)))
+        return EXIT_INCOMPLETE
+    return 0
+
+
 def write_section(md, results_md=RESULTS_MD):
     """Replace the harness span of bench/RESULTS.md (or add the section at the end)."""
     text = ""
@@ -1009,9 +1052,7 @@ def main(argv):
         except (OSError, ValueError) as e:
             log("--render-only needs the results of an earlier run: %s" % e)
             return 1
-        write_section(render(out, [tuple(c) for c in out["commands"]]), a.results_md)
-        log("rewrote the %r section of %s" % (SECTION, a.results_md))
-        return 0
+        return publish(out, [tuple(c) for c in out["commands"]], a.results_md)
     a.build_dir = os.path.abspath(a.build_dir)
     q = a.quick
     a.index_reps = a.index_reps or (1 if q else 3)
