@@ -68,8 +68,14 @@ uint64_t fh_hist_percentile(const fh_hist *h, double q)
         return 0;
     if (q >= 100.0)
         return h->max_ns;
-    double want = ceil(q / 100.0 * (double)h->n);
-    uint64_t rank = want < 1.0 ? 1u : (uint64_t)want;
+    /* rank = ceil(q / 100 * n) in integers, q taken to 0.001 %: ceil(99.9 / 100.0 * n)
+     * in floating point is one too many for n = 1000 (99.9 / 100.0 is above 0.999).
+     * Split n so that the product cannot overflow. */
+    const uint64_t den = 100000u;
+    uint64_t qm = q > 0.0 ? (uint64_t)llround(q * 1000.0) : 0u;
+    uint64_t rank = (h->n / den) * qm + ((h->n % den) * qm + den - 1u) / den;
+    if (rank < 1u)
+        rank = 1u;
     uint64_t seen = 0;
     for (uint32_t i = 0; i < FH_HIST_BUCKETS; i++) {
         seen += h->counts[i];

@@ -32,13 +32,14 @@ void fh_hist_add(fh_hist *h, uint64_t ns);
 void fh_hist_merge(fh_hist *dst, const fh_hist *src);
 /* Nearest-rank percentile q (0 < q <= 100): the smallest recorded value v such
  * that at least q % of the values are <= v, reported as the midpoint of its
- * bucket clamped to [min, max]. 0 when the histogram is empty. */
+ * bucket clamped to [min, max]; the rank ceil(q / 100 * n) is computed in
+ * integers with q taken to 0.001 %. 0 when the histogram is empty. */
 uint64_t fh_hist_percentile(const fh_hist *h, double q);
 /* Mean in nanoseconds; 0 when empty. */
 double fh_hist_mean(const fh_hist *h);
 
 /* Bucket index of a value, and the inclusive value range of a bucket
- * (exposed for the unit check in tests/bench). */
+ * (exposed for the unit test tests/bench/test_hist.c). */
 uint32_t fh_hist_index(uint64_t ns);
 void fh_hist_bucket_range(uint32_t idx, uint64_t *lo, uint64_t *hi);
 
