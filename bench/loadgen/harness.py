@@ -456,6 +456,13 @@ class Harness:
         runutil.write_json(os.path.join(self.rdir, "fahras-speed-%s.json" % corp), res)
         self.out["speed"].extend(entries)
         self.speed_peers(corp, sets, conns)
+        for e in self.out["speed"]:
+            if e["errors"]:
+                self.note("%s %s, snippets %s, %d %s: %d errors over %d repeat(s); QPS counts "
+                          "the successful replies only" % (
+                              e["system"], e["set"], "on" if e["snippets"] else "off",
+                              e["conns"], "processes" if e["system"] == "xapian" else "conns",
+                              e["errors"], e["reps"]))
 
     def speed_fahras(self, corp, sets, idx, entries):
         a = self.a
@@ -474,7 +481,7 @@ class Harness:
                                              daemon_pid=pid)
                             runs.append(r)
                             log("fahras %s %-10s snippets=%d conns=%-2d QPS %8.1f p50 %7.3f "
-                                "p99 %7.3f ms errors %d" % (corp, s, snip, c, r["qps"],
+                                "p99 %7.3f ms errors %d" % (corp, s, snip, c, ok_qps(r),
                                                             r["p50_ms"], r["p99_ms"], r["errors"]))
                         entries.append(speed_entry("fahras", s, snip, c, runs))
         finally:
@@ -550,10 +557,13 @@ class Harness:
                               "start_kb": rss.get("start_kb"), "max_kb": rss.get("max_kb"),
                               "end_kb": rss.get("end_kb"), "hwm_kb": rss.get("hwm_end_kb"),
                               "samples": rss.get("samples"), "drift_mb": drift,
-                              "qps": r["qps"], "errors": r["errors"], "rss_log": rss_log}
+                              "qps": ok_qps(r), "errors": r["errors"], "rss_log": rss_log}
         log("memory: RSS start %.1f MB, max %.1f MB, end %.1f MB over %d s (%.0f QPS)" % (
             (rss.get("start_kb") or 0) / 1024.0, (rss.get("max_kb") or 0) / 1024.0,
-            (rss.get("end_kb") or 0) / 1024.0, self.a.mem_seconds, r["qps"]))
+            (rss.get("end_kb") or 0) / 1024.0, self.a.mem_seconds, ok_qps(r)))
+        if r["errors"]:
+            self.note("memory run: %d errors; its QPS counts the successful replies only"
+                      % r["errors"])
 
     # ------------------------------------------------------------ peers
 
@@ -649,10 +659,18 @@ def summarize_index(system, corp, docs, runs, version=None):
     return e
 
 
+def ok_qps(r):
+    """Successful replies per second of a fahras-loadgen result (its `qps` counts error
+    replies too; the Sphinx driver's and Xapian's count successful requests only)."""
+    return r["ok_qps"] if r.get("ok_qps") is not None else r.get("qps")
+
+
 def speed_entry(system, set_name, snip, conns, runs):
+    # errors: fahras-loadgen's whole-run count (warmup included), the stricter one
     e = {"system": system, "set": set_name, "snippets": bool(snip), "conns": conns,
          "reps": len(runs), "errors": sum(r.get("errors", 0) for r in runs)}
-    for k in ("qps", "p50_ms", "p95_ms", "p99_ms", "max_ms"):
+    e["qps"] = med_spread([ok_qps(r) for r in runs])
+    for k in ("p50_ms", "p95_ms", "p99_ms", "max_ms"):
         e[k] = med_spread([r.get(k) for r in runs])
     e["runs"] = runs
     return e
@@ -842,8 +860,9 @@ def render(out, commands):
         L.append("Closed loop: each connection sends its next query when the previous reply "
                  "arrives (Fahras: fahras-loadgen, depth 1; Sphinx: SphinxQL driver, one thread "
                  "per connection, bm25 ranker, snippets = SELECT + CALL SNIPPETS; Xapian: "
-                 "in-process, 'conns' = worker processes). QPS and latency are medians of the "
-                 "repeats with min–max.")
+                 "in-process, 'conns' = worker processes). QPS counts successful replies only "
+                 "(fahras-loadgen's ok_qps); errors are every error of the repeats, warmup "
+                 "included. QPS and latency are medians of the repeats with min–max.")
         L.append("")
         L.append("Xapian at 1 process is compared with Fahras at 1 connection; at %s processes "
                  "(its best on this machine) its QPS is compared with Fahras's best QPS over "
@@ -881,6 +900,13 @@ def render(out, commands):
                 e["conns"] if e["system"] != "xapian" else "%d proc" % e["conns"], e["system"],
                 fms(e["qps"], 0), fms(e["p50_ms"], 2), fms(e["p99_ms"], 2), e["errors"], r1, r2))
         L.append("")
+        errs = [e for e in out["speed"] if e["errors"]]
+        if errs:
+            L.append("**Errors in %d of %d speed points** (%d in all; see the notes): their "
+                     "QPS counts the successful replies only (and Fahras's latencies include the "
+                     "error replies)." % (len(errs), len(out["speed"]),
+                                         sum(e["errors"] for e in errs)))
+            L.append("")
         noisy = [(e, spread_pct(e["qps"])) for e in out["speed"]]
         noisy = [(e, p) for e, p in noisy if p is not None]
         if noisy:

@@ -52,7 +52,8 @@
 enum phase { PH_WARMUP, PH_MEASURE, PH_DONE };
 
 /* Counters. Errors are counted over the whole run (warmup included); replies,
- * bytes and latencies only inside the measured window. */
+ * bytes and latencies only inside the measured window. A copy taken when the
+ * window opens (lg.at_window) gives the errors of the window itself. */
 typedef struct lg_counts {
     uint64_t replies;          /* reply lines in the window (ok + error replies) */
     uint64_t ok;               /* ... of which not an error reply */
@@ -116,6 +117,7 @@ typedef struct lg {
     enum phase phase;
     uint64_t t0_ns, measure_start_ns, measure_end_ns;
     lg_counts c;
+    lg_counts at_window; /* c when the measured window opened */
     fh_hist hist;
 
     struct event *ev_warmup, *ev_end, *ev_deadline, *ev_rss, *ev_sigint, *ev_sigterm, *ev_tick;
@@ -339,8 +341,10 @@ static void finish(lg *g)
         return;
     if (g->phase == PH_MEASURE)
         g->measure_end_ns = now_ns();
-    else
+    else {
         g->measure_start_ns = g->measure_end_ns = now_ns(); /* nothing measured */
+        g->at_window = g->c;                                /* an empty window */
+    }
     g->phase = PH_DONE;
     event_base_loopbreak(g->base);
 }
@@ -499,6 +503,7 @@ static void on_warmup_end(evutil_socket_t fd, short what, void *arg)
         return;
     g->phase = PH_MEASURE;
     g->measure_start_ns = now_ns();
+    g->at_window = g->c;
     if (g->cfg.count == 0) {
         struct timeval tv = tv_of(g->cfg.duration_s);
         evtimer_add(g->ev_end, &tv);
@@ -612,6 +617,12 @@ static uint64_t total_errors(const lg_counts *c)
            c->unexpected + c->overlong;
 }
 
+/* Errors inside the measured window, the window of `replies`. */
+static uint64_t window_errors(const lg *g)
+{
+    return total_errors(&g->c) - total_errors(&g->at_window);
+}
+
 static void json_str(FILE *f, const char *s)
 {
     fh_buf b;
@@ -642,22 +653,23 @@ static void report_json(const lg *g, FILE *f, double secs)
             "\"p999_ms\":%.4f,\"max_ms\":%.4f,\"min_ms\":%.4f,\"mean_ms\":%.4f,"
             "\"errors\":%llu,\"error_replies\":%llu,\"connect_failures\":%llu,"
             "\"disconnects\":%llu,\"timeouts\":%llu,\"lost\":%llu,\"unexpected\":%llu,"
-            "\"overlong\":%llu,\"interrupted\":%s,\"deadline_hit\":%s,\"unreachable\":%s",
+            "\"overlong\":%llu,\"window_errors\":%llu,\"window_error_replies\":%llu,"
+            "\"interrupted\":%s,\"deadline_hit\":%s,\"unreachable\":%s",
             g->nq, g->cfg.conns, g->cfg.depth, g->cfg.warmup_s, g->cfg.duration_s,
             (unsigned long long)g->cfg.count, g->cfg.timeout_s, secs,
-            (unsigned long long)c->replies, (unsigned long long)c->ok,
-            (unsigned long long)c->sent, (unsigned long long)c->bytes_in,
-            secs > 0 ? (double)c->replies / secs : 0.0, secs > 0 ? (double)c->ok / secs : 0.0,
+            (unsigned long long)c->replies, (unsigned long long)c->ok, (unsigned long long)c->sent,
+            (unsigned long long)c->bytes_in, secs > 0 ? (double)c->replies / secs : 0.0,
+            secs > 0 ? (double)c->ok / secs : 0.0,
             secs > 0 ? (double)c->bytes_in / 1e6 / secs : 0.0, ms(fh_hist_percentile(h, 50)),
             ms(fh_hist_percentile(h, 90)), ms(fh_hist_percentile(h, 95)),
             ms(fh_hist_percentile(h, 99)), ms(fh_hist_percentile(h, 99.9)), ms(h->max_ns),
-            h->n ? ms(h->min_ns) : 0.0, fh_hist_mean(h) / 1e6,
-            (unsigned long long)total_errors(c), (unsigned long long)c->error_replies,
-            (unsigned long long)c->connect_failures, (unsigned long long)c->disconnects,
-            (unsigned long long)c->timeouts, (unsigned long long)c->lost,
-            (unsigned long long)c->unexpected, (unsigned long long)c->overlong,
-            g->interrupted ? "true" : "false", g->deadline_hit ? "true" : "false",
-            g->unreachable ? "true" : "false");
+            h->n ? ms(h->min_ns) : 0.0, fh_hist_mean(h) / 1e6, (unsigned long long)total_errors(c),
+            (unsigned long long)c->error_replies, (unsigned long long)c->connect_failures,
+            (unsigned long long)c->disconnects, (unsigned long long)c->timeouts,
+            (unsigned long long)c->lost, (unsigned long long)c->unexpected,
+            (unsigned long long)c->overlong, (unsigned long long)window_errors(g),
+            (unsigned long long)(c->replies - c->ok), g->interrupted ? "true" : "false",
+            g->deadline_hit ? "true" : "false", g->unreachable ? "true" : "false");
     if (g->cfg.watch_pid > 0)
         fprintf(f,
                 ",\"rss\":{\"pid\":%ld,\"samples\":%llu,\"start_kb\":%ld,\"min_kb\":%ld,"
@@ -676,8 +688,11 @@ static void report_text(const lg *g, FILE *f, double secs)
     fprintf(f, "window      %.3f s after %.1f s warmup%s%s%s\n", secs, g->cfg.warmup_s,
             g->interrupted ? " (interrupted)" : "", g->deadline_hit ? " (deadline hit)" : "",
             g->unreachable ? " (target unreachable)" : "");
-    fprintf(f, "replies     %llu (%llu ok), %.1f req/s, %.2f MB/s in\n",
+    fprintf(f,
+            "replies     %llu in the window (%llu ok, %llu error replies), %.1f ok/s "
+            "(%.1f replies/s), %.2f MB/s in\n",
             (unsigned long long)c->replies, (unsigned long long)c->ok,
+            (unsigned long long)(c->replies - c->ok), secs > 0 ? (double)c->ok / secs : 0.0,
             secs > 0 ? (double)c->replies / secs : 0.0,
             secs > 0 ? (double)c->bytes_in / 1e6 / secs : 0.0);
     fprintf(f, "latency ms  p50 %.3f  p90 %.3f  p95 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  mean %.3f\n",
@@ -685,12 +700,14 @@ static void report_text(const lg *g, FILE *f, double secs)
             ms(fh_hist_percentile(h, 95)), ms(fh_hist_percentile(h, 99)),
             ms(fh_hist_percentile(h, 99.9)), ms(h->max_ns), fh_hist_mean(h) / 1e6);
     fprintf(f,
-            "errors      %llu (error replies %llu, connect failures %llu, disconnects %llu, "
-            "timeouts %llu, unexpected %llu, overlong %llu; lost in flight %llu)\n",
-            (unsigned long long)total_errors(c), (unsigned long long)c->error_replies,
-            (unsigned long long)c->connect_failures, (unsigned long long)c->disconnects,
-            (unsigned long long)c->timeouts, (unsigned long long)c->unexpected,
-            (unsigned long long)c->overlong, (unsigned long long)c->lost);
+            "errors      %llu in the window; whole run, warmup included: %llu (error replies "
+            "%llu, connect failures %llu, disconnects %llu, timeouts %llu, unexpected %llu, "
+            "overlong %llu; lost in flight %llu)\n",
+            (unsigned long long)window_errors(g), (unsigned long long)total_errors(c),
+            (unsigned long long)c->error_replies, (unsigned long long)c->connect_failures,
+            (unsigned long long)c->disconnects, (unsigned long long)c->timeouts,
+            (unsigned long long)c->unexpected, (unsigned long long)c->overlong,
+            (unsigned long long)c->lost);
     if (g->cfg.watch_pid > 0)
         fprintf(f, "rss pid %ld  start %.1f MB  max %.1f MB  end %.1f MB  (%llu samples)\n",
                 g->cfg.watch_pid, (double)g->rss_start_kb / 1024.0,
