@@ -860,7 +860,9 @@ def render(out, commands):
         L.append("Closed loop: each connection sends its next query when the previous reply "
                  "arrives (Fahras: fahras-loadgen, depth 1; Sphinx: SphinxQL driver, one thread "
                  "per connection, bm25 ranker, snippets = SELECT + CALL SNIPPETS; Xapian: "
-                 "in-process, 'conns' = worker processes). QPS counts successful replies only "
+                 "in-process, 'conns' = worker processes). All three count a request when "
+                 "its reply completes inside the measured window, whenever it was sent. "
+                 "QPS counts successful replies only "
                  "(fahras-loadgen's ok_qps); errors are every error of the repeats, warmup "
                  "included. QPS and latency are medians of the repeats with min–max.")
         L.append("")

@@ -4,7 +4,9 @@
  * D > 1: pipelining). Every reply line completes the oldest request of its
  * connection and immediately sends the next query of the file, cycling. The
  * run is a warmup followed by a measured window of --duration seconds, or of
- * --count replies; latencies of replies received in the window go into a
+ * --count replies; a reply is counted when it arrives in the window, whenever
+ * its request was sent (the peers' drivers count the same way); latencies of
+ * replies received in the window go into a
  * log-bucketed histogram (hist.h). Reports throughput, p50/p90/p95/p99/p99.9/
  * max latency and errors as text on stdout and as JSON (--json FILE, "-" for
  * stdout).

@@ -4,7 +4,8 @@
  * previous one returned; queries are taken round-robin from the file by a shared counter.
  * With --snippets, every SELECT is followed by CALL SNIPPETS over the returned documents'
  * texts, which this client keeps in memory (Sphinx stores no text); one request = both.
- * Only requests that start after the warm-up and finish before the deadline are counted.
+ * A request is counted when it completes inside the measured window [end of warm-up,
+ * deadline], whenever it started: the rule of fahras-loadgen and run_xapian.py too.
  * Prints one JSON object (QPS, latency percentiles in ms) on stdout. Bench tool, not Fahras.
  *
  * Query file: one request per line, "<snippet words>\t<SELECT statement>"; the SELECT's
@@ -292,7 +293,7 @@ static void *run_worker(void *arg)
                 break;
             continue;
         }
-        if (t0 < t_measure || t1 > t_end) {
+        if (t1 < t_measure || t1 > t_end) { /* completed outside the window */
             w->uncounted++;
             continue;
         }
