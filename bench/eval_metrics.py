@@ -7,7 +7,9 @@
 run:   "qid Q0 docid rank score tag" lines; a query's documents are taken in ascending
        `rank` order (ties keep file order; the score column is not used), a repeated
        docid counts only at its first position.
-qrels: "qid 0 docid rel"; rel > 0 is relevant, and rel is the gain for nDCG.
+qrels: "qid 0 docid rel"; rel > 0 is relevant, and rel is the gain for nDCG. A document
+       judged twice for one query with different grades gets the higher one, with a
+       warning on stderr (a repeated identical line is silent).
 The query set is the qrels' queries with at least one relevant document; a query absent
 from the run scores 0 on every metric; run queries absent from the qrels are ignored.
 
@@ -24,8 +26,13 @@ import math
 import sys
 
 
-def read_qrels(path):
-    qrels = {}
+def read_qrels(path, warn=None):
+    """{qid: {docid: rel}}. Conflicting grades of one (qid, docid): the higher one is kept
+    and warn(message) is called (default: print to stderr)."""
+    if warn is None:
+        def warn(msg):
+            print("eval_metrics.py: warning: " + msg, file=sys.stderr)
+    qrels, where, conflicts = {}, {}, 0
     with open(path) as f:
         for n, line in enumerate(f, 1):
             p = line.split()
@@ -33,7 +40,20 @@ def read_qrels(path):
                 continue
             if len(p) != 4 or not p[3].lstrip("-").isdigit():
                 raise ValueError("%s:%d: expected 'qid 0 docid rel' (rel an integer)" % (path, n))
-            qrels.setdefault(p[0], {})[p[2]] = int(p[3])
+            rels, rel = qrels.setdefault(p[0], {}), int(p[3])
+            old = rels.get(p[2])
+            if old is not None and old != rel:
+                conflicts += 1
+                if conflicts <= 10:
+                    warn("%s:%d: query %s, document %s judged %d at line %d and %d here; "
+                         "the higher grade, %d, is kept" % (path, n, p[0], p[2], old,
+                                                            where[(p[0], p[2])], rel,
+                                                            max(old, rel)))
+                rel = max(old, rel)
+            rels[p[2]] = rel
+            where[(p[0], p[2])] = n
+    if conflicts > 10:
+        warn("%s: %d conflicting judgements in all (the first 10 shown)" % (path, conflicts))
     return qrels
 
 
@@ -144,6 +164,14 @@ def selftest():
             f.write("q2 0 b 1\n")
         m2, _ = evaluate_files(rp, qp)
         assert abs(m2["MRR@10"] - 0.5) < 1e-12, m2   # y, (y again dropped), b -> b is 2nd
+        # conflicting grades of one document: the higher one, whatever the order, and a
+        # warning; an identical repeat is silent
+        with open(qp, "w") as f:
+            f.write("a 0 x 1\na 0 x 0\nb 0 y 0\nb 0 y 2\nc 0 z 1\nc 0 z 1\n")
+        warned = []
+        q = read_qrels(qp, warn=warned.append)
+        assert q == {"a": {"x": 1}, "b": {"y": 2}, "c": {"z": 1}}, q
+        assert len(warned) == 2 and ":2:" in warned[0] and ":4:" in warned[1], warned
     print("eval_metrics selftest: ok")
     return 0
 
