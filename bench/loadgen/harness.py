@@ -747,7 +747,8 @@ def ratio(a, b, nd=2):
 
 
 def spread_pct(ms_):
-    if not ms_ or ms_.get("min") is None or not ms_["median"]:
+    """(max−min)/median in %, or None without two repeats to compare."""
+    if not ms_ or ms_.get("min") is None or ms_.get("n", 0) < 2 or not ms_["median"]:
         return None
     return 100.0 * (ms_["max"] - ms_["min"]) / ms_["median"]
 
@@ -866,10 +867,11 @@ def render(out, commands):
                  "(fahras-loadgen's ok_qps); errors are every error of the repeats, warmup "
                  "included. QPS and latency are medians of the repeats with min–max.")
         L.append("")
-        L.append("Xapian at 1 process is compared with Fahras at 1 connection; at %s processes "
-                 "(its best on this machine) its QPS is compared with Fahras's best QPS over "
-                 "the connection counts." % (out["machine"].get("nproc") or "n"))
-        L.append("")
+        if any(e["system"] == "xapian" for e in out["speed"]):
+            L.append("Xapian at 1 process is compared with Fahras at 1 connection; at %s "
+                     "processes (its best on this machine) its QPS is compared with Fahras's "
+                     "best QPS over the connection counts." % (out["machine"].get("nproc") or "n"))
+            L.append("")
         L.append("| set | snippets | conns | system | QPS | p50 ms | p99 ms | errors "
                  "| Fahras QPS ÷ system | system p99 ÷ Fahras p99 |")
         L.append("|---|---|---:|---|---:|---:|---:|---:|---:|---:|")
