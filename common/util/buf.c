@@ -98,61 +98,66 @@ int fh_buf_addf(fh_buf *b, const char *fmt, ...)
     return rc;
 }
 
-int fh_buf_add_json_str(fh_buf *b, const char *s, size_t n)
+int fh_buf_add_json_chars(fh_buf *b, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
+    size_t run = 0; /* the bytes from run on need no escaping so far */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = p[i];
+        uint32_t cp = 0;
+        if (c >= 0x20 && c != '"' && c != '\\' &&
+            ((c != 0xC2 && c != 0xE2) || (cp = fh_utf8_line_break_like(p + i, n - i)) == 0))
+            continue;
+        int rc = fh_buf_add(b, p + run, i - run);
+        if (rc)
+            return rc;
+        if (cp) { /* a line separator or C1 control: 2 or 3 bytes */
+            if ((rc = fh_buf_addf(b, "\\u%04x", (unsigned)cp)) != 0)
+                return rc;
+            run = i + (cp < 0x100 ? 2 : 3);
+            i = run - 1;
+            continue;
+        }
+        run = i + 1;
+        switch (c) {
+        case '"':
+            rc = fh_buf_adds(b, "\\\"");
+            break;
+        case '\\':
+            rc = fh_buf_adds(b, "\\\\");
+            break;
+        case '\n':
+            rc = fh_buf_adds(b, "\\n");
+            break;
+        case '\r':
+            rc = fh_buf_adds(b, "\\r");
+            break;
+        case '\t':
+            rc = fh_buf_adds(b, "\\t");
+            break;
+        default:
+            rc = fh_buf_addf(b, "\\u%04x", (unsigned)c);
+            break;
+        }
+        if (rc)
+            return rc;
+    }
+    return fh_buf_add(b, p + run, n - run);
+}
+
+int fh_buf_add_json_str(fh_buf *b, const char *s, size_t n)
+{
     size_t start = b->len;
     int rc = fh_buf_addc(b, '"');
     size_t i = 0;
     while (rc == 0 && i < n) {
-        /* copy the longest run that needs no escaping in one go: printable
-         * ASCII other than '"' and '\\', and well-formed multi-byte sequences
-         * (Arabic text is all two-byte ones) */
-        size_t j = i;
-        while (j < n) {
-            if (p[j] >= 0x80) {
-                size_t l = fh_utf8_seq_len(p + j, n - j);
-                if (!l || fh_utf8_line_break_like(p + j, n - j))
-                    break;
-                j += l;
-            } else if (p[j] >= 0x20 && p[j] != '"' && p[j] != '\\') {
-                j++;
-            } else {
-                break;
-            }
-        }
-        if (j > i) {
-            rc = fh_buf_add(b, p + i, j - i);
-            i = j;
-            continue;
-        }
-        unsigned char c = p[i];
-        uint32_t cp = fh_utf8_line_break_like(p + i, n - i); /* well-formed ones */
-        if (cp) {
-            rc = fh_buf_addf(b, "\\u%04x", (unsigned)cp);
-            i += cp < 0x100 ? 2 : 3;
-        } else if (c == '"' || c == '\\') {
-            char esc[2] = {'\\', (char)c};
-            rc = fh_buf_add(b, esc, 2);
-            i++;
-        } else if (c < 0x20) {
-            switch (c) {
-            case '\n':
-                rc = fh_buf_add(b, "\\n", 2);
-                break;
-            case '\r':
-                rc = fh_buf_add(b, "\\r", 2);
-                break;
-            case '\t':
-                rc = fh_buf_add(b, "\\t", 2);
-                break;
-            default:
-                rc = fh_buf_addf(b, "\\u%04x", (unsigned)c);
-                break;
-            }
-            i++;
-        } else { /* a byte that does not start a well-formed sequence */
-            rc = fh_buf_add(b, "\xEF\xBF\xBD", 3); /* U+FFFD */
+        /* a well-formed run, escaped; then a byte that does not start a
+           well-formed sequence, as U+FFFD */
+        size_t k = fh_utf8_check(s + i, n - i);
+        rc = fh_buf_add_json_chars(b, s + i, k);
+        i += k;
+        if (rc == 0 && i < n) {
+            rc = fh_buf_add(b, "\xEF\xBF\xBD", 3);
             i++;
         }
     }

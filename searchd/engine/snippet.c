@@ -253,56 +253,6 @@ static size_t grapheme_cut(fh_searcher *s, const char *t, size_t a, size_t b, si
     return r;
 }
 
-/* JSON-escape n bytes (valid UTF-8 assumed: stored text is validated JSON)
- * without quotes; as fh_buf_add_json_str, the characters
- * fh_utf8_line_break_like() names are escaped too. */
-static int esc(fh_buf *b, const char *p, size_t n)
-{
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        uint32_t cp = 0;
-        if (c >= 0x20 && c != '"' && c != '\\' &&
-            ((c != 0xC2 && c != 0xE2) ||
-             (cp = fh_utf8_line_break_like((const unsigned char *)p + i, n - i)) == 0))
-            continue;
-        int rc = fh_buf_add(b, p + run, i - run);
-        if (rc)
-            return rc;
-        if (cp) {
-            if ((rc = fh_buf_addf(b, "\\u%04x", (unsigned)cp)) != 0)
-                return rc;
-            run = i + (cp < 0x100 ? 2 : 3);
-            i = run - 1;
-            continue;
-        }
-        switch (c) {
-        case '"':
-            rc = fh_buf_adds(b, "\\\"");
-            break;
-        case '\\':
-            rc = fh_buf_adds(b, "\\\\");
-            break;
-        case '\n':
-            rc = fh_buf_adds(b, "\\n");
-            break;
-        case '\r':
-            rc = fh_buf_adds(b, "\\r");
-            break;
-        case '\t':
-            rc = fh_buf_adds(b, "\\t");
-            break;
-        default:
-            rc = fh_buf_addf(b, "\\u%04x", c);
-            break;
-        }
-        if (rc)
-            return rc;
-        run = i + 1;
-    }
-    return fh_buf_add(b, p + run, n - run);
-}
-
 /* The explicit directional formatting characters (UAX #9): embeddings and
  * overrides LRE RLE LRO RLO closed by PDF, isolates LRI RLI FSI closed by
  * PDI. Their 3-byte UTF-8 forms are E2 80 AA..AE and E2 81 A6..A9. */
@@ -380,12 +330,13 @@ static int bidi_close(fh_buf *out, const bidi_st *st)
     return rc;
 }
 
-/* The document's text into the JSON string: esc(), or with html first the
+/* The document's text (valid UTF-8: stored text is validated JSON) into the
+ * JSON string: fh_buf_add_json_chars(), or with html first the
  * HTML escape of & < > " ' (escape=html; the markers are not text). */
 static int esc_text(fh_buf *b, const char *p, size_t n, bool html)
 {
     if (!html)
-        return esc(b, p, n);
+        return fh_buf_add_json_chars(b, p, n);
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         const char *r;
@@ -408,14 +359,14 @@ static int esc_text(fh_buf *b, const char *p, size_t n, bool html)
         default:
             continue;
         }
-        int rc = esc(b, p + run, i - run);
+        int rc = fh_buf_add_json_chars(b, p + run, i - run);
         if (rc == 0)
             rc = fh_buf_adds(b, r);
         if (rc)
             return rc;
         run = i + 1;
     }
-    return esc(b, p + run, n - run);
+    return fh_buf_add_json_chars(b, p + run, n - run);
 }
 
 typedef struct win {
@@ -745,11 +696,11 @@ int fh_snippet(fh_searcher *s, const char *text, size_t len, const fh_hlterm *hl
             if (i > a &&
                 (rc = esc_text(out, text + u[i - 1].end, u[i].off - u[i - 1].end, html)) != 0)
                 return rc;
-            if (u[i].term >= 0 && (rc = esc(out, ho, hol)) != 0)
+            if (u[i].term >= 0 && (rc = fh_buf_add_json_chars(out, ho, hol)) != 0)
                 return rc;
             if ((rc = esc_text(out, text + u[i].off, u[i].end - u[i].off, html)) != 0)
                 return rc;
-            if (u[i].term >= 0 && (rc = esc(out, hc, hcl)) != 0)
+            if (u[i].term >= 0 && (rc = fh_buf_add_json_chars(out, hc, hcl)) != 0)
                 return rc;
         }
         /* keep the punctuation that closes the fragment (up to the next space),

@@ -33,6 +33,11 @@ int fh_buf_adds(fh_buf *b, const char *s);
 int fh_buf_addc(fh_buf *b, char c);
 int fh_buf_addf(fh_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int fh_buf_vaddf(fh_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Append `n` bytes of well-formed UTF-8 (the caller's guarantee) JSON-escaped,
+ * without quotes: " \ and the control characters, and the characters
+ * fh_utf8_line_break_like() names (U+0080-U+009F, U+2028, U+2029), so the
+ * output is one line to every reader. On error what was appended stays. */
+int fh_buf_add_json_chars(fh_buf *b, const char *s, size_t n);
 /* Append `n` bytes of UTF-8 as a JSON string literal, quotes included.
  * Control characters and " \ are escaped, and so are the characters
  * fh_utf8_line_break_like() names (U+0080-U+009F, U+2028, U+2029), so the
