@@ -62,7 +62,7 @@ typedef struct brec {
     uint8_t status;
     bool repaired, surrogates, empty, doc_in_out;
     uint32_t nonstr; /* analyzed fields that held no string (fh_record) */
-    uint32_t has;    /* analyzed fields that held a string (fh_record) */
+    uint32_t has;    /* analyzed fields that held a string (fh_record.text set) */
     bool enc;       /* the stored document is encoded (fh_doc_encode) in out */
     uint32_t id_len;
     size_t id_off;  /* in out */
@@ -831,7 +831,10 @@ static int process_batch(worker *w, batch *b)
         br->repaired = r.repaired;
         br->surrogates = r.surrogates;
         br->nonstr = r.nonstr;
-        br->has = r.has;
+        br->has = 0; /* text[f] is set, empty or not, when field f is a string */
+        for (unsigned f = 0; f < w->p->o->fields.n; f++)
+            if (r.text[f])
+                br->has |= 1u << f;
         if (r.status != FH_REC_OK) {
             if (r.status != FH_REC_BLANK) {
                 br->msg_off = b->out.len;

@@ -244,8 +244,6 @@ int fh_rec_jsonl(fh_recparser *p, const char *line, size_t len, fh_record *r)
         for (unsigned f = 0; f < p->fs.n; f++) {
             r->text[f] = p->jf.text[f];
             r->text_len[f] = p->jf.text_len[f];
-            if (r->text[f]) /* NULL when absent or not a string */
-                r->has |= 1u << f;
         }
         r->nonstr = p->jf.nonstr;
         r->doc = line;
@@ -285,11 +283,9 @@ int fh_rec_jsonl(fh_recparser *p, const char *line, size_t len, fh_record *r)
         if (strcmp(p->fs.names[f], "id") == 0) { /* an integer id as its decimal text */
             r->text[f] = r->id;
             r->text_len[f] = r->id_len;
-            r->has |= 1u << f;
         } else if (json_is_string(v)) {
             r->text[f] = json_string_value(v);
             r->text_len[f] = json_string_length(v);
-            r->has |= 1u << f;
         } else if (v && !json_is_null(v)) {
             r->nonstr |= 1u << f;
         }
@@ -502,7 +498,6 @@ int fh_rec_tsv(fh_recparser *p, const fh_tsv_header *h, const char *line, size_t
         if (h->field_col[f] >= 0) {
             r->text[f] = v + p->voff[h->field_col[f]];
             r->text_len[f] = p->vlen[h->field_col[f]];
-            r->has |= 1u << f;
         }
     }
     return dump_root(p, r);
@@ -554,15 +549,12 @@ int fh_rec_txt(fh_recparser *p, const char *name, const char *data, size_t len, 
         if (strcmp(p->fs.names[f], "id") == 0) {
             r->text[f] = name;
             r->text_len[f] = nl;
-            r->has |= 1u << f;
         } else if (strcmp(p->fs.names[f], "title") == 0) {
             r->text[f] = data;
             r->text_len[f] = tl;
-            r->has |= 1u << f;
         } else if (strcmp(p->fs.names[f], "text") == 0) {
             r->text[f] = text;
             r->text_len[f] = xlen;
-            r->has |= 1u << f;
         }
     }
     return dump_root(p, r);

@@ -58,12 +58,12 @@ typedef struct fh_record {
     bool repaired;    /* invalid UTF-8 replaced by U+FFFD */
     bool surrogates;  /* a lone \uD800-\uDFFF escape rewritten \uFFFD (JSON Lines) */
     uint32_t nonstr;  /* bit f: analyzed field f is present but not a string (nor null) */
-    uint32_t has;     /* bit f: analyzed field f is a string, empty or not (text[f] is it) */
     const char *id;
     size_t id_len;
     const char *doc;  /* the stored JSON object */
     size_t doc_len;
-    const char *text[FH_MAX_FIELDS];
+    const char *text[FH_MAX_FIELDS]; /* analyzed field f when it is a string, empty or
+                                        not; NULL when absent or not a string */
     size_t text_len[FH_MAX_FIELDS];
 } fh_record;
 
