@@ -58,10 +58,7 @@ static uint32_t zipf(void)
 }
 
 typedef struct fx {
-    char dir[512];
-    fh_analyzer *a;
-    fh_engine *e;
-    fh_searcher *s;
+    tu_index ix;
     fh_query *q;
 } fx;
 
@@ -141,17 +138,16 @@ static int build(const char *dir, const fh_analyzer *a)
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
-    if (!f || fh_analyzer_new(NULL, &f->a))
+    if (!f || tu_index_init(&f->ix, NULL))
         return -1;
-    strcpy(f->dir, tu_tmpdir());
-    int rc = build(f->dir, f->a);
+    int rc = build(f->ix.dir, f->ix.a);
     if (rc) {
         fprintf(stderr, "build: %d\n", rc);
         return -1;
     }
     fh_rank_params rp;
     fh_rank_params_default(&rp);
-    if (fh_engine_open(f->dir, f->a, &rp, &f->e) || fh_searcher_new(f->e, &f->s))
+    if (tu_index_open(&f->ix, &rp))
         return -1;
     f->q = calloc(1, sizeof *f->q);
     *state = f;
@@ -161,10 +157,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
-    fh_searcher_free(f->s);
-    fh_engine_free(f->e);
-    fh_analyzer_free(f->a);
-    tu_rmrf(f->dir);
+    tu_index_free(&f->ix);
     free(f->q);
     free(f);
     return 0;
@@ -238,9 +231,9 @@ static void topk_both(fx *f, fh_query *q, const fh_search_opts *o, uint32_t k, b
                       fh_hit *ex, fh_hit **h, uint32_t *n1, uint32_t *n2, fh_exec_stats *st1,
                       fh_exec_stats *st2)
 {
-    assert_int_equal(fh_exec_topk(f->s, q, o, k, true, prox, h, n1, st1, NULL), 0);
+    assert_int_equal(fh_exec_topk(f->ix.s, q, o, k, true, prox, h, n1, st1, NULL), 0);
     memcpy(ex, *h, *n1 * sizeof **h);
-    assert_int_equal(fh_exec_topk(f->s, q, o, k, false, prox, h, n2, st2, NULL), 0);
+    assert_int_equal(fh_exec_topk(f->ix.s, q, o, k, false, prox, h, n2, st2, NULL), 0);
 }
 
 /* The same documents with bit for bit the same scores. */
@@ -429,7 +422,7 @@ static void test_time_budget(void **state)
             uint32_t n;
             fh_exec_stats st;
             const uint32_t k = shape == 6 ? 300 : 10; /* many hits for the alt re-rank */
-            assert_int_equal(fh_exec_topk(f->s, q, &o, k, false, true, &h, &n, &st, NULL), 0);
+            assert_int_equal(fh_exec_topk(f->ix.s, q, &o, k, false, true, &h, &n, &st, NULL), 0);
             assert_true(n <= k);
             for (uint32_t i = 1; i < n; i++)
                 assert_true(h[i - 1].score > h[i].score ||
@@ -454,17 +447,17 @@ static void test_time_budget(void **state)
     unsigned timed = 0;
     for (int it = 0; it < 5; it++) {
         fh_buf_reset(&out);
-        assert_int_equal(fh_search(f->s, &o, q, strlen(q), &out, &err), 0);
+        assert_int_equal(fh_search(f->ix.s, &o, q, strlen(q), &out, &err), 0);
         bool flagged = strstr(out.data, "\"timed_out\":true") != NULL;
-        assert_int_equal(flagged, fh_searcher_timed_out(f->s));
+        assert_int_equal(flagged, fh_searcher_timed_out(f->ix.s));
         timed += flagged;
     }
     assert_true(timed > 0);
     o.time_budget_us = 0;
     fh_buf_reset(&out);
-    assert_int_equal(fh_search(f->s, &o, q, strlen(q), &out, &err), 0);
+    assert_int_equal(fh_search(f->ix.s, &o, q, strlen(q), &out, &err), 0);
     assert_null(strstr(out.data, "timed_out"));
-    assert_false(fh_searcher_timed_out(f->s));
+    assert_false(fh_searcher_timed_out(f->ix.s));
     fh_buf_free(&out);
     fh_buf_free(&err);
 }
@@ -534,11 +527,11 @@ static void test_mixed_equals_exhaustive(void **state)
         q->n_cl = q->n_el = 0;
         add_term(q, w, FH_OCC_SHOULD, 3, FH_CL_TERM);
         add_phrase(q, a, b);
-        assert_int_equal(fh_exec_topk(f->s, q, &o, 10, true, false, &h, &n2, &st2, NULL), 0);
+        assert_int_equal(fh_exec_topk(f->ix.s, q, &o, 10, true, false, &h, &n2, &st2, NULL), 0);
         q->n_cl = q->n_el = 0;
         add_mixed(q, w, a, b, FH_OCC_SHOULD);
         uint32_t k = FH_ENGINE_MAX_LIMIT;
-        assert_int_equal(fh_exec_topk(f->s, q, &o, k, true, false, &h, &n1, &st1, NULL), 0);
+        assert_int_equal(fh_exec_topk(f->ix.s, q, &o, k, true, false, &h, &n1, &st1, NULL), 0);
         assert_int_equal(st1.total, st2.total);
         /* either way a match scores */
         for (uint32_t i = 0; i < n1; i++)

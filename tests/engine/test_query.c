@@ -17,10 +17,7 @@
 #include "tutil.h"
 
 typedef struct fx {
-    char dir[512];
-    fh_analyzer *a;
-    fh_engine *e;
-    fh_searcher *s;
+    tu_index ix;
     fh_query *q;
     fh_buf err;
 } fx;
@@ -33,11 +30,8 @@ static int setup(void **state)
         {"d0", {"الشركات الصينية", "أعلنت الشركات الصينية عن نموذج جديد"}},
         {"d1", {"الرياضة", "فاز الفريق في المباراة"}},
     };
-    if (!f || fh_analyzer_new(NULL, &f->a))
-        return -1;
-    strcpy(f->dir, tu_tmpdir());
-    if (tu_build(f->dir, f->a, 2, fn, NULL, docs, 2) || fh_engine_open(f->dir, f->a, NULL, &f->e) ||
-        fh_searcher_new(f->e, &f->s))
+    if (!f || tu_index_build(&f->ix, NULL, 2, fn, NULL, docs, 2, NULL) ||
+        tu_index_open(&f->ix, NULL))
         return -1;
     f->q = calloc(1, sizeof *f->q);
     fh_buf_init(&f->err, 4096);
@@ -48,10 +42,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
-    fh_searcher_free(f->s);
-    fh_engine_free(f->e);
-    fh_analyzer_free(f->a);
-    tu_rmrf(f->dir);
+    tu_index_free(&f->ix);
     fh_buf_free(&f->err);
     free(f->q);
     free(f);
@@ -61,7 +52,7 @@ static int teardown(void **state)
 static int parse(fx *f, const char *q, uint32_t max_terms)
 {
     fh_buf_reset(&f->err);
-    return fh_query_parse(f->s, q, strlen(q), max_terms, f->q, &f->err);
+    return fh_query_parse(f->ix.s, q, strlen(q), max_terms, f->q, &f->err);
 }
 
 static void test_terms_and_operators(void **state)
@@ -499,11 +490,11 @@ static void test_term_cap(void **state)
     fh_buf_init(&out, 1 << 20);
     fh_buf_adds(&out, "keep");
     fh_buf_reset(&f->err);
-    assert_int_equal(fh_search(f->s, NULL, q, strlen(q), &out, &f->err), FH_ELIMIT);
+    assert_int_equal(fh_search(f->ix.s, NULL, q, strlen(q), &out, &f->err), FH_ELIMIT);
     assert_string_equal(out.data, "keep");
     assert_true(f->err.len > 0);
     fh_buf_reset(&f->err);
-    assert_int_equal(fh_search(f->s, NULL, "\xff", 1, &out, &f->err), FH_EINPUT);
+    assert_int_equal(fh_search(f->ix.s, NULL, "\xff", 1, &out, &f->err), FH_EINPUT);
     assert_string_equal(out.data, "keep");
     fh_buf_free(&out);
 }
@@ -540,21 +531,17 @@ static void test_tense_variants(void **state)
     assert_int_equal(parse(f, "الشركات -تعلن", 64), 0);
     assert_int_equal(f->q->n_cl, 2);
     /* off at tense_weight 0 */
-    fh_searcher *s = f->s;
-    fh_engine *e = f->e;
+    tu_index keep = f->ix;
     fh_rank_params rp;
     fh_rank_params_default(&rp);
     assert_true(rp.tense_weight > 0);
     rp.tense_weight = 0;
-    assert_int_equal(fh_engine_open(f->dir, f->a, &rp, &f->e), 0);
-    assert_int_equal(fh_searcher_new(f->e, &f->s), 0);
+    assert_int_equal(tu_index_open(&f->ix, &rp), 0);
     assert_int_equal(parse(f, "تعلن الشركات", 64), 0);
     assert_int_equal(f->q->n_cl, 2);
     assert_false(f->q->cl[0].is_var);
-    fh_searcher_free(f->s);
-    fh_engine_free(f->e);
-    f->s = s;
-    f->e = e;
+    tu_index_shut(&f->ix);
+    f->ix = keep;
 }
 
 /* Answer-type words: in a question, a ranked word whose stem is that of
@@ -569,7 +556,7 @@ static void test_answer_type_words(void **state)
     fh_rank_params_default(&rp);
     const float w = rp.answer_type_weight;
     assert_true(w > 0 && w < 1);
-    assert_int_equal(f->e->n_answer, 4); /* اسم عدد يسم تسم: تسمى and تسمية share */
+    assert_int_equal(f->ix.e->n_answer, 4); /* اسم عدد يسم تسم: تسمى and تسمية share */
     assert_int_equal(parse(f, "ما اسم الشركات الصينية", 64), 0);
     assert_true(f->q->question);
     assert_int_equal(f->q->n_cl, 3);
@@ -609,20 +596,16 @@ static void test_answer_type_words(void **state)
     assert_int_equal(parse(f, "ماذا تعلن الشركات", 64), 0);
     assert_true(f->q->cl[0].is_var && f->q->cl[f->q->cl[0].alt_ix].weight == 1.0f);
     /* off at weight 1 */
-    fh_searcher *s = f->s;
-    fh_engine *e = f->e;
+    tu_index keep = f->ix;
     rp.answer_type_weight = 1.0f;
-    assert_int_equal(fh_engine_open(f->dir, f->a, &rp, &f->e), 0);
-    assert_int_equal(fh_searcher_new(f->e, &f->s), 0);
+    assert_int_equal(tu_index_open(&f->ix, &rp), 0);
     assert_int_equal(parse(f, "ما اسم الشركات الصينية", 64), 0);
     assert_true(f->q->cl[0].weight == 1.0f);
-    fh_searcher_free(f->s);
-    fh_engine_free(f->e);
+    tu_index_shut(&f->ix);
     /* out of range: refused */
     rp.answer_type_weight = 1.5f;
-    assert_int_equal(fh_engine_open(f->dir, f->a, &rp, &f->e), FH_EINVAL);
-    f->s = s;
-    f->e = e;
+    assert_int_equal(tu_index_open(&f->ix, &rp), FH_EINVAL);
+    f->ix = keep;
 }
 
 /* Parse q1 and q2 and check that they give the same clauses: what each
@@ -679,11 +662,8 @@ static void test_merge_order(void **state)
     static const char *const fn[2] = {"title", "text"};
     static const tu_doc docs[] = {{"d0", {"الشركات", "شركات الشركات"}}};
     fh_analyzer_opts ao = {.stemmer = FH_STEM_LIGHT10, .alt_stems = true};
-    assert_int_equal(fh_analyzer_new(&ao, &g.a), 0);
-    strcpy(g.dir, tu_tmpdir());
-    assert_int_equal(tu_build(g.dir, g.a, 2, fn, NULL, docs, 1), 0);
-    assert_int_equal(fh_engine_open(g.dir, g.a, NULL, &g.e), 0);
-    assert_int_equal(fh_searcher_new(g.e, &g.s), 0);
+    assert_int_equal(tu_index_build(&g.ix, &ao, 2, fn, NULL, docs, 1, NULL), 0);
+    assert_int_equal(tu_index_open(&g.ix, NULL), 0);
     char sherk[16], sherka[16];
     snprintf(sherk, sizeof sherk, "%c%s", FH_ALT_PREFIX, "شرك");
     snprintf(sherka, sizeof sherka, "%c%s", FH_ALT_PREFIX, "شركا");
@@ -699,10 +679,7 @@ static void test_merge_order(void **state)
     assert_int_equal(g.q->n_cl, 2);
     assert_string_equal(g.q->cl[0].alt, sherk);
     assert_string_equal(g.q->cl[1].term, sherk);
-    fh_searcher_free(g.s);
-    fh_engine_free(g.e);
-    fh_analyzer_free(g.a);
-    tu_rmrf(g.dir);
+    tu_index_free(&g.ix);
 }
 
 int main(void)

@@ -15,10 +15,7 @@
 #include "tutil.h"
 
 typedef struct fx {
-    char dir[512];
-    fh_analyzer *a;
-    fh_engine *e;
-    fh_searcher *s;
+    tu_index ix;
     fh_buf out;
 } fx;
 
@@ -33,11 +30,8 @@ static int setup(void **state)
     fx *f = calloc(1, sizeof *f);
     static const char *const fn[2] = {"title", "text"};
     tu_doc docs[] = {{"d0", {"والشركات الصينية في السوق", LONG}}};
-    if (!f || fh_analyzer_new(NULL, &f->a))
-        return -1;
-    strcpy(f->dir, tu_tmpdir());
-    if (tu_build(f->dir, f->a, 2, fn, NULL, docs, 1) || fh_engine_open(f->dir, f->a, NULL, &f->e) ||
-        fh_searcher_new(f->e, &f->s))
+    if (!f || tu_index_build(&f->ix, NULL, 2, fn, NULL, docs, 1, NULL) ||
+        tu_index_open(&f->ix, NULL))
         return -1;
     fh_buf_init(&f->out, 1 << 20);
     *state = f;
@@ -47,10 +41,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
-    fh_searcher_free(f->s);
-    fh_engine_free(f->e);
-    fh_analyzer_free(f->a);
-    tu_rmrf(f->dir);
+    tu_index_free(&f->ix);
     fh_buf_free(&f->out);
     free(f);
     return 0;
@@ -68,8 +59,8 @@ static const char *snip(fx *f, const char *text, const fh_hlterm *hl, size_t nhl
         o.hl_close = hc;
     }
     fh_buf_reset(&f->out);
-    assert_int_equal(fh_snippet(f->s, text, strlen(text), hl, nhl, &o, max_chars, count, &f->out),
-                     0);
+    assert_int_equal(
+        fh_snippet(f->ix.s, text, strlen(text), hl, nhl, &o, max_chars, count, &f->out), 0);
     json_t *j = json_loadb(f->out.data, f->out.len, JSON_DECODE_ANY, NULL);
     assert_non_null(j);
     assert_true(json_is_string(j));
@@ -372,7 +363,7 @@ static void test_markers_and_title(void **state)
     fh_search_opts_default(&o);
     o.hl_open = "{";
     o.hl_close = "}";
-    assert_int_equal(fh_search(f->s, &o, "الشركات", strlen("الشركات"), &out, &err), 0);
+    assert_int_equal(fh_search(f->ix.s, &o, "الشركات", strlen("الشركات"), &out, &err), 0);
     json_t *j = json_loadb(out.data, out.len, 0, NULL);
     assert_non_null(j);
     json_t *h = json_array_get(json_object_get(j, "hits"), 0);
@@ -413,8 +404,8 @@ static void test_whole_text_unmarked(void **state)
             const char *t = texts[i];
             fh_buf_reset(&f->out);
             fh_buf_reset(&other);
-            assert_int_equal(fh_snippet(f->s, t, strlen(t), NULL, 0, &o, 0, 1, &f->out), 0);
-            assert_int_equal(fh_snippet(f->s, t, strlen(t), none, 1, &o, 0, 1, &other), 0);
+            assert_int_equal(fh_snippet(f->ix.s, t, strlen(t), NULL, 0, &o, 0, 1, &f->out), 0);
+            assert_int_equal(fh_snippet(f->ix.s, t, strlen(t), none, 1, &o, 0, 1, &other), 0);
             if (f->out.len != other.len || memcmp(f->out.data, other.data, other.len) != 0)
                 fail_msg("text %zu, html %d: %.*s against %.*s", i, html, (int)f->out.len,
                          f->out.data, (int)other.len, other.data);

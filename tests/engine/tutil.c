@@ -170,3 +170,57 @@ out:
     fh_analysis_free(an);
     return rc;
 }
+
+int tu_index_init(tu_index *t, const fh_analyzer_opts *ao)
+{
+    memset(t, 0, sizeof *t);
+    const char *d = tu_tmpdir();
+    if (!d || fh_analyzer_new(ao, &t->a) != 0) {
+        if (d)
+            tu_rmrf(d);
+        t->a = NULL;
+        return -1;
+    }
+    snprintf(t->dir, sizeof t->dir, "%s", d);
+    return 0;
+}
+
+int tu_index_build(tu_index *t, const fh_analyzer_opts *ao, unsigned nf, const char *const *fnames,
+                   const float *fw, const tu_doc *docs, size_t n, const char *const *stored)
+{
+    if (tu_index_init(t, ao) != 0)
+        return -1;
+    int rc = tu_build_stored(t->dir, t->a, nf, fnames, fw, docs, n, stored);
+    if (rc)
+        tu_index_free(t);
+    return rc;
+}
+
+int tu_index_open(tu_index *t, const fh_rank_params *rp)
+{
+    int rc = fh_engine_open(t->dir, t->a, rp, &t->e);
+    if (rc == 0 && (rc = fh_searcher_new(t->e, &t->s)) != 0)
+        tu_index_shut(t);
+    if (rc) {
+        t->e = NULL;
+        t->s = NULL;
+    }
+    return rc;
+}
+
+void tu_index_shut(tu_index *t)
+{
+    fh_searcher_free(t->s);
+    fh_engine_free(t->e);
+    t->s = NULL;
+    t->e = NULL;
+}
+
+void tu_index_free(tu_index *t)
+{
+    tu_index_shut(t);
+    fh_analyzer_free(t->a);
+    if (t->dir[0])
+        tu_rmrf(t->dir);
+    memset(t, 0, sizeof *t);
+}

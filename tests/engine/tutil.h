@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine.h"
 #include "fahras/analyze.h"
 
 typedef struct tu_doc {
@@ -28,5 +29,31 @@ int tu_build(const char *dir, const fh_analyzer *a, unsigned nf, const char *con
  * fields (which are still what is indexed). */
 int tu_build_stored(const char *dir, const fh_analyzer *a, unsigned nf, const char *const *fnames,
                     const float *fw, const tu_doc *docs, size_t n, const char *const *stored);
+
+/* A test index and what serves it: the analyzer, the temporary directory
+ * holding index.mdb, and (after tu_index_open) an engine and a searcher over
+ * it. The struct owns all four; tu_index_free releases them. */
+typedef struct tu_index {
+    char dir[512]; /* "" until a directory is made */
+    fh_analyzer *a;
+    fh_engine *e;
+    fh_searcher *s;
+} tu_index;
+
+/* Zero t, make the analyzer (options ao, NULL: the defaults) and a fresh
+ * temporary directory. Returns 0 or -1 (t is then free of everything). */
+int tu_index_init(tu_index *t, const fh_analyzer_opts *ao);
+/* tu_index_init, then the index of docs (tu_build_stored; stored may be
+ * NULL) in t->dir. Returns 0, -1 or an FH_E* code (t is then freed). */
+int tu_index_build(tu_index *t, const fh_analyzer_opts *ao, unsigned nf, const char *const *fnames,
+                   const float *fw, const tu_doc *docs, size_t n, const char *const *stored);
+/* The engine over t->dir with ranking parameters rp (NULL: the defaults) and
+ * a searcher. Returns 0 or an FH_E* code (t->e and t->s then stay NULL). */
+int tu_index_open(tu_index *t, const fh_rank_params *rp);
+/* Free the searcher and the engine (t->e and t->s NULL again). */
+void tu_index_shut(tu_index *t);
+/* tu_index_shut, then the analyzer and the directory; t is zeroed. Safe on a
+ * zeroed t and on one where any step failed. */
+void tu_index_free(tu_index *t);
 
 #endif

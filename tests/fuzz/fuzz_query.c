@@ -26,19 +26,12 @@
 
 #define MAX_DOCS 20002
 
-static char dir[512];
-static fh_analyzer *an;
-static fh_engine *eng;
-static fh_searcher *srch;
+static tu_index ix;
 static fh_query q;
 
 static void cleanup(void)
 {
-    fh_searcher_free(srch);
-    fh_engine_free(eng);
-    fh_analyzer_free(an);
-    if (dir[0])
-        tu_rmrf(dir);
+    tu_index_free(&ix);
 }
 
 static int build_index(void)
@@ -82,7 +75,7 @@ static int build_index(void)
     docs[nd++] = (tu_doc){"mixed-2", {"", "والشركات الصينية لشركات بالشركة ٣٫١٤ ١٬٠٠٠ ﻻ ﷲ"}};
     static const char *const fn[2] = {"title", "text"};
     static const float fw[2] = {2.0f, 1.0f};
-    int rc = tu_build(dir, an, 2, fn, fw, docs, nd);
+    int rc = tu_build(ix.dir, ix.a, 2, fn, fw, docs, nd);
     for (size_t i = 0; i < nk; i++)
         free(keep[i]);
     return rc;
@@ -92,14 +85,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    char *d = tu_tmpdir();
-    if (!d || fh_analyzer_new(NULL, &an) != 0)
+    if (tu_index_init(&ix, NULL) != 0)
         abort();
-    snprintf(dir, sizeof dir, "%s", d);
     atexit(cleanup);
-    if (build_index() != 0 || fh_engine_open(dir, an, NULL, &eng) != 0 ||
-        fh_searcher_new(eng, &srch) != 0) {
-        fprintf(stderr, "fuzz_query: cannot build the sample index in %s\n", dir);
+    if (build_index() != 0 || tu_index_open(&ix, NULL) != 0) {
+        fprintf(stderr, "fuzz_query: cannot build the sample index in %s\n", ix.dir);
         abort();
     }
     return 0;
@@ -109,14 +99,14 @@ static void check_parse(const char *s, size_t n, uint32_t max_terms)
 {
     fh_buf err;
     fh_buf_init(&err, 4096);
-    int rc = fh_query_parse(srch, s, n, max_terms, &q, &err);
+    int rc = fh_query_parse(ix.s, s, n, max_terms, &q, &err);
     FZ_CHECK(rc == 0 || rc == FH_EEMPTY || rc == FH_ESYNTAX || rc == FH_ELIMIT || rc == FH_EINPUT);
     if (rc != 0) {
         FZ_CHECK(err.len > 0);
         fh_buf_free(&err);
         return;
     }
-    uint32_t all = (1u << eng->n_fields) - 1u;
+    uint32_t all = (1u << ix.e->n_fields) - 1u;
     FZ_CHECK(q.n_cl >= 1 && q.n_cl <= FH_Q_MAX_CLAUSES && q.n_el <= FH_Q_MAX_ELEMS);
     FZ_CHECK(q.n_words <= max_terms);
     bool positive = false;
@@ -136,7 +126,7 @@ static void check_parse(const char *s, size_t n, uint32_t max_terms)
             FZ_CHECK(c->kind == FH_CL_TERM && c->occur == FH_OCC_SHOULD);
         /* only a question's ranked words (or their alt clauses) are
          * down-weighted as answer-type words */
-        FZ_CHECK(c->weight == 1.0f || (c->weight == eng->rp.answer_type_weight && q.question &&
+        FZ_CHECK(c->weight == 1.0f || (c->weight == ix.e->rp.answer_type_weight && q.question &&
                                        c->kind == FH_CL_TERM && c->occur == FH_OCC_SHOULD));
         /* a phrase's words, a mixed word's parts (at consecutive positions) */
         if (c->kind == FH_CL_PHRASE || c->kind == FH_CL_MIXED) {
@@ -232,7 +222,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fh_buf_init(&err, 4096);
     fh_buf_adds(&out, "x");
     size_t mark = out.len;
-    int rc = fh_search(srch, &o, s, size, &out, &err);
+    int rc = fh_search(ix.s, &o, s, size, &out, &err);
     FZ_CHECK(bad_field ? rc == FH_EINVAL
                        : rc == 0 || rc == FH_EEMPTY || rc == FH_ESYNTAX || rc == FH_ELIMIT ||
                              rc == FH_EINPUT);
@@ -240,7 +230,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     fh_buf_reset(&out);
     fh_buf_reset(&err);
-    rc = fh_keywords(srch, s, size, &out, &err);
+    rc = fh_keywords(ix.s, s, size, &out, &err);
     check_reply(rc, &out, 0, &err);
     if (fz_utf8_ok(s, size))
         FZ_CHECK(rc == 0);

@@ -27,7 +27,8 @@
 
 #define N_DOCS 300u
 
-static char dir[512], path[600];
+static tu_index tix; /* the index, its analyzer and directory */
+static char path[600];
 static uint8_t *orig[2][3]; /* [term][dict, postings, positions] */
 static size_t orig_len[2][3];
 static uint32_t term_id[2];
@@ -38,8 +39,7 @@ static void cleanup(void)
     for (int t = 0; t < 2; t++)
         for (int k = 0; k < 3; k++)
             free(orig[t][k]);
-    if (dir[0])
-        tu_rmrf(dir);
+    tu_index_free(&tix);
 }
 
 static int env_open(MDB_env **env, MDB_dbi dbi[FH_DB_COUNT], MDB_txn **txn, bool rdonly)
@@ -80,12 +80,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     static tu_doc docs[N_DOCS];
     static char ids[N_DOCS][16];
-    fh_analyzer *an;
-    char *d = tu_tmpdir();
-    if (!d || fh_analyzer_new(NULL, &an) != 0)
+    if (tu_index_init(&tix, NULL) != 0)
         abort();
-    snprintf(dir, sizeof dir, "%s", d);
-    snprintf(path, sizeof path, "%s/%s", dir, FH_INDEX_FILE);
+    snprintf(path, sizeof path, "%s/%s", tix.dir, FH_INDEX_FILE);
     atexit(cleanup);
     for (unsigned i = 0; i < N_DOCS; i++) {
         snprintf(ids[i], sizeof ids[i], "d%u", i);
@@ -94,9 +91,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         docs[i].field[1] = i % 50 == 3 ? "beta alpha x alpha y alpha" : "alpha delta";
     }
     static const char *const fn[2] = {"title", "text"};
-    if (tu_build(dir, an, 2, fn, NULL, docs, N_DOCS) != 0)
+    if (tu_build(tix.dir, tix.a, 2, fn, NULL, docs, N_DOCS) != 0)
         abort();
-    fh_analyzer_free(an);
     MDB_env *env;
     MDB_txn *txn;
     MDB_dbi dbi[FH_DB_COUNT];
@@ -284,7 +280,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(vals[k]);
     if (wrc == 0) {
         fh_index *ix;
-        int rc = fh_index_open(dir, NULL, NULL, &ix);
+        int rc = fh_index_open(tix.dir, NULL, NULL, &ix);
         FZ_CHECK(rc == 0);
         const fh_index_meta *m = fh_index_get_meta(ix);
         fh_reader *r;

@@ -24,10 +24,7 @@
 
 #define MAX_TERMS 8u
 
-static char dir[512];
-static fh_analyzer *an;
-static fh_engine *eng;
-static fh_searcher *srch;
+static tu_index ix;
 
 static const char OPEN[] = "\xE2\x9F\xA6";  /* ⟦ */
 static const char CLOSE[] = "\xE2\x9F\xA7"; /* ⟧ */
@@ -35,27 +32,19 @@ static const char ELL[] = "\xE2\x80\xA6";   /* … */
 
 static void cleanup(void)
 {
-    fh_searcher_free(srch);
-    fh_engine_free(eng);
-    fh_analyzer_free(an);
-    if (dir[0])
-        tu_rmrf(dir);
+    tu_index_free(&ix);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    char *d = tu_tmpdir();
-    if (!d || fh_analyzer_new(NULL, &an) != 0)
-        abort();
-    snprintf(dir, sizeof dir, "%s", d);
     atexit(cleanup);
     static const char *const fn[2] = {"title", "text"};
     tu_doc docs[] = {{"d0", {"عنوان", "والشركات الصينية"}}};
-    if (tu_build(dir, an, 2, fn, NULL, docs, 1) != 0 || fh_engine_open(dir, an, NULL, &eng) != 0 ||
-        fh_searcher_new(eng, &srch) != 0) {
-        fprintf(stderr, "fuzz_snippet: cannot build an index in %s\n", dir);
+    if (tu_index_build(&ix, NULL, 2, fn, NULL, docs, 1, NULL) != 0 ||
+        tu_index_open(&ix, NULL) != 0) {
+        fprintf(stderr, "fuzz_snippet: cannot build an index\n");
         abort();
     }
     return 0;
@@ -194,7 +183,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t nhl = 0;
     const fh_token *tok;
     size_t nt;
-    if (nterms > 0 && fh_analyze(srch->an, t0, len, &tok, &nt) == 0 && nt > 0) {
+    if (nterms > 0 && fh_analyze(ix.s->an, t0, len, &tok, &nt) == 0 && nt > 0) {
         for (size_t i = 0; i < nterms; i++) {
             const fh_token *a = &tok[pick[i][0] % nt];
             memcpy(stems[nhl], a->stem, a->stem_len);
@@ -218,7 +207,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
-    fh_textcache_reset(&srch->tcache); /* as at the start of a query */
+    fh_textcache_reset(&ix.s->tcache); /* as at the start of a query */
     fh_search_opts o;
     fh_search_opts_default(&o);
     o.hl_open = OPEN;
@@ -227,7 +216,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fh_buf out;
     fh_buf_init(&out, 1u << 24);
     FZ_CHECK(fh_buf_addc(&out, 'x') == 0); /* what was there before stays */
-    int rc = fh_snippet(srch, t0, len, hl, nhl, &o, max_chars, count, &out);
+    int rc = fh_snippet(ix.s, t0, len, hl, nhl, &o, max_chars, count, &out);
     FZ_CHECK(rc == 0);
     FZ_CHECK(out.len >= 3 && out.data[0] == 'x' && out.data[1] == '"');
     FZ_CHECK(fz_json_ok(out.data + 1, out.len - 1));
