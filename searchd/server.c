@@ -518,6 +518,8 @@ static void conn_reply(fh_conn *c, bool is_error, uint64_t t0, bool search)
 static void conn_line(fh_conn *c, const char *line, size_t len)
 {
     fh_worker *w = c->w;
+    /* STATS latency is service time: from here, not from the line's arrival
+     * (the wait behind earlier lines or a full output is not in it) */
     uint64_t t0 = fh_now_us();
     c->active_us = t0; /* a complete request: not idle */
     fh_request req;
