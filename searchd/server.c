@@ -1389,18 +1389,41 @@ static int open_listener(fh_server *s)
 
 /* ------------------------------------------------------------ signals */
 
+/* A supervisor may send one stop request twice: GNU timeout signals its
+ * child and then the child's process group, systemd the main process and then
+ * its control group. Those copies come microseconds apart, but they are timed
+ * here, when the main loop gets to them, which a loaded machine can delay by
+ * a good fraction of a second; an operator who watches a drain hang and
+ * signals again takes longer than a second. So the same signal again within
+ * this window is the same request; after it, or another stop signal, cuts
+ * the drain short. */
+#define STOP_REPEAT_US 1000000u
+
+static const char *signal_name(int sig)
+{
+    return sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "SIGINT";
+}
+
 static void signal_cb(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
     fh_server *s = arg;
+    uint64_t now = fh_now_us();
     if (atomic_exchange_explicit(&s->stopping, true, memory_order_relaxed)) {
+        if (sig == s->stop_sig && now - s->stop_sig_us < STOP_REPEAT_US) {
+            FH_LOG_INFO("%s again within 1 s of the first: the same request (a signal "
+                        "after that stops waiting for clients)",
+                        signal_name(sig));
+            return;
+        }
         FH_LOG_WARN("second signal: exiting without waiting for clients");
         for (uint32_t i = 0; i < s->n_workers; i++)
             event_base_loopexit(s->workers[i]->base, NULL);
         return;
     }
-    const char *name = sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "SIGINT";
-    FH_LOG_INFO("%s: no longer accepting; answering requests in flight", name);
+    s->stop_sig = sig;
+    s->stop_sig_us = now;
+    FH_LOG_INFO("%s: no longer accepting; answering requests in flight", signal_name(sig));
     if (s->listener) {
         evconnlistener_free(s->listener);
         s->listener = NULL;

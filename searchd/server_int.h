@@ -98,6 +98,8 @@ typedef struct fh_server {
     int64_t started_wall;     /* Unix seconds */
     uint64_t started_mono_us; /* monotonic */
     _Atomic bool stopping;
+    int stop_sig;                  /* the signal that started the stop (main thread only) */
+    uint64_t stop_sig_us;          /* when it was handled, monotonic */
     _Atomic uint32_t workers_done; /* worker threads that have finished */
     _Atomic uint32_t conns_cut;    /* connections closed at the end with replies
                                       not all sent (drain timeout, second signal) */
