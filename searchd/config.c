@@ -30,7 +30,8 @@ static const opt opts[] = {
      "address to listen on (PORT 0..65535; 0 picks one)"},
     {"threads", T_U32, OFF(threads), 0, 0, 256, "N", "worker threads (0 = online cores)"},
     {"config", T_STR, STR(config_file), 0, 0, "FILE", "read `name = value` settings from FILE"},
-    {"log-level", T_LEVEL, OFF(log_level), 0, 0, 0, "LEVEL", "error | warn | info | debug"},
+    {"log-level", T_LEVEL, OFF(log_level), 0, 0, 0, "LEVEL",
+     "error | warn (or warning) | info | debug"},
     {"port-file", T_STR, STR(port_file), 0, 0, "FILE", "write the bound port to FILE once serving"},
     {"max-connections", T_U32, OFF(max_connections), 0, 1, 1000000, "N",
      "open connections at most; more, and any past the descriptor limit (ulimit -n), are "
@@ -253,7 +254,8 @@ static int set_opt(fh_srv_config *c, const opt *o, const char *v, char *err, siz
     case T_LEVEL: {
         int l = fh_log_parse_level(v);
         if (l < 0) {
-            snprintf(err, errlen, "%s: expected error, warn, info or debug, got '%s'", o->name, v);
+            snprintf(err, errlen, "%s: expected error, warn (or warning), info or debug, got '%s'",
+                     o->name, v);
             return -1;
         }
         fh_log_level lv = (fh_log_level)l;

@@ -80,6 +80,10 @@ static void test_bad_flags(void **state)
     assert_int_equal(parse_args(&c, err, sizeof err, "--prf-docs", "51", NULL), -1);
     assert_int_equal(parse_args(&c, err, sizeof err, "--max-line", "3", NULL), -1);
     assert_int_equal(parse_args(&c, err, sizeof err, "--log-level", "loud", NULL), -1);
+    assert_non_null(strstr(err, "expected error, warn (or warning), info or debug"));
+    fh_srv_config_default(&c);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--log-level", "warning", NULL), 0);
+    assert_int_equal(c.log_level, FH_LOG_WARN);
     assert_int_equal(parse_args(&c, err, sizeof err, "--index", NULL), -1);
     assert_int_equal(parse_args(&c, err, sizeof err, "--max-connections", "0", NULL), -1);
     fh_srv_config_default(&c);
