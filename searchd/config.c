@@ -3,6 +3,7 @@
 
 #include "fahras/analyze.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -27,7 +28,8 @@ typedef struct opt {
 static const opt opts[] = {
     {"index", T_STR, STR(index_dir), 0, 0, "DIR", "index directory (holds index.mdb); required"},
     {"listen", T_LISTEN, STR(listen), 0, 0, "HOST:PORT",
-     "address to listen on (PORT 0..65535; 0 picks one)"},
+     "address to listen on: HOST:PORT, or [IPV6]:PORT for an IPv6 address (PORT 0..65535; 0 "
+     "picks one)"},
     {"threads", T_U32, OFF(threads), 0, 0, 256, "N", "worker threads (0 = online cores)"},
     {"config", T_STR, STR(config_file), 0, 0, "FILE", "read `name = value` settings from FILE"},
     {"log-level", T_LEVEL, OFF(log_level), 0, 0, 0, "LEVEL",
@@ -153,6 +155,23 @@ static const opt *find_opt(const char *name, size_t n)
     return NULL;
 }
 
+/* Whether [p, p + n) is an IPv6 address literal, with an optional %zone
+ * (fe80::1%eth0, which getaddrinfo() takes). */
+static bool is_ipv6_literal(const char *p, size_t n)
+{
+    const char *pct = memchr(p, '%', n);
+    size_t an = pct ? (size_t)(pct - p) : n;
+    if (pct && an + 1 == n)
+        return false; /* an empty zone */
+    char a[INET6_ADDRSTRLEN];
+    struct in6_addr in6;
+    if (an == 0 || an >= sizeof a)
+        return false;
+    memcpy(a, p, an);
+    a[an] = '\0';
+    return inet_pton(AF_INET6, a, &in6) == 1;
+}
+
 int fh_srv_listen_split(const char *spec, char *host, size_t hostlen, unsigned *port)
 {
     const char *colon = strrchr(spec, ':');
@@ -163,6 +182,8 @@ int fh_srv_listen_split(const char *spec, char *host, size_t hostlen, unsigned *
     if (hn >= 2 && h[0] == '[' && h[hn - 1] == ']') {
         h++;
         hn -= 2;
+        if (!is_ipv6_literal(h, hn))
+            return -1; /* [127.0.0.1] or [localhost]: brackets are for IPv6 */
     } else if (memchr(h, ':', hn)) {
         return -1; /* an IPv6 address needs its brackets: ::1:7700 is ambiguous */
     }

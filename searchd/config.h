@@ -77,7 +77,8 @@ int fh_srv_config_parse_text(fh_srv_config *c, const char *text, size_t len, con
 /* Split a --listen value, "HOST:PORT" or "[IPv6]:PORT", into host (copied
  * into host[hostlen], NUL-terminated) and *port. HOST is not empty and has
  * no ':' unless bracketed (::1:7700 is refused: which colon ends the
- * address?); PORT is decimal digits only, 0..65535 (no sign, no
+ * address?); what is in brackets must be an IPv6 literal, with an optional
+ * %zone ([127.0.0.1]:80 is refused); PORT is decimal digits only, 0..65535 (no sign, no
  * wrap-around). Returns 0, or -1 if malformed. */
 int fh_srv_listen_split(const char *spec, char *host, size_t hostlen, unsigned *port);
 

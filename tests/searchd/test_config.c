@@ -197,8 +197,9 @@ static void test_listen(void **state)
     (void)state;
     fh_srv_config c;
     char err[256];
-    const char *const good[] = {"127.0.0.1:0", "127.0.0.1:65535", "[::1]:7700", "localhost:1",
-                                "0.0.0.0:00080"};
+    const char *const good[] = {"127.0.0.1:0",     "127.0.0.1:65535",      "[::1]:7700",
+                                "localhost:1",     "0.0.0.0:00080",        "[::]:0",
+                                "[fe80::1%lo]:80", "[::ffff:127.0.0.1]:80"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         fh_srv_config_default(&c);
         assert_int_equal(parse_args(&c, err, sizeof err, "--listen", good[i], NULL), 0);
@@ -224,6 +225,16 @@ static void test_listen(void **state)
             fail_msg("--listen %s was accepted", bad[i]);
         assert_non_null(strstr(err, "0..65535"));
         assert_string_equal(c.listen, "127.0.0.1:7700"); /* unchanged */
+    }
+    /* brackets hold an IPv6 literal (and its %zone), nothing else */
+    const char *const bad6[] = {"[127.0.0.1]:0", "[localhost]:80", "[::1%]:80", "[%lo]:80",
+                                "[::1]]:80",     "[[::1]]:80",     "[:::]:80"};
+    for (size_t i = 0; i < sizeof bad6 / sizeof bad6[0]; i++) {
+        fh_srv_config_default(&c);
+        if (parse_args(&c, err, sizeof err, "--listen", bad6[i], NULL) != -1)
+            fail_msg("--listen %s was accepted", bad6[i]);
+        assert_non_null(strstr(err, "[IPv6]:PORT"));
+        assert_string_equal(c.listen, "127.0.0.1:7700");
     }
     const char text[] = "listen = 127.0.0.1:70000\n";
     assert_int_equal(fh_srv_config_parse_text(&c, text, sizeof text - 1, "f", err, sizeof err), -1);
