@@ -297,19 +297,21 @@ static bool is_blank(char ch)
     return ch == ' ' || ch == '\t' || ch == '\r';
 }
 
-/* Where a comment starts in [p, end): the first '#' that follows a blank.
- * `p[-1]` is readable and is what precedes p on the line. */
+/* Where a comment starts in [p, end): the first '#' that follows a space or
+ * a tab, as --help says (not a '\r': only a CRLF line end is taken as a
+ * blank, and that is trimmed before this is called). `p[-1]` is readable and
+ * is what precedes p on the line. */
 static const char *comment_start(const char *p, const char *end)
 {
     for (; p < end; p++)
-        if (*p == '#' && is_blank(p[-1]))
+        if (*p == '#' && (p[-1] == ' ' || p[-1] == '\t'))
             return p;
     return end;
 }
 
 /* The config-file line rule (the same words are in --help): a line that is
  * blank or whose first non-blank character is '#' is skipped; elsewhere '#'
- * starts a comment only after a blank, so `/srv/a#1` keeps its '#'. A value
+ * starts a comment only after a space or a tab, so `/srv/a#1` keeps its '#'. A value
  * that starts with " or ' runs to the same quote and is taken as written
  * (blanks and '#' included, no escapes); only blanks and a comment (its '#'
  * glued to the quote or not) may follow it. Any other value is taken without

@@ -276,6 +276,21 @@ static void test_config_comments_and_quotes(void **state)
     assert_string_equal(c.stemmer, "none");
     assert_int_equal(c.log_level, FH_LOG_DEBUG);
 
+    /* CRLF line ends: the '\r' is trimmed, comments work as with LF; a '\r'
+     * inside a line is not a blank, so a '#' after it is part of the value */
+    fh_srv_config_default(&c);
+    const char crlf[] = "# comment\r\n"
+                        "index = /srv/a\r#1\r\n"
+                        "port-file = /run/p # a comment\r\n"
+                        "stemmer = \"none\" # after a quote\r\n"
+                        "\r\n"
+                        "threads = 3\r\n";
+    assert_int_equal(fh_srv_config_parse_text(&c, crlf, sizeof crlf - 1, "f", err, sizeof err), 0);
+    assert_string_equal(c.index_dir, "/srv/a\r#1");
+    assert_string_equal(c.port_file, "/run/p");
+    assert_string_equal(c.stemmer, "none");
+    assert_int_equal(c.threads, 3);
+
     fh_srv_config_default(&c);
     const char q[] = "index = \"  spaced  \"\nlisten=\"127.0.0.1:0\"#glued comment\n";
     assert_int_equal(fh_srv_config_parse_text(&c, q, sizeof q - 1, "f", err, sizeof err), 0);
