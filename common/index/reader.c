@@ -148,15 +148,21 @@ static int meta_str(MDB_txn *txn, MDB_dbi dbi, const char *k, char *dst, size_t 
     return 0;
 }
 
+/* meta's format_version: FH_EVERSION for any value but FH_FORMAT_VERSION. */
+static int read_version(fh_index *ix, MDB_txn *txn)
+{
+    int rc = meta_u32(txn, ix->dbi[FH_DB_META], "format_version", &ix->meta.format_version);
+    if (rc)
+        return rc;
+    return ix->meta.format_version == FH_FORMAT_VERSION ? 0 : FH_EVERSION;
+}
+
+/* The rest of meta, once read_version has passed. */
 static int read_meta(fh_index *ix, MDB_txn *txn, const char *an, const char *av)
 {
     MDB_dbi m = ix->dbi[FH_DB_META];
     fh_index_meta *mt = &ix->meta;
     int rc;
-    if ((rc = meta_u32(txn, m, "format_version", &mt->format_version)))
-        return rc;
-    if (mt->format_version != FH_FORMAT_VERSION)
-        return FH_EVERSION;
     if ((rc = meta_str(txn, m, "analyzer_name", mt->analyzer_name, 1, sizeof mt->analyzer_name)) ||
         (rc = meta_str(txn, m, "analyzer_version", mt->analyzer_version, 0,
                        sizeof mt->analyzer_version)))
@@ -318,11 +324,16 @@ static int index_setup(fh_index *ix, const char *path, const char *an, const cha
     MDB_txn *txn;
     if ((lrc = mdb_txn_begin(ix->env, NULL, MDB_RDONLY, &txn)))
         return fh_lmdb_err(lrc);
+    /* meta (database 0) and its format_version before the other databases
+     * are required: another format may have another set of them, and is
+     * FH_EVERSION, not corrupt */
     int rc = 0;
     for (int i = 0; i < FH_DB_COUNT && !rc; i++) {
         lrc = mdb_dbi_open(txn, fh_db_names[i], 0, &ix->dbi[i]);
         if (lrc)
             rc = lrc == MDB_NOTFOUND ? FH_ECORRUPT : fh_lmdb_err(lrc);
+        if (!rc && i == FH_DB_META)
+            rc = read_version(ix, txn);
     }
     if (rc || (rc = read_meta(ix, txn, an, av)) || (rc = read_lengths(ix, txn))) {
         mdb_txn_abort(txn);

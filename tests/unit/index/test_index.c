@@ -998,6 +998,20 @@ static void test_refusal(void **state)
     raw_put(txn, "meta", "analyzer_name", 13, "", 0);
     raw_close(dir, env, txn);
     assert_int_equal(fh_index_open(dir, NULL, NULL, &ix), FH_ECORRUPT);
+    /* FORMAT.md: format_version is checked first, before the other databases
+       are required (another format may have others): without `postings`,
+       format 2 is FH_EVERSION and format 1 corrupt */
+    raw_open(dir, &env, &txn);
+    raw_put(txn, "meta", "format_version", 14, v2, 4);
+    MDB_dbi pdbi;
+    assert_int_equal(mdb_dbi_open(txn, "postings", 0, &pdbi), 0);
+    assert_int_equal(mdb_drop(txn, pdbi, 1), 0);
+    raw_close(dir, env, txn);
+    assert_int_equal(fh_index_open(dir, NULL, NULL, &ix), FH_EVERSION);
+    raw_open(dir, &env, &txn);
+    raw_put(txn, "meta", "format_version", 14, v1, 4);
+    raw_close(dir, env, txn);
+    assert_int_equal(fh_index_open(dir, NULL, NULL, &ix), FH_ECORRUPT);
     /* not an LMDB file at all */
     char path[512];
     snprintf(path, sizeof path, "%s/index.mdb", dir);
