@@ -860,6 +860,17 @@ def case_exact(tmp):
         longer = bytes(b | 0x80 for b in df) + b"\x80\x00"
         put(dbs, "terms", b"everyx", v[:head] + longer + v[head + len(df):])
 
+    def min_len_absent(dbs):  # min_len 5 in the title field, where everyx is not
+        v = bytearray(value(dbs, "terms", b"everyx"))
+        b = Buf(bytes(v), "everyx")
+        b.fixed("B")
+        b.varint()
+        b.varint()
+        b.varint(64)
+        expect(v[b.p:b.p + 3] == b"\0\0\0", "everyx: in the title field")
+        v[b.p + 2] = 5
+        put(dbs, "terms", b"everyx", bytes(v))
+
     def id_long_varint(dbs):
         key = struct.pack(">I", doc)
         v = value(dbs, "docs", key)
@@ -900,6 +911,7 @@ def case_exact(tmp):
          'term "everyx": positions block 1: a varint longer than its shortest form'),
         ("dict_long_varint", dict_long_varint,
          'term "everyx": dictionary value: a varint longer than its shortest form'),
+        ("min_len_absent", min_len_absent, 'term "everyx" field 0: min length 5, decoded 0'),
         ("id_long_varint", id_long_varint,
          "doc %d: id length: a varint longer than its shortest form" % doc),
         ("two_frames", two_frames, "doc %d: not exactly one zstd frame" % doc),
