@@ -124,7 +124,13 @@ static int output_done(FILE *out, FILE *err, const char *cmd, int seen)
 
 /* --------------------------------------------------------- LMDB stats */
 
-static void db_stats(const char *dir, FILE *out, uint64_t *ids_entries)
+/* Entries of the databases whose count check holds to FORMAT.md, by name. */
+typedef struct db_counts {
+    uint64_t lengths, docs, ids; /* UINT64_MAX: not found or unreadable */
+} db_counts;
+
+/* Print each named database's LMDB statistics, and note their entries in *cnt. */
+static void db_stats(const char *dir, FILE *out, db_counts *cnt)
 {
     size_t pl = strlen(dir) + sizeof FH_INDEX_FILE + 2;
     char *path = malloc(pl);
@@ -135,7 +141,7 @@ static void db_stats(const char *dir, FILE *out, uint64_t *ids_entries)
     uint64_t total = 0;
     int r;
     struct stat st;
-    *ids_entries = UINT64_MAX;
+    cnt->lengths = cnt->docs = cnt->ids = UINT64_MAX;
     if (!path)
         return;
     snprintf(path, pl, "%s/%s", dir, FH_INDEX_FILE);
@@ -171,8 +177,12 @@ static void db_stats(const char *dir, FILE *out, uint64_t *ids_entries)
             total += bytes;
             fprintf(out, "%-12s %12zu %6u %10zu %10zu %10zu %12" PRIu64 "\n", name, s.ms_entries,
                     s.ms_depth, s.ms_branch_pages, s.ms_leaf_pages, s.ms_overflow_pages, bytes);
-            if (strcmp(name, "ids") == 0)
-                *ids_entries = s.ms_entries;
+            uint64_t *slot = strcmp(name, "lengths") == 0 ? &cnt->lengths
+                             : strcmp(name, "docs") == 0  ? &cnt->docs
+                             : strcmp(name, "ids") == 0   ? &cnt->ids
+                                                          : NULL;
+            if (slot)
+                *slot = s.ms_entries;
         }
         r = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
@@ -474,10 +484,18 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
     }
     fprintf(out, "%zu terms, %" PRIu64 " postings, %" PRIu64 " positions, %u documents\n", tl.n,
             npost, npos, N);
-    uint64_t ids_entries;
-    db_stats(dir, out, &ids_entries);
-    if (ids_entries != UINT64_MAX && ids_entries != N)
-        violation(c, "the id map has %" PRIu64 " entries for %u documents", ids_entries, N);
+    /* docids 0..N-1 in docs, each document's id in ids and fields 0..nf-1
+     * in lengths were looked up above; an entry beyond them (another docid,
+     * id or field) no lookup meets, so the counts must be N, N and nf. (The
+     * terms were counted by the walk.) */
+    db_counts dn;
+    db_stats(dir, out, &dn);
+    if (dn.lengths != UINT64_MAX && dn.lengths != nf)
+        violation(c, "lengths has %" PRIu64 " entries for %u fields", dn.lengths, nf);
+    if (dn.docs != UINT64_MAX && dn.docs != N)
+        violation(c, "docs has %" PRIu64 " entries for %u documents", dn.docs, N);
+    if (dn.ids != UINT64_MAX && dn.ids != N)
+        violation(c, "the id map has %" PRIu64 " entries for %u documents", dn.ids, N);
 out:
     fh_buf_free(&doc);
     fh_buf_free(&esc);

@@ -871,6 +871,19 @@ def case_exact(tmp):
         v[b.p + 2] = 5
         put(dbs, "terms", b"everyx", bytes(v))
 
+    def add(dbs, db, key, val):  # one more entry, in key order
+        dbs[db] = sorted(dbs[db] + [(key, val)])
+
+    def docs_extra(dbs):  # a copy of the last document under docid n_docs
+        n = len(dbs["docs"])
+        add(dbs, "docs", struct.pack(">I", n), value(dbs, "docs", struct.pack(">I", n - 1)))
+
+    def lengths_extra(dbs):  # a third field's lengths
+        add(dbs, "lengths", struct.pack(">I", nf), value(dbs, "lengths", struct.pack(">I", 0)))
+
+    def ids_extra(dbs):  # a second id for docid 0
+        add(dbs, "ids", b"zz-extra", struct.pack("<I", 0))
+
     def id_long_varint(dbs):
         key = struct.pack(">I", doc)
         v = value(dbs, "docs", key)
@@ -912,6 +925,9 @@ def case_exact(tmp):
         ("dict_long_varint", dict_long_varint,
          'term "everyx": dictionary value: a varint longer than its shortest form'),
         ("min_len_absent", min_len_absent, 'term "everyx" field 0: min length 5, decoded 0'),
+        ("docs_extra", docs_extra, "docs has 241 entries for 240 documents"),
+        ("lengths_extra", lengths_extra, "lengths has 3 entries for 2 fields"),
+        ("ids_extra", ids_extra, "the id map has 241 entries for 240 documents"),
         ("id_long_varint", id_long_varint,
          "doc %d: id length: a varint longer than its shortest form" % doc),
         ("two_frames", two_frames, "doc %d: not exactly one zstd frame" % doc),
