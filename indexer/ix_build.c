@@ -1689,11 +1689,8 @@ static void clean_stale_spills(const char *dir, bool locked)
         return;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, ".spill-", 7) != 0)
-            continue;
-        char *endp;
-        long pid = strtol(e->d_name + 7, &endp, 10);
-        if (*endp || pid <= 0)
+        long pid = fh_index_leftover_pid(e->d_name, ".spill-", '\0');
+        if (pid <= 0)
             continue;
         /* this build's own directory is made later: one of its pid now is
            a dead process's that had the pid before */

@@ -146,6 +146,21 @@ static int fsync_path(const char *path, int flags)
     return rc;
 }
 
+long fh_index_leftover_pid(const char *name, const char *prefix, char stop)
+{
+    size_t pl = strlen(prefix);
+    if (strncmp(name, prefix, pl) != 0)
+        return 0;
+    const char *p = name + pl;
+    long pid = 0;
+    if (*p < '0' || *p > '9')
+        return 0;
+    for (; *p >= '0' && *p <= '9'; p++)
+        if ((pid = pid * 10 + (*p - '0')) > INT32_MAX)
+            return 0;
+    return *p == stop ? pid : 0;
+}
+
 /* Remove .build-<pid>-* files of dead builds: all of them when this writer
  * holds DIR's build lock, else those whose process no longer exists (and
  * is not this one). */
@@ -156,12 +171,8 @@ static void remove_stale_builds(const char *dir, bool locked)
         return;
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (strncmp(e->d_name, ".build-", 7) != 0)
-            continue;
-        char *endp;
-        errno = 0;
-        long pid = strtol(e->d_name + 7, &endp, 10);
-        if (errno || pid <= 0 || pid > INT32_MAX || endp == e->d_name + 7 || *endp != '-')
+        long pid = fh_index_leftover_pid(e->d_name, ".build-", '-');
+        if (pid <= 0)
             continue;
         if (!locked && ((pid_t)pid == getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH))
             continue;

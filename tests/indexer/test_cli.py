@@ -1085,11 +1085,29 @@ def case_build_lock(tmp):
     junk = [os.path.join(idx, ".build-%d-4.mdb" % me), os.path.join(idx, ".build-%d-4.mdb-lock" % me)]
     os.mkdir(os.path.join(idx, ".spill-%d" % me))
     junk.append(os.path.join(idx, ".spill-%d" % me, "run-0-0"))
+    # and those of a pid that no longer exists (a child, reaped)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    junk += [os.path.join(idx, ".build-%d-3.mdb" % dead.pid)]
+    os.mkdir(os.path.join(idx, ".spill-%d" % dead.pid))
+    junk.append(os.path.join(idx, ".spill-%d" % dead.pid, "run-0-1"))
+    # FORMAT.md, "Cleanup": <pid> is all digits, 1..2^31-1; other names are
+    # left alone, whatever strtol would make of them
+    keep = [".build-+1-x", ".build- 1-4.mdb", ".build-2147483648-1.mdb", ".build-0-1.mdb",
+            ".spill- 8", ".spill-+8", ".spill-4294967297", ".spill-8x", ".spill-"]
+    for k in keep:  # spill directories as the indexer makes them, with a run
+        if k.startswith(".spill"):
+            os.mkdir(os.path.join(idx, k))
+            junk.append(os.path.join(idx, k, "run-0-0"))
+        else:
+            junk.append(os.path.join(idx, k))
     for j in junk:
         with open(j, "wb") as f:
             f.write(b"x" * 100)
     build(idx, [big_input(os.path.join(tmp, "big.jsonl"), 40)], ["--quiet", "--mem", "1"])
-    expect(sorted(os.listdir(idx)) == ["index.mdb"], os.listdir(idx))
+    expect(sorted(os.listdir(idx)) == sorted(["index.mdb"] + keep), os.listdir(idx))
+    expect(all(os.listdir(os.path.join(idx, k)) == ["run-0-0"] for k in keep
+               if k.startswith(".spill")), "a kept spill directory was emptied")
     check(idx)
 
 

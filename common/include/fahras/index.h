@@ -90,6 +90,12 @@ int fh_index_write_errno(const char *dir, int e);
  * and whatever else a build leaves there (the indexer's .spill-* runs) is a
  * dead build's. */
 bool fh_index_writer_dir_locked(const fh_index_writer *w);
+/* The process id in the name of a build's leftover: name is prefix, then
+ * <pid> in decimal digits only (no sign, no space) from 1 to 2^31-1, then
+ * the byte stop ('\0' for the end of the name). 0 for any other name, which
+ * the cleanup leaves alone (docs/FORMAT.md, "Cleanup"). The writer reads
+ * ".build-<pid>-..." with it, fahras-indexer ".spill-<pid>". */
+long fh_index_leftover_pid(const char *name, const char *prefix, char stop);
 
 /* Documents, in strictly increasing docid order starting at 0 with no gaps.
  * A document must be added before any term_add() names it (its field lengths

@@ -787,12 +787,30 @@ static void test_atomic_publish(void **state)
         assert_non_null(f);
         fclose(f);
     }
-    assert_int_equal(count_files(dir, ".build"), 2);
+    /* FORMAT.md, "Cleanup": <pid> is all digits, 1..2^31-1; other names
+       are left alone, whatever strtol would make of them */
+    static const char *const keep[] = {".build-+1-x", ".build- 2-3.mdb", ".build-2147483648-1.mdb",
+                                       ".build-0-1.mdb", ".build-7"};
+    const size_t n_keep = sizeof keep / sizeof keep[0];
+    for (size_t i = 0; i < n_keep; i++) {
+        char kp[PATH_MAX];
+        snprintf(kp, sizeof kp, "%s/%s", dir, keep[i]);
+        FILE *f = fopen(kp, "w");
+        assert_non_null(f);
+        fclose(f);
+    }
+    assert_int_equal(count_files(dir, ".build"), 2 + (int)n_keep);
     assert_int_equal(fh_index_writer_open(dir, &bi, &w), 0);
-    assert_int_equal(count_files(dir, ".build"), 2); /* its own file and lock */
+    /* its own file and lock, and the names left alone */
+    assert_int_equal(count_files(dir, ".build"), 2 + (int)n_keep);
     for (int i = 0; i < 2; i++)
         assert_int_equal(access(stale[i], F_OK), -1);
     fh_index_writer_abort(w);
+    for (size_t i = 0; i < n_keep; i++) {
+        char kp[PATH_MAX];
+        snprintf(kp, sizeof kp, "%s/%s", dir, keep[i]);
+        assert_int_equal(unlink(kp), 0);
+    }
     assert_int_equal(fh_index_writer_open(dir, &bi, &w), 0); /* the lock went with it */
     fh_index_writer_abort(w);
     /* a child forked while a writer is open shares its descriptor: the
