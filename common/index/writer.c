@@ -47,6 +47,7 @@
 #define FH_ZSTD_LEVEL 3
 #define FH_BUF_MAX ((size_t)UINT32_MAX)     /* per-term buffers: offsets are u32 */
 #define FH_WB_STEP ((size_t)32 << 20)       /* start writeback every this many bytes */
+#define FH_BUILD_TRIES 100                  /* build file names tried (EEXIST: next seq) */
 
 struct id_ref {
     size_t off; /* into id_arena */
@@ -360,7 +361,7 @@ static int writer_setup(fh_index_writer *w, const char *dir, const fh_index_buil
     w->final = path_join(dir, FH_INDEX_FILE);
     if (!w->dir || !w->final)
         return rc;
-    for (int tries = 0;; tries++) {
+    for (int tries = 1;; tries++) {
         char name[64];
         snprintf(name, sizeof name, ".build-%ld-%u.mdb", (long)getpid(),
                  atomic_fetch_add(&build_seq, 1u));
@@ -373,7 +374,7 @@ static int writer_setup(fh_index_writer *w, const char *dir, const fh_index_buil
             close(fd);
             break;
         }
-        if (errno != EEXIST || tries > 100) {
+        if (errno != EEXIST || tries >= FH_BUILD_TRIES) {
             free(w->build);
             w->build = NULL;
             return FH_EIO;

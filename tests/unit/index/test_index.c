@@ -1516,15 +1516,72 @@ static void test_doc_codec(void **state)
     fh_buf_free(&samples);
 }
 
+/* The seq of this process's build file in dir (a regular file: there must
+ * be one). */
+static unsigned build_seq_in(const char *dir)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, ".build-%ld-", (long)getpid());
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    struct stat st;
+    long seq = -1;
+    while ((e = readdir(d)))
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 && !strstr(e->d_name, "-lock") &&
+            fstatat(dirfd(d), e->d_name, &st, 0) == 0 && S_ISREG(st.st_mode))
+            seq = strtol(e->d_name + strlen(prefix), NULL, 10);
+    closedir(d);
+    assert_true(seq >= 0);
+    return (unsigned)seq;
+}
+
+/* Make (mk) or remove the directories .build-<pid>-<seq>.mdb for seq in
+ * [from, from + n): names the writer cannot create nor remove. */
+static void block_seqs(const char *dir, unsigned from, unsigned n, bool mk)
+{
+    for (unsigned i = 0; i < n; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/.build-%ld-%u.mdb", dir, (long)getpid(), from + i);
+        assert_int_equal(mk ? mkdir(path, 0755) : rmdir(path), 0);
+    }
+}
+
+/* FORMAT.md, "Build": on EEXIST the writer takes the next seq, up to 100
+ * tries. */
+static void test_build_name_tries(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    fh_index_build_info bi = build_info();
+    fh_index_writer *w;
+    assert_int_equal(fh_index_writer_open(dir, &bi, &w), 0);
+    unsigned s = build_seq_in(dir);
+    fh_index_writer_abort(w);
+    /* the next 100 names taken: all 100 tries fail */
+    block_seqs(dir, s + 1, 100, true);
+    assert_int_equal(fh_index_writer_open(dir, &bi, &w), FH_EIO);
+    assert_null(w);
+    assert_int_equal(count_files(dir, ".build"), 100);
+    /* the next 99 taken: the 100th try succeeds */
+    block_seqs(dir, s + 101, 99, true);
+    assert_int_equal(fh_index_writer_open(dir, &bi, &w), 0);
+    assert_int_equal(build_seq_in(dir), s + 200);
+    fh_index_writer_abort(w);
+    block_seqs(dir, s + 1, 199, false);
+    assert_int_equal(count_files(dir, ".build"), 0);
+    rm_rf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip),      cmocka_unit_test(test_empty_and_misuse),
         cmocka_unit_test(test_atomic_publish), cmocka_unit_test(test_stored_docs),
-        cmocka_unit_test(test_refusal),
-        cmocka_unit_test(test_corrupt_values),
-        cmocka_unit_test(test_doc_encoded), cmocka_unit_test(test_doc_codec),
-        cmocka_unit_test(test_term_add_vpos),
+        cmocka_unit_test(test_refusal),        cmocka_unit_test(test_corrupt_values),
+        cmocka_unit_test(test_doc_encoded),    cmocka_unit_test(test_doc_codec),
+        cmocka_unit_test(test_term_add_vpos),  cmocka_unit_test(test_build_name_tries),
     };
     return cmocka_run_group_tests(tests, setup_corpus, teardown_corpus);
 }
