@@ -369,13 +369,37 @@ int fh_index_open(const char *dir, const char *expect_analyzer_name,
     return 0;
 }
 
+/* The format_version of the index file at dir/index.mdb into *v, read as
+ * fh_index_open reads it; false when it cannot be read. */
+static bool file_format(const char *dir, uint32_t *v)
+{
+    size_t pl = strlen(dir) + sizeof FH_INDEX_FILE + 1;
+    char *path = malloc(pl);
+    fh_index *ix = calloc(1, sizeof *ix);
+    bool ok = false;
+    if (path && ix) {
+        snprintf(path, pl, "%s/%s", dir, FH_INDEX_FILE);
+        ok = index_setup(ix, path, NULL, NULL) == FH_EVERSION;
+        *v = ix->meta.format_version;
+    }
+    free(path);
+    if (ix)
+        fh_index_close(ix);
+    return ok;
+}
+
 const char *fh_index_open_reason(int rc, const char *dir, char *buf, size_t n)
 {
     if (rc == FH_EVERSION && buf && n > 0) {
+        uint32_t v;
+        char is[96] = "";
+        if (dir && file_format(dir, &v))
+            snprintf(is, sizeof is, "the index is format %u (made by %s fahras-indexer), ",
+                     (unsigned)v, v > FH_FORMAT_VERSION ? "a newer" : "an older");
         snprintf(buf, n,
-                 "%s: this build reads format %u (rebuild the index with its fahras-indexer "
+                 "%s: %sthis build reads format %u (rebuild the index with its fahras-indexer "
                  "build)",
-                 fh_strerror(rc), (unsigned)FH_FORMAT_VERSION);
+                 fh_strerror(rc), is, (unsigned)FH_FORMAT_VERSION);
         return buf;
     }
     if ((rc != FH_ENOTFOUND && rc != FH_EIO) || !dir || !buf || n == 0)

@@ -740,7 +740,8 @@ def case_analyzer_version(tmp):
         f.write(mdb[:m.start(1)] + b"\x02\x00\x00\x00" + mdb[m.end(1):])
     for cmd in ("check", "dump-docs"):
         rc, out, err = run([cmd, idx], ok=(3,))
-        expect("index format version not supported: this build reads format 1" in err, err)
+        expect("index format version not supported: the index is format 2 (made by a newer "
+               "fahras-indexer), this build reads format 1" in err, err)
     # another format may have other databases: format_version is read before
     # the others are required (FORMAT.md, *meta*), so an index of format 2
     # without a `positions` database is still "rebuild", not corrupt. The
@@ -755,7 +756,8 @@ def case_analyzer_version(tmp):
         f.write(gone)
     for cmd in ("check", "dump-docs"):
         rc, out, err = run([cmd, idx], ok=(3,))
-        expect("index format version not supported: this build reads format 1" in err, err)
+        expect("index format version not supported: the index is format 2 (made by a newer "
+               "fahras-indexer), this build reads format 1" in err, err)
     # the same with format 1: a database missing is corruption
     m = re.search(rb"format_version(\x02\x00\x00\x00)", gone)
     expect(m, "no format_version 2 in the file")

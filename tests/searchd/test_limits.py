@@ -665,13 +665,15 @@ class LimitsTest(unittest.TestCase):
         at = mdb.find(b"format_version\x01\x00\x00\x00")
         self.assertGreater(at, 0)
         at += len(b"format_version")
-        with open(os.path.join(fmt, "index.mdb"), "wb") as f:
-            f.write(mdb[:at] + b"\x02" + mdb[at + 1:])
-        r = subprocess.run([fhtest.SEARCHD, "--index", fmt, "--listen", "127.0.0.1:0"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=10)
-        self.assertEqual(r.returncode, 1, r.stderr)
-        self.assertIn(b"index format version not supported: this build reads format 1 (rebuild "
-                      b"the index with its fahras-indexer build)\n", r.stderr)
+        for byte, is_ in ((b"\x02", b"the index is format 2 (made by a newer fahras-indexer)"),
+                          (b"\x00", b"the index is format 0 (made by an older fahras-indexer)")):
+            with open(os.path.join(fmt, "index.mdb"), "wb") as f:
+                f.write(mdb[:at] + byte + mdb[at + 1:])
+            r = subprocess.run([fhtest.SEARCHD, "--index", fmt, "--listen", "127.0.0.1:0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=10)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn(b"index format version not supported: " + is_ + b", this build reads "
+                          b"format 1 (rebuild the index with its fahras-indexer build)\n", r.stderr)
         # an index of another analyzer: refused at start, status 1, both named
         r = subprocess.run([fhtest.SEARCHD, "--index", self.index, "--stemmer", "snowball",
                             "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,

@@ -218,8 +218,10 @@ int fh_index_open(const char *dir, const char *expect_analyzer_name,
  * the index in DIR: ". For FH_ENOTFOUND and FH_EIO it looks at the file
  * system and names the path's problem (no such directory, not a directory,
  * no index.mdb in it, permission denied, an empty index.mdb); for
- * FH_EVERSION the format this build reads; otherwise, or when it finds
- * none, fh_strerror(rc). Returns buf (written, at most n bytes) or a static
+ * FH_EVERSION the format this build reads and the file's; otherwise, or when it finds
+ * none, fh_strerror(rc). For FH_EVERSION it also reads the file's format
+ * again (opening it read-only) to name it, and whether a newer or an older
+ * fahras-indexer made it. Returns buf (written, at most n bytes) or a static
  * string; call it right after the failure. */
 const char *fh_index_open_reason(int rc, const char *dir, char *buf, size_t n);
 void fh_index_close(fh_index *ix);
