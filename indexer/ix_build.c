@@ -313,7 +313,7 @@ static void quote_names(char *out, size_t cap, const char *const *names, size_t 
 
 /* A TSV header without a column of --fields is said at once: none of the
  * file's rows can have that field, which is otherwise silently unindexed. */
-static void warn_tsv_header(pipeline *p, unsigned fi, const fh_tsv_header *h)
+static void warn_tsv_header(pipeline *p, unsigned fi, const fh_tsv_header *h, uint64_t line)
 {
     const fh_fieldset *fs = &p->o->fields;
     for (unsigned f = 0; f < fs->n; f++) {
@@ -322,9 +322,9 @@ static void warn_tsv_header(pipeline *p, unsigned fi, const fh_tsv_header *h)
         char cols[400];
         quote_names(cols, sizeof cols, (const char *const *)h->names, h->ncols, false);
         fprintf(p->o->log,
-                "%s:1: warning: the header has no column \"%s\" of --fields, so no row of "
-                "this file has that field to analyze (the columns: %s)\n",
-                input_name(p, fi), fs->names[f], cols);
+                "%s:%" PRIu64 ": warning: the header has no column \"%s\" of --fields, so "
+                "no row of this file has that field to analyze (the columns: %s)\n",
+                input_name(p, fi), line, fs->names[f], cols);
     }
 }
 
@@ -384,10 +384,26 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
         if (aborted(p))
             goto out;
         if (!header_done) {
-            char *nl = memchr(buf, '\n', len);
+            /* the header is the first line that is not blank (as a row would
+               be blank), the lines before it skipped but counted */
+            size_t skip = 0;
+            char *nl;
+            while ((nl = memchr(buf + skip, '\n', len - skip)) != NULL &&
+                   fh_rec_blank(buf + skip, (size_t)(nl - buf) - skip, true)) {
+                skip = (size_t)(nl - buf) + 1;
+                line_no++;
+            }
+            if (skip) {
+                memmove(buf, buf + skip, len - skip);
+                len -= skip;
+                nl = nl ? nl - skip : NULL;
+            }
             if (!nl && !eof) {
+                if (len < cap) /* room freed by skipped lines: read on */
+                    continue;
                 if (cap >= line_cap) {
-                    fprintf(o->log, "%s:1: TSV header line too long\n", input_name(p, fi));
+                    fprintf(o->log, "%s:%" PRIu64 ": TSV header line too long\n", input_name(p, fi),
+                            line_no);
                     rc = FH_EINPUT;
                     goto out;
                 }
@@ -397,7 +413,8 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
             }
             size_t hl = nl ? (size_t)(nl - buf) : len;
             char msg[200];
-            if (hl == 0 && !nl) { /* an empty file: reported, like an empty JSON Lines file */
+            if (!nl && fh_rec_blank(buf, hl, true)) {
+                /* an empty or blank file: reported, like an empty JSON Lines file */
                 fprintf(o->log,
                         "fahras-indexer: %s: empty TSV input (no header line): nothing "
                         "read\n",
@@ -407,14 +424,14 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
             rc = fh_tsv_header_parse(buf, hl, &o->fields, &p->hdrs[fi], msg, sizeof msg);
             if (rc) {
                 if (rc == FH_EINPUT)
-                    fprintf(o->log, "%s:1: %s\n", input_name(p, fi), msg);
+                    fprintf(o->log, "%s:%" PRIu64 ": %s\n", input_name(p, fi), line_no, msg);
                 goto out;
             }
-            warn_tsv_header(p, fi, p->hdrs[fi]);
+            warn_tsv_header(p, fi, p->hdrs[fi], line_no);
             size_t used = nl ? hl + 1 : hl;
             memmove(buf, buf + used, len - used);
             len -= used;
-            line_no = 2;
+            line_no++;
             header_done = true;
             continue;
         }

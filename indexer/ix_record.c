@@ -103,6 +103,47 @@ static bool blank(const char *s, size_t n, bool tab_is_space)
     return true;
 }
 
+/* Drop a UTF-8 byte order mark at the start of s[0, *n). */
+static void skip_bom(const char **s, size_t *n)
+{
+    if (*n >= 3 && memcmp(*s, "\xEF\xBB\xBF", 3) == 0) {
+        *s += 3;
+        *n -= 3;
+    }
+}
+
+/* The length of a line (a TSV line, a text file's title) without the CR of
+ * a CRLF line end: one CR only,
+ * as any CR before it is data (y\r\r\n ends in the value y\r). */
+static size_t crlf_end(const char *line, size_t len)
+{
+    return len && line[len - 1] == '\r' ? len - 1 : len;
+}
+
+/* The part of a line (without its newline) that a record is read from: of
+ * a TSV line (a row or the header) the line less the CR of a CRLF end and a
+ * leading BOM; of a JSON line also less the spaces and tabs around it. */
+static void trim_line(const char **line, size_t *len, bool tsv)
+{
+    if (tsv) {
+        *len = crlf_end(*line, *len);
+        skip_bom(line, len);
+        return;
+    }
+    while (*len &&
+           ((*line)[*len - 1] == '\r' || (*line)[*len - 1] == ' ' || (*line)[*len - 1] == '\t'))
+        (*len)--;
+    skip_bom(line, len); /* on any line */
+    while (*len && ((*line)[0] == ' ' || (*line)[0] == '\t'))
+        (*line)++, (*len)--;
+}
+
+bool fh_rec_blank(const char *line, size_t len, bool tsv)
+{
+    trim_line(&line, &len, tsv);
+    return blank(line, len, !tsv);
+}
+
 /* Repair invalid UTF-8 into p->fix if needed; updates the span (s, n). */
 static int repair(fh_recparser *p, const char **s, size_t *n, fh_record *r)
 {
@@ -214,24 +255,11 @@ static int set_id_from_json(fh_recparser *p, json_t *id, const char *line, size_
     return 0;
 }
 
-/* Drop a UTF-8 byte order mark at the start of s[0, *n). */
-static void skip_bom(const char **s, size_t *n)
-{
-    if (*n >= 3 && memcmp(*s, "\xEF\xBB\xBF", 3) == 0) {
-        *s += 3;
-        *n -= 3;
-    }
-}
-
 int fh_rec_jsonl(fh_recparser *p, const char *line, size_t len, fh_record *r)
 {
     rec_init(r);
     drop(p);
-    while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
-        len--;
-    skip_bom(&line, &len); /* on any line */
-    while (len && (line[0] == ' ' || line[0] == '\t'))
-        line++, len--;
+    trim_line(&line, &len, false);
     int rc = admit(p, &line, &len, r, "document", false);
     if (rc <= 0)
         return rc;
@@ -313,19 +341,10 @@ static size_t split_tabs(const char *s, size_t n, size_t *off, size_t *lens, siz
     return k;
 }
 
-/* The length of a line (a TSV line, a text file's title) without the CR of
- * a CRLF line end: one CR only,
- * as any CR before it is data (y\r\r\n ends in the value y\r). */
-static size_t crlf_end(const char *line, size_t len)
-{
-    return len && line[len - 1] == '\r' ? len - 1 : len;
-}
-
 int fh_tsv_header_parse(const char *line, size_t len, const fh_fieldset *fs,
                         fh_tsv_header **out, char *msg, size_t msg_cap)
 {
-    len = crlf_end(line, len);
-    skip_bom(&line, &len);
+    trim_line(&line, &len, true);
     size_t n = split_tabs(line, len, NULL, NULL, 0);
     fh_tsv_header *h = calloc(1, sizeof *h);
     size_t *off = malloc(n * sizeof *off), *lens = malloc(n * sizeof *lens);
@@ -448,8 +467,7 @@ int fh_rec_tsv(fh_recparser *p, const fh_tsv_header *h, const char *line, size_t
 {
     rec_init(r);
     drop(p);
-    len = crlf_end(line, len);
-    skip_bom(&line, &len); /* as on a JSON line */
+    trim_line(&line, &len, true); /* a BOM as on a JSON line */
     int rc = admit(p, &line, &len, r, "row", true);
     if (rc <= 0)
         return rc;

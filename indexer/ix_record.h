@@ -52,6 +52,11 @@ int fh_tsv_header_parse(const char *line, size_t len, const fh_fieldset *fs,
                         fh_tsv_header **out, char *msg, size_t msg_cap);
 void fh_tsv_header_free(fh_tsv_header *h);
 
+/* Whether a line (without its newline) of JSON Lines (tsv: of a TSV file) is
+ * blank: no record, as fh_rec_jsonl (fh_rec_tsv) would find it, and before
+ * a TSV file's header no header either. */
+bool fh_rec_blank(const char *line, size_t len, bool tsv);
+
 typedef struct fh_record {
     fh_rec_status status;
     char msg[200];    /* why it was skipped */

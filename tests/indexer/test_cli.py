@@ -979,6 +979,33 @@ def case_input_edges(tmp):
     expect("Not a directory" in err or "File exists" in err, err)
 
 
+def case_input_reports(tmp):
+    """Inputs at the edges of their formats: blank lines before a TSV header,
+    files that hold no record, and what a report line says of them."""
+    # blank lines (a BOM-only one too) before a TSV header are skipped, the
+    # header is the first line that is not blank, and reports keep the file's
+    # real line numbers; the other inputs given with it are indexed
+    tsv = write(os.path.join(tmp, "h.tsv"), b"\n\xef\xbb\xbf\r\n \nid\ttitle\nx\ty\nz\n")
+    one = write(os.path.join(tmp, "one.jsonl"), '{"id": "o1", "text": "x"}\n')
+    ix = os.path.join(tmp, "ix1")
+    _, _, err = build(ix, [tsv, one])
+    s = summary(err)
+    expect(s["read"] == 3 and s["indexed"] == 2 and s["malformed"] == 1, (s, err))
+    expect("%s:6: malformed TSV row: 1 columns, the header has 2" % tsv in err, err)
+    expect(sorted(docs_of(ix)) == ["o1", "x"], docs_of(ix))
+    # a bad header is reported at its own line
+    bad = write(os.path.join(tmp, "bad.tsv"), "\n\nID\ttitle\nx\ty\n")
+    _, _, err = build(os.path.join(tmp, "ix2"), [bad], ok=(2,))
+    expect('%s:3: TSV header has no "id" column' % bad in err, err)
+    # the --fields warning of a header names its line too
+    _, _, err = build(os.path.join(tmp, "ix3"), [tsv])
+    expect('%s:4: warning: the header has no column "text"' % tsv in err, err)
+    # a TSV file of blank lines only has no header: said, like an empty file
+    blank = write(os.path.join(tmp, "blank.tsv"), b"\xef\xbb\xbf\n \n\r")
+    _, _, err = build(os.path.join(tmp, "ix4"), [blank, one])
+    expect("%s: empty TSV input (no header line): nothing read" % blank in err, err)
+
+
 def case_interrupt_idle_input(tmp):
     """SIGTERM and SIGINT stop a build whose input (a FIFO) sends nothing."""
     fifo = os.path.join(tmp, "ff")
