@@ -289,6 +289,21 @@ static size_t count_lines(const char *s, size_t n)
     return k;
 }
 
+/* Whether lines s[0, n) hold one that is not blank: a record, good or bad
+ * (tsv: TSV rows, else JSON lines). */
+static bool holds_record(const char *s, size_t n, bool tsv)
+{
+    const char *end = s + n;
+    while (s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        const char *e = nl ? nl : end;
+        if (!fh_rec_blank(s, (size_t)(e - s), tsv))
+            return true;
+        s = e + 1;
+    }
+    return false;
+}
+
 /* "a", "b", "c" into out (cap bytes): the names quoted, a control character
  * as '?', and ", ..." for the names that do not fit or, when `more`, follow. */
 static void quote_names(char *out, size_t cap, const char *const *names, size_t n, bool more)
@@ -364,6 +379,7 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
     char *buf = malloc(cap);
     uint64_t line_no = 1;
     bool eof = false, header_done = (fmt != FH_IN_TSV);
+    bool any_record = false; /* a line that is not blank was read: said when none is */
     if (!buf) {
         rc = FH_ENOMEM;
         goto out;
@@ -436,9 +452,9 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
             continue;
         }
         if (len == 0 && eof) {
-            if (fmt == FH_IN_JSONL && line_no == 1) /* as an empty TSV file is */
-                fprintf(o->log, "fahras-indexer: %s: empty input: nothing read\n",
-                        input_name(p, fi));
+            if (!any_record) /* as a TSV file without a header line is */
+                fprintf(o->log, "fahras-indexer: %s: %s: nothing read\n", input_name(p, fi),
+                        fmt == FH_IN_TSV ? "empty TSV input (a header, no record)" : "empty input");
             break;
         }
         char *nl = last_nl(buf, len);
@@ -459,6 +475,7 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
                 goto out;
             }
             b->oversized_line = true;
+            any_record = true;
             b->first_line = line_no++;
             b->n_ord = 1;
             b->hdr = p->hdrs[fi];
@@ -506,6 +523,7 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
         b->hdr = p->hdrs[fi];
         b->first_line = line_no;
         size_t nlines = count_lines(buf, cut);
+        any_record = any_record || holds_record(buf, cut, fmt == FH_IN_TSV);
         if (nlines > UINT32_MAX || (rc = claim_ords(rs, (uint32_t)nlines, &b->first_ord))) {
             free(nb);
             batch_free(b);

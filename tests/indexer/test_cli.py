@@ -1005,6 +1005,21 @@ def case_input_reports(tmp):
     _, _, err = build(os.path.join(tmp, "ix4"), [blank, one])
     expect("%s: empty TSV input (no header line): nothing read" % blank in err, err)
 
+    # every file that yields no record says so, as an empty one does: only a
+    # BOM, only blank lines, a TSV header and blank rows; also under gzip
+    quiet = {"bom.jsonl": b"\xef\xbb\xbf", "blanks.jsonl": b"\n\n \t\r\n\xef\xbb\xbf\n  ",
+             "hdr.tsv": b"id\ttitle\n\n\r\n", "bl.jsonl.gz": gzip.compress(b"\n \n")}
+    files = [write(os.path.join(tmp, n), b) for n, b in sorted(quiet.items())]
+    _, _, err = build(os.path.join(tmp, "ix5"), files + [one])
+    expect(summary(err)["read"] == 1, err)
+    for f in files:
+        what = "empty TSV input (a header, no record)" if f.endswith(".tsv") else "empty input"
+        expect("%s: %s: nothing read" % (f, what) in err, (f, err))
+    # a line that is a record, even a bad one, is something read
+    _, _, err = build(os.path.join(tmp, "ix6"), [write(os.path.join(tmp, "bad.jsonl"),
+                                                       b"\n\xef\xbb\xbf\xef\xbb\xbf\n"), one])
+    expect(summary(err)["malformed"] == 1 and "nothing read" not in err, err)
+
 
 def case_interrupt_idle_input(tmp):
     """SIGTERM and SIGINT stop a build whose input (a FIFO) sends nothing."""
