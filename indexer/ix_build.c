@@ -155,6 +155,7 @@ typedef struct pipeline {
     atomic_bool cancel; /* set with abort: the reader's blocking reads give up */
 
     fh_tsv_header **hdrs; /* per input, TSV only */
+    char **shown;         /* per input, its name as reports show it (fh_report_text) */
     _Atomic uint64_t bytes_in, raw_done;
     /* Bumped by the committer when the process RSS nears the budget: every
      * worker whose table holds more than RSS_SPILL_MIN spills once per bump. */
@@ -195,10 +196,10 @@ static const char *write_reason(int rc, const char *dir, char *buf, size_t n)
     return r;
 }
 
+/* Input `file` as reports name it: <stdin>, or its path on one line. */
 static const char *input_name(const pipeline *p, unsigned file)
 {
-    const char *n = p->o->inputs[file];
-    return strcmp(n, "-") == 0 ? "<stdin>" : n;
+    return p->shown[file];
 }
 
 /* Hand a batch to the analyzers; waits while the ring is full. false = abort. */
@@ -304,23 +305,22 @@ static bool holds_record(const char *s, size_t n, bool tsv)
     return false;
 }
 
-/* "a", "b", "c" into out (cap bytes): the names quoted, a control character
- * as '?', and ", ..." for the names that do not fit or, when `more`, follow. */
+/* "a", "b", "c" into out (cap bytes): the names quoted, as reports show
+ * text (fh_report_text), and ", ..." for the names that do not fit or, when
+ * `more`, follow. */
 static void quote_names(char *out, size_t cap, const char *const *names, size_t n, bool more)
 {
     size_t at = 0;
     out[0] = '\0';
     for (size_t i = 0; i < n; i++) {
-        size_t need = strlen(names[i]) + 4; /* ", " and the quotes */
-        if (at + need + 6 > cap) {          /* ", ..." and the NUL */
+        char shown[400];
+        fh_report_text(shown, sizeof shown, names[i], strlen(names[i]));
+        size_t need = strlen(shown) + 4; /* ", " and the quotes */
+        if (at + need + 6 > cap) {       /* ", ..." and the NUL */
             snprintf(out + at, cap - at, "%s...", at ? ", " : "");
             return;
         }
-        at += (size_t)snprintf(out + at, cap - at, "%s\"", at ? ", " : "");
-        for (const unsigned char *q = (const unsigned char *)names[i]; *q; q++)
-            out[at++] = *q < 0x20 || *q == 0x7F ? '?' : (char)*q;
-        out[at++] = '"';
-        out[at] = '\0';
+        at += (size_t)snprintf(out + at, cap - at, "%s\"%s\"", at ? ", " : "", shown);
     }
     if (more)
         snprintf(out + at, cap - at, "%s...", at ? ", " : "");
@@ -639,14 +639,15 @@ static int read_txt_dir(pipeline *p, rstate *rs, unsigned fi)
     size_t n = 0;
     int rc = fh_txtdir_list(dir, &names, &n);
     if (rc) {
-        fprintf(o->log, "fahras-indexer: %s: cannot list: %s\n", dir, strerror(errno));
+        fprintf(o->log, "fahras-indexer: %s: cannot list: %s\n", input_name(p, fi),
+                strerror(errno));
         return FH_EINPUT;
     }
     if (n == 0)
         fprintf(o->log,
                 "fahras-indexer: %s: no *.txt file in this folder (subfolders are not read, "
                 "nor hidden files)\n",
-                dir);
+                input_name(p, fi));
     size_t i = 0;
     char *path = NULL;
     while (i < n && !rc) {
@@ -1154,9 +1155,11 @@ static void report(committer *c, const batch *b, uint32_t i, const char *fmt, ..
         fputs("\r\033[K", f);
         c->progress_shown = false;
     }
-    if (b->fmt == FH_IN_DIR)
-        fprintf(f, "%s/%s: ", input_name(c->p, b->file), b->names[i]);
-    else
+    if (b->fmt == FH_IN_DIR) {
+        char name[1024]; /* a name of NAME_MAX bytes, each one \xNN */
+        fprintf(f, "%s/%s: ", input_name(c->p, b->file),
+                fh_report_text(name, sizeof name, b->names[i], strlen(b->names[i])));
+    } else
         fprintf(f, "%s:%" PRIu64 ": ", input_name(c->p, b->file), b->first_line + i);
     va_list ap;
     va_start(ap, fmt);
@@ -1903,8 +1906,18 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
         p->ring_cap++;
     p->ring = calloc(p->ring_cap, sizeof *p->ring);
     p->hdrs = calloc(o->n_inputs ? o->n_inputs : 1, sizeof *p->hdrs);
+    p->shown = calloc(o->n_inputs ? o->n_inputs : 1, sizeof *p->shown);
+    for (size_t i = 0; p->shown && i < o->n_inputs; i++) {
+        const char *n = strcmp(o->inputs[i], "-") == 0 ? "<stdin>" : o->inputs[i];
+        size_t len = strlen(n), cap = len * 4 + 4; /* each byte \xNN at most */
+        if (!(p->shown[i] = malloc(cap))) {
+            rc = FH_ENOMEM;
+            goto out;
+        }
+        fh_report_text(p->shown[i], cap, n, len);
+    }
     p->workers = calloc(nw, sizeof *p->workers);
-    if (!p->ring || !p->hdrs || !p->workers) {
+    if (!p->ring || !p->hdrs || !p->shown || !p->workers) {
         rc = FH_ENOMEM;
         goto out;
     }
@@ -2063,6 +2076,9 @@ out:
     for (size_t i = 0; p->hdrs && i < o->n_inputs; i++)
         fh_tsv_header_free(p->hdrs[i]);
     free(p->hdrs);
+    for (size_t i = 0; p->shown && i < o->n_inputs; i++)
+        free(p->shown[i]);
+    free(p->shown);
     free(p->workers);
     free(p->ring);
     if (locks) {

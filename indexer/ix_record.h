@@ -57,6 +57,13 @@ void fh_tsv_header_free(fh_tsv_header *h);
  * a TSV file's header no header either. */
 bool fh_rec_blank(const char *line, size_t len, bool tsv);
 
+/* s[0, n) as a report shows it, on one line and as valid UTF-8, into out
+ * (cap >= 4 bytes, NUL-terminated): each control byte (below 0x20, DEL) and
+ * each byte of invalid UTF-8 as \xNN, a C1 control, U+2028 and U+2029 as
+ * \uXXXX, the rest as it is. What does not fit is cut before a character
+ * (never inside one or an escape), the cut marked "...". Returns out. */
+char *fh_report_text(char *out, size_t cap, const char *s, size_t n);
+
 typedef struct fh_record {
     fh_rec_status status;
     char msg[200];    /* why it was skipped */

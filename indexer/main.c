@@ -84,9 +84,12 @@ static const char usage_build[] =
     "                       (--quiet wins over it)\n"
     "  --stemmer S          light10 (default), light10+sb, light10-noguard, snowball or none\n"
     "  --help\n"
-    "\n"
+    "\n";
+/* build --help, continued (one literal would pass the 4095 bytes C requires) */
+static const char usage_build_reports[] =
     "Bad records never vanish silently: each is reported on stderr as FILE:LINE: reason (a\n"
-    "folder's file as FILE: reason) and counted in the summary (read = indexed + skipped).\n"
+    "folder's file as FILE: reason; one line, a control byte or invalid UTF-8 in a name or\n"
+    "quoted input shown as \\xNN) and counted in the summary (read = indexed + skipped).\n"
     "Skipped: malformed JSON/TSV row, missing or bad id (also one with a control character or\n"
     "an outer space, which GET could not name), duplicate id (the first is kept), oversized (as\n"
     "read or as stored, or a field of more than 2^28 word positions), a folder's unreadable\n"
@@ -393,6 +396,7 @@ static int cmd_build(int argc, char **argv)
         case 'h':
         case O_HELP:
             fputs(usage_build, stdout);
+            fputs(usage_build_reports, stdout);
             rc = EXIT_OK;
             goto out;
         default:

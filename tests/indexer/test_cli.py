@@ -1020,6 +1020,39 @@ def case_input_reports(tmp):
                                                        b"\n\xef\xbb\xbf\xef\xbb\xbf\n"), one])
     expect(summary(err)["malformed"] == 1 and "nothing read" not in err, err)
 
+    # a report is one line of valid UTF-8 whatever the names and the bytes in
+    # it: control bytes and invalid UTF-8 as \xNN, C1 controls and U+2028 as
+    # \uXXXX, in folder file names, input paths, jansson's near-text, TSV
+    # column names and the first document's keys
+    d = os.path.join(tmp, "names")
+    os.makedirs(d)
+    for n in (b"new\nline.txt", b"bad\xffname.txt", b"ok.txt"):
+        write(os.path.join(os.fsencode(d), n), "t\nx")
+    write(os.path.join(os.fsencode(d), b"nel\xc2\x85.txt"), "")  # a valid id, no text
+    esc = write(os.path.join(tmp, "e\x1bsc.jsonl"),
+                b'{"id": "a", "title": "x"}\x1b[31mRED\n{"id": "b", "ti\\u001btle": 1}\n'
+                b'{"id": "b2", "title": "y"}\xe2\x80\xa8\n')
+    rep = write(os.path.join(tmp, "rep.tsv"), b"id\tc\x1b\tc\x1b\n")
+    p = subprocess.run([A.indexer, "build", "--index", os.path.join(tmp, "ix7"), d, esc, rep],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+    expect(p.returncode == 2, p)
+    raw = p.stderr
+    expect(not re.search(rb"[\x00-\x09\x0b-\x1f\x7f]", raw), raw)
+    err = raw.decode("utf-8")  # strict: no invalid UTF-8
+    expect(not re.search("[\x80-\x9f\u2028\u2029]", err), err)
+    for line in err.splitlines():
+        expect(line.startswith((d + "/", esc.replace("\x1b", "\\x1b") + ":", rep + ":",
+                                "fahras-indexer: ")), (line, err))
+    for want in ("/new\\x0aline.txt: the id contains a control character",
+                 "/bad\\xffname.txt: file name is not UTF-8",
+                 "/nel\\u0085.txt: no text to analyze",
+                 "e\\x1bsc.jsonl:1: malformed JSON: end of file expected near '\\x1b'",
+                 "e\\x1bsc.jsonl:3: malformed JSON: end of file expected near '\\u2028'",
+                 'rep.tsv:1: TSV header repeats the column "c\\x1b"'):
+        expect(want in err, (want, err))
+    _, _, err = build(os.path.join(tmp, "ix8"), [esc], ["--fields", "text"])
+    expect('the first document has "id", "ti\\x1btle"' in err, err)
+
 
 def case_interrupt_idle_input(tmp):
     """SIGTERM and SIGINT stop a build whose input (a FIFO) sends nothing."""

@@ -349,6 +349,42 @@ static void test_lone_surrogates(void **state)
  * integral real below 2^53 is an id (in its decimal text), any other real
  * is a bad id, on either parsing path, also where every number is read as
  * a real (a line holding an integer beyond 64 bits). */
+/* fh_report_text: one line of valid UTF-8, cut between characters. */
+static void test_report_text(void **state)
+{
+    (void)state;
+    char out[16];
+    const char in[] = "a\nb\xff\x1b\x7f\xc2\x85\xe2\x80\xa8\xd8\xb9";
+    char big[64];
+    assert_string_equal(fh_report_text(big, sizeof big, in, sizeof in - 1),
+                        "a\\x0ab\\xff\\x1b\\x7f\\u0085\\u2028\xd8\xb9");
+    /* a truncated sequence is invalid UTF-8: each byte escaped */
+    assert_string_equal(fh_report_text(big, sizeof big, "\xd8\xe2\x80", 3), "\\xd8\\xe2\\x80");
+    /* fits exactly: no cut */
+    assert_string_equal(fh_report_text(out, sizeof out, "abcdefghijklmno", 15), "abcdefghijklmno");
+    /* cut: never inside an escape or a character, marked "..." */
+    assert_string_equal(fh_report_text(out, sizeof out, "abcdefghijklmnop", 16), "abcdefghijkl...");
+    assert_string_equal(fh_report_text(out, sizeof out, "abcdefghij\x01kl", 13), "abcdefghij...");
+    assert_string_equal(fh_report_text(out, sizeof out, "abcdefghijk\xd8\xb9\xd8\xb9x", 16),
+                        "abcdefghijk...");
+    assert_string_equal(fh_report_text(out, 4, "abcd", 4), "...");
+    assert_string_equal(fh_report_text(out, 4, "", 0), "");
+    for (int i = 0; i < 2000; i++) { /* random bytes: valid UTF-8, no control byte */
+        char r[40];
+        size_t n = rnd(sizeof r);
+        for (size_t k = 0; k < n; k++)
+            r[k] = (char)rnd(256);
+        size_t cap = 4 + rnd(60);
+        fh_report_text(big, cap, r, n);
+        size_t len = strlen(big);
+        assert_true(len < cap);
+        assert_true(fh_utf8_valid(big, len));
+        for (size_t k = 0; k < len; k++)
+            assert_true((unsigned char)big[k] >= 0x20 && big[k] != 0x7f);
+        assert_false(strstr(big, "\xc2\x85") || strstr(big, "\xe2\x80\xa8"));
+    }
+}
+
 static void test_real_ids(void **state)
 {
     (void)state;
@@ -793,6 +829,7 @@ int main(void)
         cmocka_unit_test(test_json_fast),
         cmocka_unit_test(test_json_repeated_keys),
         cmocka_unit_test(test_lone_surrogates),
+        cmocka_unit_test(test_report_text),
         cmocka_unit_test(test_real_ids),
         cmocka_unit_test(test_ttab_doc_abort),
         cmocka_unit_test(test_merge_tables),
