@@ -196,6 +196,14 @@ static const char *write_reason(int rc, const char *dir, char *buf, size_t n)
     return r;
 }
 
+/* What joins folder path dir and a name in it: nothing when dir already ends
+ * in a slash ("D/" given: "D/a.txt", not "D//a.txt"). */
+static const char *dir_sep(const char *dir)
+{
+    size_t n = strlen(dir);
+    return n && dir[n - 1] == '/' ? "" : "/";
+}
+
 /* Input `file` as reports name it: <stdin>, or its path on one line. */
 static const char *input_name(const pipeline *p, unsigned file)
 {
@@ -670,7 +678,7 @@ static int read_txt_dir(pipeline *p, rstate *rs, unsigned fi)
                 rc = FH_ENOMEM;
                 break;
             }
-            snprintf(path, pl, "%s/%s", dir, names[i]);
+            snprintf(path, pl, "%s%s%s", dir, dir_sep(dir), names[i]);
             struct stat st;
             b->names[k] = names[i];
             names[i] = NULL;
@@ -1157,7 +1165,8 @@ static void report(committer *c, const batch *b, uint32_t i, const char *fmt, ..
     }
     if (b->fmt == FH_IN_DIR) {
         char name[1024]; /* a name of NAME_MAX bytes, each one \xNN */
-        fprintf(f, "%s/%s: ", input_name(c->p, b->file),
+        const char *dir = input_name(c->p, b->file);
+        fprintf(f, "%s%s%s: ", dir, dir_sep(dir),
                 fh_report_text(name, sizeof name, b->names[i], strlen(b->names[i])));
     } else
         fprintf(f, "%s:%" PRIu64 ": ", input_name(c->p, b->file), b->first_line + i);

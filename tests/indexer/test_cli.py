@@ -1052,6 +1052,10 @@ def case_input_reports(tmp):
         expect(want in err, (want, err))
     _, _, err = build(os.path.join(tmp, "ix8"), [esc], ["--fields", "text"])
     expect('the first document has "id", "ti\\x1btle"' in err, err)
+    # a folder given with a trailing slash: its files are named D/a.txt, not D//a.txt
+    _, _, err = build(os.path.join(tmp, "ix9"), [d + "/"])
+    expect("%s/bad\\xffname.txt: file name is not UTF-8" % d in err and "//" not in err, err)
+    expect(summary(err)["indexed"] == 2, err)
 
 
 def case_interrupt_idle_input(tmp):
