@@ -84,10 +84,12 @@ typedef struct batch {
     size_t len;
     uint32_t first_ord, n_ord;
     uint64_t first_line;
-    bool oversized_line; /* one line longer than the cap; data holds nothing */
+    size_t oversized_line; /* a line longer than the cap, of at least this many bytes
+                              (not counted to its end); data holds nothing */
     /* text-file batches: one record per file */
     char **names;
-    size_t *doff, *dlen; /* dlen: or DLEN_OVERSIZED / DLEN_UNREADABLE (why in derr) */
+    size_t *doff, *dlen; /* dlen: or DLEN_OVERSIZED / DLEN_UNREADABLE (why in derr);
+                            doff of DLEN_OVERSIZED: its size, or 0 when not known */
     int *derr;           /* an errno value, or file_check()'s negative kind */
     /* results */
     brec *recs;
@@ -482,7 +484,7 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
                 rc = FH_ENOMEM;
                 goto out;
             }
-            b->oversized_line = true;
+            b->oversized_line = len; /* cap bytes without a line end */
             any_record = true;
             b->first_line = line_no++;
             b->n_ord = 1;
@@ -690,6 +692,7 @@ static int read_txt_dir(pipeline *p, rstate *rs, unsigned fi)
                 b->derr[k] = ferr;
             } else if (sz > o->max_doc_bytes) {
                 b->dlen[k] = DLEN_OVERSIZED; /* not read */
+                b->doff[k] = sz;
             } else {
                 size_t got;
                 ferr = read_file_whole(path, sz, o->max_doc_bytes, &b->data, &cap, b->len,
@@ -700,6 +703,7 @@ static int read_txt_dir(pipeline *p, rstate *rs, unsigned fi)
                 }
                 if (ferr == EFBIG) {
                     b->dlen[k] = DLEN_OVERSIZED; /* it grew past the cap */
+                    b->doff[k] = 0;
                 } else if (ferr) {
                     b->dlen[k] = DLEN_UNREADABLE;
                     b->derr[k] = ferr;
@@ -832,11 +836,10 @@ static int process_batch(worker *w, batch *b)
     if (b->oversized_line) {
         b->recs[0].status = FH_REC_OVERSIZED;
         b->recs[0].msg_off = 0;
-        return fh_buf_addf(&b->out, "line longer than --max-doc-mb (%zu bytes)",
-                           o->max_doc_bytes) ||
-                       fh_buf_addc(&b->out, '\0')
-                   ? FH_ENOMEM
-                   : 0;
+        char msg[sizeof(((fh_record *)0)->msg)];
+        fh_rec_oversized_msg(msg, sizeof msg, b->fmt == FH_IN_TSV ? "row" : "document",
+                             b->oversized_line, true, o->max_doc_bytes);
+        return fh_buf_add(&b->out, msg, strlen(msg) + 1) ? FH_ENOMEM : 0;
     }
     const char *s = b->data, *end = b->data + b->len;
     fh_record r;
@@ -852,7 +855,9 @@ static int process_batch(worker *w, batch *b)
             if (b->dlen[i] == DLEN_OVERSIZED) {
                 memset(&r, 0, sizeof r);
                 r.status = FH_REC_OVERSIZED;
-                snprintf(r.msg, sizeof r.msg, "file larger than --max-doc-mb");
+                fh_rec_oversized_msg(r.msg, sizeof r.msg, "file",
+                                     b->doff[i] ? b->doff[i] : o->max_doc_bytes + 1,
+                                     b->doff[i] == 0, o->max_doc_bytes);
             } else if (b->dlen[i] == DLEN_UNREADABLE) {
                 memset(&r, 0, sizeof r);
                 r.status = FH_REC_UNREADABLE;

@@ -200,6 +200,13 @@ static int repair(fh_recparser *p, const char **s, size_t *n, fh_record *r)
     return 0;
 }
 
+void fh_rec_oversized_msg(char *msg, size_t cap, const char *what, size_t n, bool at_least,
+                          size_t max)
+{
+    snprintf(msg, cap, "%s of %s%zu bytes exceeds --max-doc-mb (%zu bytes)", what,
+             at_least ? "at least " : "", n, max);
+}
+
 /* The cap applies to what is stored too, so that a GET reply of any stored
  * document stays within what the daemon is sized for: repairs (1 byte -> 3)
  * and the JSON escaping of TSV and text records can grow a record past it. */
@@ -207,10 +214,9 @@ static bool oversized_stored(const fh_recparser *p, size_t n, fh_record *r)
 {
     if (n <= p->max_doc)
         return false;
-    snprintf(r->msg, sizeof r->msg,
-             "stored document of %zu bytes (after UTF-8 repair and JSON escaping) exceeds "
-             "--max-doc-mb",
-             n);
+    fh_rec_oversized_msg(r->msg, sizeof r->msg, "stored document", n, false, p->max_doc);
+    size_t at = strlen(r->msg);
+    snprintf(r->msg + at, sizeof r->msg - at, " after UTF-8 repair and JSON escaping");
     r->status = FH_REC_OVERSIZED;
     return true;
 }
@@ -227,7 +233,7 @@ static int admit(fh_recparser *p, const char **line, size_t *len, fh_record *r, 
         return 0;
     }
     if (*len > p->max_doc) {
-        snprintf(r->msg, sizeof r->msg, "%s of %zu bytes exceeds --max-doc-mb", what, *len);
+        fh_rec_oversized_msg(r->msg, sizeof r->msg, what, *len, false, p->max_doc);
         r->status = FH_REC_OVERSIZED;
         return 0;
     }
@@ -576,7 +582,7 @@ int fh_rec_txt(fh_recparser *p, const char *name, const char *data, size_t len, 
     if (nl > 4 && strcasecmp(name + nl - 4, ".txt") == 0)
         nl -= 4;
     if (len > p->max_doc) {
-        snprintf(r->msg, sizeof r->msg, "file of %zu bytes exceeds --max-doc-mb", len);
+        fh_rec_oversized_msg(r->msg, sizeof r->msg, "file", len, false, p->max_doc);
         r->status = FH_REC_OVERSIZED;
         return 0;
     }

@@ -57,6 +57,12 @@ void fh_tsv_header_free(fh_tsv_header *h);
  * a TSV file's header no header either. */
 bool fh_rec_blank(const char *line, size_t len, bool tsv);
 
+/* The reason a record over the --max-doc-mb cap (max bytes) is skipped,
+ * into msg (cap bytes): "WHAT of N bytes exceeds --max-doc-mb (MAX bytes)",
+ * "of at least N bytes" when at_least (its full size not known). */
+void fh_rec_oversized_msg(char *msg, size_t cap, const char *what, size_t n, bool at_least,
+                          size_t max);
+
 /* s[0, n) as a report shows it, on one line and as valid UTF-8, into out
  * (cap >= 4 bytes, NUL-terminated): each control byte (below 0x20, DEL) and
  * each byte of invalid UTF-8 as \xNN, a C1 control, U+2028 and U+2029 as

@@ -371,7 +371,7 @@ def case_stdin_gz(tmp):
     z = gzip.compress(b'{"id": "a", "text": "x"}\n' + long_line + b'{"id": "c", "text": "y"}\n')
     write(bad, z[: len(z) * 3 // 4])
     rc, _, err = build(os.path.join(tmp, "cut"), [bad], ["--max-doc-mb", "1"], ok=(2,))
-    expect("%s:2: line longer than --max-doc-mb" % bad in err
+    expect("%s:2: document of at least " % bad in err
            and "%s: corrupt compressed data" % bad in err, err)
 
 
@@ -1052,6 +1052,24 @@ def case_input_reports(tmp):
         expect(want in err, (want, err))
     _, _, err = build(os.path.join(tmp, "ix8"), [esc], ["--fields", "text"])
     expect('the first document has "id", "ti\\x1btle"' in err, err)
+    # an oversized record is reported in one wording, whether the reader's
+    # buffer held it whole (its size) or not (at least the bytes it held)
+    big = write(os.path.join(tmp, "big.jsonl"),
+                b'{"id": "a", "text": "' + b"x" * 3000000 + b'"}\n'
+                + b'{"id": "b", "text": "' + b"y" * (1048577 - 23) + b'"}\n'
+                + b'{"id": "c", "text": "z"}\n')
+    bigt = write(os.path.join(tmp, "big.tsv"), b"id\ttext\nr\t" + b"x" * 3000000 + b"\ns\tz\n")
+    _, _, err = build(os.path.join(tmp, "ix10"), [big, bigt], ["--max-doc-mb", "1"])
+    s = summary(err)
+    expect(s["oversized"] == 3 and s["indexed"] == 2, (s, err))
+    over = r"%s of (at least )?(\d+) bytes exceeds --max-doc-mb \(1048576 bytes\): skipped"
+    m1 = re.search(re.escape(big) + ":1: " + over % "document", err)
+    m2 = re.search(re.escape(big) + ":2: " + over % "document", err)
+    m3 = re.search(re.escape(bigt) + ":2: " + over % "row", err)
+    expect(m1 and m2 and m3, err)
+    expect(m1.group(1) and m3.group(1) and 1048576 < int(m1.group(2)) <= 3000025, err)
+    expect(int(m2.group(2)) == 1048577 or m2.group(1), err)
+    expect("line longer than" not in err, err)
     # a folder given with a trailing slash: its files are named D/a.txt, not D//a.txt
     _, _, err = build(os.path.join(tmp, "ix9"), [d + "/"])
     expect("%s/bad\\xffname.txt: file name is not UTF-8" % d in err and "//" not in err, err)
