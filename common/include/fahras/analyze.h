@@ -6,10 +6,14 @@
  *
  * Pipeline (docs/ANALYSIS.md has the full rules, with examples):
  *   1. decode UTF-8; an invalid sequence becomes U+FFFD (never an error);
- *   2. normalize: NFKC for Arabic presentation forms and ligatures only,
- *      drop tashkeel (064B-065F, 0670, Quranic marks 06D6-06ED) and tatweel,
- *      alef forms -> ا, ى -> ي, ة -> ه, ک -> ك, ی -> ي, Arabic-Indic and
- *      extended digits -> 0-9, Latin case folding;
+ *   2. normalize: NFKC, one character at a time, for presentation forms
+ *      and ligatures only: Arabic (FB50-FDFF, FE70-FEFF) and, since 1.9,
+ *      Latin and the other alphabetic ones (FB00-FB4F) and halfwidth and
+ *      fullwidth forms (FF00-FFEF); drop tashkeel (064B-065F, 0610-061A,
+ *      0670, Quranic marks 06D6-06ED) and tatweel, alef forms -> ا,
+ *      ى -> ي (but على, also after و or ف, keeps it: fh_maksura_ar), ة -> ه,
+ *      ک -> ك, ی -> ي, Arabic-Indic and extended digits -> 0-9, Latin case
+ *      folding and Latin diacritics dropped (É -> e);
  *   3. split into words; Arabic punctuation separates words; mixed tokens
  *      (DeepSeek-R1, H800, 5.6, 4%) yield the whole token AND its parts;
  *   4. stem (light10 family by default, Snowball or none as options);
@@ -76,7 +80,9 @@ const char *fh_stemmer_for_analyzer(const char *name);
 #define FH_TOK_WHOLE 0x02u    /* a whole mixed token (e.g. "deepseek-r1") emitted besides its parts */
 #define FH_TOK_PART 0x04u     /* one part of a mixed token (e.g. "deepseek", "r1") */
 #define FH_TOK_LATIN 0x08u    /* contains Latin letters */
-#define FH_TOK_NUMERIC 0x10u  /* contains digits only (after normalization), maybe with . , % */
+#define FH_TOK_NUMERIC 0x10u  /* digits only (any script, as 0-9): a digit run, or a
+                                 token whose parts are all digits, with their
+                                 connectors (5.6, 4%, 1,250 as 1250, 2,000-3,000) */
 
 /* Longest normalized form or stem kept, in bytes; longer words are truncated
  * at a character boundary (they are not dropped). */
@@ -108,7 +114,7 @@ int fh_analyzer_new(const fh_analyzer_opts *opts, fh_analyzer **out);
 const char *fh_analyzer_opts_name(const fh_analyzer_opts *opts);
 void fh_analyzer_free(fh_analyzer *a);
 
-/* Name and version the index records, e.g. "fahras-ar-light10" and "1.0".
+/* Name and version the index records, e.g. "fahras-ar-light10g" and "1.35".
  * Any change to normalization, splitting, stemming or the stop list that
  * changes a token MUST bump the version. Static strings. Every analyzer of a
  * build shares one version, so fh_analyzer_version() also accepts NULL. */
