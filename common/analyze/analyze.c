@@ -623,7 +623,8 @@ static bool stem_ends_word(const char *norm, size_t n, const char *out, size_t s
  *   مائتا;
  * - شيء (thing) written شئ or شيئ, and شؤون (affairs) written شئون: a stem
  *   شئ is شيء when it is the end of the word (شئ الشئ), شؤ when a suffix
- *   went (شئون الشئون شئونها).
+ *   went (شئها). شئون and شؤون themselves are protected words (1.21), so
+ *   their ون stays and the seat is folded: شئون الشئون شئونها -> شءون.
  * `out` holds the stem, sl bytes; returns the new length. */
 static size_t spelling_variant(const char *norm, size_t n, char *out, size_t sl)
 {
