@@ -101,8 +101,9 @@ class Daemon:
     exit kills the process (by pid) if it is still running. index_dir None
     leaves --index to a --config file among `extra`."""
 
-    def __init__(self, index_dir, *extra, workdir=None, threads=2, cwd=None):
+    def __init__(self, index_dir, *extra, workdir=None, threads=2, cwd=None, log_level="debug"):
         self.index_dir = index_dir
+        self.log_level = log_level  # None: no --log-level flag (a --config file's, or info)
         self.cwd = cwd
         self.extra = list(extra)
         self.threads = threads
@@ -116,7 +117,8 @@ class Daemon:
     def start(self):
         cmd = [SEARCHD] + (["--index", self.index_dir] if self.index_dir is not None else []) + [
             "--listen", "127.0.0.1:0", "--port-file", self.port_file,
-            "--threads", str(self.threads), "--log-level", "debug"] + self.extra
+            "--threads", str(self.threads)] + (
+                ["--log-level", self.log_level] if self.log_level else []) + self.extra
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
                                      cwd=self.cwd)
@@ -142,10 +144,15 @@ class Daemon:
         while True:
             try:
                 with self.client() as c:
-                    if c.request("PING").get("pong"):
+                    r = c.request("PING")
+                    if r.get("pong"):
                         return self
-            except OSError:
+                    self.kill()
+                    raise RuntimeError("searchd answered PING with %r:\n%s"
+                                       % (r, self.logtext()))
+            except (OSError, EOFError):
                 if time.monotonic() > deadline:
+                    self.kill()
                     raise
                 time.sleep(0.05)
 

@@ -283,11 +283,16 @@ class LimitsTest(unittest.TestCase):
                     for _ in range(40):
                         hog.send_raw(req)
                         sent += 500
-                except OSError:
-                    pass  # the send side filled up: flow control works
+                except TimeoutError:
+                    pass  # the send side filled up: flow control works (a reset would fail)
                 t0 = time.monotonic()
                 self.assertEqual(other.request("PING"), {"ok": True, "pong": True})
                 self.assertLess(time.monotonic() - t0, 1.0)
+                # the hog's unread replies (tens of MB asked for) stay queued in
+                # the server near --max-output: a turn's replies past it at most
+                conns = other.request("STATS")["connections"]
+                self.assertLess(conns["output_queued"], 4 << 20, conns)
+                self.assertEqual(conns["current"], 2, conns)
             self.assertEqual(d.stop(), 0)
 
     def test_total_output_budget(self):
@@ -386,14 +391,23 @@ class LimitsTest(unittest.TestCase):
         # another client's PINGs must be answered between them, not after
         with self.run_daemon(threads=1) as d:
             with d.client(timeout=60) as hog, d.client() as other:
-                n = 1500
+                n = 6000
                 line = "SEARCH limit=100 snippets_count=8 snippet_len=1000 الشركات النفط\n"
                 done = threading.Event()
+                got = [0]
+                trouble = []
 
                 def drain():
-                    got = 0
-                    while got < n:
-                        got += hog.sock.recv(1 << 20).count(b"\n")
+                    try:
+                        while got[0] < n:
+                            chunk = hog.sock.recv(1 << 20)
+                            if not chunk:
+                                trouble.append("the server closed the hog after %d replies"
+                                               % got[0])
+                                break
+                            got[0] += chunk.count(b"\n")
+                    except OSError as e:
+                        trouble.append(repr(e))
                     done.set()
 
                 t = threading.Thread(target=drain)
@@ -401,15 +415,18 @@ class LimitsTest(unittest.TestCase):
                 t0 = time.monotonic()
                 hog.send_raw(line.encode() * n)
                 waits = []
-                while not done.is_set():
+                while not done.is_set() and time.monotonic() - t0 < 120:
                     t1 = time.monotonic()
                     self.assertEqual(other.request("PING"), {"ok": True, "pong": True})
                     waits.append(time.monotonic() - t1)
                 t.join(timeout=60)
                 busy = time.monotonic() - t0
-                if busy > 0.3:  # the hog kept the worker busy long enough to tell
-                    self.assertGreater(len(waits), 3)
-                    self.assertLess(max(waits), busy / 2, (busy, max(waits), len(waits)))
+                self.assertEqual(trouble, [])
+                self.assertEqual(got[0], n)
+                # the hog kept the worker busy long enough to tell
+                self.assertGreater(busy, 0.3)
+                self.assertGreater(len(waits), 3)
+                self.assertLess(max(waits), busy / 2, (busy, max(waits), len(waits)))
             self.assertEqual(d.stop(), 0)
 
     def test_query_budget_partial_answers_are_counted(self):
@@ -542,16 +559,22 @@ class LimitsTest(unittest.TestCase):
     def test_config_file_and_flags(self):
         conf = os.path.join(self.root, "searchd.conf")
         with open(conf, "w") as f:
-            f.write("# test settings\nmax-connections = 5\nidle_timeout = 77\n"
+            f.write("# test settings\nmax-connections = 5\nidle_timeout = 1\n"
                     "log-level = info\n")
         with Daemon(self.index, "--config", conf, "--max-connections", "4",
-                    workdir=self.root, threads=1) as d:
+                    workdir=self.root, threads=1, log_level=None) as d:
             with d.client() as c:
                 s = c.request("STATS")
                 self.assertEqual(s["connections"]["max"], 4)  # the flag wins
                 self.assertEqual(s["threads"], 1)
+                # the file's idle timeout (1 s) closes a silent client
+                t0 = time.monotonic()
+                self.assertTrue(c.at_eof(10))
+                self.assertLess(time.monotonic() - t0, 5)
             self.assertEqual(d.stop(), 0)
             log = d.logtext()
+            # the file's log level: info lines, no debug ones
+            self.assertNotIn(" DEBUG ", log)
             self.assertIn("listening on 127.0.0.1:%d with 1 worker thread (pid" % d.port, log)
             self.assertRegex(log, r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO ")
 

@@ -184,12 +184,18 @@ class ReloadTest(unittest.TestCase):
                 stop = threading.Event()
                 problems = []
 
+                answered = []
+
                 def loop():
-                    with d.client() as c:
-                        while not stop.is_set():
-                            r = c.request("SEARCH limit=3 snippets=1 تقرير")
-                            if error_code(r) or not r["hits"]:
-                                problems.append(r)
+                    try:
+                        with d.client() as c:
+                            while not stop.is_set():
+                                r = c.request("SEARCH limit=3 snippets=1 تقرير")
+                                if error_code(r) or not r["hits"]:
+                                    problems.append(r)
+                                answered.append(1)
+                    except Exception as e:  # noqa: BLE001 - reported below
+                        problems.append(repr(e))
 
                 t = threading.Thread(target=loop)
                 t.start()
@@ -223,7 +229,9 @@ class ReloadTest(unittest.TestCase):
                 finally:
                     stop.set()
                     t.join(timeout=30)
+                self.assertFalse(t.is_alive(), "the query thread did not stop")
                 self.assertEqual(problems, [])
+                self.assertGreater(len(answered), 0, "the query thread answered nothing")
                 self.assertEqual(d.stop(), 0)
                 log = d.logtext()
                 self.assertIn("was built with analyzer fahras-ar-snowball", log)
