@@ -252,15 +252,25 @@ static uint64_t stat_id(const struct stat *st)
     return h ? h : 1;
 }
 
-uint64_t fh_index_file_id(const char *dir)
+/* dir + "/" + FH_INDEX_FILE, malloc'ed (the caller frees it); NULL when out
+ * of memory. */
+static char *index_path(const char *dir)
 {
     size_t dl = strlen(dir);
     char *path = malloc(dl + sizeof FH_INDEX_FILE + 1);
+    if (path) {
+        memcpy(path, dir, dl);
+        path[dl] = '/';
+        memcpy(path + dl + 1, FH_INDEX_FILE, sizeof FH_INDEX_FILE);
+    }
+    return path;
+}
+
+uint64_t fh_index_file_id(const char *dir)
+{
+    char *path = index_path(dir);
     if (!path)
         return 0;
-    memcpy(path, dir, dl);
-    path[dl] = '/';
-    memcpy(path + dl + 1, FH_INDEX_FILE, sizeof FH_INDEX_FILE);
     struct stat st;
     int rc = stat(path, &st);
     free(path);
@@ -350,14 +360,10 @@ int fh_index_open(const char *dir, const char *expect_analyzer_name,
     *out = NULL;
     if (!dir)
         return FH_EINVAL;
-    size_t dl = strlen(dir);
-    char *path = malloc(dl + sizeof FH_INDEX_FILE + 1);
+    char *path = index_path(dir);
     fh_index *ix = calloc(1, sizeof *ix);
     int rc = FH_ENOMEM;
     if (path && ix) {
-        memcpy(path, dir, dl);
-        path[dl] = '/';
-        memcpy(path + dl + 1, FH_INDEX_FILE, sizeof FH_INDEX_FILE);
         rc = index_setup(ix, path, expect_analyzer_name, expect_analyzer_version);
     }
     free(path);
@@ -373,12 +379,10 @@ int fh_index_open(const char *dir, const char *expect_analyzer_name,
  * fh_index_open reads it; false when it cannot be read. */
 static bool file_format(const char *dir, uint32_t *v)
 {
-    size_t pl = strlen(dir) + sizeof FH_INDEX_FILE + 1;
-    char *path = malloc(pl);
+    char *path = index_path(dir);
     fh_index *ix = calloc(1, sizeof *ix);
     bool ok = false;
     if (path && ix) {
-        snprintf(path, pl, "%s/%s", dir, FH_INDEX_FILE);
         ok = index_setup(ix, path, NULL, NULL) == FH_EVERSION;
         *v = ix->meta.format_version;
     }
@@ -411,11 +415,9 @@ const char *fh_index_open_reason(int rc, const char *dir, char *buf, size_t n)
     }
     if (!S_ISDIR(st.st_mode))
         return "not a directory (name the directory that holds " FH_INDEX_FILE ")";
-    size_t pl = strlen(dir) + sizeof FH_INDEX_FILE + 1;
-    char *path = malloc(pl);
+    char *path = index_path(dir);
     if (!path)
         return fh_strerror(rc);
-    snprintf(path, pl, "%s/%s", dir, FH_INDEX_FILE);
     const char *why = fh_strerror(rc);
     int e = stat(path, &st) != 0 ? errno : access(path, R_OK) != 0 ? errno : 0;
     if (e == 0 && rc == FH_EIO) { /* open it again: no descriptors left, a permission */
