@@ -26,7 +26,7 @@
 
 /* Bump on ANY change that alters a token (normalization, splitting, stemming,
  * stop list, lexicon). The index refuses a mismatch. */
-#define FH_ANALYZER_VERSION "1.35"
+#define FH_ANALYZER_VERSION "1.36"
 
 /* Character classes */
 enum {
@@ -827,6 +827,22 @@ static size_t ya_of_stop(const fh_analyzer *a, char *out, size_t xl, const char 
     return xl - skip + 4;
 }
 
+/* (1.36) Rule 6's test: the stem is a stop word's form, but not one of the
+ * clitic strings that end in the article (وكال, بال, وال, وبال, فال, كال:
+ * fh_clitics_ar), which the stop list holds for detached conjunctions and
+ * split clitics. As a stem such a string is a word whose letters only spell
+ * clitics (وكالة, البال, الوالي), not a stop word whose frequency it would
+ * share; backing off on it split the word's forms (وكالة, وكالات, وكالته
+ * and وكالتها were four stems). The shorter ones (ال, لل, ول, فب) stay stop
+ * forms: as stems they come from words cut too far (إله, لله, وولي, فبات). */
+static bool stop_stem(const fh_analyzer *a, const char *stem, size_t n)
+{
+    static const char al[] = "\xD8\xA7\xD9\x84"; /* ال */
+    if (!fh_strset_has(&a->stop, stem, n))
+        return false;
+    return n < 6 || memcmp(stem + n - 4, al, 4) != 0 || !fh_strset_has(&a->clitic, stem, n);
+}
+
 static size_t stem_into(fh_analysis *s, const char *norm, size_t n, bool hamza_alef, char *out)
 {
     const fh_analyzer *a = s->a;
@@ -850,7 +866,7 @@ static size_t stem_into(fh_analysis *s, const char *norm, size_t n, bool hamza_a
              * would share the stop word's huge document frequency. Back off
              * to the proclitic rules only, then to the normalized word;
              * (1.31) but a ية word's forms take X + يه (ya_of_stop). */
-            bool stop = fh_strset_has(&a->stop, out, sl);
+            bool stop = stop_stem(a, out, sl);
             size_t xl = stop ? sl : ya_taa_x(a, out, sl);
             if (xl > 0) {
                 char pre[FH_TOKEN_MAX + 1];
@@ -882,7 +898,7 @@ static size_t stem_into(fh_analysis *s, const char *norm, size_t n, bool hamza_a
             m = tanween_alif_known(a, norm, n, out, m);
         m = hamza_seat(out, m);
         if (a->guard && bl == sl && (m != sl || memcmp(out, before, sl) != 0) &&
-            fh_strset_has(&a->stop, out, m)) {
+            stop_stem(a, out, m)) {
             memcpy(out, before, bl);
             out[bl] = '\0';
             m = bl;

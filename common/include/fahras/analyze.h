@@ -114,7 +114,7 @@ int fh_analyzer_new(const fh_analyzer_opts *opts, fh_analyzer **out);
 const char *fh_analyzer_opts_name(const fh_analyzer_opts *opts);
 void fh_analyzer_free(fh_analyzer *a);
 
-/* Name and version the index records, e.g. "fahras-ar-light10g" and "1.35".
+/* Name and version the index records, e.g. "fahras-ar-light10g" and "1.36".
  * Any change to normalization, splitting, stemming or the stop list that
  * changes a token MUST bump the version. Static strings. Every analyzer of a
  * build shares one version, so fh_analyzer_version() also accepts NULL. */

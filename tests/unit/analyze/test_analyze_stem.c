@@ -656,6 +656,21 @@ static void test_stem_never_a_stopword(void **state)
     assert_string_not_equal(stop, an_stem1(&c, "ازاءا"));
     assert_string_not_equal(stop, an_stem1(&c, "وازاءا"));
     assert_string_not_equal(stop, an_stem1(&c, "إزائه"));
+    /* (1.36) the clitic strings that end in the article (وكال, بال, وال)
+       are no stop words to back off from: a word's forms that stem to one
+       stay one family (وكالات, وكالته were stems of their own, apart from
+       وكالة); the bare clitic stays a stop word of its own stem */
+    FAMILY(&c, "وكالة", "الوكالة", "وكالات", "الوكالات", "وكالته", "وكالتها", "بالوكالة");
+    FAMILY(&c, "البال", "باله", "ببالي", "ببالها");
+    FAMILY(&c, "الوالي", "ووالي", "للوالي", "لواليها");
+    assert_string_equal(an_stem1(&c, "الوكالات"), "وكال");
+    an_run(&c, "بال");
+    assert_true(c.t[0].flags & FH_TOK_STOP);
+    /* but the shorter ones (ال, لل, ول) still make a stem back off: their
+       words were cut too far (إله's ه, لله's ه, وولي's ي) */
+    assert_string_equal(an_stem1(&c, "إله"), "اله");
+    assert_string_equal(an_stem1(&c, "لله"), "لله");
+    assert_string_equal(an_stem1(&c, "وولي"), "وولي");
     an_close(&c);
 }
 
