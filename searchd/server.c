@@ -273,11 +273,30 @@ static int analyzer_for_index(const char *dir, fh_analyzer **out, built_an *buil
     return stemmer ? make_analyzer(stemmer, out) : FH_EANALYZER;
 }
 
+/* Main thread: the file id's open (or vet) failed; for_good when it is not
+ * to be tried again (only a new file is). Returns whether this is the file's
+ * first failure, which is counted and logged (a passing one is retried every
+ * 5 s, silently). */
+static bool reload_failed(fh_server *s, uint64_t id, bool for_good)
+{
+    bool retried = id == s->failed_id;
+    s->failed_id = id;
+    s->failed_at_us = fh_now_us();
+    s->failed_for_good = for_good;
+    if (retried)
+        return false;
+    atomic_fetch_add_explicit(&s->reload_failures, 1, memory_order_relaxed);
+    return true;
+}
+
 /* Main thread, every reload_interval_ms: a new DIR/index.mdb (the indexer
  * renamed a new file into place) becomes the next generation. Requests in
  * flight finish on the generation they started on; each worker moves to the
  * new one before its next request (or at once, when woken), and the old
- * engine is closed by whoever drops the last reference. */
+ * engine is closed by whoever drops the last reference. A new file is walked
+ * in a child process first (vet.h): the open waits for the walk, which
+ * SIGCHLD (child_cb) or the next tick reports, and a damaged file is never
+ * opened here. */
 static void reload_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -314,6 +333,37 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
         return;
     if (!cur)
         return; /* not before generation 1 */
+    if (s->vet.pid > 0 && s->vet.file_id != id)
+        fh_vet_cancel(&s->vet); /* re-published again meanwhile: walk the newest */
+    if (s->vet.pid == 0) {
+        int vrc = fh_vet_start(&s->vet, s->cfg.index_dir, id);
+        if (vrc && reload_failed(s, id, false))
+            FH_LOG_WARN("re-published index in %s not opened: cannot start the process that "
+                        "vets it (%s); tried again in 5 s; still serving generation %llu",
+                        s->cfg.index_dir, fh_strerror(vrc), (unsigned long long)cur->generation);
+        return;
+    }
+    fh_vet_result vr;
+    fh_vet_poll(&s->vet, 0, &vr);
+    if (vr.state == FH_VET_RUNNING)
+        return;
+    if (vr.state == FH_VET_DAMAGED || vr.state == FH_VET_FAILED) {
+        const bool damaged = vr.state == FH_VET_DAMAGED;
+        if (fh_index_file_id(s->cfg.index_dir) != id)
+            return; /* replaced while it was walked: the next check walks the newest */
+        if (reload_failed(s, id, damaged)) {
+            if (damaged)
+                FH_LOG_WARN("re-published index in %s not opened: the file is damaged (%s); "
+                            "build it again; still serving generation %llu",
+                            s->cfg.index_dir, vr.why, (unsigned long long)cur->generation);
+            else
+                FH_LOG_WARN("re-published index in %s not opened: vetting it failed (%s); "
+                            "tried again in 5 s; still serving generation %llu",
+                            s->cfg.index_dir, vr.why, (unsigned long long)cur->generation);
+        }
+        return;
+    }
+    /* FH_VET_OK, or FH_VET_UNOPENED: the open below says why */
     /* The analyzer of the current generation, or with --stemmer auto the one
      * a re-published index of another analyzer was built with. */
     fh_engine *e = NULL;
@@ -349,13 +399,8 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
                          s->cfg.index_dir, fh_strerror(rc));
             return;
         }
-        bool retried = id == s->failed_id;
-        s->failed_id = id;
-        s->failed_at_us = fh_now_us();
-        s->failed_for_good = rc == FH_ECORRUPT || rc == FH_EVERSION || rc == FH_EANALYZER;
-        if (retried)
+        if (!reload_failed(s, id, rc == FH_ECORRUPT || rc == FH_EVERSION || rc == FH_EANALYZER))
             return; /* counted and logged once per file */
-        atomic_fetch_add_explicit(&s->reload_failures, 1, memory_order_relaxed);
         if (rc == FH_EANALYZER &&
             (built.name[0] || index_analyzer(s->cfg.index_dir, &built) == 0)) {
             if (follow)
@@ -381,6 +426,13 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
         }
         return;
     }
+    if (fh_engine_index_id(e) != id) {
+        /* another file was renamed in after the walk: not vetted, not served;
+           the next check walks it */
+        fh_engine_free(e);
+        an_ref_release(ar);
+        return;
+    }
     fh_engine_ref *r = ref_new(e, ar, cur->generation + 1);
     if (!r)
         return;
@@ -404,6 +456,15 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
         atomic_store_explicit(&s->workers[i]->want_refresh, true, memory_order_relaxed);
         worker_wake(s->workers[i]);
     }
+}
+
+/* Main thread, on SIGCHLD: a vet may have ended; go on with its reload. */
+static void child_cb(evutil_socket_t sig, short what, void *arg)
+{
+    (void)sig;
+    fh_server *s = arg;
+    if (s->vet.pid > 0 && !atomic_load_explicit(&s->stopping, memory_order_relaxed))
+        reload_cb(-1, what, s);
 }
 
 /* ------------------------------------------------------------ connections */
@@ -1430,6 +1491,9 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
     }
     if (s->ev_reload)
         event_del(s->ev_reload);
+    if (s->ev_child)
+        event_del(s->ev_child);
+    fh_vet_cancel(&s->vet);
     for (uint32_t i = 0; i < s->n_workers; i++) {
         atomic_store_explicit(&s->workers[i]->want_drain, true, memory_order_relaxed);
         worker_wake(s->workers[i]);
@@ -1439,6 +1503,40 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 }
 
 /* ------------------------------------------------------------ server */
+
+/* Walk DIR/index.mdb in a child process before it is served (vet.h), and
+ * wait for the walk. Returns FH_ECORRUPT (logged) when the file is damaged,
+ * else 0, with *vetted the file id walked (0 when no walk ran or it could not
+ * open the file: the open that follows says why, or a vet that could not run,
+ * which is logged, and the file is served unvetted). */
+static int vet_at_start(fh_server *s, uint64_t *vetted)
+{
+    *vetted = 0;
+    uint64_t id = fh_index_file_id(s->cfg.index_dir);
+    if (id == 0)
+        return 0; /* the open reports the missing file */
+    fh_vet v = {0};
+    int vrc = fh_vet_start(&v, s->cfg.index_dir, id);
+    if (vrc) {
+        FH_LOG_WARN("cannot start the process that vets the index in %s (%s): serving it unvetted",
+                    s->cfg.index_dir, fh_strerror(vrc));
+        return 0;
+    }
+    fh_vet_result vr;
+    fh_vet_poll(&v, FH_VET_TIMEOUT_US + 1000000u, &vr);
+    if (vr.state == FH_VET_DAMAGED) {
+        FH_LOG_ERR("cannot open the index in %s: the file is damaged (%s); build it again",
+                   s->cfg.index_dir, vr.why);
+        return FH_ECORRUPT;
+    }
+    if (vr.state == FH_VET_FAILED)
+        FH_LOG_WARN("vetting the index in %s failed (%s): serving it unvetted", s->cfg.index_dir,
+                    vr.why);
+    fh_vet_cancel(&v); /* ended already, unless the wait above gave up */
+    if (vr.state == FH_VET_OK)
+        *vetted = id;
+    return 0;
+}
 
 /* The analyzer of generation 1, into *out: the one named by --stemmer, or
  * with "auto" the one the index in DIR was built with, so the query side
@@ -1555,6 +1653,9 @@ static int main_events(fh_server *s)
         s->ev_reload = event_new(s->base, -1, EV_PERSIST, reload_cb, s);
         struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
         if (!s->ev_reload || event_add(s->ev_reload, &tv) != 0)
+            return FH_ENOMEM;
+        s->ev_child = evsignal_new(s->base, SIGCHLD, child_cb, s);
+        if (!s->ev_child || event_add(s->ev_child, NULL) != 0)
             return FH_ENOMEM;
     }
     return 0;
@@ -1684,12 +1785,25 @@ int fh_server_new(const fh_srv_config *cfg, fh_server **out)
     fh_rank_params_default(&s->rank);
     rank_settings(cfg, &s->rank);
 
+    /* an inherited SIG_IGN would reap the vet's child behind waitpid */
+    signal(SIGCHLD, SIG_DFL);
+    uint64_t vetted = 0;
     fh_analyzer_ref *ar = NULL;
-    rc = choose_analyzer(s, &ar);
+    rc = vet_at_start(s, &vetted);
+    if (!rc)
+        rc = choose_analyzer(s, &ar);
     long fds0 = count_open_fds();
     if (!rc)
         rc = open_first_generation(s, ar);
     long fds1 = count_open_fds();
+    if (!rc && vetted) {
+        /* re-published between the walk and the open: walk what is served */
+        uint64_t served = atomic_load(&s->current)->index_id;
+        if (vetted != served && (rc = vet_at_start(s, &vetted)) == 0 && vetted != served)
+            FH_LOG_WARN("the index in %s was re-published twice during start: the file "
+                        "served was not vetted",
+                        s->cfg.index_dir);
+    }
     /* what a generation holds open; a re-publish opens as many more */
     s->engine_fds = fds0 >= 0 && fds1 > fds0 ? (unsigned)(fds1 - fds0) : 2u;
     if (!rc)
@@ -1787,8 +1901,11 @@ void fh_server_free(fh_server *s)
         return;
     if (s->listener)
         evconnlistener_free(s->listener);
+    fh_vet_cancel(&s->vet);
     if (s->ev_reload)
         event_free(s->ev_reload);
+    if (s->ev_child)
+        event_free(s->ev_child);
     if (s->ev_relisten)
         event_free(s->ev_relisten);
     if (s->spare_fd >= 0)

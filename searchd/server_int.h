@@ -20,6 +20,7 @@
 #include "fahras/buf.h"
 #include "proto.h"
 #include "stats.h"
+#include "vet.h"
 
 struct event_base;
 struct event;
@@ -65,6 +66,7 @@ typedef struct fh_server {
     struct evconnlistener *listener;
     /* ev_hup is NULL when SIGHUP was ignored at start (nohup) */
     struct event *ev_term, *ev_int, *ev_hup, *ev_reload, *ev_relisten;
+    struct event *ev_child; /* SIGCHLD: the vet of a re-published file ended */
     int spare_fd;        /* reserve descriptor, or -1 (server.c: refuse_past_limit) */
     char bound[128];     /* "127.0.0.1:7700" as actually bound */
     unsigned bound_port; /* the port drawn for port 0 */
@@ -88,6 +90,7 @@ typedef struct fh_server {
     uint64_t failed_at_us; /* when */
     bool failed_for_good;  /* corrupt, other format or analyzer: not retried */
     bool index_missing;    /* DIR/index.mdb was gone at the last check (logged once) */
+    fh_vet vet;            /* the walk of a re-published file (main thread only) */
     unsigned engine_fds;   /* descriptors a generation holds open (fit_fd_limit) */
 
     /* connections refused by the cap, and accept() failures (no descriptors

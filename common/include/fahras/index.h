@@ -235,6 +235,14 @@ uint64_t fh_index_id(const fh_index *ix);
 /* The size in bytes of the file ix opened (the index it serves, whatever
  * has been published over DIR/index.mdb since). */
 uint64_t fh_index_file_bytes(const fh_index *ix);
+/* Read every entry of every database of ix (each key and value's first and
+ * last byte), so that every page of the file is reached the way lookups
+ * reach it. Returns 0, FH_ECORRUPT when LMDB finds a page inconsistent, or
+ * another error. LMDB trusts its page pointers: in a damaged file the walk
+ * may crash (SIGSEGV, SIGBUS) or, on a page cycle, not end. Run it in a
+ * process of its own (fahras-searchd vets every index it opens that way,
+ * docs/PROTOCOL.md). Reads the whole file into the page cache. */
+int fh_index_walk(const fh_index *ix);
 
 int fh_reader_open(fh_index *ix, fh_reader **out);
 void fh_reader_close(fh_reader *r);

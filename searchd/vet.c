@@ -1,0 +1,141 @@
+/* vet.c — walking an index file in a child process (vet.h). */
+#define _GNU_SOURCE /* close_range */
+#include "vet.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fahras/err.h"
+#include "fahras/index.h"
+
+/* The child's exit statuses. */
+enum { VET_EXIT_OK = 0, VET_EXIT_UNOPENED = 3, VET_EXIT_CORRUPT = 4, VET_EXIT_FAILED = 5 };
+
+static uint64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* In the child: open, walk, end. Only _exit leaves it. */
+static void __attribute__((noreturn)) child(const char *dir)
+{
+    /* the daemon's sockets: a connection it closes must not stay open here */
+    if (close_range(3, ~0u, 0) != 0) {
+        long max = sysconf(_SC_OPEN_MAX);
+        for (long fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+            close((int)fd);
+    }
+    static const int stops[] = {SIGTERM, SIGINT, SIGHUP};
+    sigset_t none;
+    sigemptyset(&none);
+    for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++)
+        signal(stops[i], SIG_DFL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    fh_index *ix = NULL;
+    int rc = fh_index_open(dir, NULL, NULL, &ix);
+    if (rc)
+        _exit(VET_EXIT_UNOPENED);
+    rc = fh_index_walk(ix);
+    /* not closed: the process ends, and a damaged file's close may crash too */
+    _exit(rc == 0 ? VET_EXIT_OK : rc == FH_ECORRUPT ? VET_EXIT_CORRUPT : VET_EXIT_FAILED);
+}
+
+int fh_vet_start(fh_vet *v, const char *dir, uint64_t file_id)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return errno == ENOMEM ? FH_ENOMEM : FH_EIO;
+    if (pid == 0)
+        child(dir);
+    v->pid = pid;
+    v->file_id = file_id;
+    v->started_us = mono_us();
+    return 0;
+}
+
+static void judge(int st, fh_vet_result *res)
+{
+    res->why[0] = '\0';
+    if (WIFEXITED(st)) {
+        switch (WEXITSTATUS(st)) {
+        case VET_EXIT_OK:
+            res->state = FH_VET_OK;
+            return;
+        case VET_EXIT_UNOPENED:
+            res->state = FH_VET_UNOPENED;
+            return;
+        case VET_EXIT_CORRUPT:
+            res->state = FH_VET_DAMAGED;
+            snprintf(res->why, sizeof res->why, "LMDB found a page inconsistent");
+            return;
+        default:
+            res->state = FH_VET_FAILED;
+            snprintf(res->why, sizeof res->why, "the walk failed (status %d)", WEXITSTATUS(st));
+            return;
+        }
+    }
+    int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+    if (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGABRT) {
+        res->state = FH_VET_DAMAGED;
+        snprintf(res->why, sizeof res->why, "reading it crashed: %s", strsignal(sig));
+    } else { /* SIGKILL by someone else, SIGTERM to the process group... */
+        res->state = FH_VET_FAILED;
+        snprintf(res->why, sizeof res->why, "the walk was ended by signal %d", sig);
+    }
+}
+
+void fh_vet_poll(fh_vet *v, uint64_t wait_us, fh_vet_result *res)
+{
+    res->state = FH_VET_RUNNING;
+    res->why[0] = '\0';
+    if (v->pid <= 0) {
+        res->state = FH_VET_FAILED;
+        snprintf(res->why, sizeof res->why, "no walk runs");
+        return;
+    }
+    const uint64_t until = mono_us() + wait_us;
+    for (;;) {
+        int st;
+        pid_t r = waitpid(v->pid, &st, WNOHANG);
+        if (r == v->pid) {
+            v->pid = 0;
+            judge(st, res);
+            return;
+        }
+        if (r < 0 && errno != EINTR) { /* not our child any more (reaped elsewhere) */
+            v->pid = 0;
+            res->state = FH_VET_FAILED;
+            snprintf(res->why, sizeof res->why, "waiting for the walk: %s", strerror(errno));
+            return;
+        }
+        uint64_t now = mono_us();
+        if (now - v->started_us >= FH_VET_TIMEOUT_US) {
+            fh_vet_cancel(v);
+            res->state = FH_VET_DAMAGED;
+            snprintf(res->why, sizeof res->why, "reading it did not end within %u s",
+                     (unsigned)(FH_VET_TIMEOUT_US / 1000000u));
+            return;
+        }
+        if (now >= until)
+            return;
+        struct timespec ts = {0, 2 * 1000 * 1000}; /* 2 ms */
+        nanosleep(&ts, NULL);
+    }
+}
+
+void fh_vet_cancel(fh_vet *v)
+{
+    if (v->pid <= 0)
+        return;
+    kill(v->pid, SIGKILL);
+    while (waitpid(v->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    v->pid = 0;
+}

@@ -1,0 +1,60 @@
+/* vet.h — walking an index file in a child process before it is served.
+ *
+ * LMDB keeps no checksums and trusts its page pointers: a file damaged inside
+ * (a failing disk, a copy with flipped bits) can make any reader crash or
+ * loop when it reaches the damaged page. Before fahras-searchd serves a file
+ * (at start and on every re-publish), a forked child opens it and reads every
+ * entry of every database (fh_index_walk); a crash, a loop (the walk outlives
+ * FH_VET_TIMEOUT_US) or an inconsistency LMDB notices is the child's, and the
+ * daemon refuses the file instead of dying on it later, in a request.
+ *
+ * The child closes every descriptor above 2 first (client sockets the daemon
+ * closes meanwhile are not held open), takes the default action for the stop
+ * signals, and ends with _exit. An fh_vet belongs to the thread that started
+ * it (the main thread); it holds no memory, only the child's pid.
+ */
+#ifndef FAHRAS_SEARCHD_VET_H
+#define FAHRAS_SEARCHD_VET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* A walk that has not ended after this long is taken for a page cycle. */
+#define FH_VET_TIMEOUT_US (120u * 1000000u)
+
+typedef enum fh_vet_state {
+    FH_VET_RUNNING,  /* the child has not ended */
+    FH_VET_OK,       /* opened and walked */
+    FH_VET_UNOPENED, /* fh_index_open failed in the child: open it to learn why */
+    FH_VET_DAMAGED,  /* the walk crashed, did not end, or LMDB found damage */
+    FH_VET_FAILED,   /* a passing failure (no process, memory, a stop signal) */
+} fh_vet_state;
+
+typedef struct fh_vet {
+    pid_t pid;           /* the child, 0 when none runs */
+    uint64_t file_id;    /* fh_index_file_id of the file being walked */
+    uint64_t started_us; /* fh_now_us() at fork */
+} fh_vet;
+
+/* What an ended vet found: why (for a log line, "" when OK), static or in
+ * the struct. */
+typedef struct fh_vet_result {
+    fh_vet_state state;
+    char why[96];
+} fh_vet_result;
+
+/* Fork the child that walks DIR/index.mdb, whose file id is file_id.
+ * v->pid must be 0. Returns 0, or FH_ENOMEM / FH_EIO when no process could
+ * be made (v->pid stays 0). */
+int fh_vet_start(fh_vet *v, const char *dir, uint64_t file_id);
+
+/* Whether the child has ended (without waiting when wait_us is 0, else up to
+ * wait_us), into *res; a child past FH_VET_TIMEOUT_US since it started is
+ * killed and DAMAGED. Once it has ended, v->pid is 0 again. */
+void fh_vet_poll(fh_vet *v, uint64_t wait_us, fh_vet_result *res);
+
+/* Kill and reap a running child (SIGKILL, then waitpid); nothing if none. */
+void fh_vet_cancel(fh_vet *v);
+
+#endif
