@@ -143,6 +143,7 @@ typedef struct pipeline {
     size_t batch_bytes;
     size_t table_limit; /* per worker */
     char *spill_dir;
+    char *dir_shown, *spill_shown; /* --index DIR, spill_dir as reports show them */
     bool spill_dir_made;
     pthread_mutex_t spill_mu;
 
@@ -181,18 +182,18 @@ static const char *rc_reason(int rc)
     return rc == FH_EIO ? strerror(errno) : fh_strerror(rc);
 }
 
-/* rc_reason() for a failed write into dir, naming a full disk, also when
- * LMDB reported its short write as EIO (fh_index_write_errno). buf holds the
- * message when one is built. */
-static const char *write_reason(int rc, const char *dir, char *buf, size_t n)
+/* rc_reason() for a failed write into dir, naming a full disk (as shown, dir
+ * as reports show it), also when LMDB reported its short write as EIO
+ * (fh_index_write_errno). buf holds the message when one is built. */
+static const char *write_reason(int rc, const char *dir, const char *shown, char *buf, size_t n)
 {
     int e = errno;
     const char *r = rc_reason(rc);
     if (rc == FH_EIO && fh_index_write_errno(dir, e) == ENOSPC) {
         if (e == ENOSPC)
-            snprintf(buf, n, "no space left on the device of %s", dir);
+            snprintf(buf, n, "no space left on the device of %s", shown);
         else
-            snprintf(buf, n, "no space left on the device of %s (%s)", dir, r);
+            snprintf(buf, n, "no space left on the device of %s (%s)", shown, r);
         return buf;
     }
     return r;
@@ -949,7 +950,7 @@ static int spill(worker *w)
     int rc = make_spill_dir(p);
     if (rc) {
         fprintf(p->o->log, "fahras-indexer: cannot create the spill directory %s: %s\n",
-                p->spill_dir, strerror(errno));
+                p->spill_shown, strerror(errno));
         return rc;
     }
     if (w->nruns == w->runs_cap) {
@@ -972,8 +973,9 @@ static int spill(worker *w)
     rc = fh_ttab_spill(w->tab, path);
     if (rc) {
         char why[512];
-        fprintf(p->o->log, "fahras-indexer: cannot write spill run %s: %s\n", path,
-                write_reason(rc, p->spill_dir, why, sizeof why));
+        fprintf(p->o->log, "fahras-indexer: cannot write spill run %s/run-%u-%zu: %s\n",
+                p->spill_shown, w->idx, w->nruns,
+                write_reason(rc, p->spill_dir, p->spill_shown, why, sizeof why));
         free(path);
         return rc;
     }
@@ -1330,7 +1332,8 @@ static int commit_batch(committer *c, const batch *b)
                 if (rc) {
                     char why[512];
                     fprintf(o->log, "fahras-indexer: writing document \"%.*s\": %s\n",
-                            (int)br->id_len, id, write_reason(rc, o->index_dir, why, sizeof why));
+                            (int)br->id_len, id,
+                            write_reason(rc, o->index_dir, c->p->dir_shown, why, sizeof why));
                     return rc;
                 }
                 c->n_docs++;
@@ -1870,8 +1873,12 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
     for (size_t i = 0; i < o->n_inputs; i++)
         p->raw_total += fh_input_size(o->inputs[i]);
 
+    if (!(p->dir_shown = fh_report_dup(o->index_dir))) {
+        rc = FH_ENOMEM;
+        goto out;
+    }
     if ((rc = mkdir_p(o->index_dir, &made)) != 0) {
-        fprintf(o->log, "fahras-indexer: cannot create %s: %s\n", o->index_dir, strerror(errno));
+        fprintf(o->log, "fahras-indexer: cannot create %s: %s\n", p->dir_shown, strerror(errno));
         goto out;
     }
     sl = strlen(o->index_dir) + 32;
@@ -1880,6 +1887,12 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
         goto out;
     }
     snprintf(p->spill_dir, sl, "%s/.spill-%ld", o->index_dir, (long)getpid());
+    sl = strlen(p->dir_shown) + 32;
+    if (!(p->spill_shown = malloc(sl))) {
+        rc = FH_ENOMEM;
+        goto out;
+    }
+    snprintf(p->spill_shown, sl, "%s/.spill-%ld", p->dir_shown, (long)getpid());
 
     memset(&aopts, 0, sizeof aopts);
     aopts.stemmer = o->stemmer;
@@ -1902,9 +1915,9 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
             fprintf(o->log,
                     "fahras-indexer: another build is running in %s; wait for it to end "
                     "(one build at a time per index directory)\n",
-                    o->index_dir);
+                    p->dir_shown);
         else
-            fprintf(o->log, "fahras-indexer: cannot start the index in %s: %s\n", o->index_dir,
+            fprintf(o->log, "fahras-indexer: cannot start the index in %s: %s\n", p->dir_shown,
                     rc_reason(rc));
         goto out;
     }
@@ -2023,7 +2036,8 @@ out:
             for (size_t r = 0; !rc && r < wk->nruns; r++) {
                 rc = fh_msrc_run(wk->runs[r], run_buf, &srcs[k++]);
                 if (rc)
-                    fprintf(o->log, "fahras-indexer: cannot read spill run %s: %s\n", wk->runs[r],
+                    fprintf(o->log, "fahras-indexer: cannot read spill run %s%s: %s\n",
+                            p->spill_shown, strrchr(wk->runs[r], '/'),
                             rc == FH_EIO ? strerror(errno) : fh_strerror(rc));
             }
             if (!rc && (rc = fh_msrc_table(wk->tab, &srcs[k++])) != 0)
@@ -2042,7 +2056,7 @@ out:
             st->positions = ms.n_positions;
             if (rc && rc != FH_ETIMEOUT)
                 fprintf(o->log, "fahras-indexer: merging postings: %s\n",
-                        write_reason(rc, o->index_dir, why, sizeof why));
+                        write_reason(rc, o->index_dir, p->dir_shown, why, sizeof why));
         }
         if (!rc) {
             double tc = now_s();
@@ -2053,7 +2067,7 @@ out:
                         now_s() - tc);
             if (rc)
                 fprintf(o->log, "fahras-indexer: publishing the index: %s\n",
-                        write_reason(rc, o->index_dir, why, sizeof why));
+                        write_reason(rc, o->index_dir, p->dir_shown, why, sizeof why));
             else
                 st->published = true;
         }
@@ -2087,6 +2101,8 @@ out:
     if (p->spill_dir_made)
         rm_spill_dir(p->spill_dir);
     free(p->spill_dir);
+    free(p->spill_shown);
+    free(p->dir_shown);
     for (size_t i = 0; p->hdrs && i < o->n_inputs; i++)
         fh_tsv_header_free(p->hdrs[i]);
     free(p->hdrs);

@@ -216,6 +216,17 @@ static bool id_matches(json_t *jid, const char *doc, size_t doclen, fh_buf *esc,
     return false;
 }
 
+/* "CMD: cannot open the index in DIR: why", DIR as reports show it
+ * (fh_report_text: one line of valid UTF-8, whatever bytes it holds). */
+static void open_failed(FILE *err, const char *cmd, int rc, const char *dir)
+{
+    char why[256];
+    char *shown = fh_report_dup(dir);
+    fprintf(err, "%s: cannot open the index in %s: %s\n", cmd, shown ? shown : "DIR",
+            fh_index_open_reason(rc, dir, why, sizeof why));
+    free(shown);
+}
+
 int fh_check_index(const char *dir, FILE *out, FILE *err)
 {
     checker C = {out, err, 0};
@@ -234,10 +245,14 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
     uint64_t npost = 0, npos = 0;
     int rc = fh_index_open(dir, NULL, NULL, &ix);
     if (rc) {
-        char why[256];
-        fprintf(err, "check: cannot open the index in %s: %s\n", dir,
-                fh_index_open_reason(rc, dir, why, sizeof why));
+        open_failed(err, "check", rc, dir);
         return rc;
+    }
+    char *shown = fh_report_dup(dir); /* dir as the lines below show it */
+    if (!shown) {
+        fprintf(err, "check: %s\n", fh_strerror(FH_ENOMEM));
+        fh_index_close(ix);
+        return FH_ENOMEM;
     }
     const fh_index_meta *m = fh_index_get_meta(ix);
     /* kept past fh_index_close() for the closing note (at most 15 bytes) */
@@ -246,7 +261,7 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
     const bool analyzer_known = fh_stemmer_for_analyzer(m->analyzer_name) != NULL;
     char analyzer_name[64];
     snprintf(analyzer_name, sizeof analyzer_name, "%s", m->analyzer_name);
-    fprintf(out, "index %s/%s: format %u, analyzer %s %s, %u documents, %u fields\n", dir,
+    fprintf(out, "index %s/%s: format %u, analyzer %s %s, %u documents, %u fields\n", shown,
             FH_INDEX_FILE, m->format_version, m->analyzer_name, m->analyzer_version, m->n_docs,
             m->n_fields);
     for (unsigned f = 0; f < m->n_fields && f < FH_MAX_FIELDS; f++)
@@ -506,7 +521,7 @@ out:
         fh_reader_close(r);
     fh_index_close(ix);
     if (!rc && c->violations) {
-        fprintf(err, "check: %" PRIu64 " violation(s) in %s\n", c->violations, dir);
+        fprintf(err, "check: %" PRIu64 " violation(s) in %s\n", c->violations, shown);
         rc = FH_ECORRUPT;
     } else if (!rc) {
         fprintf(out, "check: OK\n");
@@ -515,14 +530,15 @@ out:
                     "check: note: %s was built with analyzer %s, which this build lacks; "
                     "fahras-searchd will not serve it until it is rebuilt (fahras-indexer "
                     "build)\n",
-                    dir, analyzer_name);
+                    shown, analyzer_name);
         else if (strcmp(analyzer_version, fh_analyzer_version(NULL)) != 0)
             fprintf(err,
                     "check: note: %s was built with analyzer version %s and this build's is "
                     "%s; fahras-searchd will not serve it until it is rebuilt "
                     "(fahras-indexer build)\n",
-                    dir, analyzer_version, fh_analyzer_version(NULL));
+                    shown, analyzer_version, fh_analyzer_version(NULL));
     }
+    free(shown);
     if (output_done(out, err, "check", 0) && !rc)
         rc = FH_EIO;
     return rc;
@@ -544,9 +560,7 @@ int fh_dump_terms(const char *dir, FILE *out, FILE *err)
     int werr = 0;
     int rc = fh_index_open(dir, NULL, NULL, &ix);
     if (rc) {
-        char why[256];
-        fprintf(err, "dump-terms: cannot open the index in %s: %s\n", dir,
-                fh_index_open_reason(rc, dir, why, sizeof why));
+        open_failed(err, "dump-terms", rc, dir);
         goto out;
     }
     if (!hs) {
@@ -628,9 +642,7 @@ int fh_dump_docs(const char *dir, FILE *out, FILE *err)
     int werr = 0;
     int rc = fh_index_open(dir, NULL, NULL, &ix);
     if (rc) {
-        char why[256];
-        fprintf(err, "dump-docs: cannot open the index in %s: %s\n", dir,
-                fh_index_open_reason(rc, dir, why, sizeof why));
+        open_failed(err, "dump-docs", rc, dir);
         goto out;
     }
     m = fh_index_get_meta(ix);

@@ -133,6 +133,13 @@ char *fh_report_text(char *out, size_t cap, const char *s, size_t n)
     return out;
 }
 
+char *fh_report_dup(const char *s)
+{
+    size_t n = strlen(s), cap = n * 4 + 4; /* each byte \xNN at most */
+    char *out = malloc(cap);
+    return out ? fh_report_text(out, cap, s, n) : NULL;
+}
+
 /* Only white space (a tab counts as white space unless it separates TSV
  * columns: a row of empty columns is a record, with an empty id). */
 static bool blank(const char *s, size_t n, bool tab_is_space)

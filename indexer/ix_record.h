@@ -70,6 +70,11 @@ void fh_rec_oversized_msg(char *msg, size_t cap, const char *what, size_t n, boo
  * (never inside one or an escape), the cut marked "...". Returns out. */
 char *fh_report_text(char *out, size_t cap, const char *s, size_t n);
 
+/* The string s as fh_report_text() shows it, whole (never cut), in memory
+ * the caller frees; NULL when out of memory. For paths named on the command
+ * line (--index DIR), which a report shows the way it shows an input's. */
+char *fh_report_dup(const char *s);
+
 typedef struct fh_record {
     fh_rec_status status;
     char msg[200];    /* why it was skipped */

@@ -94,8 +94,8 @@ static const char usage_build[] =
 /* build --help, continued (one literal would pass the 4095 bytes C requires) */
 static const char usage_build_reports[] =
     "Bad records never vanish silently: each is reported on stderr as FILE:LINE: reason (a\n"
-    "folder's file as FILE: reason; one line, a control byte or invalid UTF-8 in a name or\n"
-    "quoted input shown as \\xNN) and counted in the summary (read = indexed + skipped).\n"
+    "folder's file as FILE: reason; one line, a control byte or invalid UTF-8 in a name (DIR\n"
+    "too) or quoted input shown as \\xNN) and counted in the summary (read = indexed + skipped).\n"
     "Skipped: malformed JSON/TSV row, missing or bad id (also one with a control character or\n"
     "an outer space, which GET could not name), duplicate id (the first is kept), oversized (as\n"
     "read or as stored, or a field of more than 2^28 word positions), a folder's unreadable\n"
@@ -505,12 +505,14 @@ static int cmd_dir_only(int argc, char **argv, const char *usage,
     if (WIFEXITED(st))
         return WEXITSTATUS(st);
     int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
-    if (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGABRT)
+    if (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGABRT) {
+        char *shown = fh_report_dup(argv[1]); /* one line of valid UTF-8 */
         fprintf(stderr,
                 "fahras-indexer: %s/index.mdb: the file's page structure is damaged (reading "
                 "it crashed: %s); build the index again\n",
-                argv[1], strsignal(sig));
-    else if (sig != 0) { /* SIGPIPE (| head), SIGTERM...: end as the walk did */
+                shown ? shown : "DIR", strsignal(sig));
+        free(shown);
+    } else if (sig != 0) { /* SIGPIPE (| head), SIGTERM...: end as the walk did */
         signal(sig, SIG_DFL);
         raise(sig);
     }

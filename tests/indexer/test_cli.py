@@ -1076,6 +1076,42 @@ def case_input_reports(tmp):
     expect(summary(err)["indexed"] == 2, err)
 
 
+def case_index_path_reports(tmp):
+    """The --index DIR (and check's DIR) in a message is shown as an input's
+    name is: one line of valid UTF-8, control bytes and invalid UTF-8 as \\xNN,
+    in build's errors, check's header and every command's cannot-open error."""
+    name, shown = b"i\nx\xff\x1b\xc2\x85", "i\\x0ax\\xff\\x1b\\u0085"
+    tb = os.fsencode(tmp)
+    one = write(os.path.join(tmp, "one.jsonl"), '{"id": "a", "text": "x"}\n')
+
+    def raw(args, ok):
+        p = subprocess.run([A.indexer] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=300)
+        expect(p.returncode in ok, (args, p))
+        for text in (p.stdout, p.stderr):
+            expect(not re.search(rb"[\x00-\x09\x0b-\x1f\x7f]", text), text)
+            expect(not re.search("[\x80-\x9f\u2028\u2029]", text.decode("utf-8")), text)
+        return p.stdout.decode("utf-8"), p.stderr.decode("utf-8")
+
+    # build: DIR cannot be made (a regular file on its path)
+    f = write(os.path.join(tb, b"f" + name), b"")
+    bad = os.path.join(f, b"sub" + name)
+    _, err = raw(["build", "--index", bad, one], (3,))
+    want = "cannot create %s/f%s/sub%s: " % (tmp, shown, shown)
+    expect(want in err, (want, err))
+    # check, dump-terms, dump-docs: no such directory
+    for cmd in ("check", "dump-terms", "dump-docs"):
+        _, err = raw([cmd, os.path.join(tb, b"no" + name)], (3,))
+        want = "%s: cannot open the index in %s/no%s: no such directory" % (cmd, tmp, shown)
+        expect(want in err, (want, err))
+    # a good build into such a DIR; check names its index.mdb the same way
+    idx = os.path.join(tb, name)
+    raw(["build", "--index", idx, one], (0,))
+    out, _ = raw(["check", idx], (0,))
+    want = "index %s/%s/index.mdb: format " % (tmp, shown)
+    expect(out.startswith(want), (want, out))
+
+
 def case_interrupt_idle_input(tmp):
     """SIGTERM and SIGINT stop a build whose input (a FIFO) sends nothing."""
     fifo = os.path.join(tmp, "ff")
@@ -1146,7 +1182,7 @@ def case_build_lock(tmp):
     """One build at a time per index directory: a second build started while
     one runs stops at once (exit 3) and the first publishes; leftovers named
     after a live process (a reused pid) are removed by the next build."""
-    idx = os.path.join(tmp, "ix")
+    idx = os.path.join(tmp, "i\tx")  # reports show it as i\x09x
     build(idx, [sample()], ["--quiet"])
     before = dump(idx)
     fifo = os.path.join(tmp, "ff")
@@ -1162,7 +1198,7 @@ def case_build_lock(tmp):
                 expect(time.time() - t0 < 10 and p.poll() is None, "the first build did not start")
                 time.sleep(0.05)
             rc, _, err = build(idx, [sample()], ["--quiet"], ok=(3,))
-            expect("another build is running in %s" % idx in err, err)
+            expect("another build is running in %s;" % idx.replace("\t", "\\x09") in err, err)
             expect(dump(idx) == before, "the refused build changed the index")
             os.write(holder, b'{"id": "only", "text": "\u0648\u0627\u062d\u062f"}\n')
         finally:
