@@ -1201,8 +1201,8 @@ static void show_progress(committer *c, bool final)
         snprintf(eta, sizeof eta, ", %3.0f%%, ETA %.0f s", 100.0 * (double)raw / (double)p->raw_total,
                  (double)(p->raw_total - raw) / rate);
     }
-    fprintf(p->o->log, "\r\033[K%" PRIu64 " documents, %.1f MB, %.1f MB/s%s", c->st->read, mb,
-            el > 0 ? mb / el : 0.0, eta);
+    fprintf(p->o->log, "\r\033[K%" PRIu64 " document%s, %.1f MB, %.1f MB/s%s", c->st->read,
+            fh_plural(c->st->read), mb, el > 0 ? mb / el : 0.0, eta);
     fflush(p->o->log);
     c->progress_shown = true;
 }
@@ -1864,7 +1864,7 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
         fprintf(o->log,
                 "fahras-indexer: a %zu MB budget holds %u analyzer thread%s, not %u "
                 "(--mem %zu would hold them)\n",
-                o->mem_bytes >> 20, nw, nw == 1 ? "" : "s", o->threads,
+                o->mem_bytes >> 20, nw, fh_plural(nw), o->threads,
                 mem_for_threads(o->threads, p->batch_bytes) >> 20);
     tables = tables > fixed ? tables - fixed : 0;
     p->table_limit = tables / nw;
@@ -2045,7 +2045,8 @@ out:
         }
         char why[512]; /* write_reason()'s message */
         if (!rc && o->progress) {
-            fprintf(o->log, "merging %zu sorted tables and runs into the index...", nsrcs);
+            fprintf(o->log, "merging %zu sorted %s into the index...", nsrcs,
+                    nsrcs == 1 ? "table" : "tables and runs");
             fflush(o->log);
         }
         if (!rc) {
@@ -2152,20 +2153,21 @@ void fh_build_print_summary(FILE *f, const fh_build_opts *o, const fh_build_stat
             ", oversized %" PRIu64 ", unreadable %" PRIu64
             "); warnings: invalid UTF-8 repaired %" PRIu64 ", empty %" PRIu64
             ", field not a string %" PRIu64 "\n",
-            st->read, st->read == 1 ? "" : "s", st->indexed,
+            st->read, fh_plural(st->read), st->indexed,
             st->published ? "indexed" : "analyzed (not published)", st->skipped_total,
             st->skipped[FH_REC_MALFORMED], st->skipped[FH_REC_NOID], st->skipped[FH_REC_DUPLICATE],
             st->skipped[FH_REC_OVERSIZED], st->skipped[FH_REC_UNREADABLE], st->warn_utf8,
             st->warn_empty, st->warn_nonstr);
     double w = st->wall_s > 0 ? st->wall_s : 1e-9;
     fprintf(f,
-            "fahras-indexer: %" PRIu64 " distinct terms, %" PRIu64 " postings, %" PRIu64
-            " positions; index %.1f MB%s; input %.1f MB in %.2f s (%.0f docs/s, %.1f MB/s; merge "
+            "fahras-indexer: %" PRIu64 " distinct term%s, %" PRIu64 " posting%s, %" PRIu64
+            " position%s; index %.1f MB%s; input %.1f MB in %.2f s (%.0f docs/s, %.1f MB/s; merge "
             "%.2f s); %" PRIu64 " spilled run%s; peak RSS %.0f MB of a %.0f MB budget\n",
-            st->terms, st->postings, st->positions, (double)st->index_bytes / 1e6,
+            st->terms, fh_plural(st->terms), st->postings, fh_plural(st->postings), st->positions,
+            fh_plural(st->positions), (double)st->index_bytes / 1e6,
             st->published ? "" : " (not published)", (double)st->bytes_in / 1e6, st->wall_s,
             (double)st->indexed / w, (double)st->bytes_in / 1e6 / w, st->merge_s, st->spills,
-            st->spills == 1 ? "" : "s", (double)st->peak_rss_kb / 1024.0,
+            fh_plural(st->spills), (double)st->peak_rss_kb / 1024.0,
             (double)o->mem_bytes / 1048576.0);
     if (getenv("FAHRAS_INDEXER_TIMING"))
         fprintf(f, "fahras-indexer: timing: analysis %.2f s (committer CPU %.2f s), merge+write %.2f s\n",

@@ -216,6 +216,12 @@ static bool id_matches(json_t *jid, const char *doc, size_t doclen, fh_buf *esc,
     return false;
 }
 
+/* "entry" or "entries" after count n */
+static const char *entries(uint64_t n)
+{
+    return n == 1 ? "entry" : "entries";
+}
+
 /* "CMD: cannot open the index in DIR: why", DIR as reports show it
  * (fh_report_text: one line of valid UTF-8, whatever bytes it holds). */
 static void open_failed(FILE *err, const char *cmd, int rc, const char *dir)
@@ -261,9 +267,9 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
     const bool analyzer_known = fh_stemmer_for_analyzer(m->analyzer_name) != NULL;
     char analyzer_name[64];
     snprintf(analyzer_name, sizeof analyzer_name, "%s", m->analyzer_name);
-    fprintf(out, "index %s/%s: format %u, analyzer %s %s, %u documents, %u fields\n", shown,
+    fprintf(out, "index %s/%s: format %u, analyzer %s %s, %u document%s, %u field%s\n", shown,
             FH_INDEX_FILE, m->format_version, m->analyzer_name, m->analyzer_version, m->n_docs,
-            m->n_fields);
+            fh_plural(m->n_docs), m->n_fields, fh_plural(m->n_fields));
     for (unsigned f = 0; f < m->n_fields && f < FH_MAX_FIELDS; f++)
         fprintf(out, "  field %u %-12s weight %.2f, mean length %.2f tokens\n", f,
                 m->field_names[f], (double)m->field_weights[f], m->avg_field_len[f]);
@@ -311,7 +317,8 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
         goto out;
     }
     if (tl.n != m->n_terms)
-        violation(c, "%zu terms in the dictionary, metadata says %" PRIu64, tl.n, m->n_terms);
+        violation(c, "%zu term%s in the dictionary, metadata says %" PRIu64, tl.n, fh_plural(tl.n),
+                  m->n_terms);
     sumtf = calloc((size_t)N * nf + 1, sizeof *sumtf);
     if (alt_index)
         sumalt = calloc((size_t)N * nf + 1, sizeof *sumalt);
@@ -356,7 +363,8 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
         while (fh_postings_docid(p) != FH_DOC_END) {
             uint32_t d = fh_postings_docid(p);
             if (d >= N)
-                violation(c, "term \"%.*s\": docid %u >= %u documents", (int)len, term, d, N);
+                violation(c, "term \"%.*s\": docid %u >= %u document%s", (int)len, term, d, N,
+                          fh_plural(N));
             if (!first && d <= prev)
                 violation(c, "term \"%.*s\": docid %u after %u", (int)len, term, d, prev);
             first = false;
@@ -389,8 +397,8 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
                 }
                 npos += np;
                 if (np != tf)
-                    violation(c, "term \"%.*s\" doc %u field %u: %zu positions, tf %u",
-                              (int)len, term, d, f, np, tf);
+                    violation(c, "term \"%.*s\" doc %u field %u: %zu position%s, tf %u", (int)len,
+                              term, d, f, np, fh_plural(np), tf);
                 for (size_t q = 0; q < np; q++) {
                     if (q && pos[q] < pos[q - 1])
                         violation(c, "term \"%.*s\" doc %u field %u: positions not ascending",
@@ -413,7 +421,8 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
         fh_postings_free(p);
         npost += df;
         if (df != ti->df)
-            violation(c, "term \"%.*s\": df %u, decoded %u postings", (int)len, term, ti->df, df);
+            violation(c, "term \"%.*s\": df %u, decoded %u posting%s", (int)len, term, ti->df, df,
+                      fh_plural(df));
         if (cf != ti->cf)
             violation(c, "term \"%.*s\": cf %" PRIu64 ", decoded %" PRIu64, (int)len, term,
                       ti->cf, cf);
@@ -446,8 +455,8 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
         }
     }
     if (npost != m->n_postings)
-        violation(c, "%" PRIu64 " postings decoded, metadata says %" PRIu64, npost,
-                  m->n_postings);
+        violation(c, "%" PRIu64 " posting%s decoded, metadata says %" PRIu64, npost,
+                  fh_plural(npost), m->n_postings);
     for (uint32_t d = 0; d < N; d++) {
         for (unsigned f = 0; f < nf; f++) {
             size_t k = (size_t)d * nf + f;
@@ -497,8 +506,8 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
         }
         rc = 0;
     }
-    fprintf(out, "%zu terms, %" PRIu64 " postings, %" PRIu64 " positions, %u documents\n", tl.n,
-            npost, npos, N);
+    fprintf(out, "%zu term%s, %" PRIu64 " posting%s, %" PRIu64 " position%s, %u document%s\n", tl.n,
+            fh_plural(tl.n), npost, fh_plural(npost), npos, fh_plural(npos), N, fh_plural(N));
     /* docids 0..N-1 in docs, each document's id in ids and fields 0..nf-1
      * in lengths were looked up above; an entry beyond them (another docid,
      * id or field) no lookup meets, so the counts must be N, N and nf. (The
@@ -506,11 +515,14 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
     db_counts dn;
     db_stats(dir, out, &dn);
     if (dn.lengths != UINT64_MAX && dn.lengths != nf)
-        violation(c, "lengths has %" PRIu64 " entries for %u fields", dn.lengths, nf);
+        violation(c, "lengths has %" PRIu64 " %s for %u field%s", dn.lengths, entries(dn.lengths),
+                  nf, fh_plural(nf));
     if (dn.docs != UINT64_MAX && dn.docs != N)
-        violation(c, "docs has %" PRIu64 " entries for %u documents", dn.docs, N);
+        violation(c, "docs has %" PRIu64 " %s for %u document%s", dn.docs, entries(dn.docs), N,
+                  fh_plural(N));
     if (dn.ids != UINT64_MAX && dn.ids != N)
-        violation(c, "the id map has %" PRIu64 " entries for %u documents", dn.ids, N);
+        violation(c, "the id map has %" PRIu64 " %s for %u document%s", dn.ids, entries(dn.ids), N,
+                  fh_plural(N));
 out:
     fh_buf_free(&doc);
     fh_buf_free(&esc);
@@ -521,7 +533,8 @@ out:
         fh_reader_close(r);
     fh_index_close(ix);
     if (!rc && c->violations) {
-        fprintf(err, "check: %" PRIu64 " violation(s) in %s\n", c->violations, shown);
+        fprintf(err, "check: %" PRIu64 " violation%s in %s\n", c->violations,
+                fh_plural(c->violations), shown);
         rc = FH_ECORRUPT;
     } else if (!rc) {
         fprintf(out, "check: OK\n");

@@ -542,8 +542,8 @@ int fh_rec_tsv(fh_recparser *p, const fh_tsv_header *h, const char *line, size_t
     }
     size_t n = split_tabs(line, len, p->voff, p->vlen, h->ncols);
     if (n != h->ncols) {
-        snprintf(r->msg, sizeof r->msg, "malformed TSV row: %zu columns, the header has %zu", n,
-                 h->ncols);
+        snprintf(r->msg, sizeof r->msg, "malformed TSV row: %zu column%s, the header has %zu", n,
+                 fh_plural(n), h->ncols);
         r->status = FH_REC_MALFORMED;
         return 0;
     }

@@ -75,6 +75,12 @@ char *fh_report_text(char *out, size_t cap, const char *s, size_t n);
  * line (--index DIR), which a report shows the way it shows an input's. */
 char *fh_report_dup(const char *s);
 
+/* The "s" of a plural after count n: "1 column", "0 columns", "2 columns". */
+static inline const char *fh_plural(uint64_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
 typedef struct fh_record {
     fh_rec_status status;
     char msg[200];    /* why it was skipped */

@@ -991,8 +991,17 @@ def case_input_reports(tmp):
     _, _, err = build(ix, [tsv, one])
     s = summary(err)
     expect(s["read"] == 3 and s["indexed"] == 2 and s["malformed"] == 1, (s, err))
-    expect("%s:6: malformed TSV row: 1 columns, the header has 2" % tsv in err, err)
+    expect("%s:6: malformed TSV row: 1 column, the header has 2" % tsv in err, err)
     expect(sorted(docs_of(ix)) == ["o1", "x"], docs_of(ix))
+    # a count of 1 takes the singular, in build's reports and check's
+    ix1 = os.path.join(tmp, "ix1one")
+    _, _, err = build(ix1, [one], ["--fields", "text", "--threads", "1", "--progress"])
+    for want in ("1 document read", "1 distinct term, 1 posting, 1 position;",
+                 "0 spilled runs;", "\r\033[K1 document, ", "merging 1 sorted table into"):
+        expect(want in err, (want, err))
+    out = check(ix1)
+    for want in (", 1 document, 1 field\n", "\n1 term, 1 posting, 1 position, 1 document\n"):
+        expect(want in out, (want, out))
     # a bad header is reported at its own line
     bad = write(os.path.join(tmp, "bad.tsv"), "\n\nID\ttitle\nx\ty\n")
     _, _, err = build(os.path.join(tmp, "ix2"), [bad], ok=(2,))

@@ -949,6 +949,9 @@ def case_exact(tmp):
             continue
         expect(rc == 3 and "check: VIOLATION: " + want in err and b"check: OK" not in out,
                "%s: check exit %d, want 3 and \"%s\": %s" % (name, rc, want, err[-2000:]))
+        nv = err.count("check: VIOLATION: ")
+        count = "check: %d violation%s in %s\n" % (nv, "" if nv == 1 else "s", d)
+        expect(count in err, "%s: want \"%s\": %s" % (name, count, err[-2000:]))
         # the reader itself takes it: the document or the term still reads
         _, dump, _ = ix(["dump-terms", d], ok=None)
         expect(b"everyx\t" in dump, "%s: dump-terms fails" % name)
