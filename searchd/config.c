@@ -314,7 +314,7 @@ static const char *comment_start(const char *p, const char *end)
  * starts a comment only after a space or a tab, so `/srv/a#1` keeps its '#'. A value
  * that starts with " or ' runs to the same quote and is taken as written
  * (blanks and '#' included, no escapes); only blanks and a comment (its '#'
- * glued to the quote or not) may follow it. Any other value is taken without
+ * glued to the quote or after a space or a tab) may follow it. Any other value is taken without
  * the blanks around it. A setting given twice is an error. */
 int fh_srv_config_parse_text(fh_srv_config *c, const char *text, size_t len, const char *origin,
                              char *err, size_t errlen)
@@ -363,7 +363,9 @@ int fh_srv_config_parse_text(fh_srv_config *c, const char *text, size_t len, con
             const char *after = close + 1;
             while (after < end && is_blank(*after))
                 after++;
-            if (after < end && *after != '#') {
+            /* a comment's '#' is glued to the quote or follows a space or a
+               tab, as comment_start() has it: not a lone '\r' ("x"\r#c) */
+            if (after < end && (*after != '#' || (after > close + 1 && after[-1] == '\r'))) {
                 snprintf(err, errlen, "%s:%zu: text after the closing %c", origin, lineno, *v);
                 return -1;
             }
@@ -540,7 +542,8 @@ void fh_srv_config_usage(void *out, const char *prog, const fh_srv_config *d)
             "of a line from a '#' that follows a space or tab; any other '#' is part\n"
             "of the value (index = /srv/a#1). A value in \"double\" or 'single'\n"
             "quotes is taken as written, spaces and '#' included (no escapes); only\n"
-            "a comment may follow it, its '#' right after the quote or after blanks.\n"
+            "a comment may follow it, its '#' right after the quote or after a space\n"
+            "or tab.\n"
             "Other values lose the blanks around them. A name given twice is an\n"
             "error. A file over 1 MiB (1048576 bytes) is refused.\n"
             "\n"

@@ -296,6 +296,14 @@ static void test_config_comments_and_quotes(void **state)
     assert_int_equal(fh_srv_config_parse_text(&c, q, sizeof q - 1, "f", err, sizeof err), 0);
     assert_string_equal(c.index_dir, "  spaced  ");
     assert_string_equal(c.listen, "127.0.0.1:0");
+    /* a lone '\r' is trimmed as a blank before a comment that a space starts,
+       quoted or not; and a CRLF end after a quote is trimmed */
+    fh_srv_config_default(&c);
+    const char cr[] = "index = \"/q\"\r #c\nport-file = /p\r #c\nlisten=\"127.0.0.1:0\"\r\n";
+    assert_int_equal(fh_srv_config_parse_text(&c, cr, sizeof cr - 1, "f", err, sizeof err), 0);
+    assert_string_equal(c.index_dir, "/q");
+    assert_string_equal(c.port_file, "/p");
+    assert_string_equal(c.listen, "127.0.0.1:0");
 
     const struct {
         const char *text, *msg;
@@ -303,6 +311,9 @@ static void test_config_comments_and_quotes(void **state)
         {"index = \"/x\n", "f:1: no closing \""},
         {"index = '/x\"\n", "f:1: no closing '"},
         {"index = \"/x\" y\n", "f:1: text after the closing"},
+        /* a '#' after a lone '\r' starts no comment (as unquoted: /srv/a\r#1) */
+        {"index = \"/x\"\r#c\n", "f:1: text after the closing"},
+        {"index = \"/x\" \r#c\r\n", "f:1: text after the closing"},
         {"threads = 4#2\n", "f:1: threads"}, /* '#' glued to the value is part of it */
         {"threads #= 4\n", "f:1: expected"}, /* the comment hides the '=' */
         {"index = # only a comment\n", "f:1: index"},
