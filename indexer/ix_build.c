@@ -84,8 +84,9 @@ typedef struct batch {
     size_t len;
     uint32_t first_ord, n_ord;
     uint64_t first_line;
-    size_t oversized_line; /* a line longer than the cap, of at least this many bytes
-                              (not counted to its end); data holds nothing */
+    size_t oversized_line;   /* a line longer than the cap, of this many bytes (counted
+                                to its end, not kept); data holds nothing */
+    bool oversized_at_least; /* its end not reached (a read error): at least that */
     /* text-file batches: one record per file */
     char **names;
     size_t *doff, *dlen; /* dlen: or DLEN_OVERSIZED / DLEN_UNREADABLE (why in derr);
@@ -479,28 +480,23 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
                 goto out;
             continue;
         } else {
-            /* a line longer than --max-doc-mb: report it, skip to its end */
+            /* a line longer than --max-doc-mb: skip to its end, counting
+               its bytes without keeping them, then report its size */
             batch *b = new_batch(fi, fmt);
             if (!b) {
                 rc = FH_ENOMEM;
                 goto out;
             }
-            b->oversized_line = len; /* cap bytes without a line end */
-            any_record = true;
-            b->first_line = line_no++;
-            b->n_ord = 1;
-            b->hdr = p->hdrs[fi];
-            if ((rc = claim_ords(rs, 1, &b->first_ord)) != 0) {
-                batch_free(b);
-                goto out;
-            }
-            if (!put_batch(p, b))
-                goto out;
+            fh_rec_meter m;
+            fh_rec_meter_start(&m, buf, len, fmt == FH_IN_TSV); /* cap bytes, no line end */
             for (;;) {
                 ssize_t n = fh_src_read(src, buf, cap);
-                if (n < 0) {
+                if (n < 0) { /* reported with the line as far as it was read */
                     rc = read_failed(p, fi, src, n);
-                    goto out;
+                    b->oversized_at_least = true;
+                    eof = true;
+                    len = 0;
+                    break;
                 }
                 atomic_fetch_add(&p->bytes_in, (uint64_t)n);
                 if (n == 0) {
@@ -509,12 +505,29 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
                     break;
                 }
                 char *e = memchr(buf, '\n', (size_t)n);
+                fh_rec_meter_add(&m, buf, e ? (size_t)(e - buf) : (size_t)n);
                 if (e) {
                     len = (size_t)n - (size_t)(e + 1 - buf);
                     memmove(buf, e + 1, len);
                     break;
                 }
             }
+            /* trimmed to the cap or less (blanks around it): its raw size */
+            uint64_t size = fh_rec_meter_size(&m);
+            size = size > o->max_doc_bytes ? size : m.n;
+            b->oversized_line = size < SIZE_MAX ? (size_t)size : SIZE_MAX;
+            any_record = true;
+            b->first_line = line_no++;
+            b->n_ord = 1;
+            b->hdr = p->hdrs[fi];
+            int crc = claim_ords(rs, 1, &b->first_ord);
+            if (crc) {
+                batch_free(b);
+                rc = rc ? rc : crc;
+                goto out;
+            }
+            if (!put_batch(p, b) || rc)
+                goto out;
             continue;
         }
         /* hand buf[0, cut) over as a batch; the tail starts the next buffer */
@@ -839,7 +852,7 @@ static int process_batch(worker *w, batch *b)
         b->recs[0].msg_off = 0;
         char msg[sizeof(((fh_record *)0)->msg)];
         fh_rec_oversized_msg(msg, sizeof msg, b->fmt == FH_IN_TSV ? "row" : "document",
-                             b->oversized_line, true, o->max_doc_bytes);
+                             b->oversized_line, b->oversized_at_least, o->max_doc_bytes);
         return fh_buf_add(&b->out, msg, strlen(msg) + 1) ? FH_ENOMEM : 0;
     }
     const char *s = b->data, *end = b->data + b->len;

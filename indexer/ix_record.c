@@ -186,6 +186,48 @@ static void trim_line(const char **line, size_t *len, bool tsv)
         (*line)++, (*len)--;
 }
 
+/* What trim_line() trims from a JSON line's end (any run of these), or,
+ * tsv, from a TSV line's (one CR, counted apart in fh_rec_meter_size). */
+static bool end_trimmed(char c, bool tsv)
+{
+    return !tsv && (c == '\r' || c == ' ' || c == '\t');
+}
+
+void fh_rec_meter_start(fh_rec_meter *m, const char *s, size_t n, bool tsv)
+{
+    memset(m, 0, sizeof *m);
+    m->tsv = tsv;
+    const char *t = s;
+    size_t k = n;
+    skip_bom(&t, &k);
+    m->lead = (uint64_t)(t - s);
+    m->n = m->lead;
+    m->lead_open = !tsv;
+    fh_rec_meter_add(m, t, k);
+}
+
+void fh_rec_meter_add(fh_rec_meter *m, const char *s, size_t n)
+{
+    size_t run = 0;
+    while (run < n && end_trimmed(s[n - 1 - run], m->tsv))
+        run++;
+    m->trail = run == n ? m->trail + run : run;
+    size_t k = 0;
+    while (m->lead_open && k < n && (s[k] == ' ' || s[k] == '\t'))
+        k++;
+    m->lead += k;
+    m->lead_open = m->lead_open && k == n;
+    m->n += n;
+    if (n)
+        m->last = s[n - 1];
+}
+
+uint64_t fh_rec_meter_size(const fh_rec_meter *m)
+{
+    uint64_t cut = m->lead + (m->tsv ? (uint64_t)(m->last == '\r') : m->trail);
+    return cut < m->n ? m->n - cut : 0;
+}
+
 bool fh_rec_blank(const char *line, size_t len, bool tsv)
 {
     trim_line(&line, &len, tsv);

@@ -63,6 +63,23 @@ bool fh_rec_blank(const char *line, size_t len, bool tsv);
 void fh_rec_oversized_msg(char *msg, size_t cap, const char *what, size_t n, bool at_least,
                           size_t max);
 
+/* The size of a line too long to hold, read in pieces and not kept, as
+ * fh_rec_jsonl (fh_rec_tsv) would measure it whole: its bytes less those
+ * trimmed from its ends (see fh_rec_blank). start() takes the first piece
+ * (the line's start, at least 3 bytes: where a BOM would be), add() each
+ * further one up to, not including, the newline; size() is the result. */
+typedef struct fh_rec_meter {
+    uint64_t n;     /* bytes so far */
+    uint64_t trail; /* of them, the trimmable ones at the end (JSON Lines) */
+    uint64_t lead;  /* a BOM and, JSON Lines, the spaces and tabs after it */
+    bool lead_open; /* all bytes after the BOM are spaces and tabs so far */
+    bool tsv;
+    char last; /* the last byte so far */
+} fh_rec_meter;
+void fh_rec_meter_start(fh_rec_meter *m, const char *s, size_t n, bool tsv);
+void fh_rec_meter_add(fh_rec_meter *m, const char *s, size_t n);
+uint64_t fh_rec_meter_size(const fh_rec_meter *m);
+
 /* s[0, n) as a report shows it, on one line and as valid UTF-8, into out
  * (cap >= 4 bytes, NUL-terminated): each control byte (below 0x20, DEL) and
  * each byte of invalid UTF-8 as \xNN, a C1 control, U+2028 and U+2029 as

@@ -760,6 +760,42 @@ static void read_all(const char *path, fh_buf *out)
     fh_src_close(s);
 }
 
+/* fh_rec_meter, fed a line in pieces (as the reader skips a line too long
+ * to hold), measures what trimming leaves of it, as a whole line would be */
+static void test_rec_meter(void **state)
+{
+    (void)state;
+    const struct {
+        const char *line;
+        bool tsv;
+        uint64_t size;
+    } cases[] = {
+        {"{\"id\": 1}", false, 9},
+        {"\xEF\xBB\xBF \t{\"id\": 1} \t\r \r", false, 9}, /* BOM, blanks around */
+        {"\xEF\xBB\xBF \tx\t \r", true, 5},               /* TSV: BOM and one CR */
+        {"a\tb\r\r", true, 4},                            /* y\r\r\n: the value y\r */
+        {"a b", false, 3},
+        {"   ", false, 0},
+        {"\xEF\xBB\xBF  \t  ", false, 0},
+        {"      {} ", false, 2}, /* the leading blanks past the first piece too */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *l = cases[i].line;
+        size_t n = strlen(l);
+        for (size_t head = n < 3 ? n : 3; head <= n; head++) { /* every first piece, then bytes */
+            fh_rec_meter m;
+            fh_rec_meter_start(&m, l, head, cases[i].tsv);
+            for (size_t k = head; k < n; k++)
+                fh_rec_meter_add(&m, l + k, 1);
+            fh_rec_meter_add(&m, l, 0);
+            if (fh_rec_meter_size(&m) != cases[i].size)
+                fail_msg("case %zu, first piece %zu: %llu, want %llu", i, head,
+                         (unsigned long long)fh_rec_meter_size(&m),
+                         (unsigned long long)cases[i].size);
+        }
+    }
+}
+
 static void test_sources(void **state)
 {
     (void)state;
@@ -836,6 +872,7 @@ int main(void)
         cmocka_unit_test(test_merge_spills),
         cmocka_unit_test(test_run_corrupt),
         cmocka_unit_test(test_sources),
+        cmocka_unit_test(test_rec_meter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
