@@ -40,11 +40,11 @@ class LimitsTest(unittest.TestCase):
         with self.run_daemon(threads=1) as d:
             with d.client() as slow, d.client() as fast:
                 slow.send_raw("SEARCH limit=3 النف".encode())  # no newline: waits
+                # each reply comes while the slow line is still incomplete: a
+                # loop blocked on it would answer none (fast's read times out)
                 for _ in range(20):
-                    t0 = time.monotonic()
                     r = fast.request("SEARCH limit=3 snippets=0 النفط")
                     self.assertIsNone(error_code(r), r)
-                    self.assertLess(time.monotonic() - t0, 1.0)
                 # a slow client that sends a byte now and then
                 for ch in "ط\n".encode():
                     slow.send_raw(bytes([ch]))
@@ -64,8 +64,9 @@ class LimitsTest(unittest.TestCase):
                 while time.monotonic() - t0 < 2.5:
                     self.assertEqual(busy.request("PING"), {"ok": True, "pong": True})
                     time.sleep(0.2)
-                self.assertTrue(idle.at_eof(3.0))
-                self.assertTrue(half.at_eof(3.0))
+                # closed about 1 s after they went quiet; 30 s only bounds a hang
+                self.assertTrue(idle.at_eof(30.0))
+                self.assertTrue(half.at_eof(30.0))
                 self.assertEqual(idle.buf, b"")  # closed without a reply line
                 self.assertEqual(busy.request("PING"), {"ok": True, "pong": True})
                 s = busy.request("STATS")
@@ -89,16 +90,22 @@ class LimitsTest(unittest.TestCase):
     def test_idle_timeout_ignores_trickled_bytes(self):
         # slowloris: a byte every 0.3 s never completes a line. The idle
         # clock runs from the last complete request, not the last byte, so
-        # the connection is closed about 1 s after it opened, without a reply
+        # the connection is closed about 1 s after it opened, without a reply.
+        # A clock reset by every byte would never close it: the 30 s limit
+        # (which only a failure waits for) tells the two apart on a loaded
+        # machine too. The server's idle clock starts at accept, after the
+        # client's connect began: closed 0.9 s or more after that shows it
+        # waited for the timeout (timed from the connect, not from whenever
+        # the polling starts on a loaded machine).
         with self.run_daemon("--idle-timeout", "1") as d:
+            t_open = time.monotonic()
             with d.client() as slow, d.client() as busy:
                 def feed():
                     slow.send_raw(b"P")
                     self.assertEqual(busy.request("PING"), {"ok": True, "pong": True})
-                took = self.closed_within(slow, 4.0, 0.3, feed)
+                took = self.closed_within(slow, 30.0, 0.3, feed)
                 self.assertIsNotNone(took, "a trickling client was never closed")
-                self.assertGreater(took, 0.7)
-                self.assertLess(took, 2.0)
+                self.assertGreater(time.monotonic() - t_open, 0.9)
                 self.assertEqual(slow.buf, b"")  # no reply line
                 # the client that sent whole requests all along is still served
                 s = busy.request("STATS")
@@ -108,13 +115,14 @@ class LimitsTest(unittest.TestCase):
     def test_idle_timeout_closes_an_endless_over_long_line(self):
         # one line_too_long reply, then an endless tail that is discarded:
         # the tail is no request, so the connection goes idle and is closed
+        # (about 1 s after the reply; were the tail counted, never: the 30 s
+        # limit only bounds that failure)
         with self.run_daemon("--idle-timeout", "1") as d:
-            with d.client(timeout=3) as c:
+            with d.client() as c:
                 c.send_raw(b"x" * 70000)
                 self.assertEqual(error_code(c.read_json()), "line_too_long")
-                took = self.closed_within(c, 4.0, 0.1, lambda: c.send_raw(b"x" * 4096))
+                took = self.closed_within(c, 30.0, 0.1, lambda: c.send_raw(b"x" * 4096))
                 self.assertIsNotNone(took, "a client streaming one endless line was never closed")
-                self.assertLess(took, 2.0)
             self.assertEqual(d.stop(), 0)
 
     def test_slow_reader_keeps_its_connection(self):
@@ -153,10 +161,10 @@ class LimitsTest(unittest.TestCase):
         line = "SEARCH limit=20 snippet_len=300 fields=text النفط\n".encode()
         with self.run_daemon("--idle-timeout", "1", "--max-output", "4096") as d:
             with d.client(timeout=5, rcvbuf=4096) as hog, d.client() as watch:
+                t0 = time.monotonic()  # before the requests: the server times from later
                 hog.send_raw(line * 300)
-                t0 = time.monotonic()
                 closed = None
-                while time.monotonic() - t0 < 5.0:
+                while time.monotonic() - t0 < 30.0:  # bounds a hang only
                     s = watch.request("STATS")
                     if s["connections"]["idle_closed"] >= 1:
                         closed = time.monotonic() - t0
@@ -356,7 +364,7 @@ class LimitsTest(unittest.TestCase):
             try:
                 for h in hogs:
                     h.sock.setblocking(False)
-                deadline = time.monotonic() + 20
+                deadline = time.monotonic() + 60  # bounds a hang: filling is slow under load
                 queued = 0
                 while queued < 100 << 20 and time.monotonic() < deadline:
                     for h in hogs:
@@ -373,7 +381,7 @@ class LimitsTest(unittest.TestCase):
             finally:
                 for h in hogs:
                     h.close()
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + 30
             while True:
                 now = rss_anon(d.proc.pid)
                 if now - base < (peak - base) // 5 or time.monotonic() > deadline:
@@ -567,10 +575,9 @@ class LimitsTest(unittest.TestCase):
                 s = c.request("STATS")
                 self.assertEqual(s["connections"]["max"], 4)  # the flag wins
                 self.assertEqual(s["threads"], 1)
-                # the file's idle timeout (1 s) closes a silent client
-                t0 = time.monotonic()
-                self.assertTrue(c.at_eof(10))
-                self.assertLess(time.monotonic() - t0, 5)
+                # the file's idle timeout (1 s), not the default (300 s), closes
+                # a silent client; 30 s only bounds a hang
+                self.assertTrue(c.at_eof(30))
             self.assertEqual(d.stop(), 0)
             log = d.logtext()
             # the file's log level: info lines, no debug ones
