@@ -29,6 +29,7 @@ SAMPLE = None
 
 START_TIMEOUT = 20.0  # seconds for the daemon to write its port file
 IO_TIMEOUT = 15.0     # seconds for any single socket read
+WAIT_TIMEOUT = 30.0   # seconds wait_until() waits for a condition: bounds a hang only
 
 
 def main():
@@ -40,6 +41,23 @@ def main():
     args, rest = ap.parse_known_args()
     SEARCHD, INDEXER, SAMPLE = args.searchd, args.indexer, args.sample
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+
+
+def wait_until(cond, what, timeout=WAIT_TIMEOUT, step=0.05):
+    """Poll cond() every `step` s until it returns a true value, which is
+    returned; raise AssertionError naming `what` (a string, or a function
+    that returns one) after `timeout` s. For a state the test needs before
+    its next step, instead of a fixed sleep: the deadline is generous since
+    only a failure waits for it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("%s (waited %.0f s)" % (what() if callable(what) else what,
+                                                          timeout))
+        time.sleep(step)
 
 
 # --------------------------------------------------------------- indexes
@@ -155,6 +173,12 @@ class Daemon:
                     self.kill()
                     raise
                 time.sleep(0.05)
+
+    def wait_log(self, text, count=1, timeout=WAIT_TIMEOUT):
+        """Wait until the log holds `text` at least `count` times."""
+        wait_until(lambda: self.logtext().count(text) >= count,
+                   lambda: "%r not logged %d times; the log:\n%s" % (text, count, self.logtext()),
+                   timeout)
 
     def logtext(self):
         try:
