@@ -1128,6 +1128,45 @@ def case_index_path_reports(tmp):
     expect(out.startswith(want), (want, out))
 
 
+def wait_input_wait(p, what, timeout=30.0):
+    """Wait until the build p is in the state the interrupt cases mean to
+    signal: its SIGINT and SIGTERM handlers installed (SigCgt in
+    /proc/PID/status) and every thread asleep, one of them in poll(2) for its
+    input (its wchan, where the kernel shows one), seen twice 20 ms apart.
+    A fixed sleep instead could signal a build that has not yet installed
+    its handlers (killed outright) on a loaded machine. Fail (naming `what`)
+    if p exits first; `timeout` only bounds a hang. Without /proc: 0.5 s."""
+    status = "/proc/%d/status" % p.pid
+    if not os.path.exists(status):
+        time.sleep(0.5)
+        return
+    handlers = (1 << (signal.SIGINT - 1)) | (1 << (signal.SIGTERM - 1))
+    deadline = time.monotonic() + timeout
+    streak = 0
+    while streak < 2:
+        expect(p.poll() is None, "%s: exited with %s" % (what, p.returncode))
+        expect(time.monotonic() < deadline, "%s: not waiting for input after %.0f s"
+               % (what, timeout))
+        time.sleep(0.02)
+        try:
+            with open(status) as f:
+                cgt = [int(line.split()[1], 16) for line in f if line.startswith("SigCgt:")]
+            states, chans = [], []
+            task = "/proc/%d/task" % p.pid
+            for tid in os.listdir(task):
+                with open("%s/%s/stat" % (task, tid)) as f:
+                    states.append(f.read().rsplit(")", 1)[1].split()[0])
+                with open("%s/%s/wchan" % (task, tid)) as f:
+                    chans.append(f.read().strip())
+        except (OSError, ValueError, IndexError):  # the process or a thread just ended
+            streak = 0
+            continue
+        shown = [c for c in chans if c not in ("", "0")]
+        ok = (cgt and cgt[0] & handlers == handlers and all(st == "S" for st in states)
+              and (not shown or any("poll" in c for c in shown)))
+        streak = streak + 1 if ok else 0
+
+
 def case_interrupt_idle_input(tmp):
     """SIGTERM and SIGINT stop a build whose input (a FIFO) sends nothing."""
     fifo = os.path.join(tmp, "ff")
@@ -1139,18 +1178,24 @@ def case_interrupt_idle_input(tmp):
                 p = subprocess.Popen([A.indexer, "build", "--index", os.path.join(tmp, "ix"),
                                       "-"], stdin=src, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
-            time.sleep(0.5)
+            try:
+                wait_input_wait(p, sig.name)
+            except Fail:
+                p.kill()
+                p.communicate()
+                raise
             t0 = time.time()
             p.send_signal(sig)
             try:
-                _, err = p.communicate(timeout=10)
+                _, err = p.communicate(timeout=30)
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.communicate()
                 raise Fail("%s did not stop a build waiting on its input" % sig.name)
             expect(p.returncode == 3, (sig.name, p.returncode, err))
             expect(b"interrupted" in err and b"analyzed (not published)" in err, err)
-            expect(time.time() - t0 < 3, "slow to stop: %.1f s" % (time.time() - t0))
+            # prompt, not at the next input: 10 s is generous on a loaded machine
+            expect(time.time() - t0 < 10, "slow to stop: %.1f s" % (time.time() - t0))
         finally:
             os.close(holder)
     expect(not os.path.exists(os.path.join(tmp, "ix", "index.mdb")), "published")
@@ -1166,23 +1211,26 @@ def case_interrupt_fifo_without_writer(tmp):
     p = subprocess.Popen([A.indexer, "build", "--index", os.path.join(tmp, "ix"), fifo],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        time.sleep(0.5)
-        expect(p.poll() is None, "did not wait for a writer")
+        wait_input_wait(p, "did not wait for a writer")
         t0 = time.time()
         p.send_signal(signal.SIGINT)
-        _, err = p.communicate(timeout=10)
+        _, err = p.communicate(timeout=30)
     except subprocess.TimeoutExpired:
         p.kill()
         p.communicate()
         raise Fail("SIGINT did not stop a build waiting for its FIFO's writer")
+    except Fail:
+        p.kill()
+        p.communicate()
+        raise
     expect(p.returncode == 3, (p.returncode, err))
-    expect(time.time() - t0 < 3, "slow to stop: %.1f s" % (time.time() - t0))
+    expect(time.time() - t0 < 10, "slow to stop: %.1f s" % (time.time() - t0))
     expect(not os.path.exists(os.path.join(tmp, "ix", "index.mdb")), "published")
     # a writer that opens the pipe a moment after the build started
     p = subprocess.Popen([A.indexer, "build", "--index", os.path.join(tmp, "ix2"), "--quiet",
                           fifo], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        time.sleep(0.3)
+        wait_input_wait(p, "did not wait for a writer")  # then the writer comes
         with open(fifo, "wb") as w:
             w.write('{"id": "late", "text": "\u0648\u0627\u062d\u062f"}\n'.encode())
         _, err = p.communicate(timeout=60)
