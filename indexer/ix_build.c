@@ -1326,8 +1326,11 @@ static int commit_batch(committer *c, const batch *b)
             if (ins < 0)
                 return ins;
             if (ins == 0) {
-                report(c, b, i, "duplicate id \"%.*s\": skipped, the first one is kept",
-                       (int)br->id_len, id);
+                /* an id holds no control byte, but may hold a C1 control or
+                   U+2028 (6 bytes shown for 2 or 3): whole, never cut */
+                char shown[FH_ID_MAX * 3 + 1];
+                report(c, b, i, "duplicate id \"%s\": skipped, the first one is kept",
+                       fh_report_text(shown, sizeof shown, id, br->id_len));
                 st->skipped[FH_REC_DUPLICATE]++;
                 st->skipped_total++;
                 problem = true;
@@ -1343,9 +1346,9 @@ static int commit_batch(committer *c, const batch *b)
                                                  br->doc_len);
                 }
                 if (rc) {
-                    char why[512];
-                    fprintf(o->log, "fahras-indexer: writing document \"%.*s\": %s\n",
-                            (int)br->id_len, id,
+                    char why[512], shown[FH_ID_MAX * 3 + 1];
+                    fprintf(o->log, "fahras-indexer: writing document \"%s\": %s\n",
+                            fh_report_text(shown, sizeof shown, id, br->id_len),
                             write_reason(rc, o->index_dir, c->p->dir_shown, why, sizeof why));
                     return rc;
                 }

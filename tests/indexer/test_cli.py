@@ -1128,6 +1128,26 @@ def case_index_path_reports(tmp):
     expect(out.startswith(want), (want, out))
 
 
+
+def case_id_reports(tmp):
+    """A document id in a report (a duplicate's) is shown as an input's name
+    is, on one line: ids hold no control byte (refused), but a C1 control and
+    U+2028/U+2029 (line breaks to some readers) are shown as \\uXXXX; the
+    longest id (256 bytes) is shown whole."""
+    idx = os.path.join(tmp, "ix")
+    long_id = "\u0085" * 128  # 256 bytes of C1 controls: 768 bytes shown
+    lines = [json.dumps({"id": "a\u0085b\u2028c\u2029", "text": t}) for t in "xy"] + [
+        json.dumps({"id": long_id, "text": t}) for t in "xy"]
+    inp = write(os.path.join(tmp, "ids.jsonl"), "\n".join(lines) + "\n")
+    _, _, err = build(idx, [inp])
+    expect(not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]", err), err)
+    want = '%s:2: duplicate id "a\\u0085b\\u2028c\\u2029": skipped' % inp
+    expect(want in err, (want, err))
+    want = '%s:4: duplicate id "%s": skipped' % (inp, "\\u0085" * 128)
+    expect(want in err, (want, err))
+    expect(summary(err)["duplicate"] == 2, err)
+
+
 def wait_input_wait(p, what, timeout=30.0):
     """Wait until the build p is in the state the interrupt cases mean to
     signal: its SIGINT and SIGTERM handlers installed (SigCgt in
