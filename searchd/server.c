@@ -1523,7 +1523,7 @@ static int vet_at_start(fh_server *s, uint64_t *vetted)
         return 0;
     }
     fh_vet_result vr;
-    fh_vet_poll(&v, FH_VET_TIMEOUT_US + 1000000u, &vr);
+    fh_vet_poll(&v, v.timeout_us + 1000000u, &vr);
     if (vr.state == FH_VET_DAMAGED) {
         FH_LOG_ERR("cannot open the index in %s: the file is damaged (%s); build it again",
                    s->cfg.index_dir, vr.why);

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +50,12 @@ static void __attribute__((noreturn)) child(const char *dir)
 
 int fh_vet_start(fh_vet *v, const char *dir, uint64_t file_id)
 {
+    char path[4096];
+    struct stat st;
+    uint64_t bytes = 0;
+    if ((size_t)snprintf(path, sizeof path, "%s/" FH_INDEX_FILE, dir) < sizeof path &&
+        stat(path, &st) == 0 && st.st_size > 0)
+        bytes = (uint64_t)st.st_size;
     pid_t pid = fork();
     if (pid < 0)
         return errno == ENOMEM ? FH_ENOMEM : FH_EIO;
@@ -57,6 +64,7 @@ int fh_vet_start(fh_vet *v, const char *dir, uint64_t file_id)
     v->pid = pid;
     v->file_id = file_id;
     v->started_us = mono_us();
+    v->timeout_us = FH_VET_TIMEOUT_US + bytes / FH_VET_BYTES_PER_S * 1000000u;
     return 0;
 }
 
@@ -116,11 +124,12 @@ void fh_vet_poll(fh_vet *v, uint64_t wait_us, fh_vet_result *res)
             return;
         }
         uint64_t now = mono_us();
-        if (now - v->started_us >= FH_VET_TIMEOUT_US) {
+        if (now - v->started_us >= v->timeout_us) {
+            uint64_t limit_s = v->timeout_us / 1000000u;
             fh_vet_cancel(v);
             res->state = FH_VET_DAMAGED;
-            snprintf(res->why, sizeof res->why, "reading it did not end within %u s",
-                     (unsigned)(FH_VET_TIMEOUT_US / 1000000u));
+            snprintf(res->why, sizeof res->why, "reading it did not end within %llu s",
+                     (unsigned long long)limit_s);
             return;
         }
         if (now >= until)

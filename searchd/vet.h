@@ -20,8 +20,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* A walk that has not ended after this long is taken for a page cycle. */
+/* A walk that has not ended after FH_VET_TIMEOUT_US plus 1 s per
+ * FH_VET_BYTES_PER_S of the file (a large index read cold from a slow disk)
+ * is taken for a page cycle. */
 #define FH_VET_TIMEOUT_US (120u * 1000000u)
+#define FH_VET_BYTES_PER_S (20u * 1000u * 1000u)
 
 typedef enum fh_vet_state {
     FH_VET_RUNNING,  /* the child has not ended */
@@ -34,7 +37,8 @@ typedef enum fh_vet_state {
 typedef struct fh_vet {
     pid_t pid;           /* the child, 0 when none runs */
     uint64_t file_id;    /* fh_index_file_id of the file being walked */
-    uint64_t started_us; /* fh_now_us() at fork */
+    uint64_t started_us; /* CLOCK_MONOTONIC at fork */
+    uint64_t timeout_us; /* the walk's limit (FH_VET_TIMEOUT_US and the size) */
 } fh_vet;
 
 /* What an ended vet found: why (for a log line, "" when OK), static or in
@@ -50,7 +54,7 @@ typedef struct fh_vet_result {
 int fh_vet_start(fh_vet *v, const char *dir, uint64_t file_id);
 
 /* Whether the child has ended (without waiting when wait_us is 0, else up to
- * wait_us), into *res; a child past FH_VET_TIMEOUT_US since it started is
+ * wait_us), into *res; a child past v->timeout_us since it started is
  * killed and DAMAGED. Once it has ended, v->pid is 0 again. */
 void fh_vet_poll(fh_vet *v, uint64_t wait_us, fh_vet_result *res);
 
