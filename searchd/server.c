@@ -274,17 +274,19 @@ static int analyzer_for_index(const char *dir, fh_analyzer **out, built_an *buil
 }
 
 /* Main thread: the file id's open (or vet) failed; for_good when it is not
- * to be tried again (only a new file is). Returns whether this is the file's
- * first failure, which is counted and logged (a passing one is retried every
+ * to be tried again (only a new file is). Returns whether to log it: the
+ * file's first failure (counted once in reload_failures), or a retry of a
+ * passing failure that now fails for good (a passing one is retried every
  * 5 s, silently). */
 static bool reload_failed(fh_server *s, uint64_t id, bool for_good)
 {
     bool retried = id == s->failed_id;
+    bool became_final = retried && for_good && !s->failed_for_good;
     s->failed_id = id;
     s->failed_at_us = fh_now_us();
     s->failed_for_good = for_good;
     if (retried)
-        return false;
+        return became_final; /* a passing failure, now final: say why */
     atomic_fetch_add_explicit(&s->reload_failures, 1, memory_order_relaxed);
     return true;
 }
@@ -304,6 +306,8 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
     fh_server *s = arg;
     uint64_t id = fh_index_file_id(s->cfg.index_dir);
     fh_engine_ref *cur = atomic_load_explicit(&s->current, memory_order_relaxed);
+    if (s->vet.pid > 0 && s->vet.file_id != id)
+        fh_vet_cancel(&s->vet); /* its file is gone, replaced or back to the served one */
     if (id == 0) {
         /* Deleted or moved away: keep serving what is mapped, and say so once. */
         if (!s->index_missing) {
@@ -333,8 +337,6 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
         return;
     if (!cur)
         return; /* not before generation 1 */
-    if (s->vet.pid > 0 && s->vet.file_id != id)
-        fh_vet_cancel(&s->vet); /* re-published again meanwhile: walk the newest */
     if (s->vet.pid == 0) {
         int vrc = fh_vet_start(&s->vet, s->cfg.index_dir, id);
         if (vrc && reload_failed(s, id, false))

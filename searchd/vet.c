@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -15,7 +16,13 @@
 #include "fahras/index.h"
 
 /* The child's exit statuses. */
-enum { VET_EXIT_OK = 0, VET_EXIT_UNOPENED = 3, VET_EXIT_CORRUPT = 4, VET_EXIT_FAILED = 5 };
+enum {
+    VET_EXIT_OK = 0,
+    VET_EXIT_UNOPENED = 3,
+    VET_EXIT_CORRUPT = 4,
+    VET_EXIT_FAILED = 5,
+    VET_EXIT_OTHER_FILE = 6, /* DIR/index.mdb was another file by the time it was opened */
+};
 
 static uint64_t mono_us(void)
 {
@@ -25,8 +32,11 @@ static uint64_t mono_us(void)
 }
 
 /* In the child: open, walk, end. Only _exit leaves it. */
-static void __attribute__((noreturn)) child(const char *dir)
+static void __attribute__((noreturn)) child(const char *dir, uint64_t file_id, pid_t parent)
 {
+    /* never outlive the daemon (killed, or crashed meanwhile) */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+        _exit(VET_EXIT_FAILED);
     /* the daemon's sockets: a connection it closes must not stay open here */
     if (close_range(3, ~0u, 0) != 0) {
         long max = sysconf(_SC_OPEN_MAX);
@@ -43,6 +53,8 @@ static void __attribute__((noreturn)) child(const char *dir)
     int rc = fh_index_open(dir, NULL, NULL, &ix);
     if (rc)
         _exit(VET_EXIT_UNOPENED);
+    if (fh_index_id(ix) != file_id)
+        _exit(VET_EXIT_OTHER_FILE);
     rc = fh_index_walk(ix);
     /* not closed: the process ends, and a damaged file's close may crash too */
     _exit(rc == 0 ? VET_EXIT_OK : rc == FH_ECORRUPT ? VET_EXIT_CORRUPT : VET_EXIT_FAILED);
@@ -56,11 +68,12 @@ int fh_vet_start(fh_vet *v, const char *dir, uint64_t file_id)
     if ((size_t)snprintf(path, sizeof path, "%s/" FH_INDEX_FILE, dir) < sizeof path &&
         stat(path, &st) == 0 && st.st_size > 0)
         bytes = (uint64_t)st.st_size;
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0)
         return errno == ENOMEM ? FH_ENOMEM : FH_EIO;
     if (pid == 0)
-        child(dir);
+        child(dir, file_id, parent);
     v->pid = pid;
     v->file_id = file_id;
     v->started_us = mono_us();
@@ -82,6 +95,10 @@ static void judge(int st, fh_vet_result *res)
         case VET_EXIT_CORRUPT:
             res->state = FH_VET_DAMAGED;
             snprintf(res->why, sizeof res->why, "LMDB found a page inconsistent");
+            return;
+        case VET_EXIT_OTHER_FILE:
+            res->state = FH_VET_FAILED;
+            snprintf(res->why, sizeof res->why, "the file was replaced while it was walked");
             return;
         default:
             res->state = FH_VET_FAILED;

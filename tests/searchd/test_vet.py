@@ -63,17 +63,18 @@ def _db_root(d, name):
 
 def damaged_copy(src_dir, dst_dir, how):
     """dst_dir/index.mdb: src_dir's file with the `docs` database damaged.
-    "crash": its first leaf's values claim 2 GiB each (LMDB hands such a size
-    over unchecked, and reading the value runs off the map); "corrupt": that
-    leaf's page flags say neither branch nor leaf (LMDB notices:
-    MDB_CORRUPTED). Neither is read when the index is opened."""
+    "size": its first leaf's values claim 2 GiB each (LMDB hands such a size
+    over unchecked, and reading the value runs off the map: the walk
+    crashes); "flags": that leaf's page flags say neither branch nor leaf
+    (LMDB notices: MDB_CORRUPTED). Neither is read when the index is
+    opened."""
     with open(os.path.join(src_dir, "index.mdb"), "rb") as f:
         d = bytearray(f.read())
     pg = _db_root(d, b"docs")
     while _flags(d, pg) & 1:
         pg = _child(d, _nodes(d, pg)[0])
     assert _flags(d, pg) & 2, "not a leaf"
-    if how == "crash":
+    if how == "size":
         nodes = _nodes(d, pg)
         assert nodes, "an empty leaf"
         for n in nodes:
@@ -101,8 +102,8 @@ class VetTest(unittest.TestCase):
         with TempDir() as root:
             good = os.path.join(root, "good")
             build_docs(good, docs(), os.path.join(root, "in"))
-            for how, why in (("crash", "reading it crashed"),
-                             ("corrupt", "LMDB found a page inconsistent")):
+            for how, why in (("size", "reading it crashed"),
+                             ("flags", "LMDB found a page inconsistent")):
                 bad = os.path.join(root, "bad-" + how)
                 damaged_copy(good, bad, how)
                 p = subprocess.run([fhtest.SEARCHD, "--index", bad, "--listen", "127.0.0.1:0",
@@ -124,8 +125,8 @@ class VetTest(unittest.TestCase):
                     before = c.request("SEARCH تقرير limit=3")
                     self.assertEqual(before["total"], 300, before)
                     fails = 0
-                    for how, why in (("crash", "reading it crashed"),
-                                     ("corrupt", "LMDB found a page inconsistent")):
+                    for how, why in (("size", "reading it crashed"),
+                                     ("flags", "LMDB found a page inconsistent")):
                         damaged_copy(good2, index, how)
                         fails += 1
                         self.assertTrue(wait_for(
