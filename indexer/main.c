@@ -505,7 +505,7 @@ static int cmd_dir_only(int argc, char **argv, const char *usage,
     if (WIFEXITED(st))
         return WEXITSTATUS(st);
     int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
-    if (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGABRT) {
+    if (fh_index_crash_signal(sig)) {
         char *shown = fh_report_dup(argv[1]); /* one line of valid UTF-8 */
         fprintf(stderr,
                 "fahras-indexer: %s/index.mdb: the file's page structure is damaged (reading "

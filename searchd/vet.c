@@ -107,7 +107,7 @@ static void judge(int st, fh_vet_result *res)
         }
     }
     int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
-    if (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGABRT) {
+    if (fh_index_crash_signal(sig)) {
         res->state = FH_VET_DAMAGED;
         snprintf(res->why, sizeof res->why, "reading it crashed: %s", strsignal(sig));
     } else { /* SIGKILL by someone else, SIGTERM to the process group... */

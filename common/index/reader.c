@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <lmdb.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -922,6 +923,11 @@ int fh_index_walk(const fh_index *ix)
     mdb_txn_abort(txn);
     (void)sum;
     return fh_lmdb_err(lrc);
+}
+
+bool fh_index_crash_signal(int sig)
+{
+    return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGABRT;
 }
 
 /* ------------------------------------------------------------- statistics */

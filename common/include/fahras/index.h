@@ -243,6 +243,11 @@ uint64_t fh_index_file_bytes(const fh_index *ix);
  * process of its own (fahras-searchd vets every index it opens that way,
  * docs/PROTOCOL.md). Reads the whole file into the page cache. */
 int fh_index_walk(const fh_index *ix);
+/* Whether a process that read an index and ended by signal sig crashed on
+ * it (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT: the file's pages are
+ * damaged) rather than being stopped (SIGTERM, SIGKILL, SIGPIPE...). The
+ * one rule for fahras-indexer check's walk and fahras-searchd's vet. */
+bool fh_index_crash_signal(int sig);
 
 int fh_reader_open(fh_index *ix, fh_reader **out);
 void fh_reader_close(fh_reader *r);
