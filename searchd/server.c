@@ -1534,7 +1534,8 @@ static int vet_at_start(fh_server *s, uint64_t *vetted)
     if (vr.state == FH_VET_FAILED)
         FH_LOG_WARN("vetting the index in %s failed (%s): serving it unvetted", s->cfg.index_dir,
                     vr.why);
-    fh_vet_cancel(&v); /* ended already, unless the wait above gave up */
+    /* the wait outlasts the walk's own limit, so the child has ended (and
+       is reaped) whatever the state */
     if (vr.state == FH_VET_OK)
         *vetted = id;
     return 0;

@@ -5,7 +5,7 @@
  * loop when it reaches the damaged page. Before fahras-searchd serves a file
  * (at start and on every re-publish), a forked child opens it and reads every
  * entry of every database (fh_index_walk); a crash, a loop (the walk outlives
- * FH_VET_TIMEOUT_US) or an inconsistency LMDB notices is the child's, and the
+ * its limit, below) or an inconsistency LMDB notices is the child's, and the
  * daemon refuses the file instead of dying on it later, in a request.
  *
  * The child closes every descriptor above 2 first (client sockets the daemon
