@@ -512,6 +512,13 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
                     break;
                 }
             }
+            if (fh_rec_meter_blank(&m)) { /* white space only: no record, as if short */
+                batch_free(b);
+                line_no++;
+                if (rc)
+                    goto out;
+                continue;
+            }
             /* trimmed to the cap or less (blanks around it): its raw size */
             uint64_t size = fh_rec_meter_size(&m);
             size = size > o->max_doc_bytes ? size : m.n;

@@ -203,6 +203,7 @@ void fh_rec_meter_start(fh_rec_meter *m, const char *s, size_t n, bool tsv)
     m->lead = (uint64_t)(t - s);
     m->n = m->lead;
     m->lead_open = !tsv;
+    m->blank = true;
     fh_rec_meter_add(m, t, k);
 }
 
@@ -217,6 +218,7 @@ void fh_rec_meter_add(fh_rec_meter *m, const char *s, size_t n)
         k++;
     m->lead += k;
     m->lead_open = m->lead_open && k == n;
+    m->blank = m->blank && blank(s, n, !m->tsv);
     m->n += n;
     if (n)
         m->last = s[n - 1];
@@ -226,6 +228,11 @@ uint64_t fh_rec_meter_size(const fh_rec_meter *m)
 {
     uint64_t cut = m->lead + (m->tsv ? (uint64_t)(m->last == '\r') : m->trail);
     return cut < m->n ? m->n - cut : 0;
+}
+
+bool fh_rec_meter_blank(const fh_rec_meter *m)
+{
+    return m->blank;
 }
 
 bool fh_rec_blank(const char *line, size_t len, bool tsv)

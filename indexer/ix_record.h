@@ -74,11 +74,14 @@ typedef struct fh_rec_meter {
     uint64_t lead;  /* a BOM and, JSON Lines, the spaces and tabs after it */
     bool lead_open; /* all bytes after the BOM are spaces and tabs so far */
     bool tsv;
-    char last; /* the last byte so far */
+    bool blank; /* every byte after the BOM is white space so far (fh_rec_blank) */
+    char last;  /* the last byte so far */
 } fh_rec_meter;
 void fh_rec_meter_start(fh_rec_meter *m, const char *s, size_t n, bool tsv);
 void fh_rec_meter_add(fh_rec_meter *m, const char *s, size_t n);
 uint64_t fh_rec_meter_size(const fh_rec_meter *m);
+/* Whether the line is blank as fh_rec_blank would find it whole: no record. */
+bool fh_rec_meter_blank(const fh_rec_meter *m);
 
 /* s[0, n) as a report shows it, on one line and as valid UTF-8, into out
  * (cap >= 4 bytes, NUL-terminated): each control byte (below 0x20, DEL) and

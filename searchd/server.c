@@ -306,6 +306,7 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
     fh_server *s = arg;
     uint64_t id = fh_index_file_id(s->cfg.index_dir);
     fh_engine_ref *cur = atomic_load_explicit(&s->current, memory_order_relaxed);
+    fh_vet_reap(&s->vet);
     if (s->vet.pid > 0 && s->vet.file_id != id)
         fh_vet_cancel(&s->vet); /* its file is gone, replaced or back to the served one */
     if (id == 0) {
@@ -465,6 +466,7 @@ static void child_cb(evutil_socket_t sig, short what, void *arg)
 {
     (void)sig;
     fh_server *s = arg;
+    fh_vet_reap(&s->vet); /* a walk killed earlier (cancelled, or past its limit) */
     if (s->vet.pid > 0 && !atomic_load_explicit(&s->stopping, memory_order_relaxed))
         reload_cb(-1, what, s);
 }
@@ -1517,15 +1519,15 @@ static int vet_at_start(fh_server *s, uint64_t *vetted)
     uint64_t id = fh_index_file_id(s->cfg.index_dir);
     if (id == 0)
         return 0; /* the open reports the missing file */
-    fh_vet v = {0};
-    int vrc = fh_vet_start(&v, s->cfg.index_dir, id);
+    fh_vet *v = &s->vet; /* a walk killed past its limit is reaped later, by the main loop */
+    int vrc = fh_vet_start(v, s->cfg.index_dir, id);
     if (vrc) {
         FH_LOG_WARN("cannot start the process that vets the index in %s (%s): serving it unvetted",
                     s->cfg.index_dir, fh_strerror(vrc));
         return 0;
     }
     fh_vet_result vr;
-    fh_vet_poll(&v, v.timeout_us + 1000000u, &vr);
+    fh_vet_poll(v, v->timeout_us + 1000000u, &vr);
     if (vr.state == FH_VET_DAMAGED) {
         FH_LOG_ERR("cannot open the index in %s: the file is damaged (%s); build it again",
                    s->cfg.index_dir, vr.why);
@@ -1534,8 +1536,8 @@ static int vet_at_start(fh_server *s, uint64_t *vetted)
     if (vr.state == FH_VET_FAILED)
         FH_LOG_WARN("vetting the index in %s failed (%s): serving it unvetted", s->cfg.index_dir,
                     vr.why);
-    /* the wait outlasts the walk's own limit, so the child has ended (and
-       is reaped) whatever the state */
+    /* the wait outlasts the walk's own limit, so no walk runs now, whatever
+       the state (one killed may not be reaped yet) */
     if (vr.state == FH_VET_OK)
         *vetted = id;
     return 0;

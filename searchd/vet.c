@@ -62,6 +62,7 @@ static void __attribute__((noreturn)) child(const char *dir, uint64_t file_id, p
 
 int fh_vet_start(fh_vet *v, const char *dir, uint64_t file_id)
 {
+    fh_vet_reap(v);
     char path[4096];
     struct stat st;
     uint64_t bytes = 0;
@@ -161,7 +162,30 @@ void fh_vet_cancel(fh_vet *v)
     if (v->pid <= 0)
         return;
     kill(v->pid, SIGKILL);
-    while (waitpid(v->pid, NULL, 0) < 0 && errno == EINTR)
-        ;
+    size_t slot = 0; /* a free slot, else the oldest is forgotten */
+    while (slot + 1 < FH_VET_KILLED_MAX && v->killed[slot] > 0)
+        slot++;
+    if (v->killed[slot] > 0) {
+        memmove(v->killed, v->killed + 1, (FH_VET_KILLED_MAX - 1) * sizeof v->killed[0]);
+        slot = FH_VET_KILLED_MAX - 1;
+    }
+    v->killed[slot] = v->pid;
     v->pid = 0;
+}
+
+unsigned fh_vet_reap(fh_vet *v)
+{
+    unsigned left = 0;
+    for (size_t i = 0; i < FH_VET_KILLED_MAX; i++) {
+        if (v->killed[i] <= 0)
+            continue;
+        pid_t r;
+        while ((r = waitpid(v->killed[i], NULL, WNOHANG)) < 0 && errno == EINTR)
+            ;
+        if (r == 0)
+            left++; /* not ended yet */
+        else
+            v->killed[i] = 0; /* reaped, or no longer our child */
+    }
+    return left;
 }

@@ -11,7 +11,10 @@
  * The child closes every descriptor above 2 first (client sockets the daemon
  * closes meanwhile are not held open), takes the default action for the stop
  * signals, and ends with _exit. An fh_vet belongs to the thread that started
- * it (the main thread); it holds no memory, only the child's pid.
+ * it (the main thread); it holds no memory, only pids: the running child's
+ * and those of killed children not yet reaped. Nothing here waits for a
+ * killed child (one stuck in uninterruptible disk I/O would stall the main
+ * thread): fh_vet_reap collects them once they have ended.
  */
 #ifndef FAHRAS_SEARCHD_VET_H
 #define FAHRAS_SEARCHD_VET_H
@@ -26,6 +29,10 @@
 #define FH_VET_TIMEOUT_US (120u * 1000000u)
 #define FH_VET_BYTES_PER_S (20u * 1000u * 1000u)
 
+/* Killed children remembered for reaping; past this many still unreaped,
+ * the oldest is forgotten (a zombie until the daemon exits). */
+#define FH_VET_KILLED_MAX 8
+
 typedef enum fh_vet_state {
     FH_VET_RUNNING,  /* the child has not ended */
     FH_VET_OK,       /* opened and walked */
@@ -39,6 +46,7 @@ typedef struct fh_vet {
     uint64_t file_id;    /* fh_index_file_id of the file being walked */
     uint64_t started_us; /* CLOCK_MONOTONIC at fork */
     uint64_t timeout_us; /* the walk's limit (FH_VET_TIMEOUT_US and the size) */
+    pid_t killed[FH_VET_KILLED_MAX]; /* killed, not yet reaped; 0 = a free slot */
 } fh_vet;
 
 /* What an ended vet found: why (for a log line, "" when OK), static or in
@@ -58,7 +66,12 @@ int fh_vet_start(fh_vet *v, const char *dir, uint64_t file_id);
  * killed and DAMAGED. Once it has ended, v->pid is 0 again. */
 void fh_vet_poll(fh_vet *v, uint64_t wait_us, fh_vet_result *res);
 
-/* Kill and reap a running child (SIGKILL, then waitpid); nothing if none. */
+/* Kill a running child (SIGKILL) without waiting for it: v->pid is 0 at
+ * once, and the child is reaped by a later fh_vet_reap. Nothing if none. */
 void fh_vet_cancel(fh_vet *v);
+
+/* Reap the killed children that have ended, never waiting. Returns how
+ * many are still unreaped. fh_vet_start calls it; call it on SIGCHLD too. */
+unsigned fh_vet_reap(fh_vet *v);
 
 #endif

@@ -1086,6 +1086,18 @@ def case_input_reports(tmp):
                                 (bigt, 4, "row", 2000003)):
         expect(over % (f, line, what, size) in err, (over % (f, line, what, size), err))
     expect("at least" not in err and "line longer than" not in err, err)
+    # a line of white space only is no record however long: skipped as a
+    # short blank line is, and the lines after it keep their numbers
+    blanks = write(os.path.join(tmp, "blanks.jsonl"),
+                   b'{"id": "a", "text": "x"}\n' + b" \t\r\f\v" * 400000 + b"\n"
+                   + b'{"id": "b", "text": "y"}\n{"id": 7}\n')
+    blankt = write(os.path.join(tmp, "blanks.tsv"),
+                   b"id\ttext\nr\tx\n" + b" \r\f" * 700000 + b"\ns\ty\n" + b"\t" * 2000000 + b"\n")
+    _, _, err = build(os.path.join(tmp, "ix11"), [blanks, blankt], ["--max-doc-mb", "1"])
+    s = summary(err)
+    expect(s["read"] == 6 and s["indexed"] == 5 and s["oversized"] == 1, (s, err))
+    expect("%s:4: no text to analyze" % blanks in err, err)
+    expect(over % (blankt, 5, "row", 2000000) in err, err)
     # a folder given with a trailing slash: its files are named D/a.txt, not D//a.txt
     _, _, err = build(os.path.join(tmp, "ix9"), [d + "/"])
     expect("%s/bad\\xffname.txt: file name is not UTF-8" % d in err and "//" not in err, err)

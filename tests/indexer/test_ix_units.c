@@ -761,7 +761,8 @@ static void read_all(const char *path, fh_buf *out)
 }
 
 /* fh_rec_meter, fed a line in pieces (as the reader skips a line too long
- * to hold), measures what trimming leaves of it, as a whole line would be */
+ * to hold), measures what trimming leaves of it, and finds it blank, as a
+ * whole line would be */
 static void test_rec_meter(void **state)
 {
     (void)state;
@@ -777,7 +778,10 @@ static void test_rec_meter(void **state)
         {"a b", false, 3},
         {"   ", false, 0},
         {"\xEF\xBB\xBF  \t  ", false, 0},
-        {"      {} ", false, 2}, /* the leading blanks past the first piece too */
+        {"      {} ", false, 2},    /* the leading blanks past the first piece too */
+        {" \f\v\r \t\r", false, 2}, /* blank (no record); \f\v are not trimmed */
+        {"\t\t", true, 2},          /* TSV: a row of empty columns, not blank */
+        {" \r\f", true, 3},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *l = cases[i].line;
@@ -788,6 +792,8 @@ static void test_rec_meter(void **state)
             for (size_t k = head; k < n; k++)
                 fh_rec_meter_add(&m, l + k, 1);
             fh_rec_meter_add(&m, l, 0);
+            if (fh_rec_meter_blank(&m) != fh_rec_blank(l, n, cases[i].tsv))
+                fail_msg("case %zu, first piece %zu: blank %d", i, head, fh_rec_meter_blank(&m));
             if (fh_rec_meter_size(&m) != cases[i].size)
                 fail_msg("case %zu, first piece %zu: %llu, want %llu", i, head,
                          (unsigned long long)fh_rec_meter_size(&m),

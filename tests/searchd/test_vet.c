@@ -1,8 +1,9 @@
 /* test_vet.c — how the vet (searchd/vet.h) judges the end of its child: a
  * crash or a walk past its time limit is damage, the child's exit statuses
- * map to their states, a stop signal is a passing failure, and an ended child
- * is reaped. Children here stand in for the walk (fork + what a walk of a
- * damaged file may do); tests/searchd/test_vet.py vets real damaged files. */
+ * map to their states, a stop signal is a passing failure, an ended child is
+ * reaped, and a killed one is left for fh_vet_reap (never waited for). Children here stand in for
+ * the walk (fork + what a walk of a damaged file may do); tests/searchd/test_vet.py vets real
+ * damaged files. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -89,6 +91,63 @@ static void test_stop_signal_is_passing(void **state)
     expect(STOP, 0, FH_VET_FAILED, "ended by signal 15");
 }
 
+/* A killed child: cancel did not wait for it (it is still there to be
+ * waited for, WNOWAIT leaves it so), and fh_vet_reap collects it once it
+ * has ended, leaving no zombie. */
+static void reaped_later(fh_vet *v, pid_t pid)
+{
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    assert_int_equal(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
+    assert_int_equal(si.si_pid, pid);
+    assert_int_equal(si.si_status, SIGKILL);
+    assert_int_equal(fh_vet_reap(v), 0);
+    assert_int_equal(waitpid(pid, NULL, WNOHANG), -1);
+    assert_int_equal(errno, ECHILD);
+    for (size_t i = 0; i < FH_VET_KILLED_MAX; i++)
+        assert_int_equal(v->killed[i], 0);
+}
+
+/* fh_vet_reap never waits: a killed child that has not ended yet stays
+ * remembered; past FH_VET_KILLED_MAX the oldest is forgotten. */
+static void test_reap_never_waits(void **state)
+{
+    (void)state;
+    pid_t pids[FH_VET_KILLED_MAX + 1];
+    fh_vet v = {0};
+    for (size_t i = 0; i < FH_VET_KILLED_MAX + 1; i++) {
+        fh_vet f = fake(HANG, 0, 60u * 1000000u);
+        pids[i] = f.pid;
+        v.pid = f.pid;
+        fh_vet_cancel(&v);
+        assert_int_equal(v.pid, 0);
+    }
+    for (size_t i = 0; i < FH_VET_KILLED_MAX; i++)
+        assert_int_equal(v.killed[i], pids[i + 1]);
+    /* once they have all ended, one call reaps every remembered one */
+    for (size_t i = 0; i < FH_VET_KILLED_MAX + 1; i++) {
+        siginfo_t si;
+        assert_int_equal(waitid(P_PID, (id_t)pids[i], &si, WEXITED | WNOWAIT), 0);
+    }
+    assert_int_equal(fh_vet_reap(&v), 0);
+    for (size_t i = 1; i < FH_VET_KILLED_MAX + 1; i++) {
+        assert_int_equal(waitpid(pids[i], NULL, WNOHANG), -1);
+        assert_int_equal(errno, ECHILD);
+    }
+    assert_int_equal(waitpid(pids[0], NULL, 0), pids[0]); /* forgotten: still a zombie */
+    /* a child that has not ended is counted and kept */
+    fh_vet h = fake(HANG, 0, 60u * 1000000u);
+    pid_t live = h.pid;
+    v.killed[0] = live;
+    assert_int_equal(fh_vet_reap(&v), 1);
+    assert_int_equal(v.killed[0], live);
+    kill(live, SIGKILL);
+    siginfo_t si;
+    assert_int_equal(waitid(P_PID, (id_t)live, &si, WEXITED | WNOWAIT), 0);
+    assert_int_equal(fh_vet_reap(&v), 0);
+    assert_int_equal(v.killed[0], 0);
+}
+
 static void test_running_then_time_limit(void **state)
 {
     (void)state;
@@ -104,8 +163,8 @@ static void test_running_then_time_limit(void **state)
     assert_non_null(strstr(r.why, "did not end within 0 s"));
     assert_true(now_us() - t0 < 20u * 1000000u);
     assert_int_equal(v.pid, 0);
-    assert_int_equal(waitpid(pid, NULL, WNOHANG), -1); /* killed and reaped */
-    assert_int_equal(errno, ECHILD);
+    assert_int_equal(v.killed[0], pid);
+    reaped_later(&v, pid);
 }
 
 static void test_cancel(void **state)
@@ -115,9 +174,11 @@ static void test_cancel(void **state)
     pid_t pid = v.pid;
     fh_vet_cancel(&v);
     assert_int_equal(v.pid, 0);
-    assert_int_equal(waitpid(pid, NULL, WNOHANG), -1);
-    assert_int_equal(errno, ECHILD);
+    assert_int_equal(v.killed[0], pid);
+    reaped_later(&v, pid);
     fh_vet_cancel(&v); /* none: nothing */
+    for (size_t i = 0; i < FH_VET_KILLED_MAX; i++)
+        assert_int_equal(v.killed[i], 0);
     fh_vet_result r;
     fh_vet_poll(&v, 0, &r);
     assert_int_equal(r.state, FH_VET_FAILED);
@@ -131,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_stop_signal_is_passing),
         cmocka_unit_test(test_running_then_time_limit),
         cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_reap_never_waits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
