@@ -95,7 +95,7 @@ static void judge(int st, fh_vet_result *res)
             return;
         case VET_EXIT_CORRUPT:
             res->state = FH_VET_DAMAGED;
-            snprintf(res->why, sizeof res->why, "LMDB found a page inconsistent");
+            snprintf(res->why, sizeof res->why, "its pages are inconsistent");
             return;
         case VET_EXIT_OTHER_FILE:
             res->state = FH_VET_FAILED;

@@ -5,7 +5,8 @@
  * loop when it reaches the damaged page. Before fahras-searchd serves a file
  * (at start and on every re-publish), a forked child opens it and reads every
  * entry of every database (fh_index_walk); a crash, a loop (the walk outlives
- * its limit, below) or an inconsistency LMDB notices is the child's, and the
+ * its limit, below), an inconsistency LMDB notices or an entry past the
+ * file's end is the child's, and the
  * daemon refuses the file instead of dying on it later, in a request.
  *
  * The child closes every descriptor above 2 first (client sockets the daemon
@@ -37,7 +38,7 @@ typedef enum fh_vet_state {
     FH_VET_RUNNING,  /* the child has not ended */
     FH_VET_OK,       /* opened and walked */
     FH_VET_UNOPENED, /* fh_index_open failed in the child: open it to learn why */
-    FH_VET_DAMAGED,  /* the walk crashed, did not end, or LMDB found damage */
+    FH_VET_DAMAGED,  /* the walk crashed, did not end, or found damage */
     FH_VET_FAILED,   /* a passing failure (no process, memory, a stop signal) */
 } fh_vet_state;
 

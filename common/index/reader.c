@@ -7,6 +7,10 @@
  * just of a transaction: field length arrays are handed out for the life of
  * the fh_index, document ids for the life of the reader. Every value read
  * from the map is bounds-checked; anything inconsistent is FH_ECORRUPT.
+ * LMDB hands over the size a node claims unchecked, so every key and value
+ * LMDB returns is first held to the file's own bytes (in_file, below): a
+ * damaged size would otherwise send a reader past the map, into unmapped
+ * memory or another mapping of the process.
  * fh_term_verify and fh_doc_verify, at the end, are for `fahras-indexer
  * check` only: they hold the values to the writer's exact bytes.
  */
@@ -24,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <xxhash.h>
 /* ZSTD_decompressBound: in the library since zstd 1.4.0, declared in the
@@ -46,6 +51,10 @@ struct fh_index {
     uint64_t id;
     uint64_t file_bytes; /* the size of the file opened (fstat) */
     ZSTD_DDict *ddict; /* meta "zstd_dict", if the build trained one */
+    /* where the file is mapped, [map_lo, map_hi): LMDB does not say, so it
+     * is read from /proc/self/maps at open (find_map); 0 and UINTPTR_MAX
+     * when that cannot be read */
+    uintptr_t map_lo, map_hi;
 };
 
 struct fh_reader {
@@ -99,22 +108,95 @@ struct fh_postings {
 
 /* ------------------------------------------------------------------ open */
 
-static int get(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl, MDB_val *v)
+/* Whether v lies within the file's bytes in the map. */
+static inline bool in_file(const fh_index *ix, const MDB_val *v)
 {
-    MDB_val key = {kl, (void *)(uintptr_t)k};
-    return fh_lmdb_err(mdb_get(txn, dbi, &key, v));
+    uintptr_t a = (uintptr_t)v->mv_data;
+    return a >= ix->map_lo && a <= ix->map_hi && v->mv_size <= ix->map_hi - a;
 }
 
-static int meta_get(MDB_txn *txn, MDB_dbi dbi, const char *k, MDB_val *v)
+static int get(const fh_index *ix, MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl, MDB_val *v)
 {
-    int rc = get(txn, dbi, k, strlen(k), v);
+    MDB_val key = {kl, (void *)(uintptr_t)k};
+    int lrc = mdb_get(txn, dbi, &key, v);
+    if (lrc)
+        return fh_lmdb_err(lrc);
+    return in_file(ix, v) ? 0 : FH_ECORRUPT;
+}
+
+/* Where LMDB mapped the file fd: the mapping in /proc/self/maps of the same
+ * file (device and inode) that holds `inside`, a key LMDB returned, into
+ * ix->map_lo/map_hi (its start less its file offset, plus the file's size).
+ * Unbounded (0, UINTPTR_MAX) when /proc cannot be read; FH_ECORRUPT when it
+ * can and `inside` is in no mapping of the file. */
+static int find_map(fh_index *ix, int fd, const void *inside)
+{
+    ix->map_lo = 0;
+    ix->map_hi = UINTPTR_MAX;
+    struct stat st;
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f)
+        return 0;
+    if (fstat(fd, &st) != 0) {
+        fclose(f);
+        return 0;
+    }
+    const uintptr_t at = (uintptr_t)inside;
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = FH_ECORRUPT;
+    while (getline(&line, &cap, f) > 0) {
+        unsigned long lo, hi, off, ino;
+        unsigned maj, mnr;
+        if (sscanf(line, "%lx-%lx %*s %lx %x:%x %lu", &lo, &hi, &off, &maj, &mnr, &ino) != 6)
+            continue;
+        if (at < lo || at >= hi)
+            continue;
+        if (ino == (unsigned long)st.st_ino && maj == major(st.st_dev) && mnr == minor(st.st_dev) &&
+            off <= lo && (uint64_t)st.st_size <= UINTPTR_MAX - lo) {
+            ix->map_lo = (uintptr_t)(lo - off);
+            ix->map_hi = ix->map_lo + (uintptr_t)st.st_size;
+            rc = 0;
+        }
+        break;
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* The file's map (find_map), through the first key of LMDB's main database
+ * (it lists the named ones). */
+static int map_range(fh_index *ix, MDB_txn *txn)
+{
+    MDB_dbi main_dbi;
+    MDB_cursor *cur;
+    int fd;
+    int lrc = mdb_dbi_open(txn, NULL, 0, &main_dbi);
+    if (!lrc)
+        lrc = mdb_env_get_fd(ix->env, &fd);
+    if (lrc)
+        return fh_lmdb_err(lrc);
+    if ((lrc = mdb_cursor_open(txn, main_dbi, &cur)))
+        return fh_lmdb_err(lrc);
+    MDB_val k, v;
+    lrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    mdb_cursor_close(cur);
+    if (lrc)
+        return lrc == MDB_NOTFOUND ? FH_ECORRUPT : fh_lmdb_err(lrc);
+    return find_map(ix, fd, k.mv_data);
+}
+
+static int meta_get(const fh_index *ix, MDB_txn *txn, MDB_dbi dbi, const char *k, MDB_val *v)
+{
+    int rc = get(ix, txn, dbi, k, strlen(k), v);
     return rc == FH_ENOTFOUND ? FH_ECORRUPT : rc;
 }
 
-static int meta_u32(MDB_txn *txn, MDB_dbi dbi, const char *k, uint32_t *out)
+static int meta_u32(const fh_index *ix, MDB_txn *txn, MDB_dbi dbi, const char *k, uint32_t *out)
 {
     MDB_val v;
-    int rc = meta_get(txn, dbi, k, &v);
+    int rc = meta_get(ix, txn, dbi, k, &v);
     if (rc)
         return rc;
     if (v.mv_size != 4)
@@ -123,10 +205,10 @@ static int meta_u32(MDB_txn *txn, MDB_dbi dbi, const char *k, uint32_t *out)
     return 0;
 }
 
-static int meta_u64(MDB_txn *txn, MDB_dbi dbi, const char *k, uint64_t *out)
+static int meta_u64(const fh_index *ix, MDB_txn *txn, MDB_dbi dbi, const char *k, uint64_t *out)
 {
     MDB_val v;
-    int rc = meta_get(txn, dbi, k, &v);
+    int rc = meta_get(ix, txn, dbi, k, &v);
     if (rc)
         return rc;
     if (v.mv_size != 8)
@@ -136,10 +218,11 @@ static int meta_u64(MDB_txn *txn, MDB_dbi dbi, const char *k, uint64_t *out)
 }
 
 /* A string of min..cap-1 bytes without NUL, copied NUL-terminated into dst. */
-static int meta_str(MDB_txn *txn, MDB_dbi dbi, const char *k, char *dst, size_t min, size_t cap)
+static int meta_str(const fh_index *ix, MDB_txn *txn, MDB_dbi dbi, const char *k, char *dst,
+                    size_t min, size_t cap)
 {
     MDB_val v;
-    int rc = meta_get(txn, dbi, k, &v);
+    int rc = meta_get(ix, txn, dbi, k, &v);
     if (rc)
         return rc;
     if (v.mv_size < min || v.mv_size >= cap || memchr(v.mv_data, 0, v.mv_size))
@@ -152,7 +235,7 @@ static int meta_str(MDB_txn *txn, MDB_dbi dbi, const char *k, char *dst, size_t 
 /* meta's format_version: FH_EVERSION for any value but FH_FORMAT_VERSION. */
 static int read_version(fh_index *ix, MDB_txn *txn)
 {
-    int rc = meta_u32(txn, ix->dbi[FH_DB_META], "format_version", &ix->meta.format_version);
+    int rc = meta_u32(ix, txn, ix->dbi[FH_DB_META], "format_version", &ix->meta.format_version);
     if (rc)
         return rc;
     return ix->meta.format_version == FH_FORMAT_VERSION ? 0 : FH_EVERSION;
@@ -164,25 +247,26 @@ static int read_meta(fh_index *ix, MDB_txn *txn, const char *an, const char *av)
     MDB_dbi m = ix->dbi[FH_DB_META];
     fh_index_meta *mt = &ix->meta;
     int rc;
-    if ((rc = meta_str(txn, m, "analyzer_name", mt->analyzer_name, 1, sizeof mt->analyzer_name)) ||
-        (rc = meta_str(txn, m, "analyzer_version", mt->analyzer_version, 0,
+    if ((rc = meta_str(ix, txn, m, "analyzer_name", mt->analyzer_name, 1,
+                       sizeof mt->analyzer_name)) ||
+        (rc = meta_str(ix, txn, m, "analyzer_version", mt->analyzer_version, 0,
                        sizeof mt->analyzer_version)))
         return rc;
     if ((an && strcmp(an, mt->analyzer_name) != 0) || (av && strcmp(av, mt->analyzer_version) != 0))
         return FH_EANALYZER;
     uint32_t bd;
     uint64_t bt;
-    if ((rc = meta_u32(txn, m, "n_docs", &mt->n_docs)) ||
-        (rc = meta_u32(txn, m, "block_docs", &bd)) ||
-        (rc = meta_u64(txn, m, "n_terms", &mt->n_terms)) ||
-        (rc = meta_u64(txn, m, "n_postings", &mt->n_postings)) ||
-        (rc = meta_u64(txn, m, "build_time", &bt)))
+    if ((rc = meta_u32(ix, txn, m, "n_docs", &mt->n_docs)) ||
+        (rc = meta_u32(ix, txn, m, "block_docs", &bd)) ||
+        (rc = meta_u64(ix, txn, m, "n_terms", &mt->n_terms)) ||
+        (rc = meta_u64(ix, txn, m, "n_postings", &mt->n_postings)) ||
+        (rc = meta_u64(ix, txn, m, "build_time", &bt)))
         return rc;
     if (bd != FH_BLOCK_DOCS || mt->n_docs == UINT32_MAX || mt->n_terms > UINT32_MAX)
         return FH_ECORRUPT;
     mt->build_time = (int64_t)bt;
     MDB_val v;
-    if ((rc = meta_get(txn, m, "fields", &v)))
+    if ((rc = meta_get(ix, txn, m, "fields", &v)))
         return rc;
     const uint8_t *p = v.mv_data, *end = p + v.mv_size;
     if (p >= end || *p == 0 || *p > FH_MAX_FIELDS)
@@ -208,7 +292,7 @@ static int read_meta(fh_index *ix, MDB_txn *txn, const char *an, const char *av)
     }
     if (p != end)
         return FH_ECORRUPT;
-    rc = get(txn, m, "zstd_dict", 9, &v);
+    rc = get(ix, txn, m, "zstd_dict", 9, &v);
     if (rc == FH_ENOTFOUND)
         return 0;
     if (rc)
@@ -225,7 +309,7 @@ static int read_lengths(fh_index *ix, MDB_txn *txn)
         uint8_t key[4];
         fh_st32be(key, f);
         MDB_val v;
-        int rc = get(txn, ix->dbi[FH_DB_LENGTHS], key, 4, &v);
+        int rc = get(ix, txn, ix->dbi[FH_DB_LENGTHS], key, 4, &v);
         if (rc)
             return rc == FH_ENOTFOUND ? FH_ECORRUPT : rc;
         if (v.mv_size != (size_t)ix->meta.n_docs * 4)
@@ -338,7 +422,7 @@ static int index_setup(fh_index *ix, const char *path, const char *an, const cha
     /* meta (database 0) and its format_version before the other databases
      * are required: another format may have another set of them, and is
      * FH_EVERSION, not corrupt */
-    int rc = 0;
+    int rc = map_range(ix, txn);
     for (int i = 0; i < FH_DB_COUNT && !rc; i++) {
         lrc = mdb_dbi_open(txn, fh_db_names[i], 0, &ix->dbi[i]);
         if (lrc)
@@ -504,7 +588,7 @@ static int term_lookup(fh_reader *r, const char *term, size_t len, fh_dict_entry
     if (!term || len == 0 || len > FH_MAX_KEY)
         return len > FH_MAX_KEY ? FH_ENOTFOUND : FH_EINVAL;
     MDB_val v;
-    int rc = get(r->txn, r->ix->dbi[FH_DB_TERMS], term, len, &v);
+    int rc = get(r->ix, r->txn, r->ix->dbi[FH_DB_TERMS], term, len, &v);
     if (rc)
         return rc;
     return fh_dict_decode(v.mv_data, v.mv_size, r->ix->meta.n_fields, r->ix->meta.n_terms, d);
@@ -532,6 +616,8 @@ int fh_term_prefix(fh_reader *r, const char *prefix, size_t len, size_t max, fh_
             return 0;
         if (lrc)
             return fh_lmdb_err(lrc);
+        if (!in_file(r->ix, &k) || !in_file(r->ix, &v))
+            return FH_ECORRUPT;
         if (k.mv_size < len || memcmp(k.mv_data, prefix, len) != 0)
             return 0;
         fh_dict_entry d;
@@ -643,7 +729,7 @@ static int postings_init(fh_postings *p, fh_reader *r, const char *term, size_t 
         uint8_t key[4];
         fh_st32be(key, d.term_id);
         MDB_val v;
-        rc = get(r->txn, ix->dbi[FH_DB_POSTINGS], key, 4, &v);
+        rc = get(ix, r->txn, ix->dbi[FH_DB_POSTINGS], key, 4, &v);
         if (rc)
             return rc == FH_ENOTFOUND ? FH_ECORRUPT : rc;
         blob = v.mv_data;
@@ -790,7 +876,7 @@ static int pos_seek_block(fh_postings *p, uint32_t b)
         uint8_t key[4];
         fh_st32be(key, p->term_id);
         MDB_val v;
-        int rc = get(p->r->txn, p->r->ix->dbi[FH_DB_POSITIONS], key, 4, &v);
+        int rc = get(p->r->ix, p->r->txn, p->r->ix->dbi[FH_DB_POSITIONS], key, 4, &v);
         if (rc)
             return rc == FH_ENOTFOUND ? FH_ECORRUPT : rc;
         if (v.mv_size < (size_t)p->n_blocks * 4)
@@ -913,6 +999,10 @@ int fh_index_walk(const fh_index *ix)
         MDB_val k, v;
         MDB_cursor_op op = MDB_FIRST;
         while ((lrc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+            if (!in_file(ix, &k) || !in_file(ix, &v)) {
+                lrc = MDB_CORRUPTED; /* a size that runs past the file's end */
+                break;
+            }
             sum += touch(&k) + touch(&v);
             op = MDB_NEXT;
         }
@@ -962,7 +1052,7 @@ static int doc_value(fh_reader *r, uint32_t docid, const uint8_t **p, const uint
     } else {
         uint8_t key[4];
         fh_st32be(key, docid);
-        if ((rc = get(r->txn, r->ix->dbi[FH_DB_DOCS], key, 4, &v)) != 0)
+        if ((rc = get(r->ix, r->txn, r->ix->dbi[FH_DB_DOCS], key, 4, &v)) != 0)
             return rc == FH_ENOTFOUND ? FH_ECORRUPT : rc;
         r->doc_last1 = docid + 1u;
         r->doc_last = v;
@@ -1043,7 +1133,7 @@ int fh_doc_lookup(fh_reader *r, const char *ext_id, size_t len, uint32_t *docid)
     if (len > FH_MAX_KEY)
         return FH_ENOTFOUND;
     MDB_val v;
-    int rc = get(r->txn, r->ix->dbi[FH_DB_IDS], ext_id, len, &v);
+    int rc = get(r->ix, r->txn, r->ix->dbi[FH_DB_IDS], ext_id, len, &v);
     if (rc)
         return rc;
     if (v.mv_size != 4)
@@ -1146,7 +1236,7 @@ int fh_term_verify(fh_reader *r, const char *term, size_t len, char *why, size_t
     if (!term || len == 0 || len > FH_MAX_KEY)
         return FH_EINVAL;
     MDB_val v;
-    int rc = get(r->txn, ix->dbi[FH_DB_TERMS], term, len, &v);
+    int rc = get(ix, r->txn, ix->dbi[FH_DB_TERMS], term, len, &v);
     if (rc)
         return rc;
     fh_dict_entry d;
@@ -1162,7 +1252,7 @@ int fh_term_verify(fh_reader *r, const char *term, size_t len, char *why, size_t
     fh_st32be(key, d.term_id);
     const uint8_t *blob = d.blob;
     size_t blen = d.blob_len;
-    rc = get(r->txn, ix->dbi[FH_DB_POSTINGS], key, 4, &v);
+    rc = get(ix, r->txn, ix->dbi[FH_DB_POSTINGS], key, 4, &v);
     if (rc && rc != FH_ENOTFOUND)
         return rc;
     if ((d.flags & FH_TERM_INLINE) && rc == 0)
@@ -1179,7 +1269,7 @@ int fh_term_verify(fh_reader *r, const char *term, size_t len, char *why, size_t
                        (d.flags & FH_TERM_INLINE) ? "inlined" : "in postings", FH_INLINE_MAX);
     const uint8_t *pv = NULL;
     size_t plen = 0;
-    rc = get(r->txn, ix->dbi[FH_DB_POSITIONS], key, 4, &v);
+    rc = get(ix, r->txn, ix->dbi[FH_DB_POSITIONS], key, 4, &v);
     if (rc && rc != FH_ENOTFOUND)
         return rc;
     if (!(d.flags & FH_TERM_HAS_POS) && rc == 0)

@@ -74,7 +74,7 @@ static void test_statuses(void **state)
     (void)state;
     expect(EXIT_WITH, 0, FH_VET_OK, "");
     expect(EXIT_WITH, 3, FH_VET_UNOPENED, "");
-    expect(EXIT_WITH, 4, FH_VET_DAMAGED, "LMDB found a page inconsistent");
+    expect(EXIT_WITH, 4, FH_VET_DAMAGED, "its pages are inconsistent");
     expect(EXIT_WITH, 5, FH_VET_FAILED, "the walk failed (status 5)");
     expect(EXIT_WITH, 6, FH_VET_FAILED, "replaced while it was walked");
 }

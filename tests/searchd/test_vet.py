@@ -64,21 +64,31 @@ def _db_root(d, name):
 def damaged_copy(src_dir, dst_dir, how):
     """dst_dir/index.mdb: src_dir's file with the `docs` database damaged.
     "size": its first leaf's values claim 2 GiB each (LMDB hands such a size
-    over unchecked, and reading the value runs off the map: the walk
-    crashes); "flags": that leaf's page flags say neither branch nor leaf
-    (LMDB notices: MDB_CORRUPTED). Neither is read when the index is
-    opened."""
+    over unchecked; the reader holds it to the file's end, and the value is
+    never read); "past": one value claims a size that ends 1 byte past the
+    file (beyond the map: unmapped memory, or another mapping of the
+    process); "dup": a node of that leaf is flagged F_DUPDATA in a database
+    without duplicates (LMDB follows a null pointer: the walk crashes);
+    "flags": that leaf's page flags say neither branch nor leaf (LMDB
+    notices: MDB_CORRUPTED). None is read when the index is opened."""
     with open(os.path.join(src_dir, "index.mdb"), "rb") as f:
         d = bytearray(f.read())
     pg = _db_root(d, b"docs")
     while _flags(d, pg) & 1:
         pg = _child(d, _nodes(d, pg)[0])
     assert _flags(d, pg) & 2, "not a leaf"
+    nodes = _nodes(d, pg)
+    assert nodes, "an empty leaf"
     if how == "size":
-        nodes = _nodes(d, pg)
-        assert nodes, "an empty leaf"
         for n in nodes:
             struct.pack_into("<HH", d, n, 0xFFF0, 0x7FFF)
+    elif how == "past":
+        n = nodes[-1]
+        ks = struct.unpack_from("<H", d, n + 6)[0]
+        size = len(d) - (n + 8 + ks) + 1
+        struct.pack_into("<HH", d, n, size & 0xFFFF, size >> 16)
+    elif how == "dup":
+        struct.pack_into("<H", d, nodes[0] + 4, 0x04)  # F_DUPDATA
     else:
         struct.pack_into("<H", d, pg * PS + 10, 0)  # neither branch nor leaf
     os.makedirs(dst_dir, exist_ok=True)
@@ -102,8 +112,10 @@ class VetTest(unittest.TestCase):
         with TempDir() as root:
             good = os.path.join(root, "good")
             build_docs(good, docs(), os.path.join(root, "in"))
-            for how, why in (("size", "reading it crashed"),
-                             ("flags", "LMDB found a page inconsistent")):
+            for how, why in (("size", "its pages are inconsistent"),
+                             ("past", "its pages are inconsistent"),
+                             ("dup", "reading it crashed"),
+                             ("flags", "its pages are inconsistent")):
                 bad = os.path.join(root, "bad-" + how)
                 damaged_copy(good, bad, how)
                 p = subprocess.run([fhtest.SEARCHD, "--index", bad, "--listen", "127.0.0.1:0",
@@ -125,8 +137,10 @@ class VetTest(unittest.TestCase):
                     before = c.request("SEARCH تقرير limit=3")
                     self.assertEqual(before["total"], 300, before)
                     fails = 0
-                    for how, why in (("size", "reading it crashed"),
-                                     ("flags", "LMDB found a page inconsistent")):
+                    for how, why in (("size", "its pages are inconsistent"),
+                                     ("dup", "reading it crashed"),
+                                     ("past", "its pages are inconsistent"),
+                                     ("flags", "its pages are inconsistent")):
                         damaged_copy(good2, index, how)
                         fails += 1
                         self.assertTrue(wait_for(

@@ -237,9 +237,9 @@ uint64_t fh_index_id(const fh_index *ix);
 uint64_t fh_index_file_bytes(const fh_index *ix);
 /* Read every entry of every database of ix (each key and value's first and
  * last byte), so that every page of the file is reached the way lookups
- * reach it. Returns 0, FH_ECORRUPT when LMDB finds a page inconsistent, or
- * another error. LMDB trusts its page pointers: in a damaged file the walk
- * may crash (SIGSEGV, SIGBUS) or, on a page cycle, not end. Run it in a
+ * reach it. Returns 0, FH_ECORRUPT when LMDB finds a page inconsistent or a
+ * key or value runs past the file's end, or another error. LMDB trusts its page pointers: in a
+ * damaged file the walk may crash (SIGSEGV, SIGBUS) or, on a page cycle, not end. Run it in a
  * process of its own (fahras-searchd vets every index it opens that way,
  * docs/PROTOCOL.md). Reads the whole file into the page cache. */
 int fh_index_walk(const fh_index *ix);
