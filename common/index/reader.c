@@ -28,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <xxhash.h>
 /* ZSTD_decompressBound: in the library since zstd 1.4.0, declared in the
@@ -51,9 +50,9 @@ struct fh_index {
     uint64_t id;
     uint64_t file_bytes; /* the size of the file opened (fstat) */
     ZSTD_DDict *ddict; /* meta "zstd_dict", if the build trained one */
-    /* where the file is mapped, [map_lo, map_hi): LMDB does not say, so it
-     * is read from /proc/self/maps at open (find_map); 0 and UINTPTR_MAX
-     * when that cannot be read */
+    /* the file's bytes in the map, [map_lo, map_hi): LMDB does not say
+     * where it mapped the file, so it is read from /proc/self/maps at open
+     * (find_map); 0 and UINTPTR_MAX when that cannot be read */
     uintptr_t map_lo, map_hi;
 };
 
@@ -124,45 +123,43 @@ static int get(const fh_index *ix, MDB_txn *txn, MDB_dbi dbi, const void *k, siz
     return in_file(ix, v) ? 0 : FH_ECORRUPT;
 }
 
-/* Where LMDB mapped the file fd: the mapping in /proc/self/maps of the same
- * file (device and inode) that holds `inside`, a key LMDB returned, into
- * ix->map_lo/map_hi (its start less its file offset, plus the file's size).
- * Unbounded (0, UINTPTR_MAX) when /proc cannot be read; FH_ECORRUPT when it
- * can and `inside` is in no mapping of the file. */
-static int find_map(fh_index *ix, int fd, const void *inside)
+/* Where LMDB mapped the file: the mapping in /proc/self/maps that holds
+ * `inside`, a key LMDB returned (every pointer a read-only LMDB transaction
+ * returns is in its own map), less its file offset (a map split into several
+ * mappings), into ix->map_lo; ix->map_hi is map_lo plus the smaller of the
+ * file's size (fstat of LMDB's descriptor) and the map's. The mapping's
+ * device and inode are not compared with fstat's: on btrfs subvolumes and
+ * older overlayfs they differ for the same file. Unbounded (0, UINTPTR_MAX)
+ * when /proc cannot be read or names no file mapping there. */
+static void find_map(fh_index *ix, int fd, const void *inside)
 {
     ix->map_lo = 0;
     ix->map_hi = UINTPTR_MAX;
     struct stat st;
+    MDB_envinfo ei;
+    if (fstat(fd, &st) != 0 || mdb_env_info(ix->env, &ei) != 0)
+        return;
+    uint64_t bytes = (uint64_t)st.st_size < ei.me_mapsize ? (uint64_t)st.st_size : ei.me_mapsize;
     FILE *f = fopen("/proc/self/maps", "re");
     if (!f)
-        return 0;
-    if (fstat(fd, &st) != 0) {
-        fclose(f);
-        return 0;
-    }
+        return;
     const uintptr_t at = (uintptr_t)inside;
     char *line = NULL;
     size_t cap = 0;
-    int rc = FH_ECORRUPT;
     while (getline(&line, &cap, f) > 0) {
-        unsigned long lo, hi, off, ino;
-        unsigned maj, mnr;
-        if (sscanf(line, "%lx-%lx %*s %lx %x:%x %lu", &lo, &hi, &off, &maj, &mnr, &ino) != 6)
+        uintmax_t lo, hi, off, ino;
+        if (sscanf(line, "%jx-%jx %*s %jx %*s %ju", &lo, &hi, &off, &ino) != 4)
             continue;
         if (at < lo || at >= hi)
             continue;
-        if (ino == (unsigned long)st.st_ino && maj == major(st.st_dev) && mnr == minor(st.st_dev) &&
-            off <= lo && (uint64_t)st.st_size <= UINTPTR_MAX - lo) {
+        if (ino != 0 && off <= lo && bytes <= UINTPTR_MAX - (lo - off)) {
             ix->map_lo = (uintptr_t)(lo - off);
-            ix->map_hi = ix->map_lo + (uintptr_t)st.st_size;
-            rc = 0;
+            ix->map_hi = ix->map_lo + (uintptr_t)bytes;
         }
         break;
     }
     free(line);
     fclose(f);
-    return rc;
 }
 
 /* The file's map (find_map), through the first key of LMDB's main database
@@ -184,7 +181,8 @@ static int map_range(fh_index *ix, MDB_txn *txn)
     mdb_cursor_close(cur);
     if (lrc)
         return lrc == MDB_NOTFOUND ? FH_ECORRUPT : fh_lmdb_err(lrc);
-    return find_map(ix, fd, k.mv_data);
+    find_map(ix, fd, k.mv_data);
+    return 0;
 }
 
 static int meta_get(const fh_index *ix, MDB_txn *txn, MDB_dbi dbi, const char *k, MDB_val *v)
