@@ -375,6 +375,39 @@ static int read_failed(pipeline *p, unsigned fi, const fh_src *src, ssize_t n)
     return rc == FH_EINPUT || rc == FH_EIO ? FH_EINPUT : rc;
 }
 
+/* Read on past a line too long for buf (cap bytes, all of them the line's
+ * start, already given to m), feeding each further piece to m and keeping
+ * none; with stop_unless_blank, only while the line is blank (a line that
+ * is not is given up at once). On return buf[0, *len) is what followed the
+ * newline, *eof is set at the input's end. Returns 0, or a read error
+ * (reported; *eof set, *len 0). */
+static int read_past_line(pipeline *p, unsigned fi, fh_src *src, char *buf, size_t cap, size_t *len,
+                          bool *eof, fh_rec_meter *m, bool stop_unless_blank)
+{
+    *len = 0;
+    for (;;) {
+        if (stop_unless_blank && !fh_rec_meter_blank(m))
+            return 0;
+        ssize_t n = fh_src_read(src, buf, cap);
+        if (n < 0) {
+            *eof = true;
+            return read_failed(p, fi, src, n);
+        }
+        atomic_fetch_add(&p->bytes_in, (uint64_t)n);
+        if (n == 0) {
+            *eof = true;
+            return 0;
+        }
+        char *e = memchr(buf, '\n', (size_t)n);
+        fh_rec_meter_add(m, buf, e ? (size_t)(e - buf) : (size_t)n);
+        if (e) {
+            *len = (size_t)n - (size_t)(e + 1 - buf);
+            memmove(buf, e + 1, *len);
+            return 0;
+        }
+    }
+}
+
 static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt)
 {
     const fh_build_opts *o = p->o;
@@ -430,6 +463,16 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
                 if (len < cap) /* room freed by skipped lines: read on */
                     continue;
                 if (cap >= line_cap) {
+                    /* a blank line longer than the buffer is skipped to its
+                       end as a short one is; any other is no header */
+                    fh_rec_meter m;
+                    fh_rec_meter_start(&m, buf, len, true);
+                    if ((rc = read_past_line(p, fi, src, buf, cap, &len, &eof, &m, true)) != 0)
+                        goto out;
+                    if (fh_rec_meter_blank(&m)) {
+                        line_no++;
+                        continue;
+                    }
                     fprintf(o->log, "%s:%" PRIu64 ": TSV header line too long\n", input_name(p, fi),
                             line_no);
                     rc = FH_EINPUT;
@@ -489,29 +532,9 @@ static int read_lines_file(pipeline *p, rstate *rs, unsigned fi, fh_informat fmt
             }
             fh_rec_meter m;
             fh_rec_meter_start(&m, buf, len, fmt == FH_IN_TSV); /* cap bytes, no line end */
-            for (;;) {
-                ssize_t n = fh_src_read(src, buf, cap);
-                if (n < 0) { /* reported with the line as far as it was read */
-                    rc = read_failed(p, fi, src, n);
-                    b->oversized_at_least = true;
-                    eof = true;
-                    len = 0;
-                    break;
-                }
-                atomic_fetch_add(&p->bytes_in, (uint64_t)n);
-                if (n == 0) {
-                    eof = true;
-                    len = 0;
-                    break;
-                }
-                char *e = memchr(buf, '\n', (size_t)n);
-                fh_rec_meter_add(&m, buf, e ? (size_t)(e - buf) : (size_t)n);
-                if (e) {
-                    len = (size_t)n - (size_t)(e + 1 - buf);
-                    memmove(buf, e + 1, len);
-                    break;
-                }
-            }
+            /* a read error: reported with the line as far as it was read */
+            if ((rc = read_past_line(p, fi, src, buf, cap, &len, &eof, &m, false)) != 0)
+                b->oversized_at_least = true;
             if (fh_rec_meter_blank(&m)) { /* white space only: no record, as if short */
                 batch_free(b);
                 line_no++;

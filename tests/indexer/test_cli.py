@@ -1098,6 +1098,19 @@ def case_input_reports(tmp):
     expect(s["read"] == 6 and s["indexed"] == 5 and s["oversized"] == 1, (s, err))
     expect("%s:4: no text to analyze" % blanks in err, err)
     expect(over % (blankt, 5, "row", 2000000) in err, err)
+    # before a TSV header too: skipped and counted; a file of nothing else
+    # is empty; a header line that is not blank and too long is refused
+    lead = write(os.path.join(tmp, "lead.tsv"),
+                 b" \r" * 1200000 + b"\n\nid\ttext\nr\tx\n\nq\t\xff\n")
+    only = write(os.path.join(tmp, "only.tsv"), b" " * 3000000 + b"\n" + b"\r\f" * 800000)
+    _, _, err = build(os.path.join(tmp, "ix12"), [lead, only], ["--max-doc-mb", "1"])
+    s = summary(err)
+    expect(s["read"] == 2 and s["indexed"] == 2 and s["utf8"] == 1, (s, err))
+    expect("%s:6: " % lead in err and "%s:5" % lead not in err, err)
+    expect("%s: empty TSV input (no header line): nothing read" % only in err, err)
+    longh = write(os.path.join(tmp, "longh.tsv"), b" " * 1500000 + b"id\ttext\nr\tx\n")
+    _, _, err = build(os.path.join(tmp, "ix13"), [longh], ["--max-doc-mb", "1"], ok=(2,))
+    expect("%s:1: TSV header line too long" % longh in err, err)
     # a folder given with a trailing slash: its files are named D/a.txt, not D//a.txt
     _, _, err = build(os.path.join(tmp, "ix9"), [d + "/"])
     expect("%s/bad\\xffname.txt: file name is not UTF-8" % d in err and "//" not in err, err)
