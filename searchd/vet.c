@@ -162,30 +162,29 @@ void fh_vet_cancel(fh_vet *v)
     if (v->pid <= 0)
         return;
     kill(v->pid, SIGKILL);
-    size_t slot = 0; /* a free slot, else the oldest is forgotten */
-    while (slot + 1 < FH_VET_KILLED_MAX && v->killed[slot] > 0)
-        slot++;
-    if (v->killed[slot] > 0) {
+    size_t n = 0; /* oldest first, packed (fh_vet_reap keeps them so) */
+    while (n < FH_VET_KILLED_MAX && v->killed[n] > 0)
+        n++;
+    if (n == FH_VET_KILLED_MAX) { /* the oldest is forgotten */
         memmove(v->killed, v->killed + 1, (FH_VET_KILLED_MAX - 1) * sizeof v->killed[0]);
-        slot = FH_VET_KILLED_MAX - 1;
+        n--;
     }
-    v->killed[slot] = v->pid;
+    v->killed[n] = v->pid;
     v->pid = 0;
 }
 
 unsigned fh_vet_reap(fh_vet *v)
 {
     unsigned left = 0;
-    for (size_t i = 0; i < FH_VET_KILLED_MAX; i++) {
-        if (v->killed[i] <= 0)
-            continue;
+    for (size_t i = 0; i < FH_VET_KILLED_MAX && v->killed[i] > 0; i++) {
         pid_t r;
         while ((r = waitpid(v->killed[i], NULL, WNOHANG)) < 0 && errno == EINTR)
             ;
-        if (r == 0)
-            left++; /* not ended yet */
-        else
-            v->killed[i] = 0; /* reaped, or no longer our child */
+        if (r == 0) /* not ended yet: kept, in order */
+            v->killed[left++] = v->killed[i];
+        /* else reaped, or no longer our child */
     }
+    for (size_t i = left; i < FH_VET_KILLED_MAX; i++)
+        v->killed[i] = 0;
     return left;
 }

@@ -47,7 +47,7 @@ typedef struct fh_vet {
     uint64_t file_id;    /* fh_index_file_id of the file being walked */
     uint64_t started_us; /* CLOCK_MONOTONIC at fork */
     uint64_t timeout_us; /* the walk's limit (FH_VET_TIMEOUT_US and the size) */
-    pid_t killed[FH_VET_KILLED_MAX]; /* killed, not yet reaped; 0 = a free slot */
+    pid_t killed[FH_VET_KILLED_MAX]; /* killed, not yet reaped, oldest first; then 0s */
 } fh_vet;
 
 /* What an ended vet found: why (for a log line, "" when OK), static or in

@@ -135,17 +135,33 @@ static void test_reap_never_waits(void **state)
         assert_int_equal(errno, ECHILD);
     }
     assert_int_equal(waitpid(pids[0], NULL, 0), pids[0]); /* forgotten: still a zombie */
-    /* a child that has not ended is counted and kept */
-    fh_vet h = fake(HANG, 0, 60u * 1000000u);
-    pid_t live = h.pid;
-    v.killed[0] = live;
-    assert_int_equal(fh_vet_reap(&v), 1);
-    assert_int_equal(v.killed[0], live);
-    kill(live, SIGKILL);
+    /* children that have not ended are counted and kept, oldest first and
+       packed, so the next one killed goes after them */
+    pid_t live1 = fake(HANG, 0, 60u * 1000000u).pid;
+    fh_vet ended = fake(HANG, 0, 60u * 1000000u);
+    pid_t live2 = fake(HANG, 0, 60u * 1000000u).pid;
+    v.killed[0] = live1;
+    v.pid = ended.pid;
+    fh_vet_cancel(&v);
+    v.killed[2] = live2;
     siginfo_t si;
-    assert_int_equal(waitid(P_PID, (id_t)live, &si, WEXITED | WNOWAIT), 0);
+    assert_int_equal(waitid(P_PID, (id_t)ended.pid, &si, WEXITED | WNOWAIT), 0);
+    assert_int_equal(fh_vet_reap(&v), 2);
+    assert_int_equal(v.killed[0], live1);
+    assert_int_equal(v.killed[1], live2);
+    assert_int_equal(v.killed[2], 0);
+    pid_t next = fake(HANG, 0, 60u * 1000000u).pid;
+    v.pid = next; /* the next one killed goes last */
+    fh_vet_cancel(&v);
+    assert_int_equal(v.killed[2], next);
+    kill(live1, SIGKILL);
+    kill(live2, SIGKILL);
+    assert_int_equal(waitid(P_PID, (id_t)live1, &si, WEXITED | WNOWAIT), 0);
+    assert_int_equal(waitid(P_PID, (id_t)live2, &si, WEXITED | WNOWAIT), 0);
+    assert_int_equal(waitid(P_PID, (id_t)next, &si, WEXITED | WNOWAIT), 0);
     assert_int_equal(fh_vet_reap(&v), 0);
-    assert_int_equal(v.killed[0], 0);
+    for (size_t i = 0; i < FH_VET_KILLED_MAX; i++)
+        assert_int_equal(v.killed[i], 0);
 }
 
 static void test_running_then_time_limit(void **state)
