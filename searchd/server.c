@@ -466,9 +466,10 @@ static void child_cb(evutil_socket_t sig, short what, void *arg)
 {
     (void)sig;
     fh_server *s = arg;
-    fh_vet_reap(&s->vet); /* a walk killed earlier (cancelled, or past its limit) */
     if (s->vet.pid > 0 && !atomic_load_explicit(&s->stopping, memory_order_relaxed))
-        reload_cb(-1, what, s);
+        reload_cb(-1, what, s); /* reaps too */
+    else
+        fh_vet_reap(&s->vet); /* a walk killed earlier (cancelled, or past its limit) */
 }
 
 /* ------------------------------------------------------------ connections */

@@ -62,7 +62,6 @@ static void __attribute__((noreturn)) child(const char *dir, uint64_t file_id, p
 
 int fh_vet_start(fh_vet *v, const char *dir, uint64_t file_id)
 {
-    fh_vet_reap(v);
     char path[4096];
     struct stat st;
     uint64_t bytes = 0;

@@ -72,7 +72,8 @@ void fh_vet_poll(fh_vet *v, uint64_t wait_us, fh_vet_result *res);
 void fh_vet_cancel(fh_vet *v);
 
 /* Reap the killed children that have ended, never waiting. Returns how
- * many are still unreaped. fh_vet_start calls it; call it on SIGCHLD too. */
+ * many are still unreaped. Call it on SIGCHLD and now and then (the server:
+ * on SIGCHLD and on each re-publish check). */
 unsigned fh_vet_reap(fh_vet *v);
 
 #endif

@@ -127,19 +127,19 @@ static int get(const fh_index *ix, MDB_txn *txn, MDB_dbi dbi, const void *k, siz
  * `inside`, a key LMDB returned (every pointer a read-only LMDB transaction
  * returns is in its own map), less its file offset (a map split into several
  * mappings), into ix->map_lo; ix->map_hi is map_lo plus the smaller of the
- * file's size (fstat of LMDB's descriptor) and the map's. The mapping's
- * device and inode are not compared with fstat's: on btrfs subvolumes and
- * older overlayfs they differ for the same file. Unbounded (0, UINTPTR_MAX)
- * when /proc cannot be read or names no file mapping there. */
-static void find_map(fh_index *ix, int fd, const void *inside)
+ * file's size (ix->file_bytes, fstat of LMDB's descriptor) and the map's.
+ * The mapping's device and inode are not compared with fstat's: on btrfs
+ * subvolumes and older overlayfs they differ for the same file. Unbounded
+ * (0, UINTPTR_MAX) when the size is unknown, /proc cannot be read or names
+ * no file mapping there. */
+static void find_map(fh_index *ix, const void *inside)
 {
     ix->map_lo = 0;
     ix->map_hi = UINTPTR_MAX;
-    struct stat st;
     MDB_envinfo ei;
-    if (fstat(fd, &st) != 0 || mdb_env_info(ix->env, &ei) != 0)
+    if (ix->file_bytes == 0 || mdb_env_info(ix->env, &ei) != 0)
         return;
-    uint64_t bytes = (uint64_t)st.st_size < ei.me_mapsize ? (uint64_t)st.st_size : ei.me_mapsize;
+    uint64_t bytes = ix->file_bytes < ei.me_mapsize ? ix->file_bytes : ei.me_mapsize;
     FILE *f = fopen("/proc/self/maps", "re");
     if (!f)
         return;
@@ -168,20 +168,17 @@ static int map_range(fh_index *ix, MDB_txn *txn)
 {
     MDB_dbi main_dbi;
     MDB_cursor *cur;
-    int fd;
     int lrc = mdb_dbi_open(txn, NULL, 0, &main_dbi);
     if (!lrc)
-        lrc = mdb_env_get_fd(ix->env, &fd);
+        lrc = mdb_cursor_open(txn, main_dbi, &cur);
     if (lrc)
-        return fh_lmdb_err(lrc);
-    if ((lrc = mdb_cursor_open(txn, main_dbi, &cur)))
         return fh_lmdb_err(lrc);
     MDB_val k, v;
     lrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
     mdb_cursor_close(cur);
     if (lrc)
         return lrc == MDB_NOTFOUND ? FH_ECORRUPT : fh_lmdb_err(lrc);
-    find_map(ix, fd, k.mv_data);
+    find_map(ix, k.mv_data);
     return 0;
 }
 
