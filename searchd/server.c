@@ -274,10 +274,13 @@ static int analyzer_for_index(const char *dir, fh_analyzer **out, built_an *buil
 }
 
 /* Main thread: the file id's open (or vet) failed; for_good when it is not
- * to be tried again (only a new file is). Returns whether to log it: the
- * file's first failure (counted once in reload_failures), or a retry of a
- * passing failure that now fails for good (a passing one is retried every
- * 5 s, silently). */
+ * to be tried again (only a new file is). A passing failure is tried again
+ * after fh_vet_retry_delay_us(failed_times): 5 s after the first, twice as
+ * long after each further one, up to 5 min (each try walks the whole file).
+ * Returns whether to log it: the file's first failure (counted once in
+ * reload_failures), a retry of a passing failure that now fails for good, or
+ * the retry whose failure brings the delay to its cap (once: the retries go
+ * on from then at that pace); other retries fail silently. */
 static bool reload_failed(fh_server *s, uint64_t id, bool for_good)
 {
     bool retried = id == s->failed_id;
@@ -285,10 +288,30 @@ static bool reload_failed(fh_server *s, uint64_t id, bool for_good)
     s->failed_id = id;
     s->failed_at_us = fh_now_us();
     s->failed_for_good = for_good;
-    if (retried)
-        return became_final; /* a passing failure, now final: say why */
+    if (retried) {
+        if (for_good)
+            return became_final; /* a passing failure, now final: say why */
+        if (fh_vet_retry_delay_us(s->failed_times) == FH_VET_RETRY_MAX_US)
+            return false; /* retried at the cap's pace, silently */
+        s->failed_times++;
+        return fh_vet_retry_delay_us(s->failed_times) == FH_VET_RETRY_MAX_US; /* reached it */
+    }
+    s->failed_times = 1;
     atomic_fetch_add_explicit(&s->reload_failures, 1, memory_order_relaxed);
     return true;
+}
+
+/* For the log line of a passing failure (reload_failed): when the file is
+ * tried again, as "; tried again in 5 s", into buf. */
+static const char *retry_note(const fh_server *s, char *buf, size_t size)
+{
+    const uint64_t delay = fh_vet_retry_delay_us(s->failed_times);
+    if (delay == FH_VET_RETRY_MAX_US)
+        snprintf(buf, size, "; failed %u times in a row, tried again every %llu s from now",
+                 s->failed_times, (unsigned long long)(delay / 1000000u));
+    else
+        snprintf(buf, size, "; tried again in %llu s", (unsigned long long)(delay / 1000000u));
+    return buf;
 }
 
 /* Main thread, every reload_interval_ms: a new DIR/index.mdb (the indexer
@@ -333,17 +356,21 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
         return;
     /* A file that failed to open for good (corrupt, another format or
      * analyzer) is not tried again: only a new file is. One that failed for a
-     * passing reason (memory, descriptors) is retried every 5 s. */
-    if (id == s->failed_id && (s->failed_for_good || fh_now_us() - s->failed_at_us < 5000000u))
+     * passing reason (memory, descriptors) is retried less and less often
+     * (reload_failed). */
+    const uint64_t wait_us = fh_vet_retry_delay_us(s->failed_times);
+    if (id == s->failed_id && (s->failed_for_good || fh_now_us() - s->failed_at_us < wait_us))
         return;
     if (!cur)
         return; /* not before generation 1 */
     if (s->vet.pid == 0) {
         int vrc = fh_vet_start(&s->vet, s->cfg.index_dir, id);
+        char again[96];
         if (vrc && reload_failed(s, id, false))
             FH_LOG_WARN("re-published index in %s not opened: cannot start the process that "
-                        "vets it (%s); tried again in 5 s; still serving generation %llu",
-                        s->cfg.index_dir, fh_strerror(vrc), (unsigned long long)cur->generation);
+                        "vets it (%s)%s; still serving generation %llu",
+                        s->cfg.index_dir, fh_strerror(vrc), retry_note(s, again, sizeof again),
+                        (unsigned long long)cur->generation);
         return;
     }
     fh_vet_result vr;
@@ -355,14 +382,16 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
         if (fh_index_file_id(s->cfg.index_dir) != id)
             return; /* replaced while it was walked: the next check walks the newest */
         if (reload_failed(s, id, damaged)) {
+            char again[96];
             if (damaged)
                 FH_LOG_WARN("re-published index in %s not opened: the file is damaged (%s); "
                             "build it again; still serving generation %llu",
                             s->cfg.index_dir, vr.why, (unsigned long long)cur->generation);
             else
-                FH_LOG_WARN("re-published index in %s not opened: vetting it failed (%s); "
-                            "tried again in 5 s; still serving generation %llu",
-                            s->cfg.index_dir, vr.why, (unsigned long long)cur->generation);
+                FH_LOG_WARN("re-published index in %s not opened: vetting it failed (%s)%s; "
+                            "still serving generation %llu",
+                            s->cfg.index_dir, vr.why, retry_note(s, again, sizeof again),
+                            (unsigned long long)cur->generation);
         }
         return;
     }
@@ -402,8 +431,9 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
                          s->cfg.index_dir, fh_strerror(rc));
             return;
         }
-        if (!reload_failed(s, id, rc == FH_ECORRUPT || rc == FH_EVERSION || rc == FH_EANALYZER))
-            return; /* counted and logged once per file */
+        const bool for_good = rc == FH_ECORRUPT || rc == FH_EVERSION || rc == FH_EANALYZER;
+        if (!reload_failed(s, id, for_good))
+            return; /* counted once per file, logged as reload_failed says */
         if (rc == FH_EANALYZER &&
             (built.name[0] || index_analyzer(s->cfg.index_dir, &built) == 0)) {
             if (follow)
@@ -421,10 +451,11 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
                             fh_analyzer_name(ar->an), fh_analyzer_version(ar->an),
                             (unsigned long long)cur->generation);
         } else {
-            char why[256];
-            FH_LOG_WARN("re-published index in %s not opened (%s); still serving generation %llu",
+            char why[256], again[96];
+            FH_LOG_WARN("re-published index in %s not opened (%s)%s; still serving generation %llu",
                         s->cfg.index_dir,
                         fh_index_open_reason(rc, s->cfg.index_dir, why, sizeof why),
+                        for_good ? "" : retry_note(s, again, sizeof again),
                         (unsigned long long)(cur ? cur->generation : 0));
         }
         return;

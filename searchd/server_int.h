@@ -88,6 +88,7 @@ typedef struct fh_server {
     _Atomic uint64_t reloads, reload_failures;
     uint64_t failed_id;    /* index id whose open failed (main thread only) */
     uint64_t failed_at_us; /* when */
+    unsigned failed_times; /* its failures in a row, counted up to the retry delay's cap */
     bool failed_for_good;  /* corrupt, other format or analyzer: not retried */
     bool index_missing;    /* DIR/index.mdb was gone at the last check (logged once) */
     fh_vet vet;            /* the walk of a re-published file (main thread only) */

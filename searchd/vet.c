@@ -187,3 +187,13 @@ unsigned fh_vet_reap(fh_vet *v)
         v->killed[i] = 0;
     return left;
 }
+
+uint64_t fh_vet_retry_delay_us(unsigned failures)
+{
+    if (failures == 0)
+        return 0;
+    uint64_t d = FH_VET_RETRY_MIN_US;
+    for (unsigned i = 1; i < failures && d < FH_VET_RETRY_MAX_US; i++) /* ends at the cap */
+        d *= 2;
+    return d < FH_VET_RETRY_MAX_US ? d : FH_VET_RETRY_MAX_US;
+}

@@ -30,6 +30,14 @@
 #define FH_VET_TIMEOUT_US (120u * 1000000u)
 #define FH_VET_BYTES_PER_S (20u * 1000u * 1000u)
 
+/* A re-published file whose vet or open failed for a passing reason (no
+ * process, a killed walk, memory, descriptors) is walked again after
+ * FH_VET_RETRY_MIN_US, then after twice as long each time it fails again, up
+ * to FH_VET_RETRY_MAX_US: each try reads the whole file, and a failure that
+ * persists must not cost a walk every few seconds for ever. */
+#define FH_VET_RETRY_MIN_US (5u * 1000000u)
+#define FH_VET_RETRY_MAX_US (300u * 1000000u)
+
 /* Killed children remembered for reaping; past this many still unreaped,
  * the oldest is forgotten (a zombie until the daemon exits). */
 #define FH_VET_KILLED_MAX 8
@@ -75,5 +83,10 @@ void fh_vet_cancel(fh_vet *v);
  * many are still unreaped. Call it on SIGCHLD and now and then (the server:
  * on SIGCHLD and on each re-publish check). */
 unsigned fh_vet_reap(fh_vet *v);
+
+/* How long to wait before trying a file again after `failures` passing
+ * failures in a row: 0 for none, FH_VET_RETRY_MIN_US for one, doubled for
+ * each further one up to FH_VET_RETRY_MAX_US (whatever the count). */
+uint64_t fh_vet_retry_delay_us(unsigned failures);
 
 #endif

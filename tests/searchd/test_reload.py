@@ -143,7 +143,7 @@ class ReloadTest(unittest.TestCase):
                     wait_until(lambda: refused(c, 2), "the other analyzer's index was not refused")
                     refused_at = time.monotonic()
                     self.assertEqual(serving(c), 40)
-                    # not retried: a file refused for a passing reason is tried
+                    # not retried: a file refused for a passing reason is first tried
                     # again after 5 s; 6 s after this refusal it is still counted once
                     time.sleep(max(0.0, refused_at + 6 - time.monotonic()))
                     s = c.request("STATS")

@@ -1,9 +1,10 @@
 /* test_vet.c — how the vet (searchd/vet.h) judges the end of its child: a
  * crash or a walk past its time limit is damage, the child's exit statuses
  * map to their states, a stop signal is a passing failure, an ended child is
- * reaped, and a killed one is left for fh_vet_reap (never waited for). Children here stand in for
- * the walk (fork + what a walk of a damaged file may do); tests/searchd/test_vet.py vets real
- * damaged files. */
+ * reaped, and a killed one is left for fh_vet_reap (never waited for); and
+ * how long a file that failed for a passing reason waits to be tried again.
+ * Children here stand in for the walk (fork + what a walk of a damaged file
+ * may do); tests/searchd/test_vet.py vets real damaged files. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/types.h>
@@ -200,6 +202,27 @@ static void test_cancel(void **state)
     assert_int_equal(r.state, FH_VET_FAILED);
 }
 
+/* The wait before a file that failed for a passing reason is tried again:
+ * 5 s, doubled after each further failure, 300 s at most, for any count. */
+static void test_retry_delay(void **state)
+{
+    (void)state;
+    assert_int_equal(FH_VET_RETRY_MIN_US, 5000000u);
+    assert_int_equal(FH_VET_RETRY_MAX_US, 300000000u);
+    assert_int_equal(fh_vet_retry_delay_us(0), 0); /* nothing failed: no wait */
+    static const uint64_t want_s[] = {5, 10, 20, 40, 80, 160, 300, 300};
+    for (unsigned i = 0; i < sizeof want_s / sizeof want_s[0]; i++)
+        assert_int_equal(fh_vet_retry_delay_us(i + 1), want_s[i] * 1000000u);
+    /* a count whose doubling would overflow 64 bits stays at the cap */
+    for (unsigned n = 60; n < 70; n++)
+        assert_int_equal(fh_vet_retry_delay_us(n), FH_VET_RETRY_MAX_US);
+    assert_int_equal(fh_vet_retry_delay_us(1000), FH_VET_RETRY_MAX_US);
+    assert_int_equal(fh_vet_retry_delay_us(UINT_MAX), FH_VET_RETRY_MAX_US);
+    /* never shorter than the one before */
+    for (unsigned n = 1; n < 100; n++)
+        assert_true(fh_vet_retry_delay_us(n) <= fh_vet_retry_delay_us(n + 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_running_then_time_limit),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_reap_never_waits),
+        cmocka_unit_test(test_retry_delay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
