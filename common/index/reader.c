@@ -10,7 +10,8 @@
  * LMDB hands over the size a node claims unchecked, so every key and value
  * LMDB returns is first held to the file's own bytes (in_file, below): a
  * damaged size would otherwise send a reader past the map, into unmapped
- * memory or another mapping of the process.
+ * memory or another mapping of the process. fh_index_map_find gives the same
+ * bounds to a tool that opens the file with LMDB itself.
  * fh_term_verify and fh_doc_verify, at the end, are for `fahras-indexer
  * check` only: they hold the values to the writer's exact bytes.
  */
@@ -50,10 +51,10 @@ struct fh_index {
     uint64_t id;
     uint64_t file_bytes; /* the size of the file opened (fstat) */
     ZSTD_DDict *ddict; /* meta "zstd_dict", if the build trained one */
-    /* the file's bytes in the map, [map_lo, map_hi): LMDB does not say
-     * where it mapped the file, so it is read from /proc/self/maps at open
-     * (find_map); 0 and UINTPTR_MAX when that cannot be read */
-    uintptr_t map_lo, map_hi;
+    /* the file's bytes in the map: LMDB does not say where it mapped the
+     * file, so it is read from /proc/self/maps at open (find_map);
+     * unbounded when that cannot be read */
+    fh_index_map map;
 };
 
 struct fh_reader {
@@ -110,8 +111,7 @@ struct fh_postings {
 /* Whether v lies within the file's bytes in the map. */
 static inline bool in_file(const fh_index *ix, const MDB_val *v)
 {
-    uintptr_t a = (uintptr_t)v->mv_data;
-    return a >= ix->map_lo && a <= ix->map_hi && v->mv_size <= ix->map_hi - a;
+    return fh_index_map_holds(&ix->map, v->mv_data, v->mv_size);
 }
 
 static int get(const fh_index *ix, MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl, MDB_val *v)
@@ -126,20 +126,21 @@ static int get(const fh_index *ix, MDB_txn *txn, MDB_dbi dbi, const void *k, siz
 /* Where LMDB mapped the file: the mapping in /proc/self/maps that holds
  * `inside`, a key LMDB returned (every pointer a read-only LMDB transaction
  * returns is in its own map), less its file offset (a map split into several
- * mappings), into ix->map_lo; ix->map_hi is map_lo plus the smaller of the
- * file's size (ix->file_bytes, fstat of LMDB's descriptor) and the map's.
- * The mapping's device and inode are not compared with fstat's: on btrfs
- * subvolumes and older overlayfs they differ for the same file. Unbounded
- * (0, UINTPTR_MAX) when the size is unknown, /proc cannot be read or names
- * no file mapping there. */
-static void find_map(fh_index *ix, const void *inside)
+ * mappings), into m->lo; m->hi is m->lo plus the smaller of the file's size
+ * (bytes, fstat of LMDB's descriptor) and the map's. The mapping's device
+ * and inode are not compared with fstat's: on btrfs subvolumes and older
+ * overlayfs they differ for the same file. Unbounded (0, UINTPTR_MAX) when
+ * the size is unknown (0), /proc cannot be read or names no file mapping
+ * there. */
+static void find_map(MDB_env *env, uint64_t bytes, const void *inside, fh_index_map *m)
 {
-    ix->map_lo = 0;
-    ix->map_hi = UINTPTR_MAX;
+    m->lo = 0;
+    m->hi = UINTPTR_MAX;
     MDB_envinfo ei;
-    if (ix->file_bytes == 0 || mdb_env_info(ix->env, &ei) != 0)
+    if (bytes == 0 || mdb_env_info(env, &ei) != 0)
         return;
-    uint64_t bytes = ix->file_bytes < ei.me_mapsize ? ix->file_bytes : ei.me_mapsize;
+    if (ei.me_mapsize < bytes)
+        bytes = ei.me_mapsize;
     FILE *f = fopen("/proc/self/maps", "re");
     if (!f)
         return;
@@ -153,8 +154,8 @@ static void find_map(fh_index *ix, const void *inside)
         if (at < lo || at >= hi)
             continue;
         if (ino != 0 && off <= lo && bytes <= UINTPTR_MAX - (lo - off)) {
-            ix->map_lo = (uintptr_t)(lo - off);
-            ix->map_hi = ix->map_lo + (uintptr_t)bytes;
+            m->lo = (uintptr_t)(lo - off);
+            m->hi = m->lo + (uintptr_t)bytes;
         }
         break;
     }
@@ -163,8 +164,8 @@ static void find_map(fh_index *ix, const void *inside)
 }
 
 /* The file's map (find_map), through the first key of LMDB's main database
- * (it lists the named ones). */
-static int map_range(fh_index *ix, MDB_txn *txn)
+ * (it lists the named ones); bytes: the file's size, 0 if unknown. */
+static int map_range(MDB_txn *txn, uint64_t bytes, fh_index_map *m)
 {
     MDB_dbi main_dbi;
     MDB_cursor *cur;
@@ -178,8 +179,18 @@ static int map_range(fh_index *ix, MDB_txn *txn)
     mdb_cursor_close(cur);
     if (lrc)
         return lrc == MDB_NOTFOUND ? FH_ECORRUPT : fh_lmdb_err(lrc);
-    find_map(ix, k.mv_data);
+    find_map(mdb_txn_env(txn), bytes, k.mv_data, m);
     return 0;
+}
+
+int fh_index_map_find(MDB_txn *txn, fh_index_map *out)
+{
+    int fd;
+    struct stat st;
+    uint64_t bytes = 0;
+    if (mdb_env_get_fd(mdb_txn_env(txn), &fd) == 0 && fstat(fd, &st) == 0)
+        bytes = (uint64_t)st.st_size;
+    return map_range(txn, bytes, out);
 }
 
 static int meta_get(const fh_index *ix, MDB_txn *txn, MDB_dbi dbi, const char *k, MDB_val *v)
@@ -417,7 +428,7 @@ static int index_setup(fh_index *ix, const char *path, const char *an, const cha
     /* meta (database 0) and its format_version before the other databases
      * are required: another format may have another set of them, and is
      * FH_EVERSION, not corrupt */
-    int rc = map_range(ix, txn);
+    int rc = map_range(txn, ix->file_bytes, &ix->map);
     for (int i = 0; i < FH_DB_COUNT && !rc; i++) {
         lrc = mdb_dbi_open(txn, fh_db_names[i], 0, &ix->dbi[i]);
         if (lrc)

@@ -249,6 +249,30 @@ int fh_index_walk(const fh_index *ix);
  * one rule for fahras-indexer check's walk and fahras-searchd's vet. */
 bool fh_index_crash_signal(int sig);
 
+/* The file's bytes where LMDB mapped them, for a tool that reads an index
+ * file through LMDB itself (fahras-indexer check's statistics) and must hold
+ * what LMDB returns to them as the reader does: LMDB hands over the place
+ * and size a node claims unchecked, so in a damaged file a key or value may
+ * lie past the file's end, in unmapped memory or another mapping. */
+typedef struct fh_index_map {
+    uintptr_t lo, hi; /* [lo, hi); 0 and UINTPTR_MAX: unbounded */
+} fh_index_map;
+struct MDB_txn;
+/* The map of the file that txn's environment opened read-only: the mapping
+ * in /proc/self/maps that holds the first key of LMDB's main database, less
+ * its file offset, up to the smaller of the file's size (fstat of LMDB's
+ * descriptor) and the map size. Unbounded when the size is unknown, /proc
+ * cannot be read or names no file mapping there. *out holds plain addresses:
+ * nothing to free; they stay valid until the environment is closed. 0,
+ * FH_ECORRUPT for an empty main database, or another error. */
+int fh_index_map_find(struct MDB_txn *txn, fh_index_map *out);
+/* Whether the n bytes at p lie within the file's bytes in m. */
+static inline bool fh_index_map_holds(const fh_index_map *m, const void *p, size_t n)
+{
+    uintptr_t a = (uintptr_t)p;
+    return a >= m->lo && a <= m->hi && n <= m->hi - a;
+}
+
 int fh_reader_open(fh_index *ix, fh_reader **out);
 void fh_reader_close(fh_reader *r);
 
