@@ -4,7 +4,8 @@
  * term's postings and positions, every stored document, both id maps),
  * verifies the invariants the indexer promises, and holds every value to
  * the bytes the writer produces (fh_term_verify, fh_doc_verify); it also
- * opens the LMDB file itself, read-only, for per-database size statistics.
+ * opens the LMDB file itself, read-only, for per-database size statistics,
+ * holding what LMDB hands over there to the file's bytes as the reader does.
  * dump-terms prints a canonical text form (term, df, cf, hash of the decoded
  * postings, then a hash of all documents) so two indexes can be compared
  * with diff. Neither writes anything to the index; a failed write of their
@@ -129,9 +130,19 @@ typedef struct db_counts {
     uint64_t lengths, docs, ids; /* UINT64_MAX: not found or unreadable */
 } db_counts;
 
-/* Print each named database's LMDB statistics, and note their entries in *cnt. */
-static void db_stats(const char *dir, FILE *out, db_counts *cnt)
+/* Bytes mdb_dbi_open copies from a named database's record in LMDB's main
+ * database, whatever size the record claims: LMDB's MDB_db (two 16-bit
+ * fields and a pad of 32 bits, then five counts of pgno_t / size_t). */
+#define LMDB_DB_RECORD (8 + 5 * sizeof(size_t))
+
+/* Print each named database's LMDB statistics, and note their entries in
+ * *cnt. LMDB hands over each name and record of its main database where and
+ * as long as the node claims, unchecked: one that does not lie within the
+ * file's bytes (fh_index_map_holds) is a violation, neither copied nor
+ * opened. */
+static void db_stats(checker *c, const char *dir, db_counts *cnt)
 {
+    FILE *out = c->out;
     size_t pl = strlen(dir) + sizeof FH_INDEX_FILE + 2;
     char *path = malloc(pl);
     MDB_env *env = NULL;
@@ -157,13 +168,26 @@ static void db_stats(const char *dir, FILE *out, db_counts *cnt)
     }
     MDB_dbi main_dbi;
     MDB_stat ms;
-    if (mdb_dbi_open(txn, NULL, 0, &main_dbi) || mdb_cursor_open(txn, main_dbi, &cur))
+    fh_index_map file; /* the file's bytes in the map */
+    if (fh_index_map_find(txn, &file) || mdb_dbi_open(txn, NULL, 0, &main_dbi) ||
+        mdb_cursor_open(txn, main_dbi, &cur)) {
+        fprintf(out, "(database statistics unavailable)\n");
         goto out;
+    }
     mdb_env_stat(env, &ms);
     fprintf(out, "%-12s %12s %6s %10s %10s %10s %12s\n", "database", "entries", "depth",
             "branch", "leaf", "overflow", "bytes");
     r = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    while (r == 0) {
+    for (size_t i = 0; r == 0; i++, r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        bool key_in = fh_index_map_holds(&file, k.mv_data, k.mv_size);
+        size_t vn = v.mv_size > LMDB_DB_RECORD ? v.mv_size : LMDB_DB_RECORD;
+        if (!key_in || !fh_index_map_holds(&file, v.mv_data, vn)) {
+            violation(c,
+                      "the list of databases (LMDB's main database), entry %zu: its %s (%zu "
+                      "bytes) lies outside the file",
+                      i, key_in ? "record" : "name", key_in ? v.mv_size : k.mv_size);
+            continue;
+        }
         char name[128];
         size_t n = k.mv_size < sizeof name - 1 ? k.mv_size : sizeof name - 1;
         memcpy(name, k.mv_data, n);
@@ -184,7 +208,6 @@ static void db_stats(const char *dir, FILE *out, db_counts *cnt)
             if (slot)
                 *slot = s.ms_entries;
         }
-        r = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
     fprintf(out, "%-12s %12s %6s %10s %10s %10s %12" PRIu64 "\n", "(all)", "", "", "", "", "",
             total);
@@ -513,7 +536,7 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
      * id or field) no lookup meets, so the counts must be N, N and nf. (The
      * terms were counted by the walk.) */
     db_counts dn;
-    db_stats(dir, out, &dn);
+    db_stats(c, dir, &dn);
     if (dn.lengths != UINT64_MAX && dn.lengths != nf)
         violation(c, "lengths has %" PRIu64 " %s for %u field%s", dn.lengths, entries(dn.lengths),
                   nf, fh_plural(nf));

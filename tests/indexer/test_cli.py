@@ -699,6 +699,60 @@ def case_damaged(tmp):
     check(idx)
 
 
+def case_damaged_db_list(tmp):
+    """LMDB's main database, the list of named databases that check reads
+    for its statistics, given an eighth entry whose name lies past the file's
+    end: "size", a node in the list's page whose name claims 65535 bytes;
+    "place", a node in the last 8 bytes of a page appended to the file, its
+    name just beyond them. The reader never looks that name up, so the index
+    opens; check holds each name to the file's bytes and reports the damage
+    (exit 3), neither crashing on it nor listing bytes from past the file."""
+    idx = os.path.join(tmp, "ix")
+    build(idx, [sample()], ["--quiet"])
+    out = check(idx)
+    names = ["docs", "ids", "lengths", "meta", "positions", "postings", "terms"]
+
+    def listed(out):  # the names in check's statistics table
+        rows = out.split("\ndatabase ", 1)[1].split("\n(all)", 1)[0].splitlines()[1:]
+        return [r.split()[0] for r in rows]
+
+    expect(listed(out) == names, out)
+    with open(os.path.join(idx, "index.mdb"), "rb") as f:
+        sound = f.read()
+    ps = struct.unpack_from("<I", sound, 16 + 24)[0]  # meta: the free database's md_pad
+    # the main database's root, in the newer meta page (the higher txnid)
+    metas = [struct.unpack_from("<Q", sound, p * ps + 16 + 24 + 96 + 8)[0] for p in (0, 1)]
+    meta = (0 if metas[0] > metas[1] else 1) * ps + 16
+    pg = struct.unpack_from("<Q", sound, meta + 24 + 48 + 40)[0] * ps
+    flags, lower, upper = struct.unpack_from("<HHH", sound, pg + 10)
+    nodes = (lower - 16) // 2
+    expect(flags == 0x02 and nodes == len(names), "the main database is not one leaf of seven")
+    for how in ("size", "place"):
+        mdb, top = bytearray(sound), upper
+        if how == "size":
+            node = top = upper - (8 + 4 + 48)  # name "zzzz" and a 48-byte record, then damaged
+            struct.pack_into("<HHHH4s", mdb, pg + node, 48, 0, 0x02, 0xFFFF, b"zzzz")
+            expect(pg + node + 8 + 0xFFFF > len(mdb), "the name does not reach past the file")
+        else:
+            mdb += bytes(ps)
+            node = len(mdb) - 8 - pg
+            expect(node < 0x10000, "the main database's page is too far from the file's end")
+            struct.pack_into("<HHHH", mdb, pg + node, 48, 0, 0x02, 32)  # F_SUBDATA
+        struct.pack_into("<H", mdb, pg + 16 + 2 * nodes, node)
+        struct.pack_into("<HH", mdb, pg + 12, lower + 2, top)
+        bad = os.path.join(tmp, "bad-" + how)
+        os.mkdir(bad)
+        with open(os.path.join(bad, "index.mdb"), "wb") as f:
+            f.write(mdb)
+        rc, out, err = run(["check", bad], ok=None)
+        expect(rc == 3 and "page structure is damaged" not in err and "check: OK" not in out,
+               "%s: exit %d: %s %s" % (how, rc, out[-1500:], err[-1500:]))
+        expect("check: VIOLATION: the list of databases (LMDB's main database), entry 7: its "
+               "name (%d bytes) lies outside the file" % (0xFFFF if how == "size" else 32) in err
+               and "check: 1 violation in %s" % bad in err, "%s: %s" % (how, err))
+        expect(listed(out) == names, "%s: %s" % (how, out))
+
+
 def case_analyzer_version(tmp):
     """An index from another analyzer version or name still checks sound, and
     check says that fahras-searchd will not serve it until it is rebuilt; one
