@@ -185,7 +185,7 @@ static void db_stats(checker *c, const char *dir, db_counts *cnt)
             violation(c,
                       "the list of databases (LMDB's main database), entry %zu: its %s (%zu "
                       "bytes) lies outside the file",
-                      i, key_in ? "record" : "name", key_in ? v.mv_size : k.mv_size);
+                      i, key_in ? "record" : "name", key_in ? vn : k.mv_size);
             continue;
         }
         char name[128];

@@ -481,6 +481,11 @@ static void reload_cb(evutil_socket_t fd, short what, void *arg)
     atomic_store_explicit(&s->generation, r->generation, memory_order_release);
     pthread_mutex_unlock(&s->ref_lock);
     ref_release(cur);
+    /* a file refused before this one is a new file if it comes back (moved
+       away and back): counted, logged and retried from the first delay */
+    s->failed_id = 0;
+    s->failed_times = 0;
+    s->failed_for_good = false;
     atomic_fetch_add_explicit(&s->reloads, 1, memory_order_relaxed);
     const fh_index_meta *m = fh_engine_meta(e);
     FH_LOG_INFO("index re-published: generation %llu, %u documents, opened in %llu us",

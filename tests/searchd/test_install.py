@@ -52,9 +52,18 @@ class InstallTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = TempDir()
         cls.root = cls.tmp.__enter__()
-        cls.prefix = os.path.join(cls.root, "prefix")
-        r = subprocess.run([CMAKE, "--install", BUILD_DIR, "--prefix", cls.prefix],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+        # a space in the prefix: the unit must quote the program's path
+        cls.prefix = os.path.join(cls.root, "the prefix")
+        # --component: the manifest goes to install_manifest_Unspecified.txt,
+        # so that a real install's install_manifest.txt (root's, after a
+        # sudo install) is neither overwritten nor in the way
+        try:
+            r = subprocess.run([CMAKE, "--install", BUILD_DIR, "--prefix", cls.prefix,
+                                "--component", "Unspecified"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+        except BaseException:
+            cls.tmp.__exit__(None, None, None)
+            raise
         cls.install_log = r.stdout.decode("utf-8", "replace")
         cls.install_rc = r.returncode
         cls.bindir = os.path.join(cls.prefix, "bin")
@@ -101,8 +110,8 @@ class InstallTest(unittest.TestCase):
 
     def test_installed_programs_serve_with_the_example_config(self):
         """The installed indexer builds the installed sample; the installed
-        daemon starts from the example config (flags override its index and
-        address) and answers."""
+        daemon starts from the example config and answers (flags override
+        its index, address and threads, and add a port file)."""
         index = os.path.join(self.root, "index")
         sample = os.path.join(self.docdir, "examples", "news.jsonl")
         conf = os.path.join(self.docdir, "examples", "fahras-searchd.conf")
@@ -128,10 +137,11 @@ class InstallTest(unittest.TestCase):
         with open(unit, encoding="utf-8") as f:
             text = f.read()
         self.assertNotIn("@", text, "a placeholder was left unreplaced")
-        m = re.search(r"^ExecStart=(\S+) --config (\S+)$", text, re.M)
+        m = re.search(r'^ExecStart="([^"]+)" --config (\S+)$', text, re.M)
         self.assertIsNotNone(m, text)
         self.assertEqual(m.group(1), os.path.join(self.bindir, "fahras-searchd"))
-        self.assertIn("Documentation=file://" + os.path.join(self.docdir, "PROTOCOL.md"), text)
+        self.assertIn("Documentation=file://" +
+                      os.path.join(self.docdir, "PROTOCOL.md").replace(" ", "%%20"), text)
         tool = shutil.which("systemd-analyze")
         if tool is None:
             self.skipTest("systemd-analyze is not installed")

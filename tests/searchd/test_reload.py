@@ -138,8 +138,15 @@ class ReloadTest(unittest.TestCase):
                     install(data[:len(data) // 2 // 4096 * 4096])  # an interrupted copy
                     wait_until(lambda: refused(c, 1), "the cut copy was not refused")
                     self.assertEqual(serving(c), 40)
+                    # renamed in with a second link kept, to bring the same file back
+                    sb_file = os.path.join(index, ".sb.mdb")
+                    sb_kept = os.path.join(root, "sb-kept.mdb")
                     with open(os.path.join(sb, "index.mdb"), "rb") as f:
-                        install(f.read())
+                        blob = f.read()
+                    with open(sb_file, "wb") as f:
+                        f.write(blob)
+                    os.link(sb_file, sb_kept)
+                    os.rename(sb_file, os.path.join(index, "index.mdb"))
                     wait_until(lambda: refused(c, 2), "the other analyzer's index was not refused")
                     refused_at = time.monotonic()
                     self.assertEqual(serving(c), 40)
@@ -153,12 +160,19 @@ class ReloadTest(unittest.TestCase):
                     self.assertEqual(s["index"]["facts"]["file_bytes"], served, s["index"])
                     install(data)
                     wait_until(lambda: serving(c) == 120, "good file not picked up")
+                    # the refused file back (the same file: device, inode, size,
+                    # mtime): refused, counted and logged again, not ignored while
+                    # the file on disk is no longer the one served
+                    os.rename(sb_kept, os.path.join(index, "index.mdb"))
+                    wait_until(lambda: refused(c, 3), "the refused file, back, was ignored")
+                    self.assertEqual(serving(c), 120)
+                    self.assertEqual(c.request("STATS")["index"]["generation"], 2)
                 self.assertEqual(d.stop(), 0)
                 log = d.logtext()
                 self.assertIn("index data is corrupt", log)
-                self.assertIn("built with analyzer fahras-ar-snowball", log)
+                self.assertEqual(log.count("built with analyzer fahras-ar-snowball"), 2, log)
                 self.assertIn("--stemmer auto follows the index", log)
-                self.assertEqual(log.count("not opened"), 2, log)
+                self.assertEqual(log.count("not opened"), 3, log)  # once per refusal
 
     def test_other_analyzer_followed(self):
         """With --stemmer auto (the default), an index re-published with
