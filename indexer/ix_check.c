@@ -136,15 +136,17 @@ typedef struct db_counts {
 #define LMDB_DB_RECORD (8 + 5 * sizeof(size_t))
 
 /* Print each named database's LMDB statistics, and note their entries in
- * *cnt. LMDB hands over each name and record of its main database where and
- * as long as the node claims, unchecked: one that does not lie within the
- * file's bytes (fh_index_map_holds) is a violation, neither copied nor
- * opened. */
-static void db_stats(checker *c, const char *dir, db_counts *cnt)
+ * *cnt. They are read from the very file ix opened, through its descriptor
+ * (/proc/self/fd/N), in an environment of their own: DIR/index.mdb may name
+ * another file by now (a publish while check ran), and ix's environment
+ * opens only the databases an index has. LMDB hands over each name and
+ * record of its main database where and as long as the node claims,
+ * unchecked: one that does not lie within the file's bytes
+ * (fh_index_map_holds) is a violation, neither copied nor opened. */
+static void db_stats(checker *c, const fh_index *ix, db_counts *cnt)
 {
     FILE *out = c->out;
-    size_t pl = strlen(dir) + sizeof FH_INDEX_FILE + 2;
-    char *path = malloc(pl);
+    char path[40];
     MDB_env *env = NULL;
     MDB_txn *txn = NULL;
     MDB_cursor *cur = NULL;
@@ -153,12 +155,16 @@ static void db_stats(checker *c, const char *dir, db_counts *cnt)
     int r;
     struct stat st;
     cnt->lengths = cnt->docs = cnt->ids = UINT64_MAX;
-    if (!path)
+    const int fd = fh_index_file_fd(ix);
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    if (fd < 0 || fstat(fd, &st) != 0 || access(path, R_OK) != 0) {
+        fprintf(out, "(database statistics unavailable: the open index file cannot be "
+                     "reopened through /proc/self/fd)\n");
         return;
-    snprintf(path, pl, "%s/%s", dir, FH_INDEX_FILE);
+    }
     /* map the file's size, as the reader does, not the writer's map size */
     size_t ps = (size_t)sysconf(_SC_PAGESIZE);
-    size_t map = stat(path, &st) == 0 ? ((size_t)st.st_size + ps - 1) / ps * ps : 0;
+    size_t map = ((size_t)st.st_size + ps - 1) / ps * ps;
     if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 64) ||
         (map && mdb_env_set_mapsize(env, map)) ||
         mdb_env_open(env, path, MDB_NOSUBDIR | MDB_RDONLY | MDB_NOLOCK, 0) ||
@@ -218,7 +224,6 @@ out:
         mdb_txn_abort(txn);
     if (env)
         mdb_env_close(env);
-    free(path);
 }
 
 /* ------------------------------------------------------------- check */
@@ -536,7 +541,7 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
      * id or field) no lookup meets, so the counts must be N, N and nf. (The
      * terms were counted by the walk.) */
     db_counts dn;
-    db_stats(c, dir, &dn);
+    db_stats(c, ix, &dn);
     if (dn.lengths != UINT64_MAX && dn.lengths != nf)
         violation(c, "lengths has %" PRIu64 " %s for %u field%s", dn.lengths, entries(dn.lengths),
                   nf, fh_plural(nf));

@@ -537,6 +537,12 @@ const fh_index_meta *fh_index_get_meta(const fh_index *ix)
     return &ix->meta;
 }
 
+int fh_index_file_fd(const fh_index *ix)
+{
+    mdb_filehandle_t fd;
+    return mdb_env_get_fd(ix->env, &fd) == 0 ? fd : -1;
+}
+
 const uint32_t *fh_index_field_lengths(const fh_index *ix, unsigned field)
 {
     return field < ix->meta.n_fields ? ix->lens[field] : NULL;

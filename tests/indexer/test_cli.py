@@ -753,6 +753,75 @@ def case_damaged_db_list(tmp):
         expect(listed(out) == names, "%s: %s" % (how, out))
 
 
+def cpu_ticks(pid):
+    """utime + stime of a process, in clock ticks (/proc/PID/stat)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def case_check_publish(tmp):
+    """A publish while check runs: check describes the file it opened, to the
+    end. Its walk is stopped (SIGSTOP) as soon as it has mapped the index file of
+    36,000 documents, a 45-document build is published into the same folder,
+    and it goes on: its database statistics must still count 36,000 (they
+    once reopened DIR/index.mdb by name, found the new file there and called
+    the sound index damaged: "docs has 45 entries for 36000 documents")."""
+    idx = os.path.join(tmp, "ix")
+    big = big_input(os.path.join(tmp, "big.jsonl"), 800)
+    build(idx, [big], ["--quiet"])
+    n = 45 * 800
+    t0 = time.monotonic()
+    whole = check(idx)
+    took = time.monotonic() - t0
+
+    def entries(out, db):  # a database's entries in check's statistics table
+        m = re.search(r"^%s +(\d+) " % db, out, re.M)
+        expect(m, "no %s row in: %s" % (db, out[-1500:]))
+        return int(m.group(1))
+
+    expect(entries(whole, "docs") == n and entries(whole, "ids") == n, whole[-1500:])
+    path = os.path.join(idx, "index.mdb")
+    st = os.stat(path)
+    inode = "%02x:%02x %d " % (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
+    p = subprocess.Popen([A.indexer, "check", idx], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    try:
+        walker = None  # check walks the index in a child process
+        deadline = time.monotonic() + max(30.0, 20 * took)
+        while walker is None and p.poll() is None and time.monotonic() < deadline:
+            try:
+                with open("/proc/%d/task/%d/children" % (p.pid, p.pid)) as f:
+                    for kid in f.read().split():
+                        with open("/proc/%s/maps" % kid) as m:
+                            if any(inode in line for line in m):
+                                walker = int(kid)
+            except OSError:
+                pass
+        if walker is not None:
+            os.kill(walker, signal.SIGSTOP)
+        expect(walker is not None, "check never mapped %s (exit %s)" % (path, p.poll()))
+        at_stop = cpu_ticks(walker)
+        build(idx, [sample()], ["--quiet"])
+        expect(os.stat(path).st_ino != st.st_ino, "the build did not publish a new file")
+        os.kill(walker, signal.SIGCONT)
+        out, err = p.communicate(timeout=300)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    out, err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+    total = max(1, int(took * os.sysconf("SC_CLK_TCK")))
+    # stopped early in the walk, long before the statistics at its end
+    # (else the test would pass whatever check reopens)
+    expect(at_stop * 2 < total, "check was stopped late: %d of about %d ticks" % (at_stop, total))
+    expect(p.returncode == 0 and "check: OK" in out and "VIOLATION" not in err,
+           "exit %d: %s %s" % (p.returncode, out[-1500:], err[-1500:]))
+    expect(entries(out, "docs") == n and entries(out, "ids") == n, out[-1500:])
+    expect(out.startswith("index ") and "%d documents" % n in out.splitlines()[0], out[:300])
+    expect(entries(check(idx), "docs") == 45, "the published index is not the new build")
+
+
 def case_analyzer_version(tmp):
     """An index from another analyzer version or name still checks sound, and
     check says that fahras-searchd will not serve it until it is rebuilt; one

@@ -227,6 +227,12 @@ const char *fh_index_open_reason(int rc, const char *dir, char *buf, size_t n);
 void fh_index_close(fh_index *ix);
 /* Valid until fh_index_close(). */
 const fh_index_meta *fh_index_get_meta(const fh_index *ix);
+/* The descriptor of the index file ix opened (LMDB's own): borrowed, never
+ * to be closed or moved, valid until fh_index_close(). A tool that opens the
+ * same file a second time (fahras-indexer check's statistics) opens
+ * /proc/self/fd/N, not DIR/index.mdb: a publish may have renamed another
+ * file to that name since ix was opened. -1 if LMDB does not say. */
+int fh_index_file_fd(const fh_index *ix);
 /* Identity of the published file (device and inode of DIR/index.mdb): a
  * daemon compares fh_index_file_id(dir) with fh_index_id(ix) to notice a
  * re-publish. 0 if DIR has no index. */
