@@ -1338,6 +1338,15 @@ static void warn_missing_fields(const committer *c)
     }
 }
 
+/* Whether s[0..n) holds U+FFFD (EF BF BD). */
+static bool holds_fffd(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 3 <= n; i++)
+        if (memcmp(s + i, "\xEF\xBF\xBD", 3) == 0)
+            return true;
+    return false;
+}
+
 static int commit_batch(committer *c, const batch *b)
 {
     const fh_build_opts *o = c->p->o;
@@ -1359,8 +1368,15 @@ static int commit_batch(committer *c, const batch *b)
                 /* an id holds no control byte, but may hold a C1 control or
                    U+2028 (6 bytes shown for 2 or 3): whole, never cut */
                 char shown[FH_ID_MAX * 3 + 1];
-                report(c, b, i, "duplicate id \"%s\": skipped, the first one is kept",
-                       fh_report_text(shown, sizeof shown, id, br->id_len));
+                /* ids that differed only in their invalid bytes (or lone
+                   surrogate escapes) meet once those are replaced */
+                const bool fffd = (br->repaired || br->surrogates) && holds_fffd(id, br->id_len);
+                report(c, b, i, "duplicate id \"%s\": skipped, the first one is kept%s",
+                       fh_report_text(shown, sizeof shown, id, br->id_len),
+                       fffd ? " (this record's invalid UTF-8 or lone \\uD800-\\uDFFF escapes "
+                              "were replaced by U+FFFD: ids that differed only there are one id "
+                              "now; give each document a valid UTF-8 id)"
+                            : "");
                 st->skipped[FH_REC_DUPLICATE]++;
                 st->skipped_total++;
                 problem = true;

@@ -1294,6 +1294,24 @@ def case_id_reports(tmp):
     want = '%s:4: duplicate id "%s": skipped' % (inp, "\\u0085" * 128)
     expect(want in err, (want, err))
     expect(summary(err)["duplicate"] == 2, err)
+    # ids that differ only in invalid bytes or lone surrogate escapes are one
+    # id once those are replaced by U+FFFD: the duplicate's report says so;
+    # a plain duplicate (its U+FFFD typed, or a repair elsewhere) does not
+    note = "ids that differed only there are one id now"
+    raw = [b'{"id": "caf\xe9", "text": "a"}', b'{"id": "caf\xe8", "text": "b"}',
+           b'{"id": "s\\ud800", "text": "c"}', b'{"id": "s\\udbff", "text": "d"}',
+           '{"id": "t\ufffd", "text": "e"}'.encode(), '{"id": "t\ufffd", "text": "f"}'.encode(),
+           b'{"id": "u", "text": "g"}', b'{"id": "u", "text": "\xff"}']
+    inp = os.path.join(tmp, "fffd.jsonl")
+    with open(inp, "wb") as f:
+        f.write(b"\n".join(raw) + b"\n")
+    _, _, err = build(os.path.join(tmp, "ix2"), [inp])
+    reports = [l for l in err.splitlines() if ": duplicate id" in l]
+    expect(len(reports) == 4 and summary(err)["duplicate"] == 4, err)
+    for line, noted in zip(reports, (True, True, False, False)):
+        expect((note in line) == noted, (noted, line))
+    expect(reports[0].startswith('%s:2: duplicate id "caf\ufffd": skipped, the first one is '
+                                 "kept (this record's invalid UTF-8" % inp), reports[0])
 
 
 def wait_input_wait(p, what, timeout=30.0):
