@@ -114,6 +114,9 @@ struct fh_exec_scratch {
     uint32_t ord[FH_Q_MAX_CLAUSES];
     float cum[FH_Q_MAX_CLAUSES];
     float bub[FH_Q_MAX_CLAUSES];
+    /* a candidate's score per SHOULD clause, in ord order (0: no match), so
+       that a pure OR's sum runs in one order whatever was essential (sum_ord) */
+    float part[FH_Q_MAX_CLAUSES];
     fh_expansion *exp;
     uint32_t exp_cap;
     /* the expansions of each clause, for the highlight (fh_exec_expansions):
@@ -1841,6 +1844,23 @@ done:
     return 0;
 }
 
+/* A pure OR candidate's score: its SHOULD clauses' scores part[0..n) (0 for
+ * a clause it does not match) added in ord order. MaxScore adds the essential
+ * clauses' scores first and probes the non-essential ones after, so the order
+ * of its partial sums depends on which clauses were essential when the
+ * candidate came, which depends on theta, hence on k (limit + offset): a
+ * document could score an ulp apart at two k and swap with a tied one, and a
+ * page of one query would repeat a hit that the next page shows again and skip
+ * another. Summed in this one order the score is the exhaustive loop's, bit
+ * for bit (adding a 0 changes no float). */
+static inline float sum_ord(const float *part, uint32_t n)
+{
+    float sc = 0;
+    for (uint32_t i = 0; i < n; i++)
+        sc += part[i];
+    return sc;
+}
+
 typedef struct ms_out {
     uint64_t ncand;
     bool pruned_any;
@@ -1910,9 +1930,10 @@ static int ms_batch(xctx *x, heap *hp, uint32_t nshould, fh_exec_stats *st, ms_o
         float sc = 0;
         for (uint32_t i = fe; i < nshould; i++) {
             blist *b = &L[i];
+            xs->part[i] = 0;
             if (b->cur != d)
                 continue;
-            sc += bl_score(e, b, d);
+            sc += xs->part[i] = bl_score(e, b, d);
             if ((rc = bl_next(e, b)) != 0)
                 return rc;
         }
@@ -1944,13 +1965,15 @@ static int ms_batch(xctx *x, heap *hp, uint32_t nshould, fh_exec_stats *st, ms_o
                     rem -= xs->bub[i];
                     if ((rc = bl_seek(b, d)) != 0)
                         return rc;
-                    if (b->cur == d)
-                        sc += bl_score(e, b, d);
+                    xs->part[i] = b->cur == d ? bl_score(e, b, d) : 0.0f;
+                    sc += xs->part[i];
                     if (i > 0 && sc + (rem > 0 ? rem * UB_SLACK : 0) <= theta) {
                         cut = true;
                         break;
                     }
                 }
+                if (!cut)
+                    sc = sum_ord(xs->part, nshould);
                 if (cut || sc <= theta) {
                     pruned_any = true;
                     continue;
@@ -1960,9 +1983,9 @@ static int ms_batch(xctx *x, heap *hp, uint32_t nshould, fh_exec_stats *st, ms_o
                     blist *b = &L[i];
                     if ((rc = bl_seek(b, d)) != 0)
                         return rc;
-                    if (b->cur == d)
-                        sc += bl_score(e, b, d);
+                    xs->part[i] = b->cur == d ? bl_score(e, b, d) : 0.0f;
                 }
+                sc = sum_ord(xs->part, nshould);
             }
         }
         /* heap_offer's own first test, inline: most candidates lose */
@@ -2093,8 +2116,9 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, fh_exec
             }
             for (uint32_t i = fe; i < nshould; i++) {
                 citer *c = &xs->it[xs->ord[i]];
+                xs->part[i] = 0;
                 if (c->doc == d) {
-                    sc += citer_score(e, c);
+                    sc += xs->part[i] = citer_score(e, c);
                     if ((rc = citer_next(e, c)) != 0)
                         goto stop;
                 }
@@ -2165,13 +2189,17 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, fh_exec
                     rem -= xs->bub[i];
                     if ((rc = citer_seek(e, c, d)) != 0)
                         goto stop;
-                    if (c->doc == d)
-                        sc += citer_score(e, c);
+                    xs->part[i] = c->doc == d ? citer_score(e, c) : 0.0f;
+                    sc += xs->part[i];
                     if (i > 0 && sc + (rem > 0 ? rem * UB_SLACK : 0) <= theta) {
                         cut = true;
                         break;
                     }
                 }
+                /* a pure OR's score in one order (sum_ord); with + words
+                   every candidate adds its clauses in the same order already */
+                if (!cut && nmust == 0)
+                    sc = sum_ord(xs->part, nshould);
                 if (cut || sc <= theta) {
                     pruned_any = true;
                     continue;
@@ -2181,9 +2209,11 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, fh_exec
                     citer *c = &xs->it[xs->ord[i]];
                     if ((rc = citer_seek(e, c, d)) != 0)
                         goto stop;
-                    if (c->doc == d)
-                        sc += citer_score(e, c);
+                    xs->part[i] = c->doc == d ? citer_score(e, c) : 0.0f;
+                    sc += xs->part[i];
                 }
+                if (nmust == 0)
+                    sc = sum_ord(xs->part, nshould);
             }
         }
         if (heap_offer(hp, d, sc) && hp->n == hp->k) {
