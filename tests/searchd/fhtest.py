@@ -87,6 +87,19 @@ def build_docs(index_dir, docs, workdir, args=()):
     return build_index(index_dir, path, args=args)
 
 
+def version_docs(version, n=40):
+    """n documents that all contain the word 'تقرير'; `version` is written
+    into every id and into one marker word, so a reply tells its version
+    (the hot-reload tests: test_reload.py, test_reload_retry.py)."""
+    marker = {1: "قديم", 2: "جديد", 3: "ثالث"}[version]
+    docs = []
+    for i in range(n * version):  # versions differ in size too
+        docs.append({"id": "v%d-%03d" % (version, i),
+                     "title": "تقرير رقم %d" % i,
+                     "text": "تقرير %s عن الطقس والزراعة في المنطقة %d" % (marker, i)})
+    return docs
+
+
 class TempDir:
     def __enter__(self):
         self.path = tempfile.mkdtemp(prefix="fh-searchd-test-")

@@ -12,19 +12,7 @@ import time
 import unittest
 
 import fhtest
-from fhtest import Daemon, TempDir, build_docs, error_code, hit_ids, wait_until
-
-
-def version_docs(version, n=40):
-    """n documents that all contain the word 'تقرير'; `version` is written
-    into every id and into one marker word, so a reply tells its version."""
-    marker = {1: "قديم", 2: "جديد", 3: "ثالث"}[version]
-    docs = []
-    for i in range(n * version):  # versions differ in size too
-        docs.append({"id": "v%d-%03d" % (version, i),
-                     "title": "تقرير رقم %d" % i,
-                     "text": "تقرير %s عن الطقس والزراعة في المنطقة %d" % (marker, i)})
-    return docs
+from fhtest import Daemon, TempDir, build_docs, error_code, hit_ids, version_docs, wait_until
 
 
 class ReloadTest(unittest.TestCase):

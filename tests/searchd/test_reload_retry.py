@@ -21,21 +21,12 @@ import unittest
 from datetime import datetime, timezone
 
 import fhtest
-from fhtest import Daemon, TempDir, build_docs, error_code, hit_ids
+from fhtest import Daemon, TempDir, build_docs, error_code, hit_ids, version_docs
 
 FREE_AT = 7.5  # s after the first failure: the descriptors come free
 EARLY = 13.5   # s after the first failure: not published before (5 + 10, less slack)
 LATE = 20.0    # s after the first failure: published by then (not 5 + 20)
 SPARE = 8      # descriptors above what the idle daemon holds: clients that fit
-
-
-def version_docs(version, n=40):
-    """n * version documents with the word 'تقرير'; the version is in every
-    id and in one marker word."""
-    marker = {1: "قديم", 2: "جديد"}[version]
-    return [{"id": "v%d-%03d" % (version, i), "title": "تقرير رقم %d" % i,
-             "text": "تقرير %s عن الطقس والزراعة في المنطقة %d" % (marker, i)}
-            for i in range(n * version)]
 
 
 def log_time(log, text):
