@@ -40,7 +40,14 @@
 #include "fahras/grow.h"
 
 #define FH_DOC_MAX_RAW ((size_t)1 << 30) /* largest stored document we decompress */
-#define FH_POSTINGS_CACHE 16             /* freed iterators a reader keeps for reuse */
+/* A reader keeps every iterator freed for reuse (r->cache), so it holds as
+ * many as were ever open at once (a query opens at most a few thousand) until
+ * fh_reader_close. Keeping only a few made a query of a thousand lists free
+ * the rest at its end: glibc gave those pages back (the top of the heap) and
+ * the next such query faulted them in again, 4x slower (2.2 ms against 0.5 ms
+ * for one 1,024-expansion prefix), enough to run a short time budget out at
+ * every repetition. An iterator is about 0.7 KB + 0.5 KB per field. */
+#define FH_POSBUF_KEEP 1024 /* positions (4 KiB) a cached iterator may keep */
 
 struct fh_index {
     MDB_env *env;
@@ -63,7 +70,7 @@ struct fh_reader {
     MDB_cursor *terms_cur;
     ZSTD_DCtx *zd;
     fh_postings *cache; /* freed iterators, linked through next_free */
-    unsigned n_cache;
+    size_t n_iters;     /* iterators allocated: open ones and those in cache */
     /* the last `docs` value looked up (its docid + 1, 0 for none): a hit's
      * external id and then its document are read one after the other, and
      * the value stays valid as long as the transaction, i.e. the reader */
@@ -103,7 +110,7 @@ struct fh_postings {
     size_t pos_off[FH_MAX_FIELDS + 1];
 
     uint32_t docs[FH_BLOCK_DOCS];
-    uint32_t tfs[FH_BLOCK_DOCS * FH_MAX_FIELDS];
+    uint32_t tfs[]; /* FH_BLOCK_DOCS * nf: a reader's iterators all have its index's nf */
 };
 
 /* ------------------------------------------------------------------ open */
@@ -767,11 +774,11 @@ int fh_postings_open(fh_reader *r, const char *term, size_t len, fh_postings **o
     fh_postings *p = r->cache;
     if (p) {
         r->cache = p->next_free;
-        r->n_cache--;
     } else {
-        p = malloc(sizeof *p);
+        p = malloc(sizeof *p + (size_t)FH_BLOCK_DOCS * r->ix->meta.n_fields * sizeof *p->tfs);
         if (!p)
             return FH_ENOMEM;
+        r->n_iters++;
         p->posbuf = NULL;
         p->posbuf_cap = 0;
     }
@@ -786,15 +793,24 @@ int fh_postings_open(fh_reader *r, const char *term, size_t len, fh_postings **o
     return 0;
 }
 
+size_t fh_reader_iterators(const fh_reader *r)
+{
+    return r->n_iters;
+}
+
 void fh_postings_free(fh_postings *p)
 {
     if (!p)
         return;
     fh_reader *r = p->r;
-    if (r && r->n_cache < FH_POSTINGS_CACHE) {
+    if (r) {
+        if (p->posbuf_cap > FH_POSBUF_KEEP) { /* a rare long document's: not kept */
+            free(p->posbuf);
+            p->posbuf = NULL;
+            p->posbuf_cap = 0;
+        }
         p->next_free = r->cache;
         r->cache = p;
-        r->n_cache++;
         return;
     }
     postings_destroy(p);

@@ -304,9 +304,12 @@ int fh_term_prefix(fh_reader *r, const char *prefix, size_t len, size_t max, fh_
  * document; fh_postings_docid() is FH_DOC_END when exhausted. FH_ENOTFOUND
  * (and *out = NULL) for a term that is not in the index. Open allocates
  * nothing in the steady state: freed iterators are kept by their reader
- * (up to 16) and reused by the next open. */
+ * (as many as were ever open at once, until fh_reader_close) and reused by the
+ * next open. */
 int fh_postings_open(fh_reader *r, const char *term, size_t len, fh_postings **out);
 void fh_postings_free(fh_postings *p);
+/* Iterators r has allocated: those open and those kept for reuse. */
+size_t fh_reader_iterators(const fh_reader *r);
 uint32_t fh_postings_docid(const fh_postings *p);
 /* Advance to the next document. 0 or FH_ECORRUPT. */
 int fh_postings_next(fh_postings *p);

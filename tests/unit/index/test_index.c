@@ -487,6 +487,37 @@ static int prefix_cb(void *ctx, const char *name, size_t len, const fh_term_info
     return (int)c->n == c->stop_at ? 77 : 0;
 }
 
+/* Every term's list open at once, freed, opened again in another order: the
+ * reader hands back the iterators it had (a query of thousands of lists
+ * allocates nothing the second time; keeping only a few made such a query
+ * fault its memory in again at every repetition), each positioned on its new
+ * term's first document with its frequencies. */
+static void check_reuse(fh_reader *r)
+{
+    fh_postings *first[64], *again[64];
+    assert_true(C.n_terms <= 64 && C.n_terms > 32);
+    for (size_t i = 0; i < C.n_terms; i++)
+        assert_int_equal(fh_postings_open(r, C.terms[i].name, C.terms[i].len, &first[i]), 0);
+    size_t had_iters = fh_reader_iterators(r);
+    assert_true(had_iters >= C.n_terms);
+    for (size_t i = 0; i < C.n_terms; i++)
+        fh_postings_free(first[i]);
+    assert_int_equal(fh_reader_iterators(r), had_iters); /* all kept */
+    for (size_t i = 0; i < C.n_terms; i++) {
+        const term *t = &C.terms[C.n_terms - 1 - i];
+        assert_int_equal(fh_postings_open(r, t->name, t->len, &again[i]), 0);
+        assert_int_equal(fh_postings_docid(again[i]), t->p[0].doc);
+        assert_memory_equal(fh_postings_tfs(again[i]), t->p[0].tf, sizeof t->p[0].tf);
+        bool had = false;
+        for (size_t j = 0; j < C.n_terms && !had; j++)
+            had = again[i] == first[j];
+        assert_true(had);
+    }
+    assert_int_equal(fh_reader_iterators(r), had_iters); /* none allocated */
+    for (size_t i = 0; i < C.n_terms; i++)
+        fh_postings_free(again[i]);
+}
+
 static void test_roundtrip(void **state)
 {
     (void)state;
@@ -530,6 +561,7 @@ static void test_roundtrip(void **state)
     rng_state = 5;
     for (size_t i = 0; i < C.n_terms; i++)
         check_term(r, &C.terms[i]);
+    check_reuse(r);
     fh_term_info ti;
     fh_postings *p;
     assert_int_equal(fh_term_get(r, "nope", 4, &ti), FH_ENOTFOUND);
