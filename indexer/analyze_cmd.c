@@ -4,9 +4,15 @@
  * flags (tab-separated); with light10+sb, a second line flagged alt for each
  * word's alternative stem. Offsets count bytes from the start of TEXT, or of
  * standard input. Standard input is read in bounded chunks, line by line, so
- * an endless stream runs in constant memory; a line longer than the chunk is
- * cut at a space (or a character boundary) and analyzed in pieces, whose
- * positions go on from the piece before (as the line's would). */
+ * an endless stream runs in constant memory. A line longer than the chunk is
+ * analyzed in pieces that give the tokens of the whole line: the chunk is
+ * cut at the start of a token in its first half where the analyzer, asked
+ * about the two sides apart, gives the chunk's own tokens (stable_cut: no
+ * join such as 15 % or عبد الله, no number or mixed token spans it, nothing
+ * before it looks past it); the rest is carried into the next chunk, and
+ * positions go on from the piece before. Only where no such cut exists (a
+ * word longer than half the chunk) is the chunk cut at a space, else at a
+ * character boundary (cut_point). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +23,7 @@
 #include "fahras/err.h"
 
 #define CHUNK_MAX (1u << 20) /* longest piece analyzed at once from stdin */
+#define CUT_TRIES 8          /* token starts stable_cut() tries before giving up */
 
 /* Exit statuses, the same as the other fahras-indexer commands'. */
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_IO = 3 };
@@ -30,8 +37,8 @@ static void usage(FILE *f)
           "offset/length are bytes in the original input (TEXT arguments are one text,\n"
           "joined by spaces; standard input is counted from its first byte across\n"
           "lines); position counts words, from 0 on each line of standard input (a line\n"
-          "longer than 1 MiB is analyzed in pieces cut at a space, its positions counted on\n"
-          "across them; only a word longer than 512 KiB is cut, in two);\n"
+          "longer than 1 MiB is analyzed in pieces, cut between words where the pieces\n"
+          "give the tokens of the whole line; only a word longer than 512 KiB is cut);\n"
           "flags: stop whole part latin num alt, or -.\n"
           "\n"
           "Options:\n"
@@ -68,23 +75,38 @@ static void print_flags(FILE *f, uint32_t fl, bool alt)
         fputc('-', f);
 }
 
-/* Analyze text and print its tokens, offsets counted from `base` and
- * positions from `pos`; *next_pos (may be NULL) gets the position after the
- * last token's, where a piece that continues the text starts counting. */
-static int run(fh_analysis *s, const char *text, size_t len, uint64_t base, uint64_t pos,
-               uint64_t *next_pos, FILE *out)
+/* Where to cut a piece of `len` bytes that has no newline and no
+ * stable_cut: after the last ASCII space in its last half, else at the last
+ * UTF-8 character boundary. */
+static size_t cut_point(const char *buf, size_t len)
 {
-    const fh_token *t;
-    size_t n;
-    int rc = fh_analyze(s, text, len, &t, &n);
-    if (rc != 0)
-        return rc;
-    if (next_pos) {
-        *next_pos = pos;
-        for (size_t i = 0; i < n; i++) /* a whole mixed token shares its first part's */
-            if (pos + t[i].position + 1 > *next_pos)
-                *next_pos = pos + t[i].position + 1;
-    }
+    for (size_t i = len; i > len / 2; i--)
+        if (buf[i - 1] == ' ' || buf[i - 1] == '\t')
+            return i;
+    size_t i = len;
+    while (i > 0 && ((unsigned char)buf[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i > 0 && (unsigned char)buf[i - 1] >= 0xC0)
+        i--; /* do not end on a lead byte either */
+    return i > 0 ? i : len;
+}
+
+/* The position after the last of tokens t[0..n), counted from `pos`: where a
+ * piece that continues their text starts counting. */
+static uint64_t next_position(const fh_token *t, size_t n, uint64_t pos)
+{
+    uint64_t next = pos;
+    for (size_t i = 0; i < n; i++) /* a whole mixed token shares its first part's */
+        if (pos + t[i].position + 1 > next)
+            next = pos + t[i].position + 1;
+    return next;
+}
+
+/* Print tokens t[0..n) of `text` (their offsets count from it), offsets
+ * counted from `base` and positions from `pos`. */
+static int print_tokens(const fh_token *t, size_t n, const char *text, uint64_t base, uint64_t pos,
+                        FILE *out)
+{
     for (size_t i = 0; i < n; i++) {
         /* the word, then (light10+sb) the word again under its alt term,
          * shown without the FH_ALT_PREFIX byte and flagged alt */
@@ -103,24 +125,111 @@ static int run(fh_analysis *s, const char *text, size_t len, uint64_t base, uint
     return ferror(out) ? FH_EIO : 0;
 }
 
-/* Where to cut a piece of `len` bytes that has no newline: after the last
- * ASCII space, else at the last UTF-8 character boundary. */
-static size_t cut_point(const char *buf, size_t len)
+/* Analyze text and print its tokens, offsets counted from `base` and
+ * positions from `pos`; *next_pos (may be NULL) gets next_position(). */
+static int run(fh_analysis *s, const char *text, size_t len, uint64_t base, uint64_t pos,
+               uint64_t *next_pos, FILE *out)
 {
-    for (size_t i = len; i > len / 2; i--)
-        if (buf[i - 1] == ' ' || buf[i - 1] == '\t')
-            return i;
-    size_t i = len;
-    while (i > 0 && ((unsigned char)buf[i - 1] & 0xC0) == 0x80)
-        i--;
-    if (i > 0 && (unsigned char)buf[i - 1] >= 0xC0)
-        i--; /* do not end on a lead byte either */
-    return i > 0 ? i : len;
+    const fh_token *t;
+    size_t n;
+    int rc = fh_analyze(s, text, len, &t, &n);
+    if (rc != 0)
+        return rc;
+    if (next_pos)
+        *next_pos = next_position(t, n, pos);
+    return print_tokens(t, n, text, base, pos, out);
+}
+
+/* Whether token a is token b, whose text starts `off` bytes and whose
+ * positions start `pos` words further on. */
+static bool same_token(const fh_token *a, const fh_token *b, uint32_t off, uint32_t pos)
+{
+    return a->offset + off == b->offset && a->length == b->length &&
+           a->position + pos == b->position && a->flags == b->flags && a->norm_len == b->norm_len &&
+           a->stem_len == b->stem_len && a->alt_len == b->alt_len &&
+           memcmp(a->norm, b->norm, a->norm_len) == 0 &&
+           memcmp(a->stem, b->stem, a->stem_len) == 0 && memcmp(a->alt, b->alt, a->alt_len) == 0;
+}
+
+/* Whether fh_analyze() of text[from, to) gives tokens w[0..n) (tokens of a
+ * text that holds it at offset `from`), positions counted from `pos`. */
+static int gives(fh_analysis *s, const char *text, size_t from, size_t to, const fh_token *w,
+                 size_t n, uint32_t pos, bool *same)
+{
+    const fh_token *t;
+    size_t nt;
+    int rc = fh_analyze(s, text + from, to - from, &t, &nt);
+    *same = rc == 0 && nt == n;
+    for (size_t i = 0; *same && i < n; i++)
+        *same = same_token(&t[i], &w[i], (uint32_t)from, pos);
+    return rc;
+}
+
+/* A cut of buf[0..len), whose tokens are w->toks, that analyzing the two
+ * sides apart does not change: the start of a token in the first half (the
+ * last of CUT_TRIES that qualify), before which [0, cut) gives the tokens
+ * w->toks[0..*nbefore) and after which [cut, len) gives the others. Joins
+ * and lookahead reach a few words at most, so what follows buf cannot reach
+ * back across the half behind the cut. 0 when there is none. */
+static int stable_cut(fh_analysis *s, const char *buf, size_t len, const fh_token_copy *w,
+                      size_t *cut, size_t *nbefore)
+{
+    const fh_token *t = w->toks;
+    size_t k = w->ntoks, tries = 0;
+    *cut = 0;
+    while (k > 0 && t[k - 1].offset > len / 2)
+        k--;
+    for (; k > 0 && tries < CUT_TRIES; k--) {
+        size_t at = t[k - 1].offset, i = k - 1;
+        if (at == 0 || (i > 0 && t[i - 1].offset == at))
+            continue; /* not the first token at its offset */
+        tries++;
+        bool same;
+        int rc = gives(s, buf, 0, at, t, i, 0, &same);
+        if (rc == 0 && same) {
+            uint64_t pos = next_position(t, i, 0);
+            rc = gives(s, buf, at, len, t + i, w->ntoks - i, (uint32_t)pos, &same);
+        }
+        if (rc != 0)
+            return rc;
+        if (same) {
+            *cut = at;
+            *nbefore = i;
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* Analyze and print the first piece of buf[0..len), a part of a longer line
+ * whose positions count from *pos: up to a stable_cut, else up to
+ * cut_point(). *used gets the piece's length, *pos where the rest counts from. */
+static int run_piece(fh_analysis *s, const char *buf, size_t len, uint64_t base, uint64_t *pos,
+                     fh_token_copy *w, size_t *used, FILE *out)
+{
+    const fh_token *t;
+    size_t n, cut, nbefore;
+    int rc = fh_analyze(s, buf, len, &t, &n);
+    if (rc == 0)
+        rc = fh_analysis_copy(s, w);
+    if (rc == 0)
+        rc = stable_cut(s, buf, len, w, &cut, &nbefore);
+    if (rc != 0)
+        return rc;
+    if (cut == 0) {
+        *used = cut_point(buf, len);
+        return run(s, buf, *used, base, *pos, pos, out);
+    }
+    *used = cut;
+    rc = print_tokens(w->toks, nbefore, buf, base, *pos, out);
+    *pos = next_position(w->toks, nbefore, *pos);
+    return rc;
 }
 
 static int run_stdin(fh_analysis *s, FILE *in, FILE *out)
 {
     char *buf = malloc(CHUNK_MAX);
+    fh_token_copy whole = {0}; /* a cut line's chunk, while stable_cut() asks about it */
     size_t have = 0;
     uint64_t base = 0, pos = 0; /* pos: where the rest of a cut line counts from */
     int rc = 0;
@@ -151,18 +260,20 @@ static int run_stdin(fh_analysis *s, FILE *in, FILE *out)
             start += l + 1;
             pos = 0;
         }
-        if (start == 0 && (have == CHUNK_MAX || (eof && have > 0))) {
-            size_t cut = eof ? have : cut_point(buf, have);
-            rc = run(s, buf, cut, base, pos, &pos, out);
-            if (rc != 0)
-                goto out;
-            start = cut;
+        if (start == 0 && eof && have > 0) {
+            rc = run(s, buf, have, base, pos, &pos, out);
+            start = have;
+        } else if (start == 0 && have == CHUNK_MAX) {
+            rc = run_piece(s, buf, have, base, &pos, &whole, &start, out);
         }
+        if (rc != 0)
+            goto out;
         memmove(buf, buf + start, have - start);
         have -= start;
         base += start;
     }
 out:
+    fh_token_copy_free(&whole);
     free(buf);
     return rc;
 }

@@ -665,6 +665,47 @@ def case_tools(tmp):
     build(x, [sample()], ["--quiet", "--fields", "title,text", "--weights", "title=0.001,text=1.5"])
 
 
+def analyze_lines(input_bytes, args=()):
+    """analyze's lines for standard input `input_bytes`, split into columns."""
+    _, out, _ = run(["analyze"] + list(args), input_bytes=input_bytes)
+    return [l.split("\t") for l in out.splitlines()]
+
+
+def case_analyze_long_line(tmp):
+    """analyze cuts a line longer than its 1 MiB chunk only where the pieces
+    give the tokens of the whole line: no word cut in two when words are
+    separated by ، alone, no join (15 %, عبد الله) split where the chunk ends
+    in it. The lines repeat a unit whose tokens (checked to repeat unchanged
+    in a short line) give the whole line's; a short line follows."""
+    chunk = 1 << 20
+    for text, join, pad_at in (("كتاب،", None, 0), ("قال 15 % كتاب ", "15 %", 2),
+                               ("جاء عبد الله ثم ", "عبد الله", 7)):
+        u = text.encode()
+        one = analyze_lines(u + b"\n")
+        npos = max(int(t[5]) for t in one) + 1
+
+        def shifted(j, pad):
+            return [[str(int(t[0]) + pad + j * len(u))] + t[1:5] + [str(int(t[5]) + j * npos)]
+                    + t[6:] for t in one]
+
+        expect(analyze_lines(u * 3 + b"\n") == shifted(0, 0) + shifted(1, 0) + shifted(2, 0),
+               "%s: not a unit that repeats" % text)
+        pad = 0
+        if join:
+            # spaces in front put the join's space pad_at bytes before the
+            # chunk's end: its last space, where a cut at a space would fall
+            space = u.index(join.encode()) + len(join.split(" ")[0].encode())
+            pad = (chunk - pad_at - space) % len(u)
+        copies = (2 * chunk + len(u) // 3) // len(u)
+        line = b" " * pad + u * copies
+        got = analyze_lines(line + b"\n" + u + b"\n")
+        want = [t for j in range(copies) for t in shifted(j, pad)] + shifted(0, len(line) + 1)
+        bad = next((i for i, (g, w) in enumerate(zip(got, want)) if g != w), min(len(got),
+                                                                                len(want)))
+        expect(got == want, "%s: token %d of %d is %s, not %s" % (
+            text, bad, len(want), got[bad:bad + 2], want[bad:bad + 2]))
+
+
 def case_damaged(tmp):
     # A damaged LMDB page: the duplicate-data flag (F_DUPDATA, 0x04) set on
     # the first node of a leaf page of a database that has no duplicates.
