@@ -178,6 +178,27 @@ typedef struct pipeline {
 
 /* Why rc failed, for a message: FH_EIO comes with errno set (fh_src_open,
  * the index writer), any other code is its own reason. */
+#define MAP_DEFAULT ((size_t)1 << 30) /* the index's first map, as the writer's own */
+#define MAP_MIN ((size_t)64 << 20)
+
+/* The map the index is written in starts at 1 GiB of address space, which
+ * the writer grows as the index needs. Under an address-space limit
+ * (RLIMIT_AS, `ulimit -v`) below 4 GiB it starts at a quarter of the limit
+ * (at least MAP_MIN), leaving the rest to the tables and threads. *limit
+ * gets the limit in bytes, 0 when there is none. */
+static size_t initial_map(uint64_t *limit)
+{
+    struct rlimit rl;
+    *limit = 0;
+    if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return MAP_DEFAULT;
+    *limit = (uint64_t)rl.rlim_cur;
+    if (*limit / 4 >= MAP_DEFAULT)
+        return MAP_DEFAULT;
+    size_t m = (size_t)(*limit / 4) & ~(((size_t)1 << 20) - 1);
+    return m < MAP_MIN ? MAP_MIN : m;
+}
+
 static const char *rc_reason(int rc)
 {
     return rc == FH_EIO ? strerror(errno) : fh_strerror(rc);
@@ -1972,12 +1993,25 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
         info.field_names[f] = o->fields.names[f];
         info.field_weights[f] = o->weights[f];
     }
+    uint64_t as_limit;
+    info.map_size_hint = initial_map(&as_limit);
     if ((rc = fh_index_writer_open(o->index_dir, &info, &w)) != 0) {
         if (rc == FH_EEXIST)
             fprintf(o->log,
                     "fahras-indexer: another build is running in %s; wait for it to end "
                     "(one build at a time per index directory)\n",
                     p->dir_shown);
+        else if (rc == FH_ENOMEM && as_limit)
+            fprintf(o->log,
+                    "fahras-indexer: cannot start the index in %s: out of address space: its map "
+                    "takes %zu MiB, the address-space limit (RLIMIT_AS, ulimit -v) is %" PRIu64
+                    " MiB\n",
+                    p->dir_shown, info.map_size_hint >> 20, as_limit >> 20);
+        else if (rc == FH_ENOMEM)
+            fprintf(o->log,
+                    "fahras-indexer: cannot start the index in %s: out of memory or address "
+                    "space: its map takes %zu MiB of address space\n",
+                    p->dir_shown, info.map_size_hint >> 20);
         else
             fprintf(o->log, "fahras-indexer: cannot start the index in %s: %s\n", p->dir_shown,
                     rc_reason(rc));

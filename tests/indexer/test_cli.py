@@ -706,6 +706,40 @@ def case_analyze_long_line(tmp):
             text, bad, len(want), got[bad:bad + 2], want[bad:bad + 2]))
 
 
+def sanitized():
+    """Whether the indexer runs under ASan or TSan, whose shadow memory needs
+    far more address space than any RLIMIT_AS a test could set."""
+    with open(A.indexer, "rb") as f:
+        exe = f.read()
+    return b"__asan_init" in exe or b"__tsan_init" in exe
+
+
+def case_address_space(tmp):
+    """build under an address-space limit (RLIMIT_AS): the index's map starts
+    at a quarter of it, not at 1 GiB, so a small build runs under 1.1 GB (and
+    256 MB); a map that cannot be had is named with its size and the limit."""
+    if sanitized():
+        raise Skip("a sanitizer's shadow memory needs more address space than the limit")
+    import resource
+    doc = os.path.join(tmp, "one.jsonl")
+    write(doc, b'{"id":"a","title":"\xd9\x83\xd8\xaa\xd8\xa7\xd8\xa8"}\n')
+    for limit, want in ((1074 << 20, 0), (256 << 20, 0), (64 << 20, 3)):
+        idx = os.path.join(tmp, "ix%d" % (limit >> 20))
+        p = subprocess.run([A.indexer, "build", "--quiet", "--threads", "1", "--mem", "64",
+                            "--index", idx, doc], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=300,
+                           preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS,
+                                                                 (limit, limit)))
+        err = p.stderr.decode("utf-8", "replace")
+        expect(p.returncode == want, "ulimit -v %d MiB: exit %d, %s" % (limit >> 20, p.returncode,
+                                                                         err[-1000:]))
+        if want:
+            expect("cannot start the index in %s: out of address space: its map takes 64 MiB, "
+                   "the address-space limit (RLIMIT_AS, ulimit -v) is 64 MiB\n" % idx in err, err)
+        else:
+            check(idx)
+
+
 def case_damaged(tmp):
     # A damaged LMDB page: the duplicate-data flag (F_DUPDATA, 0x04) set on
     # the first node of a leaf page of a database that has no duplicates.
