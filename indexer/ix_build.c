@@ -630,11 +630,25 @@ static int file_check(mode_t m)
     return S_ISREG(m) ? 0 : S_ISDIR(m) ? EISDIR : -(int)(m & S_IFMT);
 }
 
-/* Why a folder's file was not read, from its derr (file_check, errno). */
+/* derr values of a folder's file whose compressed content cannot be read
+ * (errno values are positive; file_check()'s types, multiples of 4096). */
+enum { DERR_CORRUPT_GZIP = -1, DERR_CORRUPT_XZ = -2, DERR_ZSTD = -3, DERR_BZIP2 = -4 };
+
+/* Why a folder's file was not read, from its derr (file_check, errno,
+ * DERR_*). */
 static void unreadable_msg(int derr, char *msg, size_t n)
 {
     if (derr >= 0) {
         snprintf(msg, n, "cannot read: %s", strerror(derr));
+        return;
+    }
+    if (derr == DERR_CORRUPT_GZIP || derr == DERR_CORRUPT_XZ) {
+        snprintf(msg, n, "corrupt %s data", derr == DERR_CORRUPT_GZIP ? "gzip" : "xz");
+        return;
+    }
+    if (derr == DERR_ZSTD || derr == DERR_BZIP2) {
+        snprintf(msg, n, "%s compression is not supported (gzip and xz are): decompress it first",
+                 derr == DERR_ZSTD ? "zstd" : "bzip2");
         return;
     }
     mode_t m = (mode_t)-derr;
@@ -663,12 +677,27 @@ static int data_reserve(char **data, size_t *cap, size_t need, size_t first)
     return 0;
 }
 
+/* The derr of a failed fh_src_read() of src: a DERR_* code for compressed
+ * data it cannot undo, else errno. */
+static int src_derr(const fh_src *src, ssize_t rc)
+{
+    if (rc != FH_EINPUT)
+        return rc == FH_ENOMEM ? ENOMEM : errno;
+    const char *kind = fh_src_kind(src);
+    return strcmp(kind, "gzip") == 0   ? DERR_CORRUPT_GZIP
+           : strcmp(kind, "xz") == 0   ? DERR_CORRUPT_XZ
+           : strcmp(kind, "zstd") == 0 ? DERR_ZSTD
+                                       : DERR_BZIP2;
+}
+
 /* Read the file at path, to its end, into *data from offset at (the buffer
  * grown as needed, room kept for a NUL; first: its first capacity), its
  * size by stat() the first guess: a file that grew or shrank since is read
- * as it is then, never cut. *got gets the bytes read. 0; EFBIG when it
- * holds more than max bytes (nothing kept); a file_check() code when the
- * path is no longer a regular file; ENOMEM; or read(2)'s errno. */
+ * as it is then, never cut. gzip and xz are decompressed, as an input
+ * file's are (fh_src); *got gets the bytes read (decompressed). 0; EFBIG
+ * when it holds more than max bytes (nothing kept); a file_check() code
+ * when the path is no longer a regular file; a DERR_* code; ENOMEM; or
+ * read(2)'s errno. */
 static int read_file_whole(const char *path, size_t size, size_t max, char **data, size_t *cap,
                            size_t at, size_t first, size_t *got)
 {
@@ -679,7 +708,12 @@ static int read_file_whole(const char *path, size_t size, size_t max, char **dat
     if (fd < 0)
         return errno;
     struct stat st;
+    fh_src *src = NULL;
     int err = fstat(fd, &st) != 0 ? errno : file_check(st.st_mode);
+    if (!err && fh_src_take_fd(fd, &src) != 0)
+        err = ENOMEM;
+    if (!src)
+        close(fd);
     /* max is at most 256 MiB (--max-doc-mb), size at most max */
     size_t want = size + 1; /* one byte more: the end is seen, not assumed */
     while (!err) {
@@ -689,18 +723,16 @@ static int read_file_whole(const char *path, size_t size, size_t max, char **dat
         }
         if ((err = data_reserve(data, cap, at + want + 1, first)) != 0)
             break;
-        ssize_t n = read(fd, *data + at + *got, want - *got);
-        if (n < 0 && errno == EINTR)
-            continue;
+        ssize_t n = fh_src_read(src, *data + at + *got, want - *got);
         if (n < 0)
-            err = errno;
+            err = src_derr(src, n);
         if (n <= 0)
             break;
         *got += (size_t)n;
         if (*got == want) /* it grew: read on, up to one byte past max */
             want = want * 2 > max + 1 ? max + 1 : want * 2;
     }
-    close(fd);
+    fh_src_close(src);
     if (!err && *got > max)
         err = EFBIG;
     return err;

@@ -42,7 +42,8 @@ struct fh_src {
     bool x_init;
 };
 
-int fh_src_open(const char *path, fh_src **out)
+/* A source reading fd (closed by fh_src_close() when own_fd). */
+static int src_new(int fd, bool own_fd, fh_src **out)
 {
     fh_src *s = calloc(1, sizeof *s);
     if (!s)
@@ -52,32 +53,42 @@ int fh_src_open(const char *path, fh_src **out)
         free(s);
         return FH_ENOMEM;
     }
-    if (strcmp(path, "-") == 0) {
-        s->fd = STDIN_FILENO;
-    } else {
-        /* O_NONBLOCK: opening a named pipe would otherwise wait in open(2)
-         * for a writer, where no cancel reaches it; the wait happens in
-         * src_read_fd's poll instead. Reads are blocking again after. */
-        s->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-        int fl = s->fd < 0 ? -1 : fcntl(s->fd, F_GETFL);
-        if (fl < 0 || fcntl(s->fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
-            int e = errno;
-            if (s->fd >= 0)
-                close(s->fd);
-            free(s->raw);
-            free(s);
-            errno = e;
-            return FH_EIO;
-        }
-        s->own_fd = true;
-#ifdef POSIX_FADV_SEQUENTIAL
-        (void)posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-#endif
-    }
+    s->fd = fd;
+    s->own_fd = own_fd;
     struct stat st;
     s->may_block = fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode);
     *out = s;
     return 0;
+}
+
+int fh_src_open(const char *path, fh_src **out)
+{
+    if (strcmp(path, "-") == 0)
+        return src_new(STDIN_FILENO, false, out);
+    /* O_NONBLOCK: opening a named pipe would otherwise wait in open(2) for a
+     * writer, where no cancel reaches it; the wait happens in src_read_fd's
+     * poll instead. Reads are blocking again after. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    int fl = fd < 0 ? -1 : fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        errno = e;
+        return FH_EIO;
+    }
+#ifdef POSIX_FADV_SEQUENTIAL
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+    int rc = src_new(fd, true, out);
+    if (rc)
+        close(fd);
+    return rc;
+}
+
+int fh_src_take_fd(int fd, fh_src **out)
+{
+    return src_new(fd, true, out);
 }
 
 void fh_src_set_cancel(fh_src *s, const atomic_bool *cancel)

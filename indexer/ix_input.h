@@ -31,6 +31,9 @@ typedef struct fh_src fh_src;
  * sees a cancel meanwhile, below). On failure returns FH_EIO with errno set
  * and *out untouched. */
 int fh_src_open(const char *path, fh_src **out);
+/* A source reading the open file descriptor fd, which it takes: on success
+ * fh_src_close() closes it; on failure (FH_ENOMEM) it is still the caller's. */
+int fh_src_take_fd(int fd, fh_src **out);
 /* Read up to n decompressed bytes. Returns the count, 0 at the end, or a
  * negative FH_E* code (FH_EIO, FH_EINPUT for a corrupt compressed stream or
  * one compressed by a program it cannot undo, see fh_src_unsupported(),

@@ -313,6 +313,29 @@ def case_dir(tmp):
     expect([json.loads(l.split("\t", 4)[4]) for l in docs.splitlines()] ==
            [{"id": "a", "title": "t\r", "text": "x\r\n"},
             {"id": "b", "title": "t", "text": "x"}], docs)
+    # a folder's *.txt file of gzip or xz data is decompressed, as an input
+    # file is; zstd, bzip2 and corrupt data are skipped as unreadable, each
+    # named; a.txt.gz is no *.txt name, not read
+    cz = os.path.join(tmp, "cz")
+    os.makedirs(cz)
+    write(os.path.join(cz, "g.txt"), gzip.compress("عنوان\nنص".encode()))
+    write(os.path.join(cz, "x.txt"), lzma.compress(b"xz title\nxz text"))
+    write(os.path.join(cz, "b.txt"), bz2.compress(b"b\nb"))
+    write(os.path.join(cz, "z.txt"), b"\x28\xb5\x2f\xfd\x00")
+    write(os.path.join(cz, "t.txt"), gzip.compress(b"cut\nshort")[:-4])
+    write(os.path.join(cz, "n.txt.gz"), gzip.compress(b"n\nn"))
+    _, _, err = build(os.path.join(tmp, "ixcz"), [cz])
+    s = summary(err)
+    expect(s["read"] == 5 and s["indexed"] == 2 and s["unreadable"] == 3 and s["utf8"] == 0,
+           (s, err))
+    for name, why in (("b", "bzip2 compression is not supported (gzip and xz are)"),
+                      ("z", "zstd compression is not supported (gzip and xz are)"),
+                      ("t", "corrupt gzip data")):
+        expect("%s: %s" % (os.path.join(cz, name + ".txt"), why) in err, err)
+    _, docs = dump(os.path.join(tmp, "ixcz"))
+    expect([json.loads(l.split("\t", 4)[4]) for l in docs.splitlines()] ==
+           [{"id": "g", "title": "عنوان", "text": "نص"},
+            {"id": "x", "title": "xz title", "text": "xz text"}], docs)
 
 
 def case_stdin_gz(tmp):
