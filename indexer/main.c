@@ -412,9 +412,10 @@ static int cmd_build(int argc, char **argv)
             goto out;
         }
     }
-    if (!o.index_dir || optind >= argc) {
-        fputs(!o.index_dir ? "fahras-indexer: build needs --index DIR\n"
-                           : "fahras-indexer: build needs at least one INPUT (- for stdin)\n",
+    if (!o.index_dir || !*o.index_dir || optind >= argc) {
+        fputs(!o.index_dir    ? "fahras-indexer: build needs --index DIR\n"
+              : !*o.index_dir ? "fahras-indexer: --index DIR: the directory's name is empty\n"
+                              : "fahras-indexer: build needs at least one INPUT (- for stdin)\n",
               stderr);
         fputs("fahras-indexer build --help for usage\n", stderr);
         goto out;
@@ -477,6 +478,13 @@ static int cmd_dir_only(int argc, char **argv, const char *usage,
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(usage, stdout);
         return EXIT_OK;
+    }
+    if (argc == 2 && argv[1][0] == '\0') {
+        fprintf(stderr,
+                "fahras-indexer: %s DIR: the directory's name is empty\n"
+                "fahras-indexer %s --help for usage\n",
+                argv[0], argv[0]);
+        return EXIT_USAGE;
     }
     if (argc != 2 || argv[1][0] == '-') {
         fputs(usage, stderr);

@@ -539,6 +539,11 @@ def case_usage(tmp):
     run([], ok=(1,))
     run(["build", os.path.join(tmp, "x")], ok=(1,))
     run(["build", "--index", os.path.join(tmp, "x")], ok=(1,))
+    # an empty directory name is a usage error (1), not an index error (3)
+    for args in (["build", "--index", "", sample()], ["build", "--index=", sample()],
+                 ["check", ""], ["dump-terms", ""], ["dump-docs", ""]):
+        rc, _, err = run(args, ok=(1,))
+        expect("DIR: the directory's name is empty" in err, (args, err))
     for bad in ("257", "-1", "x", ""):
         rc, _, err = run(["build", "--index", os.path.join(tmp, "x"), "--threads", bad,
                           sample()], ok=(1,))
