@@ -77,7 +77,8 @@ static const char usage_build[] =
     "  --index DIR          index directory (created if missing)             [required]\n"
     "  --fields A,B,...     fields to analyze, in index order (max 8)        [title,text]\n"
     "  --weights A=W,...    BM25F field weights recorded in the index  [title=2, others 1]\n"
-    "                       (fields of --fields, each at most once; 0 < W <= 1000)\n"
+    "                       (fields of --fields, each at most once; W a decimal number\n"
+    "                       from 0.01 to 1000, as 0.5 or 2: no sign, exponent or hex)\n"
     "  --format F           jsonl or tsv: every file input, whatever its name (a folder\n"
     "                       is still a folder); dir: every input is a folder (not -)\n"
     "  --threads N          analyzer threads (0 = online CPUs; fewer, with a notice, when\n"
@@ -225,9 +226,30 @@ static int parse_fields(const char *s, fh_fieldset *fs, char **keep)
     }
 }
 
+/* Whether s is a weight: a plain decimal number (digits, at most one point,
+ * at least one digit: no sign, exponent, hex, space) from 0.01 to 1000, judged exactly from its
+ * digits (strtof would round 1000.00000000001 to 1000 first). */
+static bool weight_ok(const char *s)
+{
+    size_t ni = strspn(s, "0123456789");
+    const char *frac = s[ni] == '.' ? s + ni + 1 : s + ni;
+    size_t nf = strspn(frac, "0123456789");
+    if (ni + nf == 0 || frac[nf] != '\0')
+        return false;
+    while (ni > 0 && *s == '0') /* leading zeros */
+        s++, ni--;
+    bool frac_zero = strspn(frac, "0") == nf;
+    if (ni > 4 ||
+        (ni == 4 && (memcmp(s, "1000", 4) > 0 || (memcmp(s, "1000", 4) == 0 && !frac_zero))))
+        return false; /* over 1000 */
+    /* at least 0.01: an integer part, or a non-zero first two decimals */
+    return ni > 0 || (nf > 0 && frac[0] != '0') || (nf > 1 && frac[1] != '0');
+}
+
 /* Parse "a=1.5,b=0.5" into w (indexed as fs). A weight is over 0: the
  * daemon reads a recorded 0 as the default 1 (FORMAT.md), so "title=0"
- * would be served as 1. Like --fields, an empty item
+ * would be served as 1; and at least 0.01, which check shows (with two
+ * decimals) as other than 0. Like --fields, an empty item
  * (",a=1", "a=1,,b=2", "a=1,", "") is an error, not skipped, and so is a
  * field named twice (reported here: the second value would silently win). */
 static int parse_weights(const char *s, const fh_fieldset *fs, float *w)
@@ -245,10 +267,9 @@ static int parse_weights(const char *s, const fh_fieldset *fs, float *w)
         if (!eq || eq == tok)
             goto out;
         *eq = '\0';
-        char *end;
-        float v = strtof(eq + 1, &end);
-        if (end == eq + 1 || *end || !(v > 0.0f) || v > 1000.0f) /* "title=" is no weight */
+        if (!weight_ok(eq + 1)) /* "title=" is no weight */
             goto out;
+        float v = strtof(eq + 1, NULL);
         unsigned f = 0;
         while (f < fs->n && strcmp(fs->names[f], tok) != 0)
             f++;
@@ -424,8 +445,8 @@ static int cmd_build(int argc, char **argv)
         o.weights[f] = strcmp(o.fields.names[f], "title") == 0 ? 2.0f : 1.0f;
     if (weights && parse_weights(weights, &o.fields, o.weights)) {
         fprintf(stderr, "fahras-indexer: --weights FIELD=W,... (non-empty items, each field of "
-                        "--fields at most once) with 0 < W <= 1000 (a field\n"
-                        "not to be scored is one left out of --fields)\n");
+                        "--fields at most once), W a decimal number from 0.01 to 1000 (a\n"
+                        "field not to be scored is one left out of --fields)\n");
         goto out;
     }
     for (int i = optind; i < argc; i++)

@@ -687,10 +687,19 @@ def case_tools(tmp):
     expect('--weights names "title" twice' in err, err)
     expect(not os.path.exists(os.path.join(x, "index.mdb")), "a usage error built an index")
     # a weight of 0 is refused: the daemon would read it as 1
-    for w in ("title=0,text=1.5", "title=-0", "title=1001", "title=nan"):
+    # a weight is a plain decimal number from 0.01 (which check shows as
+    # 0.01, not 0.00) to 1000, judged from its digits before any rounding
+    for w in ("title=0,text=1.5", "title=-0", "title=1001", "title=nan", "title=1000.00000000001",
+              "title=0x10", "title= 5", "title=5 ", "title=1e-30", "title=1e2", "title=+5",
+              "title=0.009", "title=0.00999999", "title=inf", "title=."):
         rc, _, err = build(x, [sample()], ["--weights", w], ok=(1,))
-        expect("0 < W <= 1000" in err, "%s: %s" % (w, err))
-    build(x, [sample()], ["--quiet", "--fields", "title,text", "--weights", "title=0.001,text=1.5"])
+        expect("W a decimal number from 0.01 to 1000" in err, "%s: %s" % (w, err))
+    for w, shown in (("title=0.01,text=1.5", ("0.01", "1.50")), ("title=1000.000,text=.5",
+                                                                  ("1000.00", "0.50")),
+                     ("title=0100.25,text=7.", ("100.25", "7.00"))):
+        build(x, [sample()], ["--quiet", "--fields", "title,text", "--weights", w])
+        out = check(x)
+        expect(re.findall(r"weight (\S+),", out) == list(shown), (w, out))
 
 
 def analyze_lines(input_bytes, args=()):
