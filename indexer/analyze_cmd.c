@@ -21,9 +21,11 @@
 #include "analyze_cmd.h"
 #include "fahras/analyze.h"
 #include "fahras/err.h"
+#include "fahras/utf8.h"
 
 #define CHUNK_MAX (1u << 20) /* longest piece analyzed at once from stdin */
 #define CUT_TRIES 8          /* token starts stable_cut() tries before giving up */
+#define ARG_SHOWN 128        /* an argument a message echoes, as fh_report_text() shows it */
 
 /* Exit statuses, the same as the other fahras-indexer commands'. */
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_IO = 3 };
@@ -34,7 +36,8 @@ static void usage(FILE *f)
           "\n"
           "Analyze TEXT (or standard input, line by line) and print one token per line:\n"
           "  offset<TAB>length<TAB>surface<TAB>normalized<TAB>stem<TAB>position<TAB>flags\n"
-          "offset/length are bytes in the original input (TEXT arguments are one text,\n"
+          "offset/length are bytes in the original input (the surface shows each byte of\n"
+          "invalid UTF-8 in it as U+FFFD; TEXT arguments are one text,\n"
           "joined by spaces; standard input is counted from its first byte across\n"
           "lines); position counts words, from 0 on each line of standard input (a line\n"
           "longer than 1 MiB is analyzed in pieces, cut between words where the pieces\n"
@@ -102,6 +105,23 @@ static uint64_t next_position(const fh_token *t, size_t n, uint64_t pos)
     return next;
 }
 
+/* Write the surface s[0..n) as valid UTF-8: the bytes as they are, each one
+ * that does not start a well-formed sequence as U+FFFD (as build repairs
+ * a record). */
+static void write_surface(const char *s, size_t n, FILE *out)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (n > 0) {
+        size_t k = fh_utf8_check((const char *)p, n);
+        fwrite(p, 1, k, out);
+        if (k == n)
+            break;
+        fputs("\xEF\xBF\xBD", out);
+        p += k + 1;
+        n -= k + 1;
+    }
+}
+
 /* Print tokens t[0..n) of `text` (their offsets count from it), offsets
  * counted from `base` and positions from `pos`. */
 static int print_tokens(const fh_token *t, size_t n, const char *text, uint64_t base, uint64_t pos,
@@ -112,7 +132,7 @@ static int print_tokens(const fh_token *t, size_t n, const char *text, uint64_t 
          * shown without the FH_ALT_PREFIX byte and flagged alt */
         for (int alt = 0; alt <= (t[i].alt_len > 0); alt++) {
             fprintf(out, "%llu\t%u\t", (unsigned long long)(base + t[i].offset), t[i].length);
-            fwrite(text + t[i].offset, 1, t[i].length, out);
+            write_surface(text + t[i].offset, t[i].length, out);
             unsigned long long p = pos + t[i].position;
             if (alt)
                 fprintf(out, "\t%s\t%.*s\t%llu\t", t[i].norm, t[i].alt_len - 1, t[i].alt + 1, p);
@@ -302,10 +322,11 @@ int fh_cmd_analyze(int argc, char **argv)
                as build takes it */
             const char *v = arg[9] == '=' ? arg + 10 : argv[++i];
             if (fh_analyzer_opts_by_name(v, &opts) != 0) {
+                char shown[ARG_SHOWN];
                 fprintf(stderr,
                         "analyze: unknown stemmer '%s' (light10, light10+sb, "
                         "light10-noguard, snowball or none)\n",
-                        v);
+                        fh_report_text(shown, sizeof shown, v, strlen(v)));
                 usage(stderr);
                 return EXIT_USAGE;
             }
@@ -315,7 +336,9 @@ int fh_cmd_analyze(int argc, char **argv)
             i++;
             break;
         } else if (arg[0] == '-' && arg[1] == '-') {
-            fprintf(stderr, "analyze: unknown option '%s'\n", arg);
+            char shown[ARG_SHOWN];
+            fprintf(stderr, "analyze: unknown option '%s'\n",
+                    fh_report_text(shown, sizeof shown, arg, strlen(arg)));
             usage(stderr);
             return EXIT_USAGE;
         } else {

@@ -92,54 +92,6 @@ static void rec_init(fh_record *r)
     memset(r, 0, sizeof *r);
 }
 
-/* The next character of a report's text p[0, avail) (avail >= 1) as
- * fh_report_text() writes it, into u; *used gets the input bytes it took.
- * Returns its length. */
-static size_t report_char(const unsigned char *p, size_t avail, char u[8], size_t *used)
-{
-    size_t k = p[0] < 0x80 ? 1 : fh_utf8_seq_len(p, avail);
-    uint32_t cp;
-    if (k == 0 || (k == 1 && (p[0] < 0x20 || p[0] == 0x7F))) {
-        *used = 1;
-        return (size_t)snprintf(u, 8, "\\x%02x", p[0]);
-    }
-    *used = k;
-    if ((cp = fh_utf8_line_break_like(p, avail)) != 0)
-        return (size_t)snprintf(u, 8, "\\u%04x", (unsigned)cp);
-    memcpy(u, p, k);
-    return k;
-}
-
-char *fh_report_text(char *out, size_t cap, const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    char u[8];
-    size_t used, total = 0;
-    for (size_t i = 0; i < n; i += used)
-        total += report_char(p + i, n - i, u, &used);
-    size_t room = total < cap ? cap - 1 : cap - 4; /* "..." when cut */
-    size_t at = 0;
-    for (size_t i = 0; i < n; i += used) {
-        size_t k = report_char(p + i, n - i, u, &used);
-        if (at + k > room) {
-            memcpy(out + at, "...", 3);
-            at += 3;
-            break;
-        }
-        memcpy(out + at, u, k);
-        at += k;
-    }
-    out[at] = '\0';
-    return out;
-}
-
-char *fh_report_dup(const char *s)
-{
-    size_t n = strlen(s), cap = n * 4 + 4; /* each byte \xNN at most */
-    char *out = malloc(cap);
-    return out ? fh_report_text(out, cap, s, n) : NULL;
-}
-
 /* Only white space (a tab counts as white space unless it separates TSV
  * columns: a row of empty columns is a record, with an empty id). */
 static bool blank(const char *s, size_t n, bool tab_is_space)

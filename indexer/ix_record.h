@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "fahras/index.h"
+#include "fahras/utf8.h" /* fh_report_text(), fh_report_dup() */
 
 #define FH_ID_MAX 256 /* bytes; longer external ids are refused */
 
@@ -82,18 +83,6 @@ void fh_rec_meter_add(fh_rec_meter *m, const char *s, size_t n);
 uint64_t fh_rec_meter_size(const fh_rec_meter *m);
 /* Whether the line is blank as fh_rec_blank would find it whole: no record. */
 bool fh_rec_meter_blank(const fh_rec_meter *m);
-
-/* s[0, n) as a report shows it, on one line and as valid UTF-8, into out
- * (cap >= 4 bytes, NUL-terminated): each control byte (below 0x20, DEL) and
- * each byte of invalid UTF-8 as \xNN, a C1 control, U+2028 and U+2029 as
- * \uXXXX, the rest as it is. What does not fit is cut before a character
- * (never inside one or an escape), the cut marked "...". Returns out. */
-char *fh_report_text(char *out, size_t cap, const char *s, size_t n);
-
-/* The string s as fh_report_text() shows it, whole (never cut), in memory
- * the caller frees; NULL when out of memory. For paths named on the command
- * line (--index DIR), which a report shows the way it shows an input's. */
-char *fh_report_dup(const char *s);
 
 /* The "s" of a plural after count n: "1 column", "0 columns", "2 columns". */
 static inline const char *fh_plural(uint64_t n)

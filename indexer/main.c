@@ -167,6 +167,31 @@ static void on_signal(int sig)
     fh_build_interrupted = 1;
 }
 
+/* An argument a message echoes, as a report shows it (fh_report_text: one
+ * line of valid UTF-8, a long one cut), in buf. */
+#define ARG_SHOWN 128
+static const char *shown_arg(char buf[ARG_SHOWN], const char *arg)
+{
+    return fh_report_text(buf, ARG_SHOWN, arg, strlen(arg));
+}
+
+/* The usage error of command cmd's bad option arg (the word getopt_long
+ * stopped at, or check's): `missing`, its value is missing; else it is
+ * unknown, ambiguous (an abbreviation of two) or given a value it does not
+ * take. getopt's own messages would echo it raw. */
+static void bad_option(const char *cmd, const char *arg, bool missing)
+{
+    char buf[ARG_SHOWN];
+    if (missing)
+        fprintf(stderr, "fahras-indexer: %s: option %s needs a value\n", cmd, shown_arg(buf, arg));
+    else
+        fprintf(stderr,
+                "fahras-indexer: %s: bad option %s (unknown, ambiguous, or given a value it "
+                "does not take)\n",
+                cmd, shown_arg(buf, arg));
+    fprintf(stderr, "fahras-indexer %s --help for usage\n", cmd);
+}
+
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
     char *end;
@@ -273,12 +298,14 @@ static int parse_weights(const char *s, const fh_fieldset *fs, float *w)
         unsigned f = 0;
         while (f < fs->n && strcmp(fs->names[f], tok) != 0)
             f++;
+        char buf[ARG_SHOWN];
         if (f == fs->n) {
-            fprintf(stderr, "fahras-indexer: --weights names \"%s\", not in --fields\n", tok);
+            fprintf(stderr, "fahras-indexer: --weights names \"%s\", not in --fields\n",
+                    shown_arg(buf, tok));
             goto out;
         }
         if (set[f]) {
-            fprintf(stderr, "fahras-indexer: --weights names \"%s\" twice\n", tok);
+            fprintf(stderr, "fahras-indexer: --weights names \"%s\" twice\n", shown_arg(buf, tok));
             goto out;
         }
         set[f] = true;
@@ -333,8 +360,9 @@ static int cmd_build(int argc, char **argv)
     fh_fieldset def = {2, {"title", "text"}};
     o.fields = def;
     optind = 1;
+    opterr = 0; /* bad_option() says it */
     int c;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
         switch (c) {
         case O_INDEX:
             o.index_dir = optarg;
@@ -349,13 +377,14 @@ static int cmd_build(int argc, char **argv)
                         FH_MAX_FIELDS, FH_FIELD_NAME_MAX);
                 goto out;
             }
+            char buf[ARG_SHOWN];
             for (unsigned f = 0; f < o.fields.n; f++)
                 if (!field_name_queryable(o.fields.names[f]))
                     fprintf(stderr,
                             "fahras-indexer: note: field \"%s\" is searched with the others, "
                             "but a query cannot name it alone (name:word takes ASCII letters, "
                             "digits and _)\n",
-                            o.fields.names[f]);
+                            shown_arg(buf, o.fields.names[f]));
             break;
         case O_WEIGHTS:
             weights = optarg;
@@ -428,8 +457,8 @@ static int cmd_build(int argc, char **argv)
             fputs(usage_build_reports, stdout);
             rc = EXIT_OK;
             goto out;
-        default:
-            fputs("fahras-indexer build --help for usage\n", stderr);
+        default: /* '?' or ':' */
+            bad_option("build", argv[optind - 1], c == ':');
             goto out;
         }
     }
@@ -507,7 +536,13 @@ static int cmd_dir_only(int argc, char **argv, const char *usage,
                 argv[0], argv[0]);
         return EXIT_USAGE;
     }
-    if (argc != 2 || argv[1][0] == '-') {
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-') {
+            bad_option(argv[0], argv[i], false);
+            return EXIT_USAGE;
+        }
+    }
+    if (argc != 2) {
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
@@ -576,6 +611,8 @@ int main(int argc, char **argv)
         return cmd_dir_only(argc - 1, argv + 1, usage_dump_docs, fh_dump_docs);
     if (strcmp(cmd, "analyze") == 0)
         return fh_cmd_analyze(argc - 2, argv + 2);
-    fprintf(stderr, "fahras-indexer: unknown command \"%s\"\n\n%s", cmd, usage_main);
+    char buf[ARG_SHOWN];
+    fprintf(stderr, "fahras-indexer: unknown command \"%s\"\n\n%s", shown_arg(buf, cmd),
+            usage_main);
     return EXIT_USAGE;
 }

@@ -644,6 +644,29 @@ def case_tools(tmp):
                        (["--stemmer", "light11", "x"], "unknown stemmer")):
         rc, out, err = run(["analyze"] + args, ok=(1,))
         expect(want in err and not out, "analyze %s: %s" % (args, err))
+    # an argument a message echoes is shown as reports show file names (one
+    # line of valid UTF-8); a bad option is named, by check too
+    x = os.path.join(tmp, "x")
+    for args, want in ((["analyze", "--stemmer", "x\x1by"], "unknown stemmer 'x\\x1by'"),
+                       (["analyze", b"--\xff"], "unknown option '--\\xff'"),
+                       (["cmd\x1b"], 'unknown command "cmd\\x1b"'),
+                       (["build", "--index", x, "--weights", "a\x1b=1", sample()],
+                        '--weights names "a\\x1b", not in --fields'),
+                       (["build", "--index", x, "--bo\x1bgus", sample()],
+                        "build: bad option --bo\\x1bgus (unknown"),
+                       (["build", "--index"], "build: option --index needs a value"),
+                       (["check", "--bogus", x], "check: bad option --bogus (unknown")):
+        p = subprocess.run([A.indexer] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=300)
+        err = p.stderr.decode("utf-8")  # valid UTF-8, or this raises
+        expect(p.returncode == 1 and want in err and "\x1b" not in err, (args, p.returncode, err))
+    _, _, err = build(os.path.join(tmp, "c1"), [sample()], ["--fields", "ti\u2028tle,text"])
+    expect('note: field "ti\\u2028tle" is searched' in err, err)
+    # analyze's surface column is valid UTF-8: a bad byte as U+FFFD
+    p = subprocess.run([A.indexer, "analyze", "كت".encode() + b"\xff" + "اب".encode()],
+                       stdout=subprocess.PIPE, timeout=300)
+    cols = p.stdout.decode("utf-8").split("\t")
+    expect(p.returncode == 0 and cols[1:3] == ["9", "كت\ufffdاب"], p.stdout)
     fd = os.open(tmp, os.O_RDONLY)  # a directory: read() fails
     try:
         rc, _, err = run(["analyze"], stdin=fd, ok=(2,))

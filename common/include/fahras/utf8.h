@@ -106,4 +106,18 @@ static inline uint32_t fh_utf8_line_break_like(const unsigned char *p, size_t av
     return 0;
 }
 
+/* s[0, n) as a report shows it (fahras-indexer's reports and messages that
+ * quote input or arguments), on one line and as valid UTF-8, into out
+ * (cap >= 4 bytes, NUL-terminated): each control byte (below 0x20, DEL) and
+ * each byte of invalid UTF-8 as \xNN, a C1 control, U+2028 and U+2029 as
+ * \uXXXX, the rest as it is. What does not fit is cut before a character
+ * (never inside one or an escape), the cut marked "...". Returns out. */
+char *fh_report_text(char *out, size_t cap, const char *s, size_t n);
+
+/* The string s as fh_report_text() shows it, whole (never cut), in memory
+ * the caller frees; NULL when out of memory. For paths named on the command
+ * line (--index DIR), which a report shows the way it shows an input's; also
+ * any argument a message echoes (a --stemmer name, a command). */
+char *fh_report_dup(const char *s);
+
 #endif /* FAHRAS_UTF8_H */
