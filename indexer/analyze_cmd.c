@@ -311,7 +311,8 @@ int fh_cmd_analyze(int argc, char **argv)
         const char *arg = argv[i];
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             usage(stdout);
-            return EXIT_OK;
+            rc = 0;
+            goto flush; /* > /dev/full is an output error here too */
         } else if (strcmp(arg, "--stemmer") == 0 || strncmp(arg, "--stemmer=", 10) == 0) {
             if (arg[9] == '\0' && i + 1 == argc) {
                 fprintf(stderr, "analyze: option --stemmer needs a value\n");
@@ -372,6 +373,7 @@ int fh_cmd_analyze(int argc, char **argv)
     } else {
         rc = run_stdin(s, stdin, stdout);
     }
+flush:
     if (rc == 0 || rc == FH_EIO) {
         int seen = rc ? errno : 0; /* run() saw a write fail; stdio dropped the buffer */
         errno = 0;

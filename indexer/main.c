@@ -192,6 +192,18 @@ static void bad_option(const char *cmd, const char *arg, bool missing)
     fprintf(stderr, "fahras-indexer %s --help for usage\n", cmd);
 }
 
+/* The exit status after --help or --version wrote to standard output:
+ * EXIT_OK, or EXIT_INDEX (said on stderr) when it could not be written, as
+ * for any command's output (> /dev/full). */
+static int stdout_status(void)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return EXIT_OK;
+    /* errno: the failed write's, fputs()'s or fflush()'s */
+    fprintf(stderr, "fahras-indexer: cannot write the output: %s\n", strerror(errno));
+    return EXIT_INDEX;
+}
+
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
     char *end;
@@ -455,7 +467,7 @@ static int cmd_build(int argc, char **argv)
         case O_HELP:
             fputs(usage_build, stdout);
             fputs(usage_build_reports, stdout);
-            rc = EXIT_OK;
+            rc = stdout_status();
             goto out;
         default: /* '?' or ':' */
             bad_option("build", argv[optind - 1], c == ':');
@@ -527,7 +539,7 @@ static int cmd_dir_only(int argc, char **argv, const char *usage,
 {
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(usage, stdout);
-        return EXIT_OK;
+        return stdout_status();
     }
     if (argc == 2 && argv[1][0] == '\0') {
         fprintf(stderr,
@@ -594,12 +606,12 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage_main, stdout);
-        return EXIT_OK;
+        return stdout_status();
     }
     if (strcmp(cmd, "--version") == 0) {
         printf("fahras-indexer %s (index format %u, analyzer version %s)\n", FAHRAS_VERSION,
                FH_FORMAT_VERSION, fh_analyzer_version(NULL));
-        return EXIT_OK;
+        return stdout_status();
     }
     if (strcmp(cmd, "build") == 0)
         return cmd_build(argc - 1, argv + 1);

@@ -633,7 +633,8 @@ def case_tools(tmp):
     # output that cannot be written is an I/O error (3), not a success
     with open("/dev/full", "wb") as full:
         for args in (["dump-terms", idx], ["dump-docs", idx], ["check", idx],
-                     ["analyze", "الكتاب"]):
+                     ["analyze", "الكتاب"], ["--help"], ["--version"], ["build", "--help"],
+                     ["check", "--help"], ["dump-docs", "-h"], ["analyze", "--help"]):
             p = subprocess.run([A.indexer] + args, stdout=full, stderr=subprocess.PIPE,
                                timeout=300)
             err = p.stderr.decode("utf-8", "replace")
