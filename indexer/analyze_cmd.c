@@ -50,7 +50,8 @@ static void usage(FILE *f)
           "                stem is followed by a second line, flagged alt, with that stem in\n"
           "                the stem column: the index holds it as the term 0x01 + stem, at\n"
           "                the same position (the field length counts the word once)\n"
-          "  --no-guard    without the guarded proclitic rule (as light10-noguard)\n"
+          "  --no-guard    without the guarded proclitic rule: light10 as light10-noguard\n"
+          "                (with another stemmer a usage error: no index has it)\n"
           "  --help\n"
           "\n"
           "Exit codes: 0 ok; 1 usage error; 2 standard input cannot be read; 3 the output\n"
@@ -347,6 +348,13 @@ int fh_cmd_analyze(int argc, char **argv)
         }
     }
     opts.no_proclitic_guard = opts.no_proclitic_guard || no_guard;
+    if (no_guard && (opts.stemmer != FH_STEM_LIGHT10 || opts.alt_stems)) {
+        /* light10+sb without the guard is no index's analyzer; snowball and
+           none have no guard to turn off */
+        fprintf(stderr, "analyze: --no-guard goes with light10 only (as light10-noguard)\n");
+        usage(stderr);
+        return EXIT_USAGE;
+    }
     rc = fh_analyzer_new(&opts, &a);
     if (rc == 0)
         rc = fh_analysis_new(a, &s);

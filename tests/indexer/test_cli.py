@@ -642,7 +642,11 @@ def case_tools(tmp):
                    "%s > /dev/full: exit %d, %s" % (args[0], p.returncode, err[-500:]))
     # analyze: usage errors exit 1 like every command's; unreadable stdin is 2
     for args, want in ((["--bogus", "x"], "unknown option"), (["--stemmer"], "needs a value"),
-                       (["--stemmer", "light11", "x"], "unknown stemmer")):
+                       (["--stemmer", "light11", "x"], "unknown stemmer"),
+                       # no index has these analyzers
+                       (["--stemmer", "light10+sb", "--no-guard", "x"], "light10 only"),
+                       (["--no-guard", "--stemmer", "snowball", "x"], "light10 only"),
+                       (["--no-guard", "--stemmer", "none", "x"], "light10 only")):
         rc, out, err = run(["analyze"] + args, ok=(1,))
         expect(want in err and not out, "analyze %s: %s" % (args, err))
     # an argument a message echoes is shown as reports show file names (one
