@@ -2,6 +2,7 @@
  * exit codes; dispatches to build (ix_build.c), check and dump-terms
  * (ix_check.c) and analyze (analyze_cmd.c, owned by the analyzer module).
  * Nothing here touches an index directly. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "analyze_cmd.h"
 #include "ix_build.h"
 #include "ix_check.h"
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,8 +83,9 @@ static const char usage_build[] =
     "                       from 0.01 to 1000, as 0.5 or 2: no sign, exponent or hex)\n"
     "  --format F           jsonl or tsv: every file input, whatever its name (a folder\n"
     "                       is still a folder); dir: every input is a folder (not -)\n"
-    "  --threads N          analyzer threads (0 = online CPUs; fewer, with a notice, when\n"
-    "                       --mem is below about 246 + 46.5 x N MB)            [online CPUs]\n"
+    "  --threads N          analyzer threads (0 = the default: the CPUs this process may\n"
+    "                       run on, at most 64; fewer, with a notice, when\n"
+    "                       --mem is below about 246 + 46.5 x N MB)   [CPUs, at most 64]\n"
     "  --mem MB             memory budget; term tables past their share are spilled as\n"
     "                       sorted runs to DIR/.spill-PID and merged            [1024]\n"
     "  --max-doc-mb MB      larger records are skipped and reported        [16, max 256]\n"
@@ -202,6 +205,17 @@ static int stdout_status(void)
     /* errno: the failed write's, fputs()'s or fflush()'s */
     fprintf(stderr, "fahras-indexer: cannot write the output: %s\n", strerror(errno));
     return EXIT_INDEX;
+}
+
+/* The default --threads: the CPUs this process may run on (its affinity
+ * mask, which taskset and cpusets narrow), or the online ones when the mask
+ * cannot be read; at most 64. */
+static unsigned default_thread_count(void)
+{
+    cpu_set_t set;
+    long n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set)
+                                                         : sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)(n > 64 ? 64 : n) : 1;
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -356,8 +370,7 @@ static int cmd_build(int argc, char **argv)
     o.log = stderr;
     o.mem_bytes = (size_t)1024 << 20;
     o.max_doc_bytes = (size_t)16 << 20;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    const unsigned default_threads = ncpu > 0 ? (unsigned)(ncpu > 64 ? 64 : ncpu) : 1;
+    const unsigned default_threads = default_thread_count();
     o.threads = default_threads;
     o.stemmer = FH_STEM_LIGHT10;
     char *fields_keep = NULL;
@@ -415,10 +428,10 @@ static int cmd_build(int argc, char **argv)
             break;
         case O_THREADS:
             if (parse_uint(optarg, 256, &v)) {
-                fprintf(stderr, "fahras-indexer: --threads: 0..256 (0 = online CPUs)\n");
+                fprintf(stderr, "fahras-indexer: --threads: 0..256 (0 = the CPUs it may run on)\n");
                 goto out;
             }
-            /* 0: the default, online CPUs, as fahras-searchd reads it */
+            /* 0: the default, the CPUs of the affinity mask */
             o.threads = v > 0 ? (unsigned)v : default_threads;
             break;
         case O_MEM:
