@@ -385,7 +385,12 @@ static int read_failed(pipeline *p, unsigned fi, const fh_src *src, ssize_t n)
     const char *kind = fh_src_unsupported(src);
     if (rc == FH_ETIMEOUT)
         return rc;
-    if (rc == FH_EINPUT && kind)
+    if (rc == FH_EINPUT && kind && strcmp(kind, "UTF-16") == 0)
+        fprintf(p->o->log,
+                "fahras-indexer: %s: UTF-16 text (a byte order mark FF FE or FE FF) is not "
+                "supported: convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)\n",
+                input_name(p, fi));
+    else if (rc == FH_EINPUT && kind)
         fprintf(p->o->log,
                 "fahras-indexer: %s: %s compression is not supported (gzip and xz are): "
                 "decompress it first, e.g. %s -dc FILE | fahras-indexer build --index DIR -\n",
@@ -632,7 +637,13 @@ static int file_check(mode_t m)
 
 /* derr values of a folder's file whose compressed content cannot be read
  * (errno values are positive; file_check()'s types, multiples of 4096). */
-enum { DERR_CORRUPT_GZIP = -1, DERR_CORRUPT_XZ = -2, DERR_ZSTD = -3, DERR_BZIP2 = -4 };
+enum {
+    DERR_CORRUPT_GZIP = -1,
+    DERR_CORRUPT_XZ = -2,
+    DERR_ZSTD = -3,
+    DERR_BZIP2 = -4,
+    DERR_UTF16 = -5
+};
 
 /* Why a folder's file was not read, from its derr (file_check, errno,
  * DERR_*). */
@@ -644,6 +655,10 @@ static void unreadable_msg(int derr, char *msg, size_t n)
     }
     if (derr == DERR_CORRUPT_GZIP || derr == DERR_CORRUPT_XZ) {
         snprintf(msg, n, "corrupt %s data", derr == DERR_CORRUPT_GZIP ? "gzip" : "xz");
+        return;
+    }
+    if (derr == DERR_UTF16) {
+        snprintf(msg, n, "UTF-16 text is not supported: convert it to UTF-8 first");
         return;
     }
     if (derr == DERR_ZSTD || derr == DERR_BZIP2) {
@@ -684,10 +699,11 @@ static int src_derr(const fh_src *src, ssize_t rc)
     if (rc != FH_EINPUT)
         return rc == FH_ENOMEM ? ENOMEM : errno;
     const char *kind = fh_src_kind(src);
-    return strcmp(kind, "gzip") == 0   ? DERR_CORRUPT_GZIP
-           : strcmp(kind, "xz") == 0   ? DERR_CORRUPT_XZ
-           : strcmp(kind, "zstd") == 0 ? DERR_ZSTD
-                                       : DERR_BZIP2;
+    return strcmp(kind, "gzip") == 0     ? DERR_CORRUPT_GZIP
+           : strcmp(kind, "xz") == 0     ? DERR_CORRUPT_XZ
+           : strcmp(kind, "zstd") == 0   ? DERR_ZSTD
+           : strcmp(kind, "UTF-16") == 0 ? DERR_UTF16
+                                         : DERR_BZIP2;
 }
 
 /* Read the file at path, to its end, into *data from offset at (the buffer

@@ -20,8 +20,9 @@
 
 #define RAW_CAP (256u * 1024u)
 
-/* SRC_ZSTD and SRC_BZIP2 are recognized only to be refused by name. */
-typedef enum { SRC_UNKNOWN, SRC_PLAIN, SRC_GZIP, SRC_XZ, SRC_ZSTD, SRC_BZIP2 } src_kind;
+/* SRC_ZSTD, SRC_BZIP2 and SRC_UTF16 are recognized only to be refused by
+ * name. */
+typedef enum { SRC_UNKNOWN, SRC_PLAIN, SRC_GZIP, SRC_XZ, SRC_ZSTD, SRC_BZIP2, SRC_UTF16 } src_kind;
 
 #define SNIFF_LEN 10 /* the longest magic: bzip2's "BZh", level, block or end magic */
 
@@ -170,6 +171,9 @@ static int sniff(fh_src *s)
                (memcmp(r + 4, "\x31\x41\x59\x26\x53\x59", 6) == 0 ||
                 memcmp(r + 4, "\x17\x72\x45\x38\x50\x90", 6) == 0)) {
         s->kind = SRC_BZIP2; /* the block (or end) magic too: a TSV header may start BZh1 */
+    } else if (s->raw_len >= 2 &&
+               ((r[0] == 0xFF && r[1] == 0xFE) || (r[0] == 0xFE && r[1] == 0xFF))) {
+        s->kind = SRC_UTF16; /* a byte order mark (UTF-32's LE one too): no UTF-8 has FF or FE */
     } else {
         s->kind = SRC_PLAIN;
     }
@@ -298,6 +302,7 @@ ssize_t fh_src_read(fh_src *s, void *buf, size_t n)
         return read_xz(s, buf, n);
     case SRC_ZSTD:
     case SRC_BZIP2:
+    case SRC_UTF16:
         return FH_EINPUT; /* fh_src_unsupported() names it */
     default:
         return read_plain(s, buf, n);
@@ -315,12 +320,14 @@ const char *fh_src_kind(const fh_src *s)
            : s->kind == SRC_XZ    ? "xz"
            : s->kind == SRC_ZSTD  ? "zstd"
            : s->kind == SRC_BZIP2 ? "bzip2"
+           : s->kind == SRC_UTF16 ? "UTF-16"
                                   : "plain";
 }
 
 const char *fh_src_unsupported(const fh_src *s)
 {
-    return s->kind == SRC_ZSTD || s->kind == SRC_BZIP2 ? fh_src_kind(s) : NULL;
+    return s->kind == SRC_ZSTD || s->kind == SRC_BZIP2 || s->kind == SRC_UTF16 ? fh_src_kind(s)
+                                                                               : NULL;
 }
 
 void fh_src_close(fh_src *s)

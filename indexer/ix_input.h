@@ -6,8 +6,8 @@
  * compressed standard input works too. Concatenated gzip members are read
  * one after the other; zero bytes after the last are padding, as gzip(1)
  * takes them, and any other trailing bytes are corrupt data. zstd and
- * bzip2 are recognized only to be refused (fh_src_unsupported). A source
- * belongs to one thread. */
+ * bzip2, and UTF-16 text (its byte order mark), are recognized only to be
+ * refused (fh_src_unsupported). A source belongs to one thread. */
 #ifndef FAHRAS_IX_INPUT_H
 #define FAHRAS_IX_INPUT_H
 
@@ -46,12 +46,14 @@ ssize_t fh_src_read(fh_src *s, void *buf, size_t n);
 void fh_src_set_cancel(fh_src *s, const atomic_bool *cancel);
 /* Bytes consumed from the underlying file so far (compressed bytes). */
 uint64_t fh_src_raw_pos(const fh_src *s);
-/* "plain", "gzip", "xz", "zstd" or "bzip2" (valid after the first read). */
+/* "plain", "gzip", "xz", "zstd", "bzip2" or "UTF-16" (valid after the first
+ * read). */
 const char *fh_src_kind(const fh_src *s);
 /* "zstd" or "bzip2" when the data is compressed so (recognized by its magic
- * bytes, which no text begins with), which the source does not decompress:
- * its reads fail with FH_EINPUT. NULL otherwise (valid after the first
- * read). */
+ * bytes, which no text begins with), which the source does not decompress,
+ * or "UTF-16" when it starts with a UTF-16 byte order mark (FF FE or FE FF,
+ * bytes UTF-8 never holds), which it does not convert: its reads fail with
+ * FH_EINPUT. NULL otherwise (valid after the first read). */
 const char *fh_src_unsupported(const fh_src *s);
 void fh_src_close(fh_src *s);
 

@@ -324,13 +324,15 @@ def case_dir(tmp):
     write(os.path.join(cz, "z.txt"), b"\x28\xb5\x2f\xfd\x00")
     write(os.path.join(cz, "t.txt"), gzip.compress(b"cut\nshort")[:-4])
     write(os.path.join(cz, "n.txt.gz"), gzip.compress(b"n\nn"))
+    write(os.path.join(cz, "u.txt"), "title\ntext".encode("utf-16"))
     _, _, err = build(os.path.join(tmp, "ixcz"), [cz])
     s = summary(err)
-    expect(s["read"] == 5 and s["indexed"] == 2 and s["unreadable"] == 3 and s["utf8"] == 0,
+    expect(s["read"] == 6 and s["indexed"] == 2 and s["unreadable"] == 4 and s["utf8"] == 0,
            (s, err))
     for name, why in (("b", "bzip2 compression is not supported (gzip and xz are)"),
                       ("z", "zstd compression is not supported (gzip and xz are)"),
-                      ("t", "corrupt gzip data")):
+                      ("t", "corrupt gzip data"),
+                      ("u", "UTF-16 text is not supported: convert it to UTF-8 first")):
         expect("%s: %s" % (os.path.join(cz, name + ".txt"), why) in err, err)
     _, docs = dump(os.path.join(tmp, "ixcz"))
     expect([json.loads(l.split("\t", 4)[4]) for l in docs.splitlines()] ==
@@ -378,6 +380,17 @@ def case_stdin_gz(tmp):
             kind = "zstd" if name.endswith("zst") else "bzip2"
             expect(err.count("%s compression is not supported" % kind) == 1
                    and "malformed" not in err.replace("malformed 0", ""), err)
+    # UTF-16 (a byte order mark, either order) too: one line saying so, not
+    # a malformed line each or a TSV header "with a NUL byte"
+    text = raw.decode("utf-8").splitlines(True)[:3]
+    for name, content in (("u.jsonl", "".join(text).encode("utf-16")),
+                          ("u.tsv", "\ufeffid\ttitle\nx\tعنوان\n".encode("utf-16-be"))):
+        for src in ([write(os.path.join(tmp, name), content)], ["-"]):
+            rc, _, err = build(os.path.join(tmp, "unsup"), src, input_bytes=content, ok=(2,))
+            expect(err.count("UTF-16 text (a byte order mark FF FE or FE FF) is not supported: "
+                             "convert it to UTF-8 first") == 1
+                   and "malformed" not in err.replace("malformed 0", "") and "NUL" not in err,
+                   err)
     bzh = write(os.path.join(tmp, "bzh.tsv"), "BZh1\tid\ttitle\nx\t1\tعنوان\n")
     _, _, err = build(os.path.join(tmp, "bzh"), [bzh])
     expect(summary(err)["indexed"] == 1, err)
