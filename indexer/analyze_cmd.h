@@ -8,11 +8,14 @@
 
 /* argv holds the arguments after the word "analyze" (argv[0] is the first of
  * them; argc may be 0). TEXT is the non-option arguments joined by spaces, or
- * standard input read line by line when there are none. Options:
- * --stemmer light10|light10+sb|light10-noguard|snowball|none, --no-guard,
- * --help. Returns a process exit status, as the other commands do: 0 ok,
- * 1 usage error, 2 standard input cannot be read, 3 the output cannot be
- * written or another error (out of memory). */
+ * standard input read line by line when there are none (a line longer than
+ * 1 MiB in pieces cut where they give the tokens of the whole line, see
+ * analyze_cmd.c). The surface column is valid UTF-8: a byte of invalid UTF-8
+ * is written as U+FFFD. Options: --stemmer
+ * light10|light10+sb|light10-noguard|snowball|none, --no-guard (with light10
+ * only), --help. Returns a process exit status, as the other commands do:
+ * 0 ok, 1 usage error, 2 standard input cannot be read, 3 the output (--help's
+ * too) cannot be written or another error (out of memory). */
 int fh_cmd_analyze(int argc, char **argv);
 
 #endif /* FAHRAS_INDEXER_ANALYZE_CMD_H */
