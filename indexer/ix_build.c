@@ -176,8 +176,6 @@ typedef struct pipeline {
     bool reader_started;
 } pipeline;
 
-/* Why rc failed, for a message: FH_EIO comes with errno set (fh_src_open,
- * the index writer), any other code is its own reason. */
 #define MAP_DEFAULT ((size_t)1 << 30) /* the index's first map, as the writer's own */
 #define MAP_MIN ((size_t)64 << 20)
 
@@ -199,6 +197,8 @@ static size_t initial_map(uint64_t *limit)
     return m < MAP_MIN ? MAP_MIN : m;
 }
 
+/* Why rc failed, for a message: FH_EIO comes with errno set (fh_src_open,
+ * the index writer), any other code is its own reason. */
 static const char *rc_reason(int rc)
 {
     return rc == FH_EIO ? strerror(errno) : fh_strerror(rc);
