@@ -559,8 +559,12 @@ void fh_srv_config_usage(void *out, const char *prog, const fh_srv_config *d)
             "Exit status: 0 after --help, --version or a graceful stop; 2 for a usage\n"
             "error (a bad flag, value or config file; one line on stderr); 1 when the\n"
             "server cannot start (no index, an index of another analyzer or format,\n"
-            "the address in use, a --port-file that cannot be written), logged. The\n"
-            "port file is removed at a graceful stop.\n"
+            "the address in use, a --port-file that cannot be written), logged.\n"
+            "\n"
+            "Port file: written as FILE.tmp and renamed over FILE (its directory must\n"
+            "be writable); only a regular file there is replaced: a symbolic link,\n"
+            "directory, FIFO or device is refused (exit 1). It is removed at a\n"
+            "graceful stop if it is still the file this server wrote.\n"
             "\n"
             "options ([default], {accepted range}):\n",
             prog);

@@ -1341,34 +1341,96 @@ static void accept_error_cb(struct evconnlistener *l, void *arg)
     evtimer_add(s->ev_relisten, &tv);
 }
 
-static int write_port_file(const char *path, unsigned port)
+/* What is at a path, for the messages that refuse it. */
+static const char *file_kind(mode_t m)
 {
+    if (S_ISLNK(m))
+        return "a symbolic link";
+    if (S_ISDIR(m))
+        return "a directory";
+    if (S_ISFIFO(m))
+        return "a FIFO";
+    if (S_ISCHR(m))
+        return "a character device";
+    if (S_ISBLK(m))
+        return "a block device";
+    if (S_ISSOCK(m))
+        return "a socket";
+    return "not a regular file";
+}
+
+/* Publish the port in --port-file: written to PATH.tmp, then renamed over
+ * PATH, so a reader never sees part of a number. Only a regular file (or
+ * nothing) at PATH is replaced: a device, FIFO, directory or socket there is
+ * refused, and so is a symbolic link (the rename would replace the link, not
+ * write where it points; and a root server must not be steered by a link).
+ * The file's device and inode are kept in s for remove_port_file(). Logs
+ * why on failure. */
+static int write_port_file(fh_server *s)
+{
+    const char *path = s->cfg.port_file;
     char tmp[FH_SRV_PATH_MAX + 16];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        FH_LOG_ERR("cannot write --port-file %s: it is %s; it must be a regular file or not "
+                   "exist (it is replaced, never written through)",
+                   path, file_kind(st.st_mode));
         return -1;
-    int ok = fprintf(f, "%u\n", port) > 0;
-    ok = (fclose(f) == 0) && ok;
+    }
+    int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
+    int fd = open(tmp, flags, 0666);
+    /* a regular PATH.tmp is one a killed server left behind */
+    if (fd < 0 && errno == EEXIST && lstat(tmp, &st) == 0 && S_ISREG(st.st_mode) &&
+        unlink(tmp) == 0)
+        fd = open(tmp, flags, 0666);
+    if (fd < 0) {
+        int err = errno;
+        const char *slash = strrchr(path, '/');
+        int dir_len = !slash ? 1 : slash == path ? 1 : (int)(slash - path);
+        const char *dir = slash ? path : ".";
+        if (err == EACCES || err == EPERM || err == EROFS)
+            FH_LOG_ERR("cannot write --port-file %s: its directory %.*s is not writable (%s); "
+                       "the port is written to %s first, then renamed over the file",
+                       path, dir_len, dir, strerror(err), tmp);
+        else
+            FH_LOG_ERR("cannot write --port-file %s: cannot create %s: %s", path, tmp,
+                       strerror(err));
+        return -1;
+    }
+    char num[16];
+    int len = snprintf(num, sizeof num, "%u\n", s->bound_port);
+    errno = EIO; /* a short write sets none; a close that succeeds keeps errno */
+    bool ok = write(fd, num, (size_t)len) == len && fstat(fd, &st) == 0;
+    if (close(fd) != 0)
+        ok = false;
     if (!ok || rename(tmp, path) != 0) {
+        FH_LOG_ERR("cannot write --port-file %s: %s", path, strerror(errno));
         unlink(tmp);
         return -1;
     }
+    s->port_file_dev = st.st_dev;
+    s->port_file_ino = st.st_ino;
     return 0;
 }
 
-/* Remove the port file at a clean exit, if it still names our port (another
- * server may have taken the file over since). */
-static void remove_port_file(const char *path, unsigned port)
+/* Remove the port file at a clean exit only if it is still the file this
+ * server wrote (the same device and inode) and still names its port: one
+ * put there since, or rewritten by another server, is left alone. */
+static void remove_port_file(const fh_server *s)
 {
+    const char *path = s->cfg.port_file;
     char want[16], got[16] = {0};
-    snprintf(want, sizeof want, "%u\n", port);
-    FILE *f = fopen(path, "r");
-    if (!f)
+    snprintf(want, sizeof want, "%u\n", s->bound_port);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return;
-    size_t n = fread(got, 1, sizeof got - 1, f);
-    fclose(f);
-    if (n == strlen(want) && memcmp(got, want, n) == 0 && unlink(path) != 0)
+    struct stat st;
+    bool ours = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == s->port_file_dev &&
+                st.st_ino == s->port_file_ino;
+    ssize_t n = ours ? read(fd, got, sizeof got - 1) : -1;
+    close(fd);
+    if (n == (ssize_t)strlen(want) && memcmp(got, want, (size_t)n) == 0 && unlink(path) != 0)
         FH_LOG_WARN("cannot remove --port-file %s: %s", path, strerror(errno));
 }
 
@@ -1903,8 +1965,7 @@ int fh_server_run(fh_server *s)
     if (rc == 0)
         fit_fd_limit(s);
     /* the port file appears only once every worker is ready to serve */
-    if (rc == 0 && s->cfg.port_file[0] && write_port_file(s->cfg.port_file, s->bound_port) != 0) {
-        FH_LOG_ERR("cannot write --port-file %s: %s", s->cfg.port_file, strerror(errno));
+    if (rc == 0 && s->cfg.port_file[0] && write_port_file(s) != 0) {
         rc = FH_EIO;
         told = true;
     }
@@ -1926,7 +1987,7 @@ int fh_server_run(fh_server *s)
         }
     }
     if (rc == 0 && s->cfg.port_file[0])
-        remove_port_file(s->cfg.port_file, s->bound_port);
+        remove_port_file(s);
     uint32_t cut = atomic_load_explicit(&s->conns_cut, memory_order_relaxed);
     if (rc == 0 && cut == 0)
         FH_LOG_INFO("stopped: all workers drained");

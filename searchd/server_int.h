@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "engine.h"
@@ -70,6 +71,9 @@ typedef struct fh_server {
     int spare_fd;        /* reserve descriptor, or -1 (server.c: refuse_past_limit) */
     char bound[128];     /* "127.0.0.1:7700" as actually bound */
     unsigned bound_port; /* the port drawn for port 0 */
+    /* the --port-file this server wrote: only that file is removed at exit */
+    dev_t port_file_dev;
+    ino_t port_file_ino;
 
     uint32_t n_workers;
     fh_worker **workers;

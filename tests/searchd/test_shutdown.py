@@ -4,6 +4,8 @@ received, flush, exit 0 (SIGHUP stays ignored if it was ignored at start)."""
 import json
 import os
 import signal
+import stat
+import subprocess
 import time
 import unittest
 
@@ -149,6 +151,85 @@ class ShutdownTest(unittest.TestCase):
             self.assertEqual(d.proc.wait(timeout=20), 0, d.logtext())
             with open(d.port_file) as f:
                 self.assertEqual(f.read(), "1\n")
+        # ... or is another file now, even one naming this server's port
+        with Daemon(self.index, workdir=self.root) as d:
+            other = d.port_file + ".other"
+            with open(other, "w") as f:
+                f.write("%d\n" % d.port)
+            os.replace(other, d.port_file)
+            self.assertEqual(d.stop(), 0)
+            with open(d.port_file) as f:
+                self.assertEqual(f.read(), "%d\n" % d.port)
+            os.unlink(d.port_file)
+
+    def start_fails(self, port_file):
+        """Start searchd with --port-file port_file, expecting it to give up:
+        returns its stderr (exit status 1 asserted; killed after 20 s)."""
+        p = subprocess.Popen([fhtest.SEARCHD, "--index", self.index, "--listen", "127.0.0.1:0",
+                              "--threads", "1", "--port-file", port_file],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            _, err = p.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            _, err = p.communicate(timeout=10)
+        self.assertEqual(p.returncode, 1, err)
+        self.assertFalse(os.path.exists(port_file + ".tmp"))
+        return err.decode("utf-8", "replace")
+
+    def test_port_file_must_be_a_regular_file(self):
+        # what is at the path is refused and left in place, never replaced
+        # (a FIFO stands for a device such as /dev/null: nothing here touches /dev)
+        fifo = os.path.join(self.root, "fifo-port")
+        os.mkfifo(fifo)
+        folder = os.path.join(self.root, "dir-port")
+        os.mkdir(folder)
+        for path, kind in ((fifo, "a FIFO"), (folder, "a directory")):
+            err = self.start_fails(path)
+            self.assertIn("ERROR cannot write --port-file %s: it is %s; it must be a regular "
+                          "file or not exist" % (path, kind), err)
+            self.assertNotIn("listening on", err)
+        self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
+        self.assertTrue(stat.S_ISDIR(os.lstat(folder).st_mode))
+        # a symbolic link is refused too: neither the link nor its target is written
+        target = os.path.join(self.root, "link-target")
+        with open(target, "w") as f:
+            f.write("x\n")
+        link = os.path.join(self.root, "link-port")
+        os.symlink(target, link)
+        err = self.start_fails(link)
+        self.assertIn("ERROR cannot write --port-file %s: it is a symbolic link" % link, err)
+        self.assertEqual(os.readlink(link), target)
+        with open(target) as f:
+            self.assertEqual(f.read(), "x\n")
+        # a regular file is replaced, also a PATH.tmp a killed server left behind
+        d = Daemon(self.index, workdir=self.root, threads=1)
+        for name in (d.port_file, d.port_file + ".tmp"):
+            open(name, "w").close()  # empty: Daemon waits for a number
+        with d:
+            with open(d.port_file) as f:
+                self.assertEqual(f.read(), "%d\n" % d.port)
+            self.assertFalse(os.path.exists(d.port_file + ".tmp"))
+            self.assertEqual(d.stop(), 0)
+        self.assertFalse(os.path.exists(d.port_file))
+
+    def test_port_file_in_a_read_only_directory(self):
+        if os.geteuid() == 0:
+            self.skipTest("root writes any directory: the case needs a normal user")
+        ro = os.path.join(self.root, "read-only")
+        os.mkdir(ro)
+        port = os.path.join(ro, "port")
+        with open(port, "w") as f:
+            f.write("\n")
+        os.chmod(port, 0o666)
+        os.chmod(ro, 0o555)
+        try:
+            err = self.start_fails(port)
+        finally:
+            os.chmod(ro, 0o755)
+        self.assertIn("ERROR cannot write --port-file %s: its directory %s is not writable "
+                      "(Permission denied); the port is written to %s.tmp first, then renamed "
+                      "over the file" % (port, ro, port), err)
 
     def test_sigterm_with_unread_replies_respects_drain_timeout(self):
         with Daemon(self.index, "--drain-timeout", "1", "--max-output", "65536",
