@@ -344,15 +344,16 @@ static int parse_marker(span key, span v, uint32_t max, char *out, fh_proto_erro
 }
 
 /* A field name of option `key` (fields=, snippet_field=): at most
- * FH_PROTO_FIELD_MAX bytes, copied verbatim into JSON keys and messages. */
-static int check_field_name(span key, span name, fh_proto_error *err)
+ * FH_PROTO_FIELD_MAX bytes; with `verbatim` (fields=: the names are copied
+ * verbatim into JSON keys) no quote, backslash or control character. */
+static int check_field_name(span key, span name, bool verbatim, fh_proto_error *err)
 {
     if (name.n > FH_PROTO_FIELD_MAX) {
         fh_proto_seterr(err, fh_errcode(FH_ELIMIT), "%.*s: a name is at most %u bytes", (int)key.n,
                         key.p, FH_PROTO_FIELD_MAX);
         return -1;
     }
-    if (!json_verbatim(name)) {
+    if (verbatim && !json_verbatim(name)) {
         fh_proto_seterr(err, fh_errcode(FH_EINVAL),
                         "%.*s: a name may not contain quotes, backslashes or control characters",
                         (int)key.n, key.p);
@@ -361,7 +362,9 @@ static int check_field_name(span key, span name, fh_proto_error *err)
     return 0;
 }
 
-/* snippet_field=NAME: one field name, as fields= takes them, into out. */
+/* snippet_field=NAME: one field name into out, at most FH_PROTO_FIELD_MAX
+ * bytes. Its characters are checked by the engine, which knows the index's
+ * fields and lists them in the message (fh_search_opts.snippet_field). */
 static int parse_field_name(span key, span v, char *out, fh_proto_error *err)
 {
     if (v.n == 0) {
@@ -373,7 +376,7 @@ static int parse_field_name(span key, span v, char *out, fh_proto_error *err)
                         key.p);
         return -1;
     }
-    if (check_field_name(key, v, err) != 0)
+    if (check_field_name(key, v, false, err) != 0)
         return -1;
     memcpy(out, v.p, v.n);
     out[v.n] = '\0';
@@ -390,7 +393,7 @@ static int parse_fields(span key, span v, fh_request *req, fh_proto_error *err)
             j++;
         span name = {v.p + i, j - i};
         if (name.n > 0) {
-            if (check_field_name(key, name, err) != 0)
+            if (check_field_name(key, name, true, err) != 0)
                 return -1;
             /* a repeated name is kept once: each would add the same key to
              * every hit again (duplicate JSON keys, and a reply that grows

@@ -564,8 +564,11 @@ int fh_search_run(fh_searcher *s, const fh_search_opts *o, const char *q, size_t
 }
 
 /* The field snippets come from, for this search: o->snippet_field, else the
- * engine's body. A name that is no analyzed field of the index is FH_EINVAL,
- * and the message lists the fields it has. */
+ * engine's body. A name that is no analyzed field of the index, or that
+ * holds a quote, backslash or ASCII control character (the protocol's rule
+ * for field names, docs/PROTOCOL.md, checked here so that the message can
+ * list the index's fields), is FH_EINVAL, and the message lists the fields
+ * it has. */
 static int snippet_field(fh_searcher *s, const fh_search_opts *o, fh_buf *errmsg)
 {
     const fh_engine *e = s->e;
@@ -574,7 +577,10 @@ static int snippet_field(fh_searcher *s, const fh_search_opts *o, fh_buf *errmsg
     s->snip_asked = o->snippet_field != NULL;
     if (!s->snip_asked)
         return 0;
-    for (unsigned f = 0; f < e->n_fields; f++) {
+    bool plain = true;
+    for (const unsigned char *p = (const unsigned char *)o->snippet_field; *p && plain; p++)
+        plain = *p >= 0x20 && *p != 0x7F && *p != '"' && *p != '\\';
+    for (unsigned f = 0; f < e->n_fields && plain; f++) {
         if (strcmp(e->meta->field_names[f], o->snippet_field) == 0) {
             s->snip_field = (int)f;
             s->snip_key = e->meta->field_names[f];
@@ -589,9 +595,12 @@ static int snippet_field(fh_searcher *s, const fh_search_opts *o, fh_buf *errmsg
             while (nl > 0 && ((unsigned char)o->snippet_field[nl] & 0xC0u) == 0x80u)
                 nl--;
         }
-        int rc =
-            fh_buf_addf(errmsg, "snippet_field: the index has no analyzed field '%.*s' (it has",
-                        (int)nl, o->snippet_field);
+        int rc = plain
+                     ? fh_buf_addf(errmsg,
+                                   "snippet_field: the index has no analyzed field '%.*s' (it has",
+                                   (int)nl, o->snippet_field)
+                     : fh_buf_adds(errmsg, "snippet_field: a name may not contain quotes, "
+                                           "backslashes or control characters (the index has");
         for (unsigned f = 0; f < e->n_fields && rc == 0; f++)
             rc = fh_buf_addf(errmsg, "%s %s", f ? "," : "", e->meta->field_names[f]);
         if (rc == 0)

@@ -213,7 +213,9 @@ typedef struct fh_search_opts {
     const char *snippet_field;       /* the analyzed field snippets come from, NUL-terminated,
                                         borrowed for the call; NULL (default) = the body
                                         (fh_engine_body_name); a name the index has no
-                                        analyzed field for is FH_EINVAL */
+                                        analyzed field for, or one with a quote,
+                                        backslash or ASCII control character, is
+                                        FH_EINVAL */
     const char *hl_open, *hl_close;  /* highlight markers, NUL-terminated, <= 64 bytes,
                                         JSON-escaped into the strings (default "<b>",
                                         "</b>"); borrowed for the call */
@@ -306,8 +308,8 @@ int fh_searcher_warm(fh_searcher *s);
  * Errors: FH_EEMPTY (white space only), FH_ESYNTAX (no searchable word,
  * only exclusions),
  * FH_EINVAL (no query; o->snippet_field names no analyzed field of the
- * index: errmsg lists the fields), FH_EINPUT (invalid UTF-8), FH_ELIMIT
- * (more than max_terms words, an option over its hard cap, or the reply over
+ * index, or holds a character field names may not: errmsg lists the fields), FH_EINPUT (invalid
+ * UTF-8), FH_ELIMIT (more than max_terms words, an option over its hard cap, or the reply over
  * out's max), FH_ECORRUPT, FH_ELMDB, FH_ENOMEM. The query language is
  * described at the top of query.c; in short: words OR-ed, +required,
  * -excluded, "phrase", field:word, prefix*. Queries with more than max_terms

@@ -834,9 +834,19 @@ class TextFieldTest(OneIndexTest):
             self.assertEqual(error_code(r), "bad_request", r)
             self.assertIn("'%s'" % name, r["error"]["message"])
             self.assertIn("(it has summary, text)", r["error"]["message"])
+        # a name with a character field names may not hold: the fields are listed too
+        for name in ('a"b', "c\\d", "e\x01f", "g\x7f"):
+            r = self.c.request("SEARCH snippet_field=%s الرحلات" % name)
+            self.assertEqual(r["error"], {
+                "code": "bad_request",
+                "message": "snippet_field: a name may not contain quotes, backslashes or control "
+                           "characters (the index has summary, text)"}, name)
         # also with snippets off: the name is still checked
-        r = self.c.request("SEARCH snippets=0 snippet_field=nope الرحلات")
-        self.assertEqual(error_code(r), "bad_request", r)
+        for name in ("nope", 'a"b'):
+            r = self.c.request("SEARCH snippets=0 snippet_field=%s الرحلات" % name)
+            self.assertEqual(error_code(r), "bad_request", r)
+            self.assertIn("(it has summary, text)" if name == "nope" else
+                          "(the index has summary, text)", r["error"]["message"])
         self.assertEqual(error_code(self.c.request("SEARCH snippet_field= الرحلات")),
                          "bad_request")
         # the connection stays usable
