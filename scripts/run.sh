@@ -7,9 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${FAHRAS_PORT:-7700}
 # A port number in decimal, 1..65535, as it is announced below: no sign, no
-# leading zero (the daemon would read 00 as port 0, any free port), at most
-# five digits (so the arithmetic below cannot overflow). Checked before
-# anything is installed or built.
+# leading zero (the daemon refuses those too), not 0 (any free port, which
+# the lines below could not announce), at most five digits (so the
+# arithmetic below cannot overflow). Checked before anything is installed
+# or built.
 case $port in
     [123456789] | [123456789][0123456789] | [123456789][0123456789][0123456789] | \
         [123456789][0123456789][0123456789][0123456789] | \

@@ -2,10 +2,10 @@
 #include "config.h"
 
 #include "fahras/analyze.h"
+#include "num.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,23 +189,12 @@ int fh_srv_listen_split(const char *spec, char *host, size_t hostlen, unsigned *
     }
     if (hn == 0 || hn >= hostlen)
         return -1;
-    /* decimal digits only: no sign, no blanks, and no wrap-around modulo
-     * 65536 as getaddrinfo() would do */
-    const char *d = colon + 1;
-    unsigned long x = 0;
-    size_t nd = 0;
-    for (; d[nd]; nd++) {
-        if (d[nd] < '0' || d[nd] > '9')
-            return -1;
-        x = x * 10 + (unsigned long)(d[nd] - '0');
-        if (x > 65535)
-            return -1;
-    }
-    if (nd == 0)
+    /* decimal digits only (num.h): no sign, no blanks, no leading zero, and
+     * no wrap-around modulo 65536 as getaddrinfo() would do */
+    if (fh_num_port(colon + 1, strlen(colon + 1), port) != 0)
         return -1;
     memcpy(host, h, hn);
     host[hn] = '\0';
-    *port = (unsigned)x;
     return 0;
 }
 
@@ -224,7 +213,8 @@ static int set_opt(fh_srv_config *c, const opt *o, const char *v, char *err, siz
         unsigned port;
         if (o->type == T_LISTEN && fh_srv_listen_split(v, host, sizeof host, &port) != 0) {
             snprintf(err, errlen,
-                     "%s: expected HOST:PORT or [IPv6]:PORT with PORT in 0..65535, got '%s'",
+                     "%s: expected HOST:PORT or [IPv6]:PORT with PORT in 0..65535 (no "
+                     "leading zero), got '%s'",
                      o->name, v);
             return -1;
         }
@@ -242,12 +232,8 @@ static int set_opt(fh_srv_config *c, const opt *o, const char *v, char *err, siz
         return 0;
     }
     case T_U32: {
-        char *end = NULL;
-        unsigned long long x = 0;
-        errno = 0;
-        if (*v >= '0' && *v <= '9')
-            x = strtoull(v, &end, 10);
-        if (!end || errno || *end || (double)x < o->min || (double)x > o->max) {
+        uint64_t x = 0;
+        if (fh_num_uint(v, strlen(v), (uint64_t)o->max, &x) != 0 || (double)x < o->min) {
             snprintf(err, errlen, "%s: expected an integer in %.0f..%.0f, got '%s'", o->name,
                      o->min, o->max, v);
             return -1;
@@ -257,14 +243,8 @@ static int set_opt(fh_srv_config *c, const opt *o, const char *v, char *err, siz
         return 0;
     }
     case T_DBL: {
-        char *end;
-        errno = 0;
-        /* decimal only: strtod would also take " 5", 0x10, inf, nan */
-        bool dec = *v && strspn(v, "0123456789.eE+-") == strlen(v);
-        double x = dec ? strtod(v, &end) : 0;
-        if (dec && errno == ERANGE && isfinite(x))
-            errno = 0; /* an underflow (1e-320): the value is near 0, as written */
-        if (!dec || errno || end == v || *end || !isfinite(x) || x < o->min || x > o->max) {
+        double x = 0;
+        if (fh_num_decimal(v, &x) != 0 || x < o->min || x > o->max) {
             snprintf(err, errlen, "%s: expected a number in %g..%g, got '%s'", o->name, o->min,
                      o->max, v);
             return -1;
@@ -546,6 +526,11 @@ void fh_srv_config_usage(void *out, const char *prog, const fh_srv_config *d)
             "or tab.\n"
             "Other values lose the blanks around them. A name given twice is an\n"
             "error. A file over 1 MiB (1048576 bytes) is refused.\n"
+            "\n"
+            "Numbers, in flags and in the file: digits only, no sign, no blanks;\n"
+            "leading zeros are allowed (007), except in a port (--listen: 00080 is\n"
+            "refused; 0 is any free port). X settings also take a fraction\n"
+            "and an exponent (.5, 2.5, 5e-1).\n"
             "\n"
             "Signals: SIGTERM, SIGINT and SIGHUP all stop the server gracefully: it\n"
             "stops accepting, answers the requests already received, flushes, logs\n"

@@ -12,6 +12,7 @@
 
 #include "fahras/err.h"
 #include "fahras/utf8.h"
+#include "num.h"
 
 /* ------------------------------------------------------------------ framer */
 
@@ -232,30 +233,21 @@ const char *fh_cmd_name(fh_cmd c)
     return "unknown";
 }
 
-/* Parse a decimal uint32 option value. */
-static int parse_u32(span key, span v, uint32_t max, uint32_t *out, fh_proto_error *err)
+/* A whole-number option value in min..max (num.h): malformed or under min
+ * is bad_request, over max limit_exceeded; both messages give the range. */
+static int parse_u32(span key, span v, uint32_t min, uint32_t max, uint32_t *out,
+                     fh_proto_error *err)
 {
     uint64_t x = 0;
-    if (v.n == 0)
-        goto bad;
-    for (size_t i = 0; i < v.n; i++) {
-        if (v.p[i] < '0' || v.p[i] > '9')
-            goto bad;
-        x = x * 10 + (uint64_t)(v.p[i] - '0');
-        if (x > UINT32_MAX)
-            goto big;
+    int rc = fh_num_uint(v.p, v.n, max, &x);
+    if (rc == 0 && x < min)
+        rc = FH_EINVAL;
+    if (rc == 0) {
+        *out = (uint32_t)x;
+        return 0;
     }
-    if (x > max)
-        goto big;
-    *out = (uint32_t)x;
-    return 0;
-bad:
-    fh_proto_seterr(err, fh_errcode(FH_EINVAL), "%.*s must be a non-negative integer", (int)key.n,
-                    key.p);
-    return -1;
-big:
-    fh_proto_seterr(err, fh_errcode(FH_ELIMIT), "%.*s must be at most %u", (int)key.n, key.p,
-                    (unsigned)max);
+    fh_proto_seterr(err, fh_errcode(rc), "%.*s must be an integer in %u..%u", (int)key.n, key.p,
+                    (unsigned)min, (unsigned)max);
     return -1;
 }
 
@@ -448,28 +440,19 @@ static int parse_search(span rest, const fh_proto_limits *lim, fh_request *req, 
             break;
         int rc;
         if (span_ieq(key, "limit")) {
-            rc = parse_u32(key, v, lim->max_limit, &req->limit, err);
+            rc = parse_u32(key, v, 0, lim->max_limit, &req->limit, err);
             req->set |= FH_OPT_LIMIT;
         } else if (span_ieq(key, "offset")) {
-            rc = parse_u32(key, v, lim->max_limit, &req->offset, err);
+            rc = parse_u32(key, v, 0, lim->max_limit, &req->offset, err);
             req->set |= FH_OPT_OFFSET;
         } else if (span_ieq(key, "snippets")) {
             rc = parse_bool(key, v, &req->snippets, err);
             req->set |= FH_OPT_SNIPPETS;
         } else if (span_ieq(key, "snippet_len")) {
-            rc = parse_u32(key, v, lim->max_snippet_len, &req->snippet_len, err);
-            if (!rc && req->snippet_len == 0) {
-                fh_proto_seterr(err, fh_errcode(FH_EINVAL), "snippet_len must be at least 1");
-                rc = -1;
-            }
+            rc = parse_u32(key, v, 1, lim->max_snippet_len, &req->snippet_len, err);
             req->set |= FH_OPT_SNIPPET_LEN;
         } else if (span_ieq(key, "snippets_count") || span_ieq(key, "snippet_count")) {
-            rc = parse_u32(key, v, lim->max_snippet_count, &req->snippet_count, err);
-            if (!rc && req->snippet_count == 0) {
-                fh_proto_seterr(err, fh_errcode(FH_EINVAL), "%.*s must be at least 1", (int)key.n,
-                                key.p);
-                rc = -1;
-            }
+            rc = parse_u32(key, v, 1, lim->max_snippet_count, &req->snippet_count, err);
             req->set |= FH_OPT_SNIPPET_COUNT;
         } else if (span_ieq(key, "hl")) {
             const char *comma = memchr(v.p, ',', v.n);

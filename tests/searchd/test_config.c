@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fahras/err.h"
+#include "num.h"
 #include "stats.h"
 
 static int parse_args(fh_srv_config *c, char *err, size_t errlen, ...)
@@ -104,8 +106,10 @@ static void test_bad_flags(void **state)
     assert_int_equal(parse_args(&c, err, sizeof err, "--index", "--help", NULL), 0);
     assert_false(c.help);
     assert_string_equal(c.index_dir, "--help");
-    /* decimal numbers only: no blanks, hex, inf; an underflow is near 0 */
-    static const char *const nums[] = {" 5", "5 ", "0x10", "inf", "1e5x", "", "+"};
+    /* decimal numbers only: no blanks, hex, inf, sign (an exponent's aside),
+       overflow; an underflow is near 0 */
+    static const char *const nums[] = {" 5", "5 ", "0x10", "inf", "1e5x", "",      "+",
+                                       "+1", "-0", "1e",   "e5",  ".",    "1e999", "1.2.3"};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         fh_srv_config_default(&c);
         if (parse_args(&c, err, sizeof err, "--k1", nums[i], NULL) != -1)
@@ -115,6 +119,78 @@ static void test_bad_flags(void **state)
     assert_int_equal(parse_args(&c, err, sizeof err, "--k1", "1e-320", "--b", "0.5e0", NULL), 0);
     assert_true(c.k1 >= 0 && c.k1 < 1e-300);
     assert_true(c.b == 0.5);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--k1", ".5", "--b", "1.", NULL), 0);
+    assert_true(c.k1 == 0.5 && c.b == 1.0);
+    assert_int_equal(
+        parse_args(&c, err, sizeof err, "--k1", "05E-1", "--prox-weight", "2e+0", NULL), 0);
+    assert_true(c.k1 == 0.5 && c.prox_weight == 2.0);
+    /* integers: digits only, no sign, leading zeros allowed */
+    assert_int_equal(parse_args(&c, err, sizeof err, "--max-terms", "+5", NULL), -1);
+    assert_string_equal(err, "max-terms: expected an integer in 1..256, got '+5'");
+    assert_int_equal(parse_args(&c, err, sizeof err, "--max-terms", "-5", NULL), -1);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--max-terms", "5.0", NULL), -1);
+    assert_int_equal(
+        parse_args(&c, err, sizeof err, "--max-terms", "99999999999999999999999", NULL), -1);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--max-terms", "007", NULL), 0);
+    assert_int_equal(c.max_terms, 7);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--max-total-output", "4294967295", NULL), 0);
+    assert_int_equal(c.max_total_output_bytes, 4294967295u);
+    assert_int_equal(parse_args(&c, err, sizeof err, "--max-total-output", "4294967296", NULL), -1);
+    /* the config file reads numbers the same way */
+    const char plus[] = "k1 = +1\n";
+    assert_int_equal(fh_srv_config_parse_text(&c, plus, sizeof plus - 1, "f", err, sizeof err), -1);
+    assert_non_null(strstr(err, "k1: expected a number in 0..100, got '+1'"));
+    fh_srv_config_default(&c);
+    const char zeros[] = "max_connections = 007\nk1 = 0.50\n";
+    assert_int_equal(fh_srv_config_parse_text(&c, zeros, sizeof zeros - 1, "f", err, sizeof err),
+                     0);
+    assert_int_equal(c.max_connections, 7);
+    assert_true(c.k1 == 0.5);
+}
+
+/* num.h: the one reader of numbers behind flags, the config file and SEARCH */
+static void test_numbers(void **state)
+{
+    (void)state;
+    uint64_t x = 99;
+    assert_int_equal(fh_num_uint("0", 1, 0, &x), 0);
+    assert_int_equal(x, 0);
+    assert_int_equal(fh_num_uint("0007", 4, 7, &x), 0);
+    assert_int_equal(x, 7);
+    assert_int_equal(fh_num_uint("8", 1, 7, &x), FH_ELIMIT);
+    assert_int_equal(fh_num_uint("5", 1, 0, &x), FH_ELIMIT);
+    assert_int_equal(fh_num_uint("18446744073709551615", 20, UINT64_MAX, &x), 0);
+    assert_true(x == UINT64_MAX);
+    assert_int_equal(fh_num_uint("18446744073709551616", 20, UINT64_MAX, &x), FH_ELIMIT);
+    /* malformed wins over too big: a letter after the overflow */
+    assert_int_equal(fh_num_uint("99999999999x", 12, 1000, &x), FH_EINVAL);
+    assert_int_equal(fh_num_uint("", 0, 9, &x), FH_EINVAL);
+    assert_int_equal(fh_num_uint("+1", 2, 9, &x), FH_EINVAL);
+    assert_int_equal(fh_num_uint("-0", 2, 9, &x), FH_EINVAL);
+    assert_int_equal(fh_num_uint("1 ", 2, 9, &x), FH_EINVAL);
+    assert_int_equal(fh_num_uint("12", 1, 9, &x), 0); /* only the n bytes given */
+    assert_int_equal(x, 1);
+    unsigned port = 1;
+    assert_int_equal(fh_num_port("0", 1, &port), 0);
+    assert_int_equal(port, 0);
+    assert_int_equal(fh_num_port("65535", 5, &port), 0);
+    assert_int_equal(port, 65535);
+    static const char *const bad_ports[] = {"", "00", "080", "65536", "000080", "+80", "8o"};
+    for (size_t i = 0; i < sizeof bad_ports / sizeof bad_ports[0]; i++)
+        if (fh_num_port(bad_ports[i], strlen(bad_ports[i]), &port) != FH_EINVAL)
+            fail_msg("port '%s' accepted", bad_ports[i]);
+    double d = 0;
+    static const char *const good_dec[] = {"1", "0.25", ".5", "1.", "5e-1", "2E3", "007.5"};
+    static const double good_val[] = {1, 0.25, 0.5, 1, 0.5, 2000, 7.5};
+    for (size_t i = 0; i < sizeof good_dec / sizeof good_dec[0]; i++) {
+        if (fh_num_decimal(good_dec[i], &d) != 0 || d != good_val[i])
+            fail_msg("decimal '%s' not read as %g", good_dec[i], good_val[i]);
+    }
+    static const char *const bad_dec[] = {"",    "+1",  "-1",  ".",   "e1",   "1e",
+                                          "1e+", "0x1", "nan", "1,5", "1e400"};
+    for (size_t i = 0; i < sizeof bad_dec / sizeof bad_dec[0]; i++)
+        if (fh_num_decimal(bad_dec[i], &d) != FH_EINVAL)
+            fail_msg("decimal '%s' accepted", bad_dec[i]);
 }
 
 static void test_config_file_and_precedence(void **state)
@@ -198,15 +274,20 @@ static void test_listen(void **state)
     fh_srv_config c;
     char err[256];
     const char *const good[] = {"127.0.0.1:0",     "127.0.0.1:65535",      "[::1]:7700",
-                                "localhost:1",     "0.0.0.0:00080",        "[::]:0",
+                                "localhost:1",     "0.0.0.0:80",           "[::]:0",
                                 "[fe80::1%lo]:80", "[::ffff:127.0.0.1]:80"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         fh_srv_config_default(&c);
         assert_int_equal(parse_args(&c, err, sizeof err, "--listen", good[i], NULL), 0);
         assert_string_equal(c.listen, good[i]);
     }
-    /* out of range (no wrap-around modulo 65536), signs, blanks, no port, no host */
+    /* out of range (no wrap-around modulo 65536), signs, blanks, leading
+       zeros (00080 is no way to write 80, 00 none to write 0), no port, no host */
     const char *const bad[] = {"127.0.0.1:99999",
+                               "0.0.0.0:00080",
+                               "127.0.0.1:080",
+                               "127.0.0.1:00",
+                               "127.0.0.1:000000",
                                ":99999",
                                "127.0.0.1:65536",
                                "127.0.0.1:4294967376",
@@ -379,6 +460,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_and_flags),
         cmocka_unit_test(test_bad_flags),
+        cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_config_file_and_precedence),
         cmocka_unit_test(test_listen),
         cmocka_unit_test(test_config_comments_and_quotes),

@@ -321,6 +321,33 @@ static void test_search_options(void **state)
                  "bad_request");
     expect_error("SEARCH fields=a\x7f x", "bad_request");
 
+    /* numbers (num.h): digits only, no sign, leading zeros allowed; the
+       message of a bad or out-of-range value gives the range */
+    assert_int_equal(parse("SEARCH limit=007 offset=0010 snippet_len=01 q", &r, &e), 0);
+    assert_int_equal(r.limit, 7);
+    assert_int_equal(r.offset, 10);
+    assert_int_equal(r.snippet_len, 1);
+    static const struct {
+        const char *line, *code, *message;
+    } bad[] = {
+        {"SEARCH limit=+1 q", "bad_request", "limit must be an integer in 0..1000"},
+        {"SEARCH offset=1.0 q", "bad_request", "offset must be an integer in 0..1000"},
+        {"SEARCH limit=99999999999999999999999 q", "limit_exceeded",
+         "limit must be an integer in 0..1000"},
+        {"SEARCH snippet_len=-5 q", "bad_request", "snippet_len must be an integer in 1..4096"},
+        {"SEARCH snippet_len=0 q", "bad_request", "snippet_len must be an integer in 1..4096"},
+        {"SEARCH snippet_len=4097 q", "limit_exceeded",
+         "snippet_len must be an integer in 1..4096"},
+        {"SEARCH snippets_count=x q", "bad_request", "snippets_count must be an integer in 1..8"},
+        {"SEARCH snippet_count=00 q", "bad_request", "snippet_count must be an integer in 1..8"},
+        {"SEARCH snippet_count=+2 q", "bad_request", "snippet_count must be an integer in 1..8"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(parse(bad[i].line, &r, &e), -1);
+        assert_string_equal(e.code, bad[i].code);
+        assert_string_equal(e.message, bad[i].message);
+    }
+
     assert_int_equal(parse("SEARCH escape=HTML q", &r, &e), 0);
     assert_true(r.escape_html);
     assert_int_equal(r.set, FH_OPT_ESCAPE);
