@@ -212,17 +212,17 @@ static int quote_len(span s, size_t max)
 enum arg_kind { ARGS_NONE, ARGS_TEXT, ARGS_SEARCH };
 
 static const struct command {
-    const char *verb; /* lower case */
+    const char *verb; /* as the protocol spells it in messages; matched in any case */
     fh_cmd cmd;
     enum arg_kind args;
-    const char *name; /* for STATS */
+    const char *name; /* for STATS; the verb in lower case */
 } commands[] = {
-    {"search", FH_CMD_SEARCH, ARGS_SEARCH, "search"},
-    {"get", FH_CMD_GET, ARGS_TEXT, "get"},
-    {"keywords", FH_CMD_KEYWORDS, ARGS_TEXT, "keywords"},
-    {"stats", FH_CMD_STATS, ARGS_NONE, "stats"},
-    {"ping", FH_CMD_PING, ARGS_NONE, "ping"},
-    {"quit", FH_CMD_QUIT, ARGS_NONE, "quit"},
+    {"SEARCH", FH_CMD_SEARCH, ARGS_SEARCH, "search"},
+    {"GET", FH_CMD_GET, ARGS_TEXT, "get"},
+    {"KEYWORDS", FH_CMD_KEYWORDS, ARGS_TEXT, "keywords"},
+    {"STATS", FH_CMD_STATS, ARGS_NONE, "stats"},
+    {"PING", FH_CMD_PING, ARGS_NONE, "ping"},
+    {"QUIT", FH_CMD_QUIT, ARGS_NONE, "quit"},
 };
 
 const char *fh_cmd_name(fh_cmd c)
@@ -550,7 +550,7 @@ int fh_request_parse(const char *line, size_t len, const fh_proto_limits *lim, f
     span verb = next_token(s, &rest);
     const struct command *c = NULL;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        if (span_ieq(verb, commands[i].verb)) {
+        if (span_ieq(verb, commands[i].name)) {
             c = &commands[i];
             break;
         }

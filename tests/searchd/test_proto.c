@@ -199,6 +199,18 @@ static void test_commands_case_insensitive(void **state)
     assert_int_equal(r.cmd, FH_CMD_KEYWORDS);
     assert_int_equal(r.arg_len, 16);
     assert_string_equal(fh_cmd_name(FH_CMD_SEARCH), "search");
+    /* messages spell the verb as the protocol does, however it was written */
+    static const struct {
+        const char *line, *message;
+    } spelled[] = {
+        {"ping x", "PING takes no arguments"},     {"Stats all", "STATS takes no arguments"},
+        {"quit now", "QUIT takes no arguments"},   {"get", "GET needs a document id"},
+        {"keywords ", "KEYWORDS needs some text"}, {"search limit=1", "SEARCH needs a query"},
+    };
+    for (size_t i = 0; i < sizeof spelled / sizeof spelled[0]; i++) {
+        assert_int_equal(parse(spelled[i].line, &r, &e), -1);
+        assert_string_equal(e.message, spelled[i].message);
+    }
 }
 
 static void test_errors(void **state)
