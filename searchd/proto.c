@@ -531,6 +531,7 @@ int fh_request_parse(const char *line, size_t len, const fh_proto_limits *lim, f
                      fh_proto_error *err)
 {
     memset(req, 0, sizeof *req);
+    req->cmd = FH_CMD_COUNT_; /* no verb yet */
     req->arg = line;
     size_t bad = fh_utf8_check(line, len);
     if (bad < len) {

@@ -122,7 +122,9 @@ typedef struct fh_proto_error {
 /* Parse one request line (newline already stripped). Checks UTF-8 and NUL
  * bytes, finds the verb (case-insensitive) in the command table, parses the
  * SEARCH options and checks them against `lim`. Returns 0 and fills *req, or
- * -1 and fills *err. Never reads outside line[0..len). */
+ * -1 and fills *err; then req->cmd is the verb's command when the verb was
+ * recognized (its arguments or options were refused), else FH_CMD_COUNT_.
+ * Never reads outside line[0..len). */
 int fh_request_parse(const char *line, size_t len, const fh_proto_limits *lim, fh_request *req,
                      fh_proto_error *err);
 

@@ -626,14 +626,19 @@ static void conn_line(fh_conn *c, const char *line, size_t len)
     c->active_us = t0; /* a complete request: not idle */
     fh_request req;
     fh_proto_error perr;
-    bool quit = false, is_error, search = false;
+    bool quit = false, is_error, search;
     fh_buf_reset(&w->reply);
-    if (fh_request_parse(line, len, &w->srv->limits, &req, &perr) != 0) {
+    bool parsed = fh_request_parse(line, len, &w->srv->limits, &req, &perr) == 0;
+    /* counted per verb, errors included: a SEARCH refused for an option is
+     * a search like one the engine refuses (before it runs: a STATS counts
+     * itself) */
+    if (req.cmd < FH_CMD_COUNT_)
+        fh_stat_add(&w->stats->by_cmd[req.cmd], 1);
+    search = req.cmd == FH_CMD_SEARCH;
+    if (!parsed) {
         fh_proto_error_json(&w->reply, perr.code, perr.message);
         is_error = true;
     } else {
-        fh_stat_add(&w->stats->by_cmd[req.cmd], 1);
-        search = req.cmd == FH_CMD_SEARCH;
         is_error = fh_cmd_execute(w, &req, &quit) != 0;
     }
     conn_reply(c, is_error, t0, search);

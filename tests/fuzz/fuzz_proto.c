@@ -122,6 +122,7 @@ static void check_request(const char *line, size_t len, const fh_proto_limits *l
             FZ_CHECK(strchr(req.snippet_field, ',') == NULL);
         }
     } else {
+        FZ_CHECK(req.cmd <= FH_CMD_COUNT_); /* FH_CMD_COUNT_: no verb recognized */
         FZ_CHECK(err.code != NULL);
         FZ_CHECK(memchr(err.message, '\0', sizeof err.message) != NULL);
         fh_buf out;

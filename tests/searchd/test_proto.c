@@ -211,6 +211,17 @@ static void test_commands_case_insensitive(void **state)
         assert_int_equal(parse(spelled[i].line, &r, &e), -1);
         assert_string_equal(e.message, spelled[i].message);
     }
+    /* a refused line still names its verb (STATS counts it), when there is one */
+    assert_int_equal(parse("SEARCH limit=abc x", &r, &e), -1);
+    assert_int_equal(r.cmd, FH_CMD_SEARCH);
+    assert_int_equal(parse("ping x", &r, &e), -1);
+    assert_int_equal(r.cmd, FH_CMD_PING);
+    assert_int_equal(parse("BOGUS x", &r, &e), -1);
+    assert_int_equal(r.cmd, FH_CMD_COUNT_);
+    assert_int_equal(parse("   ", &r, &e), -1);
+    assert_int_equal(r.cmd, FH_CMD_COUNT_);
+    assert_int_equal(parse("SEARCH \xff", &r, &e), -1);
+    assert_int_equal(r.cmd, FH_CMD_COUNT_);
 }
 
 static void test_errors(void **state)

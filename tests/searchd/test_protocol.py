@@ -308,6 +308,29 @@ class ProtocolTest(unittest.TestCase):
         self.assertEqual(s["index"]["facts"]["docs"], 45)
         self.assertError(self.c.request("STATS please"), "bad_request")
 
+    def test_stats_counts_refused_lines_by_verb(self):
+        """commands.<verb> and latency_us.search count a line once its verb
+        is known, errors included, wherever it was refused: an option the
+        parser refuses as well as a query the engine refuses."""
+        before = self.c.request("STATS")
+        lines = (("SEARCH limit=abc النفط", "bad_request"),
+                 ("SEARCH limit=5000 النفط", "limit_exceeded"),
+                 ("SEARCH snippet_field=nope النفط", "bad_request"),
+                 ("SEARCH ...", "syntax_error"),
+                 ("search limit=1", "empty_query"),
+                 ("PING x", "bad_request"),
+                 ("BOGUS", "unknown_command"))
+        for line, code in lines:
+            self.assertError(self.c.request(line), code)
+        after = self.c.request("STATS")
+        self.assertEqual(after["requests"] - before["requests"], 1 + len(lines))
+        self.assertEqual(after["errors"] - before["errors"], len(lines))
+        delta = {k: after["commands"][k] - before["commands"][k] for k in after["commands"]}
+        self.assertEqual(delta, {"search": 5, "get": 0, "keywords": 0, "stats": 1, "ping": 1,
+                                 "quit": 0})
+        self.assertEqual(after["latency_us"]["search"]["count"]
+                         - before["latency_us"]["search"]["count"], 5)
+
 
 if __name__ == "__main__":
     fhtest.main()

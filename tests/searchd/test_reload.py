@@ -242,7 +242,8 @@ class ReloadTest(unittest.TestCase):
     def test_file_removed(self):
         """index.mdb deleted or moved away: the mapped index keeps serving, the
         log says so once (not every 500 ms), and the next file published there
-        is picked up. A relative --index is shown absolute in STATS."""
+        is picked up. A relative --index is shown absolute in STATS, not
+        otherwise cleaned."""
         with TempDir() as root:
             index = os.path.join(root, "ix")
             inputs = os.path.join(root, "in")
@@ -276,6 +277,13 @@ class ReloadTest(unittest.TestCase):
                 self.assertEqual(log.count("index.mdb cannot be read (No such file"), 2, log)
                 self.assertEqual(log.count("index.mdb is back"), 1, log)
                 self.assertIn("index re-published: generation 2", log)
+            # ... and not otherwise cleaned: '..' and a trailing '/' stay, as
+            # the path is reopened as written at each re-publish check
+            with Daemon("./in/../ix/", workdir=root, threads=1, cwd=root) as d:
+                with d.client() as c:
+                    self.assertEqual(c.request("STATS")["index"]["dir"],
+                                     os.path.join(os.path.realpath(root), "in/../ix/"))
+                self.assertEqual(d.stop(), 0)
 
 
 if __name__ == "__main__":
