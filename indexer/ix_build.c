@@ -176,7 +176,6 @@ typedef struct pipeline {
     bool reader_started;
 } pipeline;
 
-#define MAP_DEFAULT ((size_t)1 << 30) /* the index's first map, as the writer's own */
 #define MAP_MIN ((size_t)64 << 20)
 
 /* The map the index is written in starts at 1 GiB of address space, which
@@ -189,10 +188,10 @@ static size_t initial_map(uint64_t *limit)
     struct rlimit rl;
     *limit = 0;
     if (getrlimit(RLIMIT_AS, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
-        return MAP_DEFAULT;
+        return FH_INDEX_MAP_DEFAULT;
     *limit = (uint64_t)rl.rlim_cur;
-    if (*limit / 4 >= MAP_DEFAULT)
-        return MAP_DEFAULT;
+    if (*limit / 4 >= FH_INDEX_MAP_DEFAULT)
+        return FH_INDEX_MAP_DEFAULT;
     size_t m = (size_t)(*limit / 4) & ~(((size_t)1 << 20) - 1);
     return m < MAP_MIN ? MAP_MIN : m;
 }

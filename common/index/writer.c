@@ -38,8 +38,7 @@
 
 #include "fahras/err.h"
 
-#define FH_TXN_CHUNK ((size_t)64 << 20)    /* bytes written per write transaction */
-#define FH_MAP_DEFAULT ((size_t)1 << 30)   /* initial map size; grown on demand */
+#define FH_TXN_CHUNK ((size_t)64 << 20)     /* bytes written per write transaction */
 #define FH_DICT_SAMPLE ((size_t)4 << 20)    /* bytes of documents to train on */
 #define FH_PEND_MAX ((size_t)32 << 20)      /* documents waiting beyond the sample */
 #define FH_DICT_MIN_DOCS 256u               /* fewer documents: no dictionary */
@@ -391,7 +390,7 @@ static int writer_setup(fh_index_writer *w, const char *dir, const fh_index_buil
         w->env = NULL;
         return fh_lmdb_err(rc);
     }
-    w->mapsize = info->map_size_hint ? info->map_size_hint : FH_MAP_DEFAULT;
+    w->mapsize = info->map_size_hint ? info->map_size_hint : FH_INDEX_MAP_DEFAULT;
     if (w->mapsize < ((size_t)1 << 20))
         w->mapsize = (size_t)1 << 20;
     if ((rc = mdb_env_set_maxdbs(w->env, FH_DB_COUNT)) ||

@@ -60,13 +60,15 @@ typedef struct fh_index_meta {
 
 typedef struct fh_index_writer fh_index_writer;
 
+#define FH_INDEX_MAP_DEFAULT ((size_t)1 << 30) /* initial map without a hint; grown on demand */
+
 typedef struct fh_index_build_info {
     const char *analyzer_name;
     const char *analyzer_version;
     uint32_t n_fields;
     const char *field_names[FH_MAX_FIELDS];
     float field_weights[FH_MAX_FIELDS];
-    size_t map_size_hint; /* initial map bytes, >= 1 MiB; 0 = 1 GiB */
+    size_t map_size_hint; /* initial map bytes, >= 1 MiB; 0 = FH_INDEX_MAP_DEFAULT (1 GiB) */
 } fh_index_build_info;
 
 /* Start a new index beside the live one in DIR (created if missing):
