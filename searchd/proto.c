@@ -270,19 +270,6 @@ static int parse_bool(span key, span v, bool *out, fh_proto_error *err)
     return -1;
 }
 
-/* True if s could be copied verbatim into a JSON string: no quote, backslash
- * or control character (C0 or DEL). Highlight markers are copied so; field
- * names are held to the same rule. */
-static bool json_verbatim(span s)
-{
-    for (size_t i = 0; i < s.n; i++) {
-        unsigned char c = (unsigned char)s.p[i];
-        if (c < 0x20 || c == 0x7F || c == '"' || c == '\\')
-            return false;
-    }
-    return true;
-}
-
 /* True if the code point is white space or a control character beyond
  * ASCII: the C1 controls U+0080-U+009F, and the Unicode White_Space
  * characters U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F,
@@ -323,7 +310,7 @@ static int parse_marker(span key, span v, uint32_t max, char *out, fh_proto_erro
                         (int)key.n, key.p, (unsigned)max);
         return -1;
     }
-    if (!json_verbatim(v) || has_wide_space_or_control(v)) {
+    if (!fh_json_verbatim(v.p, v.n) || has_wide_space_or_control(v)) {
         fh_proto_seterr(err, fh_errcode(FH_EINVAL),
                         "%.*s: a marker may not contain white space, quotes, backslashes or "
                         "control characters",
@@ -345,7 +332,7 @@ static int check_field_name(span key, span name, bool verbatim, fh_proto_error *
                         key.p, FH_PROTO_FIELD_MAX);
         return -1;
     }
-    if (verbatim && !json_verbatim(name)) {
+    if (verbatim && !fh_json_verbatim(name.p, name.n)) {
         fh_proto_seterr(err, fh_errcode(FH_EINVAL),
                         "%.*s: a name may not contain quotes, backslashes or control characters",
                         (int)key.n, key.p);

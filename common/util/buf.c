@@ -171,6 +171,16 @@ int fh_buf_add_json_str(fh_buf *b, const char *s, size_t n)
     return rc;
 }
 
+bool fh_json_verbatim(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7F || c == '"' || c == '\\')
+            return false;
+    }
+    return true;
+}
+
 int fh_buf_add_json_raw(fh_buf *b, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;

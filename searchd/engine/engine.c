@@ -577,9 +577,7 @@ static int snippet_field(fh_searcher *s, const fh_search_opts *o, fh_buf *errmsg
     s->snip_asked = o->snippet_field != NULL;
     if (!s->snip_asked)
         return 0;
-    bool plain = true;
-    for (const unsigned char *p = (const unsigned char *)o->snippet_field; *p && plain; p++)
-        plain = *p >= 0x20 && *p != 0x7F && *p != '"' && *p != '\\';
+    bool plain = fh_json_verbatim(o->snippet_field, strlen(o->snippet_field));
     for (unsigned f = 0; f < e->n_fields && plain; f++) {
         if (strcmp(e->meta->field_names[f], o->snippet_field) == 0) {
             s->snip_field = (int)f;

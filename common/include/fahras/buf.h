@@ -10,6 +10,7 @@
 #define FAHRAS_BUF_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct fh_buf {
@@ -49,6 +50,10 @@ int fh_buf_add_json_str(fh_buf *b, const char *s, size_t n);
  * \uXXXX: JSON allows them raw only inside strings, where the escape keeps
  * the value. All or nothing on error. */
 int fh_buf_add_json_raw(fh_buf *b, const char *s, size_t n);
+/* True if s[0..n) can be copied verbatim into a JSON string: no quote,
+ * backslash or ASCII control character (C0 or DEL). searchd holds highlight
+ * markers and field names (fields=, snippet_field=) to it. */
+bool fh_json_verbatim(const char *s, size_t n);
 /* Give the caller the heap block (NUL-terminated) and leave b empty.
  * The caller frees it with free(). Returns NULL if b was never appended to. */
 char *fh_buf_take(fh_buf *b, size_t *len);
