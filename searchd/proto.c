@@ -182,6 +182,54 @@ static span next_token(span s, span *rest)
     return tok;
 }
 
+/* True for the Unicode space separators (category Zs) but U+0020: U+00A0
+ * no-break space, U+1680, U+2000-U+200A, U+202F, U+205F, U+3000. */
+static bool is_space_separator(uint32_t cp)
+{
+    return cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F ||
+           cp == 0x205F || cp == 0x3000;
+}
+
+/* Bytes of the white space at s.p[i] (i < s.n, s well-formed UTF-8) that may
+ * stand around the verb: an ASCII space (is_space), a Unicode space
+ * separator, and with `bom` a byte order mark U+FEFF; 0 if none. A space
+ * pasted from a web page or typed on a phone keyboard (U+00A0 after the
+ * verb) must not make a known verb unknown. */
+static size_t verb_space_len(span s, size_t i, bool bom)
+{
+    if (is_space(s.p[i]))
+        return 1;
+    const unsigned char *p = (const unsigned char *)s.p + i;
+    size_t k = fh_utf8_seq_len(p, s.n - i);
+    if (k < 2)
+        return 0;
+    uint32_t cp = fh_utf8_decode(p, k);
+    return is_space_separator(cp) || (bom && cp == 0xFEFF) ? k : 0;
+}
+
+/* s without the white space (verb_space_len) at its start. */
+static span skip_verb_space(span s, bool bom)
+{
+    size_t k;
+    while (s.n && (k = verb_space_len(s, 0, bom)) > 0) {
+        s.p += k;
+        s.n -= k;
+    }
+    return s;
+}
+
+/* Split the verb off s (s starts with it): it ends at white space, ASCII or
+ * a Unicode space separator; *rest is what follows, without that white space
+ * at its start. */
+static span split_verb(span s, span *rest)
+{
+    size_t i = 0;
+    while (i < s.n && verb_space_len(s, i, false) == 0)
+        i++;
+    *rest = skip_verb_space((span){s.p + i, s.n - i}, false);
+    return (span){s.p, i};
+}
+
 static bool span_ieq(span s, const char *lit)
 {
     size_t n = strlen(lit);
@@ -529,13 +577,15 @@ int fh_request_parse(const char *line, size_t len, const fh_proto_limits *lim, f
         fh_proto_seterr(err, fh_errcode(FH_EINVAL), "request contains a NUL byte");
         return -1;
     }
-    span s = trim((span){line, len});
+    /* before the verb a BOM is nothing and a Unicode space a space; after it
+     * (split_verb) a Unicode space too (PROTOCOL.md, "Framing") */
+    span s = skip_verb_space(trim((span){line, len}), true);
     if (s.n == 0) {
         fh_proto_seterr(err, fh_errcode(FH_EINVAL), "empty request line");
         return -1;
     }
     span rest;
-    span verb = next_token(s, &rest);
+    span verb = split_verb(s, &rest);
     const struct command *c = NULL;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (span_ieq(verb, commands[i].name)) {

@@ -120,7 +120,8 @@ typedef struct fh_proto_error {
 } fh_proto_error;
 
 /* Parse one request line (newline already stripped). Checks UTF-8 and NUL
- * bytes, finds the verb (case-insensitive) in the command table, parses the
+ * bytes, finds the verb (case-insensitive; a Unicode space separator around
+ * it is a space, a BOM before it nothing) in the command table, parses the
  * SEARCH options and checks them against `lim`. Returns 0 and fills *req, or
  * -1 and fills *err; then req->cmd is the verb's command when the verb was
  * recognized (its arguments or options were refused), else FH_CMD_COUNT_.

@@ -1,7 +1,8 @@
 /* test_proto.c — the searchd protocol layer on its own: line framing under a
  * cap (split lines, CRLF, over-long lines reported at cap + 1 bytes and
- * discarded to the next newline), UTF-8 checking, the command table and every
- * SEARCH option (markers without white space or controls, ASCII or not). */
+ * discarded to the next newline), UTF-8 checking, the command table (with
+ * Unicode spaces and a BOM around the verb) and every SEARCH option (markers
+ * without white space or controls, ASCII or not). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -222,6 +223,63 @@ static void test_commands_case_insensitive(void **state)
     assert_int_equal(r.cmd, FH_CMD_COUNT_);
     assert_int_equal(parse("SEARCH \xff", &r, &e), -1);
     assert_int_equal(r.cmd, FH_CMD_COUNT_);
+}
+
+/* Around the verb, a Unicode space separator is a space and a BOM before it
+ * nothing: SEARCH<NBSP>word, pasted from a web page, is a search. */
+static void test_verb_unicode_space(void **state)
+{
+    (void)state;
+    /* U+00A0, U+1680, U+2000, U+2005, U+200A, U+202F, U+205F, U+3000 */
+    const char *const sp[] = {"\xc2\xa0",     "\xe1\x9a\x80", "\xe2\x80\x80", "\xe2\x80\x85",
+                              "\xe2\x80\x8a", "\xe2\x80\xaf", "\xe2\x81\x9f", "\xe3\x80\x80"};
+    const char *const word = "\xd9\x83\xd8\xaa\xd8\xa7\xd8\xa8"; /* كتاب */
+    char line[128];
+    fh_request r;
+    fh_proto_error e;
+    for (size_t i = 0; i < sizeof sp / sizeof sp[0]; i++) {
+        snprintf(line, sizeof line, "SEARCH%s%s", sp[i], word);
+        assert_int_equal(parse(line, &r, &e), 0);
+        assert_int_equal(r.cmd, FH_CMD_SEARCH);
+        assert_int_equal(r.arg_len, strlen(word));
+        assert_memory_equal(r.arg, word, strlen(word));
+        snprintf(line, sizeof line, "%sGET %s%ssample-001", sp[i], sp[i], sp[i]);
+        assert_int_equal(parse(line, &r, &e), 0);
+        assert_int_equal(r.cmd, FH_CMD_GET);
+        assert_int_equal(r.arg_len, 10);
+        assert_memory_equal(r.arg, "sample-001", 10);
+        snprintf(line, sizeof line, "%sping%s", sp[i], sp[i]);
+        assert_int_equal(parse(line, &r, &e), 0);
+        assert_int_equal(r.cmd, FH_CMD_PING);
+        snprintf(line, sizeof line, "SEARCH%s", sp[i]);
+        expect_error(line, FH_PCODE_EMPTY_QUERY);
+        snprintf(line, sizeof line, " %s ", sp[i]);
+        expect_error(line, "bad_request");
+        /* an unknown verb is still one, named without the space after it */
+        snprintf(line, sizeof line, "FROB%s%s", sp[i], word);
+        assert_int_equal(parse(line, &r, &e), -1);
+        assert_string_equal(e.code, FH_PCODE_UNKNOWN_COMMAND);
+        assert_string_equal(e.message, "unknown command 'FROB'");
+    }
+    /* a BOM at the start of the line, alone or among spaces */
+    assert_int_equal(parse("\xef\xbb\xbfSTATS", &r, &e), 0);
+    assert_int_equal(r.cmd, FH_CMD_STATS);
+    assert_int_equal(parse(" \xef\xbb\xbf\xc2\xa0search limit=2 x", &r, &e), 0);
+    assert_int_equal(r.cmd, FH_CMD_SEARCH);
+    assert_int_equal(r.limit, 2);
+    expect_error("\xef\xbb\xbf", "bad_request");
+    /* only there: a BOM after the verb, or a character that is no space
+     * (U+200B zero width space, U+00A1), still makes the verb unknown */
+    expect_error("SEARCH\xef\xbb\xbfx", FH_PCODE_UNKNOWN_COMMAND);
+    expect_error("SEARCH\xe2\x80\x8bx", FH_PCODE_UNKNOWN_COMMAND);
+    expect_error("SEARCH\xc2\xa1x", FH_PCODE_UNKNOWN_COMMAND);
+    /* between the items that follow the verb, the text is left as it is:
+     * an option value that holds one is the option's error, and the query
+     * keeps them for the engine, which reads them as spaces */
+    expect_error("SEARCH limit=5\xc2\xa0x", "bad_request");
+    assert_int_equal(parse("SEARCH\xc2\xa0x\xc2\xa0y", &r, &e), 0);
+    assert_int_equal(r.arg_len, 4);
+    assert_memory_equal(r.arg, "x\xc2\xa0y", 4);
 }
 
 static void test_errors(void **state)
@@ -518,6 +576,7 @@ int main(void)
         cmocka_unit_test(test_framer_binary_and_nul),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_commands_case_insensitive),
+        cmocka_unit_test(test_verb_unicode_space),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_search_options),
         cmocka_unit_test(test_markers_refuse_wide_space_and_c1),

@@ -55,6 +55,26 @@ class ProtocolTest(unittest.TestCase):
         self.assertError(self.c.request("FROBNICATE now"), "unknown_command")
         self.assertUsable()
 
+    def test_unicode_space_around_the_verb(self):
+        """A no-break space after the verb (as pasted from a web page), another
+        Unicode space separator around it, or a BOM at the start of the line:
+        the verb is still known. Inside the query such a space separates words
+        as an ASCII space does."""
+        plain = self.c.request("SEARCH snippets=0 الشركات الصينية")
+        self.assertIsNone(error_code(plain), plain)
+        self.assertGreater(plain["total"], 0)
+        for sp in ("\u00a0", "\u2009", "\u202f", "\u3000"):
+            r = self.c.request("SEARCH" + sp + "snippets=0 الشركات" + sp + "الصينية")
+            self.assertIsNone(error_code(r), (sp, r))
+            self.assertEqual([h["id"] for h in r["hits"]], [h["id"] for h in plain["hits"]])
+            self.assertEqual(r["total"], plain["total"])
+            self.assertEqual(self.c.request(sp + "PING" + sp), {"ok": True, "pong": True})
+        self.assertEqual(self.c.request("\ufeffPING"), {"ok": True, "pong": True})
+        r = self.c.request("FROBNICATE\u00a0now")
+        self.assertError(r, "unknown_command")
+        self.assertEqual(r["error"]["message"], "unknown command 'FROBNICATE'")
+        self.assertUsable()
+
     def test_empty_query_and_empty_line(self):
         self.assertError(self.c.request("SEARCH"), "empty_query")
         self.assertError(self.c.request("SEARCH limit=3   "), "empty_query")
