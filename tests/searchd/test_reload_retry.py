@@ -98,9 +98,15 @@ class ReloadRetryTest(unittest.TestCase):
                                 c.close()
                             held = []
                             freed = time.monotonic() - t_failed
-                            # free: a new client is served
-                            with d.client() as c:
-                                self.assertEqual(c.request("PING"), {"ok": True, "pong": True})
+                            # free: a new client is served, once the workers
+                            # have seen the closes and closed their ends (a
+                            # client that comes first is still refused)
+                            def pong():
+                                with d.client() as c:
+                                    return c.request("PING") == {"ok": True, "pong": True}
+
+                            fhtest.wait_until(pong, "no client served with the descriptors free",
+                                              timeout=1.5)
                         when = "%.1f s after the first failure" % (time.monotonic() - t_failed)
                         self.assertEqual(serving(), (40, {"v1"}), "not the old index " + when)
                         self.assertEqual(generation(), (1, 0, 1),
