@@ -275,12 +275,15 @@ class ShutdownTest(unittest.TestCase):
         # the drain waits for the client to read them, as the server does
         # at any other time, instead of dropping the rest
         # (every document, ~18 MB of replies to 30 KB of requests: more than
-        # the kernel's socket buffers take, so most wait in the server)
+        # the kernel's socket buffers take, so most wait in the server;
+        # --drain-timeout 120, not the default 10 s, so that a slow build
+        # (ThreadSanitizer runs these queries 10x slower) still drains in time)
         n = 200
         line = ("SEARCH limit=45 snippet_len=1000 snippets_count=2 " +
                 " ".join(ch + "*" for ch in "ابتثجحخدذرزسشصضطظعغفقكلمنهوي") +
                 "\n").encode("utf-8")
-        with Daemon(self.index, "--max-output", "8192", workdir=self.root, threads=1) as d:
+        with Daemon(self.index, "--max-output", "8192", "--drain-timeout", "120",
+                    workdir=self.root, threads=1) as d:
             with d.client(rcvbuf=4096) as c:
                 c.send_raw(line * n)
                 time.sleep(0.3)  # received; most replies wait for the client
