@@ -19,13 +19,13 @@
 #include <string.h>
 
 #include "analyze_cmd.h"
+#include "ix_cli.h"
 #include "fahras/analyze.h"
 #include "fahras/err.h"
 #include "fahras/utf8.h"
 
 #define CHUNK_MAX (1u << 20) /* longest piece analyzed at once from stdin */
 #define CUT_TRIES 8          /* token starts stable_cut() tries before giving up */
-#define ARG_SHOWN 128        /* an argument a message echoes, as fh_report_text() shows it */
 
 /* Exit statuses, the same as the other fahras-indexer commands'. */
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_IO = 3 };

@@ -6,6 +6,7 @@
 #include "analyze_cmd.h"
 #include "ix_build.h"
 #include "ix_check.h"
+#include "ix_cli.h"
 
 #include "fahras/analyze.h"
 #include "fahras/err.h"
@@ -173,7 +174,6 @@ static void on_signal(int sig)
 
 /* An argument a message echoes, as a report shows it (fh_report_text: one
  * line of valid UTF-8, a long one cut), in buf. */
-#define ARG_SHOWN 128
 static const char *shown_arg(char buf[ARG_SHOWN], const char *arg)
 {
     return fh_report_text(buf, ARG_SHOWN, arg, strlen(arg));
