@@ -548,30 +548,49 @@ out:
     return rc;
 }
 
-static int cmd_dir_only(int argc, char **argv, const char *usage,
-                        int (*fn)(const char *, FILE *, FILE *))
+/* The one DIR of check, dump-terms or dump-docs (argv[0] the command) in
+ * *dir: "--" ends the options, as getopt takes it (`check -- -d-` names the
+ * folder -d-); before it, a word that starts with '-' is a bad option.
+ * Returns 0, or EXIT_USAGE once the error is said. */
+static int dir_operand(int argc, char **argv, const char *usage, const char **dir)
 {
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(usage, stdout);
-        return stdout_status();
+    bool options = true;
+    int n = 0;
+    for (int i = 1; i < argc; i++) {
+        if (options && strcmp(argv[i], "--") == 0) {
+            options = false;
+        } else if (options && argv[i][0] == '-') {
+            bad_option(argv[0], argv[i], false);
+            return EXIT_USAGE;
+        } else {
+            *dir = argv[i];
+            n++;
+        }
     }
-    if (argc == 2 && argv[1][0] == '\0') {
+    if (n != 1) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (**dir == '\0') {
         fprintf(stderr,
                 "fahras-indexer: %s DIR: the directory's name is empty\n"
                 "fahras-indexer %s --help for usage\n",
                 argv[0], argv[0]);
         return EXIT_USAGE;
     }
-    for (int i = 1; i < argc; i++) {
-        if (argv[i][0] == '-') {
-            bad_option(argv[0], argv[i], false);
-            return EXIT_USAGE;
-        }
+    return 0;
+}
+
+static int cmd_dir_only(int argc, char **argv, const char *usage,
+                        int (*fn)(const char *, FILE *, FILE *))
+{
+    const char *dir = NULL;
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(usage, stdout);
+        return stdout_status();
     }
-    if (argc != 2) {
-        fputs(usage, stderr);
+    if (dir_operand(argc, argv, usage, &dir) != 0)
         return EXIT_USAGE;
-    }
     /* The walk runs in a child process. LMDB trusts its own pages: in a
      * damaged file (one node flag bit set, a page cut short under the map)
      * it can read through a null pointer or past the mapping, and the crash
@@ -580,9 +599,9 @@ static int cmd_dir_only(int argc, char **argv, const char *usage,
     fflush(stderr);
     pid_t pid = fork();
     if (pid < 0) /* no process to spare: walk here */
-        return fn(argv[1], stdout, stderr) ? EXIT_INDEX : EXIT_OK;
+        return fn(dir, stdout, stderr) ? EXIT_INDEX : EXIT_OK;
     if (pid == 0) {
-        int rc = fn(argv[1], stdout, stderr) ? EXIT_INDEX : EXIT_OK;
+        int rc = fn(dir, stdout, stderr) ? EXIT_INDEX : EXIT_OK;
         if (fflush(stdout) != 0 && rc == EXIT_OK)
             rc = EXIT_INDEX;
         _exit(rc);
@@ -598,7 +617,7 @@ static int cmd_dir_only(int argc, char **argv, const char *usage,
         return WEXITSTATUS(st);
     int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
     if (fh_index_crash_signal(sig)) {
-        char *shown = fh_report_dup(argv[1]); /* one line of valid UTF-8 */
+        char *shown = fh_report_dup(dir); /* one line of valid UTF-8 */
         fprintf(stderr,
                 "fahras-indexer: %s/index.mdb: the file's page structure is damaged (reading "
                 "it crashed: %s); build the index again\n",

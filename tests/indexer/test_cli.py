@@ -31,8 +31,8 @@ KEYS = ["read", "indexed", "skipped", "malformed", "noid", "duplicate", "oversiz
         "utf8", "empty", "nonstr"]
 
 
-def run(args, stdin=None, input_bytes=None, ok=(0,)):
-    p = subprocess.run([A.indexer] + args, stdin=stdin, input=input_bytes,
+def run(args, stdin=None, input_bytes=None, ok=(0,), cwd=None):
+    p = subprocess.run([A.indexer] + args, stdin=stdin, input=input_bytes, cwd=cwd,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
     out, err = p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
     if ok is not None and p.returncode not in ok:
@@ -611,6 +611,24 @@ def case_usage(tmp):
     expect("cannot" in err or "No such file" in err, err)
     rc, out, _ = run(["analyze", "الكتاب"], ok=None)
     expect(rc == 0 and out.strip(), "analyze dispatch failed")
+    # "--" ends the options of every command, as getopt has it: a name that
+    # starts with '-' is then an operand (DIR, INPUT, TEXT)
+    build(os.path.join(tmp, "-ix"), ["--", sample()], ["--quiet"])
+    for cmd in ("check", "dump-terms", "dump-docs"):
+        _, want, _ = run([cmd, os.path.join(tmp, "-ix")])
+        _, out, _ = run([cmd, "--", "-ix"], cwd=tmp)
+        # check's statistics name the folder as given
+        expect(out.replace("-ix", os.path.join(tmp, "-ix")) == want if cmd == "check"
+               else out == want and out, (cmd, out[-300:]))
+        for args in (["--"], ["--", "-ix", "-ix"], ["ix", "--", "-ix"]):
+            rc, out, err = run([cmd] + args, cwd=tmp, ok=(1,))
+            expect("usage: fahras-indexer" in err and not out, (cmd, args, err))
+        rc, _, err = run([cmd, "--", ""], ok=(1,))
+        expect("DIR: the directory's name is empty" in err, (cmd, err))
+        rc, _, err = run([cmd, "-ix", "--"], cwd=tmp, ok=(1,))
+        expect("%s: bad option -ix" % cmd in err, (cmd, err))
+    _, out, _ = run(["analyze", "--", "-text-"])
+    expect(out == "1\t4\ttext\ttext\ttext\t0\tlatin\n", out)
 
 
 def case_tools(tmp):
