@@ -44,6 +44,9 @@ static void usage(FILE *f)
           "give the tokens of the whole line; only a word longer than 512 KiB is cut);\n"
           "flags: stop whole part latin num alt, or -.\n"
           "\n"
+          "Options may come before or after TEXT; every argument after -- is TEXT (one\n"
+          "that starts with -- too: analyze -- --x).\n"
+          "\n"
           "Options:\n"
           "  --stemmer S   light10 (default), light10+sb, light10-noguard, snowball or none,\n"
           "                as for build. With light10+sb each word that has an alternative\n"
@@ -299,60 +302,101 @@ out:
     return rc;
 }
 
-int fh_cmd_analyze(int argc, char **argv)
-{
-    fh_analyzer_opts opts = {.stemmer = FH_STEM_LIGHT10};
-    bool no_guard = false;
-    fh_analyzer *a = NULL;
-    fh_analysis *s = NULL;
-    char *text = NULL;
-    int i = 0, status = EXIT_IO, rc;
+/* parse_args() results */
+enum { ARGS_OK, ARGS_HELP, ARGS_BAD };
 
-    for (; i < argc; i++) {
+/* Append word to the TEXT joined so far in text[0..*len) (*nwords words),
+ * a space between two words. */
+static void add_word(char *text, size_t *len, int *nwords, const char *word)
+{
+    size_t l = strlen(word);
+    if ((*nwords)++ > 0)
+        text[(*len)++] = ' ';
+    memcpy(text + *len, word, l);
+    *len += l;
+}
+
+/* Read the arguments: options into *opts, the words of TEXT joined by
+ * spaces into text (room for every argument and a byte after each), their
+ * length in *len and their count in *nwords. Options may follow TEXT, as
+ * build's follow its INPUTs (getopt permutes so), and every argument after
+ * "--" is TEXT, one that starts with "--" too. ARGS_OK, ARGS_HELP, or
+ * ARGS_BAD once a usage error is said. */
+static int parse_args(int argc, char **argv, fh_analyzer_opts *opts, char *text, size_t *len,
+                      int *nwords)
+{
+    bool no_guard = false, options = true;
+    for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            usage(stdout);
-            rc = 0;
-            goto flush; /* > /dev/full is an output error here too */
+        if (!options) {
+            add_word(text, len, nwords, arg);
+        } else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            return ARGS_HELP;
         } else if (strcmp(arg, "--stemmer") == 0 || strncmp(arg, "--stemmer=", 10) == 0) {
             if (arg[9] == '\0' && i + 1 == argc) {
                 fprintf(stderr, "analyze: option --stemmer needs a value\n");
                 usage(stderr);
-                return EXIT_USAGE;
+                return ARGS_BAD;
             }
             /* the names of `build --stemmer` (and fahras-searchd's); --stemmer=NAME
                as build takes it */
             const char *v = arg[9] == '=' ? arg + 10 : argv[++i];
-            if (fh_analyzer_opts_by_name(v, &opts) != 0) {
+            if (fh_analyzer_opts_by_name(v, opts) != 0) {
                 char shown[ARG_SHOWN];
                 fprintf(stderr,
                         "analyze: unknown stemmer '%s' (light10, light10+sb, "
                         "light10-noguard, snowball or none)\n",
                         fh_report_text(shown, sizeof shown, v, strlen(v)));
                 usage(stderr);
-                return EXIT_USAGE;
+                return ARGS_BAD;
             }
         } else if (strcmp(arg, "--no-guard") == 0) {
             no_guard = true;
         } else if (strcmp(arg, "--") == 0) {
-            i++;
-            break;
+            options = false;
         } else if (arg[0] == '-' && arg[1] == '-') {
             char shown[ARG_SHOWN];
             fprintf(stderr, "analyze: unknown option '%s'\n",
                     fh_report_text(shown, sizeof shown, arg, strlen(arg)));
             usage(stderr);
-            return EXIT_USAGE;
+            return ARGS_BAD;
         } else {
-            break;
+            add_word(text, len, nwords, arg);
         }
     }
-    opts.no_proclitic_guard = opts.no_proclitic_guard || no_guard;
-    if (no_guard && (opts.stemmer != FH_STEM_LIGHT10 || opts.alt_stems)) {
+    opts->no_proclitic_guard = opts->no_proclitic_guard || no_guard;
+    if (no_guard && (opts->stemmer != FH_STEM_LIGHT10 || opts->alt_stems)) {
         /* light10+sb without the guard is no index's analyzer; snowball and
            none have no guard to turn off */
         fprintf(stderr, "analyze: --no-guard goes with light10 only (as light10-noguard)\n");
         usage(stderr);
+        return ARGS_BAD;
+    }
+    return ARGS_OK;
+}
+
+int fh_cmd_analyze(int argc, char **argv)
+{
+    fh_analyzer_opts opts = {.stemmer = FH_STEM_LIGHT10};
+    fh_analyzer *a = NULL;
+    fh_analysis *s = NULL;
+    size_t room = 1, len = 0;
+    int nwords = 0, status = EXIT_IO, rc;
+
+    for (int k = 0; k < argc; k++)
+        room += strlen(argv[k]) + 1;
+    char *text = malloc(room);
+    if (text == NULL) {
+        rc = FH_ENOMEM;
+        goto out;
+    }
+    switch (parse_args(argc, argv, &opts, text, &len, &nwords)) {
+    case ARGS_HELP:
+        usage(stdout);
+        rc = 0;
+        goto flush; /* > /dev/full is an output error here too */
+    case ARGS_BAD:
+        free(text);
         return EXIT_USAGE;
     }
     rc = fh_analyzer_new(&opts, &a);
@@ -360,27 +404,10 @@ int fh_cmd_analyze(int argc, char **argv)
         rc = fh_analysis_new(a, &s);
     if (rc != 0)
         goto out;
-    if (i < argc) {
-        size_t total = 0;
-        for (int k = i; k < argc; k++)
-            total += strlen(argv[k]) + 1;
-        text = malloc(total);
-        if (text == NULL) {
-            rc = FH_ENOMEM;
-            goto out;
-        }
-        size_t o = 0;
-        for (int k = i; k < argc; k++) {
-            size_t l = strlen(argv[k]);
-            if (k > i)
-                text[o++] = ' ';
-            memcpy(text + o, argv[k], l);
-            o += l;
-        }
-        rc = run(s, text, o, 0, 0, NULL, stdout);
-    } else {
+    if (nwords > 0)
+        rc = run(s, text, len, 0, 0, NULL, stdout);
+    else
         rc = run_stdin(s, stdin, stdout);
-    }
 flush:
     if (rc == 0 || rc == FH_EIO) {
         int seen = rc ? errno : 0; /* run() saw a write fail; stdio dropped the buffer */

@@ -7,9 +7,10 @@
 #define FAHRAS_INDEXER_ANALYZE_CMD_H
 
 /* argv holds the arguments after the word "analyze" (argv[0] is the first of
- * them; argc may be 0). TEXT is the non-option arguments joined by spaces, or
- * standard input read line by line when there are none (a line longer than
- * 1 MiB in pieces cut where they give the tokens of the whole line, see
+ * them; argc may be 0). TEXT is the non-option arguments joined by spaces
+ * (options may follow them; every argument after "--" is TEXT), or standard
+ * input read line by line when there are none (a line longer than 1 MiB in
+ * pieces cut where they give the tokens of the whole line, see
  * analyze_cmd.c). The surface column is valid UTF-8: a byte of invalid UTF-8
  * is written as U+FFFD. Options: --stemmer
  * light10|light10+sb|light10-noguard|snowball|none, --no-guard (with light10

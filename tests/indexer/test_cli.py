@@ -732,6 +732,15 @@ def case_tools(tmp):
     # --stemmer=NAME as build takes it
     _, out, _ = run(["analyze", "--stemmer=snowball", word])
     expect([l.split("\t") for l in out.splitlines()] == snow, "--stemmer=snowball: %r" % out)
+    # options after TEXT are options, as build's after INPUT; after "--"
+    # every argument is TEXT
+    for args in ([word, "--stemmer", "snowball"], [word, "--stemmer=snowball", "--"]):
+        _, out, _ = run(["analyze"] + args)
+        expect([l.split("\t") for l in out.splitlines()] == snow, (args, out))
+    _, out, _ = run(["analyze", word, "--", "--stemmer", "none"])
+    expect([l.split("\t")[2] for l in out.splitlines()] == [word, "stemmer", "none"], out)
+    rc, out, err = run(["analyze", word, "--bogus"], ok=(1,))
+    expect("unknown option '--bogus'" in err and not out, err)
     # empty names are usage errors, not skipped or read as weight 0
     x = os.path.join(tmp, "x")
     for extra in (["--weights", "title="], ["--weights", "title=,text=1"], ["--weights", ""],

@@ -68,6 +68,11 @@ static void test_cmd_arguments(void **state)
     assert_int_equal(run_args(4, argv2, "", 0, out, sizeof out), 0);
     assert_string_equal(out, "0\t4\tفي\tفي\tفي\t0\tstop\n"
                              "5\t14\tالشركات\tالشركات\tالشركات\t1\t-\n");
+    /* options after TEXT are options too; the argv it is given stays as it is */
+    const char *const argv3[] = {"في", "--stemmer", "none", "الشركات"};
+    assert_int_equal(run_args(4, argv3, "", 0, out, sizeof out), 0);
+    assert_string_equal(out, "0\t4\tفي\tفي\tفي\t0\tstop\n"
+                             "5\t14\tالشركات\tالشركات\tالشركات\t1\t-\n");
 }
 
 static void test_cmd_stdin_lines(void **state)
