@@ -375,7 +375,7 @@ static int parse_args(int argc, char **argv, fh_analyzer_opts *opts, char *text,
     return ARGS_OK;
 }
 
-int fh_cmd_analyze(int argc, char **argv)
+int fh_cmd_analyze(int argc, char **argv, bool stdin_closed)
 {
     fh_analyzer_opts opts = {.stemmer = FH_STEM_LIGHT10};
     fh_analyzer *a = NULL;
@@ -406,6 +406,8 @@ int fh_cmd_analyze(int argc, char **argv)
         goto out;
     if (nwords > 0)
         rc = run(s, text, len, 0, 0, NULL, stdout);
+    else if (stdin_closed) /* what is there now is /dev/null: no input */
+        rc = FH_EINPUT;
     else
         rc = run_stdin(s, stdin, stdout);
 flush:
@@ -421,7 +423,8 @@ out:
     if (rc == 0) {
         status = EXIT_OK;
     } else if (rc == FH_EINPUT) {
-        fprintf(stderr, "analyze: cannot read standard input: %s\n", strerror(errno));
+        fprintf(stderr, "analyze: cannot read standard input: %s\n",
+                stdin_closed ? "it is closed" : strerror(errno));
         status = EXIT_INPUT;
     } else if (rc == FH_EIO) {
         fprintf(stderr, "analyze: cannot write the output: %s\n",

@@ -14,6 +14,7 @@
 #include "fahras/utf8.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <sched.h>
@@ -346,7 +347,9 @@ out:
     return rc;
 }
 
-static int cmd_build(int argc, char **argv)
+/* build: stdin_closed, standard input was closed (guard_std_fds), so
+ * that `-` cannot be read. */
+static int cmd_build(int argc, char **argv, bool stdin_closed)
 {
     enum { O_INDEX = 256, O_FIELDS, O_WEIGHTS, O_FORMAT, O_THREADS, O_MEM, O_MAXDOC, O_STRICT,
            O_QUIET, O_PROGRESS, O_STEMMER, O_BATCHKB, O_HELP };
@@ -515,6 +518,11 @@ static int cmd_build(int argc, char **argv)
                         "JSON Lines or TSV\n");
         goto out;
     }
+    if (nstdin && stdin_closed) { /* an input error, said before any index is touched */
+        fprintf(stderr, "fahras-indexer: <stdin>: standard input is closed\n");
+        rc = EXIT_INPUT;
+        goto out;
+    }
     o.inputs = (const char *const *)(argv + optind);
     o.n_inputs = (size_t)(argc - optind);
     o.progress = !quiet && (force_progress || isatty(STDERR_FILENO));
@@ -630,8 +638,44 @@ static int cmd_dir_only(int argc, char **argv, const char *usage,
     return EXIT_INDEX;
 }
 
+/* Put /dev/null on each of descriptors 0, 1 and 2 that is closed, so that no
+ * file a command opens (the index, its lock, an input) lands there, to be
+ * read as standard input or written over by a message. All three are opened
+ * read-only: a write to standard output or error still fails with EBADF, as
+ * on the closed descriptor, so a dump into a closed output stays an output
+ * error (exit 3), not a silent success. *stdin_closed says whether 0 was
+ * closed, for a command that reads it to say so rather than read /dev/null's
+ * empty input. Returns 0, or -1 (errno set) when /dev/null cannot be opened. */
+static int guard_std_fds(bool *stdin_closed)
+{
+    *stdin_closed = false;
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        /* open() takes the lowest free descriptor: fd, those below are open */
+        int got = open("/dev/null", O_RDONLY);
+        if (got < 0)
+            return -1;
+        if (got != fd) { /* not reached: some other descriptor was free first */
+            close(got);
+            errno = EBADF;
+            return -1;
+        }
+        *stdin_closed = *stdin_closed || fd == 0;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    bool stdin_closed;
+    if (guard_std_fds(&stdin_closed) != 0) {
+        fprintf(stderr,
+                "fahras-indexer: a standard descriptor is closed and /dev/null cannot "
+                "be opened onto it: %s\n",
+                strerror(errno));
+        return EXIT_INDEX;
+    }
     if (argc < 2) {
         fputs(usage_main, stderr);
         return EXIT_USAGE;
@@ -647,7 +691,7 @@ int main(int argc, char **argv)
         return stdout_status();
     }
     if (strcmp(cmd, "build") == 0)
-        return cmd_build(argc - 1, argv + 1);
+        return cmd_build(argc - 1, argv + 1, stdin_closed);
     if (strcmp(cmd, "check") == 0)
         return cmd_dir_only(argc - 1, argv + 1, usage_check, fh_check_index);
     if (strcmp(cmd, "dump-terms") == 0)
@@ -655,7 +699,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "dump-docs") == 0)
         return cmd_dir_only(argc - 1, argv + 1, usage_dump_docs, fh_dump_docs);
     if (strcmp(cmd, "analyze") == 0)
-        return fh_cmd_analyze(argc - 2, argv + 2);
+        return fh_cmd_analyze(argc - 2, argv + 2, stdin_closed);
     char buf[ARG_SHOWN];
     fprintf(stderr, "fahras-indexer: unknown command \"%s\"\n\n%s", shown_arg(buf, cmd),
             usage_main);

@@ -5,5 +5,5 @@
 
 int main(int argc, char **argv)
 {
-    return fh_cmd_analyze(argc - 1, argv + 1);
+    return fh_cmd_analyze(argc - 1, argv + 1, false); /* a bench: its stdin is open */
 }

@@ -713,6 +713,29 @@ def case_tools(tmp):
     finally:
         os.close(fd)
     expect("cannot read standard input" in err, err)
+    # a closed standard descriptor gets /dev/null at start, so that no file
+    # a command opens lands there; a closed standard input is then said to
+    # be closed, not read as an empty input (nor as the index's folder, which
+    # took descriptor 0); a closed output stays an output error
+    def closed(args, *fds):
+        p = subprocess.run([A.indexer] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=300, preexec_fn=lambda: [os.close(fd) for fd in fds])
+        return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode()
+    ci = os.path.join(tmp, "closed")
+    rc, _, err = closed(["build", "--index", ci, "-"], 0)
+    expect(rc == 2 and "fahras-indexer: <stdin>: standard input is closed\n" in err
+           and not os.path.exists(ci), (rc, err))
+    rc, out, err = closed(["analyze"], 0)
+    expect(rc == 2 and "analyze: cannot read standard input: it is closed\n" in err
+           and not out, (rc, err))
+    rc, out, _ = closed(["analyze", "x"], 0)
+    expect(rc == 0 and out == "0\t1\tx\tx\tx\t0\tlatin\n", (rc, out))
+    for fd in (0, 2):
+        rc, _, err = closed(["build", "--index", ci, "--quiet", sample()], fd)
+        expect(rc == 0, (fd, rc, err))
+        check(ci)
+    rc, out, _ = closed(["dump-terms", idx], 1)
+    expect(rc == 3 and not out, rc)
     # analyze takes build's stemmer names; light10+sb adds an alt line per
     # word, whose stem is the Snowball stem that the index holds as 0x01 + stem
     word = "والشركات"

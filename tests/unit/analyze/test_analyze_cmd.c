@@ -23,7 +23,7 @@ static int run_cmd(int argc, char **argv, const char *input, size_t inlen, char 
     assert_true(dup2(fileno(fin), 0) >= 0);
     assert_true(dup2(fileno(fout), 1) >= 0);
     clearerr(stdin);
-    int status = fh_cmd_analyze(argc, argv);
+    int status = fh_cmd_analyze(argc, argv, false);
     fflush(stdout);
     assert_true(dup2(save_in, 0) >= 0);
     assert_true(dup2(save_out, 1) >= 0);
