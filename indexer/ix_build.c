@@ -710,12 +710,19 @@ static int src_derr(const fh_src *src, ssize_t rc)
  * size by stat() the first guess: a file that grew or shrank since is read
  * as it is then, never cut. gzip and xz are decompressed, as an input
  * file's are (fh_src); *got gets the bytes read (decompressed). 0; EFBIG
- * when it holds more than max bytes (nothing kept); a file_check() code
- * when the path is no longer a regular file; a DERR_* code; ENOMEM; or
- * read(2)'s errno. */
+ * when it holds more than max bytes (nothing kept), *got then the size of a
+ * plain file refused unread, or 0 when reading stopped one byte past max;
+ * a file_check() code when the path is no longer a regular file; a DERR_*
+ * code; ENOMEM; or read(2)'s errno.
+ *
+ * max holds for the text: a plain file larger than max on disk is not
+ * read, while a compressed one, whatever its size on disk, is decompressed
+ * up to one byte past max and no further (so a small gzip bomb costs no
+ * more than max bytes). */
 static int read_file_whole(const char *path, size_t size, size_t max, char **data, size_t *cap,
                            size_t at, size_t first, size_t *got)
 {
+    size_t plain_over = 0; /* the size of a plain file over max, refused unread */
     *got = 0;
     /* O_NONBLOCK: should the file have become a FIFO since its stat(), the
      * open does not wait for a writer; fstat() then refuses it */
@@ -729,8 +736,17 @@ static int read_file_whole(const char *path, size_t size, size_t max, char **dat
         err = ENOMEM;
     if (!src)
         close(fd);
-    /* max is at most 256 MiB (--max-doc-mb), size at most max */
-    size_t want = size + 1; /* one byte more: the end is seen, not assumed */
+    if (!err) {
+        int rc = fh_src_sniff(src);
+        if (rc != 0) {
+            err = src_derr(src, rc);
+        } else if (size > max && strcmp(fh_src_kind(src), "plain") == 0) {
+            err = EFBIG;
+            plain_over = size;
+        }
+    }
+    /* max is at most 256 MiB (--max-doc-mb) */
+    size_t want = (size < max ? size : max) + 1; /* one byte more: the end is seen */
     while (!err) {
         if (*got > max) {
             err = EFBIG;
@@ -750,6 +766,8 @@ static int read_file_whole(const char *path, size_t size, size_t max, char **dat
     fh_src_close(src);
     if (!err && *got > max)
         err = EFBIG;
+    if (err == EFBIG)
+        *got = plain_over;
     return err;
 }
 
@@ -802,9 +820,6 @@ static int read_txt_dir(pipeline *p, rstate *rs, unsigned fi)
             if (ferr) {
                 b->dlen[k] = DLEN_UNREADABLE; /* reported and skipped, like a bad record */
                 b->derr[k] = ferr;
-            } else if (sz > o->max_doc_bytes) {
-                b->dlen[k] = DLEN_OVERSIZED; /* not read */
-                b->doff[k] = sz;
             } else {
                 size_t got;
                 ferr = read_file_whole(path, sz, o->max_doc_bytes, &b->data, &cap, b->len,
@@ -814,8 +829,10 @@ static int read_txt_dir(pipeline *p, rstate *rs, unsigned fi)
                     break;
                 }
                 if (ferr == EFBIG) {
-                    b->dlen[k] = DLEN_OVERSIZED; /* it grew past the cap */
-                    b->doff[k] = 0;
+                    /* plain: its size, not read; else 0, it decompressed or
+                       grew past the cap ("at least") */
+                    b->dlen[k] = DLEN_OVERSIZED;
+                    b->doff[k] = got;
                 } else if (ferr) {
                     b->dlen[k] = DLEN_UNREADABLE;
                     b->derr[k] = ferr;

@@ -286,15 +286,18 @@ static ssize_t read_xz(fh_src *s, unsigned char *buf, size_t n)
     return (ssize_t)(n - s->x.avail_out);
 }
 
+int fh_src_sniff(fh_src *s)
+{
+    return s->kind == SRC_UNKNOWN ? sniff(s) : 0;
+}
+
 ssize_t fh_src_read(fh_src *s, void *buf, size_t n)
 {
     if (n == 0)
         return 0;
-    if (s->kind == SRC_UNKNOWN) {
-        int rc = sniff(s);
-        if (rc)
-            return rc;
-    }
+    int rc = fh_src_sniff(s);
+    if (rc)
+        return rc;
     switch (s->kind) {
     case SRC_GZIP:
         return read_gzip(s, buf, n);

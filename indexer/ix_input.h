@@ -34,6 +34,10 @@ int fh_src_open(const char *path, fh_src **out);
 /* A source reading the open file descriptor fd, which it takes: on success
  * fh_src_close() closes it; on failure (FH_ENOMEM) it is still the caller's. */
 int fh_src_take_fd(int fd, fh_src **out);
+/* Find out what the source holds (fh_src_kind(), fh_src_unsupported())
+ * before reading: its first bytes are read and kept for fh_src_read(). 0,
+ * FH_EIO (errno set), FH_ETIMEOUT once cancelled, or FH_ENOMEM. */
+int fh_src_sniff(fh_src *s);
 /* Read up to n decompressed bytes. Returns the count, 0 at the end, or a
  * negative FH_E* code (FH_EIO, FH_EINPUT for a corrupt compressed stream or
  * one compressed by a program it cannot undo, see fh_src_unsupported(),
@@ -47,7 +51,7 @@ void fh_src_set_cancel(fh_src *s, const atomic_bool *cancel);
 /* Bytes consumed from the underlying file so far (compressed bytes). */
 uint64_t fh_src_raw_pos(const fh_src *s);
 /* "plain", "gzip", "xz", "zstd", "bzip2" or "UTF-16" (valid after the first
- * read). */
+ * read or fh_src_sniff()). */
 const char *fh_src_kind(const fh_src *s);
 /* "zstd" or "bzip2" when the data is compressed so (recognized by its magic
  * bytes, which no text begins with), which the source does not decompress,

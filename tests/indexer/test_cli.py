@@ -338,6 +338,29 @@ def case_dir(tmp):
     expect([json.loads(l.split("\t", 4)[4]) for l in docs.splitlines()] ==
            [{"id": "g", "title": "عنوان", "text": "نص"},
             {"id": "x", "title": "xz title", "text": "xz text"}], docs)
+    # --max-doc-mb (at least 1) holds for a file's text, not its size on
+    # disk: a gzip or xz bomb is skipped as oversized, decompressed no
+    # further than the cap (200 MiB of text do not fill the memory); a gzip
+    # file over the cap on disk (zero padding after its member) whose text
+    # fits is indexed; a plain file over it is skipped unread, its size exact
+    cap = os.path.join(tmp, "cap")
+    os.makedirs(cap)
+    write(os.path.join(cap, "bomb.txt"), gzip.compress(b"t\n" + b"a " * (1 << 19)) * 200)
+    write(os.path.join(cap, "xbomb.txt"), lzma.compress(b"t\n" + b"b " * (1 << 20)))
+    write(os.path.join(cap, "pad.txt"), gzip.compress(b"pad title\npad text") + bytes(1 << 20))
+    write(os.path.join(cap, "plain.txt"), b"t\n" + b"c " * (1 << 19))
+    _, _, err = build(os.path.join(tmp, "ixcap"), [cap], ["--max-doc-mb", "1", "--threads", "1"])
+    s = summary(err)
+    expect(s["read"] == 4 and s["indexed"] == 1 and s["oversized"] == 3, (s, err))
+    over = "%s: file of %s bytes exceeds --max-doc-mb (1048576 bytes): skipped"
+    for name, size in (("bomb", "at least 1048577"), ("xbomb", "at least 1048577"),
+                       ("plain", str(2 + (1 << 20)))):
+        expect(over % (os.path.join(cap, name + ".txt"), size) in err, (name, err))
+    rss = re.search(r"peak RSS (\d+) MB", err)
+    expect(rss and int(rss.group(1)) < 150, err)
+    _, docs = dump(os.path.join(tmp, "ixcap"))
+    expect([json.loads(l.split("\t", 4)[4]) for l in docs.splitlines()] ==
+           [{"id": "pad", "title": "pad title", "text": "pad text"}], docs)
 
 
 def case_stdin_gz(tmp):
