@@ -145,6 +145,8 @@ typedef struct pipeline {
     size_t table_limit; /* per worker */
     char *spill_dir;
     char *dir_shown, *spill_shown; /* --index DIR, spill_dir as reports show them */
+    uint64_t as_limit;             /* RLIMIT_AS in bytes, 0 when none (initial_map) */
+    fh_index_grow_failure grow;    /* the writer's failed map growth, if any */
     bool spill_dir_made;
     pthread_mutex_t spill_mu;
 
@@ -218,6 +220,26 @@ static const char *write_reason(int rc, const char *dir, const char *shown, char
         return buf;
     }
     return r;
+}
+
+/* write_reason() for a failed write of the index writer into --index DIR:
+ * when growing the writer's map failed, the size it tried and the
+ * address-space limit (or mmap's reason), as the message about the first
+ * map has them, not a bare "out of memory". buf holds the message. */
+static const char *index_write_reason(const pipeline *p, int rc, char *buf, size_t n)
+{
+    const fh_index_grow_failure *g = &p->grow;
+    if (g->map_size == 0)
+        return write_reason(rc, p->o->index_dir, p->dir_shown, buf, n);
+    if (p->as_limit)
+        snprintf(buf, n,
+                 "out of address space: growing the index's map to %zu MiB failed, the "
+                 "address-space limit (RLIMIT_AS, ulimit -v) is %" PRIu64 " MiB",
+                 g->map_size >> 20, p->as_limit >> 20);
+    else
+        snprintf(buf, n, "growing the index's map to %zu MiB of address space failed: %s",
+                 g->map_size >> 20, strerror(g->err));
+    return buf;
 }
 
 /* What joins folder path dir and a name in it: nothing when dir already ends
@@ -1480,7 +1502,7 @@ static int commit_batch(committer *c, const batch *b)
                     char why[512], shown[FH_ID_MAX * 3 + 1];
                     fprintf(o->log, "fahras-indexer: writing document \"%s\": %s\n",
                             fh_report_text(shown, sizeof shown, id, br->id_len),
-                            write_reason(rc, o->index_dir, c->p->dir_shown, why, sizeof why));
+                            index_write_reason(c->p, rc, why, sizeof why));
                     return rc;
                 }
                 c->n_docs++;
@@ -2057,20 +2079,20 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
         info.field_names[f] = o->fields.names[f];
         info.field_weights[f] = o->weights[f];
     }
-    uint64_t as_limit;
-    info.map_size_hint = initial_map(&as_limit);
+    info.map_size_hint = initial_map(&p->as_limit);
+    info.grow_failed = &p->grow;
     if ((rc = fh_index_writer_open(o->index_dir, &info, &w)) != 0) {
         if (rc == FH_EEXIST)
             fprintf(o->log,
                     "fahras-indexer: another build is running in %s; wait for it to end "
                     "(one build at a time per index directory)\n",
                     p->dir_shown);
-        else if (rc == FH_ENOMEM && as_limit)
+        else if (rc == FH_ENOMEM && p->as_limit)
             fprintf(o->log,
                     "fahras-indexer: cannot start the index in %s: out of address space: its map "
                     "takes %zu MiB, the address-space limit (RLIMIT_AS, ulimit -v) is %" PRIu64
                     " MiB\n",
-                    p->dir_shown, info.map_size_hint >> 20, as_limit >> 20);
+                    p->dir_shown, info.map_size_hint >> 20, p->as_limit >> 20);
         else if (rc == FH_ENOMEM)
             fprintf(o->log,
                     "fahras-indexer: cannot start the index in %s: out of memory or address "
@@ -2217,7 +2239,7 @@ out:
             st->positions = ms.n_positions;
             if (rc && rc != FH_ETIMEOUT)
                 fprintf(o->log, "fahras-indexer: merging postings: %s\n",
-                        write_reason(rc, o->index_dir, p->dir_shown, why, sizeof why));
+                        index_write_reason(p, rc, why, sizeof why));
         }
         if (!rc) {
             double tc = now_s();
@@ -2228,7 +2250,7 @@ out:
                         now_s() - tc);
             if (rc)
                 fprintf(o->log, "fahras-indexer: publishing the index: %s\n",
-                        write_reason(rc, o->index_dir, p->dir_shown, why, sizeof why));
+                        index_write_reason(p, rc, why, sizeof why));
             else
                 st->published = true;
         }

@@ -68,6 +68,7 @@ struct fh_index_writer {
     size_t mapsize, used, psize, txn_bytes;
     size_t wb_done; /* bytes of the file handed to writeback so far */
     int err; /* sticky: once set, every call fails with it */
+    fh_index_grow_failure *grow_failed; /* the caller's (info), or NULL */
 
     unsigned nf;
     char analyzer_name[64];
@@ -244,8 +245,11 @@ static int make_room(fh_index_writer *w, size_t vlen)
             ns = min;
         ns = (ns + w->psize - 1) / w->psize * w->psize;
         rc = mdb_env_set_mapsize(w->env, ns);
-        if (rc)
+        if (rc) {
+            if (w->grow_failed) /* the caller names the size in its message */
+                *w->grow_failed = (fh_index_grow_failure){ns, rc};
             return fh_lmdb_err(rc);
+        }
         w->mapsize = ns;
     }
     rc = txn_begin(w);
@@ -422,6 +426,8 @@ int fh_index_writer_open(const char *dir, const fh_index_build_info *info, fh_in
     int rc = check_info(info);
     if (rc)
         return rc;
+    if (info->grow_failed)
+        *info->grow_failed = (fh_index_grow_failure){0, 0};
     if (mkdir(dir, 0777) && errno != EEXIST)
         return FH_EIO;
     /* a directory that can be written but not read (mode 0300) cannot be
@@ -443,6 +449,7 @@ int fh_index_writer_open(const char *dir, const fh_index_build_info *info, fh_in
     }
     w->dir_fd = dfd;
     w->dir_locked = locked;
+    w->grow_failed = info->grow_failed;
     fh_buf_init(&w->id_arena, SIZE_MAX / 2);
     fh_buf_init(&w->scratch, SIZE_MAX / 2);
     fh_buf_init(&w->pend, SIZE_MAX / 2);

@@ -893,6 +893,29 @@ def case_address_space(tmp):
                    "the address-space limit (RLIMIT_AS, ulimit -v) is 64 MiB\n" % idx in err, err)
         else:
             check(idx)
+    # a map that cannot grow mid-build is named the same way, with the size
+    # tried: under 256 MiB the map starts at 64 MiB, and 800,000 distinct
+    # words (about 50 MB of index) need it larger, at least 256 MiB more
+    import itertools
+    letters = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+    words = map("".join, itertools.product(letters, repeat=5))
+    many = os.path.join(tmp, "many.jsonl")
+    with open(many, "w", encoding="utf-8") as f:
+        for i in range(800):
+            f.write(json.dumps({"id": "d%d" % i, "text": " ".join(itertools.islice(words, 1000))},
+                               ensure_ascii=False) + "\n")
+    idx = os.path.join(tmp, "grow")
+    p = subprocess.run([A.indexer, "build", "--quiet", "--threads", "1", "--mem", "64",
+                        "--fields", "text", "--index", idx, many], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=300,
+                       preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS,
+                                                             (256 << 20, 256 << 20)))
+    err = p.stderr.decode("utf-8", "replace")
+    m = re.search(r"fahras-indexer: (?:merging postings|writing document \"d\d+\"|publishing "
+                  r"the index): out of address space: growing the index's map to (\d+) MiB "
+                  r"failed, the address-space limit \(RLIMIT_AS, ulimit -v\) is 256 MiB\n", err)
+    expect(p.returncode == 3 and m and int(m.group(1)) > 256, (p.returncode, err[-1000:]))
+    expect(not os.path.exists(os.path.join(idx, "index.mdb")), "an index was published")
 
 
 def case_damaged(tmp):

@@ -62,6 +62,14 @@ typedef struct fh_index_writer fh_index_writer;
 
 #define FH_INDEX_MAP_DEFAULT ((size_t)1 << 30) /* initial map without a hint; grown on demand */
 
+/* A failed growth of the writer's map, for the caller's message: the map
+ * is grown between transactions as the index needs, and the larger mapping
+ * can be refused (RLIMIT_AS, no address space left). */
+typedef struct fh_index_grow_failure {
+    size_t map_size; /* bytes the writer tried to map; 0 while no growth failed */
+    int err;         /* mmap's errno (ENOMEM) for that try */
+} fh_index_grow_failure;
+
 typedef struct fh_index_build_info {
     const char *analyzer_name;
     const char *analyzer_version;
@@ -69,6 +77,10 @@ typedef struct fh_index_build_info {
     const char *field_names[FH_MAX_FIELDS];
     float field_weights[FH_MAX_FIELDS];
     size_t map_size_hint; /* initial map bytes, >= 1 MiB; 0 = FH_INDEX_MAP_DEFAULT (1 GiB) */
+    /* NULL, or the caller's record of a failed map growth: zeroed by
+     * fh_index_writer_open(), filled when a write (commit's too) fails with
+     * FH_ENOMEM because the map could not grow. It must outlive the writer. */
+    fh_index_grow_failure *grow_failed;
 } fh_index_build_info;
 
 /* Start a new index beside the live one in DIR (created if missing):
