@@ -320,12 +320,11 @@ static int parse_bool(span key, span v, bool *out, fh_proto_error *err)
 
 /* True if the code point is white space or a control character beyond
  * ASCII: the C1 controls U+0080-U+009F, and the Unicode White_Space
- * characters U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F,
- * U+3000, plus U+FEFF (zero-width no-break space, the BOM). */
+ * characters past ASCII (the space separators of is_space_separator(),
+ * U+2028, U+2029), plus U+FEFF (zero-width no-break space, the BOM). */
 static bool is_wide_space_or_control(uint32_t cp)
 {
-    return (cp >= 0x80 && cp <= 0xA0) || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
-           cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000 ||
+    return (cp >= 0x80 && cp <= 0x9F) || is_space_separator(cp) || cp == 0x2028 || cp == 0x2029 ||
            cp == 0xFEFF;
 }
 
