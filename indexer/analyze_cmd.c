@@ -27,9 +27,6 @@
 #define CHUNK_MAX (1u << 20) /* longest piece analyzed at once from stdin */
 #define CUT_TRIES 8          /* token starts stable_cut() tries before giving up */
 
-/* Exit statuses, the same as the other fahras-indexer commands'. */
-enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_IO = 3 };
-
 static void usage(FILE *f)
 {
     fputs("usage: fahras-indexer analyze [--stemmer S] [--no-guard] [TEXT...]\n"
@@ -381,7 +378,7 @@ int fh_cmd_analyze(int argc, char **argv, bool stdin_closed)
     fh_analyzer *a = NULL;
     fh_analysis *s = NULL;
     size_t room = 1, len = 0;
-    int nwords = 0, status = EXIT_IO, rc;
+    int nwords = 0, status = EXIT_INDEX, rc;
 
     for (int k = 0; k < argc; k++)
         room += strlen(argv[k]) + 1;

@@ -28,14 +28,6 @@
 #include <malloc.h>
 #endif
 
-/* Exit codes (documented in every --help). */
-enum {
-    EXIT_OK = 0,
-    EXIT_USAGE = 1,
-    EXIT_INPUT = 2,
-    EXIT_INDEX = 3,
-};
-
 static const char usage_main[] =
     "usage: fahras-indexer COMMAND [OPTIONS] ...\n"
     "\n"
