@@ -11,10 +11,10 @@
 #include "fahras/analyze.h"
 #include "fahras/err.h"
 #include "fahras/index.h"
+#include "fahras/stdfd.h"
 #include "fahras/utf8.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <sched.h>
@@ -339,7 +339,7 @@ out:
     return rc;
 }
 
-/* build: stdin_closed, standard input was closed (guard_std_fds), so
+/* build: stdin_closed, standard input was closed (fh_std_fds_guard), so
  * that `-` cannot be read. */
 static int cmd_build(int argc, char **argv, bool stdin_closed)
 {
@@ -630,38 +630,10 @@ static int cmd_dir_only(int argc, char **argv, const char *usage,
     return EXIT_INDEX;
 }
 
-/* Put /dev/null on each of descriptors 0, 1 and 2 that is closed, so that no
- * file a command opens (the index, its lock, an input) lands there, to be
- * read as standard input or written over by a message. All three are opened
- * read-only: a write to standard output or error still fails with EBADF, as
- * on the closed descriptor, so a dump into a closed output stays an output
- * error (exit 3), not a silent success. *stdin_closed says whether 0 was
- * closed, for a command that reads it to say so rather than read /dev/null's
- * empty input. Returns 0, or -1 (errno set) when /dev/null cannot be opened. */
-static int guard_std_fds(bool *stdin_closed)
-{
-    *stdin_closed = false;
-    for (int fd = 0; fd <= 2; fd++) {
-        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
-            continue;
-        /* open() takes the lowest free descriptor: fd, those below are open */
-        int got = open("/dev/null", O_RDONLY);
-        if (got < 0)
-            return -1;
-        if (got != fd) { /* not reached: some other descriptor was free first */
-            close(got);
-            errno = EBADF;
-            return -1;
-        }
-        *stdin_closed = *stdin_closed || fd == 0;
-    }
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     bool stdin_closed;
-    if (guard_std_fds(&stdin_closed) != 0) {
+    if (fh_std_fds_guard(&stdin_closed) != 0) {
         fprintf(stderr,
                 "fahras-indexer: a standard descriptor is closed and /dev/null cannot "
                 "be opened onto it: %s\n",

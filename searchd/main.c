@@ -2,8 +2,10 @@
  *
  * Exit status: 0 after a clean SIGTERM/SIGINT/SIGHUP shutdown or --help, 2
  * for a usage error (a bad flag or config file, --listen included), 1 when the
- * server could not start.
+ * server could not start (or a closed standard descriptor could not be given
+ * /dev/null).
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "config.h"
 #include "fahras/analyze.h"
 #include "fahras/index.h"
+#include "fahras/stdfd.h"
 #include "log.h"
 #include "server.h"
 
@@ -20,6 +23,15 @@ int main(int argc, char **argv)
 {
     static fh_srv_config cfg; /* ~12 KiB of paths: not on the stack */
     char err[1024];
+    /* before anything is opened: a closed 2 would otherwise be taken by the
+     * index or an internal pipe, and every log line written into it */
+    if (fh_std_fds_guard(NULL) != 0) {
+        fprintf(stderr,
+                "fahras-searchd: a standard descriptor is closed and /dev/null cannot "
+                "be opened onto it: %s\n",
+                strerror(errno));
+        return 1;
+    }
     fh_srv_config_default(&cfg);
     if (fh_srv_config_parse(&cfg, argc, argv, err, sizeof err) != 0) {
         fprintf(stderr, "fahras-searchd: %s\n", err);

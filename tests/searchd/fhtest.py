@@ -130,10 +130,13 @@ class Daemon:
     """A fahras-searchd process on 127.0.0.1:<port 0>. Use as a context
     manager; stop() sends SIGTERM and returns the exit status, and the context
     exit kills the process (by pid) if it is still running. index_dir None
-    leaves --index to a --config file among `extra`."""
+    leaves --index to a --config file among `extra`; closed_fds are closed in
+    the child before the exec (its log then goes nowhere)."""
 
-    def __init__(self, index_dir, *extra, workdir=None, threads=2, cwd=None, log_level="debug"):
+    def __init__(self, index_dir, *extra, workdir=None, threads=2, cwd=None, log_level="debug",
+                 closed_fds=()):
         self.index_dir = index_dir
+        self.closed_fds = tuple(closed_fds)
         self.log_level = log_level  # None: no --log-level flag (a --config file's, or info)
         self.cwd = cwd
         self.extra = list(extra)
@@ -151,8 +154,11 @@ class Daemon:
             "--threads", str(self.threads)] + (
                 ["--log-level", self.log_level] if self.log_level else []) + self.extra
         self.log = open(self.log_path, "wb")
+        closed = self.closed_fds
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     cwd=self.cwd)
+                                     cwd=self.cwd,
+                                     preexec_fn=(lambda: [os.close(fd) for fd in closed])
+                                     if closed else None)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

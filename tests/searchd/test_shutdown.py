@@ -162,6 +162,27 @@ class ShutdownTest(unittest.TestCase):
                 self.assertEqual(f.read(), "%d\n" % d.port)
             os.unlink(d.port_file)
 
+    def test_closed_standard_descriptors_get_dev_null(self):
+        # started with 0, 1 and 2 closed (or only 2), the daemon puts /dev/null
+        # there before it opens anything: the index, the listening socket and
+        # libevent's pipes do not land on them, and no log line is written
+        # into one of its own descriptors; it serves and stops as usual
+        for closed in ((0, 1, 2), (2,)):
+            with Daemon(self.index, workdir=self.root, threads=1, closed_fds=closed) as d:
+                for fd in closed:
+                    self.assertEqual(os.readlink("/proc/%d/fd/%d" % (d.proc.pid, fd)),
+                                     "/dev/null", (closed, fd))
+                with d.client() as c:
+                    r = c.request("SEARCH النفط")
+                    self.assertIsNone(error_code(r), r)
+                    self.assertGreater(r["total"], 0)
+                    r = c.request("STATS")
+                    self.assertIsNone(error_code(r), r)
+                    self.assertGreaterEqual(r["requests"], 1, r)
+                self.assertEqual(d.stop(), 0, closed)
+                if closed == (2,):  # stdout is the log file: the log did not go there
+                    self.assertEqual(d.logtext(), "")
+
     def start_fails(self, port_file):
         """Start searchd with --port-file port_file, expecting it to give up:
         returns its stderr (exit status 1 asserted; killed after 20 s)."""

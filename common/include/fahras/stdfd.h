@@ -1,0 +1,24 @@
+/* stdfd.h — descriptors 0, 1 and 2 at program start.
+ *
+ * A program started with standard input, output or error closed would have
+ * the first files it opens land on those numbers: the index read as standard
+ * input, log lines written into a socket or an internal pipe. Both programs
+ * call fh_std_fds_guard() first thing in main(), before anything is opened.
+ * No ownership: the /dev/null descriptors it opens stay open for the life of
+ * the process, as standard descriptors do. */
+#ifndef FAHRAS_STDFD_H
+#define FAHRAS_STDFD_H
+
+#include <stdbool.h>
+
+/* Put /dev/null on each of descriptors 0, 1 and 2 that is closed. All three
+ * are opened read-only: a write to standard output or error still fails with
+ * EBADF, as it would on the closed descriptor, so a program that reports a
+ * failed write (a dump into a closed output) keeps doing so. *stdin_closed
+ * (may be NULL) says whether 0 was closed, for a command that reads it to say
+ * so rather than read /dev/null's empty input. Not thread-safe: call it before
+ * any thread starts. Returns 0, or -1 (errno set) when /dev/null cannot be
+ * opened or does not land on the closed descriptor. */
+int fh_std_fds_guard(bool *stdin_closed);
+
+#endif /* FAHRAS_STDFD_H */
