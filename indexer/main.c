@@ -550,7 +550,8 @@ out:
 
 /* The one DIR of check, dump-terms or dump-docs (argv[0] the command) in
  * *dir: "--" ends the options, as getopt takes it (`check -- -d-` names the
- * folder -d-); before it, a word that starts with '-' is a bad option.
+ * folder -d-); before it, a word that starts with '-' is a bad option, and a
+ * lone '-' is said not to be a folder (it reads as standard input elsewhere).
  * Returns 0, or EXIT_USAGE once the error is said. */
 static int dir_operand(int argc, char **argv, const char *usage, const char **dir)
 {
@@ -559,6 +560,13 @@ static int dir_operand(int argc, char **argv, const char *usage, const char **di
     for (int i = 1; i < argc; i++) {
         if (options && strcmp(argv[i], "--") == 0) {
             options = false;
+        } else if (options && strcmp(argv[i], "-") == 0) {
+            fprintf(stderr,
+                    "fahras-indexer: %s: '-' (standard input) is not an index folder; a folder "
+                    "named - is ./-\n"
+                    "fahras-indexer %s --help for usage\n",
+                    argv[0], argv[0]);
+            return EXIT_USAGE;
         } else if (options && argv[i][0] == '-') {
             bad_option(argv[0], argv[i], false);
             return EXIT_USAGE;

@@ -650,6 +650,12 @@ def case_usage(tmp):
         expect("DIR: the directory's name is empty" in err, (cmd, err))
         rc, _, err = run([cmd, "-ix", "--"], cwd=tmp, ok=(1,))
         expect("%s: bad option -ix" % cmd in err, (cmd, err))
+        # a lone '-' is no folder (not "bad option -"); after "--" it is one
+        rc, out, err = run([cmd, "-"], cwd=tmp, ok=(1,))
+        expect("fahras-indexer: %s: '-' (standard input) is not an index folder" % cmd in err
+               and not out, (cmd, err))
+        rc, _, err = run([cmd, "--", "-"], cwd=tmp, ok=(3,))
+        expect("cannot open the index in -: no such directory" in err, (cmd, err))
     _, out, _ = run(["analyze", "--", "-text-"])
     expect(out == "1\t4\ttext\ttext\ttext\t0\tlatin\n", out)
 
