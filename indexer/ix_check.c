@@ -587,6 +587,17 @@ out:
 
 /* ------------------------------------------------------------- dump */
 
+/* The fewest significant digits (6 to 9) that read back as f exactly: 2 for
+ * 2, 1.3 for 1.3f, and two weights that differ print differently. */
+static void shortest_float(float f, char *out, size_t cap)
+{
+    for (int digits = 6; digits <= 9; digits++) {
+        snprintf(out, cap, "%.*g", digits, (double)f);
+        if (strtof(out, NULL) == f)
+            return;
+    }
+}
+
 int fh_dump_terms(const char *dir, FILE *out, FILE *err)
 {
     fh_index *ix = NULL;
@@ -643,6 +654,15 @@ int fh_dump_terms(const char *dir, FILE *out, FILE *err)
             goto out;
         }
     }
+    /* the fields and their recorded weights: ranking reads them, so two
+     * indexes that differ only there do not print the same text */
+    fputs("#fields", out);
+    for (unsigned f = 0; f < nf; f++) {
+        char w[32];
+        shortest_float(m->field_weights[f], w, sizeof w);
+        fprintf(out, "\t%s=%s", m->field_names[f], w);
+    }
+    fputc('\n', out);
     XXH3_64bits_reset(hs);
     for (uint32_t d = 0; d < m->n_docs; d++) {
         const char *id;

@@ -143,8 +143,9 @@ static const char usage_dump[] =
     "usage: fahras-indexer dump-terms DIR\n"
     "\n"
     "Prints TERM<TAB>df<TAB>cf<TAB>hash-of-postings-and-positions for every term in byte\n"
-    "order, then #docs<TAB>N<TAB>hash-of-ids-documents-and-lengths: two indexes with the\n"
-    "same content print the same text.\n"
+    "order, then #fields<TAB>NAME=WEIGHT for each field (its recorded BM25F weight),\n"
+    "then #docs<TAB>N<TAB>hash-of-ids-documents-and-lengths: two indexes with the same\n"
+    "content and field weights print the same text.\n"
     "\n"
     "Exit codes: 0 ok; 1 usage error; 3 cannot open or decode the index, or the output\n"
     "cannot be written.\n";

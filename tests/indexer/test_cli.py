@@ -669,6 +669,15 @@ def case_tools(tmp):
     build(idx, [sample()], ["--stemmer", "light10+sb", "--quiet"])
     check(idx)
     _, terms, _ = run(["dump-terms", idx])
+    # the same documents with other field weights: only the #fields line differs
+    wx = os.path.join(tmp, "sbw")
+    build(wx, [sample()],
+          ["--stemmer", "light10+sb", "--quiet", "--weights", "title=1.0000001"])
+    _, wterms, _ = run(["dump-terms", wx])
+    diff = [(a, b) for a, b in zip(terms.splitlines(), wterms.splitlines()) if a != b]
+    expect(len(terms.splitlines()) == len(wterms.splitlines())
+           and diff == [("#fields\ttitle=2\ttext=1", "#fields\ttitle=1.0000001\ttext=1")],
+           "dump-terms with other weights: %s" % diff[:3])
     terms = {l.split("\t")[0] for l in terms.splitlines()}
     expect(any(t.startswith("\x01") for t in terms), "no alternative-stem terms in the index")
     # corrupted copies: (1) doc 0's title one token longer, doc 1's one shorter

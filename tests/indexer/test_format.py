@@ -549,11 +549,16 @@ def compare(path, idx, records, fields, weights, stemmer):
         for d in per:
             expect(t["positions"][d] == per[d], "term %r doc %d: positions %s, analyzer %s"
                    % (key, d, t["positions"][d], per[d]))
-    # dump-terms: term, df, cf; then #docs
+    # dump-terms: term, df, cf; then #fields, #docs
     _, out, _ = ix(["dump-terms", path])
     rows = out.split(b"\n")[:-1]
     expect(rows[-1].split(b"\t")[:2] == [b"#docs", str(n).encode()], rows[-1])
-    dt = [r.split(b"\t") for r in rows[:-1]]
+    # #fields: name=weight, the weight the fewest digits that read back as the float32
+    shown = [c.decode().rpartition("=") for c in rows[-2].split(b"\t")[1:]]
+    expect(rows[-2].split(b"\t")[0] == b"#fields"
+           and [(a, struct.unpack("<f", struct.pack("<f", float(w)))[0]) for a, _, w in shown]
+           == [(f, w) for f, w, _ in meta["fields"]], rows[-2])
+    dt = [r.split(b"\t") for r in rows[:-2]]
     expect([r[0] for r in dt] == list(terms), "dump-terms lists other terms or another order")
     for r in dt:
         t = terms[r[0]]
