@@ -166,9 +166,13 @@ def main():
     for p in a.param:
         k, _, v = p.partition(" ")
         extra.append((k, v))
-    if not os.path.isdir(SHARED):
-        print("shared data not found at %s" % SHARED, file=sys.stderr)
-        return 2
+    names = ["news", "qa"] if a.ascent or not a.only else [a.only]
+    for name in names:
+        # the corpus is only read to build an index; the queries and qrels always
+        for f in SETS[name][2:] if a.no_index or a.ascent else SETS[name][:1] + SETS[name][2:]:
+            if not os.path.isfile(f):
+                print("shared data not found at %s (set FAHRAS_SHARED_DATA)" % f, file=sys.stderr)
+                return 2
     indexer = os.path.join(a.build, "indexer", "fahras-indexer")
     driver = os.path.join(a.build, "bench", "relevance", "fh-relevance")
     if not os.path.exists(driver):
@@ -181,7 +185,6 @@ def main():
     if a.ascent:
         ascent(driver, a.work, extra)
         return 0
-    names = [a.only] if a.only else ["news", "qa"]
     for name in names:
         rel = read_qrels(SETS[name][3])
         index = (os.path.join(a.work, name) if a.no_index else

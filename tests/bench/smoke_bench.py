@@ -10,7 +10,9 @@
 4. bench/eval.py runs tests/bench/data/queries.tsv against tests/bench/data/qrels.txt:
    MRR@10 >= 0.5 and Recall@100 >= 0.75, every metric in [0, 1];
 5. bench/eval_metrics.py --selftest, when that file exists;
-6. the daemon is stopped by its pid (SIGTERM, then SIGKILL after 10 s) in every case.
+6. without the shared data (FAHRAS_SHARED_DATA an empty directory), the bench entry points
+   say "shared data not found" and exit 2, with no traceback;
+7. the daemon is stopped by its pid (SIGTERM, then SIGKILL after 10 s) in every case.
 Every child has a timeout, so the test always ends.
 """
 import argparse
@@ -37,6 +39,17 @@ def run(cmd, timeout, **kw):
     if p.returncode != 0:
         fail("exit status %d: %s" % (p.returncode, " ".join(cmd)))
     return p.stdout
+
+
+def expect_fail(cmd, status, needle, timeout=60, env=None):
+    """cmd must exit with status and say needle on its output, without a traceback."""
+    print("+ " + " ".join(cmd), flush=True)
+    p = subprocess.run(cmd, timeout=timeout, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, env=env)
+    if p.returncode != status or needle not in p.stdout or "Traceback" in p.stdout:
+        sys.stdout.write(p.stdout)
+        fail("expected exit status %d and %r (no traceback), got %d: %s"
+             % (status, needle, p.returncode, " ".join(cmd)))
 
 
 def wait_port(port_file, proc, timeout=15.0):
@@ -145,6 +158,15 @@ def main():
     selftest = os.path.join(src, "bench", "eval_metrics.py")
     if os.path.exists(selftest):
         run([py, selftest, "--selftest"], timeout=60)
+
+    # Without the shared data: a clear message and exit 2, never a traceback.
+    with tempfile.TemporaryDirectory(prefix="fahras-bench-noshared-") as tmp:
+        env = dict(os.environ, FAHRAS_SHARED_DATA=os.path.join(tmp, "data"),
+                   FAHRAS_BENCH_WORK=os.path.join(tmp, "work"))
+        os.mkdir(env["FAHRAS_SHARED_DATA"])  # present but empty: each file is checked
+        bench = os.path.join(src, "bench")
+        expect_fail([py, os.path.join(bench, "relevance", "tune.py"), "--quick",
+                     "--work", os.path.join(tmp, "eng")], 2, "shared data not found", env=env)
     print("bench smoke: ok", flush=True)
     return 0
 
