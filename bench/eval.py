@@ -214,6 +214,8 @@ def main(argv):
     a = ap.parse_args(argv)
     if not 1 <= a.limit <= 1000 or not 1 <= a.chunk <= 4096:
         ap.error("--limit must be 1..1000 and --chunk 1..4096")
+    if not a.timeout > 0:
+        ap.error("--timeout must be more than 0 seconds")
     try:
         a.template.format(limit=a.limit, q="")
     except (KeyError, IndexError, ValueError) as e:
@@ -221,8 +223,8 @@ def main(argv):
     host, port = "127.0.0.1", 7700
     if a.target:
         host, _, p = a.target.rpartition(":")
-        if not host or not p.isdigit():
-            ap.error("target must be HOST:PORT")
+        if not host or not p.isdigit() or not 1 <= int(p) <= 65535:
+            ap.error("target must be HOST:PORT (PORT 1..65535)")
         host, port = host.strip("[]"), int(p)
     try:
         # the input files first: a bad qrels file must not cost a whole run

@@ -10,9 +10,10 @@
 4. bench/eval.py runs tests/bench/data/queries.tsv against tests/bench/data/qrels.txt:
    MRR@10 >= 0.5 and Recall@100 >= 0.75, every metric in [0, 1];
 5. bench/eval_metrics.py --selftest, when that file exists;
-6. without the shared data (FAHRAS_SHARED_DATA an empty directory), the bench entry points
+6. bad arguments to eval.py are usage errors (exit 2);
+7. without the shared data (FAHRAS_SHARED_DATA an empty directory), the bench entry points
    say "shared data not found" and exit 2, with no traceback;
-7. the daemon is stopped by its pid (SIGTERM, then SIGKILL after 10 s) in every case.
+8. the daemon is stopped by its pid (SIGTERM, then SIGKILL after 10 s) in every case.
 Every child has a timeout, so the test always ends.
 """
 import argparse
@@ -158,6 +159,12 @@ def main():
     selftest = os.path.join(src, "bench", "eval_metrics.py")
     if os.path.exists(selftest):
         run([py, selftest, "--selftest"], timeout=60)
+
+    # Bad arguments: a usage error (exit 2), not a traceback nor a connection error.
+    ev = [py, os.path.join(src, "bench", "eval.py"), "--queries", os.path.join(data, "queries.tsv"),
+          "--qrels", os.path.join(data, "qrels.txt"), "--run", os.devnull]
+    expect_fail(ev + ["127.0.0.1:99999"], 2, "HOST:PORT")
+    expect_fail(ev + ["--timeout", "0", "127.0.0.1:1"], 2, "--timeout")
 
     # Without the shared data: a clear message and exit 2, never a traceback.
     with tempfile.TemporaryDirectory(prefix="fahras-bench-noshared-") as tmp:
