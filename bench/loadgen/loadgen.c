@@ -130,6 +130,7 @@ typedef struct lg {
 
     /* memory sampling of another process (fahras-searchd) */
     FILE *rss_fp;
+    FILE *json_fp; /* --json, opened before the run: a bad path costs no measurement */
     long rss_start_kb, rss_max_kb, rss_end_kb, rss_min_kb, hwm_end_kb;
     uint64_t rss_samples;
 } lg;
@@ -860,6 +861,13 @@ int main(int argc, char **argv)
                 cfg->watch_pid);
         goto out;
     }
+    if (cfg->json_path) {
+        g.json_fp = strcmp(cfg->json_path, "-") ? fopen(cfg->json_path, "w") : stdout;
+        if (!g.json_fp) {
+            fprintf(stderr, "fahras-loadgen: %s: %s\n", cfg->json_path, strerror(errno));
+            goto out;
+        }
+    }
     signal(SIGPIPE, SIG_IGN);
     g.base = event_base_new();
     g.conns = calloc(cfg->conns, sizeof *g.conns);
@@ -918,12 +926,9 @@ int main(int argc, char **argv)
     secs = (double)(g.measure_end_ns - g.measure_start_ns) / 1e9;
     if (!cfg->quiet)
         report_text(&g, stdout, secs);
-    if (cfg->json_path) {
-        FILE *f = strcmp(cfg->json_path, "-") ? fopen(cfg->json_path, "w") : stdout;
-        if (!f) {
-            fprintf(stderr, "fahras-loadgen: %s: %s\n", cfg->json_path, strerror(errno));
-            goto out;
-        }
+    if (g.json_fp) {
+        FILE *f = g.json_fp;
+        g.json_fp = NULL;
         report_json(&g, f, secs);
         if (f != stdout && fclose(f) != 0) {
             fprintf(stderr, "fahras-loadgen: %s: write failed\n", cfg->json_path);
@@ -956,6 +961,8 @@ out:
         event_base_free(g.base);
     if (g.rss_fp)
         fclose(g.rss_fp);
+    if (g.json_fp && g.json_fp != stdout)
+        fclose(g.json_fp);
     free(g.line_off);
     fh_buf_free(&g.pool);
     return ret;

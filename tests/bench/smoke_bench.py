@@ -10,7 +10,8 @@
 4. bench/eval.py runs tests/bench/data/queries.tsv against tests/bench/data/qrels.txt:
    MRR@10 >= 0.5 and Recall@100 >= 0.75, every metric in [0, 1];
 5. bench/eval_metrics.py --selftest, when that file exists;
-6. bad arguments to eval.py are usage errors (exit 2);
+6. bad arguments to eval.py are usage errors, an unwritable fahras-loadgen --json a setup
+   error found before any load (exit 2);
 7. without the shared data (FAHRAS_SHARED_DATA an empty directory), the bench entry points
    say "shared data not found" and exit 2, with no traceback;
 8. the daemon is stopped by its pid (SIGTERM, then SIGKILL after 10 s) in every case.
@@ -42,15 +43,15 @@ def run(cmd, timeout, **kw):
     return p.stdout
 
 
-def expect_fail(cmd, status, needle, timeout=60, env=None):
-    """cmd must exit with status and say needle on its output, without a traceback."""
+def expect_fail(cmd, status, needle, timeout=60, env=None, absent="Traceback"):
+    """cmd must exit with status and say needle on its output, without absent (a traceback)."""
     print("+ " + " ".join(cmd), flush=True)
     p = subprocess.run(cmd, timeout=timeout, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True, env=env)
-    if p.returncode != status or needle not in p.stdout or "Traceback" in p.stdout:
+    if p.returncode != status or needle not in p.stdout or absent in p.stdout:
         sys.stdout.write(p.stdout)
-        fail("expected exit status %d and %r (no traceback), got %d: %s"
-             % (status, needle, p.returncode, " ".join(cmd)))
+        fail("expected exit status %d and %r (no %r), got %d: %s"
+             % (status, needle, absent, p.returncode, " ".join(cmd)))
 
 
 def wait_port(port_file, proc, timeout=15.0):
@@ -165,6 +166,10 @@ def main():
           "--qrels", os.path.join(data, "qrels.txt"), "--run", os.devnull]
     expect_fail(ev + ["127.0.0.1:99999"], 2, "HOST:PORT")
     expect_fail(ev + ["--timeout", "0", "127.0.0.1:1"], 2, "--timeout")
+    # an unwritable --json is a setup error found before the load, not after it
+    expect_fail([a.loadgen, "--queries", os.path.join(data, "queries.tsv"), "--json",
+                 os.path.join(os.devnull, "x.json"), "--warmup", "0", "--duration", "1",
+                 "--timeout", "1", "127.0.0.1:1"], 2, "x.json", absent="replies")
 
     # Without the shared data: a clear message and exit 2, never a traceback.
     with tempfile.TemporaryDirectory(prefix="fahras-bench-noshared-") as tmp:
