@@ -369,6 +369,13 @@ static int cmd_stems(const char *path)
     for (size_t i = 0; i < m; i++)
         golds += i == 0 || strcmp(v[i].gold, v[i - 1].gold) != 0;
     double sg = sum_pairs(v, m, cmp_gold);
+    if (sg == 0 || sg == pairs(m)) {
+        /* each rate divides by one of these counts */
+        fprintf(stderr, "%s: %s; is it 'word<TAB>stem<TAB>root' lines (stem/word_stem_root.tsv)?\n",
+                path, sg == 0 ? "no two words share a stem" : "every word has the same stem");
+        free(v);
+        return 1;
+    }
     printf("%zu distinct words, %zu gold stems; %.0f same-stem pairs, %.0f different-stem pairs\n\n",
            m, golds, sg, pairs(m) - sg);
     printf("| analyzer | same-stem pairs conflated | different-stem pairs conflated | stem classes | news noun families conflated |\n");

@@ -11,7 +11,8 @@
    MRR@10 >= 0.5 and Recall@100 >= 0.75, every metric in [0, 1];
 5. bench/eval_metrics.py --selftest, when that file exists;
 6. bad arguments to eval.py are usage errors, an unwritable fahras-loadgen --json a setup
-   error found before any load (exit 2);
+   error found before any load (exit 2); fh_bench_analyze stems (--bench-analyze) on a
+   file that is not word<TAB>stem<TAB>root fails instead of printing -nan%;
 7. without the shared data (FAHRAS_SHARED_DATA an empty directory), the bench entry points
    say "shared data not found" and exit 2, with no traceback;
 8. the daemon is stopped by its pid (SIGTERM, then SIGKILL after 10 s) in every case.
@@ -89,6 +90,7 @@ def main():
     ap.add_argument("--searchd", required=True)
     ap.add_argument("--loadgen", required=True)
     ap.add_argument("--source-dir", required=True)
+    ap.add_argument("--bench-analyze", help="fh_bench_analyze, to check its input errors")
     a = ap.parse_args()
     src = os.path.abspath(a.source_dir)
     data = os.path.join(src, "tests", "bench", "data")
@@ -166,6 +168,10 @@ def main():
           "--qrels", os.path.join(data, "qrels.txt"), "--run", os.devnull]
     expect_fail(ev + ["127.0.0.1:99999"], 2, "HOST:PORT")
     expect_fail(ev + ["--timeout", "0", "127.0.0.1:1"], 2, "--timeout")
+    if a.bench_analyze:
+        # a file that is not word<TAB>stem<TAB>root: an error, not a table of -nan%
+        expect_fail([a.bench_analyze, "stems", os.path.join(data, "queries.tsv")], 1,
+                    "no two words share a stem", absent="nan")
     # an unwritable --json is a setup error found before the load, not after it
     expect_fail([a.loadgen, "--queries", os.path.join(data, "queries.tsv"), "--json",
                  os.path.join(os.devnull, "x.json"), "--warmup", "0", "--duration", "1",
