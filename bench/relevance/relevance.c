@@ -20,7 +20,7 @@
  * smallest thread CPU time and wall time over the repeats (finds slow queries
  * on a busy machine, where wall time alone is noise).
  * Q.tsv: "qid\tquery" lines. OUT: "qid Q0 docid rank score fahras" lines.
- * Exit status: 0 ok, 1 usage, 2 I/O, 3 engine error.
+ * Exit status: 0 ok, 1 usage, 2 I/O or no query in Q.tsv, 3 engine error.
  */
 #include <errno.h>
 #include <math.h>
@@ -331,9 +331,22 @@ int main(int argc, char **argv)
     }
     if (focus_dump && qrels && index && queries)
         run = focus_dump; /* no run pass */
-    if (!index || !queries || !run || depth == 0 || depth > FH_ENGINE_MAX_LIMIT ||
-        (focus_dump && !qrels))
+    char bad[80] = "";
+    if (!index)
+        snprintf(bad, sizeof bad, "--index DIR is required");
+    else if (!queries)
+        snprintf(bad, sizeof bad, "--queries Q.tsv is required");
+    else if (focus_dump && !qrels)
+        snprintf(bad, sizeof bad, "--focus-dump wants --qrels QRELS");
+    else if (!run)
+        snprintf(bad, sizeof bad, "--run OUT is required");
+    else if (depth == 0 || depth > FH_ENGINE_MAX_LIMIT)
+        snprintf(bad, sizeof bad, "--depth %u is out of range (1..%u)", (unsigned)depth,
+                 (unsigned)FH_ENGINE_MAX_LIMIT);
+    if (bad[0]) {
+        fprintf(stderr, "fh-relevance: %s\n", bad);
         return usage(stderr);
+    }
     fh_analyzer_opts ao;
     memset(&ao, 0, sizeof ao);
     /* a typo must not silently run another analyzer */
@@ -426,9 +439,14 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (no_tab_lines > 0)
         fprintf(stderr,
-                "fh-relevance: warning: skipped %u non-empty line%s of %s without a tab (a "
+                "fh-relevance: %s %u non-empty line%s of %s without a tab (a "
                 "line is qid<TAB>query)\n",
-                no_tab_lines, no_tab_lines == 1 ? "" : "s", queries);
+                nq ? "warning: skipped" : "no query:", no_tab_lines, no_tab_lines == 1 ? "" : "s",
+                queries);
+    else if (nq == 0)
+        fprintf(stderr, "fh-relevance: %s: no query (a line is qid<TAB>query)\n", queries);
+    if (nq == 0) /* an empty run would score 0 as if the engine had found nothing */
+        return 2;
     if (latency) {
         fh_search_opts so;
         fh_search_opts_default(&so);

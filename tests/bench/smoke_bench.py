@@ -12,7 +12,8 @@
 5. bench/eval_metrics.py --selftest, when that file exists;
 6. bad arguments to eval.py are usage errors, an unwritable fahras-loadgen --json a setup
    error found before any load (exit 2); fh_bench_analyze stems (--bench-analyze) on a
-   file that is not word<TAB>stem<TAB>root fails instead of printing -nan%;
+   file that is not word<TAB>stem<TAB>root fails instead of printing -nan%; fh-relevance
+   (--relevance) writes a run of the sample index, and says what is missing or empty;
 7. without the shared data (FAHRAS_SHARED_DATA an empty directory), the bench entry points
    say "shared data not found" and exit 2, with no traceback;
 8. the daemon is stopped by its pid (SIGTERM, then SIGKILL after 10 s) in every case.
@@ -90,6 +91,7 @@ def main():
     ap.add_argument("--searchd", required=True)
     ap.add_argument("--loadgen", required=True)
     ap.add_argument("--source-dir", required=True)
+    ap.add_argument("--relevance", help="fh-relevance, run on the sample index")
     ap.add_argument("--bench-analyze", help="fh_bench_analyze, to check its input errors")
     a = ap.parse_args()
     src = os.path.abspath(a.source_dir)
@@ -100,6 +102,16 @@ def main():
         idx = os.path.join(tmp, "index")
         run([a.indexer, "build", "--index", idx, "--quiet",
              os.path.join(src, "data", "sample", "news.jsonl")], timeout=60)
+
+        if a.relevance:
+            # in-process ranking (tune.py's driver): a run, and clear errors
+            rel = [a.relevance, "--index", idx, "--queries", os.path.join(data, "queries.tsv")]
+            run(rel + ["--run", os.path.join(tmp, "rel.run")], timeout=60)
+            if os.path.getsize(os.path.join(tmp, "rel.run")) == 0:
+                fail("fh-relevance wrote an empty run")
+            expect_fail(rel, 1, "--run OUT is required")
+            expect_fail([a.relevance, "--index", idx, "--queries", os.devnull, "--run",
+                         os.path.join(tmp, "empty.run")], 2, "no query")
 
         port_file = os.path.join(tmp, "port")
         log = open(os.path.join(tmp, "searchd.log"), "w")
