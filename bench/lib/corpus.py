@@ -286,6 +286,37 @@ def speed_queries(name):
     return os.path.join(queries_dir(), SPEED_SETS[name])
 
 
+def check_peer_args(ap, a, count_opt, counts):
+    """Usage errors (ap.error, exit 2) of a peer script's arguments, found before anything is
+    installed, read or started: unknown corpora or sets, counts that are not numbers."""
+    def bad(names, known, what):
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            ap.error("unknown %s %s (known: %s)" % (what, ", ".join(unknown), " ".join(known)))
+    if a.cmd in ("index", "all"):
+        bad(a.args, CORPORA, "corpus")
+    elif a.cmd == "relevance":
+        bad(a.args, REL_SETS, "relevance set")
+    elif a.args:
+        ap.error("%s takes no arguments (got %s)" % (a.cmd, " ".join(a.args)))
+    if a.cmd == "speed":
+        bad([a.corpus], CORPORA, "corpus")
+        bad(a.sets.split(","), list(SPEED_SETS) + list(REL_SETS), "query set")
+        bad(a.snippets.split(","), ("off", "on"), "--snippets value")
+        try:
+            if not all(int(c) > 0 for c in counts.split(",")):
+                raise ValueError
+        except ValueError:
+            ap.error("%s wants positive whole numbers such as 1,4,16, not %r" % (count_opt, counts))
+
+
+def require_sources(corpora):
+    """Exit 2 with paths' message unless the shared data holds these corpora's sources:
+    the peers check this before installing or starting anything."""
+    for name in corpora:
+        paths.require_shared_file(CORPORA[name][0])
+
+
 def main(argv):
     import argparse
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -15,7 +15,8 @@
    file that is not word<TAB>stem<TAB>root fails instead of printing -nan%; fh-relevance
    (--relevance) writes a run of the sample index, and says what is missing or empty;
 7. without the shared data (FAHRAS_SHARED_DATA an empty directory), the bench entry points
-   say "shared data not found" and exit 2, with no traceback;
+   say "shared data not found" and exit 2, with no traceback; run_xapian.py --help works
+   without xapian, and the peers' bad arguments are usage errors (exit 2);
 8. the daemon is stopped by its pid (SIGTERM, then SIGKILL after 10 s) in every case.
 Every child has a timeout, so the test always ends.
 """
@@ -197,6 +198,18 @@ def main():
         bench = os.path.join(src, "bench")
         expect_fail([py, os.path.join(bench, "relevance", "tune.py"), "--quick",
                      "--work", os.path.join(tmp, "eng")], 2, "shared data not found", env=env)
+        sphinx = os.path.join(bench, "peers", "sphinx", "run_sphinx.py")
+        xapian = os.path.join(bench, "peers", "xapian", "run_xapian.py")
+        # the Xapian peer imports (and would apt-get install) xapian only once it has work
+        out = run([py, xapian, "--help"], timeout=60, env=env)
+        if "usage:" not in out:
+            fail("run_xapian.py --help printed no usage")
+        expect_fail([py, xapian, "index", "news"], 2, "shared data not found", env=env)
+        # bad arguments to the peers: usage errors before any data is read or package installed
+        env["FAHRAS_SHARED_DATA"] = os.path.join(tmp, "absent")
+        expect_fail([py, xapian, "index", "bogus"], 2, "unknown corpus", env=env)
+        expect_fail([py, sphinx, "relevance", "bogus"], 2, "unknown relevance set", env=env)
+        expect_fail([py, sphinx, "speed", "--conns", "x"], 2, "--conns", env=env)
     print("bench smoke: ok", flush=True)
     return 0
 

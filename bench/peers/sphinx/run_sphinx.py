@@ -460,7 +460,11 @@ def main(argv):
     ap.add_argument("--snippet-opts", default="200 AS limit",
                     help="CALL SNIPPETS options (limit in characters)")
     a = ap.parse_args(argv)
-    paths.require_shared_data()
+    corpus.check_peer_args(ap, a, "--conns", a.conns)
+    if a.cmd not in ("stop", "status"):  # stopping a daemon needs no data
+        paths.require_shared_data()
+    if a.cmd in ("index", "all"):
+        corpus.require_sources(a.args or ["news", "qa"])
     if a.cmd != "status" and a.cmd != "stop":
         setup()
     if a.cmd == "setup":

@@ -31,13 +31,23 @@ sys.path.insert(0, BENCH)
 from lib import corpus, paths, runutil, textutil  # noqa: E402
 import eval_metrics  # noqa: E402
 
-try:
-    import xapian
-except ImportError:
-    if os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
-        sys.exit("run this with /usr/bin/python3 (Debian's python, where python3-xapian lives)")
-    runutil.apt_install(["python3-xapian"])
-    import xapian
+xapian = None  # imported by need_xapian(): --help, a usage error or absent data install nothing
+
+
+def need_xapian():
+    """Import xapian, installing Debian's python3-xapian when it is missing."""
+    global xapian
+    if xapian is not None:
+        return
+    try:
+        import xapian as x
+    except ImportError:
+        if os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
+            sys.exit("run this with /usr/bin/python3 (Debian's python, where python3-xapian "
+                     "lives)")
+        runutil.apt_install(["python3-xapian"])
+        import xapian as x
+    xapian = x
 
 BM25 = (1.2, 0.0, 1.0, 0.75, 0.0)   # k1, k2, k3, b, min_normlen
 
@@ -251,6 +261,7 @@ def speed(corp, sets, procs_list, seconds, warmup, snippets_modes, repeat, snipp
 
 def main(argv):
     if argv[:1] == ["_build"]:
+        need_xapian()
         build(argv[1], argv[2])
         return 0
     ap = argparse.ArgumentParser(description="Xapian 1.4 peer for the Fahras benchmarks")
@@ -266,7 +277,11 @@ def main(argv):
     ap.add_argument("--snippet-bytes", type=int, default=400,
                     help="MSet.snippet length in bytes (400 B ~ Sphinx's 200-character limit in Arabic)")
     a = ap.parse_args(argv)
+    corpus.check_peer_args(ap, a, "--procs", a.procs)
     paths.require_shared_data()
+    if a.cmd in ("index", "all"):
+        corpus.require_sources(a.args or ["news", "qa"])
+    need_xapian()
     if a.cmd == "index":
         index(a.args or ["news", "qa"])
     elif a.cmd == "relevance":
