@@ -138,8 +138,10 @@ def main():
         ap.error("unknown corpus %s (known: %s)" % (", ".join(bad), ",".join(SOURCES)))
     if a.runs < 1:
         ap.error("--runs must be at least 1")
-    if not a.no_fahras and (not a.indexer or not os.access(a.indexer, os.X_OK)):
+    if not a.no_fahras and not a.indexer:
         sys.exit("no fahras-indexer: pass --indexer or set FAHRAS_INDEXER")
+    if not a.no_fahras and not (os.path.isfile(a.indexer) and os.access(a.indexer, os.X_OK)):
+        sys.exit("%s: not an executable fahras-indexer (--indexer or FAHRAS_INDEXER)" % a.indexer)
     rows = []
     for corpus in a.corpora.split(","):
         path = corpus_path(corpus)

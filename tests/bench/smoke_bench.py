@@ -208,6 +208,9 @@ def main():
         # bad arguments to the peers: usage errors before any data is read or package installed
         env["FAHRAS_SHARED_DATA"] = os.path.join(tmp, "absent")
         expect_fail([py, xapian, "index", "bogus"], 2, "unknown corpus", env=env)
+        expect_fail([py, os.path.join(bench, "indexer", "bench_indexer.py"), "--indexer",
+                     os.path.join(tmp, "no-indexer"), "--corpora", "news"], 1,
+                    "no-indexer: not an executable fahras-indexer", env=env)
         expect_fail([py, sphinx, "relevance", "bogus"], 2, "unknown relevance set", env=env)
         expect_fail([py, sphinx, "speed", "--conns", "x"], 2, "--conns", env=env)
     print("bench smoke: ok", flush=True)
