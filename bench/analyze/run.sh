@@ -8,7 +8,14 @@
 #   (default $FAHRAS_SHARED_DATA, else ../shared/data beside the repo; absent: exit 2)
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
-case "${1:-}" in -h | --help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in
+-h | --help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-*) echo "bench/analyze/run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
+esac
+if [ $# -gt 1 ]; then
+    echo "bench/analyze/run.sh: one argument at most, the shared data folder (try --help)" >&2
+    exit 2
+fi
 data=${1:-${FAHRAS_SHARED_DATA:-$root/../shared/data}}
 for f in news/saudinewsnet-docs.jsonl.xz stem/word_stem_root.tsv quran/quran-verses.jsonl; do
     if [ ! -f "$data/$f" ]; then

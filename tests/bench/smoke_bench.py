@@ -208,6 +208,8 @@ def main():
         # bad arguments to the peers: usage errors before any data is read or package installed
         env["FAHRAS_SHARED_DATA"] = os.path.join(tmp, "absent")
         expect_fail([py, xapian, "index", "bogus"], 2, "unknown corpus", env=env)
+        expect_fail(["sh", os.path.join(bench, "analyze", "run.sh"), "--bogus"], 2,
+                    "unknown option --bogus", env=env)
         expect_fail([py, os.path.join(bench, "indexer", "bench_indexer.py"), "--indexer",
                      os.path.join(tmp, "no-indexer"), "--corpora", "news"], 1,
                     "no-indexer: not an executable fahras-indexer", env=env)
