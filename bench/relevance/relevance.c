@@ -445,8 +445,11 @@ int main(int argc, char **argv)
                 queries);
     else if (nq == 0)
         fprintf(stderr, "fh-relevance: %s: no query (a line is qid<TAB>query)\n", queries);
-    if (nq == 0) /* an empty run would score 0 as if the engine had found nothing */
-        return 2;
+    int status = 0;
+    if (nq == 0) { /* an empty run would score 0 as if the engine had found nothing */
+        status = 2;
+        goto done;
+    }
     if (latency) {
         fh_search_opts so;
         fh_search_opts_default(&so);
@@ -547,6 +550,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "fh-relevance: %u queries (%u refused) in %.3f s, %.0f candidates/query\n",
                 nq, nerr, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
                 nq ? (double)ncand / nq : 0.0);
+done:
     free(line);
     if (sf)
         fclose(sf);
@@ -556,5 +560,5 @@ int main(int argc, char **argv)
     fh_searcher_free(s);
     fh_engine_free(e);
     fh_analyzer_free(an);
-    return 0;
+    return status;
 }
