@@ -220,6 +220,8 @@ def main(argv):
         a.template.format(limit=a.limit, q="")
     except (KeyError, IndexError, ValueError) as e:
         ap.error("--template: %r is not a request template ({q}, {limit}): %s" % (a.template, e))
+    if a.target and a.port_file:
+        ap.error("give HOST:PORT or --port-file, not both (the port file's port would win)")
     host, port = "127.0.0.1", 7700
     if a.target:
         host, _, p = a.target.rpartition(":")

@@ -181,6 +181,7 @@ def main():
           "--qrels", os.path.join(data, "qrels.txt"), "--run", os.devnull]
     expect_fail(ev + ["127.0.0.1:99999"], 2, "HOST:PORT")
     expect_fail(ev + ["--timeout", "0", "127.0.0.1:1"], 2, "--timeout")
+    expect_fail(ev + ["--port-file", os.devnull, "127.0.0.1:1"], 2, "not both")
     if a.bench_analyze:
         # a file that is not word<TAB>stem<TAB>root: an error, not a table of -nan%
         expect_fail([a.bench_analyze, "stems", os.path.join(data, "queries.tsv")], 1,
