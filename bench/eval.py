@@ -50,15 +50,14 @@ class EvalError(Exception):
 def read_queries(path):
     """[(qid, text)] from an "id<TAB>text" file (blank lines skipped)."""
     out = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            line = line.rstrip("\r\n")
-            if not line.strip():
-                continue
-            if "\t" not in line:
-                raise EvalError("%s:%d: expected 'id<TAB>text'" % (path, n))
-            qid, text = line.split("\t", 1)
-            out.append((qid.strip(), text))
+    for n, line in eval_metrics.text_lines(path):
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        if "\t" not in line:
+            raise EvalError("%s:%d: expected 'id<TAB>text'" % (path, n))
+        qid, text = line.split("\t", 1)
+        out.append((qid.strip(), text))
     return out
 
 

@@ -26,6 +26,18 @@ import math
 import sys
 
 
+def text_lines(path):
+    """(line number, line) of a UTF-8 text file; a byte that is not UTF-8 is a ValueError
+    naming the file and line (not the codec's message alone)."""
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, 1):
+            try:
+                yield n, raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise ValueError("%s:%d: not UTF-8 text (byte %d: %s)"
+                                 % (path, n, e.start + 1, e.reason)) from None
+
+
 def read_qrels(path, warn=None):
     """{qid: {docid: rel}}. Conflicting grades of one (qid, docid): the higher one is kept
     and warn(message) is called (default: print to stderr)."""
@@ -33,25 +45,24 @@ def read_qrels(path, warn=None):
         def warn(msg):
             print("eval_metrics.py: warning: " + msg, file=sys.stderr)
     qrels, where, conflicts = {}, {}, 0
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            p = line.split()
-            if not p:
-                continue
-            if len(p) != 4 or not p[3].lstrip("-").isdigit():
-                raise ValueError("%s:%d: expected 'qid 0 docid rel' (rel an integer)" % (path, n))
-            rels, rel = qrels.setdefault(p[0], {}), int(p[3])
-            old = rels.get(p[2])
-            if old is not None and old != rel:
-                conflicts += 1
-                if conflicts <= 10:
-                    warn("%s:%d: query %s, document %s judged %d at line %d and %d here; "
-                         "the higher grade, %d, is kept" % (path, n, p[0], p[2], old,
-                                                            where[(p[0], p[2])], rel,
-                                                            max(old, rel)))
-                rel = max(old, rel)
-            rels[p[2]] = rel
-            where[(p[0], p[2])] = n
+    for n, line in text_lines(path):
+        p = line.split()
+        if not p:
+            continue
+        if len(p) != 4 or not p[3].lstrip("-").isdigit():
+            raise ValueError("%s:%d: expected 'qid 0 docid rel' (rel an integer)" % (path, n))
+        rels, rel = qrels.setdefault(p[0], {}), int(p[3])
+        old = rels.get(p[2])
+        if old is not None and old != rel:
+            conflicts += 1
+            if conflicts <= 10:
+                warn("%s:%d: query %s, document %s judged %d at line %d and %d here; "
+                     "the higher grade, %d, is kept" % (path, n, p[0], p[2], old,
+                                                        where[(p[0], p[2])], rel,
+                                                        max(old, rel)))
+            rel = max(old, rel)
+        rels[p[2]] = rel
+        where[(p[0], p[2])] = n
     if conflicts > 10:
         warn("%s: %d conflicting judgements in all (the first 10 shown)" % (path, conflicts))
     return qrels
@@ -60,15 +71,14 @@ def read_qrels(path, warn=None):
 def read_run(path):
     """{qid: [docid, ...]} in rank order."""
     rows = {}
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            p = line.split()
-            if not p:
-                continue
-            if len(p) < 5 or not p[3].lstrip("-").isdigit():
-                raise ValueError("%s:%d: expected 'qid Q0 docid rank score tag' (rank an integer)"
-                                 % (path, n))
-            rows.setdefault(p[0], []).append((int(p[3]), n, p[2]))
+    for n, line in text_lines(path):
+        p = line.split()
+        if not p:
+            continue
+        if len(p) < 5 or not p[3].lstrip("-").isdigit():
+            raise ValueError("%s:%d: expected 'qid Q0 docid rank score tag' (rank an integer)"
+                             % (path, n))
+        rows.setdefault(p[0], []).append((int(p[3]), n, p[2]))
     run = {}
     for qid, hits in rows.items():
         seen, docs = set(), []

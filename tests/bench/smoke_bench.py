@@ -182,6 +182,18 @@ def main():
     expect_fail(ev + ["127.0.0.1:99999"], 2, "HOST:PORT")
     expect_fail(ev + ["--timeout", "0", "127.0.0.1:1"], 2, "--timeout")
     expect_fail(ev + ["--port-file", os.devnull, "127.0.0.1:1"], 2, "not both")
+    # a file that is not UTF-8 is named with its line (not the codec's message alone)
+    with tempfile.TemporaryDirectory(prefix="fahras-bench-utf8-") as tmp:
+        bad = os.path.join(tmp, "latin1.tsv")
+        with open(bad, "wb") as f:
+            f.write(b"q1\tok\nq2\tcaf\xe9\n")
+        expect_fail([py, os.path.join(src, "bench", "eval.py"), "--queries", bad, "--qrels",
+                     os.path.join(data, "qrels.txt"), "--run", os.devnull, "127.0.0.1:1"], 1,
+                    bad + ":2: not UTF-8 text")
+        with open(bad + ".run", "wb") as f:
+            f.write(b"q1 Q0 d1 1 1.0 t\nq2 Q0 caf\xe9 1 1.0 t\n")
+        expect_fail([py, os.path.join(src, "bench", "eval_metrics.py"), bad + ".run",
+                     os.path.join(data, "qrels.txt")], 1, bad + ".run:2: not UTF-8 text")
     if a.bench_analyze:
         # a file that is not word<TAB>stem<TAB>root: an error, not a table of -nan%
         expect_fail([a.bench_analyze, "stems", os.path.join(data, "queries.tsv")], 1,
