@@ -317,6 +317,17 @@ def require_sources(corpora):
         paths.require_shared_file(CORPORA[name][0])
 
 
+def require_peer_sources(a):
+    """require_sources for what a peer script's command a.cmd reads: the corpora to index
+    (index, all; default news and qa), those of the relevance sets, or the speed corpus."""
+    if a.cmd in ("index", "all"):
+        require_sources(a.args or ["news", "qa"])
+    elif a.cmd == "relevance":
+        require_sources(sorted({REL_SETS[s][0] for s in a.args or DEFAULT_REL_SETS}))
+    elif a.cmd == "speed":
+        require_sources([a.corpus])
+
+
 def main(argv):
     import argparse
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -218,6 +218,9 @@ def main():
         if "usage:" not in out:
             fail("run_xapian.py --help printed no usage")
         expect_fail([py, xapian, "index", "news"], 2, "shared data not found", env=env)
+        # relevance and speed check their corpora before Sphinx is set up (apt-get)
+        expect_fail([py, sphinx, "relevance", "qa-arcd"], 2, "qa/docs.jsonl", env=env)
+        expect_fail([py, sphinx, "speed"], 2, "shared data not found", env=env)
         # bad arguments to the peers: usage errors before any data is read or package installed
         env["FAHRAS_SHARED_DATA"] = os.path.join(tmp, "absent")
         expect_fail([py, xapian, "index", "bogus"], 2, "unknown corpus", env=env)

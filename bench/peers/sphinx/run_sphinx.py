@@ -463,8 +463,7 @@ def main(argv):
     corpus.check_peer_args(ap, a, "--conns", a.conns)
     if a.cmd not in ("stop", "status"):  # stopping a daemon needs no data
         paths.require_shared_data()
-    if a.cmd in ("index", "all"):
-        corpus.require_sources(a.args or ["news", "qa"])
+    corpus.require_peer_sources(a)
     if a.cmd != "status" and a.cmd != "stop":
         setup()
     if a.cmd == "setup":

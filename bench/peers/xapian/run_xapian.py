@@ -279,8 +279,7 @@ def main(argv):
     a = ap.parse_args(argv)
     corpus.check_peer_args(ap, a, "--procs", a.procs)
     paths.require_shared_data()
-    if a.cmd in ("index", "all"):
-        corpus.require_sources(a.args or ["news", "qa"])
+    corpus.require_peer_sources(a)
     need_xapian()
     if a.cmd == "index":
         index(a.args or ["news", "qa"])
