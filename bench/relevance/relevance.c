@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "engine_int.h"
+#include "fahras/index.h"
 
 static int usage(FILE *f)
 {
@@ -387,7 +388,9 @@ int main(int argc, char **argv)
     if (rc == 0)
         rc = fh_searcher_new(e, &s);
     if (rc) {
-        fprintf(stderr, "fh-relevance: %s: %s\n", index, fh_strerror(rc));
+        char why[512];
+        fprintf(stderr, "fh-relevance: cannot open the index in %s: %s\n", index,
+                fh_index_open_reason(rc, index, why, sizeof why));
         return 3;
     }
     if (focus_dump)

@@ -111,6 +111,8 @@ def main():
             if os.path.getsize(os.path.join(tmp, "rel.run")) == 0:
                 fail("fh-relevance wrote an empty run")
             expect_fail(rel, 1, "--run OUT is required")
+            expect_fail([a.relevance, "--index", tmp, "--queries", os.path.join(data, "queries.tsv"),
+                         "--run", os.path.join(tmp, "x.run")], 3, "no index.mdb in it")
             expect_fail([a.relevance, "--index", idx, "--queries", os.devnull, "--run",
                          os.path.join(tmp, "empty.run")], 2, "no query")
 
