@@ -154,10 +154,14 @@ static int cmd_speed(int argc, char **argv)
     fh_analysis *s = NULL;
     double *mbs = calloc((size_t)runs * 2, sizeof *mbs), *cpu = mbs ? mbs + runs : NULL;
     size_t tokens = 0;
+    bool said = false; /* the failure's message is out already */
     int rc = mbs != NULL ? load_jsonl(path, &d) : FH_ENOMEM;
+    if (rc == FH_EIO || rc == FH_EINPUT) /* load_jsonl named the file and line */
+        said = true;
     if (rc == 0 && d.n == 0) {
         fprintf(stderr, "%s: no documents\n", path);
         rc = FH_EINPUT;
+        said = true;
     }
     if (rc == 0)
         rc = fh_analyzer_new(&o, &a);
@@ -190,7 +194,7 @@ static int cmd_speed(int argc, char **argv)
            mbs[runs / 2], cpu[runs / 2]);
 out:
     free(mbs);
-    if (rc != 0)
+    if (rc != 0 && !said)
         fprintf(stderr, "speed: %s\n", fh_strerror(rc));
     fh_analysis_free(s);
     fh_analyzer_free(a);
@@ -418,11 +422,15 @@ static int cmd_quran(const char *path)
             if (strstr(t[k].norm, "\xef\xbf\xbd") != NULL)
                 repl++;
     }
-    printf("quran: %zu verses, %zu tokens, %zu errors, %zu tokens with U+FFFD, %zu empty verses\n",
-           d.n, tokens, errors, repl, empty);
     if (rc == 0 && d.n == 0) {
         fprintf(stderr, "%s: no verses\n", path);
         rc = FH_EINPUT;
+    } else if (rc == 0) {
+        printf("quran: %zu verses, %zu tokens, %zu errors, %zu tokens with U+FFFD, %zu empty "
+               "verses\n",
+               d.n, tokens, errors, repl, empty);
+    } else if (rc != FH_EIO && rc != FH_EINPUT) { /* load_jsonl named the file for those */
+        fprintf(stderr, "quran: %s\n", fh_strerror(rc));
     }
     fh_analysis_free(s);
     fh_analyzer_free(a);

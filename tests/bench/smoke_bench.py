@@ -200,6 +200,11 @@ def main():
         # a file that is not word<TAB>stem<TAB>root: an error, not a table of -nan%
         expect_fail([a.bench_analyze, "stems", os.path.join(data, "queries.tsv")], 1,
                     "no two words share a stem", absent="nan")
+        # a missing file: its own message only (no 0-verse summary, no second error)
+        missing = os.path.join(data, "no-such-file.jsonl")
+        expect_fail([a.bench_analyze, "quran", missing], 1, "No such file", absent="verses")
+        expect_fail([a.bench_analyze, "speed", missing], 1, "No such file",
+                    absent="input/output error")
     # an unwritable --json is a setup error found before the load, not after it
     expect_fail([a.loadgen, "--queries", os.path.join(data, "queries.tsv"), "--json",
                  os.path.join(os.devnull, "x.json"), "--warmup", "0", "--duration", "1",
