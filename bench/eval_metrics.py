@@ -195,6 +195,8 @@ def main(argv):
     ap.add_argument("--selftest", action="store_true")
     a = ap.parse_args(argv)
     if a.selftest:
+        if a.run or a.qrels or a.json or a.per_query:
+            ap.error("--selftest takes no other argument")
         return selftest()
     if not a.run or not a.qrels:
         ap.error("RUN and QRELS are required")

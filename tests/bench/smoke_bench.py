@@ -184,6 +184,8 @@ def main():
     expect_fail(ev + ["127.0.0.1:99999"], 2, "HOST:PORT")
     expect_fail(ev + ["--timeout", "0", "127.0.0.1:1"], 2, "--timeout")
     expect_fail(ev + ["--port-file", os.devnull, "127.0.0.1:1"], 2, "not both")
+    if os.path.exists(selftest):  # a run to score is not silently ignored
+        expect_fail([py, selftest, "--selftest", "run.trec"], 2, "takes no other argument")
     # a file that is not UTF-8 is named with its line (not the codec's message alone)
     with tempfile.TemporaryDirectory(prefix="fahras-bench-utf8-") as tmp:
         bad = os.path.join(tmp, "latin1.tsv")
