@@ -1,9 +1,10 @@
 /* main.c — fahras-searchd: parse the settings, build the server, run it.
  *
- * Exit status: 0 after a clean SIGTERM/SIGINT/SIGHUP shutdown or --help, 2
- * for a usage error (a bad flag or config file, --listen included), 1 when the
- * server could not start (or a closed standard descriptor could not be given
- * /dev/null).
+ * Exit status: 0 after a clean SIGTERM/SIGINT/SIGHUP shutdown, --help or
+ * --version, 2 for a usage error (a bad flag or config file, --listen
+ * included), 1 when the server could not start (or a closed standard
+ * descriptor could not be given /dev/null, or the output of --help or
+ * --version could not be written).
  */
 #include <errno.h>
 #include <signal.h>
@@ -18,6 +19,18 @@
 #include "fahras/stdfd.h"
 #include "log.h"
 #include "server.h"
+
+/* --help and --version: 0 once their text is written, 1 with a line on
+ * stderr when it could not be (`fahras-searchd --help > /dev/full`), so that
+ * a script that saves it does not take a failed write for the text */
+static int finish_output(void)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "fahras-searchd: cannot write the output: %s\n", strerror(errno));
+        return 1;
+    }
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -42,12 +55,12 @@ int main(int argc, char **argv)
         fh_srv_config_default(&d);
         fh_server_rank_defaults(&d);
         fh_srv_config_usage(stdout, "fahras-searchd", &d);
-        return 0;
+        return finish_output();
     }
     if (cfg.version) {
         printf("fahras-searchd %s (index format %u, analyzer version %s)\n", FAHRAS_VERSION,
                FH_FORMAT_VERSION, fh_analyzer_version(NULL));
-        return 0;
+        return finish_output();
     }
     if (!cfg.index_dir[0]) {
         fprintf(stderr, "fahras-searchd: --index DIR is required (see --help)\n");

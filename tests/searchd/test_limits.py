@@ -770,6 +770,20 @@ class LimitsTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0)
         self.assertRegex(r.stdout.decode(), r"^fahras-searchd \d+\.\d+\.\d+ \(index format \d+, "
                          r"analyzer version \d+\.\d+\)\n$")
+        # --help and --version whose text cannot be written (a reader that went
+        # away; SIGPIPE ignored, as under a shell that ignores it, so the write
+        # fails with EPIPE) fail, status 1 with the reason, rather than report
+        # success with nothing written
+        for flag in ("--help", "--version"):
+            rfd, wfd = os.pipe()
+            os.close(rfd)
+            try:
+                r = subprocess.run([fhtest.SEARCHD, flag], stdout=wfd, stderr=subprocess.PIPE,
+                                   timeout=10, restore_signals=False)
+            finally:
+                os.close(wfd)
+            self.assertEqual(r.returncode, 1, (flag, r.stderr))
+            self.assertIn(b"fahras-searchd: cannot write the output: Broken pipe", r.stderr)
 
 
 if __name__ == "__main__":
