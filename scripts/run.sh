@@ -3,8 +3,21 @@
 # and serve it with fahras-searchd on 127.0.0.1 (port 7700 unless FAHRAS_PORT
 # says otherwise) in the foreground until Ctrl-C / SIGTERM.
 # Installs missing Debian packages first (scripts/deps.sh).
+# Usage: scripts/run.sh    (no arguments; --help prints the usage)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+usage="usage: scripts/run.sh    (no arguments; FAHRAS_PORT=N picks the port, 7700 by default)"
+# It takes no argument: one is a usage error (exit 2), not ignored by a
+# script that then builds and serves anyway.
+if [ "$#" != 0 ]; then
+    if [ "$#" = 1 ] && { [ "$1" = --help ] || [ "$1" = -h ]; }; then
+        echo "$usage"
+        exit 0
+    fi
+    echo "run.sh: unexpected argument(s): $*" >&2
+    echo "$usage" >&2
+    exit 2
+fi
 port=${FAHRAS_PORT:-7700}
 # A port number in decimal, 1..65535, as it is announced below: no sign, no
 # leading zero (the daemon refuses those too), not 0 (any free port, which

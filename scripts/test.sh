@@ -5,8 +5,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-preset=release
-[[ "${1:-}" == "--asan" ]] && preset=asan
+usage="usage: scripts/test.sh [--asan]    --asan: the ASan+UBSan build instead of Release"
+# Anything else is a usage error (exit 2) before anything is installed or
+# built: a mistyped --asan must not run the Release suite instead.
+case "$#:${1:-}" in
+    0:) preset=release ;;
+    1:--asan) preset=asan ;;
+    1:-h | 1:--help) echo "$usage"; exit 0 ;;
+    *)
+        echo "test.sh: unexpected argument(s): $*" >&2
+        echo "$usage" >&2
+        exit 2 ;;
+esac
 
 bash scripts/deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
