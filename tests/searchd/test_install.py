@@ -80,7 +80,9 @@ class InstallTest(unittest.TestCase):
         for prog in ("fahras-indexer", "fahras-searchd"):
             path = os.path.join(self.bindir, prog)
             self.assertTrue(os.access(path, os.X_OK), path)
-        for doc in ("README.md", "PROTOCOL.md", "FORMAT.md", "ANALYSIS.md",
+        # indexer/README.md: the indexer's reference (inputs, reports, exit
+        # codes), where README.md's link to it points
+        for doc in ("README.md", "PROTOCOL.md", "FORMAT.md", "ANALYSIS.md", "indexer/README.md",
                     "examples/fahras-searchd.conf", "examples/fahras-searchd.service",
                     "examples/news.jsonl"):
             self.assertTrue(os.path.isfile(os.path.join(self.docdir, doc)), doc)
