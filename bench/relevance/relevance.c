@@ -391,6 +391,8 @@ int main(int argc, char **argv)
         char why[512];
         fprintf(stderr, "fh-relevance: cannot open the index in %s: %s\n", index,
                 fh_index_open_reason(rc, index, why, sizeof why));
+        fh_engine_free(e);
+        fh_analyzer_free(an);
         return 3;
     }
     if (focus_dump)
