@@ -195,11 +195,7 @@ static void bad_option(const char *cmd, const char *arg, bool missing)
  * for any command's output (> /dev/full). */
 static int stdout_status(void)
 {
-    if (fflush(stdout) == 0 && !ferror(stdout))
-        return EXIT_OK;
-    /* errno: the failed write's, fputs()'s or fflush()'s */
-    fprintf(stderr, "fahras-indexer: cannot write the output: %s\n", strerror(errno));
-    return EXIT_INDEX;
+    return fh_stdout_finish("fahras-indexer") == 0 ? EXIT_OK : EXIT_INDEX;
 }
 
 /* The default --threads: the CPUs this process may run on (its affinity

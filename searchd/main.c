@@ -20,18 +20,6 @@
 #include "log.h"
 #include "server.h"
 
-/* --help and --version: 0 once their text is written, 1 with a line on
- * stderr when it could not be (`fahras-searchd --help > /dev/full`), so that
- * a script that saves it does not take a failed write for the text */
-static int finish_output(void)
-{
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "fahras-searchd: cannot write the output: %s\n", strerror(errno));
-        return 1;
-    }
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     static fh_srv_config cfg; /* ~12 KiB of paths: not on the stack */
@@ -55,12 +43,12 @@ int main(int argc, char **argv)
         fh_srv_config_default(&d);
         fh_server_rank_defaults(&d);
         fh_srv_config_usage(stdout, "fahras-searchd", &d);
-        return finish_output();
+        return fh_stdout_finish("fahras-searchd") == 0 ? 0 : 1;
     }
     if (cfg.version) {
         printf("fahras-searchd %s (index format %u, analyzer version %s)\n", FAHRAS_VERSION,
                FH_FORMAT_VERSION, fh_analyzer_version(NULL));
-        return finish_output();
+        return fh_stdout_finish("fahras-searchd") == 0 ? 0 : 1;
     }
     if (!cfg.index_dir[0]) {
         fprintf(stderr, "fahras-searchd: --index DIR is required (see --help)\n");

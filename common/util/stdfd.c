@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 int fh_std_fds_guard(bool *stdin_closed)
@@ -25,4 +27,13 @@ int fh_std_fds_guard(bool *stdin_closed)
     if (stdin_closed)
         *stdin_closed = in_closed;
     return 0;
+}
+
+int fh_stdout_finish(const char *prog)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 0;
+    /* errno: the failed write's, fputs()'s or fflush()'s */
+    fprintf(stderr, "%s: cannot write the output: %s\n", prog, strerror(errno));
+    return -1;
 }

@@ -1,4 +1,5 @@
-/* stdfd.h — descriptors 0, 1 and 2 at program start.
+/* stdfd.h — descriptors 0, 1 and 2: at program start, and standard output
+ * at the end of a command that writes its answer there.
  *
  * A program started with standard input, output or error closed would have
  * the first files it opens land on those numbers: the index read as standard
@@ -20,5 +21,11 @@
  * any thread starts. Returns 0, or -1 (errno set) when /dev/null cannot be
  * opened or does not land on the closed descriptor. */
 int fh_std_fds_guard(bool *stdin_closed);
+
+/* Flush standard output and tell whether everything written to it arrived:
+ * 0, or -1 after "PROG: cannot write the output: REASON" on standard error
+ * (a closed pipe, a full disk), so that --help or a dump redirected to a file
+ * that could not take it does not exit as a success. */
+int fh_stdout_finish(const char *prog);
 
 #endif /* FAHRAS_STDFD_H */
