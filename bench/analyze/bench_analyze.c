@@ -60,7 +60,8 @@ static void docs_free(docs *d)
     free(d->v);
 }
 
-/* Load title + "\n" + text of every JSON line (either field may be absent). */
+/* Load title + "\n" + text of every JSON line (either field may be absent).
+ * A failure is said on stderr, naming the file. */
 static int load_jsonl(const char *path, docs *d)
 {
     FILE *f = fopen(path, "r");
@@ -87,10 +88,25 @@ static int load_jsonl(const char *path, docs *d)
         size_t bl = json_is_string(tx) ? json_string_length(tx) : 0;
         rc = docs_push(d, a, al, b, bl);
         json_decref(o);
+        if (rc != 0)
+            fprintf(stderr, "%s: %s\n", path, fh_strerror(rc));
     }
     free(line);
     fclose(f);
     return rc;
+}
+
+/* load_jsonl, and an input without a line is a failure too ("PATH: no
+ * WHAT"): 0, or -1 once said, with *d freed. */
+static int load_some(const char *path, docs *d, const char *what)
+{
+    int rc = load_jsonl(path, d);
+    if (rc == 0 && d->n == 0)
+        fprintf(stderr, "%s: no %s\n", path, what);
+    if (rc == 0 && d->n > 0)
+        return 0;
+    docs_free(d);
+    return -1;
 }
 
 static int parse_stemmer(const char *v, fh_stemmer_kind *k)
@@ -150,21 +166,13 @@ static int cmd_speed(int argc, char **argv)
         return 2;
     }
     docs d = {0};
+    if (load_some(path, &d, "documents") != 0)
+        return 1;
     fh_analyzer *a = NULL;
     fh_analysis *s = NULL;
     double *mbs = calloc((size_t)runs * 2, sizeof *mbs), *cpu = mbs ? mbs + runs : NULL;
     size_t tokens = 0;
-    bool said = false; /* the failure's message is out already */
-    int rc = mbs != NULL ? load_jsonl(path, &d) : FH_ENOMEM;
-    if (rc == FH_EIO || rc == FH_EINPUT) /* load_jsonl named the file and line */
-        said = true;
-    if (rc == 0 && d.n == 0) {
-        fprintf(stderr, "%s: no documents\n", path);
-        rc = FH_EINPUT;
-        said = true;
-    }
-    if (rc == 0)
-        rc = fh_analyzer_new(&o, &a);
+    int rc = mbs != NULL ? fh_analyzer_new(&o, &a) : FH_ENOMEM;
     if (rc == 0)
         rc = fh_analysis_new(a, &s);
     if (rc != 0)
@@ -194,7 +202,7 @@ static int cmd_speed(int argc, char **argv)
            mbs[runs / 2], cpu[runs / 2]);
 out:
     free(mbs);
-    if (rc != 0 && !said)
+    if (rc != 0)
         fprintf(stderr, "speed: %s\n", fh_strerror(rc));
     fh_analysis_free(s);
     fh_analyzer_free(a);
@@ -400,13 +408,13 @@ static int cmd_stems(const char *path)
 static int cmd_quran(const char *path)
 {
     docs d = {0};
+    if (load_some(path, &d, "verses") != 0)
+        return 1;
     fh_analyzer *a = NULL;
     fh_analysis *s = NULL;
     size_t tokens = 0, errors = 0, repl = 0, empty = 0;
     /* the verses are valid UTF-8, so any U+FFFD would be the analyzer's fault */
-    int rc = load_jsonl(path, &d);
-    if (rc == 0)
-        rc = fh_analyzer_new(NULL, &a);
+    int rc = fh_analyzer_new(NULL, &a);
     if (rc == 0)
         rc = fh_analysis_new(a, &s);
     for (size_t i = 0; rc == 0 && i < d.n; i++) {
@@ -422,16 +430,12 @@ static int cmd_quran(const char *path)
             if (strstr(t[k].norm, "\xef\xbf\xbd") != NULL)
                 repl++;
     }
-    if (rc == 0 && d.n == 0) {
-        fprintf(stderr, "%s: no verses\n", path);
-        rc = FH_EINPUT;
-    } else if (rc == 0) {
+    if (rc == 0)
         printf("quran: %zu verses, %zu tokens, %zu errors, %zu tokens with U+FFFD, %zu empty "
                "verses\n",
                d.n, tokens, errors, repl, empty);
-    } else if (rc != FH_EIO && rc != FH_EINPUT) { /* load_jsonl named the file for those */
+    else
         fprintf(stderr, "quran: %s\n", fh_strerror(rc));
-    }
     fh_analysis_free(s);
     fh_analyzer_free(a);
     docs_free(&d);
