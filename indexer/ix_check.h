@@ -11,7 +11,8 @@ int fh_check_index(const char *dir, FILE *out, FILE *err);
 
 /* One line per term: term TAB df TAB cf TAB hash(decoded postings and
  * positions), then "#fields" and TAB name=weight for each field (the weight
- * printed %g), then "#docs" TAB N TAB hash(ids, stored documents, lengths). */
+ * in the fewest digits that read back as the stored float), then "#docs" TAB
+ * N TAB hash(ids, stored documents, lengths). */
 int fh_dump_terms(const char *dir, FILE *out, FILE *err);
 
 /* One line per document in docid order: docid TAB id TAB field lengths
