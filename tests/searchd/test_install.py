@@ -82,10 +82,33 @@ class InstallTest(unittest.TestCase):
             self.assertTrue(os.access(path, os.X_OK), path)
         # indexer/README.md: the indexer's reference (inputs, reports, exit
         # codes), where README.md's link to it points
-        for doc in ("README.md", "PROTOCOL.md", "FORMAT.md", "ANALYSIS.md", "indexer/README.md",
+        for doc in ("README.md", "docs/PROTOCOL.md", "docs/FORMAT.md", "docs/ANALYSIS.md",
+                    "indexer/README.md",
                     "examples/fahras-searchd.conf", "examples/fahras-searchd.service",
                     "examples/news.jsonl"):
             self.assertTrue(os.path.isfile(os.path.join(self.docdir, doc)), doc)
+
+    def test_installed_links_resolve(self):
+        # every relative link in the installed Markdown names an installed
+        # file: the documents keep the source tree's layout
+        link = re.compile(r"\]\(([^)\s]+)\)")
+        seen = 0
+        for top, _, files in os.walk(self.docdir):
+            for name in files:
+                if not name.endswith(".md"):
+                    continue
+                path = os.path.join(top, name)
+                with open(path, encoding="utf-8") as f:
+                    text = f.read()
+                for target in link.findall(text):
+                    if re.match(r"[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
+                        continue  # a URL or an anchor in the same file
+                    seen += 1
+                    file = os.path.join(top, target.split("#", 1)[0])
+                    self.assertTrue(os.path.isfile(file),
+                                    "%s links to %s, not installed" %
+                                    (os.path.relpath(path, self.docdir), target))
+        self.assertGreaterEqual(seen, 4)  # README.md's four links at least
 
     def test_installed_programs_match_the_build(self):
         for prog, built in (("fahras-indexer", fhtest.INDEXER), ("fahras-searchd", fhtest.SEARCHD)):
@@ -143,7 +166,7 @@ class InstallTest(unittest.TestCase):
         self.assertIsNotNone(m, text)
         self.assertEqual(m.group(1), os.path.join(self.bindir, "fahras-searchd"))
         self.assertIn("Documentation=file://" +
-                      os.path.join(self.docdir, "PROTOCOL.md").replace(" ", "%%20"), text)
+                      os.path.join(self.docdir, "docs", "PROTOCOL.md").replace(" ", "%%20"), text)
         tool = shutil.which("systemd-analyze")
         if tool is None:
             self.skipTest("systemd-analyze is not installed")
