@@ -22,6 +22,7 @@
 #include "ix_cli.h"
 #include "fahras/analyze.h"
 #include "fahras/err.h"
+#include "fahras/stdfd.h"
 #include "fahras/utf8.h"
 
 #define CHUNK_MAX (1u << 20) /* longest piece analyzed at once from stdin */
@@ -409,26 +410,20 @@ int fh_cmd_analyze(int argc, char **argv, bool stdin_closed)
         rc = run_stdin(s, stdin, stdout);
 flush:
     if (rc == 0 || rc == FH_EIO) {
-        int seen = rc ? errno : 0; /* run() saw a write fail; stdio dropped the buffer */
-        errno = 0;
-        if (fflush(stdout) != 0 || ferror(stdout))
-            rc = FH_EIO;
-        if (!errno)
-            errno = seen;
+        /* FH_EIO: run() saw a write fail (stdio dropped the buffer); this says it */
+        if (fh_output_finish(stdout, stderr, "analyze", rc ? errno : 0) == 0)
+            status = EXIT_OK;
+        goto done;
     }
 out:
-    if (rc == 0) {
-        status = EXIT_OK;
-    } else if (rc == FH_EINPUT) {
+    if (rc == FH_EINPUT) {
         fprintf(stderr, "analyze: cannot read standard input: %s\n",
                 stdin_closed ? "it is closed" : strerror(errno));
         status = EXIT_INPUT;
-    } else if (rc == FH_EIO) {
-        fprintf(stderr, "analyze: cannot write the output: %s\n",
-                errno ? strerror(errno) : "write error");
     } else {
         fprintf(stderr, "analyze: %s\n", fh_strerror(rc));
     }
+done:
     free(text);
     fh_analysis_free(s);
     fh_analyzer_free(a);

@@ -17,6 +17,7 @@
 #include "fahras/err.h"
 #include "fahras/index.h"
 #include "fahras/jsondoc.h"
+#include "fahras/stdfd.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -106,21 +107,6 @@ static void violation(checker *c, const char *fmt, ...)
     vfprintf(c->err, fmt, ap);
     fputc('\n', c->err);
     va_end(ap);
-}
-
-/* Flush out and report on err, as "CMD: cannot write the output: ...", if
- * anything written to it was lost (a full disk, a closed pipe): 0 or FH_EIO.
- * A truncated dump must not pass for a complete one. seen: the errno noted
- * when an earlier write failed (stdio drops the buffer then), or 0. */
-static int output_done(FILE *out, FILE *err, const char *cmd, int seen)
-{
-    errno = 0;
-    if (fflush(out) == 0 && !ferror(out))
-        return 0;
-    if (errno)
-        seen = errno;
-    fprintf(err, "%s: cannot write the output: %s\n", cmd, seen ? strerror(seen) : "write error");
-    return FH_EIO;
 }
 
 /* --------------------------------------------------------- LMDB stats */
@@ -580,7 +566,7 @@ out:
                     shown, analyzer_version, fh_analyzer_version(NULL));
     }
     free(shown);
-    if (output_done(out, err, "check", 0) && !rc)
+    if (fh_output_finish(out, err, "check", 0) != 0 && !rc)
         rc = FH_EIO;
     return rc;
 }
@@ -650,7 +636,7 @@ int fh_dump_terms(const char *dir, FILE *out, FILE *err)
         fprintf(out, "%.*s\t%u\t%" PRIu64 "\t%016" PRIx64 "\n", (int)len, term, tl.info[t].df,
                 tl.info[t].cf, (uint64_t)XXH3_64bits_digest(hs));
         if (ferror(out)) {
-            werr = errno; /* output_done() reports it */
+            werr = errno; /* fh_output_finish() reports it */
             goto out;
         }
     }
@@ -683,7 +669,7 @@ out:
     if (rc && ix)
         fprintf(err, "dump-terms: %s\n", fh_strerror(rc));
     else if (!rc)
-        rc = output_done(out, err, "dump-terms", werr);
+        rc = fh_output_finish(out, err, "dump-terms", werr) ? FH_EIO : 0;
     XXH3_freeState(hs);
     fh_buf_free(&doc);
     termlist_free(&tl);
@@ -722,7 +708,7 @@ int fh_dump_docs(const char *dir, FILE *out, FILE *err)
             fprintf(out, "\t%u", fh_index_field_lengths(ix, f)[d]);
         fprintf(out, "\t%.*s\n", (int)doc.len, doc.data ? doc.data : "");
         if (ferror(out)) {
-            werr = errno; /* output_done() reports it */
+            werr = errno; /* fh_output_finish() reports it */
             goto out;
         }
     }
@@ -730,7 +716,7 @@ out:
     if (rc && ix)
         fprintf(err, "dump-docs: %s\n", fh_strerror(rc));
     else if (!rc)
-        rc = output_done(out, err, "dump-docs", werr);
+        rc = fh_output_finish(out, err, "dump-docs", werr) ? FH_EIO : 0;
     fh_buf_free(&doc);
     if (r)
         fh_reader_close(r);

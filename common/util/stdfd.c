@@ -29,11 +29,18 @@ int fh_std_fds_guard(bool *stdin_closed)
     return 0;
 }
 
+int fh_output_finish(FILE *out, FILE *err, const char *who, int seen)
+{
+    errno = 0;
+    if (fflush(out) == 0 && !ferror(out))
+        return 0;
+    if (errno)
+        seen = errno;
+    fprintf(err, "%s: cannot write the output: %s\n", who, seen ? strerror(seen) : "write error");
+    return -1;
+}
+
 int fh_stdout_finish(const char *prog)
 {
-    if (fflush(stdout) == 0 && !ferror(stdout))
-        return 0;
-    /* errno: the failed write's, fputs()'s or fflush()'s */
-    fprintf(stderr, "%s: cannot write the output: %s\n", prog, strerror(errno));
-    return -1;
+    return fh_output_finish(stdout, stderr, prog, errno);
 }

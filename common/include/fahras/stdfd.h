@@ -11,6 +11,7 @@
 #define FAHRAS_STDFD_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 /* Put /dev/null on each of descriptors 0, 1 and 2 that is closed. All three
  * are opened read-only: a write to standard output or error still fails with
@@ -22,10 +23,18 @@
  * opened or does not land on the closed descriptor. */
 int fh_std_fds_guard(bool *stdin_closed);
 
-/* Flush standard output and tell whether everything written to it arrived:
- * 0, or -1 after "PROG: cannot write the output: REASON" on standard error
- * (a closed pipe, a full disk), so that --help or a dump redirected to a file
- * that could not take it does not exit as a success. */
+/* Flush out and tell whether everything written to it arrived: 0, or -1
+ * after "WHO: cannot write the output: REASON" on err (a closed pipe, a full
+ * disk), so that --help or a dump redirected to a file that could not take
+ * it does not exit as a success. seen: the errno of an earlier failed write,
+ * or 0 (stdio drops its buffer when a write fails, so the flush may succeed
+ * with the stream's error flag set). REASON is the flush's errno, else seen,
+ * else "write error". Neither stream is closed. */
+int fh_output_finish(FILE *out, FILE *err, const char *who, int seen);
+
+/* fh_output_finish(stdout, stderr, prog, errno): for a program that writes
+ * a few lines and notes no errno of its own (the last failed write's is
+ * still in errno when nothing ran since). */
 int fh_stdout_finish(const char *prog);
 
 #endif /* FAHRAS_STDFD_H */
