@@ -422,7 +422,8 @@ typedef struct fh_jstr {
  * (values point into doc, or into scratch when they had escapes; valid until
  * either changes), or 0 when the document is outside the strict subset the
  * fast path reads and must be parsed with jansson instead — never a
- * different answer from jansson. */
+ * different answer from jansson. A key asked twice is answered at its first
+ * index only (the later one stays not found). */
 int fh_docjson_strings(const char *doc, size_t len, const char *const *keys, size_t nkeys,
                        fh_jstr *vals, fh_buf *scratch);
 
