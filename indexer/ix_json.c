@@ -386,6 +386,8 @@ int fh_json_fast(const char *line, size_t len, const fh_fieldset *fs, fh_buf *es
                        repeated key decides whether it is a mistake (null is none) */
                     seen[slot] = false;
                     out->nonstr &= ~(1u << slot);
+                    if (s->p >= s->end)
+                        return 0; /* the line ends after the colon */
                     if (*s->p != 'n')
                         out->nonstr |= 1u << slot;
                     if (value(s, 1))

@@ -199,6 +199,11 @@ static void test_json_fast(void **state)
         "{\"id\":\"a\",\"n\":1e400}",
         "{\"id\":1234567890123456}",
         "{\"id\":\"a\",\"n\":1234567890123456789012345678901234567890e290}",
+        /* cut right after an analyzed field's or the id's colon */
+        "{\"id\":\"a\",\"title\":",
+        "{\"id\":\"a\",\"title\": ",
+        "{\"id\":",
+        "{\"id\":\"a\",\"text\":",
     };
     fh_buf esc;
     fh_buf_init(&esc, 1 << 20);
@@ -207,8 +212,15 @@ static void test_json_fast(void **state)
         assert_int_equal(fh_json_fast(good[i], strlen(good[i]), &fs2, &esc, &jf), 1);
         same_as_jansson(good[i], strlen(good[i]));
     }
-    for (size_t i = 0; i < sizeof declined / sizeof declined[0]; i++)
-        assert_int_equal(fh_json_fast(declined[i], strlen(declined[i]), &fs2, &esc, &jf), 0);
+    for (size_t i = 0; i < sizeof declined / sizeof declined[0]; i++) {
+        /* an exact-size copy: under ASan, a read past the line's end fails */
+        size_t n = strlen(declined[i]);
+        char *line = malloc(n ? n : 1);
+        assert_non_null(line);
+        memcpy(line, declined[i], n);
+        assert_int_equal(fh_json_fast(line, n, &fs2, &esc, &jf), 0);
+        free(line);
+    }
     assert_int_equal(fh_json_fast(good[1], strlen(good[1]), &fs2, &esc, &jf), 1);
     assert_string_equal(jf.id, "42");
     assert_int_equal(jf.text_len[1], strlen("\xd8\xa7\xd9\x84\xf0\x9f\x98\x80 \"q\" \n"));
