@@ -1,11 +1,14 @@
 /* fuzz_record.c — the indexer's record parsers (indexer/ix_record.c,
- * ix_json.c) on arbitrary input: one JSON line, a TSV header and rows, or a
- * text file, as the first byte picks; the second picks the analyzed fields
- * and the --max-doc-mb cap (a small one reaches the oversized paths).
+ * ix_json.c) on arbitrary input: JSON lines, a TSV header and rows, a text
+ * file, or one line measured in pieces, as the first byte picks; the second
+ * picks the analyzed fields and the --max-doc-mb cap (a small one reaches
+ * the oversized paths).
  *
  * - JSON Lines, valid UTF-8: whatever fh_json_fast takes, jansson (the
  *   indexer's rule, fh_json_load_doc) takes as an object with the same id and
  *   the same field strings, and the same fields present but not strings.
+ * - A line too long to hold, measured in pieces (fh_rec_meter): the size and
+ *   the blankness the parser finds in it whole.
  * - Every parser: a record is either taken — its id 1..FH_ID_MAX bytes of
  *   UTF-8 with no control character and no space at either end, its stored
  *   document a JSON object whose string fields are the record's analyzed
@@ -141,11 +144,50 @@ static void each_line(const char *in, size_t n, fh_recparser *p, const fh_tsv_he
     }
 }
 
+/* The meter of a line too long to hold (ix_build.c reads it in pieces)
+ * against the parser that sees it whole: the same size as the oversized
+ * report of a cap of 0 gives, and blank exactly when the parser finds it so.
+ * The pieces: at least 3 bytes first (where a BOM would be), then sizes
+ * from step. */
+static void check_meter(const char *line, size_t len, bool tsv, unsigned step)
+{
+    if (len < 3)
+        return;
+    fh_rec_meter m;
+    size_t first = 3 + step % 5 < len ? 3 + step % 5 : len;
+    fh_rec_meter_start(&m, line, first, tsv);
+    for (size_t at = first, k = 1; at < len; k++) {
+        size_t piece = 1 + (step * k) % 11;
+        if (piece > len - at)
+            piece = len - at;
+        fh_rec_meter_add(&m, line + at, piece);
+        at += piece;
+    }
+    static const fh_fieldset fs = {1, {"text"}};
+    fh_recparser *p = NULL;
+    FZ_CHECK(fh_recparser_new(&fs, 0, &p) == 0);
+    fh_tsv_header *h = NULL;
+    char msg[200];
+    FZ_CHECK(fh_tsv_header_parse("id\ttext", 7, &fs, &h, msg, sizeof msg) == 0);
+    fh_record r;
+    FZ_CHECK((tsv ? fh_rec_tsv(p, h, line, len, &r) : fh_rec_jsonl(p, line, len, &r)) == 0);
+    FZ_CHECK(fh_rec_meter_blank(&m) == (r.status == FH_REC_BLANK));
+    FZ_CHECK(fh_rec_blank(line, len, tsv) == (r.status == FH_REC_BLANK));
+    if (r.status != FH_REC_BLANK) {
+        char want[200];
+        fh_rec_oversized_msg(want, sizeof want, tsv ? "row" : "document",
+                             (size_t)fh_rec_meter_size(&m), false, 0);
+        FZ_CHECK(r.status == FH_REC_OVERSIZED && strcmp(r.msg, want) == 0);
+    }
+    fh_tsv_header_free(h);
+    fh_recparser_free(p);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
         return 0;
-    unsigned mode = data[0] % 3;
+    unsigned mode = data[0] % 4;
     const fh_fieldset *fs = &FIELDSETS[data[1] % N_FIELDSETS];
     size_t max_doc = data[1] & 0x80 ? 48 : (size_t)1 << 20;
     size_t n = size - 2;
@@ -169,6 +211,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         else if (rc != 0)
             FZ_CHECK(msg[0] != '\0' && fz_utf8_ok(msg, strlen(msg)));
         fh_tsv_header_free(h);
+    } else if (mode == 3) {
+        const char *nl = memchr(in, '\n', n);
+        check_meter(in, nl ? (size_t)(nl - in) : n, data[1] & 0x40, data[0] >> 2);
     } else {
         /* a file name up to the first NUL (at most 300 bytes), its bytes after */
         const char *z = memchr(in, '\0', n < 300 ? n : 300);
