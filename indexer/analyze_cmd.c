@@ -230,7 +230,7 @@ static int run_piece(fh_analysis *s, const char *buf, size_t len, uint64_t base,
                      fh_token_copy *w, size_t *used, FILE *out)
 {
     const fh_token *t;
-    size_t n, cut, nbefore;
+    size_t n, cut, nbefore = 0; /* set with a cut (cut > 0) */
     int rc = fh_analyze(s, buf, len, &t, &n);
     if (rc == 0)
         rc = fh_analysis_copy(s, w);
