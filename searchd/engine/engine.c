@@ -11,8 +11,6 @@
 #include "engine_int.h"
 #include "fahras/jsondoc.h"
 
-#define PROX_DEPTH_MAX 1024u
-
 void fh_rank_params_default(fh_rank_params *p)
 {
     memset(p, 0, sizeof *p);
@@ -107,7 +105,7 @@ int fh_engine_open(const char *index_dir, const fh_analyzer *a, const fh_rank_pa
     else
         fh_rank_params_default(&e->rp);
     if (!(e->rp.k1 >= 0.0f) || !(e->rp.b >= 0.0f && e->rp.b <= 1.0f) ||
-        e->rp.prox_depth > PROX_DEPTH_MAX || !(e->rp.prf_weight >= 0.0f) ||
+        e->rp.prox_depth > FH_PROX_DEPTH_MAX || !(e->rp.prf_weight >= 0.0f) ||
         !(e->rp.prf_question_weight >= 0.0f) ||
         !(e->rp.answer_type_weight >= 0.0f && e->rp.answer_type_weight <= 1.0f) ||
         e->rp.prf_docs > FH_PRF_MAX_DOCS || e->rp.prf_terms > FH_PRF_MAX_TERMS ||
@@ -277,7 +275,7 @@ int fh_searcher_new(fh_engine *e, fh_searcher **out)
     fh_buf_init(&s->tmp, SCRATCH_MAX);
     fh_buf_init(&s->jstr, SCRATCH_MAX);
     fh_buf_init(&s->body, SCRATCH_MAX);
-    s->hits_cap = FH_ENGINE_MAX_LIMIT + PROX_DEPTH_MAX;
+    s->hits_cap = FH_ENGINE_MAX_LIMIT + FH_PROX_DEPTH_MAX;
     s->hits = malloc(sizeof *s->hits * s->hits_cap);
     if (!s->hits) {
         rc = FH_ENOMEM;

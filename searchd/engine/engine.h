@@ -50,6 +50,7 @@ typedef struct fh_searcher fh_searcher; /* per-thread scratch */
 #define FH_PRF_MAX_LEN 2000u
 #define FH_FOCUS_MAX_DEPTH 100u         /* caps of the focus parameters */
 #define FH_FOCUS_MAX_LEN 2000u
+#define FH_PROX_DEPTH_MAX 1024u /* cap of rank prox_depth (hits re-ranked) */
 
 /* ------------------------------------------------------------- ranking */
 
