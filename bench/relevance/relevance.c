@@ -2,28 +2,24 @@
  * run file; the ranking parameters come from the command line so tune.py can
  * sweep them without a daemon.
  *
- *   fh-relevance --index DIR --queries Q.tsv --run OUT [--depth 100]
- *                [--k1 X] [--b X] [--weight FIELD=W]... [--fb FIELD=B]...
- *                [--prox W] [--prox-depth N] [--prox-window N] [--time] [--latency]
- * --latency: also run every query as the server would (fh_search, top 10 with
- * snippets, JSON reply) and print p50/p99 latency and single-thread QPS.
- * --replies FILE: with --latency, write each JSON reply (one line per query,
- * "took_us" zeroed) to FILE, so two builds can be compared byte for byte.
- * --stats FILE: per query of the run pass, "qid<TAB>candidates<TAB>total<TAB>estimate".
- * --focus-dump FILE --qrels QRELS: instead of a run, the focus model's training
- * data (focus.c): for each query and its relevant document in QRELS ("qid 0
- * docid rel"), one line per distinct stem of the first --focus-len words of the
- * document's body, "qid<TAB>label<TAB>tf<TAB>first<TAB>lead<TAB>words", label 1
- * when the stem is a word of the query (bench/relevance/focus_fit.py).
- * --repeat N: with --latency, run the latency pass N times (profiling).
- * --lat-file FILE: with --latency, per query "qid<TAB>cpu_us<TAB>wall_us", the
- * smallest thread CPU time and wall time over the repeats (finds slow queries
- * on a busy machine, where wall time alone is noise).
- * Q.tsv: "qid\tquery" lines. OUT: "qid Q0 docid rank score fahras" lines.
+ *   fh-relevance --index DIR --queries Q.tsv --run OUT [option]...
+ *
+ * The options are the table opts[] below, which both the parser and --help
+ * read: --help prints each with its default (read from fh_rank_params_default
+ * at run time) and the range accepted. Q.tsv: "qid\tquery" lines.
+ * OUT: "qid Q0 docid rank score fahras" lines. --focus-dump writes the focus
+ * model's training data instead of a run (focus.c, focus_fit.py): for each
+ * query and its relevant document in --qrels ("qid 0 docid rel"), one line per
+ * distinct stem of the first --focus-len words of the document's body,
+ * "qid<TAB>label<TAB>tf<TAB>first<TAB>lead<TAB>words", label 1 when the stem
+ * is a word of the query. --latency also runs every query as the server would
+ * (fh_search, top 10 with snippets, JSON reply) and prints p50/p99 latency and
+ * single-thread QPS.
  * Exit status: 0 ok, 1 usage, 2 I/O or no query in Q.tsv, 3 engine error.
  */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,24 +27,228 @@
 
 #include "engine_int.h"
 #include "fahras/index.h"
+#include "fahras/stdfd.h"
 
-static int usage(FILE *f)
+#define MAX_FIELD_OPTS 16 /* --weight and --fb, each */
+
+/* The FIELD=X values of one repeatable option (--weight, --fb). */
+typedef struct field_opts {
+    const char *v[MAX_FIELD_OPTS];
+    int n;
+} field_opts;
+
+/* Everything the command line sets. */
+typedef struct cli {
+    const char *index, *queries, *run, *stem, *stats, *focus_dump, *qrels;
+    const char *replies, *latfile;
+    uint32_t depth, repeat;
+    bool timing, latency;
+    field_opts fw, fb;
+    fh_rank_params rp;
+} cli;
+
+typedef enum { O_FLAG, O_STR, O_U32, O_FLOAT, O_BOOL, O_FIELD } opt_type;
+enum { G_RUN, G_RANK, G_LAT, N_GROUPS };
+
+/* One option: its name, its value's name (NULL for a flag), where it goes in
+ * cli, the range accepted (lo..hi; lo NAN: not checked; the ranking ones are
+ * fh_engine_open's) and one line of help, after which --help prints the
+ * default read from a default cli (--weight's and --fb's are in the line). */
+typedef struct option {
+    const char *name, *arg;
+    opt_type type;
+    int group;
+    size_t off;
+    double lo, hi;
+    const char *help;
+} option;
+
+#define C(m) offsetof(cli, m)
+#define R(m) offsetof(cli, rp.m)
+#define ANY NAN, NAN
+#define GE0 0, INFINITY
+#define UPTO(n) 0, (double)(n)
+
+static const option opts[] = {
+    {"--index", "DIR", O_STR, G_RUN, C(index), ANY,
+     "the index directory (holds index.mdb); required"},
+    {"--queries", "Q.tsv", O_STR, G_RUN, C(queries), ANY,
+     "the queries, one qid<TAB>query per line; required"},
+    {"--run", "OUT", O_STR, G_RUN, C(run), ANY,
+     "the TREC run to write (qid Q0 docid rank score fahras lines); required"},
+    {"--depth", "N", O_U32, G_RUN, C(depth), 1, FH_ENGINE_MAX_LIMIT, "hits per query in the run"},
+    {"--stemmer", "NAME", O_STR, G_RUN, C(stem), ANY, "the query analyzer, the index's:"},
+    {"--stats", "FILE", O_STR, G_RUN, C(stats), ANY,
+     "write per query qid<TAB>candidates<TAB>total<TAB>estimate (1: total estimated)"},
+    {"--time", NULL, O_FLAG, G_RUN, C(timing), ANY,
+     "print the query count, refusals, seconds and candidates per query on stderr"},
+    {"--focus-dump", "FILE", O_STR, G_RUN, C(focus_dump), ANY,
+     "write the focus model's training data, not a run (needs --qrels; focus_fit.py)"},
+    {"--qrels", "QRELS", O_STR, G_RUN, C(qrels), ANY,
+     "with --focus-dump: the relevant documents (qid 0 docid rel lines)"},
+
+    {"--k1", "X", O_FLOAT, G_RANK, R(k1), GE0, "BM25 term-frequency saturation"},
+    {"--b", "X", O_FLOAT, G_RANK, R(b), 0, 1, "BM25 length normalization of every field"},
+    {"--weight", "FIELD=W", O_FIELD, G_RANK, C(fw), ANY,
+     "BM25F weight of FIELD, repeatable [the index's, from fahras-indexer build]"},
+    {"--fb", "FIELD=B", O_FIELD, G_RANK, C(fb), ANY,
+     "length normalization b of FIELD alone, repeatable (outside 0..1: --b) [--b]"},
+    {"--prox", "W", O_FLOAT, G_RANK, R(prox_weight), ANY,
+     "proximity bonus for query words close together, 0 = off"},
+    {"--prox-depth", "N", O_U32, G_RANK, R(prox_depth), UPTO(FH_PROX_DEPTH_MAX),
+     "hits re-ranked (proximity, lead, passage, order, cover, sdm)"},
+    {"--prox-depth-short", "N", O_U32, G_RANK, R(prox_depth_short), ANY,
+     "hits re-ranked for a query of at most two words (0: --prox-depth)"},
+    {"--prox-window", "N", O_U32, G_RANK, R(prox_window), ANY,
+     "positions: the widest gap between two query words earning --prox"},
+    {"--lead", "W", O_FLOAT, G_RANK, R(lead_weight), ANY,
+     "bonus for query words early in a field, 0 = off"},
+    {"--lead-len", "N", O_U32, G_RANK, R(lead_len), ANY,
+     "positions: the lead bonus halves at this position"},
+    {"--lead-title", "X", O_FLOAT, G_RANK, R(lead_title), ANY,
+     "multiplies the lead bonus of a title match (0: other fields only)"},
+    {"--cover", "W", O_FLOAT, G_RANK, R(cover_weight), ANY,
+     "bonus for the idf share of the query words present, 0 = off"},
+    {"--sdm-o", "W", O_FLOAT, G_RANK, R(sdm_o_weight), ANY,
+     "sequential dependence: adjacent query words in order within --sdm-ow, 0 = off"},
+    {"--sdm-ow", "N", O_U32, G_RANK, R(sdm_o_window), ANY, "positions: the window of --sdm-o"},
+    {"--sdm-u", "W", O_FLOAT, G_RANK, R(sdm_u_weight), ANY,
+     "sequential dependence: adjacent query words in any order within --sdm-uw, 0 = off"},
+    {"--sdm-uw", "N", O_U32, G_RANK, R(sdm_u_window), ANY, "positions: the window of --sdm-u"},
+    {"--pass", "W", O_FLOAT, G_RANK, R(pass_weight), ANY,
+     "best passage: idf sum of the distinct query words within --pass-window, 0 = off"},
+    {"--pass-window", "N", O_U32, G_RANK, R(pass_window), ANY, "positions: the passage of --pass"},
+    {"--len-prior", "W", O_FLOAT, G_RANK, R(len_weight), ANY,
+     "document length prior, W x log(1 + body length / mean), 0 = off"},
+    {"--order", "W", O_FLOAT, G_RANK, R(order_weight), ANY,
+     "bonus for query words first met in the query's order (not questions), 0 = off"},
+    {"--idf-pow", "P", O_FLOAT, G_RANK, R(idf_pow), ANY, "idf raised to P (1 = BM25's idf)"},
+    {"--alt", "W", O_FLOAT, G_RANK, R(alt_weight), ANY,
+     "alternative stems (light10+sb indexes) score idf x W, 0 = off"},
+    {"--alt-rerank", "0|1", O_BOOL, G_RANK, R(alt_rerank), ANY,
+     "1: alternative stems only in the re-rank; 0: as OR clauses in retrieval"},
+    {"--alt-pos", "0|1", O_BOOL, G_RANK, R(alt_pos), ANY,
+     "1: the re-rank sees a word by its alternative stem where its own is missing"},
+    {"--tense", "W", O_FLOAT, G_RANK, R(tense_weight), ANY,
+     "present-tense words also match their past form at this weight, 0 = off"},
+    {"--answer-type", "W", O_FLOAT, G_RANK, R(answer_type_weight), 0, 1,
+     "weight of a question's words asking for a name or number (اسم، عدد), 1 = off"},
+    {"--prf", "W", O_FLOAT, G_RANK, R(prf_weight), GE0,
+     "pseudo-relevance feedback for queries that are not questions, 0 = off"},
+    {"--prf-q", "W", O_FLOAT, G_RANK, R(prf_question_weight), GE0,
+     "pseudo-relevance feedback for questions, 0 = off"},
+    {"--prf-docs", "N", O_U32, G_RANK, R(prf_docs), UPTO(FH_PRF_MAX_DOCS),
+     "feedback: best hits whose bodies give the expansion terms"},
+    {"--prf-terms", "N", O_U32, G_RANK, R(prf_terms), UPTO(FH_PRF_MAX_TERMS),
+     "feedback: expansion terms"},
+    {"--prf-len", "N", O_U32, G_RANK, R(prf_len), UPTO(FH_PRF_MAX_LEN),
+     "feedback: words read from the start of each of those bodies"},
+    {"--prf-depth", "N", O_U32, G_RANK, R(prf_depth), ANY,
+     "feedback: best hits re-scored (beyond --prox-depth: no effect)"},
+    {"--focus", "W", O_FLOAT, G_RANK, R(focus_weight), GE0,
+     "focus: a hit loses for prominent words the query leaves out, 0 = off"},
+    {"--focus-depth", "N", O_U32, G_RANK, R(focus_depth), UPTO(FH_FOCUS_MAX_DEPTH),
+     "focus and exact forms: best hits re-scored"},
+    {"--focus-len", "N", O_U32, G_RANK, R(focus_len), UPTO(FH_FOCUS_MAX_LEN),
+     "focus, exact forms, --focus-dump: words read from each body's start"},
+    {"--focus-min", "N", O_U32, G_RANK, R(focus_min_words), ANY,
+     "focus: fewest distinct query words (not stop words) to get it"},
+    {"--exact", "W", O_FLOAT, G_RANK, R(exact_weight), GE0,
+     "exact forms: each query word found as typed adds W x its idf, 0 = off"},
+    {"--exact-pair", "W", O_FLOAT, G_RANK, R(exact_pair_weight), GE0,
+     "exact forms: a pair typed and found side by side adds W x mean idf, 0 = off"},
+    {"--exact-q", "0|1", O_BOOL, G_RANK, R(exact_questions), ANY,
+     "1: exact forms for questions too"},
+
+    {"--latency", NULL, O_FLAG, G_LAT, C(latency), ANY,
+     "then time each query as the server runs it (top 10, snippets; 1 thread): p50, p99, QPS"},
+    {"--replies", "FILE", O_STR, G_LAT, C(replies), ANY,
+     "write each JSON reply, a line per query, took_us zeroed (compare two builds)"},
+    {"--repeat", "N", O_U32, G_LAT, C(repeat), ANY, "latency passes (0 counts as 1)"},
+    {"--lat-file", "FILE", O_STR, G_LAT, C(latfile), ANY,
+     "write per query qid<TAB>cpu_us<TAB>wall_us, the least over the passes"},
+};
+#define N_OPTS (sizeof opts / sizeof opts[0])
+
+static const char *const group_title[N_GROUPS] = {
+    "Index, queries and run output:",
+    "Ranking parameters (the engine's defaults, fh_rank_params_default):",
+    "Latency mode:",
+};
+
+static void cli_default(cli *c)
 {
-    fputs("usage: fh-relevance --index DIR --queries Q.tsv --run OUT [--depth N] [--k1 X] [--b X]\n"
-          "       [--weight FIELD=W]... [--fb FIELD=B]... [--prox W] [--prox-depth N]\n"
-          "       [--prox-depth-short N]\n"
-          "       [--prox-window N] [--lead W] [--lead-len N] [--lead-title X] [--cover W]\n"
-          "       [--sdm-o W] [--sdm-ow N] [--sdm-u W] [--sdm-uw N]\n"
-          "       [--pass W] [--pass-window N] [--len-prior W] [--alt W] [--alt-rerank 0|1]\n"
-          "       [--alt-pos 0|1] [--tense W] [--answer-type W] [--idf-pow P] [--order W]\n"
-          "       [--prf W] [--prf-q W] [--prf-docs N] [--prf-terms N] [--prf-len N]\n"
-          "       [--prf-depth N] [--focus W] [--focus-depth N] [--focus-len N] [--focus-min N]\n"
-          "       [--exact W] [--exact-pair W] [--exact-q 0|1]\n"
-          "       [--focus-dump FILE --qrels QRELS]\n"
-          "       [--stemmer light10|light10+sb|light10-noguard|snowball|none] [--time]\n"
-          "       [--stats FILE] [--latency [--replies FILE] [--repeat N] [--lat-file FILE]]\n",
-          f);
-    return f == stdout ? 0 : 1;
+    memset(c, 0, sizeof *c);
+    c->stem = "light10";
+    c->depth = 100;
+    c->repeat = 1;
+    fh_rank_params_default(&c->rp);
+}
+
+/* The short usage, for an error (stderr, exit 1). */
+static int usage_error(void)
+{
+    fputs("usage: fh-relevance --index DIR --queries Q.tsv --run OUT [option]...\n"
+          "(fh-relevance --help explains the options)\n",
+          stderr);
+    return 1;
+}
+
+/* --help: every option of opts[] with its default and range, to stdout; 0,
+ * or 2 when it cannot be written. */
+static int help(void)
+{
+    cli d;
+    cli_default(&d);
+    const char *base = (const char *)&d;
+    printf("usage: fh-relevance --index DIR --queries Q.tsv --run OUT [option]...\n"
+           "\n"
+           "Runs the queries of Q.tsv through the engine in this process (no daemon) and\n"
+           "writes the TREC run OUT; bench/relevance/tune.py sweeps the ranking parameters\n"
+           "with it. Exit status: 0 ok; 1 a usage error; 2 a file that cannot be read or\n"
+           "written, or no query in Q.tsv; 3 the index cannot be opened or the engine fails.\n"
+           "Each option: what it does [default] {range accepted}; N is a whole number, X,\n"
+           "P and W (a weight) are numbers.\n");
+    for (int g = 0; g < N_GROUPS; g++) {
+        printf("\n%s\n", group_title[g]);
+        for (size_t i = 0; i < N_OPTS; i++) {
+            const option *o = &opts[i];
+            if (o->group != g)
+                continue;
+            char left[40], def[48] = "", range[48] = "";
+            snprintf(left, sizeof left, "%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+            const void *p = base + o->off;
+            switch (o->type) {
+            case O_STR:
+                if (*(const char *const *)p)
+                    snprintf(def, sizeof def, " [%s]", *(const char *const *)p);
+                break;
+            case O_U32:
+                snprintf(def, sizeof def, " [%u]", (unsigned)*(const uint32_t *)p);
+                break;
+            case O_FLOAT:
+                snprintf(def, sizeof def, " [%g]", (double)*(const float *)p);
+                break;
+            case O_BOOL:
+                snprintf(def, sizeof def, " [%d]", *(const bool *)p ? 1 : 0);
+                break;
+            case O_FIELD:
+            case O_FLAG:
+                break;
+            }
+            if (!isnan(o->lo) && isinf(o->hi))
+                snprintf(range, sizeof range, " {>= %g}", o->lo);
+            else if (!isnan(o->lo))
+                snprintf(range, sizeof range, " {%g..%g}", o->lo, o->hi);
+            printf("  %-22s %s", left, o->help);
+            if (o->off == C(stem))
+                for (size_t k = 0; fh_stemmer_names[k]; k++)
+                    printf("%s%s", k ? " | " : " ", fh_stemmer_names[k]);
+            printf("%s%s\n", def, range);
+        }
+    }
+    printf("\n  %-22s print this help and exit\n", "--help, -h");
+    return fh_stdout_finish("fh-relevance") == 0 ? 0 : 2;
 }
 
 /* The value of a numeric option, or exit 1 with a message: a typo must not
@@ -197,139 +397,64 @@ static int dump_focus(fh_searcher *s, const char *queries, const char *qrels, co
 
 int main(int argc, char **argv)
 {
-    const char *index = NULL, *queries = NULL, *run = NULL, *stem = "light10";
-    const char *replies = NULL, *stats = NULL, *latfile = NULL;
-    const char *focus_dump = NULL, *qrels = NULL;
-    unsigned repeat = 1;
-    const char *fw[16], *fb[16];
-    int nfw = 0, nfb = 0;
-    uint32_t depth = 100;
-    bool timing = false, latency = false;
-    fh_rank_params rp;
-    fh_rank_params_default(&rp);
+    cli c;
+    cli_default(&c);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--time") == 0) {
-            timing = true;
-            continue;
-        }
-        if (strcmp(a, "--latency") == 0) {
-            latency = true;
-            continue;
-        }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            return usage(stdout);
-        if (!v) {
-            fprintf(stderr, "fh-relevance: %s wants a value\n", a);
-            return usage(stderr);
+            return help();
+        const option *o = NULL;
+        for (size_t k = 0; k < N_OPTS && !o; k++)
+            if (strcmp(a, opts[k].name) == 0)
+                o = &opts[k];
+        if (!o) {
+            fprintf(stderr, "fh-relevance: unknown option %s\n", a);
+            return usage_error();
         }
-        i++;
-        if (strcmp(a, "--index") == 0)
-            index = v;
-        else if (strcmp(a, "--queries") == 0)
-            queries = v;
-        else if (strcmp(a, "--run") == 0)
-            run = v;
-        else if (strcmp(a, "--depth") == 0)
-            depth = opt_u32(a, v);
-        else if (strcmp(a, "--k1") == 0)
-            rp.k1 = opt_f(a, v);
-        else if (strcmp(a, "--b") == 0)
-            rp.b = opt_f(a, v);
-        else if (strcmp(a, "--prox") == 0)
-            rp.prox_weight = opt_f(a, v);
-        else if (strcmp(a, "--prox-depth") == 0)
-            rp.prox_depth = opt_u32(a, v);
-        else if (strcmp(a, "--prox-window") == 0)
-            rp.prox_window = opt_u32(a, v);
-        else if (strcmp(a, "--lead") == 0)
-            rp.lead_weight = opt_f(a, v);
-        else if (strcmp(a, "--lead-len") == 0)
-            rp.lead_len = opt_u32(a, v);
-        else if (strcmp(a, "--order") == 0)
-            rp.order_weight = opt_f(a, v);
-        else if (strcmp(a, "--prf") == 0)
-            rp.prf_weight = opt_f(a, v);
-        else if (strcmp(a, "--prf-q") == 0)
-            rp.prf_question_weight = opt_f(a, v);
-        else if (strcmp(a, "--prf-docs") == 0)
-            rp.prf_docs = opt_u32(a, v);
-        else if (strcmp(a, "--prf-terms") == 0)
-            rp.prf_terms = opt_u32(a, v);
-        else if (strcmp(a, "--prf-depth") == 0)
-            rp.prf_depth = opt_u32(a, v);
-        else if (strcmp(a, "--prf-len") == 0)
-            rp.prf_len = opt_u32(a, v);
-        else if (strcmp(a, "--focus") == 0)
-            rp.focus_weight = opt_f(a, v);
-        else if (strcmp(a, "--focus-depth") == 0)
-            rp.focus_depth = opt_u32(a, v);
-        else if (strcmp(a, "--focus-min") == 0)
-            rp.focus_min_words = opt_u32(a, v);
-        else if (strcmp(a, "--focus-len") == 0)
-            rp.focus_len = opt_u32(a, v);
-        else if (strcmp(a, "--prox-depth-short") == 0)
-            rp.prox_depth_short = opt_u32(a, v);
-        else if (strcmp(a, "--exact") == 0)
-            rp.exact_weight = opt_f(a, v);
-        else if (strcmp(a, "--exact-pair") == 0)
-            rp.exact_pair_weight = opt_f(a, v);
-        else if (strcmp(a, "--exact-q") == 0)
-            rp.exact_questions = opt_u32(a, v) != 0;
-        else if (strcmp(a, "--focus-dump") == 0)
-            focus_dump = v;
-        else if (strcmp(a, "--qrels") == 0)
-            qrels = v;
-        else if (strcmp(a, "--lead-title") == 0)
-            rp.lead_title = opt_f(a, v);
-        else if (strcmp(a, "--cover") == 0)
-            rp.cover_weight = opt_f(a, v);
-        else if (strcmp(a, "--sdm-o") == 0)
-            rp.sdm_o_weight = opt_f(a, v);
-        else if (strcmp(a, "--sdm-ow") == 0)
-            rp.sdm_o_window = opt_u32(a, v);
-        else if (strcmp(a, "--sdm-u") == 0)
-            rp.sdm_u_weight = opt_f(a, v);
-        else if (strcmp(a, "--sdm-uw") == 0)
-            rp.sdm_u_window = opt_u32(a, v);
-        else if (strcmp(a, "--pass") == 0)
-            rp.pass_weight = opt_f(a, v);
-        else if (strcmp(a, "--pass-window") == 0)
-            rp.pass_window = opt_u32(a, v);
-        else if (strcmp(a, "--len-prior") == 0)
-            rp.len_weight = opt_f(a, v);
-        else if (strcmp(a, "--idf-pow") == 0)
-            rp.idf_pow = opt_f(a, v);
-        else if (strcmp(a, "--alt") == 0)
-            rp.alt_weight = opt_f(a, v);
-        else if (strcmp(a, "--tense") == 0)
-            rp.tense_weight = opt_f(a, v);
-        else if (strcmp(a, "--answer-type") == 0)
-            rp.answer_type_weight = opt_f(a, v);
-        else if (strcmp(a, "--alt-pos") == 0)
-            rp.alt_pos = opt_u32(a, v) != 0;
-        else if (strcmp(a, "--alt-rerank") == 0)
-            rp.alt_rerank = opt_u32(a, v) != 0;
-        else if (strcmp(a, "--stemmer") == 0)
-            stem = v;
-        else if (strcmp(a, "--replies") == 0)
-            replies = v;
-        else if (strcmp(a, "--stats") == 0)
-            stats = v;
-        else if (strcmp(a, "--lat-file") == 0)
-            latfile = v;
-        else if (strcmp(a, "--repeat") == 0)
-            repeat = opt_u32(a, v);
-        else if (strcmp(a, "--weight") == 0 && nfw < 16)
-            fw[nfw++] = v;
-        else if (strcmp(a, "--fb") == 0 && nfb < 16)
-            fb[nfb++] = v;
-        else {
-            fprintf(stderr, "fh-relevance: unknown option %s (or more than 16 of it)\n", a);
-            return usage(stderr);
+        void *p = (char *)&c + o->off;
+        if (o->type == O_FLAG) {
+            *(bool *)p = true;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "fh-relevance: %s wants a value\n", a);
+            return usage_error();
+        }
+        const char *v = argv[++i];
+        switch (o->type) {
+        case O_STR:
+            *(const char **)p = v;
+            break;
+        case O_U32:
+            *(uint32_t *)p = opt_u32(a, v);
+            break;
+        case O_FLOAT:
+            *(float *)p = opt_f(a, v);
+            break;
+        case O_BOOL:
+            *(bool *)p = opt_u32(a, v) != 0;
+            break;
+        case O_FIELD: {
+            field_opts *fo = p;
+            if (fo->n == MAX_FIELD_OPTS) {
+                fprintf(stderr, "fh-relevance: %s given more than %d times\n", a, MAX_FIELD_OPTS);
+                return usage_error();
+            }
+            fo->v[fo->n++] = v;
+            break;
+        }
+        case O_FLAG:
+            break;
         }
     }
+    const char *index = c.index, *queries = c.queries, *run = c.run, *stem = c.stem;
+    const char *replies = c.replies, *stats = c.stats, *latfile = c.latfile;
+    const char *focus_dump = c.focus_dump, *qrels = c.qrels;
+    const char *const *fw = c.fw.v, *const *fb = c.fb.v;
+    int nfw = c.fw.n, nfb = c.fb.n;
+    uint32_t depth = c.depth, repeat = c.repeat;
+    bool timing = c.timing, latency = c.latency;
+    fh_rank_params rp = c.rp;
     if (focus_dump && qrels && index && queries)
         run = focus_dump; /* no run pass */
     char bad[80] = "";
@@ -346,14 +471,14 @@ int main(int argc, char **argv)
                  (unsigned)FH_ENGINE_MAX_LIMIT);
     if (bad[0]) {
         fprintf(stderr, "fh-relevance: %s\n", bad);
-        return usage(stderr);
+        return usage_error();
     }
     fh_analyzer_opts ao;
     memset(&ao, 0, sizeof ao);
     /* a typo must not silently run another analyzer */
     if (fh_analyzer_opts_by_name(stem, &ao) != 0) {
         fprintf(stderr, "fh-relevance: unknown --stemmer '%s'\n", stem);
-        return usage(stderr);
+        return usage_error();
     }
     fh_analyzer *an = NULL;
     fh_engine *e = NULL;
@@ -368,7 +493,7 @@ int main(int argc, char **argv)
             int f = eq ? field_of(e, fw[i], (size_t)(eq - fw[i])) : -1;
             if (f < 0) {
                 fprintf(stderr, "fh-relevance: --weight %s: no such field in %s\n", fw[i], index);
-                return usage(stderr);
+                return usage_error();
             }
             rp.field_weight[f] = opt_f("--weight", eq + 1);
         }
@@ -377,7 +502,7 @@ int main(int argc, char **argv)
             int f = eq ? field_of(e, fb[i], (size_t)(eq - fb[i])) : -1;
             if (f < 0) {
                 fprintf(stderr, "fh-relevance: --fb %s: no such field in %s\n", fb[i], index);
-                return usage(stderr);
+                return usage_error();
             }
             rp.field_b[f] = opt_f("--fb", eq + 1);
         }

@@ -13,7 +13,8 @@
 6. bad arguments to eval.py are usage errors, an unwritable fahras-loadgen --json a setup
    error found before any load (exit 2); fh_bench_analyze stems (--bench-analyze) on a
    file that is not word<TAB>stem<TAB>root fails instead of printing -nan%; fh-relevance
-   (--relevance) writes a run of the sample index, and says what is missing or empty;
+   (--relevance) writes a run of the sample index, says what is missing or empty, and its
+   --help explains every option its parser takes, with the engine's defaults;
 7. without the shared data (FAHRAS_SHARED_DATA an empty directory), the bench entry points
    say "shared data not found" and exit 2, with no traceback; run_xapian.py --help works
    without xapian, and the peers' bad arguments are usage errors (exit 2);
@@ -23,6 +24,7 @@ Every child has a timeout, so the test always ends.
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -55,6 +57,131 @@ def expect_fail(cmd, status, needle, timeout=60, env=None, absent="Traceback"):
         sys.stdout.write(p.stdout)
         fail("expected exit status %d and %r (no %r), got %d: %s"
              % (status, needle, absent, p.returncode, " ".join(cmd)))
+
+
+def c_body(text, head):
+    """The body of the C function whose definition starts with head, in text."""
+    i = text.find(head)
+    if i < 0:
+        fail("no %r in the C source" % head)
+    return text[i:text.index("\n}\n", i)]
+
+
+def relevance_help(prog, src):
+    """fh-relevance --help explains every option of the table its parser reads (opts[] in
+    bench/relevance/relevance.c; no option is parsed outside it): one line each under its
+    group's heading, with text after the option, the default (the ranking ones:
+    fh_rank_params_default in searchd/engine/engine.c) and the range of the table; the parser
+    takes every option --help lists. --help is on stdout, exit 0 (2 when it cannot be
+    written); a usage error is a few lines on stderr, exit 1."""
+    def read(*rel):
+        with open(os.path.join(src, *rel), encoding="utf-8") as f:
+            return f.read()
+    rc_src = read("bench", "relevance", "relevance.c")
+    caps = {k: v for k, v in re.findall(r"#define (FH_\w+) (\d+)u",
+                                        read("searchd", "engine", "engine.h"))}
+    # {"--name", "ARG" or NULL, O_TYPE, G_GROUP, C(member) or R(member), range, "help"
+    table = re.findall(r'\{"(--[a-z0-9-]+)",\s*(?:"([^"]*)"|NULL),\s*(O_\w+),\s*(G_\w+),\s*'
+                       r'([CR])\((\w+)\),\s*([^"]*?),\s*"', rc_src)
+    names = [t[0] for t in table]
+    if len(table) < 50 or not {"--index", "--k1", "--exact-q", "--latency"} <= set(names):
+        fail("relevance.c: cannot read the option table opts[] (%d entries)" % len(table))
+    stray = set(re.findall(r'strcmp\(\w+, "(--[a-z0-9-]+)"\)', rc_src)) - set(names) - {"--help"}
+    if stray:
+        fail("relevance.c parses options outside opts[], so --help misses them: %s"
+             % ", ".join(sorted(stray)))
+    engine_c = read("searchd", "engine", "engine.c")
+    defaults = {m: v for m, v in re.findall(r"p->(\w+) = ([^;]+);", c_body(
+        engine_c, "void fh_rank_params_default("))}
+    defaults.update(re.findall(r"c->(\w+) = ([^;]+);", c_body(rc_src, "static void cli_default(")))
+
+    p = subprocess.run([prog, "--help"], timeout=60, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0 or p.stderr or not p.stdout.startswith("usage: fh-relevance "):
+        fail("fh-relevance --help: exit %d, stderr %r" % (p.returncode, p.stderr))
+    lines = p.stdout.splitlines()
+    heads = [i for i, l in enumerate(lines) if l in (
+        "Index, queries and run output:",
+        "Ranking parameters (the engine's defaults, fh_rank_params_default):",
+        "Latency mode:")]
+    if len(heads) != 3:
+        fail("fh-relevance --help lacks a group heading:\n" + p.stdout)
+    group_of = {"G_RUN": 0, "G_RANK": 1, "G_LAT": 2}
+    # the parameters fh_engine_open checks have their range in the table
+    body = c_body(engine_c, "int fh_engine_open(")
+    checked = set(re.findall(r"e->rp\.(\w+)", body[body.index("if (!(e->rp."):
+                                                     body.index("rc = FH_EINVAL")]))
+    unranged = [t[0] for t in table if t[4] == "R" and t[5] in checked and t[6].strip() == "ANY"]
+    if len(checked) < 10 or unranged:
+        fail("relevance.c: fh_engine_open checks %s, opts[] gives no range for %s"
+             % (sorted(checked), unranged))
+    for name, arg, typ, grp, where, member, rng in table:
+        left = name + (" " + arg if arg else "")
+        at = [i for i, l in enumerate(lines) if re.match(r"  %s {2,}\S" % re.escape(left), l)]
+        if len(at) != 1:
+            fail("fh-relevance --help: not one line '  %s  <what it does>'" % left)
+        line, i = lines[at[0]], at[0]
+        g = group_of[grp]
+        if not heads[g] < i < (heads[g + 1] if g < 2 else len(lines)):
+            fail("fh-relevance --help: %s is not under %r" % (name, lines[heads[g]]))
+        words = line[len(left) + 2:].split("[")[0].split()
+        if len(words) < 3:
+            fail("fh-relevance --help: %s says too little: %r" % (name, line))
+        want = {"ANY": None, "GE0": "{>= 0}"}.get(rng.strip())
+        m = re.fullmatch(r"UPTO\((\w+)\)|(\w+),\s*(\w+)", rng.strip())
+        if m and m.group(1):
+            want = "{0..%s}" % caps[m.group(1)]
+        elif m:
+            want = "{%s..%s}" % tuple(caps.get(x, x) for x in m.group(2, 3))
+        if want and not line.endswith(" " + want) or not want and line.endswith("}"):
+            fail("fh-relevance --help: %s should end with the range %s: %r" % (name, want, line))
+        if typ in ("O_FLAG", "O_FIELD") or (where == "C" and member not in defaults):
+            continue
+        d = defaults.get(member, "0")  # fh_rank_params_default: memset to 0 first
+        got = re.search(r" \[([^\]]*)\]( \{[^}]*\})?$", line)
+        if not got:
+            fail("fh-relevance --help: %s shows no [default]: %r" % (name, line))
+        got = got.group(1)
+        if typ == "O_STR":
+            ok = got == d.strip('"')
+        elif typ == "O_BOOL":
+            ok = got == {"true": "1", "false": "0"}.get(d, d)
+        else:
+            ok = (re.fullmatch(r"-?[\d.e+-]+", got)
+                  and abs(float(got) - float(d.rstrip("fu"))) < 1e-6)
+        if not ok:
+            fail("fh-relevance --help: %s shows the default [%s], the code sets %s"
+                 % (name, got, d))
+    listed = re.findall(r"^  (--[a-z0-9-]+)(?: (\S+))? {2}", p.stdout, re.M)
+    if sorted(n for n, _ in listed) != sorted(names):
+        fail("fh-relevance --help lists %s, opts[] has %s" % (sorted(n for n, _ in listed),
+                                                             sorted(names)))
+    # the parser takes every option listed (one value each), then --help: exit 0
+    value = {"N": "1", "0|1": "1", "FIELD=W": "text=1", "FIELD=B": "text=0.5", "X": "0.5",
+             "W": "0.5", "P": "1"}
+    cmd = [prog]
+    for n, arg in listed:
+        cmd += [n] + ([value.get(arg, "x")] if arg else [])
+    p = subprocess.run(cmd + ["--help"], timeout=60, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0 or p.stderr:
+        fail("fh-relevance refuses an option its --help lists: %s" % p.stderr)
+    # a usage error: a few lines on stderr, none on stdout, exit 1
+    p = subprocess.run([prog, "--bogus"], timeout=60, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    if (p.returncode != 1 or p.stdout or "unknown option --bogus" not in p.stderr
+            or "--help" not in p.stderr or len(p.stderr.splitlines()) > 3):
+        fail("fh-relevance --bogus: exit %d, stdout %r, stderr %r"
+             % (p.returncode, p.stdout, p.stderr))
+    # --help into a pipe nobody reads: said, exit 2 (SIGPIPE ignored, as the shell may leave it)
+    r, w = os.pipe()
+    os.close(r)
+    p = subprocess.run([prog, "--help"], timeout=60, stdout=w, stderr=subprocess.PIPE,
+                       text=True, restore_signals=False)
+    os.close(w)
+    if p.returncode != 2 or "fh-relevance: cannot write the output" not in p.stderr:
+        fail("fh-relevance --help into a closed pipe: exit %d, stderr %r"
+             % (p.returncode, p.stderr))
 
 
 def wait_port(port_file, proc, timeout=15.0):
@@ -111,6 +238,7 @@ def main():
             if os.path.getsize(os.path.join(tmp, "rel.run")) == 0:
                 fail("fh-relevance wrote an empty run")
             expect_fail(rel, 1, "--run OUT is required")
+            relevance_help(a.relevance, src)
             expect_fail([a.relevance, "--index", tmp, "--queries", os.path.join(data, "queries.tsv"),
                          "--run", os.path.join(tmp, "x.run")], 3, "no index.mdb in it")
             expect_fail([a.relevance, "--index", idx, "--queries", os.devnull, "--run",
