@@ -395,6 +395,47 @@ static int dump_focus(fh_searcher *s, const char *queries, const char *qrels, co
     return fclose(out) == 0 ? 0 : 2;
 }
 
+/* fh_engine_open, saying what failed: the index could not be opened (why:
+ * fh_index_open_reason), or the engine refused the ranking parameters (the
+ * options out of the ranges of opts[]). 0, or exit status 3. */
+static int open_engine(const char *index, const fh_analyzer *an, const fh_rank_params *rp,
+                       fh_engine **e)
+{
+    int rc = fh_engine_open(index, an, rp, e);
+    if (rc == 0)
+        return 0;
+    cli c; /* the offsets of opts[] are into a cli */
+    memset(&c, 0, sizeof c);
+    c.rp = *rp;
+    int n = 0;
+    for (size_t i = 0; i < N_OPTS && rc == FH_EINVAL; i++) {
+        const option *o = &opts[i];
+        const char *p = (const char *)&c + o->off;
+        if (o->off < C(rp) || o->off >= C(rp) + sizeof c.rp || isnan(o->lo))
+            continue;
+        double x = o->type == O_FLOAT ? (double)*(const float *)p
+                   : o->type == O_U32 ? (double)*(const uint32_t *)p
+                                      : o->lo;
+        if (x >= o->lo && x <= o->hi)
+            continue;
+        fprintf(stderr, "%s %s %g (",
+                n++ ? "," : "fh-relevance: ranking parameters out of the engine's range:", o->name,
+                x);
+        if (isinf(o->hi))
+            fprintf(stderr, ">= %g)", o->lo);
+        else
+            fprintf(stderr, "%g..%g)", o->lo, o->hi);
+    }
+    if (n) {
+        fputc('\n', stderr);
+    } else {
+        char why[512];
+        fprintf(stderr, "fh-relevance: cannot open the index in %s: %s\n", index,
+                fh_index_open_reason(rc, index, why, sizeof why));
+    }
+    return 3;
+}
+
 int main(int argc, char **argv)
 {
     cli c;
@@ -484,41 +525,42 @@ int main(int argc, char **argv)
     fh_engine *e = NULL;
     fh_searcher *s = NULL;
     int rc = fh_analyzer_new(&ao, &an);
-    if (rc == 0)
-        rc = fh_engine_open(index, an, &rp, &e);
+    if (rc) {
+        fprintf(stderr, "fh-relevance: cannot create the analyzer (--stemmer %s): %s\n", stem,
+                fh_strerror(rc));
+        return 3;
+    }
+    int fail = open_engine(index, an, &rp, &e);
     /* field weights / b by name need the field list: reopen with them */
-    if (rc == 0 && (nfw || nfb)) {
-        for (int i = 0; i < nfw; i++) {
-            const char *eq = strchr(fw[i], '=');
-            int f = eq ? field_of(e, fw[i], (size_t)(eq - fw[i])) : -1;
-            if (f < 0) {
-                fprintf(stderr, "fh-relevance: --weight %s: no such field in %s\n", fw[i], index);
-                return usage_error();
-            }
+    for (int i = 0; i < nfw + nfb && fail == 0; i++) {
+        bool is_b = i >= nfw;
+        const char *fv = is_b ? fb[i - nfw] : fw[i];
+        const char *eq = strchr(fv, '=');
+        int f = eq ? field_of(e, fv, (size_t)(eq - fv)) : -1;
+        if (f < 0) {
+            fprintf(stderr, "fh-relevance: %s %s: no such field in %s\n",
+                    is_b ? "--fb" : "--weight", fv, index);
+            fail = usage_error();
+        } else if (is_b) {
+            rp.field_b[f] = opt_f("--fb", eq + 1);
+        } else {
             rp.field_weight[f] = opt_f("--weight", eq + 1);
         }
-        for (int i = 0; i < nfb; i++) {
-            const char *eq = strchr(fb[i], '=');
-            int f = eq ? field_of(e, fb[i], (size_t)(eq - fb[i])) : -1;
-            if (f < 0) {
-                fprintf(stderr, "fh-relevance: --fb %s: no such field in %s\n", fb[i], index);
-                return usage_error();
-            }
-            rp.field_b[f] = opt_f("--fb", eq + 1);
-        }
+    }
+    if (fail == 0 && nfw + nfb > 0) {
         fh_engine_free(e);
         e = NULL;
-        rc = fh_engine_open(index, an, &rp, &e);
+        fail = open_engine(index, an, &rp, &e);
     }
-    if (rc == 0)
-        rc = fh_searcher_new(e, &s);
-    if (rc) {
-        char why[512];
-        fprintf(stderr, "fh-relevance: cannot open the index in %s: %s\n", index,
-                fh_index_open_reason(rc, index, why, sizeof why));
+    if (fail == 0 && (rc = fh_searcher_new(e, &s)) != 0) {
+        fprintf(stderr, "fh-relevance: cannot create a searcher of the index in %s: %s\n", index,
+                fh_strerror(rc));
+        fail = 3;
+    }
+    if (fail) {
         fh_engine_free(e);
         fh_analyzer_free(an);
-        return 3;
+        return fail;
     }
     if (focus_dump)
         return dump_focus(s, queries, qrels, focus_dump);

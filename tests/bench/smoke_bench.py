@@ -13,8 +13,9 @@
 6. bad arguments to eval.py are usage errors, an unwritable fahras-loadgen --json a setup
    error found before any load (exit 2); fh_bench_analyze stems (--bench-analyze) on a
    file that is not word<TAB>stem<TAB>root fails instead of printing -nan%; fh-relevance
-   (--relevance) writes a run of the sample index, says what is missing or empty, and its
-   --help explains every option its parser takes, with the engine's defaults;
+   (--relevance) writes a run of the sample index, says what is missing or empty, names a
+   ranking parameter the engine refuses with its range, and its --help explains every
+   option its parser takes, with the engine's defaults and ranges;
 7. without the shared data (FAHRAS_SHARED_DATA an empty directory), the bench entry points
    say "shared data not found" and exit 2, with no traceback; run_xapian.py --help works
    without xapian, and the peers' bad arguments are usage errors (exit 2);
@@ -73,7 +74,8 @@ def relevance_help(prog, src):
     group's heading, with text after the option, the default (the ranking ones:
     fh_rank_params_default in searchd/engine/engine.c) and the range of the table; the parser
     takes every option --help lists. --help is on stdout, exit 0 (2 when it cannot be
-    written); a usage error is a few lines on stderr, exit 1."""
+    written); a usage error is a few lines on stderr, exit 1. Returns [(option, type, range)]
+    of the ranking options with a range ("0..50", ">= 0")."""
     def read(*rel):
         with open(os.path.join(src, *rel), encoding="utf-8") as f:
             return f.read()
@@ -107,6 +109,7 @@ def relevance_help(prog, src):
     if len(heads) != 3:
         fail("fh-relevance --help lacks a group heading:\n" + p.stdout)
     group_of = {"G_RUN": 0, "G_RANK": 1, "G_LAT": 2}
+    ranged = []
     # the parameters fh_engine_open checks have their range in the table
     body = c_body(engine_c, "int fh_engine_open(")
     checked = set(re.findall(r"e->rp\.(\w+)", body[body.index("if (!(e->rp."):
@@ -130,11 +133,13 @@ def relevance_help(prog, src):
         want = {"ANY": None, "GE0": "{>= 0}"}.get(rng.strip())
         m = re.fullmatch(r"UPTO\((\w+)\)|(\w+),\s*(\w+)", rng.strip())
         if m and m.group(1):
-            want = "{0..%s}" % caps[m.group(1)]
+            want = "{0..%s}" % caps.get(m.group(1), m.group(1))
         elif m:
             want = "{%s..%s}" % tuple(caps.get(x, x) for x in m.group(2, 3))
         if want and not line.endswith(" " + want) or not want and line.endswith("}"):
             fail("fh-relevance --help: %s should end with the range %s: %r" % (name, want, line))
+        if want and where == "R":
+            ranged.append((name, typ, want[1:-1]))
         if typ in ("O_FLAG", "O_FIELD") or (where == "C" and member not in defaults):
             continue
         d = defaults.get(member, "0")  # fh_rank_params_default: memset to 0 first
@@ -182,6 +187,29 @@ def relevance_help(prog, src):
     if p.returncode != 2 or "fh-relevance: cannot write the output" not in p.stderr:
         fail("fh-relevance --help into a closed pipe: exit %d, stderr %r"
              % (p.returncode, p.stderr))
+    return ranged
+
+
+def relevance_ranges(rel, run, ranged):
+    """rel (fh-relevance --index --queries) runs at the edge of each range --help gives, and
+    a value past it is refused by the engine (exit 3), said as that option and its range,
+    not as an index that cannot be opened."""
+    for name, typ, rng in ranged:
+        lo, _, hi = rng.partition("..")
+        if rng.startswith(">= "):
+            edge, past = rng[3:], "-1"
+        elif typ == "O_U32":
+            edge, past = hi, str(int(hi) + 1)
+        else:
+            edge, past = hi, str(float(hi) + 0.5)
+        run_ok = subprocess.run(rel + ["--run", run, name, edge], timeout=60,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if run_ok.returncode != 0:
+            fail("fh-relevance %s %s (in its range %s): exit %d, %s"
+                 % (name, edge, rng, run_ok.returncode, run_ok.stdout))
+        expect_fail(rel + ["--run", run, name, past], 3,
+                    "fh-relevance: ranking parameters out of the engine's range: %s %s (%s)\n"
+                    % (name, past, rng), absent="cannot open the index")
 
 
 def wait_port(port_file, proc, timeout=15.0):
@@ -238,7 +266,8 @@ def main():
             if os.path.getsize(os.path.join(tmp, "rel.run")) == 0:
                 fail("fh-relevance wrote an empty run")
             expect_fail(rel, 1, "--run OUT is required")
-            relevance_help(a.relevance, src)
+            ranged = relevance_help(a.relevance, src)
+            relevance_ranges(rel, os.path.join(tmp, "range.run"), ranged)
             expect_fail([a.relevance, "--index", tmp, "--queries", os.path.join(data, "queries.tsv"),
                          "--run", os.path.join(tmp, "x.run")], 3, "no index.mdb in it")
             expect_fail([a.relevance, "--index", idx, "--queries", os.devnull, "--run",
