@@ -34,14 +34,16 @@ from lib import paths  # noqa: E402
 SHARED = paths.shared_data_dir()
 
 SETS = {
-    # name: (corpus input, fields, queries, qrels)
-    "news": (os.path.join(SHARED, "news", "saudinewsnet-docs.jsonl.xz"), "text",
-             os.path.join(SHARED, "news", "dev-queries.tsv"),
-             os.path.join(SHARED, "news", "dev-qrels.txt")),
-    "qa": (os.path.join(SHARED, "qa", "docs.jsonl"), "text",
-           os.path.join(SHARED, "qa", "arcd-queries.tsv"),
-           os.path.join(SHARED, "qa", "arcd-qrels.txt")),
+    # name: (corpus input, fields, queries, qrels), the files relative to the shared data
+    "news": ("news/saudinewsnet-docs.jsonl.xz", "text", "news/dev-queries.tsv",
+             "news/dev-qrels.txt"),
+    "qa": ("qa/docs.jsonl", "text", "qa/arcd-queries.tsv", "qa/arcd-qrels.txt"),
 }
+
+
+def data(name, i):
+    """Path of SETS[name][i] (0 corpus, 2 queries, 3 qrels) in the shared data."""
+    return os.path.join(SHARED, SETS[name][i])
 
 
 def read_qrels(path):
@@ -69,10 +71,9 @@ def metrics(run_path, rel):
 
 
 def build_index(indexer, name, work, stemmer, fields=None):
-    src, dflt, _, _ = SETS[name]
     out = os.path.join(work, name)
-    subprocess.run([indexer, "build", "--index", out, "--fields", fields or dflt,
-                    "--stemmer", stemmer, "--quiet", src], check=True)
+    subprocess.run([indexer, "build", "--index", out, "--fields", fields or SETS[name][1],
+                    "--stemmer", stemmer, "--quiet", data(name, 0)], check=True)
     return out
 
 
@@ -80,7 +81,7 @@ STEMMER = "light10"
 
 
 def run(driver, index, name, work, params, rel):
-    _, _, queries, _ = SETS[name]
+    queries = data(name, 2)
     tag = "_".join("%s%s" % (k.strip("-").replace("-", ""), v) for k, v in params)
     runf = os.path.join(work, "runs", "%s_%s.run" % (name, (tag or "default").replace("/", "")))
     cmd = [driver, "--index", index, "--queries", queries, "--run", runf, "--stemmer", STEMMER]
@@ -109,7 +110,7 @@ ASCENT_START = {"--alt": 0.5, "--lead": 1.5, "--lead-len": 50, "--prox": 0.25, "
 
 def ascent(driver, work, extra):
     """extra: the --param pairs, passed to every run after the tuned ones."""
-    rels = {n: read_qrels(SETS[n][3]) for n in ("news", "qa")}
+    rels = {n: read_qrels(data(n, 3)) for n in ("news", "qa")}
     cache = {}
 
     def ev(params, name):
@@ -168,11 +169,10 @@ def main():
         extra.append((k, v))
     names = ["news", "qa"] if a.ascent or not a.only else [a.only]
     for name in names:
-        # the corpus is only read to build an index; the queries and qrels always
-        for f in SETS[name][2:] if a.no_index or a.ascent else SETS[name][:1] + SETS[name][2:]:
-            if not os.path.isfile(f):
-                print("shared data not found at %s (set FAHRAS_SHARED_DATA)" % f, file=sys.stderr)
-                return 2
+        # the corpus is only read to build an index; the queries and qrels always (exit 2
+        # when one is missing)
+        for i in (2, 3) if a.no_index or a.ascent else (0, 2, 3):
+            paths.require_shared_file(SETS[name][i])
     indexer = os.path.join(a.build, "indexer", "fahras-indexer")
     driver = os.path.join(a.build, "bench", "relevance", "fh-relevance")
     if not os.path.exists(driver):
@@ -186,7 +186,7 @@ def main():
         ascent(driver, a.work, extra)
         return 0
     for name in names:
-        rel = read_qrels(SETS[name][3])
+        rel = read_qrels(data(name, 3))
         index = (os.path.join(a.work, name) if a.no_index else
                  build_index(indexer, name, a.work, a.stemmer,
                              a.qa_fields if name == "qa" else None))

@@ -375,8 +375,15 @@ def main():
                    FAHRAS_BENCH_WORK=os.path.join(tmp, "work"))
         os.mkdir(env["FAHRAS_SHARED_DATA"])  # present but empty: each file is checked
         bench = os.path.join(src, "bench")
-        expect_fail([py, os.path.join(bench, "relevance", "tune.py"), "--quick",
-                     "--work", os.path.join(tmp, "eng")], 2, "shared data not found", env=env)
+        tune = [py, os.path.join(bench, "relevance", "tune.py"), "--quick", "--work",
+                os.path.join(tmp, "eng")]
+        missing = "shared data not found at %s (set FAHRAS_SHARED_DATA)\n"
+        shared = env["FAHRAS_SHARED_DATA"]
+        expect_fail(tune, 2, missing % os.path.join(shared, "news", "saudinewsnet-docs.jsonl.xz"),
+                    env=env)
+        # the corpus is only read to build an index: reusing one, the queries are missing first
+        expect_fail(tune + ["--no-index"], 2,
+                    missing % os.path.join(shared, "news", "dev-queries.tsv"), env=env)
         sphinx = os.path.join(bench, "peers", "sphinx", "run_sphinx.py")
         xapian = os.path.join(bench, "peers", "xapian", "run_xapian.py")
         # the Xapian peer imports (and would apt-get install) xapian only once it has work
@@ -389,6 +396,8 @@ def main():
         expect_fail([py, sphinx, "speed"], 2, "shared data not found", env=env)
         # bad arguments to the peers: usage errors before any data is read or package installed
         env["FAHRAS_SHARED_DATA"] = os.path.join(tmp, "absent")
+        # no shared data at all: the folder is named, not a file in it
+        expect_fail(tune, 2, missing % env["FAHRAS_SHARED_DATA"], env=env)
         expect_fail([py, xapian, "index", "bogus"], 2, "unknown corpus", env=env)
         expect_fail(["sh", os.path.join(bench, "analyze", "run.sh"), "--bogus"], 2,
                     "unknown option --bogus", env=env)
