@@ -125,7 +125,8 @@ static void check_record(int rc, const fh_record *r, const fh_fieldset *fs)
     json_decref(doc);
 }
 
-/* The lines of in[0..n), each without its '\n', to fn. */
+/* Each line of in[0..n), without its '\n': a TSV row under h, else a JSON
+ * line (then also through the fast path against jansson), checked. */
 static void each_line(const char *in, size_t n, fh_recparser *p, const fh_tsv_header *h,
                       const fh_fieldset *fs)
 {
