@@ -44,6 +44,7 @@ static int do_search(fh_worker *w, const fh_request *req)
     o.max_terms = cfg->max_terms;
     o.max_prefix_expansions = cfg->max_prefix_expansions;
     o.time_budget_us = (uint64_t)cfg->query_budget_ms * 1000u;
+    o.exact_total = cfg->exact_totals != 0;
     if (req->set & FH_OPT_LIMIT)
         o.limit = req->limit;
     if (req->set & FH_OPT_OFFSET)
@@ -62,6 +63,8 @@ static int do_search(fh_worker *w, const fh_request *req)
         o.escape_html = req->escape_html;
     if (req->set & FH_OPT_SNIPPET_FIELD)
         o.snippet_field = req->snippet_field;
+    if (req->set & FH_OPT_EXACT_TOTAL)
+        o.exact_total = req->exact_total;
     const char *names[FH_PROTO_MAX_FIELDS];
     if (req->set & FH_OPT_FIELDS) {
         for (uint32_t i = 0; i < req->n_fields; i++)

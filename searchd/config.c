@@ -52,6 +52,9 @@ static const opt opts[] = {
      "unread replies buffered over all connections; above it, clients that are not reading pause"},
     {"query-budget-ms", T_U32, OFF(query_budget_ms), 0, 0, 3600000, "N",
      "time budget per query (0 = unlimited)"},
+    {"exact-totals", T_U32, OFF(exact_totals), 0, 0, 1, "0|1",
+     "1: every SEARCH counts all its matches, as with exact_total=1, unless it says "
+     "exact_total=0 (0 = totals of long pure-OR queries are estimated)"},
     {"max-terms", T_U32, OFF(max_terms), 0, 1, 256, "N",
      "words per query (phrase words and prefixes count); more is an error"},
     {"max-prefix-expansions", T_U32, OFF(max_prefix_expansions), 0, 1, 1024, "N",

@@ -34,6 +34,7 @@ typedef struct fh_srv_config {
     uint32_t max_output_bytes; /* unread replies per connection before reading pauses */
     uint32_t max_total_output_bytes; /* unread replies over all connections, see server.c */
     uint32_t query_budget_ms;  /* 0 = unlimited */
+    uint32_t exact_totals;     /* 1: SEARCH's exact_total defaults to on (0 or 1) */
     uint32_t max_terms;
     uint32_t max_prefix_expansions;
     uint32_t reload_interval_ms; /* 0 = no hot reload */

@@ -513,6 +513,9 @@ static int parse_search(span rest, const fh_proto_limits *lim, fh_request *req, 
         } else if (span_ieq(key, "snippet_field")) {
             rc = parse_field_name(key, v, req->snippet_field, err);
             req->set |= FH_OPT_SNIPPET_FIELD;
+        } else if (span_ieq(key, "exact_total")) {
+            rc = parse_bool(key, v, &req->exact_total, err);
+            req->set |= FH_OPT_EXACT_TOTAL;
         } else if (span_ieq(key, "escape")) {
             rc = 0;
             if (span_ieq(v, "html") || span_ieq(v, "none")) {

@@ -88,6 +88,7 @@ typedef enum fh_cmd {
 #define FH_OPT_FIELDS 0x80u
 #define FH_OPT_ESCAPE 0x100u
 #define FH_OPT_SNIPPET_FIELD 0x200u
+#define FH_OPT_EXACT_TOTAL 0x400u
 
 /* Hard caps the parser enforces on option values (the engine's). */
 typedef struct fh_proto_limits {
@@ -107,6 +108,7 @@ typedef struct fh_request {
     uint32_t limit, offset, snippet_len, snippet_count;
     bool snippets;
     bool escape_html; /* escape=html (FH_OPT_ESCAPE) */
+    bool exact_total; /* exact_total= (FH_OPT_EXACT_TOTAL) */
     char hl_open[FH_PROTO_MARKER_MAX + 1];
     char hl_close[FH_PROTO_MARKER_MAX + 1];
     uint32_t n_fields;

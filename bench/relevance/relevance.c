@@ -42,7 +42,7 @@ typedef struct cli {
     const char *index, *queries, *run, *stem, *stats, *focus_dump, *qrels;
     const char *replies, *latfile;
     uint32_t depth, repeat;
-    bool timing, latency;
+    bool timing, latency, exact_total;
     field_opts fw, fb;
     fh_rank_params rp;
 } cli;
@@ -80,6 +80,8 @@ static const option opts[] = {
     {"--stemmer", "NAME", O_STR, G_RUN, C(stem), ANY, "the query analyzer, the index's:"},
     {"--stats", "FILE", O_STR, G_RUN, C(stats), ANY,
      "write per query qid<TAB>candidates<TAB>total<TAB>estimate (1: total estimated)"},
+    {"--exact-total", NULL, O_FLAG, G_RUN, C(exact_total), ANY,
+     "count every match as SEARCH exact_total=1 does (no total estimated), in both passes"},
     {"--time", NULL, O_FLAG, G_RUN, C(timing), ANY,
      "print the query count, refusals, seconds and candidates per query on stderr"},
     {"--focus-dump", "FILE", O_STR, G_RUN, C(focus_dump), ANY,
@@ -575,6 +577,7 @@ int main(int argc, char **argv)
     o.limit = depth;
     o.snippets = false;
     o.time_budget_us = 0;
+    o.exact_total = c.exact_total;
     fh_buf err;
     fh_buf_init(&err, 4096);
     char *line = NULL;
@@ -625,6 +628,7 @@ int main(int argc, char **argv)
     if (latency) {
         fh_search_opts so;
         fh_search_opts_default(&so);
+        so.exact_total = c.exact_total;
         fh_buf reply;
         fh_buf_init(&reply, (size_t)16 << 20);
         FILE *rf = replies ? fopen(replies, "w") : NULL;

@@ -74,6 +74,7 @@ void fh_search_opts_default(fh_search_opts *o)
     o->max_terms = 64;
     o->max_prefix_expansions = 64;
     o->time_budget_us = 2000000;
+    o->exact_total = false;
 }
 
 uint64_t fh_engine_now_us(void)

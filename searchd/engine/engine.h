@@ -235,6 +235,11 @@ typedef struct fh_search_opts {
                                         reply); 0 = unlimited (default 2000000); when
                                         exceeded the partial top-k is returned,
                                         "timed_out":true */
+    bool exact_total;                /* count every match of a query whose total
+                                        would be estimated (pure OR of long lists):
+                                        no dynamic pruning, the same hits, slower;
+                                        the time budget still applies (default
+                                        false) */
 } fh_search_opts;
 
 /* Fill *o with the defaults above. */

@@ -39,6 +39,8 @@
  * total is its df, and two plain lists are counted exactly by or2_batch, so
  * those are pruned however short); once pruning skips documents it becomes
  * max(seen, N * (1 - prod(1 - df_i / N))) and is flagged as an estimate.
+ * o->exact_total (SEARCH exact_total=1) does not prune such a query, so its
+ * total stays exact: the same hits, every match visited.
  *
  * Time budget: it bounds retrieval, from the prefix expansions' dictionary
  * walks to the last candidate. Every step of work counts one unit (a
@@ -2009,8 +2011,12 @@ static int ms_batch(xctx *x, heap *hp, uint32_t nshould, fh_exec_stats *st, ms_o
     return 0;
 }
 
-/* The candidate loop (see the top of the file). Fills hp. */
-static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, fh_exec_stats *st)
+/* The candidate loop (see the top of the file). Fills hp. exhaustive: score
+ * every match, one at a time (what the tests check pruning against); exact:
+ * prune only where the total stays exact (a MUST clause, one list, two
+ * plain lists), so that no total is estimated. */
+static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, bool exact,
+                     fh_exec_stats *st)
 {
     const fh_engine *e = x->e;
     struct fh_exec_scratch *xs = x->xs;
@@ -2034,7 +2040,7 @@ static int topk_loop(xctx *x, const plan *pl, heap *hp, bool exhaustive, fh_exec
         xs->cum[i] = acc * UB_SLACK;
         sumdf += xs->it[xs->ord[i]].work_df;
     }
-    bool prune = !exhaustive && (nmust > 0 || sumdf > EXACT_COUNT_POSTINGS);
+    bool prune = !exhaustive && (nmust > 0 || (!exact && sumdf > EXACT_COUNT_POSTINGS));
     /* One list: the total is its df, exact, so it can be pruned even when
      * short. Two plain lists: or2_batch counts them exactly while pruning.
      * (Three or more short lists are scored exhaustively for their exact
@@ -2368,7 +2374,7 @@ int fh_exec_topk(fh_searcher *s, fh_query *q, const fh_search_opts *o, uint32_t 
     x.n = q->n_cl;
     if (kk == 0)
         goto out;
-    rc = topk_loop(&x, &pl, &hp, exhaustive, st);
+    rc = topk_loop(&x, &pl, &hp, exhaustive, o->exact_total, st);
     xs->budget = 0;                      /* the re-ranks are outside the budget (budget_check) */
     x.pool_cap = POOL_MAX + POOL_RERANK; /* prox_rerank's lists always fit */
     if (rc)

@@ -284,6 +284,26 @@ static void assert_same_hits(const fh_hit *ex, const fh_hit *h, uint32_t n)
     }
 }
 
+/* exact_total (SEARCH exact_total=1): f->q again, without the re-rank, gives
+ * the exhaustive run's hits (ex, n) and its exact total (st_ex), never
+ * flagged an estimate, whether or not the pruned run was. */
+static void assert_exact_total(fx *f, int it, const fh_search_opts *o, uint32_t k, const fh_hit *ex,
+                               uint32_t n, const fh_exec_stats *st_ex)
+{
+    fh_search_opts ox = *o;
+    ox.exact_total = true;
+    fh_hit *h;
+    uint32_t nx;
+    fh_exec_stats st;
+    assert_int_equal(fh_exec_topk(f->ix.s, f->q, &ox, k, false, false, &h, &nx, &st, NULL), 0);
+    if (st.total_estimate || st.total != st_ex->total)
+        fail_msg("query %d: exact_total gave %llu%s, the exhaustive count is %llu", it,
+                 (unsigned long long)st.total, st.total_estimate ? " (flagged an estimate)" : "",
+                 (unsigned long long)st_ex->total);
+    assert_int_equal(nx, n);
+    assert_same_hits(ex, h, n);
+}
+
 static void random_query(fh_query *q, uint32_t n)
 {
     q->n_cl = 0;
@@ -329,6 +349,7 @@ static void test_pruning_equals_exhaustive(void **state)
     o.time_budget_us = 0;
     static fh_hit ex[FH_ENGINE_MAX_LIMIT];
     uint64_t cand_pruned = 0, cand_full = 0;
+    unsigned estimated = 0;
     for (int it = 0; it < 400; it++) {
         random_query(f->q, 1 + rnd() % 9);
         uint32_t ks[] = {1, 10, 10, 50};
@@ -342,15 +363,18 @@ static void test_pruning_equals_exhaustive(void **state)
         assert_int_equal(n1, n2);
         assert_total_promise(it, f->q, &st1, &st2, n2);
         assert_same_hits(ex, h, n1);
+        estimated += st2.total_estimate;
+        assert_exact_total(f, it, &o, k, ex, n1, &st1);
         /* and with the proximity re-rank the pools are the same, hence the results */
         topk_both(f, f->q, &o, k, true, ex, &h, &n1, &n2, &st1, &st2);
         assert_int_equal(n1, n2);
         assert_total_promise(it, f->q, &st1, &st2, n2);
         assert_same_hits(ex, h, n1);
     }
-    print_message("candidates: exhaustive %llu, pruned %llu\n", (unsigned long long)cand_full,
-                  (unsigned long long)cand_pruned);
+    print_message("candidates: exhaustive %llu, pruned %llu; %u totals estimated\n",
+                  (unsigned long long)cand_full, (unsigned long long)cand_pruned, estimated);
     assert_true(cand_pruned < cand_full);
+    assert_true(estimated >= 20); /* what exact_total changes was exercised */
 }
 
 /* Pure OR queries of plain terms take the batch loops (or_batch without
@@ -390,6 +414,8 @@ static void test_batch_or_equals_exhaustive(void **state)
             else
                 pruned++;
             assert_same_hits(ex, h, n1);
+            if (!prox) /* the batch loop without pruning (or_batch) counts them */
+                assert_exact_total(f, it, &o, k, ex, n1, &st1);
         }
     }
     print_message("pure OR: %u pruned, %u exact\n", pruned, exact);

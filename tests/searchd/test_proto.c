@@ -438,6 +438,18 @@ static void test_search_options(void **state)
     assert_int_equal(parse("SEARCH snippets=2 q", &r, &e), -1);
     assert_non_null(strstr(e.message, "true"));
 
+    /* exact_total= is a boolean, given or not (the engine's default is off) */
+    assert_int_equal(parse("SEARCH Exact_Total=yes q", &r, &e), 0);
+    assert_true(r.exact_total);
+    assert_int_equal(r.set, FH_OPT_EXACT_TOTAL);
+    assert_int_equal(r.arg_len, 1);
+    assert_int_equal(parse("SEARCH exact_total=1 exact_total=off q", &r, &e), 0);
+    assert_false(r.exact_total);
+    assert_int_equal(r.set, FH_OPT_EXACT_TOTAL);
+    assert_int_equal(parse("SEARCH exact_total=exact q", &r, &e), -1);
+    assert_string_equal(e.code, "bad_request");
+    assert_string_equal(e.message, "exact_total must be 1, true, on, yes or 0, false, off, no");
+
     /* no options at all: the whole rest is the query; options after the
      * query starts are query text */
     assert_int_equal(

@@ -853,5 +853,82 @@ class TextFieldTest(OneIndexTest):
         self.assertEqual(self.c.request("PING"), {"ok": True, "pong": True})
 
 
+def _total_docs():
+    """30,000 documents, each holding a few of six words (seeded): four of
+    them together hold far more than the 50,000 postings under which a pure
+    OR is counted exactly, so its total is estimated unless asked for."""
+    import random
+    rng = random.Random(11)
+    words = ("جبل", "نهر", "بحر", "شمس", "قمر", "نجم")
+    docs = []
+    for i in range(30000):
+        picked = [w for w in words if rng.random() < 0.45] or [words[i % 6]]
+        rng.shuffle(picked)
+        docs.append({"id": "t%05d" % i, "text": " ".join(picked * rng.randint(1, 3))})
+    return docs
+
+
+class ExactTotalTest(OneIndexTest):
+    """exact_total=1 and --exact-totals 1 (PROTOCOL.md, SEARCH, `total`):
+    the total a pruned pure OR would estimate is counted, unflagged, with
+    the same hits; a + query or a short one was exact already."""
+    DOCS = _total_docs()
+    BUILD_ARGS = ("--fields", "text")
+
+    def count(self, any_of, none_of=()):
+        return sum(1 for d in self.DOCS if set(d["text"].split()) & set(any_of)
+                   and not set(d["text"].split()) & set(none_of))
+
+    def test_index_is_as_counted(self):
+        for w in ("جبل", "نهر", "بحر", "شمس", "قمر", "نجم"):
+            r = self.c.request("KEYWORDS " + w)
+            self.assertEqual(r["tokens"][0]["df"], self.count([w]), r)
+
+    def test_exact_total(self):
+        for words, none in ((("جبل", "نهر", "بحر", "شمس"), ()),
+                            (("جبل", "نهر", "بحر", "شمس", "قمر"), ()),
+                            (("جبل", "نهر", "بحر", "شمس", "قمر"), ("نجم",)),
+                            (("جبل", "نهر", "بحر"), ("نجم",))):
+            q = " ".join(words + tuple("-" + w for w in none))
+            est = self.c.request("SEARCH limit=7 snippets=0 " + q)
+            self.assertIsNone(error_code(est), est)
+            want = self.count(words, none)
+            if len(words) > 3:
+                # the case exact_total is for: pruning left the total an estimate
+                self.assertTrue(est.get("total_is_estimate"), (q, est))
+                if not none:  # (-نجم caps the estimate at N - df, here the count itself)
+                    self.assertNotEqual(est["total"], want, q)
+            for opt in ("exact_total=1", "exact_total=yes", "EXACT_TOTAL=on"):
+                r = self.c.request("SEARCH limit=7 snippets=0 %s %s" % (opt, q))
+                self.assertNotIn("total_is_estimate", r, (q, r))
+                self.assertEqual(r["total"], want, (q, r))
+                self.assertEqual(r["hits"], est["hits"], q)  # the same hits, scores and all
+            # a page further on: the same total
+            r = self.c.request("SEARCH limit=3 offset=20 snippets=0 exact_total=1 " + q)
+            self.assertEqual(r["total"], want, (q, r))
+            r = self.c.request("SEARCH exact_total=0 limit=7 snippets=0 " + q)
+            self.assertEqual(r, dict(est, took_us=r["took_us"]), q)
+        # a required word: exact either way
+        r = self.c.request("SEARCH snippets=0 +جبل نهر بحر شمس")
+        self.assertNotIn("total_is_estimate", r)
+        self.assertEqual(r["total"], self.count(["جبل"]), r)
+        r = self.c.request("SEARCH exact_total=2 جبل")
+        self.assertEqual(r["error"]["code"], "bad_request", r)
+        self.assertIn("exact_total must be 1, true, on, yes or 0", r["error"]["message"])
+
+    def test_exact_totals_flag(self):
+        """--exact-totals 1 makes it every SEARCH's default; exact_total=0 still estimates."""
+        q = "جبل نهر بحر شمس"
+        want = self.count(q.split())
+        with Daemon(self.d.index_dir, "--exact-totals", "1", workdir=self.tmp.path) as d:
+            with d.client() as c:
+                r = c.request("SEARCH snippets=0 " + q)
+                self.assertNotIn("total_is_estimate", r, r)
+                self.assertEqual(r["total"], want, r)
+                r = c.request("SEARCH exact_total=0 snippets=0 " + q)
+                self.assertTrue(r.get("total_is_estimate"), r)
+            self.assertEqual(d.stop(), 0)
+
+
 if __name__ == "__main__":
     fhtest.main()
