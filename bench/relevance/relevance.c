@@ -14,7 +14,9 @@
  * "qid<TAB>label<TAB>tf<TAB>first<TAB>lead<TAB>words", label 1 when the stem
  * is a word of the query. --latency also runs every query as the server would
  * (fh_search, top 10 with snippets, JSON reply) and prints p50/p99 latency and
- * single-thread QPS.
+ * single-thread QPS. The queries are analyzed as the index's documents were
+ * (--stemmer auto, read from the index's meta); another --stemmer is an error.
+ * An output file that cannot be written whole (a full disk) is exit 2.
  * Exit status: 0 ok, 1 usage, 2 I/O or no query in Q.tsv, 3 engine error.
  */
 #include <errno.h>
@@ -77,7 +79,8 @@ static const option opts[] = {
     {"--run", "OUT", O_STR, G_RUN, C(run), ANY,
      "the TREC run to write (qid Q0 docid rank score fahras lines); required"},
     {"--depth", "N", O_U32, G_RUN, C(depth), 1, FH_ENGINE_MAX_LIMIT, "hits per query in the run"},
-    {"--stemmer", "NAME", O_STR, G_RUN, C(stem), ANY, "the query analyzer, the index's:"},
+    {"--stemmer", "NAME", O_STR, G_RUN, C(stem), ANY,
+     "the query analyzer, the index's: auto (read from the index) or"},
     {"--stats", "FILE", O_STR, G_RUN, C(stats), ANY,
      "write per query qid<TAB>candidates<TAB>total<TAB>estimate (1: total estimated)"},
     {"--exact-total", NULL, O_FLAG, G_RUN, C(exact_total), ANY,
@@ -181,7 +184,7 @@ static const char *const group_title[N_GROUPS] = {
 static void cli_default(cli *c)
 {
     memset(c, 0, sizeof *c);
-    c->stem = "light10";
+    c->stem = "auto";
     c->depth = 100;
     c->repeat = 1;
     fh_rank_params_default(&c->rp);
@@ -327,12 +330,32 @@ static int qrel_cmp(const void *a, const void *b)
     return strcmp(((const qrel *)a)->qid, ((const qrel *)b)->qid);
 }
 
+/* Close an output file written with stdio: 0, or -1 after a message naming
+ * the file when a write failed (a full disk: fh_output_finish) or the close
+ * did; such a file is not what it should be. */
+static int close_output(FILE *f, const char *path)
+{
+    char who[512];
+    snprintf(who, sizeof who, "fh-relevance: %s", path);
+    int rc = fh_output_finish(f, stderr, who, 0);
+    if (fclose(f) != 0 && rc == 0) {
+        fprintf(stderr, "%s: %s\n", who, strerror(errno));
+        rc = -1;
+    }
+    return rc;
+}
+
 /* --focus-dump: the focus model's training rows (see the top of the file). */
 static int dump_focus(fh_searcher *s, const char *queries, const char *qrels, const char *path)
 {
-    FILE *qf = fopen(qrels, "r"), *in = fopen(queries, "r"), *out = fopen(path, "w");
-    if (!qf || !in || !out) {
+    FILE *qf = fopen(qrels, "r"), *in = qf ? fopen(queries, "r") : NULL;
+    FILE *out = in ? fopen(path, "w") : NULL;
+    if (!out) {
         perror(!qf ? qrels : !in ? queries : path);
+        if (in)
+            fclose(in);
+        if (qf)
+            fclose(qf);
         return 2;
     }
     qrel *rel = NULL;
@@ -380,11 +403,9 @@ static int dump_focus(fh_searcher *s, const char *queries, const char *qrels, co
         }
         for (uint32_t i = 0; i < nt; i++)
             fprintf(out, "%s\t%d\t%u\t%u\t%u\t%u\n", line,
-                    fh_query_has_stem(&q, t[i].stem, t[i].len), t[i].tf, t[i].first, t[i].lead,
-                    nw);
+                    fh_query_has_stem(&q, t[i].stem, t[i].len), t[i].tf, t[i].first, t[i].lead, nw);
         nq++;
     }
-    fprintf(stderr, "fh-relevance: focus data of %u queries in %s\n", nq, path);
     free(line);
     fh_buf_free(&err);
     for (size_t i = 0; i < nrel; i++) {
@@ -394,7 +415,49 @@ static int dump_focus(fh_searcher *s, const char *queries, const char *qrels, co
     free(rel);
     fclose(qf);
     fclose(in);
-    return fclose(out) == 0 ? 0 : 2;
+    if (close_output(out, path) != 0)
+        return 2;
+    fprintf(stderr, "fh-relevance: focus data of %u queries in %s\n", nq, path);
+    return 0;
+}
+
+/* The stemmer the queries are analyzed with: *out = asked, or with "auto"
+ * the --stemmer name of the analyzer the index in dir was built with. 0, or
+ * exit status 3 after a message when the index cannot be opened, this build
+ * has no analyzer of that name and version, or one was asked that is not
+ * the index's (the engine would refuse it; the message names both). */
+static int index_stemmer(const char *dir, const char *asked, const char **out)
+{
+    *out = asked;
+    fh_index *ix = NULL;
+    int rc = fh_index_open(dir, NULL, NULL, &ix);
+    if (rc) {
+        char why[512];
+        fprintf(stderr, "fh-relevance: cannot open the index in %s: %s\n", dir,
+                fh_index_open_reason(rc, dir, why, sizeof why));
+        return 3;
+    }
+    const fh_index_meta *m = fh_index_get_meta(ix);
+    const char *own = strcmp(m->analyzer_version, fh_analyzer_version(NULL)) == 0
+                          ? fh_stemmer_for_analyzer(m->analyzer_name)
+                          : NULL;
+    int status = 0;
+    if (!own)
+        fprintf(stderr,
+                "fh-relevance: the index in %s was built with analyzer %s %s, which this "
+                "build does not have (its analyzers are of version %s): rebuild the index\n",
+                dir, m->analyzer_name, m->analyzer_version, fh_analyzer_version(NULL));
+    else if (strcmp(asked, "auto") == 0)
+        *out = own;
+    else if (strcmp(asked, own) != 0)
+        fprintf(stderr,
+                "fh-relevance: the index in %s was built with analyzer %s (--stemmer %s), not "
+                "with --stemmer %s's\n",
+                dir, m->analyzer_name, own, asked);
+    if (!own || strcmp(*out, own) != 0)
+        status = 3;
+    fh_index_close(ix);
+    return status;
 }
 
 /* fh_engine_open, saying what failed: the index could not be opened (why:
@@ -436,6 +499,211 @@ static int open_engine(const char *index, const fh_analyzer *an, const fh_rank_p
                 fh_index_open_reason(rc, index, why, sizeof why));
     }
     return 3;
+}
+
+/* --latency: the nq queries of in again, each as the server runs it
+ * (fh_search: top 10, snippets, JSON reply), repeat times; prints p50, p99
+ * and QPS, and writes --replies and --lat-file. Returns 0, or 2 when a file
+ * cannot be written or memory runs out. */
+static int run_latency(fh_searcher *s, FILE *in, unsigned nq, unsigned repeat, bool exact_total,
+                       const char *replies, const char *latfile)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    const char *q;
+    fh_buf err;
+    fh_buf_init(&err, 4096);
+    fh_search_opts so;
+    fh_search_opts_default(&so);
+    so.exact_total = exact_total;
+    fh_buf reply;
+    fh_buf_init(&reply, (size_t)16 << 20);
+    int status = 0;
+    unsigned k = 0;
+    struct timespec a, b, c0, c1, qa, qb;
+    double cpu, sum = 0;
+    if (repeat == 0)
+        repeat = 1;
+    double *lat = malloc(sizeof(double) * (nq ? nq : 1) * repeat);
+    /* per query: best CPU and wall time over the repeats, and its id */
+    double *qcpu = calloc(nq ? nq : 1, sizeof(double));
+    double *qwall = calloc(nq ? nq : 1, sizeof(double));
+    char **qid = calloc(nq ? nq : 1, sizeof(char *));
+    FILE *rf = NULL;
+    if (!lat || !qcpu || !qwall || !qid) {
+        fputs("fh-relevance: out of memory\n", stderr);
+        status = 2;
+        goto out;
+    }
+    if (replies && !(rf = fopen(replies, "w"))) {
+        perror(replies);
+        status = 2;
+        goto out;
+    }
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+    for (unsigned r = 0; r < repeat; r++) {
+        rewind(in);
+        unsigned kq = 0;
+        while (kq < nq && (q = next_query(in, &line, &cap)) != NULL) {
+            kq++;
+            fh_buf_reset(&reply);
+            fh_buf_reset(&err);
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &qa);
+            clock_gettime(CLOCK_MONOTONIC, &a);
+            int qrc = fh_search(s, &so, q, strlen(q), &reply, &err);
+            clock_gettime(CLOCK_MONOTONIC, &b);
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &qb);
+            lat[k++] = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+            double cu =
+                (double)(qb.tv_sec - qa.tv_sec) * 1e6 + (double)(qb.tv_nsec - qa.tv_nsec) / 1e3;
+            unsigned qi = kq - 1;
+            if (r == 0 || cu < qcpu[qi])
+                qcpu[qi] = cu;
+            if (r == 0 || lat[k - 1] * 1e3 < qwall[qi])
+                qwall[qi] = lat[k - 1] * 1e3;
+            if (r == 0)
+                qid[qi] = strdup(line);
+            if (rf && r == 0) {
+                /* zero took_us so replies of two builds compare equal */
+                char *t = reply.data ? strstr(reply.data, "\"took_us\":") : NULL;
+                if (t) {
+                    char *v = t + 10, *e2 = v;
+                    while (*e2 >= '0' && *e2 <= '9')
+                        e2++;
+                    fprintf(rf, "%s\t%s\t%.*s0%s\n", line, q, (int)(v - reply.data), reply.data,
+                            e2);
+                } else {
+                    fprintf(rf, "%s\t%s\terror %d %s\n", line, q, qrc, err.data ? err.data : "");
+                }
+            }
+        }
+    }
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+    if (rf && close_output(rf, replies) != 0)
+        status = 2;
+    rf = NULL;
+    if (latfile) {
+        FILE *lf = fopen(latfile, "w");
+        if (!lf) {
+            perror(latfile);
+            status = 2;
+            goto out;
+        }
+        for (unsigned i = 0; i < nq; i++)
+            if (qid[i])
+                fprintf(lf, "%s\t%.0f\t%.0f\n", qid[i], qcpu[i], qwall[i]);
+        if (close_output(lf, latfile) != 0)
+            status = 2;
+    }
+    for (unsigned i = 0; i < k; i++)
+        sum += lat[i];
+    qsort(lat, k, sizeof *lat, dbl_cmp);
+    if (k)
+        fprintf(stderr,
+                "fh-relevance: top-10 + snippets, 1 thread: p50 %.3f ms, p99 %.3f ms, "
+                "max %.3f ms, %.0f QPS (%.0f per CPU second)\n",
+                lat[k / 2], lat[(size_t)((double)k * 0.99)], lat[k - 1], (double)k / (sum / 1e3),
+                cpu > 0 ? (double)k / cpu : 0.0);
+out:
+    if (rf)
+        fclose(rf);
+    for (unsigned i = 0; qid && i < nq; i++)
+        free(qid[i]);
+    free(qid);
+    free(qcpu);
+    free(qwall);
+    free(lat);
+    fh_buf_free(&reply);
+    free(line);
+    fh_buf_free(&err);
+    return status;
+}
+
+/* The run: each query of c->queries through fh_search_run (top c->depth,
+ * no snippets, no time budget) into the TREC run file `run` (and --stats),
+ * then --latency's pass. Returns the exit status: 0, or 2 when a file
+ * cannot be read or written or there is no query. */
+static int run_queries(fh_searcher *s, const cli *c, const char *run)
+{
+    const char *queries = c->queries, *stats = c->stats;
+    FILE *in = fopen(queries, "r"), *out = in ? fopen(run, "w") : NULL;
+    FILE *sf = out && stats ? fopen(stats, "w") : NULL;
+    if (!in || !out || (stats && !sf)) {
+        perror(!in ? queries : !out ? run : stats);
+        if (out)
+            fclose(out);
+        if (in)
+            fclose(in);
+        return 2;
+    }
+    fh_search_opts o;
+    fh_search_opts_default(&o);
+    o.limit = c->depth;
+    o.snippets = false;
+    o.time_budget_us = 0;
+    o.exact_total = c->exact_total;
+    fh_buf err;
+    fh_buf_init(&err, 4096);
+    char *line = NULL;
+    size_t cap = 0;
+    const char *q;
+    unsigned nq = 0, nerr = 0;
+    uint64_t ncand = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while ((q = next_query(in, &line, &cap)) != NULL) {
+        fh_hit *hits;
+        uint32_t nh;
+        fh_exec_stats st;
+        fh_buf_reset(&err);
+        nq++;
+        if (fh_search_run(s, &o, q, strlen(q), true, &hits, &nh, &st, &err) != 0) {
+            nerr++;
+            continue;
+        }
+        ncand += st.candidates;
+        if (sf)
+            fprintf(sf, "%s\t%llu\t%llu\t%d\n", line, (unsigned long long)st.candidates,
+                    (unsigned long long)st.total, st.total_estimate);
+        for (uint32_t i = 0; i < nh; i++) {
+            const char *id;
+            size_t idl;
+            if (fh_doc_ext_id(s->rd, hits[i].doc, &id, &idl) != 0)
+                continue;
+            fprintf(out, "%s Q0 %.*s %u %.6f fahras\n", line, (int)idl, id, i + 1,
+                    (double)hits[i].score);
+        }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (no_tab_lines > 0)
+        fprintf(stderr,
+                "fh-relevance: %s %u non-empty line%s of %s without a tab (a "
+                "line is qid<TAB>query)\n",
+                nq ? "warning: skipped" : "no query:", no_tab_lines, no_tab_lines == 1 ? "" : "s",
+                queries);
+    else if (nq == 0)
+        fprintf(stderr, "fh-relevance: %s: no query (a line is qid<TAB>query)\n", queries);
+    int status = 0;
+    if (nq == 0) { /* an empty run would score 0 as if the engine had found nothing */
+        status = 2;
+        goto done;
+    }
+    if (c->latency)
+        status = run_latency(s, in, nq, c->repeat, c->exact_total, c->replies, c->latfile);
+    if (c->timing)
+        fprintf(stderr, "fh-relevance: %u queries (%u refused) in %.3f s, %.0f candidates/query\n",
+                nq, nerr, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+                nq ? (double)ncand / nq : 0.0);
+done:
+    free(line);
+    fh_buf_free(&err);
+    if (sf && close_output(sf, stats) != 0)
+        status = 2;
+    fclose(in);
+    if (close_output(out, run) != 0)
+        status = 2;
+    return status;
 }
 
 int main(int argc, char **argv)
@@ -491,12 +759,10 @@ int main(int argc, char **argv)
         }
     }
     const char *index = c.index, *queries = c.queries, *run = c.run, *stem = c.stem;
-    const char *replies = c.replies, *stats = c.stats, *latfile = c.latfile;
     const char *focus_dump = c.focus_dump, *qrels = c.qrels;
     const char *const *fw = c.fw.v, *const *fb = c.fb.v;
     int nfw = c.fw.n, nfb = c.fb.n;
-    uint32_t depth = c.depth, repeat = c.repeat;
-    bool timing = c.timing, latency = c.latency;
+    uint32_t depth = c.depth;
     fh_rank_params rp = c.rp;
     if (focus_dump && qrels && index && queries)
         run = focus_dump; /* no run pass */
@@ -519,9 +785,16 @@ int main(int argc, char **argv)
     fh_analyzer_opts ao;
     memset(&ao, 0, sizeof ao);
     /* a typo must not silently run another analyzer */
-    if (fh_analyzer_opts_by_name(stem, &ao) != 0) {
+    if (strcmp(stem, "auto") != 0 && fh_analyzer_opts_by_name(stem, &ao) != 0) {
         fprintf(stderr, "fh-relevance: unknown --stemmer '%s'\n", stem);
         return usage_error();
+    }
+    int st = index_stemmer(index, stem, &stem);
+    if (st)
+        return st;
+    if (fh_analyzer_opts_by_name(stem, &ao) != 0) { /* index_stemmer gives this build's */
+        fprintf(stderr, "fh-relevance: no analyzer for --stemmer %s\n", stem);
+        return 3;
     }
     fh_analyzer *an = NULL;
     fh_engine *e = NULL;
@@ -564,175 +837,7 @@ int main(int argc, char **argv)
         fh_analyzer_free(an);
         return fail;
     }
-    if (focus_dump)
-        return dump_focus(s, queries, qrels, focus_dump);
-    FILE *in = fopen(queries, "r"), *out = fopen(run, "w");
-    FILE *sf = stats ? fopen(stats, "w") : NULL;
-    if (!in || !out || (stats && !sf)) {
-        perror(!in ? queries : !out ? run : stats);
-        return 2;
-    }
-    fh_search_opts o;
-    fh_search_opts_default(&o);
-    o.limit = depth;
-    o.snippets = false;
-    o.time_budget_us = 0;
-    o.exact_total = c.exact_total;
-    fh_buf err;
-    fh_buf_init(&err, 4096);
-    char *line = NULL;
-    size_t cap = 0;
-    const char *q;
-    unsigned nq = 0, nerr = 0;
-    uint64_t ncand = 0;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    while ((q = next_query(in, &line, &cap)) != NULL) {
-        fh_hit *hits;
-        uint32_t nh;
-        fh_exec_stats st;
-        fh_buf_reset(&err);
-        nq++;
-        rc = fh_search_run(s, &o, q, strlen(q), true, &hits, &nh, &st, &err);
-        if (rc) {
-            nerr++;
-            continue;
-        }
-        ncand += st.candidates;
-        if (sf)
-            fprintf(sf, "%s\t%llu\t%llu\t%d\n", line, (unsigned long long)st.candidates,
-                    (unsigned long long)st.total, st.total_estimate);
-        for (uint32_t i = 0; i < nh; i++) {
-            const char *id;
-            size_t idl;
-            if (fh_doc_ext_id(s->rd, hits[i].doc, &id, &idl) != 0)
-                continue;
-            fprintf(out, "%s Q0 %.*s %u %.6f fahras\n", line, (int)idl, id, i + 1,
-                    (double)hits[i].score);
-        }
-    }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (no_tab_lines > 0)
-        fprintf(stderr,
-                "fh-relevance: %s %u non-empty line%s of %s without a tab (a "
-                "line is qid<TAB>query)\n",
-                nq ? "warning: skipped" : "no query:", no_tab_lines, no_tab_lines == 1 ? "" : "s",
-                queries);
-    else if (nq == 0)
-        fprintf(stderr, "fh-relevance: %s: no query (a line is qid<TAB>query)\n", queries);
-    int status = 0;
-    if (nq == 0) { /* an empty run would score 0 as if the engine had found nothing */
-        status = 2;
-        goto done;
-    }
-    if (latency) {
-        fh_search_opts so;
-        fh_search_opts_default(&so);
-        so.exact_total = c.exact_total;
-        fh_buf reply;
-        fh_buf_init(&reply, (size_t)16 << 20);
-        FILE *rf = replies ? fopen(replies, "w") : NULL;
-        if (replies && !rf) {
-            perror(replies);
-            return 2;
-        }
-        if (repeat == 0)
-            repeat = 1;
-        double *lat = malloc(sizeof(double) * (nq ? nq : 1) * repeat);
-        /* per query: best CPU and wall time over the repeats, and its id */
-        double *qcpu = calloc(nq ? nq : 1, sizeof(double));
-        double *qwall = calloc(nq ? nq : 1, sizeof(double));
-        char **qid = calloc(nq ? nq : 1, sizeof(char *));
-        if (!lat || !qcpu || !qwall || !qid) {
-            fputs("fh-relevance: out of memory\n", stderr);
-            return 2;
-        }
-        unsigned k = 0;
-        struct timespec a, b, c0, c1, qa, qb;
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-        for (unsigned r = 0; r < repeat; r++) {
-            rewind(in);
-            unsigned kq = 0;
-            while (kq < nq && (q = next_query(in, &line, &cap)) != NULL) {
-                kq++;
-                fh_buf_reset(&reply);
-                fh_buf_reset(&err);
-                clock_gettime(CLOCK_THREAD_CPUTIME_ID, &qa);
-                clock_gettime(CLOCK_MONOTONIC, &a);
-                int qrc = fh_search(s, &so, q, strlen(q), &reply, &err);
-                clock_gettime(CLOCK_MONOTONIC, &b);
-                clock_gettime(CLOCK_THREAD_CPUTIME_ID, &qb);
-                lat[k++] =
-                    (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
-                double cu = (double)(qb.tv_sec - qa.tv_sec) * 1e6 +
-                            (double)(qb.tv_nsec - qa.tv_nsec) / 1e3;
-                unsigned qi = kq - 1;
-                if (r == 0 || cu < qcpu[qi])
-                    qcpu[qi] = cu;
-                if (r == 0 || lat[k - 1] * 1e3 < qwall[qi])
-                    qwall[qi] = lat[k - 1] * 1e3;
-                if (r == 0)
-                    qid[qi] = strdup(line);
-                if (rf && r == 0) {
-                    /* zero took_us so replies of two builds compare equal */
-                    char *t = reply.data ? strstr(reply.data, "\"took_us\":") : NULL;
-                    if (t) {
-                        char *v = t + 10, *e2 = v;
-                        while (*e2 >= '0' && *e2 <= '9')
-                            e2++;
-                        fprintf(rf, "%s\t%s\t%.*s0%s\n", line, q, (int)(v - reply.data),
-                                reply.data, e2);
-                    } else {
-                        fprintf(rf, "%s\t%s\terror %d %s\n", line, q, qrc,
-                                err.data ? err.data : "");
-                    }
-                }
-            }
-        }
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-        double cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
-        if (rf)
-            fclose(rf);
-        if (latfile) {
-            FILE *lf = fopen(latfile, "w");
-            if (!lf) {
-                perror(latfile);
-                return 2;
-            }
-            for (unsigned i = 0; i < nq; i++)
-                if (qid[i])
-                    fprintf(lf, "%s\t%.0f\t%.0f\n", qid[i], qcpu[i], qwall[i]);
-            fclose(lf);
-        }
-        for (unsigned i = 0; i < nq; i++)
-            free(qid[i]);
-        free(qid);
-        free(qcpu);
-        free(qwall);
-        double sum = 0;
-        for (unsigned i = 0; i < k; i++)
-            sum += lat[i];
-        qsort(lat, k, sizeof *lat, dbl_cmp);
-        if (k)
-            fprintf(stderr,
-                    "fh-relevance: top-10 + snippets, 1 thread: p50 %.3f ms, p99 %.3f ms, "
-                    "max %.3f ms, %.0f QPS (%.0f per CPU second)\n",
-                    lat[k / 2], lat[(size_t)((double)k * 0.99)], lat[k - 1], (double)k / (sum / 1e3),
-                    cpu > 0 ? (double)k / cpu : 0.0);
-        free(lat);
-        fh_buf_free(&reply);
-    }
-    if (timing)
-        fprintf(stderr, "fh-relevance: %u queries (%u refused) in %.3f s, %.0f candidates/query\n",
-                nq, nerr, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-                nq ? (double)ncand / nq : 0.0);
-done:
-    free(line);
-    if (sf)
-        fclose(sf);
-    fclose(in);
-    fclose(out);
-    fh_buf_free(&err);
+    int status = focus_dump ? dump_focus(s, queries, qrels, focus_dump) : run_queries(s, &c, run);
     fh_searcher_free(s);
     fh_engine_free(e);
     fh_analyzer_free(an);

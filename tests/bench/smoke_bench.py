@@ -272,6 +272,35 @@ def main():
                          "--run", os.path.join(tmp, "x.run")], 3, "no index.mdb in it")
             expect_fail([a.relevance, "--index", idx, "--queries", os.devnull, "--run",
                          os.path.join(tmp, "empty.run")], 2, "no query")
+            # --stemmer auto (the default) is the index's; another is named against it
+            run(rel + ["--run", os.path.join(tmp, "l10.run"), "--stemmer", "light10"], timeout=60)
+            with open(os.path.join(tmp, "rel.run"), "rb") as f1, \
+                    open(os.path.join(tmp, "l10.run"), "rb") as f2:
+                if f1.read() != f2.read():
+                    fail("fh-relevance: --stemmer auto and light10 differ on a light10 index")
+            expect_fail(rel + ["--run", os.path.join(tmp, "sb.run"), "--stemmer", "snowball"], 3,
+                        "fh-relevance: the index in %s was built with analyzer fahras-ar-light10g "
+                        "(--stemmer light10), not with --stemmer snowball's\n" % idx)
+            # a run, stats, replies or latency file that cannot be written whole
+            # (a full disk) is an error naming it, never a short file and exit 0
+            if os.path.exists("/dev/full"):
+                # enough queries that stdio writes (and fails) before the close
+                many = os.path.join(tmp, "many.tsv")
+                with open(os.path.join(data, "queries.tsv"), encoding="utf-8") as f, \
+                        open(many, "w", encoding="utf-8") as out:
+                    lines = [ln.rstrip("\n").split("\t", 1) for ln in f if "\t" in ln]
+                    for k in range(40):
+                        out.writelines("%s-%d\t%s\n" % (q, k, t) for q, t in lines)
+                rel_many = [a.relevance, "--index", idx, "--queries", many]
+                for extra in (["--run", "/dev/full"],
+                              ["--run", os.path.join(tmp, "f.run"), "--stats", "/dev/full"],
+                              ["--run", os.path.join(tmp, "f.run"), "--latency", "--replies",
+                               "/dev/full"],
+                              ["--run", os.path.join(tmp, "f.run"), "--latency", "--lat-file",
+                               "/dev/full"]):
+                    for cmd in (rel, rel_many):
+                        expect_fail(cmd + extra, 2, "fh-relevance: /dev/full: cannot write the "
+                                    "output: No space left on device\n")
 
         port_file = os.path.join(tmp, "port")
         log = open(os.path.join(tmp, "searchd.log"), "w")
