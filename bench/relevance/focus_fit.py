@@ -34,14 +34,15 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tune import ROOT, SETS, SHARED, build_index, metrics, read_qrels  # noqa: E402
+from tune import ROOT, SETS, build_index, data, metrics, read_qrels  # noqa: E402
+from lib.paths import require_shared_file  # noqa: E402  (tune put bench/ on the path)
 
 try:
     import numpy as np
 except ImportError:
     np = None
 
-CORPUS, _, DEV_QUERIES, DEV_QRELS = SETS["news"]
+CORPUS, DEV_QUERIES, DEV_QRELS = (data("news", i) for i in (0, 2, 3))  # in the shared data
 N_TRAIN = 6000
 SEED = 7
 WEIGHTS = [0, 1, 1.5, 2, 2.5, 3]
@@ -128,10 +129,8 @@ def main():
     ap.add_argument("--focus-len", type=int, default=400, help="words of each article read")
     ap.add_argument("--skip-eval", action="store_true", help="fit only, no --focus runs")
     a = ap.parse_args()
-    if not all(os.path.exists(p) for p in (CORPUS, DEV_QUERIES, DEV_QRELS)):
-        print("shared data not found at %s (needs news/saudinewsnet-docs.jsonl.xz, "
-              "dev-queries.tsv, dev-qrels.txt)" % SHARED, file=sys.stderr)
-        return 2
+    for i in (0, 2, 3):  # exit 2 naming a file that is absent, as tune.py does
+        require_shared_file(SETS["news"][i])
     if np is None:
         print("numpy is missing: apt-get install python3-numpy and run with /usr/bin/python3",
               file=sys.stderr)

@@ -24,6 +24,7 @@ Every child has a timeout, so the test always ends.
 """
 import argparse
 import json
+import lzma
 import os
 import re
 import signal
@@ -413,6 +414,35 @@ def main():
         # the corpus is only read to build an index: reusing one, the queries are missing first
         expect_fail(tune + ["--no-index"], 2,
                     missing % os.path.join(shared, "news", "dev-queries.tsv"), env=env)
+        focus_fit = [py, os.path.join(bench, "relevance", "focus_fit.py"), "--skip-eval",
+                     "--work", os.path.join(tmp, "focus"), "--index", os.path.join(tmp, "none")]
+        expect_fail(focus_fit, 2,
+                    missing % os.path.join(shared, "news", "saudinewsnet-docs.jsonl.xz"), env=env)
+        if a.relevance:
+            # with the three news files present (five articles, in a shared data folder of
+            # their own), focus_fit.py reads them from any working directory and gets as far
+            # as fh-relevance (no index: exit 1)
+            few = os.path.join(tmp, "few")
+            os.makedirs(os.path.join(few, "news"))
+            with lzma.open(os.path.join(few, "news", "saudinewsnet-docs.jsonl.xz"), "wt",
+                           encoding="utf-8") as f:
+                for i in range(5):
+                    f.write(json.dumps({"id": "snn-%05d" % i, "title": "عنوان رقم %d" % i,
+                                        "text": "نص الخبر رقم %d" % i}, ensure_ascii=False) + "\n")
+            with open(os.path.join(few, "news", "dev-queries.tsv"), "w", encoding="utf-8") as f:
+                f.write("snq-00000\tعنوان رقم 0\n")
+            with open(os.path.join(few, "news", "dev-qrels.txt"), "w") as f:
+                f.write("snq-00000 0 snn-00000 1\n")
+            build = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(a.relevance))))
+            p = subprocess.run(focus_fit + ["--build", build], cwd=tmp, timeout=120,
+                               env=dict(env, FAHRAS_SHARED_DATA=few),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            if p.returncode != 1 or "shared data not found" in p.stdout or \
+                    "Traceback" in p.stdout or not ("numpy is missing" in p.stdout or (
+                        "training queries: 4 (fit 2, lambda 2)" in p.stdout
+                        and "cannot open the index" in p.stdout)):
+                sys.stdout.write(p.stdout)
+                fail("focus_fit.py with the news files present: exit %d" % p.returncode)
         sphinx = os.path.join(bench, "peers", "sphinx", "run_sphinx.py")
         xapian = os.path.join(bench, "peers", "xapian", "run_xapian.py")
         # the Xapian peer imports (and would apt-get install) xapian only once it has work
