@@ -267,9 +267,7 @@ static int analyzer_for_index(const char *dir, fh_analyzer **out, built_an *buil
     int rc = index_analyzer(dir, built);
     if (rc != 0)
         return rc;
-    if (strcmp(built->version, fh_analyzer_version(NULL)) != 0)
-        return FH_EANALYZER; /* only the analyzers of this version are built */
-    const char *stemmer = fh_stemmer_for_analyzer(built->name);
+    const char *stemmer = fh_stemmer_for_index(built->name, built->version);
     return stemmer ? make_analyzer(stemmer, out) : FH_EANALYZER;
 }
 

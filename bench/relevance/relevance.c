@@ -438,9 +438,7 @@ static int index_stemmer(const char *dir, const char *asked, const char **out)
         return 3;
     }
     const fh_index_meta *m = fh_index_get_meta(ix);
-    const char *own = strcmp(m->analyzer_version, fh_analyzer_version(NULL)) == 0
-                          ? fh_stemmer_for_analyzer(m->analyzer_name)
-                          : NULL;
+    const char *own = fh_stemmer_for_index(m->analyzer_name, m->analyzer_version);
     int status = 0;
     if (!own)
         fprintf(stderr,

@@ -2138,6 +2138,13 @@ const char *fh_stemmer_for_analyzer(const char *name)
     return NULL;
 }
 
+const char *fh_stemmer_for_index(const char *name, const char *version)
+{
+    return version && strcmp(version, fh_analyzer_version(NULL)) == 0
+               ? fh_stemmer_for_analyzer(name)
+               : NULL;
+}
+
 const char *fh_analyzer_opts_name(const fh_analyzer_opts *opts)
 {
     fh_analyzer_opts o = {0};

@@ -71,6 +71,12 @@ int fh_analyzer_opts_by_name(const char *name, fh_analyzer_opts *o);
  * can read it; its version is fh_analyzer_version(NULL)'s question). */
 const char *fh_stemmer_for_analyzer(const char *name);
 
+/* The fh_stemmer_names entry that analyzes as an index whose meta records
+ * analyzer `name` at `version` did, or NULL when this build cannot: only the
+ * analyzers of fh_analyzer_version(NULL) are built (the daemon and
+ * fh-relevance pick their query analyzer with it). */
+const char *fh_stemmer_for_index(const char *name, const char *version);
+
 /* First byte of every alternative-stem term: a control character, which the
  * analyzer never puts in a stem, so the namespaces cannot collide. */
 #define FH_ALT_PREFIX '\x01'

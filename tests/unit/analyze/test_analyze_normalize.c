@@ -174,8 +174,16 @@ static void test_name_and_version(void **state)
         assert_int_equal(fh_analyzer_opts_by_name(fh_stemmer_names[i], &o), 0);
         assert_int_equal(fh_analyzer_new(&o, &a), 0);
         assert_string_equal(fh_analyzer_opts_name(&o), fh_analyzer_name(a));
+        /* and an index recording that name at this version maps back to it */
+        assert_string_equal(fh_stemmer_for_index(fh_analyzer_name(a), fh_analyzer_version(a)),
+                            fh_stemmer_names[i]);
         fh_analyzer_free(a);
     }
+    /* another version, an unknown name or none: this build has no such analyzer */
+    assert_null(fh_stemmer_for_index("fahras-ar-light10g", "0.9"));
+    assert_null(fh_stemmer_for_index("fahras-ar-light10g", NULL));
+    assert_null(fh_stemmer_for_index("fahras-ar-other", fh_analyzer_version(NULL)));
+    assert_null(fh_stemmer_for_index(NULL, fh_analyzer_version(NULL)));
 }
 
 /* fh_analyzer_drops_char says what analysing a character inside a word
