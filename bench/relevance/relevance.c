@@ -345,7 +345,9 @@ static int close_output(FILE *f, const char *path)
     return rc;
 }
 
-/* --focus-dump: the focus model's training rows (see the top of the file). */
+/* --focus-dump: the focus model's training rows (see the top of the file).
+ * Every exit closes the three files and frees what was read; a dump cut
+ * short (no memory, an unreadable document) is reported and exit 2 or 3. */
 static int dump_focus(fh_searcher *s, const char *queries, const char *qrels, const char *path)
 {
     FILE *qf = fopen(qrels, "r"), *in = qf ? fopen(queries, "r") : NULL;
@@ -361,24 +363,30 @@ static int dump_focus(fh_searcher *s, const char *queries, const char *qrels, co
     qrel *rel = NULL;
     size_t nrel = 0, crel = 0;
     char a[256], d[256];
-    int r;
-    while (fscanf(qf, "%255s %*s %255s %d", a, d, &r) == 3) {
+    int r, status = 0;
+    while (status == 0 && fscanf(qf, "%255s %*s %255s %d", a, d, &r) == 3) {
         if (r <= 0)
             continue;
         if (nrel == crel) {
-            crel = crel ? crel * 2 : 1024;
-            qrel *nr = realloc(rel, sizeof *rel * crel);
-            if (!nr)
-                return 2;
+            size_t nc = crel ? crel * 2 : 1024;
+            qrel *nr = realloc(rel, sizeof *rel * nc);
+            if (!nr) {
+                status = 2;
+                break;
+            }
             rel = nr;
+            crel = nc;
         }
         rel[nrel].qid = strdup(a);
         rel[nrel].doc = strdup(d);
-        if (!rel[nrel].qid || !rel[nrel].doc)
-            return 2;
         nrel++;
+        if (!rel[nrel - 1].qid || !rel[nrel - 1].doc)
+            status = 2;
     }
-    qsort(rel, nrel, sizeof *rel, qrel_cmp);
+    if (status)
+        fprintf(stderr, "fh-relevance: %s: %s\n", qrels, strerror(ENOMEM));
+    else
+        qsort(rel, nrel, sizeof *rel, qrel_cmp);
     static fh_query q;
     fh_buf err;
     fh_buf_init(&err, 4096);
@@ -386,7 +394,7 @@ static int dump_focus(fh_searcher *s, const char *queries, const char *qrels, co
     size_t cap = 0;
     const char *qtext;
     unsigned nq = 0;
-    while ((qtext = next_query(in, &line, &cap)) != NULL) {
+    while (status == 0 && (qtext = next_query(in, &line, &cap)) != NULL) {
         qrel key = {line, NULL};
         const qrel *k = bsearch(&key, rel, nrel, sizeof *rel, qrel_cmp);
         uint32_t doc;
@@ -399,7 +407,8 @@ static int dump_focus(fh_searcher *s, const char *queries, const char *qrels, co
         int rc = fh_focus_read(s, doc, s->e->rp.focus_len, &t, &nt, &nw);
         if (rc) {
             fprintf(stderr, "fh-relevance: %s: %s\n", k->doc, fh_strerror(rc));
-            return 3;
+            status = 3;
+            break;
         }
         for (uint32_t i = 0; i < nt; i++)
             fprintf(out, "%s\t%d\t%u\t%u\t%u\t%u\n", line,
@@ -415,10 +424,11 @@ static int dump_focus(fh_searcher *s, const char *queries, const char *qrels, co
     free(rel);
     fclose(qf);
     fclose(in);
-    if (close_output(out, path) != 0)
-        return 2;
-    fprintf(stderr, "fh-relevance: focus data of %u queries in %s\n", nq, path);
-    return 0;
+    if (close_output(out, path) != 0 && status == 0)
+        status = 2;
+    if (status == 0)
+        fprintf(stderr, "fh-relevance: focus data of %u queries in %s\n", nq, path);
+    return status;
 }
 
 /* The stemmer the queries are analyzed with: *out = asked, or with "auto"

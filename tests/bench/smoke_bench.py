@@ -302,6 +302,24 @@ def main():
                     for cmd in (rel, rel_many):
                         expect_fail(cmd + extra, 2, "fh-relevance: /dev/full: cannot write the "
                                     "output: No space left on device\n")
+            # --focus-dump: one row per word read from each relevant body, the
+            # query id first; its file on a full disk is exit 2 like the others
+            dump = [a.relevance, "--index", idx, "--queries", os.path.join(data, "queries.tsv"),
+                    "--qrels", os.path.join(data, "qrels.txt"), "--focus-dump"]
+            run(dump + [os.path.join(tmp, "focus.tsv")], timeout=60)
+            with open(os.path.join(data, "qrels.txt"), encoding="utf-8") as f:
+                judged = {ln.split()[0] for ln in f if ln.strip() and int(ln.split()[3]) > 0}
+            with open(os.path.join(tmp, "focus.tsv"), encoding="utf-8") as f:
+                rows = [ln.rstrip("\n").split("\t") for ln in f]
+            if not rows or any(len(r) != 6 or r[0] not in judged or r[1] not in ("0", "1")
+                               for r in rows):
+                fail("fh-relevance --focus-dump: %d rows, not all 'qid has tf first lead n' of "
+                     "a judged query" % len(rows))
+            if not any(r[1] == "1" for r in rows):
+                fail("fh-relevance --focus-dump: no row marks a word of its query")
+            if os.path.exists("/dev/full"):
+                expect_fail(dump + ["/dev/full"], 2, "fh-relevance: /dev/full: cannot write the "
+                            "output: No space left on device\n")
 
         port_file = os.path.join(tmp, "port")
         log = open(os.path.join(tmp, "searchd.log"), "w")
