@@ -7,6 +7,8 @@
  * 15%, see joined_item_end):
  *   word          ranked, OR-ed with the other words (SHOULD)
  *   +item         required (MUST)          -item    excluded (NOT)
+ *                 one operator per item: ++x is +x, +-x (-+x, -title:+x)
+ *                 an error; a sign with nothing after it is punctuation
  *   "a b c"       exact phrase: the words at consecutive positions of one
  *                 field; an unbalanced quote runs to the end of the query;
  *                 “ and ” are quotes too (quote_len), « » are not
@@ -14,11 +16,14 @@
  *                 index metadata, ASCII case-insensitive); an unknown name
  *                 leaves the item as plain text; a known one with nothing
  *                 after it (title: at the end or before a space) is an
- *                 error; the operator may follow it (title:-x is -title:x)
+ *                 error; the operator may follow it (title:-x is -title:x);
+ *                 a second known name (title:text:x) is an error
  *   word*         prefix: the dictionary terms starting with the word's stem,
  *                 OR-ed as ONE clause (see exec.c for the expansion cap); an
  *                 article and one letter (الش*) also walks the letter (ش*);
- *                 after a mixed word (R1*), on its last part (below)
+ *                 after a mixed word (R1*), on its last part (below); quoted
+ *                 alone ("x*") the same, inside a phrase of two or more
+ *                 words an error (parse_phrase)
  * Combinations nest in that order: +title:"a b", -text:foo*.
  *
  * Every word goes through the index's analyzer, so a query word is matched by
@@ -185,6 +190,20 @@ static size_t item_end(const char *q, size_t i, size_t n)
     return i;
 }
 
+static int field_index(const fh_engine *e, const char *p, size_t n);
+
+/* The name of a field of the index at q[i], up to its ':' (letters, digits,
+ * '_'): its index, and *end past the ':', or -1 when there is none there. */
+static int field_at(const fh_engine *e, const char *q, size_t i, size_t n, size_t *end)
+{
+    size_t j = i;
+    while (j < n && fh_field_name_char(q[j]))
+        j++;
+    int f = j > i && j < n && q[j] == ':' ? field_index(e, q + i, j - i) : -1;
+    *end = j + 1;
+    return f;
+}
+
 /* The parser's state: the query being built and the limits. */
 typedef struct pstate {
     fh_searcher *s;
@@ -198,6 +217,24 @@ typedef struct pstate {
     uint32_t asked; /* the words so far that are not excluded: an
                        interrogative among the first two makes a question */
 } pstate;
+
+/* After an item's operator (at q[op], taken when occ is not SHOULD), the
+ * other one right before its word, at q[i] (+-x, -+x, -title:+x) asks for
+ * the word both required and excluded: a syntax error, with the message in
+ * ps->errmsg. The same one again is that operator (++x is +x), and a sign
+ * with nothing after it is punctuation (a pasted " -- "). */
+static int second_operator(pstate *ps, const char *q, size_t op, size_t i, size_t n, fh_occur occ)
+{
+    if (occ == FH_OCC_SHOULD || i + 1 >= n || (q[i] != '+' && q[i] != '-') ||
+        (q[i] == '+') == (occ == FH_OCC_MUST) || space_len(q, i + 1, n))
+        return 0;
+    if (ps->errmsg)
+        fh_buf_addf(ps->errmsg,
+                    "'%.*s' asks for a word both required (+) and excluded (-): write one of "
+                    "the two",
+                    (int)(i + 1 - op), q + op);
+    return FH_ESYNTAX;
+}
 
 static int too_many(pstate *ps)
 {
@@ -418,6 +455,8 @@ static int add_parts(pstate *ps, fh_clause *c, const fh_token *t, size_t n, bool
     return 0;
 }
 
+static int parse_words(pstate *ps, const char *p, size_t n, fh_occur occ, uint32_t mask);
+
 /* A phrase: the non-part tokens of its text at their relative positions. */
 static int parse_phrase(pstate *ps, const char *p, size_t n, fh_occur occ, uint32_t mask)
 {
@@ -426,6 +465,31 @@ static int parse_phrase(pstate *ps, const char *p, size_t n, fh_occur occ, uint3
     int rc = fh_analyze(ps->s->an, p, n, &t, &nt);
     if (rc != 0)
         return rc;
+    /* A word* (a '*' run after a word, then a separator or the phrase's end):
+     * quoted alone it is the prefix unquoted ("ش*" is ش*); in a phrase of
+     * two or more words it is an error, not a '*' dropped as punctuation
+     * (a phrase matches words, not the terms a prefix expands to). */
+    size_t words = 0, star_end = 0;
+    for (size_t i = 0; i < nt; i++) {
+        if (t[i].flags & FH_TOK_PART)
+            continue;
+        words++;
+        size_t j = (size_t)t[i].offset + t[i].length, k = j;
+        while (k < n && p[k] == '*')
+            k++;
+        if (k > j && (k == n || space_len(p, k, n)) && star_end == 0)
+            star_end = k;
+    }
+    if (star_end > 0 && words == 1)
+        return parse_words(ps, p, star_end, occ, mask);
+    if (star_end > 0) {
+        if (ps->errmsg)
+            fh_buf_addf(ps->errmsg,
+                        "a prefix (word*) inside a \"phrase\" of %zu words: a phrase matches "
+                        "whole words; write the prefix outside the quotes",
+                        words);
+        return FH_ESYNTAX;
+    }
     fh_query *q = ps->q;
     uint32_t first = q->n_el, cnt = 0, pos0 = 0;
     size_t i0 = 0; /* the first word */
@@ -1021,21 +1085,37 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
             continue;
         any_text = true;
         fh_occur occ = FH_OCC_SHOULD;
+        size_t op = i; /* where the item's operator would be */
         take_operator(e->an, q, &i, qlen, &occ);
+        if (second_operator(&ps, q, op, i, qlen, occ) != 0)
+            return FH_ESYNTAX;
         uint32_t mask = ps.all_fields;
         /* field: — letters, digits, '_' up to ':' */
-        size_t j = i;
-        while (j < qlen && fh_field_name_char(q[j]))
-            j++;
-        int f = j > i && j < qlen && q[j] == ':' ? field_index(e, q + i, j - i) : -1;
+        size_t j;
+        int f = field_at(e, q, i, qlen, &j);
         if (f >= 0) {
-            size_t k = skip_dropped(e->an, q, j + 1, qlen);
-            if (occ == FH_OCC_SHOULD) /* the operator after the field: title:-x is -title:x */
+            size_t k = skip_dropped(e->an, q, j, qlen), k2;
+            if (occ == FH_OCC_SHOULD) { /* the operator after the field: title:-x is -title:x */
+                op = k;
                 take_operator(e->an, q, &k, qlen, &occ);
+            }
+            if (second_operator(&ps, q, op, k, qlen, occ) != 0)
+                return FH_ESYNTAX;
             if (k >= qlen || space_len(q, k, qlen)) {
                 if (errmsg)
-                    fh_buf_addf(errmsg, "'%.*s:' has no word after it (write %.*s:word)",
+                    fh_buf_addf(errmsg, "'%.*s' has no word after it (write %.*sword)",
                                 (int)(j - i), q + i, (int)(j - i), q + i);
+                return FH_ESYNTAX;
+            }
+            size_t k3 = k < qlen && (q[k] == '+' || q[k] == '-') /* -title:-text:x */
+                            ? skip_dropped(e->an, q, k + 1, qlen)
+                            : k;
+            if (field_at(e, q, k3, qlen, &k2) >= 0) {
+                if (errmsg)
+                    fh_buf_addf(errmsg,
+                                "'%.*s' gives a word two fields: a word is searched in one "
+                                "field (%.*sword) or in all of them (word)",
+                                (int)(k2 - i), q + i, (int)(j - i), q + i);
                 return FH_ESYNTAX;
             }
             mask = 1u << (unsigned)f;

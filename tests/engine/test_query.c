@@ -682,6 +682,82 @@ static void test_merge_order(void **state)
     tu_index_free(&g.ix);
 }
 
+/* What a user may type that asks two things at once: a prefix inside a
+ * phrase, both operators on one word, two fields. Each is a syntax error
+ * naming what was typed, not an operator, a field or a '*' silently dropped;
+ * the harmless forms around them (a prefix quoted alone, the same operator
+ * twice, a lone sign, a '*' between words) keep their meaning. */
+static void test_conflicts(void **state)
+{
+    fx *f = *state;
+    /* a word* quoted alone is the prefix unquoted, mixed words included */
+    static const char *const alone[][2] = {
+        {"نموذ*", "\"نموذ*\""},
+        {"نموذ*", "\"نموذ* \""},
+        {"نموذ*", "\xE2\x80\x9Cنموذ*\xE2\x80\x9D"},
+        {"الشركات -نموذ*", "الشركات -\"نموذ*\""},
+        {"R1*", "\"R1*\""},
+        {"title:نموذ*", "title:\"نموذ**\""},
+        {"+الشركات", "++الشركات"},
+        {"نموذج -الشركات", "نموذج --الشركات"},
+        {"الشركات نموذج", "الشركات +- نموذج"},
+        {"الشركات نموذج", "الشركات -- نموذج"},
+    };
+    for (size_t i = 0; i < sizeof alone / sizeof alone[0]; i++)
+        assert_same_clauses(f, alone[i][0], alone[i][1]);
+    assert_int_equal(parse(f, "\"نموذ*\"", 64), 0);
+    assert_int_equal(f->q->cl[0].kind, FH_CL_PREFIX);
+    assert_int_equal(parse(f, "\"R1*\"", 64), 0);
+    assert_true(f->q->cl[0].last_prefix);
+    assert_int_equal(parse(f, "title:\"نموذ*\"", 64), 0);
+    assert_int_equal(f->q->cl[0].field_mask, 1u);
+    /* in a phrase of two or more words: an error, wherever the word* is */
+    static const char *const in_phrase[] = {"\"الشركات الصين*\"", "\"الشركات* الصينية\"",
+                                            "نموذج -\"الشركات الصين*", "\"R1* الشركات\""};
+    for (size_t i = 0; i < sizeof in_phrase / sizeof in_phrase[0]; i++) {
+        assert_int_equal(parse(f, in_phrase[i], 64), FH_ESYNTAX);
+        assert_non_null(strstr(f->err.data, "a prefix (word*) inside a \"phrase\" of 2 words"));
+    }
+    /* a '*' between two words, or alone, is punctuation as before */
+    static const char *const punct[] = {"\"الشركات*الصينية\"", "\"الشركات * الصينية\"",
+                                        "\"*الشركات الصينية\""};
+    for (size_t i = 0; i < sizeof punct / sizeof punct[0]; i++) {
+        assert_int_equal(parse(f, punct[i], 64), 0);
+        assert_int_equal(f->q->n_cl, 1);
+        assert_int_equal(f->q->cl[0].kind, FH_CL_PHRASE);
+        assert_int_equal(f->q->cl[0].n_el, 2);
+    }
+    /* + and - on one word, either side of a field; two fields of the index
+     * on one word (an unknown second name is a word, below): the message
+     * starts with what was typed */
+#define BOTH " asks for a word both required (+) and excluded (-)"
+#define TWO " gives a word two fields"
+    static const char *const bad[][2] = {
+        {"+-الشركات", "'+-'" BOTH},
+        {"-+الشركات", "'-+'" BOTH},
+        {"نموذج +-الشركات", "'+-'" BOTH},
+        {"-title:+الشركات", "'-title:+'" BOTH},
+        {"title:+-الشركات", "'+-'" BOTH},
+        {"+-title:الشركات", "'+-'" BOTH},
+        {"-+\"الشركات الصينية\"", "'-+'" BOTH},
+        {"title:text:الشركات", "'title:text:'" TWO},
+        {"TEXT:Title:الشركات", "'TEXT:Title:'" TWO},
+        {"-title:-text:الشركات", "'title:-text:'" TWO},
+        {"title:+text:الشركات", "'title:+text:'" TWO},
+    };
+#undef BOTH
+#undef TWO
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(parse(f, bad[i][0], 64), FH_ESYNTAX);
+        if (strncmp(f->err.data, bad[i][1], strlen(bad[i][1])) != 0)
+            fail_msg("%s: %s", bad[i][0], f->err.data);
+    }
+    assert_int_equal(parse(f, "title:color:الشركات", 64), 0);
+    assert_int_equal(f->q->n_cl, 2);
+    for (uint32_t k = 0; k < f->q->n_cl; k++)
+        assert_int_equal(f->q->cl[k].field_mask, 1u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -696,6 +772,7 @@ int main(void)
         cmocka_unit_test(test_tense_variants),
         cmocka_unit_test(test_answer_type_words),
         cmocka_unit_test(test_merge_order),
+        cmocka_unit_test(test_conflicts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -153,6 +153,21 @@ class SearchTest(unittest.TestCase):
             self.assertEqual(error_code(r), "syntax_error", q)
             self.assertIn("title:word", r["error"]["message"])
 
+    def test_conflicts_are_errors(self):
+        # a prefix quoted alone is the prefix; in a phrase, both operators on a
+        # word, two fields: a syntax_error that the connection survives
+        self.assertEqual(sorted(hit_ids(self.search('SEARCH snippets=0 "kube*"'))),
+                         ["px-1", "px-2"])
+        for q, says in (('"الذكاء الاصط*"', 'a prefix (word*) inside a "phrase" of 2 words'),
+                        ("+-الكمبيوتر", "'+-' asks for a word both required (+) and excluded"),
+                        ("-title:+الكمبيوتر", "'-title:+' asks for a word both required"),
+                        ("title:text:الكمبيوتر", "'title:text:' gives a word two fields")):
+            r = self.c.request("SEARCH " + q)
+            self.assertEqual(error_code(r), "syntax_error", q)
+            self.assertIn(says, r["error"]["message"], q)
+        self.assertEqual(hit_ids(self.search("SEARCH snippets=0 title:الكمبيوتر")),
+                         ["field-title"])
+
     def test_field_word_scores_only_in_its_field(self):
         # field-text has الكمبيوتر in its text only: title:الكمبيوتر earns it
         # nothing, neither BM25F nor the re-rank's lead and proximity bonus
