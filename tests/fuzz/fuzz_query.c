@@ -171,6 +171,15 @@ static uint32_t hash(const uint8_t *p, size_t n)
 }
 
 /* A reply is appended whole or not at all. */
+/* Whether the n bytes at p hold the k bytes at w. */
+static bool has_bytes(const char *p, size_t n, const char *w, size_t k)
+{
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(p + i, w, k) == 0)
+            return true;
+    return false;
+}
+
 static void check_reply(int rc, fh_buf *out, size_t mark, fh_buf *err)
 {
     if (rc == 0) {
@@ -216,6 +225,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         o.snippet_field = names[(g >> 20) % 6];
         bad_field = strcmp(o.snippet_field, "title") != 0 && strcmp(o.snippet_field, "text") != 0;
     }
+    /* exact_total: a pure OR over more than 50,000 postings (an index of
+       FH_FUZZ_QUERY_DOCS) is counted, not estimated; with no time budget its
+       total is never flagged an estimate */
+    o.exact_total = (g >> 8) & 1u;
 
     fh_buf out, err;
     fh_buf_init(&out, 1u << 24);
@@ -227,6 +240,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        : rc == 0 || rc == FH_EEMPTY || rc == FH_ESYNTAX || rc == FH_ELIMIT ||
                              rc == FH_EINPUT);
     check_reply(rc, &out, mark, &err);
+    static const char est[] = "\"total_is_estimate\":true";
+    if (rc == 0 && o.exact_total)
+        FZ_CHECK(!has_bytes(out.data + mark, out.len - mark, est, sizeof est - 1));
 
     fh_buf_reset(&out);
     fh_buf_reset(&err);
