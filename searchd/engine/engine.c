@@ -663,6 +663,24 @@ bool fh_searcher_timed_out(const fh_searcher *s)
     return s->timed_out;
 }
 
+/* Whether a stored document reads back as the JSON object the indexer
+ * stored: the strict reader, else jansson (as the SEARCH path reads it).
+ * LMDB keeps no checksums and a small zstd frame none either (FORMAT.md), so
+ * a damaged document can decompress to a raw newline or invalid UTF-8, which
+ * fh_docjson_copy_doc (made for what the indexer wrote) would pass on into
+ * the reply line. */
+static bool stored_doc_ok(fh_searcher *s)
+{
+    fh_jstr v;
+    static const char *const none[1] = {""};
+    if (fh_docjson_strings(s->doc.data, s->doc.len, none, 0, &v, &s->jstr) == 1)
+        return true;
+    json_t *j = fh_json_load_doc(s->doc.data, s->doc.len, NULL);
+    bool ok = json_is_object(j);
+    json_decref(j);
+    return ok;
+}
+
 int fh_get(fh_searcher *s, const char *id, size_t len, fh_buf *out, fh_buf *errmsg)
 {
     size_t mark = out->len;
@@ -673,7 +691,12 @@ int fh_get(fh_searcher *s, const char *id, size_t len, fh_buf *out, fh_buf *errm
     if (rc)
         return fail(errmsg, rc, fh_strerror(rc));
     fh_buf_reset(&s->doc);
-    if ((rc = fh_doc_get(s->rd, docid, &s->doc)) || (rc = fh_buf_adds(out, "{\"id\":")) ||
+    if ((rc = fh_doc_get(s->rd, docid, &s->doc)) == 0 && !stored_doc_ok(s)) {
+        return fail(errmsg, FH_ECORRUPT,
+                    "the stored document is damaged (not a JSON object); the index needs "
+                    "fahras-indexer check and a rebuild");
+    }
+    if (rc || (rc = fh_buf_adds(out, "{\"id\":")) ||
         (rc = fh_buf_add_json_str(out, id, len)) || (rc = fh_buf_adds(out, ",\"doc\":")) ||
         (rc = fh_docjson_copy_doc(s->doc.data, s->doc.len, out)) ||
         (rc = fh_buf_addc(out, '}'))) {

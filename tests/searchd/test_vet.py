@@ -167,6 +167,38 @@ class VetTest(unittest.TestCase):
                     self.assertEqual(r["total"], 350, r)
                 self.assertEqual(d.stop(), 0)
 
+    def test_damaged_document_is_an_error_not_a_broken_line(self):
+        # The vet walks pages; a stored document's bytes carry no checksum (LMDB
+        # none, a small document is stored raw). One damaged into a raw newline
+        # or invalid UTF-8 is a corrupt_index error for GET, never a reply cut
+        # in two that pairs every later reply with the wrong request.
+        with TempDir() as root:
+            index = os.path.join(root, "ix")
+            build_docs(index, [{"id": "a", "text": "XYZW كتاب"}, {"id": "b", "text": "QRST كتاب"},
+                               {"id": "c", "text": "MNOP كتاب"}], os.path.join(root, "in"))
+            path = os.path.join(index, "index.mdb")
+            with open(path, "rb") as f:
+                data = bytearray(f.read())
+            for mark, bad in ((b"XYZW", b'X\n"W'), (b"QRST", b"Q\xffST")):
+                self.assertEqual(data.count(mark), 1, mark)
+                i = data.find(mark)
+                data[i:i + 4] = bad
+            with open(path, "wb") as f:
+                f.write(data)
+            with Daemon(index, workdir=root, threads=1) as d:
+                with d.client() as c:
+                    c.send_raw("GET a\nPING\nGET b\nGET c\nSEARCH snippets=0 كتاب\n"
+                               .encode("utf-8"))
+                    replies = [c.read_json() for _ in range(5)]
+                    for k in (0, 2):
+                        self.assertEqual(replies[k].get("error", {}).get("code"), "corrupt_index",
+                                         replies)
+                        self.assertIn("stored document is damaged", replies[k]["error"]["message"])
+                    self.assertEqual(replies[1], {"ok": True, "pong": True}, replies)
+                    self.assertEqual(replies[3]["doc"], {"id": "c", "text": "MNOP كتاب"}, replies)
+                    self.assertEqual(replies[4]["total"], 3, replies)
+                self.assertEqual(d.stop(), 0)
+
 
 if __name__ == "__main__":
     fhtest.main()
