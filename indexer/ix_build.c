@@ -1990,6 +1990,37 @@ static void rm_made(const char *dir, const made_dirs *made)
 
 /* ------------------------------------------------------------------ build */
 
+/* The address space this process maps now (/proc/self/statm's first
+ * field), in bytes; 0 when it cannot be read. */
+static size_t as_in_use(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long pages = 0;
+    if (f) {
+        if (fscanf(f, "%lu", &pages) != 1)
+            pages = 0;
+        fclose(f);
+    }
+    return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* The last word of a build that ran out of memory where no message could be
+ * made (a failed allocation in a worker, or of a report's own buffer): the
+ * cause, the limit when there is one, and what became of the live index.
+ * Written with no allocation of its own. */
+static void say_nomem(FILE *log)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        fprintf(log,
+                "fahras-indexer: out of memory (the address-space limit, RLIMIT_AS / ulimit -v, "
+                "is %llu MiB); the build stopped, the live index is untouched\n",
+                (unsigned long long)(rl.rlim_cur >> 20));
+    else
+        fprintf(log, "fahras-indexer: out of memory; the build stopped, the live index is "
+                     "untouched\n");
+}
+
 int fh_build(const fh_build_opts *o, fh_build_stats *st)
 {
     memset(st, 0, sizeof *st);
@@ -2007,7 +2038,7 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
     fh_msrc **srcs = NULL;
     size_t nsrcs = 0;
     int rc = 0;
-    bool locks = false;
+    bool locks = false, said_nomem = false; /* said_nomem: a message named the ENOMEM */
     size_t sl;
     made_dirs made = {NULL, 0};
     fh_analyzer_opts aopts;
@@ -2082,6 +2113,7 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
     info.map_size_hint = initial_map(&p->as_limit);
     info.grow_failed = &p->grow;
     if ((rc = fh_index_writer_open(o->index_dir, &info, &w)) != 0) {
+        said_nomem = rc == FH_ENOMEM;
         if (rc == FH_EEXIST)
             fprintf(o->log,
                     "fahras-indexer: another build is running in %s; wait for it to end "
@@ -2091,8 +2123,8 @@ int fh_build(const fh_build_opts *o, fh_build_stats *st)
             fprintf(o->log,
                     "fahras-indexer: cannot start the index in %s: out of address space: its map "
                     "takes %zu MiB, the address-space limit (RLIMIT_AS, ulimit -v) is %" PRIu64
-                    " MiB\n",
-                    p->dir_shown, info.map_size_hint >> 20, p->as_limit >> 20);
+                    " MiB, %zu MiB of it in use already (libraries, threads, buffers)\n",
+                    p->dir_shown, info.map_size_hint >> 20, p->as_limit >> 20, as_in_use() >> 20);
         else if (rc == FH_ENOMEM)
             fprintf(o->log,
                     "fahras-indexer: cannot start the index in %s: out of memory or address "
@@ -2263,6 +2295,8 @@ out:
     }
     if (rc == FH_ETIMEOUT)
         fprintf(o->log, "fahras-indexer: interrupted; the live index is untouched\n");
+    if (rc == FH_ENOMEM && !said_nomem)
+        say_nomem(o->log);
     if (w)
         fh_index_writer_abort(w);
     for (size_t i = 0; srcs && i < nsrcs; i++)

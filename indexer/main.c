@@ -244,12 +244,13 @@ static bool field_name_queryable(const char *s)
 
 /* Split "a,b,c" into fs (names point into the strdup'd copy kept in *keep).
  * An empty name (",a", "a,,b", "a,") is an error, not skipped, and so is a
- * name that cannot be an input's key (field_name_ok). */
+ * name that cannot be an input's key (field_name_ok): FH_EINVAL; FH_ENOMEM
+ * when the copy cannot be made. */
 static int parse_fields(const char *s, fh_fieldset *fs, char **keep)
 {
     char *copy = strdup(s);
     if (!copy)
-        return -1;
+        return FH_ENOMEM;
     *keep = copy;
     fs->n = 0;
     for (char *tok = copy, *comma;; tok = comma + 1) {
@@ -258,10 +259,10 @@ static int parse_fields(const char *s, fh_fieldset *fs, char **keep)
             *comma = '\0';
         if (fs->n == FH_MAX_FIELDS || strlen(tok) > FH_FIELD_NAME_MAX || !*tok ||
             !field_name_ok(tok))
-            return -1;
+            return FH_EINVAL;
         for (unsigned i = 0; i < fs->n; i++)
             if (strcmp(fs->names[i], tok) == 0)
-                return -1;
+                return FH_EINVAL;
         fs->names[fs->n++] = tok;
         if (!comma)
             return 0;
@@ -388,7 +389,14 @@ static int cmd_build(int argc, char **argv, bool stdin_closed)
         case O_FIELDS:
             free(fields_keep);
             fields_keep = NULL;
-            if (parse_fields(optarg, &o.fields, &fields_keep)) {
+            int frc; /* no initializer: the later cases jump over it */
+            frc = parse_fields(optarg, &o.fields, &fields_keep);
+            if (frc == FH_ENOMEM) {
+                fprintf(stderr, "fahras-indexer: out of memory\n");
+                rc = EXIT_INDEX;
+                goto out;
+            }
+            if (frc) {
                 fprintf(stderr,
                         "fahras-indexer: --fields: 1 to %u distinct non-empty names of at most "
                         "%u bytes of UTF-8 without control characters, comma-separated\n",

@@ -906,15 +906,46 @@ def case_address_space(tmp):
         expect(p.returncode == want, "ulimit -v %d MiB: exit %d, %s" % (limit >> 20, p.returncode,
                                                                          err[-1000:]))
         if want:
-            expect("cannot start the index in %s: out of address space: its map takes 64 MiB, "
-                   "the address-space limit (RLIMIT_AS, ulimit -v) is 64 MiB\n" % idx in err, err)
+            expect(re.search(r"cannot start the index in %s: out of address space: its map takes "
+                             r"64 MiB, the address-space limit \(RLIMIT_AS, ulimit -v\) is 64 MiB, "
+                             r"([1-9]\d*) MiB of it in use already \(libraries, threads, "
+                             r"buffers\)\n" % re.escape(idx), err), err)
         else:
             check(idx)
+    # whatever the limit, a build that fails says why on its last line (a
+    # worker's or a report's own failed allocation used to end it silently):
+    # from the lowest limit the program loads under (below it the dynamic
+    # loader refuses, exit 127) up, in steps of 4 MiB
+    import itertools
+    letters = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+    pool = ["".join(w) for w in itertools.islice(itertools.product(letters, repeat=3), 5000)]
+    mid = os.path.join(tmp, "mid.jsonl")
+    with open(mid, "w", encoding="utf-8") as f:
+        for i in range(3000):
+            f.write(json.dumps({"id": "d%d" % i, "text": " ".join(
+                pool[(i * 7919 + k * 104729) % len(pool)] for k in range(80))},
+                ensure_ascii=False) + "\n")
+    failed = 0
+    for mib in range(24, 164, 4):
+        idx = os.path.join(tmp, "as%d" % mib)
+        p = subprocess.run([A.indexer, "build", "--quiet", "--fields", "text", "--index", idx, mid],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300,
+                           preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS,
+                                                                 (mib << 20, mib << 20)))
+        err = p.stderr.decode("utf-8", "replace")
+        if p.returncode == 127 and not failed and "error while loading shared libraries" in err:
+            continue
+        expect(p.returncode in (0, 3), "ulimit -v %d MiB: exit %d, %s" % (mib, p.returncode, err))
+        if p.returncode == 3:
+            failed += 1
+            last = err.rstrip("\n").rsplit("\n", 1)[-1]
+            expect(re.match(r"fahras-indexer: .*out of (memory|address space)", last),
+                   "ulimit -v %d MiB: exit 3, last line %r" % (mib, last))
+            expect(not os.path.exists(os.path.join(idx, "index.mdb")), "an index was published")
+    expect(failed >= 3, "only %d limits made the build fail" % failed)
     # a map that cannot grow mid-build is named the same way, with the size
     # tried: under 256 MiB the map starts at 64 MiB, and 800,000 distinct
     # words (about 50 MB of index) need it larger, at least 256 MiB more
-    import itertools
-    letters = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
     words = map("".join, itertools.product(letters, repeat=5))
     many = os.path.join(tmp, "many.jsonl")
     with open(many, "w", encoding="utf-8") as f:
