@@ -90,10 +90,21 @@ static void termlist_free(termlist *l)
 
 /* ----------------------------------------------------------- reporting */
 
+/* Bytes of a term or id a message quotes, as fh_report_text() shows them
+ * (a damaged one may hold any byte: a newline, ESC, invalid UTF-8). */
+#define SHOWN_CAP 512
+
 typedef struct checker {
     FILE *out, *err;
     uint64_t violations;
+    char qbuf[2][SHOWN_CAP]; /* quoted()'s two slots: a term and its predecessor */
 } checker;
+
+/* The n bytes at s as one line of valid UTF-8 for a message (slot 0 or 1). */
+static const char *quoted(checker *c, int slot, const char *s, size_t n)
+{
+    return fh_report_text(c->qbuf[slot], SHOWN_CAP, s, n);
+}
 
 static void violation(checker *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void violation(checker *c, const char *fmt, ...)
@@ -249,7 +260,7 @@ static void open_failed(FILE *err, const char *cmd, int rc, const char *dir)
 
 int fh_check_index(const char *dir, FILE *out, FILE *err)
 {
-    checker C = {out, err, 0};
+    checker C = {.out = out, .err = err, .violations = 0};
     checker *c = &C;
     fh_index *ix = NULL;
     fh_reader *r = NULL;
@@ -350,20 +361,20 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
             size_t pl = tl.len[t - 1], mn = pl < len ? pl : len;
             int cmp = memcmp(pt, term, mn);
             if (cmp > 0 || (cmp == 0 && pl >= len))
-                violation(c, "term %zu \"%.*s\" is not after \"%.*s\"", t, (int)len, term,
-                          (int)pl, pt);
+                violation(c, "term %zu \"%s\" is not after \"%s\"", t, quoted(c, 0, term, len),
+                          quoted(c, 1, pt, pl));
         }
         if (len == 0)
             violation(c, "empty term at %zu", t);
         bool alt = len > 0 && term[0] == FH_ALT_PREFIX;
         if (alt && !alt_index)
-            violation(c, "term \"%.*s\": an alternative stem, but analyzer %s makes none", (int)len,
-                      term, m->analyzer_name);
+            violation(c, "term \"%s\": an alternative stem, but analyzer %s makes none",
+                      quoted(c, 0, term, len), m->analyzer_name);
         /* the alt terms' tfs are summed apart: not part of the field length */
         uint32_t *sums = alt ? sumalt : sumtf;
         fh_postings *p = NULL;
         if ((rc = fh_postings_open(r, term, len, &p)) != 0) {
-            violation(c, "term \"%.*s\": cannot open postings: %s", (int)len, term,
+            violation(c, "term \"%s\": cannot open postings: %s", quoted(c, 0, term, len),
                       fh_strerror(rc));
             continue;
         }
@@ -377,10 +388,10 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
         while (fh_postings_docid(p) != FH_DOC_END) {
             uint32_t d = fh_postings_docid(p);
             if (d >= N)
-                violation(c, "term \"%.*s\": docid %u >= %u document%s", (int)len, term, d, N,
-                          fh_plural(N));
+                violation(c, "term \"%s\": docid %u >= %u document%s", quoted(c, 0, term, len), d,
+                          N, fh_plural(N));
             if (!first && d <= prev)
-                violation(c, "term \"%.*s\": docid %u after %u", (int)len, term, d, prev);
+                violation(c, "term \"%s\": docid %u after %u", quoted(c, 0, term, len), d, prev);
             first = false;
             prev = d;
             df++;
@@ -404,29 +415,28 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
                 const uint32_t *pos;
                 size_t np;
                 if ((rc = fh_postings_positions(p, f, &pos, &np)) != 0) {
-                    violation(c, "term \"%.*s\" doc %u field %u: positions: %s", (int)len, term,
-                              d, f, fh_strerror(rc));
+                    violation(c, "term \"%s\" doc %u field %u: positions: %s",
+                              quoted(c, 0, term, len), d, f, fh_strerror(rc));
                     rc = 0;
                     continue;
                 }
                 npos += np;
                 if (np != tf)
-                    violation(c, "term \"%.*s\" doc %u field %u: %zu position%s, tf %u", (int)len,
-                              term, d, f, np, fh_plural(np), tf);
+                    violation(c, "term \"%s\" doc %u field %u: %zu position%s, tf %u",
+                              quoted(c, 0, term, len), d, f, np, fh_plural(np), tf);
                 for (size_t q = 0; q < np; q++) {
                     if (q && pos[q] < pos[q - 1])
-                        violation(c, "term \"%.*s\" doc %u field %u: positions not ascending",
-                                  (int)len, term, d, f);
+                        violation(c, "term \"%s\" doc %u field %u: positions not ascending",
+                                  quoted(c, 0, term, len), d, f);
                     if (d < N && pos[q] >= flen[f][d])
-                        violation(c,
-                                  "term \"%.*s\" doc %u field %u: position %u >= field length %u",
-                                  (int)len, term, d, f, pos[q], flen[f][d]);
+                        violation(c, "term \"%s\" doc %u field %u: position %u >= field length %u",
+                                  quoted(c, 0, term, len), d, f, pos[q], flen[f][d]);
                 }
             }
             if (tsum == 0)
-                violation(c, "term \"%.*s\" doc %u: all tfs are 0", (int)len, term, d);
+                violation(c, "term \"%s\" doc %u: all tfs are 0", quoted(c, 0, term, len), d);
             if ((rc = fh_postings_next(p)) != 0) {
-                violation(c, "term \"%.*s\": postings decode: %s", (int)len, term,
+                violation(c, "term \"%s\": postings decode: %s", quoted(c, 0, term, len),
                           fh_strerror(rc));
                 rc = 0;
                 break;
@@ -435,34 +445,34 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
         fh_postings_free(p);
         npost += df;
         if (df != ti->df)
-            violation(c, "term \"%.*s\": df %u, decoded %u posting%s", (int)len, term, ti->df, df,
-                      fh_plural(df));
+            violation(c, "term \"%s\": df %u, decoded %u posting%s", quoted(c, 0, term, len),
+                      ti->df, df, fh_plural(df));
         if (cf != ti->cf)
-            violation(c, "term \"%.*s\": cf %" PRIu64 ", decoded %" PRIu64, (int)len, term,
+            violation(c, "term \"%s\": cf %" PRIu64 ", decoded %" PRIu64, quoted(c, 0, term, len),
                       ti->cf, cf);
         if (df == 0)
-            violation(c, "term \"%.*s\" has no postings", (int)len, term);
+            violation(c, "term \"%s\" has no postings", quoted(c, 0, term, len));
         for (unsigned f = 0; f < nf; f++) {
             if (df_field[f] != ti->df_field[f])
-                violation(c, "term \"%.*s\" field %u: df %u, decoded %u", (int)len, term, f,
+                violation(c, "term \"%s\" field %u: df %u, decoded %u", quoted(c, 0, term, len), f,
                           ti->df_field[f], df_field[f]);
             if (max_tf[f] != ti->max_tf[f])
-                violation(c, "term \"%.*s\" field %u: max tf %u, decoded %u", (int)len, term, f,
-                          ti->max_tf[f], max_tf[f]);
+                violation(c, "term \"%s\" field %u: max tf %u, decoded %u", quoted(c, 0, term, len),
+                          f, ti->max_tf[f], max_tf[f]);
             /* FORMAT.md: min_len is 0 in a field the term is not in */
             uint32_t want_min = df_field[f] ? min_len[f] : 0;
             if (want_min != ti->min_len[f])
-                violation(c, "term \"%.*s\" field %u: min length %u, decoded %u", (int)len, term, f,
-                          ti->min_len[f], want_min);
+                violation(c, "term \"%s\" field %u: min length %u, decoded %u",
+                          quoted(c, 0, term, len), f, ti->min_len[f], want_min);
         }
         /* the bytes, once what they hold is known to be right */
         if (c->violations == seen) {
             char why[160];
             rc = fh_term_verify(r, term, len, why, sizeof why);
             if (rc == FH_ECORRUPT)
-                violation(c, "term \"%.*s\": %s", (int)len, term, why);
+                violation(c, "term \"%s\": %s", quoted(c, 0, term, len), why);
             else if (rc) {
-                fprintf(err, "check: term \"%.*s\": %s\n", (int)len, term, fh_strerror(rc));
+                fprintf(err, "check: term \"%s\": %s\n", quoted(c, 0, term, len), fh_strerror(rc));
                 goto out;
             }
             rc = 0;
@@ -493,7 +503,7 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
         }
         uint32_t back;
         if ((rc = fh_doc_lookup(r, id, idlen, &back)) != 0 || back != d)
-            violation(c, "doc %u: id \"%.*s\" maps back to %d (%s)", d, (int)idlen, id,
+            violation(c, "doc %u: id \"%s\" maps back to %d (%s)", d, quoted(c, 0, id, idlen),
                       rc ? -1 : (int)back, rc ? fh_strerror(rc) : "wrong docid");
         rc = 0;
         fh_buf_reset(&doc);
@@ -508,8 +518,8 @@ int fh_check_index(const char *dir, FILE *out, FILE *err)
             violation(c, "doc %u: stored document is not a JSON object (%s)", d,
                       root ? "other type" : je.text);
         else if (!id_matches(json_object_get(root, "id"), doc.data, doc.len, &esc, id, idlen))
-            violation(c, "doc %u: stored \"id\" differs from the id map \"%.*s\"", d, (int)idlen,
-                      id);
+            violation(c, "doc %u: stored \"id\" differs from the id map \"%s\"", d,
+                      quoted(c, 0, id, idlen));
         json_decref(root);
         char why[160];
         if ((rc = fh_doc_verify(r, d, why, sizeof why)) == FH_ECORRUPT)

@@ -1000,6 +1000,34 @@ def case_damaged(tmp):
     check(idx)
 
 
+def case_check_quoted_terms(tmp):
+    """check quotes a damaged term as reports show bytes: a newline or ESC in
+    the dictionary (LMDB keeps no checksums) is \\xNN in one line of UTF-8,
+    never a raw byte that splits the violation line or reaches a terminal."""
+    src = os.path.join(tmp, "in.jsonl")
+    write(src, '{"id":"a","text":"ZZZQQQ كتاب"}\n{"id":"b","text":"YYYWWW كتاب"}\n'
+          .encode("utf-8"))
+    idx = os.path.join(tmp, "ix")
+    build(idx, [src], ["--quiet", "--fields", "text"])
+    path = os.path.join(idx, "index.mdb")
+    with open(path, "rb") as f:
+        mdb = bytearray(f.read())
+    expect(mdb.count(b"zzzqqq") == 1, "the term zzzqqq is not stored once")
+    i = mdb.find(b"zzzqqq")
+    mdb[i:i + 2] = b"\n\x1b"  # now sorts before yyywww
+    with open(path, "wb") as f:
+        f.write(mdb)
+    p = subprocess.run([A.indexer, "check", idx], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=300)
+    expect(p.returncode == 3, "check of a damaged term: exit %d" % p.returncode)
+    for name, data in (("stdout", p.stdout), ("stderr", p.stderr)):
+        text = data.decode("utf-8")  # raises on invalid UTF-8
+        expect(not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", text), "%s holds a control: %r"
+               % (name, text))
+    expect('check: VIOLATION: term 1 "\\x0a\\x1bzqqq" is not after "yyywww"\n'
+           in p.stderr.decode("utf-8"), p.stderr.decode("utf-8"))
+
+
 def case_damaged_db_list(tmp):
     """LMDB's main database, the list of named databases that check reads
     for its statistics, given an eighth entry whose name lies past the file's
