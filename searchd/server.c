@@ -1946,8 +1946,13 @@ int fh_server_run(fh_server *s)
     int rc = 0;
     bool told = false; /* the cause of a failure is in the log already */
     for (uint32_t i = 0; i < s->n_workers; i++) {
-        if (pthread_create(&s->workers[i]->thread, NULL, worker_main, s->workers[i]) != 0) {
-            FH_LOG_ERR("cannot start worker thread %u", i);
+        int trc = pthread_create(&s->workers[i]->thread, NULL, worker_main, s->workers[i]);
+        if (trc != 0) {
+            /* EAGAIN: no room for its stack (an address-space limit, ulimit -v)
+               or the thread limit */
+            FH_LOG_ERR("cannot start worker thread %u: %s (its stack and arena need address "
+                       "space: see ulimit -v and ulimit -u)",
+                       i, strerror(trc));
             rc = FH_ENOMEM;
             told = true;
             break;
