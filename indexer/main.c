@@ -545,7 +545,7 @@ static int cmd_build(int argc, char **argv, bool stdin_closed)
     mallopt(M_ARENA_MAX, 1);
 #endif
     brc = fh_build(&o, &st);
-    if (!quiet)
+    if (!quiet && brc != FH_EEXIST) /* refused (another build runs): no summary of nothing */
         fh_build_print_summary(stderr, &o, &st);
     rc = brc == 0 ? EXIT_OK : brc == FH_EINPUT ? EXIT_INPUT : EXIT_INDEX;
 out:
