@@ -1991,17 +1991,19 @@ static void rm_made(const char *dir, const made_dirs *made)
 /* ------------------------------------------------------------------ build */
 
 /* The address space this process maps now (/proc/self/statm's first
- * field), in bytes; 0 when it cannot be read. */
+ * field), in bytes; 0 when it cannot be read. No allocation (the caller is
+ * out of address space): read(2) into a buffer on the stack. */
 static size_t as_in_use(void)
 {
-    FILE *f = fopen("/proc/self/statm", "r");
-    unsigned long pages = 0;
-    if (f) {
-        if (fscanf(f, "%lu", &pages) != 1)
-            pages = 0;
-        fclose(f);
-    }
-    return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
+    char b[64];
+    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, b, sizeof b - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    size_t pages = 0;
+    for (ssize_t i = 0; i < n && b[i] >= '0' && b[i] <= '9'; i++)
+        pages = pages * 10 + (size_t)(b[i] - '0');
+    return pages * (size_t)sysconf(_SC_PAGESIZE);
 }
 
 /* The last word of a build that ran out of memory where no message could be

@@ -663,22 +663,26 @@ bool fh_searcher_timed_out(const fh_searcher *s)
     return s->timed_out;
 }
 
-/* Whether a stored document reads back as the JSON object the indexer
- * stored: the strict reader, else jansson (as the SEARCH path reads it).
+/* 0 when a stored document reads back as the JSON object the indexer
+ * stored (the strict reader, else jansson, as the SEARCH path reads it),
+ * FH_ECORRUPT when it does not, FH_ENOMEM when jansson ran out of memory.
  * LMDB keeps no checksums and a small zstd frame none either (FORMAT.md), so
  * a damaged document can decompress to a raw newline or invalid UTF-8, which
  * fh_docjson_copy_doc (made for what the indexer wrote) would pass on into
  * the reply line. */
-static bool stored_doc_ok(fh_searcher *s)
+static int stored_doc_check(fh_searcher *s)
 {
     fh_jstr v;
     static const char *const none[1] = {""};
     if (fh_docjson_strings(s->doc.data, s->doc.len, none, 0, &v, &s->jstr) == 1)
-        return true;
-    json_t *j = fh_json_load_doc(s->doc.data, s->doc.len, NULL);
-    bool ok = json_is_object(j);
+        return 0;
+    json_error_t err;
+    json_t *j = fh_json_load_doc(s->doc.data, s->doc.len, &err);
+    int rc = json_is_object(j)                                         ? 0
+             : !j && json_error_code(&err) == json_error_out_of_memory ? FH_ENOMEM
+                                                                       : FH_ECORRUPT;
     json_decref(j);
-    return ok;
+    return rc;
 }
 
 int fh_get(fh_searcher *s, const char *id, size_t len, fh_buf *out, fh_buf *errmsg)
@@ -691,11 +695,11 @@ int fh_get(fh_searcher *s, const char *id, size_t len, fh_buf *out, fh_buf *errm
     if (rc)
         return fail(errmsg, rc, fh_strerror(rc));
     fh_buf_reset(&s->doc);
-    if ((rc = fh_doc_get(s->rd, docid, &s->doc)) == 0 && !stored_doc_ok(s)) {
-        return fail(errmsg, FH_ECORRUPT,
-                    "the stored document is damaged (not a JSON object); the index needs "
-                    "fahras-indexer check and a rebuild");
-    }
+    if ((rc = fh_doc_get(s->rd, docid, &s->doc)) == 0 && (rc = stored_doc_check(s)) != 0)
+        return fail(errmsg, rc,
+                    rc == FH_ECORRUPT ? "the stored document is damaged (not a JSON object); the "
+                                        "index needs fahras-indexer check and a rebuild"
+                                      : fh_strerror(rc));
     if (rc || (rc = fh_buf_adds(out, "{\"id\":")) ||
         (rc = fh_buf_add_json_str(out, id, len)) || (rc = fh_buf_adds(out, ",\"doc\":")) ||
         (rc = fh_docjson_copy_doc(s->doc.data, s->doc.len, out)) ||
