@@ -190,20 +190,6 @@ static size_t item_end(const char *q, size_t i, size_t n)
     return i;
 }
 
-static int field_index(const fh_engine *e, const char *p, size_t n);
-
-/* The name of a field of the index at q[i], up to its ':' (letters, digits,
- * '_'): its index, and *end past the ':', or -1 when there is none there. */
-static int field_at(const fh_engine *e, const char *q, size_t i, size_t n, size_t *end)
-{
-    size_t j = i;
-    while (j < n && fh_field_name_char(q[j]))
-        j++;
-    int f = j > i && j < n && q[j] == ':' ? field_index(e, q + i, j - i) : -1;
-    *end = j + 1;
-    return f;
-}
-
 /* The parser's state: the query being built and the limits. */
 typedef struct pstate {
     fh_searcher *s;
@@ -915,6 +901,18 @@ static int field_index(const fh_engine *e, const char *p, size_t n)
     return -1;
 }
 
+/* The name of a field of the index at q[i], up to its ':' (letters, digits,
+ * '_'): its index, and *end past the ':', or -1 when there is none there. */
+static int field_at(const fh_engine *e, const char *q, size_t i, size_t n, size_t *end)
+{
+    size_t j = i;
+    while (j < n && fh_field_name_char(q[j]))
+        j++;
+    int f = j > i && j < n && q[j] == ':' ? field_index(e, q + i, j - i) : -1;
+    *end = j + 1;
+    return f;
+}
+
 /* The df of a stem in the index (0 when absent or on error). */
 static uint32_t stem_df(fh_searcher *s, const char *t, size_t len)
 {
@@ -1107,9 +1105,9 @@ int fh_query_parse(fh_searcher *s, const char *q, size_t qlen, uint32_t max_term
                                 (int)(j - i), q + i, (int)(j - i), q + i);
                 return FH_ESYNTAX;
             }
-            size_t k3 = k < qlen && (q[k] == '+' || q[k] == '-') /* -title:-text:x */
-                            ? skip_dropped(e->an, q, k + 1, qlen)
-                            : k;
+            size_t k3 = k;                  /* past an operator left there: -title:-text:x */
+            fh_occur again = FH_OCC_SHOULD; /* not used: -title:-x took its - already */
+            take_operator(e->an, q, &k3, qlen, &again);
             if (field_at(e, q, k3, qlen, &k2) >= 0) {
                 if (errmsg)
                     fh_buf_addf(errmsg,
