@@ -16,6 +16,12 @@ not at rank 1:
   loss       the MRR@10 those queries lose (1 - their reciprocal rank), over all queries
   MRR@10     the run's MRR@10 if a copy counted as the judged document (a query's
              reciprocal rank is that of its first relevant document or copy)
+  first      over the queries whose top 10 holds a relevant document and k >= 1 of
+             its copies: how many rank the relevant one above all its copies, and
+             how many would by chance (the sum of 1/(k+1)). Close to each other,
+             the ranking neither favours nor disfavours the judged copy; the
+             count of rank-1 copies alone overstates that (with two copies, the
+             judged one is first a third of the time)
 
 RUN and QRELS as bench/eval_metrics.py reads them; DOCS is JSON Lines (.xz read as xz)
 with "id" and the field. Only the documents a query judges or ranks in its top 10
@@ -64,7 +70,8 @@ def read_docs(path, field, wanted):
 
 
 def measure(run, qrels, docs, thresholds):
-    """(strict MRR@10, query count, [(t, top1, loss, MRR@10 with copies)])."""
+    """(strict MRR@10, query count,
+    [(t, top1, loss, MRR@10 with copies, first, contested, first by chance)])."""
     queries = {q: {d for d, r in rels.items() if r > 0} for q, rels in qrels.items()}
     queries = {q: rel for q, rel in queries.items() if rel}
     n = len(queries)
@@ -84,7 +91,8 @@ def measure(run, qrels, docs, thresholds):
         best[q] = ov
         strict += next((1.0 / i for i, _o, hit in ov if hit), 0.0)
     for t in thresholds:
-        top1 = loss = mrr = 0.0
+        top1 = loss = mrr = chance = 0.0
+        first = contested = 0
         for q, ov in best.items():
             rr = next((1.0 / i for i, _o, hit in ov if hit), 0.0)
             rr_copy = next((1.0 / i for i, o, hit in ov if hit or o >= t), 0.0)
@@ -92,7 +100,14 @@ def measure(run, qrels, docs, thresholds):
                 top1 += 1
                 loss += 1.0 - rr
             mrr += rr_copy
-        rows.append((t, int(top1), loss / n if n else 0.0, mrr / n if n else 0.0))
+            copies = [i for i, o, hit in ov if not hit and o >= t]
+            judged = next((i for i, _o, hit in ov if hit), None)
+            if judged is not None and copies:
+                contested += 1
+                first += judged < copies[0]
+                chance += 1.0 / (len(copies) + 1)
+        rows.append((t, int(top1), loss / n if n else 0.0, mrr / n if n else 0.0, first,
+                     contested, chance))
     return (strict / n if n else 0.0), n, rows
 
 
@@ -129,10 +144,12 @@ def main(argv):
               file=sys.stderr)
     strict, n, rows = measure(run, qrels, docs, ts)
     print("queries %d, MRR@10 %.4f (copies not counted)" % (n, strict))
-    print("| Jaccard >= | rank 1 is a copy | MRR@10 loss | MRR@10 counting copies |")
-    print("|---:|---:|---:|---:|")
-    for t, top1, loss, mrr in rows:
-        print("| %.2f | %d | %.4f | %.4f |" % (t, top1, loss, mrr))
+    print("| Jaccard >= | rank 1 is a copy | MRR@10 loss | MRR@10 counting copies"
+          " | judged above its copies | by chance |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for t, top1, loss, mrr, first, contested, chance in rows:
+        print("| %.2f | %d | %.4f | %.4f | %d of %d | %.1f |"
+              % (t, top1, loss, mrr, first, contested, chance))
     return 0
 
 

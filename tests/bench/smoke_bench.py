@@ -408,18 +408,21 @@ def main():
         docs, qrels, runf = (os.path.join(tmp, n) for n in ("d.jsonl", "q.txt", "r.run"))
         with open(docs, "w", encoding="utf-8") as f:
             for did, text in (("d1", "أمير الباحة يواسي أسرة"), ("d2", "أمير الباحة يواسي عائلة"),
-                              ("d3", "مهابط جديدة للطيران")):
+                              ("d3", "مهابط جديدة للطيران"),
+                              ("d4", "مهابط جديدة للطيران الرياضي")):
                 f.write(json.dumps({"id": did, "text": text}, ensure_ascii=False) + "\n")
         with open(qrels, "w") as f:
             f.write("q1 0 d1 1\nq2 0 d3 1\n")
-        with open(runf, "w") as f:  # q1: the copy d2 (3 of 5 words shared) above d1
-            f.write("q1 Q0 d2 1 2.0 t\nq1 Q0 d1 2 1.0 t\nq2 Q0 d3 1 1.0 t\n")
+        # q1: the copy d2 (3 of 5 words shared) above d1; q2: d3 above its copy d4 (3 of 4)
+        with open(runf, "w") as f:
+            f.write("q1 Q0 d2 1 2.0 t\nq1 Q0 d1 2 1.0 t\nq2 Q0 d3 1 1.0 t\nq2 Q0 d4 2 0.5 t\n")
         story = [py, os.path.join(src, "bench", "relevance", "same_story.py"), runf, qrels, docs]
         print("+ " + " ".join(story), flush=True)
         out = subprocess.run(story + ["--thresholds", "0.6,0.61"], timeout=60,
                              stdout=subprocess.PIPE, text=True, check=True).stdout
         want = ("queries 2, MRR@10 0.7500 (copies not counted)\n"
-                "| 0.60 | 1 | 0.2500 | 1.0000 |\n| 0.61 | 0 | 0.0000 | 0.7500 |\n")
+                "| 0.60 | 1 | 0.2500 | 1.0000 | 1 of 2 | 1.0 |\n"
+                "| 0.61 | 0 | 0.0000 | 0.7500 | 1 of 1 | 0.5 |\n")
         got = "".join(ln + "\n" for ln in out.splitlines()
                       if ln.startswith("queries") or ln.startswith("| 0."))
         if got != want:
