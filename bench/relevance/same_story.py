@@ -77,7 +77,9 @@ def measure(run, qrels, docs, thresholds):
     n = len(queries)
     strict = 0.0
     rows = []
-    best = {}  # qid -> [(rank, max overlap with a relevant document)] of its top 10
+    # qid -> ([(rank, max overlap with a relevant document, relevant)] of its top 10,
+    #         the rank of its first relevant document or None)
+    best = {}
     for q, rel in queries.items():
         ranked = run.get(q, [])[:DEPTH]
         ov = []
@@ -88,21 +90,21 @@ def measure(run, qrels, docs, thresholds):
             w = docs.get(d, frozenset())
             ov.append((i, max((jaccard(w, docs.get(r, frozenset())) for r in rel), default=0.0),
                        False))
-        best[q] = ov
-        strict += next((1.0 / i for i, _o, hit in ov if hit), 0.0)
+        judged = next((i for i, _o, hit in ov if hit), None)
+        best[q] = ov, judged
+        strict += 1.0 / judged if judged else 0.0
     for t in thresholds:
         top1 = loss = mrr = chance = 0.0
         first = contested = 0
-        for q, ov in best.items():
-            rr = next((1.0 / i for i, _o, hit in ov if hit), 0.0)
+        for ov, judged in best.values():
+            rr = 1.0 / judged if judged else 0.0
             rr_copy = next((1.0 / i for i, o, hit in ov if hit or o >= t), 0.0)
             if ov and not ov[0][2] and ov[0][1] >= t:
                 top1 += 1
                 loss += 1.0 - rr
             mrr += rr_copy
             copies = [i for i, o, hit in ov if not hit and o >= t]
-            judged = next((i for i, _o, hit in ov if hit), None)
-            if judged is not None and copies:
+            if judged and copies:
                 contested += 1
                 first += judged < copies[0]
                 chance += 1.0 / (len(copies) + 1)
